@@ -1,0 +1,40 @@
+/* cli.h - command table, usage text and the version report.
+ *
+ * Each command is `int snm_cmd_<name>(int argc, char **argv)`, with argv[0]
+ * the command's name; it returns the process exit status (SNM_EXIT_*) and
+ * never exits itself: main.c is the only place that exits.
+ */
+#ifndef SNM_CLI_H
+#define SNM_CLI_H
+
+#include <stdio.h>
+
+enum snm_exit {
+  SNM_EXIT_OK = 0,     /* done (and verified) / no blockers */
+  SNM_EXIT_FAILED = 1, /* failed, or blockers found */
+  SNM_EXIT_USAGE = 2,  /* invalid plan or usage */
+  SNM_EXIT_INTERRUPTED = 130
+};
+
+typedef int (*snm_cmd_fn)(int argc, char **argv);
+
+struct snm_command {
+  const char *name;
+  snm_cmd_fn fn;
+  const char *summary; /* one line for the global usage */
+};
+
+/* The command table, terminated by an entry with name NULL. */
+extern const struct snm_command snm_commands[];
+
+const struct snm_command *snm_cli_find(const char *name);
+void snm_cli_usage(FILE *fp);
+/* Print "snapmig X.Y.Z" and the versions of the libraries it runs with. */
+void snm_cli_version(FILE *fp);
+
+/* Commands (each in its own cmd_*.c file). */
+int snm_cmd_validate(int argc, char **argv);
+int snm_cmd_sigv4(int argc, char **argv);
+int snm_cmd_version(int argc, char **argv);
+
+#endif

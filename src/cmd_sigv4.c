@@ -1,0 +1,8 @@
+#include "cli.h"
+
+int snm_cmd_sigv4(int argc, char **argv)
+{
+  (void)argc;
+  fprintf(stderr, "snapmig: %s: not implemented yet\n", argv[0]);
+  return SNM_EXIT_FAILED;
+}

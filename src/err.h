@@ -1,0 +1,45 @@
+/* err.h - one error record, set where a failure happens, propagated as is.
+ *
+ * Functions that can fail take a `struct snm_err *err` (may be NULL) and
+ * return 0 on success or a negative SNM_E* code; on failure they have filled
+ * `err` with one user-facing line naming what failed and why.  Callers
+ * propagate the record unchanged; only the workflow adds step context.
+ */
+#ifndef SNM_ERR_H
+#define SNM_ERR_H
+
+#include <stddef.h>
+
+enum snm_errcode {
+  SNM_OK = 0,
+  SNM_EINVAL = -1,   /* bad argument, usage or plan */
+  SNM_ENOMEM = -2,   /* allocation failed */
+  SNM_EIO = -3,      /* local file or system call failed */
+  SNM_ENET = -4,     /* connection, DNS or TLS failure */
+  SNM_ETIMEOUT = -5, /* a deadline passed */
+  SNM_EHTTP = -6,    /* the server answered with an error status */
+  SNM_EAUTH = -7,    /* 401/403, or no credentials */
+  SNM_EPARSE = -8,   /* a reply or file could not be parsed */
+  SNM_ECANCELED = -9 /* stopped by the user or shutdown */
+};
+
+#define SNM_ERR_MSG_MAX 512
+
+struct snm_err {
+  int code;         /* an snm_errcode */
+  long http_status; /* HTTP status when code is SNM_EHTTP/EAUTH, else 0 */
+  char msg[SNM_ERR_MSG_MAX];
+};
+
+/* Fill `err` (if not NULL) with `code` and a formatted message; returns
+ * `code` so callers can `return snm_err_set(err, SNM_EIO, "...")`. */
+int snm_err_set(struct snm_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reset to SNM_OK with an empty message. */
+void snm_err_clear(struct snm_err *err);
+
+/* A short name for an error code ("io", "network", ...). */
+const char *snm_err_name(int code);
+
+#endif

@@ -1,0 +1,235 @@
+#include "log.h"
+#include "buf.h"
+#include "err.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static int log_level = SNM_LOG_INFO;
+static FILE *log_stream;
+
+struct secret {
+  char *value; /* malloced */
+  size_t len;
+};
+static struct secret *secrets; /* malloced array */
+static size_t n_secrets;
+
+void snm_log_set_level(int level)
+{
+  log_level = level;
+}
+
+int snm_log_level(void)
+{
+  return log_level;
+}
+
+int snm_log_enabled(int level)
+{
+  return level <= log_level;
+}
+
+void snm_log_set_stream(FILE *fp)
+{
+  log_stream = fp;
+}
+
+int snm_log_add_secret(const char *secret)
+{
+  struct secret *n;
+  size_t len;
+
+  if (secret == NULL)
+    return 0;
+  len = strlen(secret);
+  if (len < 4)
+    return 0;
+  for (size_t i = 0; i < n_secrets; i++)
+    if (secrets[i].len == len && memcmp(secrets[i].value, secret, len) == 0)
+      return 0;
+  n = realloc(secrets, (n_secrets + 1) * sizeof(*n));
+  if (n == NULL)
+    return SNM_ENOMEM;
+  secrets = n;
+  secrets[n_secrets].value = strdup(secret);
+  if (secrets[n_secrets].value == NULL)
+    return SNM_ENOMEM;
+  secrets[n_secrets].len = len;
+  n_secrets++;
+  return 0;
+}
+
+void snm_log_clear_secrets(void)
+{
+  for (size_t i = 0; i < n_secrets; i++)
+    free(secrets[i].value);
+  free(secrets);
+  secrets = NULL;
+  n_secrets = 0;
+}
+
+static const char *const secret_headers[] = {
+    "authorization", "proxy-authorization", "x-amz-security-token", "cookie",
+    "set-cookie"};
+
+static const char *const secret_params[] = {
+    "X-Amz-Signature=", "X-Amz-Security-Token=", "X-Amz-Credential="};
+
+/* Length of a secret-bearing header name at p (up to and including ':'), or
+ * 0.  Only at the start of a line. */
+static size_t secret_header_at(const char *p, size_t left)
+{
+  for (size_t i = 0; i < sizeof(secret_headers) / sizeof(*secret_headers);
+       i++) {
+    size_t n = strlen(secret_headers[i]);
+    if (left > n && strncasecmp(p, secret_headers[i], n) == 0 && p[n] == ':')
+      return n + 1;
+  }
+  return 0;
+}
+
+static size_t secret_param_at(const char *p, size_t left)
+{
+  for (size_t i = 0; i < sizeof(secret_params) / sizeof(*secret_params); i++) {
+    size_t n = strlen(secret_params[i]);
+    if (left >= n && strncasecmp(p, secret_params[i], n) == 0)
+      return n;
+  }
+  return 0;
+}
+
+static size_t registered_secret_at(const char *p, size_t left)
+{
+  for (size_t i = 0; i < n_secrets; i++)
+    if (left >= secrets[i].len &&
+        memcmp(p, secrets[i].value, secrets[i].len) == 0)
+      return secrets[i].len;
+  return 0;
+}
+
+int snm_redact_text(struct snm_buf *out, const char *text, size_t len)
+{
+  size_t i = 0;
+  int bol = 1; /* at beginning of a line */
+
+  while (i < len) {
+    size_t n;
+
+    if (bol) {
+      size_t j = i;
+      while (j < len && (text[j] == ' ' || text[j] == '\t' || text[j] == '>' ||
+                         text[j] == '<'))
+        j++;
+      n = secret_header_at(text + j, len - j);
+      if (n > 0) {
+        size_t v = j + n, end;
+        int is_auth = strncasecmp(text + j, "authorization:", 14) == 0 ||
+                      strncasecmp(text + j, "proxy-authorization:", 20) == 0;
+        if (snm_buf_append(out, text + i, v - i) != 0)
+          return SNM_ENOMEM;
+        while (v < len && text[v] == ' ')
+          v++;
+        end = v;
+        while (end < len && text[end] != '\r' && text[end] != '\n')
+          end++;
+        if (is_auth) {
+          /* keep the scheme word: "AWS4-HMAC-SHA256", "Basic", ... */
+          size_t w = v;
+          while (w < end && text[w] != ' ')
+            w++;
+          if (w < end) {
+            if (snm_buf_putc(out, ' ') != 0 ||
+                snm_buf_append(out, text + v, w - v) != 0)
+              return SNM_ENOMEM;
+          }
+        }
+        if (snm_buf_puts(out, " " SNM_REDACTED) != 0)
+          return SNM_ENOMEM;
+        i = end;
+        bol = 0;
+        continue;
+      }
+    }
+    n = secret_param_at(text + i, len - i);
+    if (n > 0 && (i == 0 || text[i - 1] == '?' || text[i - 1] == '&')) {
+      size_t end = i + n;
+      while (end < len && text[end] != '&' && text[end] != ' ' &&
+             text[end] != '\r' && text[end] != '\n' && text[end] != '"')
+        end++;
+      if (snm_buf_append(out, text + i, n) != 0 ||
+          snm_buf_puts(out, SNM_REDACTED) != 0)
+        return SNM_ENOMEM;
+      i = end;
+      bol = 0;
+      continue;
+    }
+    n = registered_secret_at(text + i, len - i);
+    if (n > 0) {
+      if (snm_buf_puts(out, SNM_REDACTED) != 0)
+        return SNM_ENOMEM;
+      i += n;
+      bol = 0;
+      continue;
+    }
+    if (snm_buf_putc(out, text[i]) != 0)
+      return SNM_ENOMEM;
+    bol = text[i] == '\n';
+    i++;
+  }
+  return 0;
+}
+
+static const char *level_name(int level)
+{
+  switch (level) {
+  case SNM_LOG_ERROR:
+    return "error";
+  case SNM_LOG_WARN:
+    return "warning";
+  case SNM_LOG_INFO:
+    return "info";
+  case SNM_LOG_DEBUG:
+    return "debug";
+  default:
+    return "trace";
+  }
+}
+
+void snm_log(int level, const char *fmt, ...)
+{
+  struct snm_buf raw, clean;
+  va_list ap;
+  FILE *fp = log_stream != NULL ? log_stream : stderr;
+
+  if (!snm_log_enabled(level))
+    return;
+  snm_buf_init(&raw, 1 << 20);
+  snm_buf_init(&clean, 0);
+  va_start(ap, fmt);
+  (void)snm_buf_vprintf(&raw, fmt, ap);
+  va_end(ap);
+  if (snm_redact_text(&clean, raw.data != NULL ? raw.data : "", raw.len) == 0) {
+    if (level >= SNM_LOG_DEBUG) {
+      char ts[32];
+      struct timespec now;
+      struct tm tm;
+      clock_gettime(CLOCK_REALTIME, &now);
+      gmtime_r(&now.tv_sec, &tm);
+      strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+      fprintf(fp, "snapmig: %s.%03ld %s: %s\n", ts, now.tv_nsec / 1000000L,
+              level_name(level), snm_buf_str(&clean));
+    } else {
+      fprintf(fp, "snapmig: %s: %s\n", level_name(level), snm_buf_str(&clean));
+    }
+  } else {
+    fprintf(fp, "snapmig: %s: (log line dropped: out of memory)\n",
+            level_name(level));
+  }
+  fflush(fp);
+  snm_buf_dispose(&raw);
+  snm_buf_dispose(&clean);
+}

@@ -1,0 +1,55 @@
+/* log.h - leveled logging to stderr with secret redaction.
+ *
+ * Every line that leaves through snm_log passes snm_redact_text: values of
+ * secret-bearing HTTP headers and presigned query parameters are replaced
+ * with "[REDACTED]", and so is every string registered with
+ * snm_log_add_secret (secret keys, session tokens, passwords).
+ */
+#ifndef SNM_LOG_H
+#define SNM_LOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct snm_buf;
+
+enum snm_log_level {
+  SNM_LOG_QUIET = -1, /* nothing, not even errors */
+  SNM_LOG_ERROR = 0,
+  SNM_LOG_WARN = 1,
+  SNM_LOG_INFO = 2,
+  SNM_LOG_DEBUG = 3,
+  SNM_LOG_TRACE = 4 /* -v -v: HTTP traces (redacted) */
+};
+
+#define SNM_REDACTED "[REDACTED]"
+
+void snm_log_set_level(int level);
+int snm_log_level(void);
+int snm_log_enabled(int level);
+
+/* Where log lines go; stderr by default.  Tests may point it elsewhere. */
+void snm_log_set_stream(FILE *fp);
+
+void snm_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Remember a secret value so it is scrubbed from every later log line.
+ * The string is copied.  Values shorter than 4 bytes are ignored (they would
+ * redact ordinary text).  Returns 0 or SNM_ENOMEM. */
+int snm_log_add_secret(const char *secret);
+/* Forget all registered secrets (frees their copies). */
+void snm_log_clear_secrets(void);
+
+/* Append `text` (len bytes) to `out` with secrets redacted:
+ *  - header lines "Authorization:", "Proxy-Authorization:",
+ *    "X-Amz-Security-Token:", "Cookie:", "Set-Cookie:" keep their name (and
+ *    for Authorization the scheme word) and lose their value;
+ *  - query parameters X-Amz-Signature, X-Amz-Security-Token,
+ *    X-Amz-Credential lose their values;
+ *  - registered secrets are replaced wherever they occur.
+ * Returns 0 or SNM_ENOMEM. */
+int snm_redact_text(struct snm_buf *out, const char *text, size_t len);
+
+#endif
