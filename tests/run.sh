@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# tests/run.sh - the one test command (README "Run the tests"; .ci/run calls it).
+#
+# On a fresh Debian 12 machine it installs what is missing (apt packages; the
+# rig fetches its servers through Maven Central), checks formatting, builds
+# snapmig twice (-Werror, and -Werror with ASan+UBSan), brings the rig up,
+# runs every test (unit and integration) and brings the rig down again.
+# Exits non-zero on any failure.
+#
+# Environment:
+#   SNM_SKIP_INTEGRATION=1  unit tests only, no rig (says so at the end)
+#   SNM_KEEP_RIG=1          leave the rig running afterwards
+#   SNM_BUILD_DIR           where to build (default: build-test)
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+build=${SNM_BUILD_DIR:-$top/build-test}
+say() { printf 'run.sh: %s\n' "$*" >&2; }
+
+APT_PACKAGES=(cmake ninja-build pkg-config gcc libc6-dev libcurl4-openssl-dev
+  libuv1-dev libyajl-dev libssl-dev libpcre2-dev libcmocka-dev clang-format
+  curl ca-certificates unzip zip python3 maven openjdk-17-jdk-headless
+  procps passwd util-linux)
+
+install_packages() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing missing Debian packages: ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || {
+      say "error: not root and no sudo; install: apt-get install ${missing[*]}"
+      exit 1
+    }
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+format_check() {
+  local files
+  mapfile -t files < <(git ls-files -co --exclude-standard -- '*.c' '*.h' |
+    while read -r f; do [ -f "$f" ] && echo "$f"; done)
+  [ ${#files[@]} -gt 0 ] || return 0
+  say "clang-format check of ${#files[@]} files"
+  clang-format --dry-run --Werror "${files[@]}"
+}
+
+configure_build() { # dir, extra cmake args...
+  local dir=$1
+  shift
+  cmake -S "$top" -B "$dir" -G Ninja -DENABLE_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir"
+}
+
+rig_up=0
+cleanup() {
+  if [ "$rig_up" = 1 ] && [ "${SNM_KEEP_RIG:-0}" != 1 ]; then
+    say "bringing the rig down"
+    tests/rig/rig down || say "warning: rig down failed"
+  fi
+}
+trap cleanup EXIT
+
+install_packages
+format_check
+say "build: -Werror"
+configure_build "$build/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+say "build: -Werror, ASan + UBSan"
+configure_build "$build/asan" -DCMAKE_BUILD_TYPE=Debug -DENABLE_SANITIZERS=ON
+
+status=0
+say "unit tests (release build)"
+(cd "$build/release" && ctest -L unit --output-on-failure) || status=1
+
+if [ "${SNM_SKIP_INTEGRATION:-0}" = 1 ]; then
+  say "unit tests (ASan + UBSan build)"
+  (cd "$build/asan" && ctest -L unit --output-on-failure) || status=1
+  say "SNM_SKIP_INTEGRATION=1: integration tests NOT run"
+else
+  say "bringing the rig up"
+  rig_up=1
+  tests/rig/rig up
+  eval "$(tests/rig/rig env)"
+  say "all tests, unit and integration (ASan + UBSan build)"
+  (cd "$build/asan" && ctest --output-on-failure) || status=1
+fi
+exit $status
