@@ -63,6 +63,18 @@ int pc_enum(struct pctx *c, const struct snm_json *obj, const char *path,
 int pc_string_list(struct pctx *c, const struct snm_json *obj, const char *path,
                    const char *key, char ***out, size_t *n);
 
+/* 1 if every character of `s` is a-z, 0-9 or in `extra`. */
+int pc_all_chars_in(const char *s, const char *extra);
+
+/* A required enum: reports a missing key at the object's '{'. */
+int pc_required_enum(struct pctx *c, const struct snm_json *obj,
+                     const char *path, const char *key,
+                     const char *const *names, int *out);
+
+/* The "domains" section (plan_domain.c). */
+void pc_read_domains(struct pctx *c, struct snm_plan *p,
+                     const struct snm_json *root);
+
 char *pc_strdup(struct pctx *c, const char *s);
 void pc_free_list(char **list, size_t n);
 

@@ -409,3 +409,25 @@ int pc_string_list(struct pctx *c, const struct snm_json *obj, const char *path,
   }
   return ok;
 }
+
+int pc_all_chars_in(const char *s, const char *extra)
+{
+  for (; *s != '\0'; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+          strchr(extra, *s) != NULL))
+      return 0;
+  return 1;
+}
+
+/* Presence of a required enum, then its value. */
+int pc_required_enum(struct pctx *c, const struct snm_json *obj,
+                     const char *path, const char *key,
+                     const char *const *names, int *out)
+{
+  if (snm_json_get(obj, key) == NULL) {
+    pc_error(c, obj->offset, "%s: missing required key '%s'", path, key);
+    *out = 0;
+    return 0;
+  }
+  return pc_enum(c, obj, path, key, names, 0, out);
+}
