@@ -414,8 +414,10 @@ static void read_plan(struct pctx *c, struct snm_plan *p,
              SNM_PLAN_FORMAT);
   else if (snm_json_int(v, &version) != 0 || version != SNM_PLAN_FORMAT)
     pc_error(c, v->offset,
-             "snapmig: unsupported plan format version (this "
-             "snapmig reads %d)",
+             "snapmig: unsupported plan format version %s (this snapmig "
+             "reads %d)",
+             v->type == SNM_JSON_NUMBER ? v->u.number.text
+                                        : snm_json_type_name(v->type),
              SNM_PLAN_FORMAT);
   v = snm_json_get(root, "name");
   if (pc_string(c, root, "", "name", 1, &p->name) && p->name != NULL &&
