@@ -1,8 +1,192 @@
+/* cmd_validate.c - `snapmig validate [--json] [-q] PLAN`: every offline
+ * check of a plan, every problem reported. */
+#include "buf.h"
 #include "cli.h"
+#include "diag.h"
+#include "plan.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+static void validate_usage(FILE *fp)
+{
+  fprintf(
+      fp,
+      "usage: snapmig validate [--json] [-q] PLAN\n"
+      "\n"
+      "Check a plan file offline: JSON syntax, keys, types, values, domain\n"
+      "references, rename patterns, snapshot name template.  Every\n"
+      "problem is printed on stderr as PLAN:LINE:COL: error: message\n"
+      "(columns count characters); warnings do not fail the check.\n"
+      "\n"
+      "  --json       print the result as one JSON document on stdout\n"
+      "  -q, --quiet  print nothing on success, and no warnings\n"
+      "  -h, --help   this text\n"
+      "\n"
+      "Exit status: 0 valid (maybe with warnings), 2 invalid or "
+      "unreadable.\n");
+}
+
+static void gen_str(yajl_gen g, const char *s)
+{
+  yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static void gen_diags(yajl_gen g, const struct snm_diag_list *diags)
+{
+  gen_str(g, "errors");
+  yajl_gen_integer(g, (long long)diags->errors);
+  gen_str(g, "warnings");
+  yajl_gen_integer(g, (long long)diags->warnings);
+  gen_str(g, "diagnostics");
+  yajl_gen_array_open(g);
+  for (size_t i = 0; i < diags->len; i++) {
+    const struct snm_diag *d = &diags->items[i];
+
+    yajl_gen_map_open(g);
+    gen_str(g, "severity");
+    gen_str(g, snm_diag_severity_name(d->severity));
+    gen_str(g, "line");
+    yajl_gen_integer(g, d->line);
+    gen_str(g, "column");
+    yajl_gen_integer(g, d->col);
+    gen_str(g, "message");
+    gen_str(g, d->message);
+    yajl_gen_map_close(g);
+  }
+  yajl_gen_array_close(g);
+}
+
+static void gen_summary(yajl_gen g, const struct snm_plan *p)
+{
+  struct snm_buf desc;
+  char digest[65];
+
+  snm_buf_init(&desc, 0);
+  gen_str(g, "summary");
+  yajl_gen_map_open(g);
+  gen_str(g, "name");
+  gen_str(g, p->name);
+  gen_str(g, "source");
+  gen_str(g, p->domains[p->snapshot.domain].id);
+  gen_str(g, "targets");
+  yajl_gen_array_open(g);
+  for (size_t i = 0; i < p->n_restores; i++)
+    gen_str(g, p->domains[p->restores[i].domain].id);
+  yajl_gen_array_close(g);
+  gen_str(g, "repository");
+  yajl_gen_map_open(g);
+  gen_str(g, "name");
+  gen_str(g, p->repository.name);
+  gen_str(g, "type");
+  gen_str(g, snm_repo_type_name(p->repository.type));
+  yajl_gen_map_close(g);
+  if (snm_plan_digest(digest, p) == 0) {
+    gen_str(g, "digest");
+    gen_str(g, digest);
+  }
+  if (snm_plan_describe(&desc, p) == 0) {
+    gen_str(g, "description");
+    gen_str(g, snm_buf_str(&desc));
+  }
+  yajl_gen_map_close(g);
+  snm_buf_dispose(&desc);
+}
+
+/* One JSON document on stdout. */
+static int print_json(const char *path, const struct snm_plan *p,
+                      const struct snm_diag_list *diags, const char *error)
+{
+  yajl_gen g = yajl_gen_alloc(NULL);
+  const unsigned char *buf;
+  size_t len;
+
+  if (g == NULL)
+    return -1;
+  yajl_gen_map_open(g);
+  gen_str(g, "plan");
+  gen_str(g, path);
+  gen_str(g, "valid");
+  yajl_gen_bool(g, p != NULL);
+  if (error != NULL) {
+    gen_str(g, "error");
+    gen_str(g, error);
+  } else {
+    gen_diags(g, diags);
+  }
+  if (p != NULL)
+    gen_summary(g, p);
+  yajl_gen_map_close(g);
+  if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+    printf("%.*s\n", (int)len, (const char *)buf);
+  yajl_gen_free(g);
+  return 0;
+}
 
 int snm_cmd_validate(int argc, char **argv)
 {
-  (void)argc;
-  fprintf(stderr, "snapmig: %s: not implemented yet\n", argv[0]);
-  return SNM_EXIT_FAILED;
+  struct snm_diag_list diags;
+  struct snm_plan *plan = NULL;
+  struct snm_err err;
+  const char *path = NULL;
+  int json = 0, quiet = 0, rc, status;
+
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      validate_usage(stdout);
+      return SNM_EXIT_OK;
+    } else if (strcmp(a, "--json") == 0) {
+      json = 1;
+    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+      quiet = 1;
+    } else if (strcmp(a, "--") == 0 && i + 2 == argc && path == NULL) {
+      path = argv[++i];
+    } else if (a[0] == '-' && a[1] != '\0') {
+      fprintf(stderr, "snapmig: validate: unknown option '%s'\n", a);
+      validate_usage(stderr);
+      return SNM_EXIT_USAGE;
+    } else if (path == NULL) {
+      path = a;
+    } else {
+      fprintf(stderr, "snapmig: validate: one plan at a time\n");
+      return SNM_EXIT_USAGE;
+    }
+  }
+  if (path == NULL) {
+    validate_usage(stderr);
+    return SNM_EXIT_USAGE;
+  }
+
+  snm_diag_list_init(&diags);
+  snm_err_clear(&err);
+  rc = snm_plan_load(&plan, path, &diags, &err);
+  if (rc == SNM_EIO || rc == SNM_ENOMEM) {
+    fprintf(stderr, "snapmig: error: %s\n", err.msg);
+    if (json)
+      print_json(path, NULL, &diags, err.msg);
+    status = rc == SNM_EIO ? SNM_EXIT_USAGE : SNM_EXIT_FAILED;
+    goto done;
+  }
+  if (json) {
+    print_json(path, plan, &diags, NULL);
+  } else {
+    snm_diag_list_print(stderr, path, &diags, quiet);
+    if (plan != NULL && !quiet) {
+      struct snm_buf desc;
+
+      snm_buf_init(&desc, 0);
+      if (snm_plan_describe(&desc, plan) == 0)
+        printf("%s: ok: %s\n", path, snm_buf_str(&desc));
+      snm_buf_dispose(&desc);
+    }
+  }
+  status = plan != NULL ? SNM_EXIT_OK : SNM_EXIT_USAGE;
+done:
+  snm_plan_free(plan);
+  snm_diag_list_dispose(&diags);
+  return status;
 }

@@ -1,0 +1,737 @@
+/* json.c - JSON tree with source positions, on yajl's callback parser.
+ *
+ * yajl tells a callback only where the current token ENDS (the bytes
+ * consumed so far).  The start of a token is found by scanning forward from
+ * the end of the previous one over whitespace, comments, ',' and ':', which
+ * yajl has already checked.  The source is parsed in one yajl_parse call, so
+ * offsets are absolute; a '\n' is appended to the copy so a trailing number
+ * is finished during yajl_parse rather than in yajl_complete_parse.
+ */
+#include "json.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+struct builder {
+  struct snm_json_doc *doc;
+  yajl_handle h;
+  size_t last_end; /* source offset where the previous token ended */
+  struct snm_json *stack[SNM_JSON_MAX_DEPTH];
+  size_t depth;
+  int nomem;    /* the parse was cancelled for lack of memory */
+  int too_deep; /* the parse was cancelled: nesting too deep */
+};
+
+static size_t skip_comment(const char *t, size_t len, size_t i)
+{
+  if (i + 1 < len && t[i] == '/' && t[i + 1] == '/') {
+    while (i < len && t[i] != '\n')
+      i++;
+    return i;
+  }
+  if (i + 1 < len && t[i] == '/' && t[i + 1] == '*') {
+    i += 2;
+    while (i + 1 < len && !(t[i] == '*' && t[i + 1] == '/'))
+      i++;
+    return i + 1 < len ? i + 2 : len;
+  }
+  return i;
+}
+
+/* Skip whitespace and comments (and ',' ':' when `seps`). */
+static size_t skip_space(const char *t, size_t len, size_t i, int seps)
+{
+  while (i < len) {
+    size_t j;
+    char c = t[i];
+
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+        (seps && (c == ',' || c == ':'))) {
+      i++;
+      continue;
+    }
+    j = skip_comment(t, len, i);
+    if (j == i)
+      break;
+    i = j;
+  }
+  return i;
+}
+
+/* End of the token starting at `i` (a rough lexer for error positions). */
+static size_t token_end(const char *t, size_t len, size_t i)
+{
+  if (t[i] == '"') {
+    for (i++; i < len; i++) {
+      if (t[i] == '\\')
+        i++;
+      else if (t[i] == '"')
+        return i + 1;
+    }
+    return len;
+  }
+  if (strchr("{}[],:", t[i]) != NULL)
+    return i + 1;
+  while (i < len && strchr(" \t\r\n{}[],:\"/", t[i]) == NULL)
+    i++;
+  return i;
+}
+
+static size_t token_start(struct builder *b)
+{
+  return skip_space(b->doc->text, b->doc->len, b->last_end, 1);
+}
+
+static void note_end(struct builder *b)
+{
+  b->last_end = yajl_get_bytes_consumed(b->h);
+}
+
+static void json_free(struct snm_json *v)
+{
+  if (v == NULL)
+    return;
+  switch (v->type) {
+  case SNM_JSON_NUMBER:
+    free(v->u.number.text);
+    break;
+  case SNM_JSON_STRING:
+    free(v->u.string.ptr);
+    break;
+  case SNM_JSON_ARRAY:
+    for (size_t i = 0; i < v->u.array.len; i++)
+      json_free(v->u.array.items[i]);
+    free(v->u.array.items);
+    break;
+  case SNM_JSON_OBJECT:
+    for (size_t i = 0; i < v->u.object.len; i++) {
+      free(v->u.object.items[i].key);
+      json_free(v->u.object.items[i].value);
+    }
+    free(v->u.object.items);
+    break;
+  default:
+    break;
+  }
+  free(v);
+}
+
+static char *dup_bytes(const void *p, size_t len)
+{
+  char *s = malloc(len + 1);
+
+  if (s == NULL)
+    return NULL;
+  if (len > 0)
+    memcpy(s, p, len);
+  s[len] = '\0';
+  return s;
+}
+
+/* Attach a new value to the current container (or make it the root). */
+static int attach(struct builder *b, struct snm_json *v)
+{
+  struct snm_json *parent;
+
+  if (b->depth == 0) {
+    assert(b->doc->root == NULL);
+    b->doc->root = v;
+    return 0;
+  }
+  parent = b->stack[b->depth - 1];
+  if (parent->type == SNM_JSON_ARRAY) {
+    size_t n = parent->u.array.len;
+    struct snm_json **items =
+        realloc(parent->u.array.items, (n + 1) * sizeof(*items));
+    if (items == NULL)
+      return SNM_ENOMEM;
+    items[n] = v;
+    parent->u.array.items = items;
+    parent->u.array.len = n + 1;
+    return 0;
+  }
+  assert(parent->type == SNM_JSON_OBJECT && parent->u.object.len > 0);
+  assert(parent->u.object.items[parent->u.object.len - 1].value == NULL);
+  parent->u.object.items[parent->u.object.len - 1].value = v;
+  return 0;
+}
+
+static struct snm_json *new_value(struct builder *b, enum snm_json_type type)
+{
+  struct snm_json *v = calloc(1, sizeof(*v));
+
+  if (v == NULL) {
+    b->nomem = 1;
+    return NULL;
+  }
+  v->type = type;
+  v->offset = token_start(b);
+  return v;
+}
+
+/* Finish a scalar: attach it, or free it and cancel the parse. */
+static int add_scalar(struct builder *b, struct snm_json *v)
+{
+  if (v == NULL)
+    return 0;
+  if (attach(b, v) != 0) {
+    json_free(v);
+    b->nomem = 1;
+    return 0;
+  }
+  note_end(b);
+  return 1;
+}
+
+static int cb_null(void *ctx)
+{
+  struct builder *b = ctx;
+  return add_scalar(b, new_value(b, SNM_JSON_NULL));
+}
+
+static int cb_boolean(void *ctx, int val)
+{
+  struct builder *b = ctx;
+  struct snm_json *v = new_value(b, SNM_JSON_BOOL);
+
+  if (v != NULL)
+    v->u.boolean = val != 0;
+  return add_scalar(b, v);
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+  struct builder *b = ctx;
+  struct snm_json *v = new_value(b, SNM_JSON_NUMBER);
+
+  if (v != NULL) {
+    v->u.number.text = dup_bytes(s, len);
+    v->u.number.len = len;
+    if (v->u.number.text == NULL) {
+      free(v);
+      b->nomem = 1;
+      return 0;
+    }
+  }
+  return add_scalar(b, v);
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+  struct builder *b = ctx;
+  struct snm_json *v = new_value(b, SNM_JSON_STRING);
+
+  if (v != NULL) {
+    v->u.string.ptr = dup_bytes(s, len);
+    v->u.string.len = len;
+    if (v->u.string.ptr == NULL) {
+      free(v);
+      b->nomem = 1;
+      return 0;
+    }
+  }
+  return add_scalar(b, v);
+}
+
+static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+  struct builder *b = ctx;
+  struct snm_json *obj;
+  struct snm_json_member *items, *m;
+  size_t n;
+
+  assert(b->depth > 0);
+  obj = b->stack[b->depth - 1];
+  assert(obj->type == SNM_JSON_OBJECT);
+  n = obj->u.object.len;
+  items = realloc(obj->u.object.items, (n + 1) * sizeof(*items));
+  if (items == NULL) {
+    b->nomem = 1;
+    return 0;
+  }
+  obj->u.object.items = items;
+  m = &items[n];
+  memset(m, 0, sizeof(*m));
+  m->key = dup_bytes(s, len);
+  if (m->key == NULL) {
+    b->nomem = 1;
+    return 0;
+  }
+  m->key_len = len;
+  m->key_offset = token_start(b);
+  obj->u.object.len = n + 1;
+  note_end(b);
+  return 1;
+}
+
+static int start_container(struct builder *b, enum snm_json_type type)
+{
+  struct snm_json *v;
+
+  if (b->depth == SNM_JSON_MAX_DEPTH) {
+    b->too_deep = 1;
+    return 0;
+  }
+  v = new_value(b, type);
+  if (v == NULL)
+    return 0;
+  if (attach(b, v) != 0) {
+    json_free(v);
+    b->nomem = 1;
+    return 0;
+  }
+  b->stack[b->depth++] = v;
+  note_end(b);
+  return 1;
+}
+
+static int cmp_member_ptr(const void *a, const void *b)
+{
+  const struct snm_json_member *x = *(const struct snm_json_member *const *)a;
+  const struct snm_json_member *y = *(const struct snm_json_member *const *)b;
+  size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+  int c = memcmp(x->key, y->key, n);
+
+  if (c != 0)
+    return c;
+  if (x->key_len != y->key_len)
+    return x->key_len < y->key_len ? -1 : 1;
+  /* same key: source order, so the first one is not the duplicate */
+  return x < y ? -1 : x > y;
+}
+
+/* Flag members whose key an earlier member already has. */
+static int mark_duplicates(struct snm_json *obj)
+{
+  size_t n = obj->u.object.len;
+  struct snm_json_member **sorted;
+
+  if (n < 2)
+    return 0;
+  sorted = malloc(n * sizeof(*sorted));
+  if (sorted == NULL)
+    return SNM_ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    sorted[i] = &obj->u.object.items[i];
+  qsort(sorted, n, sizeof(*sorted), cmp_member_ptr);
+  for (size_t i = 1; i < n; i++)
+    if (sorted[i]->key_len == sorted[i - 1]->key_len &&
+        memcmp(sorted[i]->key, sorted[i - 1]->key, sorted[i]->key_len) == 0)
+      sorted[i]->duplicate = 1;
+  free(sorted);
+  return 0;
+}
+
+static int cb_start_map(void *ctx)
+{
+  return start_container(ctx, SNM_JSON_OBJECT);
+}
+
+static int cb_start_array(void *ctx)
+{
+  return start_container(ctx, SNM_JSON_ARRAY);
+}
+
+static int cb_end_map(void *ctx)
+{
+  struct builder *b = ctx;
+
+  assert(b->depth > 0);
+  if (mark_duplicates(b->stack[b->depth - 1]) != 0) {
+    b->nomem = 1;
+    return 0;
+  }
+  b->depth--;
+  note_end(b);
+  return 1;
+}
+
+static int cb_end_array(void *ctx)
+{
+  struct builder *b = ctx;
+
+  assert(b->depth > 0);
+  b->depth--;
+  note_end(b);
+  return 1;
+}
+
+static const yajl_callbacks builder_callbacks = {
+    cb_null,    cb_boolean,     NULL,         NULL,
+    cb_number,  cb_string,      cb_start_map, cb_map_key,
+    cb_end_map, cb_start_array, cb_end_array};
+
+static int index_lines(struct snm_json_doc *doc)
+{
+  size_t n = 1, k = 1;
+
+  for (size_t i = 0; i < doc->len; i++)
+    if (doc->text[i] == '\n')
+      n++;
+  doc->lines = malloc(n * sizeof(*doc->lines));
+  if (doc->lines == NULL)
+    return SNM_ENOMEM;
+  doc->lines[0] = 0;
+  for (size_t i = 0; i < doc->len; i++)
+    if (doc->text[i] == '\n')
+      doc->lines[k++] = i + 1;
+  doc->n_lines = n;
+  return 0;
+}
+
+struct snm_json_pos snm_json_doc_pos(const struct snm_json_doc *doc,
+                                     size_t offset)
+{
+  struct snm_json_pos pos;
+  size_t lo = 0, hi = doc->n_lines, col = 1;
+
+  if (offset > doc->len)
+    offset = doc->len;
+  /* the last line starting at or before offset */
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (doc->lines[mid] <= offset)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  for (size_t i = doc->lines[lo]; i < offset; i++)
+    if (((unsigned char)doc->text[i] & 0xC0) != 0x80)
+      col++;
+  pos.line = lo + 1 > UINT_MAX ? UINT_MAX : (unsigned)(lo + 1);
+  pos.col = col > UINT_MAX ? UINT_MAX : (unsigned)col;
+  return pos;
+}
+
+/* The offset a syntax error points at: the start of the token that ends at
+ * (or spans) the byte yajl stopped at. */
+static size_t error_offset(const struct builder *b, size_t stopped)
+{
+  const char *t = b->doc->text;
+  size_t len = b->doc->len, i = b->last_end, start;
+
+  if (stopped > len)
+    stopped = len;
+  for (;;) {
+    i = skip_space(t, len, i, 0);
+    if (i >= len)
+      return len;
+    start = i;
+    i = token_end(t, len, i);
+    if (i >= stopped)
+      return start;
+  }
+}
+
+static void set_syntax(struct snm_json_syntax *syntax, struct snm_err *err,
+                       const struct snm_json_doc *doc, size_t offset,
+                       const char *reason)
+{
+  struct snm_json_pos pos = snm_json_doc_pos(doc, offset);
+
+  if (syntax != NULL) {
+    syntax->offset = offset;
+    syntax->pos = pos;
+    snprintf(syntax->msg, sizeof(syntax->msg), "%s", reason);
+  }
+  snm_err_set(err, SNM_EPARSE, "%u:%u: %s", pos.line, pos.col, reason);
+}
+
+/* yajl's message without its "parse error: " prefix or trailing newline. */
+static void yajl_reason(char *out, size_t outsz, yajl_handle h)
+{
+  unsigned char *e = yajl_get_error(h, 0, NULL, 0);
+  const char *s = e != NULL ? (const char *)e : "invalid JSON";
+  const char *colon = strstr(s, "error: ");
+  size_t n;
+
+  if (colon != NULL)
+    s = colon + strlen("error: ");
+  snprintf(out, outsz, "%s", s);
+  n = strlen(out);
+  while (n > 0 &&
+         (out[n - 1] == '\n' || out[n - 1] == '.' || out[n - 1] == ' '))
+    out[--n] = '\0';
+  if (e != NULL)
+    yajl_free_error(h, e);
+}
+
+int snm_json_parse(struct snm_json_doc **out, const char *text, size_t len,
+                   struct snm_json_syntax *syntax, struct snm_err *err)
+{
+  struct builder b;
+  struct snm_json_doc *doc = NULL;
+  yajl_status st;
+  char reason[160];
+  int rc = SNM_ENOMEM;
+
+  assert(out != NULL && (text != NULL || len == 0));
+  *out = NULL;
+  memset(&b, 0, sizeof(b));
+  doc = calloc(1, sizeof(*doc));
+  if (doc == NULL || len > (size_t)-1 - 2)
+    goto nomem;
+  doc->text = malloc(len + 2);
+  if (doc->text == NULL)
+    goto nomem;
+  if (len > 0)
+    memcpy(doc->text, text, len);
+  doc->text[len] = '\n'; /* see the top of the file; not part of doc->len */
+  doc->text[len + 1] = '\0';
+  doc->len = len;
+  if (index_lines(doc) != 0)
+    goto nomem;
+
+  b.doc = doc;
+  b.h = yajl_alloc(&builder_callbacks, NULL, &b);
+  if (b.h == NULL)
+    goto nomem;
+  yajl_config(b.h, yajl_allow_comments, 1);
+  st = yajl_parse(b.h, (const unsigned char *)doc->text, len + 1);
+  if (st == yajl_status_ok) {
+    st = yajl_complete_parse(b.h);
+    if (st != yajl_status_ok && !b.nomem && !b.too_deep) {
+      yajl_reason(reason, sizeof(reason), b.h);
+      set_syntax(syntax, err, doc, len, reason);
+      rc = SNM_EPARSE;
+      goto done;
+    }
+  }
+  if (b.nomem)
+    goto nomem;
+  if (b.too_deep) {
+    set_syntax(syntax, err, doc, error_offset(&b, yajl_get_bytes_consumed(b.h)),
+               "nesting too deep");
+    rc = SNM_EPARSE;
+    goto done;
+  }
+  if (st != yajl_status_ok) {
+    yajl_reason(reason, sizeof(reason), b.h);
+    set_syntax(syntax, err, doc, error_offset(&b, yajl_get_bytes_consumed(b.h)),
+               reason);
+    rc = SNM_EPARSE;
+    goto done;
+  }
+  if (doc->root == NULL) {
+    set_syntax(syntax, err, doc, len, "no JSON value");
+    rc = SNM_EPARSE;
+    goto done;
+  }
+  *out = doc;
+  doc = NULL;
+  rc = 0;
+  goto done;
+
+nomem:
+  rc = snm_err_set(err, SNM_ENOMEM, "out of memory parsing JSON");
+done:
+  if (b.h != NULL)
+    yajl_free(b.h);
+  snm_json_doc_free(doc);
+  return rc;
+}
+
+void snm_json_doc_free(struct snm_json_doc *doc)
+{
+  if (doc == NULL)
+    return;
+  json_free(doc->root);
+  free(doc->lines);
+  free(doc->text);
+  free(doc);
+}
+
+static size_t utf8_len(unsigned long cp)
+{
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+size_t snm_json_string_offset(const struct snm_json_doc *doc,
+                              const struct snm_json *str, size_t index)
+{
+  const char *t = doc->text;
+  size_t i = str->offset + 1, decoded = 0;
+
+  assert(str->type == SNM_JSON_STRING && t[str->offset] == '"');
+  while (i < doc->len && t[i] != '"' && decoded < index) {
+    if (t[i] != '\\') {
+      i++;
+      decoded++;
+      continue;
+    }
+    if (t[i + 1] != 'u') {
+      i += 2;
+      decoded++;
+      continue;
+    }
+    {
+      char hex[5] = {t[i + 2], t[i + 3], t[i + 4], t[i + 5], '\0'};
+      unsigned long cp = strtoul(hex, NULL, 16);
+
+      i += 6;
+      if (cp >= 0xD800 && cp < 0xDC00 && t[i] == '\\' && t[i + 1] == 'u') {
+        i += 6; /* the low surrogate: one 4-byte character */
+        decoded += 4;
+      } else {
+        decoded += utf8_len(cp);
+      }
+    }
+  }
+  return i;
+}
+
+const struct snm_json_member *snm_json_member(const struct snm_json *obj,
+                                              const char *key)
+{
+  size_t klen;
+
+  if (obj == NULL || obj->type != SNM_JSON_OBJECT)
+    return NULL;
+  klen = strlen(key);
+  for (size_t i = 0; i < obj->u.object.len; i++) {
+    const struct snm_json_member *m = &obj->u.object.items[i];
+    if (m->key_len == klen && memcmp(m->key, key, klen) == 0)
+      return m;
+  }
+  return NULL;
+}
+
+const struct snm_json *snm_json_get(const struct snm_json *obj, const char *key)
+{
+  const struct snm_json_member *m = snm_json_member(obj, key);
+  return m != NULL ? m->value : NULL;
+}
+
+const char *snm_json_type_name(enum snm_json_type type)
+{
+  switch (type) {
+  case SNM_JSON_NULL:
+    return "null";
+  case SNM_JSON_BOOL:
+    return "boolean";
+  case SNM_JSON_NUMBER:
+    return "number";
+  case SNM_JSON_STRING:
+    return "string";
+  case SNM_JSON_ARRAY:
+    return "array";
+  case SNM_JSON_OBJECT:
+    return "object";
+  }
+  return "?";
+}
+
+int snm_json_int(const struct snm_json *v, long long *out)
+{
+  long long n;
+  char *end;
+
+  if (v == NULL || v->type != SNM_JSON_NUMBER ||
+      strpbrk(v->u.number.text, ".eE") != NULL)
+    return SNM_EINVAL;
+  errno = 0;
+  n = strtoll(v->u.number.text, &end, 10);
+  if (errno != 0 || *end != '\0')
+    return SNM_EINVAL;
+  *out = n;
+  return 0;
+}
+
+int snm_json_is_cstring(const struct snm_json *v)
+{
+  return v != NULL && v->type == SNM_JSON_STRING &&
+         strlen(v->u.string.ptr) == v->u.string.len;
+}
+
+static int gen_status(yajl_gen_status st)
+{
+  if (st == yajl_gen_status_ok)
+    return 0;
+  return st == yajl_gen_in_error_state ? SNM_ENOMEM : SNM_EINVAL;
+}
+
+static int gen_member(yajl_gen g, const struct snm_json_member *m,
+                      unsigned flags);
+
+int snm_json_gen(yajl_gen g, const struct snm_json *v, unsigned flags)
+{
+  int rc = 0;
+
+  switch (v->type) {
+  case SNM_JSON_NULL:
+    return gen_status(yajl_gen_null(g));
+  case SNM_JSON_BOOL:
+    return gen_status(yajl_gen_bool(g, v->u.boolean));
+  case SNM_JSON_NUMBER:
+    return gen_status(yajl_gen_number(g, v->u.number.text, v->u.number.len));
+  case SNM_JSON_STRING:
+    return gen_status(yajl_gen_string(g, (const unsigned char *)v->u.string.ptr,
+                                      v->u.string.len));
+  case SNM_JSON_ARRAY:
+    if ((rc = gen_status(yajl_gen_array_open(g))) != 0)
+      return rc;
+    for (size_t i = 0; i < v->u.array.len && rc == 0; i++)
+      rc = snm_json_gen(g, v->u.array.items[i], flags);
+    return rc != 0 ? rc : gen_status(yajl_gen_array_close(g));
+  case SNM_JSON_OBJECT:
+    if ((rc = gen_status(yajl_gen_map_open(g))) != 0)
+      return rc;
+    if ((flags & SNM_JSON_SORT_KEYS) != 0 && v->u.object.len > 1) {
+      size_t n = v->u.object.len;
+      const struct snm_json_member **sorted = malloc(n * sizeof(*sorted));
+      if (sorted == NULL)
+        return SNM_ENOMEM;
+      for (size_t i = 0; i < n; i++)
+        sorted[i] = &v->u.object.items[i];
+      qsort(sorted, n, sizeof(*sorted), cmp_member_ptr);
+      for (size_t i = 0; i < n && rc == 0; i++)
+        rc = gen_member(g, sorted[i], flags);
+      free(sorted);
+    } else {
+      for (size_t i = 0; i < v->u.object.len && rc == 0; i++)
+        rc = gen_member(g, &v->u.object.items[i], flags);
+    }
+    return rc != 0 ? rc : gen_status(yajl_gen_map_close(g));
+  }
+  return SNM_EINVAL;
+}
+
+static int gen_member(yajl_gen g, const struct snm_json_member *m,
+                      unsigned flags)
+{
+  int rc =
+      gen_status(yajl_gen_string(g, (const unsigned char *)m->key, m->key_len));
+  return rc != 0 ? rc : snm_json_gen(g, m->value, flags);
+}
+
+int snm_json_to_string(char **out, const struct snm_json *v, unsigned flags,
+                       struct snm_err *err)
+{
+  yajl_gen g = yajl_gen_alloc(NULL);
+  const unsigned char *buf;
+  size_t len;
+  int rc;
+
+  *out = NULL;
+  if (g == NULL)
+    return snm_err_set(err, SNM_ENOMEM, "out of memory writing JSON");
+  rc = snm_json_gen(g, v, flags);
+  if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+    *out = malloc(len + 1);
+    if (*out != NULL) {
+      memcpy(*out, buf, len);
+      (*out)[len] = '\0';
+    }
+  }
+  yajl_gen_free(g);
+  if (*out == NULL)
+    return snm_err_set(err, rc != 0 ? rc : SNM_ENOMEM, "cannot write JSON (%s)",
+                       snm_err_name(rc));
+  return 0;
+}

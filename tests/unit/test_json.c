@@ -1,0 +1,226 @@
+/* Unit tests for json.c: positions, syntax errors, duplicates, writing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+static struct snm_json_doc *parse_ok(const char *text)
+{
+  struct snm_json_doc *doc = NULL;
+  struct snm_err err;
+
+  assert_int_equal(snm_json_parse(&doc, text, strlen(text), NULL, &err), 0);
+  assert_non_null(doc);
+  return doc;
+}
+
+static void assert_pos(const struct snm_json_doc *doc, size_t offset,
+                       unsigned line, unsigned col)
+{
+  struct snm_json_pos pos = snm_json_doc_pos(doc, offset);
+
+  assert_int_equal(pos.line, line);
+  assert_int_equal(pos.col, col);
+}
+
+static void test_positions_across_comments(void **state)
+{
+  const char *text = "// header\n"
+                     "{\n"
+                     "  /* block\n"
+                     "     comment */ \"a\" : 12 ,\n"
+                     "  \"b\": [true, null, \"x\\\"y\"], // tail\n"
+                     "  \"c\":{}}";
+  struct snm_json_doc *doc = parse_ok(text);
+  const struct snm_json_member *a, *b, *c;
+  const struct snm_json *arr;
+  (void)state;
+
+  assert_int_equal(doc->root->type, SNM_JSON_OBJECT);
+  assert_pos(doc, doc->root->offset, 2, 1);
+  a = snm_json_member(doc->root, "a");
+  assert_non_null(a);
+  assert_pos(doc, a->key_offset, 4, 17);
+  assert_pos(doc, a->value->offset, 4, 23);
+  assert_string_equal(a->value->u.number.text, "12");
+  b = snm_json_member(doc->root, "b");
+  assert_pos(doc, b->key_offset, 5, 3);
+  arr = b->value;
+  assert_int_equal(arr->type, SNM_JSON_ARRAY);
+  assert_pos(doc, arr->offset, 5, 8);
+  assert_int_equal(arr->u.array.len, 3);
+  assert_pos(doc, arr->u.array.items[0]->offset, 5, 9);
+  assert_pos(doc, arr->u.array.items[1]->offset, 5, 15);
+  assert_pos(doc, arr->u.array.items[2]->offset, 5, 21);
+  assert_string_equal(arr->u.array.items[2]->u.string.ptr, "x\"y");
+  c = snm_json_member(doc->root, "c");
+  assert_pos(doc, c->value->offset, 6, 7);
+  snm_json_doc_free(doc);
+}
+
+static void test_positions_utf8_and_crlf(void **state)
+{
+  /* "é" is 2 bytes, "€" 3, "😀" 4: columns count characters */
+  const char *text = "{\r\n\"é€😀\": \"ü\", \"k\": 1,\r\n  \"z\": false}";
+  struct snm_json_doc *doc = parse_ok(text);
+  const struct snm_json_member *m;
+  (void)state;
+
+  m = &doc->root->u.object.items[0];
+  assert_string_equal(m->key, "é€😀");
+  assert_pos(doc, m->key_offset, 2, 1);
+  assert_pos(doc, m->value->offset, 2, 8);
+  m = snm_json_member(doc->root, "k");
+  assert_pos(doc, m->key_offset, 2, 13);
+  assert_pos(doc, m->value->offset, 2, 18);
+  m = snm_json_member(doc->root, "z");
+  assert_pos(doc, m->key_offset, 3, 3);
+  assert_pos(doc, m->value->offset, 3, 8);
+  snm_json_doc_free(doc);
+}
+
+static void test_string_offsets(void **state)
+{
+  /* decoded "a\"b\u00e9c" is a " b é(2 bytes) c */
+  const char *text = "{\"k\": \"a\\\"b\\u00e9c\\ud83d\\ude00d\"}";
+  struct snm_json_doc *doc = parse_ok(text);
+  const struct snm_json *v = snm_json_get(doc->root, "k");
+  (void)state;
+
+  assert_int_equal(v->u.string.len, 11);
+  assert_int_equal(snm_json_string_offset(doc, v, 0), 7);   /* a */
+  assert_int_equal(snm_json_string_offset(doc, v, 1), 8);   /* \" */
+  assert_int_equal(snm_json_string_offset(doc, v, 2), 10);  /* b */
+  assert_int_equal(snm_json_string_offset(doc, v, 3), 11);  /* \u00e9 */
+  assert_int_equal(snm_json_string_offset(doc, v, 5), 17);  /* c */
+  assert_int_equal(snm_json_string_offset(doc, v, 6), 18);  /* surrogates */
+  assert_int_equal(snm_json_string_offset(doc, v, 10), 30); /* d */
+  assert_int_equal(snm_json_string_offset(doc, v, 99), 31); /* the quote */
+  snm_json_doc_free(doc);
+}
+
+static void expect_syntax(const char *text, unsigned line, unsigned col,
+                          const char *reason)
+{
+  struct snm_json_doc *doc = (struct snm_json_doc *)1;
+  struct snm_json_syntax syn;
+  struct snm_err err;
+
+  assert_int_equal(snm_json_parse(&doc, text, strlen(text), &syn, &err),
+                   SNM_EPARSE);
+  assert_null(doc);
+  assert_int_equal(syn.pos.line, line);
+  assert_int_equal(syn.pos.col, col);
+  assert_non_null(strstr(syn.msg, reason));
+  assert_int_equal(err.code, SNM_EPARSE);
+}
+
+static void test_syntax_errors(void **state)
+{
+  (void)state;
+  expect_syntax("{\"a\": 1,, }", 1, 9, "invalid object key");
+  expect_syntax("{\n  \"a\": tru }", 2, 8, "invalid string");
+  expect_syntax("{\"a\": 1} x", 1, 10, "trailing garbage");
+  expect_syntax("{\n\"a\": 1\n", 3, 1, "premature EOF");
+  expect_syntax("{\"é\": \"x\n\"}", 1, 7, "invalid character inside string");
+  expect_syntax("", 1, 1, "premature EOF");
+  expect_syntax("{\"a\": [1 2]}", 1, 10, "after array element");
+  /* nesting deeper than SNM_JSON_MAX_DEPTH is refused, not overflowed */
+  {
+    char deep[2 * SNM_JSON_MAX_DEPTH + 8];
+    size_t n = 0;
+    for (int i = 0; i <= SNM_JSON_MAX_DEPTH; i++)
+      deep[n++] = '[';
+    deep[n] = '\0';
+    expect_syntax(deep, 1, SNM_JSON_MAX_DEPTH + 1, "nesting too deep");
+  }
+}
+
+static void test_duplicates(void **state)
+{
+  struct snm_json_doc *doc =
+      parse_ok("{\"a\": 1, \"b\": 2, \"a\": 3, \"c\": {\"x\": 1, \"x\": 2}, "
+               "\"a\": 4}");
+  const struct snm_json *root = doc->root;
+  (void)state;
+
+  assert_int_equal(root->u.object.len, 5);
+  assert_false(root->u.object.items[0].duplicate);
+  assert_false(root->u.object.items[1].duplicate);
+  assert_true(root->u.object.items[2].duplicate);
+  assert_false(root->u.object.items[3].duplicate);
+  assert_true(root->u.object.items[4].duplicate);
+  /* the first one is the one looked up */
+  assert_string_equal(snm_json_get(root, "a")->u.number.text, "1");
+  assert_true(snm_json_get(root, "c")->u.object.items[1].duplicate);
+  snm_json_doc_free(doc);
+}
+
+static void test_numbers(void **state)
+{
+  struct snm_json_doc *doc =
+      parse_ok("[0, -12, 9223372036854775807, 9223372036854775808, 1.5, "
+               "2e3]");
+  struct snm_json **it = doc->root->u.array.items;
+  long long n;
+  (void)state;
+
+  assert_int_equal(snm_json_int(it[0], &n), 0);
+  assert_int_equal(n, 0);
+  assert_int_equal(snm_json_int(it[1], &n), 0);
+  assert_int_equal(n, -12);
+  assert_int_equal(snm_json_int(it[2], &n), 0);
+  assert_true(n == 9223372036854775807LL);
+  assert_int_equal(snm_json_int(it[3], &n), SNM_EINVAL);
+  assert_int_equal(snm_json_int(it[4], &n), SNM_EINVAL);
+  assert_int_equal(snm_json_int(it[5], &n), SNM_EINVAL);
+  snm_json_doc_free(doc);
+}
+
+static void test_round_trip(void **state)
+{
+  const char *text = "/* c */ {\"b\": [1, 2.50, -3e2, true, false, null],\n"
+                     "  \"a\": {\"z\": \"\\u00e9\\n\\\"q\\\"\", \"y\": {}},\n"
+                     "  \"\": []}";
+  struct snm_json_doc *doc = parse_ok(text), *again;
+  char *s = NULL, *sorted = NULL, *s2 = NULL;
+  (void)state;
+
+  assert_int_equal(snm_json_to_string(&s, doc->root, 0, NULL), 0);
+  assert_string_equal(s, "{\"b\":[1,2.50,-3e2,true,false,null],"
+                         "\"a\":{\"z\":\"é\\n\\\"q\\\"\",\"y\":{}},\"\":[]}");
+  assert_int_equal(
+      snm_json_to_string(&sorted, doc->root, SNM_JSON_SORT_KEYS, NULL), 0);
+  assert_string_equal(sorted,
+                      "{\"\":[],\"a\":{\"y\":{},\"z\":\"é\\n\\\"q\\\"\"},"
+                      "\"b\":[1,2.50,-3e2,true,false,null]}");
+  /* what was written parses back to the same text */
+  again = parse_ok(s);
+  assert_int_equal(snm_json_to_string(&s2, again->root, 0, NULL), 0);
+  assert_string_equal(s, s2);
+  free(s);
+  free(s2);
+  free(sorted);
+  snm_json_doc_free(again);
+  snm_json_doc_free(doc);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_positions_across_comments),
+      cmocka_unit_test(test_positions_utf8_and_crlf),
+      cmocka_unit_test(test_string_offsets),
+      cmocka_unit_test(test_syntax_errors),
+      cmocka_unit_test(test_duplicates),
+      cmocka_unit_test(test_numbers),
+      cmocka_unit_test(test_round_trip),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
