@@ -528,6 +528,8 @@ int snm_http__attempt_prepare(struct snm_http_call *c, struct snm_err *err)
   struct snm_buf line;
   int rc = 0;
 
+  if (c->attempts > 1) /* the easy handle must not keep a freed list */
+    curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
   curl_slist_free_all(c->attempt_headers);
   c->attempt_headers = NULL;
   snm_buf_reset(&c->resp_body);

@@ -195,9 +195,13 @@ void snm_http__fail(struct snm_http_call *c, CURLcode rc)
                          "the server's TLS certificate could not be verified "
                          "(%s)",
                          c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
-    hint = c->ca_file != NULL
-               ? "; check that ca_file holds the CA that issued it"
-               : "; set ca_file to the CA certificate that issued it";
+    if (strstr(c->errbuf, "match") != NULL)
+      hint = "; the certificate does not name this host: use a host name "
+             "it was issued for";
+    else if (c->ca_file != NULL)
+      hint = "; check that ca_file holds the CA that issued it";
+    else
+      hint = "; set ca_file to the CA certificate that issued it";
     break;
   case CURLE_SSL_CACERT_BADFILE:
     code = SNM_EIO;
