@@ -578,6 +578,7 @@ int snm_http__attempt_prepare(struct snm_http_call *c, struct snm_err *err)
     ctx.body = c->body_len > 0 ? c->body : NULL;
     ctx.body_len = c->body_len;
     ctx.attempt = c->attempts;
+    snm_err_clear(err);
     rc = c->sign(c->sign_data, &ctx, &add, err);
     if (rc != 0) {
       if (err != NULL && err->code == SNM_OK) {

@@ -86,7 +86,8 @@ static const char *reason_of(int status)
 }
 
 /* Send the reply; returns -1 when the connection must close. */
-static int send_reply(struct conn *c, const struct faultsrv_reply *r)
+static int send_reply(struct conn *c, const struct faultsrv_reply *r,
+                      int head_request)
 {
   char head[1024];
   size_t body_len = r->filler_len > 0 ? r->filler_len : r->body_len;
@@ -114,7 +115,9 @@ static int send_reply(struct conn *c, const struct faultsrv_reply *r)
                  r->close ? "Connection: close\r\n" : "");
   if (send_all(c->fd, head, (size_t)n) != 0)
     goto fail;
-  if (r->chunked) {
+  if (head_request) {
+    ; /* a reply to HEAD has headers only */
+  } else if (r->chunked) {
     /* 16 KiB chunks, then the last chunk */
     for (size_t off = 0; off < body_len; off += 16384) {
       size_t k = body_len - off < 16384 ? body_len - off : 16384;
@@ -159,6 +162,7 @@ static int serve(struct faultsrv *s, struct conn *c)
     struct faultsrv_reply reply;
     char *end, *head;
     size_t head_len, body_len, used;
+    int is_head;
 
     if (c->hanging || c->len == 0)
       return 0;
@@ -188,6 +192,7 @@ static int serve(struct faultsrv *s, struct conn *c)
     req.body = c->buf + head_len;
     req.body_len = body_len;
     s->fn(s->data, &req, &reply);
+    is_head = strncmp(head, "HEAD ", 5) == 0; /* reply without a body */
     free(head);
 
     switch (reply.action) {
@@ -201,7 +206,7 @@ static int serve(struct faultsrv *s, struct conn *c)
       c->hanging = 1;
       return 0;
     case FAULTSRV_REPLY:
-      if (send_reply(c, &reply) != 0) {
+      if (send_reply(c, &reply, is_head) != 0) {
         conn_close(c, 0);
         return -1;
       }

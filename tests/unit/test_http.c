@@ -700,8 +700,11 @@ static void test_methods_without_body(void **state)
   fx_run(&fx);
   send_get(&fx, "/_refresh", &post, &r[2], NULL);
   fx_run(&fx);
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 3; i++) {
+    if (r[i].code != SNM_OK)
+      fail_msg("request %d: %s", i, r[i].msg);
     assert_int_equal(r[i].status, 200);
+  }
   assert_string_equal(r[0].body, ""); /* HEAD: no body read */
   fx_done(&fx);
   assert_memory_equal(sc.heads[0], "HEAD /i HTTP/1.1\r\n", 18);
