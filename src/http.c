@@ -220,12 +220,7 @@ static void call_complete(struct snm_http_call *c)
 
 static void cancel_result(struct snm_http_call *c)
 {
-  struct snm_buf what;
-
-  snm_buf_init(&what, 0);
-  snm_http__describe(c, &what);
-  snm_err_set(&c->err, SNM_ECANCELED, "%s: canceled", snm_buf_str(&what));
-  snm_buf_dispose(&what);
+  snm_http__call_err(c, &c->err, SNM_ECANCELED, "canceled");
 }
 
 /* Sign and hand the easy handle to the multi.  Returns 0 or SNM_E*. */
@@ -242,16 +237,10 @@ static int attempt_start(struct snm_http_call *c, struct snm_err *err)
   h->in_curl++;
   mrc = curl_multi_add_handle(h->multi, c->easy);
   h->in_curl--;
-  if (mrc != CURLM_OK) {
-    struct snm_buf what;
-    snm_buf_init(&what, 0);
-    snm_http__describe(c, &what);
-    rc = snm_err_set(err, mrc == CURLM_OUT_OF_MEMORY ? SNM_ENOMEM : SNM_EIO,
-                     "%s: cannot start the transfer: %s", snm_buf_str(&what),
-                     curl_multi_strerror(mrc));
-    snm_buf_dispose(&what);
-    return rc;
-  }
+  if (mrc != CURLM_OK)
+    return snm_http__call_err(
+        c, err, mrc == CURLM_OUT_OF_MEMORY ? SNM_ENOMEM : SNM_EIO,
+        "cannot start the transfer: %s", curl_multi_strerror(mrc));
   c->state = CALL_RUNNING;
   return 0;
 }
@@ -377,15 +366,8 @@ static void dispatch(struct snm_http *h)
     call_unlink(c);
 
     memset(&resp, 0, sizeof(resp));
-    if (c->err.code == SNM_OK &&
-        snm_http__response_fill(c, &resp, &hdrs) != 0) {
-      struct snm_buf what;
-      snm_buf_init(&what, 0);
-      snm_http__describe(c, &what);
-      snm_err_set(&c->err, SNM_ENOMEM, "%s: out of memory for the reply",
-                  snm_buf_str(&what));
-      snm_buf_dispose(&what);
-    }
+    if (c->err.code == SNM_OK && snm_http__response_fill(c, &resp, &hdrs) != 0)
+      snm_http__call_err(c, &c->err, SNM_ENOMEM, "out of memory for the reply");
     if (c->err.code == SNM_OK) {
       resp.attempts = c->attempts;
       resp.elapsed_s = (double)(uv_hrtime() - c->start_ns) / 1e9;

@@ -115,6 +115,10 @@ const char *snm_http__call_header(const struct snm_http_call *c,
                                   const char *name);
 /* Origin and path of the URL for messages, query redacted. */
 void snm_http__describe(const struct snm_http_call *c, struct snm_buf *out);
+/* snm_err_set with "<label>: <METHOD> <url>: " before the message. */
+int snm_http__call_err(const struct snm_http_call *c, struct snm_err *err,
+                       int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* http_retry.c */
 /* After an attempt ended with `rc`: record the result in c->err/c->status

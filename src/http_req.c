@@ -7,6 +7,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -157,6 +158,23 @@ void snm_http__describe(const struct snm_http_call *c, struct snm_buf *out)
   (void)snm_buf_printf(out, "%s %.*s", c->method, (int)n, c->url);
   if (q != NULL) /* presigned URLs carry signatures in the query */
     (void)snm_redact_text(out, q, strlen(q));
+}
+
+int snm_http__call_err(const struct snm_http_call *c, struct snm_err *err,
+                       int code, const char *fmt, ...)
+{
+  struct snm_buf what;
+  va_list ap;
+
+  snm_buf_init(&what, 0);
+  snm_http__describe(c, &what);
+  (void)snm_buf_puts(&what, ": ");
+  va_start(ap, fmt);
+  (void)snm_buf_vprintf(&what, fmt, ap);
+  va_end(ap);
+  snm_err_set(err, code, "%s", snm_buf_str(&what));
+  snm_buf_dispose(&what);
+  return code;
 }
 
 /* ---- copying the request ------------------------------------------------ */
@@ -581,13 +599,8 @@ int snm_http__attempt_prepare(struct snm_http_call *c, struct snm_err *err)
     snm_err_clear(err);
     rc = c->sign(c->sign_data, &ctx, &add, err);
     if (rc != 0) {
-      if (err != NULL && err->code == SNM_OK) {
-        struct snm_buf what;
-        snm_buf_init(&what, 0);
-        snm_http__describe(c, &what);
-        snm_err_set(err, rc, "%s: signing failed", snm_buf_str(&what));
-        snm_buf_dispose(&what);
-      }
+      if (err != NULL && err->code == SNM_OK)
+        snm_http__call_err(c, err, rc, "signing failed");
       goto done;
     }
     for (tail = list; tail->next != NULL; tail = tail->next)

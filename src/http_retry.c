@@ -144,15 +144,13 @@ int snm_http__classify(struct snm_http_call *c, CURLcode rc,
 
 void snm_http__fail(struct snm_http_call *c, CURLcode rc)
 {
-  struct snm_buf what, cause;
+  struct snm_buf cause;
   const char *hint = "";
   int code = SNM_ENET;
   long e = os_errno(c);
   long status = 0;
 
-  snm_buf_init(&what, 0);
   snm_buf_init(&cause, 0);
-  snm_http__describe(c, &what);
   switch (rc) {
   case CURLE_COULDNT_CONNECT:
     if (e == ECONNREFUSED)
@@ -230,12 +228,10 @@ void snm_http__fail(struct snm_http_call *c, CURLcode rc)
     break;
   }
   if (c->attempts > 1)
-    snm_err_set(&c->err, code, "%s: %s (after %d attempts)%s",
-                snm_buf_str(&what), snm_buf_str(&cause), c->attempts, hint);
+    snm_http__call_err(c, &c->err, code, "%s (after %d attempts)%s",
+                       snm_buf_str(&cause), c->attempts, hint);
   else
-    snm_err_set(&c->err, code, "%s: %s%s", snm_buf_str(&what),
-                snm_buf_str(&cause), hint);
+    snm_http__call_err(c, &c->err, code, "%s%s", snm_buf_str(&cause), hint);
   c->err.http_status = status;
-  snm_buf_dispose(&what);
   snm_buf_dispose(&cause);
 }
