@@ -306,28 +306,6 @@ static int get_credentials(struct snm_creds *creds, const char *profile)
   return -1;
 }
 
-/* The request as it goes on the wire after signing. */
-static int render_signed(struct snm_buf *b, const struct snm_httpreq *req,
-                         const struct snm_sigv4_result *res)
-{
-  if (snm_buf_printf(b, "%s %s %s\n", req->method,
-                     res->presigned_path != NULL ? res->presigned_path
-                                                 : req->target,
-                     req->version) != 0)
-    return SNM_ENOMEM;
-  for (size_t i = 0; i < req->n_headers; i++)
-    if (snm_buf_printf(b, "%s\n", req->headers[i].raw) != 0)
-      return SNM_ENOMEM;
-  for (size_t i = 0; i < res->n_add_headers; i++)
-    if (snm_buf_printf(b, "%s:%s\n", res->add_headers[i].name,
-                       res->add_headers[i].value) != 0)
-      return SNM_ENOMEM;
-  if (snm_buf_putc(b, '\n') != 0 ||
-      snm_buf_append(b, req->body, req->body_len) != 0)
-    return SNM_ENOMEM;
-  return 0;
-}
-
 static void print_report(const struct sigv4_opts *o,
                          const struct snm_creds *creds,
                          const struct snm_sigv4_result *res,
@@ -447,7 +425,8 @@ int snm_cmd_sigv4(int argc, char **argv)
     rc = err.code == SNM_EINVAL ? SNM_EXIT_USAGE : SNM_EXIT_FAILED;
     goto done;
   }
-  if (render_signed(&signed_req, &req, &res) != 0) {
+  if (snm_httpreq_write(&signed_req, &req, res.presigned_path, res.add_headers,
+                        res.n_add_headers) != 0) {
     snm_log(SNM_LOG_ERROR, "sigv4: out of memory");
     goto done;
   }

@@ -1,5 +1,7 @@
 /* httpreq.c - raw HTTP/1.1 request text -> method, target, headers, body. */
 #include "httpreq.h"
+#include "buf.h"
+#include "sigv4.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,4 +239,23 @@ size_t snm_httpreq_remove_header(struct snm_httpreq *r, const char *name)
   }
   r->n_headers = kept;
   return removed;
+}
+
+int snm_httpreq_write(struct snm_buf *out, const struct snm_httpreq *r,
+                      const char *target, const struct snm_sigv4_header *extra,
+                      size_t n_extra)
+{
+  if (snm_buf_printf(out, "%s %s %s\n", r->method,
+                     target != NULL ? target : r->target, r->version) != 0)
+    return SNM_ENOMEM;
+  for (size_t i = 0; i < r->n_headers; i++)
+    if (snm_buf_printf(out, "%s\n", r->headers[i].raw) != 0)
+      return SNM_ENOMEM;
+  for (size_t i = 0; i < n_extra; i++)
+    if (snm_buf_printf(out, "%s:%s\n", extra[i].name, extra[i].value) != 0)
+      return SNM_ENOMEM;
+  if (snm_buf_putc(out, '\n') != 0 ||
+      snm_buf_append(out, r->body, r->body_len) != 0)
+    return SNM_ENOMEM;
+  return 0;
 }

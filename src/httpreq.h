@@ -20,6 +20,9 @@
 
 #include "err.h"
 
+struct snm_buf;
+struct snm_sigv4_header;
+
 struct snm_httpreq_header {
   char *name;  /* malloced, as written (for a continuation: its header's) */
   char *value; /* malloced, without the blanks around it */
@@ -53,5 +56,13 @@ const char *snm_httpreq_header(const struct snm_httpreq *r, const char *name);
 /* Remove every line of the headers called `name` (any case), folded lines
  * included; returns how many lines went. */
 size_t snm_httpreq_remove_header(struct snm_httpreq *r, const char *name);
+
+/* Append the request as text with LF line endings: the request line with
+ * `target` (NULL: r->target), every header line as written, then the
+ * `n_extra` headers of `extra` as "Name:value", an empty line and the
+ * body.  Returns 0 or SNM_ENOMEM. */
+int snm_httpreq_write(struct snm_buf *out, const struct snm_httpreq *r,
+                      const char *target, const struct snm_sigv4_header *extra,
+                      size_t n_extra);
 
 #endif
