@@ -64,8 +64,9 @@ struct snm_sigv4_request {
   size_t n_headers;
   const void *body; /* may be NULL when body_len is 0 */
   size_t body_len;
-  /* NULL: hex SHA-256 of body (or UNSIGNED-PAYLOAD, see params); else this
-   * 64-hex hash of a body the caller streams and hashed itself. */
+  /* NULL: hex SHA-256 of body (or UNSIGNED-PAYLOAD, see params); else
+   * used as is: the hex SHA-256 of a body the caller streams and hashed
+   * itself, or a literal such as STREAMING-AWS4-HMAC-SHA256-PAYLOAD. */
   const char *payload_hash;
 };
 
