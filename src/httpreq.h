@@ -1,0 +1,68 @@
+/* httpreq.h - parse a raw HTTP/1.1 request written as text (as in the
+ * AWS SigV4 test suite's request.txt, or pasted from a trace):
+ *
+ *   METHOD SP request-target SP HTTP/x.y
+ *   Name:value
+ *     folded continuation line (another value of the header above)
+ *   <empty line>
+ *   body bytes
+ *
+ * Lines end in LF or CRLF.  The request-target is everything between the
+ * first and the last space of the request line, so it may hold spaces
+ * (the suite's "/example space/").  The body is taken byte for byte, except
+ * that when Content-Length is given, line breaks beyond it (an editor's
+ * final newline) are dropped.
+ */
+#ifndef SNM_HTTPREQ_H
+#define SNM_HTTPREQ_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct snm_buf;
+struct snm_sigv4_header;
+
+struct snm_httpreq_header {
+  char *name;  /* malloced, as written (for a continuation: its header's) */
+  char *value; /* malloced, without the blanks around it */
+  char *raw;   /* malloced: the line as written, without its line ending */
+  int continuation; /* 1: a folded line adding a value to `name` */
+};
+
+struct snm_httpreq {
+  char *method;                       /* malloced */
+  char *target;                       /* malloced: path[?query] as written */
+  char *version;                      /* malloced: "HTTP/1.1" */
+  struct snm_httpreq_header *headers; /* malloced array, n_headers long */
+  size_t n_headers;
+  char *body; /* malloced, body_len bytes plus a NUL; may hold NULs */
+  size_t body_len;
+};
+
+void snm_httpreq_init(struct snm_httpreq *r);
+void snm_httpreq_dispose(struct snm_httpreq *r);
+
+/* Parse `len` bytes of `text` into `out` (initialised here; dispose it
+ * even on failure).  `origin` names the input in messages ("req.txt",
+ * "<stdin>").  Returns 0, SNM_EPARSE with "origin:line: what is wrong" in
+ * `err`, or SNM_ENOMEM. */
+int snm_httpreq_parse(struct snm_httpreq *out, const char *text, size_t len,
+                      const char *origin, struct snm_err *err);
+
+/* The value of the first header called `name` (any case), or NULL. */
+const char *snm_httpreq_header(const struct snm_httpreq *r, const char *name);
+
+/* Remove every line of the headers called `name` (any case), folded lines
+ * included; returns how many lines went. */
+size_t snm_httpreq_remove_header(struct snm_httpreq *r, const char *name);
+
+/* Append the request as text with LF line endings: the request line with
+ * `target` (NULL: r->target), every header line as written, then the
+ * `n_extra` headers of `extra` as "Name:value", an empty line and the
+ * body.  Returns 0 or SNM_ENOMEM. */
+int snm_httpreq_write(struct snm_buf *out, const struct snm_httpreq *r,
+                      const char *target, const struct snm_sigv4_header *extra,
+                      size_t n_extra);
+
+#endif
