@@ -73,24 +73,6 @@ void snm__free_secret(char *s)
   free(s);
 }
 
-const char *snm__display_path(const char *path, char *buf, size_t n)
-{
-  const char *home = snm__getenv("HOME");
-  size_t hl;
-
-  if (home != NULL) {
-    hl = strlen(home);
-    while (hl > 1 && home[hl - 1] == '/')
-      hl--;
-    if (hl > 1 && strncmp(path, home, hl) == 0 && path[hl] == '/') {
-      snprintf(buf, n, "~%s", path + hl);
-      return buf;
-    }
-  }
-  snprintf(buf, n, "%s", path);
-  return buf;
-}
-
 /* ---- struct snm_creds ---- */
 
 void snm_creds_init(struct snm_creds *c)
@@ -227,7 +209,9 @@ static int resolve_chain(struct snm_creds_provider *p, struct snm_creds *out,
 
   /* 2. ~/.aws/credentials, then ~/.aws/config */
   rc = snm__creds_from_files(out, profile, &tried, err);
-  if (rc < 0 || out->access_key_id != NULL) {
+  if (rc < 0)
+    goto done;
+  if (out->access_key_id != NULL) {
     *src = SRC_FILES;
     goto done;
   }
@@ -235,7 +219,9 @@ static int resolve_chain(struct snm_creds_provider *p, struct snm_creds *out,
   /* 3. ECS/EKS container credentials; a configured but failing endpoint
    * is an error, as in the CLI */
   rc = snm__creds_from_ecs(out, &p->opts, &tried, err);
-  if (rc < 0 || out->access_key_id != NULL) {
+  if (rc < 0)
+    goto done;
+  if (out->access_key_id != NULL) {
     *src = SRC_ECS;
     goto done;
   }

@@ -63,7 +63,4 @@ int snm__creds_from_imds(struct snm_creds *out,
  * Returns 0 and sets *out, or SNM_EPARSE (no message). */
 int snm__parse_iso8601(const char *s, time_t *out);
 
-/* "~/..." when `path` is under $HOME, else `path`, into buf of size n. */
-const char *snm__display_path(const char *path, char *buf, size_t n);
-
 #endif
