@@ -25,32 +25,56 @@ struct snm_creds {
   char source[96];         /* where they came from, for messages */
 };
 
+/* Empty credentials: no strings, no expiration, empty source. */
 void snm_creds_init(struct snm_creds *c);
-void snm_creds_dispose(struct snm_creds *c); /* frees and zeroes secrets */
+/* Zero (OPENSSL_cleanse) the secrets, free everything, leave `c` empty. */
+void snm_creds_dispose(struct snm_creds *c);
+/* Deep copy; `dst` need not be initialised.  Returns 0, or SNM_ENOMEM with
+ * `dst` left empty.  The caller disposes `dst`. */
 int snm_creds_copy(struct snm_creds *dst, const struct snm_creds *src,
                    struct snm_err *err);
 
 struct snm_creds_opts {
-  const char *profile; /* NULL: $AWS_PROFILE, else "default" */
-  long timeout_ms;     /* per remote request (ECS/IMDS); 0: 1000 */
+  /* The plan's profile, like the CLI's --profile: when set, environment
+   * credentials are ignored (the CLI's rule).  NULL: $AWS_PROFILE (which
+   * does not hide environment credentials), else "default". */
+  const char *profile;
+  /* ECS/IMDS: connect timeout per request; a whole request may take twice
+   * this long.  0: 1000 (so at most 1 s to connect, 2 s per request). */
+  long timeout_ms;
   /* Base URL of the instance metadata service; NULL:
    * $AWS_EC2_METADATA_SERVICE_ENDPOINT, else http://169.254.169.254 */
   const char *imds_endpoint;
+
+  /* Test hooks; leave them zero in production. */
+  /* Base URL that AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is appended to;
+   * NULL: http://169.254.170.2 */
+  const char *ecs_endpoint;
+  /* The clock used to decide on refreshes; NULL: time(). */
+  time_t (*now)(void *payload);
+  void *now_payload;
 };
 
 struct snm_creds_provider; /* caches and refreshes one chain's result */
 
-/* Create a provider; resolves nothing yet.  Returns 0 or SNM_ENOMEM. */
+/* Create a provider; resolves nothing yet.  The strings in `opts` are
+ * copied.  Returns 0 or SNM_ENOMEM.  A provider is not thread-safe. */
 int snm_creds_provider_new(struct snm_creds_provider **out,
                            const struct snm_creds_opts *opts,
                            struct snm_err *err);
-void snm_creds_provider_free(struct snm_creds_provider *p);
+void snm_creds_provider_free(struct snm_creds_provider *p); /* zeroes */
 
-/* Current credentials, copied into `out` (caller disposes).  The chain is
- * walked on first use; temporary credentials are fetched again when they
- * expire within 5 minutes.  Remote fetches block for at most the configured
- * timeouts.  Returns 0, or SNM_EAUTH when no source has credentials (the
- * message lists what was tried), or another SNM_E* code. */
+/* Current credentials, copied into `out` (need not be initialised; the
+ * caller disposes it, also on failure).  The chain is walked on first use
+ * and after a failure; credentials from ECS/IMDS that expire within 5
+ * minutes are fetched again from the same source (if that fails while they
+ * are still valid, the cached ones are returned with a warning).  Remote
+ * fetches block for at most the configured timeouts.  Returns 0, or
+ * SNM_EAUTH when no source has credentials (the message lists what was
+ * tried), for a half-set environment, a missing named profile or a profile
+ * that needs an unsupported provider; SNM_EPARSE/SNM_EIO for a bad shared
+ * file; SNM_ENET/SNM_ETIMEOUT/SNM_EHTTP/SNM_EPARSE/SNM_EINVAL when ECS is
+ * configured but fails; SNM_ENOMEM. */
 int snm_creds_provider_get(struct snm_creds_provider *p, struct snm_creds *out,
                            struct snm_err *err);
 
