@@ -283,10 +283,11 @@ static int strip_old_signature(struct snm_httpreq *req, const char *origin,
 static int get_credentials(struct snm_creds *creds, const char *profile)
 {
   struct snm_creds_provider *prov = NULL;
-  struct snm_creds_opts copts = {profile, 0, NULL};
+  struct snm_creds_opts copts = {0};
   struct snm_err err;
   int rc;
 
+  copts.profile = profile;
   snm_err_clear(&err);
   rc = snm_creds_provider_new(&prov, &copts, &err);
   if (rc == 0)

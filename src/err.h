@@ -23,7 +23,7 @@ enum snm_errcode {
   SNM_ECANCELED = -9 /* stopped by the user or shutdown */
 };
 
-#define SNM_ERR_MSG_MAX 512
+#define SNM_ERR_MSG_MAX 1024
 
 struct snm_err {
   int code;         /* an snm_errcode */

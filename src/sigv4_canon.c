@@ -402,7 +402,11 @@ int snm_sigv4_format_amz_date(char out[17], time_t t)
   if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
       tm.tm_year > 9999 - 1900)
     return SNM_EINVAL;
-  snprintf(out, 17, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  /* The modulos only tell the compiler the fields' widths. */
+  snprintf(out, 17, "%04u%02u%02uT%02u%02u%02uZ",
+           (unsigned)(tm.tm_year + 1900) % 10000u,
+           (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
+           (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+           (unsigned)tm.tm_sec % 100u);
   return 0;
 }

@@ -1,0 +1,503 @@
+#include "es.h"
+#include "buf.h"
+#include "creds.h"
+#include "http.h"
+#include "log.h"
+#include "plan.h"
+#include "sigv4.h"
+
+#include <assert.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ES_MAX_SIGNED_HEADERS 32
+
+int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
+                struct snm_http *http, struct snm_err *err)
+{
+  memset(es, 0, sizeof(*es));
+  es->dom = dom;
+  es->http = http;
+  if (dom->auth == SNM_AUTH_BASIC) {
+    const char *pw = getenv(dom->password_env);
+    struct snm_buf plain;
+    size_t n;
+    int rc;
+
+    if (pw == NULL)
+      return snm_err_set(err, SNM_EAUTH,
+                         "%s: the password for user \"%s\" is read from the "
+                         "environment variable %s, which is not set; export "
+                         "it and run again",
+                         dom->id, dom->username, dom->password_env);
+    if (snm_log_add_secret(pw) != 0)
+      return snm_err_set(err, SNM_ENOMEM, "out of memory");
+    snm_buf_init(&plain, 0);
+    rc = snm_buf_printf(&plain, "%s:%s", dom->username, pw);
+    n = 6 + 4 * ((plain.len + 2) / 3) + 1;
+    es->basic_auth = rc == 0 ? malloc(n) : NULL;
+    if (es->basic_auth != NULL) {
+      memcpy(es->basic_auth, "Basic ", 6);
+      EVP_EncodeBlock((unsigned char *)es->basic_auth + 6,
+                      (const unsigned char *)plain.data, (int)plain.len);
+    }
+    if (plain.data != NULL)
+      OPENSSL_cleanse(plain.data, plain.len);
+    snm_buf_dispose(&plain);
+    if (es->basic_auth == NULL)
+      return snm_err_set(err, SNM_ENOMEM, "out of memory");
+    if (snm_log_add_secret(es->basic_auth + 6) != 0)
+      return snm_err_set(err, SNM_ENOMEM, "out of memory");
+  } else if (dom->auth == SNM_AUTH_AWS_SIGV4) {
+    struct snm_creds_opts opts = {0};
+    opts.profile = dom->profile;
+    return snm_creds_provider_new(&es->creds, &opts, err);
+  }
+  return 0;
+}
+
+void snm_es_dispose(struct snm_es *es)
+{
+  if (es->basic_auth != NULL) {
+    OPENSSL_cleanse(es->basic_auth, strlen(es->basic_auth));
+    free(es->basic_auth);
+  }
+  snm_creds_provider_free(es->creds);
+  memset(es, 0, sizeof(*es));
+}
+
+/* --- paths ------------------------------------------------------------ */
+
+int snm_es_path(struct snm_buf *out, const char *fmt, ...)
+{
+  va_list ap;
+  int rc = 0;
+
+  va_start(ap, fmt);
+  for (const char *p = fmt; *p != '\0' && rc == 0; p++) {
+    if (*p != '%') {
+      rc = snm_buf_putc(out, *p);
+      continue;
+    }
+    switch (*++p) {
+    case 's': {
+      const char *s = va_arg(ap, const char *);
+      rc = snm_sigv4_uri_encode(out, s, strlen(s), 1);
+      break;
+    }
+    case 'l': {
+      const char *const *items = va_arg(ap, const char *const *);
+      size_t n = va_arg(ap, size_t);
+      for (size_t i = 0; i < n && rc == 0; i++) {
+        if (i > 0)
+          rc = snm_buf_putc(out, ',');
+        if (rc == 0)
+          rc = snm_sigv4_uri_encode(out, items[i], strlen(items[i]), 1);
+      }
+      break;
+    }
+    case '%':
+      rc = snm_buf_putc(out, '%');
+      break;
+    default:
+      rc = SNM_EINVAL;
+      p--; /* stop at the bad conversion (the loop ends on rc) */
+      break;
+    }
+  }
+  va_end(ap);
+  return rc;
+}
+
+/* --- JSON helpers ------------------------------------------------------ */
+
+static yajl_val jwalk(yajl_val v, va_list ap)
+{
+  const char *key;
+
+  while (v != NULL && (key = va_arg(ap, const char *)) != NULL) {
+    yajl_val next = NULL;
+    if (!YAJL_IS_OBJECT(v))
+      return NULL;
+    for (size_t i = 0; i < v->u.object.len; i++)
+      if (strcmp(v->u.object.keys[i], key) == 0) {
+        next = v->u.object.values[i];
+        break;
+      }
+    v = next;
+  }
+  return v;
+}
+
+yajl_val snm_jget(yajl_val v, ...)
+{
+  va_list ap;
+  yajl_val r;
+
+  va_start(ap, v);
+  r = jwalk(v, ap);
+  va_end(ap);
+  return r;
+}
+
+const char *snm_jstr(yajl_val v, ...)
+{
+  va_list ap;
+  yajl_val r;
+
+  va_start(ap, v);
+  r = jwalk(v, ap);
+  va_end(ap);
+  return YAJL_IS_STRING(r) ? r->u.string : NULL;
+}
+
+long long snm_jint(long long def, yajl_val v, ...)
+{
+  va_list ap;
+  yajl_val r;
+
+  va_start(ap, v);
+  r = jwalk(v, ap);
+  va_end(ap);
+  if (YAJL_IS_INTEGER(r))
+    return YAJL_GET_INTEGER(r);
+  if (YAJL_IS_DOUBLE(r))
+    return (long long)YAJL_GET_DOUBLE(r);
+  if (YAJL_IS_STRING(r) && r->u.string[0] != '\0') {
+    char *end;
+    long long n = strtoll(r->u.string, &end, 10);
+    if (*end == '\0')
+      return n;
+  }
+  return def;
+}
+
+int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
+                        size_t body_len)
+{
+  yajl_val e = snm_jget(json, "error", (char *)NULL);
+  const char *type, *reason, *msg;
+
+  if (YAJL_IS_OBJECT(e)) {
+    yajl_val causes = snm_jget(e, "root_cause", (char *)NULL);
+    type = snm_jstr(e, "type", (char *)NULL);
+    reason = snm_jstr(e, "reason", (char *)NULL);
+    /* The root cause is usually the more precise one. */
+    if (YAJL_IS_ARRAY(causes) && causes->u.array.len > 0) {
+      const char *rt = snm_jstr(causes->u.array.values[0], "type", (char *)0);
+      const char *rr =
+          snm_jstr(causes->u.array.values[0], "reason", (char *)NULL);
+      if (rr != NULL && rt != NULL &&
+          (reason == NULL || type == NULL || strcmp(rt, type) != 0)) {
+        type = rt;
+        reason = rr;
+      }
+    }
+    if (type != NULL && reason != NULL)
+      return snm_buf_printf(out, "%s: %s", type, reason);
+    if (reason != NULL)
+      return snm_buf_puts(out, reason);
+    if (type != NULL)
+      return snm_buf_puts(out, type);
+  }
+  if (YAJL_IS_STRING(e))
+    return snm_buf_puts(out, e->u.string);
+  msg = snm_jstr(json, "message", (char *)NULL);
+  if (msg == NULL)
+    msg = snm_jstr(json, "Message", (char *)NULL);
+  if (msg != NULL)
+    return snm_buf_puts(out, msg);
+  if (json == NULL && body != NULL && body_len > 0) {
+    /* Not JSON (a proxy's page, S3's XML): the first line, shortened. */
+    size_t n = 0;
+    while (n < body_len && n < 160 && body[n] != '\n' && body[n] != '\r')
+      n++;
+    return snm_buf_append(out, body, n);
+  }
+  return 0;
+}
+
+int snm_es_parse_info(struct snm_es_info *out, yajl_val json,
+                      const char *domain_id, struct snm_err *err)
+{
+  const char *number = snm_jstr(json, "version", "number", (char *)NULL);
+  const char *dist = snm_jstr(json, "version", "distribution", (char *)NULL);
+  const char *name = snm_jstr(json, "cluster_name", (char *)NULL);
+  enum snm_engine engine = dist != NULL && strcmp(dist, "opensearch") == 0
+                               ? SNM_ENGINE_OPENSEARCH
+                               : SNM_ENGINE_ELASTICSEARCH;
+
+  memset(out, 0, sizeof(*out));
+  if (number == NULL || snm_version_parse(&out->version, engine, number) != 0)
+    return snm_err_set(err, SNM_EPARSE,
+                       "%s: GET / did not report a version number this tool "
+                       "understands (%s); is the endpoint an Elasticsearch or "
+                       "OpenSearch cluster?",
+                       domain_id, number != NULL ? number : "none");
+  snprintf(out->number, sizeof(out->number), "%s", number);
+  snprintf(out->cluster_name, sizeof(out->cluster_name), "%s",
+           name != NULL ? name : "");
+  return 0;
+}
+
+/* --- requests ---------------------------------------------------------- */
+
+struct es_call {
+  struct snm_es *es;
+  snm_es_done_fn done;
+  void *data;
+  char *method; /* malloced */
+  char *path;   /* malloced, as given (without the base path) */
+};
+
+static void es_call_free(struct es_call *c)
+{
+  free(c->method);
+  free(c->path);
+  free(c);
+}
+
+/* SigV4 signing hook: sign exactly what the engine sends. */
+static int es_sign(void *sign_data, const struct snm_http_sign_ctx *ctx,
+                   struct snm_http_headers_out *add, struct snm_err *err)
+{
+  struct snm_es *es = sign_data;
+  const struct snm_domain *dom = es->dom;
+  struct snm_sigv4_header hdrs[ES_MAX_SIGNED_HEADERS];
+  char *copies[ES_MAX_SIGNED_HEADERS] = {NULL};
+  struct snm_sigv4_request req = {0};
+  struct snm_sigv4_params params = {0};
+  struct snm_sigv4_result res = {0};
+  struct snm_creds creds;
+  struct snm_buf target;
+  size_t n = 0;
+  int rc;
+
+  snm_creds_init(&creds);
+  snm_buf_init(&target, 0);
+  rc = snm_creds_provider_get(es->creds, &creds, err);
+  if (rc != 0)
+    goto done;
+  snprintf(es->creds_source, sizeof(es->creds_source), "%s", creds.source);
+  hdrs[n].name = "Host";
+  hdrs[n++].value = ctx->host;
+  for (size_t i = 0; ctx->headers != NULL && ctx->headers[i] != NULL; i++) {
+    char *colon;
+    if (n == ES_MAX_SIGNED_HEADERS) {
+      rc =
+          snm_err_set(err, SNM_EINVAL, "%s: too many headers to sign", dom->id);
+      goto done;
+    }
+    copies[n] = strdup(ctx->headers[i]);
+    if (copies[n] == NULL) {
+      rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
+      goto done;
+    }
+    colon = strchr(copies[n], ':');
+    assert(colon != NULL);
+    *colon++ = '\0';
+    while (*colon == ' ')
+      colon++;
+    hdrs[n].name = copies[n];
+    hdrs[n++].value = colon;
+  }
+  if (snm_buf_puts(&target, ctx->path) != 0 ||
+      (ctx->query[0] != '\0' && snm_buf_printf(&target, "?%s", ctx->query))) {
+    rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
+    goto done;
+  }
+  req.method = ctx->method;
+  req.path = target.data;
+  req.headers = hdrs;
+  req.n_headers = n;
+  req.body = ctx->body;
+  req.body_len = ctx->body_len;
+  params.access_key_id = creds.access_key_id;
+  params.secret_access_key = creds.secret_access_key;
+  params.session_token = creds.session_token;
+  params.region = dom->region;
+  params.service = dom->service;
+  params.when = time(NULL);
+  params.s3_rules = strcmp(dom->service, "s3") == 0;
+  params.add_content_sha256_header = 1;
+  rc = snm_sigv4_sign(&res, &req, &params, err);
+  for (size_t i = 0; rc == 0 && i < res.n_add_headers; i++)
+    rc = snm_http_headers_add(add, res.add_headers[i].name,
+                              res.add_headers[i].value);
+  if (rc != 0 && err != NULL && err->code == SNM_OK)
+    snm_err_set(err, rc, "%s: cannot add signature headers", dom->id);
+done:
+  snm_sigv4_result_dispose(&res);
+  snm_creds_dispose(&creds);
+  for (size_t i = 0; i < ES_MAX_SIGNED_HEADERS; i++)
+    free(copies[i]);
+  snm_buf_dispose(&target);
+  return rc;
+}
+
+static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
+                      const char *method, long status)
+{
+  const struct snm_domain *dom = es->dom;
+
+  switch (dom->auth) {
+  case SNM_AUTH_NONE:
+    snm_buf_printf(msg, " (the plan gives no credentials for this domain; add "
+                        "an \"auth\" section)");
+    break;
+  case SNM_AUTH_BASIC:
+    snm_buf_printf(msg,
+                   " (basic auth as \"%s\", password from $%s; check both, "
+                   "and that the user's role may do this)",
+                   dom->username, dom->password_env);
+    break;
+  case SNM_AUTH_AWS_SIGV4: {
+    const char *action = strcmp(method, "GET") == 0    ? "es:ESHttpGet"
+                         : strcmp(method, "HEAD") == 0 ? "es:ESHttpHead"
+                         : strcmp(method, "PUT") == 0  ? "es:ESHttpPut"
+                         : strcmp(method, "POST") == 0 ? "es:ESHttpPost"
+                                                       : "es:ESHttpDelete";
+    snm_buf_printf(msg,
+                   " (signed with AWS credentials from %s for region %s, "
+                   "service %s; %s the identity likely lacks %s on this "
+                   "domain, or is not mapped to a role with this permission "
+                   "in fine-grained access control)",
+                   es->creds_source[0] != '\0' ? es->creds_source
+                                               : "the credential chain",
+                   dom->region, dom->service,
+                   status == 401 ? "the signature was refused, or"
+                                 : "the request was refused:",
+                   action);
+    break;
+  }
+  }
+}
+
+static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
+                    void *data)
+{
+  struct es_call *c = data;
+  struct snm_es_reply reply = {0};
+  struct snm_err err;
+  yajl_val json = NULL;
+
+  if (resp == NULL) {
+    c->done(NULL, herr, c->data);
+    es_call_free(c);
+    return;
+  }
+  snm_err_clear(&err);
+  if (resp->body_len > 0) {
+    const char *ct = resp->content_type;
+    if (ct == NULL || strstr(ct, "json") != NULL || resp->body[0] == '{' ||
+        resp->body[0] == '[')
+      json = yajl_tree_parse(resp->body, NULL, 0);
+  }
+  reply.status = resp->status;
+  reply.json = json;
+  reply.body = resp->body;
+  reply.body_len = resp->body_len;
+  reply.attempts = resp->attempts;
+  reply.elapsed_s = resp->elapsed_s;
+  if (resp->status < 200 || resp->status > 299) {
+    struct snm_buf msg, reason;
+    snm_buf_init(&msg, 0);
+    snm_buf_init(&reason, 0);
+    snm_es_error_reason(&reason, json, resp->body, resp->body_len);
+    snm_buf_printf(&msg, "%s: %s %s: HTTP %ld%s%s", c->es->dom->id, c->method,
+                   c->path, resp->status, reason.len > 0 ? " " : "",
+                   snm_buf_str(&reason));
+    if (resp->status == 401 || resp->status == 403)
+      auth_hint(&msg, c->es, c->method, resp->status);
+    snm_err_set(&err,
+                resp->status == 401 || resp->status == 403 ? SNM_EAUTH
+                                                           : SNM_EHTTP,
+                "%s", snm_buf_str(&msg));
+    err.http_status = resp->status;
+    snm_buf_dispose(&reason);
+    snm_buf_dispose(&msg);
+  }
+  snm_log(SNM_LOG_DEBUG, "%s: %s %s -> %ld (%.0f ms, %d attempt%s)",
+          c->es->dom->id, c->method, c->path, resp->status,
+          resp->elapsed_s * 1000.0, resp->attempts,
+          resp->attempts == 1 ? "" : "s");
+  c->done(&reply, &err, c->data);
+  yajl_tree_free(json);
+  es_call_free(c);
+}
+
+int snm_es_request(struct snm_es *es, const char *method, const char *path,
+                   const char *json_body, int replay, snm_es_done_fn done,
+                   void *data, struct snm_err *err)
+{
+  const struct snm_domain *dom = es->dom;
+  struct snm_http_request req = {0};
+  const char *headers[3] = {NULL};
+  struct snm_buf url, auth;
+  struct es_call *c;
+  int rc;
+
+  assert(path[0] == '/');
+  c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return snm_err_set(err, SNM_ENOMEM, "out of memory");
+  c->es = es;
+  c->done = done;
+  c->data = data;
+  c->method = strdup(method);
+  c->path = strdup(path);
+  snm_buf_init(&url, 0);
+  snm_buf_init(&auth, 0);
+  if (c->method == NULL || c->path == NULL ||
+      snm_buf_printf(&url, "%s%s", dom->base_url, path) != 0) {
+    rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
+    goto fail;
+  }
+  if (es->basic_auth != NULL) {
+    if (snm_buf_printf(&auth, "Authorization: %s", es->basic_auth) != 0) {
+      rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
+      goto fail;
+    }
+    headers[0] = auth.data;
+  }
+  req.method = method;
+  req.url = url.data;
+  req.headers = headers;
+  if (json_body != NULL) {
+    req.body = json_body;
+    req.body_len = strlen(json_body);
+    req.content_type = "application/json";
+  }
+  req.timeout_ms = dom->timeout_s * 1000;
+  req.ca_file = dom->ca_file;
+  req.insecure = dom->insecure;
+  req.replay = (enum snm_http_replay)replay;
+  req.label = dom->id;
+  if (es->creds != NULL) {
+    req.sign = es_sign;
+    req.sign_data = es;
+  }
+  if (es->trace != NULL)
+    es->trace(dom->id, method, path, es->trace_payload);
+  rc = snm_http_send(es->http, &req, es_done, c, NULL, err);
+  if (rc != 0)
+    goto fail;
+  es->requests++;
+  snm_buf_dispose(&url);
+  if (auth.data != NULL)
+    OPENSSL_cleanse(auth.data, auth.len);
+  snm_buf_dispose(&auth);
+  return 0;
+fail:
+  snm_buf_dispose(&url);
+  if (auth.data != NULL)
+    OPENSSL_cleanse(auth.data, auth.len);
+  snm_buf_dispose(&auth);
+  es_call_free(c);
+  return rc;
+}
