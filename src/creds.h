@@ -57,8 +57,9 @@ struct snm_creds_opts {
 
 struct snm_creds_provider; /* caches and refreshes one chain's result */
 
-/* Create a provider; resolves nothing yet.  The strings in `opts` are
- * copied.  Returns 0 or SNM_ENOMEM.  A provider is not thread-safe. */
+/* Create a provider; resolves nothing yet.  `opts` may be NULL (all
+ * defaults); its strings are copied.  Returns 0 or SNM_ENOMEM.  A provider
+ * is not thread-safe. */
 int snm_creds_provider_new(struct snm_creds_provider **out,
                            const struct snm_creds_opts *opts,
                            struct snm_err *err);

@@ -289,7 +289,8 @@ static void test_imds_refusals(void **state)
 
 static void test_imds_unreachable_fails_fast(void **state)
 {
-  struct snm_creds_opts opts = {0};
+  /* a long connect timeout, so that only a refusal can be fast */
+  struct snm_creds_opts opts = {.timeout_ms = 5000};
   struct snm_creds c;
   struct snm_err err;
   char url[64];
@@ -305,7 +306,7 @@ static void test_imds_unreachable_fails_fast(void **state)
   t0 = uv_hrtime();
   assert_int_equal(snm_fx_resolve(&opts, &c, &err), SNM_EAUTH);
   ms = (uv_hrtime() - t0) / 1000000u;
-  assert_true(ms < 1000); /* refused, not timed out */
+  assert_true(ms < 2500); /* refused, not timed out */
   assert_non_null(strstr(err.msg, "IMDS (PUT http://127.0.0.1:"));
   assert_non_null(strstr(err.msg, url));
   assert_non_null(strstr(err.msg, "refused"));
@@ -330,7 +331,7 @@ static void test_imds_timeout(void **state)
   t0 = uv_hrtime();
   assert_int_equal(snm_fx_resolve(&opts, &c, &err), SNM_EAUTH);
   ms = (uv_hrtime() - t0) / 1000000u;
-  assert_true(ms >= 400 && ms < 2000);
+  assert_true(ms >= 400 && ms < 4000);
   assert_non_null(strstr(err.msg, "no reply within 400 ms"));
   assert_int_equal(snm_standin_request_count(s), 1);
   assert_int_equal(snm_standin_free(s), 0);
