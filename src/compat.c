@@ -91,48 +91,13 @@ int snm_version_cmp(const struct snm_version *a, const struct snm_version *b)
   return 0;
 }
 
-/* The Elasticsearch major an OpenSearch major is "like" for the one-major
- * rule: OpenSearch 1.x forked Elasticsearch 7.10 and reads what 7.x reads. */
-static int readable_by_opensearch(const struct snm_version *created,
-                                  const struct snm_version *target, char *why,
-                                  size_t whysz)
+/* Same engine: an index restores onto the same or a newer version, at most
+ * one major forward. */
+static int readable_same_engine(const struct snm_version *created,
+                                const struct snm_version *target, const char *c,
+                                const char *t, char *why, size_t whysz)
 {
-  char c[48], t[48];
-
-  snm_version_str(c, sizeof(c), created);
-  snm_version_str(t, sizeof(t), target);
-  if (created->engine == SNM_ENGINE_ELASTICSEARCH) {
-    int ok;
-    if (created->major == 7 && created->minor > 10) {
-      snprintf(why, whysz,
-               "index created by %s: OpenSearch reads indices from "
-               "Elasticsearch 7.10 and older only",
-               c);
-      return 0;
-    }
-    switch (target->major) {
-    case 1:
-      ok = created->major == 6 || created->major == 7;
-      break;
-    case 2:
-      ok = created->major == 7;
-      break;
-    default:
-      ok = 0;
-      break;
-    }
-    if (!ok) {
-      snprintf(why, whysz,
-               "%s cannot read an index created by %s; restore it on a "
-               "version in between first and reindex it there",
-               t, c);
-      return 0;
-    }
-    return 1;
-  }
-  if (created->major > target->major ||
-      (created->major == target->major &&
-       snm_version_cmp(created, target) > 0)) {
+  if (snm_version_cmp(created, target) > 0) {
     snprintf(why, whysz,
              "index created by %s is newer than the target %s; upgrade the "
              "target first",
@@ -149,34 +114,57 @@ static int readable_by_opensearch(const struct snm_version *created,
   return 1;
 }
 
-static int readable_by_elasticsearch(const struct snm_version *created,
-                                     const struct snm_version *target,
-                                     char *why, size_t whysz)
+/* Elasticsearch-created indices on OpenSearch: OpenSearch 1.x forked
+ * Elasticsearch 7.10 and reads 6.x and 7.x indices; 2.x reads 7.x only;
+ * 3.x none. */
+static int es_index_on_opensearch(const struct snm_version *created,
+                                  const struct snm_version *target,
+                                  const char *c, const char *t, char *why,
+                                  size_t whysz)
+{
+  int ok;
+
+  if (created->major == 7 && created->minor > 10) {
+    snprintf(why, whysz,
+             "index created by %s: OpenSearch reads indices from "
+             "Elasticsearch 7.10 and older only",
+             c);
+    return 0;
+  }
+  switch (target->major) {
+  case 1:
+    ok = created->major == 6 || created->major == 7;
+    break;
+  case 2:
+    ok = created->major == 7;
+    break;
+  default:
+    ok = 0;
+    break;
+  }
+  if (!ok)
+    snprintf(why, whysz,
+             "%s cannot read an index created by %s; restore it on a "
+             "version in between first and reindex it there",
+             t, c);
+  return ok;
+}
+
+static int index_readable(const struct snm_version *created,
+                          const struct snm_version *target, char *why,
+                          size_t whysz)
 {
   char c[48], t[48];
 
   snm_version_str(c, sizeof(c), created);
   snm_version_str(t, sizeof(t), target);
-  if (created->engine == SNM_ENGINE_OPENSEARCH) {
-    snprintf(why, whysz,
-             "Elasticsearch cannot read indices created by OpenSearch (%s)", c);
-    return 0;
-  }
-  if (snm_version_cmp(created, target) > 0) {
-    snprintf(why, whysz,
-             "index created by %s is newer than the target %s; upgrade the "
-             "target first",
-             c, t);
-    return 0;
-  }
-  if (target->major - created->major > 1) {
-    snprintf(why, whysz,
-             "%s reads indices from one major version back only, and this "
-             "one was created by %s; reindex it on %d.x first",
-             t, c, target->major - 1);
-    return 0;
-  }
-  return 1;
+  if (created->engine == target->engine)
+    return readable_same_engine(created, target, c, t, why, whysz);
+  if (target->engine == SNM_ENGINE_OPENSEARCH)
+    return es_index_on_opensearch(created, target, c, t, why, whysz);
+  snprintf(why, whysz,
+           "Elasticsearch cannot read indices created by OpenSearch (%s)", c);
+  return 0;
 }
 
 int snm_compat_restore(const struct snm_version *source,
@@ -230,7 +218,5 @@ int snm_compat_restore(const struct snm_version *source,
   }
   if (created == NULL)
     return 1;
-  return target->engine == SNM_ENGINE_OPENSEARCH
-             ? readable_by_opensearch(created, target, why, whysz)
-             : readable_by_elasticsearch(created, target, why, whysz);
+  return index_readable(created, target, why, whysz);
 }
