@@ -177,6 +177,32 @@ long long snm_jint(long long def, yajl_val v, ...)
   return def;
 }
 
+/* The text of the first <name>...</name> in an XML body, or NULL. */
+static const char *xml_element(const char *body, size_t len, const char *name,
+                               size_t *out_len)
+{
+  char open[32], close[32];
+  const char *end = body + len, *p, *q;
+  size_t ol, cl;
+
+  snprintf(open, sizeof(open), "<%s>", name);
+  snprintf(close, sizeof(close), "</%s>", name);
+  ol = strlen(open);
+  cl = strlen(close);
+  for (p = body; p + ol <= end; p++)
+    if (memcmp(p, open, ol) == 0)
+      break;
+  if (p + ol > end)
+    return NULL;
+  p += ol;
+  for (q = p; q + cl <= end; q++)
+    if (memcmp(q, close, cl) == 0) {
+      *out_len = (size_t)(q - p) > 300 ? 300 : (size_t)(q - p);
+      return p;
+    }
+  return NULL;
+}
+
 int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
                         size_t body_len)
 {
@@ -213,7 +239,14 @@ int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
   if (msg != NULL)
     return snm_buf_puts(out, msg);
   if (json == NULL && body != NULL && body_len > 0) {
-    /* Not JSON (a proxy's page, S3's XML): the first line, shortened. */
+    /* S3-style XML error: <Code>..</Code> and <Message>..</Message>. */
+    size_t clen, mlen;
+    const char *code = xml_element(body, body_len, "Code", &clen);
+    const char *message = xml_element(body, body_len, "Message", &mlen);
+    if (code != NULL && message != NULL)
+      return snm_buf_printf(out, "%.*s: %.*s", (int)clen, code, (int)mlen,
+                            message);
+    /* Not JSON (a proxy's page): the first line, shortened. */
     size_t n = 0;
     while (n < body_len && n < 160 && body[n] != '\n' && body[n] != '\r')
       n++;

@@ -77,6 +77,12 @@ static void test_error_reason(void **state)
   s = reason_of("<html><body>502 Bad Gateway</body></html>\nmore");
   assert_string_equal(s, "<html><body>502 Bad Gateway</body></html>");
   free(s);
+  s = reason_of("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
+                "SignatureDoesNotMatch</Code><Message>The request signature "
+                "we calculated does not match</Message></Error>");
+  assert_string_equal(s, "SignatureDoesNotMatch: The request signature we "
+                         "calculated does not match");
+  free(s);
   s = reason_of("{\"acknowledged\":true}");
   assert_string_equal(s, "");
   free(s);
