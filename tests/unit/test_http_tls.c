@@ -1,10 +1,7 @@
 /* TLS verification of the HTTP engine against a loopback TLS stand-in (a
  * real cluster with a self-signed certificate is what the stand-in plays).
  * The certificate is generated at run time; nothing is committed.
- *
- * The test library links libcrypto only, so the stand-in reaches libssl's
- * server functions through dlopen (see the report: linking OpenSSL::SSL
- * into the tests would remove this). */
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +10,6 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
@@ -36,49 +32,6 @@
 #include "err.h"
 #include "http.h"
 #include "log.h"
-
-/* ---- libssl through dlopen ---------------------------------------------- */
-
-static struct {
-  void *lib;
-  const SSL_METHOD *(*server_method)(void);
-  SSL_CTX *(*ctx_new)(const SSL_METHOD *);
-  int (*ctx_use_cert)(SSL_CTX *, X509 *);
-  int (*ctx_use_key)(SSL_CTX *, EVP_PKEY *);
-  void (*ctx_free)(SSL_CTX *);
-  SSL *(*ssl_new)(SSL_CTX *);
-  int (*set_fd)(SSL *, int);
-  int (*accept)(SSL *);
-  int (*read)(SSL *, void *, int);
-  int (*write)(SSL *, const void *, int);
-  int (*shutdown)(SSL *);
-  void (*ssl_free)(SSL *);
-} ssl;
-
-static void *sym(const char *name)
-{
-  void *p = dlsym(ssl.lib, name);
-  assert_non_null(p);
-  return p;
-}
-
-static void ssl_load(void)
-{
-  ssl.lib = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL);
-  assert_non_null(ssl.lib);
-  *(void **)&ssl.server_method = sym("TLS_server_method");
-  *(void **)&ssl.ctx_new = sym("SSL_CTX_new");
-  *(void **)&ssl.ctx_use_cert = sym("SSL_CTX_use_certificate");
-  *(void **)&ssl.ctx_use_key = sym("SSL_CTX_use_PrivateKey");
-  *(void **)&ssl.ctx_free = sym("SSL_CTX_free");
-  *(void **)&ssl.ssl_new = sym("SSL_new");
-  *(void **)&ssl.set_fd = sym("SSL_set_fd");
-  *(void **)&ssl.accept = sym("SSL_accept");
-  *(void **)&ssl.read = sym("SSL_read");
-  *(void **)&ssl.write = sym("SSL_write");
-  *(void **)&ssl.shutdown = sym("SSL_shutdown");
-  *(void **)&ssl.ssl_free = sym("SSL_free");
-}
 
 /* ---- a self-signed certificate for IP 127.0.0.1 ------------------------- */
 
@@ -138,29 +91,29 @@ static void tls_serve_one(struct tlssrv *t, int fd)
   SSL *s;
 
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  s = ssl.ssl_new(t->ctx);
+  s = SSL_new(t->ctx);
   if (s == NULL)
     return;
-  ssl.set_fd(s, fd);
-  if (ssl.accept(s) != 1) {
+  SSL_set_fd(s, fd);
+  if (SSL_accept(s) != 1) {
     atomic_fetch_add(&t->handshakes_failed, 1);
-    ssl.ssl_free(s);
+    SSL_free(s);
     return;
   }
   while (len < sizeof(buf) - 1) {
-    int n = ssl.read(s, buf + len, (int)(sizeof(buf) - 1 - len));
+    int n = SSL_read(s, buf + len, (int)(sizeof(buf) - 1 - len));
     if (n <= 0)
       break;
     len += (size_t)n;
     buf[len] = '\0';
     if (strstr(buf, "\r\n\r\n") != NULL) {
-      ssl.write(s, reply, (int)sizeof(reply) - 1);
+      SSL_write(s, reply, (int)sizeof(reply) - 1);
       atomic_fetch_add(&t->served, 1);
       break;
     }
   }
-  ssl.shutdown(s);
-  ssl.ssl_free(s);
+  SSL_shutdown(s);
+  SSL_free(s);
 }
 
 static void *tls_run(void *arg)
@@ -193,10 +146,10 @@ static void tlssrv_start(struct tlssrv *t, EVP_PKEY *key, X509 *cert)
   socklen_t sl = sizeof(sa);
 
   memset(t, 0, sizeof(*t));
-  t->ctx = ssl.ctx_new(ssl.server_method());
+  t->ctx = SSL_CTX_new(TLS_server_method());
   assert_non_null(t->ctx);
-  assert_int_equal(ssl.ctx_use_cert(t->ctx, cert), 1);
-  assert_int_equal(ssl.ctx_use_key(t->ctx, key), 1);
+  assert_int_equal(SSL_CTX_use_certificate(t->ctx, cert), 1);
+  assert_int_equal(SSL_CTX_use_PrivateKey(t->ctx, key), 1);
   t->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
   assert_true(t->listen_fd >= 0);
   memset(&sa, 0, sizeof(sa));
@@ -219,7 +172,7 @@ static void tlssrv_stop(struct tlssrv *t)
   close(t->listen_fd);
   close(t->wake[0]);
   close(t->wake[1]);
-  ssl.ctx_free(t->ctx);
+  SSL_CTX_free(t->ctx);
 }
 
 /* ---- the test ----------------------------------------------------------- */
@@ -370,10 +323,8 @@ int main(void)
   int rc;
 
   signal(SIGPIPE, SIG_IGN); /* as main.c: the stand-in writes to closed peers */
-  ssl_load();
   curl_global_init(CURL_GLOBAL_DEFAULT);
   rc = cmocka_run_group_tests(tests, NULL, NULL);
   curl_global_cleanup();
-  dlclose(ssl.lib);
   return rc;
 }
