@@ -182,7 +182,9 @@ int snm_state_restore_add_index(struct snm_state_restore *r, const char *source,
 
 /* Write `st` to `path` atomically (tmp file, fsync, rename, directory
  * fsync), mode 0600, creating the parent directory (mode 0700) if it is
- * missing.  The text is pretty-printed JSON with a fixed key order.
+ * missing.  The text is pretty-printed JSON with a fixed key order.  It
+ * is written as it is: the caller sets st->updated_ms (and st->events,
+ * from snm_progress_count()) before saving.
  * Returns 0; SNM_EIO (err names the path, the failing call and strerror,
  * and what to check; `path` itself is untouched); SNM_ENOMEM. */
 int snm_state_save(const struct snm_state *st, const char *path,

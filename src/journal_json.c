@@ -150,10 +150,12 @@ int snm_state_to_json(char **out, const struct snm_state *st,
   yajl_gen_map_close(g);
 
   if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok ||
-      (*out = malloc(len + 1)) == NULL) {
+      (*out = malloc(len + 2)) == NULL) {
     rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
   } else {
     memcpy(*out, buf, len);
+    if (len == 0 || buf[len - 1] != '\n')
+      (*out)[len++] = '\n';
     (*out)[len] = '\0';
   }
   yajl_gen_free(g);
