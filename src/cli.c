@@ -11,6 +11,8 @@
 const struct snm_command snm_commands[] = {
     {"validate", snm_cmd_validate, "check a plan file offline"},
     {"sigv4", snm_cmd_sigv4, "sign a raw HTTP request and show each step"},
+    {"iam-policy", snm_cmd_iam_policy,
+     "print the IAM policies AWS manual snapshots need"},
     {"version", snm_cmd_version, "print versions of snapmig and its libraries"},
     {NULL, NULL, NULL}};
 
@@ -31,7 +33,7 @@ void snm_cli_usage(FILE *fp)
               "\n"
               "Commands:\n");
   for (const struct snm_command *c = snm_commands; c->name != NULL; c++)
-    fprintf(fp, "  %-10s %s\n", c->name, c->summary);
+    fprintf(fp, "  %-11s %s\n", c->name, c->summary);
   fprintf(fp, "\n"
               "Run 'snapmig COMMAND --help' for a command's options.\n"
               "  -h, --help     this text\n"

@@ -1,0 +1,248 @@
+/* journal.h - the run's state file: what a run has done, so a crashed or
+ * interrupted run can be resumed.
+ *
+ * The state lives in one JSON file (default
+ * `<plan dir>/.snapmig/<plan name>.state.json`), rewritten atomically on
+ * every transition: the new text goes to `<path>.tmp.<pid>` (created
+ * O_EXCL, mode 0600), is fsynced, renamed over `<path>`, and the directory
+ * is fsynced.  A reader therefore sees either the previous state or the new
+ * one, never a mix.  A `<path>.lock` file, flock()ed for the whole run,
+ * keeps two runs of the same plan apart.
+ *
+ * The file holds names, states, counts and times: never a credential, a
+ * password, a header or a server reply.
+ *
+ * Ownership: a struct snm_state owns every pointer in it (malloced,
+ * NUL-terminated strings and malloced arrays); snm_state_dispose() frees
+ * them.  Pointers returned by the find/add helpers point into the state and
+ * stay valid until the next add to the same array or the dispose.
+ */
+#ifndef SNM_JOURNAL_H
+#define SNM_JOURNAL_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct snm_plan;
+
+#define SNM_STATE_FORMAT 1              /* the format this code writes */
+#define SNM_STATE_MAX_BYTES (16u << 20) /* larger state files are refused */
+#define SNM_STATE_UNKNOWN (-1LL)        /* a count or time not known yet */
+
+/* The run's current step (the "step" field). */
+enum snm_step {
+  SNM_STEP_PREFLIGHT,  /* "preflight" (also: nothing done yet) */
+  SNM_STEP_REPOSITORY, /* "repository": registering on every domain */
+  SNM_STEP_SNAPSHOT,   /* "snapshot" */
+  SNM_STEP_RESTORE,    /* "restore": restores and recovery */
+  SNM_STEP_VERIFY,     /* "verify": doc counts */
+  SNM_STEP_DONE        /* "done": the summary has been printed */
+};
+
+enum snm_snapshot_state {
+  SNM_SNAP_PENDING, /* "pending": not started */
+  SNM_SNAP_STARTED, /* "started": create accepted, polling */
+  SNM_SNAP_SUCCESS, /* "success" */
+  SNM_SNAP_PARTIAL, /* "partial": some shards failed */
+  SNM_SNAP_FAILED   /* "failed" */
+};
+
+/* States of one restore (a target domain) and of one index in it. */
+enum snm_restore_state {
+  SNM_RESTORE_PENDING,   /* "pending": not started */
+  SNM_RESTORE_RESTORING, /* "restoring": restore accepted, recovering */
+  SNM_RESTORE_RESTORED,  /* "restored": recovered, health reached */
+  SNM_RESTORE_VERIFIED,  /* "verified": doc counts checked and equal */
+  SNM_RESTORE_SKIPPED,   /* "skipped": on_conflict skip, index existed */
+  SNM_RESTORE_FAILED     /* "failed" */
+};
+
+/* The names written to the file; never NULL. */
+const char *snm_step_name(enum snm_step s);
+const char *snm_snapshot_state_name(enum snm_snapshot_state s);
+const char *snm_restore_state_name(enum snm_restore_state s);
+
+/* Name -> value; 0 and *out, or SNM_EINVAL for an unknown name. */
+int snm_step_parse(const char *name, enum snm_step *out);
+int snm_snapshot_state_parse(const char *name, enum snm_snapshot_state *out);
+int snm_restore_state_parse(const char *name, enum snm_restore_state *out);
+
+/* index name -> document count, in insertion order. */
+struct snm_state_count {
+  char *index; /* malloced */
+  long long count;
+};
+
+struct snm_state_counts {
+  struct snm_state_count *items; /* NULL or malloced array */
+  size_t len;
+};
+
+struct snm_state_snapshot {
+  char *name;       /* NULL until chosen, else malloced */
+  char *repository; /* NULL or malloced */
+  enum snm_snapshot_state state;
+  long long started_ms;  /* ms since the epoch, or SNM_STATE_UNKNOWN */
+  long long finished_ms; /* ms since the epoch, or SNM_STATE_UNKNOWN */
+  struct snm_state_counts docs_before; /* source counts before the snapshot */
+  struct snm_state_counts docs_after;  /* ... and after it */
+};
+
+/* The repository on one domain ("repositories": {"id": "registered"}). */
+struct snm_state_registration {
+  char *domain; /* malloced domain id */
+  int created;  /* 1: this run registered it ("registered");
+                   0: it was already there ("existed") */
+};
+
+struct snm_state_index {
+  char *source; /* malloced: the index in the snapshot */
+  char *target; /* malloced: its name on the target (after rename) */
+  enum snm_restore_state state;
+  long long docs_expected; /* source count, or SNM_STATE_UNKNOWN */
+  long long docs_found;    /* target count, or SNM_STATE_UNKNOWN */
+  long long bytes;         /* restored size, or SNM_STATE_UNKNOWN */
+};
+
+/* One per plan restore, in plan order: restores[i] is plan->restores[i]. */
+struct snm_state_restore {
+  char *domain; /* malloced domain id of the target */
+  enum snm_restore_state state;
+  struct snm_state_index *indices; /* NULL or malloced array */
+  size_t n_indices;
+};
+
+struct snm_state {
+  int format;            /* SNM_STATE_FORMAT (as read, after a load) */
+  char *snapmig_version; /* NULL or malloced: the version that wrote it */
+  char *plan_name;       /* NULL or malloced */
+  char *plan_path;       /* NULL or malloced, as given on the command line */
+  char plan_digest[65];  /* snm_plan_digest(), "" when not set */
+  char *run_id;          /* NULL or malloced */
+  long long created_ms;  /* ms since the epoch, or SNM_STATE_UNKNOWN */
+  long long updated_ms;  /* ms since the epoch, or SNM_STATE_UNKNOWN */
+  enum snm_step step;
+  unsigned long long events; /* events emitted so far (progress.h) */
+  struct snm_state_registration *registrations; /* NULL or malloced */
+  size_t n_registrations;
+  struct snm_state_snapshot snapshot;
+  struct snm_state_restore *restores; /* NULL or malloced */
+  size_t n_restores;
+};
+
+/* An empty state: format SNM_STATE_FORMAT, step preflight, snapshot
+ * pending, every time and count SNM_STATE_UNKNOWN, no arrays. */
+void snm_state_init(struct snm_state *st);
+/* Free everything and leave `st` as after snm_state_init. */
+void snm_state_dispose(struct snm_state *st);
+
+/* Fill a fresh (just initialised) state for a new run of `plan`: the plan's
+ * name, `plan_path`, digest, a new random run id, created/updated =
+ * `now_ms`, the snapshot's `snapshot_name` and repository, and one pending
+ * restore per plan restore (no indices yet).
+ * Returns 0, SNM_ENOMEM, or SNM_EIO when no random bytes are available. */
+int snm_state_begin(struct snm_state *st, const struct snm_plan *plan,
+                    const char *plan_path, const char *snapshot_name,
+                    long long now_ms, struct snm_err *err);
+
+/* Set a string field (`*field` is freed and replaced by a copy of `value`,
+ * which may be NULL).  Returns 0 or SNM_ENOMEM. */
+int snm_state_set_str(char **field, const char *value);
+
+/* Set `index` to `count` (adding it when new).  Returns 0 or SNM_ENOMEM. */
+int snm_state_counts_set(struct snm_state_counts *c, const char *index,
+                         long long count);
+/* The entry for `index`, or NULL. */
+struct snm_state_count *snm_state_counts_find(const struct snm_state_counts *c,
+                                              const char *index);
+
+/* Record the repository on `domain`; an existing entry is updated.
+ * Returns 0 or SNM_ENOMEM. */
+int snm_state_set_registration(struct snm_state *st, const char *domain,
+                               int created);
+/* The entry for `domain`, or NULL. */
+struct snm_state_registration *
+snm_state_find_registration(const struct snm_state *st, const char *domain);
+
+/* The first restore onto `domain`, or NULL. */
+struct snm_state_restore *snm_state_find_restore(const struct snm_state *st,
+                                                 const char *domain);
+
+/* The index entry whose source is `source`, or NULL. */
+struct snm_state_index *
+snm_state_restore_find_index(const struct snm_state_restore *r,
+                             const char *source);
+/* Add a pending index entry (counts and bytes unknown) and set *out (may
+ * be NULL) to it; an existing entry for `source` is returned as it is, its
+ * target updated.  Returns 0 or SNM_ENOMEM. */
+int snm_state_restore_add_index(struct snm_state_restore *r, const char *source,
+                                const char *target,
+                                struct snm_state_index **out);
+
+/* Write `st` to `path` atomically (tmp file, fsync, rename, directory
+ * fsync), mode 0600, creating the parent directory (mode 0700) if it is
+ * missing.  The text is pretty-printed JSON with a fixed key order.  It
+ * is written as it is: the caller sets st->updated_ms (and st->events,
+ * from snm_progress_count()) before saving.
+ * Returns 0; SNM_EIO (err names the path, the failing call and strerror,
+ * and what to check; `path` itself is untouched); SNM_ENOMEM. */
+int snm_state_save(const struct snm_state *st, const char *path,
+                   struct snm_err *err);
+
+/* Render `st` as that JSON text into *out (malloced, NUL-terminated).
+ * Returns 0 or SNM_ENOMEM. */
+int snm_state_to_json(char **out, const struct snm_state *st,
+                      struct snm_err *err);
+
+/* Read `path` into `out` (which must be initialised; it is disposed and
+ * refilled).  Leftover `<path>.tmp.*` files are ignored.
+ * Returns 0 with *found 1 when loaded, or 0 with *found 0 when there is no
+ * file at `path` (out stays empty); SNM_EIO when the file cannot be read;
+ * SNM_EPARSE when it is not a valid state file (err: "PATH: LINE:COL: what
+ * is wrong"), or was written by a newer snapmig (format > SNM_STATE_FORMAT;
+ * err says so).  On error `out` is left empty. */
+int snm_state_load(struct snm_state *out, int *found, const char *path,
+                   struct snm_err *err);
+
+/* Parse state text (`path` only names it in messages).  Same returns as
+ * snm_state_load minus "not found". */
+int snm_state_parse(struct snm_state *out, const char *text, size_t len,
+                    const char *path, struct snm_err *err);
+
+/* Check that a loaded state belongs to `plan`: same plan name and digest.
+ * Returns 0; SNM_EINVAL when not, with a message that says what differs,
+ * that the plan changed since the state was written, and that `--fresh`
+ * starts a new run (a new snapshot name) and deletes nothing. */
+int snm_state_check_plan(const struct snm_state *st,
+                         const struct snm_plan *plan, const char *state_path,
+                         struct snm_err *err);
+
+/* The default state path for a plan: `<dir of plan_path>/.snapmig/<name>
+ * .state.json`, the plan name with every byte outside [A-Za-z0-9._-]
+ * replaced by '_'.  Returns 0 and *out (malloced); SNM_ENOMEM. */
+int snm_journal_default_path(char **out, const char *plan_path,
+                             const char *plan_name);
+
+/* The run lock: `<state path>.lock`, flock()ed exclusively. */
+struct snm_journal_lock {
+  int fd;     /* -1 when not held */
+  char *path; /* NULL or malloced: the lock file's path */
+};
+
+/* Take the lock for `state_path` without waiting: create the parent
+ * directory (0700) and the lock file (0600) if missing, flock it
+ * LOCK_EX|LOCK_NB, write our pid into it, and remove leftover
+ * `<state path>.tmp.*` files (their writers are gone: we hold the lock).
+ * Returns 0 (lk held until snm_journal_unlock); SNM_EIO when another run
+ * holds it (err: "another snapmig run holds PATH.lock (pid N)") or a system
+ * call fails; SNM_ENOMEM.  `lk` needs no initialisation; on error it is
+ * left not held. */
+int snm_journal_lock(struct snm_journal_lock *lk, const char *state_path,
+                     struct snm_err *err);
+
+/* Release the lock (the lock file is left in place; it is harmless).
+ * Safe on a lock that is not held. */
+void snm_journal_unlock(struct snm_journal_lock *lk);
+
+#endif

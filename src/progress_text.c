@@ -1,0 +1,330 @@
+/* progress_text.c - human sizes, rates, durations, and the one-line text of
+ * each event type (docs/events.md). */
+#include "progress_int.h"
+#include "err.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+char *snm_fmt_bytes(char *out, size_t outsz, long long bytes)
+{
+  static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v;
+  size_t u = 0;
+
+  if (bytes < 0) {
+    snprintf(out, outsz, "?");
+    return out;
+  }
+  if (bytes < 1024) {
+    snprintf(out, outsz, "%lld B", bytes);
+    return out;
+  }
+  v = (double)bytes / 1024.0;
+  /* move up while the one-decimal rounding would show 1024.0 or more */
+  while (v >= 1023.95 && u + 1 < sizeof(units) / sizeof(units[0])) {
+    v /= 1024.0;
+    u++;
+  }
+  snprintf(out, outsz, "%.1f %s", v, units[u]);
+  return out;
+}
+
+char *snm_fmt_rate(char *out, size_t outsz, double bps)
+{
+  static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  size_t u = 0;
+
+  if (!isfinite(bps) || bps < 0) {
+    snprintf(out, outsz, "?");
+    return out;
+  }
+  while (bps >= 1023.5 && u + 1 < sizeof(units) / sizeof(units[0])) {
+    bps /= 1024.0;
+    u++;
+  }
+  if (u > 0 && bps < 9.95)
+    snprintf(out, outsz, "%.1f %s/s", bps, units[u]);
+  else
+    snprintf(out, outsz, "%.0f %s/s", bps, units[u]);
+  return out;
+}
+
+char *snm_fmt_duration(char *out, size_t outsz, double seconds)
+{
+  long long s;
+
+  if (!isfinite(seconds) || seconds < 0 || seconds > 1e12) {
+    snprintf(out, outsz, "?");
+    return out;
+  }
+  if (seconds < 1.0) {
+    snprintf(out, outsz, "%dms", (int)(seconds * 1000.0));
+    return out;
+  }
+  s = (long long)seconds;
+  if (s < 60)
+    snprintf(out, outsz, "%llds", s);
+  else if (s < 3600)
+    snprintf(out, outsz, "%lldm%02llds", s / 60, s % 60);
+  else
+    snprintf(out, outsz, "%lldh%02lldm", s / 3600, s / 60 % 60);
+  return out;
+}
+
+double snm_eta_s(long long done, long long total, double rate)
+{
+  if (total <= 0 || done < 0)
+    return -1;
+  if (done >= total)
+    return 0;
+  if (!isfinite(rate) || rate <= 0)
+    return -1;
+  return (double)(total - done) / rate;
+}
+
+/* ---- fields ----------------------------------------------------------- */
+
+const struct snm_field *snm__field(const struct snm_field *f, size_t n,
+                                   const char *key)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(f[i].key, key) == 0)
+      return &f[i];
+  return NULL;
+}
+
+static const char *fstr(const struct snm_field *f, size_t n, const char *key)
+{
+  const struct snm_field *x = snm__field(f, n, key);
+
+  return x != NULL && x->type == SNM_FIELD_STR && x->u.s != NULL ? x->u.s : "?";
+}
+
+/* An integer field (a double is truncated); -1 when absent. */
+static long long fint(const struct snm_field *f, size_t n, const char *key)
+{
+  const struct snm_field *x = snm__field(f, n, key);
+
+  if (x != NULL && x->type == SNM_FIELD_INT)
+    return x->u.i;
+  if (x != NULL && x->type == SNM_FIELD_DOUBLE && isfinite(x->u.d))
+    return (long long)x->u.d;
+  return -1;
+}
+
+static double fdbl(const struct snm_field *f, size_t n, const char *key)
+{
+  const struct snm_field *x = snm__field(f, n, key);
+
+  if (x != NULL && x->type == SNM_FIELD_DOUBLE)
+    return x->u.d;
+  if (x != NULL && x->type == SNM_FIELD_INT)
+    return (double)x->u.i;
+  return -1;
+}
+
+static int fbool(const struct snm_field *f, size_t n, const char *key)
+{
+  const struct snm_field *x = snm__field(f, n, key);
+
+  return x != NULL && x->type == SNM_FIELD_BOOL && x->u.b;
+}
+
+/* Number of strings of a string-array field, or its integer value. */
+static long long fcount(const struct snm_field *f, size_t n, const char *key)
+{
+  const struct snm_field *x = snm__field(f, n, key);
+
+  if (x != NULL && x->type == SNM_FIELD_STRV)
+    return (long long)x->u.sv.n;
+  return fint(f, n, key);
+}
+
+double snm__progress_fraction(const struct snm_field *f, size_t n)
+{
+  static const char *const pairs[][2] = {{"bytes_done", "bytes_total"},
+                                         {"shards_done", "shards_total"},
+                                         {"files_done", "files_total"}};
+
+  for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+    long long done = fint(f, n, pairs[i][0]), total = fint(f, n, pairs[i][1]);
+
+    if (done >= 0 && total > 0)
+      return done >= total ? 1.0 : (double)done / (double)total;
+  }
+  return -1;
+}
+
+/* ", 35 MiB/s, ETA 1m12s" when known. */
+static int rate_eta(struct snm_buf *b, const struct snm_field *f, size_t n)
+{
+  double rate = fdbl(f, n, "rate_bps"), eta = fdbl(f, n, "eta_s");
+  char t[SNM_FMT_MAX];
+  int rc = 0;
+
+  if (rate >= 0)
+    rc = snm_buf_printf(b, ", %s", snm_fmt_rate(t, sizeof(t), rate));
+  if (rc == 0 && eta >= 0)
+    rc = snm_buf_printf(b, ", ETA %s", snm_fmt_duration(t, sizeof(t), eta));
+  return rc;
+}
+
+/* "1.2 GiB of 4.0 GiB" (or "1.2 GiB" without a total); nothing when the
+ * bytes are unknown. */
+static int bytes_of(struct snm_buf *b, const struct snm_field *f, size_t n,
+                    const char *sep)
+{
+  long long done = fint(f, n, "bytes_done"), total = fint(f, n, "bytes_total");
+  char d[SNM_FMT_MAX], t[SNM_FMT_MAX];
+
+  if (done < 0)
+    return 0;
+  if (total >= 0)
+    return snm_buf_printf(b, "%s%s of %s", sep,
+                          snm_fmt_bytes(d, sizeof(d), done),
+                          snm_fmt_bytes(t, sizeof(t), total));
+  return snm_buf_printf(b, "%s%s", sep, snm_fmt_bytes(d, sizeof(d), done));
+}
+
+static int join_strv(struct snm_buf *b, const struct snm_field *x)
+{
+  int rc = 0;
+
+  for (size_t i = 0; x != NULL && i < x->u.sv.n && rc == 0; i++)
+    rc = snm_buf_printf(b, "%s%s", i > 0 ? ", " : "", x->u.sv.v[i]);
+  return rc;
+}
+
+static int generic(struct snm_buf *b, const char *type,
+                   const struct snm_field *f, size_t n)
+{
+  int rc = snm_buf_puts(b, type);
+
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    rc = snm_buf_printf(b, " %s=", f[i].key);
+    if (rc != 0)
+      break;
+    switch (f[i].type) {
+    case SNM_FIELD_STR:
+      rc = snm_buf_puts(b, f[i].u.s != NULL ? f[i].u.s : "null");
+      break;
+    case SNM_FIELD_INT:
+      rc = snm_buf_printf(b, "%lld", f[i].u.i);
+      break;
+    case SNM_FIELD_DOUBLE:
+      rc = snm_buf_printf(b, "%g", f[i].u.d);
+      break;
+    case SNM_FIELD_BOOL:
+      rc = snm_buf_puts(b, f[i].u.b ? "true" : "false");
+      break;
+    case SNM_FIELD_STRV:
+      rc = snm_buf_putc(b, '[');
+      if (rc == 0)
+        rc = join_strv(b, &f[i]);
+      if (rc == 0)
+        rc = snm_buf_putc(b, ']');
+      break;
+    }
+  }
+  return rc;
+}
+
+int snm__progress_text(struct snm_buf *b, const char *type,
+                       const struct snm_field *f, size_t n)
+{
+  char d[SNM_FMT_MAX];
+  int rc;
+
+  if (strcmp(type, "run.start") == 0) {
+    rc = snm_buf_printf(b, "run %s: snapshot %s of %s onto ",
+                        fstr(f, n, "run_id"), fstr(f, n, "snapshot"),
+                        fstr(f, n, "source"));
+    if (rc == 0)
+      rc = join_strv(b, snm__field(f, n, "targets"));
+    if (rc == 0 && fbool(f, n, "resumed"))
+      rc = snm_buf_puts(b, " (resumed)");
+  } else if (strcmp(type, "preflight.done") == 0) {
+    long long bl = fcount(f, n, "blockers"), w = fcount(f, n, "warnings");
+
+    rc = snm_buf_printf(b, "%lld blocker%s, %lld warning%s", bl,
+                        bl == 1 ? "" : "s", w, w == 1 ? "" : "s");
+  } else if (strcmp(type, "repository.registered") == 0) {
+    rc = snm_buf_printf(b, "registered repository %s on %s",
+                        fstr(f, n, "repository"), fstr(f, n, "domain"));
+  } else if (strcmp(type, "repository.exists") == 0) {
+    rc = snm_buf_printf(b, "repository %s already registered on %s",
+                        fstr(f, n, "repository"), fstr(f, n, "domain"));
+  } else if (strcmp(type, "snapshot.start") == 0) {
+    rc = snm_buf_printf(b, "started snapshot %s of %lld indices on %s",
+                        fstr(f, n, "snapshot"), fcount(f, n, "indices"),
+                        fstr(f, n, "domain"));
+  } else if (strcmp(type, "snapshot.progress") == 0) {
+    rc = snm_buf_printf(b, "%lld/%lld shards", fint(f, n, "shards_done"),
+                        fint(f, n, "shards_total"));
+    if (rc == 0)
+      rc = bytes_of(b, f, n, ", ");
+    if (rc == 0)
+      rc = rate_eta(b, f, n);
+  } else if (strcmp(type, "snapshot.done") == 0) {
+    rc =
+        snm_buf_printf(b, "snapshot %s: %s in %s (%lld shards, %lld failed)",
+                       fstr(f, n, "snapshot"), fstr(f, n, "state"),
+                       snm_fmt_duration(d, sizeof(d), fdbl(f, n, "duration_s")),
+                       fint(f, n, "shards_total"), fint(f, n, "shards_failed"));
+  } else if (strcmp(type, "restore.start") == 0) {
+    rc = snm_buf_printf(b, "%s: restoring %lld indices", fstr(f, n, "domain"),
+                        fcount(f, n, "indices"));
+  } else if (strcmp(type, "restore.progress") == 0) {
+    long long fd = fint(f, n, "files_done"), ft = fint(f, n, "files_total");
+    long long id = fint(f, n, "indices_done"), it = fint(f, n, "indices_total");
+
+    rc = snm_buf_printf(b, "%s:", fstr(f, n, "domain"));
+    if (rc == 0)
+      rc = bytes_of(b, f, n, " ");
+    if (rc == 0 && fd >= 0 && ft >= 0)
+      rc = snm_buf_printf(b, ", %lld/%lld files", fd, ft);
+    if (rc == 0 && id >= 0 && it >= 0)
+      rc = snm_buf_printf(b, ", %lld/%lld indices", id, it);
+    if (rc == 0)
+      rc = rate_eta(b, f, n);
+  } else if (strcmp(type, "restore.done") == 0) {
+    rc = snm_buf_printf(
+        b, "%s: %s, %lld indices in %s", fstr(f, n, "domain"),
+        fstr(f, n, "state"), fcount(f, n, "indices"),
+        snm_fmt_duration(d, sizeof(d), fdbl(f, n, "duration_s")));
+  } else if (strcmp(type, "verify.index") == 0) {
+    if (fbool(f, n, "ok"))
+      rc = snm_buf_printf(b, "%s: %s: %lld docs, ok", fstr(f, n, "domain"),
+                          fstr(f, n, "target"), fint(f, n, "found"));
+    else
+      rc = snm_buf_printf(b, "%s: %s: %lld docs, expected %lld (from %s)",
+                          fstr(f, n, "domain"), fstr(f, n, "target"),
+                          fint(f, n, "found"), fint(f, n, "expected"),
+                          fstr(f, n, "source"));
+  } else if (strcmp(type, "verify.done") == 0) {
+    long long c = fint(f, n, "checked"), m = fint(f, n, "mismatched");
+
+    if (fbool(f, n, "ok"))
+      rc = snm_buf_printf(b, "all %lld indices match", c);
+    else
+      rc = snm_buf_printf(b, "%lld of %lld indices differ", m, c);
+  } else if (strcmp(type, "run.done") == 0) {
+    rc = snm_buf_printf(
+        b, "finished: %s in %s", fstr(f, n, "status"),
+        snm_fmt_duration(d, sizeof(d), fdbl(f, n, "duration_s")));
+  } else if (strcmp(type, "run.interrupted") == 0) {
+    rc = snm_buf_printf(b,
+                        "interrupted (%s); state saved in %s, run again "
+                        "to resume",
+                        fstr(f, n, "signal"), fstr(f, n, "state_file"));
+  } else if (strcmp(type, "run.failed") == 0) {
+    rc = snm_buf_printf(b, "failed: %s", fstr(f, n, "error"));
+  } else if (strcmp(type, "warning") == 0) {
+    rc = snm_buf_printf(b, "warning: %s", fstr(f, n, "message"));
+  } else {
+    rc = generic(b, type, f, n);
+  }
+  return rc != 0 ? SNM_ENOMEM : 0;
+}

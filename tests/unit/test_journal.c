@@ -1,0 +1,645 @@
+/* Unit tests for journal.c / journal_json.c (the run state file) and
+ * timefmt.c: round trip, file and directory modes, atomic replace, crash
+ * leftovers, damaged and newer files, the run lock, plan checks, secrecy. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "journal.h"
+#include "plan.h"
+#include "timefmt.h"
+
+/* A fresh temporary directory per test, removed (one level deep plus
+ * .snapmig/) at the end. */
+struct tmpdir {
+  char dir[64];
+  char *state; /* DIR/.snapmig/t.state.json, malloced */
+};
+
+static char *join(const char *a, const char *b)
+{
+  struct snm_buf buf;
+
+  snm_buf_init(&buf, 0);
+  assert_int_equal(snm_buf_printf(&buf, "%s/%s", a, b), 0);
+  return snm_buf_steal(&buf);
+}
+
+static void rm_tree(const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *e;
+
+  if (d == NULL)
+    return;
+  while ((e = readdir(d)) != NULL) {
+    char *p;
+    struct stat sb;
+
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    p = join(dir, e->d_name);
+    if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+      rm_tree(p);
+    else
+      unlink(p);
+    free(p);
+  }
+  closedir(d);
+  rmdir(dir);
+}
+
+static int setup_tmp(void **state)
+{
+  struct tmpdir *t = calloc(1, sizeof(*t));
+
+  assert_non_null(t);
+  snprintf(t->dir, sizeof(t->dir), "/tmp/snm-journal-XXXXXX");
+  assert_non_null(mkdtemp(t->dir));
+  t->state = join(t->dir, ".snapmig/t.state.json");
+  *state = t;
+  return 0;
+}
+
+static int teardown_tmp(void **state)
+{
+  struct tmpdir *t = *state;
+
+  rm_tree(t->dir);
+  free(t->state);
+  free(t);
+  return 0;
+}
+
+static struct snm_plan *load_plan(const char *rel)
+{
+  const char *src = getenv("SNM_SOURCE_DIR");
+  struct snm_diag_list d;
+  struct snm_plan *p = NULL;
+  struct snm_err err;
+  char *path;
+
+  assert_non_null(src);
+  path = join(src, rel);
+  snm_diag_list_init(&d);
+  setenv("SNM_TEST_PW", "not-a-real-password", 1);
+  if (snm_plan_load(&p, path, &d, &err) != 0)
+    fail_msg("%s: cannot load (%zu diagnostics)", rel, d.len);
+  snm_diag_list_dispose(&d);
+  free(path);
+  return p;
+}
+
+static char *read_text(const char *path)
+{
+  FILE *fp = fopen(path, "rb");
+  struct snm_buf b;
+  char chunk[4096];
+  size_t n;
+
+  assert_non_null(fp);
+  snm_buf_init(&b, 0);
+  while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+    assert_int_equal(snm_buf_append(&b, chunk, n), 0);
+  fclose(fp);
+  return snm_buf_steal(&b);
+}
+
+static void write_text(const char *path, const char *text, size_t len)
+{
+  FILE *fp = fopen(path, "wb");
+
+  assert_non_null(fp);
+  assert_int_equal(fwrite(text, 1, len, fp), len);
+  assert_int_equal(fclose(fp), 0);
+}
+
+/* 1 if `needle` occurs in `hay`, ignoring ASCII case. */
+static int strcasestr_portable(const char *hay, const char *needle)
+{
+  size_t n = strlen(needle);
+
+  for (; *hay != '\0'; hay++)
+    if (strncasecmp(hay, needle, n) == 0)
+      return 1;
+  return 0;
+}
+
+/* A state with every field set, built through the helpers. */
+static void full_state(struct snm_state *st)
+{
+  struct snm_state_index *x;
+  struct snm_state_restore *r;
+
+  snm_state_init(st);
+  assert_int_equal(snm_state_set_str(&st->snapmig_version, "0.1.0"), 0);
+  assert_int_equal(snm_state_set_str(&st->plan_name, "logs-eu"), 0);
+  assert_int_equal(snm_state_set_str(&st->plan_path, "plans/logs.json"), 0);
+  memset(st->plan_digest, 'a', 64);
+  st->plan_digest[64] = '\0';
+  assert_int_equal(snm_state_set_str(&st->run_id, "20261123T235901Z-1a2b"), 0);
+  st->created_ms = 1795478341123LL;
+  st->updated_ms = 1795478399999LL;
+  st->step = SNM_STEP_VERIFY;
+  st->events = 42;
+  assert_int_equal(snm_state_set_registration(st, "old", 1), 0);
+  assert_int_equal(snm_state_set_registration(st, "new", 0), 0);
+  assert_int_equal(snm_state_set_registration(st, "old", 1), 0);
+  assert_int_equal(st->n_registrations, 2);
+  assert_int_equal(snm_state_set_str(&st->snapshot.name, "snap-1"), 0);
+  assert_int_equal(snm_state_set_str(&st->snapshot.repository, "repo"), 0);
+  st->snapshot.state = SNM_SNAP_PARTIAL;
+  st->snapshot.started_ms = 1795478341000LL;
+  assert_int_equal(
+      snm_state_counts_set(&st->snapshot.docs_before, "logs-2", 20), 0);
+  assert_int_equal(
+      snm_state_counts_set(&st->snapshot.docs_before, "logs-1", 10), 0);
+  assert_int_equal(snm_state_counts_set(&st->snapshot.docs_after, "logs-1", 11),
+                   0);
+  assert_int_equal(snm_state_counts_set(&st->snapshot.docs_after, "logs-1", 12),
+                   0);
+  assert_int_equal(st->snapshot.docs_after.len, 1);
+
+  st->restores = calloc(2, sizeof(*st->restores));
+  assert_non_null(st->restores);
+  st->n_restores = 2;
+  r = &st->restores[0];
+  r->domain = strdup("new");
+  r->state = SNM_RESTORE_RESTORED;
+  assert_int_equal(
+      snm_state_restore_add_index(r, "logs-1", "migrated-logs-1", &x), 0);
+  x->state = SNM_RESTORE_VERIFIED;
+  x->docs_expected = 12;
+  x->docs_found = 12;
+  x->bytes = 4096;
+  assert_int_equal(
+      snm_state_restore_add_index(r, "logs-2", "migrated-logs-2", &x), 0);
+  x->state = SNM_RESTORE_FAILED;
+  x->docs_expected = 20;
+  r = &st->restores[1];
+  r->domain = strdup("other \"quoted\"");
+  r->state = SNM_RESTORE_SKIPPED;
+}
+
+static void assert_states_equal(const struct snm_state *a,
+                                const struct snm_state *b)
+{
+  assert_int_equal(a->format, b->format);
+  assert_string_equal(a->snapmig_version, b->snapmig_version);
+  assert_string_equal(a->plan_name, b->plan_name);
+  assert_string_equal(a->plan_path, b->plan_path);
+  assert_string_equal(a->plan_digest, b->plan_digest);
+  assert_string_equal(a->run_id, b->run_id);
+  assert_true(a->created_ms == b->created_ms);
+  assert_true(a->updated_ms == b->updated_ms);
+  assert_int_equal(a->step, b->step);
+  assert_int_equal(a->events, b->events);
+  assert_int_equal(a->n_registrations, b->n_registrations);
+  for (size_t i = 0; i < a->n_registrations; i++) {
+    assert_string_equal(a->registrations[i].domain, b->registrations[i].domain);
+    assert_int_equal(a->registrations[i].created, b->registrations[i].created);
+  }
+  assert_string_equal(a->snapshot.name, b->snapshot.name);
+  assert_string_equal(a->snapshot.repository, b->snapshot.repository);
+  assert_int_equal(a->snapshot.state, b->snapshot.state);
+  assert_true(a->snapshot.started_ms == b->snapshot.started_ms);
+  assert_true(a->snapshot.finished_ms == b->snapshot.finished_ms);
+  assert_int_equal(a->snapshot.docs_before.len, b->snapshot.docs_before.len);
+  for (size_t i = 0; i < a->snapshot.docs_before.len; i++) {
+    assert_string_equal(a->snapshot.docs_before.items[i].index,
+                        b->snapshot.docs_before.items[i].index);
+    assert_true(a->snapshot.docs_before.items[i].count ==
+                b->snapshot.docs_before.items[i].count);
+  }
+  assert_int_equal(a->snapshot.docs_after.len, b->snapshot.docs_after.len);
+  assert_int_equal(a->n_restores, b->n_restores);
+  for (size_t i = 0; i < a->n_restores; i++) {
+    const struct snm_state_restore *ra = &a->restores[i], *rb = &b->restores[i];
+
+    assert_string_equal(ra->domain, rb->domain);
+    assert_int_equal(ra->state, rb->state);
+    assert_int_equal(ra->n_indices, rb->n_indices);
+    for (size_t j = 0; j < ra->n_indices; j++) {
+      assert_string_equal(ra->indices[j].source, rb->indices[j].source);
+      assert_string_equal(ra->indices[j].target, rb->indices[j].target);
+      assert_int_equal(ra->indices[j].state, rb->indices[j].state);
+      assert_true(ra->indices[j].docs_expected == rb->indices[j].docs_expected);
+      assert_true(ra->indices[j].docs_found == rb->indices[j].docs_found);
+      assert_true(ra->indices[j].bytes == rb->indices[j].bytes);
+    }
+  }
+}
+
+static void test_round_trip(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_state a, b;
+  struct snm_err err;
+  char *text1, *text2;
+  int found = -1;
+
+  full_state(&a);
+  snm_state_init(&b);
+  assert_int_equal(snm_state_save(&a, t->state, &err), 0);
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), 0);
+  assert_int_equal(found, 1);
+  assert_states_equal(&a, &b);
+  /* the parts the generic compare does not spell out */
+  assert_true(b.snapshot.finished_ms == SNM_STATE_UNKNOWN);
+  assert_true(b.restores[0].indices[1].docs_found == SNM_STATE_UNKNOWN);
+  assert_string_equal(b.snapshot.docs_before.items[0].index, "logs-2");
+  assert_true(b.snapshot.docs_after.items[0].count == 12);
+  assert_string_equal(b.restores[1].domain, "other \"quoted\"");
+  assert_non_null(snm_state_find_restore(&b, "new"));
+  assert_null(snm_state_find_restore(&b, "nope"));
+  assert_int_equal(snm_state_find_registration(&b, "new")->created, 0);
+
+  /* same text when written again: stable key order */
+  text1 = read_text(t->state);
+  assert_int_equal(snm_state_to_json(&text2, &b, &err), 0);
+  assert_string_equal(text1, text2);
+  assert_non_null(strstr(text1, "\"created\": \"2026-11-23T"));
+  assert_non_null(strstr(text1, "\"step\": \"verify\""));
+  assert_non_null(strstr(text1, "\"docs_found\": null"));
+  free(text1);
+  free(text2);
+  snm_state_dispose(&a);
+  snm_state_dispose(&b);
+}
+
+static void test_modes_and_no_tmp_left(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_state a;
+  struct snm_err err;
+  struct stat sb;
+  char *dir = join(t->dir, ".snapmig");
+  DIR *d;
+  struct dirent *e;
+  int entries = 0;
+
+  full_state(&a);
+  assert_int_equal(snm_state_save(&a, t->state, &err), 0);
+  assert_int_equal(stat(dir, &sb), 0);
+  assert_int_equal(sb.st_mode & 07777, 0700);
+  assert_int_equal(stat(t->state, &sb), 0);
+  assert_int_equal(sb.st_mode & 07777, 0600);
+
+  /* an older file with looser bits is replaced by a 0600 one */
+  assert_int_equal(chmod(t->state, 0644), 0);
+  a.events++;
+  assert_int_equal(snm_state_save(&a, t->state, &err), 0);
+  assert_int_equal(stat(t->state, &sb), 0);
+  assert_int_equal(sb.st_mode & 07777, 0600);
+
+  d = opendir(dir);
+  assert_non_null(d);
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.' &&
+        (e->d_name[1] == '\0' || strcmp(e->d_name, "..") == 0))
+      continue;
+    assert_string_equal(e->d_name, "t.state.json");
+    entries++;
+  }
+  closedir(d);
+  assert_int_equal(entries, 1);
+  snm_state_dispose(&a);
+  free(dir);
+}
+
+static void test_save_errors_name_path(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_state a;
+  struct snm_err err;
+  char *bad = join(t->dir, "missing/deeper/x.state.json");
+
+  snm_state_init(&a);
+  assert_int_equal(snm_state_save(&a, bad, &err), SNM_EIO);
+  assert_non_null(strstr(err.msg, "missing/deeper"));
+  assert_non_null(strstr(err.msg, "No such file or directory"));
+  assert_non_null(strstr(err.msg, "--state FILE"));
+  free(bad);
+}
+
+static void test_crash_leftover_tmp(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_state a, b;
+  struct snm_journal_lock lk;
+  struct snm_err err;
+  struct snm_buf tmp;
+  int found;
+
+  full_state(&a);
+  snm_state_init(&b);
+  assert_int_equal(snm_state_save(&a, t->state, &err), 0);
+  /* a writer that died between creating its tmp file and renaming it */
+  snm_buf_init(&tmp, 0);
+  assert_int_equal(snm_buf_printf(&tmp, "%s.tmp.%d", t->state, 999999), 0);
+  write_text(snm_buf_str(&tmp), "{\"format\": 1, \"run_", 19);
+
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), 0);
+  assert_int_equal(found, 1);
+  assert_states_equal(&a, &b);
+  /* the next run's lock removes the leftover */
+  assert_int_equal(access(snm_buf_str(&tmp), F_OK), 0);
+  assert_int_equal(snm_journal_lock(&lk, t->state, &err), 0);
+  assert_int_equal(access(snm_buf_str(&tmp), F_OK), -1);
+  /* a leftover with our own pid does not stop the next save */
+  snm_buf_reset(&tmp);
+  assert_int_equal(snm_buf_printf(&tmp, "%s.tmp.%ld", t->state, (long)getpid()),
+                   0);
+  write_text(snm_buf_str(&tmp), "junk", 4);
+  assert_int_equal(snm_state_save(&a, t->state, &err), 0);
+  assert_int_equal(access(snm_buf_str(&tmp), F_OK), -1);
+  snm_journal_unlock(&lk);
+  snm_buf_dispose(&tmp);
+  snm_state_dispose(&a);
+  snm_state_dispose(&b);
+}
+
+static void test_missing_file(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_state b;
+  struct snm_err err;
+  int found = -1;
+
+  snm_state_init(&b);
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), 0);
+  assert_int_equal(found, 0);
+  assert_null(b.run_id);
+}
+
+static void test_damaged_files(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_state a, b;
+  struct snm_err err;
+  char *text, *p;
+  int found = -1;
+
+  full_state(&a);
+  snm_state_init(&b);
+  assert_int_equal(snm_state_save(&a, t->state, &err), 0);
+  text = read_text(t->state);
+
+  /* truncated */
+  write_text(t->state, text, strlen(text) / 2);
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), SNM_EPARSE);
+  assert_int_equal(found, 0);
+  assert_non_null(strstr(err.msg, t->state));
+  assert_non_null(strstr(err.msg, "not JSON"));
+  assert_null(b.run_id);
+
+  /* empty */
+  write_text(t->state, "", 0);
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), SNM_EPARSE);
+  assert_non_null(strstr(err.msg, t->state));
+
+  /* a wrong type, located */
+  p = strstr(text, "\"events\": 42");
+  assert_non_null(p);
+  memcpy(p, "\"events\": \"\"", 12);
+  write_text(t->state, text, strlen(text));
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), SNM_EPARSE);
+  assert_non_null(strstr(err.msg, t->state));
+  if (strstr(err.msg, ":13:13: state.events: expected a count") == NULL)
+    fail_msg("%s", err.msg);
+  memcpy(p, "\"events\": 42", 12);
+
+  /* an unknown state name */
+  p = strstr(text, "\"partial\"");
+  assert_non_null(p);
+  memcpy(p, "\"partiel\"", 9);
+  write_text(t->state, text, strlen(text));
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), SNM_EPARSE);
+  assert_non_null(strstr(err.msg, "unknown state \"partiel\""));
+
+  /* not an object */
+  write_text(t->state, "[1]", 3);
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), SNM_EPARSE);
+  assert_non_null(strstr(err.msg, "expected an object"));
+  free(text);
+  snm_state_dispose(&a);
+}
+
+static void test_newer_format(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_state a, b;
+  struct snm_err err;
+  char *text, *p;
+  int found = -1;
+
+  full_state(&a);
+  snm_state_init(&b);
+  assert_int_equal(snm_state_save(&a, t->state, &err), 0);
+  text = read_text(t->state);
+  p = strstr(text, "\"format\": 1");
+  assert_non_null(p);
+  p[10] = '7';
+  write_text(t->state, text, strlen(text));
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), SNM_EPARSE);
+  assert_non_null(strstr(err.msg, "newer snapmig (state format 7"));
+  assert_non_null(strstr(err.msg, t->state));
+  free(text);
+  snm_state_dispose(&a);
+}
+
+static void test_lock_conflict(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_journal_lock one, two;
+  struct snm_err err;
+  char want[64], *text;
+  struct stat sb;
+
+  assert_int_equal(snm_journal_lock(&one, t->state, &err), 0);
+  assert_int_equal(stat(one.path, &sb), 0);
+  assert_int_equal(sb.st_mode & 07777, 0600);
+  text = read_text(one.path);
+  snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+  assert_string_equal(text, want);
+  free(text);
+
+  /* a second open file description: flock refuses it */
+  assert_int_equal(snm_journal_lock(&two, t->state, &err), SNM_EIO);
+  assert_int_equal(two.fd, -1);
+  snprintf(want, sizeof(want), "(pid %ld)", (long)getpid());
+  assert_non_null(strstr(err.msg, "another snapmig run holds "));
+  assert_non_null(strstr(err.msg, ".state.json.lock"));
+  assert_non_null(strstr(err.msg, want));
+
+  snm_journal_unlock(&one);
+  snm_journal_unlock(&one); /* harmless twice */
+  assert_int_equal(snm_journal_lock(&two, t->state, &err), 0);
+  snm_journal_unlock(&two);
+}
+
+static void test_begin_check_and_secrets(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_plan *p = load_plan("tests/plans/valid-full.json");
+  struct snm_plan *other = load_plan("plans/aws-manual-snapshot.json");
+  struct snm_state st;
+  struct snm_err err;
+  char *text;
+  static const char *const secretish[] = {"password", "secret", "token",
+                                          "Authorization", "SNM_TEST_PW"};
+
+  snm_state_init(&st);
+  assert_int_equal(snm_state_begin(&st, p, "tests/plans/valid-full.json",
+                                   "snap-x", 1795478341123LL, &err),
+                   0);
+  assert_string_equal(st.plan_name, p->name);
+  assert_int_equal(st.n_restores, p->n_restores);
+  assert_string_equal(st.restores[0].domain,
+                      p->domains[p->restores[0].domain].id);
+  assert_string_equal(st.snapshot.repository, p->repository.name);
+  assert_int_equal(strlen(st.run_id), strlen("20261123T235901Z-") + 8);
+  assert_memory_equal(st.run_id, "20261123T235901Z-", 17);
+  assert_int_equal(snm_state_check_plan(&st, p, t->state, &err), 0);
+
+  assert_int_equal(snm_state_check_plan(&st, other, t->state, &err),
+                   SNM_EINVAL);
+  assert_non_null(strstr(err.msg, "belongs to plan"));
+  assert_non_null(strstr(err.msg, "--fresh"));
+
+  st.plan_digest[0] = st.plan_digest[0] == '0' ? '1' : '0';
+  assert_int_equal(snm_state_check_plan(&st, p, t->state, &err), SNM_EINVAL);
+  assert_non_null(strstr(err.msg, "changed since"));
+  assert_non_null(strstr(err.msg, t->state));
+  assert_non_null(strstr(err.msg, "--fresh to start a new run"));
+  assert_non_null(strstr(err.msg, "nothing is deleted"));
+
+  assert_int_equal(snm_state_save(&st, t->state, &err), 0);
+  text = read_text(t->state);
+  for (size_t i = 0; i < sizeof(secretish) / sizeof(secretish[0]); i++)
+    if (strcasestr_portable(text, secretish[i]))
+      fail_msg("state file contains \"%s\":\n%s", secretish[i], text);
+  assert_null(strstr(text, "not-a-real-password"));
+  free(text);
+  snm_state_dispose(&st);
+  snm_plan_free(p);
+  snm_plan_free(other);
+}
+
+static void test_default_path(void **state)
+{
+  char *out = NULL;
+  (void)state;
+
+  assert_int_equal(snm_journal_default_path(&out, "plans/logs.json", "logs"),
+                   0);
+  assert_string_equal(out, "plans/.snapmig/logs.state.json");
+  free(out);
+  assert_int_equal(
+      snm_journal_default_path(&out, "/abs/p.json", "Logs-EU_to.US"), 0);
+  assert_string_equal(out, "/abs/.snapmig/Logs-EU_to.US.state.json");
+  free(out);
+  assert_int_equal(snm_journal_default_path(&out, "p.json", "../a b/c"), 0);
+  assert_string_equal(out, ".snapmig/_._a_b_c.state.json");
+  free(out);
+}
+
+static void test_names(void **state)
+{
+  enum snm_step s;
+  enum snm_snapshot_state ss;
+  enum snm_restore_state rs;
+  (void)state;
+
+  for (int i = SNM_STEP_PREFLIGHT; i <= SNM_STEP_DONE; i++) {
+    assert_int_equal(snm_step_parse(snm_step_name((enum snm_step)i), &s), 0);
+    assert_int_equal(s, i);
+  }
+  for (int i = SNM_SNAP_PENDING; i <= SNM_SNAP_FAILED; i++) {
+    assert_int_equal(
+        snm_snapshot_state_parse(
+            snm_snapshot_state_name((enum snm_snapshot_state)i), &ss),
+        0);
+    assert_int_equal(ss, i);
+  }
+  for (int i = SNM_RESTORE_PENDING; i <= SNM_RESTORE_FAILED; i++) {
+    assert_int_equal(
+        snm_restore_state_parse(
+            snm_restore_state_name((enum snm_restore_state)i), &rs),
+        0);
+    assert_int_equal(rs, i);
+  }
+  assert_string_equal(snm_restore_state_name(SNM_RESTORE_RESTORING),
+                      "restoring");
+  assert_int_equal(snm_step_parse("Snapshot", &s), SNM_EINVAL);
+}
+
+static void test_rfc3339(void **state)
+{
+  char out[SNM_TIME_RFC3339_MAX];
+  long long ms;
+  (void)state;
+
+  assert_string_equal(snm_time_format(out, 0, 1), "1970-01-01T00:00:00.000Z");
+  assert_string_equal(snm_time_format(out, 1795478341123LL, 1),
+                      "2026-11-23T23:59:01.123Z");
+  assert_string_equal(snm_time_format(out, 1795478341123LL, 0),
+                      "2026-11-23T23:59:01Z");
+  assert_string_equal(snm_time_format(out, 951782400000LL, 0),
+                      "2000-02-29T00:00:00Z");
+  assert_int_equal(snm_time_parse("2026-11-23T23:59:01.123Z", &ms), 0);
+  assert_true(ms == 1795478341123LL);
+  assert_int_equal(snm_time_parse("2026-11-24T01:59:01.1+02:00", &ms), 0);
+  assert_true(ms == 1795478341100LL);
+  assert_int_equal(snm_time_parse("2000-02-29T00:00:00Z", &ms), 0);
+  assert_true(ms == 951782400000LL);
+  assert_int_equal(snm_time_parse("2001-02-29T00:00:00Z", &ms), SNM_EINVAL);
+  assert_int_equal(snm_time_parse("2026-11-23T23:59:01", &ms), SNM_EINVAL);
+  assert_int_equal(snm_time_parse("2026-13-01T00:00:00Z", &ms), SNM_EINVAL);
+  assert_int_equal(snm_time_parse("2026-11-23T23:59:01Zx", &ms), SNM_EINVAL);
+  /* every formatted time parses back to itself */
+  for (long long t = -86400000LL; t < 4102444800000LL; t += 987654321987LL) {
+    assert_int_equal(snm_time_parse(snm_time_format(out, t, 1), &ms), 0);
+    assert_true(ms == t);
+  }
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_round_trip, setup_tmp, teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_modes_and_no_tmp_left, setup_tmp,
+                                      teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_save_errors_name_path, setup_tmp,
+                                      teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_crash_leftover_tmp, setup_tmp,
+                                      teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_missing_file, setup_tmp,
+                                      teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_damaged_files, setup_tmp,
+                                      teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_newer_format, setup_tmp,
+                                      teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_lock_conflict, setup_tmp,
+                                      teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_begin_check_and_secrets, setup_tmp,
+                                      teardown_tmp),
+      cmocka_unit_test(test_default_path),
+      cmocka_unit_test(test_names),
+      cmocka_unit_test(test_rfc3339),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
