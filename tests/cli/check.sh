@@ -62,5 +62,33 @@ run check -q "$tmp/plan.json"
 [ "$rc" -eq 1 ] || fail "unreachable -q: exit $rc"
 [[ "$out" == *"Blockers (2)"* && "$out" != *"Domains"* ]] || fail "-q report: $out"
 
+# SIGINT while requests are in flight: exit 130, promptly.  The stand-in
+# is a listening socket that accepts and never answers (a hung server, which
+# a real one will not do on demand).
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)' >"$tmp/port" &
+hung=$!
+for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+port=$(cat "$tmp/port")
+sed "s/127.0.0.1:$1\"/127.0.0.1:$port\"/" "$tmp/plan.json" >"$tmp/hung.json"
+"$SNM_BINARY" check -v "$tmp/hung.json" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 100); do grep -q "check: asking" "$tmp/err" && break; sleep 0.1; done
+grep -q "check: asking" "$tmp/err" || fail "SIGINT: check did not start: $(cat "$tmp/err")"
+start=$(date +%s%N)
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+kill "$hung" 2>/dev/null
+[ "$rc" -eq 130 ] || fail "SIGINT: exit $rc, want 130: $(cat "$tmp/err")"
+[ "$ms" -lt 5000 ] || fail "SIGINT: took $ms ms to stop"
+grep -q "interrupted, stopping" "$tmp/err" || fail "SIGINT: no message: $(cat "$tmp/err")"
+[ ! -s "$tmp/out" ] || fail "SIGINT: a report was printed: $(cat "$tmp/out")"
+
 [ "$failures" -eq 0 ] && echo "check CLI: ok"
 exit $((failures > 0))
