@@ -1,18 +1,15 @@
-/* preflight.c - the preflight's facts and issues: allocation, lookup, the
- * repository registration `run` sends.  Fetching is in preflight_fetch.c,
- * the verdicts in preflight_verdict.c. */
+/* preflight.c - the preflight's facts and issues: allocation, lookup,
+ * disposal.  Fetching is in preflight_fetch.c, the verdicts in
+ * preflight_verdict.c, the repository registration in preflight_repo.c. */
 #include "preflight.h"
 #include "buf.h"
 #include "preflight_int.h"
 #include "json.h"
 
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <yajl/yajl_gen.h>
 
 void snm_preflight_init(struct snm_preflight *pf)
 {
@@ -286,95 +283,4 @@ long snm_preflight_restore_replicas(const struct snm_restore *r)
       return x;
   }
   return -1;
-}
-
-static void gen_str(yajl_gen g, const char *s)
-{
-  yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-int snm_preflight_repo_body(char **out, char **note,
-                            const struct snm_plan *plan, size_t d)
-{
-  const struct snm_repository *repo = &plan->repository;
-  const struct snm_domain *dom = &plan->domains[d];
-  const struct snm_json *set = repo->settings;
-  const char *bucket_region = snm_repository_setting(repo, "region");
-  int target = 0, endpoint = 0, rc = 0;
-  const unsigned char *buf;
-  char host[160] = "";
-  size_t len;
-  yajl_gen g;
-
-  assert(d < plan->n_domains);
-  *out = NULL;
-  if (note != NULL)
-    *note = NULL;
-  for (size_t r = 0; r < plan->n_restores; r++)
-    if (plan->restores[r].domain == d)
-      target = 1;
-  if (repo->type == SNM_REPO_S3 && dom->auth == SNM_AUTH_AWS_SIGV4 &&
-      bucket_region != NULL && dom->region != NULL &&
-      strcmp(bucket_region, dom->region) != 0 &&
-      snm_json_get(set, "endpoint") == NULL) {
-    endpoint = 1;
-    snprintf(host, sizeof(host), "s3.%s.amazonaws.com%s", bucket_region,
-             strncmp(bucket_region, "cn-", 3) == 0 ? ".cn" : "");
-  }
-  g = yajl_gen_alloc(NULL);
-  if (g == NULL)
-    return SNM_ENOMEM;
-  yajl_gen_map_open(g);
-  gen_str(g, "type");
-  gen_str(g, snm_repo_type_name(repo->type));
-  gen_str(g, "settings");
-  yajl_gen_map_open(g);
-  for (size_t i = 0; set != NULL && set->type == SNM_JSON_OBJECT &&
-                     i < set->u.object.len && rc == 0;
-       i++) {
-    const struct snm_json_member *m = &set->u.object.items[i];
-    if (m->duplicate || (endpoint && strcmp(m->key, "region") == 0) ||
-        (target && repo->readonly_on_targets &&
-         strcmp(m->key, "readonly") == 0))
-      continue;
-    yajl_gen_string(g, (const unsigned char *)m->key, m->key_len);
-    rc = snm_json_gen(g, m->value, 0);
-  }
-  if (endpoint) {
-    gen_str(g, "endpoint");
-    gen_str(g, host);
-  }
-  if (target && repo->readonly_on_targets) {
-    gen_str(g, "readonly");
-    yajl_gen_bool(g, 1);
-  }
-  yajl_gen_map_close(g);
-  yajl_gen_map_close(g);
-  if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
-    *out = malloc(len + 1);
-    if (*out != NULL) {
-      memcpy(*out, buf, len);
-      (*out)[len] = '\0';
-    }
-  }
-  yajl_gen_free(g);
-  if (*out == NULL)
-    return SNM_ENOMEM;
-  if (endpoint && note != NULL) {
-    struct snm_buf b;
-    snm_buf_init(&b, 0);
-    snm_buf_printf(&b,
-                   "the bucket is in %s and domain \"%s\" in %s: the "
-                   "registration sets \"endpoint\": \"%s\" instead of "
-                   "\"region\"",
-                   bucket_region, dom->id, dom->region, host);
-    *note = snm_buf_steal(&b);
-    snm_buf_dispose(&b);
-    if (*note == NULL) {
-      free(*out);
-      *out = NULL;
-      return SNM_ENOMEM;
-    }
-  }
-  return 0;
 }

@@ -10,6 +10,12 @@
 /* Free pf->restores and pf->issues, leaving them empty. */
 void snm__preflight_clear_verdicts(struct snm_preflight *pf);
 
+/* Compare d->repo_have_json with d->repo_want_json (both set): sets
+ * d->repo_state to MATCHES or DIFFERS and d->repo_diff to the differing
+ * keys.  Values compare normalised (servers return strings: "true" ==
+ * true, "5" == 5).  Returns 0 or SNM_ENOMEM. */
+int snm__preflight_compare_repo(struct snm_pf_domain *d);
+
 /* Write a yajl tree into a generator (also used by report_check.c). */
 void snm__gen_yajl(yajl_gen g, yajl_val v);
 

@@ -10,9 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include <yajl/yajl_tree.h>
 
 struct vctx {
   struct snm_preflight *pf;
@@ -100,150 +97,6 @@ static void check_domains(struct vctx *c)
 
 /* ---- repository ------------------------------------------------------- */
 
-/* Flatten a settings object to "a.b" -> normalised string pairs. */
-struct kv {
-  char *key, *val;
-};
-
-static void flatten(struct vctx *c, yajl_val v, const char *prefix,
-                    struct kv **out, size_t *n)
-{
-  for (size_t i = 0; YAJL_IS_OBJECT(v) && i < v->u.object.len; i++) {
-    yajl_val x = v->u.object.values[i];
-    struct snm_buf key, val;
-    struct kv *grown;
-
-    snm_buf_init(&key, 0);
-    snm_buf_init(&val, 0);
-    if (prefix[0] != '\0')
-      snm_buf_printf(&key, "%s.", prefix);
-    snm_buf_puts(&key, v->u.object.keys[i]);
-    if (YAJL_IS_OBJECT(x)) {
-      flatten(c, x, snm_buf_str(&key), out, n);
-      snm_buf_dispose(&key);
-      continue;
-    }
-    if (YAJL_IS_STRING(x))
-      snm_buf_puts(&val, x->u.string);
-    else if (YAJL_IS_TRUE(x))
-      snm_buf_puts(&val, "true");
-    else if (YAJL_IS_FALSE(x))
-      snm_buf_puts(&val, "false");
-    else if (YAJL_IS_NUMBER(x))
-      snm_buf_puts(&val, x->u.number.r);
-    else if (YAJL_IS_ARRAY(x)) {
-      for (size_t k = 0; k < x->u.array.len; k++) {
-        yajl_val e = x->u.array.values[k];
-        snm_buf_printf(&val, "%s%s", k ? "," : "",
-                       YAJL_IS_STRING(e)   ? e->u.string
-                       : YAJL_IS_NUMBER(e) ? e->u.number.r
-                       : YAJL_IS_TRUE(e)   ? "true"
-                                           : "false");
-      }
-    }
-    grown = realloc(*out, (*n + 1) * sizeof(**out));
-    if (grown == NULL) {
-      c->nomem = 1;
-      snm_buf_dispose(&key);
-      snm_buf_dispose(&val);
-      return;
-    }
-    *out = grown;
-    grown[*n].key = snm_buf_steal(&key);
-    grown[*n].val = val.data != NULL ? snm_buf_steal(&val) : strdup("");
-    if (grown[*n].key == NULL || grown[*n].val == NULL)
-      c->nomem = 1;
-    (*n)++;
-    snm_buf_dispose(&key);
-    snm_buf_dispose(&val);
-  }
-}
-
-static const char *kv_find(const struct kv *v, size_t n, const char *key)
-{
-  for (size_t i = 0; i < n; i++)
-    if (v[i].key != NULL && strcmp(v[i].key, key) == 0)
-      return v[i].val;
-  return NULL;
-}
-
-/* Servers return every setting as a string: "true" == true, "1" == 1. */
-static int same_value(const char *a, const char *b)
-{
-  char *ea, *eb;
-  double x, y;
-
-  if (a == NULL || b == NULL)
-    return a == b;
-  if (strcasecmp(a, b) == 0 &&
-      (strcasecmp(a, "true") == 0 || strcasecmp(a, "false") == 0))
-    return 1;
-  if (strcmp(a, b) == 0)
-    return 1;
-  x = strtod(a, &ea);
-  y = strtod(b, &eb);
-  return ea != a && eb != b && *ea == '\0' && *eb == '\0' && x == y;
-}
-
-static void kv_free(struct kv *v, size_t n)
-{
-  for (size_t i = 0; i < n; i++) {
-    free(v[i].key);
-    free(v[i].val);
-  }
-  free(v);
-}
-
-/* Compare a registration found with the one `run` would send; sets
- * repo_state and repo_diff. */
-static void compare_repo(struct vctx *c, struct snm_pf_domain *d)
-{
-  yajl_val have = yajl_tree_parse(d->repo_have_json, NULL, 0);
-  yajl_val want = yajl_tree_parse(d->repo_want_json, NULL, 0);
-  struct kv *hv = NULL, *wv = NULL;
-  size_t nh = 0, nw = 0;
-  struct snm_buf diff;
-  const char *ht = snm_jstr(have, "type", (char *)NULL);
-  const char *wt = snm_jstr(want, "type", (char *)NULL);
-
-  snm_buf_init(&diff, 0);
-  if (have == NULL || want == NULL) {
-    c->nomem = want == NULL;
-    goto done;
-  }
-  if (ht == NULL || wt == NULL || strcmp(ht, wt) != 0)
-    snm_buf_printf(&diff, "type (%s, plan %s)", ht ? ht : "none", wt);
-  flatten(c, snm_jget(have, "settings", (char *)NULL), "", &hv, &nh);
-  flatten(c, snm_jget(want, "settings", (char *)NULL), "", &wv, &nw);
-  for (size_t i = 0; i < nw; i++) {
-    const char *h = kv_find(hv, nh, wv[i].key);
-    if (wv[i].key != NULL && !same_value(h, wv[i].val))
-      snm_buf_printf(&diff, "%s%s (%s%s%s, plan %s)", diff.len ? ", " : "",
-                     wv[i].key, h ? "\"" : "", h ? h : "not set", h ? "\"" : "",
-                     wv[i].val);
-  }
-  for (size_t i = 0; i < nh; i++)
-    if (hv[i].key != NULL && kv_find(wv, nw, hv[i].key) == NULL)
-      snm_buf_printf(&diff, "%s%s (\"%s\", plan not set)", diff.len ? ", " : "",
-                     hv[i].key, hv[i].val);
-  free(d->repo_diff);
-  d->repo_diff = NULL;
-  if (diff.len > 0) {
-    d->repo_state = SNM_PF_REPO_DIFFERS;
-    d->repo_diff = snm_buf_steal(&diff);
-    if (d->repo_diff == NULL)
-      c->nomem = 1;
-  } else {
-    d->repo_state = SNM_PF_REPO_MATCHES;
-  }
-done:
-  kv_free(hv, nh);
-  kv_free(wv, nw);
-  yajl_tree_free(have);
-  yajl_tree_free(want);
-  snm_buf_dispose(&diff);
-}
-
 static void check_repos(struct vctx *c)
 {
   const char *repo = c->plan->repository.name;
@@ -259,7 +112,8 @@ static void check_repos(struct vctx *c)
             "nothing to do if the bucket's region is right",
             "repository %s on %s: %s", repo, id, d->repo_endpoint_note);
     if (d->repo_have_json != NULL && d->repo_want_json != NULL) {
-      compare_repo(c, d);
+      if (snm__preflight_compare_repo(d) != 0)
+        c->nomem = 1;
       if (d->repo_state == SNM_PF_REPO_DIFFERS)
         ISSUE(c, SNM_PF_BLOCKER, "repo-settings", id, NULL,
               "make the plan's repository match the registration, or remove "
