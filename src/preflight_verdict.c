@@ -466,7 +466,8 @@ static void check_conflicts(struct vctx *c, size_t r)
                          "to \"skip\" (snapmig never overwrites an index)"
                        : "delete it, rename the restore, or set on_conflict "
                          "to \"skip\"",
-            "%s index %s already exists on %s%s", state, it->target_name, id,
+            "%s index %s already exists on %s (restore of %s)%s", state,
+            it->target_name, id, pf->indices[it->index].name,
             ex->closed ? ": the restore would overwrite it" : "");
       continue;
     }
