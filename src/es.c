@@ -476,6 +476,12 @@ int snm_es_request(struct snm_es *es, const char *method, const char *path,
   int rc;
 
   assert(path[0] == '/');
+  if (es->read_only && strcmp(method, "GET") != 0 &&
+      strcmp(method, "HEAD") != 0)
+    return snm_err_set(err, SNM_EINVAL,
+                       "%s: %s %s refused: this command only reads (GET and "
+                       "HEAD)",
+                       dom->id, method, path);
   c = calloc(1, sizeof(*c));
   if (c == NULL)
     return snm_err_set(err, SNM_ENOMEM, "out of memory");

@@ -33,6 +33,7 @@ struct snm_es {
   struct snm_creds_provider *creds; /* NULL or owned (aws-sigv4) */
   char *basic_auth;      /* NULL or malloced "Basic base64"; secret */
   char creds_source[96]; /* where the last signing credentials came from */
+  int read_only;         /* 1: only GET and HEAD may be sent */
   snm_es_trace_fn trace; /* NULL or observer */
   void *trace_payload;
   unsigned long requests; /* sent so far */
@@ -75,7 +76,8 @@ typedef void (*snm_es_done_fn)(const struct snm_es_reply *reply,
  * body.  `replay` is an snm_http_replay value (0: by method).  Returns 0
  * and calls `done` once; or SNM_EINVAL/SNM_ENOMEM/SNM_EAUTH (credentials
  * could not be had for signing) with `err` filled and `done` never
- * called. */
+ * called.  With es->read_only set, a method other than GET or HEAD is
+ * refused with SNM_EINVAL before anything is sent or traced. */
 int snm_es_request(struct snm_es *es, const char *method, const char *path,
                    const char *json_body, int replay, snm_es_done_fn done,
                    void *data, struct snm_err *err);

@@ -1,0 +1,629 @@
+/* Unit tests for preflight_verdict.c (and the fact helpers in preflight.c):
+ * verdicts computed from hand-built facts, no server. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "plan.h"
+#include "preflight.h"
+
+/* ---- fixture ------------------------------------------------------------- */
+
+static struct snm_plan *load(const char *text)
+{
+  struct snm_diag_list diags;
+  struct snm_plan *p = NULL;
+  struct snm_err err;
+
+  snm_diag_list_init(&diags);
+  if (snm_plan_parse(&p, text, strlen(text), "test.json", &diags, &err) != 0) {
+    snm_diag_list_print(stderr, "test.json", &diags, 0);
+    fail_msg("plan does not parse");
+  }
+  snm_diag_list_dispose(&diags);
+  return p;
+}
+
+/* A plan: source "src", target "dst" (and "dst2"), one or two restores. */
+static char *plan_text(const char *domains_extra, const char *repo,
+                       const char *snapshot, const char *restores)
+{
+  static char buf[4096];
+  snprintf(buf, sizeof(buf),
+           "{\"snapmig\": 1, \"name\": \"t\",\n"
+           " \"domains\": {\"src\": {\"endpoint\": \"http://127.0.0.1:1\"},\n"
+           "   \"dst\": {\"endpoint\": \"http://127.0.0.1:2\"},\n"
+           "   \"dst2\": {\"endpoint\": \"http://127.0.0.1:3\"}%s},\n"
+           " \"repository\": %s,\n"
+           " \"snapshot\": %s,\n"
+           " \"restores\": %s}",
+           domains_extra, repo, snapshot, restores);
+  return buf;
+}
+
+#define REPO                                                                   \
+  "{\"name\": \"r\", \"type\": \"fs\", \"settings\": {\"location\": \"/x\"}}"
+
+static void reach(struct snm_pf_domain *d, enum snm_engine e, const char *ver,
+                  long data_nodes)
+{
+  d->reached = 1;
+  assert_int_equal(snm_version_parse(&d->info.version, e, ver), 0);
+  snprintf(d->info.number, sizeof(d->info.number), "%s", ver);
+  snprintf(d->health, sizeof(d->health), "green");
+  d->data_nodes = data_nodes;
+  d->open_shards = 0;
+  d->max_shards_per_node = 1000;
+  d->disk_avail = d->disk_usable = 1LL << 40;
+  d->existing_known = d->aliases_known = 1;
+  d->repo_state = SNM_PF_REPO_ABSENT;
+}
+
+static struct snm_plan *plan;
+static struct snm_preflight pf;
+
+/* Plan + facts: every domain reached (OpenSearch 2.19.6, one data node). */
+static void setup(const char *text)
+{
+  plan = load(text);
+  snm_preflight_init(&pf);
+  assert_int_equal(snm_preflight_facts_alloc(&pf, plan), 0);
+  snprintf(pf.snapshot_name, sizeof(pf.snapshot_name), "snap-1");
+  for (size_t i = 0; i < pf.n_domains; i++)
+    reach(&pf.domains[i], SNM_ENGINE_OPENSEARCH, "2.19.6", 1);
+  pf.indices_known = 1;
+}
+
+static void teardown(void)
+{
+  snm_preflight_dispose(&pf);
+  snm_plan_free(plan);
+  plan = NULL;
+}
+
+static struct snm_pf_index *add_ix(const char *name, long long bytes,
+                                   long shards, long replicas, long version_id)
+{
+  struct snm_pf_index *ix = snm_preflight_add_index(&pf, name);
+  assert_non_null(ix);
+  ix->docs = 10;
+  ix->pri_bytes = bytes;
+  ix->shards = shards;
+  ix->replicas = replicas;
+  ix->version_id = version_id;
+  if (version_id != 0)
+    assert_int_equal(snm_version_from_id(&ix->created, version_id), 0);
+  return ix;
+}
+
+static void add_existing(size_t d, const char *name, int closed)
+{
+  struct snm_pf_domain *dom = &pf.domains[d];
+  dom->existing =
+      realloc(dom->existing, (dom->n_existing + 1) * sizeof(*dom->existing));
+  assert_non_null(dom->existing);
+  memset(&dom->existing[dom->n_existing], 0, sizeof(*dom->existing));
+  dom->existing[dom->n_existing].name = strdup(name);
+  dom->existing[dom->n_existing++].closed = closed;
+}
+
+static void add_alias(size_t d, const char *alias, const char *index)
+{
+  struct snm_pf_domain *dom = &pf.domains[d];
+  dom->aliases =
+      realloc(dom->aliases, (dom->n_aliases + 1) * sizeof(*dom->aliases));
+  assert_non_null(dom->aliases);
+  dom->aliases[dom->n_aliases].alias = strdup(alias);
+  dom->aliases[dom->n_aliases++].index = strdup(index);
+}
+
+static size_t count_issues(enum snm_pf_severity sev, const char *code)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < pf.n_issues; i++)
+    if (pf.issues[i].severity == sev && strcmp(pf.issues[i].code, code) == 0)
+      n++;
+  return n;
+}
+
+static const char *issue_msg(const char *code)
+{
+  for (size_t i = 0; i < pf.n_issues; i++)
+    if (strcmp(pf.issues[i].code, code) == 0)
+      return pf.issues[i].message;
+  fail_msg("no issue %s", code);
+  return NULL;
+}
+
+static const struct snm_pf_item *item(size_t r, const char *source)
+{
+  for (size_t i = 0; i < pf.restores[r].n_items; i++)
+    if (strcmp(pf.indices[pf.restores[r].items[i].index].name, source) == 0)
+      return &pf.restores[r].items[i];
+  return NULL;
+}
+
+static void verdict(void)
+{
+  assert_int_equal(snm_preflight_verdict(&pf), 0);
+  /* blockers come first */
+  for (size_t i = 0; i < pf.n_issues; i++)
+    assert_int_equal(pf.issues[i].severity,
+                     i < pf.n_blockers ? SNM_PF_BLOCKER : SNM_PF_WARNING);
+}
+
+#define SNAP "{\"domain\": \"src\"}"
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void test_rename_prediction(void **state)
+{
+  (void)state;
+  setup(plan_text(
+      "", REPO, SNAP,
+      "[{\"domain\": \"dst\", \"indices\": \"logs-*\", \"rename\": "
+      "{\"pattern\": \"^logs-(\\\\d+)$\", \"replacement\": \"old-$1\"}},"
+      " {\"domain\": \"dst\", \"indices\": \"app-*\", \"rename\": "
+      "{\"pattern\": \"(?<y>\\\\d{4})\\\\.(?<m>\\\\d\\\\d)\", "
+      "\"replacement\": \"${m}-${y}\\\\$\"}},"
+      " {\"domain\": \"dst2\", \"rename\": {\"pattern\": \"^\", "
+      "\"replacement\": \"x-\"}}]"));
+  add_ix("logs-1", 100, 1, 0, 0);
+  add_ix("logs-x", 100, 1, 0, 0);
+  add_ix("app-2024.05", 100, 1, 0, 0);
+  add_ix("metrics", 100, 1, 0, 0);
+  verdict();
+  assert_int_equal(pf.n_blockers, 0);
+  assert_string_equal(item(0, "logs-1")->target_name, "old-1");
+  assert_string_equal(item(0, "logs-x")->target_name, "logs-x"); /* no match */
+  assert_null(item(0, "metrics"));
+  assert_string_equal(item(1, "app-2024.05")->target_name, "app-05-2024$");
+  assert_int_equal(pf.restores[2].n_items, 4);
+  assert_string_equal(item(2, "metrics")->target_name, "x-metrics");
+  assert_int_equal(item(2, "metrics")->action, SNM_PF_RESTORE);
+  assert_string_equal(item(2, "metrics")->verdict, "ok");
+  teardown();
+}
+
+static void test_collisions(void **state)
+{
+  (void)state;
+  /* within one restore: a-1 and b-1 -> x-1 */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"rename\": {\"pattern\": "
+                  "\"^[ab]-\", \"replacement\": \"x-\"}}]"));
+  add_ix("a-1", 10, 1, 0, 0);
+  add_ix("b-1", 10, 1, 0, 0);
+  add_ix("a-2", 10, 1, 0, 0);
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "rename-collision"), 1);
+  assert_int_equal(item(0, "a-1")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(0, "b-1")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(0, "a-2")->action, SNM_PF_RESTORE);
+  assert_non_null(strstr(issue_msg("rename-collision"), "x-1"));
+  teardown();
+
+  /* across restores onto the same target, but not onto different ones */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"indices\": \"a-1\"},"
+                  " {\"domain\": \"dst\", \"indices\": \"b-1\", \"rename\": "
+                  "{\"pattern\": \"b\", \"replacement\": \"a\"}},"
+                  " {\"domain\": \"dst2\", \"indices\": \"a-1\"}]"));
+  add_ix("a-1", 10, 1, 0, 0);
+  add_ix("b-1", 10, 1, 0, 0);
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "rename-collision"), 1);
+  assert_int_equal(item(0, "a-1")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(1, "b-1")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(2, "a-1")->action, SNM_PF_RESTORE);
+  teardown();
+}
+
+static void test_conflicts(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\"}, {\"domain\": \"dst2\", "
+                  "\"on_conflict\": \"skip\"}]"));
+  add_ix("open-1", 10, 1, 0, 0);
+  add_ix("closed-1", 10, 1, 0, 0);
+  add_ix("new-1", 10, 1, 0, 0);
+  for (size_t d = 1; d <= 2; d++) {
+    add_existing(d, "open-1", 0);
+    add_existing(d, "closed-1", 1);
+  }
+  verdict();
+  /* fail: both are blockers, the closed one says it would be overwritten */
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-exists"), 2);
+  assert_int_equal(item(0, "open-1")->action, SNM_PF_BLOCKED);
+  assert_string_equal(item(0, "open-1")->verdict, "exists (open)");
+  assert_int_equal(item(0, "closed-1")->action, SNM_PF_BLOCKED);
+  assert_string_equal(item(0, "closed-1")->verdict, "exists (closed)");
+  assert_int_equal(item(0, "new-1")->action, SNM_PF_RESTORE);
+  /* skip: both skipped, no blocker from dst2 */
+  assert_int_equal(item(1, "open-1")->action, SNM_PF_SKIP);
+  assert_string_equal(item(1, "open-1")->verdict, "exists (open): skipped");
+  assert_int_equal(item(1, "closed-1")->action, SNM_PF_SKIP);
+  assert_int_equal(item(1, "new-1")->action, SNM_PF_RESTORE);
+  for (size_t i = 0; i < pf.n_blockers; i++)
+    assert_string_equal(pf.issues[i].domain, "dst");
+  teardown();
+}
+
+static void test_versions(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\"}, {\"domain\": \"dst2\"}]"));
+  /* source Elasticsearch 7.10.2; dst OpenSearch 2.19.6; dst2 ES 7.10.2 */
+  reach(&pf.domains[0], SNM_ENGINE_ELASTICSEARCH, "7.10.2", 1);
+  reach(&pf.domains[2], SNM_ENGINE_ELASTICSEARCH, "7.10.2", 1);
+  add_ix("made-by-7", 10, 1, 0, 7100299);
+  add_ix("made-by-6", 10, 1, 0, 6080099);
+  verdict();
+  assert_int_equal(item(0, "made-by-7")->action, SNM_PF_RESTORE);
+  /* OpenSearch 2 does not read indices created by 6.x */
+  assert_int_equal(item(0, "made-by-6")->action, SNM_PF_BLOCKED);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "version"), 1);
+  assert_int_equal(item(1, "made-by-7")->action, SNM_PF_RESTORE);
+  assert_int_equal(item(1, "made-by-6")->action, SNM_PF_RESTORE);
+  teardown();
+
+  /* OpenSearch -> Elasticsearch: one blocker for the restore, all blocked */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  reach(&pf.domains[1], SNM_ENGINE_ELASTICSEARCH, "7.10.2", 1);
+  add_ix("a", 10, 1, 0, 136408427);
+  add_ix("b", 10, 1, 0, 136408427);
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "version"), 1);
+  assert_non_null(strstr(issue_msg("version"), "Elasticsearch cannot restore"));
+  assert_int_equal(item(0, "a")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(0, "b")->action, SNM_PF_BLOCKED);
+  teardown();
+}
+
+static void test_capacity(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.domains[1].data_nodes = 3;
+  pf.domains[1].disk_usable = 5000;
+  pf.domains[1].max_shards_per_node = 10;
+  pf.domains[1].open_shards = 25; /* room for 5 */
+  add_ix("a", 1000, 2, 1, 0);     /* 2 copies x 1000, 4 shards */
+  add_ix("b", 2000, 1, 2, 0);     /* 3 copies x 2000, 3 shards */
+  verdict();
+  assert_int_equal(pf.restores[0].bytes_needed, 2000 + 6000);
+  assert_int_equal(pf.restores[0].new_shards, 7);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "disk"), 1);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "shard-limit"), 1);
+  assert_non_null(strstr(issue_msg("shard-limit"), "room for 5"));
+  teardown();
+
+  /* enough room; replicas lowered by index_settings (a string number) */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"index_settings\": "
+                  "{\"index\": {\"number_of_replicas\": \"0\"}}}]"));
+  pf.domains[1].disk_usable = 3000;
+  pf.domains[1].max_shards_per_node = 10;
+  pf.domains[1].open_shards = 7;
+  add_ix("a", 1000, 2, 1, 0);
+  add_ix("b", 2000, 1, 2, 0);
+  verdict();
+  assert_int_equal(pf.restores[0].replicas, 0);
+  assert_int_equal(pf.restores[0].bytes_needed, 3000);
+  assert_int_equal(pf.restores[0].new_shards, 3);
+  assert_int_equal(pf.n_blockers, 0);
+  teardown();
+}
+
+static void test_replicas_single_node(void **state)
+{
+  (void)state;
+  /* wait_for green (default) + replicas 1 on one data node: blocker */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\"}, {\"domain\": \"dst2\", "
+                  "\"wait_for\": \"yellow\"}]"));
+  add_ix("a", 10, 1, 1, 0);
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "replicas-single-node"), 1);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "replicas-single-node"), 1);
+  /* only one copy is placed on a single node */
+  assert_int_equal(pf.restores[0].bytes_needed, 10);
+  assert_int_equal(pf.restores[0].new_shards, 2);
+  teardown();
+
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"index_settings\": "
+                  "{\"index.number_of_replicas\": 0}}]"));
+  add_ix("a", 10, 1, 1, 0);
+  verdict();
+  assert_int_equal(pf.n_issues, 0);
+  teardown();
+
+  /* ignore_index_settings drops it: the cluster default (1) applies */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"ignore_index_settings\": "
+                  "\"index.number_of_replicas\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  verdict();
+  assert_int_equal(pf.restores[0].replicas, 1);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "replicas-single-node"), 1);
+  teardown();
+}
+
+static void test_system_indices(void **state)
+{
+  const char **names;
+  size_t n;
+  (void)state;
+
+  /* default: system indices left out with one warning; data stream
+   * backing indices kept */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  add_ix("logs", 10, 1, 0, 0);
+  add_ix(".kibana_1", 10, 1, 0, 0);
+  add_ix(".opendistro-job-scheduler-lock", 10, 1, 0, 0);
+  add_ix(".ds-events-000001", 10, 1, 0, 0)->data_stream = strdup("events");
+  pf.data_streams = calloc(1, sizeof(*pf.data_streams));
+  pf.data_streams[0].name = strdup("events");
+  pf.n_data_streams = 1;
+  verdict();
+  assert_int_equal(snm_preflight_snapshot_indices(&pf, &names, &n), 0);
+  assert_int_equal(n, 2);
+  assert_string_equal(names[0], ".ds-events-000001");
+  assert_string_equal(names[1], "logs");
+  free(names);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "system-indices-left-out"), 1);
+  assert_non_null(strstr(issue_msg("system-indices-left-out"), ".kibana_1"));
+  assert_int_equal(count_issues(SNM_PF_WARNING, "data-stream"), 1);
+  assert_int_equal(pf.restores[0].n_items, 2);
+  teardown();
+
+  /* named explicitly: included, with a warning */
+  setup(plan_text("", REPO,
+                  "{\"domain\": \"src\", \"indices\": [\"logs\", "
+                  "\".kibana*\"]}",
+                  "[{\"domain\": \"dst\"}]"));
+  add_ix("logs", 10, 1, 0, 0);
+  add_ix(".kibana_1", 10, 1, 0, 0);
+  verdict();
+  assert_int_equal(pf.indices[0].selected, 1); /* .kibana_1 sorts first */
+  assert_int_equal(count_issues(SNM_PF_WARNING, "system-index"), 1);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "system-indices-left-out"), 0);
+  teardown();
+}
+
+static void test_source_patterns(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO,
+                  "{\"domain\": \"src\", \"indices\": [\"logs-*\", "
+                  "\"gone\", \"none-*\", \"by-alias\", \"-logs-x\"]}",
+                  "[{\"domain\": \"dst\", \"indices\": [\"logs-*\", "
+                  "\"absent\", \"zz-*\"]}]"));
+  add_ix("logs-1", 10, 1, 0, 0);
+  add_ix("other", 10, 1, 0, 0)->closed = 1;
+  add_alias(0, "by-alias", "other");
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-missing"), 1);
+  assert_non_null(strstr(issue_msg("index-missing"), "gone"));
+  /* none-* (source) and zz-* (restore) */
+  assert_int_equal(count_issues(SNM_PF_WARNING, "pattern-no-match"), 2);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "restore-index-missing"), 1);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-closed"), 1);
+  teardown();
+
+  /* allow_partial turns the closed index into a warning; nothing selected
+   * is a blocker of its own */
+  setup(plan_text("", REPO, "{\"domain\": \"src\", \"allow_partial\": true}",
+                  "[{\"domain\": \"dst\"}]"));
+  add_ix("c", 10, 1, 0, 0)->closed = 1;
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_WARNING, "index-closed"), 1);
+  assert_int_equal(pf.n_blockers, 0);
+  teardown();
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "nothing-to-snapshot"), 1);
+  teardown();
+}
+
+static void test_aliases(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  add_ix("b", 10, 1, 0, 0);
+  add_ix("c", 10, 1, 0, 0);
+  add_alias(0, "b", "a");          /* a's alias "b" = another restored index */
+  add_alias(0, "shared", "c");     /* exists on the target: warning */
+  add_alias(1, "shared", "t-old"); /* target alias */
+  add_existing(1, "t-old", 0);
+  verdict();
+  assert_int_equal(item(0, "a")->action, SNM_PF_BLOCKED);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "alias-conflict"), 1);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "alias-exists"), 1);
+  assert_int_equal(item(0, "c")->action, SNM_PF_RESTORE);
+  teardown();
+
+  /* include_aliases false: no alias checks; a target alias named like a
+   * restored index still blocks */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"include_aliases\": false}]"));
+  add_ix("a", 10, 1, 0, 0);
+  add_ix("b", 10, 1, 0, 0);
+  add_alias(0, "b", "a");
+  add_alias(1, "a", "other");
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "alias-conflict"), 1);
+  assert_int_equal(item(0, "a")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(0, "b")->action, SNM_PF_RESTORE);
+  teardown();
+}
+
+static void test_repository_settings(void **state)
+{
+  struct snm_pf_domain *t;
+  (void)state;
+
+  setup(plan_text(
+      "",
+      "{\"name\": \"r\", \"type\": \"s3\", \"settings\": {\"bucket\": "
+      "\"b\", \"compress\": true, \"buffer_size\": 5, \"chunk_size\": "
+      "\"1gb\"}}",
+      SNAP, "[{\"domain\": \"dst\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  t = &pf.domains[1];
+  /* the target wants readonly; servers answer with strings */
+  assert_non_null(strstr(t->repo_want_json, "\"readonly\":true"));
+  assert_null(strstr(pf.domains[0].repo_want_json, "readonly"));
+  t->repo_have_json = strdup(
+      "{\"type\":\"s3\",\"settings\":{\"bucket\":\"b\",\"compress\":\"true\","
+      "\"buffer_size\":\"5\",\"chunk_size\":\"1gb\",\"readonly\":\"true\"}}");
+  verdict();
+  assert_int_equal(t->repo_state, SNM_PF_REPO_MATCHES);
+  assert_int_equal(pf.n_blockers, 0);
+
+  free(t->repo_have_json);
+  t->repo_have_json =
+      strdup("{\"type\":\"s3\",\"settings\":{\"bucket\":\"other\",\"compress\":"
+             "\"false\",\"buffer_size\":\"5.0\",\"chunk_size\":\"1gb\","
+             "\"base_path\":\"p\"}}");
+  verdict();
+  assert_int_equal(t->repo_state, SNM_PF_REPO_DIFFERS);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "repo-settings"), 1);
+  assert_non_null(strstr(t->repo_diff, "bucket"));
+  assert_non_null(strstr(t->repo_diff, "compress"));
+  assert_non_null(strstr(t->repo_diff, "readonly"));  /* missing there */
+  assert_non_null(strstr(t->repo_diff, "base_path")); /* extra there */
+  assert_null(strstr(t->repo_diff, "buffer_size"));   /* 5 == "5.0" */
+  assert_null(strstr(t->repo_diff, "chunk_size"));
+
+  free(t->repo_have_json);
+  t->repo_have_json = strdup("{\"type\":\"fs\",\"settings\":{}}");
+  verdict();
+  assert_non_null(strstr(t->repo_diff, "type (fs, plan s3)"));
+  teardown();
+}
+
+static void test_repository_endpoint(void **state)
+{
+  char *body, *note;
+  (void)state;
+
+  plan = load(plan_text(
+      ", \"aws\": {\"endpoint\": "
+      "\"https://search-a-b.us-east-1.es.amazonaws.com\", \"auth\": "
+      "{\"type\": \"aws-sigv4\"}}, \"cn\": {\"endpoint\": "
+      "\"https://search-a-b.cn-north-1.es.amazonaws.com.cn\", \"auth\": "
+      "{\"type\": \"aws-sigv4\"}}, \"same\": {\"endpoint\": "
+      "\"https://search-a-b.eu-west-1.es.amazonaws.com\", \"auth\": "
+      "{\"type\": \"aws-sigv4\"}}",
+      "{\"name\": \"r\", \"type\": \"s3\", \"settings\": {\"bucket\": "
+      "\"b\", \"region\": \"eu-west-1\"}}",
+      "{\"domain\": \"aws\"}",
+      "[{\"domain\": \"cn\"}, {\"domain\": \"same\"}, {\"domain\": "
+      "\"dst\"}]"));
+  assert_int_equal(snm_preflight_repo_body(&body, &note, plan, 3), 0);
+  assert_string_equal(body, "{\"type\":\"s3\",\"settings\":{\"bucket\":\"b\","
+                            "\"endpoint\":\"s3.eu-west-1.amazonaws.com\"}}");
+  assert_non_null(strstr(note, "us-east-1"));
+  free(body);
+  free(note);
+  /* a cn- bucket region would give .com.cn; here the bucket is eu-west-1 */
+  assert_int_equal(snm_preflight_repo_body(&body, &note, plan, 4), 0);
+  assert_non_null(strstr(body, "s3.eu-west-1.amazonaws.com\""));
+  assert_non_null(strstr(body, "\"readonly\":true"));
+  free(body);
+  free(note);
+  /* same region, or no sigv4: region kept */
+  assert_int_equal(snm_preflight_repo_body(&body, &note, plan, 5), 0);
+  assert_null(note);
+  assert_non_null(strstr(body, "\"region\":\"eu-west-1\""));
+  free(body);
+  assert_int_equal(snm_preflight_repo_body(&body, &note, plan, 1), 0);
+  assert_null(note);
+  assert_non_null(strstr(body, "\"region\":\"eu-west-1\""));
+  free(body);
+  snm_plan_free(plan);
+
+  plan = load(plan_text(
+      ", \"aws\": {\"endpoint\": "
+      "\"https://search-a-b.us-east-1.es.amazonaws.com\", \"auth\": "
+      "{\"type\": \"aws-sigv4\"}}",
+      "{\"name\": \"r\", \"type\": \"s3\", \"settings\": {\"bucket\": "
+      "\"b\", \"region\": \"cn-northwest-1\"}}",
+      "{\"domain\": \"aws\"}", "[{\"domain\": \"dst\"}]"));
+  assert_int_equal(snm_preflight_repo_body(&body, NULL, plan, 3), 0);
+  assert_non_null(strstr(body, "s3.cn-northwest-1.amazonaws.com.cn"));
+  free(body);
+  snm_plan_free(plan);
+  plan = NULL;
+}
+
+static void test_domains_and_running(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  pf.domains[1].reached = 0;
+  snm_err_set(&pf.domains[1].error, SNM_ENET,
+              "dst: GET http://127.0.0.1:2/: connection refused");
+  pf.domains[2].reached = 0;
+  snm_err_set(&pf.domains[2].error, SNM_EAUTH,
+              "dst2: GET /: HTTP 403 (credentials from environment)");
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "unreachable"), 1);
+  assert_non_null(strstr(issue_msg("unreachable"), "target unreachable: "
+                                                   "dst: GET"));
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "auth"), 1);
+  assert_non_null(strstr(issue_msg("auth"), "environment"));
+  /* the source is still checked and predicted */
+  assert_int_equal(pf.restores[0].n_items, 1);
+  teardown();
+
+  /* a running snapshot: a blocker before Elasticsearch 7.7 only */
+  for (int old = 0; old <= 1; old++) {
+    setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+    if (old)
+      reach(&pf.domains[0], SNM_ENGINE_ELASTICSEARCH, "7.6.2", 1);
+    add_ix("a", 10, 1, 0, 0);
+    pf.domains[0].running = calloc(1, sizeof(*pf.domains[0].running));
+    pf.domains[0].running[0].repository = strdup("nightly");
+    pf.domains[0].running[0].snapshot = strdup("s1");
+    pf.domains[0].running[0].state = strdup("STARTED");
+    pf.domains[0].n_running = 1;
+    verdict();
+    assert_int_equal(
+        count_issues(old ? SNM_PF_BLOCKER : SNM_PF_WARNING, "snapshot-running"),
+        1);
+    teardown();
+  }
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rename_prediction),
+      cmocka_unit_test(test_collisions),
+      cmocka_unit_test(test_conflicts),
+      cmocka_unit_test(test_versions),
+      cmocka_unit_test(test_capacity),
+      cmocka_unit_test(test_replicas_single_node),
+      cmocka_unit_test(test_system_indices),
+      cmocka_unit_test(test_source_patterns),
+      cmocka_unit_test(test_aliases),
+      cmocka_unit_test(test_repository_settings),
+      cmocka_unit_test(test_repository_endpoint),
+      cmocka_unit_test(test_domains_and_running),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
