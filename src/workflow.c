@@ -15,6 +15,7 @@
 #include "workflow_req.h"
 
 #include <assert.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +41,14 @@ static void fail(struct snm_workflow *wf, const struct snm_err *err)
 
   if (strncmp(e.msg, step, strlen(step)) != 0 ||
       e.msg[strlen(step)] != ':') {
-    char tmp[SNM_ERR_MSG_MAX];
-    snprintf(tmp, sizeof(tmp), "%s: %s", step, err->msg);
-    snprintf(e.msg, sizeof(e.msg), "%s", tmp);
+    size_t n = strlen(step);
+    /* "step: message", the message cut if it must be */
+    if (n + 2 < sizeof(e.msg)) {
+      memcpy(e.msg, step, n);
+      memcpy(e.msg + n, ": ", 2);
+      snprintf(e.msg + n + 2, sizeof(e.msg) - n - 2, "%.*s",
+               (int)(sizeof(e.msg) - n - 3), err->msg);
+    }
   }
   enter(wf, WF_STOPPING);
   wf->result = SNM_RUN_FAILED;
@@ -87,11 +93,6 @@ static void set_step(struct snm_workflow *wf, enum snm_step step)
 static const char *repo(const struct snm_workflow *wf)
 {
   return wf->plan->repository.name;
-}
-
-static struct snm_es *source_es(struct snm_workflow *wf)
-{
-  return &wf->es[wf->plan->snapshot.domain];
 }
 
 static const char *source_id(const struct snm_workflow *wf)
@@ -477,7 +478,8 @@ static void poll_step(struct snm_workflow *wf)
     return;
   wf->timer_due = 0;
   wf->sent = 2;
-  wf_req_snapshot_status(wf);
+  if (wf_req_snapshot_status(wf) != 0)
+    fail(wf, &wf->r_err);
 }
 
 static void info_step(struct snm_workflow *wf)
@@ -557,8 +559,10 @@ static void restore_step(struct snm_workflow *wf)
 
   if (!wf->sent) {
     wf->sent = 1;
-    if (wf_targets_prepare(wf) != 0)
+    if (wf_targets_prepare(wf) != 0) {
+      failf(wf, SNM_ENOMEM, "out of memory");
       return;
+    }
   }
   for (size_t i = 0; i < wf->n_targets && !wf->closing; i++)
     wf_target_restore(&wf->targets[i]);

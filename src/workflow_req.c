@@ -218,7 +218,7 @@ static void on_reply(const struct snm_es_reply *reply,
 }
 
 /* Send; on failure record it as the request's failed reply. */
-static int send(struct snm_workflow *wf, struct wf_target *t, struct snm_es *es,
+static int req_send(struct snm_workflow *wf, struct wf_target *t, struct snm_es *es,
                 enum wf_kind kind, size_t i, const char *method,
                 struct snm_buf *path, const char *body, int replay)
 {
@@ -262,7 +262,7 @@ int wf_req_register(struct snm_workflow *wf, size_t d)
 
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/_snapshot/%s", wf->plan->repository.name);
-  return send(wf, NULL, &wf->es[d], K_REGISTER, d, "PUT", &p,
+  return req_send(wf, NULL, &wf->es[d], K_REGISTER, d, "PUT", &p,
               wf->repo_body[d], SNM_HTTP_REPLAY_AUTO);
 }
 
@@ -273,7 +273,7 @@ int wf_req_snapshot_get(struct snm_workflow *wf, int lookup)
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name,
               wf->st.snapshot.name);
-  return send(wf, NULL, &wf->es[wf->plan->snapshot.domain],
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain],
               lookup ? K_SNAP_LOOKUP : K_SNAP_GET, 0, "GET", &p, NULL,
               SNM_HTTP_REPLAY_AUTO);
 }
@@ -284,7 +284,7 @@ int wf_req_source_count(struct snm_workflow *wf, size_t i)
 
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/%s/_count", wf->snap_indices[i]);
-  return send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_COUNT, i, "GET",
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_COUNT, i, "GET",
               &p, NULL, SNM_HTTP_REPLAY_AUTO);
 }
 
@@ -305,7 +305,7 @@ int wf_req_snapshot_put(struct snm_workflow *wf)
   }
   snm_es_path(&p, "/_snapshot/%s/%s?wait_for_completion=false",
               wf->plan->repository.name, wf->st.snapshot.name);
-  rc = send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_PUT, 0, "PUT",
+  rc = req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_PUT, 0, "PUT",
             &p, body, SNM_HTTP_REPLAY_NO);
   free(body);
   return rc;
@@ -318,7 +318,7 @@ int wf_req_snapshot_status(struct snm_workflow *wf)
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
               wf->st.snapshot.name);
-  return send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_STATUS, 0,
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_STATUS, 0,
               "GET", &p, NULL, SNM_HTTP_REPLAY_AUTO);
 }
 
@@ -339,7 +339,7 @@ int wf_req_restore(struct wf_target *t)
   }
   snm_es_path(&p, "/_snapshot/%s/%s/_restore?wait_for_completion=false",
               wf->plan->repository.name, wf->st.snapshot.name);
-  rc = send(wf, t, t->es, K_RESTORE, 0, "POST", &p, body, SNM_HTTP_REPLAY_NO);
+  rc = req_send(wf, t, t->es, K_RESTORE, 0, "POST", &p, body, SNM_HTTP_REPLAY_NO);
   free(body);
   return rc;
 }
@@ -350,7 +350,7 @@ int wf_req_target_indices(struct wf_target *t)
 
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/_cat/indices?format=json&h=index&expand_wildcards=all");
-  return send(t->wf, t, t->es, K_CAT, 0, "GET", &p, NULL,
+  return req_send(t->wf, t, t->es, K_CAT, 0, "GET", &p, NULL,
               SNM_HTTP_REPLAY_AUTO);
 }
 
@@ -360,7 +360,7 @@ int wf_req_recovery(struct wf_target *t)
 
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/%l/_recovery", t->wait, t->n_wait);
-  return send(t->wf, t, t->es, K_RECOVERY, 0, "GET", &p, NULL,
+  return req_send(t->wf, t, t->es, K_RECOVERY, 0, "GET", &p, NULL,
               SNM_HTTP_REPLAY_AUTO);
 }
 
@@ -371,7 +371,7 @@ int wf_req_health(struct wf_target *t)
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/_cluster/health/%l?level=indices&timeout=0s", t->wait,
               t->n_wait);
-  return send(t->wf, t, t->es, K_HEALTH, 0, "GET", &p, NULL,
+  return req_send(t->wf, t, t->es, K_HEALTH, 0, "GET", &p, NULL,
               SNM_HTTP_REPLAY_AUTO);
 }
 
@@ -381,7 +381,7 @@ int wf_req_refresh(struct wf_target *t)
 
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/%l/_refresh", t->wait, t->n_wait);
-  return send(t->wf, t, t->es, K_REFRESH, 0, "POST", &p, NULL,
+  return req_send(t->wf, t, t->es, K_REFRESH, 0, "POST", &p, NULL,
               SNM_HTTP_REPLAY_YES);
 }
 
@@ -391,6 +391,6 @@ int wf_req_target_count(struct wf_target *t, size_t i)
 
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/%s/_count", t->wait[i]);
-  return send(t->wf, t, t->es, K_TCOUNT, i, "GET", &p, NULL,
+  return req_send(t->wf, t, t->es, K_TCOUNT, i, "GET", &p, NULL,
               SNM_HTTP_REPLAY_AUTO);
 }

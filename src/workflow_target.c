@@ -52,10 +52,12 @@ static void t_fail(struct wf_target *t, const struct snm_err *err)
   const char *id = t_domain(t);
   char key[160];
 
-  if (strncmp(e.msg, id, strlen(id)) != 0) {
-    char tmp[SNM_ERR_MSG_MAX];
-    snprintf(tmp, sizeof(tmp), "%s: %s", id, err->msg);
-    snprintf(e.msg, sizeof(e.msg), "%s", tmp);
+  if (strncmp(e.msg, id, strlen(id)) != 0 && strlen(id) + 3 < sizeof(e.msg)) {
+    size_t n = strlen(id);
+    memcpy(e.msg, id, n);
+    memcpy(e.msg + n, ": ", 2);
+    snprintf(e.msg + n + 2, sizeof(e.msg) - n - 2, "%.*s",
+             (int)(sizeof(e.msg) - n - 3), err->msg);
   }
   t_st(t)->state = SNM_RESTORE_FAILED;
   snprintf(key, sizeof(key), "restore:%s", id);
