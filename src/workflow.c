@@ -221,19 +221,25 @@ static void preflight_done(struct snm_workflow *wf)
 
 /* ---- repository --------------------------------------------------------- */
 
+/* Register where needed: the source first (its registration creates the
+ * repository's root, which a read-only registration, e.g. of an empty fs
+ * location, needs to find), then every target at once. */
 static void register_step(struct snm_workflow *wf)
 {
   const struct snm_plan *plan = wf->plan;
   int announce = wf->st.step <= SNM_STEP_REPOSITORY;
 
-  if (!wf->sent) {
-    wf->sent = 1;
+  while (wf->sent < 2 && wf->pending == 0 && !wf->r_failed) {
+    int source_pass = wf->sent == 0;
+
+    wf->sent++;
     for (size_t d = 0; d < plan->n_domains; d++) {
       const struct snm_pf_domain *pd = &wf->pf.domains[d];
       int readonly = !(pd->roles & SNM_PF_ROLE_SOURCE) &&
                      plan->repository.readonly_on_targets;
 
-      if (pd->roles == 0)
+      if (pd->roles == 0 ||
+          source_pass != (d == plan->snapshot.domain))
         continue;
       if (wf->repo_body[d] == NULL) {
         if (announce)

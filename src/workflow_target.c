@@ -28,6 +28,20 @@ static const char *t_domain(const struct wf_target *t)
   return t->es->dom->id;
 }
 
+/* The progress stream: "restore:DOMAIN", plus ":N" (1-based plan
+ * restore) when several restores go to that domain. */
+static void t_key(char *key, size_t keysz, const struct wf_target *t)
+{
+  size_t same = 0;
+
+  for (size_t i = 0; i < t->wf->n_targets; i++)
+    same += t->wf->targets[i].es == t->es;
+  if (same > 1)
+    snprintf(key, keysz, "restore:%s:%zu", t_domain(t), t->r + 1);
+  else
+    snprintf(key, keysz, "restore:%s", t_domain(t));
+}
+
 static struct snm_state_restore *t_st(struct wf_target *t)
 {
   return &t->wf->st.restores[t->r];
@@ -60,7 +74,7 @@ static void t_fail(struct wf_target *t, const struct snm_err *err)
              (int)(sizeof(e.msg) - n - 3), err->msg);
   }
   t_st(t)->state = SNM_RESTORE_FAILED;
-  snprintf(key, sizeof(key), "restore:%s", id);
+  t_key(key, sizeof(key), t);
   snm_progress_end(t->wf->progress, key);
   wf_event(t->wf, "restore.done",
            SNM_FIELDS(SNM_FSTR("domain", id), SNM_FSTR("state", "failed"),
@@ -90,9 +104,23 @@ static void t_failf(struct wf_target *t, int code, const char *fmt, ...)
   t_fail(t, &e);
 }
 
-/* An earlier restore onto the same domain has not finished yet. */
+/* Elasticsearch before 7.0 runs one restore at a time per cluster; later
+ * versions and OpenSearch restore different indices concurrently. */
+static int one_restore_at_a_time(const struct wf_target *t)
+{
+  const struct snm_pf_domain *d =
+      &t->wf->pf.domains[t->wf->plan->restores[t->r].domain];
+  const struct snm_version *v = &d->info.version;
+
+  return v->engine != SNM_ENGINE_OPENSEARCH &&
+         !(v->engine == SNM_ENGINE_ELASTICSEARCH && v->major >= 7);
+}
+
+/* An earlier restore onto the same domain must finish first. */
 static int domain_busy(const struct wf_target *t)
 {
+  if (!one_restore_at_a_time(t))
+    return 0;
   for (size_t i = 0; i < t->r; i++) {
     const struct wf_target *u = &t->wf->targets[i];
     if (u->es == t->es && u->state < WFT_RESTORED)
@@ -163,7 +191,7 @@ static void t_progress(struct wf_target *t)
     }
   }
   eta = snm_eta_s(rec->bytes_done, rec->bytes_total, t->rate_bps);
-  snprintf(key, sizeof(key), "restore:%s", t_domain(t));
+  t_key(key, sizeof(key), t);
   if (busy != NULL)
     wf_update(t->wf, key, "restore.progress",
               SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
@@ -211,7 +239,7 @@ static void t_restored(struct wf_target *t)
   t->done_ms = snm_time_now_ms();
   if (t_save(t) != 0)
     return;
-  snprintf(key, sizeof(key), "restore:%s", t_domain(t));
+  t_key(key, sizeof(key), t);
   snm_progress_end(t->wf->progress, key);
   wf_event(t->wf, "restore.done",
            SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
