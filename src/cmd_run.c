@@ -95,10 +95,10 @@ int snm_cmd_run(int argc, char **argv)
 
   if ((rc = parse_args(argc, argv, &a)) >= 0)
     return rc;
-  snm_log_set_level(a.quiet     ? SNM_LOG_ERROR
-                    : a.verbose ? (a.verbose > 1 ? SNM_LOG_TRACE
-                                                 : SNM_LOG_DEBUG)
-                                : SNM_LOG_WARN);
+  snm_log_set_level(a.quiet ? SNM_LOG_ERROR
+                    : a.verbose
+                        ? (a.verbose > 1 ? SNM_LOG_TRACE : SNM_LOG_DEBUG)
+                        : SNM_LOG_WARN);
   snm_diag_list_init(&diags);
   snm_err_clear(&err);
   rc = snm_plan_load(&plan, a.plan, &diags, &err);

@@ -22,19 +22,18 @@
 
 static void status_usage(FILE *fp)
 {
-  fprintf(fp,
-          "usage: snapmig status [--json] [--state FILE] PLAN\n"
-          "\n"
-          "Show the recorded state of 'snapmig run PLAN' (step, snapshot,\n"
-          "each restore and index) and ask the clusters how far the\n"
-          "snapshot and the restores are (GET requests only).\n"
-          "\n"
-          "  --json        one JSON document on stdout\n"
-          "  --state FILE  the state file (default: beside the plan)\n"
-          "  -h, --help    this text\n"
-          "\n"
-          "Exit status: 0 a run is recorded, 1 none is (or it cannot be\n"
-          "read), 2 invalid plan or usage.\n");
+  fprintf(fp, "usage: snapmig status [--json] [--state FILE] PLAN\n"
+              "\n"
+              "Show the recorded state of 'snapmig run PLAN' (step, snapshot,\n"
+              "each restore and index) and ask the clusters how far the\n"
+              "snapshot and the restores are (GET requests only).\n"
+              "\n"
+              "  --json        one JSON document on stdout\n"
+              "  --state FILE  the state file (default: beside the plan)\n"
+              "  -h, --help    this text\n"
+              "\n"
+              "Exit status: 0 a run is recorded, 1 none is (or it cannot be\n"
+              "read), 2 invalid plan or usage.\n");
 }
 
 /* Live facts: one GET per thing asked. */
@@ -64,8 +63,8 @@ struct live_req {
   size_t r;
 };
 
-static void on_live(const struct snm_es_reply *reply,
-                    const struct snm_err *err, void *data)
+static void on_live(const struct snm_es_reply *reply, const struct snm_err *err,
+                    void *data)
 {
   struct live_req *q = data;
   struct live *lv = q->lv;
@@ -176,8 +175,8 @@ static void print_human(FILE *fp, const struct snm_plan *plan,
           st->run_id != NULL ? st->run_id : "?", path);
   fprintf(fp, "step: %s (updated %s)\n", snm_step_name(st->step),
           st->updated_ms > 0 ? snm_time_format(t1, st->updated_ms, 0) : "?");
-  fprintf(fp, "snapshot: %s in %s: %s", st->snapshot.name, plan->repository.name,
-          snm_snapshot_state_name(st->snapshot.state));
+  fprintf(fp, "snapshot: %s in %s: %s", st->snapshot.name,
+          plan->repository.name, snm_snapshot_state_name(st->snapshot.state));
   if (lv->snap_answered)
     fprintf(fp, "; on %s: %s", plan->domains[plan->snapshot.domain].id,
             lv->snap_exists ? lv->info.state : "not in the repository");
@@ -196,9 +195,8 @@ static void print_human(FILE *fp, const struct snm_plan *plan,
     fprintf(fp, "restore %zu onto %s: %s", r + 1, sr->domain,
             snm_restore_state_name(sr->state));
     if (t->answered)
-      fprintf(fp, "; recovered %zu/%zu indices, %s of %s",
-              t->rec.indices_done, t->n,
-              snm_fmt_bytes(b1, sizeof(b1), t->rec.bytes_done),
+      fprintf(fp, "; recovered %zu/%zu indices, %s of %s", t->rec.indices_done,
+              t->n, snm_fmt_bytes(b1, sizeof(b1), t->rec.bytes_done),
               snm_fmt_bytes(b2, sizeof(b2), t->rec.bytes_total));
     else if (t->error[0] != '\0')
       fprintf(fp, "; live: %s", t->error);
@@ -384,8 +382,8 @@ int snm_cmd_status(int argc, char **argv)
     goto done;
   }
   if (!found) {
-    fprintf(stderr, "snapmig: no run recorded for plan %s at %s\n",
-            plan->name, path);
+    fprintf(stderr, "snapmig: no run recorded for plan %s at %s\n", plan->name,
+            path);
     goto done;
   }
   lv.st = &st;

@@ -39,8 +39,7 @@ static void fail(struct snm_workflow *wf, const struct snm_err *err)
   struct snm_err serr;
   const char *step = snm_step_name(wf->st.step);
 
-  if (strncmp(e.msg, step, strlen(step)) != 0 ||
-      e.msg[strlen(step)] != ':') {
+  if (strncmp(e.msg, step, strlen(step)) != 0 || e.msg[strlen(step)] != ':') {
     size_t n = strlen(step);
     /* "step: message", the message cut if it must be */
     if (n + 2 < sizeof(e.msg)) {
@@ -238,8 +237,7 @@ static void register_step(struct snm_workflow *wf)
       int readonly = !(pd->roles & SNM_PF_ROLE_SOURCE) &&
                      plan->repository.readonly_on_targets;
 
-      if (pd->roles == 0 ||
-          source_pass != (d == plan->snapshot.domain))
+      if (pd->roles == 0 || source_pass != (d == plan->snapshot.domain))
         continue;
       if (wf->repo_body[d] == NULL) {
         if (announce)
@@ -247,8 +245,7 @@ static void register_step(struct snm_workflow *wf)
                    SNM_FIELDS(SNM_FSTR("domain", plan->domains[d].id),
                               SNM_FSTR("repository", repo(wf)),
                               SNM_FBOOL("readonly", readonly)));
-        if (snm_state_find_registration(&wf->st, plan->domains[d].id) ==
-                NULL &&
+        if (snm_state_find_registration(&wf->st, plan->domains[d].id) == NULL &&
             snm_state_set_registration(&wf->st, plan->domains[d].id, 0) != 0) {
           failf(wf, SNM_ENOMEM, "out of memory");
           return;
@@ -301,12 +298,12 @@ static void register_step(struct snm_workflow *wf)
 
 static void snapshot_started(struct snm_workflow *wf)
 {
-  wf_event(wf, "snapshot.start",
-           SNM_FIELDS(SNM_FSTR("domain", source_id(wf)),
-                      SNM_FSTR("repository", repo(wf)),
-                      SNM_FSTR("snapshot", wf->st.snapshot.name),
-                      SNM_FSTRV("indices", wf->snap_indices,
-                                wf->n_snap_indices)));
+  wf_event(
+      wf, "snapshot.start",
+      SNM_FIELDS(SNM_FSTR("domain", source_id(wf)),
+                 SNM_FSTR("repository", repo(wf)),
+                 SNM_FSTR("snapshot", wf->st.snapshot.name),
+                 SNM_FSTRV("indices", wf->snap_indices, wf->n_snap_indices)));
 }
 
 static void lookup_step(struct snm_workflow *wf)
@@ -327,8 +324,8 @@ static void lookup_step(struct snm_workflow *wf)
     fail(wf, &wf->r_err);
     return;
   }
-  a = snm_wf_resume_snapshot(&wf->st, put_sent, wf->r_exists,
-                             wf->r_info.run_id, why, sizeof(why));
+  a = snm_wf_resume_snapshot(&wf->st, put_sent, wf->r_exists, wf->r_info.run_id,
+                             why, sizeof(why));
   switch (a) {
   case SNM_WF_SNAP_FAIL:
     failf(wf, SNM_EINVAL, "snapshot: %s", why);
@@ -511,22 +508,21 @@ static void info_step(struct snm_workflow *wf)
     return;
   }
   wf->st.snapshot.state = st;
-  wf->st.snapshot.finished_ms =
-      si->end_ms > 0 ? si->end_ms : snm_time_now_ms();
+  wf->st.snapshot.finished_ms = si->end_ms > 0 ? si->end_ms : snm_time_now_ms();
   if (si->start_ms > 0)
     wf->st.snapshot.started_ms = si->start_ms;
   if (save(wf) != 0)
     return;
   dur_ms = si->end_ms > 0 && si->start_ms > 0 ? si->end_ms - si->start_ms : -1;
   snm_progress_end(wf->progress, "snapshot");
-  wf_event(wf, "snapshot.done",
-           SNM_FIELDS(SNM_FSTR("snapshot", wf->st.snapshot.name),
-                      SNM_FSTR("state", snm_snapshot_state_name(st)),
-                      SNM_FDBL("duration_s", dur_ms >= 0 ? dur_ms / 1000.0
-                                                         : NAN),
-                      SNM_FINT("shards_total", si->shards_total),
-                      SNM_FINT("shards_failed", si->shards_failed),
-                      SNM_FINT("bytes_total", wf->r_status.bytes_total)));
+  wf_event(
+      wf, "snapshot.done",
+      SNM_FIELDS(SNM_FSTR("snapshot", wf->st.snapshot.name),
+                 SNM_FSTR("state", snm_snapshot_state_name(st)),
+                 SNM_FDBL("duration_s", dur_ms >= 0 ? dur_ms / 1000.0 : NAN),
+                 SNM_FINT("shards_total", si->shards_total),
+                 SNM_FINT("shards_failed", si->shards_failed),
+                 SNM_FINT("bytes_total", wf->r_status.bytes_total)));
   if (st == SNM_SNAP_FAILED ||
       (st == SNM_SNAP_PARTIAL && !wf->plan->snapshot.allow_partial)) {
     failf(wf, SNM_EHTTP,

@@ -40,9 +40,9 @@ struct snm_run_opts {
 
 /* What a finished snm_workflow_run says. */
 enum snm_run_result {
-  SNM_RUN_DONE = 0,        /* migrated and verified (or already done) */
-  SNM_RUN_FAILED = 1,      /* blockers, a failed step, a mismatch */
-  SNM_RUN_REFUSED = 2,     /* the state file belongs to another plan */
+  SNM_RUN_DONE = 0,         /* migrated and verified (or already done) */
+  SNM_RUN_FAILED = 1,       /* blockers, a failed step, a mismatch */
+  SNM_RUN_REFUSED = 2,      /* the state file belongs to another plan */
   SNM_RUN_INTERRUPTED = 130 /* SIGINT/SIGTERM: state saved */
 };
 
@@ -87,9 +87,9 @@ int snm_wf_parse_snapshot_status(struct snm_wf_snap_status *out, yajl_val json,
 
 /* GET _snapshot/REPO/SNAP, the entry for `snapshot`. */
 struct snm_wf_snap_info {
-  char state[24];        /* "IN_PROGRESS", "SUCCESS", "PARTIAL", "FAILED" */
-  long long start_ms;    /* -1 when absent */
-  long long end_ms;      /* -1 while running */
+  char state[24];     /* "IN_PROGRESS", "SUCCESS", "PARTIAL", "FAILED" */
+  long long start_ms; /* -1 when absent */
+  long long end_ms;   /* -1 while running */
   long long shards_total, shards_failed;
   char *failures; /* NULL or malloced "idx[0]: reason; idx[1]: reason" */
   char *reason;   /* NULL or malloced: the snapshot's own "reason" */

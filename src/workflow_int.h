@@ -32,14 +32,14 @@ enum wf_state {
 };
 
 enum wf_tstate {
-  WFT_WAITING,   /* another restore on the same domain goes first */
-  WFT_POST,      /* POST _restore in flight */
-  WFT_CHECK,     /* the POST's outcome is unknown: list target indices */
-  WFT_RECOVER,   /* polling recovery and health */
-  WFT_RESTORED,  /* health reached */
-  WFT_REFRESH,   /* verify: POST TARGETS/_refresh */
-  WFT_COUNT,     /* verify: GET INDEX/_count */
-  WFT_VERIFIED,  /* counts compared */
+  WFT_WAITING,  /* another restore on the same domain goes first */
+  WFT_POST,     /* POST _restore in flight */
+  WFT_CHECK,    /* the POST's outcome is unknown: list target indices */
+  WFT_RECOVER,  /* polling recovery and health */
+  WFT_RESTORED, /* health reached */
+  WFT_REFRESH,  /* verify: POST TARGETS/_refresh */
+  WFT_COUNT,    /* verify: GET INDEX/_count */
+  WFT_VERIFIED, /* counts compared */
   WFT_FAILED
 };
 
@@ -73,19 +73,19 @@ struct wf_target {
   size_t n_skipped;
 
   /* results the callbacks record */
-  int r_ok;              /* the POST answered 2xx */
-  int r_failed;          /* r_err is set */
-  int r_unknown;         /* the POST's outcome is unknown */
-  int r_health;          /* health reached */
-  int r_nonews;          /* a proxy's 502/503/504: no news, poll again */
-  char r_status[16];     /* health status */
-  struct snm_err r_err;  /* first failure */
+  int r_ok;             /* the POST answered 2xx */
+  int r_failed;         /* r_err is set */
+  int r_unknown;        /* the POST's outcome is unknown */
+  int r_health;         /* health reached */
+  int r_nonews;         /* a proxy's 502/503/504: no news, poll again */
+  char r_status[16];    /* health status */
+  struct snm_err r_err; /* first failure */
   struct snm_wf_recovery rec;
   long long last_bytes, last_bytes_ms;
   double rate_bps;
   size_t count_next, counts_done; /* verify */
-  long long *found;                /* n_wait counts, malloced */
-  int *exists;                     /* n_wait, for WFT_CHECK */
+  long long *found;               /* n_wait counts, malloced */
+  int *exists;                    /* n_wait, for WFT_CHECK */
 };
 
 struct snm_workflow {
@@ -106,8 +106,8 @@ struct snm_workflow {
   uv_timer_t timer; /* snapshot poll */
   int timer_due;
   int closing;
-  int signal;         /* 0, SIGINT or SIGTERM */
-  int signals;        /* how many arrived */
+  int signal;  /* 0, SIGINT or SIGTERM */
+  int signals; /* how many arrived */
   struct snm_progress *progress;
 
   struct snm_state st;

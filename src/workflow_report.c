@@ -120,10 +120,10 @@ static void print_table(struct snm_workflow *wf, FILE *fp, long long *docs,
 
       if (fp != NULL)
         fprintf(fp, "%-12s %-32s %-32s %12lld %10s %10s  %s\n",
-              p->domains[p->restores[r].domain].id, ix->source, ix->target,
-              count_or(docs_i), snm_fmt_bytes(b, sizeof(b), ix->bytes),
-              snm_fmt_duration(d, sizeof(d), secs),
-              snm_restore_state_name(ix->state));
+                p->domains[p->restores[r].domain].id, ix->source, ix->target,
+                count_or(docs_i), snm_fmt_bytes(b, sizeof(b), ix->bytes),
+                snm_fmt_duration(d, sizeof(d), secs),
+                snm_restore_state_name(ix->state));
       if (ix->state != SNM_RESTORE_SKIPPED) {
         (*n)++;
         if (docs_i > 0)
@@ -168,10 +168,10 @@ void wf_summary(struct snm_workflow *wf)
 
   if (mode != SNM_PROGRESS_JSON && mode != SNM_PROGRESS_QUIET) {
     print_table(wf, fp, &docs, &bytes, &n);
-    fprintf(fp, "\n%zu ind%s, %lld documents, %s restored and verified in "
-                "%s (snapshot %s).\n",
-            n, n == 1 ? "ex" : "ices", docs,
-            snm_fmt_bytes(b, sizeof(b), bytes),
+    fprintf(fp,
+            "\n%zu ind%s, %lld documents, %s restored and verified in "
+            "%s (snapshot %s).\n",
+            n, n == 1 ? "ex" : "ices", docs, snm_fmt_bytes(b, sizeof(b), bytes),
             snm_fmt_duration(d, sizeof(d), wf_seconds(wf->run_start_ms, now)),
             wf->st.snapshot.name);
     fprintf(fp, "Left in place:\n");

@@ -31,7 +31,8 @@ struct wf_req {
   size_t i; /* domain or index, by kind */
 };
 
-static void record_first(struct snm_err *dst, int *flag, const struct snm_err *e)
+static void record_first(struct snm_err *dst, int *flag,
+                         const struct snm_err *e)
 {
   if (flag != NULL && *flag)
     return;
@@ -83,8 +84,8 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
   case K_COUNT:
     wf->counts[q->i] = SNM_STATE_UNKNOWN;
     if (err->code == SNM_OK)
-      wf->counts[q->i] = snm_jint(SNM_STATE_UNKNOWN, reply->json, "count",
-                                  NULL);
+      wf->counts[q->i] =
+          snm_jint(SNM_STATE_UNKNOWN, reply->json, "count", NULL);
     else
       snm_log(SNM_LOG_WARN, "%s (the count of %s is left unknown)", err->msg,
               wf->snap_indices[q->i]);
@@ -218,9 +219,10 @@ static void on_reply(const struct snm_es_reply *reply,
 }
 
 /* Send; on failure record it as the request's failed reply. */
-static int req_send(struct snm_workflow *wf, struct wf_target *t, struct snm_es *es,
-                enum wf_kind kind, size_t i, const char *method,
-                struct snm_buf *path, const char *body, int replay)
+static int req_send(struct snm_workflow *wf, struct wf_target *t,
+                    struct snm_es *es, enum wf_kind kind, size_t i,
+                    const char *method, struct snm_buf *path, const char *body,
+                    int replay)
 {
   struct wf_req *q = calloc(1, sizeof(*q));
   struct snm_err err;
@@ -263,7 +265,7 @@ int wf_req_register(struct snm_workflow *wf, size_t d)
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/_snapshot/%s", wf->plan->repository.name);
   return req_send(wf, NULL, &wf->es[d], K_REGISTER, d, "PUT", &p,
-              wf->repo_body[d], SNM_HTTP_REPLAY_AUTO);
+                  wf->repo_body[d], SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_snapshot_get(struct snm_workflow *wf, int lookup)
@@ -274,8 +276,8 @@ int wf_req_snapshot_get(struct snm_workflow *wf, int lookup)
   snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name,
               wf->st.snapshot.name);
   return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain],
-              lookup ? K_SNAP_LOOKUP : K_SNAP_GET, 0, "GET", &p, NULL,
-              SNM_HTTP_REPLAY_AUTO);
+                  lookup ? K_SNAP_LOOKUP : K_SNAP_GET, 0, "GET", &p, NULL,
+                  SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_source_count(struct snm_workflow *wf, size_t i)
@@ -284,8 +286,8 @@ int wf_req_source_count(struct snm_workflow *wf, size_t i)
 
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/%s/_count", wf->snap_indices[i]);
-  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_COUNT, i, "GET",
-              &p, NULL, SNM_HTTP_REPLAY_AUTO);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_COUNT, i,
+                  "GET", &p, NULL, SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_snapshot_put(struct snm_workflow *wf)
@@ -305,8 +307,8 @@ int wf_req_snapshot_put(struct snm_workflow *wf)
   }
   snm_es_path(&p, "/_snapshot/%s/%s?wait_for_completion=false",
               wf->plan->repository.name, wf->st.snapshot.name);
-  rc = req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_PUT, 0, "PUT",
-            &p, body, SNM_HTTP_REPLAY_NO);
+  rc = req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_PUT, 0,
+                "PUT", &p, body, SNM_HTTP_REPLAY_NO);
   free(body);
   return rc;
 }
@@ -318,8 +320,8 @@ int wf_req_snapshot_status(struct snm_workflow *wf)
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
               wf->st.snapshot.name);
-  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_STATUS, 0,
-              "GET", &p, NULL, SNM_HTTP_REPLAY_AUTO);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_STATUS,
+                  0, "GET", &p, NULL, SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_restore(struct wf_target *t)
@@ -339,7 +341,8 @@ int wf_req_restore(struct wf_target *t)
   }
   snm_es_path(&p, "/_snapshot/%s/%s/_restore?wait_for_completion=false",
               wf->plan->repository.name, wf->st.snapshot.name);
-  rc = req_send(wf, t, t->es, K_RESTORE, 0, "POST", &p, body, SNM_HTTP_REPLAY_NO);
+  rc = req_send(wf, t, t->es, K_RESTORE, 0, "POST", &p, body,
+                SNM_HTTP_REPLAY_NO);
   free(body);
   return rc;
 }
@@ -351,7 +354,7 @@ int wf_req_target_indices(struct wf_target *t)
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/_cat/indices?format=json&h=index&expand_wildcards=all");
   return req_send(t->wf, t, t->es, K_CAT, 0, "GET", &p, NULL,
-              SNM_HTTP_REPLAY_AUTO);
+                  SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_recovery(struct wf_target *t)
@@ -361,7 +364,7 @@ int wf_req_recovery(struct wf_target *t)
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/%l/_recovery", t->wait, t->n_wait);
   return req_send(t->wf, t, t->es, K_RECOVERY, 0, "GET", &p, NULL,
-              SNM_HTTP_REPLAY_AUTO);
+                  SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_health(struct wf_target *t)
@@ -372,7 +375,7 @@ int wf_req_health(struct wf_target *t)
   snm_es_path(&p, "/_cluster/health/%l?level=indices&timeout=0s", t->wait,
               t->n_wait);
   return req_send(t->wf, t, t->es, K_HEALTH, 0, "GET", &p, NULL,
-              SNM_HTTP_REPLAY_AUTO);
+                  SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_refresh(struct wf_target *t)
@@ -382,7 +385,7 @@ int wf_req_refresh(struct wf_target *t)
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/%l/_refresh", t->wait, t->n_wait);
   return req_send(t->wf, t, t->es, K_REFRESH, 0, "POST", &p, NULL,
-              SNM_HTTP_REPLAY_YES);
+                  SNM_HTTP_REPLAY_YES);
 }
 
 int wf_req_target_count(struct wf_target *t, size_t i)
@@ -392,5 +395,5 @@ int wf_req_target_count(struct wf_target *t, size_t i)
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/%s/_count", t->wait[i]);
   return req_send(t->wf, t, t->es, K_TCOUNT, i, "GET", &p, NULL,
-              SNM_HTTP_REPLAY_AUTO);
+                  SNM_HTTP_REPLAY_AUTO);
 }

@@ -107,15 +107,14 @@ int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,
         ix->shards++;
         if (stage != NULL && strcmp(stage, "DONE") == 0)
           ix->shards_done++;
-        ix->bytes_total += snm_jint(0, sh, "index", "size", "total_in_bytes",
-                                    NULL);
+        ix->bytes_total +=
+            snm_jint(0, sh, "index", "size", "total_in_bytes", NULL);
         ix->bytes_done +=
             snm_jint(0, sh, "index", "size", "recovered_in_bytes", NULL) +
             snm_jint(0, sh, "index", "size", "reused_in_bytes", NULL);
         ix->files_total += snm_jint(0, sh, "index", "files", "total", NULL);
-        ix->files_done +=
-            snm_jint(0, sh, "index", "files", "recovered", NULL) +
-            snm_jint(0, sh, "index", "files", "reused", NULL);
+        ix->files_done += snm_jint(0, sh, "index", "files", "recovered", NULL) +
+                          snm_jint(0, sh, "index", "files", "reused", NULL);
       }
     }
     if (ix->bytes_done > ix->bytes_total)

@@ -133,10 +133,9 @@ int snm_wf_parse_snapshot_status(struct snm_wf_snap_status *out, yajl_val json,
   /* "processed" is there only while the snapshot runs */
   out->bytes_done = snm_jint(-1, stats, "processed", "size_in_bytes", NULL);
   if (out->bytes_done < 0)
-    out->bytes_done =
-        strcmp(out->state, "SUCCESS") == 0 ? out->bytes_total
-        : out->bytes_total >= 0            ? 0
-                                           : -1;
+    out->bytes_done = strcmp(out->state, "SUCCESS") == 0 ? out->bytes_total
+                      : out->bytes_total >= 0            ? 0
+                                                         : -1;
   return 0;
 }
 
@@ -199,8 +198,8 @@ int snm_wf_parse_snapshot_info(struct snm_wf_snap_info *out, yajl_val json,
   out->shards_failed = snm_jint(0, s, "shards", "failed", NULL);
   if (failures_text(&out->failures, snm_jget(s, "failures", NULL)) != 0 ||
       dup_opt(&out->reason, snm_jstr(s, "reason", NULL)) != 0 ||
-      dup_opt(&out->run_id,
-              snm_jstr(s, "metadata", "snapmig_run_id", NULL)) != 0) {
+      dup_opt(&out->run_id, snm_jstr(s, "metadata", "snapmig_run_id", NULL)) !=
+          0) {
     snm_wf_snap_info_dispose(out);
     return snm_err_set(err, SNM_ENOMEM, "out of memory");
   }

@@ -193,30 +193,29 @@ static void t_progress(struct wf_target *t)
   eta = snm_eta_s(rec->bytes_done, rec->bytes_total, t->rate_bps);
   t_key(key, sizeof(key), t);
   if (busy != NULL)
-    wf_update(t->wf, key, "restore.progress",
-              SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
-                         SNM_FSTR("index", busy),
-                         SNM_FINT("indices_done", rec->indices_done),
-                         SNM_FINT("indices_total", t->n_wait),
-                         SNM_FINT("bytes_done", rec->bytes_done),
-                         SNM_FINT("bytes_total", rec->bytes_total),
-                         SNM_FINT("files_done", rec->files_done),
-                         SNM_FINT("files_total", rec->files_total),
-                         SNM_FDBL("rate_bps",
-                                  t->rate_bps > 0 ? t->rate_bps : NAN),
-                         SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
+    wf_update(
+        t->wf, key, "restore.progress",
+        SNM_FIELDS(SNM_FSTR("domain", t_domain(t)), SNM_FSTR("index", busy),
+                   SNM_FINT("indices_done", rec->indices_done),
+                   SNM_FINT("indices_total", t->n_wait),
+                   SNM_FINT("bytes_done", rec->bytes_done),
+                   SNM_FINT("bytes_total", rec->bytes_total),
+                   SNM_FINT("files_done", rec->files_done),
+                   SNM_FINT("files_total", rec->files_total),
+                   SNM_FDBL("rate_bps", t->rate_bps > 0 ? t->rate_bps : NAN),
+                   SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
   else
-    wf_update(t->wf, key, "restore.progress",
-              SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
-                         SNM_FINT("indices_done", rec->indices_done),
-                         SNM_FINT("indices_total", t->n_wait),
-                         SNM_FINT("bytes_done", rec->bytes_done),
-                         SNM_FINT("bytes_total", rec->bytes_total),
-                         SNM_FINT("files_done", rec->files_done),
-                         SNM_FINT("files_total", rec->files_total),
-                         SNM_FDBL("rate_bps",
-                                  t->rate_bps > 0 ? t->rate_bps : NAN),
-                         SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
+    wf_update(
+        t->wf, key, "restore.progress",
+        SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
+                   SNM_FINT("indices_done", rec->indices_done),
+                   SNM_FINT("indices_total", t->n_wait),
+                   SNM_FINT("bytes_done", rec->bytes_done),
+                   SNM_FINT("bytes_total", rec->bytes_total),
+                   SNM_FINT("files_done", rec->files_done),
+                   SNM_FINT("files_total", rec->files_total),
+                   SNM_FDBL("rate_bps", t->rate_bps > 0 ? t->rate_bps : NAN),
+                   SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
 }
 
 static void t_restored(struct wf_target *t)
@@ -242,11 +241,10 @@ static void t_restored(struct wf_target *t)
   t_key(key, sizeof(key), t);
   snm_progress_end(t->wf->progress, key);
   wf_event(t->wf, "restore.done",
-           SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
-                      SNM_FSTR("state", "restored"),
-                      SNM_FINT("indices", t->n_wait),
-                      SNM_FDBL("duration_s",
-                               wf_seconds(t->restore_ms, t->done_ms))));
+           SNM_FIELDS(
+               SNM_FSTR("domain", t_domain(t)), SNM_FSTR("state", "restored"),
+               SNM_FINT("indices", t->n_wait),
+               SNM_FDBL("duration_s", wf_seconds(t->restore_ms, t->done_ms))));
   t_enter(t, WFT_RESTORED);
 }
 
@@ -409,14 +407,12 @@ static void t_compare(struct wf_target *t)
                         SNM_FINT("expected", ix->docs_expected),
                         SNM_FINT("found", found), SNM_FBOOL("ok", ok)));
     if (!ok) {
-      int k = snprintf(bad + used, sizeof(bad) - used,
-                       "%s%s expected %lld%s%lld found %lld", n_bad ? "; " : "",
-                       ix->target, before,
-                       after != SNM_STATE_UNKNOWN && after != before ? ".."
-                                                                     : "",
-                       after != SNM_STATE_UNKNOWN && after != before ? after
-                                                                     : before,
-                       found);
+      int k = snprintf(
+          bad + used, sizeof(bad) - used, "%s%s expected %lld%s%lld found %lld",
+          n_bad ? "; " : "", ix->target, before,
+          after != SNM_STATE_UNKNOWN && after != before ? ".." : "",
+          after != SNM_STATE_UNKNOWN && after != before ? after : before,
+          found);
       if (k > 0 && (size_t)k < sizeof(bad) - used)
         used += (size_t)k;
       n_bad++;

@@ -122,9 +122,9 @@ static void preflight_event(struct snm_workflow *wf)
     else
       w[nw++] = pf->issues[i].message;
   }
-  wf_event(wf, "preflight.done",
-           SNM_FIELDS(SNM_FSTRV("blockers", b, nb),
-                      SNM_FSTRV("warnings", w, nw)));
+  wf_event(
+      wf, "preflight.done",
+      SNM_FIELDS(SNM_FSTRV("blockers", b, nb), SNM_FSTRV("warnings", w, nw)));
 done:
   free(b);
   free(w);
@@ -228,8 +228,8 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
   if (wf->pf.n_blockers > 0) {
     if (snm_progress_mode(wf->progress) != SNM_PROGRESS_JSON &&
         snm_progress_mode(wf->progress) != SNM_PROGRESS_QUIET)
-      snm_report_check_human(wf->o->err != NULL ? wf->o->err : stderr,
-                             &wf->pf, 1);
+      snm_report_check_human(wf->o->err != NULL ? wf->o->err : stderr, &wf->pf,
+                             1);
     return 0;
   }
   for (size_t i = 0; i < wf->pf.n_issues; i++)

@@ -29,7 +29,7 @@ rn_start() {
     shift
     "$SNM_BINARY" run "$@" >"$out" 2>"$out.err" &
     RN_PID=$!
-    it_on_exit "kill -9 $RN_PID"
+    it_on_exit "kill -9 $RN_PID 2>/dev/null || true"
 }
 
 # rn_wait_pid PID DEADLINE_S: wait for the background run; sets RN_RC.
