@@ -12,6 +12,8 @@ const struct snm_command snm_commands[] = {
     {"validate", snm_cmd_validate, "check a plan file offline"},
     {"check", snm_cmd_check,
      "dry run: predict what a migration would do, find its blockers"},
+    {"run", snm_cmd_run, "migrate: snapshot, restore, verify (resumable)"},
+    {"status", snm_cmd_status, "show a run's state and live progress"},
     {"sigv4", snm_cmd_sigv4, "sign a raw HTTP request and show each step"},
     {"iam-policy", snm_cmd_iam_policy,
      "print the IAM policies AWS manual snapshots need"},

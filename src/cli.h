@@ -35,6 +35,8 @@ void snm_cli_version(FILE *fp);
 /* Commands (each in its own cmd_*.c file). */
 int snm_cmd_validate(int argc, char **argv);
 int snm_cmd_check(int argc, char **argv);
+int snm_cmd_run(int argc, char **argv);
+int snm_cmd_status(int argc, char **argv);
 int snm_cmd_sigv4(int argc, char **argv);
 int snm_cmd_iam_policy(int argc, char **argv);
 int snm_cmd_version(int argc, char **argv);

@@ -1,0 +1,166 @@
+/* workflow.h - `snapmig run`: the whole migration as one state machine on
+ * one libuv loop (docs/run.md).
+ *
+ * snm_workflow_run() runs: preflight -> repository registrations ->
+ * snapshot (write-ahead name, doc counts before/after, adaptive polling)
+ * -> restores onto every target concurrently -> recovery/health wait ->
+ * doc-count verification -> summary.  Every transition is saved to the
+ * state file (journal.h), so a run stopped by a crash, kill -9 or Ctrl-C
+ * resumes when started again.
+ *
+ * The rest of this header is the pure part of the workflow (no I/O), for
+ * the state machine and for the tests: request bodies, reply parsers, the
+ * poll interval, resume decisions and the count check.  Functions that
+ * allocate return 0 or SNM_ENOMEM; parsers return SNM_EPARSE with `err`
+ * naming what was missing.
+ */
+#ifndef SNM_WORKFLOW_H
+#define SNM_WORKFLOW_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <yajl/yajl_tree.h>
+
+#include "compat.h"
+#include "err.h"
+#include "journal.h"
+#include "plan.h"
+#include "progress.h"
+
+/* ---- running it --------------------------------------------------------- */
+
+struct snm_run_opts {
+  const char *plan_path;  /* as given on the command line */
+  const char *state_path; /* NULL: snm_journal_default_path() */
+  int fresh;              /* 1: set an existing state aside, start anew */
+  enum snm_progress_mode progress;
+  FILE *out; /* NULL: stdout (summary, --json events) */
+  FILE *err; /* NULL: stderr (progress, messages) */
+};
+
+/* What a finished snm_workflow_run says. */
+enum snm_run_result {
+  SNM_RUN_DONE = 0,         /* migrated and verified (or already done) */
+  SNM_RUN_FAILED = 1,       /* blockers, a failed step, a mismatch */
+  SNM_RUN_REFUSED = 2,      /* the state file belongs to another plan */
+  SNM_RUN_INTERRUPTED = 130 /* SIGINT/SIGTERM: state saved */
+};
+
+/* Run (or resume) the migration of `plan`.  Blocks until it is over; the
+ * event loop, HTTP engine and signal handlers live inside.  Errors are
+ * reported on opts->err (and as run.failed events); the return value says
+ * how it ended and is the process's exit status. */
+enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
+                                     const struct snm_run_opts *opts);
+
+/* ---- request bodies (workflow_snapshot.c, workflow_restore.c) ----------- */
+
+/* Elasticsearch >= 7.3 and every OpenSearch keep snapshot metadata. */
+int snm_wf_supports_metadata(const struct snm_version *v);
+
+/* Body of PUT _snapshot/REPO/SNAP:
+ *   {"indices":"a,b","include_global_state":false,"partial":false,
+ *    "metadata":{"snapmig_plan":P,"snapmig_version":V,"snapmig_run_id":R}}
+ * (metadata only when `metadata`).  *out malloced.  0 or SNM_ENOMEM. */
+int snm_wf_snapshot_body(char **out, const struct snm_plan *plan,
+                         const char *const *indices, size_t n, int metadata,
+                         const char *run_id, const char *version);
+
+/* Body of POST _snapshot/REPO/SNAP/_restore for restore `r`:
+ *   {"indices":"a,b","include_global_state":false,"include_aliases":B,
+ *    "rename_pattern":..,"rename_replacement":.. (with a rename),
+ *    "index_settings":{..} (when set),"ignore_index_settings":"x,y" (when
+ *    set)}.  0 or SNM_ENOMEM. */
+int snm_wf_restore_body(char **out, const struct snm_restore *r,
+                        const char *const *sources, size_t n);
+
+/* ---- reply parsers ------------------------------------------------------ */
+
+/* GET _snapshot/REPO/SNAP/_status, the entry for `snapshot`. */
+struct snm_wf_snap_status {
+  char state[24]; /* "STARTED", "SUCCESS", ... as sent */
+  long long shards_done, shards_total, shards_failed;
+  long long bytes_done, bytes_total; /* -1 when absent */
+};
+int snm_wf_parse_snapshot_status(struct snm_wf_snap_status *out, yajl_val json,
+                                 const char *snapshot, struct snm_err *err);
+
+/* GET _snapshot/REPO/SNAP, the entry for `snapshot`. */
+struct snm_wf_snap_info {
+  char state[24];     /* "IN_PROGRESS", "SUCCESS", "PARTIAL", "FAILED" */
+  long long start_ms; /* -1 when absent */
+  long long end_ms;   /* -1 while running */
+  long long shards_total, shards_failed;
+  char *failures; /* NULL or malloced "idx[0]: reason; idx[1]: reason" */
+  char *reason;   /* NULL or malloced: the snapshot's own "reason" */
+  char *run_id;   /* NULL or malloced: metadata.snapmig_run_id */
+};
+void snm_wf_snap_info_dispose(struct snm_wf_snap_info *si);
+int snm_wf_parse_snapshot_info(struct snm_wf_snap_info *out, yajl_val json,
+                               const char *snapshot, struct snm_err *err);
+
+/* The snapshot's server state as the state file's. */
+enum snm_snapshot_state snm_wf_snapshot_state(const char *server_state);
+
+/* GET TARGETS/_recovery, summed over the shards of the named indices. */
+struct snm_wf_recovery_index {
+  long long bytes_done, bytes_total, files_done, files_total;
+  int shards, shards_done; /* shards listed / at stage DONE */
+};
+struct snm_wf_recovery {
+  struct snm_wf_recovery_index *items; /* n, same order as the names */
+  size_t n;
+  long long bytes_done, bytes_total, files_done, files_total;
+  size_t indices_done; /* every shard DONE */
+};
+void snm_wf_recovery_dispose(struct snm_wf_recovery *r);
+int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,
+                          const char *const *names, size_t n,
+                          struct snm_err *err);
+
+/* GET _cluster/health/TARGETS?level=indices: 1 when the status reached
+ * `want` (green; yellow also accepts green), no shard is initializing and
+ * all `n_indices` are listed; 0 otherwise.  `status` (may be NULL) gets
+ * the reported status ("" when none). */
+int snm_wf_health_reached(yajl_val json, enum snm_wait_for want,
+                          size_t n_indices, char *status, size_t statussz);
+
+/* ---- pure decisions ----------------------------------------------------- */
+
+/* The next poll interval: `prev` <= 0 gives initial_ms, else prev * 1.5
+ * (at least +1 ms) capped at max_ms. */
+long snm_wf_poll_next(long prev, const struct snm_polling *p);
+
+enum snm_wf_snap_action {
+  SNM_WF_SNAP_CREATE, /* send the PUT (again) with the recorded name */
+  SNM_WF_SNAP_ADOPT,  /* the snapshot is ours: poll it */
+  SNM_WF_SNAP_FAIL    /* stop: `why` says why */
+};
+/* On resume (or after a PUT whose outcome is unknown): what to do with
+ * the recorded snapshot `s` given what the repository says: `exists`, and
+ * the run id in its metadata (`server_run_id`, NULL when none or not
+ * supported).  `put_sent` is 1 when the PUT may have been sent (the state
+ * recorded started_ms).  `why` gets a sentence for FAIL. */
+enum snm_wf_snap_action snm_wf_resume_snapshot(const struct snm_state *st,
+                                               int put_sent, int exists,
+                                               const char *server_run_id,
+                                               char *why, size_t whysz);
+
+enum snm_wf_index_action {
+  SNM_WF_IX_RESTORE,  /* restore it */
+  SNM_WF_IX_ADOPT,    /* ours, on the server already: wait for it */
+  SNM_WF_IX_SKIP,     /* skipped by on_conflict */
+  SNM_WF_IX_CONFLICT, /* exists, but this run never restored it */
+  SNM_WF_IX_GONE      /* restored earlier, deleted since */
+};
+/* From the state file's index state and whether the target exists. */
+enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
+                                             int exists);
+
+/* Is `found` right for a source that had `before` documents when the
+ * snapshot started and `after` when it ended?  Equal counts need an exact
+ * match; otherwise `found` must lie between them (inclusive).  `after`
+ * SNM_STATE_UNKNOWN: exact match with `before`.  1 ok, 0 not. */
+int snm_wf_count_ok(long long before, long long after, long long found);
+
+#endif

@@ -1,0 +1,197 @@
+/* workflow_report.c - what the run tells its user: events (progress.h),
+ * warnings, the failure line and the closing summary. */
+#include "buf.h"
+#include "log.h"
+#include "timefmt.h"
+#include "workflow_int.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The step an event belongs to: where the run is, not the state file's
+ * furthest step (a resumed run starts over with the preflight). */
+static const char *step_name(const struct snm_workflow *wf)
+{
+  switch (wf->state) {
+  case WF_PREFLIGHT:
+    return "preflight";
+  case WF_REGISTER:
+    return "repository";
+  case WF_SNAP_LOOKUP:
+  case WF_COUNT_BEFORE:
+  case WF_SNAP_CREATE:
+  case WF_SNAP_POLL:
+  case WF_SNAP_INFO:
+  case WF_COUNT_AFTER:
+    return "snapshot";
+  case WF_RESTORE:
+    return "restore";
+  case WF_VERIFY:
+    return "verify";
+  case WF_FINISHED:
+    return "done";
+  case WF_STOPPING:
+  default:
+    return snm_step_name(wf->st.step);
+  }
+}
+
+double wf_seconds(long long from_ms, long long to_ms)
+{
+  if (from_ms <= 0 || to_ms < from_ms)
+    return NAN;
+  return (double)(to_ms - from_ms) / 1000.0;
+}
+
+void wf_event(struct snm_workflow *wf, const char *type,
+              const struct snm_field *fields, size_t n)
+{
+  if (snm_progress_event(wf->progress, type, step_name(wf), fields, n) != 0)
+    snm_log(SNM_LOG_DEBUG, "event %s could not be written", type);
+}
+
+void wf_update(struct snm_workflow *wf, const char *key, const char *type,
+               const struct snm_field *fields, size_t n)
+{
+  if (snm_progress_update(wf->progress, key, type, step_name(wf), fields, n) <
+      0)
+    snm_log(SNM_LOG_DEBUG, "event %s could not be written", type);
+}
+
+void wf_warn(struct snm_workflow *wf, const char *domain, const char *fmt, ...)
+{
+  char msg[1024];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if (domain != NULL)
+    wf_event(wf, "warning",
+             SNM_FIELDS(SNM_FSTR("message", msg), SNM_FSTR("domain", domain)));
+  else
+    wf_event(wf, "warning", SNM_FIELDS(SNM_FSTR("message", msg)));
+}
+
+void wf_failed_event(struct snm_workflow *wf, const struct snm_err *err)
+{
+  struct snm_buf clean;
+
+  snm_log(SNM_LOG_ERROR, "%s", err->msg);
+  if (wf->progress == NULL)
+    return;
+  snm_buf_init(&clean, 0);
+  if (snm_redact_text(&clean, err->msg, strlen(err->msg)) == 0)
+    wf_event(wf, "run.failed",
+             SNM_FIELDS(SNM_FSTR("error", snm_buf_str(&clean)),
+                        SNM_FSTR("code", snm_err_name(err->code))));
+  snm_buf_dispose(&clean);
+}
+
+/* ---- summary ------------------------------------------------------------ */
+
+static long long count_or(long long v)
+{
+  return v == SNM_STATE_UNKNOWN ? -1 : v;
+}
+
+/* Per index rows on `fp` (NULL: none); adds up the totals either way. */
+static void print_table(struct snm_workflow *wf, FILE *fp, long long *docs,
+                        long long *bytes, size_t *n)
+{
+  const struct snm_plan *p = wf->plan;
+  char b[SNM_FMT_MAX], d[SNM_FMT_MAX];
+
+  if (fp != NULL)
+    fprintf(fp, "%-12s %-32s %-32s %12s %10s %10s  %s\n", "TARGET", "SOURCE",
+            "RESTORED AS", "DOCS", "SIZE", "TIME", "STATE");
+  for (size_t r = 0; r < wf->n_targets; r++) {
+    const struct snm_state_restore *sr = &wf->st.restores[r];
+    const struct wf_target *t = &wf->targets[r];
+    double secs = wf_seconds(t->restore_ms, t->done_ms);
+
+    for (size_t i = 0; i < sr->n_indices; i++) {
+      const struct snm_state_index *ix = &sr->indices[i];
+      long long docs_i = ix->docs_found != SNM_STATE_UNKNOWN
+                             ? ix->docs_found
+                             : ix->docs_expected;
+
+      if (fp != NULL)
+        fprintf(fp, "%-12s %-32s %-32s %12lld %10s %10s  %s\n",
+                p->domains[p->restores[r].domain].id, ix->source, ix->target,
+                count_or(docs_i), snm_fmt_bytes(b, sizeof(b), ix->bytes),
+                snm_fmt_duration(d, sizeof(d), secs),
+                snm_restore_state_name(ix->state));
+      if (ix->state != SNM_RESTORE_SKIPPED) {
+        (*n)++;
+        if (docs_i > 0)
+          *docs += docs_i;
+        if (ix->bytes > 0)
+          *bytes += ix->bytes;
+      }
+    }
+  }
+}
+
+void wf_summary(struct snm_workflow *wf)
+{
+  const struct snm_plan *p = wf->plan;
+  FILE *fp = wf->o->out != NULL ? wf->o->out : stdout;
+  enum snm_progress_mode mode = snm_progress_mode(wf->progress);
+  const char **left = calloc(p->n_domains + 2, sizeof(*left));
+  char **owned = calloc(p->n_domains + 2, sizeof(*owned));
+  long long docs = 0, bytes = 0, now = snm_time_now_ms();
+  size_t n = 0, n_left = 0;
+  char b[SNM_FMT_MAX], d[SNM_FMT_MAX];
+  struct snm_buf line;
+
+  snm_buf_init(&line, 0);
+  if (left == NULL || owned == NULL)
+    goto done;
+  for (size_t i = 0; i < wf->st.n_registrations; i++) {
+    snm_buf_reset(&line);
+    if (snm_buf_printf(&line, "repository %s on %s (%s)", p->repository.name,
+                       wf->st.registrations[i].domain,
+                       wf->st.registrations[i].created
+                           ? "registered by this run"
+                           : "already registered") == 0 &&
+        (owned[n_left] = snm_buf_steal(&line)) != NULL)
+      left[n_left] = owned[n_left], n_left++;
+  }
+  snm_buf_reset(&line);
+  if (snm_buf_printf(&line, "snapshot %s in repository %s",
+                     wf->st.snapshot.name, p->repository.name) == 0 &&
+      (owned[n_left] = snm_buf_steal(&line)) != NULL)
+    left[n_left] = owned[n_left], n_left++;
+
+  if (mode != SNM_PROGRESS_JSON && mode != SNM_PROGRESS_QUIET) {
+    print_table(wf, fp, &docs, &bytes, &n);
+    fprintf(fp,
+            "\n%zu ind%s, %lld documents, %s restored and verified in "
+            "%s (snapshot %s).\n",
+            n, n == 1 ? "ex" : "ices", docs, snm_fmt_bytes(b, sizeof(b), bytes),
+            snm_fmt_duration(d, sizeof(d), wf_seconds(wf->run_start_ms, now)),
+            wf->st.snapshot.name);
+    fprintf(fp, "Left in place:\n");
+    for (size_t i = 0; i < n_left; i++)
+      fprintf(fp, "  %s\n", left[i]);
+  } else {
+    print_table(wf, NULL, &docs, &bytes, &n);
+  }
+  wf_event(wf, "run.done",
+           SNM_FIELDS(SNM_FSTR("status", "success"),
+                      SNM_FDBL("duration_s", wf_seconds(wf->run_start_ms, now)),
+                      SNM_FSTR("snapshot", wf->st.snapshot.name),
+                      SNM_FINT("indices", n), SNM_FINT("docs", docs),
+                      SNM_FINT("bytes", bytes),
+                      SNM_FSTRV("left_in_place", left, n_left)));
+done:
+  if (owned != NULL)
+    for (size_t i = 0; i < n_left; i++)
+      free(owned[i]);
+  free(owned);
+  free(left);
+  snm_buf_dispose(&line);
+}

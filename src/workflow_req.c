@@ -1,0 +1,399 @@
+/* workflow_req.c - the run's requests; their completions only record. */
+#include "workflow_req.h"
+#include "buf.h"
+#include "http.h"
+#include "log.h"
+#include "snm_version.h"
+#include "workflow_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum wf_kind {
+  K_REGISTER,
+  K_SNAP_GET,
+  K_SNAP_LOOKUP,
+  K_COUNT,
+  K_SNAP_PUT,
+  K_SNAP_STATUS,
+  K_RESTORE,
+  K_CAT,
+  K_RECOVERY,
+  K_HEALTH,
+  K_REFRESH,
+  K_TCOUNT
+};
+
+struct wf_req {
+  struct snm_workflow *wf;
+  struct wf_target *t; /* NULL: a top-level request */
+  enum wf_kind kind;
+  size_t i; /* domain or index, by kind */
+};
+
+static void record_first(struct snm_err *dst, int *flag,
+                         const struct snm_err *e)
+{
+  if (flag != NULL && *flag)
+    return;
+  *dst = *e;
+  if (flag != NULL)
+    *flag = 1;
+}
+
+/* A proxy's or an overloaded cluster's answer while waiting: no news. */
+static int no_news(const struct snm_err *err)
+{
+  return err->code == SNM_ENET || err->code == SNM_ETIMEOUT ||
+         (err->code == SNM_EHTTP &&
+          (err->http_status == 502 || err->http_status == 503 ||
+           err->http_status == 504));
+}
+
+/* The outcome of a non-replayable request is unknown. */
+static int outcome_unknown(const struct snm_err *err)
+{
+  return err->code == SNM_ENET || err->code == SNM_ETIMEOUT ||
+         (err->code == SNM_EHTTP &&
+          (err->http_status == 502 || err->http_status == 504));
+}
+
+static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
+                      const struct snm_err *err)
+{
+  struct snm_workflow *wf = q->wf;
+  struct snm_err perr;
+
+  switch (q->kind) {
+  case K_SNAP_LOOKUP:
+    if (err->code == SNM_EHTTP && err->http_status == 404) {
+      wf->r_exists = 0;
+      return;
+    }
+    /* fall through */
+  case K_SNAP_GET:
+    if (err->code != SNM_OK) {
+      record_first(&wf->r_err, &wf->r_failed, err);
+      return;
+    }
+    wf->r_exists = 1;
+    if (snm_wf_parse_snapshot_info(&wf->r_info, reply->json,
+                                   wf->st.snapshot.name, &perr) != 0)
+      record_first(&wf->r_err, &wf->r_failed, &perr);
+    return;
+  case K_COUNT:
+    wf->counts[q->i] = SNM_STATE_UNKNOWN;
+    if (err->code == SNM_OK)
+      wf->counts[q->i] =
+          snm_jint(SNM_STATE_UNKNOWN, reply->json, "count", NULL);
+    else
+      snm_log(SNM_LOG_WARN, "%s (the count of %s is left unknown)", err->msg,
+              wf->snap_indices[q->i]);
+    return;
+  case K_SNAP_PUT:
+    if (err->code == SNM_OK)
+      return;
+    if (outcome_unknown(err) ||
+        (reply != NULL && reply->body != NULL &&
+         (strstr(reply->body, "already exists") != NULL ||
+          strstr(reply->body, "invalid_snapshot_name") != NULL))) {
+      wf->r_unknown = 1;
+      wf->r_err = *err;
+      return;
+    }
+    record_first(&wf->r_err, &wf->r_failed, err);
+    return;
+  case K_SNAP_STATUS:
+    if (err->code == SNM_OK) {
+      if (snm_wf_parse_snapshot_status(&wf->r_status, reply->json,
+                                       wf->st.snapshot.name, &perr) != 0)
+        record_first(&wf->r_err, &wf->r_failed, &perr);
+    } else if (no_news(err)) {
+      wf->r_nonews = 1;
+      snm_log(SNM_LOG_INFO, "%s (still waiting)", err->msg);
+    } else {
+      record_first(&wf->r_err, &wf->r_failed, err);
+    }
+    return;
+  case K_REGISTER:
+    if (err->code != SNM_OK)
+      record_first(&wf->r_err, &wf->r_failed, err);
+    return;
+  default:
+    return;
+  }
+}
+
+/* "index" values of GET _cat/indices?format=json. */
+static void record_cat(struct wf_target *t, yajl_val json)
+{
+  if (!YAJL_IS_ARRAY(json))
+    return;
+  for (size_t k = 0; k < json->u.array.len; k++) {
+    const char *name = snm_jstr(json->u.array.values[k], "index", NULL);
+    for (size_t i = 0; name != NULL && i < t->n_wait; i++)
+      if (strcmp(t->wait[i], name) == 0)
+        t->exists[i] = 1;
+  }
+}
+
+static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
+                          const struct snm_err *err)
+{
+  struct wf_target *t = q->t;
+  struct snm_err perr;
+
+  switch (q->kind) {
+  case K_RESTORE:
+    if (err->code == SNM_OK) {
+      t->r_ok = 1;
+    } else if (outcome_unknown(err)) {
+      t->r_unknown = 1;
+      t->r_err = *err;
+    } else {
+      record_first(&t->r_err, &t->r_failed, err);
+    }
+    return;
+  case K_RECOVERY:
+  case K_HEALTH:
+    /* a health wait that timed out answers 408 with the health body */
+    if (q->kind == K_HEALTH && reply != NULL && reply->status == 408) {
+      t->r_health = snm_wf_health_reached(
+          reply->json, t->wf->plan->restores[t->r].wait_for, t->n_wait,
+          t->r_status, sizeof(t->r_status));
+      return;
+    }
+    if (err->code != SNM_OK) {
+      if (no_news(err))
+        t->r_nonews = 1;
+      else
+        record_first(&t->r_err, &t->r_failed, err);
+      return;
+    }
+    if (q->kind == K_HEALTH) {
+      t->r_health = snm_wf_health_reached(
+          reply->json, t->wf->plan->restores[t->r].wait_for, t->n_wait,
+          t->r_status, sizeof(t->r_status));
+      return;
+    }
+    snm_wf_recovery_dispose(&t->rec);
+    if (snm_wf_parse_recovery(&t->rec, reply->json, t->wait, t->n_wait,
+                              &perr) != 0)
+      record_first(&t->r_err, &t->r_failed, &perr);
+    return;
+  case K_CAT:
+  case K_REFRESH:
+  case K_TCOUNT:
+    if (err->code != SNM_OK) {
+      record_first(&t->r_err, &t->r_failed, err);
+      return;
+    }
+    if (q->kind == K_CAT)
+      record_cat(t, reply->json);
+    else if (q->kind == K_TCOUNT)
+      t->found[q->i] = snm_jint(SNM_STATE_UNKNOWN, reply->json, "count", NULL);
+    return;
+  default:
+    return;
+  }
+}
+
+static void on_reply(const struct snm_es_reply *reply,
+                     const struct snm_err *err, void *data)
+{
+  struct wf_req *q = data;
+  struct snm_workflow *wf = q->wf;
+
+  if (err->code != SNM_ECANCELED && !wf->closing) {
+    if (q->t != NULL)
+      record_target(q, reply, err);
+    else
+      record_wf(q, reply, err);
+  }
+  if (q->t != NULL)
+    q->t->pending--;
+  else
+    wf->pending--;
+  free(q);
+  wf_dispatch(wf);
+}
+
+/* Send; on failure record it as the request's failed reply. */
+static int req_send(struct snm_workflow *wf, struct wf_target *t,
+                    struct snm_es *es, enum wf_kind kind, size_t i,
+                    const char *method, struct snm_buf *path, const char *body,
+                    int replay)
+{
+  struct wf_req *q = calloc(1, sizeof(*q));
+  struct snm_err err;
+  int rc;
+
+  snm_err_clear(&err);
+  if (q == NULL || snm_buf_str(path)[0] != '/') {
+    rc = snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    goto failed;
+  }
+  q->wf = wf;
+  q->t = t;
+  q->kind = kind;
+  q->i = i;
+  rc = snm_es_request(es, method, snm_buf_str(path), body, replay, on_reply, q,
+                      &err);
+  if (rc != 0)
+    goto failed;
+  if (t != NULL)
+    t->pending++;
+  else
+    wf->pending++;
+  snm_buf_dispose(path);
+  return 0;
+failed:
+  free(q);
+  snm_buf_dispose(path);
+  if (t != NULL) {
+    record_first(&t->r_err, &t->r_failed, &err);
+  } else {
+    record_first(&wf->r_err, &wf->r_failed, &err);
+  }
+  return rc;
+}
+
+int wf_req_register(struct snm_workflow *wf, size_t d)
+{
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  snm_es_path(&p, "/_snapshot/%s", wf->plan->repository.name);
+  return req_send(wf, NULL, &wf->es[d], K_REGISTER, d, "PUT", &p,
+                  wf->repo_body[d], SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_snapshot_get(struct snm_workflow *wf, int lookup)
+{
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name,
+              wf->st.snapshot.name);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain],
+                  lookup ? K_SNAP_LOOKUP : K_SNAP_GET, 0, "GET", &p, NULL,
+                  SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_source_count(struct snm_workflow *wf, size_t i)
+{
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  snm_es_path(&p, "/%s/_count", wf->snap_indices[i]);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_COUNT, i,
+                  "GET", &p, NULL, SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_snapshot_put(struct snm_workflow *wf)
+{
+  struct snm_buf p;
+  char *body = NULL;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  if (snm_wf_snapshot_body(&body, wf->plan, wf->snap_indices,
+                           wf->n_snap_indices, wf->metadata, wf->st.run_id,
+                           SNM_VERSION) != 0) {
+    struct snm_err err;
+    snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    record_first(&wf->r_err, &wf->r_failed, &err);
+    return SNM_ENOMEM;
+  }
+  snm_es_path(&p, "/_snapshot/%s/%s?wait_for_completion=false",
+              wf->plan->repository.name, wf->st.snapshot.name);
+  rc = req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_PUT, 0,
+                "PUT", &p, body, SNM_HTTP_REPLAY_NO);
+  free(body);
+  return rc;
+}
+
+int wf_req_snapshot_status(struct snm_workflow *wf)
+{
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
+              wf->st.snapshot.name);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_STATUS,
+                  0, "GET", &p, NULL, SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_restore(struct wf_target *t)
+{
+  struct snm_workflow *wf = t->wf;
+  struct snm_buf p;
+  char *body = NULL;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  if (snm_wf_restore_body(&body, &wf->plan->restores[t->r], t->post_src,
+                          t->n_post) != 0) {
+    struct snm_err err;
+    snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    record_first(&t->r_err, &t->r_failed, &err);
+    return SNM_ENOMEM;
+  }
+  snm_es_path(&p, "/_snapshot/%s/%s/_restore?wait_for_completion=false",
+              wf->plan->repository.name, wf->st.snapshot.name);
+  rc = req_send(wf, t, t->es, K_RESTORE, 0, "POST", &p, body,
+                SNM_HTTP_REPLAY_NO);
+  free(body);
+  return rc;
+}
+
+int wf_req_target_indices(struct wf_target *t)
+{
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  snm_es_path(&p, "/_cat/indices?format=json&h=index&expand_wildcards=all");
+  return req_send(t->wf, t, t->es, K_CAT, 0, "GET", &p, NULL,
+                  SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_recovery(struct wf_target *t)
+{
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  snm_es_path(&p, "/%l/_recovery", t->wait, t->n_wait);
+  return req_send(t->wf, t, t->es, K_RECOVERY, 0, "GET", &p, NULL,
+                  SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_health(struct wf_target *t)
+{
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  snm_es_path(&p, "/_cluster/health/%l?level=indices&timeout=0s", t->wait,
+              t->n_wait);
+  return req_send(t->wf, t, t->es, K_HEALTH, 0, "GET", &p, NULL,
+                  SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_refresh(struct wf_target *t)
+{
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  snm_es_path(&p, "/%l/_refresh", t->wait, t->n_wait);
+  return req_send(t->wf, t, t->es, K_REFRESH, 0, "POST", &p, NULL,
+                  SNM_HTTP_REPLAY_YES);
+}
+
+int wf_req_target_count(struct wf_target *t, size_t i)
+{
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  snm_es_path(&p, "/%s/_count", t->wait[i]);
+  return req_send(t->wf, t, t->es, K_TCOUNT, i, "GET", &p, NULL,
+                  SNM_HTTP_REPLAY_AUTO);
+}

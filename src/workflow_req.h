@@ -1,0 +1,42 @@
+/* workflow_req.h - the run's requests and what their replies record.
+ *
+ * Each function sends one request and counts it as pending (on the
+ * workflow or the target).  Its completion records the result in the
+ * workflow (wf->r_*, wf->counts) or the target (t->r_*, t->rec, t->found,
+ * t->exists), drops the pending count and calls wf_dispatch(); it changes
+ * no state.  A request that cannot be sent is recorded as a failure
+ * (r_failed / r_err) right away, so the dispatcher sees it like any other
+ * reply; the functions return that error code too (0 when sent).
+ */
+#ifndef SNM_WORKFLOW_REQ_H
+#define SNM_WORKFLOW_REQ_H
+
+#include <stddef.h>
+
+struct snm_workflow;
+struct wf_target;
+
+int wf_req_register(struct snm_workflow *wf, size_t d);
+/* `lookup`: a 404 means "absent" (r_exists 0) rather than a failure. */
+int wf_req_snapshot_get(struct snm_workflow *wf, int lookup);
+int wf_req_source_count(struct snm_workflow *wf, size_t i);
+int wf_req_snapshot_put(struct snm_workflow *wf);
+int wf_req_snapshot_status(struct snm_workflow *wf);
+
+int wf_req_restore(struct wf_target *t);
+int wf_req_target_indices(struct wf_target *t);
+int wf_req_recovery(struct wf_target *t);
+int wf_req_health(struct wf_target *t);
+int wf_req_refresh(struct wf_target *t);
+int wf_req_target_count(struct wf_target *t, size_t i);
+
+/* workflow_work.c: the work from the preflight and the state file */
+struct snm_err;
+int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err);
+int wf_targets_prepare(struct snm_workflow *wf);
+
+/* workflow_target.c: a target's sub-machine, advanced by wf_dispatch */
+void wf_target_restore(struct wf_target *t);
+void wf_target_verify(struct wf_target *t);
+
+#endif

@@ -1,0 +1,186 @@
+/* workflow_restore.c - the restore side of the workflow, without I/O: the
+ * restore request's body, the recovery and health reply parsers, the
+ * resume decision for one index and the doc-count check. */
+#include "buf.h"
+#include "es.h"
+#include "json.h"
+#include "workflow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+static void gen_str(yajl_gen g, const char *s)
+{
+  yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static int join_names(struct snm_buf *b, const char *const *names, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if ((i > 0 && snm_buf_putc(b, ',') != 0) || snm_buf_puts(b, names[i]) != 0)
+      return SNM_ENOMEM;
+  return 0;
+}
+
+int snm_wf_restore_body(char **out, const struct snm_restore *r,
+                        const char *const *sources, size_t n)
+{
+  struct snm_buf names, ignore;
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen g = NULL;
+  int rc = SNM_ENOMEM;
+
+  *out = NULL;
+  snm_buf_init(&names, 0);
+  snm_buf_init(&ignore, 0);
+  if (join_names(&names, sources, n) != 0 ||
+      join_names(&ignore, (const char *const *)r->ignore_index_settings,
+                 r->n_ignore_index_settings) != 0 ||
+      (g = yajl_gen_alloc(NULL)) == NULL)
+    goto done;
+  yajl_gen_map_open(g);
+  gen_str(g, "indices");
+  gen_str(g, snm_buf_str(&names));
+  gen_str(g, "include_global_state");
+  yajl_gen_bool(g, 0);
+  gen_str(g, "include_aliases");
+  yajl_gen_bool(g, r->include_aliases);
+  if (r->rename_pattern != NULL) {
+    gen_str(g, "rename_pattern");
+    gen_str(g, r->rename_pattern);
+    gen_str(g, "rename_replacement");
+    gen_str(g, r->rename_replacement);
+  }
+  if (r->index_settings != NULL) {
+    gen_str(g, "index_settings");
+    if (snm_json_gen(g, r->index_settings, 0) != 0)
+      goto done;
+  }
+  if (r->n_ignore_index_settings > 0) {
+    gen_str(g, "ignore_index_settings");
+    gen_str(g, snm_buf_str(&ignore));
+  }
+  yajl_gen_map_close(g);
+  if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok ||
+      (*out = malloc(len + 1)) == NULL)
+    goto done;
+  memcpy(*out, buf, len);
+  (*out)[len] = '\0';
+  rc = 0;
+done:
+  if (g != NULL)
+    yajl_gen_free(g);
+  snm_buf_dispose(&names);
+  snm_buf_dispose(&ignore);
+  return rc;
+}
+
+void snm_wf_recovery_dispose(struct snm_wf_recovery *r)
+{
+  free(r->items);
+  memset(r, 0, sizeof(*r));
+}
+
+int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,
+                          const char *const *names, size_t n,
+                          struct snm_err *err)
+{
+  memset(out, 0, sizeof(*out));
+  if (!YAJL_IS_OBJECT(json))
+    return snm_err_set(err, SNM_EPARSE, "recovery reply is not an object");
+  out->items = calloc(n > 0 ? n : 1, sizeof(*out->items));
+  if (out->items == NULL)
+    return snm_err_set(err, SNM_ENOMEM, "out of memory");
+  out->n = n;
+  for (size_t i = 0; i < n; i++) {
+    struct snm_wf_recovery_index *ix = &out->items[i];
+    yajl_val shards = snm_jget(json, names[i], "shards", NULL);
+
+    if (YAJL_IS_ARRAY(shards)) {
+      for (size_t k = 0; k < shards->u.array.len; k++) {
+        yajl_val sh = shards->u.array.values[k];
+        const char *stage = snm_jstr(sh, "stage", NULL);
+
+        ix->shards++;
+        if (stage != NULL && strcmp(stage, "DONE") == 0)
+          ix->shards_done++;
+        ix->bytes_total +=
+            snm_jint(0, sh, "index", "size", "total_in_bytes", NULL);
+        ix->bytes_done +=
+            snm_jint(0, sh, "index", "size", "recovered_in_bytes", NULL) +
+            snm_jint(0, sh, "index", "size", "reused_in_bytes", NULL);
+        ix->files_total += snm_jint(0, sh, "index", "files", "total", NULL);
+        ix->files_done += snm_jint(0, sh, "index", "files", "recovered", NULL) +
+                          snm_jint(0, sh, "index", "files", "reused", NULL);
+      }
+    }
+    if (ix->bytes_done > ix->bytes_total)
+      ix->bytes_done = ix->bytes_total;
+    if (ix->files_done > ix->files_total)
+      ix->files_done = ix->files_total;
+    out->bytes_done += ix->bytes_done;
+    out->bytes_total += ix->bytes_total;
+    out->files_done += ix->files_done;
+    out->files_total += ix->files_total;
+    if (ix->shards > 0 && ix->shards_done == ix->shards)
+      out->indices_done++;
+  }
+  return 0;
+}
+
+int snm_wf_health_reached(yajl_val json, enum snm_wait_for want,
+                          size_t n_indices, char *status, size_t statussz)
+{
+  const char *s = snm_jstr(json, "status", NULL);
+  yajl_val indices = snm_jget(json, "indices", NULL);
+  yajl_val timed_out = snm_jget(json, "timed_out", NULL);
+  int ok;
+
+  if (status != NULL)
+    snprintf(status, statussz, "%s", s != NULL ? s : "");
+  if (s == NULL)
+    return 0;
+  ok = strcmp(s, "green") == 0 ||
+       (want == SNM_WAIT_YELLOW && strcmp(s, "yellow") == 0);
+  if (!ok || YAJL_IS_TRUE(timed_out))
+    return 0;
+  if (want == SNM_WAIT_GREEN &&
+      snm_jint(0, json, "initializing_shards", NULL) > 0)
+    return 0;
+  /* every index must be there (an index not created yet is not listed) */
+  return YAJL_IS_OBJECT(indices) && indices->u.object.len >= n_indices;
+}
+
+enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
+                                             int exists)
+{
+  switch (st) {
+  case SNM_RESTORE_SKIPPED:
+    return SNM_WF_IX_SKIP;
+  case SNM_RESTORE_RESTORING:
+    return exists ? SNM_WF_IX_ADOPT : SNM_WF_IX_RESTORE;
+  case SNM_RESTORE_RESTORED:
+  case SNM_RESTORE_VERIFIED:
+    return exists ? SNM_WF_IX_ADOPT : SNM_WF_IX_GONE;
+  case SNM_RESTORE_PENDING:
+  case SNM_RESTORE_FAILED:
+  default:
+    return exists ? SNM_WF_IX_CONFLICT : SNM_WF_IX_RESTORE;
+  }
+}
+
+int snm_wf_count_ok(long long before, long long after, long long found)
+{
+  long long lo, hi;
+
+  if (before < 0 || found < 0)
+    return 0;
+  if (after < 0 || after == before)
+    return found == before;
+  lo = before < after ? before : after;
+  hi = before < after ? after : before;
+  return found >= lo && found <= hi;
+}

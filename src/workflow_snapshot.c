@@ -1,0 +1,274 @@
+/* workflow_snapshot.c - the snapshot side of the workflow, without I/O:
+ * the create request's body, the status and info reply parsers, the poll
+ * interval and the resume decision for a recorded snapshot. */
+#include "buf.h"
+#include "es.h"
+#include "workflow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+static void gen_str(yajl_gen g, const char *s)
+{
+  yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static void gen_kv(yajl_gen g, const char *k, const char *v)
+{
+  gen_str(g, k);
+  gen_str(g, v);
+}
+
+/* Comma-joined names into a buffer; 0 or SNM_ENOMEM. */
+static int join_names(struct snm_buf *b, const char *const *names, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if ((i > 0 && snm_buf_putc(b, ',') != 0) || snm_buf_puts(b, names[i]) != 0)
+      return SNM_ENOMEM;
+  return 0;
+}
+
+/* Hand the generator's text to *out. */
+static int gen_finish(char **out, yajl_gen g)
+{
+  const unsigned char *buf;
+  size_t len;
+
+  *out = NULL;
+  if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+    return SNM_ENOMEM;
+  if ((*out = malloc(len + 1)) == NULL)
+    return SNM_ENOMEM;
+  memcpy(*out, buf, len);
+  (*out)[len] = '\0';
+  return 0;
+}
+
+int snm_wf_supports_metadata(const struct snm_version *v)
+{
+  if (v->engine == SNM_ENGINE_OPENSEARCH)
+    return 1;
+  if (v->engine == SNM_ENGINE_ELASTICSEARCH)
+    return v->major > 7 || (v->major == 7 && v->minor >= 3);
+  return 0;
+}
+
+int snm_wf_snapshot_body(char **out, const struct snm_plan *plan,
+                         const char *const *indices, size_t n, int metadata,
+                         const char *run_id, const char *version)
+{
+  const struct snm_snapshot_spec *s = &plan->snapshot;
+  struct snm_buf names;
+  yajl_gen g = NULL;
+  int rc = SNM_ENOMEM;
+
+  *out = NULL;
+  snm_buf_init(&names, 0);
+  if (join_names(&names, indices, n) != 0 || (g = yajl_gen_alloc(NULL)) == NULL)
+    goto done;
+  yajl_gen_map_open(g);
+  gen_kv(g, "indices", snm_buf_str(&names));
+  gen_str(g, "include_global_state");
+  yajl_gen_bool(g, s->include_global_state);
+  gen_str(g, "partial");
+  yajl_gen_bool(g, s->allow_partial);
+  if (metadata) {
+    gen_str(g, "metadata");
+    yajl_gen_map_open(g);
+    gen_kv(g, "snapmig_plan", plan->name);
+    gen_kv(g, "snapmig_version", version);
+    gen_kv(g, "snapmig_run_id", run_id);
+    yajl_gen_map_close(g);
+  }
+  yajl_gen_map_close(g);
+  rc = gen_finish(out, g);
+done:
+  if (g != NULL)
+    yajl_gen_free(g);
+  snm_buf_dispose(&names);
+  return rc;
+}
+
+/* The element of {"snapshots": [...]} named `snapshot`. */
+static yajl_val find_snapshot(yajl_val json, const char *snapshot)
+{
+  yajl_val arr = snm_jget(json, "snapshots", NULL);
+
+  if (!YAJL_IS_ARRAY(arr))
+    return NULL;
+  for (size_t i = 0; i < arr->u.array.len; i++) {
+    const char *name = snm_jstr(arr->u.array.values[i], "snapshot", NULL);
+    if (name != NULL && strcmp(name, snapshot) == 0)
+      return arr->u.array.values[i];
+  }
+  return NULL;
+}
+
+static void copy_state(char *dst, size_t dstsz, const char *s)
+{
+  snprintf(dst, dstsz, "%s", s != NULL ? s : "");
+}
+
+int snm_wf_parse_snapshot_status(struct snm_wf_snap_status *out, yajl_val json,
+                                 const char *snapshot, struct snm_err *err)
+{
+  yajl_val s = find_snapshot(json, snapshot);
+  yajl_val stats;
+
+  memset(out, 0, sizeof(*out));
+  if (s == NULL)
+    return snm_err_set(err, SNM_EPARSE,
+                       "snapshot status reply does not list snapshot %s",
+                       snapshot);
+  copy_state(out->state, sizeof(out->state), snm_jstr(s, "state", NULL));
+  out->shards_done = snm_jint(0, s, "shards_stats", "done", NULL);
+  out->shards_total = snm_jint(0, s, "shards_stats", "total", NULL);
+  out->shards_failed = snm_jint(0, s, "shards_stats", "failed", NULL);
+  stats = snm_jget(s, "stats", NULL);
+  out->bytes_total = snm_jint(-1, stats, "incremental", "size_in_bytes", NULL);
+  if (out->bytes_total < 0)
+    out->bytes_total = snm_jint(-1, stats, "total", "size_in_bytes", NULL);
+  /* "processed" is there only while the snapshot runs */
+  out->bytes_done = snm_jint(-1, stats, "processed", "size_in_bytes", NULL);
+  if (out->bytes_done < 0)
+    out->bytes_done = strcmp(out->state, "SUCCESS") == 0 ? out->bytes_total
+                      : out->bytes_total >= 0            ? 0
+                                                         : -1;
+  return 0;
+}
+
+void snm_wf_snap_info_dispose(struct snm_wf_snap_info *si)
+{
+  free(si->failures);
+  free(si->reason);
+  free(si->run_id);
+  memset(si, 0, sizeof(*si));
+}
+
+/* "idx[0]: reason; ..." from the reply's failures array. */
+static int failures_text(char **out, yajl_val arr)
+{
+  struct snm_buf b;
+
+  *out = NULL;
+  if (!YAJL_IS_ARRAY(arr) || arr->u.array.len == 0)
+    return 0;
+  snm_buf_init(&b, 16384);
+  for (size_t i = 0; i < arr->u.array.len; i++) {
+    yajl_val f = arr->u.array.values[i];
+    const char *index = snm_jstr(f, "index", NULL);
+    const char *reason = snm_jstr(f, "reason", NULL);
+
+    if (snm_buf_printf(&b, "%s%s[%lld]: %s", i > 0 ? "; " : "",
+                       index != NULL ? index : "?",
+                       snm_jint(-1, f, "shard_id", NULL),
+                       reason != NULL ? reason : "no reason given") != 0)
+      break; /* cap reached: what fits is enough */
+  }
+  *out = snm_buf_steal(&b);
+  snm_buf_dispose(&b);
+  return *out == NULL ? SNM_ENOMEM : 0;
+}
+
+static int dup_opt(char **out, const char *s)
+{
+  *out = NULL;
+  if (s == NULL)
+    return 0;
+  return (*out = strdup(s)) == NULL ? SNM_ENOMEM : 0;
+}
+
+int snm_wf_parse_snapshot_info(struct snm_wf_snap_info *out, yajl_val json,
+                               const char *snapshot, struct snm_err *err)
+{
+  yajl_val s = find_snapshot(json, snapshot);
+
+  memset(out, 0, sizeof(*out));
+  if (s == NULL)
+    return snm_err_set(err, SNM_EPARSE, "reply does not list snapshot %s",
+                       snapshot);
+  copy_state(out->state, sizeof(out->state), snm_jstr(s, "state", NULL));
+  out->start_ms = snm_jint(-1, s, "start_time_in_millis", NULL);
+  out->end_ms = snm_jint(-1, s, "end_time_in_millis", NULL);
+  if (out->end_ms == 0)
+    out->end_ms = -1;
+  out->shards_total = snm_jint(0, s, "shards", "total", NULL);
+  out->shards_failed = snm_jint(0, s, "shards", "failed", NULL);
+  if (failures_text(&out->failures, snm_jget(s, "failures", NULL)) != 0 ||
+      dup_opt(&out->reason, snm_jstr(s, "reason", NULL)) != 0 ||
+      dup_opt(&out->run_id, snm_jstr(s, "metadata", "snapmig_run_id", NULL)) !=
+          0) {
+    snm_wf_snap_info_dispose(out);
+    return snm_err_set(err, SNM_ENOMEM, "out of memory");
+  }
+  return 0;
+}
+
+enum snm_snapshot_state snm_wf_snapshot_state(const char *server_state)
+{
+  if (strcmp(server_state, "SUCCESS") == 0)
+    return SNM_SNAP_SUCCESS;
+  if (strcmp(server_state, "PARTIAL") == 0)
+    return SNM_SNAP_PARTIAL;
+  if (strcmp(server_state, "FAILED") == 0 ||
+      strcmp(server_state, "ABORTED") == 0 ||
+      strcmp(server_state, "INCOMPATIBLE") == 0)
+    return SNM_SNAP_FAILED;
+  return SNM_SNAP_STARTED; /* IN_PROGRESS, INIT, STARTED, WAITING, ... */
+}
+
+long snm_wf_poll_next(long prev, const struct snm_polling *p)
+{
+  long next;
+
+  if (prev <= 0)
+    return p->initial_ms < p->max_ms ? p->initial_ms : p->max_ms;
+  next = prev + (prev + 1) / 2;
+  if (next <= prev)
+    next = prev + 1;
+  return next < p->max_ms ? next : p->max_ms;
+}
+
+enum snm_wf_snap_action snm_wf_resume_snapshot(const struct snm_state *st,
+                                               int put_sent, int exists,
+                                               const char *server_run_id,
+                                               char *why, size_t whysz)
+{
+  const struct snm_state_snapshot *s = &st->snapshot;
+  int ours;
+
+  why[0] = '\0';
+  if (s->state == SNM_SNAP_FAILED) {
+    snprintf(why, whysz,
+             "snapshot %s failed in an earlier attempt of this run; "
+             "'snapmig run --fresh' starts a new run with a new snapshot",
+             s->name);
+    return SNM_WF_SNAP_FAIL;
+  }
+  if (!exists) {
+    if (s->state == SNM_SNAP_SUCCESS || s->state == SNM_SNAP_PARTIAL) {
+      snprintf(why, whysz,
+               "snapshot %s, taken by this run, is no longer in repository "
+               "%s; 'snapmig run --fresh' takes a new one",
+               s->name, s->repository != NULL ? s->repository : "?");
+      return SNM_WF_SNAP_FAIL;
+    }
+    return SNM_WF_SNAP_CREATE; /* never sent, or sent and not taken */
+  }
+  ours = s->state != SNM_SNAP_PENDING || put_sent ||
+         (server_run_id != NULL && st->run_id != NULL &&
+          strcmp(server_run_id, st->run_id) == 0);
+  if (server_run_id != NULL && st->run_id != NULL &&
+      strcmp(server_run_id, st->run_id) != 0)
+    ours = 0; /* the metadata proves another run took it */
+  if (!ours) {
+    snprintf(why, whysz,
+             "a snapshot named %s already exists in repository %s but this "
+             "run did not take it; 'snapmig run --fresh' picks a new name",
+             s->name, s->repository != NULL ? s->repository : "?");
+    return SNM_WF_SNAP_FAIL;
+  }
+  return SNM_WF_SNAP_ADOPT;
+}

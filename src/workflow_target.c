@@ -1,0 +1,478 @@
+/* workflow_target.c - one target's part of the dispatcher: its restore,
+ * recovery wait and verification (enum wf_tstate).  wf_dispatch() calls
+ * these; like it, they are the only code that changes a target's state.
+ */
+#include "log.h"
+#include "timefmt.h"
+#include "workflow_int.h"
+#include "workflow_req.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void t_enter(struct wf_target *t, enum wf_tstate s)
+{
+  t->state = s;
+  t->sent = 0;
+  t->r_ok = 0;
+  t->r_failed = 0;
+  t->r_unknown = 0;
+  t->r_nonews = 0;
+  t->r_health = 0;
+  snm_err_clear(&t->r_err);
+}
+
+static const char *t_domain(const struct wf_target *t)
+{
+  return t->es->dom->id;
+}
+
+/* The progress stream: "restore:DOMAIN", plus ":N" (1-based plan
+ * restore) when several restores go to that domain. */
+static void t_key(char *key, size_t keysz, const struct wf_target *t)
+{
+  size_t same = 0;
+
+  for (size_t i = 0; i < t->wf->n_targets; i++)
+    same += t->wf->targets[i].es == t->es;
+  if (same > 1)
+    snprintf(key, keysz, "restore:%s:%zu", t_domain(t), t->r + 1);
+  else
+    snprintf(key, keysz, "restore:%s", t_domain(t));
+}
+
+static struct snm_state_restore *t_st(struct wf_target *t)
+{
+  return &t->wf->st.restores[t->r];
+}
+
+/* Save; a failure fails this target (and so the run) with that error. */
+static int t_save(struct wf_target *t)
+{
+  struct snm_err err;
+
+  if (wf_save(t->wf, &err) == 0)
+    return 0;
+  t->r_err = err;
+  t->state = WFT_FAILED;
+  return -1;
+}
+
+/* The target failed: say so, record it, keep the message for the run. */
+static void t_fail(struct wf_target *t, const struct snm_err *err)
+{
+  struct snm_err e = *err;
+  const char *id = t_domain(t);
+  char key[160];
+
+  if (strncmp(e.msg, id, strlen(id)) != 0 && strlen(id) + 3 < sizeof(e.msg)) {
+    size_t n = strlen(id);
+    memcpy(e.msg, id, n);
+    memcpy(e.msg + n, ": ", 2);
+    snprintf(e.msg + n + 2, sizeof(e.msg) - n - 2, "%.*s",
+             (int)(sizeof(e.msg) - n - 3), err->msg);
+  }
+  t_st(t)->state = SNM_RESTORE_FAILED;
+  t_key(key, sizeof(key), t);
+  snm_progress_end(t->wf->progress, key);
+  wf_event(t->wf, "restore.done",
+           SNM_FIELDS(SNM_FSTR("domain", id), SNM_FSTR("state", "failed"),
+                      SNM_FINT("indices", 0),
+                      SNM_FDBL("duration_s",
+                               wf_seconds(t->restore_ms, snm_time_now_ms())),
+                      SNM_FSTR("error", e.msg)));
+  t->state = WFT_FAILED;
+  t->r_err = e;
+  (void)t_save(t);
+  t->state = WFT_FAILED;
+  t->r_err = e;
+}
+
+static void t_failf(struct wf_target *t, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void t_failf(struct wf_target *t, int code, const char *fmt, ...)
+{
+  struct snm_err e;
+  va_list ap;
+
+  snm_err_clear(&e);
+  e.code = code;
+  va_start(ap, fmt);
+  vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+  va_end(ap);
+  t_fail(t, &e);
+}
+
+/* Elasticsearch before 7.0 runs one restore at a time per cluster; later
+ * versions and OpenSearch restore different indices concurrently. */
+static int one_restore_at_a_time(const struct wf_target *t)
+{
+  const struct snm_pf_domain *d =
+      &t->wf->pf.domains[t->wf->plan->restores[t->r].domain];
+  const struct snm_version *v = &d->info.version;
+
+  return v->engine != SNM_ENGINE_OPENSEARCH &&
+         !(v->engine == SNM_ENGINE_ELASTICSEARCH && v->major >= 7);
+}
+
+/* An earlier restore onto the same domain must finish first. */
+static int domain_busy(const struct wf_target *t)
+{
+  if (!one_restore_at_a_time(t))
+    return 0;
+  for (size_t i = 0; i < t->r; i++) {
+    const struct wf_target *u = &t->wf->targets[i];
+    if (u->es == t->es && u->state < WFT_RESTORED)
+      return 1;
+  }
+  return 0;
+}
+
+static void set_index_states(struct wf_target *t, const char *const *sources,
+                             size_t n, enum snm_restore_state s)
+{
+  struct snm_state_restore *sr = t_st(t);
+
+  for (size_t i = 0; i < n; i++) {
+    struct snm_state_index *ix = snm_state_restore_find_index(sr, sources[i]);
+    if (ix != NULL)
+      ix->state = s;
+  }
+}
+
+static void t_start(struct wf_target *t)
+{
+  t->restore_ms = snm_time_now_ms();
+  if (t->n_post > 0) {
+    /* write-ahead: "restoring" is on disk before the POST goes out */
+    set_index_states(t, t->post_src, t->n_post, SNM_RESTORE_RESTORING);
+    t_st(t)->state = SNM_RESTORE_RESTORING;
+    if (t_save(t) != 0)
+      return;
+  }
+  wf_event(t->wf, "restore.start",
+           SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
+                      SNM_FSTRV("indices", t->wait, t->n_wait),
+                      SNM_FSTRV("skipped", t->skipped, t->n_skipped)));
+  if (t->n_post > 0) {
+    t_enter(t, WFT_POST);
+    t->sent = 1;
+    wf_req_restore(t);
+  } else {
+    t_enter(t, WFT_RECOVER);
+  }
+}
+
+static void t_progress(struct wf_target *t)
+{
+  const struct snm_wf_recovery *rec = &t->rec;
+  long long now = snm_time_now_ms();
+  const char *busy = NULL;
+  long long most = -1;
+  char key[160];
+  double eta;
+
+  if (t->last_bytes_ms <= 0 || rec->bytes_done < t->last_bytes) {
+    t->last_bytes = rec->bytes_done;
+    t->last_bytes_ms = now;
+  } else if (now - t->last_bytes_ms >= 1000) {
+    t->rate_bps = (double)(rec->bytes_done - t->last_bytes) * 1000.0 /
+                  (double)(now - t->last_bytes_ms);
+    t->last_bytes = rec->bytes_done;
+    t->last_bytes_ms = now;
+  }
+  for (size_t i = 0; i < rec->n; i++) {
+    const struct snm_wf_recovery_index *ix = &rec->items[i];
+    long long left = ix->bytes_total - ix->bytes_done;
+    if ((ix->shards == 0 || ix->shards_done < ix->shards) && left > most) {
+      most = left;
+      busy = t->wait[i];
+    }
+  }
+  eta = snm_eta_s(rec->bytes_done, rec->bytes_total, t->rate_bps);
+  t_key(key, sizeof(key), t);
+  if (busy != NULL)
+    wf_update(
+        t->wf, key, "restore.progress",
+        SNM_FIELDS(SNM_FSTR("domain", t_domain(t)), SNM_FSTR("index", busy),
+                   SNM_FINT("indices_done", rec->indices_done),
+                   SNM_FINT("indices_total", t->n_wait),
+                   SNM_FINT("bytes_done", rec->bytes_done),
+                   SNM_FINT("bytes_total", rec->bytes_total),
+                   SNM_FINT("files_done", rec->files_done),
+                   SNM_FINT("files_total", rec->files_total),
+                   SNM_FDBL("rate_bps", t->rate_bps > 0 ? t->rate_bps : NAN),
+                   SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
+  else
+    wf_update(
+        t->wf, key, "restore.progress",
+        SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
+                   SNM_FINT("indices_done", rec->indices_done),
+                   SNM_FINT("indices_total", t->n_wait),
+                   SNM_FINT("bytes_done", rec->bytes_done),
+                   SNM_FINT("bytes_total", rec->bytes_total),
+                   SNM_FINT("files_done", rec->files_done),
+                   SNM_FINT("files_total", rec->files_total),
+                   SNM_FDBL("rate_bps", t->rate_bps > 0 ? t->rate_bps : NAN),
+                   SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
+}
+
+static void t_restored(struct wf_target *t)
+{
+  struct snm_state_restore *sr = t_st(t);
+  char key[160];
+
+  for (size_t i = 0; i < sr->n_indices; i++) {
+    struct snm_state_index *ix = &sr->indices[i];
+    for (size_t k = 0; k < t->n_wait && k < t->rec.n; k++)
+      if (strcmp(ix->target, t->wait[k]) == 0) {
+        if (ix->state == SNM_RESTORE_RESTORING ||
+            ix->state == SNM_RESTORE_PENDING)
+          ix->state = SNM_RESTORE_RESTORED;
+        ix->bytes = t->rec.items[k].bytes_total;
+      }
+  }
+  if (sr->state != SNM_RESTORE_VERIFIED)
+    sr->state = SNM_RESTORE_RESTORED;
+  t->done_ms = snm_time_now_ms();
+  if (t_save(t) != 0)
+    return;
+  t_key(key, sizeof(key), t);
+  snm_progress_end(t->wf->progress, key);
+  wf_event(t->wf, "restore.done",
+           SNM_FIELDS(
+               SNM_FSTR("domain", t_domain(t)), SNM_FSTR("state", "restored"),
+               SNM_FINT("indices", t->n_wait),
+               SNM_FDBL("duration_s", wf_seconds(t->restore_ms, t->done_ms))));
+  t_enter(t, WFT_RESTORED);
+}
+
+static void t_recover(struct wf_target *t)
+{
+  const struct snm_polling *pol = &t->wf->plan->polling;
+  long long now = snm_time_now_ms();
+
+  if (t->pending > 0)
+    return;
+  if (t->sent == 2) {
+    if (t->r_failed) {
+      t_fail(t, &t->r_err);
+      return;
+    }
+    if (!t->r_nonews) {
+      t_progress(t);
+      if (t->r_health && t->rec.indices_done == t->n_wait) {
+        t_restored(t);
+        return;
+      }
+    }
+    t->sent = 0;
+  }
+  if (t->sent == 0) {
+    if (t->wait_start_ms == 0)
+      t->wait_start_ms = now;
+    if (now - t->wait_start_ms > pol->timeout_s * 1000) {
+      t_failf(t, SNM_ETIMEOUT,
+              "%s: the restored indices did not reach %s within %lds "
+              "(polling.timeout_s; health is %s); the recovery goes on "
+              "there: run snapmig again to go on waiting",
+              t_domain(t),
+              snm_wait_for_name(t->wf->plan->restores[t->r].wait_for),
+              pol->timeout_s, t->r_status[0] != '\0' ? t->r_status : "?");
+      return;
+    }
+    t->interval_ms = snm_wf_poll_next(t->interval_ms, pol);
+    t->sent = 1;
+    t->timer_due = 0;
+    wf_arm(t->wf, &t->timer, t->interval_ms);
+    return;
+  }
+  if (!t->timer_due)
+    return;
+  t->timer_due = 0;
+  t->sent = 2;
+  t->r_nonews = 0;
+  t->r_health = 0;
+  if (wf_req_recovery(t) == 0)
+    wf_req_health(t);
+  if (t->pending == 0) /* neither could be sent */
+    t_fail(t, &t->r_err);
+}
+
+void wf_target_restore(struct wf_target *t)
+{
+  for (;;) {
+    enum wf_tstate before = t->state;
+    int sent = t->sent;
+
+    switch (t->state) {
+    case WFT_WAITING:
+      if (domain_busy(t))
+        return;
+      t_start(t);
+      break;
+    case WFT_POST:
+      if (t->pending > 0)
+        return;
+      if (t->r_ok) {
+        t_enter(t, WFT_RECOVER);
+      } else if (t->r_unknown) {
+        snm_log(SNM_LOG_WARN, "restore: %s; checking which indices exist",
+                t->r_err.msg);
+        t_enter(t, WFT_CHECK);
+      } else {
+        set_index_states(t, t->post_src, t->n_post, SNM_RESTORE_FAILED);
+        t_fail(t, &t->r_err);
+      }
+      break;
+    case WFT_CHECK:
+      if (!t->sent) {
+        t->sent = 1;
+        memset(t->exists, 0, t->n_wait * sizeof(*t->exists));
+        wf_req_target_indices(t);
+      }
+      if (t->pending > 0)
+        return;
+      if (t->r_failed) {
+        t_fail(t, &t->r_err);
+        return;
+      }
+      for (size_t i = 0; i < t->n_wait; i++)
+        if (!t->exists[i]) {
+          t_failf(t, SNM_EHTTP,
+                  "the restore request's outcome is unknown and %s is not "
+                  "on %s; run snapmig again to resume (it restores what "
+                  "is missing)",
+                  t->wait[i], t_domain(t));
+          return;
+        }
+      t_enter(t, WFT_RECOVER);
+      break;
+    case WFT_RECOVER:
+      t_recover(t);
+      break;
+    default:
+      return;
+    }
+    if (t->state == before && t->sent == sent)
+      return;
+  }
+}
+
+/* ---- verify ------------------------------------------------------------- */
+
+static void t_compare(struct wf_target *t)
+{
+  struct snm_workflow *wf = t->wf;
+  struct snm_state_restore *sr = t_st(t);
+  char bad[SNM_ERR_MSG_MAX] = "";
+  size_t n_bad = 0, used = 0;
+
+  for (size_t i = 0; i < sr->n_indices; i++) {
+    struct snm_state_index *ix = &sr->indices[i];
+    const struct snm_state_count *b, *a;
+    long long before, after, found = SNM_STATE_UNKNOWN;
+    int ok;
+
+    for (size_t k = 0; k < t->n_wait; k++)
+      if (strcmp(t->wait[k], ix->target) == 0)
+        found = t->found[k];
+    if (ix->state == SNM_RESTORE_SKIPPED)
+      continue;
+    b = snm_state_counts_find(&wf->st.snapshot.docs_before, ix->source);
+    a = snm_state_counts_find(&wf->st.snapshot.docs_after, ix->source);
+    before = b != NULL ? b->count : SNM_STATE_UNKNOWN;
+    after = a != NULL ? a->count : SNM_STATE_UNKNOWN;
+    ix->docs_found = found;
+    ix->docs_expected = after != SNM_STATE_UNKNOWN ? after : before;
+    if (before == SNM_STATE_UNKNOWN) {
+      wf_warn(wf, t_domain(t),
+              "%s: no source count for %s (it could not be counted); %s "
+              "has %lld documents, not verified",
+              t_domain(t), ix->source, ix->target, found);
+      continue;
+    }
+    if (after != SNM_STATE_UNKNOWN && after != before)
+      wf_warn(wf, NULL,
+              "source index %s changed during the snapshot (%lld documents "
+              "before, %lld after); %s must hold a count between them",
+              ix->source, before, after, ix->target);
+    ok = snm_wf_count_ok(before, after, found);
+    ix->state = ok ? SNM_RESTORE_VERIFIED : SNM_RESTORE_FAILED;
+    wf_event(wf, "verify.index",
+             SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
+                        SNM_FSTR("source", ix->source),
+                        SNM_FSTR("target", ix->target),
+                        SNM_FINT("expected", ix->docs_expected),
+                        SNM_FINT("found", found), SNM_FBOOL("ok", ok)));
+    if (!ok) {
+      int k = snprintf(
+          bad + used, sizeof(bad) - used, "%s%s expected %lld%s%lld found %lld",
+          n_bad ? "; " : "", ix->target, before,
+          after != SNM_STATE_UNKNOWN && after != before ? ".." : "",
+          after != SNM_STATE_UNKNOWN && after != before ? after : before,
+          found);
+      if (k > 0 && (size_t)k < sizeof(bad) - used)
+        used += (size_t)k;
+      n_bad++;
+    }
+  }
+  sr->state = n_bad == 0 ? SNM_RESTORE_VERIFIED : SNM_RESTORE_FAILED;
+  if (t_save(t) != 0)
+    return;
+  if (n_bad > 0) {
+    snm_err_set(&t->r_err, SNM_EINVAL,
+                "verify: %s: %zu ind%s with the wrong document count: %s",
+                t_domain(t), n_bad, n_bad == 1 ? "ex" : "ices", bad);
+    t->state = WFT_FAILED;
+    return;
+  }
+  t_enter(t, WFT_VERIFIED);
+}
+
+void wf_target_verify(struct wf_target *t)
+{
+  for (;;) {
+    enum wf_tstate before = t->state;
+
+    switch (t->state) {
+    case WFT_RESTORED:
+      if (t->wf->plan->restores[t->r].verify != SNM_VERIFY_DOC_COUNT ||
+          t->n_wait == 0) {
+        t_enter(t, WFT_VERIFIED);
+        break;
+      }
+      t_enter(t, WFT_REFRESH);
+      t->sent = 1;
+      wf_req_refresh(t);
+      break;
+    case WFT_REFRESH:
+      if (t->pending > 0)
+        return;
+      if (t->r_failed) {
+        t_fail(t, &t->r_err);
+        return;
+      }
+      t_enter(t, WFT_COUNT);
+      t->count_next = 0;
+      break;
+    case WFT_COUNT:
+      while (t->pending < WF_MAX_COUNTS_IN_FLIGHT && !t->r_failed &&
+             t->count_next < t->n_wait)
+        wf_req_target_count(t, t->count_next++);
+      if (t->pending > 0)
+        return;
+      if (t->r_failed) {
+        t_fail(t, &t->r_err);
+        return;
+      }
+      t_compare(t);
+      break;
+    default:
+      return;
+    }
+    if (t->state == before)
+      return;
+  }
+}

@@ -1,0 +1,297 @@
+/* workflow_work.c - what the run works on: taken from the preflight for a
+ * new run, from the state file (checked against the preflight's facts) for
+ * a resumed one.  The exact names end up in the state file, which owns
+ * them; the workflow borrows them. */
+#include "log.h"
+#include "report_check.h"
+#include "workflow_int.h"
+#include "workflow_req.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int existing_has(const struct snm_pf_domain *d, const char *name)
+{
+  for (size_t i = 0; i < d->n_existing; i++)
+    if (strcmp(d->existing[i].name, name) == 0)
+      return 1;
+  return 0;
+}
+
+/* Forget the facts about what this run itself made, so the verdicts do not
+ * take them for someone else's: its restored target indices, its running
+ * snapshot. */
+static void forget_own(struct snm_workflow *wf)
+{
+  struct snm_preflight *pf = &wf->pf;
+  struct snm_pf_domain *src = &pf->domains[wf->plan->snapshot.domain];
+  const char *snap = wf->st.snapshot.name;
+
+  for (size_t r = 0; r < wf->n_targets; r++) {
+    struct wf_target *t = &wf->targets[r];
+    struct snm_pf_domain *d = &pf->domains[wf->plan->restores[r].domain];
+    const struct snm_state_restore *sr = &wf->st.restores[r];
+
+    for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
+      if (t->actions[i] != SNM_WF_IX_ADOPT)
+        continue;
+      for (size_t k = 0; k < d->n_existing; k++)
+        if (strcmp(d->existing[k].name, sr->indices[i].target) == 0) {
+          free(d->existing[k].name);
+          memmove(&d->existing[k], &d->existing[k + 1],
+                  (d->n_existing - k - 1) * sizeof(*d->existing));
+          d->n_existing--;
+          break;
+        }
+    }
+  }
+  for (size_t k = 0; k < src->n_running; k++)
+    if (strcmp(src->running[k].snapshot, snap) == 0 &&
+        strcmp(src->running[k].repository, wf->plan->repository.name) == 0) {
+      free(src->running[k].repository);
+      free(src->running[k].snapshot);
+      free(src->running[k].state);
+      memmove(&src->running[k], &src->running[k + 1],
+              (src->n_running - k - 1) * sizeof(*src->running));
+      src->n_running--;
+      break;
+    }
+  for (size_t k = 0; k < src->n_snapshots; k++)
+    if (strcmp(src->snapshots[k], snap) == 0) {
+      free(src->snapshots[k]);
+      memmove(&src->snapshots[k], &src->snapshots[k + 1],
+              (src->n_snapshots - k - 1) * sizeof(*src->snapshots));
+      src->n_snapshots--;
+      break;
+    }
+  snprintf(pf->snapshot_name, sizeof(pf->snapshot_name), "%s", snap);
+}
+
+/* Resume decisions for the indices the state file already lists. */
+static int decide_resumed(struct snm_workflow *wf, struct snm_err *err)
+{
+  for (size_t r = 0; r < wf->n_targets; r++) {
+    struct wf_target *t = &wf->targets[r];
+    const struct snm_state_restore *sr = &wf->st.restores[r];
+    const struct snm_pf_domain *d =
+        &wf->pf.domains[wf->plan->restores[r].domain];
+
+    free(t->actions);
+    t->actions = calloc(sr->n_indices + 1, sizeof(*t->actions));
+    if (t->actions == NULL)
+      return snm_err_set(err, SNM_ENOMEM, "out of memory");
+    t->n_actions = sr->n_indices;
+    for (size_t i = 0; i < sr->n_indices; i++) {
+      const struct snm_state_index *ix = &sr->indices[i];
+      enum snm_restore_state s = ix->state;
+
+      /* a count mismatch marks the index failed: it is still ours */
+      if (s == SNM_RESTORE_FAILED && ix->docs_found != SNM_STATE_UNKNOWN)
+        s = SNM_RESTORE_RESTORED;
+      t->actions[i] = snm_wf_resume_index(s, existing_has(d, ix->target));
+      if (t->actions[i] == SNM_WF_IX_CONFLICT)
+        return snm_err_set(err, SNM_EINVAL,
+                           "preflight: %s already exists on %s but this run "
+                           "has not restored it yet (state file: %s); "
+                           "delete or rename it, or run with --fresh",
+                           ix->target, d->dom->id,
+                           snm_restore_state_name(ix->state));
+      if (t->actions[i] == SNM_WF_IX_GONE)
+        return snm_err_set(err, SNM_EINVAL,
+                           "preflight: %s was restored onto %s by this run "
+                           "but is gone; 'snapmig run --fresh' restores it "
+                           "again with a new snapshot",
+                           ix->target, d->dom->id);
+    }
+  }
+  return 0;
+}
+
+static void preflight_event(struct snm_workflow *wf)
+{
+  const struct snm_preflight *pf = &wf->pf;
+  const char **b = calloc(pf->n_issues + 1, sizeof(*b));
+  const char **w = calloc(pf->n_issues + 1, sizeof(*w));
+  size_t nb = 0, nw = 0;
+
+  if (b == NULL || w == NULL)
+    goto done;
+  for (size_t i = 0; i < pf->n_issues; i++) {
+    if (pf->issues[i].severity == SNM_PF_BLOCKER)
+      b[nb++] = pf->issues[i].message;
+    else
+      w[nw++] = pf->issues[i].message;
+  }
+  wf_event(
+      wf, "preflight.done",
+      SNM_FIELDS(SNM_FSTRV("blockers", b, nb), SNM_FSTRV("warnings", w, nw)));
+done:
+  free(b);
+  free(w);
+}
+
+/* The snapshot's indices: recorded ones, else the preflight's (recorded
+ * now in docs_before with unknown counts, so the state owns the names). */
+static int take_indices(struct snm_workflow *wf, struct snm_err *err)
+{
+  struct snm_state_counts *c = &wf->st.snapshot.docs_before;
+
+  if (c->len == 0) {
+    const char **names = NULL;
+    size_t n = 0;
+
+    if (snm_preflight_snapshot_indices(&wf->pf, &names, &n) != 0)
+      return snm_err_set(err, SNM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+      if (snm_state_counts_set(c, names[i], SNM_STATE_UNKNOWN) != 0) {
+        free(names);
+        return snm_err_set(err, SNM_ENOMEM, "out of memory");
+      }
+    free(names);
+  }
+  free(wf->snap_indices);
+  free(wf->counts);
+  wf->snap_indices = calloc(c->len + 1, sizeof(*wf->snap_indices));
+  wf->counts = calloc(c->len + 1, sizeof(*wf->counts));
+  if (wf->snap_indices == NULL || wf->counts == NULL)
+    return snm_err_set(err, SNM_ENOMEM, "out of memory");
+  for (size_t i = 0; i < c->len; i++) {
+    wf->snap_indices[i] = c->items[i].index;
+    wf->counts[i] = SNM_STATE_UNKNOWN;
+  }
+  wf->n_snap_indices = c->len;
+  return 0;
+}
+
+static int in_snapshot(const struct snm_workflow *wf, const char *name)
+{
+  for (size_t i = 0; i < wf->n_snap_indices; i++)
+    if (strcmp(wf->snap_indices[i], name) == 0)
+      return 1;
+  return 0;
+}
+
+/* Restores the state file does not list yet take the preflight's items. */
+static int take_restores(struct snm_workflow *wf, struct snm_err *err)
+{
+  for (size_t r = 0; r < wf->n_targets; r++) {
+    struct wf_target *t = &wf->targets[r];
+    struct snm_state_restore *sr = &wf->st.restores[r];
+    const struct snm_pf_restore *pr = &wf->pf.restores[r];
+
+    if (sr->n_indices == 0) {
+      for (size_t i = 0; i < pr->n_items; i++) {
+        const struct snm_pf_item *it = &pr->items[i];
+        const char *src = wf->pf.indices[it->index].name;
+        struct snm_state_index *ix;
+
+        if (it->action == SNM_PF_BLOCKED || !in_snapshot(wf, src))
+          continue;
+        if (snm_state_restore_add_index(sr, src, it->target_name, &ix) != 0)
+          return snm_err_set(err, SNM_ENOMEM, "out of memory");
+        if (it->action == SNM_PF_SKIP)
+          ix->state = SNM_RESTORE_SKIPPED;
+      }
+    }
+    if (t->n_actions != sr->n_indices) {
+      enum snm_wf_index_action *a =
+          realloc(t->actions, (sr->n_indices + 1) * sizeof(*a));
+      if (a == NULL)
+        return snm_err_set(err, SNM_ENOMEM, "out of memory");
+      t->actions = a;
+      for (size_t i = t->n_actions; i < sr->n_indices; i++)
+        t->actions[i] = sr->indices[i].state == SNM_RESTORE_SKIPPED
+                            ? SNM_WF_IX_SKIP
+                            : SNM_WF_IX_RESTORE;
+      t->n_actions = sr->n_indices;
+    }
+    for (size_t i = 0; i < t->n_actions; i++)
+      if (t->actions[i] == SNM_WF_IX_RESTORE)
+        wf->restore_needed = 1;
+  }
+  return 0;
+}
+
+int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
+{
+  const struct snm_plan *plan = wf->plan;
+  int rc;
+
+  if (wf->resumed) {
+    if ((rc = decide_resumed(wf, err)) != 0)
+      return rc;
+    forget_own(wf);
+    if (snm_preflight_verdict(&wf->pf) != 0)
+      return snm_err_set(err, SNM_ENOMEM, "out of memory");
+  }
+  preflight_event(wf);
+  if (wf->pf.n_blockers > 0) {
+    if (snm_progress_mode(wf->progress) != SNM_PROGRESS_JSON &&
+        snm_progress_mode(wf->progress) != SNM_PROGRESS_QUIET)
+      snm_report_check_human(wf->o->err != NULL ? wf->o->err : stderr, &wf->pf,
+                             1);
+    return 0;
+  }
+  for (size_t i = 0; i < wf->pf.n_issues; i++)
+    if (wf->pf.issues[i].severity == SNM_PF_WARNING)
+      snm_log(SNM_LOG_WARN, "%s", wf->pf.issues[i].message);
+  if ((rc = take_indices(wf, err)) != 0 || (rc = take_restores(wf, err)) != 0)
+    return rc;
+  for (size_t d = 0; d < plan->n_domains; d++) {
+    const struct snm_pf_domain *pd = &wf->pf.domains[d];
+
+    if (pd->roles == 0 || pd->repo_state == SNM_PF_REPO_MATCHES)
+      continue;
+    if (snm_preflight_repo_body(&wf->repo_body[d], NULL, plan, d) != 0)
+      return snm_err_set(err, SNM_ENOMEM, "out of memory");
+  }
+  wf->metadata = snm_wf_supports_metadata(
+      &wf->pf.domains[plan->snapshot.domain].info.version);
+  return 0;
+}
+
+int wf_targets_prepare(struct snm_workflow *wf)
+{
+  for (size_t r = 0; r < wf->n_targets; r++) {
+    struct wf_target *t = &wf->targets[r];
+    const struct snm_state_restore *sr = &wf->st.restores[r];
+    size_t n = sr->n_indices + 1;
+
+    free(t->post_src);
+    free(t->wait);
+    free(t->skipped);
+    free(t->found);
+    free(t->exists);
+    t->post_src = calloc(n, sizeof(*t->post_src));
+    t->wait = calloc(n, sizeof(*t->wait));
+    t->skipped = calloc(n, sizeof(*t->skipped));
+    t->found = calloc(n, sizeof(*t->found));
+    t->exists = calloc(n, sizeof(*t->exists));
+    if (t->post_src == NULL || t->wait == NULL || t->skipped == NULL ||
+        t->found == NULL || t->exists == NULL)
+      return SNM_ENOMEM;
+    t->n_post = t->n_wait = t->n_skipped = 0;
+    for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
+      const struct snm_state_index *ix = &sr->indices[i];
+      switch (t->actions[i]) {
+      case SNM_WF_IX_RESTORE:
+        t->post_src[t->n_post++] = ix->source;
+        t->wait[t->n_wait++] = ix->target;
+        break;
+      case SNM_WF_IX_ADOPT:
+        t->wait[t->n_wait++] = ix->target;
+        break;
+      case SNM_WF_IX_SKIP:
+        t->skipped[t->n_skipped++] = ix->target;
+        break;
+      default:
+        break;
+      }
+    }
+    for (size_t i = 0; i < n; i++)
+      t->found[i] = SNM_STATE_UNKNOWN;
+    t->state = WFT_WAITING;
+    t->sent = 0;
+  }
+  return 0;
+}

@@ -1,0 +1,85 @@
+# shellcheck shell=bash
+# Helpers for the `snapmig run` integration tests (tests/integration/
+# run_*.sh); sourced after ../lib.sh.  Not a test itself (it lives in a
+# subdirectory, which the test glob does not enter).
+
+: "${SNM_BINARY:?SNM_BINARY must name the snapmig binary (ctest sets it)}"
+[[ -x "$SNM_BINARY" ]] || it_fail "SNM_BINARY=$SNM_BINARY is not executable"
+
+RN_TMP="$(mktemp -d)"
+it_on_exit "rm -rf '$RN_TMP'"
+
+# rn_plan FILE JSON: write a plan (jq checks and pretty-prints it).
+rn_plan() {
+    jq . <<<"$2" >"$1" || it_fail "bad plan JSON for $1"
+}
+
+# rn_run OUT ARGS...: run snapmig run ARGS; stdout to OUT, stderr to
+# OUT.err; sets RN_RC.
+rn_run() {
+    local out="$1"
+    shift
+    RN_RC=0
+    "$SNM_BINARY" run "$@" >"$out" 2>"$out.err" || RN_RC=$?
+}
+
+# rn_start OUT ARGS...: the same in the background; sets RN_PID.
+rn_start() {
+    local out="$1"
+    shift
+    "$SNM_BINARY" run "$@" >"$out" 2>"$out.err" &
+    RN_PID=$!
+    it_on_exit "kill -9 $RN_PID 2>/dev/null || true"
+}
+
+# rn_wait_pid PID DEADLINE_S: wait for the background run; sets RN_RC.
+rn_wait_pid() {
+    local pid="$1" deadline=$((SECONDS + $2))
+    while kill -0 "$pid" 2>/dev/null; do
+        ((SECONDS < deadline)) || it_fail "snapmig (pid $pid) still running after $2 s"
+        sleep 0.1
+    done
+    RN_RC=0
+    wait "$pid" || RN_RC=$?
+}
+
+# rn_has_event FILE TYPE [JQ_FILTER]: 0 when FILE holds such an event.
+rn_has_event() {
+    [[ -f "$1" ]] || return 1
+    jq -e --arg t "$2" "select(.type == \$t)${3:+ | select($3)}" "$1" >/dev/null 2>&1
+}
+
+# rn_types FILE: the event types, one per line, progress collapsed.
+rn_types() {
+    jq -r .type "$1" | uniq
+}
+
+# rn_check_ndjson FILE: every line is one JSON object with the 4 fields.
+rn_check_ndjson() {
+    local n=0 line
+    while IFS= read -r line; do
+        n=$((n + 1))
+        jq -e 'type == "object" and (.type|type) == "string" and (.time|test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$")) and (.plan|type) == "string" and (.step|type) == "string"' \
+            >/dev/null <<<"$line" || it_fail "line $n of $1 is not a valid event: $line"
+    done <"$1"
+    ((n > 0)) || it_fail "$1 holds no events"
+}
+
+# rn_snapshots_of URL REPO PLAN_NAME: how many snapshots of the plan the
+# repository holds (by metadata.snapmig_plan).
+rn_snapshots_of() {
+    local body
+    body="$(it_json GET "$1/_snapshot/$2/_all")"
+    jq --arg p "$3" '[.snapshots[] | select(.metadata.snapmig_plan == $p)] | length' <<<"$body"
+}
+
+# rn_state_get STATE_FILE JQ: a value of the state file.
+rn_state_get() {
+    jq -r "$2" "$1"
+}
+
+# rn_fingerprint_eq SRC DST SRC_INDEX DST_INDEX: same count and content.
+rn_fingerprint_eq() {
+    assert_eq "$(index_fingerprint "$1" "$3")" "$(index_fingerprint "$2" "$4")" \
+        "content of $4 vs $3"
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Crash safety: `snapmig run` killed with SIGKILL while it polls the
+# snapshot, run again (killed again while it polls the restore), run a
+# third time: it completes, the repository holds exactly ONE snapshot of
+# the plan, the target holds each index once with the right count, and the
+# resumed runs say so (run.start resumed: true, same run id and snapshot).
+# Snapshot and restore are throttled by repository settings so the kill
+# points are reached deterministically (waited for on the --json events).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/run/common.sh"
+
+it_load_rig_env
+SRC="$SNAPMIG_RIG_SOURCE_URL"
+DST="$SNAPMIG_RIG_TARGET_URL"
+it_require_search_up source "$SRC"
+it_require_search_up target "$DST"
+it_require_s3_up
+
+RUN="$(it_run_id)"
+PREFIX="rn-kill-$RUN"
+REPO="rn_kill_${RUN//-/_}"
+NAME="rn-kill-$RUN"
+
+it_on_exit "curl -s -m 30 -X DELETE '$SRC/$PREFIX-*'"
+it_on_exit "curl -s -m 30 -X DELETE '$SRC/_snapshot/$REPO'"
+it_on_exit "curl -s -m 60 -X DELETE '$SRC/_snapshot/$REPO/snapmig-$NAME-*'"
+it_on_exit "curl -s -m 30 -X DELETE '$DST/_snapshot/$REPO'"
+it_on_exit "curl -s -m 30 -X DELETE '$DST/moved-$PREFIX-*'"
+
+mapfile -t INDICES < <("$IT_RIG" seed --node source --indices 2 --docs 20000 --prefix "$PREFIX" | awk '{print $1}')
+
+PLAN="$RN_TMP/plan.json"
+STATE="$RN_TMP/.snapmig/$NAME.state.json"
+rn_plan "$PLAN" "$(jq -n --arg s "$SRC" --arg t "$DST" --arg repo "$REPO" --arg name "$NAME" \
+    --arg b "$SNAPMIG_RIG_S3_BUCKET" --arg run "$RUN" --arg p "$PREFIX" '{
+  snapmig: 1, name: $name,
+  domains: {source: {endpoint: $s}, target: {endpoint: $t}},
+  repository: {name: $repo, type: "s3", settings: {bucket: $b, base_path: ("it/run-kill/" + $run),
+               max_snapshot_bytes_per_sec: "200kb", max_restore_bytes_per_sec: "200kb"}},
+  snapshot: {domain: "source", indices: [($p + "-*")]},
+  restores: [{domain: "target", rename: {pattern: "^(.+)$", replacement: "moved-$1"},
+              index_settings: {"index.number_of_replicas": 0}}],
+  polling: {initial_ms: 100, max_ms: 500}}')"
+
+# 1: killed while the snapshot runs
+rn_start "$RN_TMP/ev1" --json "$PLAN"
+wait_for "first snapshot.progress" 60 rn_has_event "$RN_TMP/ev1" snapshot.progress
+kill -9 "$RN_PID"
+rn_wait_pid "$RN_PID" 10
+assert_eq snapshot "$(rn_state_get "$STATE" .step)" "state step after kill 1"
+assert_eq started "$(rn_state_get "$STATE" .snapshot.state)" "snapshot state after kill 1"
+SNAP="$(rn_state_get "$STATE" .snapshot.name)"
+RUN_ID="$(rn_state_get "$STATE" .run_id)"
+
+# 2: resumed, killed while the restore runs
+rn_start "$RN_TMP/ev2" --json "$PLAN"
+wait_for "restore.progress of the resumed run" 120 rn_has_event "$RN_TMP/ev2" restore.progress '.bytes_total > 0'
+kill -9 "$RN_PID"
+rn_wait_pid "$RN_PID" 10
+assert_eq true "$(jq -s '.[0].resumed' "$RN_TMP/ev2")" "second run resumed"
+assert_eq "$SNAP" "$(jq -sr '.[0].snapshot' "$RN_TMP/ev2")" "same snapshot name"
+assert_eq "$RUN_ID" "$(jq -sr '.[0].run_id' "$RN_TMP/ev2")" "same run id"
+assert_eq restore "$(rn_state_get "$STATE" .step)" "state step after kill 2"
+assert_eq '["restoring"]' "$(jq -c '[.restores[0].indices[].state] | unique' "$STATE")" "index states after kill 2"
+assert_eq 0 "$(jq -s '[.[] | select(.type == "repository.registered")] | length' "$RN_TMP/ev2")" "no second registration"
+
+# 3: resumed to the end
+rn_run "$RN_TMP/ev3" --json "$PLAN"
+assert_eq 0 "$RN_RC" "exit of the third run ($(cat "$RN_TMP/ev3.err"))"
+rn_check_ndjson "$RN_TMP/ev3"
+assert_eq 0 "$(jq -s '[.[] | select(.type == "snapshot.start" or .type == "restore.start" and (.indices | length) == 0)] | length' "$RN_TMP/ev3")" \
+    "the third run neither starts a snapshot nor an empty restore"
+assert_eq 2 "$(jq -s '[.[] | select(.type == "verify.index" and .ok)] | length' "$RN_TMP/ev3")" "verified"
+assert_eq 1 "$(rn_snapshots_of "$SRC" "$REPO" "$NAME")" "snapshots of the plan in the repository"
+body="$(it_json GET "$SRC/_snapshot/$REPO/_all")"
+assert_eq "$SNAP" "$(jq -r '.snapshots | map(.snapshot) | join(",")' <<<"$body")" "the one snapshot"
+for i in "${INDICES[@]}"; do
+    assert_eq 20000 "$(doc_count "$DST" "moved-$i")" "docs in moved-$i"
+done
+assert_eq 2 "$(curl -s -m 30 "$DST/_cat/indices/moved-$PREFIX-*?h=index" | wc -l)" "restored indices on target"
+assert_eq done "$(rn_state_get "$STATE" .step)" "final step"
+it_pass "resumed twice after SIGKILL; one snapshot ($SNAP)"

@@ -1,0 +1,153 @@
+/* Unit tests for the workflow's pure decisions: the adaptive poll interval,
+ * what a resumed run does with a recorded snapshot and with each recorded
+ * index given what the servers say, and the doc-count check. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal.h"
+#include "workflow.h"
+
+static void test_poll_sequence(void **state)
+{
+  struct snm_polling p = {.initial_ms = 200, .max_ms = 5000, .timeout_s = 1};
+  const long want[] = {200, 300, 450, 675, 1013, 1520, 2280, 3420, 5000, 5000};
+  long cur = 0;
+
+  (void)state;
+  for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    cur = snm_wf_poll_next(cur, &p);
+    assert_int_equal(cur, want[i]);
+  }
+  /* tiny intervals still grow; initial above max is capped */
+  p.initial_ms = 1;
+  assert_int_equal(snm_wf_poll_next(0, &p), 1);
+  assert_int_equal(snm_wf_poll_next(1, &p), 2);
+  p.initial_ms = 9000;
+  assert_int_equal(snm_wf_poll_next(0, &p), 5000);
+}
+
+static void mkstate(struct snm_state *st, enum snm_snapshot_state s)
+{
+  snm_state_init(st);
+  assert_int_equal(snm_state_set_str(&st->run_id, "RID"), 0);
+  assert_int_equal(snm_state_set_str(&st->snapshot.name, "snap"), 0);
+  assert_int_equal(snm_state_set_str(&st->snapshot.repository, "repo"), 0);
+  st->snapshot.state = s;
+}
+
+static void test_resume_snapshot(void **state)
+{
+  struct snm_state st;
+  char why[512];
+
+  (void)state;
+  /* never sent, absent: take it (same name) */
+  mkstate(&st, SNM_SNAP_PENDING);
+  assert_int_equal(snm_wf_resume_snapshot(&st, 0, 0, NULL, why, sizeof(why)),
+                   SNM_WF_SNAP_CREATE);
+  /* the PUT may have gone out and it is there: adopt */
+  assert_int_equal(snm_wf_resume_snapshot(&st, 1, 1, NULL, why, sizeof(why)),
+                   SNM_WF_SNAP_ADOPT);
+  /* the PUT may have gone out but it is not there: create, same name */
+  assert_int_equal(snm_wf_resume_snapshot(&st, 1, 0, NULL, why, sizeof(why)),
+                   SNM_WF_SNAP_CREATE);
+  /* never sent, yet a snapshot of that name exists: someone else's */
+  assert_int_equal(snm_wf_resume_snapshot(&st, 0, 1, NULL, why, sizeof(why)),
+                   SNM_WF_SNAP_FAIL);
+  assert_non_null(strstr(why, "did not take it"));
+  assert_non_null(strstr(why, "--fresh"));
+  /* ... unless its metadata carries our run id */
+  assert_int_equal(snm_wf_resume_snapshot(&st, 0, 1, "RID", why, sizeof(why)),
+                   SNM_WF_SNAP_ADOPT);
+  /* sent, exists, but another run's id: not ours */
+  assert_int_equal(snm_wf_resume_snapshot(&st, 1, 1, "OTHER", why, sizeof(why)),
+                   SNM_WF_SNAP_FAIL);
+  snm_state_dispose(&st);
+
+  /* accepted earlier: adopt when there, take again when gone */
+  mkstate(&st, SNM_SNAP_STARTED);
+  assert_int_equal(snm_wf_resume_snapshot(&st, 1, 1, "RID", why, sizeof(why)),
+                   SNM_WF_SNAP_ADOPT);
+  assert_int_equal(snm_wf_resume_snapshot(&st, 1, 0, NULL, why, sizeof(why)),
+                   SNM_WF_SNAP_CREATE);
+  snm_state_dispose(&st);
+
+  /* finished earlier and deleted since: stop */
+  mkstate(&st, SNM_SNAP_SUCCESS);
+  assert_int_equal(snm_wf_resume_snapshot(&st, 1, 0, NULL, why, sizeof(why)),
+                   SNM_WF_SNAP_FAIL);
+  assert_non_null(strstr(why, "no longer"));
+  assert_int_equal(snm_wf_resume_snapshot(&st, 1, 1, NULL, why, sizeof(why)),
+                   SNM_WF_SNAP_ADOPT);
+  snm_state_dispose(&st);
+
+  /* a failed snapshot is never retried under the same run */
+  mkstate(&st, SNM_SNAP_FAILED);
+  assert_int_equal(snm_wf_resume_snapshot(&st, 1, 1, NULL, why, sizeof(why)),
+                   SNM_WF_SNAP_FAIL);
+  snm_state_dispose(&st);
+}
+
+static void test_resume_index(void **state)
+{
+  (void)state;
+  assert_int_equal(snm_wf_resume_index(SNM_RESTORE_PENDING, 0),
+                   SNM_WF_IX_RESTORE);
+  assert_int_equal(snm_wf_resume_index(SNM_RESTORE_PENDING, 1),
+                   SNM_WF_IX_CONFLICT);
+  assert_int_equal(snm_wf_resume_index(SNM_RESTORE_RESTORING, 1),
+                   SNM_WF_IX_ADOPT);
+  assert_int_equal(snm_wf_resume_index(SNM_RESTORE_RESTORING, 0),
+                   SNM_WF_IX_RESTORE);
+  assert_int_equal(snm_wf_resume_index(SNM_RESTORE_RESTORED, 1),
+                   SNM_WF_IX_ADOPT);
+  assert_int_equal(snm_wf_resume_index(SNM_RESTORE_VERIFIED, 1),
+                   SNM_WF_IX_ADOPT);
+  assert_int_equal(snm_wf_resume_index(SNM_RESTORE_RESTORED, 0),
+                   SNM_WF_IX_GONE);
+  assert_int_equal(snm_wf_resume_index(SNM_RESTORE_SKIPPED, 1), SNM_WF_IX_SKIP);
+  assert_int_equal(snm_wf_resume_index(SNM_RESTORE_FAILED, 0),
+                   SNM_WF_IX_RESTORE);
+  assert_int_equal(snm_wf_resume_index(SNM_RESTORE_FAILED, 1),
+                   SNM_WF_IX_CONFLICT);
+}
+
+static void test_count_ok(void **state)
+{
+  (void)state;
+  /* unchanged source: exact */
+  assert_true(snm_wf_count_ok(100, 100, 100));
+  assert_false(snm_wf_count_ok(100, 100, 99));
+  assert_false(snm_wf_count_ok(100, 100, 101));
+  /* no "after" count: exact with "before" */
+  assert_true(snm_wf_count_ok(100, SNM_STATE_UNKNOWN, 100));
+  assert_false(snm_wf_count_ok(100, SNM_STATE_UNKNOWN, 101));
+  /* changed during the snapshot: between, inclusive, either direction */
+  assert_true(snm_wf_count_ok(100, 120, 100));
+  assert_true(snm_wf_count_ok(100, 120, 111));
+  assert_true(snm_wf_count_ok(100, 120, 120));
+  assert_false(snm_wf_count_ok(100, 120, 99));
+  assert_false(snm_wf_count_ok(100, 120, 121));
+  assert_true(snm_wf_count_ok(120, 100, 110));
+  /* unknown counts never pass */
+  assert_false(snm_wf_count_ok(SNM_STATE_UNKNOWN, 5, 5));
+  assert_false(snm_wf_count_ok(5, 5, SNM_STATE_UNKNOWN));
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_poll_sequence),
+      cmocka_unit_test(test_resume_snapshot),
+      cmocka_unit_test(test_resume_index),
+      cmocka_unit_test(test_count_ok),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
