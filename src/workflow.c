@@ -431,6 +431,9 @@ static void snapshot_progress(struct snm_workflow *wf)
                             s->bytes_done, now);
   double eta = snm_eta_s(s->bytes_done, s->bytes_total, rate);
 
+  wf->eta_s = eta;
+  wf->eta_known = eta >= 0;
+
   wf_update(wf, "snapshot", "snapshot.progress",
             SNM_FIELDS(SNM_FINT("shards_done", s->shards_done),
                        SNM_FINT("shards_total", s->shards_total),
@@ -471,7 +474,8 @@ static void poll_step(struct snm_workflow *wf)
             wf->st.snapshot.name, wf->plan->polling.timeout_s, source_id(wf));
       return;
     }
-    wf->interval_ms = snm_wf_poll_next(wf->interval_ms, &wf->plan->polling);
+    wf->interval_ms = snm_wf_poll_next_eta(wf->interval_ms, &wf->plan->polling,
+                                           wf->eta_known, wf->eta_s);
     wf->sent = 1;
     wf->timer_due = 0;
     wf_arm(wf, &wf->timer, wf->interval_ms);

@@ -131,6 +131,13 @@ int snm_wf_health_reached(yajl_val json, enum snm_wait_for want,
  * (at least +1 ms) capped at max_ms. */
 long snm_wf_poll_next(long prev, const struct snm_polling *p);
 
+/* The same, but when the progress so far predicts the end sooner
+ * (`eta_known` and `eta_s` >= 0), the wait is cut to half the time left
+ * (never below initial_ms): a long snapshot's end is then noticed within
+ * about initial_ms of it, not max_ms. */
+long snm_wf_poll_next_eta(long prev, const struct snm_polling *p, int eta_known,
+                          double eta_s);
+
 enum snm_wf_snap_action {
   SNM_WF_SNAP_CREATE, /* send the PUT (again) with the recorded name */
   SNM_WF_SNAP_ADOPT,  /* the snapshot is ours: poll it */

@@ -83,6 +83,8 @@ struct wf_target {
   struct snm_wf_recovery rec;
   long long last_bytes, last_bytes_ms;
   double rate_bps;
+  double eta_s; /* from the last progress; < 0 or eta_known 0: unknown */
+  int eta_known;
   size_t count_next, counts_done; /* verify */
   long long *found;               /* n_wait counts, malloced */
   int *exists;                    /* n_wait, for WFT_CHECK */
@@ -139,6 +141,8 @@ struct snm_workflow {
   long long poll_start_ms;
   long long last_bytes, last_bytes_ms;
   double rate_bps;
+  double eta_s; /* from the last progress; < 0 or eta_known 0: unknown */
+  int eta_known;
   struct wf_target *targets; /* plan->n_restores, malloced */
   size_t n_targets;
 };

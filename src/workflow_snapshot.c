@@ -231,6 +231,22 @@ long snm_wf_poll_next(long prev, const struct snm_polling *p)
   return next < p->max_ms ? next : p->max_ms;
 }
 
+long snm_wf_poll_next_eta(long prev, const struct snm_polling *p, int eta_known,
+                          double eta_s)
+{
+  long next = snm_wf_poll_next(prev, p);
+  double eta_ms;
+
+  if (!eta_known || !(eta_s >= 0))
+    return next;
+  /* Half the estimate: estimates from a throttled or bursty transfer are
+   * rough, and halving converges on the end in a few cheap polls. */
+  eta_ms = eta_s * 1000.0 / 2.0;
+  if (eta_ms >= (double)next)
+    return next;
+  return eta_ms > (double)p->initial_ms ? (long)eta_ms : p->initial_ms;
+}
+
 enum snm_wf_snap_action snm_wf_resume_snapshot(const struct snm_state *st,
                                                int put_sent, int exists,
                                                const char *server_run_id,

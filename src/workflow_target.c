@@ -191,6 +191,8 @@ static void t_progress(struct wf_target *t)
     }
   }
   eta = snm_eta_s(rec->bytes_done, rec->bytes_total, t->rate_bps);
+  t->eta_s = eta;
+  t->eta_known = eta >= 0;
   t_key(key, sizeof(key), t);
   if (busy != NULL)
     wf_update(
@@ -282,7 +284,8 @@ static void t_recover(struct wf_target *t)
               pol->timeout_s, t->r_status[0] != '\0' ? t->r_status : "?");
       return;
     }
-    t->interval_ms = snm_wf_poll_next(t->interval_ms, pol);
+    t->interval_ms =
+        snm_wf_poll_next_eta(t->interval_ms, pol, t->eta_known, t->eta_s);
     t->sent = 1;
     t->timer_due = 0;
     wf_arm(t->wf, &t->timer, t->interval_ms);

@@ -33,6 +33,24 @@ static void test_poll_sequence(void **state)
   assert_int_equal(snm_wf_poll_next(0, &p), 5000);
 }
 
+static void test_poll_interval_eta(void **state)
+{
+  struct snm_polling p = {200, 5000, 86400};
+
+  (void)state;
+  /* no estimate: the plain backoff */
+  assert_int_equal(snm_wf_poll_next_eta(4000, &p, 0, 1.0), 5000);
+  assert_int_equal(snm_wf_poll_next_eta(4000, &p, 1, -1.0), 5000);
+  /* the end is expected in 1.2 s: look in half that, not in 5 s */
+  assert_int_equal(snm_wf_poll_next_eta(4000, &p, 1, 1.2), 600);
+  /* done or nearly: poll at initial_ms, never faster */
+  assert_int_equal(snm_wf_poll_next_eta(4000, &p, 1, 0.0), 200);
+  assert_int_equal(snm_wf_poll_next_eta(4000, &p, 1, 0.3), 200);
+  /* the end is further away than the backoff: the backoff */
+  assert_int_equal(snm_wf_poll_next_eta(300, &p, 1, 60.0), 450);
+  assert_int_equal(snm_wf_poll_next_eta(0, &p, 1, 60.0), 200);
+}
+
 static void mkstate(struct snm_state *st, enum snm_snapshot_state s)
 {
   snm_state_init(st);
@@ -145,6 +163,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_poll_sequence),
+      cmocka_unit_test(test_poll_interval_eta),
       cmocka_unit_test(test_resume_snapshot),
       cmocka_unit_test(test_resume_index),
       cmocka_unit_test(test_count_ok),
