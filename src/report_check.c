@@ -151,7 +151,8 @@ static void human_restores(FILE *fp, const struct snm_preflight *pf)
     const struct snm_pf_restore *rs = &pf->restores[r];
     const struct snm_restore *pr = &pf->plan->restores[r];
 
-    fprintf(fp, "\nRestore %zu onto %s", r, pf->plan->domains[rs->domain].id);
+    fprintf(fp, "\nRestore %zu onto %s", r + 1,
+            pf->plan->domains[rs->domain].id);
     if (pr->rename_pattern != NULL)
       fprintf(fp, " (rename \"%s\" -> \"%s\")", pr->rename_pattern,
               pr->rename_replacement);
