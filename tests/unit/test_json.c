@@ -131,6 +131,24 @@ static void test_syntax_errors(void **state)
   expect_syntax("{\"é\": \"x\n\"}", 1, 7, "invalid character inside string");
   expect_syntax("", 1, 1, "premature EOF");
   expect_syntax("{\"a\": [1 2]}", 1, 10, "after array element");
+  /* a stray '/' that starts no comment: the position of the slash (these
+   * used to hang while looking for the token's start) */
+  expect_syntax("[1, /x]", 1, 5, "invalid char");
+  expect_syntax("{\"a\": /x}", 1, 7, "invalid char");
+  expect_syntax("/x", 1, 1, "invalid char");
+  expect_syntax("[1,\n  /", 2, 3, "invalid char");
+  /* a NUL byte in the input is a token of its own */
+  {
+    struct snm_json_doc *doc = NULL;
+    struct snm_json_syntax syn;
+
+    assert_int_equal(snm_json_parse(&doc, "[1, x\0y]", 8, &syn, NULL),
+                     SNM_EPARSE);
+    assert_int_equal(syn.pos.col, 5);
+    assert_int_equal(snm_json_parse(&doc, "[1, \0/x]", 8, &syn, NULL),
+                     SNM_EPARSE);
+    assert_int_equal(syn.pos.col, 5);
+  }
   /* nesting deeper than SNM_JSON_MAX_DEPTH is refused, not overflowed */
   {
     char deep[2 * SNM_JSON_MAX_DEPTH + 8];
