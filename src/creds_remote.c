@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "creds.h"
 #include "creds_int.h"
+#include "json.h"
 #include "log.h"
 #include "snm_version.h"
 
@@ -200,6 +201,11 @@ static int creds_from_json(struct snm_creds *out, const char *json,
   yajl_val root;
   int rc = 0;
 
+  /* yajl's tree has no depth limit; it and cleanse_tree() recurse */
+  if (!snm_json_depth_ok(json, strlen(json), SNM_JSON_MAX_DEPTH))
+    return snm_err_set(err, SNM_EPARSE,
+                       "%s%s: the reply is nested deeper than %d levels",
+                       prefix, what, SNM_JSON_MAX_DEPTH);
   root = yajl_tree_parse(json, errbuf, sizeof(errbuf));
   OPENSSL_cleanse(errbuf, sizeof(errbuf)); /* yajl quotes the input */
   if (root == NULL || !YAJL_IS_OBJECT(root)) {

@@ -2,6 +2,7 @@
 #include "buf.h"
 #include "creds.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "plan.h"
 #include "sigv4.h"
@@ -418,6 +419,7 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   struct snm_es_reply reply = {0};
   struct snm_err err;
   yajl_val json = NULL;
+  int too_deep = 0;
 
   if (resp == NULL) {
     c->done(NULL, herr, c->data);
@@ -428,8 +430,13 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   if (resp->body_len > 0) {
     const char *ct = resp->content_type;
     if (ct == NULL || strstr(ct, "json") != NULL || resp->body[0] == '{' ||
-        resp->body[0] == '[')
-      json = yajl_tree_parse(resp->body, NULL, 0);
+        resp->body[0] == '[') {
+      /* yajl's tree has no depth limit and is freed recursively */
+      if (snm_json_depth_ok(resp->body, resp->body_len, SNM_JSON_MAX_DEPTH))
+        json = yajl_tree_parse(resp->body, NULL, 0);
+      else
+        too_deep = 1;
+    }
   }
   reply.status = resp->status;
   reply.json = json;
@@ -437,7 +444,12 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   reply.body_len = resp->body_len;
   reply.attempts = resp->attempts;
   reply.elapsed_s = resp->elapsed_s;
-  if (resp->status < 200 || resp->status > 299) {
+  if (too_deep) {
+    snm_err_set(&err, SNM_EPARSE,
+                "%s: %s %s: reply nested deeper than %d levels", c->es->dom->id,
+                c->method, c->path, SNM_JSON_MAX_DEPTH);
+    err.http_status = resp->status;
+  } else if (resp->status < 200 || resp->status > 299) {
     struct snm_buf msg, reason;
     snm_buf_init(&msg, 0);
     snm_buf_init(&reason, 0);

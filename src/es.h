@@ -63,11 +63,14 @@ struct snm_es_reply {
  *  - transport failure: reply NULL, err as from the HTTP engine;
  *  - 2xx: reply set, err->code SNM_OK;
  *  - 401/403: reply set, SNM_EAUTH; other statuses: reply set, SNM_EHTTP
- *    (err->http_status set).  The message reads
- *    "DOMAIN: METHOD PATH: HTTP 404 index_not_found_exception: no such
- *    index [x]" (plus a hint for 401/403), so callers can use it as is or
- *    treat an expected status (404 for "absent") as an answer.
- * `reply` and its JSON are valid only during the callback. */
+ *    (err->http_status set).
+ *  - a JSON body nested deeper than SNM_JSON_MAX_DEPTH (128) levels, any
+ *    status: reply set with json NULL, SNM_EPARSE (err->http_status set),
+ *    "DOMAIN: METHOD PATH: reply nested deeper than 128 levels".  The message
+ * reads "DOMAIN: METHOD PATH: HTTP 404 index_not_found_exception: no such index
+ * [x]" (plus a hint for 401/403), so callers can use it as is or treat an
+ * expected status (404 for "absent") as an answer. `reply` and its JSON are
+ * valid only during the callback. */
 typedef void (*snm_es_done_fn)(const struct snm_es_reply *reply,
                                const struct snm_err *err, void *data);
 

@@ -654,6 +654,39 @@ int snm_json_int(const struct snm_json *v, long long *out)
   return 0;
 }
 
+int snm_json_depth_ok(const char *text, size_t len, unsigned max)
+{
+  unsigned depth = 0;
+  size_t i = 0;
+
+  assert(text != NULL || len == 0);
+  while (i < len) {
+    char c = text[i];
+
+    if (c == '"') {
+      for (i++; i < len && text[i] != '"'; i++)
+        if (text[i] == '\\')
+          i++;
+      i++; /* past the closing quote (or the end) */
+      continue;
+    }
+    if (c == '/') {
+      size_t j = skip_comment(text, len, i);
+      i = j > i ? j : i + 1;
+      continue;
+    }
+    if (c == '[' || c == '{') {
+      if (depth == max)
+        return 0;
+      depth++;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+    i++;
+  }
+  return 1;
+}
+
 int snm_json_is_cstring(const struct snm_json *v)
 {
   return v != NULL && v->type == SNM_JSON_STRING &&

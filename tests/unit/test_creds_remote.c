@@ -194,6 +194,35 @@ static void test_ecs_failure_stops_the_chain(void **state)
   assert_int_equal(snm_standin_free(s), 0);
 }
 
+static void test_deeply_nested_reply(void **state)
+{
+  enum { LEVELS = 30000 }; /* the reply fits the 64 KiB cap */
+  struct snm_standin *s;
+  struct snm_creds c;
+  struct snm_err err;
+  char url[128], *deep;
+  (void)state;
+
+  /* stand-in for an ECS credentials endpoint gone wrong: [[[...]]] */
+  deep = malloc(2 * LEVELS + 1);
+  assert_non_null(deep);
+  memset(deep, '[', LEVELS);
+  memset(deep + LEVELS, ']', LEVELS);
+  deep[2 * LEVELS] = '\0';
+  assert_int_equal(snm_standin_new(&s), 0);
+  add_reply(s, "GET", "/creds", 200, deep, 0);
+  free(deep);
+  snprintf(url, sizeof(url), "%s/creds", snm_standin_url(s));
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url, 1);
+
+  /* refused before yajl builds (and recursively frees) the tree */
+  assert_int_equal(snm_fx_resolve(NULL, &c, &err), SNM_EPARSE);
+  assert_non_null(strstr(err.msg, "ECS container credentials: GET"));
+  assert_non_null(strstr(err.msg, "nested deeper than 128 levels"));
+  assert_int_equal(snm_standin_request_count(s), 1);
+  assert_int_equal(snm_standin_free(s), 0);
+}
+
 static void test_imds_v2(void **state)
 {
   struct snm_creds_opts opts = {0};
@@ -492,6 +521,7 @@ int main(void)
       T(test_ecs_token_file_and_relative_uri),
       T(test_ecs_full_uri_host_rules),
       T(test_ecs_failure_stops_the_chain),
+      T(test_deeply_nested_reply),
       T(test_imds_v2),
       T(test_imds_refusals),
       T(test_imds_unreachable_fails_fast),
