@@ -8,6 +8,7 @@
 #include "sigv4.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -167,12 +168,23 @@ long long snm_jint(long long def, yajl_val v, ...)
   va_end(ap);
   if (YAJL_IS_INTEGER(r))
     return YAJL_GET_INTEGER(r);
-  if (YAJL_IS_DOUBLE(r))
-    return (long long)YAJL_GET_DOUBLE(r);
+  if (YAJL_IS_DOUBLE(r)) {
+    /* "1e3" or a number too big for yajl's integer: only integral values
+     * a long long holds (NaN fails both comparisons) */
+    double d = YAJL_GET_DOUBLE(r);
+    if (d >= -0x1p63 && d < 0x1p63) {
+      long long n = (long long)d;
+      if ((double)n == d)
+        return n;
+    }
+    return def;
+  }
   if (YAJL_IS_STRING(r) && r->u.string[0] != '\0') {
     char *end;
-    long long n = strtoll(r->u.string, &end, 10);
-    if (*end == '\0')
+    long long n;
+    errno = 0;
+    n = strtoll(r->u.string, &end, 10);
+    if (*end == '\0' && errno != ERANGE)
       return n;
   }
   return def;

@@ -117,7 +117,9 @@ int snm_es_parse_info(struct snm_es_info *out, yajl_val json,
  * another type. */
 yajl_val snm_jget(yajl_val v, ...) __attribute__((sentinel));
 const char *snm_jstr(yajl_val v, ...) __attribute__((sentinel));
-/* Number (integer or a numeric string such as "12"); `def` otherwise. */
+/* An integral number that fits a long long ("12", "1e3", or a string such
+ * as "12"); `def` otherwise (missing, another type, a fraction, out of
+ * range). */
 long long snm_jint(long long def, yajl_val v, ...) __attribute__((sentinel));
 
 #endif

@@ -125,12 +125,39 @@ static void test_json_helpers(void **state)
   assert_int_equal(snm_jint(-1, v, "a", "b", (char *)NULL), 12);
   assert_int_equal(snm_jint(-1, v, "a", "c", (char *)NULL), 7);
   assert_int_equal(snm_jint(-1, v, "a", "d", (char *)NULL), -1);
-  assert_int_equal(snm_jint(-1, v, "a", "e", (char *)NULL), 2);
+  /* a fraction is not an integer */
+  assert_int_equal(snm_jint(-1, v, "a", "e", (char *)NULL), -1);
   assert_int_equal(snm_jint(-1, v, "a", "zz", (char *)NULL), -1);
   assert_string_equal(snm_jstr(v, "a", "d", (char *)NULL), "x");
   assert_null(snm_jstr(v, "a", "c", (char *)NULL));
   assert_null(snm_jget(v, "a", "b", "c", (char *)NULL));
   assert_non_null(snm_jget(v, "a", (char *)NULL));
+  yajl_tree_free(v);
+}
+
+static void test_jint_out_of_range(void **state)
+{
+  /* yajl keeps numbers it cannot hold in a long long as doubles only */
+  yajl_val v = yajl_tree_parse(
+      "{\"big\":1e300,\"huge\":99999999999999999999,\"neg\":-1e19,"
+      "\"exp\":1e3,\"negexp\":-2E2,\"edge\":9223372036854775807,"
+      "\"two63\":9223372036854775808,\"s\":\"99999999999999999999\","
+      "\"sneg\":\"-99999999999999999999\",\"smax\":\"9223372036854775807\"}",
+      NULL, 0);
+  (void)state;
+
+  assert_non_null(v);
+  assert_int_equal(snm_jint(-7, v, "big", (char *)NULL), -7);
+  assert_int_equal(snm_jint(-7, v, "huge", (char *)NULL), -7);
+  assert_int_equal(snm_jint(-7, v, "neg", (char *)NULL), -7);
+  assert_int_equal(snm_jint(-7, v, "two63", (char *)NULL), -7);
+  assert_int_equal(snm_jint(-7, v, "s", (char *)NULL), -7);
+  assert_int_equal(snm_jint(-7, v, "sneg", (char *)NULL), -7);
+  /* integral doubles in range, and the extremes, are numbers */
+  assert_int_equal(snm_jint(-7, v, "exp", (char *)NULL), 1000);
+  assert_int_equal(snm_jint(-7, v, "negexp", (char *)NULL), -200);
+  assert_true(snm_jint(-7, v, "edge", (char *)NULL) == 9223372036854775807LL);
+  assert_true(snm_jint(-7, v, "smax", (char *)NULL) == 9223372036854775807LL);
   yajl_tree_free(v);
 }
 
@@ -141,6 +168,7 @@ int main(void)
       cmocka_unit_test(test_error_reason),
       cmocka_unit_test(test_parse_info),
       cmocka_unit_test(test_json_helpers),
+      cmocka_unit_test(test_jint_out_of_range),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
