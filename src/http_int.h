@@ -94,6 +94,7 @@ struct snm_http {
   int in_curl;  /* > 0 while inside a curl_multi_* call */
   int closing;
   unsigned open_handles; /* uv handles not yet through their close cb */
+  int fail_sock_cb;      /* tests: make the next N socket callbacks fail */
   void (*on_closed)(void *data);
   void *closed_data;
 };

@@ -867,6 +867,37 @@ static void test_callbacks_may_send_and_close(void **state)
   fx_done(&fx);
 }
 
+/* If libcurl's socket callback fails, curl_multi_socket_action reports
+ * CURLM_ABORTED_BY_CALLBACK and the transfers in the multi go nowhere:
+ * each running call must still complete, once, with the reason. */
+static void test_socket_callback_failure_fails_calls(void **state)
+{
+  struct snm_http_request req = {.max_attempts = 1, .label = "src"};
+  struct result a = {0}, b = {0}, after = {0};
+  struct fx fx;
+  (void)state;
+
+  fx_init(&fx, NULL, reply_ok, NULL);
+  fx.http->fail_sock_cb = 1; /* fault injection: the next sock_cb fails */
+  send_get(&fx, "/a", &req, &a, NULL);
+  send_get(&fx, "/b", &req, &b, NULL);
+  fx_run(&fx);
+  assert_int_equal(a.called, 1);
+  assert_int_equal(b.called, 1);
+  assert_int_equal(a.code, SNM_EIO);
+  assert_non_null(strstr(a.msg, "src: GET http://127.0.0.1:"));
+  assert_non_null(strstr(a.msg, "/a: HTTP engine failed: "));
+  assert_int_equal(b.code, SNM_EIO);
+  assert_non_null(strstr(b.msg, "HTTP engine failed: "));
+  /* the engine is still usable */
+  send_get(&fx, "/after", &req, &after, NULL);
+  fx_run(&fx);
+  assert_int_equal(after.called, 1);
+  assert_int_equal(after.code, SNM_OK);
+  assert_int_equal(after.status, 200);
+  fx_done(&fx);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -889,6 +920,7 @@ int main(void)
       cmocka_unit_test(test_invalid_requests_never_call_back),
       cmocka_unit_test(test_sign_failure_on_retry_is_reported),
       cmocka_unit_test(test_callbacks_may_send_and_close),
+      cmocka_unit_test(test_socket_callback_failure_fails_calls),
   };
   int rc;
 
