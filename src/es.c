@@ -216,7 +216,7 @@ static const char *xml_element(const char *body, size_t len, const char *name,
   return NULL;
 }
 
-int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
+static int error_reason(struct snm_buf *out, yajl_val json, const char *body,
                         size_t body_len)
 {
   yajl_val e = snm_jget(json, "error", (char *)NULL);
@@ -266,6 +266,18 @@ int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
     return snm_buf_append(out, body, n);
   }
   return 0;
+}
+
+int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
+                        size_t body_len)
+{
+  size_t start = out->len;
+  int rc = error_reason(out, json, body, body_len);
+
+  /* the server's words end up on a terminal and in reports */
+  if (out->data != NULL)
+    snm_sanitize_line(out->data + start, out->len - start);
+  return rc;
 }
 
 int snm_es_parse_info(struct snm_es_info *out, yajl_val json,

@@ -95,7 +95,8 @@ int snm_es_path(struct snm_buf *out, const char *fmt, ...);
 
 /* The server's own explanation in an error body: "type: reason" from
  * {"error": {...}}, a plain "error" string, or AWS's {"message": ...};
- * appended to `out` (nothing when none is found).  Returns 0/SNM_ENOMEM. */
+ * appended to `out` (nothing when none is found) with control characters
+ * replaced by '?' (snm_sanitize_line).  Returns 0/SNM_ENOMEM. */
 int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
                         size_t body_len);
 

@@ -183,6 +183,13 @@ int snm_redact_text(struct snm_buf *out, const char *text, size_t len)
   return 0;
 }
 
+void snm_sanitize_line(char *s, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+      s[i] = '?';
+}
+
 static const char *level_name(int level)
 {
   switch (level) {
@@ -213,6 +220,8 @@ void snm_log(int level, const char *fmt, ...)
   (void)snm_buf_vprintf(&raw, fmt, ap);
   va_end(ap);
   if (snm_redact_text(&clean, raw.data != NULL ? raw.data : "", raw.len) == 0) {
+    if (clean.data != NULL)
+      snm_sanitize_line(clean.data, clean.len);
     if (level >= SNM_LOG_DEBUG) {
       char ts[32];
       struct timespec now;

@@ -115,6 +115,34 @@ static void test_log_line_is_redacted(void **state)
   free(mem);
 }
 
+static void test_log_line_is_one_clean_line(void **state)
+{
+  char *mem = NULL;
+  size_t memlen = 0;
+  FILE *fp = open_memstream(&mem, &memlen);
+  char s[] = "a\x01\x1f\x20~\x7f\xc3\xa9";
+  (void)state;
+
+  snm_sanitize_line(s, sizeof(s) - 1);
+  assert_string_equal(s, "a?? ~?\xc3\xa9"); /* UTF-8 is kept */
+
+  assert_non_null(fp);
+  snm_log_set_stream(fp);
+  snm_log_set_level(SNM_LOG_INFO);
+  assert_int_equal(snm_log_add_secret("hunter2-password"), 0);
+  /* a server's reason with a forged second line and an escape sequence;
+   * redaction still sees the secret */
+  snm_log(SNM_LOG_ERROR, "src: %s",
+          "bad\nsnapmig: error: \033[2Jhunter2-password\r\tdone");
+  fclose(fp);
+  snm_log_set_stream(NULL);
+  snm_log_clear_secrets();
+  assert_string_equal(
+      mem,
+      "snapmig: error: src: bad?snapmig: error: ?[2J" SNM_REDACTED "??done\n");
+  free(mem);
+}
+
 static void test_err_set(void **state)
 {
   struct snm_err err;
@@ -136,6 +164,7 @@ int main(void)
       cmocka_unit_test(test_redact_headers),
       cmocka_unit_test(test_redact_query_and_registered),
       cmocka_unit_test(test_log_line_is_redacted),
+      cmocka_unit_test(test_log_line_is_one_clean_line),
       cmocka_unit_test(test_err_set),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

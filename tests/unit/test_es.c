@@ -83,6 +83,20 @@ static void test_error_reason(void **state)
   assert_string_equal(s, "SignatureDoesNotMatch: The request signature we "
                          "calculated does not match");
   free(s);
+  /* control characters from the server do not reach a terminal */
+  s = reason_of("{\"error\":{\"type\":\"x\\u001b[31m\",\"reason\":\"bad\\n"
+                "\\u001b[2Jthing\\u007f\"}}");
+  assert_string_equal(s, "x?[31m: bad??[2Jthing?");
+  free(s);
+  s = reason_of("{\"Message\":\"no\\r\\nsnapmig: fake\"}");
+  assert_string_equal(s, "no??snapmig: fake");
+  free(s);
+  s = reason_of("<html>\033[31mred\tpage\r\nmore");
+  assert_string_equal(s, "<html>?[31mred?page");
+  free(s);
+  s = reason_of("<Error><Code>A\033B</Code><Message>m\nn</Message></Error>");
+  assert_string_equal(s, "A?B: m?n");
+  free(s);
   s = reason_of("{\"acknowledged\":true}");
   assert_string_equal(s, "");
   free(s);
