@@ -280,6 +280,8 @@ static void schedule_retry(struct snm_http_call *c, const char *reason)
     delay = snm_http__backoff_ms(c->attempts, c->backoff_base_ms,
                                  c->backoff_max_ms, snm_http__rand(&h->rng));
   }
+  if (delay < 0) /* cannot happen with valid options; never wait forever */
+    delay = 0;
   c->state = CALL_WAITING;
   uv_timer_start(&c->retry_timer, on_retry_timer, (uint64_t)delay, 0);
 
@@ -466,6 +468,14 @@ int snm_http_new(struct snm_http **out, uv_loop_t *loop,
 
   assert(out != NULL && loop != NULL);
   *out = NULL;
+  /* a negative timeout_ms means "no limit"; nothing else may be negative */
+  if (opts != NULL &&
+      (opts->max_total_connections < 0 || opts->max_host_connections < 0 ||
+       opts->connect_timeout_ms < 0 || opts->max_attempts < 0 ||
+       opts->backoff_base_ms < 0 || opts->backoff_max_ms < 0))
+    return snm_err_set(err, SNM_EINVAL,
+                       "http: negative engine option (connections, "
+                       "connect_timeout_ms, max_attempts or backoff)");
   h = calloc(1, sizeof(*h));
   if (h == NULL)
     return snm_err_set(err, SNM_ENOMEM, "http: out of memory");

@@ -182,7 +182,8 @@ typedef void (*snm_http_done_fn)(struct snm_http_response *resp,
                                  const struct snm_err *err, void *data);
 
 /* Create an engine on `loop` (which must outlive it).  `opts` may be NULL;
- * it is copied.  Returns 0, SNM_ENOMEM, or SNM_EIO when libcurl or libuv
+ * it is copied.  Returns 0, SNM_EINVAL when an option other than
+ * timeout_ms is negative, SNM_ENOMEM, or SNM_EIO when libcurl or libuv
  * refuse (err filled).  curl_global_init() must have been called. */
 int snm_http_new(struct snm_http **out, uv_loop_t *loop,
                  const struct snm_http_opts *opts, struct snm_err *err);
@@ -192,7 +193,8 @@ int snm_http_new(struct snm_http **out, uv_loop_t *loop,
  * attempt's signing hook runs before this returns.
  * On success returns 0, stores the call in *out_call when out_call is not
  * NULL, and `done` will run once.  On failure returns SNM_EINVAL (bad
- * method, URL, header, or a body without content_type), SNM_ENOMEM,
+ * method, URL, header, a body without content_type, or a negative
+ * connect_timeout_ms, max_attempts or backoff_*), SNM_ENOMEM,
  * SNM_ECANCELED (engine closing) or the signing hook's error, fills `err`,
  * and `done` is never called. */
 int snm_http_send(struct snm_http *h, const struct snm_http_request *req,

@@ -214,6 +214,15 @@ int snm_http__call_copy(struct snm_http_call *c, struct snm_http *h,
   rc = parse_url(c, err);
   if (rc != 0)
     return rc;
+  /* a negative timeout_ms means "no limit"; nothing else may be negative
+   * (a negative backoff cast to a uv timeout never fires) */
+  if (req->connect_timeout_ms < 0 || req->max_attempts < 0 ||
+      req->backoff_base_ms < 0 || req->backoff_max_ms < 0)
+    return snm_http__call_err(c, err, SNM_EINVAL, "negative %s",
+                              req->connect_timeout_ms < 0 ? "connect_timeout_ms"
+                              : req->max_attempts < 0     ? "max_attempts"
+                              : req->backoff_base_ms < 0  ? "backoff_base_ms"
+                                                          : "backoff_max_ms");
 
   if (req->headers != NULL)
     while (req->headers[n] != NULL)

@@ -340,6 +340,57 @@ static void test_retry_after_is_capped(void **state)
   fx_done(&fx);
 }
 
+/* A negative backoff_max_ms once clamped a Retry-After delay below zero;
+ * cast to uint64_t the retry timer never fired and the call hung.
+ * Negative options are refused up front; timeout_ms < 0 means no limit. */
+static void test_negative_options_are_refused(void **state)
+{
+  static const struct snm_http_opts bad_opts[] = {{.backoff_max_ms = -1},
+                                                  {.backoff_base_ms = -1},
+                                                  {.connect_timeout_ms = -1},
+                                                  {.max_attempts = -1},
+                                                  {.max_host_connections = -1}};
+  struct script sc = {.statuses = {503}, .headers = {"Retry-After: 1\r\n"}};
+  struct snm_http_request bad[] = {
+      {.max_attempts = 3, .backoff_max_ms = -1, .label = "t"},
+      {.backoff_base_ms = -250},
+      {.connect_timeout_ms = -1},
+      {.max_attempts = -2}};
+  struct snm_http_request unlimited = {.timeout_ms = -1};
+  struct result r = {0}, ok = {0};
+  struct snm_http *h = NULL;
+  struct snm_err err;
+  struct fx fx;
+  char url[128];
+  (void)state;
+
+  fx_init(&fx, NULL, reply_script, &sc);
+  for (size_t i = 0; i < sizeof(bad_opts) / sizeof(bad_opts[0]); i++) {
+    assert_int_equal(snm_http_new(&h, &fx.loop, &bad_opts[i], &err),
+                     SNM_EINVAL);
+    assert_null(h);
+    assert_non_null(strstr(err.msg, "negative"));
+  }
+  snprintf(url, sizeof(url), "%s/x?X-Amz-Signature=abc", fx.base);
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    bad[i].method = "GET";
+    bad[i].url = url;
+    snm_err_clear(&err);
+    assert_int_equal(snm_http_send(fx.http, &bad[i], on_done, &r, NULL, &err),
+                     SNM_EINVAL);
+    assert_non_null(
+        strstr(err.msg, "/x?X-Amz-Signature=" SNM_REDACTED ": negative "));
+  }
+  assert_non_null(strstr(err.msg, "negative max_attempts"));
+  /* no limit on the reply time: fine (the 503 is retried after 1 s) */
+  send_get(&fx, "/", &unlimited, &ok, NULL);
+  fx_run(&fx);
+  assert_int_equal(r.called, 0);
+  assert_int_equal(ok.called, 1);
+  assert_int_equal(ok.status, 200);
+  fx_done(&fx);
+}
+
 static void test_backoff_and_retry_after_parsing(void **state)
 {
   time_t now = time(NULL);
@@ -906,6 +957,7 @@ int main(void)
       cmocka_unit_test(test_429_retry_after_is_honoured),
       cmocka_unit_test(test_retry_after_is_capped),
       cmocka_unit_test(test_backoff_and_retry_after_parsing),
+      cmocka_unit_test(test_negative_options_are_refused),
       cmocka_unit_test(test_timeout),
       cmocka_unit_test(test_timeout_post_not_replayed),
       cmocka_unit_test(test_reset_is_retried_then_fails),
