@@ -6,6 +6,7 @@
 #include "sigv4.h"
 #include "sigv4_canon.h"
 #include "buf.h"
+#include "httpreq.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -62,16 +63,7 @@ static int in_list(const char *s, const char *const *list, size_t n)
 
 static int is_token(const char *s)
 {
-  if (*s == '\0')
-    return 0;
-  for (; *s != '\0'; s++) {
-    unsigned char c = (unsigned char)*s;
-
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-          (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c) != NULL))
-      return 0;
-  }
-  return 1;
+  return snm_httpreq_is_token(s, strlen(s));
 }
 
 /* Letters, digits, "-", "_", "." and "~": safe in a credential scope. */
