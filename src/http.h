@@ -116,8 +116,9 @@ typedef int (*snm_http_sign_fn)(void *sign_data,
                                 struct snm_err *err);
 
 /* Add "name: value" to the attempt's headers (both copied).  Returns 0,
- * SNM_EINVAL when either holds CR or LF or the name is empty or holds ':',
- * or SNM_ENOMEM. */
+ * SNM_EINVAL when the name is not an RFC 7230 token (empty, or holding
+ * ':', a blank, a control character...) or the value holds CR or LF, or
+ * SNM_ENOMEM. */
 int snm_http_headers_add(struct snm_http_headers_out *out, const char *name,
                          const char *value);
 
@@ -193,7 +194,8 @@ int snm_http_new(struct snm_http **out, uv_loop_t *loop,
  * attempt's signing hook runs before this returns.
  * On success returns 0, stores the call in *out_call when out_call is not
  * NULL, and `done` will run once.  On failure returns SNM_EINVAL (bad
- * method, URL, header, a body without content_type, or a negative
+ * method, URL, header (the name must be an RFC 7230 token, with no blank
+ * before the ':'), a body without content_type, or a negative
  * connect_timeout_ms, max_attempts or backoff_*), SNM_ENOMEM,
  * SNM_ECANCELED (engine closing) or the signing hook's error, fills `err`,
  * and `done` is never called. */

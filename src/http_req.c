@@ -3,6 +3,7 @@
  * options, the signing hook, reply capture, and the redacted trace. */
 #include "http.h"
 #include "http_int.h"
+#include "httpreq.h"
 #include "log.h"
 
 #include <assert.h>
@@ -232,7 +233,9 @@ int snm_http__call_copy(struct snm_http_call *c, struct snm_http *h,
     return snm_err_set(err, SNM_ENOMEM, "http: out of memory");
   for (i = 0; i < n; i++) {
     const char *line = req->headers[i];
-    if (strchr(line, ':') == NULL || line[0] == ':' || has_crlf(line))
+    const char *colon = strchr(line, ':');
+    if (colon == NULL || !snm_httpreq_is_token(line, (size_t)(colon - line)) ||
+        has_crlf(line))
       return snm_err_set(err, SNM_EINVAL, "%s: %s %s: bad header line", lbl,
                          c->method, c->url);
     if (reserved_header(line))
@@ -325,8 +328,7 @@ int snm_http_headers_add(struct snm_http_headers_out *out, const char *name,
   struct curl_slist *l;
 
   assert(out != NULL && name != NULL && value != NULL);
-  if (*name == '\0' || strchr(name, ':') != NULL || has_crlf(name) ||
-      has_crlf(value))
+  if (!snm_httpreq_is_token(name, strlen(name)) || has_crlf(value))
     return SNM_EINVAL;
   snm_buf_init(&line, 0);
   if (snm_buf_printf(&line, "%s: %s", name, value) != 0) {

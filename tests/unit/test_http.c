@@ -232,6 +232,9 @@ static int sign_record(void *sign_data, const struct snm_http_sign_ctx *ctx,
   assert_int_equal(snm_http_headers_add(add, "X-Sig-Attempt", v), 0);
   assert_int_equal(snm_http_headers_add(add, "X-Bad", "a\r\nInjected: 1"),
                    SNM_EINVAL);
+  assert_int_equal(snm_http_headers_add(add, "X Bad", "v"), SNM_EINVAL);
+  assert_int_equal(snm_http_headers_add(add, "X\tBad", "v"), SNM_EINVAL);
+  assert_int_equal(snm_http_headers_add(add, "", "v"), SNM_EINVAL);
   return 0;
 }
 
@@ -812,6 +815,11 @@ static void test_invalid_requests_never_call_back(void **state)
   struct signlog sl = {.fail_at = 1};
   const char *host_hdr[] = {"Host: evil", NULL};
   const char *bad_hdr[] = {"NoColon", NULL};
+  /* header names are RFC 7230 tokens: no blank, no control character */
+  const char *space_hdr[] = {"X Foo: v", NULL};
+  const char *blank_hdr[] = {"X-Foo : v", NULL};
+  const char *ctl_hdr[] = {"X\001Foo: v", NULL};
+  const char *empty_hdr[] = {": v", NULL};
   struct snm_http_request reqs[] = {
       {.method = "GET", .url = "http://127.0.0.1/a b"},
       {.method = "get", .url = "http://127.0.0.1/"},
@@ -820,6 +828,10 @@ static void test_invalid_requests_never_call_back(void **state)
       {.method = "GET", .url = "http://127.0.0.1/#frag"},
       {.method = "GET", .url = "http://127.0.0.1/", .headers = host_hdr},
       {.method = "GET", .url = "http://127.0.0.1/", .headers = bad_hdr},
+      {.method = "GET", .url = "http://127.0.0.1/", .headers = space_hdr},
+      {.method = "GET", .url = "http://127.0.0.1/", .headers = blank_hdr},
+      {.method = "GET", .url = "http://127.0.0.1/", .headers = ctl_hdr},
+      {.method = "GET", .url = "http://127.0.0.1/", .headers = empty_hdr},
       {.method = "PUT", .url = "http://127.0.0.1/", .body = "x", .body_len = 1},
   };
   struct snm_http_request signfail = {.method = "GET",
