@@ -542,12 +542,17 @@ int snm_http_send(struct snm_http *h, const struct snm_http_request *req,
   assert(h->in_curl == 0);
   if (out_call != NULL)
     *out_call = NULL;
-  if (h->closing)
-    return snm_err_set(
-        err, SNM_ECANCELED, "%s%s%s %s: the HTTP engine is closing",
-        req->label != NULL ? req->label : "", req->label != NULL ? ": " : "",
-        req->method != NULL ? req->method : "?",
-        req->url != NULL ? "request" : "(no URL)");
+  if (h->closing) {
+    struct snm_buf what;
+    snm_buf_init(&what, 0);
+    snm_http__describe_req(&what, req->label,
+                           req->method != NULL ? req->method : "?",
+                           req->url != NULL ? req->url : "(no URL)");
+    rc = snm_err_set(err, SNM_ECANCELED, "%s: the HTTP engine is closing",
+                     snm_buf_str(&what));
+    snm_buf_dispose(&what);
+    return rc;
+  }
   c = calloc(1, sizeof(*c));
   if (c == NULL)
     return snm_err_set(err, SNM_ENOMEM, "http: out of memory");

@@ -149,16 +149,22 @@ static int parse_url(struct snm_http_call *c, struct snm_err *err)
   return 0;
 }
 
-void snm_http__describe(const struct snm_http_call *c, struct snm_buf *out)
+void snm_http__describe_req(struct snm_buf *out, const char *label,
+                            const char *method, const char *url)
 {
-  const char *q = strchr(c->url, '?');
-  size_t n = q != NULL ? (size_t)(q - c->url) : strlen(c->url);
+  const char *q = strchr(url, '?');
+  size_t n = q != NULL ? (size_t)(q - url) : strlen(url);
 
-  if (c->label != NULL && c->label[0] != '\0')
-    (void)snm_buf_printf(out, "%s: ", c->label);
-  (void)snm_buf_printf(out, "%s %.*s", c->method, (int)n, c->url);
+  if (label != NULL && label[0] != '\0')
+    (void)snm_buf_printf(out, "%s: ", label);
+  (void)snm_buf_printf(out, "%s %.*s", method, (int)n, url);
   if (q != NULL) /* presigned URLs carry signatures in the query */
     (void)snm_redact_text(out, q, strlen(q));
+}
+
+void snm_http__describe(const struct snm_http_call *c, struct snm_buf *out)
+{
+  snm_http__describe_req(out, c->label, c->method, c->url);
 }
 
 int snm_http__call_err(const struct snm_http_call *c, struct snm_err *err,

@@ -671,7 +671,10 @@ static void test_close_with_requests_in_flight(void **state)
 
 static void test_send_after_close_is_refused(void **state)
 {
-  struct snm_http_request req = {.method = "GET", .url = "http://127.0.0.1/"};
+  struct snm_http_request req = {
+      .method = "GET",
+      .url = "http://127.0.0.1/_snapshot/r?X-Amz-Signature=abc",
+      .label = "src"};
   struct result r = {0};
   struct snm_err err;
   struct fx fx;
@@ -682,6 +685,10 @@ static void test_send_after_close_is_refused(void **state)
   assert_int_equal(fx.closed, 0); /* from the loop, not from close */
   assert_int_equal(snm_http_send(fx.http, &req, on_done, &r, NULL, &err),
                    SNM_ECANCELED);
+  /* named like every other message, the query's secrets redacted */
+  assert_string_equal(err.msg, "src: GET http://127.0.0.1/_snapshot/r"
+                               "?X-Amz-Signature=" SNM_REDACTED
+                               ": the HTTP engine is closing");
   fx_run(&fx);
   assert_int_equal(r.called, 0);
   fx.http = NULL;
