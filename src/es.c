@@ -31,11 +31,24 @@ int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
     size_t n;
     int rc;
 
+    /* "user:password" is split at the first ':' by the server */
+    if (strchr(dom->username, ':') != NULL)
+      return snm_err_set(err, SNM_EINVAL,
+                         "%s: the basic auth username \"%s\" holds a ':', "
+                         "which HTTP basic auth cannot carry; use another "
+                         "user",
+                         dom->id, dom->username);
     if (pw == NULL)
       return snm_err_set(err, SNM_EAUTH,
                          "%s: the password for user \"%s\" is read from the "
                          "environment variable %s, which is not set; export "
                          "it and run again",
+                         dom->id, dom->username, dom->password_env);
+    if (pw[0] == '\0')
+      return snm_err_set(err, SNM_EAUTH,
+                         "%s: the password for user \"%s\" is read from the "
+                         "environment variable %s, which is empty; set it "
+                         "and run again",
                          dom->id, dom->username, dom->password_env);
     if (snm_log_add_secret(pw) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");

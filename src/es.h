@@ -42,9 +42,10 @@ struct snm_es {
 /* Prepare `es` for `dom`.  Basic auth reads the password from the
  * variable named by password_env now (and registers it as a secret);
  * aws-sigv4 creates a credential provider that resolves on first use.
- * Returns 0; SNM_EAUTH when password_env is not set (message names the
- * domain and the variable); SNM_ENOMEM.  Dispose with snm_es_dispose even
- * on failure. */
+ * Returns 0; SNM_EAUTH when password_env is not set or empty (message
+ * names the domain and the variable); SNM_EINVAL when the basic auth
+ * username holds a ':'; SNM_ENOMEM.  Dispose with snm_es_dispose even on
+ * failure. */
 int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
                 struct snm_http *http, struct snm_err *err);
 void snm_es_dispose(struct snm_es *es);

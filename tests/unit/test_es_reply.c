@@ -1,7 +1,7 @@
-/* Unit tests of how snm_es turns replies into results, against the loopback
- * stand-in server (tests/support/standin_http.h) for replies a real
- * Elasticsearch will not produce on demand (hostile nesting, control
- * characters in an error). */
+/* Unit tests of snm_es: how replies turn into results, against the
+ * loopback stand-in server (tests/support/standin_http.h) for replies a real
+ * Elasticsearch will not produce on demand (hostile nesting), and the
+ * basic auth settings snm_es_init refuses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "es.h"
 #include "http.h"
+#include "log.h"
 #include "plan.h"
 #include "standin_http.h"
 
@@ -174,10 +175,66 @@ static void test_deeply_nested_reply_is_refused(void **state)
   fx_done(&fx);
 }
 
+static void test_basic_auth_refusals(void **state)
+{
+  static const char fmt[] =
+      "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+      "\"src\": {\"endpoint\": \"http://127.0.0.1:1\", \"auth\": {\"type\": "
+      "\"basic\", \"username\": \"%s\", \"password_env\": \"SNM_T_PW\"}},"
+      "\"dst\": {\"endpoint\": \"http://127.0.0.1:2\"}},"
+      "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
+      "{\"location\": \"/x\"}},"
+      "\"snapshot\": {\"domain\": \"src\"}, "
+      "\"restores\": [{\"domain\": \"dst\"}]}";
+  static const struct {
+    const char *user;
+    const char *pw; /* NULL: unset */
+    int rc;
+    const char *needle;
+  } cases[] = {
+      {"a:b", "secret-pw", SNM_EINVAL, "src: the basic auth username \"a:b\""},
+      {"admin", "", SNM_EAUTH,
+       "src: the password for user \"admin\" is read "
+       "from the environment variable SNM_T_PW, which "
+       "is empty"},
+      {"admin", NULL, SNM_EAUTH, "SNM_T_PW, which is not set"},
+      {"admin", "secret-pw", SNM_OK, ""},
+  };
+  (void)state;
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct snm_diag_list diags;
+    struct snm_plan *plan = NULL;
+    struct snm_es es;
+    struct snm_err err;
+    char text[1024];
+
+    snprintf(text, sizeof(text), fmt, cases[i].user);
+    snm_diag_list_init(&diags);
+    assert_int_equal(
+        snm_plan_parse(&plan, text, strlen(text), "t.json", &diags, &err), 0);
+    snm_diag_list_dispose(&diags);
+    if (cases[i].pw != NULL)
+      setenv("SNM_T_PW", cases[i].pw, 1);
+    else
+      unsetenv("SNM_T_PW");
+    snm_err_clear(&err);
+    assert_int_equal(snm_es_init(&es, &plan->domains[0], NULL, &err),
+                     cases[i].rc);
+    assert_non_null(strstr(err.msg, cases[i].needle));
+    assert_int_equal(es.basic_auth != NULL, cases[i].rc == SNM_OK);
+    snm_es_dispose(&es);
+    snm_plan_free(plan);
+  }
+  unsetenv("SNM_T_PW");
+  snm_log_clear_secrets();
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_deeply_nested_reply_is_refused),
+      cmocka_unit_test(test_basic_auth_refusals),
   };
   int rc;
 
