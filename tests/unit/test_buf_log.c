@@ -143,6 +143,67 @@ static void test_log_line_is_one_clean_line(void **state)
   free(mem);
 }
 
+/* A line over 1 MiB is cut, after redaction (a secret at the cut is not
+ * shown in part), at a character boundary, and says so. */
+static void test_log_long_line_is_truncated(void **state)
+{
+  const size_t max = (size_t)1 << 20, len = max + 4096;
+  const char *head = "snapmig: error: ";
+  char *msg = malloc(len + 1), *mem = NULL;
+  size_t memlen = 0, hl = strlen(head);
+  FILE *fp;
+  (void)state;
+
+  assert_non_null(msg);
+  snm_log_set_level(SNM_LOG_INFO);
+  assert_int_equal(snm_log_add_secret("hunter2-password"), 0);
+
+  /* a secret across the cut */
+  memset(msg, 'x', len);
+  memcpy(msg + max - 5, "hunter2-password", 16);
+  msg[len] = '\0';
+  fp = open_memstream(&mem, &memlen);
+  assert_non_null(fp);
+  snm_log_set_stream(fp);
+  snm_log(SNM_LOG_ERROR, "%s", msg);
+  fclose(fp);
+  assert_int_equal(memlen, hl + max + strlen("... [truncated]\n"));
+  assert_memory_equal(mem, head, hl);
+  assert_memory_equal(mem + hl + max - 5, SNM_REDACTED, 5);
+  assert_null(strstr(mem, "hunt"));
+  assert_string_equal(mem + hl + max, "... [truncated]\n");
+  free(mem);
+
+  /* a 2-byte character across the cut is left out whole */
+  memset(msg, 'x', len);
+  memcpy(msg + max - 1, "\xc3\xa9", 2);
+  mem = NULL;
+  fp = open_memstream(&mem, &memlen);
+  assert_non_null(fp);
+  snm_log_set_stream(fp);
+  snm_log(SNM_LOG_ERROR, "%s", msg);
+  fclose(fp);
+  assert_int_equal(memlen, hl + max - 1 + strlen("... [truncated]\n"));
+  assert_string_equal(mem + hl + max - 1, "... [truncated]\n");
+  free(mem);
+
+  /* exactly 1 MiB is not cut */
+  msg[max] = '\0';
+  memset(msg, 'x', max);
+  mem = NULL;
+  fp = open_memstream(&mem, &memlen);
+  assert_non_null(fp);
+  snm_log_set_stream(fp);
+  snm_log(SNM_LOG_ERROR, "%s", msg);
+  fclose(fp);
+  assert_int_equal(memlen, hl + max + 1);
+  free(mem);
+
+  snm_log_set_stream(NULL);
+  snm_log_clear_secrets();
+  free(msg);
+}
+
 static void test_err_set(void **state)
 {
   struct snm_err err;
@@ -165,6 +226,7 @@ int main(void)
       cmocka_unit_test(test_redact_query_and_registered),
       cmocka_unit_test(test_log_line_is_redacted),
       cmocka_unit_test(test_log_line_is_one_clean_line),
+      cmocka_unit_test(test_log_long_line_is_truncated),
       cmocka_unit_test(test_err_set),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
