@@ -34,6 +34,31 @@ static void test_buf_append_and_cap(void **state)
   snm_buf_dispose(&b);
 }
 
+/* Near the cap the buffer grows to the cap (plus the NUL), not to the next
+ * power of two. */
+static void test_buf_capacity_stays_within_cap(void **state)
+{
+  struct snm_buf b;
+  char chunk[600];
+  (void)state;
+
+  memset(chunk, 'x', sizeof(chunk));
+  snm_buf_init(&b, 1000);
+  assert_int_equal(snm_buf_append(&b, chunk, sizeof(chunk)), 0);
+  assert_int_equal(snm_buf_append(&b, chunk, 400), 0);
+  assert_int_equal(b.len, 1000);
+  assert_true(b.cap <= 1001);
+  assert_int_equal(snm_buf_putc(&b, 'y'), SNM_ENOMEM);
+  snm_buf_dispose(&b);
+
+  snm_buf_init(&b, 8);
+  assert_int_equal(snm_buf_puts(&b, "abcd"), 0);
+  assert_true(b.cap <= 9);
+  assert_int_equal(snm_buf_puts(&b, "efgh"), 0);
+  assert_string_equal(snm_buf_str(&b), "abcdefgh");
+  snm_buf_dispose(&b);
+}
+
 static void test_buf_grows(void **state)
 {
   struct snm_buf b;
@@ -222,6 +247,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_buf_append_and_cap),
       cmocka_unit_test(test_buf_grows),
+      cmocka_unit_test(test_buf_capacity_stays_within_cap),
       cmocka_unit_test(test_redact_headers),
       cmocka_unit_test(test_redact_query_and_registered),
       cmocka_unit_test(test_log_line_is_redacted),
