@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,16 +302,33 @@ int snm_http__call_copy(struct snm_http_call *c, struct snm_http *h,
   return 0;
 }
 
+/* Header lines may carry credentials (Authorization, X-Amz-Security-Token):
+ * wipe them before the memory goes back to the allocator. */
+static void free_secret(char *s)
+{
+  if (s != NULL)
+    OPENSSL_cleanse(s, strlen(s));
+  free(s);
+}
+
+static void slist_free_secret(struct curl_slist *list)
+{
+  for (struct curl_slist *l = list; l != NULL; l = l->next)
+    if (l->data != NULL)
+      OPENSSL_cleanse(l->data, strlen(l->data));
+  curl_slist_free_all(list);
+}
+
 void snm_http__call_dispose(struct snm_http_call *c)
 {
   if (c->easy != NULL)
     curl_easy_cleanup(c->easy);
   c->easy = NULL;
-  curl_slist_free_all(c->attempt_headers);
+  slist_free_secret(c->attempt_headers);
   c->attempt_headers = NULL;
   if (c->headers != NULL)
     for (size_t i = 0; c->headers[i] != NULL; i++)
-      free(c->headers[i]);
+      free_secret(c->headers[i]);
   free(c->headers);
   free(c->method);
   free(c->url);
@@ -342,6 +360,7 @@ int snm_http_headers_add(struct snm_http_headers_out *out, const char *name,
     return SNM_ENOMEM;
   }
   l = curl_slist_append(out->list, snm_buf_str(&line));
+  OPENSSL_cleanse(line.data, line.len); /* e.g. Authorization */
   snm_buf_dispose(&line);
   if (l == NULL)
     return SNM_ENOMEM;
@@ -565,7 +584,7 @@ int snm_http__attempt_prepare(struct snm_http_call *c, struct snm_err *err)
 
   if (c->attempts > 1) /* the easy handle must not keep a freed list */
     curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
-  curl_slist_free_all(c->attempt_headers);
+  slist_free_secret(c->attempt_headers);
   c->attempt_headers = NULL;
   snm_buf_reset(&c->resp_body);
   snm_buf_reset(&c->resp_head);
@@ -638,8 +657,8 @@ int snm_http__attempt_prepare(struct snm_http_call *c, struct snm_err *err)
   }
 done:
   snm_buf_dispose(&line);
-  curl_slist_free_all(list);
-  curl_slist_free_all(add.list);
+  slist_free_secret(list);
+  slist_free_secret(add.list);
   return rc;
 }
 
