@@ -60,8 +60,9 @@ int snm__creds_from_imds(struct snm_creds *out,
                          const struct snm_creds_opts *opts,
                          struct snm_err *err);
 
-/* Parse an ISO 8601 UTC timestamp as the metadata services send it
- * ("2024-05-01T12:00:00Z", optional fraction, "Z" or "+hh:mm" offset).
+/* Parse an ISO 8601 UTC timestamp as the metadata services send it, with
+ * snm_time_parse ("2024-05-01T12:00:00Z", optional fraction, "Z" or
+ * "+hh:mm" offset), to whole seconds.
  * Returns 0 and sets *out, or SNM_EPARSE (no message). */
 int snm__parse_iso8601(const char *s, time_t *out);
 

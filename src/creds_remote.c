@@ -19,6 +19,7 @@
 #include "creds_int.h"
 #include "json.h"
 #include "log.h"
+#include "timefmt.h"
 #include "snm_version.h"
 
 #include <arpa/inet.h>
@@ -86,7 +87,8 @@ static int fetch(const char *method, const char *url,
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2 * timeout_ms);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "snapmig/" SNM_VERSION);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-  if (resolve != NULL) /* the addresses snm__ecs_check_full_uri allowed, no others */
+  if (resolve !=
+      NULL) /* the addresses snm__ecs_check_full_uri allowed, no others */
     curl_easy_setopt(h, CURLOPT_RESOLVE, resolve);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
@@ -268,72 +270,14 @@ done:
   return rc;
 }
 
-static int get_digits(const char **p, int n, int *v)
-{
-  *v = 0;
-  for (int i = 0; i < n; i++) {
-    if (!isdigit((unsigned char)**p))
-      return -1;
-    *v = *v * 10 + (**p - '0');
-    (*p)++;
-  }
-  return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static long long days_from_civil(long long y, int m, int d)
-{
-  long long era, yoe, doy, doe;
-
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = y - era * 400;
-  doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 int snm__parse_iso8601(const char *s, time_t *out)
 {
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int y, mo, d, h, mi, se, oh = 0, om = 0, sign = 0;
-  const char *p = s;
+  long long ms;
 
-  if (get_digits(&p, 4, &y) < 0 || *p++ != '-' || get_digits(&p, 2, &mo) < 0 ||
-      *p++ != '-' || get_digits(&p, 2, &d) < 0)
+  if (snm_time_parse(s, &ms) != 0)
     return SNM_EPARSE;
-  if (*p != 'T' && *p != 't' && *p != ' ')
-    return SNM_EPARSE;
-  p++;
-  if (get_digits(&p, 2, &h) < 0 || *p++ != ':' || get_digits(&p, 2, &mi) < 0 ||
-      *p++ != ':' || get_digits(&p, 2, &se) < 0)
-    return SNM_EPARSE;
-  if (*p == '.' || *p == ',') {
-    p++;
-    if (!isdigit((unsigned char)*p))
-      return SNM_EPARSE;
-    while (isdigit((unsigned char)*p))
-      p++; /* fractions of a second are dropped */
-  }
-  if (*p == 'Z' || *p == 'z') {
-    p++;
-  } else if (*p == '+' || *p == '-') {
-    sign = *p++ == '-' ? -1 : 1;
-    if (get_digits(&p, 2, &oh) < 0)
-      return SNM_EPARSE;
-    if (*p == ':')
-      p++;
-    if (get_digits(&p, 2, &om) < 0 || oh > 23 || om > 59)
-      return SNM_EPARSE;
-  } else {
-    return SNM_EPARSE;
-  }
-  if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-      (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) ||
-      h > 23 || mi > 59 || se > 60)
-    return SNM_EPARSE;
-  *out = (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
-                  sign * (oh * 3600 + om * 60));
+  /* whole seconds, rounded down (the fraction is dropped) */
+  *out = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
   return 0;
 }
 
