@@ -43,6 +43,8 @@ static int buf_reserve(struct snm_buf *b, size_t extra)
   ncap = b->cap != 0 ? b->cap : 64;
   while (ncap < need)
     ncap = ncap > (size_t)-1 / 2 ? need : ncap * 2;
+  if (b->max != 0 && ncap > b->max + 1)
+    ncap = b->max + 1; /* never more than the cap can use (need fits) */
   p = realloc(b->data, ncap);
   if (p == NULL)
     return SNM_ENOMEM;

@@ -18,6 +18,8 @@
 #include "buf.h"
 #include "creds.h"
 
+struct curl_slist;
+
 /* Default ECS credentials host for AWS_CONTAINER_CREDENTIALS_RELATIVE_URI. */
 #define SNM__ECS_DEFAULT_ENDPOINT "http://169.254.170.2"
 #define SNM__IMDS_DEFAULT_ENDPOINT "http://169.254.169.254"
@@ -58,9 +60,20 @@ int snm__creds_from_imds(struct snm_creds *out,
                          const struct snm_creds_opts *opts,
                          struct snm_err *err);
 
-/* Parse an ISO 8601 UTC timestamp as the metadata services send it
- * ("2024-05-01T12:00:00Z", optional fraction, "Z" or "+hh:mm" offset).
+/* Parse an ISO 8601 UTC timestamp as the metadata services send it, with
+ * snm_time_parse ("2024-05-01T12:00:00Z", optional fraction, "Z" or
+ * "+hh:mm" offset), to whole seconds.
  * Returns 0 and sets *out, or SNM_EPARSE (no message). */
 int snm__parse_iso8601(const char *s, time_t *out);
+
+/* Check AWS_CONTAINER_CREDENTIALS_FULL_URI: https to anywhere, or http to
+ * a host whose every address is loopback, 169.254.170.2, 169.254.170.23
+ * or fd00:ec2::23.  For http to a name, *resolve gets one CURLOPT_RESOLVE
+ * entry ("host:port:addr,...") pinning the request to the addresses that
+ * were checked (caller frees with curl_slist_free_all); else NULL.
+ * Returns 0, SNM_EINVAL (message names the variable and what is allowed)
+ * or SNM_ENOMEM. */
+int snm__ecs_check_full_uri(const char *uri, struct curl_slist **resolve,
+                            struct snm_err *err);
 
 #endif

@@ -6,11 +6,20 @@
  * a fetch blocks the caller for at most the connect timeout (opts.timeout_ms)
  * plus the reply deadline (twice that) per request.  Proxies are not used
  * for these link-local/loopback endpoints; TLS verification stays on for
- * https. */
+ * https.
+ *
+ * An http AWS_CONTAINER_CREDENTIALS_FULL_URI host name is resolved here,
+ * with a blocking getaddrinfo() (once per fetch, like the fetch itself),
+ * to check that it only names allowed addresses; the request is then
+ * pinned to those addresses with CURLOPT_RESOLVE, so a DNS answer that
+ * changes between the check and the connect cannot redirect the
+ * authorization token. */
 #include "buf.h"
 #include "creds.h"
 #include "creds_int.h"
+#include "json.h"
 #include "log.h"
+#include "timefmt.h"
 #include "snm_version.h"
 
 #include <arpa/inet.h>
@@ -45,11 +54,13 @@ static size_t on_read(char *ptr, size_t size, size_t nmemb, void *userdata)
   return 0; /* the IMDS token PUT has an empty body */
 }
 
-/* `method` GET or PUT (empty body).  Returns 0 with *status and `body`
+/* `method` GET or PUT (empty body); `resolve` NULL or a CURLOPT_RESOLVE
+ * list.  Returns 0 with *status and `body`
  * (whatever the status), or SNM_ENET/SNM_ETIMEOUT/SNM_ENOMEM with "METHOD
  * URL: why" in `err`. */
 static int fetch(const char *method, const char *url,
-                 const struct curl_slist *headers, long timeout_ms,
+                 const struct curl_slist *headers,
+                 const struct curl_slist *resolve, long timeout_ms,
                  struct snm_buf *body, long *status, struct snm_err *err)
 {
   char errbuf[CURL_ERROR_SIZE];
@@ -76,6 +87,9 @@ static int fetch(const char *method, const char *url,
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2 * timeout_ms);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "snapmig/" SNM_VERSION);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  if (resolve !=
+      NULL) /* the addresses snm__ecs_check_full_uri allowed, no others */
+    curl_easy_setopt(h, CURLOPT_RESOLVE, resolve);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -200,6 +214,11 @@ static int creds_from_json(struct snm_creds *out, const char *json,
   yajl_val root;
   int rc = 0;
 
+  /* yajl's tree has no depth limit; it and cleanse_tree() recurse */
+  if (!snm_json_depth_ok(json, strlen(json), SNM_JSON_MAX_DEPTH))
+    return snm_err_set(err, SNM_EPARSE,
+                       "%s%s: the reply is nested deeper than %d levels",
+                       prefix, what, SNM_JSON_MAX_DEPTH);
   root = yajl_tree_parse(json, errbuf, sizeof(errbuf));
   OPENSSL_cleanse(errbuf, sizeof(errbuf)); /* yajl quotes the input */
   if (root == NULL || !YAJL_IS_OBJECT(root)) {
@@ -251,72 +270,14 @@ done:
   return rc;
 }
 
-static int get_digits(const char **p, int n, int *v)
-{
-  *v = 0;
-  for (int i = 0; i < n; i++) {
-    if (!isdigit((unsigned char)**p))
-      return -1;
-    *v = *v * 10 + (**p - '0');
-    (*p)++;
-  }
-  return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static long long days_from_civil(long long y, int m, int d)
-{
-  long long era, yoe, doy, doe;
-
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = y - era * 400;
-  doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 int snm__parse_iso8601(const char *s, time_t *out)
 {
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int y, mo, d, h, mi, se, oh = 0, om = 0, sign = 0;
-  const char *p = s;
+  long long ms;
 
-  if (get_digits(&p, 4, &y) < 0 || *p++ != '-' || get_digits(&p, 2, &mo) < 0 ||
-      *p++ != '-' || get_digits(&p, 2, &d) < 0)
+  if (snm_time_parse(s, &ms) != 0)
     return SNM_EPARSE;
-  if (*p != 'T' && *p != 't' && *p != ' ')
-    return SNM_EPARSE;
-  p++;
-  if (get_digits(&p, 2, &h) < 0 || *p++ != ':' || get_digits(&p, 2, &mi) < 0 ||
-      *p++ != ':' || get_digits(&p, 2, &se) < 0)
-    return SNM_EPARSE;
-  if (*p == '.' || *p == ',') {
-    p++;
-    if (!isdigit((unsigned char)*p))
-      return SNM_EPARSE;
-    while (isdigit((unsigned char)*p))
-      p++; /* fractions of a second are dropped */
-  }
-  if (*p == 'Z' || *p == 'z') {
-    p++;
-  } else if (*p == '+' || *p == '-') {
-    sign = *p++ == '-' ? -1 : 1;
-    if (get_digits(&p, 2, &oh) < 0)
-      return SNM_EPARSE;
-    if (*p == ':')
-      p++;
-    if (get_digits(&p, 2, &om) < 0 || oh > 23 || om > 59)
-      return SNM_EPARSE;
-  } else {
-    return SNM_EPARSE;
-  }
-  if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-      (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) ||
-      h > 23 || mi > 59 || se > 60)
-    return SNM_EPARSE;
-  *out = (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
-                  sign * (oh * 3600 + om * 60));
+  /* whole seconds, rounded down (the fraction is dropped) */
+  *out = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
   return 0;
 }
 
@@ -345,37 +306,81 @@ static int allowed_addr(const struct sockaddr *sa)
   return 0;
 }
 
-/* http is allowed only to hosts whose every address is allowed. */
-static int allowed_host(const char *host)
+/* http is allowed only to hosts whose every address is allowed.  For a
+ * name (not an address literal) *resolve gets the CURLOPT_RESOLVE entry
+ * "host:port:addr,addr..." that pins curl to exactly those addresses, so
+ * a second DNS answer (rebinding) cannot send the token elsewhere.
+ * Returns 1 (allowed), 0 (not allowed) or SNM_ENOMEM. */
+static int allowed_host(const char *host, const char *port,
+                        struct curl_slist **resolve)
 {
   struct addrinfo hints, *res = NULL;
-  int ok = 0;
+  struct snm_buf entry;
+  int ok, literal;
 
   memset(&hints, 0, sizeof(hints));
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  if (getaddrinfo(host, NULL, &hints, &res) != 0)
-    return 0;
+  hints.ai_flags = AI_NUMERICHOST;
+  literal = getaddrinfo(host, NULL, &hints, &res) == 0;
+  if (!literal) {
+    hints.ai_flags = 0;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0)
+      return 0;
+  }
   ok = res != NULL;
-  for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
-    ok = ok && allowed_addr(ai->ai_addr);
+  snm_buf_init(&entry, 0);
+  if (snm_buf_printf(&entry, "%s:%s:", host, port) != 0)
+    ok = SNM_ENOMEM;
+  for (struct addrinfo *ai = res; ai != NULL && ok == 1; ai = ai->ai_next) {
+    char addr[INET6_ADDRSTRLEN];
+    const void *a =
+        ai->ai_family == AF_INET6
+            ? (const void *)&(
+                  (const struct sockaddr_in6 *)(const void *)ai->ai_addr)
+                  ->sin6_addr
+            : (const void *)&(
+                  (const struct sockaddr_in *)(const void *)ai->ai_addr)
+                  ->sin_addr;
+
+    if (!allowed_addr(ai->ai_addr)) {
+      ok = 0;
+      break;
+    }
+    if (inet_ntop(ai->ai_family, a, addr, sizeof(addr)) == NULL ||
+        snm_buf_printf(&entry, ai == res ? "%s%s%s" : ",%s%s%s",
+                       ai->ai_family == AF_INET6 ? "[" : "", addr,
+                       ai->ai_family == AF_INET6 ? "]" : "") != 0)
+      ok = SNM_ENOMEM;
+  }
   freeaddrinfo(res);
+  if (ok == 1 && !literal) {
+    struct curl_slist *l = curl_slist_append(*resolve, snm_buf_str(&entry));
+    if (l == NULL)
+      ok = SNM_ENOMEM;
+    else
+      *resolve = l;
+  }
+  snm_buf_dispose(&entry);
   return ok;
 }
 
-static int check_full_uri(const char *uri, struct snm_err *err)
+int snm__ecs_check_full_uri(const char *uri, struct curl_slist **resolve,
+                            struct snm_err *err)
 {
-  char *scheme = NULL, *host = NULL, *h;
+  char *scheme = NULL, *host = NULL, *port = NULL, *h;
   size_t n;
   CURLU *u;
-  int rc = 0;
+  int rc = 0, ok;
 
+  *resolve = NULL;
   u = curl_url();
   if (u == NULL)
     return snm_err_set(err, SNM_ENOMEM, ECS_PREFIX "out of memory");
   if (curl_url_set(u, CURLUPART_URL, uri, 0) != CURLUE_OK ||
       curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-      curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+      curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
     rc = snm_err_set(err, SNM_EINVAL,
                      ECS_PREFIX "AWS_CONTAINER_CREDENTIALS_FULL_URI \"%s\" is "
                                 "not a valid URL",
@@ -390,7 +395,10 @@ static int check_full_uri(const char *uri, struct snm_err *err)
     h[n - 1] = '\0';
     h++;
   }
-  if (strcmp(scheme, "http") != 0 || !allowed_host(h))
+  ok = strcmp(scheme, "http") == 0 ? allowed_host(h, port, resolve) : 0;
+  if (ok < 0)
+    rc = snm_err_set(err, SNM_ENOMEM, ECS_PREFIX "out of memory");
+  else if (ok == 0)
     rc = snm_err_set(err, SNM_EINVAL,
                      ECS_PREFIX "AWS_CONTAINER_CREDENTIALS_FULL_URI \"%s\" is "
                                 "not allowed: use https, or http to a loopback "
@@ -398,8 +406,13 @@ static int check_full_uri(const char *uri, struct snm_err *err)
                                 "fd00:ec2::23",
                      uri);
 done:
+  if (rc != 0) {
+    curl_slist_free_all(*resolve);
+    *resolve = NULL;
+  }
   curl_free(scheme);
   curl_free(host);
+  curl_free(port);
   curl_url_cleanup(u);
   return rc;
 }
@@ -474,7 +487,7 @@ int snm__creds_from_ecs(struct snm_creds *out,
   const char *full = snm__getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
   const char *base = opts->ecs_endpoint != NULL ? opts->ecs_endpoint
                                                 : SNM__ECS_DEFAULT_ENDPOINT;
-  struct curl_slist *headers = NULL;
+  struct curl_slist *headers = NULL, *resolve = NULL;
   struct snm_buf url, body;
   char *token = NULL;
   long status;
@@ -493,7 +506,7 @@ int snm__creds_from_ecs(struct snm_creds *out,
       goto done;
     }
   } else {
-    rc = check_full_uri(full, err);
+    rc = snm__ecs_check_full_uri(full, &resolve, err);
     if (rc < 0)
       goto done;
     if (snm_buf_puts(&url, full) < 0) {
@@ -512,8 +525,8 @@ int snm__creds_from_ecs(struct snm_creds *out,
     rc = snm_err_set(err, SNM_ENOMEM, ECS_PREFIX "out of memory");
     goto done;
   }
-  rc = fetch("GET", snm_buf_str(&url), headers, opts->timeout_ms, &body,
-             &status, err);
+  rc = fetch("GET", snm_buf_str(&url), headers, resolve, opts->timeout_ms,
+             &body, &status, err);
   if (rc < 0) {
     if (err != NULL && rc != SNM_ENOMEM) {
       struct snm_err sub = *err;
@@ -531,6 +544,7 @@ int snm__creds_from_ecs(struct snm_creds *out,
     snm__set_source(out, "ECS container credentials");
 done:
   free_secret_headers(headers);
+  curl_slist_free_all(resolve);
   snm__free_secret(token);
   dispose_secret_buf(&body);
   snm_buf_dispose(&url);
@@ -575,8 +589,8 @@ int snm__creds_from_imds(struct snm_creds *out,
       add_header(&put_headers, "X-aws-ec2-metadata-token-ttl-seconds",
                  SNM__IMDS_TOKEN_TTL) < 0)
     goto nomem;
-  rc = fetch("PUT", snm_buf_str(&url), put_headers, opts->timeout_ms, &body,
-             &status, err);
+  rc = fetch("PUT", snm_buf_str(&url), put_headers, NULL, opts->timeout_ms,
+             &body, &status, err);
   if (rc < 0)
     goto done;
   if (status != 200) {
@@ -608,7 +622,7 @@ int snm__creds_from_imds(struct snm_creds *out,
   if (snm_buf_printf(&url, "%.*s/latest/meta-data/iam/security-credentials/",
                      (int)blen, base) < 0)
     goto nomem;
-  rc = fetch("GET", snm_buf_str(&url), headers, opts->timeout_ms, &body,
+  rc = fetch("GET", snm_buf_str(&url), headers, NULL, opts->timeout_ms, &body,
              &status, err);
   if (rc < 0)
     goto done;
@@ -638,7 +652,7 @@ int snm__creds_from_imds(struct snm_creds *out,
   if (snm_buf_printf(&url, "%.*s/latest/meta-data/iam/security-credentials/%s",
                      (int)blen, base, role) < 0)
     goto nomem;
-  rc = fetch("GET", snm_buf_str(&url), headers, opts->timeout_ms, &body,
+  rc = fetch("GET", snm_buf_str(&url), headers, NULL, opts->timeout_ms, &body,
              &status, err);
   if (rc < 0)
     goto done;

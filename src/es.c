@@ -2,11 +2,13 @@
 #include "buf.h"
 #include "creds.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "plan.h"
 #include "sigv4.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -29,11 +31,24 @@ int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
     size_t n;
     int rc;
 
+    /* "user:password" is split at the first ':' by the server */
+    if (strchr(dom->username, ':') != NULL)
+      return snm_err_set(err, SNM_EINVAL,
+                         "%s: the basic auth username \"%s\" holds a ':', "
+                         "which HTTP basic auth cannot carry; use another "
+                         "user",
+                         dom->id, dom->username);
     if (pw == NULL)
       return snm_err_set(err, SNM_EAUTH,
                          "%s: the password for user \"%s\" is read from the "
                          "environment variable %s, which is not set; export "
                          "it and run again",
+                         dom->id, dom->username, dom->password_env);
+    if (pw[0] == '\0')
+      return snm_err_set(err, SNM_EAUTH,
+                         "%s: the password for user \"%s\" is read from the "
+                         "environment variable %s, which is empty; set it "
+                         "and run again",
                          dom->id, dom->username, dom->password_env);
     if (snm_log_add_secret(pw) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
@@ -166,12 +181,23 @@ long long snm_jint(long long def, yajl_val v, ...)
   va_end(ap);
   if (YAJL_IS_INTEGER(r))
     return YAJL_GET_INTEGER(r);
-  if (YAJL_IS_DOUBLE(r))
-    return (long long)YAJL_GET_DOUBLE(r);
+  if (YAJL_IS_DOUBLE(r)) {
+    /* "1e3" or a number too big for yajl's integer: only integral values
+     * a long long holds (NaN fails both comparisons) */
+    double d = YAJL_GET_DOUBLE(r);
+    if (d >= -0x1p63 && d < 0x1p63) {
+      long long n = (long long)d;
+      if ((double)n == d)
+        return n;
+    }
+    return def;
+  }
   if (YAJL_IS_STRING(r) && r->u.string[0] != '\0') {
     char *end;
-    long long n = strtoll(r->u.string, &end, 10);
-    if (*end == '\0')
+    long long n;
+    errno = 0;
+    n = strtoll(r->u.string, &end, 10);
+    if (*end == '\0' && errno != ERANGE)
       return n;
   }
   return def;
@@ -203,7 +229,7 @@ static const char *xml_element(const char *body, size_t len, const char *name,
   return NULL;
 }
 
-int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
+static int error_reason(struct snm_buf *out, yajl_val json, const char *body,
                         size_t body_len)
 {
   yajl_val e = snm_jget(json, "error", (char *)NULL);
@@ -253,6 +279,18 @@ int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
     return snm_buf_append(out, body, n);
   }
   return 0;
+}
+
+int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
+                        size_t body_len)
+{
+  size_t start = out->len;
+  int rc = error_reason(out, json, body, body_len);
+
+  /* the server's words end up on a terminal and in reports */
+  if (out->data != NULL)
+    snm_sanitize_line(out->data + start, out->len - start);
+  return rc;
 }
 
 int snm_es_parse_info(struct snm_es_info *out, yajl_val json,
@@ -418,6 +456,7 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   struct snm_es_reply reply = {0};
   struct snm_err err;
   yajl_val json = NULL;
+  int too_deep = 0;
 
   if (resp == NULL) {
     c->done(NULL, herr, c->data);
@@ -428,8 +467,13 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   if (resp->body_len > 0) {
     const char *ct = resp->content_type;
     if (ct == NULL || strstr(ct, "json") != NULL || resp->body[0] == '{' ||
-        resp->body[0] == '[')
-      json = yajl_tree_parse(resp->body, NULL, 0);
+        resp->body[0] == '[') {
+      /* yajl's tree has no depth limit and is freed recursively */
+      if (snm_json_depth_ok(resp->body, resp->body_len, SNM_JSON_MAX_DEPTH))
+        json = yajl_tree_parse(resp->body, NULL, 0);
+      else
+        too_deep = 1;
+    }
   }
   reply.status = resp->status;
   reply.json = json;
@@ -437,7 +481,12 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   reply.body_len = resp->body_len;
   reply.attempts = resp->attempts;
   reply.elapsed_s = resp->elapsed_s;
-  if (resp->status < 200 || resp->status > 299) {
+  if (too_deep) {
+    snm_err_set(&err, SNM_EPARSE,
+                "%s: %s %s: reply nested deeper than %d levels", c->es->dom->id,
+                c->method, c->path, SNM_JSON_MAX_DEPTH);
+    err.http_status = resp->status;
+  } else if (resp->status < 200 || resp->status > 299) {
     struct snm_buf msg, reason;
     snm_buf_init(&msg, 0);
     snm_buf_init(&reason, 0);

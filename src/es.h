@@ -42,9 +42,10 @@ struct snm_es {
 /* Prepare `es` for `dom`.  Basic auth reads the password from the
  * variable named by password_env now (and registers it as a secret);
  * aws-sigv4 creates a credential provider that resolves on first use.
- * Returns 0; SNM_EAUTH when password_env is not set (message names the
- * domain and the variable); SNM_ENOMEM.  Dispose with snm_es_dispose even
- * on failure. */
+ * Returns 0; SNM_EAUTH when password_env is not set or empty (message
+ * names the domain and the variable); SNM_EINVAL when the basic auth
+ * username holds a ':'; SNM_ENOMEM.  Dispose with snm_es_dispose even on
+ * failure. */
 int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
                 struct snm_http *http, struct snm_err *err);
 void snm_es_dispose(struct snm_es *es);
@@ -63,11 +64,14 @@ struct snm_es_reply {
  *  - transport failure: reply NULL, err as from the HTTP engine;
  *  - 2xx: reply set, err->code SNM_OK;
  *  - 401/403: reply set, SNM_EAUTH; other statuses: reply set, SNM_EHTTP
- *    (err->http_status set).  The message reads
- *    "DOMAIN: METHOD PATH: HTTP 404 index_not_found_exception: no such
- *    index [x]" (plus a hint for 401/403), so callers can use it as is or
- *    treat an expected status (404 for "absent") as an answer.
- * `reply` and its JSON are valid only during the callback. */
+ *    (err->http_status set).
+ *  - a JSON body nested deeper than SNM_JSON_MAX_DEPTH (128) levels, any
+ *    status: reply set with json NULL, SNM_EPARSE (err->http_status set),
+ *    "DOMAIN: METHOD PATH: reply nested deeper than 128 levels".  The message
+ * reads "DOMAIN: METHOD PATH: HTTP 404 index_not_found_exception: no such index
+ * [x]" (plus a hint for 401/403), so callers can use it as is or treat an
+ * expected status (404 for "absent") as an answer. `reply` and its JSON are
+ * valid only during the callback. */
 typedef void (*snm_es_done_fn)(const struct snm_es_reply *reply,
                                const struct snm_err *err, void *data);
 
@@ -92,7 +96,8 @@ int snm_es_path(struct snm_buf *out, const char *fmt, ...);
 
 /* The server's own explanation in an error body: "type: reason" from
  * {"error": {...}}, a plain "error" string, or AWS's {"message": ...};
- * appended to `out` (nothing when none is found).  Returns 0/SNM_ENOMEM. */
+ * appended to `out` (nothing when none is found) with control characters
+ * replaced by '?' (snm_sanitize_line).  Returns 0/SNM_ENOMEM. */
 int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
                         size_t body_len);
 
@@ -114,7 +119,9 @@ int snm_es_parse_info(struct snm_es_info *out, yajl_val json,
  * another type. */
 yajl_val snm_jget(yajl_val v, ...) __attribute__((sentinel));
 const char *snm_jstr(yajl_val v, ...) __attribute__((sentinel));
-/* Number (integer or a numeric string such as "12"); `def` otherwise. */
+/* An integral number that fits a long long ("12", "1e3", or a string such
+ * as "12"); `def` otherwise (missing, another type, a fraction, out of
+ * range). */
 long long snm_jint(long long def, yajl_val v, ...) __attribute__((sentinel));
 
 #endif

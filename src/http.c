@@ -118,6 +118,10 @@ static int sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
   int events = 0;
 
   (void)socketp;
+  if (h->fail_sock_cb > 0 && what != CURL_POLL_REMOVE) {
+    h->fail_sock_cb--; /* fault injection (tests) */
+    return -1;
+  }
   for (s = h->socks; s != NULL; s = s->next)
     if (s->fd == fd)
       break;
@@ -276,6 +280,8 @@ static void schedule_retry(struct snm_http_call *c, const char *reason)
     delay = snm_http__backoff_ms(c->attempts, c->backoff_base_ms,
                                  c->backoff_max_ms, snm_http__rand(&h->rng));
   }
+  if (delay < 0) /* cannot happen with valid options; never wait forever */
+    delay = 0;
   c->state = CALL_WAITING;
   uv_timer_start(&c->retry_timer, on_retry_timer, (uint64_t)delay, 0);
 
@@ -336,16 +342,78 @@ static void collect(struct snm_http *h)
   }
 }
 
+/* A curl multi handle with the engine's callbacks and limits, or NULL. */
+static CURLM *multi_open(struct snm_http *h)
+{
+  CURLM *multi = curl_multi_init();
+
+  if (multi == NULL)
+    return NULL;
+  curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+  curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, h);
+  curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+  curl_multi_setopt(multi, CURLMOPT_TIMERDATA, h);
+  curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                    h->opts.max_total_connections);
+  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                    h->opts.max_host_connections);
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, h->opts.max_total_connections);
+  return multi;
+}
+
+/* Clean up the multi handle (closing its connections) and stop watching
+ * its sockets and its timer. */
+static void multi_close(struct snm_http *h)
+{
+  /* stop watching before curl closes the sockets it still caches */
+  for (struct snm_http_sock *s = h->socks; s != NULL; s = s->next)
+    uv_poll_stop(&s->poll);
+  h->in_curl++;
+  curl_multi_cleanup(h->multi); /* may call sock_cb with CURL_POLL_REMOVE */
+  h->in_curl--;
+  h->multi = NULL;
+  while (h->socks != NULL)
+    sock_close(h, h->socks);
+  uv_timer_stop(&h->timer);
+}
+
+/* curl_multi_socket_action failed, e.g. with CURLM_ABORTED_BY_CALLBACK when
+ * sock_cb or timer_cb could not do what curl asked: the multi handle is
+ * dead (curl >= 7.84) and no transfer in it will make progress.  Fail every
+ * running call now, rather than let it wait forever, and start over with a
+ * new multi handle; calls backing off use it for their next attempt. */
+static void engine_failed(struct snm_http *h, CURLMcode mrc)
+{
+  snm_log(SNM_LOG_DEBUG, "http: curl_multi_socket_action: %s",
+          curl_multi_strerror(mrc));
+  for (struct snm_http_call *c = h->calls; c != NULL; c = c->next) {
+    if (c->state != CALL_RUNNING)
+      continue;
+    h->in_curl++;
+    curl_multi_remove_handle(h->multi, c->easy);
+    h->in_curl--;
+    snm_http__call_err(c, &c->err, SNM_EIO, "HTTP engine failed: %s",
+                       curl_multi_strerror(mrc));
+    call_complete(c);
+  }
+  multi_close(h);
+  /* NULL when out of memory: later attempts then fail to start */
+  h->multi = multi_open(h);
+}
+
 static void drive(struct snm_http *h, curl_socket_t fd, int flags)
 {
+  CURLMcode mrc;
   int running;
 
   if (h->multi == NULL)
     return;
   h->in_curl++;
-  curl_multi_socket_action(h->multi, fd, flags, &running);
+  mrc = curl_multi_socket_action(h->multi, fd, flags, &running);
   h->in_curl--;
   collect(h);
+  if (mrc != CURLM_OK)
+    engine_failed(h, mrc);
   dispatch(h);
 }
 
@@ -400,6 +468,14 @@ int snm_http_new(struct snm_http **out, uv_loop_t *loop,
 
   assert(out != NULL && loop != NULL);
   *out = NULL;
+  /* a negative timeout_ms means "no limit"; nothing else may be negative */
+  if (opts != NULL &&
+      (opts->max_total_connections < 0 || opts->max_host_connections < 0 ||
+       opts->connect_timeout_ms < 0 || opts->max_attempts < 0 ||
+       opts->backoff_base_ms < 0 || opts->backoff_max_ms < 0))
+    return snm_err_set(err, SNM_EINVAL,
+                       "http: negative engine option (connections, "
+                       "connect_timeout_ms, max_attempts or backoff)");
   h = calloc(1, sizeof(*h));
   if (h == NULL)
     return snm_err_set(err, SNM_ENOMEM, "http: out of memory");
@@ -430,21 +506,11 @@ int snm_http_new(struct snm_http **out, uv_loop_t *loop,
   if (h->rng == 0)
     h->rng = 0x9e3779b97f4a7c15ULL;
 
-  h->multi = curl_multi_init();
+  h->multi = multi_open(h);
   if (h->multi == NULL) {
     rc = snm_err_set(err, SNM_EIO, "http: cannot create a curl multi handle");
     goto done;
   }
-  curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-  curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-  curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-  curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-  curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                    h->opts.max_total_connections);
-  curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                    h->opts.max_host_connections);
-  curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
-                    h->opts.max_total_connections);
 
   /* cannot fail on Unix: they only link the handle into the loop */
   uv_timer_init(loop, &h->timer);
@@ -476,12 +542,17 @@ int snm_http_send(struct snm_http *h, const struct snm_http_request *req,
   assert(h->in_curl == 0);
   if (out_call != NULL)
     *out_call = NULL;
-  if (h->closing)
-    return snm_err_set(
-        err, SNM_ECANCELED, "%s%s%s %s: the HTTP engine is closing",
-        req->label != NULL ? req->label : "", req->label != NULL ? ": " : "",
-        req->method != NULL ? req->method : "?",
-        req->url != NULL ? "request" : "(no URL)");
+  if (h->closing) {
+    struct snm_buf what;
+    snm_buf_init(&what, 0);
+    snm_http__describe_req(&what, req->label,
+                           req->method != NULL ? req->method : "?",
+                           req->url != NULL ? req->url : "(no URL)");
+    rc = snm_err_set(err, SNM_ECANCELED, "%s: the HTTP engine is closing",
+                     snm_buf_str(&what));
+    snm_buf_dispose(&what);
+    return rc;
+  }
   c = calloc(1, sizeof(*c));
   if (c == NULL)
     return snm_err_set(err, SNM_ENOMEM, "http: out of memory");
@@ -558,15 +629,7 @@ void snm_http_close(struct snm_http *h, void (*on_closed)(void *data),
     if (c->state == CALL_RUNNING || c->state == CALL_WAITING)
       snm_http_cancel(c);
 
-  /* stop watching before curl closes the sockets it still caches */
-  for (struct snm_http_sock *s = h->socks; s != NULL; s = s->next)
-    uv_poll_stop(&s->poll);
-  h->in_curl++;
-  curl_multi_cleanup(h->multi); /* may call sock_cb with CURL_POLL_REMOVE */
-  h->in_curl--;
-  h->multi = NULL;
-  while (h->socks != NULL)
-    sock_close(h, h->socks);
+  multi_close(h);
   uv_close((uv_handle_t *)&h->timer, on_engine_handle_closed);
 
   if (h->done_head != NULL)

@@ -116,8 +116,9 @@ typedef int (*snm_http_sign_fn)(void *sign_data,
                                 struct snm_err *err);
 
 /* Add "name: value" to the attempt's headers (both copied).  Returns 0,
- * SNM_EINVAL when either holds CR or LF or the name is empty or holds ':',
- * or SNM_ENOMEM. */
+ * SNM_EINVAL when the name is not an RFC 7230 token (empty, or holding
+ * ':', a blank, a control character...) or the value holds CR or LF, or
+ * SNM_ENOMEM. */
 int snm_http_headers_add(struct snm_http_headers_out *out, const char *name,
                          const char *value);
 
@@ -182,7 +183,8 @@ typedef void (*snm_http_done_fn)(struct snm_http_response *resp,
                                  const struct snm_err *err, void *data);
 
 /* Create an engine on `loop` (which must outlive it).  `opts` may be NULL;
- * it is copied.  Returns 0, SNM_ENOMEM, or SNM_EIO when libcurl or libuv
+ * it is copied.  Returns 0, SNM_EINVAL when an option other than
+ * timeout_ms is negative, SNM_ENOMEM, or SNM_EIO when libcurl or libuv
  * refuse (err filled).  curl_global_init() must have been called. */
 int snm_http_new(struct snm_http **out, uv_loop_t *loop,
                  const struct snm_http_opts *opts, struct snm_err *err);
@@ -192,7 +194,9 @@ int snm_http_new(struct snm_http **out, uv_loop_t *loop,
  * attempt's signing hook runs before this returns.
  * On success returns 0, stores the call in *out_call when out_call is not
  * NULL, and `done` will run once.  On failure returns SNM_EINVAL (bad
- * method, URL, header, or a body without content_type), SNM_ENOMEM,
+ * method, URL, header (the name must be an RFC 7230 token, with no blank
+ * before the ':'), a body without content_type, or a negative
+ * connect_timeout_ms, max_attempts or backoff_*), SNM_ENOMEM,
  * SNM_ECANCELED (engine closing) or the signing hook's error, fills `err`,
  * and `done` is never called. */
 int snm_http_send(struct snm_http *h, const struct snm_http_request *req,

@@ -94,6 +94,7 @@ struct snm_http {
   int in_curl;  /* > 0 while inside a curl_multi_* call */
   int closing;
   unsigned open_handles; /* uv handles not yet through their close cb */
+  int fail_sock_cb;      /* tests: make the next N socket callbacks fail */
   void (*on_closed)(void *data);
   void *closed_data;
 };
@@ -113,7 +114,11 @@ int snm_http__response_fill(struct snm_http_call *c,
 /* Value of a header of the attempt's reply, or NULL. */
 const char *snm_http__call_header(const struct snm_http_call *c,
                                   const char *name);
-/* Origin and path of the URL for messages, query redacted. */
+/* "label: METHOD url" for messages (no label when NULL or ""), secrets in
+ * the query redacted. */
+void snm_http__describe_req(struct snm_buf *out, const char *label,
+                            const char *method, const char *url);
+/* The same for a call. */
 void snm_http__describe(const struct snm_http_call *c, struct snm_buf *out);
 /* snm_err_set with "<label>: <METHOD> <url>: " before the message. */
 int snm_http__call_err(const struct snm_http_call *c, struct snm_err *err,

@@ -3,10 +3,12 @@
  * options, the signing hook, reply capture, and the redacted trace. */
 #include "http.h"
 #include "http_int.h"
+#include "httpreq.h"
 #include "log.h"
 
 #include <assert.h>
 #include <ctype.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,16 +150,22 @@ static int parse_url(struct snm_http_call *c, struct snm_err *err)
   return 0;
 }
 
-void snm_http__describe(const struct snm_http_call *c, struct snm_buf *out)
+void snm_http__describe_req(struct snm_buf *out, const char *label,
+                            const char *method, const char *url)
 {
-  const char *q = strchr(c->url, '?');
-  size_t n = q != NULL ? (size_t)(q - c->url) : strlen(c->url);
+  const char *q = strchr(url, '?');
+  size_t n = q != NULL ? (size_t)(q - url) : strlen(url);
 
-  if (c->label != NULL && c->label[0] != '\0')
-    (void)snm_buf_printf(out, "%s: ", c->label);
-  (void)snm_buf_printf(out, "%s %.*s", c->method, (int)n, c->url);
+  if (label != NULL && label[0] != '\0')
+    (void)snm_buf_printf(out, "%s: ", label);
+  (void)snm_buf_printf(out, "%s %.*s", method, (int)n, url);
   if (q != NULL) /* presigned URLs carry signatures in the query */
     (void)snm_redact_text(out, q, strlen(q));
+}
+
+void snm_http__describe(const struct snm_http_call *c, struct snm_buf *out)
+{
+  snm_http__describe_req(out, c->label, c->method, c->url);
 }
 
 int snm_http__call_err(const struct snm_http_call *c, struct snm_err *err,
@@ -214,6 +222,15 @@ int snm_http__call_copy(struct snm_http_call *c, struct snm_http *h,
   rc = parse_url(c, err);
   if (rc != 0)
     return rc;
+  /* a negative timeout_ms means "no limit"; nothing else may be negative
+   * (a negative backoff cast to a uv timeout never fires) */
+  if (req->connect_timeout_ms < 0 || req->max_attempts < 0 ||
+      req->backoff_base_ms < 0 || req->backoff_max_ms < 0)
+    return snm_http__call_err(c, err, SNM_EINVAL, "negative %s",
+                              req->connect_timeout_ms < 0 ? "connect_timeout_ms"
+                              : req->max_attempts < 0     ? "max_attempts"
+                              : req->backoff_base_ms < 0  ? "backoff_base_ms"
+                                                          : "backoff_max_ms");
 
   if (req->headers != NULL)
     while (req->headers[n] != NULL)
@@ -223,7 +240,9 @@ int snm_http__call_copy(struct snm_http_call *c, struct snm_http *h,
     return snm_err_set(err, SNM_ENOMEM, "http: out of memory");
   for (i = 0; i < n; i++) {
     const char *line = req->headers[i];
-    if (strchr(line, ':') == NULL || line[0] == ':' || has_crlf(line))
+    const char *colon = strchr(line, ':');
+    if (colon == NULL || !snm_httpreq_is_token(line, (size_t)(colon - line)) ||
+        has_crlf(line))
       return snm_err_set(err, SNM_EINVAL, "%s: %s %s: bad header line", lbl,
                          c->method, c->url);
     if (reserved_header(line))
@@ -283,16 +302,33 @@ int snm_http__call_copy(struct snm_http_call *c, struct snm_http *h,
   return 0;
 }
 
+/* Header lines may carry credentials (Authorization, X-Amz-Security-Token):
+ * wipe them before the memory goes back to the allocator. */
+static void free_secret(char *s)
+{
+  if (s != NULL)
+    OPENSSL_cleanse(s, strlen(s));
+  free(s);
+}
+
+static void slist_free_secret(struct curl_slist *list)
+{
+  for (struct curl_slist *l = list; l != NULL; l = l->next)
+    if (l->data != NULL)
+      OPENSSL_cleanse(l->data, strlen(l->data));
+  curl_slist_free_all(list);
+}
+
 void snm_http__call_dispose(struct snm_http_call *c)
 {
   if (c->easy != NULL)
     curl_easy_cleanup(c->easy);
   c->easy = NULL;
-  curl_slist_free_all(c->attempt_headers);
+  slist_free_secret(c->attempt_headers);
   c->attempt_headers = NULL;
   if (c->headers != NULL)
     for (size_t i = 0; c->headers[i] != NULL; i++)
-      free(c->headers[i]);
+      free_secret(c->headers[i]);
   free(c->headers);
   free(c->method);
   free(c->url);
@@ -316,8 +352,7 @@ int snm_http_headers_add(struct snm_http_headers_out *out, const char *name,
   struct curl_slist *l;
 
   assert(out != NULL && name != NULL && value != NULL);
-  if (*name == '\0' || strchr(name, ':') != NULL || has_crlf(name) ||
-      has_crlf(value))
+  if (!snm_httpreq_is_token(name, strlen(name)) || has_crlf(value))
     return SNM_EINVAL;
   snm_buf_init(&line, 0);
   if (snm_buf_printf(&line, "%s: %s", name, value) != 0) {
@@ -325,6 +360,7 @@ int snm_http_headers_add(struct snm_http_headers_out *out, const char *name,
     return SNM_ENOMEM;
   }
   l = curl_slist_append(out->list, snm_buf_str(&line));
+  OPENSSL_cleanse(line.data, line.len); /* e.g. Authorization */
   snm_buf_dispose(&line);
   if (l == NULL)
     return SNM_ENOMEM;
@@ -548,7 +584,7 @@ int snm_http__attempt_prepare(struct snm_http_call *c, struct snm_err *err)
 
   if (c->attempts > 1) /* the easy handle must not keep a freed list */
     curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
-  curl_slist_free_all(c->attempt_headers);
+  slist_free_secret(c->attempt_headers);
   c->attempt_headers = NULL;
   snm_buf_reset(&c->resp_body);
   snm_buf_reset(&c->resp_head);
@@ -621,8 +657,8 @@ int snm_http__attempt_prepare(struct snm_http_call *c, struct snm_err *err)
   }
 done:
   snm_buf_dispose(&line);
-  curl_slist_free_all(list);
-  curl_slist_free_all(add.list);
+  slist_free_secret(list);
+  slist_free_secret(add.list);
   return rc;
 }
 

@@ -57,18 +57,20 @@ static char *dup_trimmed(const char *s, size_t len)
   return dup_range(s, len);
 }
 
-static int is_tchar(unsigned char c)
+int snm_httpreq_is_tchar(int c)
 {
+  /* c != '\0': strchr would find the terminator */
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c) != NULL;
+         (c >= '0' && c <= '9') ||
+         (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-static int all_tchars(const char *s, size_t len)
+int snm_httpreq_is_token(const char *s, size_t len)
 {
   if (len == 0)
     return 0;
   for (size_t i = 0; i < len; i++)
-    if (!is_tchar((unsigned char)s[i]))
+    if (!snm_httpreq_is_tchar((unsigned char)s[i]))
       return 0;
   return 1;
 }
@@ -104,7 +106,8 @@ static int parse_request_line(struct snm_httpreq *r, const char *line,
       sp2 = line + i - 1;
       break;
     }
-  if (sp1 == NULL || sp2 == sp1 || !all_tchars(line, (size_t)(sp1 - line)) ||
+  if (sp1 == NULL || sp2 == sp1 ||
+      !snm_httpreq_is_token(line, (size_t)(sp1 - line)) ||
       sp2 + 1 == line + len || len - (size_t)(sp2 + 1 - line) < 6 ||
       memcmp(sp2 + 1, "HTTP/", 5) != 0 || sp2 == sp1 + 1)
     return snm_err_set(err, SNM_EPARSE,
@@ -141,7 +144,7 @@ static int add_header(struct snm_httpreq *r, const char *line, size_t len,
   } else {
     const char *colon = memchr(line, ':', len);
 
-    if (colon == NULL || !all_tchars(line, (size_t)(colon - line)))
+    if (colon == NULL || !snm_httpreq_is_token(line, (size_t)(colon - line)))
       return snm_err_set(err, SNM_EPARSE,
                          "%s:%zu: expected a header line 'Name: value' "
                          "(names hold no blanks)",

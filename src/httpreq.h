@@ -40,6 +40,13 @@ struct snm_httpreq {
   size_t body_len;
 };
 
+/* RFC 7230 token characters (letters, digits and !#$%&'*+-.^_`|~), the
+ * alphabet of methods and header names.  snm_httpreq_is_tchar: 1 if `c`
+ * is one (never for NUL); snm_httpreq_is_token: 1 if the `len` bytes at
+ * `s` are a non-empty token. */
+int snm_httpreq_is_tchar(int c);
+int snm_httpreq_is_token(const char *s, size_t len);
+
 void snm_httpreq_init(struct snm_httpreq *r);
 void snm_httpreq_dispose(struct snm_httpreq *r);
 

@@ -64,9 +64,18 @@ static size_t skip_space(const char *t, size_t len, size_t i, int seps)
   return i;
 }
 
-/* End of the token starting at `i` (a rough lexer for error positions). */
+/* 1 if `c` is one of the NUL-terminated `set` (never for c == '\0'). */
+static int in_set(char c, const char *set)
+{
+  return c != '\0' && strchr(set, c) != NULL;
+}
+
+/* End of the token starting at `i` < `len` (a rough lexer for error
+ * positions).  Always past `i`, so a caller walking tokens makes progress
+ * even on a byte that starts no token (a stray '/', a NUL). */
 static size_t token_end(const char *t, size_t len, size_t i)
 {
+  assert(i < len);
   if (t[i] == '"') {
     for (i++; i < len; i++) {
       if (t[i] == '\\')
@@ -76,10 +85,12 @@ static size_t token_end(const char *t, size_t len, size_t i)
     }
     return len;
   }
-  if (strchr("{}[],:", t[i]) != NULL)
+  if (t[i] == '\0' || in_set(t[i], "{}[],:"))
     return i + 1;
-  while (i < len && strchr(" \t\r\n{}[],:\"/", t[i]) == NULL)
-    i++;
+  /* a bare word; a '/' that starts no comment takes the word after it */
+  for (i++; i < len && t[i] != '\0'; i++)
+    if (in_set(t[i], " \t\r\n{}[],:\"/"))
+      break;
   return i;
 }
 
@@ -641,6 +652,39 @@ int snm_json_int(const struct snm_json *v, long long *out)
     return SNM_EINVAL;
   *out = n;
   return 0;
+}
+
+int snm_json_depth_ok(const char *text, size_t len, unsigned max)
+{
+  unsigned depth = 0;
+  size_t i = 0;
+
+  assert(text != NULL || len == 0);
+  while (i < len) {
+    char c = text[i];
+
+    if (c == '"') {
+      for (i++; i < len && text[i] != '"'; i++)
+        if (text[i] == '\\')
+          i++;
+      i++; /* past the closing quote (or the end) */
+      continue;
+    }
+    if (c == '/') {
+      size_t j = skip_comment(text, len, i);
+      i = j > i ? j : i + 1;
+      continue;
+    }
+    if (c == '[' || c == '{') {
+      if (depth == max)
+        return 0;
+      depth++;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+    i++;
+  }
+  return 1;
 }
 
 int snm_json_is_cstring(const struct snm_json *v)

@@ -123,6 +123,14 @@ int snm_json_int(const struct snm_json *v, long long *out);
 /* 1 if `v` is a string without NUL bytes (usable as a C string), else 0. */
 int snm_json_is_cstring(const struct snm_json *v);
 
+/* 1 if no value in the `len` bytes of `text` is nested deeper than `max`
+ * levels of arrays and objects, else 0.  A cheap scan that knows strings
+ * (and their escapes) and comments, and nothing else: it does not check
+ * that the text is JSON.  Run it before yajl_tree_parse() on text from
+ * outside, whose tree yajl builds and frees recursively (no depth limit):
+ * deeply nested input would otherwise exhaust the stack. */
+int snm_json_depth_ok(const char *text, size_t len, unsigned max);
+
 #define SNM_JSON_SORT_KEYS 0x1 /* write object members sorted by key */
 
 /* Write `v` into a yajl generator.  Returns 0, SNM_ENOMEM, or SNM_EINVAL

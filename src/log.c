@@ -183,6 +183,13 @@ int snm_redact_text(struct snm_buf *out, const char *text, size_t len)
   return 0;
 }
 
+void snm_sanitize_line(char *s, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+      s[i] = '?';
+}
+
 static const char *level_name(int level)
 {
   switch (level) {
@@ -199,20 +206,37 @@ static const char *level_name(int level)
   }
 }
 
+/* Longer log lines are cut there (after redaction, so no secret is cut in
+ * half and shown) and end in LOG_CUT_MARK. */
+#define LOG_LINE_MAX ((size_t)1 << 20)
+#define LOG_CUT_MARK "... [truncated]"
+
 void snm_log(int level, const char *fmt, ...)
 {
   struct snm_buf raw, clean;
   va_list ap;
   FILE *fp = log_stream != NULL ? log_stream : stderr;
+  int rc;
 
   if (!snm_log_enabled(level))
     return;
-  snm_buf_init(&raw, 1 << 20);
+  snm_buf_init(&raw, 0);
   snm_buf_init(&clean, 0);
   va_start(ap, fmt);
-  (void)snm_buf_vprintf(&raw, fmt, ap);
+  rc = snm_buf_vprintf(&raw, fmt, ap);
   va_end(ap);
-  if (snm_redact_text(&clean, raw.data != NULL ? raw.data : "", raw.len) == 0) {
+  if (rc == 0)
+    rc = snm_redact_text(&clean, snm_buf_str(&raw), raw.len);
+  if (rc == 0 && clean.len > LOG_LINE_MAX) {
+    size_t n = LOG_LINE_MAX;
+    while (n > 0 && ((unsigned char)clean.data[n] & 0xC0) == 0x80)
+      n--; /* not inside a UTF-8 sequence */
+    clean.len = n;
+    rc = snm_buf_puts(&clean, LOG_CUT_MARK);
+  }
+  if (rc == 0) {
+    if (clean.data != NULL)
+      snm_sanitize_line(clean.data, clean.len);
     if (level >= SNM_LOG_DEBUG) {
       char ts[32];
       struct timespec now;

@@ -3,7 +3,8 @@
  * Every line that leaves through snm_log passes snm_redact_text: values of
  * secret-bearing HTTP headers and presigned query parameters are replaced
  * with "[REDACTED]", and so is every string registered with
- * snm_log_add_secret (secret keys, session tokens, passwords).
+ * snm_log_add_secret (secret keys, session tokens, passwords).  A log line
+ * is one line: control characters in it are shown as '?'.
  */
 #ifndef SNM_LOG_H
 #define SNM_LOG_H
@@ -41,6 +42,12 @@ void snm_log(int level, const char *fmt, ...)
 int snm_log_add_secret(const char *secret);
 /* Forget all registered secrets (frees their copies). */
 void snm_log_clear_secrets(void);
+
+/* Replace each C0 control character (0x00-0x1F: newline, tab and ESC
+ * included) and DEL in the `len` bytes at `s` with '?', in place, so text
+ * from a server stays on one line and cannot move the cursor or recolour a
+ * terminal.  snm_log does this to every line (after redaction). */
+void snm_sanitize_line(char *s, size_t len);
 
 /* Append `text` (len bytes) to `out` with secrets redacted:
  *  - header lines "Authorization:", "Proxy-Authorization:",

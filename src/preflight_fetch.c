@@ -7,6 +7,7 @@
 #include "preflight_int.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,15 +125,30 @@ static void on_info(struct snm_preflight *pf, struct snm_pf_domain *d,
   (void)pf;
 }
 
+long snm__preflight_open_shards(yajl_val health)
+{
+  static const char *const keys[] = {"active_shards", "initializing_shards",
+                                     "unassigned_shards"};
+  long sum = 0;
+
+  for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+    yajl_val v = snm_jget(health, keys[i], (char *)NULL);
+    long long n = v != NULL ? snm_jint(-1, v, (char *)NULL) : 0;
+    if (n < 0 || n > LONG_MAX - sum)
+      return -1;
+    sum += (long)n;
+  }
+  return sum;
+}
+
 static void on_health(struct snm_pf_domain *d, yajl_val j)
 {
   const char *st = snm_jstr(j, "status", (char *)NULL);
+  long long nodes = snm_jint(-1, j, "number_of_data_nodes", (char *)NULL);
 
   snprintf(d->health, sizeof(d->health), "%s", st != NULL ? st : "");
-  d->data_nodes = (long)snm_jint(-1, j, "number_of_data_nodes", (char *)NULL);
-  d->open_shards = (long)(snm_jint(0, j, "active_shards", (char *)NULL) +
-                          snm_jint(0, j, "initializing_shards", (char *)NULL) +
-                          snm_jint(0, j, "unassigned_shards", (char *)NULL));
+  d->data_nodes = nodes >= 0 && nodes <= LONG_MAX ? (long)nodes : -1;
+  d->open_shards = snm__preflight_open_shards(j);
 }
 
 static void on_repo(struct snm_preflight *pf, struct snm_pf_domain *d,

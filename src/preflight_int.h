@@ -16,6 +16,17 @@ void snm__preflight_clear_verdicts(struct snm_preflight *pf);
  * true, "5" == 5).  Returns 0 or SNM_ENOMEM. */
 int snm__preflight_compare_repo(struct snm_pf_domain *d);
 
+/* Saturating arithmetic for counts and sizes that come from servers: the
+ * result is clamped to [LLONG_MIN, LLONG_MAX] instead of overflowing. */
+long long snm__sat_add(long long a, long long b);
+long long snm__sat_mul(long long a, long long b);
+
+/* Open shards from a _cluster/health reply: active + initializing +
+ * unassigned (a missing one counts 0); -1 (unknown) when one is not a
+ * count (negative, fractional, out of range, not a number) or the sum does
+ * not fit a long. */
+long snm__preflight_open_shards(yajl_val health);
+
 /* Write a yajl tree into a generator (also used by report_check.c). */
 void snm__gen_yajl(yajl_gen g, yajl_val v);
 

@@ -6,6 +6,7 @@
 #include "preflight_int.h"
 #include "rename.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -540,6 +541,24 @@ static void check_versions(struct vctx *c, size_t r)
   }
 }
 
+long long snm__sat_add(long long a, long long b)
+{
+  long long r;
+
+  if (__builtin_add_overflow(a, b, &r))
+    return b > 0 ? LLONG_MAX : LLONG_MIN;
+  return r;
+}
+
+long long snm__sat_mul(long long a, long long b)
+{
+  long long r;
+
+  if (__builtin_mul_overflow(a, b, &r))
+    return (a < 0) != (b < 0) ? LLONG_MIN : LLONG_MAX;
+  return r;
+}
+
 /* Disk, shard headroom and replicas on one target (all its restores). */
 static void check_capacity(struct vctx *c, size_t dom)
 {
@@ -561,24 +580,26 @@ static void check_capacity(struct vctx *c, size_t dom)
       long rep = rs->replicas >= 0   ? rs->replicas
                  : ix->replicas >= 0 ? ix->replicas
                                      : 1;
-      long copies = 1 + rep, placed = copies;
+      long copies = (long)snm__sat_add(1, rep), placed = copies;
       if (rs->items[i].action != SNM_PF_RESTORE)
         continue;
       if (t->data_nodes > 0 && placed > t->data_nodes)
         placed = t->data_nodes; /* never two copies on one node */
       if (ix->pri_bytes >= 0)
-        rs->bytes_needed += ix->pri_bytes * placed;
+        rs->bytes_needed =
+            snm__sat_add(rs->bytes_needed, snm__sat_mul(ix->pri_bytes, placed));
       else
         unknown++;
       if (ix->shards > 0)
-        rs->new_shards += ix->shards * copies;
+        rs->new_shards = (long)snm__sat_add(rs->new_shards,
+                                            snm__sat_mul(ix->shards, copies));
       if (rep > 0 && t->data_nodes == 1) {
         replicas_single = 1;
         wait_green |= c->plan->restores[r].wait_for == SNM_WAIT_GREEN;
       }
     }
-    bytes += rs->bytes_needed;
-    shards += rs->new_shards;
+    bytes = snm__sat_add(bytes, rs->bytes_needed);
+    shards = (long)snm__sat_add(shards, rs->new_shards);
   }
   if (!t->reached)
     return;
@@ -597,7 +618,8 @@ static void check_capacity(struct vctx *c, size_t dom)
           unknown, unknown == 1 ? "index" : "indices",
           unknown == 1 ? "it" : "them");
   if (t->max_shards_per_node > 0 && t->data_nodes > 0 && t->open_shards >= 0) {
-    long headroom = t->max_shards_per_node * t->data_nodes - t->open_shards;
+    long headroom = (long)snm__sat_add(
+        snm__sat_mul(t->max_shards_per_node, t->data_nodes), -t->open_shards);
     if (shards > headroom)
       ISSUE(c, SNM_PF_BLOCKER, "shard-limit", id, NULL,
             "raise cluster.max_shards_per_node, add data nodes, lower the "

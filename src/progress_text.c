@@ -2,6 +2,7 @@
  * each event type (docs/events.md). */
 #include "progress_int.h"
 #include "err.h"
+#include "log.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -235,6 +236,7 @@ int snm__progress_text(struct snm_buf *b, const char *type,
                        const struct snm_field *f, size_t n)
 {
   char d[SNM_FMT_MAX];
+  size_t start = b->len;
   int rc;
 
   if (strcmp(type, "run.start") == 0) {
@@ -326,5 +328,8 @@ int snm__progress_text(struct snm_buf *b, const char *type,
   } else {
     rc = generic(b, type, f, n);
   }
+  /* names and messages may come from a server: one line, no escapes */
+  if (b->data != NULL)
+    snm_sanitize_line(b->data + start, b->len - start);
   return rc != 0 ? SNM_ENOMEM : 0;
 }

@@ -6,6 +6,7 @@
 #include "sigv4.h"
 #include "sigv4_canon.h"
 #include "buf.h"
+#include "httpreq.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -62,16 +63,7 @@ static int in_list(const char *s, const char *const *list, size_t n)
 
 static int is_token(const char *s)
 {
-  if (*s == '\0')
-    return 0;
-  for (; *s != '\0'; s++) {
-    unsigned char c = (unsigned char)*s;
-
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-          (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c) != NULL))
-      return 0;
-  }
-  return 1;
+  return snm_httpreq_is_token(s, strlen(s));
 }
 
 /* Letters, digits, "-", "_", "." and "~": safe in a credential scope. */
@@ -521,22 +513,31 @@ done:
   return rc;
 }
 
+/* Free a string that may carry a credential (the security token, a
+ * signature), wiping it first. */
+static void free_secret(char *s)
+{
+  if (s != NULL)
+    OPENSSL_cleanse(s, strlen(s));
+  free(s);
+}
+
 void snm_sigv4_result_dispose(struct snm_sigv4_result *r)
 {
   if (r == NULL)
     return;
-  free(r->canonical_request);
+  free_secret(r->canonical_request); /* may hold the security token */
   free(r->string_to_sign);
-  free(r->signature);
+  free_secret(r->signature);
   free(r->signed_headers);
   free(r->credential_scope);
   free(r->payload_hash);
-  free(r->authorization);
+  free_secret(r->authorization);
   for (size_t i = 0; i < r->n_add_headers; i++) {
     free((char *)r->add_headers[i].name);
-    free((char *)r->add_headers[i].value);
+    free_secret((char *)r->add_headers[i].value);
   }
   free(r->add_headers);
-  free(r->presigned_path);
-  memset(r, 0, sizeof(*r));
+  free_secret(r->presigned_path); /* signature and token in the query */
+  OPENSSL_cleanse(r, sizeof(*r));
 }

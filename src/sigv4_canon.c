@@ -4,6 +4,7 @@
 #include "sigv4.h"
 #include "sigv4_canon.h"
 #include "buf.h"
+#include "timefmt.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -333,21 +334,6 @@ int snm__sigv4_headers_write(struct snm_buf *canon, struct snm_buf *names,
 
 /* ---- time ------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-  long long era;
-  unsigned yoe, doy, doe;
-
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = (unsigned)(y - era * 400);
-  doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (long long)doe - 719468;
-}
-
 static int days_in_month(int y, int m)
 {
   static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -384,9 +370,9 @@ int snm_sigv4_parse_time(time_t *out, const char *s, int compact,
   if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > days_in_month(v[0], v[1]) ||
       v[3] > 23 || v[4] > 59 || v[5] > 59)
     goto bad;
-  *out =
-      (time_t)(days_from_civil(v[0], (unsigned)v[1], (unsigned)v[2]) * 86400LL +
-               v[3] * 3600LL + v[4] * 60LL + v[5]);
+  *out = (time_t)(snm_time_from_civil(v[0], (unsigned)v[1], (unsigned)v[2]) *
+                      86400LL +
+                  v[3] * 3600LL + v[4] * 60LL + v[5]);
   return 0;
 bad:
   return snm_err_set(err, SNM_EINVAL,

@@ -15,8 +15,8 @@ long long snm_time_now_ms(void)
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
+/* H. Hinnant's days_from_civil. */
+long long snm_time_from_civil(long long y, unsigned m, unsigned d)
 {
   long long era;
   unsigned yoe, doy, doe;
@@ -104,7 +104,7 @@ int snm_time_parse(const char *s, long long *out_ms)
   if ((h = digits(&s, 2)) < 0 || *s++ != ':' || (mi = digits(&s, 2)) < 0 ||
       *s++ != ':' || (se = digits(&s, 2)) < 0)
     return SNM_EINVAL;
-  if (*s == '.') {
+  if (*s == '.' || *s == ',') {
     int scale = 100;
 
     s++;
@@ -118,8 +118,11 @@ int snm_time_parse(const char *s, long long *out_ms)
   } else if (*s == '+' || *s == '-') {
     int sign = *s++ == '-' ? -1 : 1, oh, om;
 
-    if ((oh = digits(&s, 2)) < 0 || *s++ != ':' || (om = digits(&s, 2)) < 0 ||
-        oh > 23 || om > 59)
+    if ((oh = digits(&s, 2)) < 0)
+      return SNM_EINVAL;
+    if (*s == ':')
+      s++;
+    if ((om = digits(&s, 2)) < 0 || oh > 23 || om > 59)
       return SNM_EINVAL;
     off = sign * (oh * 60 + om);
   } else {
@@ -130,7 +133,7 @@ int snm_time_parse(const char *s, long long *out_ms)
     return SNM_EINVAL;
   if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
     return SNM_EINVAL;
-  *out_ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+  *out_ms = ((snm_time_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
               h * 3600LL + mi * 60LL + se - off * 60LL) *
              1000) +
             ms;

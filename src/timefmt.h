@@ -20,9 +20,16 @@ long long snm_time_now_ms(void);
  * Returns `out`. */
 char *snm_time_format(char *out, long long ms, int millis);
 
-/* Parse "YYYY-MM-DDTHH:MM:SS[.fff...](Z|+HH:MM|-HH:MM)" ('t'/'z' and a
- * space for 'T' accepted).  Returns 0 and *out_ms; SNM_EINVAL when `s` is
- * not such a time or a field is out of range. */
+/* Parse ISO 8601 / RFC 3339 "YYYY-MM-DDTHH:MM:SS[.fff...](Z|+HH:MM|-HH:MM)"
+ * as the ECS and IMDS credential endpoints and the state file write it:
+ * 't' or a space for 'T', 'z' for 'Z', ',' for '.', and "+HHMM" offsets
+ * are accepted too; a fraction past milliseconds is dropped.  Returns 0
+ * and *out_ms; SNM_EINVAL when `s` is not such a time or a field is out of
+ * range. */
 int snm_time_parse(const char *s, long long *out_ms);
+
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12,
+ * d 1..31, not checked against the month). */
+long long snm_time_from_civil(long long y, unsigned m, unsigned d);
 
 #endif

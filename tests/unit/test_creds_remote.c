@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "creds.h"
 #include "creds_fixture.h"
+#include "creds_int.h"
 #include "err.h"
 #include "standin_http.h"
 
@@ -164,6 +166,60 @@ static void test_ecs_full_uri_host_rules(void **state)
   assert_int_equal(snm_fx_resolve(NULL, &c, &err), SNM_EINVAL);
 }
 
+/* An http host name is resolved to check it, and the request is pinned to
+ * the checked addresses (CURLOPT_RESOLVE), so a second DNS answer cannot
+ * redirect the token. */
+static void test_ecs_full_uri_is_pinned(void **state)
+{
+  struct curl_slist *resolve = NULL;
+  struct snm_standin *s;
+  struct snm_creds c;
+  struct snm_err err;
+  char url[128], prefix[64];
+  (void)state;
+
+  assert_int_equal(
+      snm__ecs_check_full_uri("http://localhost/creds", &resolve, &err), 0);
+  assert_non_null(resolve);
+  assert_null(resolve->next);
+  assert_int_equal(strncmp(resolve->data, "localhost:80:", 13), 0);
+  assert_non_null(strstr(resolve->data, "127.0.0.1"));
+  assert_null(strstr(resolve->data, ",,"));
+  curl_slist_free_all(resolve);
+  /* address literals and https need no pin */
+  assert_int_equal(
+      snm__ecs_check_full_uri("http://127.0.0.1:8/creds", &resolve, &err), 0);
+  assert_null(resolve);
+  assert_int_equal(
+      snm__ecs_check_full_uri("http://[::1]:8/creds", &resolve, &err), 0);
+  assert_null(resolve);
+  assert_int_equal(
+      snm__ecs_check_full_uri("https://creds.example/x", &resolve, &err), 0);
+  assert_null(resolve);
+  assert_int_equal(
+      snm__ecs_check_full_uri("http://192.0.2.1/x", &resolve, &err),
+      SNM_EINVAL);
+  assert_null(resolve);
+
+  /* the pinned request still gets there (stand-in for the ECS endpoint) */
+  assert_int_equal(snm_standin_new(&s), 0);
+  add_reply(s, "GET", "/creds", 200,
+            snm_fx_creds_json(NULL, "AKIDPIN", "secret-pin", "tok-pin", EXP),
+            0);
+  snprintf(url, sizeof(url), "http://localhost:%d/creds", snm_standin_port(s));
+  snprintf(prefix, sizeof(prefix), "localhost:%d:", snm_standin_port(s));
+  assert_int_equal(snm__ecs_check_full_uri(url, &resolve, &err), 0);
+  assert_non_null(resolve);
+  assert_int_equal(strncmp(resolve->data, prefix, strlen(prefix)), 0);
+  curl_slist_free_all(resolve);
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url, 1);
+  assert_int_equal(snm_fx_resolve(NULL, &c, &err), 0);
+  assert_string_equal(c.access_key_id, "AKIDPIN");
+  snm_creds_dispose(&c);
+  assert_int_equal(snm_standin_request_count(s), 1);
+  assert_int_equal(snm_standin_free(s), 0);
+}
+
 static void test_ecs_failure_stops_the_chain(void **state)
 {
   struct snm_creds_opts opts = {0};
@@ -191,6 +247,35 @@ static void test_ecs_failure_stops_the_chain(void **state)
   assert_non_null(strstr(err.msg, "not a JSON object"));
   /* IMDS was never asked */
   assert_int_equal(snm_standin_request_count(s), 2);
+  assert_int_equal(snm_standin_free(s), 0);
+}
+
+static void test_deeply_nested_reply(void **state)
+{
+  enum { LEVELS = 30000 }; /* the reply fits the 64 KiB cap */
+  struct snm_standin *s;
+  struct snm_creds c;
+  struct snm_err err;
+  char url[128], *deep;
+  (void)state;
+
+  /* stand-in for an ECS credentials endpoint gone wrong: [[[...]]] */
+  deep = malloc(2 * LEVELS + 1);
+  assert_non_null(deep);
+  memset(deep, '[', LEVELS);
+  memset(deep + LEVELS, ']', LEVELS);
+  deep[2 * LEVELS] = '\0';
+  assert_int_equal(snm_standin_new(&s), 0);
+  add_reply(s, "GET", "/creds", 200, deep, 0);
+  free(deep);
+  snprintf(url, sizeof(url), "%s/creds", snm_standin_url(s));
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url, 1);
+
+  /* refused before yajl builds (and recursively frees) the tree */
+  assert_int_equal(snm_fx_resolve(NULL, &c, &err), SNM_EPARSE);
+  assert_non_null(strstr(err.msg, "ECS container credentials: GET"));
+  assert_non_null(strstr(err.msg, "nested deeper than 128 levels"));
+  assert_int_equal(snm_standin_request_count(s), 1);
   assert_int_equal(snm_standin_free(s), 0);
 }
 
@@ -491,7 +576,9 @@ int main(void)
       T(test_ecs_full_uri_with_token),
       T(test_ecs_token_file_and_relative_uri),
       T(test_ecs_full_uri_host_rules),
+      T(test_ecs_full_uri_is_pinned),
       T(test_ecs_failure_stops_the_chain),
+      T(test_deeply_nested_reply),
       T(test_imds_v2),
       T(test_imds_refusals),
       T(test_imds_unreachable_fails_fast),

@@ -83,6 +83,20 @@ static void test_error_reason(void **state)
   assert_string_equal(s, "SignatureDoesNotMatch: The request signature we "
                          "calculated does not match");
   free(s);
+  /* control characters from the server do not reach a terminal */
+  s = reason_of("{\"error\":{\"type\":\"x\\u001b[31m\",\"reason\":\"bad\\n"
+                "\\u001b[2Jthing\\u007f\"}}");
+  assert_string_equal(s, "x?[31m: bad??[2Jthing?");
+  free(s);
+  s = reason_of("{\"Message\":\"no\\r\\nsnapmig: fake\"}");
+  assert_string_equal(s, "no??snapmig: fake");
+  free(s);
+  s = reason_of("<html>\033[31mred\tpage\r\nmore");
+  assert_string_equal(s, "<html>?[31mred?page");
+  free(s);
+  s = reason_of("<Error><Code>A\033B</Code><Message>m\nn</Message></Error>");
+  assert_string_equal(s, "A?B: m?n");
+  free(s);
   s = reason_of("{\"acknowledged\":true}");
   assert_string_equal(s, "");
   free(s);
@@ -125,12 +139,39 @@ static void test_json_helpers(void **state)
   assert_int_equal(snm_jint(-1, v, "a", "b", (char *)NULL), 12);
   assert_int_equal(snm_jint(-1, v, "a", "c", (char *)NULL), 7);
   assert_int_equal(snm_jint(-1, v, "a", "d", (char *)NULL), -1);
-  assert_int_equal(snm_jint(-1, v, "a", "e", (char *)NULL), 2);
+  /* a fraction is not an integer */
+  assert_int_equal(snm_jint(-1, v, "a", "e", (char *)NULL), -1);
   assert_int_equal(snm_jint(-1, v, "a", "zz", (char *)NULL), -1);
   assert_string_equal(snm_jstr(v, "a", "d", (char *)NULL), "x");
   assert_null(snm_jstr(v, "a", "c", (char *)NULL));
   assert_null(snm_jget(v, "a", "b", "c", (char *)NULL));
   assert_non_null(snm_jget(v, "a", (char *)NULL));
+  yajl_tree_free(v);
+}
+
+static void test_jint_out_of_range(void **state)
+{
+  /* yajl keeps numbers it cannot hold in a long long as doubles only */
+  yajl_val v = yajl_tree_parse(
+      "{\"big\":1e300,\"huge\":99999999999999999999,\"neg\":-1e19,"
+      "\"exp\":1e3,\"negexp\":-2E2,\"edge\":9223372036854775807,"
+      "\"two63\":9223372036854775808,\"s\":\"99999999999999999999\","
+      "\"sneg\":\"-99999999999999999999\",\"smax\":\"9223372036854775807\"}",
+      NULL, 0);
+  (void)state;
+
+  assert_non_null(v);
+  assert_int_equal(snm_jint(-7, v, "big", (char *)NULL), -7);
+  assert_int_equal(snm_jint(-7, v, "huge", (char *)NULL), -7);
+  assert_int_equal(snm_jint(-7, v, "neg", (char *)NULL), -7);
+  assert_int_equal(snm_jint(-7, v, "two63", (char *)NULL), -7);
+  assert_int_equal(snm_jint(-7, v, "s", (char *)NULL), -7);
+  assert_int_equal(snm_jint(-7, v, "sneg", (char *)NULL), -7);
+  /* integral doubles in range, and the extremes, are numbers */
+  assert_int_equal(snm_jint(-7, v, "exp", (char *)NULL), 1000);
+  assert_int_equal(snm_jint(-7, v, "negexp", (char *)NULL), -200);
+  assert_true(snm_jint(-7, v, "edge", (char *)NULL) == 9223372036854775807LL);
+  assert_true(snm_jint(-7, v, "smax", (char *)NULL) == 9223372036854775807LL);
   yajl_tree_free(v);
 }
 
@@ -141,6 +182,7 @@ int main(void)
       cmocka_unit_test(test_error_reason),
       cmocka_unit_test(test_parse_info),
       cmocka_unit_test(test_json_helpers),
+      cmocka_unit_test(test_jint_out_of_range),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -232,6 +232,9 @@ static int sign_record(void *sign_data, const struct snm_http_sign_ctx *ctx,
   assert_int_equal(snm_http_headers_add(add, "X-Sig-Attempt", v), 0);
   assert_int_equal(snm_http_headers_add(add, "X-Bad", "a\r\nInjected: 1"),
                    SNM_EINVAL);
+  assert_int_equal(snm_http_headers_add(add, "X Bad", "v"), SNM_EINVAL);
+  assert_int_equal(snm_http_headers_add(add, "X\tBad", "v"), SNM_EINVAL);
+  assert_int_equal(snm_http_headers_add(add, "", "v"), SNM_EINVAL);
   return 0;
 }
 
@@ -337,6 +340,57 @@ static void test_retry_after_is_capped(void **state)
   /* unparseable Retry-After: jittered backoff, cap base*2 = 2 */
   assert_int_equal(rt.from_retry_after[1], 0);
   assert_in_range(rt.delay_ms[1], 0, 2);
+  fx_done(&fx);
+}
+
+/* A negative backoff_max_ms once clamped a Retry-After delay below zero;
+ * cast to uint64_t the retry timer never fired and the call hung.
+ * Negative options are refused up front; timeout_ms < 0 means no limit. */
+static void test_negative_options_are_refused(void **state)
+{
+  static const struct snm_http_opts bad_opts[] = {{.backoff_max_ms = -1},
+                                                  {.backoff_base_ms = -1},
+                                                  {.connect_timeout_ms = -1},
+                                                  {.max_attempts = -1},
+                                                  {.max_host_connections = -1}};
+  struct script sc = {.statuses = {503}, .headers = {"Retry-After: 1\r\n"}};
+  struct snm_http_request bad[] = {
+      {.max_attempts = 3, .backoff_max_ms = -1, .label = "t"},
+      {.backoff_base_ms = -250},
+      {.connect_timeout_ms = -1},
+      {.max_attempts = -2}};
+  struct snm_http_request unlimited = {.timeout_ms = -1};
+  struct result r = {0}, ok = {0};
+  struct snm_http *h = NULL;
+  struct snm_err err;
+  struct fx fx;
+  char url[128];
+  (void)state;
+
+  fx_init(&fx, NULL, reply_script, &sc);
+  for (size_t i = 0; i < sizeof(bad_opts) / sizeof(bad_opts[0]); i++) {
+    assert_int_equal(snm_http_new(&h, &fx.loop, &bad_opts[i], &err),
+                     SNM_EINVAL);
+    assert_null(h);
+    assert_non_null(strstr(err.msg, "negative"));
+  }
+  snprintf(url, sizeof(url), "%s/x?X-Amz-Signature=abc", fx.base);
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    bad[i].method = "GET";
+    bad[i].url = url;
+    snm_err_clear(&err);
+    assert_int_equal(snm_http_send(fx.http, &bad[i], on_done, &r, NULL, &err),
+                     SNM_EINVAL);
+    assert_non_null(
+        strstr(err.msg, "/x?X-Amz-Signature=" SNM_REDACTED ": negative "));
+  }
+  assert_non_null(strstr(err.msg, "negative max_attempts"));
+  /* no limit on the reply time: fine (the 503 is retried after 1 s) */
+  send_get(&fx, "/", &unlimited, &ok, NULL);
+  fx_run(&fx);
+  assert_int_equal(r.called, 0);
+  assert_int_equal(ok.called, 1);
+  assert_int_equal(ok.status, 200);
   fx_done(&fx);
 }
 
@@ -617,7 +671,10 @@ static void test_close_with_requests_in_flight(void **state)
 
 static void test_send_after_close_is_refused(void **state)
 {
-  struct snm_http_request req = {.method = "GET", .url = "http://127.0.0.1/"};
+  struct snm_http_request req = {
+      .method = "GET",
+      .url = "http://127.0.0.1/_snapshot/r?X-Amz-Signature=abc",
+      .label = "src"};
   struct result r = {0};
   struct snm_err err;
   struct fx fx;
@@ -628,6 +685,10 @@ static void test_send_after_close_is_refused(void **state)
   assert_int_equal(fx.closed, 0); /* from the loop, not from close */
   assert_int_equal(snm_http_send(fx.http, &req, on_done, &r, NULL, &err),
                    SNM_ECANCELED);
+  /* named like every other message, the query's secrets redacted */
+  assert_string_equal(err.msg, "src: GET http://127.0.0.1/_snapshot/r"
+                               "?X-Amz-Signature=" SNM_REDACTED
+                               ": the HTTP engine is closing");
   fx_run(&fx);
   assert_int_equal(r.called, 0);
   fx.http = NULL;
@@ -761,6 +822,11 @@ static void test_invalid_requests_never_call_back(void **state)
   struct signlog sl = {.fail_at = 1};
   const char *host_hdr[] = {"Host: evil", NULL};
   const char *bad_hdr[] = {"NoColon", NULL};
+  /* header names are RFC 7230 tokens: no blank, no control character */
+  const char *space_hdr[] = {"X Foo: v", NULL};
+  const char *blank_hdr[] = {"X-Foo : v", NULL};
+  const char *ctl_hdr[] = {"X\001Foo: v", NULL};
+  const char *empty_hdr[] = {": v", NULL};
   struct snm_http_request reqs[] = {
       {.method = "GET", .url = "http://127.0.0.1/a b"},
       {.method = "get", .url = "http://127.0.0.1/"},
@@ -769,6 +835,10 @@ static void test_invalid_requests_never_call_back(void **state)
       {.method = "GET", .url = "http://127.0.0.1/#frag"},
       {.method = "GET", .url = "http://127.0.0.1/", .headers = host_hdr},
       {.method = "GET", .url = "http://127.0.0.1/", .headers = bad_hdr},
+      {.method = "GET", .url = "http://127.0.0.1/", .headers = space_hdr},
+      {.method = "GET", .url = "http://127.0.0.1/", .headers = blank_hdr},
+      {.method = "GET", .url = "http://127.0.0.1/", .headers = ctl_hdr},
+      {.method = "GET", .url = "http://127.0.0.1/", .headers = empty_hdr},
       {.method = "PUT", .url = "http://127.0.0.1/", .body = "x", .body_len = 1},
   };
   struct snm_http_request signfail = {.method = "GET",
@@ -867,6 +937,37 @@ static void test_callbacks_may_send_and_close(void **state)
   fx_done(&fx);
 }
 
+/* If libcurl's socket callback fails, curl_multi_socket_action reports
+ * CURLM_ABORTED_BY_CALLBACK and the transfers in the multi go nowhere:
+ * each running call must still complete, once, with the reason. */
+static void test_socket_callback_failure_fails_calls(void **state)
+{
+  struct snm_http_request req = {.max_attempts = 1, .label = "src"};
+  struct result a = {0}, b = {0}, after = {0};
+  struct fx fx;
+  (void)state;
+
+  fx_init(&fx, NULL, reply_ok, NULL);
+  fx.http->fail_sock_cb = 1; /* fault injection: the next sock_cb fails */
+  send_get(&fx, "/a", &req, &a, NULL);
+  send_get(&fx, "/b", &req, &b, NULL);
+  fx_run(&fx);
+  assert_int_equal(a.called, 1);
+  assert_int_equal(b.called, 1);
+  assert_int_equal(a.code, SNM_EIO);
+  assert_non_null(strstr(a.msg, "src: GET http://127.0.0.1:"));
+  assert_non_null(strstr(a.msg, "/a: HTTP engine failed: "));
+  assert_int_equal(b.code, SNM_EIO);
+  assert_non_null(strstr(b.msg, "HTTP engine failed: "));
+  /* the engine is still usable */
+  send_get(&fx, "/after", &req, &after, NULL);
+  fx_run(&fx);
+  assert_int_equal(after.called, 1);
+  assert_int_equal(after.code, SNM_OK);
+  assert_int_equal(after.status, 200);
+  fx_done(&fx);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -875,6 +976,7 @@ int main(void)
       cmocka_unit_test(test_429_retry_after_is_honoured),
       cmocka_unit_test(test_retry_after_is_capped),
       cmocka_unit_test(test_backoff_and_retry_after_parsing),
+      cmocka_unit_test(test_negative_options_are_refused),
       cmocka_unit_test(test_timeout),
       cmocka_unit_test(test_timeout_post_not_replayed),
       cmocka_unit_test(test_reset_is_retried_then_fails),
@@ -889,6 +991,7 @@ int main(void)
       cmocka_unit_test(test_invalid_requests_never_call_back),
       cmocka_unit_test(test_sign_failure_on_retry_is_reported),
       cmocka_unit_test(test_callbacks_may_send_and_close),
+      cmocka_unit_test(test_socket_callback_failure_fails_calls),
   };
   int rc;
 

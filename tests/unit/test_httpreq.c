@@ -158,6 +158,35 @@ static void test_parse_errors(void **state)
   parse_fails("GET / HTTP/1.1\n:novalue\n", "t.txt:2: expected a header");
 }
 
+/* strchr(set, c) finds the terminator for c == '\0': NUL is no token
+ * character, in a method or in a header name. */
+static void parse_fails_len(const char *text, size_t len, const char *needle)
+{
+  struct snm_httpreq r;
+  struct snm_err err;
+
+  snm_err_clear(&err);
+  assert_int_equal(snm_httpreq_parse(&r, text, len, "t.txt", &err), SNM_EPARSE);
+  if (strstr(err.msg, needle) == NULL)
+    fail_msg("message '%s' lacks '%s'", err.msg, needle);
+  snm_httpreq_dispose(&r);
+}
+
+static void test_nul_is_not_a_token_char(void **state)
+{
+  static const char both[] = "G\0T /x HTTP/1.1\nX\0Y: v\n\n";
+  static const char name[] = "GET /x HTTP/1.1\nX\0Y: v\n\n";
+  (void)state;
+
+  parse_fails_len(both, sizeof(both) - 1, "t.txt:1: expected a request line");
+  parse_fails_len(name, sizeof(name) - 1, "t.txt:2: expected a header line");
+  assert_false(snm_httpreq_is_tchar('\0'));
+  assert_false(snm_httpreq_is_token("G\0T", 3));
+  assert_false(snm_httpreq_is_token("", 0));
+  assert_false(snm_httpreq_is_token("X Foo", 5));
+  assert_true(snm_httpreq_is_token("X-Amz_1.~!#$%&'*+^`|", 20));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -165,6 +194,7 @@ int main(void)
       cmocka_unit_test(test_folded_and_repeated_headers),
       cmocka_unit_test(test_content_length),
       cmocka_unit_test(test_parse_errors),
+      cmocka_unit_test(test_nul_is_not_a_token_char),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

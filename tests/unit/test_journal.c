@@ -609,6 +609,16 @@ static void test_rfc3339(void **state)
   assert_int_equal(snm_time_parse("2026-11-23T23:59:01", &ms), SNM_EINVAL);
   assert_int_equal(snm_time_parse("2026-13-01T00:00:00Z", &ms), SNM_EINVAL);
   assert_int_equal(snm_time_parse("2026-11-23T23:59:01Zx", &ms), SNM_EINVAL);
+  /* what the ECS and IMDS credential endpoints may send */
+  assert_int_equal(snm_time_parse("2026-11-24T01:59:01,1+0200", &ms), 0);
+  assert_true(ms == 1795478341100LL);
+  assert_int_equal(snm_time_parse("2026-11-23T19:59:01.123456-04:00", &ms), 0);
+  assert_true(ms == 1795478341123LL);
+  assert_int_equal(snm_time_parse("2026-11-23T23:59:01+02", &ms), SNM_EINVAL);
+  assert_int_equal(snm_time_parse("2026-11-23T23:59:01.Z", &ms), SNM_EINVAL);
+  assert_true(snm_time_from_civil(1970, 1, 1) == 0);
+  assert_true(snm_time_from_civil(2000, 3, 1) == 11017);
+  assert_true(snm_time_from_civil(1969, 12, 31) == -1);
   /* every formatted time parses back to itself */
   for (long long t = -86400000LL; t < 4102444800000LL; t += 987654321987LL) {
     assert_int_equal(snm_time_parse(snm_time_format(out, t, 1), &ms), 0);

@@ -131,6 +131,24 @@ static void test_syntax_errors(void **state)
   expect_syntax("{\"é\": \"x\n\"}", 1, 7, "invalid character inside string");
   expect_syntax("", 1, 1, "premature EOF");
   expect_syntax("{\"a\": [1 2]}", 1, 10, "after array element");
+  /* a stray '/' that starts no comment: the position of the slash (these
+   * used to hang while looking for the token's start) */
+  expect_syntax("[1, /x]", 1, 5, "invalid char");
+  expect_syntax("{\"a\": /x}", 1, 7, "invalid char");
+  expect_syntax("/x", 1, 1, "invalid char");
+  expect_syntax("[1,\n  /", 2, 3, "invalid char");
+  /* a NUL byte in the input is a token of its own */
+  {
+    struct snm_json_doc *doc = NULL;
+    struct snm_json_syntax syn;
+
+    assert_int_equal(snm_json_parse(&doc, "[1, x\0y]", 8, &syn, NULL),
+                     SNM_EPARSE);
+    assert_int_equal(syn.pos.col, 5);
+    assert_int_equal(snm_json_parse(&doc, "[1, \0/x]", 8, &syn, NULL),
+                     SNM_EPARSE);
+    assert_int_equal(syn.pos.col, 5);
+  }
   /* nesting deeper than SNM_JSON_MAX_DEPTH is refused, not overflowed */
   {
     char deep[2 * SNM_JSON_MAX_DEPTH + 8];
@@ -183,6 +201,52 @@ static void test_numbers(void **state)
   snm_json_doc_free(doc);
 }
 
+static int depth_ok_str(const char *text, unsigned max)
+{
+  return snm_json_depth_ok(text, strlen(text), max);
+}
+
+static void test_depth_scan(void **state)
+{
+  enum { DEEP = 300000 };
+  char *deep;
+  (void)state;
+
+  assert_true(depth_ok_str("", 0));
+  assert_true(depth_ok_str("1", 0));
+  assert_false(depth_ok_str("[]", 0));
+  assert_true(depth_ok_str("[[[]]]", 3));
+  assert_false(depth_ok_str("[[[]]]", 2));
+  assert_true(depth_ok_str("[[],[],{}]", 2));
+  assert_true(depth_ok_str("{\"a\":{\"b\":[1]}}", 3));
+  assert_false(depth_ok_str("{\"a\":{\"b\":[1]}}", 2));
+  /* brackets in strings and comments do not count */
+  assert_true(depth_ok_str("[\"[[[{{{\"]", 1));
+  assert_true(depth_ok_str("[\"\\\"[[[\"]", 1));
+  assert_true(depth_ok_str("[\"\\\\\"]", 1));
+  assert_true(depth_ok_str("// [[[\n[] /* [[[ */", 1));
+  /* ... but a quote in a comment starts no string */
+  assert_false(depth_ok_str("/* \" */ [[[", 2));
+  assert_false(depth_ok_str("// \"\n[[[", 2));
+  /* a stray closer does not buy depth */
+  assert_true(depth_ok_str("]]]][[", 2));
+  assert_false(depth_ok_str("]]]][[[", 2));
+  /* the length is respected (no NUL needed) */
+  assert_true(snm_json_depth_ok("[[[", 2, 2));
+
+  deep = malloc(2 * DEEP);
+  assert_non_null(deep);
+  memset(deep, '[', DEEP);
+  memset(deep + DEEP, ']', DEEP);
+  assert_false(snm_json_depth_ok(deep, 2 * DEEP, SNM_JSON_MAX_DEPTH));
+  assert_true(snm_json_depth_ok(deep + DEEP - SNM_JSON_MAX_DEPTH,
+                                2 * SNM_JSON_MAX_DEPTH, SNM_JSON_MAX_DEPTH));
+  assert_false(snm_json_depth_ok(deep + DEEP - SNM_JSON_MAX_DEPTH - 1,
+                                 2 * SNM_JSON_MAX_DEPTH + 2,
+                                 SNM_JSON_MAX_DEPTH));
+  free(deep);
+}
+
 static void test_round_trip(void **state)
 {
   const char *text = "/* c */ {\"b\": [1, 2.50, -3e2, true, false, null],\n"
@@ -220,6 +284,7 @@ int main(void)
       cmocka_unit_test(test_syntax_errors),
       cmocka_unit_test(test_duplicates),
       cmocka_unit_test(test_numbers),
+      cmocka_unit_test(test_depth_scan),
       cmocka_unit_test(test_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

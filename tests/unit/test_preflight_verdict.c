@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "diag.h"
 #include "plan.h"
 #include "preflight.h"
+#include "preflight_int.h"
 
 /* ---- fixture ------------------------------------------------------------- */
 
@@ -324,6 +326,64 @@ static void test_capacity(void **state)
   teardown();
 }
 
+/* Sizes and counts from a server can be anything: the arithmetic
+ * saturates instead of overflowing (UBSan aborts on signed overflow). */
+static void test_capacity_huge_numbers(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.domains[1].data_nodes = 3;
+  pf.domains[1].max_shards_per_node = LONG_MAX;
+  pf.domains[1].open_shards = 5;
+  add_ix("a", LLONG_MAX, 2, 1, 0);
+  add_ix("b", LLONG_MAX / 2, LONG_MAX, LONG_MAX, 0);
+  verdict();
+  assert_true(pf.restores[0].bytes_needed == LLONG_MAX);
+  assert_true(pf.restores[0].new_shards == LONG_MAX);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "disk"), 1);
+  /* LONG_MAX x 3 nodes - 5 open: room for LONG_MAX - 5 */
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "shard-limit"), 1);
+  assert_non_null(
+      strstr(issue_msg("shard-limit"), "room for 9223372036854775802"));
+  teardown();
+}
+
+static void test_open_shards_from_health(void **state)
+{
+  static const struct {
+    const char *json;
+    long want;
+  } cases[] = {
+      {"{\"active_shards\": 5, \"initializing_shards\": 2, "
+       "\"unassigned_shards\": 1}",
+       8},
+      {"{\"active_shards\": 5}", 5},
+      {"{\"active_shards\": 9223372036854775807, \"unassigned_shards\": 1}",
+       -1},
+      {"{\"active_shards\": 4611686018427387904, \"initializing_shards\": "
+       "4611686018427387904}",
+       -1},
+      {"{\"active_shards\": 1e300}", -1},
+      {"{\"active_shards\": 99999999999999999999}", -1},
+      {"{\"active_shards\": -3, \"unassigned_shards\": 4}", -1},
+      {"{\"active_shards\": \"x\"}", -1},
+  };
+  (void)state;
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    yajl_val v = yajl_tree_parse(cases[i].json, NULL, 0);
+    assert_non_null(v);
+    assert_int_equal(snm__preflight_open_shards(v), cases[i].want);
+    yajl_tree_free(v);
+  }
+  assert_true(snm__sat_add(LLONG_MAX, 1) == LLONG_MAX);
+  assert_true(snm__sat_add(LLONG_MIN, -1) == LLONG_MIN);
+  assert_true(snm__sat_add(40, 2) == 42);
+  assert_true(snm__sat_mul(LLONG_MAX, 2) == LLONG_MAX);
+  assert_true(snm__sat_mul(LLONG_MAX, -2) == LLONG_MIN);
+  assert_true(snm__sat_mul(-6, 7) == -42);
+}
+
 static void test_replicas_single_node(void **state)
 {
   (void)state;
@@ -617,6 +677,8 @@ int main(void)
       cmocka_unit_test(test_conflicts),
       cmocka_unit_test(test_versions),
       cmocka_unit_test(test_capacity),
+      cmocka_unit_test(test_capacity_huge_numbers),
+      cmocka_unit_test(test_open_shards_from_health),
       cmocka_unit_test(test_replicas_single_node),
       cmocka_unit_test(test_system_indices),
       cmocka_unit_test(test_source_patterns),

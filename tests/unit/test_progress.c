@@ -282,6 +282,33 @@ static void test_plain_lines(void **state)
   rig_close(&r);
 }
 
+/* Names and messages may come from a server: newlines and escapes in them
+ * must not reach the terminal (a line per event, no cursor tricks). */
+static void test_text_is_one_clean_line(void **state)
+{
+  struct rig r;
+  const char *idx[] = {"logs\n1", "\033[2Jx"};
+  (void)state;
+
+  rig_open(&r, SNM_PROGRESS_AUTO, 0);
+  r.clock.now = T0 - 123;
+  assert_int_equal(
+      snm_progress_event(r.p, "restore.start", "restore",
+                         SNM_FIELDS(SNM_FSTR("domain", "new\r\033[31m"),
+                                    SNM_FSTRV("indices", idx, 2))),
+      0);
+  assert_int_equal(
+      snm_progress_event(r.p, "warning", "verify",
+                         SNM_FIELDS(SNM_FSTR("message", "a\tb\x7f\nc"))),
+      0);
+  rig_flush(&r);
+  assert_string_equal(r.err_buf,
+                      "2026-11-23T23:59:01Z restore: new??[31m: restoring 2 "
+                      "indices\n"
+                      "2026-11-23T23:59:01Z verify: warning: a?b??c\n");
+  rig_close(&r);
+}
+
 static void test_tty_bars(void **state)
 {
   struct rig r;
@@ -422,6 +449,7 @@ int main(void)
       cmocka_unit_test(test_json_write_failure),
       cmocka_unit_test(test_throttling),
       cmocka_unit_test(test_plain_lines),
+      cmocka_unit_test(test_text_is_one_clean_line),
       cmocka_unit_test(test_tty_bars),
       cmocka_unit_test(test_tty_cut_to_width),
       cmocka_unit_test(test_quiet),

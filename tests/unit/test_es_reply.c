@@ -1,0 +1,245 @@
+/* Unit tests of snm_es: how replies turn into results, against the
+ * loopback stand-in server (tests/support/standin_http.h) for replies a real
+ * Elasticsearch will not produce on demand (hostile nesting), and the
+ * basic auth settings snm_es_init refuses. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "diag.h"
+#include "es.h"
+#include "http.h"
+#include "log.h"
+#include "plan.h"
+#include "standin_http.h"
+
+struct result {
+  int called;
+  int had_reply;
+  int had_json;
+  long status;
+  int code;
+  long http_status;
+  char msg[SNM_ERR_MSG_MAX];
+};
+
+struct fx {
+  uv_loop_t loop;
+  uv_timer_t guard; /* fails the test if the loop is still busy at 20 s */
+  struct snm_standin *srv;
+  struct snm_plan *plan;
+  struct snm_http *http;
+  struct snm_es es;
+};
+
+static void on_guard(uv_timer_t *t)
+{
+  (void)t;
+  fail_msg("the loop did not finish within the deadline");
+}
+
+static void fx_init(struct fx *fx)
+{
+  struct snm_diag_list diags;
+  struct snm_err err;
+  char text[512];
+
+  memset(fx, 0, sizeof(*fx));
+  assert_int_equal(snm_standin_new(&fx->srv), 0);
+  snprintf(text, sizeof(text),
+           "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+           "\"src\": {\"endpoint\": \"%s\"},"
+           "\"dst\": {\"endpoint\": \"http://127.0.0.1:1\"}},"
+           "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
+           "{\"location\": \"/x\"}},"
+           "\"snapshot\": {\"domain\": \"src\"}, "
+           "\"restores\": [{\"domain\": \"dst\"}]}",
+           snm_standin_url(fx->srv));
+  snm_diag_list_init(&diags);
+  assert_int_equal(
+      snm_plan_parse(&fx->plan, text, strlen(text), "t.json", &diags, &err), 0);
+  snm_diag_list_dispose(&diags);
+  assert_int_equal(uv_loop_init(&fx->loop), 0);
+  assert_int_equal(uv_timer_init(&fx->loop, &fx->guard), 0);
+  assert_int_equal(uv_timer_start(&fx->guard, on_guard, 20000, 0), 0);
+  uv_unref((uv_handle_t *)&fx->guard);
+  assert_int_equal(snm_http_new(&fx->http, &fx->loop, NULL, &err), 0);
+  assert_int_equal(snm_es_init(&fx->es, &fx->plan->domains[0], fx->http, &err),
+                   0);
+}
+
+static void fx_done(struct fx *fx)
+{
+  snm_http_close(fx->http, NULL, NULL);
+  uv_close((uv_handle_t *)&fx->guard, NULL);
+  uv_run(&fx->loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&fx->loop), 0);
+  snm_es_dispose(&fx->es);
+  snm_plan_free(fx->plan);
+  assert_int_equal(snm_standin_free(fx->srv), 0);
+}
+
+static void on_done(const struct snm_es_reply *reply, const struct snm_err *err,
+                    void *data)
+{
+  struct result *r = data;
+
+  r->called++;
+  r->had_reply = reply != NULL;
+  r->had_json = reply != NULL && reply->json != NULL;
+  r->status = reply != NULL ? reply->status : 0;
+  r->code = err->code;
+  r->http_status = err->http_status;
+  snprintf(r->msg, sizeof(r->msg), "%s", err->msg);
+}
+
+/* GET `path` and run the loop until the reply is in. */
+static void get(struct fx *fx, const char *path, struct result *r)
+{
+  struct snm_err err;
+
+  memset(r, 0, sizeof(*r));
+  assert_int_equal(
+      snm_es_request(&fx->es, "GET", path, NULL, 0, on_done, r, &err), 0);
+  while (r->called == 0)
+    uv_run(&fx->loop, UV_RUN_ONCE);
+  assert_int_equal(r->called, 1);
+}
+
+static char *nested(size_t levels)
+{
+  char *s = malloc(2 * levels + 1);
+
+  assert_non_null(s);
+  memset(s, '[', levels);
+  memset(s + levels, ']', levels);
+  s[2 * levels] = '\0';
+  return s;
+}
+
+static void test_deeply_nested_reply_is_refused(void **state)
+{
+  struct snm_standin_reply deep = {.path = "/deep",
+                                   .status = 200,
+                                   .headers =
+                                       "Content-Type: application/json\r\n"};
+  struct snm_standin_reply limit = deep;
+  struct snm_standin_reply error = deep;
+  char *deep_body = nested(300000), *limit_body = nested(128);
+  struct result r;
+  struct fx fx;
+  (void)state;
+
+  fx_init(&fx);
+  deep.body = deep_body;
+  assert_int_equal(snm_standin_add(fx.srv, &deep), 0);
+  limit.path = "/limit";
+  limit.body = limit_body;
+  assert_int_equal(snm_standin_add(fx.srv, &limit), 0);
+  error.path = "/error";
+  error.status = 500;
+  error.body = deep_body;
+  assert_int_equal(snm_standin_add(fx.srv, &error), 0);
+
+  /* 300000 levels used to crash yajl_tree_free (and may crash the parser) */
+  get(&fx, "/deep", &r);
+  assert_true(r.had_reply);
+  assert_false(r.had_json);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(r.code, SNM_EPARSE);
+  assert_int_equal(r.http_status, 200);
+  assert_string_equal(r.msg,
+                      "src: GET /deep: reply nested deeper than 128 levels");
+  /* 128 levels are fine */
+  get(&fx, "/limit", &r);
+  assert_true(r.had_json);
+  assert_int_equal(r.code, SNM_OK);
+  /* an error status with such a body fails the same way */
+  get(&fx, "/error", &r);
+  assert_true(r.had_reply);
+  assert_false(r.had_json);
+  assert_int_equal(r.code, SNM_EPARSE);
+  assert_int_equal(r.http_status, 500);
+  assert_non_null(strstr(r.msg, "nested deeper than 128 levels"));
+
+  free(deep_body);
+  free(limit_body);
+  fx_done(&fx);
+}
+
+static void test_basic_auth_refusals(void **state)
+{
+  static const char fmt[] =
+      "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+      "\"src\": {\"endpoint\": \"http://127.0.0.1:1\", \"auth\": {\"type\": "
+      "\"basic\", \"username\": \"%s\", \"password_env\": \"SNM_T_PW\"}},"
+      "\"dst\": {\"endpoint\": \"http://127.0.0.1:2\"}},"
+      "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
+      "{\"location\": \"/x\"}},"
+      "\"snapshot\": {\"domain\": \"src\"}, "
+      "\"restores\": [{\"domain\": \"dst\"}]}";
+  static const struct {
+    const char *user;
+    const char *pw; /* NULL: unset */
+    int rc;
+    const char *needle;
+  } cases[] = {
+      {"a:b", "secret-pw", SNM_EINVAL, "src: the basic auth username \"a:b\""},
+      {"admin", "", SNM_EAUTH,
+       "src: the password for user \"admin\" is read "
+       "from the environment variable SNM_T_PW, which "
+       "is empty"},
+      {"admin", NULL, SNM_EAUTH, "SNM_T_PW, which is not set"},
+      {"admin", "secret-pw", SNM_OK, ""},
+  };
+  (void)state;
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct snm_diag_list diags;
+    struct snm_plan *plan = NULL;
+    struct snm_es es;
+    struct snm_err err;
+    char text[1024];
+
+    snprintf(text, sizeof(text), fmt, cases[i].user);
+    snm_diag_list_init(&diags);
+    assert_int_equal(
+        snm_plan_parse(&plan, text, strlen(text), "t.json", &diags, &err), 0);
+    snm_diag_list_dispose(&diags);
+    if (cases[i].pw != NULL)
+      setenv("SNM_T_PW", cases[i].pw, 1);
+    else
+      unsetenv("SNM_T_PW");
+    snm_err_clear(&err);
+    assert_int_equal(snm_es_init(&es, &plan->domains[0], NULL, &err),
+                     cases[i].rc);
+    assert_non_null(strstr(err.msg, cases[i].needle));
+    assert_int_equal(es.basic_auth != NULL, cases[i].rc == SNM_OK);
+    snm_es_dispose(&es);
+    snm_plan_free(plan);
+  }
+  unsetenv("SNM_T_PW");
+  snm_log_clear_secrets();
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_deeply_nested_reply_is_refused),
+      cmocka_unit_test(test_basic_auth_refusals),
+  };
+  int rc;
+
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  rc = cmocka_run_group_tests(tests, NULL, NULL);
+  curl_global_cleanup();
+  return rc;
+}
