@@ -4,16 +4,22 @@
 #include <stdio.h>
 #include <string.h>
 
-int snm_err_set(struct snm_err *err, int code, const char *fmt, ...)
+int snm_err_setv(struct snm_err *err, int code, const char *fmt, va_list ap)
 {
-  va_list ap;
-
   if (err == NULL)
     return code;
   err->code = code;
   err->http_status = 0;
-  va_start(ap, fmt);
   vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+  return code;
+}
+
+int snm_err_set(struct snm_err *err, int code, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  snm_err_setv(err, code, fmt, ap);
   va_end(ap);
   return code;
 }

@@ -8,6 +8,7 @@
 #ifndef SNM_ERR_H
 #define SNM_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum snm_errcode {
@@ -35,6 +36,11 @@ struct snm_err {
  * `code` so callers can `return snm_err_set(err, SNM_EIO, "...")`. */
 int snm_err_set(struct snm_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* snm_err_set with a va_list, for functions that take their own format and
+ * arguments; `ap` is consumed as by vsnprintf.  Returns `code`. */
+int snm_err_setv(struct snm_err *err, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Reset to SNM_OK with an empty message. */
 void snm_err_clear(struct snm_err *err);

@@ -64,10 +64,8 @@ static void failf(struct snm_workflow *wf, int code, const char *fmt, ...)
   struct snm_err e;
   va_list ap;
 
-  snm_err_clear(&e);
-  e.code = code;
   va_start(ap, fmt);
-  vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+  snm_err_setv(&e, code, fmt, ap);
   va_end(ap);
   fail(wf, &e);
 }

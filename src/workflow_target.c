@@ -96,10 +96,8 @@ static void t_failf(struct wf_target *t, int code, const char *fmt, ...)
   struct snm_err e;
   va_list ap;
 
-  snm_err_clear(&e);
-  e.code = code;
   va_start(ap, fmt);
-  vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+  snm_err_setv(&e, code, fmt, ap);
   va_end(ap);
   t_fail(t, &e);
 }
