@@ -7,6 +7,7 @@
 #include "es.h"
 #include "http.h"
 #include "journal.h"
+#include "json.h"
 #include "log.h"
 #include "plan.h"
 #include "progress.h"
@@ -213,14 +214,6 @@ static void print_human(FILE *fp, const struct snm_plan *plan,
   }
 }
 
-static void gstr(yajl_gen g, const char *s)
-{
-  if (s == NULL)
-    yajl_gen_null(g);
-  else
-    yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
 static void print_json(FILE *fp, const struct snm_state *st,
                        const struct live *lv, const char *path)
 {
@@ -232,54 +225,42 @@ static void print_json(FILE *fp, const struct snm_state *st,
   if (g == NULL || snm_state_to_json(&state_json, st, NULL) != 0)
     goto done;
   yajl_gen_map_open(g);
-  gstr(g, "state_file");
-  gstr(g, path);
-  gstr(g, "state");
+  snm_gen_key_str(g, "state_file", path);
+  snm_gen_str(g, "state");
   /* the state file's own text, as it is */
   yajl_gen_number(g, state_json, strlen(state_json));
-  gstr(g, "live");
+  snm_gen_str(g, "live");
   yajl_gen_map_open(g);
-  gstr(g, "snapshot");
+  snm_gen_str(g, "snapshot");
   yajl_gen_map_open(g);
-  gstr(g, "exists");
+  snm_gen_str(g, "exists");
   if (lv->snap_answered)
     yajl_gen_bool(g, lv->snap_exists);
   else
     yajl_gen_null(g);
-  gstr(g, "state");
-  gstr(g, lv->snap_exists ? lv->info.state : NULL);
+  snm_gen_key_str(g, "state", lv->snap_exists ? lv->info.state : NULL);
   if (lv->status_answered) {
-    gstr(g, "shards_done");
-    yajl_gen_integer(g, lv->status.shards_done);
-    gstr(g, "shards_total");
-    yajl_gen_integer(g, lv->status.shards_total);
-    gstr(g, "bytes_done");
-    yajl_gen_integer(g, lv->status.bytes_done);
-    gstr(g, "bytes_total");
-    yajl_gen_integer(g, lv->status.bytes_total);
+    snm_gen_key_int(g, "shards_done", lv->status.shards_done);
+    snm_gen_key_int(g, "shards_total", lv->status.shards_total);
+    snm_gen_key_int(g, "bytes_done", lv->status.bytes_done);
+    snm_gen_key_int(g, "bytes_total", lv->status.bytes_total);
   }
-  gstr(g, "error");
-  gstr(g, lv->snap_error[0] != '\0' ? lv->snap_error : NULL);
+  snm_gen_key_str(g, "error",
+                  lv->snap_error[0] != '\0' ? lv->snap_error : NULL);
   yajl_gen_map_close(g);
-  gstr(g, "restores");
+  snm_gen_str(g, "restores");
   yajl_gen_array_open(g);
   for (size_t r = 0; r < st->n_restores; r++) {
     const struct live_target *t = &lv->t[r];
     yajl_gen_map_open(g);
-    gstr(g, "domain");
-    gstr(g, st->restores[r].domain);
+    snm_gen_key_str(g, "domain", st->restores[r].domain);
     if (t->answered) {
-      gstr(g, "indices_done");
-      yajl_gen_integer(g, (long long)t->rec.indices_done);
-      gstr(g, "indices_total");
-      yajl_gen_integer(g, (long long)t->n);
-      gstr(g, "bytes_done");
-      yajl_gen_integer(g, t->rec.bytes_done);
-      gstr(g, "bytes_total");
-      yajl_gen_integer(g, t->rec.bytes_total);
+      snm_gen_key_int(g, "indices_done", (long long)t->rec.indices_done);
+      snm_gen_key_int(g, "indices_total", (long long)t->n);
+      snm_gen_key_int(g, "bytes_done", t->rec.bytes_done);
+      snm_gen_key_int(g, "bytes_total", t->rec.bytes_total);
     }
-    gstr(g, "error");
-    gstr(g, t->error[0] != '\0' ? t->error : NULL);
+    snm_gen_key_str(g, "error", t->error[0] != '\0' ? t->error : NULL);
     yajl_gen_map_close(g);
   }
   yajl_gen_array_close(g);

@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "diag.h"
+#include "json.h"
 #include "plan.h"
 
 #include <stdio.h>
@@ -29,31 +30,20 @@ static void validate_usage(FILE *fp)
       "unreadable.\n");
 }
 
-static void gen_str(yajl_gen g, const char *s)
-{
-  yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
 static void gen_diags(yajl_gen g, const struct snm_diag_list *diags)
 {
-  gen_str(g, "errors");
-  yajl_gen_integer(g, (long long)diags->errors);
-  gen_str(g, "warnings");
-  yajl_gen_integer(g, (long long)diags->warnings);
-  gen_str(g, "diagnostics");
+  snm_gen_key_int(g, "errors", (long long)diags->errors);
+  snm_gen_key_int(g, "warnings", (long long)diags->warnings);
+  snm_gen_str(g, "diagnostics");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < diags->len; i++) {
     const struct snm_diag *d = &diags->items[i];
 
     yajl_gen_map_open(g);
-    gen_str(g, "severity");
-    gen_str(g, snm_diag_severity_name(d->severity));
-    gen_str(g, "line");
-    yajl_gen_integer(g, d->line);
-    gen_str(g, "column");
-    yajl_gen_integer(g, d->col);
-    gen_str(g, "message");
-    gen_str(g, d->message);
+    snm_gen_key_str(g, "severity", snm_diag_severity_name(d->severity));
+    snm_gen_key_int(g, "line", d->line);
+    snm_gen_key_int(g, "column", d->col);
+    snm_gen_key_str(g, "message", d->message);
     yajl_gen_map_close(g);
   }
   yajl_gen_array_close(g);
@@ -65,31 +55,25 @@ static void gen_summary(yajl_gen g, const struct snm_plan *p)
   char digest[65];
 
   snm_buf_init(&desc, 0);
-  gen_str(g, "summary");
+  snm_gen_str(g, "summary");
   yajl_gen_map_open(g);
-  gen_str(g, "name");
-  gen_str(g, p->name);
-  gen_str(g, "source");
-  gen_str(g, p->domains[p->snapshot.domain].id);
-  gen_str(g, "targets");
+  snm_gen_key_str(g, "name", p->name);
+  snm_gen_key_str(g, "source", p->domains[p->snapshot.domain].id);
+  snm_gen_str(g, "targets");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < p->n_restores; i++)
-    gen_str(g, p->domains[p->restores[i].domain].id);
+    snm_gen_str(g, p->domains[p->restores[i].domain].id);
   yajl_gen_array_close(g);
-  gen_str(g, "repository");
+  snm_gen_str(g, "repository");
   yajl_gen_map_open(g);
-  gen_str(g, "name");
-  gen_str(g, p->repository.name);
-  gen_str(g, "type");
-  gen_str(g, snm_repo_type_name(p->repository.type));
+  snm_gen_key_str(g, "name", p->repository.name);
+  snm_gen_key_str(g, "type", snm_repo_type_name(p->repository.type));
   yajl_gen_map_close(g);
   if (snm_plan_digest(digest, p) == 0) {
-    gen_str(g, "digest");
-    gen_str(g, digest);
+    snm_gen_key_str(g, "digest", digest);
   }
   if (snm_plan_describe(&desc, p) == 0) {
-    gen_str(g, "description");
-    gen_str(g, snm_buf_str(&desc));
+    snm_gen_key_str(g, "description", snm_buf_str(&desc));
   }
   yajl_gen_map_close(g);
   snm_buf_dispose(&desc);
@@ -106,13 +90,11 @@ static int print_json(const char *path, const struct snm_plan *p,
   if (g == NULL)
     return -1;
   yajl_gen_map_open(g);
-  gen_str(g, "plan");
-  gen_str(g, path);
-  gen_str(g, "valid");
+  snm_gen_key_str(g, "plan", path);
+  snm_gen_str(g, "valid");
   yajl_gen_bool(g, p != NULL);
   if (error != NULL) {
-    gen_str(g, "error");
-    gen_str(g, error);
+    snm_gen_key_str(g, "error", error);
   } else {
     gen_diags(g, diags);
   }

@@ -1,6 +1,7 @@
 /* iam.c - IAM policy documents for manual snapshots, built with yajl_gen
  * from a plan.  See iam.h and docs/iam-policy.md. */
 #include "iam.h"
+#include "json.h"
 #include "plan.h"
 
 #include <ctype.h>
@@ -128,22 +129,11 @@ struct ctx {
   char *base_path; /* NULL or malloced, without leading/trailing '/' */
 };
 
-static void str(yajl_gen g, const char *s)
-{
-  yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static void kv(yajl_gen g, const char *k, const char *v)
-{
-  str(g, k);
-  str(g, v);
-}
-
 static void strs(yajl_gen g, const char *const *v, size_t n)
 {
   yajl_gen_array_open(g);
   for (size_t i = 0; i < n; i++)
-    str(g, v[i]);
+    snm_gen_str(g, v[i]);
   yajl_gen_array_close(g);
 }
 
@@ -170,24 +160,24 @@ static int gen_role_policy(yajl_gen g, const struct ctx *c)
     goto done;
   }
   yajl_gen_map_open(g);
-  kv(g, "Version", POLICY_VERSION);
-  str(g, "Statement");
+  snm_gen_key_str(g, "Version", POLICY_VERSION);
+  snm_gen_str(g, "Statement");
   yajl_gen_array_open(g);
 
   yajl_gen_map_open(g);
-  kv(g, "Sid", "ListSnapshotBucket");
-  kv(g, "Effect", "Allow");
-  str(g, "Action");
+  snm_gen_key_str(g, "Sid", "ListSnapshotBucket");
+  snm_gen_key_str(g, "Effect", "Allow");
+  snm_gen_str(g, "Action");
   strs(g, list, 1);
-  str(g, "Resource");
+  snm_gen_str(g, "Resource");
   res[0] = snm_buf_str(&bucket);
   strs(g, res, 1);
   if (c->base_path != NULL) {
-    str(g, "Condition");
+    snm_gen_str(g, "Condition");
     yajl_gen_map_open(g);
-    str(g, "StringLike");
+    snm_gen_str(g, "StringLike");
     yajl_gen_map_open(g);
-    str(g, "s3:prefix");
+    snm_gen_str(g, "s3:prefix");
     res[0] = snm_buf_str(&prefix);
     strs(g, res, 1);
     yajl_gen_map_close(g);
@@ -196,11 +186,11 @@ static int gen_role_policy(yajl_gen g, const struct ctx *c)
   yajl_gen_map_close(g);
 
   yajl_gen_map_open(g);
-  kv(g, "Sid", "ReadWriteSnapshots");
-  kv(g, "Effect", "Allow");
-  str(g, "Action");
+  snm_gen_key_str(g, "Sid", "ReadWriteSnapshots");
+  snm_gen_key_str(g, "Effect", "Allow");
+  snm_gen_str(g, "Action");
   strs(g, rw, 3);
-  str(g, "Resource");
+  snm_gen_str(g, "Resource");
   res[0] = snm_buf_str(&objects);
   strs(g, res, 1);
   yajl_gen_map_close(g);
@@ -217,17 +207,17 @@ done:
 static void gen_trust_policy(yajl_gen g)
 {
   yajl_gen_map_open(g);
-  kv(g, "Version", POLICY_VERSION);
-  str(g, "Statement");
+  snm_gen_key_str(g, "Version", POLICY_VERSION);
+  snm_gen_str(g, "Statement");
   yajl_gen_array_open(g);
   yajl_gen_map_open(g);
-  kv(g, "Sid", "OpenSearchServiceAssumesRole");
-  kv(g, "Effect", "Allow");
-  str(g, "Principal");
+  snm_gen_key_str(g, "Sid", "OpenSearchServiceAssumesRole");
+  snm_gen_key_str(g, "Effect", "Allow");
+  snm_gen_str(g, "Principal");
   yajl_gen_map_open(g);
-  kv(g, "Service", "es.amazonaws.com");
+  snm_gen_key_str(g, "Service", "es.amazonaws.com");
   yajl_gen_map_close(g);
-  kv(g, "Action", "sts:AssumeRole");
+  snm_gen_key_str(g, "Action", "sts:AssumeRole");
   yajl_gen_map_close(g);
   yajl_gen_array_close(g);
   yajl_gen_map_close(g);
@@ -321,27 +311,27 @@ static int gen_user_policy(yajl_gen g, const struct ctx *c,
   if ((rc = domain_arns(&arns, &n, c, notes)) != 0)
     goto done;
   yajl_gen_map_open(g);
-  kv(g, "Version", POLICY_VERSION);
-  str(g, "Statement");
+  snm_gen_key_str(g, "Version", POLICY_VERSION);
+  snm_gen_str(g, "Statement");
   yajl_gen_array_open(g);
   yajl_gen_map_open(g);
-  kv(g, "Sid", "PassSnapshotRole");
-  kv(g, "Effect", "Allow");
-  kv(g, "Action", "iam:PassRole");
-  kv(g, "Resource", c->role_arn);
+  snm_gen_key_str(g, "Sid", "PassSnapshotRole");
+  snm_gen_key_str(g, "Effect", "Allow");
+  snm_gen_key_str(g, "Action", "iam:PassRole");
+  snm_gen_key_str(g, "Resource", c->role_arn);
   yajl_gen_map_close(g);
   if (n > 0) {
     const char *p = arns.data;
 
     yajl_gen_map_open(g);
-    kv(g, "Sid", "SnapshotApiCalls");
-    kv(g, "Effect", "Allow");
-    str(g, "Action");
+    snm_gen_key_str(g, "Sid", "SnapshotApiCalls");
+    snm_gen_key_str(g, "Effect", "Allow");
+    snm_gen_str(g, "Action");
     strs(g, http, sizeof(http) / sizeof(http[0]));
-    str(g, "Resource");
+    snm_gen_str(g, "Resource");
     yajl_gen_array_open(g);
     for (size_t i = 0; i < n; i++, p += strlen(p) + 1)
-      str(g, p);
+      snm_gen_str(g, p);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
   }
@@ -417,17 +407,17 @@ int snm_iam_documents(char **out, const struct snm_plan *plan,
   yajl_gen_config(g, yajl_gen_indent_string, "  ");
   if (which == SNM_IAM_ALL) {
     yajl_gen_map_open(g);
-    str(g, "snapshot_role_policy");
+    snm_gen_str(g, "snapshot_role_policy");
   }
   if (which == SNM_IAM_ALL || which == SNM_IAM_ROLE_POLICY)
     if ((rc = gen_role_policy(g, &c)) != 0)
       goto done;
   if (which == SNM_IAM_ALL)
-    str(g, "snapshot_role_trust_policy");
+    snm_gen_str(g, "snapshot_role_trust_policy");
   if (which == SNM_IAM_ALL || which == SNM_IAM_TRUST_POLICY)
     gen_trust_policy(g);
   if (which == SNM_IAM_ALL)
-    str(g, "user_policy");
+    snm_gen_str(g, "user_policy");
   if (which == SNM_IAM_ALL || which == SNM_IAM_USER_POLICY)
     if ((rc = gen_user_policy(g, &c, notes)) != 0)
       goto done;

@@ -33,64 +33,41 @@
 
 /* ---- writing ---------------------------------------------------------- */
 
-static void put_key(yajl_gen g, const char *k)
-{
-  yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-}
-
-static void put_str(yajl_gen g, const char *k, const char *v)
-{
-  if (k != NULL)
-    put_key(g, k);
-  if (v == NULL)
-    yajl_gen_null(g);
-  else
-    yajl_gen_string(g, (const unsigned char *)v, strlen(v));
-}
-
-static void put_int(yajl_gen g, const char *k, long long v)
-{
-  put_key(g, k);
-  if (v < 0)
-    yajl_gen_null(g);
-  else
-    yajl_gen_integer(g, v);
-}
-
 static void put_time(yajl_gen g, const char *k, long long ms)
 {
   char t[SNM_TIME_RFC3339_MAX];
 
-  put_str(g, k, ms == SNM_STATE_UNKNOWN ? NULL : snm_time_format(t, ms, 1));
+  snm_gen_key_str(g, k,
+                  ms == SNM_STATE_UNKNOWN ? NULL : snm_time_format(t, ms, 1));
 }
 
 static void put_counts(yajl_gen g, const char *k,
                        const struct snm_state_counts *c)
 {
-  put_key(g, k);
+  snm_gen_str(g, k);
   yajl_gen_map_open(g);
   for (size_t i = 0; i < c->len; i++)
-    put_int(g, c->items[i].index, c->items[i].count);
+    snm_gen_key_int_or_null(g, c->items[i].index, c->items[i].count);
   yajl_gen_map_close(g);
 }
 
 static void put_restore(yajl_gen g, const struct snm_state_restore *r)
 {
   yajl_gen_map_open(g);
-  put_str(g, "domain", r->domain);
-  put_str(g, "state", snm_restore_state_name(r->state));
-  put_key(g, "indices");
+  snm_gen_key_str(g, "domain", r->domain);
+  snm_gen_key_str(g, "state", snm_restore_state_name(r->state));
+  snm_gen_str(g, "indices");
   yajl_gen_array_open(g);
   for (size_t j = 0; j < r->n_indices; j++) {
     const struct snm_state_index *x = &r->indices[j];
 
     yajl_gen_map_open(g);
-    put_str(g, "source", x->source);
-    put_str(g, "target", x->target);
-    put_str(g, "state", snm_restore_state_name(x->state));
-    put_int(g, "docs_expected", x->docs_expected);
-    put_int(g, "docs_found", x->docs_found);
-    put_int(g, "bytes", x->bytes);
+    snm_gen_key_str(g, "source", x->source);
+    snm_gen_key_str(g, "target", x->target);
+    snm_gen_key_str(g, "state", snm_restore_state_name(x->state));
+    snm_gen_key_int_or_null(g, "docs_expected", x->docs_expected);
+    snm_gen_key_int_or_null(g, "docs_found", x->docs_found);
+    snm_gen_key_int_or_null(g, "bytes", x->bytes);
     yajl_gen_map_close(g);
   }
   yajl_gen_array_close(g);
@@ -111,38 +88,36 @@ int snm_state_to_json(char **out, const struct snm_state *st,
   yajl_gen_config(g, yajl_gen_beautify, 1);
   yajl_gen_config(g, yajl_gen_indent_string, "  ");
   yajl_gen_map_open(g);
-  put_key(g, "format");
-  yajl_gen_integer(g, SNM_STATE_FORMAT);
-  put_str(g, "snapmig_version", st->snapmig_version);
-  put_str(g, "run_id", st->run_id);
-  put_key(g, "plan");
+  snm_gen_key_int(g, "format", SNM_STATE_FORMAT);
+  snm_gen_key_str(g, "snapmig_version", st->snapmig_version);
+  snm_gen_key_str(g, "run_id", st->run_id);
+  snm_gen_str(g, "plan");
   yajl_gen_map_open(g);
-  put_str(g, "name", st->plan_name);
-  put_str(g, "path", st->plan_path);
-  put_str(g, "digest", st->plan_digest);
+  snm_gen_key_str(g, "name", st->plan_name);
+  snm_gen_key_str(g, "path", st->plan_path);
+  snm_gen_key_str(g, "digest", st->plan_digest);
   yajl_gen_map_close(g);
   put_time(g, "created", st->created_ms);
   put_time(g, "updated", st->updated_ms);
-  put_str(g, "step", snm_step_name(st->step));
-  put_key(g, "events");
-  yajl_gen_integer(g, (long long)st->events);
-  put_key(g, "repositories");
+  snm_gen_key_str(g, "step", snm_step_name(st->step));
+  snm_gen_key_int(g, "events", (long long)st->events);
+  snm_gen_str(g, "repositories");
   yajl_gen_map_open(g);
   for (size_t i = 0; i < st->n_registrations; i++)
-    put_str(g, st->registrations[i].domain,
-            st->registrations[i].created ? "registered" : "existed");
+    snm_gen_key_str(g, st->registrations[i].domain,
+                    st->registrations[i].created ? "registered" : "existed");
   yajl_gen_map_close(g);
-  put_key(g, "snapshot");
+  snm_gen_str(g, "snapshot");
   yajl_gen_map_open(g);
-  put_str(g, "name", st->snapshot.name);
-  put_str(g, "repository", st->snapshot.repository);
-  put_str(g, "state", snm_snapshot_state_name(st->snapshot.state));
+  snm_gen_key_str(g, "name", st->snapshot.name);
+  snm_gen_key_str(g, "repository", st->snapshot.repository);
+  snm_gen_key_str(g, "state", snm_snapshot_state_name(st->snapshot.state));
   put_time(g, "started_at", st->snapshot.started_ms);
   put_time(g, "finished_at", st->snapshot.finished_ms);
   put_counts(g, "docs_before", &st->snapshot.docs_before);
   put_counts(g, "docs_after", &st->snapshot.docs_after);
   yajl_gen_map_close(g);
-  put_key(g, "restores");
+  snm_gen_str(g, "restores");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < st->n_restores; i++)
     put_restore(g, &st->restores[i]);

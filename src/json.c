@@ -693,6 +693,47 @@ int snm_json_is_cstring(const struct snm_json *v)
          strlen(v->u.string.ptr) == v->u.string.len;
 }
 
+yajl_gen_status snm_gen_str(yajl_gen g, const char *s)
+{
+  if (s == NULL)
+    return yajl_gen_null(g);
+  return yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+yajl_gen_status snm_gen_key_str(yajl_gen g, const char *key, const char *value)
+{
+  yajl_gen_status st;
+
+  assert(key != NULL);
+  if ((st = snm_gen_str(g, key)) != yajl_gen_status_ok)
+    return st;
+  return snm_gen_str(g, value);
+}
+
+yajl_gen_status snm_gen_key_int(yajl_gen g, const char *key, long long v)
+{
+  yajl_gen_status st;
+
+  assert(key != NULL);
+  if ((st = snm_gen_str(g, key)) != yajl_gen_status_ok)
+    return st;
+  return yajl_gen_integer(g, v);
+}
+
+yajl_gen_status snm_gen_key_int_or_null(yajl_gen g, const char *key,
+                                        long long v)
+{
+  if (v < 0) {
+    yajl_gen_status st;
+
+    assert(key != NULL);
+    if ((st = snm_gen_str(g, key)) != yajl_gen_status_ok)
+      return st;
+    return yajl_gen_null(g);
+  }
+  return snm_gen_key_int(g, key, v);
+}
+
 static int gen_status(yajl_gen_status st)
 {
   if (st == yajl_gen_status_ok)

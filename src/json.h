@@ -137,6 +137,24 @@ int snm_json_depth_ok(const char *text, size_t len, unsigned max);
  * if the generator refuses (e.g. a key in the wrong place). */
 int snm_json_gen(yajl_gen g, const struct snm_json *v, unsigned flags);
 
+/* ---- small yajl_gen helpers, shared by every module that writes JSON ---- */
+
+/* Write the NUL-terminated `s` as a JSON string, or null when `s` is NULL.
+ * Returns yajl's status. */
+yajl_gen_status snm_gen_str(yajl_gen g, const char *s);
+
+/* Write the object key `key`, then snm_gen_str(g, value).  Returns the
+ * first status that is not yajl_gen_status_ok, else ok. */
+yajl_gen_status snm_gen_key_str(yajl_gen g, const char *key, const char *value);
+
+/* Write the object key `key`, then the integer `v`. */
+yajl_gen_status snm_gen_key_int(yajl_gen g, const char *key, long long v);
+
+/* Write the object key `key`, then `v`, or null when `v` is negative (the
+ * convention for "not known"). */
+yajl_gen_status snm_gen_key_int_or_null(yajl_gen g, const char *key,
+                                        long long v);
+
 /* `v` as compact JSON: 0 and *out (malloced, NUL-terminated); SNM_ENOMEM. */
 int snm_json_to_string(char **out, const struct snm_json *v, unsigned flags,
                        struct snm_err *err);

@@ -2,6 +2,7 @@
  * one-line description, and the content digest. */
 #include "plan.h"
 #include "buf.h"
+#include "json.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -55,13 +56,7 @@ struct canon {
 
 static void c_str(struct canon *c, const char *s)
 {
-  if (s == NULL) {
-    if (yajl_gen_null(c->g) != yajl_gen_status_ok)
-      c->failed = 1;
-    return;
-  }
-  if (yajl_gen_string(c->g, (const unsigned char *)s, strlen(s)) !=
-      yajl_gen_status_ok)
+  if (snm_gen_str(c->g, s) != yajl_gen_status_ok)
     c->failed = 1;
 }
 

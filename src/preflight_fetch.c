@@ -2,6 +2,7 @@
  * once, and how each reply becomes facts.  Reply callbacks only record;
  * finish() runs once, when the last reply is in. */
 #include "buf.h"
+#include "json.h"
 #include "log.h"
 #include "preflight.h"
 #include "preflight_int.h"
@@ -64,7 +65,7 @@ void snm__gen_yajl(yajl_gen g, yajl_val v)
     yajl_gen_map_open(g);
     for (size_t i = 0; i < v->u.object.len; i++) {
       const char *k = v->u.object.keys[i];
-      yajl_gen_string(g, (const unsigned char *)k, strlen(k));
+      snm_gen_str(g, k);
       snm__gen_yajl(g, v->u.object.values[i]);
     }
     yajl_gen_map_close(g);
@@ -74,7 +75,7 @@ void snm__gen_yajl(yajl_gen g, yajl_val v)
       snm__gen_yajl(g, v->u.array.values[i]);
     yajl_gen_array_close(g);
   } else if (YAJL_IS_STRING(v)) {
-    yajl_gen_string(g, (const unsigned char *)v->u.string, strlen(v->u.string));
+    snm_gen_str(g, v->u.string);
   } else if (YAJL_IS_NUMBER(v)) {
     yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
   } else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {

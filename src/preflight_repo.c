@@ -14,11 +14,6 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-static void gen_str(yajl_gen g, const char *s)
-{
-  yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
 int snm_preflight_repo_body(char **out, char **note,
                             const struct snm_plan *plan, size_t d)
 {
@@ -51,9 +46,8 @@ int snm_preflight_repo_body(char **out, char **note,
   if (g == NULL)
     return SNM_ENOMEM;
   yajl_gen_map_open(g);
-  gen_str(g, "type");
-  gen_str(g, snm_repo_type_name(repo->type));
-  gen_str(g, "settings");
+  snm_gen_key_str(g, "type", snm_repo_type_name(repo->type));
+  snm_gen_str(g, "settings");
   yajl_gen_map_open(g);
   for (size_t i = 0; set != NULL && set->type == SNM_JSON_OBJECT &&
                      i < set->u.object.len && rc == 0;
@@ -67,11 +61,10 @@ int snm_preflight_repo_body(char **out, char **note,
     rc = snm_json_gen(g, m->value, 0);
   }
   if (endpoint) {
-    gen_str(g, "endpoint");
-    gen_str(g, host);
+    snm_gen_key_str(g, "endpoint", host);
   }
   if (target && repo->readonly_on_targets) {
-    gen_str(g, "readonly");
+    snm_gen_str(g, "readonly");
     yajl_gen_bool(g, 1);
   }
   yajl_gen_map_close(g);

@@ -2,6 +2,7 @@
  * The text of each event type is in progress_text.c. */
 #include "progress_int.h"
 #include "err.h"
+#include "json.h"
 #include "timefmt.h"
 
 #include <assert.h>
@@ -114,14 +115,6 @@ unsigned long long snm_progress_count(const struct snm_progress *p)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static void gen_str(yajl_gen g, const char *s)
-{
-  if (s == NULL)
-    yajl_gen_null(g);
-  else
-    yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
 static void gen_double(yajl_gen g, double d)
 {
   char num[40];
@@ -147,21 +140,17 @@ static int json_line(struct snm_progress *p, long long now, const char *type,
   if (g == NULL)
     return SNM_ENOMEM;
   yajl_gen_map_open(g);
-  gen_str(g, "type");
-  gen_str(g, type);
-  gen_str(g, "time");
-  gen_str(g, snm_time_format(t, now, 1));
-  gen_str(g, "plan");
-  gen_str(g, p->plan);
-  gen_str(g, "step");
-  gen_str(g, step);
+  snm_gen_key_str(g, "type", type);
+  snm_gen_key_str(g, "time", snm_time_format(t, now, 1));
+  snm_gen_key_str(g, "plan", p->plan);
+  snm_gen_key_str(g, "step", step);
   for (size_t i = 0; i < n; i++) {
     assert(strcmp(f[i].key, "type") != 0 && strcmp(f[i].key, "time") != 0 &&
            strcmp(f[i].key, "plan") != 0 && strcmp(f[i].key, "step") != 0);
-    gen_str(g, f[i].key);
+    snm_gen_str(g, f[i].key);
     switch (f[i].type) {
     case SNM_FIELD_STR:
-      gen_str(g, f[i].u.s);
+      snm_gen_str(g, f[i].u.s);
       break;
     case SNM_FIELD_INT:
       yajl_gen_integer(g, f[i].u.i);
@@ -175,7 +164,7 @@ static int json_line(struct snm_progress *p, long long now, const char *type,
     case SNM_FIELD_STRV:
       yajl_gen_array_open(g);
       for (size_t j = 0; j < f[i].u.sv.n; j++)
-        gen_str(g, f[i].u.sv.v[j]);
+        snm_gen_str(g, f[i].u.sv.v[j]);
       yajl_gen_array_close(g);
       break;
     }

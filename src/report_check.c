@@ -2,6 +2,7 @@
 #include "report_check.h"
 #include "err.h"
 #include "indexpat.h"
+#include "json.h"
 #include "preflight.h"
 #include "preflight_int.h"
 
@@ -214,39 +215,9 @@ void snm_report_check_human(FILE *fp, const struct snm_preflight *pf, int quiet)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static void js(yajl_gen g, const char *s)
-{
-  if (s == NULL)
-    yajl_gen_null(g);
-  else
-    yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static void jkv(yajl_gen g, const char *k, const char *v)
-{
-  js(g, k);
-  js(g, v);
-}
-
-static void jint(yajl_gen g, const char *k, long long v)
-{
-  js(g, k);
-  yajl_gen_integer(g, v);
-}
-
-/* A known number, or null for -1. */
-static void jint_or_null(yajl_gen g, const char *k, long long v)
-{
-  js(g, k);
-  if (v < 0)
-    yajl_gen_null(g);
-  else
-    yajl_gen_integer(g, v);
-}
-
 static void jbool(yajl_gen g, const char *k, int v)
 {
-  js(g, k);
+  snm_gen_str(g, k);
   yajl_gen_bool(g, v != 0);
 }
 
@@ -254,7 +225,7 @@ static void jraw(yajl_gen g, const char *k, const char *json)
 {
   yajl_val v = json != NULL ? yajl_tree_parse(json, NULL, 0) : NULL;
 
-  js(g, k);
+  snm_gen_str(g, k);
   if (v == NULL)
     yajl_gen_null(g);
   else
@@ -268,52 +239,55 @@ static void json_domain(yajl_gen g, const struct snm_preflight *pf,
   char v[64];
 
   yajl_gen_map_open(g);
-  jkv(g, "id", d->dom->id);
-  jkv(g, "endpoint", d->dom->base_url);
-  jkv(g, "role", roles_text(d->roles));
+  snm_gen_key_str(g, "id", d->dom->id);
+  snm_gen_key_str(g, "endpoint", d->dom->base_url);
+  snm_gen_key_str(g, "role", roles_text(d->roles));
   jbool(g, "reachable", d->reached);
-  jkv(g, "error", d->reached || d->error.code == SNM_OK ? NULL : d->error.msg);
-  jkv(g, "engine", d->reached ? snm_engine_name(d->info.version.engine) : NULL);
-  jkv(g, "version", d->reached ? d->info.number : NULL);
-  jkv(g, "version_text",
-      d->reached ? snm_version_str(v, sizeof(v), &d->info.version) : NULL);
-  jkv(g, "cluster_name", d->reached ? d->info.cluster_name : NULL);
-  jkv(g, "health", d->health[0] ? d->health : NULL);
-  jint_or_null(g, "data_nodes", d->data_nodes);
-  jint_or_null(g, "open_shards", d->open_shards);
-  jint_or_null(g, "disk_available_bytes", d->disk_avail);
-  jint_or_null(g, "disk_usable_bytes", d->disk_usable);
-  jint_or_null(g, "max_shards_per_node", d->max_shards_per_node);
-  js(g, "repository");
+  snm_gen_key_str(g, "error",
+                  d->reached || d->error.code == SNM_OK ? NULL : d->error.msg);
+  snm_gen_key_str(g, "engine",
+                  d->reached ? snm_engine_name(d->info.version.engine) : NULL);
+  snm_gen_key_str(g, "version", d->reached ? d->info.number : NULL);
+  snm_gen_key_str(g, "version_text",
+                  d->reached ? snm_version_str(v, sizeof(v), &d->info.version)
+                             : NULL);
+  snm_gen_key_str(g, "cluster_name", d->reached ? d->info.cluster_name : NULL);
+  snm_gen_key_str(g, "health", d->health[0] ? d->health : NULL);
+  snm_gen_key_int_or_null(g, "data_nodes", d->data_nodes);
+  snm_gen_key_int_or_null(g, "open_shards", d->open_shards);
+  snm_gen_key_int_or_null(g, "disk_available_bytes", d->disk_avail);
+  snm_gen_key_int_or_null(g, "disk_usable_bytes", d->disk_usable);
+  snm_gen_key_int_or_null(g, "max_shards_per_node", d->max_shards_per_node);
+  snm_gen_str(g, "repository");
   if (d->roles == 0) {
     yajl_gen_null(g);
   } else {
     yajl_gen_map_open(g);
-    jkv(g, "name", pf->plan->repository.name);
-    jkv(g, "state", snm_pf_repo_state_name(d->repo_state));
+    snm_gen_key_str(g, "name", pf->plan->repository.name);
+    snm_gen_key_str(g, "state", snm_pf_repo_state_name(d->repo_state));
     jraw(g, "registered", d->repo_have_json);
     jraw(g, "would_register", d->repo_want_json);
-    jkv(g, "differences", d->repo_diff);
-    jkv(g, "endpoint_note", d->repo_endpoint_note);
-    jkv(g, "error", d->repo_error);
-    js(g, "snapshots");
+    snm_gen_key_str(g, "differences", d->repo_diff);
+    snm_gen_key_str(g, "endpoint_note", d->repo_endpoint_note);
+    snm_gen_key_str(g, "error", d->repo_error);
+    snm_gen_str(g, "snapshots");
     if (!d->snapshots_listed) {
       yajl_gen_null(g);
     } else {
       yajl_gen_array_open(g);
       for (size_t i = 0; i < d->n_snapshots; i++)
-        js(g, d->snapshots[i]);
+        snm_gen_str(g, d->snapshots[i]);
       yajl_gen_array_close(g);
     }
     yajl_gen_map_close(g);
   }
-  js(g, "running_snapshots");
+  snm_gen_str(g, "running_snapshots");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < d->n_running; i++) {
     yajl_gen_map_open(g);
-    jkv(g, "repository", d->running[i].repository);
-    jkv(g, "snapshot", d->running[i].snapshot);
-    jkv(g, "state", d->running[i].state);
+    snm_gen_key_str(g, "repository", d->running[i].repository);
+    snm_gen_key_str(g, "snapshot", d->running[i].snapshot);
+    snm_gen_key_str(g, "state", d->running[i].state);
     yajl_gen_map_close(g);
   }
   yajl_gen_array_close(g);
@@ -327,27 +301,28 @@ static void json_index(yajl_gen g, const struct snm_preflight *pf,
   char ver[48];
 
   yajl_gen_map_open(g);
-  jkv(g, "name", ix->name);
+  snm_gen_key_str(g, "name", ix->name);
   jbool(g, "selected", ix->selected);
   jbool(g, "system", snm_index_is_system(ix->name) && !ix->data_stream);
   jbool(g, "closed", ix->closed);
   jbool(g, "hidden", ix->hidden);
-  jkv(g, "data_stream", ix->data_stream);
-  jkv(g, "health", ix->health[0] ? ix->health : NULL);
-  jint_or_null(g, "docs", ix->docs);
-  jint_or_null(g, "primary_bytes", ix->pri_bytes);
-  jint_or_null(g, "shards", ix->shards);
-  jint_or_null(g, "replicas", ix->replicas);
-  jint_or_null(g, "version_created_id", ix->version_id ? ix->version_id : -1);
-  jkv(g, "version_created",
-      ix->created.engine != SNM_ENGINE_UNKNOWN
-          ? created_text(ver, sizeof(ver), ix)
-          : NULL);
-  js(g, "aliases");
+  snm_gen_key_str(g, "data_stream", ix->data_stream);
+  snm_gen_key_str(g, "health", ix->health[0] ? ix->health : NULL);
+  snm_gen_key_int_or_null(g, "docs", ix->docs);
+  snm_gen_key_int_or_null(g, "primary_bytes", ix->pri_bytes);
+  snm_gen_key_int_or_null(g, "shards", ix->shards);
+  snm_gen_key_int_or_null(g, "replicas", ix->replicas);
+  snm_gen_key_int_or_null(g, "version_created_id",
+                          ix->version_id ? ix->version_id : -1);
+  snm_gen_key_str(g, "version_created",
+                  ix->created.engine != SNM_ENGINE_UNKNOWN
+                      ? created_text(ver, sizeof(ver), ix)
+                      : NULL);
+  snm_gen_str(g, "aliases");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < src->n_aliases; i++)
     if (strcmp(src->aliases[i].index, ix->name) == 0)
-      js(g, src->aliases[i].alias);
+      snm_gen_str(g, src->aliases[i].alias);
   yajl_gen_array_close(g);
   yajl_gen_map_close(g);
 }
@@ -357,23 +332,23 @@ static void json_restore(yajl_gen g, const struct snm_preflight *pf, size_t r)
   const struct snm_pf_restore *rs = &pf->restores[r];
 
   yajl_gen_map_open(g);
-  jint(g, "restore", (long long)r);
-  jkv(g, "domain", pf->plan->domains[rs->domain].id);
-  jint_or_null(g, "replicas", rs->replicas);
-  jint(g, "bytes_needed", rs->bytes_needed);
-  jint(g, "new_shards", rs->new_shards);
-  js(g, "items");
+  snm_gen_key_int(g, "restore", (long long)r);
+  snm_gen_key_str(g, "domain", pf->plan->domains[rs->domain].id);
+  snm_gen_key_int_or_null(g, "replicas", rs->replicas);
+  snm_gen_key_int(g, "bytes_needed", rs->bytes_needed);
+  snm_gen_key_int(g, "new_shards", rs->new_shards);
+  snm_gen_str(g, "items");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < rs->n_items; i++) {
     const struct snm_pf_item *it = &rs->items[i];
     const struct snm_pf_index *ix = &pf->indices[it->index];
     yajl_gen_map_open(g);
-    jkv(g, "source", ix->name);
-    jkv(g, "target", it->target_name);
-    jkv(g, "action", snm_pf_action_name(it->action));
-    jkv(g, "verdict", it->verdict);
-    jint_or_null(g, "docs", ix->docs);
-    jint_or_null(g, "primary_bytes", ix->pri_bytes);
+    snm_gen_key_str(g, "source", ix->name);
+    snm_gen_key_str(g, "target", it->target_name);
+    snm_gen_key_str(g, "action", snm_pf_action_name(it->action));
+    snm_gen_key_str(g, "verdict", it->verdict);
+    snm_gen_key_int_or_null(g, "docs", ix->docs);
+    snm_gen_key_int_or_null(g, "primary_bytes", ix->pri_bytes);
     yajl_gen_map_close(g);
   }
   yajl_gen_array_close(g);
@@ -390,54 +365,54 @@ int snm_report_check_json(FILE *fp, const struct snm_preflight *pf)
   if (g == NULL)
     return SNM_ENOMEM;
   yajl_gen_map_open(g);
-  jkv(g, "plan", pf->plan->path);
-  jkv(g, "name", pf->plan->name);
+  snm_gen_key_str(g, "plan", pf->plan->path);
+  snm_gen_key_str(g, "name", pf->plan->name);
   jbool(g, "ok", pf->n_blockers == 0);
-  jint(g, "blockers", (long long)pf->n_blockers);
-  jint(g, "warnings", (long long)pf->n_warnings);
-  jint(g, "requests", (long long)pf->requests);
-  jint(g, "elapsed_ms", (long long)(pf->elapsed_s * 1000.0));
-  js(g, "snapshot");
+  snm_gen_key_int(g, "blockers", (long long)pf->n_blockers);
+  snm_gen_key_int(g, "warnings", (long long)pf->n_warnings);
+  snm_gen_key_int(g, "requests", (long long)pf->requests);
+  snm_gen_key_int(g, "elapsed_ms", (long long)(pf->elapsed_s * 1000.0));
+  snm_gen_str(g, "snapshot");
   yajl_gen_map_open(g);
-  jkv(g, "name", pf->snapshot_name);
-  jkv(g, "domain", pf->plan->domains[pf->plan->snapshot.domain].id);
-  js(g, "indices");
+  snm_gen_key_str(g, "name", pf->snapshot_name);
+  snm_gen_key_str(g, "domain", pf->plan->domains[pf->plan->snapshot.domain].id);
+  snm_gen_str(g, "indices");
   if (!pf->indices_known) {
     yajl_gen_null(g);
   } else {
     yajl_gen_array_open(g);
     for (size_t i = 0; i < pf->n_indices; i++)
       if (pf->indices[i].selected)
-        js(g, pf->indices[i].name);
+        snm_gen_str(g, pf->indices[i].name);
     yajl_gen_array_close(g);
   }
   yajl_gen_map_close(g);
-  js(g, "domains");
+  snm_gen_str(g, "domains");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < pf->n_domains; i++)
     json_domain(g, pf, &pf->domains[i]);
   yajl_gen_array_close(g);
-  js(g, "indices");
+  snm_gen_str(g, "indices");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < pf->n_indices; i++)
     json_index(g, pf, &pf->indices[i]);
   yajl_gen_array_close(g);
-  js(g, "restores");
+  snm_gen_str(g, "restores");
   yajl_gen_array_open(g);
   for (size_t r = 0; r < pf->n_restores; r++)
     json_restore(g, pf, r);
   yajl_gen_array_close(g);
-  js(g, "issues");
+  snm_gen_str(g, "issues");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < pf->n_issues; i++) {
     const struct snm_pf_issue *is = &pf->issues[i];
     yajl_gen_map_open(g);
-    jkv(g, "severity", snm_pf_severity_name(is->severity));
-    jkv(g, "code", is->code);
-    jkv(g, "domain", is->domain);
-    jkv(g, "index", is->index);
-    jkv(g, "message", is->message);
-    jkv(g, "hint", is->hint);
+    snm_gen_key_str(g, "severity", snm_pf_severity_name(is->severity));
+    snm_gen_key_str(g, "code", is->code);
+    snm_gen_key_str(g, "domain", is->domain);
+    snm_gen_key_str(g, "index", is->index);
+    snm_gen_key_str(g, "message", is->message);
+    snm_gen_key_str(g, "hint", is->hint);
     yajl_gen_map_close(g);
   }
   yajl_gen_array_close(g);

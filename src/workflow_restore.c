@@ -11,11 +11,6 @@
 
 #include <yajl/yajl_gen.h>
 
-static void gen_str(yajl_gen g, const char *s)
-{
-  yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
 static int join_names(struct snm_buf *b, const char *const *names, size_t n)
 {
   for (size_t i = 0; i < n; i++)
@@ -42,26 +37,22 @@ int snm_wf_restore_body(char **out, const struct snm_restore *r,
       (g = yajl_gen_alloc(NULL)) == NULL)
     goto done;
   yajl_gen_map_open(g);
-  gen_str(g, "indices");
-  gen_str(g, snm_buf_str(&names));
-  gen_str(g, "include_global_state");
+  snm_gen_key_str(g, "indices", snm_buf_str(&names));
+  snm_gen_str(g, "include_global_state");
   yajl_gen_bool(g, 0);
-  gen_str(g, "include_aliases");
+  snm_gen_str(g, "include_aliases");
   yajl_gen_bool(g, r->include_aliases);
   if (r->rename_pattern != NULL) {
-    gen_str(g, "rename_pattern");
-    gen_str(g, r->rename_pattern);
-    gen_str(g, "rename_replacement");
-    gen_str(g, r->rename_replacement);
+    snm_gen_key_str(g, "rename_pattern", r->rename_pattern);
+    snm_gen_key_str(g, "rename_replacement", r->rename_replacement);
   }
   if (r->index_settings != NULL) {
-    gen_str(g, "index_settings");
+    snm_gen_str(g, "index_settings");
     if (snm_json_gen(g, r->index_settings, 0) != 0)
       goto done;
   }
   if (r->n_ignore_index_settings > 0) {
-    gen_str(g, "ignore_index_settings");
-    gen_str(g, snm_buf_str(&ignore));
+    snm_gen_key_str(g, "ignore_index_settings", snm_buf_str(&ignore));
   }
   yajl_gen_map_close(g);
   if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok ||

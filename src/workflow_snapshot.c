@@ -3,23 +3,13 @@
  * interval and the resume decision for a recorded snapshot. */
 #include "buf.h"
 #include "es.h"
+#include "json.h"
 #include "workflow.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <yajl/yajl_gen.h>
-
-static void gen_str(yajl_gen g, const char *s)
-{
-  yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static void gen_kv(yajl_gen g, const char *k, const char *v)
-{
-  gen_str(g, k);
-  gen_str(g, v);
-}
 
 /* Comma-joined names into a buffer; 0 or SNM_ENOMEM. */
 static int join_names(struct snm_buf *b, const char *const *names, size_t n)
@@ -69,17 +59,17 @@ int snm_wf_snapshot_body(char **out, const struct snm_plan *plan,
   if (join_names(&names, indices, n) != 0 || (g = yajl_gen_alloc(NULL)) == NULL)
     goto done;
   yajl_gen_map_open(g);
-  gen_kv(g, "indices", snm_buf_str(&names));
-  gen_str(g, "include_global_state");
+  snm_gen_key_str(g, "indices", snm_buf_str(&names));
+  snm_gen_str(g, "include_global_state");
   yajl_gen_bool(g, s->include_global_state);
-  gen_str(g, "partial");
+  snm_gen_str(g, "partial");
   yajl_gen_bool(g, s->allow_partial);
   if (metadata) {
-    gen_str(g, "metadata");
+    snm_gen_str(g, "metadata");
     yajl_gen_map_open(g);
-    gen_kv(g, "snapmig_plan", plan->name);
-    gen_kv(g, "snapmig_version", version);
-    gen_kv(g, "snapmig_run_id", run_id);
+    snm_gen_key_str(g, "snapmig_plan", plan->name);
+    snm_gen_key_str(g, "snapmig_version", version);
+    snm_gen_key_str(g, "snapmig_run_id", run_id);
     yajl_gen_map_close(g);
   }
   yajl_gen_map_close(g);
