@@ -137,6 +137,29 @@ static void strs(yajl_gen g, const char *const *v, size_t n)
   yajl_gen_array_close(g);
 }
 
+/* Open a policy document: {"Version": ..., "Statement": [ */
+static void policy_open(yajl_gen g)
+{
+  yajl_gen_map_open(g);
+  snm_gen_key_str(g, "Version", POLICY_VERSION);
+  snm_gen_str(g, "Statement");
+  yajl_gen_array_open(g);
+}
+
+static void policy_close(yajl_gen g)
+{
+  yajl_gen_array_close(g);
+  yajl_gen_map_close(g);
+}
+
+/* Open an "Allow" statement: {"Sid": sid, "Effect": "Allow", */
+static void allow_open(yajl_gen g, const char *sid)
+{
+  yajl_gen_map_open(g);
+  snm_gen_key_str(g, "Sid", sid);
+  snm_gen_key_str(g, "Effect", "Allow");
+}
+
 static int gen_role_policy(yajl_gen g, const struct ctx *c)
 {
   static const char *const list[] = {"s3:ListBucket"};
@@ -159,14 +182,9 @@ static int gen_role_policy(yajl_gen g, const struct ctx *c)
     rc = SNM_ENOMEM;
     goto done;
   }
-  yajl_gen_map_open(g);
-  snm_gen_key_str(g, "Version", POLICY_VERSION);
-  snm_gen_str(g, "Statement");
-  yajl_gen_array_open(g);
+  policy_open(g);
 
-  yajl_gen_map_open(g);
-  snm_gen_key_str(g, "Sid", "ListSnapshotBucket");
-  snm_gen_key_str(g, "Effect", "Allow");
+  allow_open(g, "ListSnapshotBucket");
   snm_gen_str(g, "Action");
   strs(g, list, 1);
   snm_gen_str(g, "Resource");
@@ -185,9 +203,7 @@ static int gen_role_policy(yajl_gen g, const struct ctx *c)
   }
   yajl_gen_map_close(g);
 
-  yajl_gen_map_open(g);
-  snm_gen_key_str(g, "Sid", "ReadWriteSnapshots");
-  snm_gen_key_str(g, "Effect", "Allow");
+  allow_open(g, "ReadWriteSnapshots");
   snm_gen_str(g, "Action");
   strs(g, rw, 3);
   snm_gen_str(g, "Resource");
@@ -195,8 +211,7 @@ static int gen_role_policy(yajl_gen g, const struct ctx *c)
   strs(g, res, 1);
   yajl_gen_map_close(g);
 
-  yajl_gen_array_close(g);
-  yajl_gen_map_close(g);
+  policy_close(g);
 done:
   snm_buf_dispose(&bucket);
   snm_buf_dispose(&objects);
@@ -206,21 +221,15 @@ done:
 
 static void gen_trust_policy(yajl_gen g)
 {
-  yajl_gen_map_open(g);
-  snm_gen_key_str(g, "Version", POLICY_VERSION);
-  snm_gen_str(g, "Statement");
-  yajl_gen_array_open(g);
-  yajl_gen_map_open(g);
-  snm_gen_key_str(g, "Sid", "OpenSearchServiceAssumesRole");
-  snm_gen_key_str(g, "Effect", "Allow");
+  policy_open(g);
+  allow_open(g, "OpenSearchServiceAssumesRole");
   snm_gen_str(g, "Principal");
   yajl_gen_map_open(g);
   snm_gen_key_str(g, "Service", "es.amazonaws.com");
   yajl_gen_map_close(g);
   snm_gen_key_str(g, "Action", "sts:AssumeRole");
   yajl_gen_map_close(g);
-  yajl_gen_array_close(g);
-  yajl_gen_map_close(g);
+  policy_close(g);
 }
 
 /* The domain ARNs ("arn:P:es:R:A:domain/NAME/" and a star, each once), one note
@@ -310,22 +319,15 @@ static int gen_user_policy(yajl_gen g, const struct ctx *c,
   snm_buf_init(&arns, 0);
   if ((rc = domain_arns(&arns, &n, c, notes)) != 0)
     goto done;
-  yajl_gen_map_open(g);
-  snm_gen_key_str(g, "Version", POLICY_VERSION);
-  snm_gen_str(g, "Statement");
-  yajl_gen_array_open(g);
-  yajl_gen_map_open(g);
-  snm_gen_key_str(g, "Sid", "PassSnapshotRole");
-  snm_gen_key_str(g, "Effect", "Allow");
+  policy_open(g);
+  allow_open(g, "PassSnapshotRole");
   snm_gen_key_str(g, "Action", "iam:PassRole");
   snm_gen_key_str(g, "Resource", c->role_arn);
   yajl_gen_map_close(g);
   if (n > 0) {
     const char *p = arns.data;
 
-    yajl_gen_map_open(g);
-    snm_gen_key_str(g, "Sid", "SnapshotApiCalls");
-    snm_gen_key_str(g, "Effect", "Allow");
+    allow_open(g, "SnapshotApiCalls");
     snm_gen_str(g, "Action");
     strs(g, http, sizeof(http) / sizeof(http[0]));
     snm_gen_str(g, "Resource");
@@ -335,8 +337,7 @@ static int gen_user_policy(yajl_gen g, const struct ctx *c,
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
   }
-  yajl_gen_array_close(g);
-  yajl_gen_map_close(g);
+  policy_close(g);
 done:
   snm_buf_dispose(&arns);
   return rc;
