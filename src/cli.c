@@ -1,4 +1,7 @@
 #include "cli.h"
+#include "diag.h"
+#include "err.h"
+#include "plan.h"
 #include "snm_version.h"
 
 #include <curl/curl.h>
@@ -70,4 +73,25 @@ int snm_cmd_version(int argc, char **argv)
   (void)argv;
   snm_cli_version(stdout);
   return SNM_EXIT_OK;
+}
+
+int snm_cli_load_plan(struct snm_plan **out, const char *path, int errors_only)
+{
+  struct snm_diag_list diags;
+  struct snm_err err;
+  int rc, status;
+
+  snm_diag_list_init(&diags);
+  snm_err_clear(&err);
+  rc = snm_plan_load(out, path, &diags, &err);
+  if (rc == SNM_EIO || rc == SNM_ENOMEM) {
+    fprintf(stderr, "snapmig: error: %s\n", err.msg);
+    status = rc == SNM_EIO ? SNM_EXIT_USAGE : SNM_EXIT_FAILED;
+    goto done;
+  }
+  snm_diag_list_print(stderr, path, &diags, errors_only);
+  status = *out != NULL ? SNM_EXIT_OK : SNM_EXIT_USAGE;
+done:
+  snm_diag_list_dispose(&diags);
+  return status;
 }

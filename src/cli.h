@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 
+struct snm_plan;
+
 enum snm_exit {
   SNM_EXIT_OK = 0,     /* done (and verified) / no blockers */
   SNM_EXIT_FAILED = 1, /* failed, or blockers found */
@@ -31,6 +33,14 @@ const struct snm_command *snm_cli_find(const char *name);
 void snm_cli_usage(FILE *fp);
 /* Print "snapmig X.Y.Z" and the versions of the libraries it runs with. */
 void snm_cli_version(FILE *fp);
+
+/* Load the plan at `path` for a command and print what went wrong the way
+ * every command does: "snapmig: error: MSG" when the file cannot be read
+ * (or memory runs out), else the plan's diagnostics (errors only when
+ * `errors_only`) on stderr.  Returns SNM_EXIT_OK and *out (the caller frees
+ * it with snm_plan_free); SNM_EXIT_USAGE (*out NULL) for an unreadable or
+ * invalid plan; SNM_EXIT_FAILED when out of memory. */
+int snm_cli_load_plan(struct snm_plan **out, const char *path, int errors_only);
 
 /* Commands (each in its own cmd_*.c file). */
 int snm_cmd_validate(int argc, char **argv);

@@ -201,9 +201,7 @@ done:
 
 int snm_cmd_check(int argc, char **argv)
 {
-  struct snm_diag_list diags;
   struct snm_plan *plan = NULL;
-  struct snm_err err;
   const char *path = NULL;
   int json = 0, verbose = 0, quiet = 0, rc, status;
 
@@ -215,22 +213,9 @@ int snm_cmd_check(int argc, char **argv)
   snm_log_set_level(quiet     ? SNM_LOG_ERROR
                     : verbose ? (verbose > 1 ? SNM_LOG_TRACE : SNM_LOG_DEBUG)
                               : SNM_LOG_WARN);
-  snm_diag_list_init(&diags);
-  snm_err_clear(&err);
-  rc = snm_plan_load(&plan, path, &diags, &err);
-  if (rc == SNM_EIO || rc == SNM_ENOMEM) {
-    fprintf(stderr, "snapmig: error: %s\n", err.msg);
-    status = rc == SNM_EIO ? SNM_EXIT_USAGE : SNM_EXIT_FAILED;
-    goto done;
-  }
-  snm_diag_list_print(stderr, path, &diags, quiet);
-  if (plan == NULL) {
-    status = SNM_EXIT_USAGE;
-    goto done;
-  }
-  status = run_check(plan, json, quiet);
-done:
+  status = snm_cli_load_plan(&plan, path, quiet);
+  if (status == SNM_EXIT_OK)
+    status = run_check(plan, json, quiet);
   snm_plan_free(plan);
-  snm_diag_list_dispose(&diags);
   return status;
 }

@@ -45,7 +45,6 @@ static void iam_policy_usage(FILE *fp)
 
 int snm_cmd_iam_policy(int argc, char **argv)
 {
-  struct snm_diag_list diags;
   struct snm_plan *plan = NULL;
   struct snm_buf notes;
   struct snm_err err;
@@ -90,21 +89,11 @@ int snm_cmd_iam_policy(int argc, char **argv)
     return SNM_EXIT_USAGE;
   }
 
-  snm_diag_list_init(&diags);
   snm_buf_init(&notes, 0);
   snm_err_clear(&err);
-  rc = snm_plan_load(&plan, path, &diags, &err);
-  if (rc == SNM_EIO || rc == SNM_ENOMEM) {
-    fprintf(stderr, "snapmig: error: %s\n", err.msg);
-    status = rc == SNM_EIO ? SNM_EXIT_USAGE : SNM_EXIT_FAILED;
-    goto done;
-  }
   /* errors and warnings as `validate` shows them */
-  snm_diag_list_print(stderr, path, &diags, 0);
-  if (plan == NULL) {
-    status = SNM_EXIT_USAGE;
+  if ((status = snm_cli_load_plan(&plan, path, 0)) != SNM_EXIT_OK)
     goto done;
-  }
   rc = snm_iam_documents(&doc, plan, which, &notes, &err);
   if (rc != 0) {
     fprintf(stderr, "snapmig: error: %s: %s\n", path, err.msg);
@@ -124,6 +113,5 @@ done:
   free(doc);
   snm_buf_dispose(&notes);
   snm_plan_free(plan);
-  snm_diag_list_dispose(&diags);
   return status;
 }

@@ -87,10 +87,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 int snm_cmd_run(int argc, char **argv)
 {
   struct run_args a = {0};
-  struct snm_diag_list diags;
   struct snm_plan *plan = NULL;
   struct snm_run_opts opts = {0};
-  struct snm_err err;
   int rc, status;
 
   if ((rc = parse_args(argc, argv, &a)) >= 0)
@@ -99,19 +97,8 @@ int snm_cmd_run(int argc, char **argv)
                     : a.verbose
                         ? (a.verbose > 1 ? SNM_LOG_TRACE : SNM_LOG_DEBUG)
                         : SNM_LOG_WARN);
-  snm_diag_list_init(&diags);
-  snm_err_clear(&err);
-  rc = snm_plan_load(&plan, a.plan, &diags, &err);
-  if (rc == SNM_EIO || rc == SNM_ENOMEM) {
-    fprintf(stderr, "snapmig: error: %s\n", err.msg);
-    status = rc == SNM_EIO ? SNM_EXIT_USAGE : SNM_EXIT_FAILED;
+  if ((status = snm_cli_load_plan(&plan, a.plan, a.quiet)) != SNM_EXIT_OK)
     goto done;
-  }
-  snm_diag_list_print(stderr, a.plan, &diags, a.quiet);
-  if (plan == NULL) {
-    status = SNM_EXIT_USAGE;
-    goto done;
-  }
   opts.plan_path = a.plan;
   opts.state_path = a.state;
   opts.fresh = a.fresh;
@@ -135,6 +122,5 @@ int snm_cmd_run(int argc, char **argv)
   }
 done:
   snm_plan_free(plan);
-  snm_diag_list_dispose(&diags);
   return status;
 }

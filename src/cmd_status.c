@@ -304,7 +304,6 @@ static void ask_clusters(struct live *lv, const struct snm_plan *plan)
 int snm_cmd_status(int argc, char **argv)
 {
   const char *plan_path = NULL, *state_arg = NULL;
-  struct snm_diag_list diags;
   struct snm_plan *plan = NULL;
   struct snm_state st;
   struct live lv;
@@ -339,15 +338,10 @@ int snm_cmd_status(int argc, char **argv)
   snm_log_set_level(SNM_LOG_WARN);
   memset(&lv, 0, sizeof(lv));
   snm_state_init(&st);
-  snm_diag_list_init(&diags);
   snm_err_clear(&err);
-  rc = snm_plan_load(&plan, plan_path, &diags, &err);
-  if (plan == NULL) {
-    if (rc == SNM_EIO || rc == SNM_ENOMEM)
-      fprintf(stderr, "snapmig: error: %s\n", err.msg);
-    else
-      snm_diag_list_print(stderr, plan_path, &diags, 1);
-    status = rc == SNM_ENOMEM ? SNM_EXIT_FAILED : SNM_EXIT_USAGE;
+  /* errors only: a plan that loads has no errors, so nothing is printed */
+  if ((rc = snm_cli_load_plan(&plan, plan_path, 1)) != SNM_EXIT_OK) {
+    status = rc;
     goto done;
   }
   if (state_arg != NULL)
@@ -389,6 +383,5 @@ done:
   snm_state_dispose(&st);
   free(path);
   snm_plan_free(plan);
-  snm_diag_list_dispose(&diags);
   return status;
 }

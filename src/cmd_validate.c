@@ -107,13 +107,36 @@ static int print_json(const char *path, const struct snm_plan *p,
   return 0;
 }
 
-int snm_cmd_validate(int argc, char **argv)
+/* --json: the load error or the diagnostics go into the document (the load
+ * error to stderr as well), so this path loads the plan itself. */
+static int validate_json(const char *path)
 {
   struct snm_diag_list diags;
   struct snm_plan *plan = NULL;
   struct snm_err err;
+  int rc, status;
+
+  snm_diag_list_init(&diags);
+  snm_err_clear(&err);
+  rc = snm_plan_load(&plan, path, &diags, &err);
+  if (rc == SNM_EIO || rc == SNM_ENOMEM) {
+    fprintf(stderr, "snapmig: error: %s\n", err.msg);
+    print_json(path, NULL, &diags, err.msg);
+    status = rc == SNM_EIO ? SNM_EXIT_USAGE : SNM_EXIT_FAILED;
+  } else {
+    print_json(path, plan, &diags, NULL);
+    status = plan != NULL ? SNM_EXIT_OK : SNM_EXIT_USAGE;
+  }
+  snm_plan_free(plan);
+  snm_diag_list_dispose(&diags);
+  return status;
+}
+
+int snm_cmd_validate(int argc, char **argv)
+{
+  struct snm_plan *plan = NULL;
   const char *path = NULL;
-  int json = 0, quiet = 0, rc, status;
+  int json = 0, quiet = 0, status;
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -143,32 +166,17 @@ int snm_cmd_validate(int argc, char **argv)
     return SNM_EXIT_USAGE;
   }
 
-  snm_diag_list_init(&diags);
-  snm_err_clear(&err);
-  rc = snm_plan_load(&plan, path, &diags, &err);
-  if (rc == SNM_EIO || rc == SNM_ENOMEM) {
-    fprintf(stderr, "snapmig: error: %s\n", err.msg);
-    if (json)
-      print_json(path, NULL, &diags, err.msg);
-    status = rc == SNM_EIO ? SNM_EXIT_USAGE : SNM_EXIT_FAILED;
-    goto done;
-  }
-  if (json) {
-    print_json(path, plan, &diags, NULL);
-  } else {
-    snm_diag_list_print(stderr, path, &diags, quiet);
-    if (plan != NULL && !quiet) {
-      struct snm_buf desc;
+  if (json)
+    return validate_json(path);
+  status = snm_cli_load_plan(&plan, path, quiet);
+  if (status == SNM_EXIT_OK && !quiet) {
+    struct snm_buf desc;
 
-      snm_buf_init(&desc, 0);
-      if (snm_plan_describe(&desc, plan) == 0)
-        printf("%s: ok: %s\n", path, snm_buf_str(&desc));
-      snm_buf_dispose(&desc);
-    }
+    snm_buf_init(&desc, 0);
+    if (snm_plan_describe(&desc, plan) == 0)
+      printf("%s: ok: %s\n", path, snm_buf_str(&desc));
+    snm_buf_dispose(&desc);
   }
-  status = plan != NULL ? SNM_EXIT_OK : SNM_EXIT_USAGE;
-done:
   snm_plan_free(plan);
-  snm_diag_list_dispose(&diags);
   return status;
 }
