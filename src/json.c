@@ -216,38 +216,40 @@ static int cb_boolean(void *ctx, int val)
   return add_scalar(b, v);
 }
 
-static int cb_number(void *ctx, const char *s, size_t len)
+/* A number (its text) or a string: the value holds a copy of the bytes. */
+static int add_copied(struct builder *b, enum snm_json_type type, const void *s,
+                      size_t len)
 {
-  struct builder *b = ctx;
-  struct snm_json *v = new_value(b, SNM_JSON_NUMBER);
+  struct snm_json *v = new_value(b, type);
 
+  assert(type == SNM_JSON_NUMBER || type == SNM_JSON_STRING);
   if (v != NULL) {
-    v->u.number.text = dup_bytes(s, len);
-    v->u.number.len = len;
-    if (v->u.number.text == NULL) {
+    char *copy = dup_bytes(s, len);
+
+    if (copy == NULL) {
       free(v);
       b->nomem = 1;
       return 0;
+    }
+    if (type == SNM_JSON_NUMBER) {
+      v->u.number.text = copy;
+      v->u.number.len = len;
+    } else {
+      v->u.string.ptr = copy;
+      v->u.string.len = len;
     }
   }
   return add_scalar(b, v);
 }
 
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+  return add_copied(ctx, SNM_JSON_NUMBER, s, len);
+}
+
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
-  struct builder *b = ctx;
-  struct snm_json *v = new_value(b, SNM_JSON_STRING);
-
-  if (v != NULL) {
-    v->u.string.ptr = dup_bytes(s, len);
-    v->u.string.len = len;
-    if (v->u.string.ptr == NULL) {
-      free(v);
-      b->nomem = 1;
-      return 0;
-    }
-  }
-  return add_scalar(b, v);
+  return add_copied(ctx, SNM_JSON_STRING, s, len);
 }
 
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
