@@ -797,25 +797,33 @@ static int gen_member(yajl_gen g, const struct snm_json_member *m,
   return rc != 0 ? rc : snm_json_gen(g, m->value, flags);
 }
 
+int snm_gen_finish(char **out, yajl_gen g)
+{
+  const unsigned char *buf;
+  size_t len;
+
+  *out = NULL;
+  if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+    return SNM_ENOMEM;
+  if ((*out = malloc(len + 1)) == NULL)
+    return SNM_ENOMEM;
+  memcpy(*out, buf, len);
+  (*out)[len] = '\0';
+  return 0;
+}
+
 int snm_json_to_string(char **out, const struct snm_json *v, unsigned flags,
                        struct snm_err *err)
 {
   yajl_gen g = yajl_gen_alloc(NULL);
-  const unsigned char *buf;
-  size_t len;
   int rc;
 
   *out = NULL;
   if (g == NULL)
     return snm_err_set(err, SNM_ENOMEM, "out of memory writing JSON");
   rc = snm_json_gen(g, v, flags);
-  if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
-    *out = malloc(len + 1);
-    if (*out != NULL) {
-      memcpy(*out, buf, len);
-      (*out)[len] = '\0';
-    }
-  }
+  if (rc == 0)
+    (void)snm_gen_finish(out, g); /* *out stays NULL on failure */
   yajl_gen_free(g);
   if (*out == NULL)
     return snm_err_set(err, rc != 0 ? rc : SNM_ENOMEM, "cannot write JSON (%s)",

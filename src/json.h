@@ -155,6 +155,11 @@ yajl_gen_status snm_gen_key_int(yajl_gen g, const char *key, long long v);
 yajl_gen_status snm_gen_key_int_or_null(yajl_gen g, const char *key,
                                         long long v);
 
+/* Copy the text `g` has generated so far to *out (malloced, NUL-terminated).
+ * Returns 0, or SNM_ENOMEM with *out NULL (also when yajl has no buffer to
+ * give).  `g` is left as it is; the caller frees it. */
+int snm_gen_finish(char **out, yajl_gen g);
+
 /* `v` as compact JSON: 0 and *out (malloced, NUL-terminated); SNM_ENOMEM. */
 int snm_json_to_string(char **out, const struct snm_json *v, unsigned flags,
                        struct snm_err *err);

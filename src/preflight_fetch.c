@@ -88,17 +88,11 @@ void snm__gen_yajl(yajl_gen g, yajl_val v)
 static char *to_json(struct snm_preflight *pf, yajl_val v)
 {
   yajl_gen g = yajl_gen_alloc(NULL);
-  const unsigned char *buf;
-  size_t len;
   char *out = NULL;
 
   if (g != NULL) {
     snm__gen_yajl(g, v);
-    if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
-        (out = malloc(len + 1)) != NULL) {
-      memcpy(out, buf, len);
-      out[len] = '\0';
-    }
+    (void)snm_gen_finish(&out, g); /* out stays NULL on failure */
     yajl_gen_free(g);
   }
   if (out == NULL)

@@ -22,9 +22,7 @@ int snm_preflight_repo_body(char **out, char **note,
   const struct snm_json *set = repo->settings;
   const char *bucket_region = snm_repository_setting(repo, "region");
   int target = 0, endpoint = 0, rc = 0;
-  const unsigned char *buf;
   char host[160] = "";
-  size_t len;
   yajl_gen g;
 
   assert(d < plan->n_domains);
@@ -69,13 +67,8 @@ int snm_preflight_repo_body(char **out, char **note,
   }
   yajl_gen_map_close(g);
   yajl_gen_map_close(g);
-  if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
-    *out = malloc(len + 1);
-    if (*out != NULL) {
-      memcpy(*out, buf, len);
-      (*out)[len] = '\0';
-    }
-  }
+  if (rc == 0)
+    (void)snm_gen_finish(out, g); /* *out stays NULL on failure */
   yajl_gen_free(g);
   if (*out == NULL)
     return SNM_ENOMEM;

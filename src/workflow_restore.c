@@ -23,8 +23,6 @@ int snm_wf_restore_body(char **out, const struct snm_restore *r,
                         const char *const *sources, size_t n)
 {
   struct snm_buf names, ignore;
-  const unsigned char *buf;
-  size_t len;
   yajl_gen g = NULL;
   int rc = SNM_ENOMEM;
 
@@ -55,12 +53,7 @@ int snm_wf_restore_body(char **out, const struct snm_restore *r,
     snm_gen_key_str(g, "ignore_index_settings", snm_buf_str(&ignore));
   }
   yajl_gen_map_close(g);
-  if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok ||
-      (*out = malloc(len + 1)) == NULL)
-    goto done;
-  memcpy(*out, buf, len);
-  (*out)[len] = '\0';
-  rc = 0;
+  rc = snm_gen_finish(out, g);
 done:
   if (g != NULL)
     yajl_gen_free(g);

@@ -20,22 +20,6 @@ static int join_names(struct snm_buf *b, const char *const *names, size_t n)
   return 0;
 }
 
-/* Hand the generator's text to *out. */
-static int gen_finish(char **out, yajl_gen g)
-{
-  const unsigned char *buf;
-  size_t len;
-
-  *out = NULL;
-  if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-    return SNM_ENOMEM;
-  if ((*out = malloc(len + 1)) == NULL)
-    return SNM_ENOMEM;
-  memcpy(*out, buf, len);
-  (*out)[len] = '\0';
-  return 0;
-}
-
 int snm_wf_supports_metadata(const struct snm_version *v)
 {
   if (v->engine == SNM_ENGINE_OPENSEARCH)
@@ -73,7 +57,7 @@ int snm_wf_snapshot_body(char **out, const struct snm_plan *plan,
     yajl_gen_map_close(g);
   }
   yajl_gen_map_close(g);
-  rc = gen_finish(out, g);
+  rc = snm_gen_finish(out, g);
 done:
   if (g != NULL)
     yajl_gen_free(g);
