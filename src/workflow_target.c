@@ -162,13 +162,39 @@ static void t_start(struct wf_target *t)
   }
 }
 
+/* A "restore.progress" event; "index" names the index with the most bytes
+ * left, and is left out when there is none. */
+static void t_progress_event(struct wf_target *t, const char *busy, double eta)
+{
+  const struct snm_wf_recovery *rec = &t->rec;
+  struct snm_field f[] = {
+      SNM_FSTR("domain", t_domain(t)),
+      SNM_FSTR("index", busy),
+      SNM_FINT("indices_done", rec->indices_done),
+      SNM_FINT("indices_total", t->n_wait),
+      SNM_FINT("bytes_done", rec->bytes_done),
+      SNM_FINT("bytes_total", rec->bytes_total),
+      SNM_FINT("files_done", rec->files_done),
+      SNM_FINT("files_total", rec->files_total),
+      SNM_FDBL("rate_bps", t->rate_bps > 0 ? t->rate_bps : NAN),
+      SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)};
+  size_t n = sizeof(f) / sizeof(f[0]);
+  char key[160];
+
+  if (busy == NULL) {
+    memmove(&f[1], &f[2], (n - 2) * sizeof(f[0]));
+    n--;
+  }
+  t_key(key, sizeof(key), t);
+  wf_update(t->wf, key, "restore.progress", f, n);
+}
+
 static void t_progress(struct wf_target *t)
 {
   const struct snm_wf_recovery *rec = &t->rec;
   long long now = snm_time_now_ms();
   const char *busy = NULL;
   long long most = -1;
-  char key[160];
   double eta;
 
   if (t->last_bytes_ms <= 0 || rec->bytes_done < t->last_bytes) {
@@ -191,31 +217,7 @@ static void t_progress(struct wf_target *t)
   eta = snm_eta_s(rec->bytes_done, rec->bytes_total, t->rate_bps);
   t->eta_s = eta;
   t->eta_known = eta >= 0;
-  t_key(key, sizeof(key), t);
-  if (busy != NULL)
-    wf_update(
-        t->wf, key, "restore.progress",
-        SNM_FIELDS(SNM_FSTR("domain", t_domain(t)), SNM_FSTR("index", busy),
-                   SNM_FINT("indices_done", rec->indices_done),
-                   SNM_FINT("indices_total", t->n_wait),
-                   SNM_FINT("bytes_done", rec->bytes_done),
-                   SNM_FINT("bytes_total", rec->bytes_total),
-                   SNM_FINT("files_done", rec->files_done),
-                   SNM_FINT("files_total", rec->files_total),
-                   SNM_FDBL("rate_bps", t->rate_bps > 0 ? t->rate_bps : NAN),
-                   SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
-  else
-    wf_update(
-        t->wf, key, "restore.progress",
-        SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
-                   SNM_FINT("indices_done", rec->indices_done),
-                   SNM_FINT("indices_total", t->n_wait),
-                   SNM_FINT("bytes_done", rec->bytes_done),
-                   SNM_FINT("bytes_total", rec->bytes_total),
-                   SNM_FINT("files_done", rec->files_done),
-                   SNM_FINT("files_total", rec->files_total),
-                   SNM_FDBL("rate_bps", t->rate_bps > 0 ? t->rate_bps : NAN),
-                   SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
+  t_progress_event(t, busy, eta);
 }
 
 static void t_restored(struct wf_target *t)
