@@ -119,3 +119,15 @@ const char *snm_buf_str(const struct snm_buf *b)
 {
   return b->data != NULL ? b->data : "";
 }
+
+char *snm_memdup0(const void *p, size_t len)
+{
+  char *s = malloc(len + 1);
+
+  if (s == NULL)
+    return NULL;
+  if (len > 0)
+    memcpy(s, p, len);
+  s[len] = '\0';
+  return s;
+}

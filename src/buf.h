@@ -34,4 +34,8 @@ char *snm_buf_steal(struct snm_buf *b);
 /* Shorthand for the current contents as a C string ("" when empty). */
 const char *snm_buf_str(const struct snm_buf *b);
 
+/* A malloced copy of the `len` bytes at `p` followed by a NUL (the bytes
+ * may hold NULs themselves, unlike strndup); NULL when out of memory. */
+char *snm_memdup0(const void *p, size_t len);
+
 #endif

@@ -18,17 +18,6 @@
 
 /* ---- small string helpers ----------------------------------------------- */
 
-static char *dupn(const char *s, size_t n)
-{
-  char *p = malloc(n + 1);
-
-  if (p != NULL) {
-    memcpy(p, s, n);
-    p[n] = '\0';
-  }
-  return p;
-}
-
 static int has_crlf(const char *s)
 {
   return strpbrk(s, "\r\n") != NULL;
@@ -79,7 +68,7 @@ static int parse_url(struct snm_http_call *c, struct snm_err *err)
   if (p == NULL)
     return snm_err_set(err, SNM_EINVAL, "%s: %s %s: not an http(s) URL", lbl,
                        c->method, url);
-  c->scheme = dupn(url, (size_t)(p - url));
+  c->scheme = strndup(url, (size_t)(p - url));
   if (c->scheme == NULL)
     return snm_err_set(err, SNM_ENOMEM, "http: out of memory");
   for (char *s = c->scheme; *s != '\0'; s++)
@@ -143,8 +132,8 @@ static int parse_url(struct snm_http_call *c, struct snm_err *err)
   if (q == NULL)
     q = auth_end + strlen(auth_end);
   c->path =
-      q > auth_end ? dupn(auth_end, (size_t)(q - auth_end)) : dupn("/", 1);
-  c->query = dupn(*q == '?' ? q + 1 : q, strlen(*q == '?' ? q + 1 : q));
+      q > auth_end ? strndup(auth_end, (size_t)(q - auth_end)) : strdup("/");
+  c->query = strdup(*q == '?' ? q + 1 : q);
   if (c->path == NULL || c->query == NULL)
     return snm_err_set(err, SNM_ENOMEM, "http: out of memory");
   return 0;

@@ -34,17 +34,6 @@ void snm_httpreq_dispose(struct snm_httpreq *r)
   snm_httpreq_init(r);
 }
 
-static char *dup_range(const char *s, size_t len)
-{
-  char *p = malloc(len + 1);
-
-  if (p != NULL) {
-    memcpy(p, s, len);
-    p[len] = '\0';
-  }
-  return p;
-}
-
 /* [s, s+len) without the blanks around it, copied. */
 static char *dup_trimmed(const char *s, size_t len)
 {
@@ -54,7 +43,7 @@ static char *dup_trimmed(const char *s, size_t len)
   }
   while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
     len--;
-  return dup_range(s, len);
+  return snm_memdup0(s, len);
 }
 
 int snm_httpreq_is_tchar(int c)
@@ -119,9 +108,9 @@ static int parse_request_line(struct snm_httpreq *r, const char *line,
                        "%s:1: the request target must be a path starting "
                        "with '/' (give the host in a Host header)",
                        origin);
-  r->method = dup_range(line, (size_t)(sp1 - line));
-  r->target = dup_range(sp1 + 1, (size_t)(sp2 - sp1 - 1));
-  r->version = dup_range(sp2 + 1, len - (size_t)(sp2 + 1 - line));
+  r->method = snm_memdup0(line, (size_t)(sp1 - line));
+  r->target = snm_memdup0(sp1 + 1, (size_t)(sp2 - sp1 - 1));
+  r->version = snm_memdup0(sp2 + 1, len - (size_t)(sp2 + 1 - line));
   if (r->method == NULL || r->target == NULL || r->version == NULL)
     return snm_err_set(err, SNM_ENOMEM, "out of memory");
   return 0;
@@ -149,10 +138,10 @@ static int add_header(struct snm_httpreq *r, const char *line, size_t len,
                          "%s:%zu: expected a header line 'Name: value' "
                          "(names hold no blanks)",
                          origin, lineno);
-    h.name = dup_range(line, (size_t)(colon - line));
+    h.name = snm_memdup0(line, (size_t)(colon - line));
     h.value = dup_trimmed(colon + 1, len - (size_t)(colon + 1 - line));
   }
-  h.raw = dup_range(line, len);
+  h.raw = snm_memdup0(line, len);
   v = realloc(r->headers, (r->n_headers + 1) * sizeof(*v));
   if (h.name == NULL || h.value == NULL || h.raw == NULL || v == NULL) {
     header_free(&h);
@@ -214,7 +203,7 @@ int snm_httpreq_parse(struct snm_httpreq *out, const char *text, size_t len,
       return rc;
   }
   out->body_len = len - pos;
-  if ((out->body = dup_range(text + pos, out->body_len)) == NULL)
+  if ((out->body = snm_memdup0(text + pos, out->body_len)) == NULL)
     return snm_err_set(err, SNM_ENOMEM, "out of memory");
   return check_length(out, origin, err);
 }

@@ -8,6 +8,7 @@
  * is finished during yajl_parse rather than in yajl_complete_parse.
  */
 #include "json.h"
+#include "buf.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -133,18 +134,6 @@ static void json_free(struct snm_json *v)
   free(v);
 }
 
-static char *dup_bytes(const void *p, size_t len)
-{
-  char *s = malloc(len + 1);
-
-  if (s == NULL)
-    return NULL;
-  if (len > 0)
-    memcpy(s, p, len);
-  s[len] = '\0';
-  return s;
-}
-
 /* Attach a new value to the current container (or make it the root). */
 static int attach(struct builder *b, struct snm_json *v)
 {
@@ -224,7 +213,7 @@ static int add_copied(struct builder *b, enum snm_json_type type, const void *s,
 
   assert(type == SNM_JSON_NUMBER || type == SNM_JSON_STRING);
   if (v != NULL) {
-    char *copy = dup_bytes(s, len);
+    char *copy = snm_memdup0(s, len);
 
     if (copy == NULL) {
       free(v);
@@ -271,7 +260,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
   obj->u.object.items = items;
   m = &items[n];
   memset(m, 0, sizeof(*m));
-  m->key = dup_bytes(s, len);
+  m->key = snm_memdup0(s, len);
   if (m->key == NULL) {
     b->nomem = 1;
     return 0;
