@@ -175,16 +175,22 @@ static struct snm_json *new_value(struct builder *b, enum snm_json_type type)
   return v;
 }
 
+/* Attach `v` to its parent: 1, or 0 after freeing it and cancelling the
+ * parse (out of memory). */
+static int attach_or_cancel(struct builder *b, struct snm_json *v)
+{
+  if (attach(b, v) == 0)
+    return 1;
+  json_free(v);
+  b->nomem = 1;
+  return 0;
+}
+
 /* Finish a scalar: attach it, or free it and cancel the parse. */
 static int add_scalar(struct builder *b, struct snm_json *v)
 {
-  if (v == NULL)
+  if (v == NULL || !attach_or_cancel(b, v))
     return 0;
-  if (attach(b, v) != 0) {
-    json_free(v);
-    b->nomem = 1;
-    return 0;
-  }
   note_end(b);
   return 1;
 }
@@ -281,13 +287,8 @@ static int start_container(struct builder *b, enum snm_json_type type)
     return 0;
   }
   v = new_value(b, type);
-  if (v == NULL)
+  if (v == NULL || !attach_or_cancel(b, v))
     return 0;
-  if (attach(b, v) != 0) {
-    json_free(v);
-    b->nomem = 1;
-    return 0;
-  }
   b->stack[b->depth++] = v;
   note_end(b);
   return 1;
