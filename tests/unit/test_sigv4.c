@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "httpreq.h"
 #include "sigv4.h"
+#include "testutil.h"
 
 #define EMPTY_SHA256                                                           \
   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -61,29 +62,6 @@ static time_t at(const char *iso)
   return t;
 }
 
-/* Sign method+path with a Host header and optional extra headers. */
-/* Line `n` (0-based) of `text`, copied. */
-static char *line_of(const char *text, int n)
-{
-  const char *s = text, *e;
-  char *out;
-
-  for (int i = 0; i < n; i++) {
-    s = strchr(s, '\n');
-    assert_non_null(s);
-    s++;
-  }
-  e = strchr(s, '\n');
-  if (e == NULL)
-    e = s + strlen(s);
-  out = malloc((size_t)(e - s) + 1);
-  assert_non_null(out);
-  memcpy(out, s, (size_t)(e - s));
-  out[e - s] = '\0';
-  return out;
-}
-
-/* Canonical URI (second line of the canonical request) for `path`. */
 /* ---- the AWS test suite ----------------------------------------------- */
 
 struct suite_ctx {
@@ -420,7 +398,7 @@ static void test_s3_bucket_lifecycle_and_list(void **state)
   (void)state;
 
   s3_sign(&res, "GET", "/?lifecycle", NULL, 0, NULL, &p);
-  q = line_of(res.canonical_request, 2);
+  q = snm_test_line_of(res.canonical_request, 2);
   assert_string_equal(q, "lifecycle=");
   free(q);
   assert_string_equal(
@@ -429,7 +407,7 @@ static void test_s3_bucket_lifecycle_and_list(void **state)
   snm_sigv4_result_dispose(&res);
 
   s3_sign(&res, "GET", "/?max-keys=2&prefix=J", NULL, 0, NULL, &p);
-  q = line_of(res.canonical_request, 2);
+  q = snm_test_line_of(res.canonical_request, 2);
   assert_string_equal(q, "max-keys=2&prefix=J");
   free(q);
   assert_string_equal(

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "sigv4.h"
+#include "testutil.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -54,27 +55,6 @@ static int sign_simple(struct snm_sigv4_result *res, const char *method,
   return snm_sigv4_sign(res, &r, p, err);
 }
 
-/* Line `n` (0-based) of `text`, copied. */
-static char *line_of(const char *text, int n)
-{
-  const char *s = text, *e;
-  char *out;
-
-  for (int i = 0; i < n; i++) {
-    s = strchr(s, '\n');
-    assert_non_null(s);
-    s++;
-  }
-  e = strchr(s, '\n');
-  if (e == NULL)
-    e = s + strlen(s);
-  out = malloc((size_t)(e - s) + 1);
-  assert_non_null(out);
-  memcpy(out, s, (size_t)(e - s));
-  out[e - s] = '\0';
-  return out;
-}
-
 /* Canonical URI (second line of the canonical request) for `path`. */
 static char *canonical_uri(const char *path, int s3_rules)
 {
@@ -84,7 +64,7 @@ static char *canonical_uri(const char *path, int s3_rules)
 
   p.s3_rules = s3_rules;
   assert_int_equal(sign_simple(&res, "GET", path, &p, NULL), 0);
-  line = line_of(res.canonical_request, 1);
+  line = snm_test_line_of(res.canonical_request, 1);
   snm_sigv4_result_dispose(&res);
   return line;
 }
@@ -96,7 +76,7 @@ static char *canonical_query(const char *path)
   char *line;
 
   assert_int_equal(sign_simple(&res, "GET", path, &p, NULL), 0);
-  line = line_of(res.canonical_request, 2);
+  line = snm_test_line_of(res.canonical_request, 2);
   snm_sigv4_result_dispose(&res);
   return line;
 }
@@ -169,7 +149,7 @@ static void test_sign_consistently(void **state)
   snm_sigv4_result_dispose(&b);
   /* a query value is decoded and encoded again: same text */
   {
-    char *q = line_of(a.canonical_request, 2);
+    char *q = snm_test_line_of(a.canonical_request, 2);
 
     assert_string_equal(q, "q=%3Clogs-%7Bnow%2Fd%7D%3E");
     free(q);
