@@ -1,6 +1,6 @@
 /* creds.c - the credential chain's order, the environment source, and the
- * caching provider.  Shared files are in creds_file.c, ECS and IMDS in
- * creds_remote.c. */
+ * caching provider.  Shared files and assume-role profiles are in
+ * creds_file.c, ECS and IMDS in creds_remote.c, STS in creds_sts.c. */
 #include "creds.h"
 #include "buf.h"
 #include "creds_int.h"
@@ -15,14 +15,13 @@
 
 #include <openssl/crypto.h>
 
-/* Fetch again when temporary credentials expire within this many seconds. */
-#define REFRESH_WINDOW_S 300
 #define TRIED_MAX 2048
 
 enum creds_source {
   SRC_NONE = 0, /* not resolved yet */
   SRC_ENV,
   SRC_FILES,
+  SRC_ROLE, /* an assume-role profile in the shared files */
   SRC_ECS,
   SRC_IMDS
 };
@@ -32,6 +31,8 @@ struct snm_creds_provider {
   char *profile;              /* NULL or malloced */
   char *imds_endpoint;        /* NULL or malloced */
   char *ecs_endpoint;         /* NULL or malloced */
+  char *sts_endpoint;         /* NULL or malloced */
+  char *role_profile;         /* SRC_ROLE: the profile, malloced; or NULL */
   enum creds_source source;   /* where `cached` came from; SRC_NONE: empty */
   struct snm_creds cached;    /* owned */
 };
@@ -114,8 +115,8 @@ nomem:
 
 /* ---- the environment ---- */
 
-static int creds_from_env(struct snm_creds *out, struct snm_buf *tried,
-                          struct snm_err *err)
+int snm__creds_from_env(struct snm_creds *out, struct snm_buf *tried,
+                        struct snm_err *err)
 {
   const char *id = snm__getenv("AWS_ACCESS_KEY_ID");
   const char *secret = snm__getenv("AWS_SECRET_ACCESS_KEY");
@@ -181,7 +182,7 @@ static int resolve_chain(struct snm_creds_provider *p, struct snm_creds *out,
    * an explicit --profile ignores environment credentials; AWS_PROFILE
    * does not) */
   if (p->profile == NULL) {
-    rc = creds_from_env(out, &tried, err);
+    rc = snm__creds_from_env(out, &tried, err);
     if (rc < 0)
       goto done;
     if (out->access_key_id != NULL) {
@@ -207,12 +208,21 @@ static int resolve_chain(struct snm_creds_provider *p, struct snm_creds *out,
                p->profile);
   }
 
-  /* 2. ~/.aws/credentials, then ~/.aws/config */
-  rc = snm__creds_from_files(out, profile, &tried, err);
+  /* 2. ~/.aws/credentials, then ~/.aws/config; only an assumed role
+   * expires */
+  rc = snm__creds_from_files(out, profile, &p->opts, &tried, err);
   if (rc < 0)
     goto done;
   if (out->access_key_id != NULL) {
-    *src = SRC_FILES;
+    *src = out->expiration != 0 ? SRC_ROLE : SRC_FILES;
+    if (*src == SRC_ROLE) {
+      free(p->role_profile);
+      p->role_profile = profile != NULL ? strdup(profile) : NULL;
+      if (profile != NULL && p->role_profile == NULL) {
+        rc = snm_err_set(err, SNM_ENOMEM, "credentials: out of memory");
+        goto done;
+      }
+    }
     goto done;
   }
 
@@ -282,15 +292,19 @@ int snm_creds_provider_new(struct snm_creds_provider **out,
   p->opts = *opts;
   if (dup_opt(&p->profile, opts->profile) < 0 ||
       dup_opt(&p->imds_endpoint, opts->imds_endpoint) < 0 ||
-      dup_opt(&p->ecs_endpoint, opts->ecs_endpoint) < 0) {
+      dup_opt(&p->ecs_endpoint, opts->ecs_endpoint) < 0 ||
+      dup_opt(&p->sts_endpoint, opts->sts_endpoint) < 0) {
     snm_creds_provider_free(p);
     return snm_err_set(err, SNM_ENOMEM, "credentials: out of memory");
   }
   p->opts.profile = p->profile;
   p->opts.imds_endpoint = p->imds_endpoint;
   p->opts.ecs_endpoint = p->ecs_endpoint;
+  p->opts.sts_endpoint = p->sts_endpoint;
   if (p->opts.timeout_ms <= 0)
     p->opts.timeout_ms = SNM__DEFAULT_TIMEOUT_MS;
+  if (p->opts.sts_timeout_ms <= 0)
+    p->opts.sts_timeout_ms = SNM__DEFAULT_STS_TIMEOUT_MS;
   snm_creds_init(&p->cached);
   *out = p;
   return 0;
@@ -304,6 +318,8 @@ void snm_creds_provider_free(struct snm_creds_provider *p)
   free(p->profile);
   free(p->imds_endpoint);
   free(p->ecs_endpoint);
+  free(p->sts_endpoint);
+  free(p->role_profile);
   free(p);
 }
 
@@ -314,11 +330,11 @@ static time_t provider_now(const struct snm_creds_provider *p)
 
 static int needs_refresh(const struct snm_creds_provider *p, time_t now)
 {
-  if (p->source != SRC_ECS && p->source != SRC_IMDS)
+  if (p->source != SRC_ECS && p->source != SRC_IMDS && p->source != SRC_ROLE)
     return 0; /* static credentials never expire here */
   if (p->cached.expiration == 0)
     return 0;
-  return p->cached.expiration - now <= REFRESH_WINDOW_S;
+  return p->cached.expiration - now <= SNM__REFRESH_WINDOW_S;
 }
 
 /* Fetch again from the source the cached credentials came from. */
@@ -336,6 +352,18 @@ static int refresh(struct snm_creds_provider *p, struct snm_err *err)
       rc = snm_err_set(err, SNM_EAUTH,
                        "cannot refresh ECS container credentials: %s",
                        snm_buf_str(&tried));
+  } else if (p->source == SRC_ROLE) {
+    /* the whole profile chain again: fresh source credentials, then STS */
+    rc = snm__creds_from_files(&fresh, p->role_profile, &p->opts, &tried, err);
+    if (rc == 0 && fresh.expiration == 0) {
+      /* the profile was edited and no longer assumes a role: keep the
+       * role's credentials until they expire rather than switch identity */
+      snm_creds_dispose(&fresh);
+      rc = snm_err_set(err, SNM_EAUTH,
+                       "cannot assume the role again: AWS profile \"%s\" no "
+                       "longer has role_arn",
+                       p->role_profile != NULL ? p->role_profile : "default");
+    }
   } else {
     assert(p->source == SRC_IMDS);
     rc = snm__creds_from_imds(&fresh, &p->opts, err);

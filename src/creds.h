@@ -3,7 +3,9 @@
  *      AWS_SESSION_TOKEN;
  *   2. shared files: AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials) and
  *      AWS_CONFIG_FILE (~/.aws/config, "[profile x]" sections), profile from
- *      the plan, else AWS_PROFILE, else "default";
+ *      the plan, else AWS_PROFILE, else "default"; a profile with role_arn
+ *      and source_profile or credential_source assumes that role with STS
+ *      AssumeRole (chains of such profiles included);
  *   3. ECS container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI /
  *      AWS_CONTAINER_CREDENTIALS_FULL_URI, with the authorization token);
  *   4. EC2 IMDSv2 (PUT token, then role name, then role credentials), with
@@ -53,6 +55,15 @@ struct snm_creds_opts {
   /* The clock used to decide on refreshes; NULL: time(). */
   time_t (*now)(void *payload);
   void *now_payload;
+
+  /* STS (assume-role profiles): connect timeout per request; a whole
+   * request may take twice this long.  0: 5000. */
+  long sts_timeout_ms;
+  /* Base URL of STS, e.g. a VPC endpoint or, in tests, a loopback stand-in
+   * (https, or http to a loopback address only).  NULL:
+   * $AWS_ENDPOINT_URL_STS, else the regional endpoint (docs/credentials.md).
+   */
+  const char *sts_endpoint;
 };
 
 struct snm_creds_provider; /* caches and refreshes one chain's result */
@@ -67,15 +78,18 @@ void snm_creds_provider_free(struct snm_creds_provider *p); /* zeroes */
 
 /* Current credentials, copied into `out` (need not be initialised; the
  * caller disposes it, also on failure).  The chain is walked on first use
- * and after a failure; credentials from ECS/IMDS that expire within 5
- * minutes are fetched again from the same source (if that fails while they
- * are still valid, the cached ones are returned with a warning).  Remote
- * fetches block for at most the configured timeouts.  Returns 0, or
- * SNM_EAUTH when no source has credentials (the message lists what was
- * tried), for a half-set environment, a missing named profile or a profile
- * that needs an unsupported provider; SNM_EPARSE/SNM_EIO for a bad shared
- * file; SNM_ENET/SNM_ETIMEOUT/SNM_EHTTP/SNM_EPARSE/SNM_EINVAL when ECS is
- * configured but fails; SNM_ENOMEM. */
+ * and after a failure; credentials from ECS/IMDS or an assumed role that
+ * expire within 5 minutes are fetched again from the same source (an
+ * assumed role is assumed again, with fresh source credentials; if that
+ * fails while they are still valid, the cached ones are returned with a
+ * warning).  Remote fetches block for at most the configured timeouts.
+ * Returns 0, or SNM_EAUTH when no source has credentials (the message lists
+ * what was tried), for a half-set environment, a missing named profile, a
+ * profile that needs an unsupported provider, a broken assume-role profile
+ * (missing or looping source_profile, mfa_serial, ...) or a role STS
+ * refuses to let the source identity assume; SNM_EPARSE/SNM_EIO for a bad
+ * shared file; SNM_ENET/SNM_ETIMEOUT/SNM_EHTTP/SNM_EPARSE/SNM_EINVAL when
+ * ECS or STS is configured but fails; SNM_ENOMEM. */
 int snm_creds_provider_get(struct snm_creds_provider *p, struct snm_creds *out,
                            struct snm_err *err);
 

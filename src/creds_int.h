@@ -1,6 +1,8 @@
 /* creds_int.h - internals shared by creds.c (the chain and the provider),
- * creds_file.c (shared files) and creds_remote.c (ECS and IMDS).  Not part
- * of the public API; the unit tests include it to test the pieces.
+ * creds_file.c (shared files and assume-role profiles), creds_remote.c
+ * (ECS and IMDS, and the blocking HTTP request they share with STS) and
+ * creds_sts.c (the STS AssumeRole call).  Not part of the public API; the
+ * unit tests include it to test the pieces.
  *
  * Every source function has the same contract: it returns 0 and either
  * fills `out` (out->access_key_id != NULL) or, when the source has nothing,
@@ -25,6 +27,9 @@ struct curl_slist;
 #define SNM__IMDS_DEFAULT_ENDPOINT "http://169.254.169.254"
 #define SNM__IMDS_TOKEN_TTL "21600"
 #define SNM__DEFAULT_TIMEOUT_MS 1000L
+#define SNM__DEFAULT_STS_TIMEOUT_MS 5000L
+/* Fetch again when temporary credentials expire within this many seconds. */
+#define SNM__REFRESH_WINDOW_S 300
 
 /* getenv() that treats an empty value as unset. */
 const char *snm__getenv(const char *name);
@@ -40,9 +45,23 @@ void snm__set_source(struct snm_creds *c, const char *fmt, ...)
 /* free() after zeroing a NUL-terminated string; NULL is fine. */
 void snm__free_secret(char *s);
 
+/* The environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+ * AWS_SESSION_TOKEN (or AWS_SECURITY_TOKEN).  Half a key pair is SNM_EAUTH. */
+int snm__creds_from_env(struct snm_creds *out, struct snm_buf *tried,
+                        struct snm_err *err);
+
 /* Shared files, profile `profile` (NULL: not named, i.e. "default" and a
- * missing profile is not an error). */
+ * missing profile is not an error).  A profile with role_arn (and
+ * source_profile or credential_source) is resolved by assuming the role
+ * with STS (creds_sts.c); then, and only then, out->expiration is set, and
+ * calling this again assumes the role again with fresh source credentials
+ * (that is how the provider refreshes them).  Errors: SNM_EAUTH for a
+ * missing named profile, an unsupported provider, a broken assume-role
+ * configuration (missing or looping source_profile, mfa_serial, bad
+ * duration_seconds, ...) or an STS refusal; SNM_EPARSE/SNM_EIO for a bad
+ * shared file; the STS call's errors (see snm__sts_assume_role). */
 int snm__creds_from_files(struct snm_creds *out, const char *profile,
+                          const struct snm_creds_opts *opts,
                           struct snm_buf *tried, struct snm_err *err);
 
 /* ECS/EKS container credentials; nothing when neither
@@ -59,6 +78,96 @@ int snm__creds_from_ecs(struct snm_creds *out,
 int snm__creds_from_imds(struct snm_creds *out,
                          const struct snm_creds_opts *opts,
                          struct snm_err *err);
+
+/* One blocking HTTP request with a libcurl easy handle (creds_remote.c):
+ * connect timeout `timeout_ms`, whole request twice that, no redirects,
+ * TLS verification on. */
+struct snm__fetch {
+  const char *method; /* "GET", "PUT" (empty body) or "POST" (`body`) */
+  const char *url;
+  const struct curl_slist *headers; /* NULL or borrowed */
+  const struct curl_slist *resolve; /* NULL or a CURLOPT_RESOLVE list */
+  const char *body;                 /* POST: `body_len` bytes, borrowed */
+  size_t body_len;
+  long timeout_ms;
+  int use_proxy; /* 0: never (link-local services); 1: libcurl's proxy
+                    environment variables apply (STS) */
+};
+
+/* Perform `f`.  Returns 0 with *status and `body` (whatever the status;
+ * `body`'s cap limits the reply), or SNM_ENET/SNM_ETIMEOUT/SNM_ENOMEM with
+ * "METHOD URL: why" in `err`. */
+int snm__fetch(const struct snm__fetch *f, struct snm_buf *body, long *status,
+               struct snm_err *err);
+
+/* Append "name: value" to *list (the temporary copy is zeroed).  Returns
+ * 0 or SNM_ENOMEM (no message). */
+int snm__add_header(struct curl_slist **list, const char *name,
+                    const char *value);
+/* Zero every line of a header list that carries a secret, and free it;
+ * NULL is fine. */
+void snm__free_secret_headers(struct curl_slist *list);
+
+/* The STS AssumeRole call (creds_sts.c). */
+struct snm__assume_role {
+  const char *role_arn;     /* required */
+  const char *session_name; /* NULL: "snapmig-<unix seconds>" */
+  const char *external_id;  /* NULL: not sent */
+  long duration_s;          /* DurationSeconds */
+  const char *region;       /* NULL: the global endpoint, us-east-1 */
+  int legacy_global;        /* sts_regional_endpoints = legacy */
+  const char *profile;      /* the assume-role profile, for messages */
+  const char *source;       /* where the source credentials came from, for
+                               messages: "source profile \"b\"" */
+};
+
+/* Where STS is and how requests to it are signed. */
+struct snm__sts_endpoint {
+  char url[512];   /* "https://sts.eu-west-1.amazonaws.com/" */
+  char host[300];  /* the Host header: host[:port] */
+  char path[256];  /* the request target: "/" */
+  char region[64]; /* the SigV4 signing region */
+};
+
+/* Choose the endpoint: `override` (opts.sts_endpoint, else
+ * $AWS_ENDPOINT_URL_STS unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true;
+ * https, or http to a loopback address literal) with `region` (or
+ * us-east-1) for signing; else https://sts.<region>.amazonaws.com (".com.cn"
+ * for cn- regions), or https://sts.amazonaws.com and us-east-1 when there is
+ * no region, or when `legacy_global` and `region` is one of the regions
+ * the legacy global endpoint served.  Returns 0, or SNM_EINVAL for a bad
+ * override or region (the message names the variable or key), or
+ * SNM_ENOMEM. */
+int snm__sts_endpoint(struct snm__sts_endpoint *out, const char *region,
+                      int legacy_global, const char *override,
+                      struct snm_err *err);
+
+/* Assume `ar->role_arn` with the source credentials `src`: POST the
+ * AssumeRole form, signed with SigV4 (service "sts"), with a blocking
+ * easy handle (opts->sts_timeout_ms).  Returns 0 with `out` filled (its
+ * expiration always set, its secrets registered with snm_log_add_secret);
+ * SNM_EAUTH when STS refuses (the message has the role, the source, STS's
+ * Code and Message and what to do; http_status is set); SNM_EHTTP for
+ * other error statuses (throttling, 5xx); SNM_EPARSE for a reply that is
+ * not the expected XML; SNM_ENET/SNM_ETIMEOUT; SNM_EINVAL for a bad
+ * endpoint; SNM_ENOMEM. */
+int snm__sts_assume_role(struct snm_creds *out, const struct snm_creds *src,
+                         const struct snm__assume_role *ar,
+                         const struct snm_creds_opts *opts,
+                         struct snm_err *err);
+
+/* Credentials from an AssumeRole reply body (XML).  Returns 0 with `out`
+ * filled and its secrets registered, or SNM_EPARSE ("`what`: why", never
+ * quoting the reply) or SNM_ENOMEM. */
+int snm__sts_parse_credentials(struct snm_creds *out, const char *xml,
+                               size_t len, const char *what,
+                               struct snm_err *err);
+
+/* STS's error reply (ErrorResponse/Error/Code and Message) into `code` and
+ * `message` (truncated, control characters replaced).  Returns 0, or
+ * SNM_EPARSE when `xml` is not such a reply (both left empty). */
+int snm__sts_parse_error(char *code, size_t code_size, char *message,
+                         size_t message_size, const char *xml, size_t len);
 
 /* Parse an ISO 8601 UTC timestamp as the metadata services send it, with
  * snm_time_parse ("2024-05-01T12:00:00Z", optional fraction, "Z" or

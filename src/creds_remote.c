@@ -1,5 +1,6 @@
 /* creds_remote.c - credentials from the ECS/EKS container endpoint and from
- * EC2 instance metadata (IMDSv2).
+ * EC2 instance metadata (IMDSv2), and the blocking request (snm__fetch)
+ * that these and the STS call (creds_sts.c) use.
  *
  * Both are fetched with blocking libcurl easy handles: this runs once at
  * start and again only when temporary credentials are about to expire, so
@@ -54,15 +55,10 @@ static size_t on_read(char *ptr, size_t size, size_t nmemb, void *userdata)
   return 0; /* the IMDS token PUT has an empty body */
 }
 
-/* `method` GET or PUT (empty body); `resolve` NULL or a CURLOPT_RESOLVE
- * list.  Returns 0 with *status and `body`
- * (whatever the status), or SNM_ENET/SNM_ETIMEOUT/SNM_ENOMEM with "METHOD
- * URL: why" in `err`. */
-static int fetch(const char *method, const char *url,
-                 const struct curl_slist *headers,
-                 const struct curl_slist *resolve, long timeout_ms,
-                 struct snm_buf *body, long *status, struct snm_err *err)
+int snm__fetch(const struct snm__fetch *f, struct snm_buf *body, long *status,
+               struct snm_err *err)
 {
+  const char *method = f->method, *url = f->url;
   char errbuf[CURL_ERROR_SIZE];
   curl_off_t connect_us = 0;
   long os_errno = 0;
@@ -79,17 +75,17 @@ static int fetch(const char *method, const char *url,
   curl_easy_setopt(h, CURLOPT_URL, url);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+  if (!f->use_proxy)
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2 * timeout_ms);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, f->timeout_ms);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2 * f->timeout_ms);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "snapmig/" SNM_VERSION);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-  if (resolve !=
-      NULL) /* the addresses snm__ecs_check_full_uri allowed, no others */
-    curl_easy_setopt(h, CURLOPT_RESOLVE, resolve);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, f->headers);
+  if (f->resolve != NULL) /* the addresses that were checked, no others */
+    curl_easy_setopt(h, CURLOPT_RESOLVE, f->resolve);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -97,6 +93,9 @@ static int fetch(const char *method, const char *url,
     curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)0);
     curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+  } else if (strcmp(method, "POST") == 0) {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->body_len);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, f->body != NULL ? f->body : "");
   }
   cc = curl_easy_perform(h);
   if (cc == CURLE_OK) {
@@ -106,24 +105,39 @@ static int fetch(const char *method, const char *url,
     if (connect_us == 0)
       rc = snm_err_set(err, SNM_ETIMEOUT,
                        "%s %s: connection timed out after %ld ms", method, url,
-                       timeout_ms);
+                       f->timeout_ms);
     else
       rc = snm_err_set(err, SNM_ETIMEOUT, "%s %s: no reply within %ld ms",
-                       method, url, 2 * timeout_ms);
+                       method, url, 2 * f->timeout_ms);
   } else if (cc == CURLE_COULDNT_CONNECT &&
              curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK &&
              os_errno != 0) {
     rc = snm_err_set(err, SNM_ENET, "%s %s: cannot connect: %s", method, url,
                      strerror((int)os_errno));
   } else if (cc == CURLE_WRITE_ERROR) {
-    rc = snm_err_set(err, SNM_ENET, "%s %s: reply larger than %d bytes", method,
-                     url, REPLY_MAX);
+    rc = snm_err_set(err, SNM_ENET, "%s %s: reply larger than %zu bytes",
+                     method, url, body->max);
   } else {
     rc = snm_err_set(err, SNM_ENET, "%s %s: %s", method, url,
                      errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
   }
   curl_easy_cleanup(h);
   return rc;
+}
+
+/* GET or PUT (empty body) to a metadata service, without a proxy. */
+static int fetch(const char *method, const char *url,
+                 const struct curl_slist *headers,
+                 const struct curl_slist *resolve, long timeout_ms,
+                 struct snm_buf *body, long *status, struct snm_err *err)
+{
+  struct snm__fetch f = {.method = method,
+                         .url = url,
+                         .headers = headers,
+                         .resolve = resolve,
+                         .timeout_ms = timeout_ms};
+
+  return snm__fetch(&f, body, status, err);
 }
 
 /* The error for a non-200 reply. */
@@ -140,17 +154,15 @@ static int status_error(struct snm_err *err, const char *prefix,
   return code;
 }
 
-/* Zero and free a header list that carries a secret. */
-static void free_secret_headers(struct curl_slist *list)
+void snm__free_secret_headers(struct curl_slist *list)
 {
   for (struct curl_slist *l = list; l != NULL; l = l->next)
     OPENSSL_cleanse(l->data, strlen(l->data));
   curl_slist_free_all(list);
 }
 
-/* Append "name: value" to *list; the temporary copy is zeroed. */
-static int add_header(struct curl_slist **list, const char *name,
-                      const char *value)
+int snm__add_header(struct curl_slist **list, const char *name,
+                    const char *value)
 {
   struct snm_buf line;
   struct curl_slist *n;
@@ -517,11 +529,11 @@ int snm__creds_from_ecs(struct snm_creds *out,
   rc = ecs_token(&token, err);
   if (rc < 0)
     goto done;
-  if (token != NULL && add_header(&headers, "Authorization", token) < 0) {
+  if (token != NULL && snm__add_header(&headers, "Authorization", token) < 0) {
     rc = snm_err_set(err, SNM_ENOMEM, ECS_PREFIX "out of memory");
     goto done;
   }
-  if (add_header(&headers, "Accept", "application/json") < 0) {
+  if (snm__add_header(&headers, "Accept", "application/json") < 0) {
     rc = snm_err_set(err, SNM_ENOMEM, ECS_PREFIX "out of memory");
     goto done;
   }
@@ -543,7 +555,7 @@ int snm__creds_from_ecs(struct snm_creds *out,
   if (rc == 0)
     snm__set_source(out, "ECS container credentials");
 done:
-  free_secret_headers(headers);
+  snm__free_secret_headers(headers);
   curl_slist_free_all(resolve);
   snm__free_secret(token);
   dispose_secret_buf(&body);
@@ -586,8 +598,8 @@ int snm__creds_from_imds(struct snm_creds *out,
 
   /* 1. a session token */
   if (snm_buf_printf(&url, "%.*s/latest/api/token", (int)blen, base) < 0 ||
-      add_header(&put_headers, "X-aws-ec2-metadata-token-ttl-seconds",
-                 SNM__IMDS_TOKEN_TTL) < 0)
+      snm__add_header(&put_headers, "X-aws-ec2-metadata-token-ttl-seconds",
+                      SNM__IMDS_TOKEN_TTL) < 0)
     goto nomem;
   rc = fetch("PUT", snm_buf_str(&url), put_headers, NULL, opts->timeout_ms,
              &body, &status, err);
@@ -612,7 +624,7 @@ int snm__creds_from_imds(struct snm_creds *out,
   body.data[n] = '\0';
   if (snm_log_add_secret(body.data) < 0 ||
       (token = strdup(body.data)) == NULL ||
-      add_header(&headers, "X-aws-ec2-metadata-token", token) < 0)
+      snm__add_header(&headers, "X-aws-ec2-metadata-token", token) < 0)
     goto nomem;
 
   /* 2. the role name */
@@ -668,8 +680,8 @@ int snm__creds_from_imds(struct snm_creds *out,
 nomem:
   rc = snm_err_set(err, SNM_ENOMEM, "instance metadata: out of memory");
 done:
-  free_secret_headers(put_headers);
-  free_secret_headers(headers);
+  snm__free_secret_headers(put_headers);
+  snm__free_secret_headers(headers);
   snm__free_secret(token);
   free(role);
   dispose_secret_buf(&body);

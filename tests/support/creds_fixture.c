@@ -39,6 +39,11 @@ static const char *const aws_vars[] = {
     "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
     "AWS_ROLE_ARN",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_STS_REGIONAL_ENDPOINTS",
 };
 
 int snm_fx_group_setup(void **state)

@@ -288,9 +288,8 @@ static void test_default_paths_under_home(void **state)
 
 static void test_unsupported_profiles(void **state)
 {
-  static const char *const keys[] = {"role_arn", "credential_process",
-                                     "sso_start_url", "sso_session",
-                                     "web_identity_token_file"};
+  static const char *const keys[] = {"credential_process", "sso_start_url",
+                                     "sso_session", "web_identity_token_file"};
   char content[512];
   struct snm_creds c;
   struct snm_err err;
@@ -309,12 +308,22 @@ static void test_unsupported_profiles(void **state)
         strstr(err.msg, "aws configure export-credentials --profile r"));
   }
 
-  /* role_arn wins over static keys, as in the CLI */
+  /* role_arn is supported now (test_creds_sts.c), but web identity wins
+   * over it in the CLI's chain, and web identity is still refused */
+  snm_fx_config_file("[profile r]\nrole_arn = arn:aws:iam::1:role/x\n"
+                     "web_identity_token_file = /var/run/token\n");
+  assert_int_equal(snm_fx_resolve(NULL, &c, &err), SNM_EAUTH);
+  assert_non_null(strstr(err.msg, "uses web_identity_token_file"));
+  assert_null(strstr(err.msg, "role_arn"));
+
+  /* role_arn wins over static keys, as in the CLI: without a source it is
+   * an assume-role configuration error, not the static keys */
   snm_fx_credentials_file("[r]\naws_access_key_id = AKIDSTATIC\n"
                           "aws_secret_access_key = secret-static\n");
   snm_fx_config_file("[profile r]\nrole_arn = arn:aws:iam::1:role/x\n");
   assert_int_equal(snm_fx_resolve(NULL, &c, &err), SNM_EAUTH);
-  assert_non_null(strstr(err.msg, "uses role_arn"));
+  assert_non_null(
+      strstr(err.msg, "neither source_profile nor credential_source"));
 
   /* web identity from the environment is refused too */
   unsetenv("AWS_PROFILE");
