@@ -118,6 +118,22 @@ int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,
                           const char *const *names, size_t n,
                           struct snm_err *err);
 
+/* A long index list is asked for in chunks (workflow_chunk.h); their
+ * replies are combined:
+ *  - snm_wf_recovery_size makes `r` hold `n` items (new ones zeroed, the
+ *    others kept); 0 or SNM_ENOMEM (r unchanged);
+ *  - snm_wf_recovery_merge copies the items of a chunk's reply `part`
+ *    (parsed with the chunk's names) to r->items[at..] and sums r's
+ *    totals over all its items again (r must hold at + part->n items). */
+int snm_wf_recovery_size(struct snm_wf_recovery *r, size_t n);
+void snm_wf_recovery_merge(struct snm_wf_recovery *r, size_t at,
+                           const struct snm_wf_recovery *part);
+
+/* Keep the worse of two health statuses in `acc` (accsz bytes): red, then
+ * an unknown or missing status, then yellow, then green; an empty `acc`
+ * takes `status` as it is. */
+void snm_wf_health_worst(char *acc, size_t accsz, const char *status);
+
 /* GET _cluster/health/TARGETS?level=indices: 1 when the status reached
  * `want` (green; yellow also accepts green), no shard is initializing and
  * all `n_indices` are listed; 0 otherwise.  `status` (may be NULL) gets

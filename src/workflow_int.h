@@ -15,6 +15,7 @@
 
 #define WF_MAX_COUNTS_IN_FLIGHT 4 /* concurrent GET INDEX/_count */
 #define WF_MAX_SNAPSHOT_CREATES 3 /* PUT attempts with one name */
+#define WF_MAX_CHUNKS_IN_FLIGHT 4 /* concurrent requests of one index list */
 
 enum wf_state {
   WF_PREFLIGHT,    /* the read-only preflight runs */
@@ -71,6 +72,9 @@ struct wf_target {
   size_t n_wait;
   const char **skipped; /* on_conflict skip targets (malloced array) */
   size_t n_skipped;
+  size_t *chunk_ends; /* NULL or malloced: `wait` in URL-sized chunks */
+  size_t n_chunks;    /* (workflow_chunk.h) */
+  size_t poll_next;   /* the next chunk request of this round */
 
   /* results the callbacks record */
   int r_ok;             /* the POST answered 2xx */
@@ -78,7 +82,8 @@ struct wf_target {
   int r_unknown;        /* the POST's outcome is unknown */
   int r_health;         /* health reached */
   int r_nonews;         /* a proxy's 502/503/504: no news, poll again */
-  char r_status[16];    /* health status */
+  char r_status[16];    /* health status (the worst chunk's) */
+  char poll_status[16]; /* the same, gathered during a round */
   struct snm_err r_err; /* first failure */
   struct snm_wf_recovery rec;
   long long last_bytes, last_bytes_ms;

@@ -25,9 +25,10 @@ int wf_req_snapshot_status(struct snm_workflow *wf);
 
 int wf_req_restore(struct wf_target *t);
 int wf_req_target_indices(struct wf_target *t);
-int wf_req_recovery(struct wf_target *t);
-int wf_req_health(struct wf_target *t);
-int wf_req_refresh(struct wf_target *t);
+/* `k`: the chunk of t->wait (t->chunk_ends) the request names. */
+int wf_req_recovery(struct wf_target *t, size_t k);
+int wf_req_health(struct wf_target *t, size_t k);
+int wf_req_refresh(struct wf_target *t, size_t k);
 int wf_req_target_count(struct wf_target *t, size_t i);
 
 /* workflow_work.c: the work from the preflight and the state file */

@@ -250,19 +250,37 @@ static void t_restored(struct wf_target *t)
   t_enter(t, WFT_RESTORED);
 }
 
+/* Send the poll round's next requests: the recovery of every chunk of
+ * t->wait, then its health, WF_MAX_CHUNKS_IN_FLIGHT at a time. */
+static void t_poll_send(struct wf_target *t)
+{
+  size_t total = 2 * t->n_chunks;
+
+  while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
+         t->poll_next < total) {
+    size_t k = t->poll_next++;
+    if (k < t->n_chunks)
+      wf_req_recovery(t, k);
+    else
+      wf_req_health(t, k - t->n_chunks);
+  }
+}
+
 static void t_recover(struct wf_target *t)
 {
   const struct snm_polling *pol = &t->wf->plan->polling;
   long long now = snm_time_now_ms();
 
-  if (t->pending > 0)
-    return;
   if (t->sent == 2) {
+    t_poll_send(t);
+    if (t->pending > 0)
+      return;
     if (t->r_failed) {
       t_fail(t, &t->r_err);
       return;
     }
     if (!t->r_nonews) {
+      memcpy(t->r_status, t->poll_status, sizeof(t->r_status));
       t_progress(t);
       if (t->r_health && t->rec.indices_done == t->n_wait) {
         t_restored(t);
@@ -271,6 +289,8 @@ static void t_recover(struct wf_target *t)
     }
     t->sent = 0;
   }
+  if (t->pending > 0)
+    return;
   if (t->sent == 0) {
     if (t->wait_start_ms == 0)
       t->wait_start_ms = now;
@@ -294,13 +314,16 @@ static void t_recover(struct wf_target *t)
   if (!t->timer_due)
     return;
   t->timer_due = 0;
+  if (snm_wf_recovery_size(&t->rec, t->n_wait) != 0) {
+    t_failf(t, SNM_ENOMEM, "out of memory");
+    return;
+  }
+  /* a new round: t_poll_send (from the dispatcher's next pass) sends it */
   t->sent = 2;
   t->r_nonews = 0;
-  t->r_health = 0;
-  if (wf_req_recovery(t) == 0)
-    wf_req_health(t);
-  if (t->pending == 0) /* neither could be sent */
-    t_fail(t, &t->r_err);
+  t->r_health = 1; /* until a chunk says otherwise */
+  t->poll_next = 0;
+  t->poll_status[0] = '\0';
 }
 
 void wf_target_restore(struct wf_target *t)
@@ -448,9 +471,13 @@ void wf_target_verify(struct wf_target *t)
       }
       t_enter(t, WFT_REFRESH);
       t->sent = 1;
-      wf_req_refresh(t);
+      t->poll_next = 0;
       break;
     case WFT_REFRESH:
+      /* POST CHUNK/_refresh for every chunk of the names, a few at once */
+      while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
+             t->poll_next < t->n_chunks)
+        wf_req_refresh(t, t->poll_next++);
       if (t->pending > 0)
         return;
       if (t->r_failed) {
