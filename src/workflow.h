@@ -186,4 +186,33 @@ enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
  * SNM_STATE_UNKNOWN: exact match with `before`.  1 ok, 0 not. */
 int snm_wf_count_ok(long long before, long long after, long long found);
 
+/* ---- the summary table (workflow_table.c) ------------------------------ */
+
+/* Column widths of the summary table (TARGET SOURCE RESTORED-AS DOCS SIZE
+ * TIME STATE).  The name columns are as wide as their longest entry
+ * (`longest_*`, in columns), at least as wide as their heading and at most
+ * SNM_WF_NAME_COL_MAX.  With `columns` > 0 (a terminal that wide) the
+ * widest name column is narrowed, down to SNM_WF_NAME_COL_MIN, until a row
+ * fits in columns - 1. */
+#define SNM_WF_NAME_COL_MAX 64
+#define SNM_WF_NAME_COL_MIN 12
+struct snm_wf_table_widths {
+  size_t target, source, restored;
+};
+void snm_wf_table_widths(struct snm_wf_table_widths *w, size_t longest_target,
+                         size_t longest_source, size_t longest_restored,
+                         int columns);
+/* The width of a row after RESTORED AS: " DOCS SIZE TIME  STATE" with the
+ * longest state ("restoring"). */
+#define SNM_WF_TABLE_FIXED 46
+
+/* How many terminal columns the UTF-8 `s` takes (one per code point). */
+size_t snm_wf_text_columns(const char *s);
+
+/* `name` in at most `width` columns (width >= 3): as it is when it fits,
+ * else its start and end around "\u2026" (the middle cut, whole code
+ * points kept), e.g. "logs-2024.01.01" in 9 -> "logs\u20261.01".  `out`
+ * has `outsz` bytes (4 * width + 1 is always enough; less truncates). */
+void snm_wf_fit_name(char *out, size_t outsz, const char *name, size_t width);
+
 #endif
