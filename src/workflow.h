@@ -186,6 +186,52 @@ enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
  * SNM_STATE_UNKNOWN: exact match with `before`.  1 ok, 0 not. */
 int snm_wf_count_ok(long long before, long long after, long long found);
 
+/* ---- a restore that failed (workflow_failure.c) ------------------------ */
+
+/* While the restored indices' health is red, the run looks for a shard
+ * the target gave up on: `GET /_cat/shards/TARGETS?format=json&h=index,
+ * shard,prirep,state,unassigned.reason` for a primary UNASSIGNED with
+ * reason ALLOCATION_FAILED (right after the restore starts shards are
+ * UNASSIGNED with NEW_INDEX_RESTORED: normal, never counted), then `POST
+ * /_cluster/allocation/explain` for that shard. */
+struct snm_wf_failed_shard {
+  char index[256];
+  long shard;
+  char reason[512]; /* the server's words ("" until explained) */
+};
+
+/* The first primary shard of names[0..n) that `rows` (the _cat/shards
+ * reply) lists as UNASSIGNED with unassigned.reason ALLOCATION_FAILED:
+ * 1 and `out` filled (reason ""), or 0. */
+int snm_wf_find_failed_shard(struct snm_wf_failed_shard *out, yajl_val rows,
+                             const char *const *names, size_t n);
+
+/* The allocation explain reply for that shard: fills io->reason (the
+ * failure's details, else the explanation) and returns 1 when the
+ * allocator gave up on the shard (can_allocate "no" or
+ * "no_valid_shard_copy": retries exhausted, nothing to restore from), 0
+ * when it will still try (yes, throttled, awaiting_info, delayed, ...),
+ * -1 when the reply says neither. */
+int snm_wf_parse_explain(struct snm_wf_failed_shard *io, yajl_val json);
+
+/* Rounds in a row a failed shard must be seen before the run gives up
+ * without the allocator's own verdict (explain unknown). */
+#define SNM_WF_FAILED_ROUNDS 3
+
+/* Has the restore failed?  `health`: the indices' health this round;
+ * `shard_failed`: a failed shard was found (snm_wf_find_failed_shard);
+ * `explained`: snm_wf_parse_explain's answer (-1 when not asked or no
+ * answer); `rounds`: consecutive rounds with a failed shard, this one
+ * included.  1 only when the health is red, a shard failed, and the
+ * allocator gave up (or, unexplained, it stayed so SNM_WF_FAILED_ROUNDS
+ * rounds); 0 otherwise. */
+int snm_wf_restore_failed(const char *health, int shard_failed, int explained,
+                          int rounds);
+
+/* Body of POST /_cluster/allocation/explain for a primary shard.  *out
+ * malloced; 0 or SNM_ENOMEM. */
+int snm_wf_explain_body(char **out, const char *index, long shard);
+
 /* ---- the summary table (workflow_table.c) ------------------------------ */
 
 /* Column widths of the summary table (TARGET SOURCE RESTORED-AS DOCS SIZE

@@ -32,6 +32,15 @@ enum wf_state {
   WF_STOPPING      /* failed or interrupted, closing */
 };
 
+/* A recovery poll round (WFT_RECOVER): the progress and health of every
+ * chunk; when the health is red, the shards, then the explanation of a
+ * failed one (workflow_failure.c). */
+enum wf_phase {
+  WFP_POLL,   /* GET CHUNK/_recovery, GET _cluster/health/CHUNK */
+  WFP_SHARDS, /* GET _cat/shards/CHUNK */
+  WFP_EXPLAIN /* POST _cluster/allocation/explain for t->bad */
+};
+
 enum wf_tstate {
   WFT_WAITING,  /* another restore on the same domain goes first */
   WFT_POST,     /* POST _restore in flight */
@@ -72,9 +81,10 @@ struct wf_target {
   size_t n_wait;
   const char **skipped; /* on_conflict skip targets (malloced array) */
   size_t n_skipped;
-  size_t *chunk_ends; /* NULL or malloced: `wait` in URL-sized chunks */
-  size_t n_chunks;    /* (workflow_chunk.h) */
-  size_t poll_next;   /* the next chunk request of this round */
+  size_t *chunk_ends;  /* NULL or malloced: `wait` in URL-sized chunks */
+  size_t n_chunks;     /* (workflow_chunk.h) */
+  size_t poll_next;    /* the next chunk request of this round */
+  enum wf_phase phase; /* of the poll round */
 
   /* results the callbacks record */
   int r_ok;             /* the POST answered 2xx */
@@ -86,6 +96,10 @@ struct wf_target {
   char poll_status[16]; /* the same, gathered during a round */
   struct snm_err r_err; /* first failure */
   struct snm_wf_recovery rec;
+  struct snm_wf_failed_shard bad; /* the failed shard found this round */
+  int bad_found;                  /* bad is set */
+  int explained;                  /* snm_wf_parse_explain's answer, -1: none */
+  int bad_rounds;                 /* rounds in a row with a failed shard */
   long long last_bytes, last_bytes_ms;
   double rate_bps;
   double eta_s; /* from the last progress; < 0 or eta_known 0: unknown */

@@ -22,7 +22,9 @@ enum wf_kind {
   K_RECOVERY,
   K_HEALTH,
   K_REFRESH,
-  K_TCOUNT
+  K_TCOUNT,
+  K_SHARDS,
+  K_EXPLAIN
 };
 
 struct wf_req {
@@ -201,6 +203,21 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
     else
       record_recovery(t, q->i, reply->json);
     return;
+  case K_SHARDS:
+    if (err->code != SNM_OK) {
+      snm_log(SNM_LOG_DEBUG, "%s (shard check skipped)", err->msg);
+    } else if (!t->bad_found) {
+      size_t start = snm_wf_chunk_start(t->chunk_ends, q->i);
+      t->bad_found = snm_wf_find_failed_shard(
+          &t->bad, reply->json, t->wait + start, t->chunk_ends[q->i] - start);
+    }
+    return;
+  case K_EXPLAIN:
+    if (err->code != SNM_OK)
+      snm_log(SNM_LOG_DEBUG, "%s (no explanation)", err->msg);
+    else
+      t->explained = snm_wf_parse_explain(&t->bad, reply->json);
+    return;
   case K_CAT:
   case K_REFRESH:
   case K_TCOUNT:
@@ -270,7 +287,9 @@ static int req_send(struct snm_workflow *wf, struct wf_target *t,
 failed:
   free(q);
   snm_buf_dispose(path);
-  if (t != NULL) {
+  if (kind == K_SHARDS || kind == K_EXPLAIN) {
+    snm_log(SNM_LOG_DEBUG, "%s (shard check skipped)", err.msg);
+  } else if (t != NULL) {
     record_first(&t->r_err, &t->r_failed, &err);
   } else {
     record_first(&wf->r_err, &wf->r_failed, &err);
@@ -409,6 +428,36 @@ int wf_req_refresh(struct wf_target *t, size_t k)
   snm_es_path(&p, "/%l/_refresh", t->wait + start, t->chunk_ends[k] - start);
   return req_send(t->wf, t, t->es, K_REFRESH, k, "POST", &p, NULL,
                   SNM_HTTP_REPLAY_YES);
+}
+
+int wf_req_shards(struct wf_target *t, size_t k)
+{
+  size_t start = snm_wf_chunk_start(t->chunk_ends, k);
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  snm_es_path(&p,
+              "/_cat/shards/%l?format=json&h=index,shard,prirep,state,"
+              "unassigned.reason",
+              t->wait + start, t->chunk_ends[k] - start);
+  return req_send(t->wf, t, t->es, K_SHARDS, k, "GET", &p, NULL,
+                  SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_explain(struct wf_target *t)
+{
+  struct snm_buf p;
+  char *body = NULL;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  if (snm_wf_explain_body(&body, t->bad.index, t->bad.shard) != 0)
+    return SNM_ENOMEM; /* best effort: no explanation */
+  snm_es_path(&p, "/_cluster/allocation/explain");
+  rc = req_send(t->wf, t, t->es, K_EXPLAIN, 0, "POST", &p, body,
+                SNM_HTTP_REPLAY_YES);
+  free(body);
+  return rc;
 }
 
 int wf_req_target_count(struct wf_target *t, size_t i)
