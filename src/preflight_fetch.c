@@ -6,6 +6,7 @@
 #include "log.h"
 #include "preflight.h"
 #include "preflight_int.h"
+#include "workflow_chunk.h"
 
 #include <assert.h>
 #include <limits.h>
@@ -32,11 +33,19 @@ enum rq_kind {
   RQ_COUNT
 };
 
+/* The GET PATTERNS/_settings requests of one domain, sent in URL-sized
+ * chunks (workflow_chunk.h); the counts go out once all have answered. */
+struct pf_batch {
+  size_t left; /* chunks not answered yet */
+  int got;     /* one answered 2xx */
+};
+
 struct pf_req {
   struct snm_preflight *pf;
   size_t domain;
   enum rq_kind kind;
-  char *index; /* RQ_COUNT: malloced index name */
+  char *index;            /* RQ_COUNT: malloced index name */
+  struct pf_batch *batch; /* RQ_SETTINGS: shared, freed by the last one */
 };
 
 static void finish(struct snm_preflight *pf);
@@ -264,14 +273,27 @@ static void on_data_streams(struct snm_preflight *pf, yajl_val j)
 static int send_get(struct snm_preflight *pf, size_t d, enum rq_kind kind,
                     const char *index, const char *fmt, ...);
 
-static void on_settings(struct snm_preflight *pf, size_t di, yajl_val j)
+static int known_index(const struct snm_preflight *pf, const char *name)
+{
+  for (size_t i = 0; i < pf->n_indices; i++)
+    if (strcmp(pf->indices[i].name, name) == 0)
+      return 1;
+  return 0;
+}
+
+/* One chunk's GET PATTERNS/_settings; patterns of different chunks may
+ * match the same index, which is taken once. */
+static void on_settings(struct snm_preflight *pf, yajl_val j)
 {
   pf->indices_known = 1;
   for (size_t i = 0; YAJL_IS_OBJECT(j) && i < j->u.object.len; i++) {
     yajl_val s = snm_jget(j->u.object.values[i], "settings", (char *)NULL);
-    struct snm_pf_index *ix = snm_preflight_add_index(pf, j->u.object.keys[i]);
+    struct snm_pf_index *ix;
     const char *hidden;
 
+    if (known_index(pf, j->u.object.keys[i]))
+      continue;
+    ix = snm_preflight_add_index(pf, j->u.object.keys[i]);
     if (ix == NULL) {
       pf->nomem = 1;
       return;
@@ -286,7 +308,12 @@ static void on_settings(struct snm_preflight *pf, size_t di, yajl_val j)
     hidden = snm_jstr(s, "index.hidden", (char *)NULL);
     ix->hidden = hidden != NULL && strcmp(hidden, "true") == 0;
   }
-  /* Second wave: exact document counts (what `run` verifies against). */
+}
+
+/* Second wave, once every settings chunk answered: exact document counts
+ * (what `run` verifies against), one index per request. */
+static void send_counts(struct snm_preflight *pf, size_t di)
+{
   for (size_t i = 0; i < pf->n_indices && !pf->canceled; i++)
     send_get(pf, di, RQ_COUNT, pf->indices[i].name, "/%s/_count",
              pf->indices[i].name);
@@ -399,6 +426,10 @@ static void on_reply(const struct snm_es_reply *reply,
   yajl_val j = reply != NULL ? reply->json : NULL;
   int ok = err->code == SNM_OK;
 
+  if (rq->batch != NULL) {
+    assert(rq->batch->left > 0);
+    rq->batch->left--;
+  }
   if (err->code == SNM_ECANCELED || pf->canceled)
     goto done;
   switch (rq->kind) {
@@ -428,9 +459,10 @@ static void on_reply(const struct snm_es_reply *reply,
       on_health(d, j);
     else if (rq->kind == RQ_RUNNING)
       on_running(pf, d, j);
-    else if (rq->kind == RQ_SETTINGS)
-      on_settings(pf, rq->domain, j);
-    else if (rq->kind == RQ_CAT_INDICES)
+    else if (rq->kind == RQ_SETTINGS) {
+      on_settings(pf, j);
+      rq->batch->got = 1;
+    } else if (rq->kind == RQ_CAT_INDICES)
       on_cat_indices(pf, d, j);
     else if (rq->kind == RQ_ALIASES)
       on_aliases(pf, d, j);
@@ -440,7 +472,11 @@ static void on_reply(const struct snm_es_reply *reply,
       on_cluster_settings(d, j);
     break;
   }
+  if (rq->kind == RQ_SETTINGS && rq->batch->left == 0 && rq->batch->got)
+    send_counts(pf, rq->domain);
 done:
+  if (rq->batch != NULL && rq->batch->left == 0)
+    free(rq->batch);
   free(rq->index);
   free(rq);
   assert(pf->pending > 0);
@@ -448,20 +484,22 @@ done:
     finish(pf);
 }
 
-/* Send one GET built from `fmt` (snm_es_path).  A request that cannot be
- * sent counts as that request's failure.  Returns 0 or the error. */
-static int send_get(struct snm_preflight *pf, size_t di, enum rq_kind kind,
-                    const char *index, const char *fmt, ...)
+/* Send GET `path` (disposed here).  A request that cannot be sent counts
+ * as that request's failure (and as an answered chunk of `batch`).
+ * Returns 0 or the error. */
+static int send_path(struct snm_preflight *pf, size_t di, enum rq_kind kind,
+                     const char *index, struct pf_batch *batch,
+                     struct snm_buf *path, int rc)
 {
   struct snm_pf_domain *d = &pf->domains[di];
-  struct snm_buf path;
   struct snm_err err;
-  struct pf_req *rq;
-  va_list ap;
-  int rc = 0;
+  struct pf_req *rq = NULL;
 
   snm_err_clear(&err);
-  snm_buf_init(&path, 0);
+  if (rc != 0) {
+    snm_err_set(&err, rc, "out of memory");
+    goto fail;
+  }
   rq = calloc(1, sizeof(*rq));
   if (rq == NULL || (index != NULL && (rq->index = strdup(index)) == NULL)) {
     rc = snm_err_set(&err, SNM_ENOMEM, "out of memory");
@@ -470,32 +508,16 @@ static int send_get(struct snm_preflight *pf, size_t di, enum rq_kind kind,
   rq->pf = pf;
   rq->domain = di;
   rq->kind = kind;
-  /* snm_es_path has no va_list form: expand the two shapes used here. */
-  va_start(ap, fmt);
-  if (strstr(fmt, "%l") != NULL) {
-    const char *const *items = va_arg(ap, const char *const *);
-    size_t n = va_arg(ap, size_t);
-    rc = snm_es_path(&path, fmt, items, n);
-  } else if (strstr(fmt, "%s") != NULL) {
-    const char *s = va_arg(ap, const char *);
-    rc = snm_es_path(&path, fmt, s);
-  } else {
-    rc = snm_es_path(&path, fmt);
-  }
-  va_end(ap);
-  if (rc != 0) {
-    snm_err_set(&err, rc, "out of memory");
-    goto fail;
-  }
+  rq->batch = batch;
   pf->pending++;
-  rc = snm_es_request(&pf->es[di], "GET", snm_buf_str(&path), NULL, 0, on_reply,
+  rc = snm_es_request(&pf->es[di], "GET", snm_buf_str(path), NULL, 0, on_reply,
                       rq, &err);
   if (rc != 0) {
     pf->pending--;
     goto fail;
   }
   pf->requests++;
-  snm_buf_dispose(&path);
+  snm_buf_dispose(path);
   return 0;
 fail:
   if (rc == SNM_ENOMEM)
@@ -509,8 +531,79 @@ fail:
   if (rq != NULL)
     free(rq->index);
   free(rq);
-  snm_buf_dispose(&path);
+  snm_buf_dispose(path);
+  if (batch != NULL && --batch->left == 0)
+    free(batch); /* no chunk went out: nobody else holds it */
   return rc;
+}
+
+/* Send one GET built from `fmt` (snm_es_path) with send_path. */
+static int send_get(struct snm_preflight *pf, size_t di, enum rq_kind kind,
+                    const char *index, const char *fmt, ...)
+{
+  struct snm_buf path;
+  va_list ap;
+  int rc;
+
+  snm_buf_init(&path, 0);
+  /* snm_es_path has no va_list form: expand the two shapes used here. */
+  va_start(ap, fmt);
+  if (strstr(fmt, "%l") != NULL) {
+    const char *const *items = va_arg(ap, const char *const *);
+    size_t n = va_arg(ap, size_t);
+    rc = snm_es_path(&path, fmt, items, n);
+  } else if (strstr(fmt, "%s") != NULL) {
+    const char *s = va_arg(ap, const char *);
+    rc = snm_es_path(&path, fmt, s);
+  } else {
+    rc = snm_es_path(&path, fmt);
+  }
+  va_end(ap);
+  return send_path(pf, di, kind, index, NULL, &path, rc);
+}
+
+/* GET PATTERNS/_settings (or _all) on the source.  A long pattern list
+ * goes in URL-sized chunks (the request line has a size limit), unless a
+ * pattern excludes ("-x" applies to the patterns before it in the same
+ * request, so such a list cannot be split). */
+static void send_settings(struct snm_preflight *pf, size_t di)
+{
+  const struct snm_snapshot_spec *s = &pf->plan->snapshot;
+  const char *const *pats = (const char *const *)s->indices;
+  struct pf_batch *batch = calloc(1, sizeof(*batch));
+  size_t one = s->n_indices, *ends = &one, n_chunks = 1;
+  int split = s->n_indices > 0;
+
+  for (size_t i = 0; i < s->n_indices; i++)
+    if (pats[i][0] == '-')
+      split = 0;
+  if (batch == NULL ||
+      (split && snm_wf_chunk_names(&ends, &n_chunks, pats, s->n_indices,
+                                   SNM_WF_URL_LIST_MAX) != 0)) {
+    free(batch);
+    pf->nomem = 1;
+    note_failure(pf, &pf->domains[di], "out of memory");
+    return;
+  }
+  batch->left = n_chunks;
+  for (size_t k = 0; k < n_chunks; k++) {
+    size_t start = snm_wf_chunk_start(ends, k);
+    struct snm_buf path;
+    int rc;
+
+    snm_buf_init(&path, 0);
+    if (s->n_indices > 0)
+      rc = snm_es_path(&path,
+                       "/%l/_settings?expand_wildcards=all&ignore_unavailable="
+                       "true&allow_no_indices=true&flat_settings=true",
+                       pats + start, ends[k] - start);
+    else
+      rc = snm_es_path(
+          &path, "/_all/_settings?expand_wildcards=all&flat_settings=true");
+    send_path(pf, di, RQ_SETTINGS, NULL, batch, &path, rc);
+  }
+  if (ends != &one)
+    free(ends);
 }
 
 static void send_domain(struct snm_preflight *pf, size_t di)
@@ -531,17 +624,9 @@ static void send_domain(struct snm_preflight *pf, size_t di)
            "&h=index,status,health,pri,rep,pri.store.size");
   send_get(pf, di, RQ_ALIASES, NULL, "/_alias");
   if (d->roles & SNM_PF_ROLE_SOURCE) {
-    const struct snm_snapshot_spec *s = &plan->snapshot;
     send_get(pf, di, RQ_RUNNING, NULL, "/_snapshot/_status");
     send_get(pf, di, RQ_DATA_STREAMS, NULL, "/_data_stream");
-    if (s->n_indices > 0)
-      send_get(pf, di, RQ_SETTINGS, NULL,
-               "/%l/_settings?expand_wildcards=all&ignore_unavailable=true"
-               "&allow_no_indices=true&flat_settings=true",
-               (const char *const *)s->indices, s->n_indices);
-    else
-      send_get(pf, di, RQ_SETTINGS, NULL,
-               "/_all/_settings?expand_wildcards=all&flat_settings=true");
+    send_settings(pf, di);
   }
   if (d->roles & SNM_PF_ROLE_TARGET) {
     send_get(pf, di, RQ_ALLOCATION, NULL,

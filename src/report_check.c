@@ -1,11 +1,15 @@
 /* report_check.c - the check report, for people and as JSON. */
 #include "report_check.h"
+#include "buf.h"
 #include "err.h"
 #include "indexpat.h"
 #include "json.h"
+#include "log.h"
 #include "preflight.h"
 #include "preflight_int.h"
 
+#include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,25 +66,52 @@ static void docs_text(char *buf, size_t sz, long long docs)
 
 /* ---- human --------------------------------------------------------------- */
 
+/* fprintf for lines that carry text from the servers (index, cluster and
+ * snapshot names, reasons): control characters in the arguments become
+ * '?' (snm_sanitize_line, as for every log line), so a name cannot break
+ * the layout or drive the terminal.  The format may hold newlines only at
+ * its start and end; those stay. */
+static void hprintf(FILE *fp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void hprintf(FILE *fp, const char *fmt, ...)
+{
+  size_t lead = strspn(fmt, "\n"), flen = strlen(fmt), trail;
+  struct snm_buf line;
+  va_list ap;
+  int rc;
+
+  trail = flen > lead && fmt[flen - 1] == '\n';
+  assert(memchr(fmt + lead, '\n', flen - lead - trail) == NULL);
+  snm_buf_init(&line, 0);
+  va_start(ap, fmt);
+  rc = snm_buf_vprintf(&line, fmt, ap);
+  va_end(ap);
+  if (rc == 0 && line.len >= lead + trail) {
+    snm_sanitize_line(line.data + lead, line.len - lead - trail);
+    fwrite(line.data, 1, line.len, fp);
+  }
+  snm_buf_dispose(&line);
+}
+
 static void human_domain(FILE *fp, const struct snm_preflight *pf,
                          const struct snm_pf_domain *d)
 {
   const char *repo = pf->plan->repository.name;
   char v[64], b1[32], b2[32];
 
-  fprintf(fp, "  %s (%s) %s\n", d->dom->id, roles_text(d->roles),
+  hprintf(fp, "  %s (%s) %s\n", d->dom->id, roles_text(d->roles),
           d->dom->base_url);
   if (!d->reached) {
-    fprintf(fp, "    not reached: %s\n",
+    hprintf(fp, "    not reached: %s\n",
             d->error.msg[0] ? d->error.msg : "no answer");
     return;
   }
-  fprintf(fp, "    %s, cluster \"%s\", health %s, %ld data node%s\n",
+  hprintf(fp, "    %s, cluster \"%s\", health %s, %ld data node%s\n",
           snm_version_str(v, sizeof(v), &d->info.version), d->info.cluster_name,
           d->health[0] ? d->health : "?", d->data_nodes,
           d->data_nodes == 1 ? "" : "s");
   if (d->roles & SNM_PF_ROLE_TARGET && d->disk_avail >= 0)
-    fprintf(fp,
+    hprintf(fp,
             "    disk: %s free, %s usable below the high watermark; "
             "max %ld shards per node, %ld open\n",
             snm_report_bytes(b1, sizeof(b1), d->disk_avail),
@@ -90,27 +121,27 @@ static void human_domain(FILE *fp, const struct snm_preflight *pf,
     return;
   switch (d->repo_state) {
   case SNM_PF_REPO_ABSENT:
-    fprintf(fp, "    repository %s: not registered; run registers %s\n", repo,
+    hprintf(fp, "    repository %s: not registered; run registers %s\n", repo,
             d->repo_want_json);
     break;
   case SNM_PF_REPO_MATCHES:
-    fprintf(fp, "    repository %s: registered as the plan says", repo);
+    hprintf(fp, "    repository %s: registered as the plan says", repo);
     if (d->snapshots_listed)
-      fprintf(fp, " (%zu snapshot%s)", d->n_snapshots,
+      hprintf(fp, " (%zu snapshot%s)", d->n_snapshots,
               d->n_snapshots == 1 ? "" : "s");
     fputc('\n', fp);
     break;
   case SNM_PF_REPO_DIFFERS:
-    fprintf(fp, "    repository %s: registered DIFFERENTLY: %s\n", repo,
+    hprintf(fp, "    repository %s: registered DIFFERENTLY: %s\n", repo,
             d->repo_diff);
     break;
   case SNM_PF_REPO_UNKNOWN:
-    fprintf(fp, "    repository %s: unknown%s%s\n", repo,
+    hprintf(fp, "    repository %s: unknown%s%s\n", repo,
             d->repo_error ? ": " : "", d->repo_error ? d->repo_error : "");
     break;
   }
   for (size_t i = 0; i < d->n_running; i++)
-    fprintf(fp, "    running snapshot: %s/%s (%s)\n", d->running[i].repository,
+    hprintf(fp, "    running snapshot: %s/%s (%s)\n", d->running[i].repository,
             d->running[i].snapshot, d->running[i].state);
 }
 
@@ -121,19 +152,19 @@ static void human_indices(FILE *fp, const struct snm_preflight *pf)
 
   for (size_t i = 0; i < pf->n_indices; i++)
     n += pf->indices[i].selected != 0;
-  fprintf(fp, "\nSnapshot %s of %zu %s on %s\n", pf->snapshot_name, n,
+  hprintf(fp, "\nSnapshot %s of %zu %s on %s\n", pf->snapshot_name, n,
           n == 1 ? "index" : "indices",
           pf->plan->domains[pf->plan->snapshot.domain].id);
   if (n == 0)
     return;
-  fprintf(fp, "  %-32s %12s %11s %6s %8s  %-22s %s\n", "INDEX", "DOCS",
+  hprintf(fp, "  %-32s %12s %11s %6s %8s  %-22s %s\n", "INDEX", "DOCS",
           "PRI SIZE", "SHARDS", "REPLICAS", "CREATED BY", "STATE");
   for (size_t i = 0; i < pf->n_indices; i++) {
     const struct snm_pf_index *ix = &pf->indices[i];
     if (!ix->selected)
       continue;
     docs_text(docs, sizeof(docs), ix->docs);
-    fprintf(fp, "  %-32s %12s %11s %6ld %8ld  %-22s %s%s%s%s%s\n", ix->name,
+    hprintf(fp, "  %-32s %12s %11s %6ld %8ld  %-22s %s%s%s%s%s\n", ix->name,
             docs, snm_report_bytes(size, sizeof(size), ix->pri_bytes),
             ix->shards, ix->replicas, created_text(ver, sizeof(ver), ix),
             ix->closed ? "closed" : "open", ix->hidden ? ", hidden" : "",
@@ -152,31 +183,31 @@ static void human_restores(FILE *fp, const struct snm_preflight *pf)
     const struct snm_pf_restore *rs = &pf->restores[r];
     const struct snm_restore *pr = &pf->plan->restores[r];
 
-    fprintf(fp, "\nRestore %zu onto %s", r + 1,
+    hprintf(fp, "\nRestore %zu onto %s", r + 1,
             pf->plan->domains[rs->domain].id);
     if (pr->rename_pattern != NULL)
-      fprintf(fp, " (rename \"%s\" -> \"%s\")", pr->rename_pattern,
+      hprintf(fp, " (rename \"%s\" -> \"%s\")", pr->rename_pattern,
               pr->rename_replacement);
-    fprintf(fp, ": %zu %s\n", rs->n_items,
+    hprintf(fp, ": %zu %s\n", rs->n_items,
             rs->n_items == 1 ? "index" : "indices");
     if (rs->n_items == 0)
       continue;
-    fprintf(fp, "  %-32s %-32s %12s %11s %-8s %s\n", "SOURCE INDEX",
+    hprintf(fp, "  %-32s %-32s %12s %11s %-8s %s\n", "SOURCE INDEX",
             "TARGET NAME", "DOCS", "PRI SIZE", "ACTION", "VERDICT");
     for (size_t i = 0; i < rs->n_items; i++) {
       const struct snm_pf_item *it = &rs->items[i];
       const struct snm_pf_index *ix = &pf->indices[it->index];
       docs_text(docs, sizeof(docs), ix->docs);
-      fprintf(fp, "  %-32s %-32s %12s %11s %-8s %s\n", ix->name,
+      hprintf(fp, "  %-32s %-32s %12s %11s %-8s %s\n", ix->name,
               it->target_name, docs,
               snm_report_bytes(size, sizeof(size), ix->pri_bytes),
               snm_pf_action_name(it->action), it->verdict);
     }
-    fprintf(fp, "  needs %s of disk and %ld new shards",
+    hprintf(fp, "  needs %s of disk and %ld new shards",
             snm_report_bytes(need, sizeof(need), rs->bytes_needed),
             rs->new_shards);
     if (rs->replicas >= 0)
-      fprintf(fp, " (replicas set to %ld)", rs->replicas);
+      hprintf(fp, " (replicas set to %ld)", rs->replicas);
     fputc('\n', fp);
   }
 }
@@ -184,8 +215,8 @@ static void human_restores(FILE *fp, const struct snm_preflight *pf)
 void snm_report_check_human(FILE *fp, const struct snm_preflight *pf, int quiet)
 {
   if (!quiet) {
-    fprintf(fp, "Plan \"%s\" (%s)\n\nDomains\n", pf->plan->name,
-            pf->plan->path);
+    hprintf(fp, "Plan \"%s\" (%s)\n", pf->plan->name, pf->plan->path);
+    hprintf(fp, "\nDomains\n");
     for (size_t i = 0; i < pf->n_domains; i++)
       human_domain(fp, pf, &pf->domains[i]);
     if (pf->indices_known)
@@ -196,18 +227,18 @@ void snm_report_check_human(FILE *fp, const struct snm_preflight *pf, int quiet)
     size_t n = sev == SNM_PF_BLOCKER ? pf->n_blockers : pf->n_warnings;
     if (n == 0)
       continue;
-    fprintf(fp, "\n%s (%zu)\n", sev == SNM_PF_BLOCKER ? "Blockers" : "Warnings",
+    hprintf(fp, "\n%s (%zu)\n", sev == SNM_PF_BLOCKER ? "Blockers" : "Warnings",
             n);
     for (size_t i = 0; i < pf->n_issues; i++) {
       const struct snm_pf_issue *is = &pf->issues[i];
       if ((int)is->severity != sev)
         continue;
-      fprintf(fp, "  [%s] %s\n", is->code, is->message);
+      hprintf(fp, "  [%s] %s\n", is->code, is->message);
       if (is->hint != NULL && is->hint[0] != '\0')
-        fprintf(fp, "      what to do: %s\n", is->hint);
+        hprintf(fp, "      what to do: %s\n", is->hint);
     }
   }
-  fprintf(fp, "\n%s: %zu blocker%s, %zu warning%s (%lu requests, %.2f s)\n",
+  hprintf(fp, "\n%s: %zu blocker%s, %zu warning%s (%lu requests, %.2f s)\n",
           pf->n_blockers > 0 ? "BLOCKED" : "OK", pf->n_blockers,
           pf->n_blockers == 1 ? "" : "s", pf->n_warnings,
           pf->n_warnings == 1 ? "" : "s", pf->requests, pf->elapsed_s);

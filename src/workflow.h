@@ -118,6 +118,22 @@ int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,
                           const char *const *names, size_t n,
                           struct snm_err *err);
 
+/* A long index list is asked for in chunks (workflow_chunk.h); their
+ * replies are combined:
+ *  - snm_wf_recovery_size makes `r` hold `n` items (new ones zeroed, the
+ *    others kept); 0 or SNM_ENOMEM (r unchanged);
+ *  - snm_wf_recovery_merge copies the items of a chunk's reply `part`
+ *    (parsed with the chunk's names) to r->items[at..] and sums r's
+ *    totals over all its items again (r must hold at + part->n items). */
+int snm_wf_recovery_size(struct snm_wf_recovery *r, size_t n);
+void snm_wf_recovery_merge(struct snm_wf_recovery *r, size_t at,
+                           const struct snm_wf_recovery *part);
+
+/* Keep the worse of two health statuses in `acc` (accsz bytes): red, then
+ * an unknown or missing status, then yellow, then green; an empty `acc`
+ * takes `status` as it is. */
+void snm_wf_health_worst(char *acc, size_t accsz, const char *status);
+
 /* GET _cluster/health/TARGETS?level=indices: 1 when the status reached
  * `want` (green; yellow also accepts green), no shard is initializing and
  * all `n_indices` are listed; 0 otherwise.  `status` (may be NULL) gets
@@ -169,5 +185,80 @@ enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
  * match; otherwise `found` must lie between them (inclusive).  `after`
  * SNM_STATE_UNKNOWN: exact match with `before`.  1 ok, 0 not. */
 int snm_wf_count_ok(long long before, long long after, long long found);
+
+/* ---- a restore that failed (workflow_failure.c) ------------------------ */
+
+/* While the restored indices' health is red, the run looks for a shard
+ * the target gave up on: `GET /_cat/shards/TARGETS?format=json&h=index,
+ * shard,prirep,state,unassigned.reason` for a primary UNASSIGNED with
+ * reason ALLOCATION_FAILED (right after the restore starts shards are
+ * UNASSIGNED with NEW_INDEX_RESTORED: normal, never counted), then `POST
+ * /_cluster/allocation/explain` for that shard. */
+struct snm_wf_failed_shard {
+  char index[256];
+  long shard;
+  char reason[512]; /* the server's words ("" until explained) */
+};
+
+/* The first primary shard of names[0..n) that `rows` (the _cat/shards
+ * reply) lists as UNASSIGNED with unassigned.reason ALLOCATION_FAILED:
+ * 1 and `out` filled (reason ""), or 0. */
+int snm_wf_find_failed_shard(struct snm_wf_failed_shard *out, yajl_val rows,
+                             const char *const *names, size_t n);
+
+/* The allocation explain reply for that shard: fills io->reason (the
+ * failure's details, else the explanation) and returns 1 when the
+ * allocator gave up on the shard (can_allocate "no" or
+ * "no_valid_shard_copy": retries exhausted, nothing to restore from), 0
+ * when it will still try (yes, throttled, awaiting_info, delayed, ...),
+ * -1 when the reply says neither. */
+int snm_wf_parse_explain(struct snm_wf_failed_shard *io, yajl_val json);
+
+/* Rounds in a row a failed shard must be seen before the run gives up
+ * without the allocator's own verdict (explain unknown). */
+#define SNM_WF_FAILED_ROUNDS 3
+
+/* Has the restore failed?  `health`: the indices' health this round;
+ * `shard_failed`: a failed shard was found (snm_wf_find_failed_shard);
+ * `explained`: snm_wf_parse_explain's answer (-1 when not asked or no
+ * answer); `rounds`: consecutive rounds with a failed shard, this one
+ * included.  1 only when the health is red, a shard failed, and the
+ * allocator gave up (or, unexplained, it stayed so SNM_WF_FAILED_ROUNDS
+ * rounds); 0 otherwise. */
+int snm_wf_restore_failed(const char *health, int shard_failed, int explained,
+                          int rounds);
+
+/* Body of POST /_cluster/allocation/explain for a primary shard.  *out
+ * malloced; 0 or SNM_ENOMEM. */
+int snm_wf_explain_body(char **out, const char *index, long shard);
+
+/* ---- the summary table (workflow_table.c) ------------------------------ */
+
+/* Column widths of the summary table (TARGET SOURCE RESTORED-AS DOCS SIZE
+ * TIME STATE).  The name columns are as wide as their longest entry
+ * (`longest_*`, in columns), at least as wide as their heading and at most
+ * SNM_WF_NAME_COL_MAX.  With `columns` > 0 (a terminal that wide) the
+ * widest name column is narrowed, down to SNM_WF_NAME_COL_MIN, until a row
+ * fits in columns - 1. */
+#define SNM_WF_NAME_COL_MAX 64
+#define SNM_WF_NAME_COL_MIN 12
+struct snm_wf_table_widths {
+  size_t target, source, restored;
+};
+void snm_wf_table_widths(struct snm_wf_table_widths *w, size_t longest_target,
+                         size_t longest_source, size_t longest_restored,
+                         int columns);
+/* The width of a row after RESTORED AS: " DOCS SIZE TIME  STATE" with the
+ * longest state ("restoring"). */
+#define SNM_WF_TABLE_FIXED 46
+
+/* How many terminal columns the UTF-8 `s` takes (one per code point). */
+size_t snm_wf_text_columns(const char *s);
+
+/* `name` in at most `width` columns (width >= 3): as it is when it fits,
+ * else its start and end around "\u2026" (the middle cut, whole code
+ * points kept), e.g. "logs-2024.01.01" in 9 -> "logs\u20261.01".  `out`
+ * has `outsz` bytes (4 * width + 1 is always enough; less truncates). */
+void snm_wf_fit_name(char *out, size_t outsz, const char *name, size_t width);
 
 #endif

@@ -15,6 +15,7 @@
 
 #define WF_MAX_COUNTS_IN_FLIGHT 4 /* concurrent GET INDEX/_count */
 #define WF_MAX_SNAPSHOT_CREATES 3 /* PUT attempts with one name */
+#define WF_MAX_CHUNKS_IN_FLIGHT 4 /* concurrent requests of one index list */
 
 enum wf_state {
   WF_PREFLIGHT,    /* the read-only preflight runs */
@@ -29,6 +30,15 @@ enum wf_state {
   WF_VERIFY,       /* every target's refresh and counts */
   WF_FINISHED,     /* summary printed, closing */
   WF_STOPPING      /* failed or interrupted, closing */
+};
+
+/* A recovery poll round (WFT_RECOVER): the progress and health of every
+ * chunk; when the health is red, the shards, then the explanation of a
+ * failed one (workflow_failure.c). */
+enum wf_phase {
+  WFP_POLL,   /* GET CHUNK/_recovery, GET _cluster/health/CHUNK */
+  WFP_SHARDS, /* GET _cat/shards/CHUNK */
+  WFP_EXPLAIN /* POST _cluster/allocation/explain for t->bad */
 };
 
 enum wf_tstate {
@@ -71,6 +81,10 @@ struct wf_target {
   size_t n_wait;
   const char **skipped; /* on_conflict skip targets (malloced array) */
   size_t n_skipped;
+  size_t *chunk_ends;  /* NULL or malloced: `wait` in URL-sized chunks */
+  size_t n_chunks;     /* (workflow_chunk.h) */
+  size_t poll_next;    /* the next chunk request of this round */
+  enum wf_phase phase; /* of the poll round */
 
   /* results the callbacks record */
   int r_ok;             /* the POST answered 2xx */
@@ -78,9 +92,14 @@ struct wf_target {
   int r_unknown;        /* the POST's outcome is unknown */
   int r_health;         /* health reached */
   int r_nonews;         /* a proxy's 502/503/504: no news, poll again */
-  char r_status[16];    /* health status */
+  char r_status[16];    /* health status (the worst chunk's) */
+  char poll_status[16]; /* the same, gathered during a round */
   struct snm_err r_err; /* first failure */
   struct snm_wf_recovery rec;
+  struct snm_wf_failed_shard bad; /* the failed shard found this round */
+  int bad_found;                  /* bad is set */
+  int explained;                  /* snm_wf_parse_explain's answer, -1: none */
+  int bad_rounds;                 /* rounds in a row with a failed shard */
   long long last_bytes, last_bytes_ms;
   double rate_bps;
   double eta_s; /* from the last progress; < 0 or eta_known 0: unknown */

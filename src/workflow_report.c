@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 /* The step an event belongs to: where the run is, not the state file's
  * furthest step (a resumed run starts over with the preflight). */
@@ -97,16 +99,68 @@ static long long count_or(long long v)
   return v == SNM_STATE_UNKNOWN ? -1 : v;
 }
 
-/* Per index rows on `fp` (NULL: none); adds up the totals either way. */
+/* The width of the terminal `fp` writes to; 0 when it is not one (then
+ * names are printed in full). */
+static int terminal_columns(FILE *fp)
+{
+  struct winsize ws;
+  int fd = fileno(fp);
+
+  if (fd < 0 || !isatty(fd))
+    return 0;
+  if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+    return ws.ws_col;
+  return 80;
+}
+
+/* `s` left-aligned in `w` columns (whole when longer); on a terminal
+ * (`fit`) shortened in the middle to `w`. */
+static void put_cell(FILE *fp, const char *s, size_t w, int fit)
+{
+  char cut[4 * SNM_WF_NAME_COL_MAX + 1];
+  size_t cols;
+
+  if (fit && w >= 3 && w <= SNM_WF_NAME_COL_MAX) {
+    snm_wf_fit_name(cut, sizeof(cut), s, w);
+    s = cut;
+  }
+  fputs(s, fp);
+  for (cols = snm_wf_text_columns(s); cols < w; cols++)
+    fputc(' ', fp);
+  fputc(' ', fp);
+}
+
+/* Per index rows on `fp` (NULL: none); adds up the totals either way.
+ * The name columns are as wide as the names (bounded); on a terminal the
+ * table fits its width, long names cut in the middle. */
 static void print_table(struct snm_workflow *wf, FILE *fp, long long *docs,
                         long long *bytes, size_t *n)
 {
   const struct snm_plan *p = wf->plan;
   char b[SNM_FMT_MAX], d[SNM_FMT_MAX];
+  size_t lt = 0, ls = 0, lr = 0;
+  struct snm_wf_table_widths w;
+  int columns = fp != NULL ? terminal_columns(fp) : 0;
 
-  if (fp != NULL)
-    fprintf(fp, "%-12s %-32s %-32s %12s %10s %10s  %s\n", "TARGET", "SOURCE",
-            "RESTORED AS", "DOCS", "SIZE", "TIME", "STATE");
+  for (size_t r = 0; r < wf->n_targets; r++) {
+    const struct snm_state_restore *sr = &wf->st.restores[r];
+    size_t c = snm_wf_text_columns(p->domains[p->restores[r].domain].id);
+
+    lt = c > lt ? c : lt;
+    for (size_t i = 0; i < sr->n_indices; i++) {
+      size_t cs = snm_wf_text_columns(sr->indices[i].source);
+      size_t cr = snm_wf_text_columns(sr->indices[i].target);
+      ls = cs > ls ? cs : ls;
+      lr = cr > lr ? cr : lr;
+    }
+  }
+  snm_wf_table_widths(&w, lt, ls, lr, columns);
+  if (fp != NULL) {
+    put_cell(fp, "TARGET", w.target, 0);
+    put_cell(fp, "SOURCE", w.source, 0);
+    put_cell(fp, "RESTORED AS", w.restored, 0);
+    fprintf(fp, "%12s %10s %10s  %s\n", "DOCS", "SIZE", "TIME", "STATE");
+  }
   for (size_t r = 0; r < wf->n_targets; r++) {
     const struct snm_state_restore *sr = &wf->st.restores[r];
     const struct wf_target *t = &wf->targets[r];
@@ -118,12 +172,16 @@ static void print_table(struct snm_workflow *wf, FILE *fp, long long *docs,
                              ? ix->docs_found
                              : ix->docs_expected;
 
-      if (fp != NULL)
-        fprintf(fp, "%-12s %-32s %-32s %12lld %10s %10s  %s\n",
-                p->domains[p->restores[r].domain].id, ix->source, ix->target,
-                count_or(docs_i), snm_fmt_bytes(b, sizeof(b), ix->bytes),
+      if (fp != NULL) {
+        put_cell(fp, p->domains[p->restores[r].domain].id, w.target,
+                 columns > 0);
+        put_cell(fp, ix->source, w.source, columns > 0);
+        put_cell(fp, ix->target, w.restored, columns > 0);
+        fprintf(fp, "%12lld %10s %10s  %s\n", count_or(docs_i),
+                snm_fmt_bytes(b, sizeof(b), ix->bytes),
                 snm_fmt_duration(d, sizeof(d), secs),
                 snm_restore_state_name(ix->state));
+      }
       if (ix->state != SNM_RESTORE_SKIPPED) {
         (*n)++;
         if (docs_i > 0)

@@ -4,6 +4,7 @@
 #include "http.h"
 #include "log.h"
 #include "snm_version.h"
+#include "workflow_chunk.h"
 #include "workflow_int.h"
 
 #include <stdlib.h>
@@ -21,7 +22,9 @@ enum wf_kind {
   K_RECOVERY,
   K_HEALTH,
   K_REFRESH,
-  K_TCOUNT
+  K_TCOUNT,
+  K_SHARDS,
+  K_EXPLAIN
 };
 
 struct wf_req {
@@ -137,11 +140,38 @@ static void record_cat(struct wf_target *t, yajl_val json)
   }
 }
 
+/* Chunk `k` of the health wait: the round reached it only when every
+ * chunk did; the round's status is the worst chunk's. */
+static void record_health(struct wf_target *t, size_t k, yajl_val json)
+{
+  size_t start = snm_wf_chunk_start(t->chunk_ends, k);
+  char status[16];
+
+  if (!snm_wf_health_reached(json, t->wf->plan->restores[t->r].wait_for,
+                             t->chunk_ends[k] - start, status, sizeof(status)))
+    t->r_health = 0;
+  snm_wf_health_worst(t->poll_status, sizeof(t->poll_status), status);
+}
+
+/* Chunk `k` of the recovery: its indices' part of t->rec. */
+static void record_recovery(struct wf_target *t, size_t k, yajl_val json)
+{
+  size_t start = snm_wf_chunk_start(t->chunk_ends, k);
+  struct snm_wf_recovery part;
+  struct snm_err perr;
+
+  if (snm_wf_parse_recovery(&part, json, t->wait + start,
+                            t->chunk_ends[k] - start, &perr) != 0)
+    record_first(&t->r_err, &t->r_failed, &perr);
+  else
+    snm_wf_recovery_merge(&t->rec, start, &part);
+  snm_wf_recovery_dispose(&part);
+}
+
 static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
                           const struct snm_err *err)
 {
   struct wf_target *t = q->t;
-  struct snm_err perr;
 
   switch (q->kind) {
   case K_RESTORE:
@@ -158,9 +188,7 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
   case K_HEALTH:
     /* a health wait that timed out answers 408 with the health body */
     if (q->kind == K_HEALTH && reply != NULL && reply->status == 408) {
-      t->r_health = snm_wf_health_reached(
-          reply->json, t->wf->plan->restores[t->r].wait_for, t->n_wait,
-          t->r_status, sizeof(t->r_status));
+      record_health(t, q->i, reply->json);
       return;
     }
     if (err->code != SNM_OK) {
@@ -170,16 +198,25 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
         record_first(&t->r_err, &t->r_failed, err);
       return;
     }
-    if (q->kind == K_HEALTH) {
-      t->r_health = snm_wf_health_reached(
-          reply->json, t->wf->plan->restores[t->r].wait_for, t->n_wait,
-          t->r_status, sizeof(t->r_status));
-      return;
+    if (q->kind == K_HEALTH)
+      record_health(t, q->i, reply->json);
+    else
+      record_recovery(t, q->i, reply->json);
+    return;
+  case K_SHARDS:
+    if (err->code != SNM_OK) {
+      snm_log(SNM_LOG_DEBUG, "%s (shard check skipped)", err->msg);
+    } else if (!t->bad_found) {
+      size_t start = snm_wf_chunk_start(t->chunk_ends, q->i);
+      t->bad_found = snm_wf_find_failed_shard(
+          &t->bad, reply->json, t->wait + start, t->chunk_ends[q->i] - start);
     }
-    snm_wf_recovery_dispose(&t->rec);
-    if (snm_wf_parse_recovery(&t->rec, reply->json, t->wait, t->n_wait,
-                              &perr) != 0)
-      record_first(&t->r_err, &t->r_failed, &perr);
+    return;
+  case K_EXPLAIN:
+    if (err->code != SNM_OK)
+      snm_log(SNM_LOG_DEBUG, "%s (no explanation)", err->msg);
+    else
+      t->explained = snm_wf_parse_explain(&t->bad, reply->json);
     return;
   case K_CAT:
   case K_REFRESH:
@@ -250,7 +287,9 @@ static int req_send(struct snm_workflow *wf, struct wf_target *t,
 failed:
   free(q);
   snm_buf_dispose(path);
-  if (t != NULL) {
+  if (kind == K_SHARDS || kind == K_EXPLAIN) {
+    snm_log(SNM_LOG_DEBUG, "%s (shard check skipped)", err.msg);
+  } else if (t != NULL) {
     record_first(&t->r_err, &t->r_failed, &err);
   } else {
     record_first(&wf->r_err, &wf->r_failed, &err);
@@ -357,35 +396,68 @@ int wf_req_target_indices(struct wf_target *t)
                   SNM_HTTP_REPLAY_AUTO);
 }
 
-int wf_req_recovery(struct wf_target *t)
+int wf_req_recovery(struct wf_target *t, size_t k)
 {
+  size_t start = snm_wf_chunk_start(t->chunk_ends, k);
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, "/%l/_recovery", t->wait, t->n_wait);
-  return req_send(t->wf, t, t->es, K_RECOVERY, 0, "GET", &p, NULL,
+  snm_es_path(&p, "/%l/_recovery", t->wait + start, t->chunk_ends[k] - start);
+  return req_send(t->wf, t, t->es, K_RECOVERY, k, "GET", &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
 }
 
-int wf_req_health(struct wf_target *t)
+int wf_req_health(struct wf_target *t, size_t k)
 {
+  size_t start = snm_wf_chunk_start(t->chunk_ends, k);
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, "/_cluster/health/%l?level=indices&timeout=0s", t->wait,
-              t->n_wait);
-  return req_send(t->wf, t, t->es, K_HEALTH, 0, "GET", &p, NULL,
+  snm_es_path(&p, "/_cluster/health/%l?level=indices&timeout=0s",
+              t->wait + start, t->chunk_ends[k] - start);
+  return req_send(t->wf, t, t->es, K_HEALTH, k, "GET", &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
 }
 
-int wf_req_refresh(struct wf_target *t)
+int wf_req_refresh(struct wf_target *t, size_t k)
 {
+  size_t start = snm_wf_chunk_start(t->chunk_ends, k);
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, "/%l/_refresh", t->wait, t->n_wait);
-  return req_send(t->wf, t, t->es, K_REFRESH, 0, "POST", &p, NULL,
+  snm_es_path(&p, "/%l/_refresh", t->wait + start, t->chunk_ends[k] - start);
+  return req_send(t->wf, t, t->es, K_REFRESH, k, "POST", &p, NULL,
                   SNM_HTTP_REPLAY_YES);
+}
+
+int wf_req_shards(struct wf_target *t, size_t k)
+{
+  size_t start = snm_wf_chunk_start(t->chunk_ends, k);
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  snm_es_path(&p,
+              "/_cat/shards/%l?format=json&h=index,shard,prirep,state,"
+              "unassigned.reason",
+              t->wait + start, t->chunk_ends[k] - start);
+  return req_send(t->wf, t, t->es, K_SHARDS, k, "GET", &p, NULL,
+                  SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_explain(struct wf_target *t)
+{
+  struct snm_buf p;
+  char *body = NULL;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  if (snm_wf_explain_body(&body, t->bad.index, t->bad.shard) != 0)
+    return SNM_ENOMEM; /* best effort: no explanation */
+  snm_es_path(&p, "/_cluster/allocation/explain");
+  rc = req_send(t->wf, t, t->es, K_EXPLAIN, 0, "POST", &p, body,
+                SNM_HTTP_REPLAY_YES);
+  free(body);
+  return rc;
 }
 
 int wf_req_target_count(struct wf_target *t, size_t i)

@@ -25,9 +25,14 @@ int wf_req_snapshot_status(struct snm_workflow *wf);
 
 int wf_req_restore(struct wf_target *t);
 int wf_req_target_indices(struct wf_target *t);
-int wf_req_recovery(struct wf_target *t);
-int wf_req_health(struct wf_target *t);
-int wf_req_refresh(struct wf_target *t);
+/* `k`: the chunk of t->wait (t->chunk_ends) the request names. */
+int wf_req_recovery(struct wf_target *t, size_t k);
+int wf_req_health(struct wf_target *t, size_t k);
+int wf_req_refresh(struct wf_target *t, size_t k);
+/* The failure check: their errors only leave t->bad_found / t->explained
+ * unset (the check is best effort; the poll goes on). */
+int wf_req_shards(struct wf_target *t, size_t k);
+int wf_req_explain(struct wf_target *t);
 int wf_req_target_count(struct wf_target *t, size_t i);
 
 /* workflow_work.c: the work from the preflight and the state file */

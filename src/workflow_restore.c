@@ -6,6 +6,8 @@
 #include "json.h"
 #include "workflow.h"
 
+#include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +115,62 @@ int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,
       out->indices_done++;
   }
   return 0;
+}
+
+int snm_wf_recovery_size(struct snm_wf_recovery *r, size_t n)
+{
+  struct snm_wf_recovery_index *items;
+
+  if (r->items != NULL && r->n == n)
+    return 0;
+  items = realloc(r->items, (n > 0 ? n : 1) * sizeof(*items));
+  if (items == NULL)
+    return SNM_ENOMEM;
+  if (n > r->n)
+    memset(items + r->n, 0, (n - r->n) * sizeof(*items));
+  r->items = items;
+  r->n = n;
+  snm_wf_recovery_merge(r, 0, NULL);
+  return 0;
+}
+
+void snm_wf_recovery_merge(struct snm_wf_recovery *r, size_t at,
+                           const struct snm_wf_recovery *part)
+{
+  if (part != NULL && part->n > 0) {
+    assert(at + part->n <= r->n);
+    memcpy(r->items + at, part->items, part->n * sizeof(*part->items));
+  }
+  r->bytes_done = r->bytes_total = r->files_done = r->files_total = 0;
+  r->indices_done = 0;
+  for (size_t i = 0; i < r->n; i++) {
+    const struct snm_wf_recovery_index *ix = &r->items[i];
+    r->bytes_done += ix->bytes_done;
+    r->bytes_total += ix->bytes_total;
+    r->files_done += ix->files_done;
+    r->files_total += ix->files_total;
+    if (ix->shards > 0 && ix->shards_done == ix->shards)
+      r->indices_done++;
+  }
+}
+
+static int health_rank(const char *s)
+{
+  if (strcmp(s, "green") == 0)
+    return 0;
+  if (strcmp(s, "yellow") == 0)
+    return 1;
+  if (strcmp(s, "red") == 0)
+    return 3;
+  return 2;
+}
+
+void snm_wf_health_worst(char *acc, size_t accsz, const char *status)
+{
+  if (status == NULL)
+    status = "";
+  if (acc[0] == '\0' || health_rank(status) > health_rank(acc))
+    snprintf(acc, accsz, "%s", status);
 }
 
 int snm_wf_health_reached(yajl_val json, enum snm_wait_for want,

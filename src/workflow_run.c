@@ -202,6 +202,7 @@ static void free_targets(struct snm_workflow *wf)
     free(t->skipped);
     free(t->found);
     free(t->exists);
+    free(t->chunk_ends);
     snm_wf_recovery_dispose(&t->rec);
   }
   free(wf->targets);

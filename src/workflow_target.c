@@ -250,27 +250,105 @@ static void t_restored(struct wf_target *t)
   t_enter(t, WFT_RESTORED);
 }
 
+/* Send the poll round's next requests, WF_MAX_CHUNKS_IN_FLIGHT at a time:
+ * the recovery of every chunk of t->wait, then its health; in the failure
+ * check the shards of every chunk, then the explanation. */
+static void t_poll_send(struct wf_target *t)
+{
+  size_t total = t->phase == WFP_POLL     ? 2 * t->n_chunks
+                 : t->phase == WFP_SHARDS ? t->n_chunks
+                                          : 1;
+
+  while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
+         t->poll_next < total) {
+    size_t k = t->poll_next++;
+    if (t->phase == WFP_EXPLAIN)
+      wf_req_explain(t);
+    else if (t->phase == WFP_SHARDS)
+      wf_req_shards(t, k);
+    else if (k < t->n_chunks)
+      wf_req_recovery(t, k);
+    else
+      wf_req_health(t, k - t->n_chunks);
+  }
+}
+
+static void t_phase(struct wf_target *t, enum wf_phase ph)
+{
+  t->phase = ph;
+  t->poll_next = 0;
+  t_poll_send(t);
+}
+
+/* The poll answered.  0: the target left WFT_RECOVER (restored, failed);
+ * 1: go on (the failure check, when the health is red, has begun). */
+static int t_polled(struct wf_target *t)
+{
+  if (t->r_failed) {
+    t_fail(t, &t->r_err);
+    return 0;
+  }
+  if (t->r_nonews)
+    return 1;
+  memcpy(t->r_status, t->poll_status, sizeof(t->r_status));
+  t_progress(t);
+  if (t->r_health && t->rec.indices_done == t->n_wait) {
+    t_restored(t);
+    return 0;
+  }
+  if (strcmp(t->r_status, "red") == 0) {
+    t->bad_found = 0;
+    t->explained = -1;
+    t_phase(t, WFP_SHARDS);
+  } else {
+    t->bad_rounds = 0;
+  }
+  return 1;
+}
+
+/* The failure check answered: fail the target when a restored shard
+ * cannot be allocated (snm_wf_restore_failed).  0: failed, 1: go on. */
+static int t_checked(struct wf_target *t)
+{
+  t->bad_rounds = t->bad_found ? t->bad_rounds + 1 : 0;
+  if (!snm_wf_restore_failed(t->r_status, t->bad_found, t->explained,
+                             t->bad_rounds))
+    return 1;
+  t_failf(t, SNM_EHTTP,
+          "%s: restoring %s failed: its primary shard %ld cannot be "
+          "allocated (health red): %s; check the target's logs, disk space "
+          "and its access to the repository; after fixing, retry the shard "
+          "(POST /_cluster/reroute?retry_failed=true) or delete %s on %s, "
+          "then run snapmig again (it resumes)",
+          t_domain(t), t->bad.index, t->bad.shard,
+          t->bad.reason[0] != '\0' ? t->bad.reason : "ALLOCATION_FAILED",
+          t->bad.index, t_domain(t));
+  return 0;
+}
+
 static void t_recover(struct wf_target *t)
 {
   const struct snm_polling *pol = &t->wf->plan->polling;
   long long now = snm_time_now_ms();
 
-  if (t->pending > 0)
-    return;
   if (t->sent == 2) {
-    if (t->r_failed) {
-      t_fail(t, &t->r_err);
+    t_poll_send(t);
+    if (t->pending > 0)
       return;
-    }
-    if (!t->r_nonews) {
-      t_progress(t);
-      if (t->r_health && t->rec.indices_done == t->n_wait) {
-        t_restored(t);
+    if (t->phase == WFP_POLL && (!t_polled(t) || t->pending > 0))
+      return;
+    if (t->phase == WFP_SHARDS && t->bad_found) {
+      t_phase(t, WFP_EXPLAIN);
+      if (t->pending > 0)
         return;
-      }
     }
+    if (t->phase != WFP_POLL && !t_checked(t))
+      return;
+    t->phase = WFP_POLL;
     t->sent = 0;
   }
+  if (t->pending > 0)
+    return;
   if (t->sent == 0) {
     if (t->wait_start_ms == 0)
       t->wait_start_ms = now;
@@ -294,13 +372,17 @@ static void t_recover(struct wf_target *t)
   if (!t->timer_due)
     return;
   t->timer_due = 0;
+  if (snm_wf_recovery_size(&t->rec, t->n_wait) != 0) {
+    t_failf(t, SNM_ENOMEM, "out of memory");
+    return;
+  }
+  /* a new round: t_poll_send (from the dispatcher's next pass) sends it */
   t->sent = 2;
+  t->phase = WFP_POLL;
   t->r_nonews = 0;
-  t->r_health = 0;
-  if (wf_req_recovery(t) == 0)
-    wf_req_health(t);
-  if (t->pending == 0) /* neither could be sent */
-    t_fail(t, &t->r_err);
+  t->r_health = 1; /* until a chunk says otherwise */
+  t->poll_next = 0;
+  t->poll_status[0] = '\0';
 }
 
 void wf_target_restore(struct wf_target *t)
@@ -448,9 +530,13 @@ void wf_target_verify(struct wf_target *t)
       }
       t_enter(t, WFT_REFRESH);
       t->sent = 1;
-      wf_req_refresh(t);
+      t->poll_next = 0;
       break;
     case WFT_REFRESH:
+      /* POST CHUNK/_refresh for every chunk of the names, a few at once */
+      while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
+             t->poll_next < t->n_chunks)
+        wf_req_refresh(t, t->poll_next++);
       if (t->pending > 0)
         return;
       if (t->r_failed) {

@@ -4,6 +4,7 @@
  * them; the workflow borrows them. */
 #include "log.h"
 #include "report_check.h"
+#include "workflow_chunk.h"
 #include "workflow_int.h"
 #include "workflow_req.h"
 
@@ -290,6 +291,10 @@ int wf_targets_prepare(struct snm_workflow *wf)
     }
     for (size_t i = 0; i < n; i++)
       t->found[i] = SNM_STATE_UNKNOWN;
+    free(t->chunk_ends);
+    if (snm_wf_chunk_names(&t->chunk_ends, &t->n_chunks, t->wait, t->n_wait,
+                           SNM_WF_URL_LIST_MAX) != 0)
+      return SNM_ENOMEM;
     t->state = WFT_WAITING;
     t->sent = 0;
   }
