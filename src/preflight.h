@@ -221,6 +221,8 @@ struct snm_preflight {
   int canceled, finishing;
   int nomem;
   unsigned long long started_ns;
+  size_t count_next;       /* next index to count (second wave) */
+  size_t counts_in_flight; /* count requests under way */
 };
 
 struct snm_preflight_opts {

@@ -311,12 +311,21 @@ static void on_settings(struct snm_preflight *pf, yajl_val j)
 }
 
 /* Second wave, once every settings chunk answered: exact document counts
- * (what `run` verifies against), one index per request. */
+ * (what `run` verifies against), one index per request, at most
+ * PF_COUNT_WINDOW at a time (each reply sends the next), so a source with
+ * thousands of indices neither floods the cluster nor has requests time
+ * out while queued for a connection. */
+#define PF_COUNT_WINDOW 16
+
 static void send_counts(struct snm_preflight *pf, size_t di)
 {
-  for (size_t i = 0; i < pf->n_indices && !pf->canceled; i++)
-    send_get(pf, di, RQ_COUNT, pf->indices[i].name, "/%s/_count",
-             pf->indices[i].name);
+  while (pf->count_next < pf->n_indices &&
+         pf->counts_in_flight < PF_COUNT_WINDOW && !pf->canceled) {
+    size_t i = pf->count_next++;
+    if (send_get(pf, di, RQ_COUNT, pf->indices[i].name, "/%s/_count",
+                 pf->indices[i].name) == 0)
+      pf->counts_in_flight++;
+  }
 }
 
 static void on_cat_indices(struct snm_preflight *pf, struct snm_pf_domain *d,
@@ -430,6 +439,10 @@ static void on_reply(const struct snm_es_reply *reply,
     assert(rq->batch->left > 0);
     rq->batch->left--;
   }
+  if (rq->kind == RQ_COUNT) {
+    assert(pf->counts_in_flight > 0);
+    pf->counts_in_flight--;
+  }
   if (err->code == SNM_ECANCELED || pf->canceled)
     goto done;
   switch (rq->kind) {
@@ -472,7 +485,8 @@ static void on_reply(const struct snm_es_reply *reply,
       on_cluster_settings(d, j);
     break;
   }
-  if (rq->kind == RQ_SETTINGS && rq->batch->left == 0 && rq->batch->got)
+  if ((rq->kind == RQ_SETTINGS && rq->batch->left == 0 && rq->batch->got) ||
+      rq->kind == RQ_COUNT)
     send_counts(pf, rq->domain);
 done:
   if (rq->batch != NULL && rq->batch->left == 0)
