@@ -12,7 +12,7 @@
  *   source            GET /_snapshot/_status, GET /_data_stream,
  *                     GET /PATTERNS/_settings?expand_wildcards=all&..., GET
  *                     /_cat/indices?..., GET /_alias, then GET /INDEX/_count
- *                     for each index found (a second wave)
+ *                     for each index found (a second wave, 16 at a time)
  *   targets           GET /_cat/indices?..., GET /_alias,
  *                     GET /_cat/allocation?..., GET /_cluster/settings?...
  *
