@@ -396,52 +396,44 @@ int wf_req_target_indices(struct wf_target *t)
                   SNM_HTTP_REPLAY_AUTO);
 }
 
-int wf_req_recovery(struct wf_target *t, size_t k)
+/* Send `method` to the path `fmt` (one "%l" conversion) filled with chunk
+ * `k` of the target's index list. */
+static int chunk_req(struct wf_target *t, size_t k, enum wf_kind kind,
+                     const char *method, const char *fmt, int replay)
 {
   size_t start = snm_wf_chunk_start(t->chunk_ends, k);
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, "/%l/_recovery", t->wait + start, t->chunk_ends[k] - start);
-  return req_send(t->wf, t, t->es, K_RECOVERY, k, "GET", &p, NULL,
-                  SNM_HTTP_REPLAY_AUTO);
+  snm_es_path(&p, fmt, t->wait + start, t->chunk_ends[k] - start);
+  return req_send(t->wf, t, t->es, kind, k, method, &p, NULL, replay);
+}
+
+int wf_req_recovery(struct wf_target *t, size_t k)
+{
+  return chunk_req(t, k, K_RECOVERY, "GET", "/%l/_recovery",
+                   SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_health(struct wf_target *t, size_t k)
 {
-  size_t start = snm_wf_chunk_start(t->chunk_ends, k);
-  struct snm_buf p;
-
-  snm_buf_init(&p, 0);
-  snm_es_path(&p, "/_cluster/health/%l?level=indices&timeout=0s",
-              t->wait + start, t->chunk_ends[k] - start);
-  return req_send(t->wf, t, t->es, K_HEALTH, k, "GET", &p, NULL,
-                  SNM_HTTP_REPLAY_AUTO);
+  return chunk_req(t, k, K_HEALTH, "GET",
+                   "/_cluster/health/%l?level=indices&timeout=0s",
+                   SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_refresh(struct wf_target *t, size_t k)
 {
-  size_t start = snm_wf_chunk_start(t->chunk_ends, k);
-  struct snm_buf p;
-
-  snm_buf_init(&p, 0);
-  snm_es_path(&p, "/%l/_refresh", t->wait + start, t->chunk_ends[k] - start);
-  return req_send(t->wf, t, t->es, K_REFRESH, k, "POST", &p, NULL,
-                  SNM_HTTP_REPLAY_YES);
+  return chunk_req(t, k, K_REFRESH, "POST", "/%l/_refresh",
+                   SNM_HTTP_REPLAY_YES);
 }
 
 int wf_req_shards(struct wf_target *t, size_t k)
 {
-  size_t start = snm_wf_chunk_start(t->chunk_ends, k);
-  struct snm_buf p;
-
-  snm_buf_init(&p, 0);
-  snm_es_path(&p,
-              "/_cat/shards/%l?format=json&h=index,shard,prirep,state,"
-              "unassigned.reason",
-              t->wait + start, t->chunk_ends[k] - start);
-  return req_send(t->wf, t, t->es, K_SHARDS, k, "GET", &p, NULL,
-                  SNM_HTTP_REPLAY_AUTO);
+  return chunk_req(t, k, K_SHARDS, "GET",
+                   "/_cat/shards/%l?format=json&h=index,shard,prirep,state,"
+                   "unassigned.reason",
+                   SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_explain(struct wf_target *t)
