@@ -15,30 +15,8 @@ it_require_search_up target "$DST"
 it_require_s3_up
 
 RUN="$(it_run_id)"
-PREFIX="rn-int-$RUN"
-REPO="rn_int_${RUN//-/_}"
-NAME="rn-int-$RUN"
-
-it_on_exit "curl -s -m 30 -X DELETE '$SRC/$PREFIX-*'"
-it_on_exit "curl -s -m 30 -X DELETE '$SRC/_snapshot/$REPO'"
-it_on_exit "curl -s -m 60 -X DELETE '$SRC/_snapshot/$REPO/snapmig-$NAME-*'"
-it_on_exit "curl -s -m 30 -X DELETE '$DST/_snapshot/$REPO'"
-it_on_exit "curl -s -m 30 -X DELETE '$DST/moved-$PREFIX-*'"
-
-mapfile -t INDICES < <("$IT_RIG" seed --node source --indices 2 --docs 15000 --prefix "$PREFIX" | awk '{print $1}')
-
-PLAN="$RN_TMP/plan.json"
+rn_throttled_setup int 15000
 STATE="$RN_TMP/custom.state.json"
-rn_plan "$PLAN" "$(jq -n --arg s "$SRC" --arg t "$DST" --arg repo "$REPO" --arg name "$NAME" \
-    --arg b "$SNAPMIG_RIG_S3_BUCKET" --arg run "$RUN" --arg p "$PREFIX" '{
-  snapmig: 1, name: $name,
-  domains: {source: {endpoint: $s}, target: {endpoint: $t}},
-  repository: {name: $repo, type: "s3", settings: {bucket: $b, base_path: ("it/run-int/" + $run),
-               max_snapshot_bytes_per_sec: "200kb", max_restore_bytes_per_sec: "200kb"}},
-  snapshot: {domain: "source", indices: [($p + "-*")]},
-  restores: [{domain: "target", rename: {pattern: "^(.+)$", replacement: "moved-$1"},
-              index_settings: {"index.number_of_replicas": 0}}],
-  polling: {initial_ms: 100, max_ms: 500}}')"
 
 rc=0
 "$SNM_BINARY" status --state "$STATE" "$PLAN" >/dev/null 2>&1 || rc=$?

@@ -83,3 +83,35 @@ rn_fingerprint_eq() {
     assert_eq "$(index_fingerprint "$1" "$3")" "$(index_fingerprint "$2" "$4")" \
         "content of $4 vs $3"
 }
+
+# rn_throttled_setup TAG DOCS: a throttled S3 migration of two seeded
+# source indices onto the target (rename "moved-$1", fast polling), for the
+# tests that stop snapmig part-way.  Needs SRC, DST and RUN; sets PREFIX,
+# REPO, NAME, INDICES and PLAN ($RN_TMP/plan.json), and registers the
+# clean-up of everything it and the run create.
+rn_throttled_setup() {
+    local tag="$1" docs="$2"
+    PREFIX="rn-$tag-$RUN"
+    REPO="rn_${tag}_${RUN//-/_}"
+    NAME="rn-$tag-$RUN"
+
+    it_on_exit "curl -s -m 30 -X DELETE '$SRC/$PREFIX-*'"
+    it_on_exit "curl -s -m 30 -X DELETE '$SRC/_snapshot/$REPO'"
+    it_on_exit "curl -s -m 60 -X DELETE '$SRC/_snapshot/$REPO/snapmig-$NAME-*'"
+    it_on_exit "curl -s -m 30 -X DELETE '$DST/_snapshot/$REPO'"
+    it_on_exit "curl -s -m 30 -X DELETE '$DST/moved-$PREFIX-*'"
+
+    mapfile -t INDICES < <("$IT_RIG" seed --node source --indices 2 --docs "$docs" --prefix "$PREFIX" | awk '{print $1}')
+
+    PLAN="$RN_TMP/plan.json"
+    rn_plan "$PLAN" "$(jq -n --arg s "$SRC" --arg t "$DST" --arg repo "$REPO" --arg name "$NAME" \
+        --arg b "$SNAPMIG_RIG_S3_BUCKET" --arg run "$RUN" --arg p "$PREFIX" --arg tag "$tag" '{
+      snapmig: 1, name: $name,
+      domains: {source: {endpoint: $s}, target: {endpoint: $t}},
+      repository: {name: $repo, type: "s3", settings: {bucket: $b, base_path: ("it/run-" + $tag + "/" + $run),
+                   max_snapshot_bytes_per_sec: "200kb", max_restore_bytes_per_sec: "200kb"}},
+      snapshot: {domain: "source", indices: [($p + "-*")]},
+      restores: [{domain: "target", rename: {pattern: "^(.+)$", replacement: "moved-$1"},
+                  index_settings: {"index.number_of_replicas": 0}}],
+      polling: {initial_ms: 100, max_ms: 500}}')"
+}
