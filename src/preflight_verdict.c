@@ -65,34 +65,61 @@ static void set_verdict(struct vctx *c, struct snm_pf_item *it,
 
 /* ---- domains ---------------------------------------------------------- */
 
+/* How a message names a domain: role and id ("source src"), or the id
+ * alone when it is the role word, so that a plan whose domains are called
+ * "source" and "target" does not read "source source". */
+static void domain_label(char *buf, size_t sz, const struct snm_pf_domain *d)
+{
+  const char *what = role_word(d->roles), *id = d->dom->id;
+
+  if (strcmp(what, id) == 0)
+    snprintf(buf, sz, "%s", id);
+  else
+    snprintf(buf, sz, "%s %s", what, id);
+}
+
+/* An error message of the es layer ("ID: GET /path: HTTP 403 ...") without
+ * its leading "ID: ": the verdict names the domain itself. */
+static const char *without_id(const char *msg, const char *id)
+{
+  size_t n = strlen(id);
+
+  if (strncmp(msg, id, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+    return msg + n + 2;
+  return msg;
+}
+
 static void check_domains(struct vctx *c)
 {
   for (size_t i = 0; i < c->pf->n_domains; i++) {
     const struct snm_pf_domain *d = &c->pf->domains[i];
-    const char *id = d->dom->id, *what = role_word(d->roles);
+    const char *id = d->dom->id;
+    const char *why = d->error.msg[0] ? without_id(d->error.msg, id) : id;
+    char label[160];
 
+    domain_label(label, sizeof(label), d);
     if (!d->reached) {
       if (d->error.code == SNM_EAUTH)
         ISSUE(c, SNM_PF_BLOCKER, "auth", id, NULL,
               "fix the credentials named above, or grant the permission "
               "it names; check only sends GET requests",
-              "%s %s: authentication failed: %s", what, id, d->error.msg);
+              "%s: authentication failed: %s", label, why);
       else if (d->error.code == SNM_EPARSE)
         ISSUE(c, SNM_PF_BLOCKER, "not-a-cluster", id, NULL,
-              "point the domain's endpoint at the cluster's REST API",
-              "%s %s: %s", what, id, d->error.msg);
+              "point the domain's endpoint at the cluster's REST API", "%s: %s",
+              label, why);
       else
         ISSUE(c, SNM_PF_BLOCKER, "unreachable", id, NULL,
               "check the endpoint, the network path (VPC, security groups, "
               "proxy) and that the cluster is up",
-              "%s unreachable: %s", what, d->error.msg[0] ? d->error.msg : id);
+              "%s unreachable: %s", label, why);
       continue;
     }
     if (strcmp(d->health, "red") == 0)
       ISSUE(c, SNM_PF_WARNING, "health-red", id, NULL,
             "GET _cluster/health?level=indices shows which indices have "
             "unassigned primaries",
-            "%s %s: cluster health is red", what, id);
+            "%s: cluster health is red", label);
   }
 }
 

@@ -642,10 +642,13 @@ static void test_domains_and_running(void **state)
               "dst2: GET /: HTTP 403 (credentials from environment)");
   verdict();
   assert_int_equal(count_issues(SNM_PF_BLOCKER, "unreachable"), 1);
-  assert_non_null(strstr(issue_msg("unreachable"), "target unreachable: "
-                                                   "dst: GET"));
+  assert_string_equal(issue_msg("unreachable"),
+                      "target dst unreachable: GET http://127.0.0.1:2/: "
+                      "connection refused");
   assert_int_equal(count_issues(SNM_PF_BLOCKER, "auth"), 1);
-  assert_non_null(strstr(issue_msg("auth"), "environment"));
+  assert_string_equal(issue_msg("auth"),
+                      "domain dst2: authentication failed: GET /: HTTP 403 "
+                      "(credentials from environment)");
   /* the source is still checked and predicted */
   assert_int_equal(pf.restores[0].n_items, 1);
   teardown();
@@ -669,6 +672,47 @@ static void test_domains_and_running(void **state)
   }
 }
 
+/* A domain failure names the role, the domain, the request and the cause
+ * once each, also when the domain is called like its role (issue #8,
+ * item 19: "[not-a-cluster] source source: source: ..."). */
+static void test_domain_failure_text(void **state)
+{
+  static const char *const why =
+      "GET / did not report a version number this tool understands (none); "
+      "is the endpoint an Elasticsearch or OpenSearch cluster?";
+  (void)state;
+
+  plan = load("{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+              "\"source\": {\"endpoint\": \"http://127.0.0.1:1\"},"
+              "\"target\": {\"endpoint\": \"http://127.0.0.1:2\"},"
+              "\"spare\": {\"endpoint\": \"http://127.0.0.1:3\"}},"
+              "\"repository\": " REPO ", \"snapshot\": {\"domain\": "
+              "\"source\"}, \"restores\": [{\"domain\": \"target\"}]}");
+  snm_preflight_init(&pf);
+  assert_int_equal(snm_preflight_facts_alloc(&pf, plan), 0);
+  snm_err_set(&pf.domains[0].error, SNM_EPARSE, "source: %s", why);
+  snm_err_set(&pf.domains[1].error, SNM_ENET,
+              "target: GET http://127.0.0.1:2/: connection refused");
+  /* a message that does not start with the id is kept whole */
+  snm_err_set(&pf.domains[2].error, SNM_EAUTH,
+              "$SPARE_PW is not set (basic auth of domain spare)");
+  verdict();
+  assert_int_equal(pf.n_blockers, 3);
+  assert_string_equal(issue_msg("not-a-cluster"), "source: GET / did not "
+                                                  "report a version number "
+                                                  "this tool understands "
+                                                  "(none); is the endpoint an "
+                                                  "Elasticsearch or "
+                                                  "OpenSearch cluster?");
+  assert_string_equal(issue_msg("unreachable"),
+                      "target unreachable: GET http://127.0.0.1:2/: "
+                      "connection refused");
+  assert_string_equal(issue_msg("auth"),
+                      "domain spare: authentication failed: $SPARE_PW is not "
+                      "set (basic auth of domain spare)");
+  teardown();
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -686,6 +730,7 @@ int main(void)
       cmocka_unit_test(test_repository_settings),
       cmocka_unit_test(test_repository_endpoint),
       cmocka_unit_test(test_domains_and_running),
+      cmocka_unit_test(test_domain_failure_text),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
