@@ -129,22 +129,6 @@ static void on_info(struct snm_preflight *pf, struct snm_pf_domain *d,
   (void)pf;
 }
 
-long snm__preflight_open_shards(yajl_val health)
-{
-  static const char *const keys[] = {"active_shards", "initializing_shards",
-                                     "unassigned_shards"};
-  long sum = 0;
-
-  for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-    yajl_val v = snm_jget(health, keys[i], (char *)NULL);
-    long long n = v != NULL ? snm_jint(-1, v, (char *)NULL) : 0;
-    if (n < 0 || n > LONG_MAX - sum)
-      return -1;
-    sum += (long)n;
-  }
-  return sum;
-}
-
 static void on_health(struct snm_pf_domain *d, yajl_val j)
 {
   const char *st = snm_jstr(j, "status", (char *)NULL);
@@ -653,31 +637,6 @@ static void send_domain(struct snm_preflight *pf, size_t di)
 /* ---- finishing ------------------------------------------------------------
  */
 
-/* "90%", "0.9" (share of the disk that may be used) or "500mb" (space that
- * must stay free): the bytes a node may still fill. */
-static long long usable(const char *high, long long avail, long long total)
-{
-  char *end;
-  double x = strtod(high, &end);
-  long long keep_free;
-
-  if (end == high)
-    return avail;
-  if (*end == '%')
-    keep_free = (long long)((double)total * (1.0 - x / 100.0));
-  else if (*end == '\0')
-    keep_free = (long long)((double)total * (1.0 - x));
-  else {
-    static const char *const units[] = {"b", "kb", "mb", "gb", "tb", "pb"};
-    double mult = 1;
-    for (size_t i = 0; i < 6; i++, mult *= 1024)
-      if (strcasecmp(end, units[i]) == 0)
-        break;
-    keep_free = (long long)(x * mult);
-  }
-  return avail > keep_free ? avail - keep_free : 0;
-}
-
 static void merge_facts(struct snm_preflight *pf)
 {
   struct snm_pf_domain *src = &pf->domains[pf->plan->snapshot.domain];
@@ -695,20 +654,8 @@ static void merge_facts(struct snm_preflight *pf)
           ix->data_stream == NULL)
         ix->data_stream = xstrdup(pf, pf->ds_backing[k].alias);
   }
-  for (size_t i = 0; i < pf->n_domains; i++) {
-    struct snm_pf_domain *d = &pf->domains[i];
-    if (d->node_avail == NULL || d->n_nodes == 0)
-      continue;
-    d->disk_avail = d->disk_usable = 0;
-    for (size_t k = 0; k < d->n_nodes; k++) {
-      d->disk_avail += d->node_avail[k];
-      d->disk_usable +=
-          d->threshold_enabled == 0
-              ? d->node_avail[k]
-              : usable(d->watermark_high[0] ? d->watermark_high : "90%",
-                       d->node_avail[k], d->node_total[k]);
-    }
-  }
+  for (size_t i = 0; i < pf->n_domains; i++)
+    snm__preflight_sum_disk(&pf->domains[i]);
 }
 
 static void finish(struct snm_preflight *pf)

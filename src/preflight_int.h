@@ -27,6 +27,20 @@ long long snm__sat_mul(long long a, long long b);
  * not fit a long. */
 long snm__preflight_open_shards(yajl_val health);
 
+/* The bytes a node with `avail` of `total` bytes free may still fill
+ * below the high disk watermark `high`: "90%", "0.9" (share of the disk
+ * that may be used) or "500mb" (space that must stay free; units b, kb
+ * .. pb, or k .. p).  -1 (unknown) for a watermark that is not one of
+ * those (NaN, infinite, negative, over 100% or 1.0, a size past 2^63
+ * bytes, another suffix) or negative figures. */
+long long snm__preflight_usable(const char *high, long long avail,
+                                long long total);
+
+/* d->disk_avail and d->disk_usable from the per-node figures (unchanged
+ * when there are none): saturating sums; disk_usable is -1 when the
+ * watermark is not understood. */
+void snm__preflight_sum_disk(struct snm_pf_domain *d);
+
 /* Write a yajl tree into a generator (also used by report_check.c). */
 void snm__gen_yajl(yajl_gen g, yajl_val v);
 
