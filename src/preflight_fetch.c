@@ -33,11 +33,13 @@ enum rq_kind {
   RQ_COUNT
 };
 
-/* The GET PATTERNS/_settings requests of one domain, sent in URL-sized
- * chunks (workflow_chunk.h); the counts go out once all have answered. */
+/* The requests of one kind that take the plan's index patterns (GET
+ * PATTERNS/_settings, GET _cat/indices/PATTERNS on the source), sent in
+ * URL-sized chunks (workflow_chunk.h): the fact is known once all have
+ * answered. */
 struct pf_batch {
   size_t left;   /* chunks not answered yet */
-  size_t failed; /* chunks that failed: the index list is incomplete */
+  size_t failed; /* chunks that failed: the fact is incomplete */
 };
 
 struct pf_req {
@@ -46,7 +48,7 @@ struct pf_req {
   enum rq_kind kind;
   char *path;             /* malloced, as sent (for messages) */
   char *index;            /* RQ_COUNT: malloced index name */
-  struct pf_batch *batch; /* RQ_SETTINGS: shared, freed by the last one */
+  struct pf_batch *batch; /* NULL or shared, freed by the last one */
 };
 
 static void finish(struct snm_preflight *pf);
@@ -168,6 +170,21 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
   yajl_val j = reply->json;
   long long docs;
 
+  switch (rq->kind) { /* the text tables */
+  case RQ_CAT_INDICES:
+    return snm__pf_parse_cat_indices(pf, d, reply->body, reply->body_len,
+                                     (d->roles & SNM_PF_ROLE_SOURCE) != 0, why,
+                                     whysz);
+  case RQ_ALIASES: /* the source alone keeps its snapshot's only */
+    return snm__pf_parse_cat_aliases(pf, d, reply->body, reply->body_len,
+                                     d->roles == SNM_PF_ROLE_SOURCE, why,
+                                     whysz);
+  case RQ_REPO_SNAPSHOTS:
+    return snm__pf_parse_cat_snapshots(pf, d, reply->body, reply->body_len, why,
+                                       whysz);
+  default:
+    break;
+  }
   if (j == NULL) {
     snprintf(why, whysz, "%s",
              reply->body_len == 0 ? "the reply is empty"
@@ -179,18 +196,12 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
     return snm__pf_parse_health(d, j, why, whysz);
   case RQ_REPO:
     return snm__pf_parse_repo(pf, d, j, why, whysz);
-  case RQ_REPO_SNAPSHOTS:
-    return snm__pf_parse_snapshots(pf, d, j, why, whysz);
   case RQ_RUNNING:
     return snm__pf_parse_running(pf, d, j, why, whysz);
   case RQ_DATA_STREAMS:
     return snm__pf_parse_data_streams(pf, j, why, whysz);
   case RQ_SETTINGS:
     return snm__pf_parse_settings(pf, j, why, whysz);
-  case RQ_CAT_INDICES:
-    return snm__pf_parse_cat_indices(pf, d, j, why, whysz);
-  case RQ_ALIASES:
-    return snm__pf_parse_aliases(pf, d, j, why, whysz);
   case RQ_ALLOCATION:
     return snm__pf_parse_allocation(pf, d, j, why, whysz);
   case RQ_CLUSTER_SETTINGS:
@@ -200,7 +211,7 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
       return -1;
     on_count(pf, rq->index, docs);
     return 0;
-  case RQ_INFO:
+  default:
     break;
   }
   assert(0);
@@ -240,6 +251,28 @@ static void record(struct pf_req *rq, struct snm_pf_domain *d,
 
 /* ---- requests ------------------------------------------------------------ */
 
+/* Every chunk of a pattern request answered (`ok`: all of them 2xx and
+ * read).  With the index list complete, the second wave: the counts, and
+ * the source's aliases, which are then kept for the indices found only. */
+static void batch_done(struct snm_preflight *pf, size_t di, enum rq_kind kind,
+                       int ok)
+{
+  struct snm_pf_domain *d = &pf->domains[di];
+
+  if (kind == RQ_CAT_INDICES) {
+    d->existing_known = ok;
+    return;
+  }
+  assert(kind == RQ_SETTINGS);
+  if (!ok)
+    return; /* the verdict's source-indices blocker says why */
+  pf->indices_known = 1;
+  if (d->roles == SNM_PF_ROLE_SOURCE)
+    send_get(pf, di, RQ_ALIASES, NULL,
+             "/_cat/aliases?v&expand_wildcards=all&h=" SNM__PF_CAT_ALIASES);
+  send_counts(pf, di);
+}
+
 static void on_reply(const struct snm_es_reply *reply,
                      const struct snm_err *err, void *data)
 {
@@ -261,14 +294,10 @@ static void on_reply(const struct snm_es_reply *reply,
     on_info(d, reply, err);
   else
     record(rq, d, reply, err);
-  /* the index list is complete once every chunk answered: count them */
-  if (rq->kind == RQ_SETTINGS && rq->batch->left == 0 &&
-      rq->batch->failed == 0) {
-    pf->indices_known = 1;
+  if (rq->batch != NULL && rq->batch->left == 0)
+    batch_done(pf, rq->domain, rq->kind, rq->batch->failed == 0);
+  else if (rq->kind == RQ_COUNT)
     send_counts(pf, rq->domain);
-  } else if (rq->kind == RQ_COUNT) {
-    send_counts(pf, rq->domain);
-  }
 done:
   if (rq->batch != NULL && rq->batch->left == 0)
     free(rq->batch);
@@ -362,11 +391,30 @@ static int send_get(struct snm_preflight *pf, size_t di, enum rq_kind kind,
   return send_path(pf, di, kind, index, NULL, &path, rc);
 }
 
-/* GET PATTERNS/_settings (or _all) on the source.  A long pattern list
- * goes in URL-sized chunks (the request line has a size limit), unless a
- * pattern excludes ("-x" applies to the patterns before it in the same
- * request, so such a list cannot be split). */
-static void send_settings(struct snm_preflight *pf, size_t di)
+/* How patterns resolve: over closed and hidden indices, missing names and
+ * patterns that match nothing ignored. */
+#define PF_PATTERN_OPTIONS                                                     \
+  "expand_wildcards=all&ignore_unavailable=true&allow_no_indices=true"
+
+/* The source's _cat/indices: a text table (see preflight_parse.c). */
+#define PF_CAT_SOURCE "v&bytes=b&h=" SNM__PF_CAT_INDICES_SOURCE
+
+/* The index settings the preflight reads (GET INDICES/_settings/NAMES):
+ * not all of them, which can be kilobytes per index. */
+#define PF_SETTINGS                                                            \
+  "index.number_of_shards,index.number_of_replicas,index.version.created,"     \
+  "index.hidden"
+
+/* A request on the source that takes snapshot.indices, the plan's
+ * patterns (or all indices without them).  A long pattern list goes in
+ * URL-sized chunks (the request line has a size limit), unless a pattern
+ * excludes ("-x" applies to the patterns before it in the same request, so
+ * such a list cannot be split).  Both kinds resolve the patterns the same
+ * way (wildcards over closed and hidden indices, aliases, data streams;
+ * missing names ignored), so the listing holds the indices the settings
+ * name (merge_facts checks it). */
+static void send_patterns(struct snm_preflight *pf, size_t di,
+                          enum rq_kind kind)
 {
   const struct snm_snapshot_spec *s = &pf->plan->snapshot;
   const char *const *pats = (const char *const *)s->indices;
@@ -374,6 +422,7 @@ static void send_settings(struct snm_preflight *pf, size_t di)
   size_t one = s->n_indices, *ends = &one, n_chunks = 1;
   int split = s->n_indices > 0;
 
+  assert(kind == RQ_SETTINGS || kind == RQ_CAT_INDICES);
   for (size_t i = 0; i < s->n_indices; i++)
     if (pats[i][0] == '-')
       split = 0;
@@ -382,7 +431,7 @@ static void send_settings(struct snm_preflight *pf, size_t di)
                                    SNM_WF_URL_LIST_MAX) != 0)) {
     free(batch);
     pf->nomem = 1;
-    record_failure(pf, &pf->domains[di], RQ_SETTINGS, "out of memory");
+    record_failure(pf, &pf->domains[di], kind, "out of memory");
     return;
   }
   batch->left = n_chunks;
@@ -392,15 +441,22 @@ static void send_settings(struct snm_preflight *pf, size_t di)
     int rc;
 
     snm_buf_init(&path, 0);
-    if (s->n_indices > 0)
+    if (s->n_indices == 0 && kind == RQ_SETTINGS)
+      rc = snm_es_path(&path, "/_all/_settings/" PF_SETTINGS
+                              "?expand_wildcards=all&flat_settings=true");
+    else if (s->n_indices == 0)
       rc = snm_es_path(&path,
-                       "/%l/_settings?expand_wildcards=all&ignore_unavailable="
-                       "true&allow_no_indices=true&flat_settings=true",
+                       "/_cat/indices?" PF_CAT_SOURCE "&expand_wildcards=all");
+    else if (kind == RQ_SETTINGS)
+      rc = snm_es_path(&path,
+                       "/%l/_settings/" PF_SETTINGS "?" PF_PATTERN_OPTIONS
+                       "&flat_settings=true",
                        pats + start, ends[k] - start);
     else
-      rc = snm_es_path(
-          &path, "/_all/_settings?expand_wildcards=all&flat_settings=true");
-    send_path(pf, di, RQ_SETTINGS, NULL, batch, &path, rc);
+      rc = snm_es_path(&path,
+                       "/_cat/indices/%l?" PF_CAT_SOURCE "&" PF_PATTERN_OPTIONS,
+                       pats + start, ends[k] - start);
+    send_path(pf, di, kind, NULL, batch, &path, rc);
   }
   if (ends != &one)
     free(ends);
@@ -418,15 +474,27 @@ static void send_domain(struct snm_preflight *pf, size_t di)
   if (d->roles == 0)
     return;
   send_get(pf, di, RQ_REPO, NULL, "/_snapshot/%s", repo);
-  send_get(pf, di, RQ_REPO_SNAPSHOTS, NULL, "/_snapshot/%s/_all", repo);
-  send_get(pf, di, RQ_CAT_INDICES, NULL,
-           "/_cat/indices?format=json&bytes=b&expand_wildcards=all"
-           "&h=index,status,health,pri,rep,pri.store.size");
-  send_get(pf, di, RQ_ALIASES, NULL, "/_alias");
+  /* the big listings as _cat text tables, only the columns needed (see
+   * preflight_parse.c) */
+  send_get(pf, di, RQ_REPO_SNAPSHOTS, NULL,
+           "/_cat/snapshots/%s?v&h=" SNM__PF_CAT_SNAPSHOTS, repo);
+  if (d->roles == SNM_PF_ROLE_SOURCE) {
+    /* only what the snapshot takes; its aliases once that is known */
+    send_patterns(pf, di, RQ_CAT_INDICES);
+  } else {
+    /* a target: any index or alias may be in the way */
+    send_get(pf, di, RQ_CAT_INDICES, NULL,
+             (d->roles & SNM_PF_ROLE_SOURCE)
+                 ? "/_cat/indices?" PF_CAT_SOURCE "&expand_wildcards=all"
+                 : "/_cat/indices?v&expand_wildcards=all"
+                   "&h=" SNM__PF_CAT_INDICES);
+    send_get(pf, di, RQ_ALIASES, NULL,
+             "/_cat/aliases?v&expand_wildcards=all&h=" SNM__PF_CAT_ALIASES);
+  }
   if (d->roles & SNM_PF_ROLE_SOURCE) {
     send_get(pf, di, RQ_RUNNING, NULL, "/_snapshot/_status");
     send_get(pf, di, RQ_DATA_STREAMS, NULL, "/_data_stream");
-    send_settings(pf, di);
+    send_patterns(pf, di, RQ_SETTINGS);
   }
   if (d->roles & SNM_PF_ROLE_TARGET) {
     send_get(pf, di, RQ_ALLOCATION, NULL,
@@ -439,18 +507,45 @@ static void send_domain(struct snm_preflight *pf, size_t di)
 /* ---- finishing ------------------------------------------------------------
  */
 
+static int existing_cmp(const void *a, const void *b)
+{
+  return strcmp(((const struct snm_pf_existing *)a)->name,
+                ((const struct snm_pf_existing *)b)->name);
+}
+
+/* The source's listing facts onto the indices its settings resolved.  An
+ * index the listing does not hold (created or deleted between the two
+ * requests) leaves the listing unknown, never "open and green". */
 static void merge_facts(struct snm_preflight *pf)
 {
   struct snm_pf_domain *src = &pf->domains[pf->plan->snapshot.domain];
 
+  if (src->existing_known && src->n_existing > 1)
+    qsort(src->existing, src->n_existing, sizeof(*src->existing), existing_cmp);
   for (size_t i = 0; i < pf->n_indices; i++) {
     struct snm_pf_index *ix = &pf->indices[i];
-    for (size_t k = 0; k < src->n_existing; k++)
-      if (strcmp(src->existing[k].name, ix->name) == 0) {
-        ix->closed = src->existing[k].closed;
-        ix->pri_bytes = src->existing[k].pri_bytes;
-        memcpy(ix->health, src->existing[k].health, sizeof(ix->health));
-      }
+    struct snm_pf_existing key = {0}, *e = NULL;
+
+    key.name = ix->name;
+    if (src->existing_known)
+      e = bsearch(&key, src->existing, src->n_existing, sizeof(*e),
+                  existing_cmp);
+    if (e != NULL) {
+      ix->closed = e->closed;
+      ix->pri_bytes = e->pri_bytes;
+      memcpy(ix->health, e->health, sizeof(ix->health));
+    } else if (src->existing_known &&
+               src->fact_error[SNM_PF_FACT_INDICES] == NULL) {
+      struct snm_buf msg;
+      snm_buf_init(&msg, 0);
+      snm_buf_printf(&msg,
+                     "%s: GET /_cat/indices: index %s, which GET _settings "
+                     "found, is not listed (created or deleted meanwhile?); "
+                     "run check again",
+                     src->dom->id, ix->name);
+      record_failure(pf, src, RQ_CAT_INDICES, snm_buf_str(&msg));
+      snm_buf_dispose(&msg);
+    }
     for (size_t k = 0; k < pf->n_ds_backing; k++)
       if (strcmp(pf->ds_backing[k].index, ix->name) == 0 &&
           ix->data_stream == NULL)

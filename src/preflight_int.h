@@ -55,9 +55,6 @@ int snm__pf_parse_health(struct snm_pf_domain *d, yajl_val j, char *why,
 /* GET _snapshot/REPO: sets d->repo_have_json. */
 int snm__pf_parse_repo(struct snm_preflight *pf, struct snm_pf_domain *d,
                        yajl_val j, char *why, size_t whysz);
-/* GET _snapshot/REPO/_all: sets d->snapshots, snapshots_listed. */
-int snm__pf_parse_snapshots(struct snm_preflight *pf, struct snm_pf_domain *d,
-                            yajl_val j, char *why, size_t whysz);
 int snm__pf_parse_running(struct snm_preflight *pf, struct snm_pf_domain *d,
                           yajl_val j, char *why, size_t whysz);
 int snm__pf_parse_data_streams(struct snm_preflight *pf, yajl_val j, char *why,
@@ -65,10 +62,30 @@ int snm__pf_parse_data_streams(struct snm_preflight *pf, yajl_val j, char *why,
 /* One chunk of GET PATTERNS/_settings: appends to pf->indices. */
 int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
                            size_t whysz);
+
+/* The _cat text tables (format txt with a header line: `v`), asked for
+ * with these h= columns.  A reply whose header does not name them, or a
+ * line that does not parse, is refused whole. */
+#define SNM__PF_CAT_INDICES "status,index"
+#define SNM__PF_CAT_INDICES_SOURCE "status,health,pri.store.size,index"
+#define SNM__PF_CAT_ALIASES "alias,index"
+#define SNM__PF_CAT_SNAPSHOTS "id"
+
+/* GET _cat/indices: appends to d->existing, sets existing_known;
+ * `source`: the reply has the source's columns (health and size may be
+ * empty). */
 int snm__pf_parse_cat_indices(struct snm_preflight *pf, struct snm_pf_domain *d,
-                              yajl_val j, char *why, size_t whysz);
-int snm__pf_parse_aliases(struct snm_preflight *pf, struct snm_pf_domain *d,
-                          yajl_val j, char *why, size_t whysz);
+                              const char *body, size_t len, int source,
+                              char *why, size_t whysz);
+/* GET _cat/aliases: appends to d->aliases, sets aliases_known;
+ * `resolved_only`: only the aliases of pf->indices (sorted) are kept. */
+int snm__pf_parse_cat_aliases(struct snm_preflight *pf, struct snm_pf_domain *d,
+                              const char *body, size_t len, int resolved_only,
+                              char *why, size_t whysz);
+/* GET _cat/snapshots/REPO: d->snapshots, snapshots_listed. */
+int snm__pf_parse_cat_snapshots(struct snm_preflight *pf,
+                                struct snm_pf_domain *d, const char *body,
+                                size_t len, char *why, size_t whysz);
 /* GET _cat/allocation: per data node disk figures; a reply without one
  * node that has them is refused. */
 int snm__pf_parse_allocation(struct snm_preflight *pf, struct snm_pf_domain *d,

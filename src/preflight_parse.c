@@ -9,6 +9,7 @@
 #include "preflight.h"
 #include "preflight_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -150,27 +151,6 @@ int snm__pf_parse_repo(struct snm_preflight *pf, struct snm_pf_domain *d,
   return 0;
 }
 
-int snm__pf_parse_snapshots(struct snm_preflight *pf, struct snm_pf_domain *d,
-                            yajl_val j, char *why, size_t whysz)
-{
-  yajl_val a = snm_jget(j, "snapshots", (char *)NULL);
-
-  if (!YAJL_IS_ARRAY(a))
-    return refuse(why, whysz, "the reply has no \"snapshots\" array");
-  d->snapshots = calloc(a->u.array.len + 1, sizeof(char *));
-  if (d->snapshots == NULL) {
-    pf->nomem = 1;
-    return 0;
-  }
-  d->snapshots_listed = 1;
-  for (size_t i = 0; i < a->u.array.len; i++) {
-    const char *name = snm_jstr(a->u.array.values[i], "snapshot", (char *)0);
-    if (name != NULL)
-      d->snapshots[d->n_snapshots++] = xstrdup(pf, name);
-  }
-  return 0;
-}
-
 int snm__pf_parse_running(struct snm_preflight *pf, struct snm_pf_domain *d,
                           yajl_val j, char *why, size_t whysz)
 {
@@ -266,53 +246,291 @@ int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
   return 0;
 }
 
-/* A size as _cat prints it with bytes=b ("1234"), or -1. */
-static long long cat_bytes(yajl_val row, const char *key)
+/* ---- _cat tables --------------------------------------------------------
+ *
+ * The big listings (indices, aliases, snapshot names) are asked for as
+ * _cat text tables with a header line (`v`), not as JSON: the es layer
+ * builds a yajl tree of a JSON reply, about eight times its size, while a
+ * text reply is read here line by line, keeping only the fields asked
+ * for.  Names (of indices, aliases, snapshots) cannot hold a space, so
+ * cells split on runs of spaces; an empty cell (a closed index's size)
+ * leaves no token, and the columns that may be empty are told apart by
+ * their content.  A reply is checked whole before anything is recorded:
+ * the header must name the columns asked for and every line must end
+ * with a newline and parse, so a truncated or foreign reply (a proxy's
+ * page, a JSON body, a name with a newline in it) is refused, never read
+ * short.
+ */
+
+#define CAT_MAX_CELLS 8
+
+struct cat_cell {
+  const char *p;
+  size_t n;
+};
+
+/* Split [p, end) on runs of spaces; returns the number of cells, or
+ * CAT_MAX_CELLS + 1 when there are more. */
+static size_t cat_split(const char *p, const char *end, struct cat_cell *cells)
 {
-  long long n = snm_jint(-1, row, key, (char *)NULL);
-  return n >= 0 ? n : -1;
+  size_t n = 0;
+
+  while (p < end) {
+    const char *q;
+    while (p < end && *p == ' ')
+      p++;
+    if (p == end)
+      break;
+    for (q = p; q < end && *q != ' ';)
+      q++;
+    if (n == CAT_MAX_CELLS)
+      return CAT_MAX_CELLS + 1;
+    cells[n].p = p;
+    cells[n++].n = (size_t)(q - p);
+    p = q;
+  }
+  return n;
+}
+
+static int cell_is(const struct cat_cell *c, const char *word)
+{
+  return c->n == strlen(word) && memcmp(c->p, word, c->n) == 0;
+}
+
+static int cell_digits(const struct cat_cell *c)
+{
+  for (size_t i = 0; i < c->n; i++)
+    if (c->p[i] < '0' || c->p[i] > '9')
+      return 0;
+  return c->n > 0;
+}
+
+static char *cell_dup(struct snm_preflight *pf, const struct cat_cell *c)
+{
+  char *d = snm_memdup0(c->p, c->n);
+  if (d == NULL)
+    pf->nomem = 1;
+  return d;
+}
+
+/* One table row: checked (record 0) or recorded (record 1, only once
+ * every row passed the check).  Returns 0, or -1 with `why` set. */
+typedef int (*cat_row_fn)(void *payload, const struct cat_cell *cells, size_t n,
+                          int record, char *why, size_t whysz);
+
+/* Check the header line against `h` (the request's h= columns, comma
+ * separated), then run `row` over every further line.  *n_rows: the rows.
+ * Returns 0, or -1 with `why`. */
+static int cat_table(const char *body, size_t len, const char *h,
+                     cat_row_fn row, void *payload, int record, size_t *n_rows,
+                     char *why, size_t whysz)
+{
+  const char *end = body + len, *p;
+  struct cat_cell cells[CAT_MAX_CELLS];
+  size_t n, line = 1;
+
+  *n_rows = 0;
+  if (len == 0)
+    return refuse(why, whysz, "the reply is empty");
+  if (body[len - 1] != '\n')
+    return refuse(why, whysz, "the reply ends in the middle of a line");
+  p = memchr(body, '\n', len);
+  n = cat_split(body, p, cells);
+  for (size_t i = 0; *h != '\0'; i++) {
+    size_t k = strcspn(h, ",");
+    if (i == n || cells[i].n != k || memcmp(cells[i].p, h, k) != 0)
+      return refuse(why, whysz,
+                    "the reply is not the table asked for (no header line "
+                    "naming its columns)");
+    h += k + (h[k] == ',');
+    if (*h == '\0' && i + 1 != n)
+      return refuse(why, whysz, "the reply's header has other columns");
+  }
+  for (p++; p < end; line++) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    char what[160];
+
+    n = cat_split(p, nl, cells);
+    if (n == 0)
+      return refuse(why, whysz, "line %zu of the reply is blank", line + 1);
+    if (n > CAT_MAX_CELLS ||
+        row(payload, cells, n, record, what, sizeof(what)) != 0)
+      return refuse(why, whysz, "line %zu of the reply: %s", line + 1,
+                    n > CAT_MAX_CELLS ? "too many cells" : what);
+    p = nl + 1;
+  }
+  *n_rows = line - 1;
+  return 0;
+}
+
+struct cat_ctx {
+  struct snm_preflight *pf;
+  struct snm_pf_domain *d;
+  int source;        /* _cat/indices: the source's columns */
+  int resolved_only; /* _cat/aliases: only those of pf->indices */
+  size_t kept;       /* rows the check would keep */
+};
+
+/* Check a table, then grow the array (n elements of `size`) by the rows
+ * the check kept and record them.  Returns 0 (also out of memory:
+ * pf->nomem), or -1 with `why` and nothing changed. */
+static int cat_read(struct cat_ctx *cx, const char *body, size_t len,
+                    const char *h, cat_row_fn row, void **array, size_t n,
+                    size_t size, char *why, size_t whysz)
+{
+  size_t rows;
+  void *grown;
+  int rc;
+
+  cx->kept = 0;
+  if (cat_table(body, len, h, row, cx, 0, &rows, why, whysz) != 0)
+    return -1;
+  grown = realloc(*array, (n + cx->kept + 1) * size);
+  if (grown == NULL) {
+    cx->pf->nomem = 1;
+    return 0;
+  }
+  *array = grown;
+  memset((char *)grown + n * size, 0, (cx->kept + 1) * size);
+  rc = cat_table(body, len, h, row, cx, 1, &rows, why, whysz);
+  assert(rc == 0); /* checked above */
+  (void)rc;
+  return 0;
+}
+
+/* status index, or status [health] [pri.store.size] index */
+static int cat_index_row(void *payload, const struct cat_cell *c, size_t n,
+                         int record, char *why, size_t whysz)
+{
+  struct cat_ctx *cx = payload;
+  const struct cat_cell *health = NULL, *size = NULL;
+  struct snm_pf_existing *e;
+
+  if (n < 2 || n > (cx->source ? 4u : 2u))
+    return refuse(why, whysz, "%zu cells", n);
+  if (!cell_is(&c[0], "open") && !cell_is(&c[0], "close"))
+    return refuse(why, whysz, "the status is not open or close");
+  for (size_t i = 1; i + 1 < n; i++) {
+    if (cell_digits(&c[i]) && size == NULL && c[i].n <= 18)
+      size = &c[i];
+    else if (!cell_digits(&c[i]) && health == NULL && size == NULL &&
+             c[i].n < sizeof(e->health))
+      health = &c[i];
+    else
+      return refuse(why, whysz, "cell %zu is neither a health nor a size",
+                    i + 1);
+  }
+  if (!record) {
+    cx->kept++;
+    return 0;
+  }
+  e = &cx->d->existing[cx->d->n_existing++];
+  e->name = cell_dup(cx->pf, &c[n - 1]);
+  e->closed = cell_is(&c[0], "close");
+  if (health != NULL)
+    memcpy(e->health, health->p, health->n); /* the rest is zero */
+  e->pri_bytes = size != NULL ? strtoll(size->p, NULL, 10) : -1;
+  return 0;
 }
 
 int snm__pf_parse_cat_indices(struct snm_preflight *pf, struct snm_pf_domain *d,
-                              yajl_val j, char *why, size_t whysz)
+                              const char *body, size_t len, int source,
+                              char *why, size_t whysz)
 {
-  if (!YAJL_IS_ARRAY(j))
-    return refuse(why, whysz, "the reply is %s, not an array", json_type(j));
-  for (size_t i = 0; i < j->u.array.len; i++)
-    if (snm_jstr(j->u.array.values[i], "index", (char *)NULL) == NULL)
-      return refuse(why, whysz, "row %zu has no index name", i + 1);
-  d->existing = calloc(j->u.array.len + 1, sizeof(*d->existing));
-  if (d->existing == NULL) {
-    pf->nomem = 1;
-    return 0;
-  }
-  d->existing_known = 1;
-  for (size_t i = 0; i < j->u.array.len; i++) {
-    yajl_val row = j->u.array.values[i];
-    const char *status = snm_jstr(row, "status", (char *)NULL);
-    const char *health = snm_jstr(row, "health", (char *)NULL);
-    struct snm_pf_existing *e = &d->existing[d->n_existing++];
+  struct cat_ctx cx = {pf, d, source, 0, 0};
 
-    e->name = xstrdup(pf, snm_jstr(row, "index", (char *)NULL));
-    e->closed = status != NULL && strcmp(status, "close") == 0;
-    snprintf(e->health, sizeof(e->health), "%s", health ? health : "");
-    e->pri_bytes = cat_bytes(row, "pri.store.size");
+  if (cat_read(&cx, body, len,
+               source ? SNM__PF_CAT_INDICES_SOURCE : SNM__PF_CAT_INDICES,
+               cat_index_row, (void **)&d->existing, d->n_existing,
+               sizeof(*d->existing), why, whysz) != 0)
+    return -1;
+  d->existing_known = !pf->nomem;
+  return 0;
+}
+
+/* Is the index named by cell c one the source resolved (pf->indices is
+ * sorted by name)? */
+static int resolved(const struct snm_preflight *pf, const struct cat_cell *c)
+{
+  size_t lo = 0, hi = pf->n_indices;
+
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const char *name = pf->indices[mid].name;
+    int cmp = strncmp(name, c->p, c->n);
+    if (cmp == 0)
+      cmp = name[c->n] != '\0'; /* longer: after */
+    if (cmp == 0)
+      return 1;
+    if (cmp < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return 0;
 }
 
-int snm__pf_parse_aliases(struct snm_preflight *pf, struct snm_pf_domain *d,
-                          yajl_val j, char *why, size_t whysz)
+/* alias index */
+static int cat_alias_row(void *payload, const struct cat_cell *c, size_t n,
+                         int record, char *why, size_t whysz)
 {
-  if (!YAJL_IS_OBJECT(j))
-    return refuse(why, whysz, "the reply is %s, not an object", json_type(j));
-  d->aliases_known = 1;
-  for (size_t i = 0; i < j->u.object.len; i++) {
-    yajl_val a = snm_jget(j->u.object.values[i], "aliases", (char *)NULL);
-    for (size_t k = 0; YAJL_IS_OBJECT(a) && k < a->u.object.len; k++)
-      add_pair(pf, &d->aliases, &d->n_aliases, a->u.object.keys[k],
-               j->u.object.keys[i]);
+  struct cat_ctx *cx = payload;
+  struct snm_pf_alias *a;
+
+  if (n != 2)
+    return refuse(why, whysz, "%zu cells", n);
+  if (cx->resolved_only && !resolved(cx->pf, &c[1]))
+    return 0;
+  if (!record) {
+    cx->kept++;
+    return 0;
   }
+  a = &cx->d->aliases[cx->d->n_aliases++];
+  a->alias = cell_dup(cx->pf, &c[0]);
+  a->index = cell_dup(cx->pf, &c[1]);
+  return 0;
+}
+
+int snm__pf_parse_cat_aliases(struct snm_preflight *pf, struct snm_pf_domain *d,
+                              const char *body, size_t len, int resolved_only,
+                              char *why, size_t whysz)
+{
+  struct cat_ctx cx = {pf, d, 0, resolved_only, 0};
+
+  if (cat_read(&cx, body, len, SNM__PF_CAT_ALIASES, cat_alias_row,
+               (void **)&d->aliases, d->n_aliases, sizeof(*d->aliases), why,
+               whysz) != 0)
+    return -1;
+  d->aliases_known = !pf->nomem;
+  return 0;
+}
+
+/* id */
+static int cat_snapshot_row(void *payload, const struct cat_cell *c, size_t n,
+                            int record, char *why, size_t whysz)
+{
+  struct cat_ctx *cx = payload;
+
+  if (n != 1)
+    return refuse(why, whysz, "%zu cells", n);
+  if (record)
+    cx->d->snapshots[cx->d->n_snapshots++] = cell_dup(cx->pf, &c[0]);
+  else
+    cx->kept++;
+  return 0;
+}
+
+int snm__pf_parse_cat_snapshots(struct snm_preflight *pf,
+                                struct snm_pf_domain *d, const char *body,
+                                size_t len, char *why, size_t whysz)
+{
+  struct cat_ctx cx = {pf, d, 0, 0, 0};
+
+  if (cat_read(&cx, body, len, SNM__PF_CAT_SNAPSHOTS, cat_snapshot_row,
+               (void **)&d->snapshots, d->n_snapshots, sizeof(*d->snapshots),
+               why, whysz) != 0)
+    return -1;
+  d->snapshots_listed = !pf->nomem;
   return 0;
 }
 

@@ -79,15 +79,15 @@ static void script_cluster(struct snm_standin *s, int source)
   add(s, "/_snapshot/r", 404, JSON_CT,
       "{\"error\":{\"type\":\"repository_missing_exception\",\"reason\":"
       "\"[r] missing\"},\"status\":404}");
-  add(s, "/_snapshot/r/_all", 404, JSON_CT,
+  add(s, "/_cat/snapshots/r*", 404, JSON_CT,
       "{\"error\":{\"type\":\"repository_missing_exception\",\"reason\":"
       "\"[r] missing\"},\"status\":404}");
-  add(s, "/_cat/indices*", 200, JSON_CT,
-      source ? "[{\"index\":\"logs-1\",\"status\":\"open\",\"health\":"
-               "\"green\",\"pri.store.size\":\"100\"}]"
-             : "[{\"index\":\"old-1\",\"status\":\"close\",\"health\":"
-               "\"green\",\"pri.store.size\":null}]");
-  add(s, "/_alias*", 200, JSON_CT, "{}");
+  add(s, "/_cat/indices*", 200, TEXT_CT,
+      source ? "status health pri.store.size index\n"
+               "open   green             100 logs-1\n"
+             : "status index\n"
+               "close  old-1\n");
+  add(s, "/_cat/aliases*", 200, TEXT_CT, "alias index\n");
   add(s, "/_snapshot/_status", 200, JSON_CT, "{\"snapshots\":[]}");
   add(s, "/_data_stream", 200, JSON_CT, "{\"data_streams\":[]}");
   add(s, "/_all/_settings*", 200, JSON_CT,
@@ -105,7 +105,10 @@ static void script_cluster(struct snm_standin *s, int source)
       "\"cluster.routing.allocation.disk.watermark.high\":\"90%\"}}");
 }
 
-static void fx_init(struct fx *fx, const char *rename)
+/* `snapshot`: extra members of the plan's snapshot; `restore`: of its
+ * restore (both after a comma, or NULL). */
+static void fx_init_plan(struct fx *fx, const char *snapshot,
+                         const char *restore)
 {
   struct snm_http_opts hopts = {0};
   struct snm_diag_list diags;
@@ -120,10 +123,11 @@ static void fx_init(struct fx *fx, const char *rename)
            "\"src\": {\"endpoint\": \"%s\"}, \"dst\": {\"endpoint\": \"%s\"}},"
            "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
            "{\"location\": \"/x\"}},"
-           "\"snapshot\": {\"domain\": \"src\"}, "
-           "\"restores\": [{\"domain\": \"dst\"%s}]}",
+           "\"snapshot\": {\"domain\": \"src\"%s%s}, "
+           "\"restores\": [{\"domain\": \"dst\"%s%s}]}",
            snm_standin_url(fx->src), snm_standin_url(fx->dst),
-           rename != NULL ? rename : "");
+           snapshot != NULL ? ", " : "", snapshot != NULL ? snapshot : "",
+           restore != NULL ? ", " : "", restore != NULL ? restore : "");
   snm_diag_list_init(&diags);
   assert_int_equal(
       snm_plan_parse(&fx->plan, text, strlen(text), "t.json", &diags, &err), 0);
@@ -137,6 +141,12 @@ static void fx_init(struct fx *fx, const char *rename)
         snm_es_init(&fx->es[i], &fx->plan->domains[i], fx->http, &err), 0);
     fx->es[i].read_only = 1;
   }
+}
+
+static void fx_init(struct fx *fx, const char *rename)
+{
+  /* rename: ", \"rename\": {...}" as before */
+  fx_init_plan(fx, NULL, rename != NULL ? rename + 2 : NULL);
 }
 
 static void fx_done(struct fx *fx)
@@ -306,8 +316,8 @@ static void test_each_fact_unknown(void **state)
       /* target */
       {0, "/_cluster/health", 0, NULL, "health-unreadable", SNM_PF_BLOCKER,
        "GET /_cluster/health"},
-      {0, "/_alias*", 0, NULL, "aliases-unreadable", SNM_PF_BLOCKER,
-       "GET /_alias"},
+      {0, "/_cat/aliases*", 0, NULL, "aliases-unreadable", SNM_PF_BLOCKER,
+       "GET /_cat/aliases"},
       {0, "/_cat/allocation*", 0, NULL, "disk-unreadable", SNM_PF_BLOCKER,
        "GET /_cat/allocation"},
       {0, "/_cluster/settings*", 0, NULL, "cluster-settings-unreadable",
@@ -319,8 +329,10 @@ static void test_each_fact_unknown(void **state)
        "GET /_cluster/health"},
       {1, "/_cat/indices*", 0, NULL, "indices-unreadable", SNM_PF_BLOCKER,
        "GET /_cat/indices"},
-      {1, "/_alias*", 0, NULL, "aliases-unreadable", SNM_PF_BLOCKER,
-       "GET /_alias"},
+      {1, "/_cat/aliases*", 0, NULL, "aliases-unreadable", SNM_PF_BLOCKER,
+       "GET /_cat/aliases"},
+      {1, "/_cat/snapshots/r*", 0, NULL, "repo-unusable", SNM_PF_BLOCKER,
+       "GET /_cat/snapshots/r"},
       {1, "/_snapshot/_status", 0, NULL, "snapshot-status-unreadable",
        SNM_PF_WARNING, "GET /_snapshot/_status"},
       {1, "/_data_stream", 0, NULL, "data-streams-unreadable", SNM_PF_WARNING,
@@ -364,12 +376,69 @@ static void test_each_fact_unknown(void **state)
     }
 }
 
+/* The source lists only what the plan's patterns resolve to, and keeps
+ * only the aliases of the indices found; an index the settings name but
+ * the listing lacks leaves the listing unknown. */
+static void test_source_narrowed(void **state)
+{
+  static const char cat_path[] =
+      "/_cat/indices/logs-%2A?v&bytes=b&h=status,health,pri.store.size,index"
+      "&expand_wildcards=all&ignore_unavailable=true&allow_no_indices=true";
+  struct snm_standin_request rq;
+  struct fx fx;
+  int found = 0;
+  (void)state;
+
+  fx_init_plan(&fx, "\"indices\": \"logs-*\"", NULL);
+  add(fx.src, "/_cat/aliases*", 200, TEXT_CT,
+      "alias    index\n"
+      "logs     logs-1\n"
+      "other    other-1\n");
+  add(fx.src, "/logs-%2A/_settings*", 200, JSON_CT,
+      "{\"logs-1\":{\"settings\":{\"index.number_of_shards\":\"1\","
+      "\"index.number_of_replicas\":\"0\"}}}");
+  script_cluster(fx.src, 1);
+  script_cluster(fx.dst, 0);
+  check(&fx);
+  print_issues(&fx.pf);
+  assert_int_equal(fx.pf.n_blockers, 0);
+  for (size_t i = 0; i < snm_standin_request_count(fx.src); i++) {
+    assert_int_equal(snm_standin_request_get(fx.src, i, &rq), 0);
+    found += strcmp(rq.target, cat_path) == 0;
+    /* the source is never asked for all its indices */
+    assert_true(strncmp(rq.target, "/_cat/indices?", 14) != 0);
+    snm_standin_request_dispose(&rq);
+  }
+  assert_int_equal(found, 1);
+  assert_int_equal(fx.pf.domains[0].n_aliases, 1);
+  assert_string_equal(fx.pf.domains[0].aliases[0].alias, "logs");
+  snm_preflight_dispose(&fx.pf);
+  fx_done(&fx);
+
+  /* settings resolve logs-2 too, the listing does not have it */
+  fx_init_plan(&fx, "\"indices\": \"logs-*\"", NULL);
+  add(fx.src, "/logs-%2A/_settings*", 200, JSON_CT,
+      "{\"logs-1\":{\"settings\":{}},\"logs-2\":{\"settings\":{}}}");
+  script_cluster(fx.src, 1);
+  script_cluster(fx.dst, 0);
+  check(&fx);
+  assert_non_null(find_issue(&fx.pf, "indices-unreadable", "src"));
+  assert_non_null(
+      strstr(find_issue(&fx.pf, "indices-unreadable", "src")->message,
+             "index logs-2, which GET _settings found, is not listed"));
+  assert_int_equal(find_issue(&fx.pf, "indices-unreadable", "src")->severity,
+                   SNM_PF_BLOCKER);
+  snm_preflight_dispose(&fx.pf);
+  fx_done(&fx);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_healthy),
       cmocka_unit_test(test_target_listing_unknown),
       cmocka_unit_test(test_each_fact_unknown),
+      cmocka_unit_test(test_source_narrowed),
   };
   int rc;
 
