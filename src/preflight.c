@@ -198,6 +198,7 @@ int snm_preflight_facts_alloc(struct snm_preflight *pf,
     d->data_nodes = d->open_shards = d->max_shards_per_node = -1;
     d->disk_avail = d->disk_usable = -1;
     d->threshold_enabled = -1;
+    d->same_as = -1;
   }
   pf->domains[plan->snapshot.domain].roles |= SNM_PF_ROLE_SOURCE;
   for (size_t r = 0; r < plan->n_restores; r++)

@@ -107,6 +107,15 @@ struct snm_pf_domain {
                            cluster */
   struct snm_es_info info;
   char cluster_uuid[64]; /* GET /'s cluster_uuid, "" when absent */
+  /* -1, or the domain this one is the same cluster as (same cluster_uuid;
+   * a missing or "_na_" uuid never matches): the source when the source
+   * is that cluster, else the first such domain the plan uses, else the
+   * first such domain.  That domain itself has -1.  Such a domain shares
+   * its registration: no repository is registered on it (the source's,
+   * writable, serves it even with readonly_on_targets), its repo_want_json
+   * and repo_state are those of domain same_as, and its repository is not
+   * checked again.  Set by snm_preflight_verdict(). */
+  int same_as;
 
   /* GET /_cluster/health (-1: unknown) */
   char health[16]; /* "green", "yellow", "red" or "" */
@@ -230,6 +239,10 @@ struct snm_preflight {
   size_t n_issues;
   size_t n_blockers, n_warnings;
 
+  /* From snm_preflight_opts (tests set them directly); the verdicts
+   * read them. */
+  int source_optional, resuming;
+
   int result;             /* SNM_OK; SNM_ECANCELED; SNM_ENOMEM */
   double elapsed_s;       /* start to done */
   unsigned long requests; /* sent */
@@ -253,6 +266,18 @@ struct snm_preflight_opts {
   /* NULL, or plan->n_domains records: a domain whose snm_es_init failed
    * (code != 0) is not contacted and is reported as a blocker. */
   const struct snm_err *init_errors;
+  /* 1: the source is not needed (a resumed run whose snapshot is already
+   * taken, with only target work left).  A source that cannot be reached
+   * (unreachable, auth, not-a-cluster) is then a warning, not a blocker,
+   * and the verdicts about the source are skipped: its index selection,
+   * closed or red indices, running snapshots, its repository, the facts
+   * it could not give.  The targets are checked as always.  The source is
+   * still asked (it may answer). */
+  int source_optional;
+  /* 1: an earlier run of this plan already changed things (a resumed
+   * run): no issue says or implies that nothing was changed, and the
+   * hints say the run resumes. */
+  int resuming;
 };
 
 /* An empty preflight (also what snm_preflight_start expects). */

@@ -604,6 +604,8 @@ int snm_preflight_start(struct snm_preflight *pf, uv_loop_t *loop,
   if (snm_preflight_facts_alloc(pf, plan) != 0)
     return snm_err_set(err, SNM_ENOMEM, "out of memory");
   pf->es = es;
+  pf->source_optional = opts != NULL && opts->source_optional;
+  pf->resuming = opts != NULL && opts->resuming;
   pf->done = done;
   pf->done_data = data;
   pf->pending = 1; /* held until every first-wave request is out */

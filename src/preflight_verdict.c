@@ -89,34 +89,67 @@ static const char *without_id(const char *msg, const char *id)
   return msg;
 }
 
+/* Whether the verdicts about domain d apply: not for a domain that is
+ * only the source when the run no longer needs it (source_optional). */
+static int needed(const struct vctx *c, const struct snm_pf_domain *d)
+{
+  return !c->pf->source_optional || d->roles != SNM_PF_ROLE_SOURCE;
+}
+
+/* A domain that could not be reached at all: one issue, not one per
+ * request. */
+static void domain_failed(struct vctx *c, const struct snm_pf_domain *d,
+                          const char *label)
+{
+  const char *id = d->dom->id;
+  const char *why = d->error.msg[0] ? without_id(d->error.msg, id) : id;
+  int need = needed(c, d);
+  enum snm_pf_severity sev = need ? SNM_PF_BLOCKER : SNM_PF_WARNING;
+  const char *then = need ? ""
+                          : "; the snapshot is already taken, so the run "
+                            "goes on with the targets";
+  const char *next = !need ? "; the source is needed again only for a new "
+                             "snapshot"
+                     : c->pf->resuming ? "; then run again: the run resumes "
+                                         "where it stopped"
+                                       : "";
+  char hint[300];
+
+  if (d->error.code == SNM_EAUTH) {
+    snprintf(hint, sizeof(hint),
+             "fix the credentials named above, or grant the permission it "
+             "names%s",
+             next[0] != '\0' ? next : "; check only sends GET requests");
+    ISSUE(c, sev, "auth", id, NULL, hint, "%s: authentication failed: %s%s",
+          label, why, then);
+  } else if (d->error.code == SNM_EPARSE) {
+    snprintf(hint, sizeof(hint),
+             "point the domain's endpoint at the cluster's REST API%s", next);
+    ISSUE(c, sev, "not-a-cluster", id, NULL, hint, "%s: %s%s", label, why,
+          then);
+  } else {
+    snprintf(hint, sizeof(hint),
+             "check the endpoint, the network path (VPC, security groups, "
+             "proxy) and that the cluster is up%s",
+             next);
+    ISSUE(c, sev, "unreachable", id, NULL, hint, "%s unreachable: %s%s", label,
+          why, then);
+  }
+}
+
 static void check_domains(struct vctx *c)
 {
   for (size_t i = 0; i < c->pf->n_domains; i++) {
     const struct snm_pf_domain *d = &c->pf->domains[i];
-    const char *id = d->dom->id;
-    const char *why = d->error.msg[0] ? without_id(d->error.msg, id) : id;
     char label[160];
 
     domain_label(label, sizeof(label), d);
     if (!d->reached) {
-      if (d->error.code == SNM_EAUTH)
-        ISSUE(c, SNM_PF_BLOCKER, "auth", id, NULL,
-              "fix the credentials named above, or grant the permission "
-              "it names; check only sends GET requests",
-              "%s: authentication failed: %s", label, why);
-      else if (d->error.code == SNM_EPARSE)
-        ISSUE(c, SNM_PF_BLOCKER, "not-a-cluster", id, NULL,
-              "point the domain's endpoint at the cluster's REST API", "%s: %s",
-              label, why);
-      else
-        ISSUE(c, SNM_PF_BLOCKER, "unreachable", id, NULL,
-              "check the endpoint, the network path (VPC, security groups, "
-              "proxy) and that the cluster is up",
-              "%s unreachable: %s", label, why);
+      domain_failed(c, d, label);
       continue;
     }
     if (strcmp(d->health, "red") == 0)
-      ISSUE(c, SNM_PF_WARNING, "health-red", id, NULL,
+      ISSUE(c, SNM_PF_WARNING, "health-red", d->dom->id, NULL,
             "GET _cluster/health?level=indices shows which indices have "
             "unassigned primaries",
             "%s: cluster health is red", label);
@@ -243,8 +276,8 @@ static void check_facts(struct vctx *c)
     const char *id = d->dom->id;
     char label[160], hint[400];
 
-    if (!d->reached || d->roles == 0)
-      continue; /* check_domains said why */
+    if (!d->reached || d->roles == 0 || !needed(c, d))
+      continue; /* check_domains said why, or not needed */
     domain_label(label, sizeof(label), d);
     for (int f = 0; f < SNM_PF_N_FACTS; f++) {
       const struct fact_rule *rule = &fact_rules[f];
@@ -272,6 +305,66 @@ static void check_facts(struct vctx *c)
   }
 }
 
+/* ---- one cluster under several ids ------------------------------------ */
+
+static int uuid_usable(const struct snm_pf_domain *d)
+{
+  return d->reached && d->cluster_uuid[0] != '\0' &&
+         strcmp(d->cluster_uuid, "_na_") != 0;
+}
+
+/* Which domain of a group speaks for the cluster: the source, else one the
+ * plan uses, else the first. */
+static int same_rank(const struct vctx *c, size_t d)
+{
+  if (d == c->plan->snapshot.domain)
+    return 0;
+  return c->pf->domains[d].roles != 0 ? 1 : 2;
+}
+
+/* pf->domains[].same_as, and the registration a domain that is another's
+ * cluster shares: no registration of its own is planned (the source's,
+ * writable, even with readonly_on_targets). */
+static void find_same_clusters(struct vctx *c)
+{
+  struct snm_preflight *pf = c->pf;
+
+  for (size_t d = 0; d < pf->n_domains; d++) {
+    struct snm_pf_domain *dd = &pf->domains[d];
+    size_t best = d;
+
+    dd->same_as = -1;
+    if (!uuid_usable(dd))
+      continue;
+    for (size_t k = 0; k < pf->n_domains; k++) {
+      const struct snm_pf_domain *dk = &pf->domains[k];
+      if (k == best || !uuid_usable(dk) ||
+          strcmp(dk->cluster_uuid, dd->cluster_uuid) != 0)
+        continue;
+      if (same_rank(c, k) < same_rank(c, best) ||
+          (same_rank(c, k) == same_rank(c, best) && k < best))
+        best = k;
+    }
+    if (best == d)
+      continue;
+    dd->same_as = (int)best;
+    if (dd->roles == 0)
+      continue;
+    free(dd->repo_want_json);
+    dd->repo_want_json = NULL;
+    if (snm_preflight_repo_body(&dd->repo_want_json, NULL, c->plan, best) != 0)
+      c->nomem = 1;
+    free(dd->repo_endpoint_note); /* its own registration is not made */
+    dd->repo_endpoint_note = NULL;
+  }
+}
+
+/* The cluster a domain's restores land on (the domain speaking for it). */
+static size_t cluster_of(const struct snm_preflight *pf, size_t d)
+{
+  return pf->domains[d].same_as >= 0 ? (size_t)pf->domains[d].same_as : d;
+}
+
 /* ---- repository ------------------------------------------------------- */
 
 static void check_repos(struct vctx *c)
@@ -282,8 +375,8 @@ static void check_repos(struct vctx *c)
     struct snm_pf_domain *d = &c->pf->domains[i];
     const char *id = d->dom->id;
 
-    if (d->roles == 0 || !d->reached)
-      continue;
+    if (d->roles == 0 || !d->reached || d->same_as >= 0 || !needed(c, d))
+      continue; /* a shared registration is checked once */
     if (d->repo_endpoint_note != NULL)
       ISSUE(c, SNM_PF_WARNING, "repo-endpoint", id, NULL,
             "nothing to do if the bucket's region is right",
@@ -314,6 +407,11 @@ static void check_repos(struct vctx *c)
                 "snapshot %s already exists in repository %s; run cannot "
                 "take it again under that name",
                 c->pf->snapshot_name, repo);
+  }
+  for (size_t i = 0; i < c->pf->n_domains; i++) {
+    struct snm_pf_domain *d = &c->pf->domains[i];
+    if (d->same_as >= 0 && d->roles != 0)
+      d->repo_state = c->pf->domains[d->same_as].repo_state;
   }
 }
 
@@ -424,7 +522,7 @@ static void check_source(struct vctx *c)
   const char *id = src->dom->id;
   const struct snm_version *v = &src->info.version;
 
-  if (!src->reached)
+  if (!src->reached || !needed(c, src))
     return;
   if (src->n_running > 0) {
     int one_at_a_time = one_snapshot_at_a_time(v);
@@ -559,19 +657,20 @@ done:
   free(hits);
 }
 
-/* Two sources landing on one name on the same target (all restores). */
+/* Two sources landing on one name on the same cluster (all restores onto
+ * it, under any of its domain ids). */
 static void check_collisions(struct vctx *c, size_t dom)
 {
   struct snm_preflight *pf = c->pf;
-  const char *id = c->plan->domains[dom].id;
 
   for (size_t r = 0; r < pf->n_restores; r++) {
-    if (pf->restores[r].domain != dom)
+    const char *id = c->plan->domains[pf->restores[r].domain].id;
+    if (cluster_of(pf, pf->restores[r].domain) != dom)
       continue;
     for (size_t i = 0; i < pf->restores[r].n_items; i++) {
       struct snm_pf_item *a = &pf->restores[r].items[i];
       for (size_t r2 = r; r2 < pf->n_restores; r2++) {
-        if (pf->restores[r2].domain != dom)
+        if (cluster_of(pf, pf->restores[r2].domain) != dom)
           continue;
         for (size_t k = r2 == r ? i + 1 : 0; k < pf->restores[r2].n_items;
              k++) {
@@ -598,8 +697,9 @@ static int predicted_name(const struct snm_preflight *pf, size_t dom,
                           const char *name)
 {
   for (size_t r = 0; r < pf->n_restores; r++)
-    for (size_t i = 0;
-         pf->restores[r].domain == dom && i < pf->restores[r].n_items; i++)
+    for (size_t i = 0; cluster_of(pf, pf->restores[r].domain) == dom &&
+                       i < pf->restores[r].n_items;
+         i++)
       if (pf->restores[r].items[i].action != SNM_PF_SKIP &&
           strcmp(pf->restores[r].items[i].target_name, name) == 0)
         return 1;
@@ -664,7 +764,7 @@ static void check_conflicts(struct vctx *c, size_t r)
       if (strcmp(src->aliases[k].index, pf->indices[it->index].name) != 0)
         continue;
       if ((t->existing_known && existing_index(t, alias) != NULL) ||
-          predicted_name(pf, rs->domain, alias)) {
+          predicted_name(pf, cluster_of(pf, rs->domain), alias)) {
         set_verdict(c, it, SNM_PF_BLOCKED, "alias %s collides", alias);
         ISSUE(c, SNM_PF_BLOCKER, "alias-conflict", id, it->target_name,
               "set include_aliases to false, or rename the index",
@@ -843,7 +943,7 @@ static void check_restores(struct vctx *c)
       build_items(c, r, names, map, n);
   }
   for (size_t d = 0; d < pf->n_domains; d++)
-    if (pf->domains[d].roles & SNM_PF_ROLE_TARGET)
+    if (pf->domains[d].same_as < 0)
       check_collisions(c, d);
   for (size_t r = 0; r < pf->n_restores; r++) {
     check_versions(c, r);
@@ -867,6 +967,7 @@ int snm_preflight_verdict(struct snm_preflight *pf)
   struct vctx c = {pf, pf->plan, 0};
 
   snm__preflight_clear_verdicts(pf);
+  find_same_clusters(&c);
   check_domains(&c);
   check_facts(&c);
   check_repos(&c);

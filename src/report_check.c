@@ -110,6 +110,11 @@ static void human_domain(FILE *fp, const struct snm_preflight *pf,
           snm_version_str(v, sizeof(v), &d->info.version), d->info.cluster_name,
           d->health[0] ? d->health : "?", d->data_nodes,
           d->data_nodes == 1 ? "" : "s");
+  if (d->same_as >= 0 && &pf->domains[d->same_as] != d)
+    hprintf(fp,
+            "    same cluster as %s (cluster_uuid %s): shares its repository "
+            "registration\n",
+            pf->domains[d->same_as].dom->id, d->cluster_uuid);
   if (d->roles & SNM_PF_ROLE_TARGET && d->disk_avail >= 0)
     hprintf(fp,
             "    disk: %s free, %s usable below the high watermark; "
@@ -283,6 +288,10 @@ static void json_domain(yajl_gen g, const struct snm_preflight *pf,
                   d->reached ? snm_version_str(v, sizeof(v), &d->info.version)
                              : NULL);
   snm_gen_key_str(g, "cluster_name", d->reached ? d->info.cluster_name : NULL);
+  snm_gen_key_str(g, "cluster_uuid",
+                  d->cluster_uuid[0] ? d->cluster_uuid : NULL);
+  snm_gen_key_str(g, "same_as",
+                  d->same_as >= 0 ? pf->domains[d->same_as].dom->id : NULL);
   snm_gen_key_str(g, "health", d->health[0] ? d->health : NULL);
   snm_gen_key_int_or_null(g, "data_nodes", d->data_nodes);
   snm_gen_key_int_or_null(g, "open_shards", d->open_shards);

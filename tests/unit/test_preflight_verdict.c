@@ -15,6 +15,7 @@
 #include "plan.h"
 #include "preflight.h"
 #include "preflight_int.h"
+#include "report_check.h"
 
 /* ---- fixture ------------------------------------------------------------- */
 
@@ -876,6 +877,212 @@ static void test_unknown_facts(void **state)
   teardown();
 }
 
+static void same_uuid(size_t d, const char *uuid)
+{
+  snprintf(pf.domains[d].cluster_uuid, sizeof(pf.domains[d].cluster_uuid), "%s",
+           uuid);
+}
+
+static char *report(int json)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *fp = open_memstream(&text, &len);
+
+  assert_non_null(fp);
+  if (json)
+    assert_int_equal(snm_report_check_json(fp, &pf), 0);
+  else
+    snm_report_check_human(fp, &pf, 0);
+  assert_int_equal(fclose(fp), 0);
+  return text;
+}
+
+/* One cluster under two domain ids (issue #8, item 8): detected by
+ * cluster_uuid; the target shares the source's (writable) registration,
+ * with no repository blocker between the two ids. */
+static void test_same_cluster(void **state)
+{
+  static const char *const found =
+      "{\"type\":\"s3\",\"settings\":{\"bucket\":\"b\"}}";
+  char *text;
+  (void)state;
+
+  setup(plan_text("",
+                  "{\"name\": \"r\", \"type\": \"s3\", \"readonly_on_"
+                  "targets\": true, \"settings\": {\"bucket\": \"b\"}}",
+                  SNAP,
+                  "[{\"domain\": \"dst\", \"rename\": {\"pattern\": "
+                  "\"^\", \"replacement\": \"copy-\"}}]"));
+  add_ix("a", 10, 1, 0, 0);
+  add_existing(0, "a", 0);
+  add_existing(1, "a", 0); /* the same listing, read through both ids */
+  same_uuid(0, "uuid-1");
+  same_uuid(1, "uuid-1");
+  same_uuid(2, "uuid-2");
+  /* the source's registration, writable, found through both ids */
+  for (size_t d = 0; d < 2; d++) {
+    pf.domains[d].repo_have_json = strdup(found);
+    pf.domains[d].repo_state = SNM_PF_REPO_UNKNOWN;
+  }
+  assert_non_null(strstr(pf.domains[1].repo_want_json, "readonly"));
+  verdict();
+  assert_int_equal(pf.domains[0].same_as, -1);
+  assert_int_equal(pf.domains[1].same_as, 0);
+  assert_int_equal(pf.domains[2].same_as, -1);
+  /* no read-only registration planned for it: the source's */
+  assert_string_equal(pf.domains[1].repo_want_json,
+                      pf.domains[0].repo_want_json);
+  assert_null(strstr(pf.domains[1].repo_want_json, "readonly"));
+  assert_int_equal(pf.domains[0].repo_state, SNM_PF_REPO_MATCHES);
+  assert_int_equal(pf.domains[1].repo_state, SNM_PF_REPO_MATCHES);
+  assert_int_equal(pf.n_blockers, 0);
+  text = report(0);
+  assert_non_null(strstr(text, "same cluster as src"));
+  free(text);
+  text = report(1);
+  assert_non_null(strstr(text, "\"same_as\":\"src\""));
+  assert_non_null(strstr(text, "\"cluster_uuid\":\"uuid-1\""));
+  free(text);
+  /* absent on the source: both read it as absent, one registration */
+  for (size_t d = 0; d < 2; d++) {
+    free(pf.domains[d].repo_have_json);
+    pf.domains[d].repo_have_json = NULL;
+    pf.domains[d].repo_state = SNM_PF_REPO_ABSENT;
+  }
+  verdict();
+  assert_int_equal(pf.domains[1].repo_state, SNM_PF_REPO_ABSENT);
+  assert_null(strstr(pf.domains[1].repo_want_json, "readonly"));
+  assert_int_equal(pf.n_blockers, 0);
+  teardown();
+
+  /* no rename: the restore would land on the source's own open index */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  add_existing(0, "a", 0);
+  add_existing(1, "a", 0);
+  same_uuid(0, "uuid-1");
+  same_uuid(1, "uuid-1");
+  verdict();
+  assert_int_equal(pf.domains[1].same_as, 0);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-exists"), 1);
+  assert_int_equal(item(0, "a")->action, SNM_PF_BLOCKED);
+  teardown();
+
+  /* a missing or "_na_" uuid never matches; nor an unreached domain */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  same_uuid(0, "_na_");
+  same_uuid(1, "_na_");
+  verdict();
+  assert_int_equal(pf.domains[1].same_as, -1);
+  same_uuid(0, "");
+  same_uuid(1, "");
+  verdict();
+  assert_int_equal(pf.domains[1].same_as, -1);
+  same_uuid(0, "u");
+  same_uuid(1, "u");
+  pf.domains[1].reached = 0;
+  snm_err_set(&pf.domains[1].error, SNM_ENET, "dst: GET /: refused");
+  verdict();
+  assert_int_equal(pf.domains[1].same_as, -1);
+  teardown();
+
+  /* two targets on one cluster: the first is the one registering; their
+   * restores collide on a name as on one target */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\"}, {\"domain\": \"dst2\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  same_uuid(0, "u-src");
+  same_uuid(1, "u-dst");
+  same_uuid(2, "u-dst");
+  verdict();
+  assert_int_equal(pf.domains[1].same_as, -1);
+  assert_int_equal(pf.domains[2].same_as, 1);
+  assert_string_equal(pf.domains[2].repo_want_json,
+                      pf.domains[1].repo_want_json);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "rename-collision"), 1);
+  teardown();
+}
+
+/* A resumed run with only target work left (issue #8, item 10): the
+ * source may be down, its verdicts do not apply, and no issue claims that
+ * nothing was changed. */
+static void test_source_optional(void **state)
+{
+  const struct snm_pf_issue *is;
+  (void)state;
+
+  /* unreachable source: a warning, the targets still checked */
+  for (int optional = 0; optional <= 1; optional++) {
+    setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+    pf.source_optional = optional;
+    pf.resuming = optional;
+    pf.indices_known = 0;
+    pf.domains[0].reached = 0;
+    snm_err_set(&pf.domains[0].error, SNM_ENET,
+                "src: GET http://127.0.0.1:1/: connection refused");
+    fact_failed(0, SNM_PF_FACT_SETTINGS, "src: GET /_all/_settings: refused");
+    fact_failed(1, SNM_PF_FACT_DISK, "dst: GET /_cat/allocation: HTTP 500");
+    verdict();
+    is = issue_of("unreachable", "src");
+    assert_non_null(is);
+    assert_int_equal(is->severity, optional ? SNM_PF_WARNING : SNM_PF_BLOCKER);
+    if (optional)
+      assert_string_equal(is->message,
+                          "source src unreachable: GET http://127.0.0.1:1/: "
+                          "connection refused; the snapshot is already "
+                          "taken, so the run goes on with the targets");
+    assert_int_equal(issue_of("disk-unreadable", "dst")->severity,
+                     SNM_PF_BLOCKER);
+    assert_int_equal(pf.n_blockers, optional ? 1 : 2);
+    teardown();
+  }
+
+  /* a reachable source: its own verdicts are skipped */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.source_optional = 1;
+  reach(&pf.domains[0], SNM_ENGINE_ELASTICSEARCH, "7.6.2", 1);
+  reach(&pf.domains[1], SNM_ENGINE_ELASTICSEARCH, "7.10.2", 1);
+  add_ix("a", 10, 1, 0, 0)->closed = 1;
+  pf.domains[0].running = calloc(1, sizeof(*pf.domains[0].running));
+  pf.domains[0].running[0].repository = strdup("nightly");
+  pf.domains[0].running[0].snapshot = strdup("s1");
+  pf.domains[0].running[0].state = strdup("STARTED");
+  pf.domains[0].n_running = 1;
+  pf.domains[0].repo_error = strdup("src: GET /_snapshot/r: HTTP 500");
+  fact_failed(0, SNM_PF_FACT_INDICES, "src: GET /_cat/indices: HTTP 403");
+  verdict();
+  assert_int_equal(pf.n_blockers, 0);
+  assert_null(issue_of("index-closed", "src"));
+  assert_null(issue_of("snapshot-running", "src"));
+  assert_null(issue_of("repo-unusable", "src"));
+  teardown();
+}
+
+static void test_resuming_wording(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\"}, {\"domain\": \"dst2\"}]"));
+  pf.resuming = 1;
+  add_ix("a", 10, 1, 0, 0);
+  add_existing(1, "a", 1);
+  pf.domains[2].reached = 0;
+  snm_err_set(&pf.domains[2].error, SNM_ENET, "dst2: GET /: refused");
+  fact_failed(1, SNM_PF_FACT_DISK, "dst: GET /_cat/allocation: HTTP 500");
+  verdict();
+  assert_true(pf.n_blockers >= 3);
+  for (size_t i = 0; i < pf.n_issues; i++) {
+    assert_null(strstr(pf.issues[i].message, "nothing"));
+    assert_null(strstr(pf.issues[i].hint, "nothing was changed"));
+    assert_null(strstr(pf.issues[i].hint, "check only"));
+  }
+  assert_non_null(strstr(issue_of("unreachable", "dst2")->hint,
+                         "resumes where it stopped"));
+  teardown();
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -895,6 +1102,9 @@ int main(void)
       cmocka_unit_test(test_domains_and_running),
       cmocka_unit_test(test_domain_failure_text),
       cmocka_unit_test(test_unknown_facts),
+      cmocka_unit_test(test_same_cluster),
+      cmocka_unit_test(test_source_optional),
+      cmocka_unit_test(test_resuming_wording),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

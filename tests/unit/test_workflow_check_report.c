@@ -43,6 +43,7 @@ static void test_control_chars_replaced(void **state)
   plan.n_domains = 1;
   d.dom = &dom;
   d.reached = 1;
+  d.same_as = -1;
   snprintf(d.info.cluster_name, sizeof(d.info.cluster_name), "c\x1b]0;x\x07");
   snprintf(d.health, sizeof(d.health), "green");
   ix.name = "logs\x1b[2J\r\nx\x7f";
