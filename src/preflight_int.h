@@ -16,6 +16,29 @@ void snm__preflight_clear_verdicts(struct snm_preflight *pf);
  * true, "5" == 5).  Returns 0 or SNM_ENOMEM. */
 int snm__preflight_compare_repo(struct snm_pf_domain *d);
 
+/* ---- the verdicts (preflight_verdict.c, preflight_restore.c) ---------- */
+
+struct snm__vctx {
+  struct snm_preflight *pf;
+  const struct snm_plan *plan;
+  int nomem; /* an allocation failed */
+};
+
+/* snm_preflight_issue(c->pf, ...), recording a failure in c->nomem. */
+#define SNM__ISSUE(c, ...)                                                     \
+  do {                                                                         \
+    if (snm_preflight_issue((c)->pf, __VA_ARGS__))                             \
+      (c)->nomem = 1;                                                          \
+  } while (0)
+
+/* The cluster a domain's restores land on: the domain, or the domain it is
+ * the same cluster as (same_as). */
+size_t snm__pf_cluster_of(const struct snm_preflight *pf, size_t d);
+
+/* pf->restores from the facts (after the source's selection), with their
+ * issues. */
+void snm__pf_check_restores(struct snm__vctx *c);
+
 /* Saturating arithmetic for counts and sizes that come from servers: the
  * result is clamped to [LLONG_MIN, LLONG_MAX] instead of overflowing. */
 long long snm__sat_add(long long a, long long b);
