@@ -119,16 +119,23 @@ static void on_info(struct snm_pf_domain *d, const struct snm_es_reply *reply,
     snprintf(d->cluster_uuid, sizeof(d->cluster_uuid), "%s", uuid);
 }
 
+/* An error reply whose error.type is `type`. */
+static int error_type_is(const struct snm_es_reply *reply, const char *type)
+{
+  const char *t;
+
+  if (reply == NULL || (reply->status >= 200 && reply->status <= 299))
+    return 0;
+  t = snm_jstr(reply->json, "error", "type", (char *)NULL);
+  return t != NULL && strcmp(t, type) == 0;
+}
+
 /* A 404 that says the repository is not registered; any other 404 (a
  * proxy, a wrong base path) proves nothing. */
 static int repo_missing(const struct snm_es_reply *reply)
 {
-  const char *type;
-
-  if (reply == NULL || reply->status != 404)
-    return 0;
-  type = snm_jstr(reply->json, "error", "type", (char *)NULL);
-  return type != NULL && strcmp(type, "repository_missing_exception") == 0;
+  return reply != NULL && reply->status == 404 &&
+         error_type_is(reply, "repository_missing_exception");
 }
 
 /* Second wave, once every settings chunk answered: exact document counts
@@ -225,6 +232,8 @@ static void record(struct pf_req *rq, struct snm_pf_domain *d,
   struct snm_preflight *pf = rq->pf;
   char why[200];
 
+  if (rq->kind == RQ_COUNT && error_type_is(reply, "index_closed_exception"))
+    return; /* a closed index has no count: expected, docs stays -1 */
   if ((rq->kind == RQ_REPO || rq->kind == RQ_REPO_SNAPSHOTS) &&
       repo_missing(reply)) {
     if (rq->kind == RQ_REPO)
@@ -268,8 +277,9 @@ static void batch_done(struct snm_preflight *pf, size_t di, enum rq_kind kind,
     return; /* the verdict's source-indices blocker says why */
   pf->indices_known = 1;
   if (d->roles == SNM_PF_ROLE_SOURCE)
-    send_get(pf, di, RQ_ALIASES, NULL,
-             "/_cat/aliases?v&expand_wildcards=all&h=" SNM__PF_CAT_ALIASES);
+    send_get(
+        pf, di, RQ_ALIASES, NULL,
+        "/_cat/aliases?v=true&expand_wildcards=all&h=" SNM__PF_CAT_ALIASES);
   send_counts(pf, di);
 }
 
@@ -397,7 +407,7 @@ static int send_get(struct snm_preflight *pf, size_t di, enum rq_kind kind,
   "expand_wildcards=all&ignore_unavailable=true&allow_no_indices=true"
 
 /* The source's _cat/indices: a text table (see preflight_parse.c). */
-#define PF_CAT_SOURCE "v&bytes=b&h=" SNM__PF_CAT_INDICES_SOURCE
+#define PF_CAT_SOURCE "v=true&bytes=b&h=" SNM__PF_CAT_INDICES_SOURCE
 
 /* The index settings the preflight reads (GET INDICES/_settings/NAMES):
  * not all of them, which can be kilobytes per index. */
@@ -477,7 +487,7 @@ static void send_domain(struct snm_preflight *pf, size_t di)
   /* the big listings as _cat text tables, only the columns needed (see
    * preflight_parse.c) */
   send_get(pf, di, RQ_REPO_SNAPSHOTS, NULL,
-           "/_cat/snapshots/%s?v&h=" SNM__PF_CAT_SNAPSHOTS, repo);
+           "/_cat/snapshots/%s?v=true&h=" SNM__PF_CAT_SNAPSHOTS, repo);
   if (d->roles == SNM_PF_ROLE_SOURCE) {
     /* only what the snapshot takes; its aliases once that is known */
     send_patterns(pf, di, RQ_CAT_INDICES);
@@ -486,10 +496,11 @@ static void send_domain(struct snm_preflight *pf, size_t di)
     send_get(pf, di, RQ_CAT_INDICES, NULL,
              (d->roles & SNM_PF_ROLE_SOURCE)
                  ? "/_cat/indices?" PF_CAT_SOURCE "&expand_wildcards=all"
-                 : "/_cat/indices?v&expand_wildcards=all"
+                 : "/_cat/indices?v=true&expand_wildcards=all"
                    "&h=" SNM__PF_CAT_INDICES);
-    send_get(pf, di, RQ_ALIASES, NULL,
-             "/_cat/aliases?v&expand_wildcards=all&h=" SNM__PF_CAT_ALIASES);
+    send_get(
+        pf, di, RQ_ALIASES, NULL,
+        "/_cat/aliases?v=true&expand_wildcards=all&h=" SNM__PF_CAT_ALIASES);
   }
   if (d->roles & SNM_PF_ROLE_SOURCE) {
     send_get(pf, di, RQ_RUNNING, NULL, "/_snapshot/_status");

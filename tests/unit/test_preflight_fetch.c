@@ -243,6 +243,33 @@ static void test_healthy(void **state)
   fx_done(&fx);
 }
 
+/* A closed source index has no count (400 index_closed_exception): that
+ * is expected, not a fact that could not be read. */
+static void test_closed_index_count(void **state)
+{
+  struct fx fx;
+  (void)state;
+
+  fx_init(&fx, NULL);
+  add(fx.src, "/_cat/indices*", 200, TEXT_CT,
+      "status health pri.store.size index\n"
+      "close  green                logs-1\n");
+  add(fx.src, "/logs-1/_count", 400, JSON_CT,
+      "{\"error\":{\"type\":\"index_closed_exception\",\"reason\":"
+      "\"closed\"},\"status\":400}");
+  script_cluster(fx.src, 1);
+  script_cluster(fx.dst, 0);
+  check(&fx);
+  print_issues(&fx.pf);
+  assert_null(find_issue(&fx.pf, "count-unreadable", NULL));
+  assert_non_null(find_issue(&fx.pf, "index-closed", "src"));
+  assert_int_equal(fx.pf.indices[0].closed, 1);
+  assert_true(fx.pf.indices[0].docs == -1);
+  assert_true(fx.pf.indices[0].pri_bytes == -1);
+  snm_preflight_dispose(&fx.pf);
+  fx_done(&fx);
+}
+
 struct fault {
   int on_source; /* which stand-in answers with the fault */
   const char *path;
@@ -382,7 +409,8 @@ static void test_each_fact_unknown(void **state)
 static void test_source_narrowed(void **state)
 {
   static const char cat_path[] =
-      "/_cat/indices/logs-%2A?v&bytes=b&h=status,health,pri.store.size,index"
+      "/_cat/indices/"
+      "logs-%2A?v=true&bytes=b&h=status,health,pri.store.size,index"
       "&expand_wildcards=all&ignore_unavailable=true&allow_no_indices=true";
   struct snm_standin_request rq;
   struct fx fx;
@@ -439,6 +467,7 @@ int main(void)
       cmocka_unit_test(test_target_listing_unknown),
       cmocka_unit_test(test_each_fact_unknown),
       cmocka_unit_test(test_source_narrowed),
+      cmocka_unit_test(test_closed_index_count),
   };
   int rc;
 
