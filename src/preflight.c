@@ -240,6 +240,24 @@ struct snm_pf_index *snm_preflight_add_index(struct snm_preflight *pf,
   return ix;
 }
 
+struct snm_pf_index *snm__pf_find_index(const struct snm_preflight *pf,
+                                        const char *name)
+{
+  size_t lo = 0, hi = pf->n_indices;
+
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int cmp = strcmp(pf->indices[mid].name, name);
+    if (cmp == 0)
+      return &pf->indices[mid];
+    if (cmp < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return NULL;
+}
+
 int snm_preflight_snapshot_indices(const struct snm_preflight *pf,
                                    const char ***out, size_t *n)
 {

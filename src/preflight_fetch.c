@@ -162,9 +162,10 @@ static void send_counts(struct snm_preflight *pf, size_t di)
 static void on_count(struct snm_preflight *pf, const char *index,
                      long long docs)
 {
-  for (size_t i = 0; i < pf->n_indices; i++)
-    if (strcmp(pf->indices[i].name, index) == 0)
-      pf->indices[i].docs = docs;
+  struct snm_pf_index *ix = snm__pf_find_index(pf, index);
+
+  if (ix != NULL)
+    ix->docs = docs;
 }
 
 /* A 2xx reply: hand it to its parser.  Returns 0, or -1 with `why` set

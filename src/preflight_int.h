@@ -7,6 +7,10 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+/* The source index `name` in pf->indices (sorted by name), or NULL. */
+struct snm_pf_index *snm__pf_find_index(const struct snm_preflight *pf,
+                                        const char *name);
+
 /* Free pf->restores and pf->issues, leaving them empty. */
 void snm__preflight_clear_verdicts(struct snm_preflight *pf);
 

@@ -207,14 +207,6 @@ int snm__pf_parse_data_streams(struct snm_preflight *pf, yajl_val j, char *why,
   return 0;
 }
 
-static int known_index(const struct snm_preflight *pf, const char *name)
-{
-  for (size_t i = 0; i < pf->n_indices; i++)
-    if (strcmp(pf->indices[i].name, name) == 0)
-      return 1;
-  return 0;
-}
-
 int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
                            size_t whysz)
 {
@@ -226,7 +218,7 @@ int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
     struct snm_pf_index *ix;
     const char *hidden;
 
-    if (known_index(pf, j->u.object.keys[i]))
+    if (snm__pf_find_index(pf, j->u.object.keys[i]) != NULL)
       continue;
     ix = snm_preflight_add_index(pf, j->u.object.keys[i]);
     if (ix == NULL) {
