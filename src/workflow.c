@@ -372,7 +372,12 @@ static void count_step(struct snm_workflow *wf, int after)
   if (wf->pending > 0)
     return;
   if (wf->r_failed) {
-    fail(wf, &wf->r_err);
+    failf(wf, wf->r_err.code,
+          "%s; the document counts %s the snapshot are needed to verify "
+          "the copy, so the run stops here (%s); run snapmig again once "
+          "the source answers: it resumes",
+          wf->r_err.msg, after ? "after" : "before",
+          after ? "the snapshot is taken and kept" : "no snapshot was started");
     return;
   }
   for (size_t i = 0; i < wf->n_snap_indices; i++)

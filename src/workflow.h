@@ -170,11 +170,13 @@ enum snm_wf_snap_action snm_wf_resume_snapshot(const struct snm_state *st,
                                                char *why, size_t whysz);
 
 enum snm_wf_index_action {
-  SNM_WF_IX_RESTORE,  /* restore it */
-  SNM_WF_IX_ADOPT,    /* ours, on the server already: wait for it */
-  SNM_WF_IX_SKIP,     /* skipped by on_conflict */
-  SNM_WF_IX_CONFLICT, /* exists, but this run never restored it */
-  SNM_WF_IX_GONE      /* restored earlier, deleted since */
+  SNM_WF_IX_RESTORE, /* restore it */
+  SNM_WF_IX_ADOPT,   /* ours, on the server already: wait for it */
+  SNM_WF_IX_SKIP,    /* skipped by on_conflict */
+  SNM_WF_IX_GONE,    /* restored earlier, deleted since */
+  SNM_WF_IX_CHECK    /* exists; whether this run restored it is not known:
+                        the target's _recovery decides (restored from this
+                        run's snapshot: adopt; else a conflict) */
 };
 /* From the state file's index state and whether the target exists. */
 enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
@@ -185,6 +187,30 @@ enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
  * match; otherwise `found` must lie between them (inclusive).  `after`
  * SNM_STATE_UNKNOWN: exact match with `before`.  1 ok, 0 not. */
 int snm_wf_count_ok(long long before, long long after, long long found);
+
+/* The expected count as text: "10050" when `after` is unknown or equal,
+ * "LOW..HIGH" when the source changed, "unknown" when `before` is. */
+void snm_wf_count_expected(char *out, size_t outsz, long long before,
+                           long long after);
+
+/* GET INDEX/_count: 0 and *out (>= 0); SNM_EPARSE with `err` saying why
+ * when the reply is not an object with an integral, non-negative "count",
+ * is an error object (its reason quoted), or reports failed shards (the
+ * count would miss their documents). */
+int snm_wf_parse_count(long long *out, yajl_val json, struct snm_err *err);
+
+/* Where a target index's primary shards were recovered from, from GET
+ * NAMES/_recovery. */
+enum snm_wf_origin {
+  SNM_WF_ORIGIN_UNKNOWN, /* not listed, or no primary shard in the reply */
+  SNM_WF_ORIGIN_OURS,    /* every primary: type SNAPSHOT from repository
+                            `repo`, snapshot `snapshot` */
+  SNM_WF_ORIGIN_OTHER    /* some primary came from elsewhere */
+};
+/* The origin of `name` in the _recovery reply `json`. */
+enum snm_wf_origin snm_wf_recovery_origin(yajl_val json, const char *name,
+                                          const char *repo,
+                                          const char *snapshot);
 
 /* ---- a restore that failed (workflow_failure.c) ------------------------ */
 

@@ -16,6 +16,7 @@
 #define WF_MAX_COUNTS_IN_FLIGHT 4 /* concurrent GET INDEX/_count */
 #define WF_MAX_SNAPSHOT_CREATES 3 /* PUT attempts with one name */
 #define WF_MAX_CHUNKS_IN_FLIGHT 4 /* concurrent requests of one index list */
+#define WF_MAX_RESTORE_POSTS 3    /* POST _restore attempts per target */
 
 enum wf_state {
   WF_PREFLIGHT,    /* the read-only preflight runs */
@@ -43,8 +44,9 @@ enum wf_phase {
 
 enum wf_tstate {
   WFT_WAITING,  /* another restore on the same domain goes first */
+  WFT_LIST,     /* right before a POST: which target names exist now */
+  WFT_ORIGIN,   /* those that exist: were they restored from our snapshot */
   WFT_POST,     /* POST _restore in flight */
-  WFT_CHECK,    /* the POST's outcome is unknown: list target indices */
   WFT_RECOVER,  /* polling recovery and health */
   WFT_RESTORED, /* health reached */
   WFT_REFRESH,  /* verify: POST TARGETS/_refresh */
@@ -86,6 +88,18 @@ struct wf_target {
   size_t poll_next;    /* the next chunk request of this round */
   enum wf_phase phase; /* of the poll round */
 
+  /* the check right before a POST (WFT_LIST, WFT_ORIGIN): the names of
+   * the indices to restore or to check, as probe[i] = the state's
+   * indices[probe_ix[i]].target */
+  const char **probe; /* malloced array (names borrowed) */
+  size_t *probe_ix;   /* malloced */
+  size_t n_probe;
+  size_t *probe_ends; /* NULL or malloced: probe in URL-sized chunks */
+  size_t n_probe_chunks;
+  int *probe_exists;                /* malloced: 1 when the name is taken */
+  enum snm_wf_origin *probe_origin; /* malloced */
+  int posts;                        /* POST _restore attempts so far */
+
   /* results the callbacks record */
   int r_ok;             /* the POST answered 2xx */
   int r_failed;         /* r_err is set */
@@ -106,7 +120,6 @@ struct wf_target {
   int eta_known;
   size_t count_next, counts_done; /* verify */
   long long *found;               /* n_wait counts, malloced */
-  int *exists;                    /* n_wait, for WFT_CHECK */
 };
 
 struct snm_workflow {

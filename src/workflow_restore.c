@@ -203,14 +203,14 @@ enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
   case SNM_RESTORE_SKIPPED:
     return SNM_WF_IX_SKIP;
   case SNM_RESTORE_RESTORING:
-    return exists ? SNM_WF_IX_ADOPT : SNM_WF_IX_RESTORE;
+    return exists ? SNM_WF_IX_CHECK : SNM_WF_IX_RESTORE;
   case SNM_RESTORE_RESTORED:
   case SNM_RESTORE_VERIFIED:
     return exists ? SNM_WF_IX_ADOPT : SNM_WF_IX_GONE;
   case SNM_RESTORE_PENDING:
   case SNM_RESTORE_FAILED:
   default:
-    return exists ? SNM_WF_IX_CONFLICT : SNM_WF_IX_RESTORE;
+    return exists ? SNM_WF_IX_CHECK : SNM_WF_IX_RESTORE;
   }
 }
 
@@ -225,4 +225,75 @@ int snm_wf_count_ok(long long before, long long after, long long found)
   lo = before < after ? before : after;
   hi = before < after ? after : before;
   return found >= lo && found <= hi;
+}
+
+void snm_wf_count_expected(char *out, size_t outsz, long long before,
+                           long long after)
+{
+  if (before < 0)
+    snprintf(out, outsz, "unknown");
+  else if (after < 0 || after == before)
+    snprintf(out, outsz, "%lld", before);
+  else
+    snprintf(out, outsz, "%lld..%lld", before < after ? before : after,
+             before < after ? after : before);
+}
+
+int snm_wf_parse_count(long long *out, yajl_val json, struct snm_err *err)
+{
+  yajl_val count = snm_jget(json, "count", NULL);
+  long long failed, total;
+
+  *out = -1;
+  if (!YAJL_IS_OBJECT(json))
+    return snm_err_set(err, SNM_EPARSE, "the reply is not a JSON object");
+  if (snm_jget(json, "error", NULL) != NULL) {
+    struct snm_buf why;
+    int rc;
+
+    snm_buf_init(&why, 0);
+    snm_es_error_reason(&why, json, NULL, 0);
+    rc = snm_err_set(err, SNM_EPARSE, "the reply is an error: %s",
+                     why.len > 0 ? snm_buf_str(&why) : "(no reason given)");
+    snm_buf_dispose(&why);
+    return rc;
+  }
+  if (!YAJL_IS_INTEGER(count) || YAJL_GET_INTEGER(count) < 0)
+    return snm_err_set(err, SNM_EPARSE,
+                       "the reply has no document count (no non-negative "
+                       "integer \"count\")");
+  failed = snm_jint(0, json, "_shards", "failed", NULL);
+  total = snm_jint(0, json, "_shards", "total", NULL);
+  if (failed != 0)
+    return snm_err_set(err, SNM_EPARSE,
+                       "%lld of %lld shards failed, so the count misses "
+                       "their documents",
+                       failed, total);
+  *out = YAJL_GET_INTEGER(count);
+  return 0;
+}
+
+enum snm_wf_origin snm_wf_recovery_origin(yajl_val json, const char *name,
+                                          const char *repo,
+                                          const char *snapshot)
+{
+  yajl_val shards = snm_jget(json, name, "shards", NULL);
+  size_t primaries = 0;
+
+  if (!YAJL_IS_ARRAY(shards))
+    return SNM_WF_ORIGIN_UNKNOWN;
+  for (size_t k = 0; k < shards->u.array.len; k++) {
+    yajl_val sh = shards->u.array.values[k];
+    const char *type = snm_jstr(sh, "type", NULL);
+    const char *r = snm_jstr(sh, "source", "repository", NULL);
+    const char *s = snm_jstr(sh, "source", "snapshot", NULL);
+
+    if (!YAJL_IS_TRUE(snm_jget(sh, "primary", NULL)))
+      continue;
+    primaries++;
+    if (type == NULL || strcmp(type, "SNAPSHOT") != 0 || r == NULL ||
+        s == NULL || strcmp(r, repo) != 0 || strcmp(s, snapshot) != 0)
+      return SNM_WF_ORIGIN_OTHER;
+  }
+  return primaries > 0 ? SNM_WF_ORIGIN_OURS : SNM_WF_ORIGIN_UNKNOWN;
 }

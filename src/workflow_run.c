@@ -201,7 +201,11 @@ static void free_targets(struct snm_workflow *wf)
     free(t->wait);
     free(t->skipped);
     free(t->found);
-    free(t->exists);
+    free(t->probe);
+    free(t->probe_ix);
+    free(t->probe_ends);
+    free(t->probe_exists);
+    free(t->probe_origin);
     free(t->chunk_ends);
     snm_wf_recovery_dispose(&t->rec);
   }

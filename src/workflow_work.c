@@ -20,8 +20,9 @@ static int existing_has(const struct snm_pf_domain *d, const char *name)
 }
 
 /* Forget the facts about what this run itself made, so the verdicts do not
- * take them for someone else's: its restored target indices, its running
- * snapshot. */
+ * take them for someone else's: its restored target indices (and those it
+ * may have restored: the target's own check right before the restore
+ * decides those, from their recovery source), its running snapshot. */
 static void forget_own(struct snm_workflow *wf)
 {
   struct snm_preflight *pf = &wf->pf;
@@ -34,7 +35,7 @@ static void forget_own(struct snm_workflow *wf)
     const struct snm_state_restore *sr = &wf->st.restores[r];
 
     for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
-      if (t->actions[i] != SNM_WF_IX_ADOPT)
+      if (t->actions[i] != SNM_WF_IX_ADOPT && t->actions[i] != SNM_WF_IX_CHECK)
         continue;
       for (size_t k = 0; k < d->n_existing; k++)
         if (strcmp(d->existing[k].name, sr->indices[i].target) == 0) {
@@ -90,13 +91,6 @@ static int decide_resumed(struct snm_workflow *wf, struct snm_err *err)
       if (s == SNM_RESTORE_FAILED && ix->docs_found != SNM_STATE_UNKNOWN)
         s = SNM_RESTORE_RESTORED;
       t->actions[i] = snm_wf_resume_index(s, existing_has(d, ix->target));
-      if (t->actions[i] == SNM_WF_IX_CONFLICT)
-        return snm_err_set(err, SNM_EINVAL,
-                           "preflight: %s already exists on %s but this run "
-                           "has not restored it yet (state file: %s); "
-                           "delete or rename it, or run with --fresh",
-                           ix->target, d->dom->id,
-                           snm_restore_state_name(ix->state));
       if (t->actions[i] == SNM_WF_IX_GONE)
         return snm_err_set(err, SNM_EINVAL,
                            "preflight: %s was restored onto %s by this run "
@@ -251,49 +245,58 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
   return 0;
 }
 
+/* The index lists of target `t` from its actions: what the POST restores,
+ * what the recovery waits for, what was skipped.  0 or SNM_ENOMEM. */
+int wf_target_lists(struct wf_target *t)
+{
+  const struct snm_state_restore *sr = &t->wf->st.restores[t->r];
+  size_t n = sr->n_indices + 1;
+
+  free(t->post_src);
+  free(t->wait);
+  free(t->skipped);
+  free(t->found);
+  free(t->chunk_ends);
+  t->chunk_ends = NULL;
+  t->post_src = calloc(n, sizeof(*t->post_src));
+  t->wait = calloc(n, sizeof(*t->wait));
+  t->skipped = calloc(n, sizeof(*t->skipped));
+  t->found = calloc(n, sizeof(*t->found));
+  if (t->post_src == NULL || t->wait == NULL || t->skipped == NULL ||
+      t->found == NULL)
+    return SNM_ENOMEM;
+  t->n_post = t->n_wait = t->n_skipped = 0;
+  for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
+    const struct snm_state_index *ix = &sr->indices[i];
+    switch (t->actions[i]) {
+    case SNM_WF_IX_RESTORE:
+      t->post_src[t->n_post++] = ix->source;
+      t->wait[t->n_wait++] = ix->target;
+      break;
+    case SNM_WF_IX_ADOPT:
+      t->wait[t->n_wait++] = ix->target;
+      break;
+    case SNM_WF_IX_SKIP:
+      t->skipped[t->n_skipped++] = ix->target;
+      break;
+    default:
+      break;
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    t->found[i] = SNM_STATE_UNKNOWN;
+  if (snm_wf_chunk_names(&t->chunk_ends, &t->n_chunks, t->wait, t->n_wait,
+                         SNM_WF_URL_LIST_MAX) != 0)
+    return SNM_ENOMEM;
+  return 0;
+}
+
 int wf_targets_prepare(struct snm_workflow *wf)
 {
   for (size_t r = 0; r < wf->n_targets; r++) {
     struct wf_target *t = &wf->targets[r];
-    const struct snm_state_restore *sr = &wf->st.restores[r];
-    size_t n = sr->n_indices + 1;
 
-    free(t->post_src);
-    free(t->wait);
-    free(t->skipped);
-    free(t->found);
-    free(t->exists);
-    t->post_src = calloc(n, sizeof(*t->post_src));
-    t->wait = calloc(n, sizeof(*t->wait));
-    t->skipped = calloc(n, sizeof(*t->skipped));
-    t->found = calloc(n, sizeof(*t->found));
-    t->exists = calloc(n, sizeof(*t->exists));
-    if (t->post_src == NULL || t->wait == NULL || t->skipped == NULL ||
-        t->found == NULL || t->exists == NULL)
-      return SNM_ENOMEM;
-    t->n_post = t->n_wait = t->n_skipped = 0;
-    for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
-      const struct snm_state_index *ix = &sr->indices[i];
-      switch (t->actions[i]) {
-      case SNM_WF_IX_RESTORE:
-        t->post_src[t->n_post++] = ix->source;
-        t->wait[t->n_wait++] = ix->target;
-        break;
-      case SNM_WF_IX_ADOPT:
-        t->wait[t->n_wait++] = ix->target;
-        break;
-      case SNM_WF_IX_SKIP:
-        t->skipped[t->n_skipped++] = ix->target;
-        break;
-      default:
-        break;
-      }
-    }
-    for (size_t i = 0; i < n; i++)
-      t->found[i] = SNM_STATE_UNKNOWN;
-    free(t->chunk_ends);
-    if (snm_wf_chunk_names(&t->chunk_ends, &t->n_chunks, t->wait, t->n_wait,
-                           SNM_WF_URL_LIST_MAX) != 0)
+    if (wf_target_lists(t) != 0)
       return SNM_ENOMEM;
     t->state = WFT_WAITING;
     t->sent = 0;
