@@ -216,6 +216,18 @@ static void preflight_done(struct snm_workflow *wf)
   enter(wf, WF_REGISTER);
 }
 
+/* Some snapshot index has no "after" count on record. */
+static int counts_after_missing(const struct snm_workflow *wf)
+{
+  for (size_t i = 0; i < wf->n_snap_indices; i++) {
+    const struct snm_state_count *a =
+        snm_state_counts_find(&wf->st.snapshot.docs_after, wf->snap_indices[i]);
+    if (a == NULL || a->count == SNM_STATE_UNKNOWN)
+      return 1;
+  }
+  return 0;
+}
+
 /* ---- repository --------------------------------------------------------- */
 
 /* Register where needed: the source first (its registration creates the
@@ -280,11 +292,22 @@ static void register_step(struct snm_workflow *wf)
     return;
   if (!wf->restore_needed) {
     enter(wf, WF_RESTORE);
-  } else if (wf->st.snapshot.state == SNM_SNAP_SUCCESS ||
-             (wf->st.snapshot.state == SNM_SNAP_PARTIAL &&
-              plan->snapshot.allow_partial)) {
+  } else if ((wf->st.snapshot.state == SNM_SNAP_SUCCESS ||
+              (wf->st.snapshot.state == SNM_SNAP_PARTIAL &&
+               plan->snapshot.allow_partial)) &&
+             !counts_after_missing(wf)) {
     set_step(wf, SNM_STEP_RESTORE);
     enter(wf, WF_RESTORE);
+  } else if (wf->st.snapshot.state == SNM_SNAP_SUCCESS ||
+             wf->st.snapshot.state == SNM_SNAP_PARTIAL) {
+    /* stopped after the snapshot ended, before its "after" counts were
+     * saved: take them now (later than the snapshot's end, so the window
+     * they give is wider, never wrong for a source that only grows) */
+    snm_log(SNM_LOG_INFO,
+            "snapshot %s is done; counting the source's documents after it "
+            "(the earlier run stopped before it could)",
+            wf->st.snapshot.name);
+    enter(wf, WF_COUNT_AFTER);
   } else if (wf->resumed) {
     enter(wf, WF_SNAP_LOOKUP);
   } else {

@@ -106,12 +106,14 @@ enum snm_snapshot_state snm_wf_snapshot_state(const char *server_state);
 struct snm_wf_recovery_index {
   long long bytes_done, bytes_total, files_done, files_total;
   int shards, shards_done; /* shards listed / at stage DONE */
+  int listed;              /* the reply has the index with a shard array */
 };
 struct snm_wf_recovery {
   struct snm_wf_recovery_index *items; /* n, same order as the names */
   size_t n;
   long long bytes_done, bytes_total, files_done, files_total;
   size_t indices_done; /* every shard DONE */
+  size_t unlisted;     /* items the reply did not list */
 };
 void snm_wf_recovery_dispose(struct snm_wf_recovery *r);
 int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,

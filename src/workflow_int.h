@@ -114,6 +114,10 @@ struct wf_target {
   int bad_found;                  /* bad is set */
   int explained;                  /* snm_wf_parse_explain's answer, -1: none */
   int bad_rounds;                 /* rounds in a row with a failed shard */
+  int r_bad;                      /* a recovery reply this round was junk */
+  size_t r_unlisted;              /* names this round's replies left out */
+  struct snm_err bad_reply;       /* what was wrong with it */
+  int bad_reply_rounds;           /* rounds in a row with unusable replies */
   long long last_bytes, last_bytes_ms;
   double rate_bps;
   double eta_s; /* from the last progress; < 0 or eta_known 0: unknown */

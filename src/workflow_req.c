@@ -45,13 +45,15 @@ static void record_first(struct snm_err *dst, int *flag,
     *flag = 1;
 }
 
-/* A proxy's or an overloaded cluster's answer while waiting: no news. */
+/* A proxy's or an overloaded cluster's answer while waiting: no news.
+ * 429 too: the HTTP engine has already waited as Retry-After asked, and
+ * the work goes on on the server. */
 static int no_news(const struct snm_err *err)
 {
   return err->code == SNM_ENET || err->code == SNM_ETIMEOUT ||
          (err->code == SNM_EHTTP &&
-          (err->http_status == 502 || err->http_status == 503 ||
-           err->http_status == 504));
+          (err->http_status == 429 || err->http_status == 502 ||
+           err->http_status == 503 || err->http_status == 504));
 }
 
 /* The outcome of a non-replayable request is unknown. */
@@ -195,10 +197,20 @@ static void record_recovery(struct wf_target *t, size_t k, yajl_val json)
   struct snm_err perr;
 
   if (snm_wf_parse_recovery(&part, json, t->wait + start,
-                            t->chunk_ends[k] - start, &perr) != 0)
-    record_first(&t->r_err, &t->r_failed, &perr);
-  else
+                            t->chunk_ends[k] - start, &perr) != 0) {
+    /* a junk reply is no news, unless it keeps coming (t_polled) */
+    snm_err_set(&t->bad_reply, perr.code, "%s: GET _recovery: %s",
+                t->es->dom->id, perr.msg);
+    t->r_bad = 1;
+  } else {
     snm_wf_recovery_merge(&t->rec, start, &part);
+    t->r_unlisted += part.unlisted;
+    if (part.unlisted > 0 && !t->r_bad)
+      snm_err_set(&t->bad_reply, SNM_EPARSE,
+                  "%s: GET _recovery: the reply lists no shards for %zu of "
+                  "the %zu indices it was asked about",
+                  t->es->dom->id, part.unlisted, part.n);
+  }
   snm_wf_recovery_dispose(&part);
 }
 

@@ -86,6 +86,7 @@ int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,
     yajl_val shards = snm_jget(json, names[i], "shards", NULL);
 
     if (YAJL_IS_ARRAY(shards)) {
+      ix->listed = 1;
       for (size_t k = 0; k < shards->u.array.len; k++) {
         yajl_val sh = shards->u.array.values[k];
         const char *stage = snm_jstr(sh, "stage", NULL);
@@ -113,6 +114,8 @@ int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,
     out->files_total += ix->files_total;
     if (ix->shards > 0 && ix->shards_done == ix->shards)
       out->indices_done++;
+    if (!ix->listed)
+      out->unlisted++;
   }
   return 0;
 }
@@ -142,9 +145,11 @@ void snm_wf_recovery_merge(struct snm_wf_recovery *r, size_t at,
     memcpy(r->items + at, part->items, part->n * sizeof(*part->items));
   }
   r->bytes_done = r->bytes_total = r->files_done = r->files_total = 0;
-  r->indices_done = 0;
+  r->indices_done = r->unlisted = 0;
   for (size_t i = 0; i < r->n; i++) {
     const struct snm_wf_recovery_index *ix = &r->items[i];
+    if (!ix->listed)
+      r->unlisted++;
     r->bytes_done += ix->bytes_done;
     r->bytes_total += ix->bytes_total;
     r->files_done += ix->files_done;

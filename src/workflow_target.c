@@ -293,6 +293,23 @@ static int t_polled(struct wf_target *t)
   }
   if (t->r_nonews)
     return 1;
+  if (t->r_bad || (t->r_health && t->r_unlisted > 0)) {
+    /* health says the indices are there, yet their recovery cannot be
+     * read: say so at once, give up after a few rounds */
+    if (++t->bad_reply_rounds == 1)
+      wf_warn(t->wf, t_domain(t), "%s; polling again", t->bad_reply.msg);
+    if (t->bad_reply_rounds >= SNM_WF_FAILED_ROUNDS) {
+      t_failf(t, SNM_EPARSE,
+              "%s (%d rounds in a row); snapmig cannot tell whether the "
+              "restore finished; check %s's GET INDEX/_recovery by hand, "
+              "then run snapmig again (it resumes and adopts what was "
+              "restored)",
+              t->bad_reply.msg, t->bad_reply_rounds, t_domain(t));
+      return 0;
+    }
+    return 1;
+  }
+  t->bad_reply_rounds = 0;
   memcpy(t->r_status, t->poll_status, sizeof(t->r_status));
   t_progress(t);
   if (t->r_health && t->rec.indices_done == t->n_wait) {
@@ -357,12 +374,13 @@ static void t_recover(struct wf_target *t)
       t->wait_start_ms = now;
     if (now - t->wait_start_ms > pol->timeout_s * 1000) {
       t_failf(t, SNM_ETIMEOUT,
-              "%s: the restored indices did not reach %s within %lds "
-              "(polling.timeout_s; health is %s); the recovery goes on "
-              "there: run snapmig again to go on waiting",
-              t_domain(t),
-              snm_wait_for_name(t->wf->plan->restores[t->r].wait_for),
-              pol->timeout_s, t->r_status[0] != '\0' ? t->r_status : "?");
+              "%s: the restored indices did not finish within %lds "
+              "(polling.timeout_s): %zu of %zu recovered, health %s (want "
+              "%s); the recovery goes on there: run snapmig again to go on "
+              "waiting",
+              t_domain(t), pol->timeout_s, t->rec.indices_done, t->n_wait,
+              t->r_status[0] != '\0' ? t->r_status : "unknown",
+              snm_wait_for_name(t->wf->plan->restores[t->r].wait_for));
       return;
     }
     t->interval_ms =
@@ -384,6 +402,8 @@ static void t_recover(struct wf_target *t)
   t->phase = WFP_POLL;
   t->r_nonews = 0;
   t->r_health = 1; /* until a chunk says otherwise */
+  t->r_bad = 0;
+  t->r_unlisted = 0;
   t->poll_next = 0;
   t->poll_status[0] = '\0';
 }

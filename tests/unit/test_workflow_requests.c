@@ -248,11 +248,56 @@ static void test_recovery(void **state)
   assert_int_equal(r.items[0].shards, 2);
   assert_int_equal(r.items[0].shards_done, 1);
   assert_int_equal(r.items[2].shards, 0); /* not there yet */
+  /* what the reply did not list is counted, so that a reply that never
+   * lists the indices is noticed (safety issue, item 9) */
+  assert_int_equal(r.items[0].listed, 1);
+  assert_int_equal(r.items[2].listed, 0);
+  assert_int_equal(r.unlisted, 1);
   assert_int_equal(r.bytes_total, 4010);
   assert_int_equal(r.bytes_done, 2210);
   assert_int_equal(r.files_total, 11);
   assert_int_equal(r.indices_done, 1);
   snm_wf_recovery_dispose(&r);
+  yajl_tree_free(v);
+}
+
+/* Who made an existing target index: its primaries' recovery source. */
+static void test_recovery_origin(void **state)
+{
+  yajl_val v = parse(
+      "{\"ours\":{\"shards\":["
+      "{\"id\":0,\"type\":\"SNAPSHOT\",\"primary\":true,\"source\":{"
+      "\"repository\":\"repo\",\"snapshot\":\"snap-1\",\"index\":\"a\"}},"
+      "{\"id\":0,\"type\":\"PEER\",\"primary\":false,\"source\":{}},"
+      "{\"id\":1,\"type\":\"SNAPSHOT\",\"primary\":true,\"source\":{"
+      "\"repository\":\"repo\",\"snapshot\":\"snap-1\",\"index\":\"a\"}}]},"
+      "\"closed\":{\"shards\":[{\"id\":0,\"type\":\"EXISTING_STORE\","
+      "\"primary\":true,\"source\":{}}]},"
+      "\"other-snap\":{\"shards\":[{\"id\":0,\"type\":\"SNAPSHOT\","
+      "\"primary\":true,\"source\":{\"repository\":\"repo\","
+      "\"snapshot\":\"snap-0\"}}]},"
+      "\"half\":{\"shards\":["
+      "{\"id\":0,\"type\":\"SNAPSHOT\",\"primary\":true,\"source\":{"
+      "\"repository\":\"repo\",\"snapshot\":\"snap-1\"}},"
+      "{\"id\":1,\"type\":\"EMPTY_STORE\",\"primary\":true}]},"
+      "\"replicas-only\":{\"shards\":[{\"id\":0,\"type\":\"PEER\","
+      "\"primary\":false}]}}");
+
+  (void)state;
+  assert_int_equal(snm_wf_recovery_origin(v, "ours", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OURS);
+  assert_int_equal(snm_wf_recovery_origin(v, "ours", "repo2", "snap-1"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_recovery_origin(v, "closed", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_recovery_origin(v, "other-snap", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_recovery_origin(v, "half", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_recovery_origin(v, "replicas-only", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_UNKNOWN);
+  assert_int_equal(snm_wf_recovery_origin(v, "absent", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_UNKNOWN);
   yajl_tree_free(v);
 }
 
@@ -299,6 +344,7 @@ int main(void)
       cmocka_unit_test(test_info_partial),
       cmocka_unit_test(test_info_failed_running),
       cmocka_unit_test(test_recovery),
+      cmocka_unit_test(test_recovery_origin),
       cmocka_unit_test(test_health),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
