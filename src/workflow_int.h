@@ -149,7 +149,8 @@ struct snm_workflow {
   struct snm_progress *progress;
 
   struct snm_state st;
-  struct snm_journal_lock lock;
+  struct snm_journal_lock lock;      /* the state file's */
+  struct snm_journal_lock plan_lock; /* the plan's (journal.h) */
   struct snm_preflight pf;
   int pf_running, pf_done;
   long long run_start_ms;

@@ -4,7 +4,8 @@
 # closed while the throttled snapshot runs) is never restored over.  The
 # run fails before the restore with a message naming it, the document is
 # still there, and once the index is out of the way the same command
-# resumes and finishes (one snapshot, both indices verified).
+# resumes and finishes (one snapshot, both indices verified).  Item 12
+# too: while it runs, a copy of the plan in another folder is refused.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/run/common.sh"
@@ -22,6 +23,14 @@ VICTIM="moved-${INDICES[0]}"
 
 rn_start "$RN_TMP/ev1" --json "$PLAN"
 wait_for "snapshot.progress" 60 rn_has_event "$RN_TMP/ev1" snapshot.progress
+# item 12: the same plan copied elsewhere (its own state file) must not
+# run alongside: it would take a second snapshot
+mkdir -p "$RN_TMP/copy"
+cp "$PLAN" "$RN_TMP/copy/plan.json"
+rn_run "$RN_TMP/copy/ev" --json "$RN_TMP/copy/plan.json"
+assert_eq 1 "$RN_RC" "exit of a second run of the plan from another folder"
+assert_contains "$(jq -sr '.[] | select(.type == "run.failed") | .error' "$RN_TMP/copy/ev")" \
+    "another snapmig run of plan \"$NAME\"" "the second run names the first"
 # someone else's index appears under a target name, with data, closed
 it_ack "create $VICTIM" PUT "$DST/$VICTIM" '{"settings":{"number_of_shards":1,"number_of_replicas":0}}'
 it_json PUT "$DST/$VICTIM/_doc/keep?refresh=true" '{"owner":"someone else"}' >/dev/null
