@@ -32,22 +32,23 @@ static void enter(struct snm_workflow *wf, enum wf_state s)
   snm_err_clear(&wf->r_err);
 }
 
-/* Stop on `err` with step context ("snapshot: ..."). */
+/* Stop on `err` with step context ("snapshot: ...") and, for errors a
+ * user meets often, what they mean (snm_wf_explain). */
 static void fail(struct snm_workflow *wf, const struct snm_err *err)
 {
-  struct snm_err e = *err;
-  struct snm_err serr;
+  struct snm_err e, serr;
   const char *step = snm_step_name(wf->st.step);
+  size_t n = strlen(step);
 
-  if (strncmp(e.msg, step, strlen(step)) != 0 || e.msg[strlen(step)] != ':') {
-    size_t n = strlen(step);
+  snm_wf_explain(&e, err);
+  if ((strncmp(e.msg, step, n) != 0 || e.msg[n] != ':') &&
+      n + 3 < sizeof(e.msg)) {
+    struct snm_err plain = e;
     /* "step: message", the message cut if it must be */
-    if (n + 2 < sizeof(e.msg)) {
-      memcpy(e.msg, step, n);
-      memcpy(e.msg + n, ": ", 2);
-      snprintf(e.msg + n + 2, sizeof(e.msg) - n - 2, "%.*s",
-               (int)(sizeof(e.msg) - n - 3), err->msg);
-    }
+    memcpy(e.msg, step, n);
+    memcpy(e.msg + n, ": ", 2);
+    snprintf(e.msg + n + 2, sizeof(e.msg) - n - 2, "%.*s",
+             (int)(sizeof(e.msg) - n - 3), plain.msg);
   }
   enter(wf, WF_STOPPING);
   wf->result = SNM_RUN_FAILED;
@@ -262,6 +263,14 @@ static void register_step(struct snm_workflow *wf)
         }
         continue;
       }
+      /* write-ahead: a run stopped between the registrations knows on
+       * resume that this one was its own */
+      if (snm_state_set_registration(&wf->st, plan->domains[d].id, 1) != 0) {
+        failf(wf, SNM_ENOMEM, "out of memory");
+        return;
+      }
+      if (save(wf) != 0)
+        return;
       if (wf_req_register(wf, d) != 0)
         break;
     }
@@ -543,7 +552,10 @@ static void info_step(struct snm_workflow *wf)
     wf->st.snapshot.started_ms = si->start_ms;
   if (save(wf) != 0)
     return;
+  /* the server's own times; ours only when it gave none */
   dur_ms = si->end_ms > 0 && si->start_ms > 0 ? si->end_ms - si->start_ms : -1;
+  if (dur_ms < 0 && wf->st.snapshot.started_ms > 0)
+    dur_ms = wf->st.snapshot.finished_ms - wf->st.snapshot.started_ms;
   snm_progress_end(wf->progress, "snapshot");
   wf_event(
       wf, "snapshot.done",

@@ -260,6 +260,14 @@ int snm_wf_restore_failed(const char *health, int shard_failed, int explained,
  * malloced; 0 or SNM_ENOMEM. */
 int snm_wf_explain_body(char **out, const char *index, long shard);
 
+/* `in` with what it means appended, for server errors a run meets:
+ * repository_exception (the repository's storage cannot be reached) and
+ * index_not_found_exception (an index the run waits for is gone).  A
+ * message that would not fit is cut in its middle ("\u2026"), never at its
+ * end, and leaves 64 bytes for the step context the workflow puts in
+ * front.  Other errors are copied as they are. */
+void snm_wf_explain(struct snm_err *out, const struct snm_err *in);
+
 /* ---- the summary table (workflow_table.c) ------------------------------ */
 
 /* Column widths of the summary table (TARGET SOURCE RESTORED-AS DOCS SIZE

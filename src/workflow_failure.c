@@ -81,3 +81,53 @@ int snm_wf_explain_body(char **out, const char *index, long shard)
   yajl_gen_free(g);
   return rc;
 }
+
+void snm_wf_explain(struct snm_err *out, const struct snm_err *in)
+{
+  static const struct {
+    const char *needle, *advice;
+  } known[] = {
+      {"repository_exception",
+       "the repository's storage is unreachable from the cluster (the S3 "
+       "bucket or shared folder, or the cluster's access to it); once it "
+       "answers again, run snapmig again: it resumes"},
+      {"Could not determine repository generation",
+       "the repository's storage is unreachable from the cluster (the S3 "
+       "bucket or shared folder, or the cluster's access to it); once it "
+       "answers again, run snapmig again: it resumes"},
+      {"index_not_found_exception",
+       "an index the run was waiting for is gone from the cluster (deleted, "
+       "or the node that held it left); run snapmig again: it restores it "
+       "again"},
+  };
+  const char *advice = NULL;
+  size_t room = sizeof(out->msg) - 64, len, alen, keep, head, tail, from, at;
+
+  *out = *in;
+  for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && !advice; i++)
+    if (strstr(in->msg, known[i].needle) != NULL)
+      advice = known[i].advice;
+  if (advice == NULL)
+    return;
+  len = strlen(in->msg);
+  alen = strlen(advice);
+  if (len + alen + 3 < room) {
+    memcpy(out->msg + len, "; ", 2);
+    memcpy(out->msg + len + 2, advice, alen + 1);
+    return;
+  }
+  /* keep the start (domain, method) and the end (the server's reason) */
+  keep = room - alen - 2 - 4; /* "; ", "\u2026" and the NUL */
+  head = keep / 3;
+  while (head > 0 && (in->msg[head] & 0xC0) == 0x80)
+    head--;
+  tail = keep - head;
+  from = len - tail;
+  while (from < len && (in->msg[from] & 0xC0) == 0x80)
+    from++;
+  memcpy(out->msg + head, "\u2026", 3);
+  memmove(out->msg + head + 3, in->msg + from, len - from);
+  at = head + 3 + (len - from);
+  memcpy(out->msg + at, "; ", 2);
+  memcpy(out->msg + at + 2, advice, alen + 1);
+}

@@ -220,7 +220,9 @@ static void t_progress(struct wf_target *t)
   eta = snm_eta_s(rec->bytes_done, rec->bytes_total, t->rate_bps);
   t->eta_s = eta;
   t->eta_known = eta >= 0;
-  t_progress_event(t, busy, eta);
+  /* nothing is known before the first shard starts: no "0 B of 0 B" */
+  if (rec->bytes_total > 0 || rec->files_total > 0 || rec->indices_done > 0)
+    t_progress_event(t, busy, eta);
 }
 
 static void t_restored(struct wf_target *t)

@@ -144,6 +144,53 @@ static void test_explain_body(void **state)
   free(body);
 }
 
+/* Safety issue, item 19: server errors a user meets mid-run say what they
+ * mean and what to do, and a long message keeps that advice. */
+static void test_explain(void **state)
+{
+  struct snm_err in, out;
+  char longpath[900];
+
+  (void)state;
+  snm_err_set(&in, SNM_EHTTP,
+              "source: GET /_snapshot/r/s/_status: HTTP 500 "
+              "repository_exception: [r] Could not determine repository "
+              "generation from root blobs");
+  in.http_status = 500;
+  snm_wf_explain(&out, &in);
+  assert_int_equal(out.code, SNM_EHTTP);
+  assert_int_equal(out.http_status, 500);
+  assert_non_null(strstr(out.msg, "Could not determine repository"));
+  assert_non_null(strstr(out.msg, "storage is unreachable"));
+  assert_non_null(strstr(out.msg, "run snapmig again"));
+
+  snm_err_set(&in, SNM_EHTTP,
+              "target: GET /moved-a/_recovery: HTTP 404 "
+              "index_not_found_exception: no such index [moved-a]");
+  snm_wf_explain(&out, &in);
+  assert_non_null(strstr(out.msg, "no such index [moved-a]"));
+  assert_non_null(strstr(out.msg, "is gone from the cluster"));
+  assert_non_null(strstr(out.msg, "restores it again"));
+
+  /* anything else passes as it is */
+  snm_err_set(&in, SNM_EINVAL, "plain words");
+  snm_wf_explain(&out, &in);
+  assert_string_equal(out.msg, "plain words");
+
+  /* a message near the limit: cut in the middle, the advice kept whole,
+   * room left for a step prefix */
+  memset(longpath, 'x', sizeof(longpath) - 1);
+  longpath[sizeof(longpath) - 1] = '\0';
+  snm_err_set(&in, SNM_EHTTP,
+              "source: GET /%s: HTTP 500 repository_exception: gone", longpath);
+  snm_wf_explain(&out, &in);
+  assert_true(strlen(out.msg) + 64 < sizeof(out.msg));
+  assert_non_null(strstr(out.msg, "source: GET /xxx"));
+  assert_non_null(strstr(out.msg, "repository_exception: gone"));
+  assert_non_null(strstr(out.msg, "run snapmig again: it resumes"));
+  assert_non_null(strstr(out.msg, "\xe2\x80\xa6"));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -151,6 +198,7 @@ int main(void)
       cmocka_unit_test(test_parse_explain),
       cmocka_unit_test(test_restore_failed),
       cmocka_unit_test(test_explain_body),
+      cmocka_unit_test(test_explain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
