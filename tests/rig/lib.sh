@@ -485,14 +485,23 @@ rig_prepare_s3proxy() {
     fi
 }
 
-# The go binary the rig builds with: $SNAPMIG_RIG_GO, else 'go' on PATH,
-# else the usual machine-wide installs. Fails when there is none.
+# The go binary the rig builds Toxiproxy with: the first of $SNAPMIG_RIG_GO,
+# 'go' on PATH, /usr/local/go/bin/go, /usr/lib/go/bin/go that is at least
+# Go $RIG_TOXIPROXY_GO_MIN. Otherwise dies saying what it found.
 rig_find_go() {
-    local c
+    local c v found="" seen=" "
     for c in "$RIG_GO" "$(command -v go 2>/dev/null)" /usr/local/go/bin/go /usr/lib/go/bin/go; do
-        [[ -n "$c" && -x "$c" ]] && { echo "$c"; return 0; }
+        [[ -n "$c" && -x "$c" && "$seen" != *" $(readlink -f "$c") "* ]] || continue
+        seen+="$(readlink -f "$c") "
+        if v="$(rig_go_version "$c")" && rig_version_ge "$v" "$RIG_TOXIPROXY_GO_MIN"; then
+            echo "$c"
+            return 0
+        fi
+        found+="${found:+, }$c is Go ${v:-of unknown version}"
     done
-    return 1
+    rig_die "Toxiproxy $RIG_TOXIPROXY_VERSION is built from source and needs Go >= $RIG_TOXIPROXY_GO_MIN;" \
+        "${found:-no 'go' on PATH or in /usr/local/go/bin} (Debian 12's golang-go is 1.19, too old)." \
+        "Install Go >= $RIG_TOXIPROXY_GO_MIN (https://go.dev/dl) or set SNAPMIG_RIG_GO"
 }
 
 # rig_go_version GO: "1.26.8" for go1.26.8 (fails on a devel build).
@@ -517,11 +526,8 @@ rig_toxiproxy_cache() { echo "$RIG_CACHE/toxiproxy/$RIG_TOXIPROXY_VERSION"; }
 # dropped afterwards (the binaries are what is cached).
 rig_build_toxiproxy() {
     local out="$1" go gover gohome log work
-    go="$(rig_find_go)" ||
-        rig_die "toxiproxy $RIG_TOXIPROXY_VERSION is built from source and needs Go >= $RIG_TOXIPROXY_GO_MIN; no 'go' on PATH or in /usr/local/go/bin (Debian 12's golang-go is 1.19, too old: install Go from https://go.dev/dl or set SNAPMIG_RIG_GO)"
-    gover="$(rig_go_version "$go")" || rig_die "cannot tell the version of $go (go env GOVERSION)"
-    rig_version_ge "$gover" "$RIG_TOXIPROXY_GO_MIN" ||
-        rig_die "toxiproxy $RIG_TOXIPROXY_VERSION needs Go >= $RIG_TOXIPROXY_GO_MIN; $go is $gover (set SNAPMIG_RIG_GO to a newer go)"
+    go="$(rig_find_go)" || exit 1
+    gover="$(rig_go_version "$go")"
     gohome="$RIG_CACHE/go"
     log="$RIG_CACHE/logs/go-toxiproxy-$RIG_TOXIPROXY_VERSION.log"
     work="$out.part"
