@@ -1,16 +1,41 @@
 #include "err.h"
+#include "secret.h"
 
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int snm_err_setv(struct snm_err *err, int code, const char *fmt, va_list ap)
 {
+  char small[SNM_ERR_MSG_MAX];
+  char *text = NULL;
+  va_list again;
+  int n;
+
   if (err == NULL)
     return code;
   err->code = code;
   err->http_status = 0;
-  vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+  /* Format it whole, then scrub, then cut: a secret cut in two would not
+   * be recognised.  Without memory for that, what fits is scrubbed. */
+  va_copy(again, ap);
+  n = vsnprintf(small, sizeof(small), fmt, ap);
+  if (n >= (int)sizeof(small) && (text = malloc((size_t)n + 1)) != NULL)
+    vsnprintf(text, (size_t)n + 1, fmt, again);
+  va_end(again);
+  if (n < 0)
+    n = 0;
+  if (text != NULL) {
+    snm_secret_scrub_into(err->msg, sizeof(err->msg), text, (size_t)n);
+    OPENSSL_cleanse(text, (size_t)n);
+    free(text);
+  } else {
+    snm_secret_scrub_into(err->msg, sizeof(err->msg), small,
+                          strnlen(small, sizeof(small)));
+  }
+  OPENSSL_cleanse(small, sizeof(small));
   return code;
 }
 

@@ -5,6 +5,7 @@
 #include "json.h"
 #include "log.h"
 #include "plan.h"
+#include "secret.h"
 #include "sigv4.h"
 
 #include <assert.h>
@@ -50,10 +51,12 @@ int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
                          "environment variable %s, which is empty; set it "
                          "and run again",
                          dom->id, dom->username, dom->password_env);
-    if (snm_log_add_secret(pw) != 0)
+    if (snm_secret_add(pw) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
     snm_buf_init(&plain, 0);
     rc = snm_buf_printf(&plain, "%s:%s", dom->username, pw);
+    if (rc == 0) /* a server may quote the credentials it decoded */
+      rc = snm_secret_add(plain.data);
     n = 6 + 4 * ((plain.len + 2) / 3) + 1;
     es->basic_auth = rc == 0 ? malloc(n) : NULL;
     if (es->basic_auth != NULL) {
@@ -66,7 +69,7 @@ int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
     snm_buf_dispose(&plain);
     if (es->basic_auth == NULL)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
-    if (snm_log_add_secret(es->basic_auth + 6) != 0)
+    if (snm_secret_add(es->basic_auth + 6) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
   } else if (dom->auth == SNM_AUTH_AWS_SIGV4) {
     struct snm_creds_opts opts = {0};
