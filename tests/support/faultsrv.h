@@ -69,10 +69,15 @@ int faultsrv_closed_port(void);
  * header "X-Echo" repeats the request's Authorization and
  * X-Amz-Security-Token values.  With `straddle` set, the body starts with
  * enough 'x' padding that the first occurrence of `straddle` in it crosses
- * the first 16 KiB chunk boundary (use with `chunked`). */
+ * the first 16 KiB chunk boundary (use with `chunked`).  With `xml` set
+ * the body is an STS error instead:
+ *   <ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch
+ *   </Code><Message>Authorization: <value> X-Amz-Security-Token: <value>
+ *   </Message></Error></ErrorResponse> */
 struct faultsrv_echo {
   int status;           /* [200] */
   int chunked;          /* 1: Transfer-Encoding: chunked (16 KiB chunks) */
+  int xml;              /* 1: an STS error body (see above) */
   const char *straddle; /* NULL or text to put across a chunk boundary */
   /* written by the handler; read them after faultsrv_stop */
   char *last_head; /* malloced copy of the last request's head */

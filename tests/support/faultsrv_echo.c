@@ -119,13 +119,27 @@ void faultsrv_echo(void *data, const struct faultsrv_req *req,
     }
     free(probe.p);
   }
-  put(&body, lead_json, strlen(lead_json));
-  puts_json(&body, reason.p, reason.len);
-  snprintf(num, sizeof(num), "\"},\"status\":%d}",
-           e->status != 0 ? e->status : 200);
-  put(&body, num, strlen(num));
-
-  put(&hdr, "Content-Type: application/json\r\n", 32);
+  if (e->xml) {
+    static const char open[] =
+        "<ErrorResponse><Error><Type>Sender</Type><Code>"
+        "SignatureDoesNotMatch</Code><Message>Authorization: ";
+    static const char close[] = "</Message></Error></ErrorResponse>";
+    put(&body, open, strlen(open));
+    if (auth != NULL)
+      put(&body, auth, auth_len);
+    put(&body, " X-Amz-Security-Token: ", 23);
+    if (token != NULL)
+      put(&body, token, token_len);
+    put(&body, close, strlen(close));
+    put(&hdr, "Content-Type: text/xml\r\n", 24);
+  } else {
+    put(&body, lead_json, strlen(lead_json));
+    puts_json(&body, reason.p, reason.len);
+    snprintf(num, sizeof(num), "\"},\"status\":%d}",
+             e->status != 0 ? e->status : 200);
+    put(&body, num, strlen(num));
+    put(&hdr, "Content-Type: application/json\r\n", 32);
+  }
   put(&hdr, "X-Echo: ", 8);
   if (auth != NULL)
     put(&hdr, auth, auth_len);
