@@ -6,6 +6,7 @@
 #include "creds.h"
 #include "httpreq.h"
 #include "log.h"
+#include "secret.h"
 #include "sigv4.h"
 
 #include <errno.h>
@@ -302,8 +303,8 @@ static int get_credentials(struct snm_creds *creds, const char *profile)
               "name a profile of ~/.aws/credentials with --profile");
     return SNM_EXIT_FAILED;
   }
-  snm_log_add_secret(creds->secret_access_key);
-  snm_log_add_secret(creds->session_token);
+  snm_secret_add(creds->secret_access_key);
+  snm_secret_add(creds->session_token);
   return -1;
 }
 
