@@ -15,6 +15,9 @@
 #include <strings.h>
 
 #define TRACE_BODY_MAX 1024 /* body bytes traced per direction and attempt */
+/* URLs in messages are shortened in the middle to about this many bytes,
+ * so that the cause and the hint after them survive SNM_ERR_MSG_MAX. */
+#define SNM_HTTP_URL_SHOWN_MAX 240
 
 /* ---- small string helpers ----------------------------------------------- */
 
@@ -144,12 +147,19 @@ void snm_http__describe_req(struct snm_buf *out, const char *label,
 {
   const char *q = strchr(url, '?');
   size_t n = q != NULL ? (size_t)(q - url) : strlen(url);
+  struct snm_buf u;
 
+  snm_buf_init(&u, 0);
   if (label != NULL && label[0] != '\0')
     (void)snm_buf_printf(out, "%s: ", label);
-  (void)snm_buf_printf(out, "%s %.*s", method, (int)n, url);
+  (void)snm_buf_printf(out, "%s ", method);
+  (void)snm_buf_append(&u, url, n);
   if (q != NULL) /* presigned URLs carry signatures in the query */
-    (void)snm_redact_text(out, q, strlen(q));
+    (void)snm_redact_text(&u, q, strlen(q));
+  /* a long index list must not push the cause out of the message */
+  (void)snm_err_append_middle(out, snm_buf_str(&u), u.len,
+                              SNM_HTTP_URL_SHOWN_MAX);
+  snm_buf_dispose(&u);
 }
 
 void snm_http__describe(const struct snm_http_call *c, struct snm_buf *out)
