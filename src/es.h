@@ -40,7 +40,8 @@ struct snm_es {
 };
 
 /* Prepare `es` for `dom`.  Basic auth reads the password from the
- * variable named by password_env now (and registers it as a secret);
+ * variable named by password_env now (and registers the password, and
+ * "user:password" in base64 and in clear, as secrets: secret.h);
  * aws-sigv4 creates a credential provider that resolves on first use.
  * Returns 0; SNM_EAUTH when password_env is not set or empty (message
  * names the domain and the variable); SNM_EINVAL when the basic auth
