@@ -195,7 +195,81 @@ for o in --service --region --time --presign --expires --sign-body \
   grep -q -- "$o" "$TMP/help" || fail "--help does not mention $o"
 done
 
-# 8. The suite's secret key never appeared in any output.
+# 8. The session token is printed as is (the suite's outputs above are
+# byte-exact), with a warning on stderr when stdout is a terminal.
+# on_tty OUTFILE ERRFILE ARGS...: like run, with stdout on a new
+# pseudo-terminal (read back into OUTFILE) and stderr into ERRFILE.
+on_tty() {
+  local out=$1 err=$2
+  shift 2
+  env AWS_ACCESS_KEY_ID="$CASE_AK" AWS_SECRET_ACCESS_KEY="$CASE_SK" \
+    ${CASE_TOKEN:+AWS_SESSION_TOKEN="$CASE_TOKEN"} \
+    python3 -c '
+import os, subprocess, sys
+out, err = sys.argv[1], sys.argv[2]
+m, s = os.openpty()
+with open(err, "wb") as e:
+    rc = subprocess.call(sys.argv[3:], stdin=subprocess.DEVNULL, stdout=s,
+                         stderr=e)
+os.close(s)
+data = b""
+while True:
+    try:
+        chunk = os.read(m, 65536)
+    except OSError:  # EIO: the terminal is closed and drained
+        break
+    if not chunk:
+        break
+    data += chunk
+open(out, "wb").write(data)
+sys.exit(rc)
+' "$out" "$err" "$SNM_BINARY" sigv4 "$@"
+}
+warning="the output holds the session token"
+load_case get-vanilla-with-session-token
+for what in "" canonical-request signed-request; do
+  CHECKS=$((CHECKS + 1))
+  on_tty "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" ${what:+--print "$what"} \
+    "$tok_req" || fail "tty ${what:-report}: exit status $?"
+  grep -qF "$CASE_TOKEN" "$TMP/out" ||
+    fail "tty ${what:-report}: the token is not printed"
+  grep -qF "$warning" "$TMP/err" ||
+    fail "tty ${what:-report}: no warning on stderr: $(cat "$TMP/err")"
+  if grep -qF "$CASE_TOKEN" "$TMP/err"; then
+    fail "tty ${what:-report}: the warning shows the token"
+  fi
+done
+# no token in what is printed, or stdout is not a terminal: no warning
+CHECKS=$((CHECKS + 1))
+on_tty "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" --print signature "$tok_req" ||
+  fail "tty signature: exit status $?"
+if grep -qF "$warning" "$TMP/err"; then fail "tty signature: warned"; fi
+CHECKS=$((CHECKS + 1))
+on_tty "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" --omit-session-token \
+  --print canonical-request "$tok_req" || fail "tty omitted: exit status $?"
+if grep -qF "$warning" "$TMP/err"; then fail "tty omitted token: warned"; fi
+load_case get-vanilla
+CHECKS=$((CHECKS + 1))
+on_tty "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" "$SUITE/get-vanilla/request.txt" ||
+  fail "tty no token: exit status $?"
+if grep -qF "$warning" "$TMP/err"; then fail "tty without a token: warned"; fi
+load_case get-vanilla-with-session-token
+for what in "" canonical-request signed-request; do
+  CHECKS=$((CHECKS + 1))
+  run "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" ${what:+--print "$what"} \
+    "$tok_req" || fail "file ${what:-report}: exit status $?"
+  grep -qF "$CASE_TOKEN" "$TMP/out" ||
+    fail "file ${what:-report}: the token is not printed"
+  if grep -qF "$warning" "$TMP/err"; then
+    fail "file ${what:-report}: warned although stdout is a file"
+  fi
+done
+CHECKS=$((CHECKS + 1))
+"$SNM_BINARY" sigv4 --help >"$TMP/help" 2>&1
+grep -q "session token" "$TMP/help" && grep -q "terminal" "$TMP/help" ||
+  fail "--help does not say the session token is printed"
+
+# 9. The suite's secret key never appeared in any output.
 SECRET=$(json_str secret_access_key "$SUITE/get-vanilla/context.json")
 [ -n "$SECRET" ] || fail "could not read the suite's secret key"
 if grep -qF -- "$SECRET" "$ALL_OUT"; then
