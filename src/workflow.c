@@ -32,6 +32,20 @@ static void enter(struct snm_workflow *wf, enum wf_state s)
   snm_err_clear(&wf->r_err);
 }
 
+void wf_err_prefix(struct snm_err *e, const char *prefix)
+{
+  struct snm_buf b;
+  size_t n = strlen(prefix);
+
+  snm_buf_init(&b, 0);
+  if (n + 72 < sizeof(e->msg) && snm_buf_puts(&b, prefix) == 0 &&
+      snm_buf_puts(&b, ": ") == 0 &&
+      snm_err_append_middle(&b, e->msg, strlen(e->msg),
+                            sizeof(e->msg) - n - 8) == 0)
+    snprintf(e->msg, sizeof(e->msg), "%s", snm_buf_str(&b));
+  snm_buf_dispose(&b);
+}
+
 /* Stop on `err` with step context ("snapshot: ...") and, for errors a
  * user meets often, what they mean (snm_wf_explain). */
 static void fail(struct snm_workflow *wf, const struct snm_err *err)
@@ -41,15 +55,8 @@ static void fail(struct snm_workflow *wf, const struct snm_err *err)
   size_t n = strlen(step);
 
   snm_wf_explain(&e, err);
-  if ((strncmp(e.msg, step, n) != 0 || e.msg[n] != ':') &&
-      n + 3 < sizeof(e.msg)) {
-    struct snm_err plain = e;
-    /* "step: message", the message cut if it must be */
-    memcpy(e.msg, step, n);
-    memcpy(e.msg + n, ": ", 2);
-    snprintf(e.msg + n + 2, sizeof(e.msg) - n - 2, "%.*s",
-             (int)(sizeof(e.msg) - n - 3), plain.msg);
-  }
+  if (strncmp(e.msg, step, n) != 0 || e.msg[n] != ':')
+    wf_err_prefix(&e, step);
   enter(wf, WF_STOPPING);
   wf->result = SNM_RUN_FAILED;
   wf_failed_event(wf, &e);

@@ -198,6 +198,10 @@ void wf_event(struct snm_workflow *wf, const char *type,
               const struct snm_field *fields, size_t n);
 void wf_update(struct snm_workflow *wf, const char *key, const char *type,
                const struct snm_field *fields, size_t n);
+/* Put "prefix: " in front of e->msg; a message that would not fit loses
+ * its middle (snm_err_append_middle), never its end (the reason, what to
+ * do). */
+void wf_err_prefix(struct snm_err *e, const char *prefix);
 void wf_warn(struct snm_workflow *wf, const char *domain, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void wf_failed_event(struct snm_workflow *wf, const struct snm_err *err);

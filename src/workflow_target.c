@@ -68,13 +68,9 @@ static void t_fail(struct wf_target *t, const struct snm_err *err)
   const char *id = t_domain(t);
   char key[160];
 
-  if (strncmp(e.msg, id, strlen(id)) != 0 && strlen(id) + 3 < sizeof(e.msg)) {
-    size_t n = strlen(id);
-    memcpy(e.msg, id, n);
-    memcpy(e.msg + n, ": ", 2);
-    snprintf(e.msg + n + 2, sizeof(e.msg) - n - 2, "%.*s",
-             (int)(sizeof(e.msg) - n - 3), err->msg);
-  }
+  snm_wf_explain(&e, err);
+  if (strncmp(e.msg, id, strlen(id)) != 0)
+    wf_err_prefix(&e, id);
   t_st(t)->state = SNM_RESTORE_FAILED;
   t_key(key, sizeof(key), t);
   snm_progress_end(t->wf->progress, key);
