@@ -162,7 +162,14 @@ struct snm_pf_item {
   char *target_name; /* malloced: the name after `rename` */
   enum snm_pf_action action;
   char *verdict; /* malloced, short: "ok", "exists (open): skipped", ... */
+  int own;       /* 1: a resumed run's own index (pf->own_fn): it is on
+                    the target already, so neither a name conflict nor new
+                    shards or disk; the run checks it before restoring */
 };
+
+/* For a resumed run: 1 when the target name `target` of plan restore
+ * `restore` is the run's own (restored, or maybe restored, by it). */
+typedef int (*snm_pf_own_fn)(void *data, size_t restore, const char *target);
 
 struct snm_pf_restore {      /* pf->restores[r] is plan->restores[r] */
   size_t domain;             /* plan domain index (the target) */
@@ -203,6 +210,8 @@ struct snm_preflight {
 
   struct snm_pf_restore *restores; /* plan->n_restores, after verdict */
   size_t n_restores;
+  snm_pf_own_fn own_fn; /* NULL, or set by a resumed run before verdict */
+  void *own_data;
   struct snm_pf_issue *issues; /* blockers first, then warnings */
   size_t n_issues;
   size_t n_blockers, n_warnings;

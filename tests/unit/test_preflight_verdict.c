@@ -326,6 +326,37 @@ static void test_capacity(void **state)
   teardown();
 }
 
+/* Safety issue, item 6: a resumed run's own (half-)restored indices are
+ * already on the target: they are neither name conflicts nor new shards
+ * or disk (the target's open shards and used disk count them already). */
+static int own_a(void *data, size_t restore, const char *target)
+{
+  (void)data;
+  return restore == 0 && strcmp(target, "a") == 0;
+}
+
+static void test_capacity_resumed(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.domains[1].data_nodes = 1;
+  pf.domains[1].disk_usable = 1500;
+  pf.domains[1].max_shards_per_node = 10;
+  pf.domains[1].open_shards = 8; /* a's 6 shards are among them */
+  add_ix("a", 4000, 6, 0, 0);
+  add_ix("b", 1000, 2, 0, 0);
+  add_existing(1, "a", 0);
+  pf.own_fn = own_a;
+  verdict();
+  assert_int_equal(item(0, "a")->action, SNM_PF_RESTORE);
+  assert_true(item(0, "a")->own);
+  assert_false(item(0, "b")->own);
+  assert_int_equal(pf.restores[0].new_shards, 2);
+  assert_int_equal(pf.restores[0].bytes_needed, 1000);
+  assert_int_equal(pf.n_blockers, 0);
+  teardown();
+}
+
 /* Sizes and counts from a server can be anything: the arithmetic
  * saturates instead of overflowing (UBSan aborts on signed overflow). */
 static void test_capacity_huge_numbers(void **state)
@@ -677,6 +708,7 @@ int main(void)
       cmocka_unit_test(test_conflicts),
       cmocka_unit_test(test_versions),
       cmocka_unit_test(test_capacity),
+      cmocka_unit_test(test_capacity_resumed),
       cmocka_unit_test(test_capacity_huge_numbers),
       cmocka_unit_test(test_open_shards_from_health),
       cmocka_unit_test(test_replicas_single_node),
