@@ -17,6 +17,11 @@
 #define WF_MAX_SNAPSHOT_CREATES 3 /* PUT attempts with one name */
 #define WF_MAX_CHUNKS_IN_FLIGHT 4 /* concurrent requests of one index list */
 #define WF_MAX_RESTORE_POSTS 3    /* POST _restore attempts per target */
+#define WF_ORIGIN_ROUNDS                                                       \
+  40                          /* origin checks of an index whose primary       \
+                                 has no recovery record yet (its restore       \
+                                 may not have started a shard) */
+#define WF_ORIGIN_WAIT_MS 250 /* between two of them */
 
 enum wf_state {
   WF_PREFLIGHT,    /* the read-only preflight runs */
@@ -99,6 +104,8 @@ struct wf_target {
   int *probe_exists;                /* malloced: 1 when the name is taken */
   enum snm_wf_origin *probe_origin; /* malloced */
   int posts;                        /* POST _restore attempts so far */
+  int origin_rounds;                /* origin checks with an answer pending */
+  int origin_delay;                 /* wait a poll interval, then ask again */
 
   /* results the callbacks record */
   int r_ok;             /* the POST answered 2xx */
