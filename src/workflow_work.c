@@ -89,7 +89,12 @@ static int decide_resumed(struct snm_workflow *wf, struct snm_err *err)
       /* a count mismatch marks the index failed: it is still ours */
       if (s == SNM_RESTORE_FAILED && ix->docs_found != SNM_STATE_UNKNOWN)
         s = SNM_RESTORE_RESTORED;
-      t->actions[i] = snm_wf_resume_index(s, existing_has(d, ix->target));
+      /* a target whose indices could not be listed decides nothing here
+       * (the preflight blocks on it): never "gone" for want of a list */
+      if (!d->existing_known && s != SNM_RESTORE_SKIPPED)
+        t->actions[i] = SNM_WF_IX_CHECK;
+      else
+        t->actions[i] = snm_wf_resume_index(s, existing_has(d, ix->target));
       if (t->actions[i] == SNM_WF_IX_GONE)
         return snm_err_set(err, SNM_EINVAL,
                            "preflight: %s was restored onto %s by this run "
