@@ -224,16 +224,27 @@ static void preflight_done(struct snm_workflow *wf)
   enter(wf, WF_REGISTER);
 }
 
-/* Some snapshot index has no "after" count on record. */
-static int counts_after_missing(const struct snm_workflow *wf)
+/* Some snapshot index has no count on record in `c`. */
+static int counts_missing(const struct snm_workflow *wf,
+                          const struct snm_state_counts *c)
 {
   for (size_t i = 0; i < wf->n_snap_indices; i++) {
     const struct snm_state_count *a =
-        snm_state_counts_find(&wf->st.snapshot.docs_after, wf->snap_indices[i]);
+        snm_state_counts_find(c, wf->snap_indices[i]);
     if (a == NULL || a->count == SNM_STATE_UNKNOWN)
       return 1;
   }
   return 0;
+}
+
+static int counts_after_missing(const struct snm_workflow *wf)
+{
+  return counts_missing(wf, &wf->st.snapshot.docs_after);
+}
+
+static int counts_before_missing(const struct snm_workflow *wf)
+{
+  return counts_missing(wf, &wf->st.snapshot.docs_before);
 }
 
 /* ---- repository --------------------------------------------------------- */
@@ -377,6 +388,12 @@ static void lookup_step(struct snm_workflow *wf)
     }
     snm_log(SNM_LOG_INFO, "snapshot: %s is not in repository %s: taking it",
             wf->st.snapshot.name, repo(wf));
+    /* counts saved before an earlier PUT stay the lower bound: that PUT
+     * may still land (late) and take a snapshot older than a recount */
+    if (put_sent && !counts_before_missing(wf)) {
+      enter(wf, WF_SNAP_CREATE);
+      return;
+    }
     enter(wf, WF_COUNT_BEFORE);
     return;
   case SNM_WF_SNAP_ADOPT:
