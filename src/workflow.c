@@ -360,6 +360,12 @@ static void lookup_step(struct snm_workflow *wf)
   enum snm_wf_snap_action a;
   int put_sent = wf->st.snapshot.started_ms != SNM_STATE_UNKNOWN;
 
+  if (wf->sent == 2) { /* waiting before looking again */
+    if (!wf->timer_due)
+      return;
+    wf->timer_due = 0;
+    wf->sent = 0;
+  }
   if (!wf->sent) {
     wf->sent = 1;
     snm_wf_snap_info_dispose(&wf->r_info);
@@ -374,6 +380,17 @@ static void lookup_step(struct snm_workflow *wf)
   }
   a = snm_wf_resume_snapshot(&wf->st, put_sent, wf->r_exists, wf->r_info.run_id,
                              why, sizeof(why));
+  /* after a PUT of this invocation whose outcome is unknown, give it time
+   * to land (250 ms, 500 ms, 1 s, 2 s) before sending another */
+  if (a == SNM_WF_SNAP_CREATE && wf->creates > 0 &&
+      wf->lookups < WF_LOOKUP_WAITS) {
+    wf->sent = 2;
+    wf->timer_due = 0;
+    wf_arm(wf, &wf->timer, 250L << wf->lookups);
+    wf->lookups++;
+    return;
+  }
+  wf->lookups = 0;
   switch (a) {
   case SNM_WF_SNAP_FAIL:
     failf(wf, SNM_EINVAL, "snapshot: %s", why);

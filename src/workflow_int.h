@@ -15,6 +15,7 @@
 
 #define WF_MAX_COUNTS_IN_FLIGHT 4 /* concurrent GET INDEX/_count */
 #define WF_MAX_SNAPSHOT_CREATES 3 /* PUT attempts with one name */
+#define WF_LOOKUP_WAITS 4         /* waits for a PUT that may land late */
 #define WF_MAX_CHUNKS_IN_FLIGHT 4 /* concurrent requests of one index list */
 #define WF_MAX_RESTORE_POSTS 3    /* POST _restore attempts per target */
 #define WF_ORIGIN_ROUNDS                                                       \
@@ -180,6 +181,7 @@ struct snm_workflow {
   long long *counts; /* n_snap_indices counts (malloced) */
   size_t count_next, counts_done;
   int creates; /* PUTs sent with this name in this invocation */
+  int lookups; /* lookups that found no snapshot since the last PUT */
 
   long interval_ms;
   long long poll_start_ms;

@@ -13,7 +13,10 @@
 #    the run finishes;
 #  D (item 9) recovery replies that never list the indices: a warning at
 #    once, failure after 3 rounds (not at polling.timeout_s), then a rerun
-#    adopts what was restored.
+#    adopts what was restored;
+#  E every snapshot PUT reaches the source 1.5 s after the client gave up:
+#    the run looks the snapshot up a few times, paced, finds it and adopts
+#    it, without a second PUT.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/run/common.sh"
@@ -160,4 +163,22 @@ if fx_want d; then
     it_log "D passed: junk recovery replies fail fast; the rerun adopts"
 fi
 
-it_pass "A (item 4), B (item 5), C (item 7), D (item 9)"
+# ---- E: every snapshot PUT lands 1.5 s after the client gave up
+if fx_want e; then
+    fx_setup e 200
+    r_put="$(fp_rule "$FP_URL_SP" "{\"method\":\"PUT\",\"path\":\"^/_snapshot/$REPO/snapmig-\",\"action\":\"late\",\"delay_ms\":1500,\"times\":0}")"
+    rn_run "$RN_TMP/e/ev" --json "$PLAN"
+    assert_eq 0 "$RN_RC" "E: exit with a late snapshot PUT ($(tail -3 "$RN_TMP/e/ev.err"))"
+    fx_done "$RN_TMP/e/ev" 200 200
+    # one PUT (libcurl resends it by itself on fresh connections when a
+    # reused one dies): no PUT after the first lookup - the run waited
+    # for it to land instead of sending another
+    late_after_lookup="$(fp_log "$FP_URL_SP" | jq --arg r "/_snapshot/$REPO/snapmig-" '
+      ([.[] | select(.method == "GET" and (.path | startswith($r)) and (.path | contains("/_status") | not)) | .seq] | min) as $first
+      | [.[] | select(.method == "PUT" and (.path | startswith($r)) and .seq > $first)] | length')"
+    assert_eq 0 "$late_after_lookup" "E: snapshot PUTs sent after the first lookup"
+    fp_clear "$FP_URL_SP"
+    it_log "E passed: a late snapshot PUT was waited for and adopted"
+fi
+
+it_pass "A (item 4), B (item 5), C (item 7), D (item 9), E (late PUT)"
