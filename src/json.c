@@ -45,15 +45,23 @@ static size_t skip_comment(const char *t, size_t len, size_t i)
   return i;
 }
 
-/* Skip whitespace and comments (and ',' ':' when `seps`). */
+/* 1 if yajl skips `c` between tokens: the four JSON blanks, and also
+ * '\v' and '\f' (yajl's lexer takes them; a scanner that did not would
+ * put a token's start on the blank before it). */
+static int is_blank(char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+         c == '\f';
+}
+
+/* Skip blanks and comments (and ',' ':' when `seps`). */
 static size_t skip_space(const char *t, size_t len, size_t i, int seps)
 {
   while (i < len) {
     size_t j;
     char c = t[i];
 
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-        (seps && (c == ',' || c == ':'))) {
+    if (is_blank(c) || (seps && (c == ',' || c == ':'))) {
       i++;
       continue;
     }
@@ -90,7 +98,7 @@ static size_t token_end(const char *t, size_t len, size_t i)
     return i + 1;
   /* a bare word; a '/' that starts no comment takes the word after it */
   for (i++; i < len && t[i] != '\0'; i++)
-    if (in_set(t[i], " \t\r\n{}[],:\"/"))
+    if (is_blank(t[i]) || in_set(t[i], "{}[],:\"/"))
       break;
   return i;
 }

@@ -6,8 +6,10 @@
  * 1-based line and column; columns count characters (UTF-8 code points), a
  * tab counts as one, and "\r\n" ends a line like "\n" does.
  *
- * Comments (C and C++ style) are accepted.  Duplicate keys are kept in the
- * tree, in source order, and flagged so a validator can report them.
+ * Comments (C and C++ style) are accepted, and so are '\v' and '\f' between
+ * tokens (yajl takes them as blanks; positions skip them as it does).
+ * Duplicate keys are kept in the tree, in source order, and flagged so a
+ * validator can report them.
  *
  * The tree can be written back as compact JSON (yajl_gen), optionally with
  * object keys sorted so the output is canonical.

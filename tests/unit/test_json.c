@@ -160,6 +160,47 @@ static void test_syntax_errors(void **state)
   }
 }
 
+/* Every byte yajl skips as a blank between tokens (it takes '\v' and '\f'
+ * as well as the four JSON ones) is skipped by the position scanner too:
+ * offsets point at the token, never at the blank before it. */
+static void test_every_yajl_blank(void **state)
+{
+  int accepted_vt = 0, accepted_ff = 0;
+  (void)state;
+
+  for (int c = 0; c < 256; c++) {
+    /* `c` wherever a blank may go ('~') */
+    static const char tmpl[] = "{~\"k\"~:~\"v\"~,~\"n\":~[~1~]~}~";
+    char text[sizeof(tmpl) - 1];
+    struct snm_json_doc *doc = NULL;
+    const struct snm_json *v;
+    const struct snm_json_member *m;
+
+    for (size_t i = 0; i < sizeof(text); i++)
+      text[i] = tmpl[i] == '~' ? (char)c : tmpl[i];
+    if (snm_json_parse(&doc, text, sizeof(text), NULL, NULL) != 0)
+      continue; /* yajl does not take `c` as a blank */
+    accepted_vt |= c == '\v';
+    accepted_ff |= c == '\f';
+    m = snm_json_member(doc->root, "k");
+    assert_non_null(m);
+    assert_int_equal(doc->root->offset, 0);
+    assert_int_equal(m->key_offset, 2);
+    assert_int_equal(m->value->offset, 8);
+    assert_int_equal(snm_json_string_offset(doc, m->value, 0), 9);
+    m = snm_json_member(doc->root, "n");
+    assert_int_equal(m->key_offset, 14);
+    v = m->value;
+    assert_int_equal(v->offset, 19);
+    assert_int_equal(v->u.array.items[0]->offset, 21);
+    snm_json_doc_free(doc);
+  }
+  assert_true(accepted_vt && accepted_ff);
+  /* a syntax error after such a blank points at the bad token */
+  expect_syntax("[\v\fx]", 1, 4, "invalid");
+  expect_syntax("{\"a\":\vtru\f}", 1, 7, "invalid");
+}
+
 static void test_duplicates(void **state)
 {
   struct snm_json_doc *doc =
@@ -282,6 +323,7 @@ int main(void)
       cmocka_unit_test(test_positions_utf8_and_crlf),
       cmocka_unit_test(test_string_offsets),
       cmocka_unit_test(test_syntax_errors),
+      cmocka_unit_test(test_every_yajl_blank),
       cmocka_unit_test(test_duplicates),
       cmocka_unit_test(test_numbers),
       cmocka_unit_test(test_depth_scan),

@@ -344,6 +344,34 @@ static void test_password_never_quoted(void **state)
   free(path);
 }
 
+/* yajl takes '\v' and '\f' as blanks between tokens; the plan reader got
+ * a value's offset wrong (on the blank) and asserted on it. */
+static void test_vertical_tab_and_form_feed(void **state)
+{
+  static const char text[] = "{\"snapshot\":{\"name\":\v\"{\"}}";
+  struct snm_diag_list d;
+  struct snm_plan *p = NULL;
+  struct snm_err err;
+  int found = 0;
+  (void)state;
+
+  snm_diag_list_init(&d);
+  assert_int_equal(
+      snm_plan_parse(&p, text, sizeof(text) - 1, "p.json", &d, &err),
+      SNM_EINVAL);
+  assert_null(p);
+  for (size_t i = 0; i < d.len; i++) {
+    if (strstr(d.items[i].message, "snapshot.name: ") == NULL)
+      continue;
+    /* at the '{' inside the string: column 23 (the '\v' is 21) */
+    assert_int_equal(d.items[i].line, 1);
+    assert_int_equal(d.items[i].col, 23);
+    found = 1;
+  }
+  assert_true(found);
+  snm_diag_list_dispose(&d);
+}
+
 static void test_unreadable(void **state)
 {
   struct snm_diag_list d;
@@ -542,6 +570,7 @@ int main(void)
       cmocka_unit_test(test_warnings_only),
       cmocka_unit_test(test_password_never_quoted),
       cmocka_unit_test(test_unreadable),
+      cmocka_unit_test(test_vertical_tab_and_form_feed),
       cmocka_unit_test(test_region_derivation),
       cmocka_unit_test(test_snapshot_names),
       cmocka_unit_test(test_digest),
