@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "json.h"
 
 static struct snm_json_doc *parse_ok(const char *text)
@@ -83,6 +84,46 @@ static void test_positions_utf8_and_crlf(void **state)
   assert_pos(doc, m->key_offset, 3, 3);
   assert_pos(doc, m->value->offset, 3, 8);
   snm_json_doc_free(doc);
+}
+
+/* Line and column of every offset of a document with a long line of
+ * multi-byte characters agree with a walk from the start, and no lookup
+ * examines 2 * SNM_JSON_POS_BLOCK bytes or more (a plan written on one
+ * line used to cost a walk from the line's start per diagnostic). */
+static void test_positions_on_a_long_line(void **state)
+{
+  enum { ITEMS = 3000 };
+  struct snm_buf b;
+  struct snm_json_doc *doc;
+  unsigned line = 1, col = 1;
+  (void)state;
+
+  snm_buf_init(&b, 0);
+  assert_int_equal(snm_buf_puts(&b, "[\r\n"), 0);
+  for (int i = 0; i < ITEMS; i++)
+    assert_int_equal(snm_buf_printf(&b, "\"é€😀%d\", ", i), 0);
+  assert_int_equal(snm_buf_puts(&b, "\r\n 1,\n\n\t2]"), 0);
+  doc = parse_ok(snm_buf_str(&b));
+  assert_int_equal(doc->root->u.array.len, ITEMS + 2);
+  for (size_t off = 0; off <= doc->len + 1; off++) {
+    size_t before = snm_json_pos_steps();
+    struct snm_json_pos pos = snm_json_doc_pos(doc, off);
+
+    assert_true(snm_json_pos_steps() - before < 2 * SNM_JSON_POS_BLOCK);
+    if (pos.line != line || pos.col != col)
+      fail_msg("offset %zu: %u:%u, want %u:%u", off, pos.line, pos.col, line,
+               col);
+    if (off >= doc->len)
+      continue; /* past the end: clamped to the end */
+    if (doc->text[off] == '\n') {
+      line++;
+      col = 1;
+    } else if (((unsigned char)doc->text[off] & 0xC0) != 0x80) {
+      col++; /* a character starts at `off` */
+    }
+  }
+  snm_json_doc_free(doc);
+  snm_buf_dispose(&b);
 }
 
 static void test_string_offsets(void **state)
@@ -215,6 +256,13 @@ static void test_duplicates(void **state)
   assert_true(root->u.object.items[2].duplicate);
   assert_false(root->u.object.items[3].duplicate);
   assert_true(root->u.object.items[4].duplicate);
+  /* each member knows the first one with its key */
+  assert_int_equal(root->u.object.items[0].first, 0);
+  assert_int_equal(root->u.object.items[1].first, 1);
+  assert_int_equal(root->u.object.items[2].first, 0);
+  assert_int_equal(root->u.object.items[3].first, 3);
+  assert_int_equal(root->u.object.items[4].first, 0);
+  assert_int_equal(snm_json_get(root, "c")->u.object.items[1].first, 0);
   /* the first one is the one looked up */
   assert_string_equal(snm_json_get(root, "a")->u.number.text, "1");
   assert_true(snm_json_get(root, "c")->u.object.items[1].duplicate);
@@ -321,6 +369,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_positions_across_comments),
       cmocka_unit_test(test_positions_utf8_and_crlf),
+      cmocka_unit_test(test_positions_on_a_long_line),
       cmocka_unit_test(test_string_offsets),
       cmocka_unit_test(test_syntax_errors),
       cmocka_unit_test(test_every_yajl_blank),
