@@ -150,6 +150,30 @@ run "$TMP/out" "$TMP/err" --service service --region us-east-1 \
 cmp -s <(cat "$SUITE/get-vanilla/header-signature.txt"; echo) "$TMP/out" ||
   fail "pasted: not re-signed at the request's X-Amz-Date"
 
+# 5b. A folded header value (a line starting with a blank continues the
+# header above) is signed with the fold as one space, as in AWS's
+# get-header-value-multiline case (held back from the suite copy), and the
+# signed request keeps the folded lines as written.
+load_case get-vanilla
+printf 'GET / HTTP/1.1\nHost:example.amazonaws.com\nMy-Header1:value1\n  value2\n     value3\n' \
+  >"$TMP/multiline.txt"
+CHECKS=$((CHECKS + 1))
+run "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" --print canonical-request \
+  "$TMP/multiline.txt" || fail "multiline: exit status $?"
+grep -qx "my-header1:value1 value2 value3" "$TMP/out" ||
+  fail "multiline: canonical header: $(grep my-header1 "$TMP/out")"
+CHECKS=$((CHECKS + 1))
+run "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" --print signature \
+  "$TMP/multiline.txt" || fail "multiline: exit status $?"
+[ "$(cat "$TMP/out")" = \
+  cfd34249e4b1c8d6b91ef74165d41a32e5fab3306300901bb65a51a73575eefd ] ||
+  fail "multiline: signature $(cat "$TMP/out")"
+CHECKS=$((CHECKS + 1))
+run "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" --print signed-request \
+  "$TMP/multiline.txt" || fail "multiline: exit status $?"
+sed -n 3,5p "$TMP/out" | cmp -s - <(printf 'My-Header1:value1\n  value2\n     value3\n') ||
+  fail "multiline: signed request: $(cat "$TMP/out")"
+
 # 6. Errors: usage and invalid input exit 2, missing credentials exit 1,
 # each with a message on stderr and nothing on stdout.
 expect_error() {
