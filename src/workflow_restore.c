@@ -302,3 +302,36 @@ enum snm_wf_origin snm_wf_recovery_origin(yajl_val json, const char *name,
   }
   return primaries > 0 ? SNM_WF_ORIGIN_OURS : SNM_WF_ORIGIN_UNKNOWN;
 }
+
+enum snm_wf_origin snm_wf_routing_origin(yajl_val json, const char *name,
+                                         const char *repo, const char *snapshot)
+{
+  yajl_val shards =
+      snm_jget(json, "routing_table", "indices", name, "shards", NULL);
+  size_t primaries = 0;
+
+  if (!YAJL_IS_OBJECT(shards))
+    return SNM_WF_ORIGIN_UNKNOWN;
+  for (size_t k = 0; k < shards->u.object.len; k++) {
+    yajl_val copies = shards->u.object.values[k];
+
+    for (size_t c = 0; YAJL_IS_ARRAY(copies) && c < copies->u.array.len; c++) {
+      yajl_val sh = copies->u.array.values[c];
+      const char *state = snm_jstr(sh, "state", NULL);
+      const char *type = snm_jstr(sh, "recovery_source", "type", NULL);
+      const char *r = snm_jstr(sh, "recovery_source", "repository", NULL);
+      const char *s = snm_jstr(sh, "recovery_source", "snapshot", NULL);
+
+      if (!YAJL_IS_TRUE(snm_jget(sh, "primary", NULL)))
+        continue;
+      if (state == NULL || (strcmp(state, "UNASSIGNED") != 0 &&
+                            strcmp(state, "INITIALIZING") != 0))
+        return SNM_WF_ORIGIN_UNKNOWN; /* started: _recovery tells */
+      primaries++;
+      if (type == NULL || strcmp(type, "SNAPSHOT") != 0 || r == NULL ||
+          s == NULL || strcmp(r, repo) != 0 || strcmp(s, snapshot) != 0)
+        return SNM_WF_ORIGIN_OTHER;
+    }
+  }
+  return primaries > 0 ? SNM_WF_ORIGIN_OURS : SNM_WF_ORIGIN_UNKNOWN;
+}

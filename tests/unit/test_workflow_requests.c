@@ -301,6 +301,42 @@ static void test_recovery_origin(void **state)
   yajl_tree_free(v);
 }
 
+/* A restore waiting in the allocation queue has no recovery record; the
+ * routing table says where its primaries will come from. */
+static void test_routing_origin(void **state)
+{
+  yajl_val v = parse(
+      "{\"routing_table\":{\"indices\":{"
+      "\"queued\":{\"shards\":{\"0\":[{\"state\":\"UNASSIGNED\","
+      "\"primary\":true,\"recovery_source\":{\"type\":\"SNAPSHOT\","
+      "\"repository\":\"repo\",\"snapshot\":\"snap-1\"}}],"
+      "\"1\":[{\"state\":\"INITIALIZING\",\"primary\":true,"
+      "\"recovery_source\":{\"type\":\"SNAPSHOT\",\"repository\":\"repo\","
+      "\"snapshot\":\"snap-1\"}},{\"state\":\"UNASSIGNED\","
+      "\"primary\":false,\"recovery_source\":{\"type\":\"PEER\"}}]}},"
+      "\"closed\":{\"shards\":{\"0\":[{\"state\":\"UNASSIGNED\","
+      "\"primary\":true,\"recovery_source\":{\"type\":\"EXISTING_STORE\"}}"
+      "]}},"
+      "\"started\":{\"shards\":{\"0\":[{\"state\":\"STARTED\","
+      "\"primary\":true}]}},"
+      "\"empty\":{\"shards\":{}}}}}");
+
+  (void)state;
+  assert_int_equal(snm_wf_routing_origin(v, "queued", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OURS);
+  assert_int_equal(snm_wf_routing_origin(v, "queued", "repo", "snap-2"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_routing_origin(v, "closed", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_routing_origin(v, "started", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_UNKNOWN);
+  assert_int_equal(snm_wf_routing_origin(v, "empty", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_UNKNOWN);
+  assert_int_equal(snm_wf_routing_origin(v, "absent", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_UNKNOWN);
+  yajl_tree_free(v);
+}
+
 static void test_health(void **state)
 {
   yajl_val green = parse("{\"status\":\"green\",\"timed_out\":false,"
@@ -345,6 +381,7 @@ int main(void)
       cmocka_unit_test(test_info_failed_running),
       cmocka_unit_test(test_recovery),
       cmocka_unit_test(test_recovery_origin),
+      cmocka_unit_test(test_routing_origin),
       cmocka_unit_test(test_health),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
