@@ -235,6 +235,10 @@ struct snm_preflight {
   size_t n_restores;
   snm_pf_own_fn own_fn; /* NULL, or set by a resumed run before verdict */
   void *own_data;
+  /* set by a resumed run whose snapshot is taken and counted: it needs
+   * nothing more from the source, so the source's blockers (unreachable,
+   * facts it could not give) are warnings when it was not reached */
+  int source_optional;
   struct snm_pf_issue *issues; /* blockers first, then warnings */
   size_t n_issues;
   size_t n_blockers, n_warnings;

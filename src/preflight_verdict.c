@@ -867,6 +867,47 @@ done:
   free(map);
 }
 
+/* pf->source_optional and the source not reached: its blockers become
+ * warnings (the run goes on with the targets), blockers first again. */
+static void source_not_needed(struct vctx *c)
+{
+  struct snm_preflight *pf = c->pf;
+  const struct snm_pf_domain *src = &pf->domains[c->plan->snapshot.domain];
+  const char *id = src->dom->id;
+  static const char tail[] = "; the snapshot is taken and counted, so the "
+                             "run goes on with the targets";
+  size_t w = 0;
+
+  if (!pf->source_optional || src->reached)
+    return;
+  for (size_t i = 0; i < pf->n_blockers; i++) {
+    struct snm_pf_issue *it = &pf->issues[i];
+    char *m;
+
+    if (it->domain == NULL || strcmp(it->domain, id) != 0)
+      continue;
+    it->severity = SNM_PF_WARNING;
+    m = realloc(it->message, strlen(it->message) + sizeof(tail));
+    if (m == NULL) {
+      c->nomem = 1;
+      continue;
+    }
+    memcpy(m + strlen(m), tail, sizeof(tail));
+    it->message = m;
+  }
+  /* stable: blockers first, each group in the order found */
+  for (size_t i = 0; i < pf->n_issues; i++) {
+    struct snm_pf_issue tmp;
+    if (pf->issues[i].severity != SNM_PF_BLOCKER)
+      continue;
+    tmp = pf->issues[i];
+    memmove(&pf->issues[w + 1], &pf->issues[w], (i - w) * sizeof(tmp));
+    pf->issues[w++] = tmp;
+  }
+  pf->n_blockers = w;
+  pf->n_warnings = pf->n_issues - w;
+}
+
 int snm_preflight_verdict(struct snm_preflight *pf)
 {
   struct vctx c = {pf, pf->plan, 0};
@@ -877,5 +918,6 @@ int snm_preflight_verdict(struct snm_preflight *pf)
   check_repos(&c);
   check_source(&c);
   check_restores(&c);
+  source_not_needed(&c);
   return c.nomem ? SNM_ENOMEM : 0;
 }

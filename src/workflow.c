@@ -212,9 +212,12 @@ static void preflight_done(struct snm_workflow *wf)
   }
   if (wf->pf.n_blockers > 0) {
     failf(wf, SNM_EINVAL,
-          "preflight: %zu blocker%s found, nothing was changed; fix %s and "
-          "run again ('snapmig check %s' shows the details)",
+          "preflight: %zu blocker%s found, %s; fix %s and run again "
+          "('snapmig check %s' shows the details)",
           wf->pf.n_blockers, wf->pf.n_blockers == 1 ? "" : "s",
+          wf->resumed ? "the run stopped before its next step (what it did "
+                        "so far is kept: running it again resumes)"
+                      : "nothing was changed",
           wf->pf.n_blockers == 1 ? "it" : "them", wf->o->plan_path);
     return;
   }

@@ -19,6 +19,27 @@ static int existing_has(const struct snm_pf_domain *d, const char *name)
   return 0;
 }
 
+/* The snapshot is taken and both its counts are on record: a resumed run
+ * needs nothing more from the source. */
+static int source_done(const struct snm_workflow *wf)
+{
+  const struct snm_state_snapshot *ss = &wf->st.snapshot;
+
+  if (ss->state != SNM_SNAP_SUCCESS &&
+      !(ss->state == SNM_SNAP_PARTIAL && wf->plan->snapshot.allow_partial))
+    return 0;
+  if (ss->docs_before.len == 0)
+    return 0;
+  for (size_t i = 0; i < ss->docs_before.len; i++) {
+    const struct snm_state_count *a =
+        snm_state_counts_find(&ss->docs_after, ss->docs_before.items[i].index);
+    if (ss->docs_before.items[i].count == SNM_STATE_UNKNOWN || a == NULL ||
+        a->count == SNM_STATE_UNKNOWN)
+      return 0;
+  }
+  return 1;
+}
+
 /* Is `target` of restore `r` this resumed run's own (restored, or maybe
  * restored: the target's check right before the restore decides those,
  * from their recovery source)?  The verdicts then take it for neither a
@@ -222,6 +243,7 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
     forget_own(wf);
     wf->pf.own_fn = own_target;
     wf->pf.own_data = wf;
+    wf->pf.source_optional = source_done(wf);
     if (snm_preflight_verdict(&wf->pf) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
   }
@@ -242,6 +264,10 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
     const struct snm_pf_domain *pd = &wf->pf.domains[d];
 
     if (pd->roles == 0 || pd->repo_state == SNM_PF_REPO_MATCHES)
+      continue;
+    /* an unreachable source the run no longer needs keeps its
+     * registration as it is */
+    if (d == plan->snapshot.domain && !pd->reached && wf->pf.source_optional)
       continue;
     if (snm_preflight_repo_body(&wf->repo_body[d], NULL, plan, d) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");

@@ -22,7 +22,9 @@
 #    is unreachable and that a rerun resumes; the rerun does;
 #  G (item 19) a restoring index is deleted on the target (a real
 #    index_not_found_exception): the failure says it is gone and that a
-#    rerun restores it again; the rerun does.
+#    rerun restores it again; the rerun does;
+#  H (item 10) killed with only target work left, then the source goes
+#    away: the resumed run warns and finishes with the target.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/run/common.sh"
@@ -225,4 +227,26 @@ if fx_want g; then
     it_log "G passed: an index lost mid-restore is explained and restored again"
 fi
 
-it_pass "A (item 4), B (item 5), C (item 7), D (item 9), E (late PUT), F and G (item 19)"
+# ---- H: only target work is left and the source is down (last: it stops
+# the source's proxy)
+if fx_want h; then
+    fx_setup h 200
+    r_post="$(fp_rule "$FP_URL_DP" '{"method":"POST","path":"/_restore","action":"hold"}')"
+    rn_start "$RN_TMP/h/ev1" --json "$PLAN"
+    fp_wait "$FP_URL_DP" "$r_post" 1 60
+    kill -9 "$RN_PID"
+    rn_wait_pid "$RN_PID" 10
+    fp_clear "$FP_URL_DP"
+    assert_eq 2 "$(jq '.snapshot.docs_after | length' "$STATE")" "H: the 'after' counts are on record"
+    kill "$FP_PID_SP"
+    gone() { ! curl -s -m 2 -o /dev/null "$FP_URL_SP/"; }
+    wait_for "the source's proxy is gone" 10 gone
+    rn_run "$RN_TMP/h/ev2" --json "$PLAN"
+    assert_eq 0 "$RN_RC" "H: exit with the source down ($(tail -3 "$RN_TMP/h/ev2.err"))"
+    assert_contains "$(jq -sr '.[] | select(.type == "preflight.done") | .warnings | join(" | ")' "$RN_TMP/h/ev2")" \
+        "goes on with the targets" "H: the unreachable source is a warning"
+    fx_done "$RN_TMP/h/ev2" 200 200
+    it_log "H passed: a run with only target work left resumed with the source down"
+fi
+
+it_pass "A (item 4), B (item 5), C (item 7), D (item 9), E (late PUT), F and G (item 19), H (item 10)"

@@ -357,6 +357,39 @@ static void test_capacity_resumed(void **state)
   teardown();
 }
 
+/* Safety issue, item 10: a resumed run whose snapshot is taken and
+ * counted needs nothing from the source: an unreachable source is a
+ * warning then, not a blocker. */
+static void test_source_optional(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.domains[0].reached = 0;
+  snm_err_set(&pf.domains[0].error, SNM_ENET, "src: GET /: connection refused");
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "unreachable"), 1);
+  teardown();
+
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.domains[0].reached = 0;
+  snm_err_set(&pf.domains[0].error, SNM_ENET, "src: GET /: connection refused");
+  pf.source_optional = 1;
+  verdict();
+  assert_int_equal(pf.n_blockers, 0);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "unreachable"), 1);
+  assert_non_null(strstr(issue_msg("unreachable"), "goes on with the targets"));
+  teardown();
+
+  /* a target is never optional */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.domains[1].reached = 0;
+  snm_err_set(&pf.domains[1].error, SNM_ENET, "dst: GET /: connection refused");
+  pf.source_optional = 1;
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "unreachable"), 1);
+  teardown();
+}
+
 /* Sizes and counts from a server can be anything: the arithmetic
  * saturates instead of overflowing (UBSan aborts on signed overflow). */
 static void test_capacity_huge_numbers(void **state)
@@ -916,6 +949,7 @@ int main(void)
       cmocka_unit_test(test_versions),
       cmocka_unit_test(test_capacity),
       cmocka_unit_test(test_capacity_resumed),
+      cmocka_unit_test(test_source_optional),
       cmocka_unit_test(test_capacity_huge_numbers),
       cmocka_unit_test(test_open_shards_from_health),
       cmocka_unit_test(test_replicas_single_node),
