@@ -107,6 +107,10 @@ struct snm_pf_domain {
                            cluster */
   struct snm_es_info info;
   char cluster_uuid[64]; /* GET /'s cluster_uuid, "" when absent */
+  int same_as_source;    /* verdict: a target that is the source's cluster
+                            under another domain id (same cluster_uuid):
+                            it shares the source's registration, which is
+                            registered once, writable */
 
   /* GET /_cluster/health (-1: unknown) */
   char health[16]; /* "green", "yellow", "red" or "" */

@@ -274,15 +274,44 @@ static void check_facts(struct vctx *c)
 
 /* ---- repository ------------------------------------------------------- */
 
+/* Targets that are the source's cluster under another id (item 8 of the
+ * safety issue: registering the repository read-only there made the
+ * source's own registration read-only, and the snapshot failed). */
+static void check_same_cluster(struct vctx *c)
+{
+  struct snm_preflight *pf = c->pf;
+  const struct snm_pf_domain *src = &pf->domains[c->plan->snapshot.domain];
+
+  for (size_t i = 0; i < pf->n_domains; i++) {
+    struct snm_pf_domain *d = &pf->domains[i];
+
+    d->same_as_source = 0;
+    if (i == c->plan->snapshot.domain || !(d->roles & SNM_PF_ROLE_TARGET) ||
+        !d->reached || !src->reached || d->cluster_uuid[0] == '\0' ||
+        strcmp(d->cluster_uuid, "_na_") == 0 ||
+        strcmp(d->cluster_uuid, src->cluster_uuid) != 0)
+      continue;
+    d->same_as_source = 1;
+    ISSUE(c, SNM_PF_WARNING, "same-cluster", d->dom->id, NULL,
+          "nothing to do if a copy within one cluster is what you want; "
+          "restores onto it need a rename",
+          "%s is the same cluster as the source %s (cluster_uuid %s): the "
+          "repository is registered there once, writable, and restores "
+          "copy within that cluster",
+          d->dom->id, src->dom->id, d->cluster_uuid);
+  }
+}
+
 static void check_repos(struct vctx *c)
 {
   const char *repo = c->plan->repository.name;
 
+  check_same_cluster(c);
   for (size_t i = 0; i < c->pf->n_domains; i++) {
     struct snm_pf_domain *d = &c->pf->domains[i];
     const char *id = d->dom->id;
 
-    if (d->roles == 0 || !d->reached)
+    if (d->roles == 0 || !d->reached || d->same_as_source)
       continue;
     if (d->repo_endpoint_note != NULL)
       ISSUE(c, SNM_PF_WARNING, "repo-endpoint", id, NULL,

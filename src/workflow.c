@@ -266,19 +266,25 @@ static void register_step(struct snm_workflow *wf)
     wf->sent++;
     for (size_t d = 0; d < plan->n_domains; d++) {
       const struct snm_pf_domain *pd = &wf->pf.domains[d];
-      int readonly = !(pd->roles & SNM_PF_ROLE_SOURCE) &&
+      int readonly = !(pd->roles & SNM_PF_ROLE_SOURCE) && !pd->same_as_source &&
                      plan->repository.readonly_on_targets;
 
       if (pd->roles == 0 || source_pass != (d == plan->snapshot.domain))
         continue;
       if (wf->repo_body[d] == NULL) {
+        /* the source's cluster under another id shares its registration */
+        const struct snm_state_registration *src = snm_state_find_registration(
+            &wf->st, plan->domains[plan->snapshot.domain].id);
+        int created = pd->same_as_source && src != NULL ? src->created : 0;
+
         if (announce)
           wf_event(wf, "repository.exists",
                    SNM_FIELDS(SNM_FSTR("domain", plan->domains[d].id),
                               SNM_FSTR("repository", repo(wf)),
                               SNM_FBOOL("readonly", readonly)));
         if (snm_state_find_registration(&wf->st, plan->domains[d].id) == NULL &&
-            snm_state_set_registration(&wf->st, plan->domains[d].id, 0) != 0) {
+            snm_state_set_registration(&wf->st, plan->domains[d].id, created) !=
+                0) {
           failf(wf, SNM_ENOMEM, "out of memory");
           return;
         }

@@ -263,7 +263,11 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
   for (size_t d = 0; d < plan->n_domains; d++) {
     const struct snm_pf_domain *pd = &wf->pf.domains[d];
 
-    if (pd->roles == 0 || pd->repo_state == SNM_PF_REPO_MATCHES)
+    /* the source's cluster under another id: the source's registration
+     * serves it (registering it read-only there would make the source's
+     * read-only too) */
+    if (pd->roles == 0 || pd->repo_state == SNM_PF_REPO_MATCHES ||
+        pd->same_as_source)
       continue;
     /* an unreachable source the run no longer needs keeps its
      * registration as it is */

@@ -357,6 +357,44 @@ static void test_capacity_resumed(void **state)
   teardown();
 }
 
+/* Safety issue, item 8: one cluster under two domain ids shares one
+ * registration; its repository facts are the source's. */
+static void test_same_cluster(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\"}, {\"domain\": \"dst2\"}]"));
+  snprintf(pf.domains[0].cluster_uuid, sizeof(pf.domains[0].cluster_uuid),
+           "uuid-a");
+  snprintf(pf.domains[1].cluster_uuid, sizeof(pf.domains[1].cluster_uuid),
+           "uuid-a");
+  snprintf(pf.domains[2].cluster_uuid, sizeof(pf.domains[2].cluster_uuid),
+           "uuid-b");
+  /* dst sees the source's writable registration, not the read-only one a
+   * target would get: not a mismatch there */
+  pf.domains[1].repo_state = SNM_PF_REPO_DIFFERS;
+  add_ix("a", 10, 1, 0, 0);
+  verdict();
+  assert_true(pf.domains[1].same_as_source);
+  assert_false(pf.domains[2].same_as_source);
+  assert_false(pf.domains[0].same_as_source);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "same-cluster"), 1);
+  assert_non_null(
+      strstr(issue_msg("same-cluster"), "same cluster as the source"));
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "repo-settings"), 0);
+  teardown();
+
+  /* "_na_" and missing ids never match */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  snprintf(pf.domains[0].cluster_uuid, sizeof(pf.domains[0].cluster_uuid),
+           "_na_");
+  snprintf(pf.domains[1].cluster_uuid, sizeof(pf.domains[1].cluster_uuid),
+           "_na_");
+  verdict();
+  assert_false(pf.domains[1].same_as_source);
+  teardown();
+}
+
 /* Safety issue, item 10: a resumed run whose snapshot is taken and
  * counted needs nothing from the source: an unreachable source is a
  * warning then, not a blocker. */
@@ -950,6 +988,7 @@ int main(void)
       cmocka_unit_test(test_capacity),
       cmocka_unit_test(test_capacity_resumed),
       cmocka_unit_test(test_source_optional),
+      cmocka_unit_test(test_same_cluster),
       cmocka_unit_test(test_capacity_huge_numbers),
       cmocka_unit_test(test_open_shards_from_health),
       cmocka_unit_test(test_replicas_single_node),
