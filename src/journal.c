@@ -516,11 +516,40 @@ static void remove_stale_tmp(const char *state_path)
   free(dir);
 }
 
+/* flock `fd` (the lock file `path`) exclusively without waiting and write
+ * our pid into it.  0; 1 when another process holds it (*holder: the pid
+ * in the file, 0 when none); SNM_EIO with `err` set on another failure. */
+static int flock_pid(int fd, const char *path, long *holder,
+                     struct snm_err *err)
+{
+  char pid[32];
+  ssize_t n;
+
+  *holder = 0;
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    if (e != EWOULDBLOCK)
+      return snm_err_set(err, SNM_EIO, "cannot lock %s: %s", path, strerror(e));
+    n = pread(fd, pid, sizeof(pid) - 1, 0);
+    pid[n > 0 ? n : 0] = '\0';
+    *holder = strtol(pid, NULL, 10);
+    if (*holder < 0)
+      *holder = 0;
+    return 1;
+  }
+  snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+  if (ftruncate(fd, 0) != 0 ||
+      pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid))
+    return snm_err_set(err, SNM_EIO, "cannot write our pid into %s: %s", path,
+                       strerror(errno));
+  return 0;
+}
+
 int snm_journal_lock(struct snm_journal_lock *lk, const char *state_path,
                      struct snm_err *err)
 {
   struct snm_buf path;
-  char pid[32];
+  long holder;
   int rc;
 
   lk->fd = -1;
@@ -540,33 +569,17 @@ int snm_journal_lock(struct snm_journal_lock *lk, const char *state_path,
                      snm_buf_str(&path), strerror(errno));
     goto done;
   }
-  if (flock(lk->fd, LOCK_EX | LOCK_NB) != 0) {
-    int e = errno;
-    ssize_t n = pread(lk->fd, pid, sizeof(pid) - 1, 0);
-    long holder;
-
-    pid[n > 0 ? n : 0] = '\0';
-    holder = strtol(pid, NULL, 10);
-    if (e == EWOULDBLOCK && holder > 0)
+  if ((rc = flock_pid(lk->fd, snm_buf_str(&path), &holder, err)) != 0) {
+    if (rc == 1 && holder > 0)
       rc = snm_err_set(err, SNM_EIO,
                        "another snapmig run holds %s (pid %ld); wait for it "
                        "to finish or stop it first",
                        snm_buf_str(&path), holder);
-    else if (e == EWOULDBLOCK)
+    else if (rc == 1)
       rc = snm_err_set(err, SNM_EIO,
                        "another snapmig run holds %s; wait for it to finish "
                        "or stop it first",
                        snm_buf_str(&path));
-    else
-      rc = snm_err_set(err, SNM_EIO, "cannot lock %s: %s", snm_buf_str(&path),
-                       strerror(e));
-    goto done;
-  }
-  snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-  if (ftruncate(lk->fd, 0) != 0 ||
-      pwrite(lk->fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
-    rc = snm_err_set(err, SNM_EIO, "cannot write our pid into %s: %s",
-                     snm_buf_str(&path), strerror(errno));
     goto done;
   }
   remove_stale_tmp(state_path);
@@ -620,7 +633,8 @@ int snm_journal_plan_lock(struct snm_journal_lock *lk, const char *plan_name,
                           const char *source_endpoint, struct snm_err *err)
 {
   struct snm_buf key, dir;
-  char hex[65], pid[64];
+  char hex[65];
+  long holder;
   size_t n;
   int rc;
 
@@ -657,30 +671,14 @@ int snm_journal_plan_lock(struct snm_journal_lock *lk, const char *plan_name,
                      snm_buf_str(&dir), strerror(errno));
     goto done;
   }
-  if (flock(lk->fd, LOCK_EX | LOCK_NB) != 0) {
-    int e = errno;
-    ssize_t r = pread(lk->fd, pid, sizeof(pid) - 1, 0);
-
-    pid[r > 0 ? r : 0] = '\0';
-    pid[strcspn(pid, "\n")] = '\0';
-    if (e == EWOULDBLOCK)
+  if ((rc = flock_pid(lk->fd, snm_buf_str(&dir), &holder, err)) != 0) {
+    if (rc == 1)
       rc = snm_err_set(err, SNM_EIO,
                        "another snapmig run of plan \"%s\" against %s is "
-                       "running (pid %s, lock %s); two runs of one plan would "
-                       "take two snapshots: wait for it to finish or stop it "
-                       "first",
-                       plan_name, source_endpoint, pid[0] ? pid : "?",
-                       snm_buf_str(&dir));
-    else
-      rc = snm_err_set(err, SNM_EIO, "cannot lock %s: %s", snm_buf_str(&dir),
-                       strerror(e));
-    goto done;
-  }
-  snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-  if (ftruncate(lk->fd, 0) != 0 ||
-      pwrite(lk->fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
-    rc = snm_err_set(err, SNM_EIO, "cannot write our pid into %s: %s",
-                     snm_buf_str(&dir), strerror(errno));
+                       "running (pid %ld, lock %s); two runs of one plan "
+                       "would take two snapshots: wait for it to finish or "
+                       "stop it first",
+                       plan_name, source_endpoint, holder, snm_buf_str(&dir));
     goto done;
   }
   lk->path = snm_buf_steal(&dir);
