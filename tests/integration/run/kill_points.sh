@@ -245,7 +245,7 @@ kp_seed() {
 # keeps the test short (each node has ONE snapshot thread, shared by the
 # three workers).
 KP_RATE_FAST="${KP_RATE_FAST:-5mb}"
-KP_RATE="${KP_RATE:-120kb}"
+KP_RATE="${KP_RATE:-80kb}"
 KP_RATE_SLOW="${KP_RATE_SLOW:-70kb}"
 kp_plan() {
     local srate="$KP_RATE_FAST" rrate="$KP_RATE_FAST"
