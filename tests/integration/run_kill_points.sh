@@ -71,7 +71,7 @@ kp_stop_workers() {
     for w in "${WORKERS[@]}"; do kill "$w" 2>/dev/null || true; done
     # their snapmig processes
     for w in "$RN_TMP"/*/*/pid; do
-        [[ -f "$w" ]] && kill -KILL "$(cat "$w")" 2>/dev/null || true
+        if [[ -f "$w" ]]; then kill -KILL "$(cat "$w")" 2>/dev/null || true; fi
     done
 }
 it_on_exit kp_stop_workers
@@ -156,10 +156,10 @@ declare -A SIGNAME=([kill]="kill -9" [term]=SIGTERM [int]=SIGINT)
 failed="$(awk -F'\t' '$3 != "ok"' "$RN_TMP/results" | wc -l)"
 ran="$(wc -l <"$RN_TMP/results")"
 if ((failed > 0)); then
-    for f in $(awk -F'\t' '$3 != "ok" { print $2 "/" $1 }' "$RN_TMP/results"); do
+    while read -r f; do
         printf '\n==== log of %s ====\n' "$f" >&2
         cat "$RN_TMP/$f/log" >&2
-    done
+    done < <(awk -F'\t' '$3 != "ok" { print $2 "/" $1 }' "$RN_TMP/results")
 fi
 assert_eq "$((${#POINTS[@]} * ${#SIGNALS[@]}))" "$ran" "scenarios run"
 ((failed == 0)) || it_fail "$failed of $ran kill points failed (table above)"

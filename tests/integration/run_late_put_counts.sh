@@ -28,7 +28,7 @@ fp_start S "$SRC"
 fp_start T "$DST"
 KP_S="$FP_URL_S"
 KP_T="$FP_URL_T"
-KP_POINT=late-put-counts
+KP_POINT="late-put-counts"
 KP_SIG=none
 KP_WPREFIX="lpc-$RUN"
 KP_NAME="lpc-$RUN"

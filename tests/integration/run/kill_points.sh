@@ -15,7 +15,8 @@
 # source indices KP_SRC_INDICES (array) and prefix KP_WPREFIX; its closed
 # target index KP_KEEP with uuid KP_KEEP_UUID.
 
-# Every point, in the order a run reaches them.
+# Every point, in the order a run reaches them (used by the test script).
+# shellcheck disable=SC2034
 KP_ALL_POINTS=(
     preflight repo-src repo-tgt repo-tgt-after counts-before
     snap-put-held snap-put-drop snap-put-late snap-put-ack
@@ -120,8 +121,10 @@ kp_arm() {
         repo-tgt | repo-tgt-after | counts-before) KP_H="$(kp_rule "$KP_T" PUT "$(kp_re_repo)" hold 1)" ;;
         snap-put-held | counts-after) KP_H="$(kp_rule "$KP_S" PUT "$(kp_re_snap_put)" hold 1)" ;;
         snap-put-drop | snap-put-late | snap-put-ack)
-            # every attempt (libcurl resends once on a new connection) gets
-            # the fault; the lookup that follows is held: the kill point
+            # every attempt gets the fault (libcurl resends a request whose
+            # reused connection died without an answer, up to 5 times, on
+            # the other pooled connections); the lookup that follows is
+            # held: the kill point
             kp_rule "$KP_S" PUT "$(kp_re_snap_put)" "$(kp_fault "$p")" 0 "$(kp_fault_args "$p")" >/dev/null
             KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_get)" hold 0)"
             ;;
@@ -299,8 +302,11 @@ kp_stop() {
     esac
 }
 
-# kp_print_failure WHAT: the resumed run's output and the state file, then fail.
+# kp_resume_failed WHAT: print the resumed run's output, the state file
+# and the requests, then fail naming the point, WHAT and snapmig's error.
 kp_resume_failed() {
+    local why
+    why="$(jq -r 'select(.type == "run.failed") | .error' "$KP_DIR/ev2" 2>/dev/null | head -n 1)"
     {
         echo "---- $KP_TAG: $1"
         echo "---- resumed run, stderr:"
@@ -314,7 +320,7 @@ kp_resume_failed() {
         echo "---- requests through the proxies (source, target):"
         kp_proxy_trace
     } >&2
-    it_fail "$KP_POINT/SIG${KP_SIG^^}: $1"
+    it_fail "$KP_POINT/SIG${KP_SIG^^}: $1${why:+: $why}"
 }
 
 kp_proxy_trace() {
@@ -331,7 +337,7 @@ kp_check() {
     [[ "$(jq -r '.type + " " + .status' <<<"$out")" == "run.done success" ]] ||
         kp_resume_failed "the resumed run did not end with run.done success: $out"
     out="$(jq -r '.step + " " + .snapshot.name' "$KP_STATE")"
-    [[ "${out%% *}" == done ]] || kp_resume_failed "state step is '${out%% *}', not done"
+    [[ "${out%% *}" == "done" ]] || kp_resume_failed "state step is '${out%% *}', not done"
     snap="${out#* }"
     n="$(rn_snapshots_of "$SRC" "$KP_REPO" "$KP_NAME")"
     [[ "$n" == 1 ]] || kp_resume_failed "$n snapshots of the plan in $KP_REPO (expected 1): $(it_json GET "$SRC/_snapshot/$KP_REPO/_all" | jq -c '[.snapshots[] | {snapshot, state, metadata}]')"
@@ -472,6 +478,7 @@ kp_worker() {
             kp_log "$point/$sig: survived ($((SECONDS - t0)) s)${reason:+; $reason}"
         else
             reason="$(grep -a 'FAIL: ' "$RN_TMP/$sig/$point/log" | tail -n 1 | sed 's/^.*FAIL: //')"
+            reason="${reason#"$point/SIG${sig^^}: "}"
             printf '%s\t%s\tFAILED\t%s\t%s\n' "$point" "$sig" "$((SECONDS - t0))" "${reason:-exit $rc, no message}" >>"$RN_TMP/results.$sig"
             kp_log "$point/$sig: FAILED ($((SECONDS - t0)) s): ${reason:-exit $rc}"
         fi
