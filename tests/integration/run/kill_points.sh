@@ -438,16 +438,21 @@ kp_scenario() {
 }
 
 # kp_scenario_cleanup POINT SIG: remove what the scenario made (also after
-# a failure): the target indices, the snapshot, the registrations.
+# a failure): its snapmig if still running, then (in the background, the
+# caller waits for it later) the target indices, the snapshot and the
+# registrations.
 kp_scenario_cleanup() {
     local sig="$2" point="$1" repo pid
     repo="kp_${RUN//-/_}_${sig}_${point//-/_}"
     pid="$(cat "$RN_TMP/$sig/$point/pid" 2>/dev/null || true)"
     [[ -z "$pid" ]] || kill -KILL "$pid" 2>/dev/null || true
-    curl -s -m 60 -o /dev/null -X DELETE "$DST/kpt-$RUN-$sig-$point-*" || true
-    curl -s -m 120 -o /dev/null -X DELETE "$SRC/_snapshot/$repo/snapmig-*" || true
-    curl -s -m 60 -o /dev/null -X DELETE "$SRC/_snapshot/$repo" || true
-    curl -s -m 60 -o /dev/null -X DELETE "$DST/_snapshot/$repo" || true
+    {
+        curl -s -m 60 -o /dev/null -X DELETE "$DST/kpt-$RUN-$sig-$point-*"
+        curl -s -m 120 -o /dev/null -X DELETE "$SRC/_snapshot/$repo/snapmig-*"
+        curl -s -m 60 -o /dev/null -X DELETE "$SRC/_snapshot/$repo"
+        curl -s -m 60 -o /dev/null -X DELETE "$DST/_snapshot/$repo"
+    } &
+    KP_CLEANERS+=($!)
 }
 
 # kp_worker SIG POINT...: run the points one after the other with SIG;
@@ -465,6 +470,7 @@ kp_worker() {
     KP_KEEP="kpt-$RUN-$sig-keep"
     KP_KEEP_UUID="$(cat "$RN_TMP/keep-uuid.$sig")"
     mapfile -t KP_SRC_INDICES <"$RN_TMP/indices.$sig"
+    KP_CLEANERS=()
     for point in "$@"; do
         t0=$SECONDS
         mkdir -p "$RN_TMP/$sig/$point"
@@ -483,4 +489,5 @@ kp_worker() {
             kp_log "$point/$sig: FAILED ($((SECONDS - t0)) s): ${reason:-exit $rc}"
         fi
     done
+    wait "${KP_CLEANERS[@]}" 2>/dev/null || true
 }
