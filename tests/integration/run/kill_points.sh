@@ -15,7 +15,27 @@
 # source indices KP_SRC_INDICES (array) and prefix KP_WPREFIX; its closed
 # target index KP_KEEP with uuid KP_KEEP_UUID.
 
-# Every point, in the order a run reaches them (used by the test script).
+# The points, in the order a run reaches them; "held" = the proxy keeps
+# the request (it never reaches the node: the client goes away first).
+#   preflight       GET / on the source held (the first preflight request)
+#   repo-src        PUT _snapshot/R on the source held
+#   repo-tgt        PUT _snapshot/R on the target held (source registered)
+#   repo-tgt-after  the first source _count after the target's registration
+#   counts-before   the last of the four "before" _counts held
+#   snap-put-held   the snapshot PUT held; 25 documents are written into a
+#                   source index meanwhile (after the "before" counts)
+#   snap-put-drop   every attempt of the PUT dropped  } then the lookup
+#   snap-put-late   ... delivered 500 ms after its   } (GET _snapshot/R/S)
+#                   connection was closed             } that decides what
+#   snap-put-ack    ... executed, its answer lost     } happened is held
+#   status-1/-10    the 1st / 10th GET _snapshot/R/S/_status held
+#   after-success   the GET _snapshot/R/S that reads the final state held
+#   counts-after    the first "after" _count held
+#   restore-drop/-late/-ack  the POST _restore faulted like the PUT; the
+#                   probe after it (GET TARGETS/_settings/index.uuid) held
+#   recovery-1/-10  the 1st / 10th GET TARGETS/_recovery held
+#   refresh         POST TARGETS/_refresh held
+#   target-counts   a GET TARGET/_count on the target held
 # shellcheck disable=SC2034
 KP_ALL_POINTS=(
     preflight repo-src repo-tgt repo-tgt-after counts-before
