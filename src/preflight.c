@@ -30,7 +30,8 @@ static void domain_dispose(struct snm_pf_domain *d)
   free(d->repo_diff);
   free(d->repo_endpoint_note);
   free(d->repo_error);
-  free(d->fetch_error);
+  for (size_t f = 0; f < SNM_PF_N_FACTS; f++)
+    free(d->fact_error[f]);
   free_list(d->snapshots, d->n_snapshots);
   for (size_t i = 0; i < d->n_running; i++) {
     free(d->running[i].repository);

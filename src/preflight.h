@@ -72,6 +72,24 @@ struct snm_pf_alias { /* one alias -> index pair */
   char *index;        /* malloced */
 };
 
+/* The facts the preflight asks each domain for besides GET / and the
+ * repository, one request (or one kind of request) each.  A fact that
+ * could not be read is never taken for "nothing there": its
+ * fact_error says why, and the verdicts turn it into a blocker where a
+ * verdict relies on it, a warning where it is only reported. */
+enum snm_pf_fact {
+  SNM_PF_FACT_HEALTH = 0,       /* GET /_cluster/health */
+  SNM_PF_FACT_INDICES,          /* GET /_cat/indices */
+  SNM_PF_FACT_ALIASES,          /* GET /_alias */
+  SNM_PF_FACT_RUNNING,          /* source: GET /_snapshot/_status */
+  SNM_PF_FACT_DATA_STREAMS,     /* source: GET /_data_stream */
+  SNM_PF_FACT_SETTINGS,         /* source: GET PATTERNS/_settings */
+  SNM_PF_FACT_COUNTS,           /* source: GET INDEX/_count (any) */
+  SNM_PF_FACT_DISK,             /* targets: GET /_cat/allocation */
+  SNM_PF_FACT_CLUSTER_SETTINGS, /* targets: GET /_cluster/settings */
+  SNM_PF_N_FACTS
+};
+
 struct snm_pf_running { /* a snapshot in progress on the source */
   char *repository;     /* malloced */
   char *snapshot;       /* malloced */
@@ -88,6 +106,7 @@ struct snm_pf_domain {
                            (message with the credentials hint), not a
                            cluster */
   struct snm_es_info info;
+  char cluster_uuid[64]; /* GET /'s cluster_uuid, "" when absent */
 
   /* GET /_cluster/health (-1: unknown) */
   char health[16]; /* "green", "yellow", "red" or "" */
@@ -123,7 +142,11 @@ struct snm_pf_domain {
   long long disk_avail;  /* bytes free, summed over data nodes */
   long long disk_usable; /* what the high watermark leaves of it */
   long max_shards_per_node;
-  char *fetch_error; /* NULL or the first failure of another request */
+  /* NULL, or malloced: why that fact is unknown, the first failure of its
+   * request(s) as the es layer words it ("ID: GET PATH: HTTP 403
+   * type: reason ..."), or "ID: GET PATH: HTTP 200, but ..." for a reply
+   * that is not what was asked for */
+  char *fact_error[SNM_PF_N_FACTS];
 
   /* private (fetch): per data node disk, allocation watermark */
   long long *node_avail, *node_total; /* malloced, n_nodes each */
@@ -162,7 +185,14 @@ struct snm_pf_item {
   char *target_name; /* malloced: the name after `rename` */
   enum snm_pf_action action;
   char *verdict; /* malloced, short: "ok", "exists (open): skipped", ... */
+  int own;       /* 1: a resumed run's own index (pf->own_fn): it is on
+                    the target already, so neither a name conflict nor new
+                    shards or disk; the run checks it before restoring */
 };
+
+/* For a resumed run: 1 when the target name `target` of plan restore
+ * `restore` is the run's own (restored, or maybe restored, by it). */
+typedef int (*snm_pf_own_fn)(void *data, size_t restore, const char *target);
 
 struct snm_pf_restore {      /* pf->restores[r] is plan->restores[r] */
   size_t domain;             /* plan domain index (the target) */
@@ -203,6 +233,8 @@ struct snm_preflight {
 
   struct snm_pf_restore *restores; /* plan->n_restores, after verdict */
   size_t n_restores;
+  snm_pf_own_fn own_fn; /* NULL, or set by a resumed run before verdict */
+  void *own_data;
   struct snm_pf_issue *issues; /* blockers first, then warnings */
   size_t n_issues;
   size_t n_blockers, n_warnings;

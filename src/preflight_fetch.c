@@ -36,14 +36,15 @@ enum rq_kind {
 /* The GET PATTERNS/_settings requests of one domain, sent in URL-sized
  * chunks (workflow_chunk.h); the counts go out once all have answered. */
 struct pf_batch {
-  size_t left; /* chunks not answered yet */
-  int got;     /* one answered 2xx */
+  size_t left;   /* chunks not answered yet */
+  size_t failed; /* chunks that failed: the index list is incomplete */
 };
 
 struct pf_req {
   struct snm_preflight *pf;
   size_t domain;
   enum rq_kind kind;
+  char *path;             /* malloced, as sent (for messages) */
   char *index;            /* RQ_COUNT: malloced index name */
   struct pf_batch *batch; /* RQ_SETTINGS: shared, freed by the last one */
 };
@@ -58,256 +59,74 @@ static char *xstrdup(struct snm_preflight *pf, const char *s)
   return d;
 }
 
-/* Remember the first failure of a request other than GET /. */
-static void note_failure(struct snm_preflight *pf, struct snm_pf_domain *d,
-                         const char *msg)
+/* The fact a request reads (SNM_PF_N_FACTS: GET / and the repository,
+ * which have their own records). */
+static enum snm_pf_fact fact_of(enum rq_kind kind)
 {
-  if (d->fetch_error == NULL)
-    d->fetch_error = xstrdup(pf, msg);
-}
-
-/* ---- JSON -------------------------------------------------------------- */
-
-void snm__gen_yajl(yajl_gen g, yajl_val v)
-{
-  if (YAJL_IS_OBJECT(v)) {
-    yajl_gen_map_open(g);
-    for (size_t i = 0; i < v->u.object.len; i++) {
-      const char *k = v->u.object.keys[i];
-      snm_gen_str(g, k);
-      snm__gen_yajl(g, v->u.object.values[i]);
-    }
-    yajl_gen_map_close(g);
-  } else if (YAJL_IS_ARRAY(v)) {
-    yajl_gen_array_open(g);
-    for (size_t i = 0; i < v->u.array.len; i++)
-      snm__gen_yajl(g, v->u.array.values[i]);
-    yajl_gen_array_close(g);
-  } else if (YAJL_IS_STRING(v)) {
-    snm_gen_str(g, v->u.string);
-  } else if (YAJL_IS_NUMBER(v)) {
-    yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
-  } else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
-    yajl_gen_bool(g, YAJL_IS_TRUE(v));
-  } else {
-    yajl_gen_null(g);
+  switch (kind) {
+  case RQ_HEALTH:
+    return SNM_PF_FACT_HEALTH;
+  case RQ_RUNNING:
+    return SNM_PF_FACT_RUNNING;
+  case RQ_DATA_STREAMS:
+    return SNM_PF_FACT_DATA_STREAMS;
+  case RQ_SETTINGS:
+    return SNM_PF_FACT_SETTINGS;
+  case RQ_CAT_INDICES:
+    return SNM_PF_FACT_INDICES;
+  case RQ_ALIASES:
+    return SNM_PF_FACT_ALIASES;
+  case RQ_ALLOCATION:
+    return SNM_PF_FACT_DISK;
+  case RQ_CLUSTER_SETTINGS:
+    return SNM_PF_FACT_CLUSTER_SETTINGS;
+  case RQ_COUNT:
+    return SNM_PF_FACT_COUNTS;
+  default:
+    return SNM_PF_N_FACTS;
   }
 }
 
-static char *to_json(struct snm_preflight *pf, yajl_val v)
+/* Remember why a request's fact is unknown (the first reason wins). */
+static void record_failure(struct snm_preflight *pf, struct snm_pf_domain *d,
+                           enum rq_kind kind, const char *msg)
 {
-  yajl_gen g = yajl_gen_alloc(NULL);
-  char *out = NULL;
+  enum snm_pf_fact f = fact_of(kind);
+  char **slot = f < SNM_PF_N_FACTS ? &d->fact_error[f] : &d->repo_error;
 
-  if (g != NULL) {
-    snm__gen_yajl(g, v);
-    (void)snm_gen_finish(&out, g); /* out stays NULL on failure */
-    yajl_gen_free(g);
-  }
-  if (out == NULL)
-    pf->nomem = 1;
-  return out;
-}
-
-/* A size as _cat prints it with bytes=b ("1234"), or -1. */
-static long long cat_bytes(yajl_val row, const char *key)
-{
-  return snm_jint(-1, row, key, (char *)NULL);
+  if (*slot == NULL)
+    *slot = xstrdup(pf, msg);
 }
 
 /* ---- recording ----------------------------------------------------------- */
 
-static void on_info(struct snm_preflight *pf, struct snm_pf_domain *d,
-                    const struct snm_es_reply *reply, const struct snm_err *err)
+static void on_info(struct snm_pf_domain *d, const struct snm_es_reply *reply,
+                    const struct snm_err *err)
 {
+  const char *uuid;
+
   if (err->code != SNM_OK) {
     d->error = *err;
     return;
   }
-  if (snm_es_parse_info(&d->info, reply->json, d->dom->id, &d->error) == 0)
-    d->reached = 1;
-  (void)pf;
+  if (snm_es_parse_info(&d->info, reply->json, d->dom->id, &d->error) != 0)
+    return;
+  d->reached = 1;
+  uuid = snm_jstr(reply->json, "cluster_uuid", (char *)NULL);
+  if (uuid != NULL && strlen(uuid) < sizeof(d->cluster_uuid))
+    snprintf(d->cluster_uuid, sizeof(d->cluster_uuid), "%s", uuid);
 }
 
-long snm__preflight_open_shards(yajl_val health)
+/* A 404 that says the repository is not registered; any other 404 (a
+ * proxy, a wrong base path) proves nothing. */
+static int repo_missing(const struct snm_es_reply *reply)
 {
-  static const char *const keys[] = {"active_shards", "initializing_shards",
-                                     "unassigned_shards"};
-  long sum = 0;
+  const char *type;
 
-  for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-    yajl_val v = snm_jget(health, keys[i], (char *)NULL);
-    long long n = v != NULL ? snm_jint(-1, v, (char *)NULL) : 0;
-    if (n < 0 || n > LONG_MAX - sum)
-      return -1;
-    sum += (long)n;
-  }
-  return sum;
-}
-
-static void on_health(struct snm_pf_domain *d, yajl_val j)
-{
-  const char *st = snm_jstr(j, "status", (char *)NULL);
-  long long nodes = snm_jint(-1, j, "number_of_data_nodes", (char *)NULL);
-
-  snprintf(d->health, sizeof(d->health), "%s", st != NULL ? st : "");
-  d->data_nodes = nodes >= 0 && nodes <= LONG_MAX ? (long)nodes : -1;
-  d->open_shards = snm__preflight_open_shards(j);
-}
-
-static void on_repo(struct snm_preflight *pf, struct snm_pf_domain *d,
-                    const struct snm_es_reply *reply, const struct snm_err *err)
-{
-  yajl_val r;
-
-  if (reply != NULL && reply->status == 404) {
-    d->repo_state = SNM_PF_REPO_ABSENT;
-    return;
-  }
-  if (err->code != SNM_OK) {
-    if (d->repo_error == NULL)
-      d->repo_error = xstrdup(pf, err->msg);
-    return;
-  }
-  r = snm_jget(reply->json, pf->plan->repository.name, (char *)NULL);
-  if (!YAJL_IS_OBJECT(r)) {
-    d->repo_state = SNM_PF_REPO_ABSENT;
-    return;
-  }
-  d->repo_have_json = to_json(pf, r);
-}
-
-static void on_repo_snapshots(struct snm_preflight *pf, struct snm_pf_domain *d,
-                              const struct snm_es_reply *reply,
-                              const struct snm_err *err)
-{
-  yajl_val a;
-
-  if (reply != NULL && reply->status == 404)
-    return; /* absent: GET _snapshot/REPO says so */
-  if (err->code != SNM_OK) {
-    if (d->repo_error == NULL)
-      d->repo_error = xstrdup(pf, err->msg);
-    return;
-  }
-  a = snm_jget(reply->json, "snapshots", (char *)NULL);
-  d->snapshots_listed = 1;
-  if (!YAJL_IS_ARRAY(a))
-    return;
-  d->snapshots = calloc(a->u.array.len + 1, sizeof(char *));
-  if (d->snapshots == NULL) {
-    pf->nomem = 1;
-    return;
-  }
-  for (size_t i = 0; i < a->u.array.len; i++) {
-    const char *name = snm_jstr(a->u.array.values[i], "snapshot", (char *)0);
-    if (name != NULL)
-      d->snapshots[d->n_snapshots++] = xstrdup(pf, name);
-  }
-}
-
-static void on_running(struct snm_preflight *pf, struct snm_pf_domain *d,
-                       yajl_val j)
-{
-  yajl_val a = snm_jget(j, "snapshots", (char *)NULL);
-
-  d->running_known = 1;
-  if (!YAJL_IS_ARRAY(a) || a->u.array.len == 0)
-    return;
-  d->running = calloc(a->u.array.len, sizeof(*d->running));
-  if (d->running == NULL) {
-    pf->nomem = 1;
-    return;
-  }
-  for (size_t i = 0; i < a->u.array.len; i++) {
-    yajl_val s = a->u.array.values[i];
-    struct snm_pf_running *r = &d->running[d->n_running++];
-    r->repository = xstrdup(pf, snm_jstr(s, "repository", (char *)NULL));
-    r->snapshot = xstrdup(pf, snm_jstr(s, "snapshot", (char *)NULL));
-    r->state = xstrdup(pf, snm_jstr(s, "state", (char *)NULL));
-  }
-}
-
-static void add_pair(struct snm_preflight *pf, struct snm_pf_alias **v,
-                     size_t *n, const char *a, const char *b)
-{
-  struct snm_pf_alias *g = realloc(*v, (*n + 1) * sizeof(**v));
-
-  if (g == NULL) {
-    pf->nomem = 1;
-    return;
-  }
-  *v = g;
-  g[*n].alias = xstrdup(pf, a);
-  g[*n].index = xstrdup(pf, b);
-  (*n)++;
-}
-
-static void on_data_streams(struct snm_preflight *pf, yajl_val j)
-{
-  yajl_val a = snm_jget(j, "data_streams", (char *)NULL);
-
-  for (size_t i = 0; YAJL_IS_ARRAY(a) && i < a->u.array.len; i++) {
-    yajl_val ds = a->u.array.values[i];
-    const char *name = snm_jstr(ds, "name", (char *)NULL);
-    yajl_val ix = snm_jget(ds, "indices", (char *)NULL);
-    struct snm_pf_data_stream *g;
-
-    if (name == NULL)
-      continue;
-    g = realloc(pf->data_streams, (pf->n_data_streams + 1) * sizeof(*g));
-    if (g == NULL) {
-      pf->nomem = 1;
-      return;
-    }
-    pf->data_streams = g;
-    g[pf->n_data_streams++].name = xstrdup(pf, name);
-    for (size_t k = 0; YAJL_IS_ARRAY(ix) && k < ix->u.array.len; k++) {
-      const char *b = snm_jstr(ix->u.array.values[k], "index_name", (char *)0);
-      if (b != NULL)
-        add_pair(pf, &pf->ds_backing, &pf->n_ds_backing, name, b);
-    }
-  }
-}
-
-static int send_get(struct snm_preflight *pf, size_t d, enum rq_kind kind,
-                    const char *index, const char *fmt, ...);
-
-static int known_index(const struct snm_preflight *pf, const char *name)
-{
-  for (size_t i = 0; i < pf->n_indices; i++)
-    if (strcmp(pf->indices[i].name, name) == 0)
-      return 1;
-  return 0;
-}
-
-/* One chunk's GET PATTERNS/_settings; patterns of different chunks may
- * match the same index, which is taken once. */
-static void on_settings(struct snm_preflight *pf, yajl_val j)
-{
-  pf->indices_known = 1;
-  for (size_t i = 0; YAJL_IS_OBJECT(j) && i < j->u.object.len; i++) {
-    yajl_val s = snm_jget(j->u.object.values[i], "settings", (char *)NULL);
-    struct snm_pf_index *ix;
-    const char *hidden;
-
-    if (known_index(pf, j->u.object.keys[i]))
-      continue;
-    ix = snm_preflight_add_index(pf, j->u.object.keys[i]);
-    if (ix == NULL) {
-      pf->nomem = 1;
-      return;
-    }
-    ix->version_id =
-        (long)snm_jint(0, s, "index.version.created", (char *)NULL);
-    if (ix->version_id != 0 &&
-        snm_version_from_id(&ix->created, ix->version_id) != 0)
-      memset(&ix->created, 0, sizeof(ix->created));
-    ix->shards = (long)snm_jint(-1, s, "index.number_of_shards", (char *)0);
-    ix->replicas = (long)snm_jint(-1, s, "index.number_of_replicas", (char *)0);
-    hidden = snm_jstr(s, "index.hidden", (char *)NULL);
-    ix->hidden = hidden != NULL && strcmp(hidden, "true") == 0;
-  }
+  if (reply == NULL || reply->status != 404)
+    return 0;
+  type = snm_jstr(reply->json, "error", "type", (char *)NULL);
+  return type != NULL && strcmp(type, "repository_missing_exception") == 0;
 }
 
 /* Second wave, once every settings chunk answered: exact document counts
@@ -316,6 +135,9 @@ static void on_settings(struct snm_preflight *pf, yajl_val j)
  * thousands of indices neither floods the cluster nor has requests time
  * out while queued for a connection. */
 #define PF_COUNT_WINDOW 16
+
+static int send_get(struct snm_preflight *pf, size_t d, enum rq_kind kind,
+                    const char *index, const char *fmt, ...);
 
 static void send_counts(struct snm_preflight *pf, size_t di)
 {
@@ -328,100 +150,92 @@ static void send_counts(struct snm_preflight *pf, size_t di)
   }
 }
 
-static void on_cat_indices(struct snm_preflight *pf, struct snm_pf_domain *d,
-                           yajl_val j)
-{
-  if (!YAJL_IS_ARRAY(j))
-    return;
-  d->existing = calloc(j->u.array.len + 1, sizeof(*d->existing));
-  if (d->existing == NULL) {
-    pf->nomem = 1;
-    return;
-  }
-  d->existing_known = 1;
-  for (size_t i = 0; i < j->u.array.len; i++) {
-    yajl_val row = j->u.array.values[i];
-    const char *name = snm_jstr(row, "index", (char *)NULL);
-    const char *status = snm_jstr(row, "status", (char *)NULL);
-    const char *health = snm_jstr(row, "health", (char *)NULL);
-    struct snm_pf_existing *e;
-
-    if (name == NULL)
-      continue;
-    e = &d->existing[d->n_existing++];
-    e->name = xstrdup(pf, name);
-    e->closed = status != NULL && strcmp(status, "close") == 0;
-    snprintf(e->health, sizeof(e->health), "%s", health ? health : "");
-    e->pri_bytes = cat_bytes(row, "pri.store.size");
-  }
-}
-
-static void on_aliases(struct snm_preflight *pf, struct snm_pf_domain *d,
-                       yajl_val j)
-{
-  d->aliases_known = 1;
-  for (size_t i = 0; YAJL_IS_OBJECT(j) && i < j->u.object.len; i++) {
-    yajl_val a = snm_jget(j->u.object.values[i], "aliases", (char *)NULL);
-    for (size_t k = 0; YAJL_IS_OBJECT(a) && k < a->u.object.len; k++)
-      add_pair(pf, &d->aliases, &d->n_aliases, a->u.object.keys[k],
-               j->u.object.keys[i]);
-  }
-}
-
-static void on_allocation(struct snm_preflight *pf, struct snm_pf_domain *d,
-                          yajl_val j)
-{
-  size_t n = YAJL_IS_ARRAY(j) ? j->u.array.len : 0;
-
-  d->node_avail = calloc(n + 1, sizeof(long long));
-  d->node_total = calloc(n + 1, sizeof(long long));
-  if (d->node_avail == NULL || d->node_total == NULL) {
-    pf->nomem = 1;
-    return;
-  }
-  for (size_t i = 0; i < n; i++) {
-    yajl_val row = j->u.array.values[i];
-    long long avail = cat_bytes(row, "disk.avail");
-    long long total = cat_bytes(row, "disk.total");
-    if (avail < 0 || total <= 0)
-      continue; /* the UNASSIGNED row */
-    d->node_avail[d->n_nodes] = avail;
-    d->node_total[d->n_nodes++] = total;
-  }
-}
-
-/* A flat cluster setting: transient over persistent over defaults. */
-static const char *cluster_setting(yajl_val j, const char *key)
-{
-  static const char *const scopes[] = {"transient", "persistent", "defaults"};
-
-  for (size_t i = 0; i < 3; i++) {
-    const char *v = snm_jstr(j, scopes[i], key, (char *)NULL);
-    if (v != NULL)
-      return v;
-  }
-  return NULL;
-}
-
-static void on_cluster_settings(struct snm_pf_domain *d, yajl_val j)
-{
-  const char *max = cluster_setting(j, "cluster.max_shards_per_node");
-  const char *on =
-      cluster_setting(j, "cluster.routing.allocation.disk.threshold_enabled");
-  const char *high =
-      cluster_setting(j, "cluster.routing.allocation.disk.watermark.high");
-
-  d->max_shards_per_node = max != NULL ? strtol(max, NULL, 10) : 1000;
-  d->threshold_enabled = on == NULL || strcmp(on, "false") != 0;
-  snprintf(d->watermark_high, sizeof(d->watermark_high), "%s",
-           high != NULL ? high : "90%");
-}
-
-static void on_count(struct snm_preflight *pf, const char *index, yajl_val j)
+static void on_count(struct snm_preflight *pf, const char *index,
+                     long long docs)
 {
   for (size_t i = 0; i < pf->n_indices; i++)
     if (strcmp(pf->indices[i].name, index) == 0)
-      pf->indices[i].docs = snm_jint(-1, j, "count", (char *)NULL);
+      pf->indices[i].docs = docs;
+}
+
+/* A 2xx reply: hand it to its parser.  Returns 0, or -1 with `why` set
+ * when it is not what was asked for. */
+static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
+                       const struct snm_es_reply *reply, char *why,
+                       size_t whysz)
+{
+  struct snm_preflight *pf = rq->pf;
+  yajl_val j = reply->json;
+  long long docs;
+
+  if (j == NULL) {
+    snprintf(why, whysz, "%s",
+             reply->body_len == 0 ? "the reply is empty"
+                                  : "the reply is not JSON");
+    return -1;
+  }
+  switch (rq->kind) {
+  case RQ_HEALTH:
+    return snm__pf_parse_health(d, j, why, whysz);
+  case RQ_REPO:
+    return snm__pf_parse_repo(pf, d, j, why, whysz);
+  case RQ_REPO_SNAPSHOTS:
+    return snm__pf_parse_snapshots(pf, d, j, why, whysz);
+  case RQ_RUNNING:
+    return snm__pf_parse_running(pf, d, j, why, whysz);
+  case RQ_DATA_STREAMS:
+    return snm__pf_parse_data_streams(pf, j, why, whysz);
+  case RQ_SETTINGS:
+    return snm__pf_parse_settings(pf, j, why, whysz);
+  case RQ_CAT_INDICES:
+    return snm__pf_parse_cat_indices(pf, d, j, why, whysz);
+  case RQ_ALIASES:
+    return snm__pf_parse_aliases(pf, d, j, why, whysz);
+  case RQ_ALLOCATION:
+    return snm__pf_parse_allocation(pf, d, j, why, whysz);
+  case RQ_CLUSTER_SETTINGS:
+    return snm__pf_parse_cluster_settings(d, j, why, whysz);
+  case RQ_COUNT:
+    if (snm__pf_parse_count(&docs, j, why, whysz) != 0)
+      return -1;
+    on_count(pf, rq->index, docs);
+    return 0;
+  case RQ_INFO:
+    break;
+  }
+  assert(0);
+  return 0;
+}
+
+/* Record one reply (GET / aside). */
+static void record(struct pf_req *rq, struct snm_pf_domain *d,
+                   const struct snm_es_reply *reply, const struct snm_err *err)
+{
+  struct snm_preflight *pf = rq->pf;
+  char why[200];
+
+  if ((rq->kind == RQ_REPO || rq->kind == RQ_REPO_SNAPSHOTS) &&
+      repo_missing(reply)) {
+    if (rq->kind == RQ_REPO)
+      d->repo_state = SNM_PF_REPO_ABSENT;
+    return;
+  }
+  if (err->code == SNM_OK && parse_reply(rq, d, reply, why, sizeof(why)) == 0)
+    return;
+  if (rq->batch != NULL)
+    rq->batch->failed++;
+  if (err->code != SNM_OK) {
+    record_failure(pf, d, rq->kind, err->msg);
+  } else {
+    /* worded like the es layer's messages: "ID: GET PATH: ..." */
+    struct snm_buf msg;
+    snm_buf_init(&msg, 0);
+    if (snm_buf_printf(&msg, "%s: GET %s: HTTP %ld, but %s", d->dom->id,
+                       rq->path, reply->status, why) != 0)
+      pf->nomem = 1;
+    record_failure(pf, d, rq->kind, snm_buf_str(&msg));
+    snm_buf_dispose(&msg);
+  }
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -432,8 +246,6 @@ static void on_reply(const struct snm_es_reply *reply,
   struct pf_req *rq = data;
   struct snm_preflight *pf = rq->pf;
   struct snm_pf_domain *d = &pf->domains[rq->domain];
-  yajl_val j = reply != NULL ? reply->json : NULL;
-  int ok = err->code == SNM_OK;
 
   if (rq->batch != NULL) {
     assert(rq->batch->left > 0);
@@ -445,52 +257,22 @@ static void on_reply(const struct snm_es_reply *reply,
   }
   if (err->code == SNM_ECANCELED || pf->canceled)
     goto done;
-  switch (rq->kind) {
-  case RQ_INFO:
-    on_info(pf, d, reply, err);
-    break;
-  case RQ_REPO:
-    on_repo(pf, d, reply, err);
-    break;
-  case RQ_REPO_SNAPSHOTS:
-    on_repo_snapshots(pf, d, reply, err);
-    break;
-  case RQ_DATA_STREAMS:
-    if (ok)
-      on_data_streams(pf, j); /* else: this version has none */
-    break;
-  case RQ_COUNT:
-    if (ok)
-      on_count(pf, rq->index, j); /* else: closed, unknown */
-    break;
-  default:
-    if (!ok) {
-      note_failure(pf, d, err->msg);
-      break;
-    }
-    if (rq->kind == RQ_HEALTH)
-      on_health(d, j);
-    else if (rq->kind == RQ_RUNNING)
-      on_running(pf, d, j);
-    else if (rq->kind == RQ_SETTINGS) {
-      on_settings(pf, j);
-      rq->batch->got = 1;
-    } else if (rq->kind == RQ_CAT_INDICES)
-      on_cat_indices(pf, d, j);
-    else if (rq->kind == RQ_ALIASES)
-      on_aliases(pf, d, j);
-    else if (rq->kind == RQ_ALLOCATION)
-      on_allocation(pf, d, j);
-    else if (rq->kind == RQ_CLUSTER_SETTINGS)
-      on_cluster_settings(d, j);
-    break;
-  }
-  if ((rq->kind == RQ_SETTINGS && rq->batch->left == 0 && rq->batch->got) ||
-      rq->kind == RQ_COUNT)
+  if (rq->kind == RQ_INFO)
+    on_info(d, reply, err);
+  else
+    record(rq, d, reply, err);
+  /* the index list is complete once every chunk answered: count them */
+  if (rq->kind == RQ_SETTINGS && rq->batch->left == 0 &&
+      rq->batch->failed == 0) {
+    pf->indices_known = 1;
     send_counts(pf, rq->domain);
+  } else if (rq->kind == RQ_COUNT) {
+    send_counts(pf, rq->domain);
+  }
 done:
   if (rq->batch != NULL && rq->batch->left == 0)
     free(rq->batch);
+  free(rq->path);
   free(rq->index);
   free(rq);
   assert(pf->pending > 0);
@@ -515,7 +297,8 @@ static int send_path(struct snm_preflight *pf, size_t di, enum rq_kind kind,
     goto fail;
   }
   rq = calloc(1, sizeof(*rq));
-  if (rq == NULL || (index != NULL && (rq->index = strdup(index)) == NULL)) {
+  if (rq == NULL || (index != NULL && (rq->index = strdup(index)) == NULL) ||
+      (rq->path = strdup(snm_buf_str(path))) == NULL) {
     rc = snm_err_set(&err, SNM_ENOMEM, "out of memory");
     goto fail;
   }
@@ -538,16 +321,19 @@ fail:
     pf->nomem = 1;
   if (kind == RQ_INFO)
     d->error = err;
-  else if (kind == RQ_REPO || kind == RQ_REPO_SNAPSHOTS)
-    d->repo_error = d->repo_error ? d->repo_error : xstrdup(pf, err.msg);
   else
-    note_failure(pf, d, err.msg);
-  if (rq != NULL)
+    record_failure(pf, d, kind, err.msg);
+  if (rq != NULL) {
+    free(rq->path);
     free(rq->index);
+  }
   free(rq);
   snm_buf_dispose(path);
-  if (batch != NULL && --batch->left == 0)
-    free(batch); /* no chunk went out: nobody else holds it */
+  if (batch != NULL) {
+    batch->failed++;
+    if (--batch->left == 0)
+      free(batch); /* no chunk went out: nobody else holds it */
+  }
   return rc;
 }
 
@@ -596,7 +382,7 @@ static void send_settings(struct snm_preflight *pf, size_t di)
                                    SNM_WF_URL_LIST_MAX) != 0)) {
     free(batch);
     pf->nomem = 1;
-    note_failure(pf, &pf->domains[di], "out of memory");
+    record_failure(pf, &pf->domains[di], RQ_SETTINGS, "out of memory");
     return;
   }
   batch->left = n_chunks;
@@ -653,31 +439,6 @@ static void send_domain(struct snm_preflight *pf, size_t di)
 /* ---- finishing ------------------------------------------------------------
  */
 
-/* "90%", "0.9" (share of the disk that may be used) or "500mb" (space that
- * must stay free): the bytes a node may still fill. */
-static long long usable(const char *high, long long avail, long long total)
-{
-  char *end;
-  double x = strtod(high, &end);
-  long long keep_free;
-
-  if (end == high)
-    return avail;
-  if (*end == '%')
-    keep_free = (long long)((double)total * (1.0 - x / 100.0));
-  else if (*end == '\0')
-    keep_free = (long long)((double)total * (1.0 - x));
-  else {
-    static const char *const units[] = {"b", "kb", "mb", "gb", "tb", "pb"};
-    double mult = 1;
-    for (size_t i = 0; i < 6; i++, mult *= 1024)
-      if (strcasecmp(end, units[i]) == 0)
-        break;
-    keep_free = (long long)(x * mult);
-  }
-  return avail > keep_free ? avail - keep_free : 0;
-}
-
 static void merge_facts(struct snm_preflight *pf)
 {
   struct snm_pf_domain *src = &pf->domains[pf->plan->snapshot.domain];
@@ -695,20 +456,8 @@ static void merge_facts(struct snm_preflight *pf)
           ix->data_stream == NULL)
         ix->data_stream = xstrdup(pf, pf->ds_backing[k].alias);
   }
-  for (size_t i = 0; i < pf->n_domains; i++) {
-    struct snm_pf_domain *d = &pf->domains[i];
-    if (d->node_avail == NULL || d->n_nodes == 0)
-      continue;
-    d->disk_avail = d->disk_usable = 0;
-    for (size_t k = 0; k < d->n_nodes; k++) {
-      d->disk_avail += d->node_avail[k];
-      d->disk_usable +=
-          d->threshold_enabled == 0
-              ? d->node_avail[k]
-              : usable(d->watermark_high[0] ? d->watermark_high : "90%",
-                       d->node_avail[k], d->node_total[k]);
-    }
-  }
+  for (size_t i = 0; i < pf->n_domains; i++)
+    snm__preflight_sum_disk(&pf->domains[i]);
 }
 
 static void finish(struct snm_preflight *pf)

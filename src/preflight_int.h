@@ -27,7 +27,57 @@ long long snm__sat_mul(long long a, long long b);
  * not fit a long. */
 long snm__preflight_open_shards(yajl_val health);
 
+/* The bytes a node with `avail` of `total` bytes free may still fill
+ * below the high disk watermark `high`: "90%", "0.9" (share of the disk
+ * that may be used) or "500mb" (space that must stay free; units b, kb
+ * .. pb, or k .. p).  -1 (unknown) for a watermark that is not one of
+ * those (NaN, infinite, negative, over 100% or 1.0, a size past 2^63
+ * bytes, another suffix) or negative figures. */
+long long snm__preflight_usable(const char *high, long long avail,
+                                long long total);
+
+/* d->disk_avail and d->disk_usable from the per-node figures (unchanged
+ * when there are none): saturating sums; disk_usable is -1 when the
+ * watermark is not understood. */
+void snm__preflight_sum_disk(struct snm_pf_domain *d);
+
 /* Write a yajl tree into a generator (also used by report_check.c). */
 void snm__gen_yajl(yajl_gen g, yajl_val v);
+
+/* Reply parsers (preflight_parse.c), one per request of the preflight:
+ * each records what a 2xx reply `j` says into the facts and returns 0; or,
+ * when the reply is not what was asked for (another JSON type, a missing
+ * field, a value that is not a count or a size), records nothing and
+ * returns -1 with `why` set to a phrase such as "the reply is a string,
+ * not an array".  Out of memory sets pf->nomem (and returns 0). */
+int snm__pf_parse_health(struct snm_pf_domain *d, yajl_val j, char *why,
+                         size_t whysz);
+/* GET _snapshot/REPO: sets d->repo_have_json. */
+int snm__pf_parse_repo(struct snm_preflight *pf, struct snm_pf_domain *d,
+                       yajl_val j, char *why, size_t whysz);
+/* GET _snapshot/REPO/_all: sets d->snapshots, snapshots_listed. */
+int snm__pf_parse_snapshots(struct snm_preflight *pf, struct snm_pf_domain *d,
+                            yajl_val j, char *why, size_t whysz);
+int snm__pf_parse_running(struct snm_preflight *pf, struct snm_pf_domain *d,
+                          yajl_val j, char *why, size_t whysz);
+int snm__pf_parse_data_streams(struct snm_preflight *pf, yajl_val j, char *why,
+                               size_t whysz);
+/* One chunk of GET PATTERNS/_settings: appends to pf->indices. */
+int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
+                           size_t whysz);
+int snm__pf_parse_cat_indices(struct snm_preflight *pf, struct snm_pf_domain *d,
+                              yajl_val j, char *why, size_t whysz);
+int snm__pf_parse_aliases(struct snm_preflight *pf, struct snm_pf_domain *d,
+                          yajl_val j, char *why, size_t whysz);
+/* GET _cat/allocation: per data node disk figures; a reply without one
+ * node that has them is refused. */
+int snm__pf_parse_allocation(struct snm_preflight *pf, struct snm_pf_domain *d,
+                             yajl_val j, char *why, size_t whysz);
+/* GET _cluster/settings?include_defaults: the shard limit and the disk
+ * threshold; a value that is not understood is refused (never replaced by
+ * a default). */
+int snm__pf_parse_cluster_settings(struct snm_pf_domain *d, yajl_val j,
+                                   char *why, size_t whysz);
+int snm__pf_parse_count(long long *docs, yajl_val j, char *why, size_t whysz);
 
 #endif

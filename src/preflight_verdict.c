@@ -65,34 +65,210 @@ static void set_verdict(struct vctx *c, struct snm_pf_item *it,
 
 /* ---- domains ---------------------------------------------------------- */
 
+/* How a message names a domain: role and id ("source src"), or the id
+ * alone when it is the role word, so that a plan whose domains are called
+ * "source" and "target" does not read "source source". */
+static void domain_label(char *buf, size_t sz, const struct snm_pf_domain *d)
+{
+  const char *what = role_word(d->roles), *id = d->dom->id;
+
+  if (strcmp(what, id) == 0)
+    snprintf(buf, sz, "%s", id);
+  else
+    snprintf(buf, sz, "%s %s", what, id);
+}
+
+/* An error message of the es layer ("ID: GET /path: HTTP 403 ...") without
+ * its leading "ID: ": the verdict names the domain itself. */
+static const char *without_id(const char *msg, const char *id)
+{
+  size_t n = strlen(id);
+
+  if (strncmp(msg, id, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+    return msg + n + 2;
+  return msg;
+}
+
 static void check_domains(struct vctx *c)
 {
   for (size_t i = 0; i < c->pf->n_domains; i++) {
     const struct snm_pf_domain *d = &c->pf->domains[i];
-    const char *id = d->dom->id, *what = role_word(d->roles);
+    const char *id = d->dom->id;
+    const char *why = d->error.msg[0] ? without_id(d->error.msg, id) : id;
+    char label[160];
 
+    domain_label(label, sizeof(label), d);
     if (!d->reached) {
       if (d->error.code == SNM_EAUTH)
         ISSUE(c, SNM_PF_BLOCKER, "auth", id, NULL,
               "fix the credentials named above, or grant the permission "
               "it names; check only sends GET requests",
-              "%s %s: authentication failed: %s", what, id, d->error.msg);
+              "%s: authentication failed: %s", label, why);
       else if (d->error.code == SNM_EPARSE)
         ISSUE(c, SNM_PF_BLOCKER, "not-a-cluster", id, NULL,
-              "point the domain's endpoint at the cluster's REST API",
-              "%s %s: %s", what, id, d->error.msg);
+              "point the domain's endpoint at the cluster's REST API", "%s: %s",
+              label, why);
       else
         ISSUE(c, SNM_PF_BLOCKER, "unreachable", id, NULL,
               "check the endpoint, the network path (VPC, security groups, "
               "proxy) and that the cluster is up",
-              "%s unreachable: %s", what, d->error.msg[0] ? d->error.msg : id);
+              "%s unreachable: %s", label, why);
       continue;
     }
     if (strcmp(d->health, "red") == 0)
       ISSUE(c, SNM_PF_WARNING, "health-red", id, NULL,
             "GET _cluster/health?level=indices shows which indices have "
             "unassigned primaries",
-            "%s %s: cluster health is red", what, id);
+            "%s: cluster health is red", label);
+  }
+}
+
+/* ---- facts that could not be read ------------------------------------ */
+
+/* What a fact is for, to word the issue when it could not be read. */
+struct fact_rule {
+  const char *code;   /* static, stable (docs/check.md) */
+  const char *what;   /* "cannot <what>" */
+  const char *needed; /* why it matters ("so ... is unknown") */
+  const char *grant;  /* the permission that reads it */
+};
+
+static const struct fact_rule fact_rules[SNM_PF_N_FACTS] = {
+    [SNM_PF_FACT_HEALTH] = {"health-unreadable", "read its cluster health",
+                            "its data nodes and open shards are unknown",
+                            "cluster:monitor/health"},
+    [SNM_PF_FACT_INDICES] = {"indices-unreadable", "list its indices", NULL,
+                             "indices:monitor/* on all indices (the "
+                             "\"monitor\" privilege) and cluster:monitor/*"},
+    [SNM_PF_FACT_ALIASES] = {"aliases-unreadable", "list its aliases",
+                             "which names aliases take is unknown",
+                             "indices:admin/aliases/get on all indices"},
+    [SNM_PF_FACT_RUNNING] = {"snapshot-status-unreadable",
+                             "list its running snapshots",
+                             "whether a snapshot is running is unknown",
+                             "cluster:admin/snapshot/status"},
+    [SNM_PF_FACT_DATA_STREAMS] = {"data-streams-unreadable",
+                                  "list its data streams",
+                                  "which indices back a data stream is "
+                                  "unknown",
+                                  "indices:admin/data_stream/get"},
+    [SNM_PF_FACT_SETTINGS] = {"source-indices",
+                              "resolve snapshot.indices (index settings)",
+                              "which indices the snapshot takes is unknown",
+                              "indices:monitor/settings/get on the indices"},
+    [SNM_PF_FACT_COUNTS] = {"count-unreadable", "count an index's documents",
+                            "the report shows \"?\" for them",
+                            "indices:data/read/search on the indices"},
+    [SNM_PF_FACT_DISK] = {"disk-unreadable", "read its free disk space",
+                          "whether the restored shards fit is unknown",
+                          "cluster:monitor/state and cluster:monitor/nodes/"
+                          "stats (the \"monitor\" cluster privilege)"},
+    [SNM_PF_FACT_CLUSTER_SETTINGS] = {"cluster-settings-unreadable",
+                                      "read its cluster settings",
+                                      "its shard limit and disk watermark "
+                                      "are unknown",
+                                      "cluster:monitor/settings (the "
+                                      "\"monitor\" cluster privilege)"},
+};
+
+/* Data streams exist from Elasticsearch 7.9 on and in every OpenSearch. */
+static int has_data_streams(const struct snm_version *v)
+{
+  return v->engine == SNM_ENGINE_OPENSEARCH ||
+         (v->engine == SNM_ENGINE_ELASTICSEARCH &&
+          (v->major > 7 || (v->major == 7 && v->minor >= 9)));
+}
+
+/* Elasticsearch before 7.7 takes one snapshot at a time. */
+static int one_snapshot_at_a_time(const struct snm_version *v)
+{
+  return v->engine == SNM_ENGINE_ELASTICSEARCH &&
+         (v->major < 7 || (v->major == 7 && v->minor < 7));
+}
+
+static int any_include_aliases(const struct snm_plan *plan)
+{
+  for (size_t r = 0; r < plan->n_restores; r++)
+    if (plan->restores[r].include_aliases)
+      return 1;
+  return 0;
+}
+
+/* How an unknown fact weighs for domain d: a blocker where a verdict
+ * relies on it, a warning where it is only reported, -1 where it does not
+ * matter (not asked, or not for this domain). */
+static int fact_weight(const struct vctx *c, const struct snm_pf_domain *d,
+                       enum snm_pf_fact f)
+{
+  const struct snm_preflight *pf = c->pf;
+  int target = (d->roles & SNM_PF_ROLE_TARGET) != 0;
+
+  switch (f) {
+  case SNM_PF_FACT_HEALTH: /* shard headroom, copies per node */
+    return target ? SNM_PF_BLOCKER : SNM_PF_WARNING;
+  case SNM_PF_FACT_INDICES: /* target conflicts; source closed/red */
+    return SNM_PF_BLOCKER;
+  case SNM_PF_FACT_ALIASES: /* alias conflicts on the target */
+    return target || any_include_aliases(c->plan) ? SNM_PF_BLOCKER
+                                                  : SNM_PF_WARNING;
+  case SNM_PF_FACT_RUNNING:
+    return one_snapshot_at_a_time(&d->info.version) ? SNM_PF_BLOCKER
+                                                    : SNM_PF_WARNING;
+  case SNM_PF_FACT_DATA_STREAMS:
+    /* an older version has no such API; otherwise a system-named index
+     * may be a backing index, kept only when its data stream is known */
+    if (!has_data_streams(&d->info.version))
+      return -1;
+    for (size_t i = 0; i < pf->n_indices; i++)
+      if (snm_index_is_system(pf->indices[i].name))
+        return SNM_PF_BLOCKER;
+    return SNM_PF_WARNING;
+  case SNM_PF_FACT_SETTINGS:
+    return SNM_PF_BLOCKER;
+  case SNM_PF_FACT_COUNTS:
+    return SNM_PF_WARNING;
+  case SNM_PF_FACT_DISK:
+  case SNM_PF_FACT_CLUSTER_SETTINGS:
+    return target ? SNM_PF_BLOCKER : -1;
+  case SNM_PF_N_FACTS:
+    break;
+  }
+  return -1;
+}
+
+static void check_facts(struct vctx *c)
+{
+  for (size_t i = 0; i < c->pf->n_domains; i++) {
+    const struct snm_pf_domain *d = &c->pf->domains[i];
+    const char *id = d->dom->id;
+    char label[160], hint[400];
+
+    if (!d->reached || d->roles == 0)
+      continue; /* check_domains said why */
+    domain_label(label, sizeof(label), d);
+    for (int f = 0; f < SNM_PF_N_FACTS; f++) {
+      const struct fact_rule *rule = &fact_rules[f];
+      const char *needed = rule->needed;
+      int weight;
+
+      if (d->fact_error[f] == NULL ||
+          (weight = fact_weight(c, d, (enum snm_pf_fact)f)) < 0)
+        continue;
+      if (f == SNM_PF_FACT_INDICES)
+        needed = d->roles & SNM_PF_ROLE_TARGET
+                     ? "whether a restore would overwrite an index is "
+                       "unknown"
+                     : "whether a selected index is closed or red is "
+                       "unknown";
+      snprintf(hint, sizeof(hint),
+               "grant the identity %s on %s, or fix the cluster if it "
+               "failed; if the reply was not the cluster's, check what "
+               "answers at the endpoint",
+               rule->grant, id);
+      ISSUE(c, (enum snm_pf_severity)weight, rule->code, id, NULL, hint,
+            "%s: cannot %s, so %s: %s", label, rule->what, needed,
+            without_id(d->fact_error[f], id));
+    }
   }
 }
 
@@ -251,8 +427,7 @@ static void check_source(struct vctx *c)
   if (!src->reached)
     return;
   if (src->n_running > 0) {
-    int one_at_a_time = v->engine == SNM_ENGINE_ELASTICSEARCH &&
-                        (v->major < 7 || (v->major == 7 && v->minor < 7));
+    int one_at_a_time = one_snapshot_at_a_time(v);
     ISSUE(c, one_at_a_time ? SNM_PF_BLOCKER : SNM_PF_WARNING,
           "snapshot-running", id, NULL,
           one_at_a_time ? "wait for it to finish (GET _snapshot/_status), "
@@ -263,14 +438,8 @@ static void check_source(struct vctx *c)
           src->running[0].snapshot, src->running[0].state,
           one_at_a_time ? "; this version takes one snapshot at a time" : "");
   }
-  if (!pf->indices_known) {
-    ISSUE(c, SNM_PF_BLOCKER, "source-indices", id, NULL,
-          "give the credentials read access to index settings "
-          "(indices:monitor/settings/get)",
-          "cannot list the source's indices: %s",
-          src->fetch_error != NULL ? src->fetch_error : "no answer");
-    return;
-  }
+  if (!pf->indices_known)
+    return; /* a blocker of check_facts says why */
   select_source(c, src);
   for (size_t i = 0; i < pf->n_data_streams; i++) {
     const char *ds = pf->data_streams[i].name;
@@ -380,6 +549,11 @@ static void build_items(struct vctx *c, size_t r, const char **names,
       continue;
     }
     set_verdict(c, it, SNM_PF_RESTORE, "ok");
+    if (c->pf->own_fn != NULL &&
+        c->pf->own_fn(c->pf->own_data, r, it->target_name)) {
+      it->own = 1;
+      set_verdict(c, it, SNM_PF_RESTORE, "this run's own (resuming)");
+    }
   }
   if (out->n_items == 0)
     ISSUE(c, SNM_PF_WARNING, "restore-empty", id, NULL,
@@ -452,8 +626,15 @@ static void check_conflicts(struct vctx *c, size_t r)
     const struct snm_pf_existing *ex;
     const char *owner;
 
-    if (it->action == SNM_PF_BLOCKED)
+    if (it->action == SNM_PF_BLOCKED || it->own)
       continue;
+    if (t->reached && (!t->existing_known || !t->aliases_known)) {
+      /* a blocker of check_facts says why */
+      set_verdict(c, it, SNM_PF_BLOCKED, "not checked: the target's %s",
+                  !t->existing_known ? "indices are unknown"
+                                     : "aliases are unknown");
+      continue;
+    }
     if (t->existing_known &&
         (ex = existing_index(t, it->target_name)) != NULL) {
       const char *state = ex->closed ? "closed" : "open";
@@ -581,7 +762,7 @@ static void check_capacity(struct vctx *c, size_t dom)
                  : ix->replicas >= 0 ? ix->replicas
                                      : 1;
       long copies = (long)snm__sat_add(1, rep), placed = copies;
-      if (rs->items[i].action != SNM_PF_RESTORE)
+      if (rs->items[i].action != SNM_PF_RESTORE || rs->items[i].own)
         continue;
       if (t->data_nodes > 0 && placed > t->data_nodes)
         placed = t->data_nodes; /* never two copies on one node */
@@ -692,6 +873,7 @@ int snm_preflight_verdict(struct snm_preflight *pf)
 
   snm__preflight_clear_verdicts(pf);
   check_domains(&c);
+  check_facts(&c);
   check_repos(&c);
   check_source(&c);
   check_restores(&c);

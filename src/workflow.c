@@ -32,6 +32,20 @@ static void enter(struct snm_workflow *wf, enum wf_state s)
   snm_err_clear(&wf->r_err);
 }
 
+void wf_err_prefix(struct snm_err *e, const char *prefix)
+{
+  struct snm_buf b;
+  size_t n = strlen(prefix);
+
+  snm_buf_init(&b, 0);
+  if (n + 72 < sizeof(e->msg) && snm_buf_puts(&b, prefix) == 0 &&
+      snm_buf_puts(&b, ": ") == 0 &&
+      snm_err_append_middle(&b, e->msg, strlen(e->msg),
+                            sizeof(e->msg) - n - 8) == 0)
+    snprintf(e->msg, sizeof(e->msg), "%s", snm_buf_str(&b));
+  snm_buf_dispose(&b);
+}
+
 /* Stop on `err` with step context ("snapshot: ...") and, for errors a
  * user meets often, what they mean (snm_wf_explain). */
 static void fail(struct snm_workflow *wf, const struct snm_err *err)
@@ -41,15 +55,8 @@ static void fail(struct snm_workflow *wf, const struct snm_err *err)
   size_t n = strlen(step);
 
   snm_wf_explain(&e, err);
-  if ((strncmp(e.msg, step, n) != 0 || e.msg[n] != ':') &&
-      n + 3 < sizeof(e.msg)) {
-    struct snm_err plain = e;
-    /* "step: message", the message cut if it must be */
-    memcpy(e.msg, step, n);
-    memcpy(e.msg + n, ": ", 2);
-    snprintf(e.msg + n + 2, sizeof(e.msg) - n - 2, "%.*s",
-             (int)(sizeof(e.msg) - n - 3), plain.msg);
-  }
+  if (strncmp(e.msg, step, n) != 0 || e.msg[n] != ':')
+    wf_err_prefix(&e, step);
   enter(wf, WF_STOPPING);
   wf->result = SNM_RUN_FAILED;
   wf_failed_event(wf, &e);
@@ -217,16 +224,27 @@ static void preflight_done(struct snm_workflow *wf)
   enter(wf, WF_REGISTER);
 }
 
-/* Some snapshot index has no "after" count on record. */
-static int counts_after_missing(const struct snm_workflow *wf)
+/* Some snapshot index has no count on record in `c`. */
+static int counts_missing(const struct snm_workflow *wf,
+                          const struct snm_state_counts *c)
 {
   for (size_t i = 0; i < wf->n_snap_indices; i++) {
     const struct snm_state_count *a =
-        snm_state_counts_find(&wf->st.snapshot.docs_after, wf->snap_indices[i]);
+        snm_state_counts_find(c, wf->snap_indices[i]);
     if (a == NULL || a->count == SNM_STATE_UNKNOWN)
       return 1;
   }
   return 0;
+}
+
+static int counts_after_missing(const struct snm_workflow *wf)
+{
+  return counts_missing(wf, &wf->st.snapshot.docs_after);
+}
+
+static int counts_before_missing(const struct snm_workflow *wf)
+{
+  return counts_missing(wf, &wf->st.snapshot.docs_before);
 }
 
 /* ---- repository --------------------------------------------------------- */
@@ -342,6 +360,12 @@ static void lookup_step(struct snm_workflow *wf)
   enum snm_wf_snap_action a;
   int put_sent = wf->st.snapshot.started_ms != SNM_STATE_UNKNOWN;
 
+  if (wf->sent == 2) { /* waiting before looking again */
+    if (!wf->timer_due)
+      return;
+    wf->timer_due = 0;
+    wf->sent = 0;
+  }
   if (!wf->sent) {
     wf->sent = 1;
     snm_wf_snap_info_dispose(&wf->r_info);
@@ -356,6 +380,17 @@ static void lookup_step(struct snm_workflow *wf)
   }
   a = snm_wf_resume_snapshot(&wf->st, put_sent, wf->r_exists, wf->r_info.run_id,
                              why, sizeof(why));
+  /* after a PUT of this invocation whose outcome is unknown, give it time
+   * to land (250 ms, 500 ms, 1 s, 2 s) before sending another */
+  if (a == SNM_WF_SNAP_CREATE && wf->creates > 0 &&
+      wf->lookups < WF_LOOKUP_WAITS) {
+    wf->sent = 2;
+    wf->timer_due = 0;
+    wf_arm(wf, &wf->timer, 250L << wf->lookups);
+    wf->lookups++;
+    return;
+  }
+  wf->lookups = 0;
   switch (a) {
   case SNM_WF_SNAP_FAIL:
     failf(wf, SNM_EINVAL, "snapshot: %s", why);
@@ -370,6 +405,12 @@ static void lookup_step(struct snm_workflow *wf)
     }
     snm_log(SNM_LOG_INFO, "snapshot: %s is not in repository %s: taking it",
             wf->st.snapshot.name, repo(wf));
+    /* counts saved before an earlier PUT stay the lower bound: that PUT
+     * may still land (late) and take a snapshot older than a recount */
+    if (put_sent && !counts_before_missing(wf)) {
+      enter(wf, WF_SNAP_CREATE);
+      return;
+    }
     enter(wf, WF_COUNT_BEFORE);
     return;
   case SNM_WF_SNAP_ADOPT:

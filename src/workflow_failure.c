@@ -107,7 +107,7 @@ void snm_wf_explain(struct snm_err *out, const struct snm_err *in)
   for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && !advice; i++)
     if (strstr(in->msg, known[i].needle) != NULL)
       advice = known[i].advice;
-  if (advice == NULL)
+  if (advice == NULL || strstr(in->msg, advice) != NULL)
     return;
   len = strlen(in->msg);
   alen = strlen(advice);

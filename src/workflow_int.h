@@ -15,8 +15,14 @@
 
 #define WF_MAX_COUNTS_IN_FLIGHT 4 /* concurrent GET INDEX/_count */
 #define WF_MAX_SNAPSHOT_CREATES 3 /* PUT attempts with one name */
+#define WF_LOOKUP_WAITS 4         /* waits for a PUT that may land late */
 #define WF_MAX_CHUNKS_IN_FLIGHT 4 /* concurrent requests of one index list */
 #define WF_MAX_RESTORE_POSTS 3    /* POST _restore attempts per target */
+#define WF_ORIGIN_ROUNDS                                                       \
+  40                          /* origin checks of an index whose primary       \
+                                 has no recovery record yet (its restore       \
+                                 may not have started a shard) */
+#define WF_ORIGIN_WAIT_MS 250 /* between two of them */
 
 enum wf_state {
   WF_PREFLIGHT,    /* the read-only preflight runs */
@@ -99,6 +105,8 @@ struct wf_target {
   int *probe_exists;                /* malloced: 1 when the name is taken */
   enum snm_wf_origin *probe_origin; /* malloced */
   int posts;                        /* POST _restore attempts so far */
+  int origin_rounds;                /* origin checks with an answer pending */
+  int origin_delay;                 /* wait a poll interval, then ask again */
 
   /* results the callbacks record */
   int r_ok;             /* the POST answered 2xx */
@@ -173,6 +181,7 @@ struct snm_workflow {
   long long *counts; /* n_snap_indices counts (malloced) */
   size_t count_next, counts_done;
   int creates; /* PUTs sent with this name in this invocation */
+  int lookups; /* lookups that found no snapshot since the last PUT */
 
   long interval_ms;
   long long poll_start_ms;
@@ -198,6 +207,10 @@ void wf_event(struct snm_workflow *wf, const char *type,
               const struct snm_field *fields, size_t n);
 void wf_update(struct snm_workflow *wf, const char *key, const char *type,
                const struct snm_field *fields, size_t n);
+/* Put "prefix: " in front of e->msg; a message that would not fit loses
+ * its middle (snm_err_append_middle), never its end (the reason, what to
+ * do). */
+void wf_err_prefix(struct snm_err *e, const char *prefix);
 void wf_warn(struct snm_workflow *wf, const char *domain, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void wf_failed_event(struct snm_workflow *wf, const struct snm_err *err);

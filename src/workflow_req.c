@@ -239,9 +239,11 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
       return;
     }
     if (err->code != SNM_OK) {
-      if (no_news(err))
+      if (no_news(err)) {
+        if (!t->r_nonews)
+          snm_log(SNM_LOG_INFO, "%s (still waiting)", err->msg);
         t->r_nonews = 1;
-      else
+      } else
         record_first(&t->r_err, &t->r_failed, err);
       return;
     }

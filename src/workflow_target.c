@@ -68,13 +68,9 @@ static void t_fail(struct wf_target *t, const struct snm_err *err)
   const char *id = t_domain(t);
   char key[160];
 
-  if (strncmp(e.msg, id, strlen(id)) != 0 && strlen(id) + 3 < sizeof(e.msg)) {
-    size_t n = strlen(id);
-    memcpy(e.msg, id, n);
-    memcpy(e.msg + n, ": ", 2);
-    snprintf(e.msg + n + 2, sizeof(e.msg) - n - 2, "%.*s",
-             (int)(sizeof(e.msg) - n - 3), err->msg);
-  }
+  snm_wf_explain(&e, err);
+  if (strncmp(e.msg, id, strlen(id)) != 0)
+    wf_err_prefix(&e, id);
   t_st(t)->state = SNM_RESTORE_FAILED;
   t_key(key, sizeof(key), t);
   snm_progress_end(t->wf->progress, key);
@@ -443,6 +439,8 @@ static void t_probe_begin(struct wf_target *t)
   free(t->probe_origin);
   t->probe_ends = NULL;
   t->n_probe = t->n_probe_chunks = 0;
+  t->origin_rounds = 0;
+  t->origin_delay = 0;
   t->probe = calloc(sr->n_indices + 1, sizeof(*t->probe));
   t->probe_ix = calloc(sr->n_indices + 1, sizeof(*t->probe_ix));
   t->probe_exists = calloc(sr->n_indices + 1, sizeof(*t->probe_exists));
@@ -493,7 +491,10 @@ static void probe_conflicts(struct snm_buf *b, const struct wf_target *t,
     if (!t->probe_exists[i] || t->probe_origin[i] == SNM_WF_ORIGIN_OURS)
       continue;
     if (n < 5)
-      snm_buf_printf(b, "%s%s", n > 0 ? ", " : "", t->probe[i]);
+      snm_buf_printf(b, "%s%s%s", n > 0 ? ", " : "", t->probe[i],
+                     t->probe_origin[i] == SNM_WF_ORIGIN_UNKNOWN
+                         ? " (no shard of it has a recovery record to tell)"
+                         : "");
     n++;
   }
   if (n > 5)
@@ -510,6 +511,17 @@ static void t_probe_decide(struct wf_target *t)
   struct snm_buf names;
   size_t n_other = 0;
 
+  /* an index that exists but whose primaries have no recovery record
+   * yet may be a restore (ours, landed late) whose shards have not
+   * started: ask again a little later before calling it someone else's */
+  for (size_t i = 0; i < t->n_probe; i++)
+    if (t->probe_exists[i] && t->probe_origin[i] == SNM_WF_ORIGIN_UNKNOWN &&
+        t->origin_rounds < WF_ORIGIN_ROUNDS) {
+      t->origin_rounds++;
+      t_enter(t, WFT_ORIGIN);
+      t->origin_delay = 1;
+      return;
+    }
   snm_buf_init(&names, 0);
   probe_conflicts(&names, t, &n_other);
   if (n_other > 0 && pr->on_conflict != SNM_CONFLICT_SKIP) {
@@ -561,6 +573,18 @@ static void t_probe_decide(struct wf_target *t)
 /* WFT_LIST, then WFT_ORIGIN for the chunks with a name that exists. */
 static void t_probe(struct wf_target *t)
 {
+  if (!t->sent && t->origin_delay) {
+    if (t->origin_delay == 1) {
+      t->origin_delay = 2;
+      t->timer_due = 0;
+      wf_arm(t->wf, &t->timer, WF_ORIGIN_WAIT_MS);
+      return;
+    }
+    if (!t->timer_due)
+      return;
+    t->timer_due = 0;
+    t->origin_delay = 0;
+  }
   if (!t->sent) {
     t->sent = 1;
     t->poll_next = 0;

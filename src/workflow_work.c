@@ -19,34 +19,33 @@ static int existing_has(const struct snm_pf_domain *d, const char *name)
   return 0;
 }
 
+/* Is `target` of restore `r` this resumed run's own (restored, or maybe
+ * restored: the target's check right before the restore decides those,
+ * from their recovery source)?  The verdicts then take it for neither a
+ * name conflict nor new shards (snm_pf_own_fn). */
+static int own_target(void *data, size_t r, const char *target)
+{
+  struct snm_workflow *wf = data;
+  const struct snm_state_restore *sr = &wf->st.restores[r];
+  const struct wf_target *t = &wf->targets[r];
+
+  for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++)
+    if ((t->actions[i] == SNM_WF_IX_ADOPT ||
+         t->actions[i] == SNM_WF_IX_CHECK) &&
+        strcmp(sr->indices[i].target, target) == 0)
+      return 1;
+  return 0;
+}
+
 /* Forget the facts about what this run itself made, so the verdicts do not
- * take them for someone else's: its restored target indices (and those it
- * may have restored: the target's own check right before the restore
- * decides those, from their recovery source), its running snapshot. */
+ * take them for someone else's: its running snapshot; its target indices
+ * are its own through own_target. */
 static void forget_own(struct snm_workflow *wf)
 {
   struct snm_preflight *pf = &wf->pf;
   struct snm_pf_domain *src = &pf->domains[wf->plan->snapshot.domain];
   const char *snap = wf->st.snapshot.name;
 
-  for (size_t r = 0; r < wf->n_targets; r++) {
-    struct wf_target *t = &wf->targets[r];
-    struct snm_pf_domain *d = &pf->domains[wf->plan->restores[r].domain];
-    const struct snm_state_restore *sr = &wf->st.restores[r];
-
-    for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
-      if (t->actions[i] != SNM_WF_IX_ADOPT && t->actions[i] != SNM_WF_IX_CHECK)
-        continue;
-      for (size_t k = 0; k < d->n_existing; k++)
-        if (strcmp(d->existing[k].name, sr->indices[i].target) == 0) {
-          free(d->existing[k].name);
-          memmove(&d->existing[k], &d->existing[k + 1],
-                  (d->n_existing - k - 1) * sizeof(*d->existing));
-          d->n_existing--;
-          break;
-        }
-    }
-  }
   for (size_t k = 0; k < src->n_running; k++)
     if (strcmp(src->running[k].snapshot, snap) == 0 &&
         strcmp(src->running[k].repository, wf->plan->repository.name) == 0) {
@@ -90,7 +89,12 @@ static int decide_resumed(struct snm_workflow *wf, struct snm_err *err)
       /* a count mismatch marks the index failed: it is still ours */
       if (s == SNM_RESTORE_FAILED && ix->docs_found != SNM_STATE_UNKNOWN)
         s = SNM_RESTORE_RESTORED;
-      t->actions[i] = snm_wf_resume_index(s, existing_has(d, ix->target));
+      /* a target whose indices could not be listed decides nothing here
+       * (the preflight blocks on it): never "gone" for want of a list */
+      if (!d->existing_known && s != SNM_RESTORE_SKIPPED)
+        t->actions[i] = SNM_WF_IX_CHECK;
+      else
+        t->actions[i] = snm_wf_resume_index(s, existing_has(d, ix->target));
       if (t->actions[i] == SNM_WF_IX_GONE)
         return snm_err_set(err, SNM_EINVAL,
                            "preflight: %s was restored onto %s by this run "
@@ -216,6 +220,8 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
     if ((rc = decide_resumed(wf, err)) != 0)
       return rc;
     forget_own(wf);
+    wf->pf.own_fn = own_target;
+    wf->pf.own_data = wf;
     if (snm_preflight_verdict(&wf->pf) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
   }

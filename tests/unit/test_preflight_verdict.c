@@ -326,6 +326,37 @@ static void test_capacity(void **state)
   teardown();
 }
 
+/* Safety issue, item 6: a resumed run's own (half-)restored indices are
+ * already on the target: they are neither name conflicts nor new shards
+ * or disk (the target's open shards and used disk count them already). */
+static int own_a(void *data, size_t restore, const char *target)
+{
+  (void)data;
+  return restore == 0 && strcmp(target, "a") == 0;
+}
+
+static void test_capacity_resumed(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.domains[1].data_nodes = 1;
+  pf.domains[1].disk_usable = 1500;
+  pf.domains[1].max_shards_per_node = 10;
+  pf.domains[1].open_shards = 8; /* a's 6 shards are among them */
+  add_ix("a", 4000, 6, 0, 0);
+  add_ix("b", 1000, 2, 0, 0);
+  add_existing(1, "a", 0);
+  pf.own_fn = own_a;
+  verdict();
+  assert_int_equal(item(0, "a")->action, SNM_PF_RESTORE);
+  assert_true(item(0, "a")->own);
+  assert_false(item(0, "b")->own);
+  assert_int_equal(pf.restores[0].new_shards, 2);
+  assert_int_equal(pf.restores[0].bytes_needed, 1000);
+  assert_int_equal(pf.n_blockers, 0);
+  teardown();
+}
+
 /* Sizes and counts from a server can be anything: the arithmetic
  * saturates instead of overflowing (UBSan aborts on signed overflow). */
 static void test_capacity_huge_numbers(void **state)
@@ -642,10 +673,13 @@ static void test_domains_and_running(void **state)
               "dst2: GET /: HTTP 403 (credentials from environment)");
   verdict();
   assert_int_equal(count_issues(SNM_PF_BLOCKER, "unreachable"), 1);
-  assert_non_null(strstr(issue_msg("unreachable"), "target unreachable: "
-                                                   "dst: GET"));
+  assert_string_equal(issue_msg("unreachable"),
+                      "target dst unreachable: GET http://127.0.0.1:2/: "
+                      "connection refused");
   assert_int_equal(count_issues(SNM_PF_BLOCKER, "auth"), 1);
-  assert_non_null(strstr(issue_msg("auth"), "environment"));
+  assert_string_equal(issue_msg("auth"),
+                      "domain dst2: authentication failed: GET /: HTTP 403 "
+                      "(credentials from environment)");
   /* the source is still checked and predicted */
   assert_int_equal(pf.restores[0].n_items, 1);
   teardown();
@@ -669,6 +703,210 @@ static void test_domains_and_running(void **state)
   }
 }
 
+/* A domain failure names the role, the domain, the request and the cause
+ * once each, also when the domain is called like its role (issue #8,
+ * item 19: "[not-a-cluster] source source: source: ..."). */
+static void test_domain_failure_text(void **state)
+{
+  static const char *const why =
+      "GET / did not report a version number this tool understands (none); "
+      "is the endpoint an Elasticsearch or OpenSearch cluster?";
+  (void)state;
+
+  plan = load("{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+              "\"source\": {\"endpoint\": \"http://127.0.0.1:1\"},"
+              "\"target\": {\"endpoint\": \"http://127.0.0.1:2\"},"
+              "\"spare\": {\"endpoint\": \"http://127.0.0.1:3\"}},"
+              "\"repository\": " REPO ", \"snapshot\": {\"domain\": "
+              "\"source\"}, \"restores\": [{\"domain\": \"target\"}]}");
+  snm_preflight_init(&pf);
+  assert_int_equal(snm_preflight_facts_alloc(&pf, plan), 0);
+  snm_err_set(&pf.domains[0].error, SNM_EPARSE, "source: %s", why);
+  snm_err_set(&pf.domains[1].error, SNM_ENET,
+              "target: GET http://127.0.0.1:2/: connection refused");
+  /* a message that does not start with the id is kept whole */
+  snm_err_set(&pf.domains[2].error, SNM_EAUTH,
+              "$SPARE_PW is not set (basic auth of domain spare)");
+  verdict();
+  assert_int_equal(pf.n_blockers, 3);
+  assert_string_equal(issue_msg("not-a-cluster"), "source: GET / did not "
+                                                  "report a version number "
+                                                  "this tool understands "
+                                                  "(none); is the endpoint an "
+                                                  "Elasticsearch or "
+                                                  "OpenSearch cluster?");
+  assert_string_equal(issue_msg("unreachable"),
+                      "target unreachable: GET http://127.0.0.1:2/: "
+                      "connection refused");
+  assert_string_equal(issue_msg("auth"),
+                      "domain spare: authentication failed: $SPARE_PW is not "
+                      "set (basic auth of domain spare)");
+  teardown();
+}
+
+static const struct snm_pf_issue *issue_of(const char *code, const char *domain)
+{
+  for (size_t i = 0; i < pf.n_issues; i++)
+    if (strcmp(pf.issues[i].code, code) == 0 && pf.issues[i].domain != NULL &&
+        strcmp(pf.issues[i].domain, domain) == 0)
+      return &pf.issues[i];
+  return NULL;
+}
+
+static void fact_failed(size_t d, enum snm_pf_fact f, const char *msg)
+{
+  pf.domains[d].fact_error[f] = strdup(msg);
+  if (f == SNM_PF_FACT_INDICES)
+    pf.domains[d].existing_known = 0;
+  if (f == SNM_PF_FACT_ALIASES)
+    pf.domains[d].aliases_known = 0;
+}
+
+/* A fact that could not be read is a blocker where a verdict relies on it,
+ * a warning where it is only reported (issue #8, item 2). */
+static void test_unknown_facts(void **state)
+{
+  const struct snm_pf_issue *is;
+  (void)state;
+
+  /* the target's listing: blocker naming domain, request, reason, what to
+   * do; its restores are not predicted as fine */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  fact_failed(1, SNM_PF_FACT_INDICES,
+              "dst: GET /_cat/indices?h=status,index: HTTP 403 "
+              "security_exception: no permissions for [indices:monitor/*]");
+  verdict();
+  is = issue_of("indices-unreadable", "dst");
+  assert_non_null(is);
+  assert_int_equal(is->severity, SNM_PF_BLOCKER);
+  assert_string_equal(is->message,
+                      "target dst: cannot list its indices, so whether a "
+                      "restore would overwrite an index is unknown: GET "
+                      "/_cat/indices?h=status,index: HTTP 403 "
+                      "security_exception: no permissions for "
+                      "[indices:monitor/*]");
+  assert_non_null(strstr(is->hint, "indices:monitor/*"));
+  assert_int_equal(item(0, "a")->action, SNM_PF_BLOCKED);
+  assert_string_equal(item(0, "a")->verdict,
+                      "not checked: the target's indices are unknown");
+  teardown();
+
+  /* every target fact a blocker relies on */
+  {
+    static const struct {
+      enum snm_pf_fact f;
+      const char *code;
+    } target_facts[] = {
+        {SNM_PF_FACT_HEALTH, "health-unreadable"},
+        {SNM_PF_FACT_ALIASES, "aliases-unreadable"},
+        {SNM_PF_FACT_DISK, "disk-unreadable"},
+        {SNM_PF_FACT_CLUSTER_SETTINGS, "cluster-settings-unreadable"},
+    };
+    for (size_t k = 0; k < sizeof(target_facts) / sizeof(target_facts[0]);
+         k++) {
+      setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+      add_ix("a", 10, 1, 0, 0);
+      fact_failed(1, target_facts[k].f, "dst: GET /x: HTTP 500 boom");
+      verdict();
+      is = issue_of(target_facts[k].code, "dst");
+      assert_non_null(is);
+      assert_int_equal(is->severity, SNM_PF_BLOCKER);
+      assert_non_null(strstr(is->message, ": GET /x: HTTP 500 boom"));
+      teardown();
+    }
+  }
+
+  /* source: health and counts are reported only; the listing blocks */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  fact_failed(0, SNM_PF_FACT_HEALTH, "src: GET /_cluster/health: HTTP 500");
+  fact_failed(0, SNM_PF_FACT_COUNTS, "src: GET /a/_count: HTTP 403");
+  fact_failed(0, SNM_PF_FACT_INDICES, "src: GET /_cat/indices: HTTP 403");
+  verdict();
+  assert_int_equal(issue_of("health-unreadable", "src")->severity,
+                   SNM_PF_WARNING);
+  assert_int_equal(issue_of("count-unreadable", "src")->severity,
+                   SNM_PF_WARNING);
+  is = issue_of("indices-unreadable", "src");
+  assert_int_equal(is->severity, SNM_PF_BLOCKER);
+  assert_non_null(strstr(is->message, "closed or red"));
+  teardown();
+
+  /* source aliases: a blocker only when a restore brings aliases */
+  for (int with = 0; with <= 1; with++) {
+    setup(plan_text("", REPO, SNAP,
+                    with ? "[{\"domain\": \"dst\"}]"
+                         : "[{\"domain\": \"dst\", \"include_aliases\": "
+                           "false}]"));
+    add_ix("a", 10, 1, 0, 0);
+    fact_failed(0, SNM_PF_FACT_ALIASES, "src: GET /_alias: HTTP 403");
+    verdict();
+    assert_int_equal(issue_of("aliases-unreadable", "src")->severity,
+                     with ? SNM_PF_BLOCKER : SNM_PF_WARNING);
+    teardown();
+  }
+
+  /* running snapshots: a blocker where only one may run */
+  for (int old = 0; old <= 1; old++) {
+    setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+    if (old)
+      reach(&pf.domains[0], SNM_ENGINE_ELASTICSEARCH, "7.6.2", 1);
+    add_ix("a", 10, 1, 0, 0);
+    fact_failed(0, SNM_PF_FACT_RUNNING, "src: GET /_snapshot/_status: 403");
+    verdict();
+    assert_int_equal(issue_of("snapshot-status-unreadable", "src")->severity,
+                     old ? SNM_PF_BLOCKER : SNM_PF_WARNING);
+    teardown();
+  }
+
+  /* data streams: no such API before Elasticsearch 7.9; a blocker when a
+   * resolved index may be a backing index */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  reach(&pf.domains[0], SNM_ENGINE_ELASTICSEARCH, "7.8.1", 1);
+  reach(&pf.domains[1], SNM_ENGINE_ELASTICSEARCH, "7.8.1", 1);
+  add_ix(".ds-x-000001", 10, 1, 0, 0);
+  add_ix("a", 10, 1, 0, 0);
+  fact_failed(0, SNM_PF_FACT_DATA_STREAMS, "src: GET /_data_stream: 400");
+  verdict();
+  assert_null(issue_of("data-streams-unreadable", "src"));
+  teardown();
+  for (int backing = 0; backing <= 1; backing++) {
+    setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+    if (backing)
+      add_ix(".ds-x-000001", 10, 1, 0, 0);
+    add_ix("a", 10, 1, 0, 0);
+    fact_failed(0, SNM_PF_FACT_DATA_STREAMS, "src: GET /_data_stream: 403");
+    verdict();
+    assert_int_equal(issue_of("data-streams-unreadable", "src")->severity,
+                     backing ? SNM_PF_BLOCKER : SNM_PF_WARNING);
+    teardown();
+  }
+
+  /* the index settings: which indices the snapshot takes is unknown */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.indices_known = 0;
+  fact_failed(0, SNM_PF_FACT_SETTINGS,
+              "src: GET /_all/_settings: HTTP 403 security_exception: no");
+  verdict();
+  is = issue_of("source-indices", "src");
+  assert_int_equal(is->severity, SNM_PF_BLOCKER);
+  assert_non_null(strstr(is->message, "GET /_all/_settings: HTTP 403"));
+  teardown();
+
+  /* an unreachable domain: one blocker, not one per request */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  pf.domains[1].reached = 0;
+  snm_err_set(&pf.domains[1].error, SNM_ENET, "dst: GET /: refused");
+  fact_failed(1, SNM_PF_FACT_INDICES, "dst: GET /_cat/indices: refused");
+  fact_failed(1, SNM_PF_FACT_DISK, "dst: GET /_cat/allocation: refused");
+  verdict();
+  assert_int_equal(pf.n_blockers, 1);
+  assert_non_null(issue_of("unreachable", "dst"));
+  teardown();
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -677,6 +915,7 @@ int main(void)
       cmocka_unit_test(test_conflicts),
       cmocka_unit_test(test_versions),
       cmocka_unit_test(test_capacity),
+      cmocka_unit_test(test_capacity_resumed),
       cmocka_unit_test(test_capacity_huge_numbers),
       cmocka_unit_test(test_open_shards_from_health),
       cmocka_unit_test(test_replicas_single_node),
@@ -686,6 +925,8 @@ int main(void)
       cmocka_unit_test(test_repository_settings),
       cmocka_unit_test(test_repository_endpoint),
       cmocka_unit_test(test_domains_and_running),
+      cmocka_unit_test(test_domain_failure_text),
+      cmocka_unit_test(test_unknown_facts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,6 +163,10 @@ static void test_explain(void **state)
   assert_non_null(strstr(out.msg, "Could not determine repository"));
   assert_non_null(strstr(out.msg, "storage is unreachable"));
   assert_non_null(strstr(out.msg, "run snapmig again"));
+  /* explained once, however often it passes through */
+  in = out;
+  snm_wf_explain(&out, &in);
+  assert_string_equal(out.msg, in.msg);
 
   snm_err_set(&in, SNM_EHTTP,
               "target: GET /moved-a/_recovery: HTTP 404 "

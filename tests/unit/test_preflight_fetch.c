@@ -1,0 +1,380 @@
+/* Unit tests for preflight_fetch.c: the whole preflight (requests, replies,
+ * verdicts) against two loopback stand-ins (tests/support/standin_http.h)
+ * scripted as a healthy OpenSearch source and target, with one request at
+ * a time answered by a fault a real cluster will not produce on demand:
+ * a refusal (403), a server error, a 200 whose body is not what was asked
+ * for.  None of them may read as "nothing there" (issue #8, item 2). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "diag.h"
+#include "es.h"
+#include "http.h"
+#include "plan.h"
+#include "preflight.h"
+#include "standin_http.h"
+
+#define JSON_CT "Content-Type: application/json; charset=UTF-8\r\n"
+#define TEXT_CT "Content-Type: text/plain; charset=UTF-8\r\n"
+
+#define DENIED                                                                 \
+  "{\"error\":{\"root_cause\":[{\"type\":\"security_exception\",\"reason\":"   \
+  "\"no permissions for [indices:monitor/settings/get]\"}],\"type\":"          \
+  "\"security_exception\",\"reason\":\"no permissions for "                    \
+  "[indices:monitor/settings/get]\"},\"status\":403}"
+
+struct fx {
+  uv_loop_t loop;
+  uv_timer_t guard; /* fails the test if the loop is still busy at 30 s */
+  struct snm_standin *src, *dst;
+  struct snm_plan *plan;
+  struct snm_http *http;
+  struct snm_es es[2];
+  struct snm_preflight pf;
+  int done;
+};
+
+static void on_guard(uv_timer_t *t)
+{
+  (void)t;
+  fail_msg("the preflight did not finish within the deadline");
+}
+
+static void add(struct snm_standin *s, const char *path, int status,
+                const char *headers, const char *body)
+{
+  struct snm_standin_reply r = {.method = "GET",
+                                .path = path,
+                                .status = status,
+                                .headers = headers,
+                                .body = body};
+  assert_int_equal(snm_standin_add(s, &r), 0);
+}
+
+/* A healthy cluster: OpenSearch 2.19.1, one data node, repository r not
+ * registered.  The source holds open index logs-1; the target has nothing
+ * of that name but a closed index old-1. */
+static void script_cluster(struct snm_standin *s, int source)
+{
+  char root[256];
+
+  snprintf(root, sizeof(root),
+           "{\"name\":\"n\",\"cluster_name\":\"%s\",\"cluster_uuid\":\"%s\","
+           "\"version\":{\"number\":\"2.19.1\",\"distribution\":"
+           "\"opensearch\"}}",
+           source ? "c-src" : "c-dst", source ? "uuid-src" : "uuid-dst");
+  add(s, "/", 200, JSON_CT, root);
+  add(s, "/_cluster/health", 200, JSON_CT,
+      "{\"status\":\"green\",\"number_of_data_nodes\":1,\"active_shards\":1,"
+      "\"initializing_shards\":0,\"unassigned_shards\":0}");
+  add(s, "/_snapshot/r", 404, JSON_CT,
+      "{\"error\":{\"type\":\"repository_missing_exception\",\"reason\":"
+      "\"[r] missing\"},\"status\":404}");
+  add(s, "/_snapshot/r/_all", 404, JSON_CT,
+      "{\"error\":{\"type\":\"repository_missing_exception\",\"reason\":"
+      "\"[r] missing\"},\"status\":404}");
+  add(s, "/_cat/indices*", 200, JSON_CT,
+      source ? "[{\"index\":\"logs-1\",\"status\":\"open\",\"health\":"
+               "\"green\",\"pri.store.size\":\"100\"}]"
+             : "[{\"index\":\"old-1\",\"status\":\"close\",\"health\":"
+               "\"green\",\"pri.store.size\":null}]");
+  add(s, "/_alias*", 200, JSON_CT, "{}");
+  add(s, "/_snapshot/_status", 200, JSON_CT, "{\"snapshots\":[]}");
+  add(s, "/_data_stream", 200, JSON_CT, "{\"data_streams\":[]}");
+  add(s, "/_all/_settings*", 200, JSON_CT,
+      "{\"logs-1\":{\"settings\":{\"index.number_of_shards\":\"1\","
+      "\"index.number_of_replicas\":\"0\",\"index.version.created\":"
+      "\"136407927\"}}}");
+  add(s, "/logs-1/_count", 200, JSON_CT, "{\"count\":5}");
+  add(s, "/_cat/allocation*", 200, JSON_CT,
+      "[{\"shards\":\"1\",\"disk.avail\":\"1000000000\",\"disk.total\":"
+      "\"2000000000\",\"node\":\"n\"}]");
+  add(s, "/_cluster/settings*", 200, JSON_CT,
+      "{\"persistent\":{},\"transient\":{},\"defaults\":{"
+      "\"cluster.max_shards_per_node\":\"1000\","
+      "\"cluster.routing.allocation.disk.threshold_enabled\":\"true\","
+      "\"cluster.routing.allocation.disk.watermark.high\":\"90%\"}}");
+}
+
+static void fx_init(struct fx *fx, const char *rename)
+{
+  struct snm_http_opts hopts = {0};
+  struct snm_diag_list diags;
+  struct snm_err err;
+  char text[1024];
+
+  memset(fx, 0, sizeof(*fx));
+  assert_int_equal(snm_standin_new(&fx->src), 0);
+  assert_int_equal(snm_standin_new(&fx->dst), 0);
+  snprintf(text, sizeof(text),
+           "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+           "\"src\": {\"endpoint\": \"%s\"}, \"dst\": {\"endpoint\": \"%s\"}},"
+           "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
+           "{\"location\": \"/x\"}},"
+           "\"snapshot\": {\"domain\": \"src\"}, "
+           "\"restores\": [{\"domain\": \"dst\"%s}]}",
+           snm_standin_url(fx->src), snm_standin_url(fx->dst),
+           rename != NULL ? rename : "");
+  snm_diag_list_init(&diags);
+  assert_int_equal(
+      snm_plan_parse(&fx->plan, text, strlen(text), "t.json", &diags, &err), 0);
+  snm_diag_list_dispose(&diags);
+  assert_int_equal(uv_loop_init(&fx->loop), 0);
+  assert_int_equal(uv_timer_init(&fx->loop, &fx->guard), 0);
+  hopts.max_attempts = 1; /* a 500 is answered once, not retried */
+  assert_int_equal(snm_http_new(&fx->http, &fx->loop, &hopts, &err), 0);
+  for (size_t i = 0; i < 2; i++) {
+    assert_int_equal(
+        snm_es_init(&fx->es[i], &fx->plan->domains[i], fx->http, &err), 0);
+    fx->es[i].read_only = 1;
+  }
+}
+
+static void fx_done(struct fx *fx)
+{
+  snm_http_close(fx->http, NULL, NULL);
+  uv_close((uv_handle_t *)&fx->guard, NULL);
+  uv_run(&fx->loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&fx->loop), 0);
+  for (size_t i = 0; i < 2; i++)
+    snm_es_dispose(&fx->es[i]);
+  snm_plan_free(fx->plan);
+  assert_int_equal(snm_standin_free(fx->src), 0);
+  assert_int_equal(snm_standin_free(fx->dst), 0);
+}
+
+static void on_done(struct snm_preflight *pf, void *data)
+{
+  struct fx *fx = data;
+
+  (void)pf;
+  fx->done = 1;
+}
+
+/* Run a preflight against the scripts as they are (the faults added
+ * first win over script_cluster's replies). */
+static void check(struct fx *fx)
+{
+  struct snm_preflight_opts opts = {0};
+  struct snm_err err;
+
+  snm_preflight_dispose(&fx->pf);
+  fx->done = 0;
+  opts.now = 1700000000;
+  assert_int_equal(uv_timer_start(&fx->guard, on_guard, 30000, 0), 0);
+  assert_int_equal(snm_preflight_start(&fx->pf, &fx->loop, fx->plan, fx->es,
+                                       &opts, on_done, fx, &err),
+                   0);
+  while (!fx->done)
+    uv_run(&fx->loop, UV_RUN_ONCE);
+  uv_timer_stop(&fx->guard);
+  assert_int_equal(fx->pf.result, SNM_OK);
+}
+
+static const struct snm_pf_issue *
+find_issue(const struct snm_preflight *pf, const char *code, const char *domain)
+{
+  for (size_t i = 0; i < pf->n_issues; i++)
+    if (strcmp(pf->issues[i].code, code) == 0 &&
+        (domain == NULL || (pf->issues[i].domain != NULL &&
+                            strcmp(pf->issues[i].domain, domain) == 0)))
+      return &pf->issues[i];
+  return NULL;
+}
+
+static void print_issues(const struct snm_preflight *pf)
+{
+  for (size_t i = 0; i < pf->n_issues; i++)
+    fprintf(stderr, "  %s [%s] %s: %s\n",
+            snm_pf_severity_name(pf->issues[i].severity), pf->issues[i].code,
+            pf->issues[i].domain ? pf->issues[i].domain : "-",
+            pf->issues[i].message);
+}
+
+/* The scripts alone: no blocker but the closed index old-1 when the
+ * restore renames onto it (the listing is read). */
+static void test_healthy(void **state)
+{
+  struct fx fx;
+  (void)state;
+
+  fx_init(&fx, NULL);
+  script_cluster(fx.src, 1);
+  script_cluster(fx.dst, 0);
+  check(&fx);
+  print_issues(&fx.pf);
+  assert_int_equal(fx.pf.n_blockers, 0);
+  assert_int_equal(fx.pf.n_indices, 1);
+  assert_int_equal(fx.pf.indices[0].docs, 5);
+  assert_int_equal(fx.pf.domains[1].n_existing, 1);
+  assert_true(fx.pf.domains[1].disk_usable > 0);
+  snm_preflight_dispose(&fx.pf);
+  fx_done(&fx);
+
+  fx_init(&fx, ", \"rename\": {\"pattern\": \"logs\", \"replacement\": "
+               "\"old\"}");
+  script_cluster(fx.src, 1);
+  script_cluster(fx.dst, 0);
+  check(&fx);
+  assert_int_equal(fx.pf.n_blockers, 1);
+  assert_non_null(find_issue(&fx.pf, "index-exists", "dst"));
+  assert_non_null(strstr(find_issue(&fx.pf, "index-exists", "dst")->message,
+                         "closed index old-1 already exists"));
+  snm_preflight_dispose(&fx.pf);
+  fx_done(&fx);
+}
+
+struct fault {
+  int on_source; /* which stand-in answers with the fault */
+  const char *path;
+  int status;
+  const char *body;
+  const char *code; /* the issue expected */
+  enum snm_pf_severity sev;
+  const char *needle; /* in its message */
+};
+
+/* The target's index listing fails in each way a server or proxy may make
+ * it fail: the restore onto the closed index old-1 must be blocked, never
+ * predicted as fine. */
+static void test_target_listing_unknown(void **state)
+{
+  static const struct fault faults[] = {
+      {0, "/_cat/indices*", 403, DENIED, "indices-unreadable", SNM_PF_BLOCKER,
+       "HTTP 403 security_exception: no permissions for "
+       "[indices:monitor/settings/get]"},
+      {0, "/_cat/indices*", 500,
+       "{\"error\":{\"type\":\"exception\",\"reason\":\"boom\"},\"status\":"
+       "500}",
+       "indices-unreadable", SNM_PF_BLOCKER, "HTTP 500 exception: boom"},
+      {0, "/_cat/indices*", 200, "{\"index\":\"old-1\"}", "indices-unreadable",
+       SNM_PF_BLOCKER, "HTTP 200"},
+      {0, "/_cat/indices*", 200, "[{\"index\": \"old-", "indices-unreadable",
+       SNM_PF_BLOCKER, "HTTP 200"},
+      {0, "/_cat/indices*", 200, "", "indices-unreadable", SNM_PF_BLOCKER,
+       "HTTP 200"},
+  };
+  (void)state;
+
+  for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+    const struct fault *f = &faults[i];
+    const struct snm_pf_issue *is;
+    struct fx fx;
+
+    fx_init(&fx, ", \"rename\": {\"pattern\": \"logs\", \"replacement\": "
+                 "\"old\"}");
+    add(f->on_source ? fx.src : fx.dst, f->path, f->status, JSON_CT, f->body);
+    script_cluster(fx.src, 1);
+    script_cluster(fx.dst, 0);
+    check(&fx);
+    is = find_issue(&fx.pf, f->code, f->on_source ? "src" : "dst");
+    if (is == NULL || is->severity != f->sev ||
+        strstr(is->message, f->needle) == NULL ||
+        strstr(is->message, "GET /_cat/indices") == NULL) {
+      print_issues(&fx.pf);
+      fail_msg("fault %zu (%s -> %d): no %s %s naming the request and \"%s\"",
+               i, f->path, f->status, snm_pf_severity_name(f->sev), f->code,
+               f->needle);
+    }
+    if (getenv("SNM_TEST_VERBOSE") != NULL)
+      print_issues(&fx.pf);
+    assert_true(fx.pf.n_blockers >= 1);
+    assert_int_equal(fx.pf.domains[1].existing_known, 0);
+    assert_int_equal(fx.pf.restores[0].n_items, 1);
+    assert_int_equal(fx.pf.restores[0].items[0].action, SNM_PF_BLOCKED);
+    snm_preflight_dispose(&fx.pf);
+    fx_done(&fx);
+  }
+}
+
+/* Every other request of the preflight, refused or answered with a body
+ * of the wrong shape: a blocker when a verdict relies on the fact, a
+ * warning when the fact is only reported. */
+static void test_each_fact_unknown(void **state)
+{
+  static const char *const bodies[] = {DENIED, "\"not what was asked\""};
+  static const struct fault faults[] = {
+      /* target */
+      {0, "/_cluster/health", 0, NULL, "health-unreadable", SNM_PF_BLOCKER,
+       "GET /_cluster/health"},
+      {0, "/_alias*", 0, NULL, "aliases-unreadable", SNM_PF_BLOCKER,
+       "GET /_alias"},
+      {0, "/_cat/allocation*", 0, NULL, "disk-unreadable", SNM_PF_BLOCKER,
+       "GET /_cat/allocation"},
+      {0, "/_cluster/settings*", 0, NULL, "cluster-settings-unreadable",
+       SNM_PF_BLOCKER, "GET /_cluster/settings"},
+      {0, "/_snapshot/r", 0, NULL, "repo-unusable", SNM_PF_BLOCKER,
+       "GET /_snapshot/r"},
+      /* source */
+      {1, "/_cluster/health", 0, NULL, "health-unreadable", SNM_PF_WARNING,
+       "GET /_cluster/health"},
+      {1, "/_cat/indices*", 0, NULL, "indices-unreadable", SNM_PF_BLOCKER,
+       "GET /_cat/indices"},
+      {1, "/_alias*", 0, NULL, "aliases-unreadable", SNM_PF_BLOCKER,
+       "GET /_alias"},
+      {1, "/_snapshot/_status", 0, NULL, "snapshot-status-unreadable",
+       SNM_PF_WARNING, "GET /_snapshot/_status"},
+      {1, "/_data_stream", 0, NULL, "data-streams-unreadable", SNM_PF_WARNING,
+       "GET /_data_stream"},
+      {1, "/_all/_settings*", 0, NULL, "source-indices", SNM_PF_BLOCKER,
+       "GET /_all/_settings"},
+      {1, "/logs-1/_count", 0, NULL, "count-unreadable", SNM_PF_WARNING,
+       "GET /logs-1/_count"},
+      {1, "/_snapshot/r", 0, NULL, "repo-unusable", SNM_PF_BLOCKER,
+       "GET /_snapshot/r"},
+  };
+  (void)state;
+
+  for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+    for (size_t b = 0; b < 2; b++) {
+      const struct fault *f = &faults[i];
+      const char *dom = f->on_source ? "src" : "dst";
+      const struct snm_pf_issue *is;
+      struct fx fx;
+
+      fx_init(&fx, NULL);
+      add(f->on_source ? fx.src : fx.dst, f->path, b == 0 ? 403 : 200, JSON_CT,
+          bodies[b]);
+      script_cluster(fx.src, 1);
+      script_cluster(fx.dst, 0);
+      check(&fx);
+      is = find_issue(&fx.pf, f->code, dom);
+      if (is == NULL || is->severity != f->sev ||
+          strstr(is->message, f->needle) == NULL ||
+          strstr(is->message,
+                 b == 0 ? "HTTP 403 security_exception" : "HTTP 200") == NULL ||
+          is->hint == NULL || is->hint[0] == '\0') {
+        print_issues(&fx.pf);
+        fail_msg("%s %s answered %s: no %s %s naming the request and the "
+                 "cause",
+                 dom, f->path, b == 0 ? "403" : "200 with a string",
+                 snm_pf_severity_name(f->sev), f->code);
+      }
+      snm_preflight_dispose(&fx.pf);
+      fx_done(&fx);
+    }
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_healthy),
+      cmocka_unit_test(test_target_listing_unknown),
+      cmocka_unit_test(test_each_fact_unknown),
+  };
+  int rc;
+
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  rc = cmocka_run_group_tests(tests, NULL, NULL);
+  curl_global_cleanup();
+  return rc;
+}
