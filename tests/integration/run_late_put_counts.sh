@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The counts window when the snapshot PUT lands late (found by the
 # kill-point driver's "late" points): the PUT's connection dies without an
-# answer, snapmig looks the snapshot up (not there yet), and while it takes
-# the "before" counts again the first PUT reaches the source and creates
-# the snapshot; documents written after that are in neither the snapshot
+# answer, snapmig looks the snapshot up (not there yet); the next _count it
+# sends (a recount of "before", in the versions that recounted there) is
+# held until the first PUT has reached the source and created the snapshot,
+# and documents are written after that: they are in neither the snapshot
 # nor the copy.  The copy is right, so the run must verify it: the counts
-# taken before the FIRST PUT are the lower bound, not the later ones.
+# taken before the FIRST PUT are the lower bound, not later ones.
 # The interleaving is forced through the fault proxy (late delivery, the
-# lookup and the recount held until the PUT has landed).
+# lookup and the next count held until the PUT has landed).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
