@@ -25,7 +25,7 @@
 #   snap-put-held   the snapshot PUT held; 25 documents are written into a
 #                   source index meanwhile (after the "before" counts)
 #   snap-put-drop   every attempt of the PUT dropped  } then the lookup
-#   snap-put-late   ... delivered 500 ms after its   } (GET _snapshot/R/S)
+#   snap-put-late   ... delivered 1 s after its      } (GET _snapshot/R/S)
 #                   connection was closed             } that decides what
 #   snap-put-ack    ... executed, its answer lost     } happened is held
 #   status-1/-10    the 1st / 10th GET _snapshot/R/S/_status held
@@ -57,7 +57,7 @@ KP_POLLING='{"initial_ms": 100, "max_ms": 300}'
 KP_RUN1_DEADLINE=90   # s for run 1 to reach the point
 KP_EXIT_DEADLINE=30   # s for the signalled process to exit
 KP_RESUME_DEADLINE=240 # s for the resumed run
-KP_LATE_MS=500        # delay of the "late" actions
+KP_LATE_MS=1000       # delay of the "late" actions (after the kill, even on a busy machine)
 
 kp_log() { printf '%s [%s]: %s\n' "$IT_NAME" "${KP_TAG:-main}" "$*" >&2; }
 
@@ -419,8 +419,10 @@ kp_note() {
     jq -r --argjson k "$KP_KILLED_AT" --argjson r "$KP_RESUMED_AT" '
         [.[] | select(.action == "late") | .upstream_at] |
         "late x\(length): reached the server " +
-        (map(if . == null then "never" else "\(((. - $k) * 1000) | floor) ms after the kill" +
-             (if . > $r then " (during the resume)" else "" end) end) | join(", "))' <<<"$log"
+        (map(if . == null then "never"
+             else ((. - $k) * 1000 | floor) as $d |
+                 (if $d >= 0 then "\($d) ms after the kill" else "\(-$d) ms BEFORE the kill" end) +
+                 (if . > $r then " (during the resume)" else "" end) end) | join(", "))' <<<"$log"
 }
 
 # kp_resume_queued: the resumed run of recovery-queued.  The restore's
