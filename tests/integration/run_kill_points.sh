@@ -149,7 +149,7 @@ declare -A SIGNAME=([kill]="kill -9" [term]=SIGTERM [int]=SIGINT)
         printf '\n'
     done
     awk -F'\t' '$3 == "ok" && $5 != "" { printf "note %s/%s: %s\n", $1, $2, $5 }' "$RN_TMP/results"
-    awk -F'\t' '$3 != "ok" { printf "FAILED %s/%s: %s\n", $1, $2, substr($5, 1, 400) }' "$RN_TMP/results"
+    awk -F'\t' '$3 != "ok" { printf "FAILED %s/%s: %s\n", $1, $2, (length($5) > 400 ? substr($5, 1, 300) " ... " substr($5, length($5) - 95) : $5) }' "$RN_TMP/results"
     printf 'wall time: %d s (setup %d s, points %d s)\n' "$((SECONDS - T_START))" "$((T_WORK > 0 ? SECONDS - T_START - T_WORK : 0))" "$T_WORK"
 } >&2
 

@@ -487,9 +487,9 @@ kp_scenario() {
     fi
     [[ "$KP_RC2" != 137 ]] || kp_resume_failed "the resumed run did not end within ${KP_RESUME_DEADLINE}s"
     kp_log "resumed run: exit $KP_RC2 after $(kp_since "$KP_RESUMED_AT") s"
+    kp_note >"$KP_DIR/note"
     kp_check
     kp_log "checked after $(kp_since "$KP_T0") s"
-    kp_note >"$KP_DIR/note"
 }
 
 # kp_scenario_cleanup POINT SIG: remove what the scenario made (also after
@@ -514,7 +514,7 @@ kp_scenario_cleanup() {
 # one result line per point in $RN_TMP/results.SIG:
 # POINT SIG ok|FAILED SECONDS REASON-OR-NOTE
 kp_worker() {
-    local sig="$1" point rc t0 reason
+    local sig="$1" point rc t0 reason note
     shift
     KP_TAG="SIG${sig^^}"
     KP_S_VAR="FP_URL_S_$sig"
@@ -540,7 +540,9 @@ kp_worker() {
         else
             reason="$(grep -a 'FAIL: ' "$RN_TMP/$sig/$point/log" | tail -n 1 | sed 's/^.*FAIL: //')"
             reason="${reason#"$point/SIG${sig^^}: "}"
-            printf '%s\t%s\tFAILED\t%s\t%s\n' "$point" "$sig" "$((SECONDS - t0))" "${reason:-exit $rc, no message}" >>"$RN_TMP/results.$sig"
+            note="$(cat "$RN_TMP/$sig/$point/note" 2>/dev/null || true)"
+            reason="${reason:-exit $rc, no message}${note:+ [$note]}"
+            printf '%s\t%s\tFAILED\t%s\t%s\n' "$point" "$sig" "$((SECONDS - t0))" "$reason" >>"$RN_TMP/results.$sig"
             kp_log "$point/$sig: FAILED ($((SECONDS - t0)) s): ${reason:-exit $rc}"
         fi
     done
