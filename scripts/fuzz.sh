@@ -9,7 +9,8 @@
 # (ninja -j, default 2), FUZZ_INSTALL=1 to apt-get install clang and the
 # libFuzzer runtime when clang is missing.
 #
-# The seeds in tests/fuzz/corpus/TARGET/ are only read; what the fuzzer
+# The seeds in tests/fuzz/corpus/TARGET/ are only read (with the keys and
+# tokens of tests/fuzz/TARGET.dict as a libFuzzer dictionary); what the fuzzer
 # finds goes to FUZZ_BUILD/corpus/TARGET/, which later runs start from.
 # A crash, leak, hang or out-of-memory input is written to
 # FUZZ_BUILD/artifacts/TARGET/ (libFuzzer stops the target there); rerun
@@ -78,8 +79,10 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$art"
   touch "$build/$t.start" # artifacts newer than this are this run's
   say "$t: ${seconds}s from $seeds"
+  dict=()
+  [ -f "$top/tests/fuzz/$t.dict" ] && dict=(-dict="$top/tests/fuzz/$t.dict")
   "$build/tests/fuzz/$t" -max_total_time="$seconds" -timeout=10 \
-    -rss_limit_mb=2048 -max_len=32768 -print_final_stats=1 \
+    -rss_limit_mb=2048 -max_len=32768 -print_final_stats=1 "${dict[@]}" \
     -artifact_prefix="$art/" "$work" "$seeds" >"$log" 2>&1
   rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)

@@ -214,6 +214,16 @@ enum snm_wf_origin snm_wf_recovery_origin(yajl_val json, const char *name,
                                           const char *repo,
                                           const char *snapshot);
 
+/* The same from GET _cluster/state/routing_table/NAMES, for an index whose
+ * primaries have not started (a restore waiting in the allocation queue
+ * has no recovery record yet): OURS when every primary is unassigned or
+ * initializing with recovery_source SNAPSHOT `repo`/`snapshot`; OTHER when
+ * one that has not started comes from elsewhere; UNKNOWN otherwise (not
+ * listed, or a primary started: _recovery tells then). */
+enum snm_wf_origin snm_wf_routing_origin(yajl_val json, const char *name,
+                                         const char *repo,
+                                         const char *snapshot);
+
 /* ---- a restore that failed (workflow_failure.c) ------------------------ */
 
 /* While the restored indices' health is red, the run looks for a shard

@@ -52,6 +52,7 @@ enum wf_tstate {
   WFT_WAITING,  /* another restore on the same domain goes first */
   WFT_LIST,     /* right before a POST: which target names exist now */
   WFT_ORIGIN,   /* those that exist: were they restored from our snapshot */
+  WFT_ROUTING,  /* those _recovery cannot tell: the routing table */
   WFT_POST,     /* POST _restore in flight */
   WFT_RECOVER,  /* polling recovery and health */
   WFT_RESTORED, /* health reached */

@@ -20,6 +20,7 @@ enum wf_kind {
   K_RESTORE,
   K_PROBE_LIST,
   K_PROBE_ORIGIN,
+  K_PROBE_ROUTING,
   K_RECOVERY,
   K_HEALTH,
   K_REFRESH,
@@ -155,6 +156,19 @@ static void record_probe_list(struct wf_target *t, size_t k, yajl_val json)
     t->probe_exists[i] = snm_jget(json, t->probe[i], NULL) != NULL;
 }
 
+/* The origins that _recovery left unknown in chunk `k`, from the routing
+ * table (a restore whose primaries wait to be allocated). */
+static void record_probe_routing(struct wf_target *t, size_t k, yajl_val json)
+{
+  size_t start = snm_wf_chunk_start(t->probe_ends, k);
+
+  for (size_t i = start; i < t->probe_ends[k]; i++)
+    if (t->probe_exists[i] && t->probe_origin[i] == SNM_WF_ORIGIN_UNKNOWN)
+      t->probe_origin[i] =
+          snm_wf_routing_origin(json, t->probe[i], t->wf->plan->repository.name,
+                                t->wf->st.snapshot.name);
+}
+
 /* The origins of the existing names of chunk `k` (GET NAMES/_recovery). */
 static void record_probe_origin(struct wf_target *t, size_t k, yajl_val json)
 {
@@ -280,6 +294,13 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
       return;
     }
     record_probe_origin(t, q->i, reply->json);
+    return;
+  case K_PROBE_ROUTING:
+    if (err->code != SNM_OK) {
+      snm_log(SNM_LOG_DEBUG, "%s (the origin stays unknown for now)", err->msg);
+      return;
+    }
+    record_probe_routing(t, q->i, reply->json);
     return;
   case K_REFRESH:
     if (err->code != SNM_OK)
@@ -470,6 +491,13 @@ int wf_req_probe_list(struct wf_target *t, size_t k)
 {
   return probe_req(t, k, K_PROBE_LIST,
                    "/%l/_settings/index.uuid?expand_wildcards=all&"
+                   "ignore_unavailable=true");
+}
+
+int wf_req_probe_routing(struct wf_target *t, size_t k)
+{
+  return probe_req(t, k, K_PROBE_ROUTING,
+                   "/_cluster/state/routing_table/%l?expand_wildcards=all&"
                    "ignore_unavailable=true");
 }
 

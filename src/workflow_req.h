@@ -29,6 +29,10 @@ int wf_req_restore(struct wf_target *t);
  * primaries were recovered from (t->probe_origin). */
 int wf_req_probe_list(struct wf_target *t, size_t k);
 int wf_req_probe_origin(struct wf_target *t, size_t k);
+/* ... and the routing table, for those whose origin is still unknown; a
+ * failure of this one only leaves them unknown (it needs cluster state
+ * rights that _recovery does not). */
+int wf_req_probe_routing(struct wf_target *t, size_t k);
 /* `k`: the chunk of t->wait (t->chunk_ends) the request names. */
 int wf_req_recovery(struct wf_target *t, size_t k);
 int wf_req_health(struct wf_target *t, size_t k);

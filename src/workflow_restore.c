@@ -7,6 +7,7 @@
 #include "workflow.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,16 @@ done:
   return rc;
 }
 
+/* Counts from a server: a negative one is 0, sums saturate. */
+static long long add_count(long long a, long long b)
+{
+  if (a < 0)
+    a = 0;
+  if (b < 0)
+    b = 0;
+  return a > LLONG_MAX - b ? LLONG_MAX : a + b;
+}
+
 void snm_wf_recovery_dispose(struct snm_wf_recovery *r)
 {
   free(r->items);
@@ -91,27 +102,35 @@ int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,
         yajl_val sh = shards->u.array.values[k];
         const char *stage = snm_jstr(sh, "stage", NULL);
 
-        ix->shards++;
-        if (stage != NULL && strcmp(stage, "DONE") == 0)
+        if (ix->shards < INT_MAX)
+          ix->shards++;
+        if (stage != NULL && strcmp(stage, "DONE") == 0 &&
+            ix->shards_done < INT_MAX)
           ix->shards_done++;
-        ix->bytes_total +=
-            snm_jint(0, sh, "index", "size", "total_in_bytes", NULL);
-        ix->bytes_done +=
-            snm_jint(0, sh, "index", "size", "recovered_in_bytes", NULL) +
-            snm_jint(0, sh, "index", "size", "reused_in_bytes", NULL);
-        ix->files_total += snm_jint(0, sh, "index", "files", "total", NULL);
-        ix->files_done += snm_jint(0, sh, "index", "files", "recovered", NULL) +
-                          snm_jint(0, sh, "index", "files", "reused", NULL);
+        ix->bytes_total =
+            add_count(ix->bytes_total,
+                      snm_jint(0, sh, "index", "size", "total_in_bytes", NULL));
+        ix->bytes_done = add_count(
+            ix->bytes_done,
+            add_count(
+                snm_jint(0, sh, "index", "size", "recovered_in_bytes", NULL),
+                snm_jint(0, sh, "index", "size", "reused_in_bytes", NULL)));
+        ix->files_total = add_count(
+            ix->files_total, snm_jint(0, sh, "index", "files", "total", NULL));
+        ix->files_done = add_count(
+            ix->files_done,
+            add_count(snm_jint(0, sh, "index", "files", "recovered", NULL),
+                      snm_jint(0, sh, "index", "files", "reused", NULL)));
       }
     }
     if (ix->bytes_done > ix->bytes_total)
       ix->bytes_done = ix->bytes_total;
     if (ix->files_done > ix->files_total)
       ix->files_done = ix->files_total;
-    out->bytes_done += ix->bytes_done;
-    out->bytes_total += ix->bytes_total;
-    out->files_done += ix->files_done;
-    out->files_total += ix->files_total;
+    out->bytes_done = add_count(out->bytes_done, ix->bytes_done);
+    out->bytes_total = add_count(out->bytes_total, ix->bytes_total);
+    out->files_done = add_count(out->files_done, ix->files_done);
+    out->files_total = add_count(out->files_total, ix->files_total);
     if (ix->shards > 0 && ix->shards_done == ix->shards)
       out->indices_done++;
     if (!ix->listed)
@@ -150,10 +169,10 @@ void snm_wf_recovery_merge(struct snm_wf_recovery *r, size_t at,
     const struct snm_wf_recovery_index *ix = &r->items[i];
     if (!ix->listed)
       r->unlisted++;
-    r->bytes_done += ix->bytes_done;
-    r->bytes_total += ix->bytes_total;
-    r->files_done += ix->files_done;
-    r->files_total += ix->files_total;
+    r->bytes_done = add_count(r->bytes_done, ix->bytes_done);
+    r->bytes_total = add_count(r->bytes_total, ix->bytes_total);
+    r->files_done = add_count(r->files_done, ix->files_done);
+    r->files_total = add_count(r->files_total, ix->files_total);
     if (ix->shards > 0 && ix->shards_done == ix->shards)
       r->indices_done++;
   }
@@ -299,6 +318,39 @@ enum snm_wf_origin snm_wf_recovery_origin(yajl_val json, const char *name,
     if (type == NULL || strcmp(type, "SNAPSHOT") != 0 || r == NULL ||
         s == NULL || strcmp(r, repo) != 0 || strcmp(s, snapshot) != 0)
       return SNM_WF_ORIGIN_OTHER;
+  }
+  return primaries > 0 ? SNM_WF_ORIGIN_OURS : SNM_WF_ORIGIN_UNKNOWN;
+}
+
+enum snm_wf_origin snm_wf_routing_origin(yajl_val json, const char *name,
+                                         const char *repo, const char *snapshot)
+{
+  yajl_val shards =
+      snm_jget(json, "routing_table", "indices", name, "shards", NULL);
+  size_t primaries = 0;
+
+  if (!YAJL_IS_OBJECT(shards))
+    return SNM_WF_ORIGIN_UNKNOWN;
+  for (size_t k = 0; k < shards->u.object.len; k++) {
+    yajl_val copies = shards->u.object.values[k];
+
+    for (size_t c = 0; YAJL_IS_ARRAY(copies) && c < copies->u.array.len; c++) {
+      yajl_val sh = copies->u.array.values[c];
+      const char *state = snm_jstr(sh, "state", NULL);
+      const char *type = snm_jstr(sh, "recovery_source", "type", NULL);
+      const char *r = snm_jstr(sh, "recovery_source", "repository", NULL);
+      const char *s = snm_jstr(sh, "recovery_source", "snapshot", NULL);
+
+      if (!YAJL_IS_TRUE(snm_jget(sh, "primary", NULL)))
+        continue;
+      if (state == NULL || (strcmp(state, "UNASSIGNED") != 0 &&
+                            strcmp(state, "INITIALIZING") != 0))
+        return SNM_WF_ORIGIN_UNKNOWN; /* started: _recovery tells */
+      primaries++;
+      if (type == NULL || strcmp(type, "SNAPSHOT") != 0 || r == NULL ||
+          s == NULL || strcmp(r, repo) != 0 || strcmp(s, snapshot) != 0)
+        return SNM_WF_ORIGIN_OTHER;
+    }
   }
   return primaries > 0 ? SNM_WF_ORIGIN_OURS : SNM_WF_ORIGIN_UNKNOWN;
 }

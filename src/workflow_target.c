@@ -471,12 +471,14 @@ static void t_probe_begin(struct wf_target *t)
   t_enter(t, WFT_LIST);
 }
 
-/* Does chunk `k` of the probe hold a name that exists? */
-static int probe_chunk_exists(const struct wf_target *t, size_t k)
+/* Does chunk `k` of the probe hold a name that exists (and, with
+ * `unknown`, whose origin is not known yet)? */
+static int probe_chunk_exists(const struct wf_target *t, size_t k, int unknown)
 {
   for (size_t i = snm_wf_chunk_start(t->probe_ends, k); i < t->probe_ends[k];
        i++)
-    if (t->probe_exists[i])
+    if (t->probe_exists[i] &&
+        (!unknown || t->probe_origin[i] == SNM_WF_ORIGIN_UNKNOWN))
       return 1;
   return 0;
 }
@@ -594,8 +596,10 @@ static void t_probe(struct wf_target *t)
     size_t k = t->poll_next++;
     if (t->state == WFT_LIST)
       wf_req_probe_list(t, k);
-    else if (probe_chunk_exists(t, k))
+    else if (t->state == WFT_ORIGIN && probe_chunk_exists(t, k, 0))
       wf_req_probe_origin(t, k);
+    else if (t->state == WFT_ROUTING && probe_chunk_exists(t, k, 1))
+      wf_req_probe_routing(t, k);
   }
   if (t->pending > 0)
     return;
@@ -610,10 +614,11 @@ static void t_probe(struct wf_target *t)
     t_fail(t, &e);
     return;
   }
-  if (t->state == WFT_LIST) {
+  if (t->state == WFT_LIST || t->state == WFT_ORIGIN) {
     for (size_t i = 0; i < t->n_probe; i++)
-      if (t->probe_exists[i]) {
-        t_enter(t, WFT_ORIGIN);
+      if (t->probe_exists[i] && (t->state == WFT_LIST ||
+                                 t->probe_origin[i] == SNM_WF_ORIGIN_UNKNOWN)) {
+        t_enter(t, t->state == WFT_LIST ? WFT_ORIGIN : WFT_ROUTING);
         return;
       }
   }
@@ -652,6 +657,7 @@ void wf_target_restore(struct wf_target *t)
       break;
     case WFT_LIST:
     case WFT_ORIGIN:
+    case WFT_ROUTING:
       t_probe(t);
       break;
     case WFT_RECOVER:

@@ -16,7 +16,13 @@
 #    adopts what was restored;
 #  E every snapshot PUT reaches the source 1.5 s after the client gave up:
 #    the run looks the snapshot up a few times, paced, finds it and adopts
-#    it, without a second PUT.
+#    it, without a second PUT;
+#  F (item 19) the snapshot status answers the repository_exception a
+#    source gives when its S3 bucket is down: the failure says the storage
+#    is unreachable and that a rerun resumes; the rerun does;
+#  G (item 19) a restoring index is deleted on the target (a real
+#    index_not_found_exception): the failure says it is gone and that a
+#    rerun restores it again; the rerun does.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/run/common.sh"
@@ -34,7 +40,7 @@ RUN="$(it_run_id)"
 # fx_setup TAG DOCS: 2 seeded source indices and a plan through the proxies
 # (rename "fx-$1"); sets PREFIX REPO NAME INDICES PLAN STATE.
 fx_setup() {
-    local tag="$1" docs="$2" dir="$RN_TMP/$1"
+    local tag="$1" docs="$2" dir="$RN_TMP/$1" throttle="${3:-}"
     PREFIX="fx-$tag-$RUN"
     REPO="fx_${tag}_${RUN//-/_}"
     NAME="fx-$tag-$RUN"
@@ -48,10 +54,11 @@ fx_setup() {
     PLAN="$dir/plan.json"
     STATE="$dir/.snapmig/$NAME.state.json"
     rn_plan "$PLAN" "$(jq -n --arg s "$FP_URL_SP" --arg t "$FP_URL_DP" --arg repo "$REPO" --arg name "$NAME" \
-        --arg b "$SNAPMIG_RIG_S3_BUCKET" --arg run "$RUN" --arg p "$PREFIX" --arg tag "$tag" '{
+        --arg b "$SNAPMIG_RIG_S3_BUCKET" --arg run "$RUN" --arg p "$PREFIX" --arg tag "$tag" --arg th "$throttle" '{
       snapmig: 1, name: $name,
       domains: {source: {endpoint: $s}, target: {endpoint: $t}},
-      repository: {name: $repo, type: "s3", settings: {bucket: $b, base_path: ("it/faults-" + $tag + "/" + $run)}},
+      repository: {name: $repo, type: "s3", settings: ({bucket: $b, base_path: ("it/faults-" + $tag + "/" + $run)}
+                   + (if $th == "" then {} else {max_restore_bytes_per_sec: $th} end))},
       snapshot: {domain: "source", indices: [($p + "-*")]},
       restores: [{domain: "target", rename: {pattern: "^(.+)$", replacement: "fx-$1"},
                   index_settings: {"index.number_of_replicas": 0}}],
@@ -181,4 +188,41 @@ if fx_want e; then
     it_log "E passed: a late snapshot PUT was waited for and adopted"
 fi
 
-it_pass "A (item 4), B (item 5), C (item 7), D (item 9), E (late PUT)"
+# ---- F: the repository's storage fails while the snapshot is polled
+if fx_want f; then
+    fx_setup f 200
+    r_repo="$(fp_rule "$FP_URL_SP" "{\"method\":\"GET\",\"path\":\"^/_snapshot/$REPO/snapmig-.*/_status\",\"action\":\"respond\",\"status\":500,\"times\":0,\"body\":{\"error\":{\"type\":\"repository_exception\",\"reason\":\"[$REPO] Could not determine repository generation from root blobs\"},\"status\":500}}")"
+    rn_run "$RN_TMP/f/ev" --json "$PLAN"
+    assert_eq 1 "$RN_RC" "F: exit when the repository fails"
+    err="$(jq -sr '.[] | select(.type == "run.failed") | .error' "$RN_TMP/f/ev")"
+    assert_contains "$err" "Could not determine repository generation" "F: the server's reason"
+    assert_contains "$err" "storage is unreachable" "F: what it means"
+    assert_contains "$err" "run snapmig again: it resumes" "F: what to do"
+    fp_clear "$FP_URL_SP"
+    rn_run "$RN_TMP/f/ev2" --json "$PLAN"
+    assert_eq 0 "$RN_RC" "F: the rerun ($(tail -3 "$RN_TMP/f/ev2.err"))"
+    fx_done "$RN_TMP/f/ev2" 200 200
+    it_log "F passed: repository failure explained, the rerun resumed"
+fi
+
+# ---- G: a restored index is deleted on the target while it recovers
+if fx_want g; then
+    fx_setup g 20000 100kb
+    rn_start "$RN_TMP/g/ev" --json "$PLAN"
+    wait_for "restore.progress" 120 rn_has_event "$RN_TMP/g/ev" restore.progress '.bytes_total > 0'
+    present() { curl -sf -m 10 -o /dev/null "$DST/fx-${INDICES[1]}"; }
+    wait_for "fx-${INDICES[1]} on the target" 30 present
+    it_json DELETE "$DST/fx-${INDICES[1]}" >/dev/null
+    rn_wait_pid "$RN_PID" 300
+    assert_eq 1 "$RN_RC" "G: exit when a restoring index is deleted"
+    err="$(jq -sr '.[] | select(.type == "run.failed") | .error' "$RN_TMP/g/ev")"
+    assert_contains "$err" "index_not_found_exception" "G: the server's reason"
+    assert_contains "$err" "is gone from the cluster" "G: what it means"
+    assert_contains "$err" "restores it again" "G: what to do"
+    rn_run "$RN_TMP/g/ev2" --json "$PLAN"
+    assert_eq 0 "$RN_RC" "G: the rerun ($(tail -3 "$RN_TMP/g/ev2.err"))"
+    fx_done "$RN_TMP/g/ev2" 20000 20000
+    it_log "G passed: an index lost mid-restore is explained and restored again"
+fi
+
+it_pass "A (item 4), B (item 5), C (item 7), D (item 9), E (late PUT), F and G (item 19)"
