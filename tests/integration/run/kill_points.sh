@@ -34,14 +34,6 @@
 #   restore-drop/-late/-ack  the POST _restore faulted like the PUT; the
 #                   probe after it (GET TARGETS/_settings/index.uuid) held
 #   recovery-1/-10  the 1st / 10th GET TARGETS/_recovery held
-#   recovery-queued like recovery-1, but no primary of the restore can start
-#                   (an allocation filter naming no node, from the plan's
-#                   index_settings): the resumed run finds the indices with
-#                   no recovery record at all, as a restore queued behind
-#                   the cluster's allocation throttling leaves them, for as
-#                   long as the shards before them take; after 20 s (or
-#                   once the resumed run has adopted the restore) the test
-#                   lifts the filter and the resumed run must finish
 #   refresh         POST TARGETS/_refresh held
 #   target-counts   a GET TARGET/_count on the target held
 # shellcheck disable=SC2034
@@ -50,7 +42,7 @@ KP_ALL_POINTS=(
     snap-put-held snap-put-drop snap-put-late snap-put-ack
     status-1 status-10 after-success counts-after
     restore-drop restore-late restore-ack
-    recovery-1 recovery-queued recovery-10 refresh target-counts
+    recovery-1 recovery-10 refresh target-counts
 )
 
 KP_POLLING='{"initial_ms": 100, "max_ms": 300}'
@@ -169,7 +161,7 @@ kp_arm() {
             KP_H="$(kp_rule "$KP_T" GET "$KP_RE_PROBE" hold 0)"
             kp_rule "$KP_T" POST "$(kp_re_restore)" "$(kp_fault "$p")" 0 "$(kp_fault_args "$p")" >/dev/null
             ;;
-        recovery-1 | recovery-queued) KP_H="$(kp_rule "$KP_T" GET "$KP_RE_RECOVERY" hold 1)" ;;
+        recovery-1) KP_H="$(kp_rule "$KP_T" GET "$KP_RE_RECOVERY" hold 1)" ;;
         recovery-10)
             kp_rule "$KP_T" GET "$KP_RE_RECOVERY" pass 9 >/dev/null
             KP_H="$(kp_rule "$KP_T" GET "$KP_RE_RECOVERY" hold 1)"
@@ -286,20 +278,17 @@ kp_plan() {
         restore-drop | restore-late | restore-ack | recovery-1) rrate="$KP_RATE" ;;
         recovery-10) rrate="$KP_RATE_SLOW" ;;
     esac
-    local settings='{"index.number_of_replicas": 0}'
-    [[ "$KP_POINT" != recovery-queued ]] ||
-        settings='{"index.number_of_replicas": 0, "index.routing.allocation.require._name": "kp-no-such-node"}'
     rn_plan "$KP_PLAN" "$(jq -n --arg s "$KP_S" --arg t "$KP_T" --arg repo "$KP_REPO" --arg name "$KP_NAME" \
         --arg b "$SNAPMIG_RIG_S3_BUCKET" --arg bp "it/kill-points/$RUN/$KP_SIG/$KP_POINT" \
         --arg p "$KP_WPREFIX" --arg rep "$KP_TPREFIX-\$1" --arg sr "$srate" --arg rr "$rrate" \
-        --argjson polling "$KP_POLLING" --argjson settings "$settings" '{
+        --argjson polling "$KP_POLLING" '{
       snapmig: 1, name: $name,
       domains: {source: {endpoint: $s}, target: {endpoint: $t}},
       repository: {name: $repo, type: "s3", settings: {bucket: $b, base_path: $bp,
                    max_snapshot_bytes_per_sec: $sr, max_restore_bytes_per_sec: $rr}},
       snapshot: {domain: "source", indices: [($p + "-*")]},
       restores: [{domain: "target", rename: {pattern: "^.*-([0-9]+)$", replacement: $rep},
-                  index_settings: $settings}],
+                  index_settings: {"index.number_of_replicas": 0}}],
       polling: $polling}')"
 }
 
@@ -425,24 +414,6 @@ kp_note() {
                  (if . > $r then " (during the resume)" else "" end) end) | join(", "))' <<<"$log"
 }
 
-# kp_resume_queued: the resumed run of recovery-queued.  The restore's
-# primaries stay unassigned (no recovery record) until the allocation
-# filter goes: for 20 s - longer than a short "ask again" - or until the
-# resumed run says it took the restore over (restore.start), or ends.
-KP_QUEUED_S=20
-kp_resume_queued() {
-    local pid deadline=$((SECONDS + KP_QUEUED_S))
-    timeout -s KILL "$KP_RESUME_DEADLINE" "$SNM_BINARY" run --json "$KP_PLAN" >"$KP_DIR/ev2" 2>"$KP_DIR/ev2.err" &
-    pid=$!
-    echo "$pid" >"$KP_DIR/pid"
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)) && ! grep -q '"type":"restore.start"' "$KP_DIR/ev2"; do
-        sleep 0.1
-    done
-    kp_log "queued restore: the resumed run $(kill -0 "$pid" 2>/dev/null && echo "is running" || echo "ended") after $(kp_since "$KP_RESUMED_AT") s$(grep -q '"type":"restore.start"' "$KP_DIR/ev2" && echo ", took the restore over"); lifting the allocation filter"
-    it_json PUT "$DST/$KP_TPREFIX-*/_settings" '{"index.routing.allocation.require._name": null}' >/dev/null
-    wait "$pid" || KP_RC2=$?
-}
-
 # kp_scenario POINT SIG: one scenario; exits non-zero (it_fail) when it fails.
 kp_scenario() {
     KP_POINT="$1"
@@ -480,11 +451,7 @@ kp_scenario() {
 
     KP_RESUMED_AT="$(kp_now)"
     KP_RC2=0
-    if [[ "$KP_POINT" == recovery-queued ]]; then
-        kp_resume_queued
-    else
-        timeout -s KILL "$KP_RESUME_DEADLINE" "$SNM_BINARY" run --json "$KP_PLAN" >"$KP_DIR/ev2" 2>"$KP_DIR/ev2.err" || KP_RC2=$?
-    fi
+    timeout -s KILL "$KP_RESUME_DEADLINE" "$SNM_BINARY" run --json "$KP_PLAN" >"$KP_DIR/ev2" 2>"$KP_DIR/ev2.err" || KP_RC2=$?
     [[ "$KP_RC2" != 137 ]] || kp_resume_failed "the resumed run did not end within ${KP_RESUME_DEADLINE}s"
     kp_log "resumed run: exit $KP_RC2 after $(kp_since "$KP_RESUMED_AT") s"
     kp_note >"$KP_DIR/note"
