@@ -240,7 +240,9 @@ struct snm_wf_failed_shard {
 
 /* The first primary shard of names[0..n) that `rows` (the _cat/shards
  * reply) lists as UNASSIGNED with unassigned.reason ALLOCATION_FAILED:
- * 1 and `out` filled (reason ""), or 0. */
+ * 1 and `out` filled (reason ""); else the first UNASSIGNED primary with
+ * NEW_INDEX_RESTORED (waiting, or never placeable: only the allocator's
+ * explanation tells): 2 and `out` filled; else 0. */
 int snm_wf_find_failed_shard(struct snm_wf_failed_shard *out, yajl_val rows,
                              const char *const *names, size_t n);
 

@@ -14,29 +14,37 @@
 int snm_wf_find_failed_shard(struct snm_wf_failed_shard *out, yajl_val rows,
                              const char *const *names, size_t n)
 {
+  int found = 0;
+
   if (!YAJL_IS_ARRAY(rows))
     return 0;
-  for (size_t k = 0; k < rows->u.array.len; k++) {
+  for (size_t k = 0; k < rows->u.array.len && found != 1; k++) {
     yajl_val row = rows->u.array.values[k];
     const char *index = snm_jstr(row, "index", NULL);
     const char *prirep = snm_jstr(row, "prirep", NULL);
     const char *st = snm_jstr(row, "state", NULL);
     const char *why = snm_jstr(row, "unassigned.reason", NULL);
     long long shard = snm_jint(-1, row, "shard", NULL);
+    int kind;
 
     if (index == NULL || prirep == NULL || st == NULL || why == NULL ||
-        shard < 0 || strcmp(prirep, "p") != 0 ||
-        strcmp(st, "UNASSIGNED") != 0 || strcmp(why, "ALLOCATION_FAILED") != 0)
+        shard < 0 || strcmp(prirep, "p") != 0 || strcmp(st, "UNASSIGNED") != 0)
+      continue;
+    kind = strcmp(why, "ALLOCATION_FAILED") == 0    ? 1
+           : strcmp(why, "NEW_INDEX_RESTORED") == 0 ? 2
+                                                    : 0;
+    if (kind == 0 || (found != 0 && kind >= found))
       continue;
     for (size_t i = 0; i < n; i++)
       if (strcmp(names[i], index) == 0) {
         memset(out, 0, sizeof(*out));
         snprintf(out->index, sizeof(out->index), "%s", index);
         out->shard = (long)shard;
-        return 1;
+        found = kind;
+        break;
       }
   }
-  return 0;
+  return found;
 }
 
 int snm_wf_parse_explain(struct snm_wf_failed_shard *io, yajl_val json)

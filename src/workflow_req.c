@@ -269,10 +269,16 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
   case K_SHARDS:
     if (err->code != SNM_OK) {
       snm_log(SNM_LOG_DEBUG, "%s (shard check skipped)", err->msg);
-    } else if (!t->bad_found) {
+    } else if (t->bad_found != 1) {
+      /* a failed primary (1) is worth more than a waiting one (2) */
       size_t start = snm_wf_chunk_start(t->chunk_ends, q->i);
-      t->bad_found = snm_wf_find_failed_shard(
-          &t->bad, reply->json, t->wait + start, t->chunk_ends[q->i] - start);
+      struct snm_wf_failed_shard cand;
+      int f = snm_wf_find_failed_shard(&cand, reply->json, t->wait + start,
+                                       t->chunk_ends[q->i] - start);
+      if (f != 0 && (t->bad_found == 0 || f < t->bad_found)) {
+        t->bad = cand;
+        t->bad_found = f;
+      }
     }
     return;
   case K_EXPLAIN:

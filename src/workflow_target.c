@@ -328,6 +328,12 @@ static int t_polled(struct wf_target *t)
  * cannot be allocated (snm_wf_restore_failed).  0: failed, 1: go on. */
 static int t_checked(struct wf_target *t)
 {
+  /* a primary that waits (NEW_INDEX_RESTORED) counts only when the
+   * allocator says it can never place it */
+  if (t->bad_found == 2 && t->explained != 1) {
+    t->bad_rounds = 0;
+    return 1;
+  }
   t->bad_rounds = t->bad_found ? t->bad_rounds + 1 : 0;
   if (!snm_wf_restore_failed(t->r_status, t->bad_found, t->explained,
                              t->bad_rounds))

@@ -39,14 +39,26 @@ static void test_find_failed_shard(void **state)
   struct snm_wf_failed_shard s;
 
   (void)state;
-  /* right after the restore starts: normal */
+  /* right after the restore starts, or queued: normal - unless the
+   * allocator says it can never place it (only its explanation tells, so
+   * it is found as 2: "ask before judging") */
   assert_int_equal(find("[{\"index\":\"r-a\",\"shard\":\"0\",\"prirep\":\"p\","
                         "\"state\":\"UNASSIGNED\",\"unassigned.reason\":"
                         "\"NEW_INDEX_RESTORED\"},{\"index\":\"r-b\",\"shard\":"
                         "\"0\",\"prirep\":\"p\",\"state\":\"INITIALIZING\","
                         "\"unassigned.reason\":null}]",
                         &s),
-                   0);
+                   2);
+  assert_string_equal(s.index, "r-a");
+  /* a failed one is preferred to one that only waits */
+  assert_int_equal(find("[{\"index\":\"r-a\",\"shard\":\"0\",\"prirep\":\"p\","
+                        "\"state\":\"UNASSIGNED\",\"unassigned.reason\":"
+                        "\"NEW_INDEX_RESTORED\"},{\"index\":\"r-b\",\"shard\":"
+                        "\"1\",\"prirep\":\"p\",\"state\":\"UNASSIGNED\","
+                        "\"unassigned.reason\":\"ALLOCATION_FAILED\"}]",
+                        &s),
+                   1);
+  assert_string_equal(s.index, "r-b");
   /* a replica's failure, another index's failure: not ours to judge */
   assert_int_equal(find("[{\"index\":\"r-a\",\"shard\":\"0\",\"prirep\":\"r\","
                         "\"state\":\"UNASSIGNED\",\"unassigned.reason\":"
