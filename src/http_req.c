@@ -555,6 +555,11 @@ static void set_static_options(struct snm_http_call *c)
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+  /* libcurl silently sends a request again (up to 5 times) when a reused
+   * connection dies before an answer; a request that must not be replayed
+   * gets a connection of its own, so what failed is not resent */
+  if (!c->replayable)
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, c);

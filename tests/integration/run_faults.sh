@@ -179,9 +179,10 @@ if fx_want e; then
     rn_run "$RN_TMP/e/ev" --json "$PLAN"
     assert_eq 0 "$RN_RC" "E: exit with a late snapshot PUT ($(tail -3 "$RN_TMP/e/ev.err"))"
     fx_done "$RN_TMP/e/ev" 200 200
-    # one PUT (libcurl resends it by itself on fresh connections when a
-    # reused one dies): no PUT after the first lookup - the run waited
-    # for it to land instead of sending another
+    # exactly one PUT: none after the first lookup (the run waited for it
+    # to land instead of sending another), and no silent resend by libcurl
+    # (a non-replayable request has a connection of its own)
+    assert_eq 1 "$(fp_hits "$FP_URL_SP" "$r_put")" "E: snapshot PUTs that reached the proxy"
     late_after_lookup="$(fp_log "$FP_URL_SP" | jq --arg r "/_snapshot/$REPO/snapmig-" '
       ([.[] | select(.method == "GET" and (.path | startswith($r)) and (.path | contains("/_status") | not)) | .seq] | min) as $first
       | [.[] | select(.method == "PUT" and (.path | startswith($r)) and .seq > $first)] | length')"
