@@ -174,7 +174,7 @@ static long long count_of(const char *text, int *rc, char *msg, size_t msgsz)
 /* Item 3: a count that is not a count is an error, never "0" or "skip". */
 static void test_parse_count(void **state)
 {
-  char msg[256];
+  char msg[SNM_ERR_MSG_MAX];
   int rc;
 
   (void)state;
