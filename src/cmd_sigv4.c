@@ -6,6 +6,7 @@
 #include "creds.h"
 #include "httpreq.h"
 #include "log.h"
+#include "secret.h"
 #include "sigv4.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define REQUEST_MAX (64u << 20) /* largest request file read */
 
@@ -85,8 +87,13 @@ static const char usage_text[] =
     "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, the shared credentials\n"
     "and config files, ECS, then EC2 instance metadata.  A pasted request's\n"
     "Authorization, X-Amz-Date and X-Amz-Security-Token are replaced.\n"
-    "Output holds the session token (it is signed) but never the secret\n"
-    "key.\n"
+    "\n"
+    "Unlike the rest of snapmig, this command does not redact: the\n"
+    "canonical request, the signed request and a presigned URL hold the\n"
+    "session token in clear (it is part of what is signed), so that they\n"
+    "can be compared byte for byte.  A warning goes to stderr when such\n"
+    "output goes to a terminal.  Do not share it while the token is valid.\n"
+    "The secret key is never printed.\n"
     "\n"
     "Exit status: 0 signed, 1 failure (e.g. no credentials), 2 invalid\n"
     "usage or request file.\n";
@@ -302,9 +309,27 @@ static int get_credentials(struct snm_creds *creds, const char *profile)
               "name a profile of ~/.aws/credentials with --profile");
     return SNM_EXIT_FAILED;
   }
-  snm_log_add_secret(creds->secret_access_key);
-  snm_log_add_secret(creds->session_token);
+  snm_secret_add(creds->secret_access_key);
+  snm_secret_add(creds->session_token);
   return -1;
+}
+
+/* Whether what `o` asks for shows the session token: the signed request
+ * always carries it, the canonical request when it is signed. */
+static int prints_token(const struct sigv4_opts *o,
+                        const struct snm_creds *creds)
+{
+  if (creds->session_token == NULL || creds->session_token[0] == '\0')
+    return 0;
+  switch (o->print) {
+  case PRINT_ALL:
+  case PRINT_SIGNED_REQUEST:
+    return 1;
+  case PRINT_CANONICAL:
+    return !o->omit_token;
+  default:
+    return 0;
+  }
 }
 
 static void print_report(const struct sigv4_opts *o,
@@ -431,6 +456,11 @@ int snm_cmd_sigv4(int argc, char **argv)
     snm_log(SNM_LOG_ERROR, "sigv4: out of memory");
     goto done;
   }
+  if (prints_token(&o, &creds) && isatty(STDOUT_FILENO))
+    snm_log(SNM_LOG_WARN,
+            "sigv4: the output holds the session token in clear (it is "
+            "signed); anyone who can read this terminal or its scrollback "
+            "can use it until it expires");
   switch (o.print) {
   case PRINT_CANONICAL:
     printf("%s\n", res.canonical_request);

@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "creds_int.h"
 #include "log.h"
+#include "secret.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -130,7 +131,7 @@ int snm__creds_from_env(struct snm_creds *out, struct snm_buf *tried,
     snm__tried(tried, "environment (AWS_ACCESS_KEY_ID not set)");
     return 0;
   }
-  if (snm_log_add_secret(secret) < 0 || snm_log_add_secret(token) < 0)
+  if (snm_secret_add(secret) < 0 || snm_secret_add(token) < 0)
     return snm_err_set(err, SNM_ENOMEM, "environment: out of memory");
   if (secret == NULL)
     return snm_err_set(err, SNM_EAUTH,

@@ -10,7 +10,8 @@
  *      AWS_CONTAINER_CREDENTIALS_FULL_URI, with the authorization token);
  *   4. EC2 IMDSv2 (PUT token, then role name, then role credentials), with
  *      short timeouts.
- * Secrets are registered with snm_log_add_secret as soon as they are read.
+ * Secrets are registered with snm_secret_add (secret.h) as soon as they are
+ * read.
  */
 #ifndef SNM_CREDS_H
 #define SNM_CREDS_H

@@ -10,6 +10,7 @@
 #include "creds_int.h"
 #include "ini.h"
 #include "log.h"
+#include "secret.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -183,7 +184,7 @@ static int take_keys(struct snm_creds *out, const struct shared_files *sh,
 
   if (token == NULL)
     token = g(sh, profile, "aws_security_token"); /* legacy name */
-  if (snm_log_add_secret(secret) < 0 || snm_log_add_secret(token) < 0)
+  if (snm_secret_add(secret) < 0 || snm_secret_add(token) < 0)
     return snm_err_set(err, SNM_ENOMEM, "%s: out of memory", f->name);
   if (id == NULL || id[0] == '\0' || secret == NULL || secret[0] == '\0')
     return snm_err_set(

@@ -145,7 +145,7 @@ int snm__sts_endpoint(struct snm__sts_endpoint *out, const char *region,
 /* Assume `ar->role_arn` with the source credentials `src`: POST the
  * AssumeRole form, signed with SigV4 (service "sts"), with a blocking
  * easy handle (opts->sts_timeout_ms).  Returns 0 with `out` filled (its
- * expiration always set, its secrets registered with snm_log_add_secret);
+ * expiration always set, its secrets registered with snm_secret_add);
  * SNM_EAUTH when STS refuses (the message has the role, the source, STS's
  * Code and Message and what to do; http_status is set); SNM_EHTTP for
  * other error statuses (throttling, 5xx); SNM_EPARSE for a reply that is

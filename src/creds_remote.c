@@ -20,6 +20,7 @@
 #include "creds_int.h"
 #include "json.h"
 #include "log.h"
+#include "secret.h"
 #include "timefmt.h"
 #include "snm_version.h"
 
@@ -241,7 +242,7 @@ static int creds_from_json(struct snm_creds *out, const char *json,
   id = json_str(root, "AccessKeyId");
   secret = json_str(root, "SecretAccessKey");
   token = json_str(root, "Token");
-  if (snm_log_add_secret(secret) < 0 || snm_log_add_secret(token) < 0) {
+  if (snm_secret_add(secret) < 0 || snm_secret_add(token) < 0) {
     rc = snm_err_set(err, SNM_ENOMEM, "%s%s: out of memory", prefix, what);
     goto done;
   }
@@ -483,8 +484,7 @@ static int ecs_token(char **out, struct snm_err *err)
                      path != NULL ? path : "AWS_CONTAINER_AUTHORIZATION_TOKEN");
     goto done;
   }
-  if (snm_log_add_secret(b.data) < 0 ||
-      (*out = strdup(snm_buf_str(&b))) == NULL)
+  if (snm_secret_add(b.data) < 0 || (*out = strdup(snm_buf_str(&b))) == NULL)
     rc = snm_err_set(err, SNM_ENOMEM, ECS_PREFIX "out of memory");
 done:
   dispose_secret_buf(&b);
@@ -622,8 +622,7 @@ int snm__creds_from_imds(struct snm_creds *out,
     goto done;
   }
   body.data[n] = '\0';
-  if (snm_log_add_secret(body.data) < 0 ||
-      (token = strdup(body.data)) == NULL ||
+  if (snm_secret_add(body.data) < 0 || (token = strdup(body.data)) == NULL ||
       snm__add_header(&headers, "X-aws-ec2-metadata-token", token) < 0)
     goto nomem;
 

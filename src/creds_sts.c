@@ -14,6 +14,7 @@
 #include "creds.h"
 #include "creds_int.h"
 #include "log.h"
+#include "secret.h"
 #include "sigv4.h"
 
 #include <arpa/inet.h>
@@ -332,8 +333,7 @@ int snm__sts_parse_credentials(struct snm_creds *out, const char *xml,
                        "%s: the reply is not well-formed XML (expected an "
                        "AssumeRoleResponse)",
                        what);
-  if (snm_log_add_secret(w[1].value) < 0 ||
-      snm_log_add_secret(w[2].value) < 0) {
+  if (snm_secret_add(w[1].value) < 0 || snm_secret_add(w[2].value) < 0) {
     rc = snm_err_set(err, SNM_ENOMEM, "%s: out of memory", what);
     goto done;
   }
@@ -665,7 +665,19 @@ int snm__sts_assume_role(struct snm_creds *out, const struct snm_creds *src,
     goto done;
   }
   if (status != 200) {
-    rc = refused(ar, &ep, status, &body, err);
+    /* STS's words may quote the request: not its credentials */
+    struct snm_secret_set sent;
+    snm_secret_set_init(&sent);
+    for (const struct curl_slist *l = headers; l != NULL && rc == 0;
+         l = l->next)
+      rc = snm_secret_set_add_header(&sent, l->data);
+    if (rc == 0 && snm_secret_scrub_buf(&body, &sent, SNM_SCRUB_REPLY) < 0)
+      rc = SNM_ENOMEM;
+    snm_secret_set_wipe(&sent);
+    if (rc < 0)
+      rc = snm_err_set(err, SNM_ENOMEM, "STS: out of memory");
+    else
+      rc = refused(ar, &ep, status, &body, err);
     goto done;
   }
   snprintf(what, sizeof(what), "AWS profile \"%s\": assuming role %s: POST %s",

@@ -26,6 +26,8 @@ enum snm_errcode {
 
 #define SNM_ERR_MSG_MAX 1024
 
+struct snm_buf;
+
 struct snm_err {
   int code;         /* an snm_errcode */
   long http_status; /* HTTP status when code is SNM_EHTTP/EAUTH, else 0 */
@@ -33,7 +35,10 @@ struct snm_err {
 };
 
 /* Fill `err` (if not NULL) with `code` and a formatted message; returns
- * `code` so callers can `return snm_err_set(err, SNM_EIO, "...")`. */
+ * `code` so callers can `return snm_err_set(err, SNM_EIO, "...")`.
+ * Every registered secret (secret.h) in the text is replaced by
+ * "[REDACTED]" before it is cut to SNM_ERR_MSG_MAX - 1 bytes (never inside
+ * a UTF-8 sequence). */
 int snm_err_set(struct snm_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -41,6 +46,16 @@ int snm_err_set(struct snm_err *err, int code, const char *fmt, ...)
  * arguments; `ap` is consumed as by vsnprintf.  Returns `code`. */
 int snm_err_setv(struct snm_err *err, int code, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
+
+/* Append the `len` bytes at `s` to `out`, shortened to at most about
+ * `max` bytes (max >= 64) by leaving out their middle, so that what a
+ * message says after them survives the SNM_ERR_MSG_MAX cut.  In a
+ * comma-separated list (an index list in a path) whole items are left out,
+ * "a,b,...(37 more)...,y,z/_count"; otherwise bytes, "abc...(120
+ * bytes)...xyz" (never inside a UTF-8 sequence).  Returns 0 or
+ * SNM_ENOMEM. */
+int snm_err_append_middle(struct snm_buf *out, const char *s, size_t len,
+                          size_t max);
 
 /* Reset to SNM_OK with an empty message. */
 void snm_err_clear(struct snm_err *err);

@@ -5,6 +5,7 @@
 #include "json.h"
 #include "log.h"
 #include "plan.h"
+#include "secret.h"
 #include "sigv4.h"
 
 #include <assert.h>
@@ -18,6 +19,12 @@
 #include <time.h>
 
 #define ES_MAX_SIGNED_HEADERS 32
+/* In error messages (at most SNM_ERR_MSG_MAX bytes) a request path is
+ * shortened in the middle to about ES_PATH_SHOWN_MAX bytes and the
+ * server's reason to ES_REASON_SHOWN_MAX, so that the domain, method,
+ * status, reason and advice always fit. */
+#define ES_PATH_SHOWN_MAX 200
+#define ES_REASON_SHOWN_MAX 360
 
 int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
                 struct snm_http *http, struct snm_err *err)
@@ -50,10 +57,12 @@ int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
                          "environment variable %s, which is empty; set it "
                          "and run again",
                          dom->id, dom->username, dom->password_env);
-    if (snm_log_add_secret(pw) != 0)
+    if (snm_secret_add(pw) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
     snm_buf_init(&plain, 0);
     rc = snm_buf_printf(&plain, "%s:%s", dom->username, pw);
+    if (rc == 0) /* a server may quote the credentials it decoded */
+      rc = snm_secret_add(plain.data);
     n = 6 + 4 * ((plain.len + 2) / 3) + 1;
     es->basic_auth = rc == 0 ? malloc(n) : NULL;
     if (es->basic_auth != NULL) {
@@ -66,7 +75,7 @@ int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
     snm_buf_dispose(&plain);
     if (es->basic_auth == NULL)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
-    if (snm_log_add_secret(es->basic_auth + 6) != 0)
+    if (snm_secret_add(es->basic_auth + 6) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
   } else if (dom->auth == SNM_AUTH_AWS_SIGV4) {
     struct snm_creds_opts opts = {0};
@@ -449,6 +458,60 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
   }
 }
 
+/* "DOMAIN: METHOD PATH" for messages, the path shortened in the middle so
+ * that what follows it survives the SNM_ERR_MSG_MAX cut. */
+static void describe(struct snm_buf *msg, const struct snm_es *es,
+                     const char *method, const char *path)
+{
+  (void)snm_buf_printf(msg, "%s: %s ", es->dom->id, method);
+  (void)snm_err_append_middle(msg, path, strlen(path), ES_PATH_SHOWN_MAX);
+}
+
+/* The status of a reply body that is an error object, {"error": {...} or
+ * "...", "status": N} with N an error status; 0 for any other body (a
+ * task's "error" comes without "status"). */
+static long error_body_status(yajl_val json)
+{
+  yajl_val e = snm_jget(json, "error", (char *)NULL);
+  long long status = snm_jint(0, json, "status", (char *)NULL);
+
+  if (!YAJL_IS_OBJECT(e) && !YAJL_IS_STRING(e))
+    return 0;
+  return status >= 400 && status <= 599 ? (long)status : 0;
+}
+
+/* Fill `err` for a reply that failed: an error status, or (body_status
+ * != 0) a 2xx whose body is an error object.  The message reads
+ * "DOMAIN: METHOD PATH: HTTP 404 type: reason (hint)". */
+static void reply_failed(struct snm_err *err, const struct es_call *c,
+                         const struct snm_http_response *resp, yajl_val json,
+                         long body_status)
+{
+  long status = body_status != 0 ? body_status : resp->status;
+  struct snm_buf msg, reason;
+
+  snm_buf_init(&msg, 0);
+  snm_buf_init(&reason, 0);
+  snm_es_error_reason(&reason, json, resp->body, resp->body_len);
+  describe(&msg, c->es, c->method, c->path);
+  (void)snm_buf_printf(&msg, ": HTTP %ld", resp->status);
+  if (body_status != 0)
+    (void)snm_buf_printf(&msg, " with an error body (status %ld)%s",
+                         body_status, reason.len > 0 ? ":" : "");
+  if (reason.len > 0) {
+    (void)snm_buf_putc(&msg, ' ');
+    (void)snm_err_append_middle(&msg, reason.data, reason.len,
+                                ES_REASON_SHOWN_MAX);
+  }
+  if (status == 401 || status == 403)
+    auth_hint(&msg, c->es, c->method, status);
+  snm_err_set(err, status == 401 || status == 403 ? SNM_EAUTH : SNM_EHTTP, "%s",
+              snm_buf_str(&msg));
+  err->http_status = status;
+  snm_buf_dispose(&reason);
+  snm_buf_dispose(&msg);
+}
+
 static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
                     void *data)
 {
@@ -456,6 +519,7 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   struct snm_es_reply reply = {0};
   struct snm_err err;
   yajl_val json = NULL;
+  long body_status;
   int too_deep = 0;
 
   if (resp == NULL) {
@@ -482,27 +546,18 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   reply.attempts = resp->attempts;
   reply.elapsed_s = resp->elapsed_s;
   if (too_deep) {
-    snm_err_set(&err, SNM_EPARSE,
-                "%s: %s %s: reply nested deeper than %d levels", c->es->dom->id,
-                c->method, c->path, SNM_JSON_MAX_DEPTH);
+    struct snm_buf what;
+    snm_buf_init(&what, 0);
+    describe(&what, c->es, c->method, c->path);
+    snm_err_set(&err, SNM_EPARSE, "%s: reply nested deeper than %d levels",
+                snm_buf_str(&what), SNM_JSON_MAX_DEPTH);
     err.http_status = resp->status;
+    snm_buf_dispose(&what);
   } else if (resp->status < 200 || resp->status > 299) {
-    struct snm_buf msg, reason;
-    snm_buf_init(&msg, 0);
-    snm_buf_init(&reason, 0);
-    snm_es_error_reason(&reason, json, resp->body, resp->body_len);
-    snm_buf_printf(&msg, "%s: %s %s: HTTP %ld%s%s", c->es->dom->id, c->method,
-                   c->path, resp->status, reason.len > 0 ? " " : "",
-                   snm_buf_str(&reason));
-    if (resp->status == 401 || resp->status == 403)
-      auth_hint(&msg, c->es, c->method, resp->status);
-    snm_err_set(&err,
-                resp->status == 401 || resp->status == 403 ? SNM_EAUTH
-                                                           : SNM_EHTTP,
-                "%s", snm_buf_str(&msg));
-    err.http_status = resp->status;
-    snm_buf_dispose(&reason);
-    snm_buf_dispose(&msg);
+    reply_failed(&err, c, resp, json, 0);
+  } else if ((body_status = error_body_status(json)) != 0) {
+    /* a 2xx that says it failed (some proxies answer so) */
+    reply_failed(&err, c, resp, json, body_status);
   }
   snm_log(SNM_LOG_DEBUG, "%s: %s %s -> %ld (%.0f ms, %d attempt%s)",
           c->es->dom->id, c->method, c->path, resp->status,
@@ -526,11 +581,16 @@ int snm_es_request(struct snm_es *es, const char *method, const char *path,
 
   assert(path[0] == '/');
   if (es->read_only && strcmp(method, "GET") != 0 &&
-      strcmp(method, "HEAD") != 0)
-    return snm_err_set(err, SNM_EINVAL,
-                       "%s: %s %s refused: this command only reads (GET and "
-                       "HEAD)",
-                       dom->id, method, path);
+      strcmp(method, "HEAD") != 0) {
+    struct snm_buf what;
+    snm_buf_init(&what, 0);
+    describe(&what, es, method, path);
+    rc = snm_err_set(err, SNM_EINVAL,
+                     "%s refused: this command only reads (GET and HEAD)",
+                     snm_buf_str(&what));
+    snm_buf_dispose(&what);
+    return rc;
+  }
   c = calloc(1, sizeof(*c));
   if (c == NULL)
     return snm_err_set(err, SNM_ENOMEM, "out of memory");

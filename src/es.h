@@ -40,7 +40,8 @@ struct snm_es {
 };
 
 /* Prepare `es` for `dom`.  Basic auth reads the password from the
- * variable named by password_env now (and registers it as a secret);
+ * variable named by password_env now (and registers the password, and
+ * "user:password" in base64 and in clear, as secrets: secret.h);
  * aws-sigv4 creates a credential provider that resolves on first use.
  * Returns 0; SNM_EAUTH when password_env is not set or empty (message
  * names the domain and the variable); SNM_EINVAL when the basic auth
@@ -62,7 +63,11 @@ struct snm_es_reply {
 
 /* Completion: called once per successful snm_es_request, from the loop.
  *  - transport failure: reply NULL, err as from the HTTP engine;
- *  - 2xx: reply set, err->code SNM_OK;
+ *  - 2xx: reply set, err->code SNM_OK; but a 2xx whose body is an error
+ *    object, {"error": {...} or "...", "status": N} with N in 400..599 (as
+ *    some proxies answer), fails like status N: SNM_EAUTH for 401/403,
+ *    else SNM_EHTTP, err->http_status N, the message "DOMAIN: METHOD PATH:
+ *    HTTP 200 with an error body (status N): type: reason";
  *  - 401/403: reply set, SNM_EAUTH; other statuses: reply set, SNM_EHTTP
  *    (err->http_status set).
  *  - a JSON body nested deeper than SNM_JSON_MAX_DEPTH (128) levels, any
@@ -70,8 +75,12 @@ struct snm_es_reply {
  *    "DOMAIN: METHOD PATH: reply nested deeper than 128 levels".  The message
  * reads "DOMAIN: METHOD PATH: HTTP 404 index_not_found_exception: no such index
  * [x]" (plus a hint for 401/403), so callers can use it as is or treat an
- * expected status (404 for "absent") as an answer. `reply` and its JSON are
- * valid only during the callback. */
+ * expected status (404 for "absent") as an answer.  A long path is
+ * shortened in the middle ("/a,b,...(37 more)...,y,z/_count") and a long
+ * reason too, so that the message keeps the status, the reason and the
+ * hint within SNM_ERR_MSG_MAX.  The reply body was scrubbed of every known
+ * secret by the HTTP engine (secret.h).  `reply` and its JSON are valid
+ * only during the callback. */
 typedef void (*snm_es_done_fn)(const struct snm_es_reply *reply,
                                const struct snm_err *err, void *data);
 

@@ -309,6 +309,13 @@ static void attempt_ended(struct snm_http_call *c, CURLcode rc)
   const char *reason = "";
   int retry;
 
+  /* nothing reads the reply before it is scrubbed */
+  if (snm_http__attempt_ended(c) != 0) {
+    snm_http__call_err(c, &c->err, SNM_ENOMEM,
+                       "out of memory while scrubbing the reply");
+    call_complete(c);
+    return;
+  }
   retry = snm_http__classify(c, rc, &reason);
   if (retry && c->attempts < c->max_attempts && !c->h->closing) {
     schedule_retry(c, reason);

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "err.h"
 #include "http.h"
+#include "secret.h"
 
 /* A call's life: one dispatcher (http.c) moves it along. */
 enum snm_http_call_state {
@@ -61,14 +62,17 @@ struct snm_http_call {
   void *sign_data;
   snm_http_done_fn done;
   void *data;
+  /* Credentials this call sent (header values, presigned query values, of
+   * every attempt so far): scrubbed from its replies and traces. */
+  struct snm_secret_set secrets;
 
   /* per attempt */
   struct curl_slist *attempt_headers; /* owned; in use while RUNNING */
   struct snm_buf resp_body;           /* capped at max_response_bytes */
   struct snm_buf resp_head;           /* "name\0value\0" pairs */
   int too_large;                      /* body passed the cap */
-  int sock_errno;          /* SO_ERROR seen when libuv reported a poll error */
-  int trace_out, trace_in; /* body bytes traced so far */
+  int sock_errno; /* SO_ERROR seen when libuv reported a poll error */
+  int trace_out;  /* request body bytes traced so far */
   char errbuf[CURL_ERROR_SIZE];
 
   /* result */
@@ -106,6 +110,11 @@ int snm_http__call_copy(struct snm_http_call *c, struct snm_http *h,
 void snm_http__call_dispose(struct snm_http_call *c);
 /* Sign and configure the easy handle for the next attempt. */
 int snm_http__attempt_prepare(struct snm_http_call *c, struct snm_err *err);
+/* The attempt's transfer ended: scrub the reply body of every secret
+ * (registry and c->secrets) before anything reads it, and trace it.
+ * Returns 0, or SNM_ENOMEM (the body is then emptied: never handed out
+ * unscrubbed). */
+int snm_http__attempt_ended(struct snm_http_call *c);
 /* Fill *resp from the finished attempt (headers parsed into `hdrs`, which
  * the caller frees). */
 int snm_http__response_fill(struct snm_http_call *c,

@@ -15,6 +15,9 @@
 #include <strings.h>
 
 #define TRACE_BODY_MAX 1024 /* body bytes traced per direction and attempt */
+/* URLs in messages are shortened in the middle to about this many bytes,
+ * so that the cause and the hint after them survive SNM_ERR_MSG_MAX. */
+#define SNM_HTTP_URL_SHOWN_MAX 240
 
 /* ---- small string helpers ----------------------------------------------- */
 
@@ -144,12 +147,19 @@ void snm_http__describe_req(struct snm_buf *out, const char *label,
 {
   const char *q = strchr(url, '?');
   size_t n = q != NULL ? (size_t)(q - url) : strlen(url);
+  struct snm_buf u;
 
+  snm_buf_init(&u, 0);
   if (label != NULL && label[0] != '\0')
     (void)snm_buf_printf(out, "%s: ", label);
-  (void)snm_buf_printf(out, "%s %.*s", method, (int)n, url);
+  (void)snm_buf_printf(out, "%s ", method);
+  (void)snm_buf_append(&u, url, n);
   if (q != NULL) /* presigned URLs carry signatures in the query */
-    (void)snm_redact_text(out, q, strlen(q));
+    (void)snm_redact_text(&u, q, strlen(q));
+  /* a long index list must not push the cause out of the message */
+  (void)snm_err_append_middle(out, snm_buf_str(&u), u.len,
+                              SNM_HTTP_URL_SHOWN_MAX);
+  snm_buf_dispose(&u);
 }
 
 void snm_http__describe(const struct snm_http_call *c, struct snm_buf *out)
@@ -206,7 +216,8 @@ int snm_http__call_copy(struct snm_http_call *c, struct snm_http *h,
   c->method = strdup(req->method);
   c->url = strdup(req->url);
   c->label = strdup(req->label != NULL ? req->label : "");
-  if (c->method == NULL || c->url == NULL || c->label == NULL)
+  if (c->method == NULL || c->url == NULL || c->label == NULL ||
+      snm_secret_set_add_query(&c->secrets, c->url) != 0)
     return snm_err_set(err, SNM_ENOMEM, "http: out of memory");
   rc = parse_url(c, err);
   if (rc != 0)
@@ -328,8 +339,11 @@ void snm_http__call_dispose(struct snm_http_call *c)
   free(c->host_header);
   free(c->path);
   free(c->query);
+  if (c->resp_body.data != NULL)
+    OPENSSL_cleanse(c->resp_body.data, c->resp_body.len);
   snm_buf_dispose(&c->resp_body);
   snm_buf_dispose(&c->resp_head);
+  snm_secret_set_wipe(&c->secrets);
 }
 
 /* ---- signing hook ------------------------------------------------------- */
@@ -405,24 +419,32 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
     v++;
   while (end > v && (ptr[end - 1] == ' ' || ptr[end - 1] == '\t'))
     end--;
+  /* a header line arrives whole: scrub its value before it is kept */
   if (snm_buf_append(&c->resp_head, ptr, name_len) != 0 ||
       snm_buf_putc(&c->resp_head, '\0') != 0 ||
-      snm_buf_append(&c->resp_head, ptr + v, end - v) != 0 ||
+      snm_secret_scrub(&c->resp_head, ptr + v, end - v, &c->secrets,
+                       SNM_SCRUB_REPLY) != 0 ||
       snm_buf_putc(&c->resp_head, '\0') != 0)
     return 0; /* out of memory: abort the transfer */
   return n;
 }
 
-/* Log one line of trace, redacted before it is combined with the label. */
+/* Log one line of trace, redacted before it is combined with the label:
+ * header and query rules and the registry (snm_redact_text), then what
+ * this call sent. */
 static void trace_line(const struct snm_http_call *c, char dir,
                        const char *text, size_t len)
 {
-  struct snm_buf clean;
+  struct snm_buf redacted, clean;
 
+  snm_buf_init(&redacted, 0);
   snm_buf_init(&clean, 0);
-  if (snm_redact_text(&clean, text, len) == 0)
+  if (snm_redact_text(&redacted, text, len) == 0 &&
+      snm_secret_scrub(&clean, snm_buf_str(&redacted), redacted.len,
+                       &c->secrets, SNM_SCRUB_ALL) == 0)
     snm_log(SNM_LOG_TRACE, "%s%s%c %s", c->label, c->label[0] ? ": " : "", dir,
             snm_buf_str(&clean));
+  snm_buf_dispose(&redacted);
   snm_buf_dispose(&clean);
 }
 
@@ -442,7 +464,9 @@ static void trace_lines(const struct snm_http_call *c, char dir,
   }
 }
 
-static void trace_body(struct snm_http_call *c, char dir, int *done,
+/* Trace up to TRACE_BODY_MAX bytes of a body (`size` bytes at `data`)
+ * in total over the calls that share `done`. */
+static void trace_body(const struct snm_http_call *c, char dir, int *done,
                        const char *data, size_t size)
 {
   struct snm_buf b;
@@ -483,7 +507,8 @@ static int on_debug(CURL *easy, curl_infotype type, char *data, size_t size,
     trace_body(c, '>', &c->trace_out, data, size);
     break;
   case CURLINFO_DATA_IN:
-    trace_body(c, '<', &c->trace_in, data, size);
+    /* traced whole, once scrubbed, when the transfer ends: a secret may
+     * be split over two pieces (snm_http__attempt_ended) */
     break;
   default:
     break; /* TLS records */
@@ -530,6 +555,11 @@ static void set_static_options(struct snm_http_call *c)
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+  /* libcurl silently sends a request again (up to 5 times) when a reused
+   * connection dies before an answer; a request that must not be replayed
+   * gets a connection of its own, so what failed is not resent */
+  if (!c->replayable)
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
@@ -579,7 +609,7 @@ int snm_http__attempt_prepare(struct snm_http_call *c, struct snm_err *err)
   snm_buf_reset(&c->resp_head);
   c->too_large = 0;
   c->sock_errno = 0;
-  c->trace_in = c->trace_out = 0;
+  c->trace_out = 0;
   c->errbuf[0] = '\0';
   c->status = 0;
   snm_err_clear(&c->err);
@@ -634,6 +664,12 @@ int snm_http__attempt_prepare(struct snm_http_call *c, struct snm_err *err)
     add.list = NULL;
   }
 
+  /* remember what this attempt gives away, to scrub it from the reply */
+  for (tail = list; tail != NULL; tail = tail->next)
+    if (snm_secret_set_add_header(&c->secrets, tail->data) != 0) {
+      rc = snm_err_set(err, SNM_ENOMEM, "http: out of memory");
+      goto done;
+    }
   c->attempt_headers = list;
   list = NULL;
   curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->attempt_headers);
@@ -652,6 +688,20 @@ done:
 }
 
 /* ---- the reply ---------------------------------------------------------- */
+
+int snm_http__attempt_ended(struct snm_http_call *c)
+{
+  int done = 0;
+
+  if (snm_secret_scrub_buf(&c->resp_body, &c->secrets, SNM_SCRUB_REPLY) < 0) {
+    OPENSSL_cleanse(c->resp_body.data, c->resp_body.len);
+    snm_buf_reset(&c->resp_body);
+    return SNM_ENOMEM;
+  }
+  if (snm_log_enabled(SNM_LOG_TRACE) && c->resp_body.len > 0)
+    trace_body(c, '<', &done, c->resp_body.data, c->resp_body.len);
+  return 0;
+}
 
 const char *snm_http__call_header(const struct snm_http_call *c,
                                   const char *name)

@@ -116,10 +116,48 @@ static int parse_request_line(struct snm_httpreq *r, const char *line,
   return 0;
 }
 
+/* A folded line (starting with SP or HT) continues the value of the header
+ * above it: the fold, the line break with the blanks around it, becomes
+ * one space (RFC 7230's obs-fold; AWS signs the value that way), and the
+ * line joins the header's raw text. */
+static int fold_into(struct snm_httpreq_header *h, const char *line, size_t len)
+{
+  size_t vlen = strlen(h->value), rlen = strlen(h->raw), add;
+  const char *s = line;
+  char *value, *raw;
+
+  while (len > 0 && (*s == ' ' || *s == '\t')) {
+    s++;
+    len--;
+  }
+  add = len;
+  while (add > 0 && (s[add - 1] == ' ' || s[add - 1] == '\t'))
+    add--;
+  raw = realloc(h->raw, rlen + 1 + (size_t)(s - line) + len + 1);
+  if (raw == NULL)
+    return SNM_ENOMEM;
+  h->raw = raw;
+  raw[rlen] = '\n';
+  memcpy(raw + rlen + 1, line, (size_t)(s - line) + len);
+  raw[rlen + 1 + (size_t)(s - line) + len] = '\0';
+  if (add == 0)
+    return 0; /* a blank line adds nothing to the value */
+  value = realloc(h->value, vlen + 1 + add + 1);
+  if (value == NULL)
+    return SNM_ENOMEM;
+  h->value = value;
+  if (vlen > 0)
+    value[vlen++] = ' ';
+  memcpy(value + vlen, s, add);
+  value[vlen + add] = '\0';
+  return 0;
+}
+
 static int add_header(struct snm_httpreq *r, const char *line, size_t len,
                       size_t lineno, const char *origin, struct snm_err *err)
 {
-  struct snm_httpreq_header h = {NULL, NULL, NULL, 0}, *v;
+  struct snm_httpreq_header h = {NULL, NULL, NULL}, *v;
+  const char *colon;
 
   if (line[0] == ' ' || line[0] == '\t') {
     if (r->n_headers == 0)
@@ -127,20 +165,18 @@ static int add_header(struct snm_httpreq *r, const char *line, size_t len,
                          "%s:%zu: a folded line (starting with a blank) "
                          "needs a header line before it",
                          origin, lineno);
-    h.continuation = 1;
-    h.name = strdup(r->headers[r->n_headers - 1].name);
-    h.value = dup_trimmed(line, len);
-  } else {
-    const char *colon = memchr(line, ':', len);
-
-    if (colon == NULL || !snm_httpreq_is_token(line, (size_t)(colon - line)))
-      return snm_err_set(err, SNM_EPARSE,
-                         "%s:%zu: expected a header line 'Name: value' "
-                         "(names hold no blanks)",
-                         origin, lineno);
-    h.name = snm_memdup0(line, (size_t)(colon - line));
-    h.value = dup_trimmed(colon + 1, len - (size_t)(colon + 1 - line));
+    if (fold_into(&r->headers[r->n_headers - 1], line, len) != 0)
+      return snm_err_set(err, SNM_ENOMEM, "out of memory");
+    return 0;
   }
+  colon = memchr(line, ':', len);
+  if (colon == NULL || !snm_httpreq_is_token(line, (size_t)(colon - line)))
+    return snm_err_set(err, SNM_EPARSE,
+                       "%s:%zu: expected a header line 'Name: value' "
+                       "(names hold no blanks)",
+                       origin, lineno);
+  h.name = snm_memdup0(line, (size_t)(colon - line));
+  h.value = dup_trimmed(colon + 1, len - (size_t)(colon + 1 - line));
   h.raw = snm_memdup0(line, len);
   v = realloc(r->headers, (r->n_headers + 1) * sizeof(*v));
   if (h.name == NULL || h.value == NULL || h.raw == NULL || v == NULL) {
@@ -211,8 +247,7 @@ int snm_httpreq_parse(struct snm_httpreq *out, const char *text, size_t len,
 const char *snm_httpreq_header(const struct snm_httpreq *r, const char *name)
 {
   for (size_t i = 0; i < r->n_headers; i++)
-    if (!r->headers[i].continuation &&
-        strcasecmp(r->headers[i].name, name) == 0)
+    if (strcasecmp(r->headers[i].name, name) == 0)
       return r->headers[i].value;
   return NULL;
 }
@@ -223,8 +258,10 @@ size_t snm_httpreq_remove_header(struct snm_httpreq *r, const char *name)
 
   for (size_t i = 0; i < r->n_headers; i++) {
     if (strcasecmp(r->headers[i].name, name) == 0) {
+      removed++; /* its first line, then one per fold */
+      for (const char *p = r->headers[i].raw; *p != '\0'; p++)
+        removed += *p == '\n';
       header_free(&r->headers[i]);
-      removed++;
     } else {
       r->headers[kept++] = r->headers[i];
     }

@@ -3,9 +3,14 @@
  *
  *   METHOD SP request-target SP HTTP/x.y
  *   Name:value
- *     folded continuation line (another value of the header above)
+ *     folded continuation line (more of the value above)
  *   <empty line>
  *   body bytes
+ *
+ * A folded line (obs-fold: it starts with SP or HT) continues the value of
+ * the header above it; the fold becomes one space ("value1 value2"), as
+ * RFC 7230 says and as AWS signs it.  A repeated header name stays two
+ * headers (SigV4 joins their values with ',').
  *
  * Lines end in LF or CRLF.  The request-target is everything between the
  * first and the last space of the request line, so it may hold spaces
@@ -24,10 +29,11 @@ struct snm_buf;
 struct snm_sigv4_header;
 
 struct snm_httpreq_header {
-  char *name;  /* malloced, as written (for a continuation: its header's) */
-  char *value; /* malloced, without the blanks around it */
-  char *raw;   /* malloced: the line as written, without its line ending */
-  int continuation; /* 1: a folded line adding a value to `name` */
+  char *name;  /* malloced, as written */
+  char *value; /* malloced, without the blanks around it; folds joined by
+                  one space */
+  char *raw;   /* malloced: the line as written, without its line ending;
+                  then "\n" and each folded line as written */
 };
 
 struct snm_httpreq {
@@ -60,8 +66,8 @@ int snm_httpreq_parse(struct snm_httpreq *out, const char *text, size_t len,
 /* The value of the first header called `name` (any case), or NULL. */
 const char *snm_httpreq_header(const struct snm_httpreq *r, const char *name);
 
-/* Remove every line of the headers called `name` (any case), folded lines
- * included; returns how many lines went. */
+/* Remove every header called `name` (any case), its folded lines with
+ * it; returns how many lines went. */
 size_t snm_httpreq_remove_header(struct snm_httpreq *r, const char *name);
 
 /* Append the request as text with LF line endings: the request line with

@@ -3,6 +3,7 @@
 #include "journal.h"
 #include "buf.h"
 #include "plan.h"
+#include "sigv4.h"
 #include "snm_version.h"
 #include "timefmt.h"
 
@@ -515,11 +516,40 @@ static void remove_stale_tmp(const char *state_path)
   free(dir);
 }
 
+/* flock `fd` (the lock file `path`) exclusively without waiting and write
+ * our pid into it.  0; 1 when another process holds it (*holder: the pid
+ * in the file, 0 when none); SNM_EIO with `err` set on another failure. */
+static int flock_pid(int fd, const char *path, long *holder,
+                     struct snm_err *err)
+{
+  char pid[32];
+  ssize_t n;
+
+  *holder = 0;
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    if (e != EWOULDBLOCK)
+      return snm_err_set(err, SNM_EIO, "cannot lock %s: %s", path, strerror(e));
+    n = pread(fd, pid, sizeof(pid) - 1, 0);
+    pid[n > 0 ? n : 0] = '\0';
+    *holder = strtol(pid, NULL, 10);
+    if (*holder < 0)
+      *holder = 0;
+    return 1;
+  }
+  snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+  if (ftruncate(fd, 0) != 0 ||
+      pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid))
+    return snm_err_set(err, SNM_EIO, "cannot write our pid into %s: %s", path,
+                       strerror(errno));
+  return 0;
+}
+
 int snm_journal_lock(struct snm_journal_lock *lk, const char *state_path,
                      struct snm_err *err)
 {
   struct snm_buf path;
-  char pid[32];
+  long holder;
   int rc;
 
   lk->fd = -1;
@@ -539,33 +569,17 @@ int snm_journal_lock(struct snm_journal_lock *lk, const char *state_path,
                      snm_buf_str(&path), strerror(errno));
     goto done;
   }
-  if (flock(lk->fd, LOCK_EX | LOCK_NB) != 0) {
-    int e = errno;
-    ssize_t n = pread(lk->fd, pid, sizeof(pid) - 1, 0);
-    long holder;
-
-    pid[n > 0 ? n : 0] = '\0';
-    holder = strtol(pid, NULL, 10);
-    if (e == EWOULDBLOCK && holder > 0)
+  if ((rc = flock_pid(lk->fd, snm_buf_str(&path), &holder, err)) != 0) {
+    if (rc == 1 && holder > 0)
       rc = snm_err_set(err, SNM_EIO,
                        "another snapmig run holds %s (pid %ld); wait for it "
                        "to finish or stop it first",
                        snm_buf_str(&path), holder);
-    else if (e == EWOULDBLOCK)
+    else if (rc == 1)
       rc = snm_err_set(err, SNM_EIO,
                        "another snapmig run holds %s; wait for it to finish "
                        "or stop it first",
                        snm_buf_str(&path));
-    else
-      rc = snm_err_set(err, SNM_EIO, "cannot lock %s: %s", snm_buf_str(&path),
-                       strerror(e));
-    goto done;
-  }
-  snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-  if (ftruncate(lk->fd, 0) != 0 ||
-      pwrite(lk->fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
-    rc = snm_err_set(err, SNM_EIO, "cannot write our pid into %s: %s",
-                     snm_buf_str(&path), strerror(errno));
     goto done;
   }
   remove_stale_tmp(state_path);
@@ -578,6 +592,104 @@ done:
     lk->fd = -1;
   }
   snm_buf_dispose(&path);
+  return rc;
+}
+
+/* The folder of plan locks: $SNAPMIG_LOCK_DIR, else $XDG_RUNTIME_DIR/snapmig,
+ * else /tmp/snapmig-UID; created 0700, and refused unless it is a real
+ * folder of ours that nobody else can write. */
+static int plan_lock_dir(struct snm_buf *out, struct snm_err *err)
+{
+  const char *env = getenv("SNAPMIG_LOCK_DIR");
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  struct stat sb;
+  int rc;
+
+  if (env != NULL && env[0] != '\0')
+    rc = snm_buf_puts(out, env);
+  else if (xdg != NULL && xdg[0] == '/')
+    rc = snm_buf_printf(out, "%s/snapmig", xdg);
+  else
+    rc = snm_buf_printf(out, "/tmp/snapmig-%ld", (long)getuid());
+  if (rc != 0)
+    return snm_err_set(err, SNM_ENOMEM, "out of memory");
+  if (mkdir(snm_buf_str(out), 0700) != 0 && errno != EEXIST)
+    return snm_err_set(err, SNM_EIO, "cannot create the lock folder %s: %s",
+                       snm_buf_str(out), strerror(errno));
+  if (lstat(snm_buf_str(out), &sb) != 0)
+    return snm_err_set(err, SNM_EIO, "cannot read the lock folder %s: %s",
+                       snm_buf_str(out), strerror(errno));
+  if (!S_ISDIR(sb.st_mode) || sb.st_uid != getuid() ||
+      (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    return snm_err_set(err, SNM_EIO,
+                       "the lock folder %s is not a folder of this user that "
+                       "only it can write; remove it or set "
+                       "SNAPMIG_LOCK_DIR",
+                       snm_buf_str(out));
+  return 0;
+}
+
+int snm_journal_plan_lock(struct snm_journal_lock *lk, const char *plan_name,
+                          const char *source_endpoint, struct snm_err *err)
+{
+  struct snm_buf key, dir;
+  char hex[65];
+  long holder;
+  size_t n;
+  int rc;
+
+  lk->fd = -1;
+  lk->path = NULL;
+  snm_buf_init(&key, 0);
+  snm_buf_init(&dir, 0);
+  /* the endpoint as written, less letter case and trailing slashes */
+  if (snm_buf_puts(&key, plan_name) != 0 || snm_buf_putc(&key, '\n') != 0 ||
+      snm_buf_puts(&key, source_endpoint) != 0) {
+    rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
+    goto done;
+  }
+  n = key.len;
+  while (n > strlen(plan_name) + 1 && key.data[n - 1] == '/')
+    n--;
+  for (size_t i = strlen(plan_name) + 1; i < n; i++)
+    if (key.data[i] >= 'A' && key.data[i] <= 'Z')
+      key.data[i] = (char)(key.data[i] - 'A' + 'a');
+  if (snm_sigv4_sha256_hex(hex, key.data, n) != 0) {
+    rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((rc = plan_lock_dir(&dir, err)) != 0)
+    goto done;
+  if (snm_buf_printf(&dir, "/plan-%.32s.lock", hex) != 0) {
+    rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
+    goto done;
+  }
+  lk->fd =
+      open(snm_buf_str(&dir), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lk->fd < 0) {
+    rc = snm_err_set(err, SNM_EIO, "cannot open the lock file %s: %s",
+                     snm_buf_str(&dir), strerror(errno));
+    goto done;
+  }
+  if ((rc = flock_pid(lk->fd, snm_buf_str(&dir), &holder, err)) != 0) {
+    if (rc == 1)
+      rc = snm_err_set(err, SNM_EIO,
+                       "another snapmig run of plan \"%s\" against %s is "
+                       "running (pid %ld, lock %s); two runs of one plan "
+                       "would take two snapshots: wait for it to finish or "
+                       "stop it first",
+                       plan_name, source_endpoint, holder, snm_buf_str(&dir));
+    goto done;
+  }
+  lk->path = snm_buf_steal(&dir);
+  rc = lk->path == NULL ? snm_err_set(err, SNM_ENOMEM, "out of memory") : 0;
+done:
+  if (rc != 0 && lk->fd >= 0) {
+    close(lk->fd);
+    lk->fd = -1;
+  }
+  snm_buf_dispose(&key);
+  snm_buf_dispose(&dir);
   return rc;
 }
 

@@ -241,6 +241,18 @@ struct snm_journal_lock {
 int snm_journal_lock(struct snm_journal_lock *lk, const char *state_path,
                      struct snm_err *err);
 
+/* The plan lock: two runs of one plan against one source must not go on
+ * together even with different state files (a copied plan, --state): they
+ * would take two snapshots.  A file named by a hash of `plan_name` and
+ * `source_endpoint` (letter case and trailing '/' ignored) in
+ * $SNAPMIG_LOCK_DIR, else $XDG_RUNTIME_DIR/snapmig, else /tmp/snapmig-UID
+ * (created 0700; refused when it is not this user's own folder), flock()ed
+ * LOCK_EX|LOCK_NB with our pid in it.  It covers the runs on one machine
+ * (and one user, with the default folders).  Returns as snm_journal_lock;
+ * the error names the plan, the source, the holder's pid and the file. */
+int snm_journal_plan_lock(struct snm_journal_lock *lk, const char *plan_name,
+                          const char *source_endpoint, struct snm_err *err);
+
 /* Release the lock (the lock file is left in place; it is harmless).
  * Safe on a lock that is not held. */
 void snm_journal_unlock(struct snm_journal_lock *lk);

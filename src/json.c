@@ -45,15 +45,23 @@ static size_t skip_comment(const char *t, size_t len, size_t i)
   return i;
 }
 
-/* Skip whitespace and comments (and ',' ':' when `seps`). */
+/* 1 if yajl skips `c` between tokens: the four JSON blanks, and also
+ * '\v' and '\f' (yajl's lexer takes them; a scanner that did not would
+ * put a token's start on the blank before it). */
+static int is_blank(char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+         c == '\f';
+}
+
+/* Skip blanks and comments (and ',' ':' when `seps`). */
 static size_t skip_space(const char *t, size_t len, size_t i, int seps)
 {
   while (i < len) {
     size_t j;
     char c = t[i];
 
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-        (seps && (c == ',' || c == ':'))) {
+    if (is_blank(c) || (seps && (c == ',' || c == ':'))) {
       i++;
       continue;
     }
@@ -90,7 +98,7 @@ static size_t token_end(const char *t, size_t len, size_t i)
     return i + 1;
   /* a bare word; a '/' that starts no comment takes the word after it */
   for (i++; i < len && t[i] != '\0'; i++)
-    if (in_set(t[i], " \t\r\n{}[],:\"/"))
+    if (is_blank(t[i]) || in_set(t[i], "{}[],:\"/"))
       break;
   return i;
 }
@@ -134,6 +142,20 @@ static void json_free(struct snm_json *v)
   free(v);
 }
 
+/* Room for item `n` of an array that holds `n` items of `size` bytes:
+ * `items` itself, or a larger copy (NULL when out of memory; `items` is
+ * then left as it is).  Capacities are the powers of two, so the array is
+ * moved only when `n` is 0 or one of them: appending stays linear even
+ * where realloc always copies (e.g. under AddressSanitizer). */
+static void *room_for_one_more(void *items, size_t n, size_t size)
+{
+  if (n != 0 && (n & (n - 1)) != 0)
+    return items;
+  if (n > ((size_t)-1 / 2) / size)
+    return NULL;
+  return realloc(items, (n == 0 ? 1 : 2 * n) * size);
+}
+
 /* Attach a new value to the current container (or make it the root). */
 static int attach(struct builder *b, struct snm_json *v)
 {
@@ -148,7 +170,7 @@ static int attach(struct builder *b, struct snm_json *v)
   if (parent->type == SNM_JSON_ARRAY) {
     size_t n = parent->u.array.len;
     struct snm_json **items =
-        realloc(parent->u.array.items, (n + 1) * sizeof(*items));
+        room_for_one_more(parent->u.array.items, n, sizeof(*items));
     if (items == NULL)
       return SNM_ENOMEM;
     items[n] = v;
@@ -258,7 +280,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
   obj = b->stack[b->depth - 1];
   assert(obj->type == SNM_JSON_OBJECT);
   n = obj->u.object.len;
-  items = realloc(obj->u.object.items, (n + 1) * sizeof(*items));
+  items = room_for_one_more(obj->u.object.items, n, sizeof(*items));
   if (items == NULL) {
     b->nomem = 1;
     return 0;
@@ -309,24 +331,33 @@ static int cmp_member_ptr(const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-/* Flag members whose key an earlier member already has. */
+/* Flag members whose key an earlier member already has, and point each
+ * member at the first one with its key. */
 static int mark_duplicates(struct snm_json *obj)
 {
-  size_t n = obj->u.object.len;
-  struct snm_json_member **sorted;
+  size_t n = obj->u.object.len, first = 0;
+  struct snm_json_member *items = obj->u.object.items, **sorted;
 
+  for (size_t i = 0; i < n; i++)
+    items[i].first = i;
   if (n < 2)
     return 0;
   sorted = malloc(n * sizeof(*sorted));
   if (sorted == NULL)
     return SNM_ENOMEM;
   for (size_t i = 0; i < n; i++)
-    sorted[i] = &obj->u.object.items[i];
+    sorted[i] = &items[i];
+  /* equal keys end up together, in source order */
   qsort(sorted, n, sizeof(*sorted), cmp_member_ptr);
-  for (size_t i = 1; i < n; i++)
-    if (sorted[i]->key_len == sorted[i - 1]->key_len &&
-        memcmp(sorted[i]->key, sorted[i - 1]->key, sorted[i]->key_len) == 0)
+  for (size_t i = 1; i < n; i++) {
+    if (sorted[i]->key_len == sorted[first]->key_len &&
+        memcmp(sorted[i]->key, sorted[first]->key, sorted[i]->key_len) == 0) {
       sorted[i]->duplicate = 1;
+      sorted[i]->first = (size_t)(sorted[first] - items);
+    } else {
+      first = i;
+    }
+  }
   free(sorted);
   return 0;
 }
@@ -370,29 +401,74 @@ static const yajl_callbacks builder_callbacks = {
     cb_number,  cb_string,      cb_start_map, cb_map_key,
     cb_end_map, cb_start_array, cb_end_array};
 
+/* 1 if byte `c` starts a character (is not a UTF-8 continuation byte). */
+static int starts_char(char c)
+{
+  return ((unsigned char)c & 0xC0) != 0x80;
+}
+
+/* Where each line starts, and how many characters come before each block
+ * of SNM_JSON_POS_BLOCK bytes: with both, a column costs a count within
+ * two blocks at most, however long the line. */
 static int index_lines(struct snm_json_doc *doc)
 {
-  size_t n = 1, k = 1;
+  size_t n = 1, k = 1, chars = 0;
 
   for (size_t i = 0; i < doc->len; i++)
     if (doc->text[i] == '\n')
       n++;
   doc->lines = malloc(n * sizeof(*doc->lines));
-  if (doc->lines == NULL)
+  doc->chars =
+      malloc((doc->len / SNM_JSON_POS_BLOCK + 1) * sizeof(*doc->chars));
+  if (doc->lines == NULL || doc->chars == NULL)
     return SNM_ENOMEM;
   doc->lines[0] = 0;
-  for (size_t i = 0; i < doc->len; i++)
+  for (size_t i = 0; i < doc->len; i++) {
+    if (i % SNM_JSON_POS_BLOCK == 0)
+      doc->chars[i / SNM_JSON_POS_BLOCK] = chars;
+    chars += starts_char(doc->text[i]);
     if (doc->text[i] == '\n')
       doc->lines[k++] = i + 1;
+  }
+  if (doc->len % SNM_JSON_POS_BLOCK == 0)
+    doc->chars[doc->len / SNM_JSON_POS_BLOCK] = chars;
   doc->n_lines = n;
   return 0;
+}
+
+static size_t pos_steps; /* see snm_json_pos_steps() */
+
+size_t snm_json_pos_steps(void)
+{
+  return pos_steps;
+}
+
+/* Characters in [from, to), counted byte by byte. */
+static size_t count_chars(const struct snm_json_doc *doc, size_t from,
+                          size_t to)
+{
+  size_t n = 0;
+
+  pos_steps += to - from;
+  for (size_t i = from; i < to; i++)
+    n += starts_char(doc->text[i]);
+  return n;
+}
+
+/* Characters before byte `offset` <= doc->len. */
+static size_t chars_before(const struct snm_json_doc *doc, size_t offset)
+{
+  size_t block = offset / SNM_JSON_POS_BLOCK;
+
+  return doc->chars[block] +
+         count_chars(doc, block * SNM_JSON_POS_BLOCK, offset);
 }
 
 struct snm_json_pos snm_json_doc_pos(const struct snm_json_doc *doc,
                                      size_t offset)
 {
   struct snm_json_pos pos;
-  size_t lo = 0, hi = doc->n_lines, col = 1;
+  size_t lo = 0, hi = doc->n_lines, start, col;
 
   if (offset > doc->len)
     offset = doc->len;
@@ -404,9 +480,11 @@ struct snm_json_pos snm_json_doc_pos(const struct snm_json_doc *doc,
     else
       hi = mid;
   }
-  for (size_t i = doc->lines[lo]; i < offset; i++)
-    if (((unsigned char)doc->text[i] & 0xC0) != 0x80)
-      col++;
+  start = doc->lines[lo];
+  if (offset - start < SNM_JSON_POS_BLOCK)
+    col = 1 + count_chars(doc, start, offset);
+  else
+    col = 1 + chars_before(doc, offset) - chars_before(doc, start);
   pos.line = lo + 1 > UINT_MAX ? UINT_MAX : (unsigned)(lo + 1);
   pos.col = col > UINT_MAX ? UINT_MAX : (unsigned)col;
   return pos;
@@ -546,6 +624,7 @@ void snm_json_doc_free(struct snm_json_doc *doc)
     return;
   json_free(doc->root);
   free(doc->lines);
+  free(doc->chars);
   free(doc->text);
   free(doc);
 }

@@ -6,8 +6,10 @@
  * 1-based line and column; columns count characters (UTF-8 code points), a
  * tab counts as one, and "\r\n" ends a line like "\n" does.
  *
- * Comments (C and C++ style) are accepted.  Duplicate keys are kept in the
- * tree, in source order, and flagged so a validator can report them.
+ * Comments (C and C++ style) are accepted, and so are '\v' and '\f' between
+ * tokens (yajl takes them as blanks; positions skip them as it does).
+ * Duplicate keys are kept in the tree, in source order, and flagged so a
+ * validator can report them.
  *
  * The tree can be written back as compact JSON (yajl_gen), optionally with
  * object keys sorted so the output is canonical.
@@ -22,6 +24,7 @@
 #include "err.h"
 
 #define SNM_JSON_MAX_DEPTH 128 /* deeper documents are refused */
+#define SNM_JSON_POS_BLOCK 128 /* bytes per entry of snm_json_doc.chars */
 
 enum snm_json_type {
   SNM_JSON_NULL,
@@ -39,6 +42,8 @@ struct snm_json_member {
   size_t key_len;         /* bytes in key, without the terminator */
   size_t key_offset;      /* source offset of the key's opening quote */
   int duplicate;          /* 1: an earlier member has the same key */
+  size_t first;           /* index of the first member with this key (its
+                             own index when not a duplicate) */
   struct snm_json *value; /* owned */
 };
 
@@ -71,6 +76,8 @@ struct snm_json_doc {
   size_t len;            /* bytes of source (without the terminator) */
   size_t *lines;         /* malloced; byte offset where each line starts */
   size_t n_lines;        /* at least 1 */
+  size_t *chars;         /* malloced; [k]: characters before byte
+                            k * SNM_JSON_POS_BLOCK (len / BLOCK + 1 of them) */
   struct snm_json *root; /* owned; NULL only while parsing */
 };
 
@@ -97,6 +104,12 @@ void snm_json_doc_free(struct snm_json_doc *doc);
 /* Line and column of a source offset (offsets past the end clamp to it). */
 struct snm_json_pos snm_json_doc_pos(const struct snm_json_doc *doc,
                                      size_t offset);
+
+/* Test hook: how many source bytes snm_json_doc_pos() has examined in
+ * this process.  A lookup examines fewer than 2 * SNM_JSON_POS_BLOCK
+ * bytes, however long the line, so locating every problem of a plan
+ * written on one line costs linear time. */
+size_t snm_json_pos_steps(void);
 
 /* Source offset of byte `index` of the decoded string value `str` (which
  * must come from `doc`), walking its escapes; an index at or past the end

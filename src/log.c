@@ -3,6 +3,7 @@
 #include "err.h"
 
 #include <ctype.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,13 +11,6 @@
 
 static int log_level = SNM_LOG_INFO;
 static FILE *log_stream;
-
-struct secret {
-  char *value; /* malloced */
-  size_t len;
-};
-static struct secret *secrets; /* malloced array */
-static size_t n_secrets;
 
 void snm_log_set_level(int level)
 {
@@ -40,41 +34,13 @@ void snm_log_set_stream(FILE *fp)
 
 int snm_log_add_secret(const char *secret)
 {
-  struct secret *n;
-  size_t len;
-
-  if (secret == NULL)
-    return 0;
-  len = strlen(secret);
-  if (len < 4)
-    return 0;
-  for (size_t i = 0; i < n_secrets; i++)
-    if (secrets[i].len == len && memcmp(secrets[i].value, secret, len) == 0)
-      return 0;
-  n = realloc(secrets, (n_secrets + 1) * sizeof(*n));
-  if (n == NULL)
-    return SNM_ENOMEM;
-  secrets = n;
-  secrets[n_secrets].value = strdup(secret);
-  if (secrets[n_secrets].value == NULL)
-    return SNM_ENOMEM;
-  secrets[n_secrets].len = len;
-  n_secrets++;
-  return 0;
+  return snm_secret_add(secret);
 }
 
 void snm_log_clear_secrets(void)
 {
-  for (size_t i = 0; i < n_secrets; i++)
-    free(secrets[i].value);
-  free(secrets);
-  secrets = NULL;
-  n_secrets = 0;
+  snm_secret_wipe_all();
 }
-
-static const char *const secret_headers[] = {
-    "authorization", "proxy-authorization", "x-amz-security-token", "cookie",
-    "set-cookie"};
 
 static const char *const secret_params[] = {
     "X-Amz-Signature=", "X-Amz-Security-Token=", "X-Amz-Credential="};
@@ -83,12 +49,12 @@ static const char *const secret_params[] = {
  * 0.  Only at the start of a line. */
 static size_t secret_header_at(const char *p, size_t left)
 {
-  for (size_t i = 0; i < sizeof(secret_headers) / sizeof(*secret_headers);
-       i++) {
-    size_t n = strlen(secret_headers[i]);
-    if (left > n && strncasecmp(p, secret_headers[i], n) == 0 && p[n] == ':')
-      return n + 1;
-  }
+  size_t n = 0;
+
+  while (n < left && p[n] != ':' && p[n] != ' ' && p[n] != '\r' && p[n] != '\n')
+    n++;
+  if (n < left && p[n] == ':' && snm_secret_header_name(p, n))
+    return n + 1;
   return 0;
 }
 
@@ -102,16 +68,8 @@ static size_t secret_param_at(const char *p, size_t left)
   return 0;
 }
 
-static size_t registered_secret_at(const char *p, size_t left)
-{
-  for (size_t i = 0; i < n_secrets; i++)
-    if (left >= secrets[i].len &&
-        memcmp(p, secrets[i].value, secrets[i].len) == 0)
-      return secrets[i].len;
-  return 0;
-}
-
-int snm_redact_text(struct snm_buf *out, const char *text, size_t len)
+/* The header and query parameter rules of snm_redact_text. */
+static int redact_patterns(struct snm_buf *out, const char *text, size_t len)
 {
   size_t i = 0;
   int bol = 1; /* at beginning of a line */
@@ -167,20 +125,27 @@ int snm_redact_text(struct snm_buf *out, const char *text, size_t len)
       bol = 0;
       continue;
     }
-    n = registered_secret_at(text + i, len - i);
-    if (n > 0) {
-      if (snm_buf_puts(out, SNM_REDACTED) != 0)
-        return SNM_ENOMEM;
-      i += n;
-      bol = 0;
-      continue;
-    }
     if (snm_buf_putc(out, text[i]) != 0)
       return SNM_ENOMEM;
     bol = text[i] == '\n';
     i++;
   }
   return 0;
+}
+
+int snm_redact_text(struct snm_buf *out, const char *text, size_t len)
+{
+  struct snm_buf tmp;
+  int rc;
+
+  snm_buf_init(&tmp, 0);
+  rc = redact_patterns(&tmp, text, len);
+  if (rc == 0)
+    rc = snm_secret_scrub(out, snm_buf_str(&tmp), tmp.len, NULL, SNM_SCRUB_ALL);
+  if (tmp.data != NULL)
+    OPENSSL_cleanse(tmp.data, tmp.len);
+  snm_buf_dispose(&tmp);
+  return rc;
 }
 
 void snm_sanitize_line(char *s, size_t len)

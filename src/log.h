@@ -2,9 +2,10 @@
  *
  * Every line that leaves through snm_log passes snm_redact_text: values of
  * secret-bearing HTTP headers and presigned query parameters are replaced
- * with "[REDACTED]", and so is every string registered with
- * snm_log_add_secret (secret keys, session tokens, passwords).  A log line
- * is one line: control characters in it are shown as '?'.
+ * with "[REDACTED]", and so is every value of the secret registry
+ * (secret.h: secret keys, session tokens, passwords).  This is defense in
+ * depth: server text was already scrubbed when it arrived.  A log line is
+ * one line: control characters in it are shown as '?'.
  */
 #ifndef SNM_LOG_H
 #define SNM_LOG_H
@@ -12,6 +13,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+
+#include "secret.h"
 
 struct snm_buf;
 
@@ -24,8 +27,6 @@ enum snm_log_level {
   SNM_LOG_TRACE = 4 /* -v -v: HTTP traces (redacted) */
 };
 
-#define SNM_REDACTED "[REDACTED]"
-
 void snm_log_set_level(int level);
 int snm_log_level(void);
 int snm_log_enabled(int level);
@@ -36,11 +37,9 @@ void snm_log_set_stream(FILE *fp);
 void snm_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Remember a secret value so it is scrubbed from every later log line.
- * The string is copied.  Values shorter than 4 bytes are ignored (they would
- * redact ordinary text).  Returns 0 or SNM_ENOMEM. */
+/* Older names of snm_secret_add and snm_secret_wipe_all (secret.h): the
+ * value is registered for every scrub, not only the log's. */
 int snm_log_add_secret(const char *secret);
-/* Forget all registered secrets (frees their copies). */
 void snm_log_clear_secrets(void);
 
 /* Replace each C0 control character (0x00-0x1F: newline, tab and ESC
@@ -55,7 +54,8 @@ void snm_sanitize_line(char *s, size_t len);
  *    for Authorization the scheme word) and lose their value;
  *  - query parameters X-Amz-Signature, X-Amz-Security-Token,
  *    X-Amz-Credential lose their values;
- *  - registered secrets are replaced wherever they occur.
+ *  - registered secrets (all of them, weak ones too) are replaced wherever
+ *    they occur.
  * Returns 0 or SNM_ENOMEM. */
 int snm_redact_text(struct snm_buf *out, const char *text, size_t len);
 

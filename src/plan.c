@@ -436,6 +436,43 @@ static void read_plan(struct pctx *c, struct snm_plan *p,
     warn_unused_domains(c, p, root);
 }
 
+/* By position; at the same position, in the order they were found. */
+static int cmp_diag_ptr(const void *a, const void *b)
+{
+  const struct snm_diag *x = *(const struct snm_diag *const *)a;
+  const struct snm_diag *y = *(const struct snm_diag *const *)b;
+
+  if (x->line != y->line)
+    return x->line < y->line ? -1 : 1;
+  if (x->col != y->col)
+    return x->col < y->col ? -1 : 1;
+  return x < y ? -1 : x > y;
+}
+
+/* Append `from` to `to` sorted by position.  (Problems are found section
+ * by section, not in source order; an insertion sort of them would be
+ * quadratic.)  Returns 0 or SNM_ENOMEM. */
+static int add_sorted(struct snm_diag_list *to,
+                      const struct snm_diag_list *from)
+{
+  const struct snm_diag **order;
+  int rc = 0;
+
+  if (from->len == 0)
+    return 0;
+  order = malloc(from->len * sizeof(*order));
+  if (order == NULL)
+    return SNM_ENOMEM;
+  for (size_t i = 0; i < from->len; i++)
+    order[i] = &from->items[i];
+  qsort(order, from->len, sizeof(*order), cmp_diag_ptr);
+  for (size_t i = 0; i < from->len && rc == 0; i++)
+    rc = snm_diag_add(to, order[i]->severity, order[i]->line, order[i]->col,
+                      "%s", order[i]->message);
+  free(order);
+  return rc;
+}
+
 int snm_plan_parse(struct snm_plan **out, const char *text, size_t len,
                    const char *path, struct snm_diag_list *diags,
                    struct snm_err *err)
@@ -475,12 +512,8 @@ int snm_plan_parse(struct snm_plan **out, const char *text, size_t len,
              snm_json_type_name(p->doc->root->type));
   else
     read_plan(&c, p, p->doc->root);
-  snm_diag_list_sort(&mine);
-  for (size_t i = 0; i < mine.len && !c.nomem; i++) {
-    struct snm_diag *d = &mine.items[i];
-    if (snm_diag_add(diags, d->severity, d->line, d->col, "%s", d->message))
-      c.nomem = 1;
-  }
+  if (add_sorted(diags, &mine) != 0)
+    c.nomem = 1;
   if (c.nomem || mine.nomem) {
     rc = snm_err_set(err, SNM_ENOMEM, "out of memory reading %s", path);
     goto done;

@@ -91,7 +91,7 @@ const char *pc_suggest(const char *word, const char *const *candidates,
 static void report_duplicate(struct pctx *c, const struct snm_json *obj,
                              const struct snm_json_member *m, const char *where)
 {
-  const struct snm_json_member *first = snm_json_member(obj, m->key);
+  const struct snm_json_member *first = &obj->u.object.items[m->first];
   struct snm_json_pos fp = snm_json_doc_pos(c->doc, first->key_offset);
 
   pc_error(c, m->key_offset, "%s: duplicate key (first at line %u, column %u)",

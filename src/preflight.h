@@ -116,6 +116,8 @@ struct snm_pf_domain {
    * and repo_state are those of domain same_as, and its repository is not
    * checked again.  Set by snm_preflight_verdict(). */
   int same_as;
+  int same_as_source; /* 1: a target whose same_as is the source (set by
+                         the verdict with same_as) */
 
   /* GET /_cluster/health (-1: unknown) */
   char health[16]; /* "green", "yellow", "red" or "" */
@@ -194,7 +196,14 @@ struct snm_pf_item {
   char *target_name; /* malloced: the name after `rename` */
   enum snm_pf_action action;
   char *verdict; /* malloced, short: "ok", "exists (open): skipped", ... */
+  int own;       /* 1: a resumed run's own index (pf->own_fn): it is on
+                    the target already, so neither a name conflict nor new
+                    shards or disk; the run checks it before restoring */
 };
+
+/* For a resumed run: 1 when the target name `target` of plan restore
+ * `restore` is the run's own (restored, or maybe restored, by it). */
+typedef int (*snm_pf_own_fn)(void *data, size_t restore, const char *target);
 
 struct snm_pf_restore {      /* pf->restores[r] is plan->restores[r] */
   size_t domain;             /* plan domain index (the target) */
@@ -235,13 +244,18 @@ struct snm_preflight {
 
   struct snm_pf_restore *restores; /* plan->n_restores, after verdict */
   size_t n_restores;
+  snm_pf_own_fn own_fn; /* NULL, or set by a resumed run before verdict */
+  void *own_data;
+  /* 1: the source is not needed (a resumed run whose snapshot is taken
+   * and counted).  From snm_preflight_opts at start, or set by the run
+   * before it computes the verdicts again (see the opts for what it
+   * changes). */
+  int source_optional;
+  /* 1: an earlier run already changed things (snm_preflight_opts) */
+  int resuming;
   struct snm_pf_issue *issues; /* blockers first, then warnings */
   size_t n_issues;
   size_t n_blockers, n_warnings;
-
-  /* From snm_preflight_opts (tests set them directly); the verdicts
-   * read them. */
-  int source_optional, resuming;
 
   int result;             /* SNM_OK; SNM_ECANCELED; SNM_ENOMEM */
   double elapsed_s;       /* start to done */

@@ -119,6 +119,11 @@ static void build_items(struct snm__vctx *c, size_t r, const char **names,
       continue;
     }
     set_verdict(c, it, SNM_PF_RESTORE, "ok");
+    if (c->pf->own_fn != NULL &&
+        c->pf->own_fn(c->pf->own_data, r, it->target_name)) {
+      it->own = 1;
+      set_verdict(c, it, SNM_PF_RESTORE, "this run's own (resuming)");
+    }
   }
   if (out->n_items == 0)
     ISSUE(c, SNM_PF_WARNING, "restore-empty", id, NULL,
@@ -193,7 +198,7 @@ static void check_conflicts(struct snm__vctx *c, size_t r)
     const struct snm_pf_existing *ex;
     const char *owner;
 
-    if (it->action == SNM_PF_BLOCKED)
+    if (it->action == SNM_PF_BLOCKED || it->own)
       continue;
     if (t->reached && (!t->existing_known || !t->aliases_known)) {
       /* a blocker of check_facts says why */
@@ -329,7 +334,7 @@ static void check_capacity(struct snm__vctx *c, size_t dom)
                  : ix->replicas >= 0 ? ix->replicas
                                      : 1;
       long copies = (long)snm__sat_add(1, rep), placed = copies;
-      if (rs->items[i].action != SNM_PF_RESTORE)
+      if (rs->items[i].action != SNM_PF_RESTORE || rs->items[i].own)
         continue;
       if (t->data_nodes > 0 && placed > t->data_nodes)
         placed = t->data_nodes; /* never two copies on one node */

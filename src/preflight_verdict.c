@@ -293,6 +293,7 @@ static void find_same_clusters(struct snm__vctx *c)
     size_t best = d;
 
     dd->same_as = -1;
+    dd->same_as_source = 0;
     if (!uuid_usable(dd))
       continue;
     for (size_t k = 0; k < pf->n_domains; k++) {
@@ -307,6 +308,8 @@ static void find_same_clusters(struct snm__vctx *c)
     if (best == d)
       continue;
     dd->same_as = (int)best;
+    dd->same_as_source = best == c->plan->snapshot.domain &&
+                         (dd->roles & SNM_PF_ROLE_TARGET) != 0;
     if (dd->roles == 0)
       continue;
     free(dd->repo_want_json);
@@ -325,10 +328,43 @@ size_t snm__pf_cluster_of(const struct snm_preflight *pf, size_t d)
 
 /* ---- repository ------------------------------------------------------- */
 
+/* The "same-cluster" warning for a domain that is another's cluster: run
+ * registers the repository there once, writable (the workflow reads
+ * same_as / same_as_source). */
+static void check_same_cluster(struct snm__vctx *c)
+{
+  struct snm_preflight *pf = c->pf;
+
+  for (size_t i = 0; i < pf->n_domains; i++) {
+    const struct snm_pf_domain *d = &pf->domains[i];
+    const struct snm_pf_domain *s;
+
+    if (d->same_as < 0 || d->roles == 0)
+      continue;
+    s = &pf->domains[d->same_as];
+    if (d->same_as_source)
+      ISSUE(c, SNM_PF_WARNING, "same-cluster", d->dom->id, NULL,
+            "nothing to do if a copy within one cluster is what you want; "
+            "restores onto it need a rename",
+            "%s is the same cluster as the source %s (cluster_uuid %s): the "
+            "repository is registered there once, writable, and restores "
+            "copy within that cluster",
+            d->dom->id, s->dom->id, d->cluster_uuid);
+    else
+      ISSUE(c, SNM_PF_WARNING, "same-cluster", d->dom->id, NULL,
+            "nothing to do if both ids are meant to name one cluster",
+            "%s is the same cluster as %s (cluster_uuid %s): the repository "
+            "is registered there once, and their restores land on one "
+            "cluster",
+            d->dom->id, s->dom->id, d->cluster_uuid);
+  }
+}
+
 static void check_repos(struct snm__vctx *c)
 {
   const char *repo = c->plan->repository.name;
 
+  check_same_cluster(c);
   for (size_t i = 0; i < c->pf->n_domains; i++) {
     struct snm_pf_domain *d = &c->pf->domains[i];
     const char *id = d->dom->id;

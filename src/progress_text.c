@@ -308,7 +308,10 @@ int snm__progress_text(struct snm_buf *b, const char *type,
   } else if (strcmp(type, "verify.done") == 0) {
     long long c = fint(f, n, "checked"), m = fint(f, n, "mismatched");
 
-    if (fbool(f, n, "ok"))
+    if (fbool(f, n, "ok") && c == 0)
+      rc = snm_buf_printf(b, "no document counts compared (verify is "
+                             "\"none\", or nothing was restored)");
+    else if (fbool(f, n, "ok"))
       rc = snm_buf_printf(b, "all %lld indices match", c);
     else
       rc = snm_buf_printf(b, "%lld of %lld indices differ", m, c);

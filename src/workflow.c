@@ -32,23 +32,31 @@ static void enter(struct snm_workflow *wf, enum wf_state s)
   snm_err_clear(&wf->r_err);
 }
 
-/* Stop on `err` with step context ("snapshot: ..."). */
+void wf_err_prefix(struct snm_err *e, const char *prefix)
+{
+  struct snm_buf b;
+  size_t n = strlen(prefix);
+
+  snm_buf_init(&b, 0);
+  if (n + 72 < sizeof(e->msg) && snm_buf_puts(&b, prefix) == 0 &&
+      snm_buf_puts(&b, ": ") == 0 &&
+      snm_err_append_middle(&b, e->msg, strlen(e->msg),
+                            sizeof(e->msg) - n - 8) == 0)
+    snprintf(e->msg, sizeof(e->msg), "%s", snm_buf_str(&b));
+  snm_buf_dispose(&b);
+}
+
+/* Stop on `err` with step context ("snapshot: ...") and, for errors a
+ * user meets often, what they mean (snm_wf_explain). */
 static void fail(struct snm_workflow *wf, const struct snm_err *err)
 {
-  struct snm_err e = *err;
-  struct snm_err serr;
+  struct snm_err e, serr;
   const char *step = snm_step_name(wf->st.step);
+  size_t n = strlen(step);
 
-  if (strncmp(e.msg, step, strlen(step)) != 0 || e.msg[strlen(step)] != ':') {
-    size_t n = strlen(step);
-    /* "step: message", the message cut if it must be */
-    if (n + 2 < sizeof(e.msg)) {
-      memcpy(e.msg, step, n);
-      memcpy(e.msg + n, ": ", 2);
-      snprintf(e.msg + n + 2, sizeof(e.msg) - n - 2, "%.*s",
-               (int)(sizeof(e.msg) - n - 3), err->msg);
-    }
-  }
+  snm_wf_explain(&e, err);
+  if (strncmp(e.msg, step, n) != 0 || e.msg[n] != ':')
+    wf_err_prefix(&e, step);
   enter(wf, WF_STOPPING);
   wf->result = SNM_RUN_FAILED;
   wf_failed_event(wf, &e);
@@ -204,9 +212,12 @@ static void preflight_done(struct snm_workflow *wf)
   }
   if (wf->pf.n_blockers > 0) {
     failf(wf, SNM_EINVAL,
-          "preflight: %zu blocker%s found, nothing was changed; fix %s and "
-          "run again ('snapmig check %s' shows the details)",
+          "preflight: %zu blocker%s found, %s; fix %s and run again "
+          "('snapmig check %s' shows the details)",
           wf->pf.n_blockers, wf->pf.n_blockers == 1 ? "" : "s",
+          wf->resumed ? "the run stopped before its next step (what it did "
+                        "so far is kept: running it again resumes)"
+                      : "nothing was changed",
           wf->pf.n_blockers == 1 ? "it" : "them", wf->o->plan_path);
     return;
   }
@@ -214,6 +225,29 @@ static void preflight_done(struct snm_workflow *wf)
   if (save(wf) != 0)
     return;
   enter(wf, WF_REGISTER);
+}
+
+/* Some snapshot index has no count on record in `c`. */
+static int counts_missing(const struct snm_workflow *wf,
+                          const struct snm_state_counts *c)
+{
+  for (size_t i = 0; i < wf->n_snap_indices; i++) {
+    const struct snm_state_count *a =
+        snm_state_counts_find(c, wf->snap_indices[i]);
+    if (a == NULL || a->count == SNM_STATE_UNKNOWN)
+      return 1;
+  }
+  return 0;
+}
+
+static int counts_after_missing(const struct snm_workflow *wf)
+{
+  return counts_missing(wf, &wf->st.snapshot.docs_after);
+}
+
+static int counts_before_missing(const struct snm_workflow *wf)
+{
+  return counts_missing(wf, &wf->st.snapshot.docs_before);
 }
 
 /* ---- repository --------------------------------------------------------- */
@@ -232,24 +266,38 @@ static void register_step(struct snm_workflow *wf)
     wf->sent++;
     for (size_t d = 0; d < plan->n_domains; d++) {
       const struct snm_pf_domain *pd = &wf->pf.domains[d];
-      int readonly = !(pd->roles & SNM_PF_ROLE_SOURCE) &&
+      int readonly = !(pd->roles & SNM_PF_ROLE_SOURCE) && !pd->same_as_source &&
                      plan->repository.readonly_on_targets;
 
       if (pd->roles == 0 || source_pass != (d == plan->snapshot.domain))
         continue;
       if (wf->repo_body[d] == NULL) {
+        /* the source's cluster under another id shares its registration */
+        const struct snm_state_registration *src = snm_state_find_registration(
+            &wf->st, plan->domains[plan->snapshot.domain].id);
+        int created = pd->same_as_source && src != NULL ? src->created : 0;
+
         if (announce)
           wf_event(wf, "repository.exists",
                    SNM_FIELDS(SNM_FSTR("domain", plan->domains[d].id),
                               SNM_FSTR("repository", repo(wf)),
                               SNM_FBOOL("readonly", readonly)));
         if (snm_state_find_registration(&wf->st, plan->domains[d].id) == NULL &&
-            snm_state_set_registration(&wf->st, plan->domains[d].id, 0) != 0) {
+            snm_state_set_registration(&wf->st, plan->domains[d].id, created) !=
+                0) {
           failf(wf, SNM_ENOMEM, "out of memory");
           return;
         }
         continue;
       }
+      /* write-ahead: a run stopped between the registrations knows on
+       * resume that this one was its own */
+      if (snm_state_set_registration(&wf->st, plan->domains[d].id, 1) != 0) {
+        failf(wf, SNM_ENOMEM, "out of memory");
+        return;
+      }
+      if (save(wf) != 0)
+        return;
       if (wf_req_register(wf, d) != 0)
         break;
     }
@@ -280,11 +328,22 @@ static void register_step(struct snm_workflow *wf)
     return;
   if (!wf->restore_needed) {
     enter(wf, WF_RESTORE);
-  } else if (wf->st.snapshot.state == SNM_SNAP_SUCCESS ||
-             (wf->st.snapshot.state == SNM_SNAP_PARTIAL &&
-              plan->snapshot.allow_partial)) {
+  } else if ((wf->st.snapshot.state == SNM_SNAP_SUCCESS ||
+              (wf->st.snapshot.state == SNM_SNAP_PARTIAL &&
+               plan->snapshot.allow_partial)) &&
+             !counts_after_missing(wf)) {
     set_step(wf, SNM_STEP_RESTORE);
     enter(wf, WF_RESTORE);
+  } else if (wf->st.snapshot.state == SNM_SNAP_SUCCESS ||
+             wf->st.snapshot.state == SNM_SNAP_PARTIAL) {
+    /* stopped after the snapshot ended, before its "after" counts were
+     * saved: take them now (later than the snapshot's end, so the window
+     * they give is wider, never wrong for a source that only grows) */
+    snm_log(SNM_LOG_INFO,
+            "snapshot %s is done; counting the source's documents after it "
+            "(the earlier run stopped before it could)",
+            wf->st.snapshot.name);
+    enter(wf, WF_COUNT_AFTER);
   } else if (wf->resumed) {
     enter(wf, WF_SNAP_LOOKUP);
   } else {
@@ -310,6 +369,12 @@ static void lookup_step(struct snm_workflow *wf)
   enum snm_wf_snap_action a;
   int put_sent = wf->st.snapshot.started_ms != SNM_STATE_UNKNOWN;
 
+  if (wf->sent == 2) { /* waiting before looking again */
+    if (!wf->timer_due)
+      return;
+    wf->timer_due = 0;
+    wf->sent = 0;
+  }
   if (!wf->sent) {
     wf->sent = 1;
     snm_wf_snap_info_dispose(&wf->r_info);
@@ -324,6 +389,17 @@ static void lookup_step(struct snm_workflow *wf)
   }
   a = snm_wf_resume_snapshot(&wf->st, put_sent, wf->r_exists, wf->r_info.run_id,
                              why, sizeof(why));
+  /* after a PUT of this invocation whose outcome is unknown, give it time
+   * to land (250 ms, 500 ms, 1 s, 2 s) before sending another */
+  if (a == SNM_WF_SNAP_CREATE && wf->creates > 0 &&
+      wf->lookups < WF_LOOKUP_WAITS) {
+    wf->sent = 2;
+    wf->timer_due = 0;
+    wf_arm(wf, &wf->timer, 250L << wf->lookups);
+    wf->lookups++;
+    return;
+  }
+  wf->lookups = 0;
   switch (a) {
   case SNM_WF_SNAP_FAIL:
     failf(wf, SNM_EINVAL, "snapshot: %s", why);
@@ -338,6 +414,12 @@ static void lookup_step(struct snm_workflow *wf)
     }
     snm_log(SNM_LOG_INFO, "snapshot: %s is not in repository %s: taking it",
             wf->st.snapshot.name, repo(wf));
+    /* counts saved before an earlier PUT stay the lower bound: that PUT
+     * may still land (late) and take a snapshot older than a recount */
+    if (put_sent && !counts_before_missing(wf)) {
+      enter(wf, WF_SNAP_CREATE);
+      return;
+    }
     enter(wf, WF_COUNT_BEFORE);
     return;
   case SNM_WF_SNAP_ADOPT:
@@ -372,7 +454,12 @@ static void count_step(struct snm_workflow *wf, int after)
   if (wf->pending > 0)
     return;
   if (wf->r_failed) {
-    fail(wf, &wf->r_err);
+    failf(wf, wf->r_err.code,
+          "%s; the document counts %s the snapshot are needed to verify "
+          "the copy, so the run stops here (%s); run snapmig again once "
+          "the source answers: it resumes",
+          wf->r_err.msg, after ? "after" : "before",
+          after ? "the snapshot is taken and kept" : "no snapshot was started");
     return;
   }
   for (size_t i = 0; i < wf->n_snap_indices; i++)
@@ -515,7 +602,10 @@ static void info_step(struct snm_workflow *wf)
     wf->st.snapshot.started_ms = si->start_ms;
   if (save(wf) != 0)
     return;
+  /* the server's own times; ours only when it gave none */
   dur_ms = si->end_ms > 0 && si->start_ms > 0 ? si->end_ms - si->start_ms : -1;
+  if (dur_ms < 0 && wf->st.snapshot.started_ms > 0)
+    dur_ms = wf->st.snapshot.finished_ms - wf->st.snapshot.started_ms;
   snm_progress_end(wf->progress, "snapshot");
   wf_event(
       wf, "snapshot.done",

@@ -106,12 +106,14 @@ enum snm_snapshot_state snm_wf_snapshot_state(const char *server_state);
 struct snm_wf_recovery_index {
   long long bytes_done, bytes_total, files_done, files_total;
   int shards, shards_done; /* shards listed / at stage DONE */
+  int listed;              /* the reply has the index with a shard array */
 };
 struct snm_wf_recovery {
   struct snm_wf_recovery_index *items; /* n, same order as the names */
   size_t n;
   long long bytes_done, bytes_total, files_done, files_total;
   size_t indices_done; /* every shard DONE */
+  size_t unlisted;     /* items the reply did not list */
 };
 void snm_wf_recovery_dispose(struct snm_wf_recovery *r);
 int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,
@@ -170,11 +172,13 @@ enum snm_wf_snap_action snm_wf_resume_snapshot(const struct snm_state *st,
                                                char *why, size_t whysz);
 
 enum snm_wf_index_action {
-  SNM_WF_IX_RESTORE,  /* restore it */
-  SNM_WF_IX_ADOPT,    /* ours, on the server already: wait for it */
-  SNM_WF_IX_SKIP,     /* skipped by on_conflict */
-  SNM_WF_IX_CONFLICT, /* exists, but this run never restored it */
-  SNM_WF_IX_GONE      /* restored earlier, deleted since */
+  SNM_WF_IX_RESTORE, /* restore it */
+  SNM_WF_IX_ADOPT,   /* ours, on the server already: wait for it */
+  SNM_WF_IX_SKIP,    /* skipped by on_conflict */
+  SNM_WF_IX_GONE,    /* restored earlier, deleted since */
+  SNM_WF_IX_CHECK    /* exists; whether this run restored it is not known:
+                        the target's _recovery decides (restored from this
+                        run's snapshot: adopt; else a conflict) */
 };
 /* From the state file's index state and whether the target exists. */
 enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
@@ -185,6 +189,40 @@ enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
  * match; otherwise `found` must lie between them (inclusive).  `after`
  * SNM_STATE_UNKNOWN: exact match with `before`.  1 ok, 0 not. */
 int snm_wf_count_ok(long long before, long long after, long long found);
+
+/* The expected count as text: "10050" when `after` is unknown or equal,
+ * "LOW..HIGH" when the source changed, "unknown" when `before` is. */
+void snm_wf_count_expected(char *out, size_t outsz, long long before,
+                           long long after);
+
+/* GET INDEX/_count: 0 and *out (>= 0); SNM_EPARSE with `err` saying why
+ * when the reply is not an object with an integral, non-negative "count",
+ * is an error object (its reason quoted), or reports failed shards (the
+ * count would miss their documents). */
+int snm_wf_parse_count(long long *out, yajl_val json, struct snm_err *err);
+
+/* Where a target index's primary shards were recovered from, from GET
+ * NAMES/_recovery. */
+enum snm_wf_origin {
+  SNM_WF_ORIGIN_UNKNOWN, /* not listed, or no primary shard in the reply */
+  SNM_WF_ORIGIN_OURS,    /* every primary: type SNAPSHOT from repository
+                            `repo`, snapshot `snapshot` */
+  SNM_WF_ORIGIN_OTHER    /* some primary came from elsewhere */
+};
+/* The origin of `name` in the _recovery reply `json`. */
+enum snm_wf_origin snm_wf_recovery_origin(yajl_val json, const char *name,
+                                          const char *repo,
+                                          const char *snapshot);
+
+/* The same from GET _cluster/state/routing_table/NAMES, for an index whose
+ * primaries have not started (a restore waiting in the allocation queue
+ * has no recovery record yet): OURS when every primary is unassigned or
+ * initializing with recovery_source SNAPSHOT `repo`/`snapshot`; OTHER when
+ * one that has not started comes from elsewhere; UNKNOWN otherwise (not
+ * listed, or a primary started: _recovery tells then). */
+enum snm_wf_origin snm_wf_routing_origin(yajl_val json, const char *name,
+                                         const char *repo,
+                                         const char *snapshot);
 
 /* ---- a restore that failed (workflow_failure.c) ------------------------ */
 
@@ -202,7 +240,9 @@ struct snm_wf_failed_shard {
 
 /* The first primary shard of names[0..n) that `rows` (the _cat/shards
  * reply) lists as UNASSIGNED with unassigned.reason ALLOCATION_FAILED:
- * 1 and `out` filled (reason ""), or 0. */
+ * 1 and `out` filled (reason ""); else the first UNASSIGNED primary with
+ * NEW_INDEX_RESTORED (waiting, or never placeable: only the allocator's
+ * explanation tells): 2 and `out` filled; else 0. */
 int snm_wf_find_failed_shard(struct snm_wf_failed_shard *out, yajl_val rows,
                              const char *const *names, size_t n);
 
@@ -231,6 +271,14 @@ int snm_wf_restore_failed(const char *health, int shard_failed, int explained,
 /* Body of POST /_cluster/allocation/explain for a primary shard.  *out
  * malloced; 0 or SNM_ENOMEM. */
 int snm_wf_explain_body(char **out, const char *index, long shard);
+
+/* `in` with what it means appended, for server errors a run meets:
+ * repository_exception (the repository's storage cannot be reached) and
+ * index_not_found_exception (an index the run waits for is gone).  A
+ * message that would not fit is cut in its middle ("\u2026"), never at its
+ * end, and leaves 64 bytes for the step context the workflow puts in
+ * front.  Other errors are copied as they are. */
+void snm_wf_explain(struct snm_err *out, const struct snm_err *in);
 
 /* ---- the summary table (workflow_table.c) ------------------------------ */
 

@@ -15,7 +15,14 @@
 
 #define WF_MAX_COUNTS_IN_FLIGHT 4 /* concurrent GET INDEX/_count */
 #define WF_MAX_SNAPSHOT_CREATES 3 /* PUT attempts with one name */
+#define WF_LOOKUP_WAITS 4         /* waits for a PUT that may land late */
 #define WF_MAX_CHUNKS_IN_FLIGHT 4 /* concurrent requests of one index list */
+#define WF_MAX_RESTORE_POSTS 3    /* POST _restore attempts per target */
+#define WF_ORIGIN_ROUNDS                                                       \
+  40                          /* origin checks of an index whose primary       \
+                                 has no recovery record yet (its restore       \
+                                 may not have started a shard) */
+#define WF_ORIGIN_WAIT_MS 250 /* between two of them */
 
 enum wf_state {
   WF_PREFLIGHT,    /* the read-only preflight runs */
@@ -43,8 +50,10 @@ enum wf_phase {
 
 enum wf_tstate {
   WFT_WAITING,  /* another restore on the same domain goes first */
+  WFT_LIST,     /* right before a POST: which target names exist now */
+  WFT_ORIGIN,   /* those that exist: were they restored from our snapshot */
+  WFT_ROUTING,  /* those _recovery cannot tell: the routing table */
   WFT_POST,     /* POST _restore in flight */
-  WFT_CHECK,    /* the POST's outcome is unknown: list target indices */
   WFT_RECOVER,  /* polling recovery and health */
   WFT_RESTORED, /* health reached */
   WFT_REFRESH,  /* verify: POST TARGETS/_refresh */
@@ -86,6 +95,20 @@ struct wf_target {
   size_t poll_next;    /* the next chunk request of this round */
   enum wf_phase phase; /* of the poll round */
 
+  /* the check right before a POST (WFT_LIST, WFT_ORIGIN): the names of
+   * the indices to restore or to check, as probe[i] = the state's
+   * indices[probe_ix[i]].target */
+  const char **probe; /* malloced array (names borrowed) */
+  size_t *probe_ix;   /* malloced */
+  size_t n_probe;
+  size_t *probe_ends; /* NULL or malloced: probe in URL-sized chunks */
+  size_t n_probe_chunks;
+  int *probe_exists;                /* malloced: 1 when the name is taken */
+  enum snm_wf_origin *probe_origin; /* malloced */
+  int posts;                        /* POST _restore attempts so far */
+  int origin_rounds;                /* origin checks with an answer pending */
+  int origin_delay;                 /* wait a poll interval, then ask again */
+
   /* results the callbacks record */
   int r_ok;             /* the POST answered 2xx */
   int r_failed;         /* r_err is set */
@@ -100,13 +123,16 @@ struct wf_target {
   int bad_found;                  /* bad is set */
   int explained;                  /* snm_wf_parse_explain's answer, -1: none */
   int bad_rounds;                 /* rounds in a row with a failed shard */
+  int r_bad;                      /* a recovery reply this round was junk */
+  size_t r_unlisted;              /* names this round's replies left out */
+  struct snm_err bad_reply;       /* what was wrong with it */
+  int bad_reply_rounds;           /* rounds in a row with unusable replies */
   long long last_bytes, last_bytes_ms;
   double rate_bps;
   double eta_s; /* from the last progress; < 0 or eta_known 0: unknown */
   int eta_known;
   size_t count_next, counts_done; /* verify */
   long long *found;               /* n_wait counts, malloced */
-  int *exists;                    /* n_wait, for WFT_CHECK */
 };
 
 struct snm_workflow {
@@ -132,7 +158,8 @@ struct snm_workflow {
   struct snm_progress *progress;
 
   struct snm_state st;
-  struct snm_journal_lock lock;
+  struct snm_journal_lock lock;      /* the state file's */
+  struct snm_journal_lock plan_lock; /* the plan's (journal.h) */
   struct snm_preflight pf;
   int pf_running, pf_done;
   long long run_start_ms;
@@ -155,6 +182,7 @@ struct snm_workflow {
   long long *counts; /* n_snap_indices counts (malloced) */
   size_t count_next, counts_done;
   int creates; /* PUTs sent with this name in this invocation */
+  int lookups; /* lookups that found no snapshot since the last PUT */
 
   long interval_ms;
   long long poll_start_ms;
@@ -180,6 +208,10 @@ void wf_event(struct snm_workflow *wf, const char *type,
               const struct snm_field *fields, size_t n);
 void wf_update(struct snm_workflow *wf, const char *key, const char *type,
                const struct snm_field *fields, size_t n);
+/* Put "prefix: " in front of e->msg; a message that would not fit loses
+ * its middle (snm_err_append_middle), never its end (the reason, what to
+ * do). */
+void wf_err_prefix(struct snm_err *e, const char *prefix);
 void wf_warn(struct snm_workflow *wf, const char *domain, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void wf_failed_event(struct snm_workflow *wf, const struct snm_err *err);

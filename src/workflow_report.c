@@ -193,6 +193,30 @@ static void print_table(struct snm_workflow *wf, FILE *fp, long long *docs,
   }
 }
 
+/* "verified" only when every restored index's counts were compared and
+ * matched; else what holds. */
+static const char *verified_text(const struct snm_workflow *wf)
+{
+  size_t verified = 0, other = 0;
+
+  for (size_t r = 0; r < wf->n_targets; r++) {
+    const struct snm_state_restore *sr = &wf->st.restores[r];
+    for (size_t i = 0; i < sr->n_indices; i++) {
+      if (sr->indices[i].state == SNM_RESTORE_VERIFIED)
+        verified++;
+      else if (sr->indices[i].state != SNM_RESTORE_SKIPPED)
+        other++;
+    }
+  }
+  if (other == 0 && verified > 0)
+    return "verified";
+  if (other == 0)
+    return "nothing to verify";
+  if (verified == 0)
+    return "NOT verified (verify is \"none\")";
+  return "partly verified (verify is \"none\" for some restores)";
+}
+
 void wf_summary(struct snm_workflow *wf)
 {
   const struct snm_plan *p = wf->plan;
@@ -227,9 +251,10 @@ void wf_summary(struct snm_workflow *wf)
   if (mode != SNM_PROGRESS_JSON && mode != SNM_PROGRESS_QUIET) {
     print_table(wf, fp, &docs, &bytes, &n);
     fprintf(fp,
-            "\n%zu ind%s, %lld documents, %s restored and verified in "
+            "\n%zu ind%s, %lld documents, %s restored and %s in "
             "%s (snapshot %s).\n",
             n, n == 1 ? "ex" : "ices", docs, snm_fmt_bytes(b, sizeof(b), bytes),
+            verified_text(wf),
             snm_fmt_duration(d, sizeof(d), wf_seconds(wf->run_start_ms, now)),
             wf->st.snapshot.name);
     fprintf(fp, "Left in place:\n");

@@ -18,7 +18,9 @@ enum wf_kind {
   K_SNAP_PUT,
   K_SNAP_STATUS,
   K_RESTORE,
-  K_CAT,
+  K_PROBE_LIST,
+  K_PROBE_ORIGIN,
+  K_PROBE_ROUTING,
   K_RECOVERY,
   K_HEALTH,
   K_REFRESH,
@@ -44,13 +46,15 @@ static void record_first(struct snm_err *dst, int *flag,
     *flag = 1;
 }
 
-/* A proxy's or an overloaded cluster's answer while waiting: no news. */
+/* A proxy's or an overloaded cluster's answer while waiting: no news.
+ * 429 too: the HTTP engine has already waited as Retry-After asked, and
+ * the work goes on on the server. */
 static int no_news(const struct snm_err *err)
 {
   return err->code == SNM_ENET || err->code == SNM_ETIMEOUT ||
          (err->code == SNM_EHTTP &&
-          (err->http_status == 502 || err->http_status == 503 ||
-           err->http_status == 504));
+          (err->http_status == 429 || err->http_status == 502 ||
+           err->http_status == 503 || err->http_status == 504));
 }
 
 /* The outcome of a non-replayable request is unknown. */
@@ -85,13 +89,17 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
       record_first(&wf->r_err, &wf->r_failed, &perr);
     return;
   case K_COUNT:
+    /* a count that cannot be had stops the run: "verified" needs it */
     wf->counts[q->i] = SNM_STATE_UNKNOWN;
-    if (err->code == SNM_OK)
-      wf->counts[q->i] =
-          snm_jint(SNM_STATE_UNKNOWN, reply->json, "count", NULL);
-    else
-      snm_log(SNM_LOG_WARN, "%s (the count of %s is left unknown)", err->msg,
-              wf->snap_indices[q->i]);
+    if (err->code != SNM_OK) {
+      record_first(&wf->r_err, &wf->r_failed, err);
+    } else if (snm_wf_parse_count(&wf->counts[q->i], reply->json, &perr) != 0) {
+      struct snm_err e;
+      snm_err_set(&e, SNM_EPARSE, "%s: GET %s/_count: %s",
+                  wf->plan->domains[wf->plan->snapshot.domain].id,
+                  wf->snap_indices[q->i], perr.msg);
+      record_first(&wf->r_err, &wf->r_failed, &e);
+    }
     return;
   case K_SNAP_PUT:
     if (err->code == SNM_OK)
@@ -127,17 +135,59 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
   }
 }
 
-/* "index" values of GET _cat/indices?format=json. */
-static void record_cat(struct wf_target *t, yajl_val json)
+/* Chunk `k` of the probe's listing: GET NAMES/_settings/index.uuid with
+ * ignore_unavailable, whose reply has a key for every name that exists
+ * (open or closed).  Anything but an object is a failure: an unreadable
+ * listing never counts as "nothing exists". */
+static void record_probe_list(struct wf_target *t, size_t k, yajl_val json)
 {
-  if (!YAJL_IS_ARRAY(json))
+  size_t start = snm_wf_chunk_start(t->probe_ends, k);
+  struct snm_err e;
+
+  if (!YAJL_IS_OBJECT(json)) {
+    snm_err_set(&e, SNM_EPARSE,
+                "%s: GET _settings: the reply is not an object, so it "
+                "cannot tell which target names are taken",
+                t->es->dom->id);
+    record_first(&t->r_err, &t->r_failed, &e);
     return;
-  for (size_t k = 0; k < json->u.array.len; k++) {
-    const char *name = snm_jstr(json->u.array.values[k], "index", NULL);
-    for (size_t i = 0; name != NULL && i < t->n_wait; i++)
-      if (strcmp(t->wait[i], name) == 0)
-        t->exists[i] = 1;
   }
+  for (size_t i = start; i < t->probe_ends[k]; i++)
+    t->probe_exists[i] = snm_jget(json, t->probe[i], NULL) != NULL;
+}
+
+/* The origins that _recovery left unknown in chunk `k`, from the routing
+ * table (a restore whose primaries wait to be allocated). */
+static void record_probe_routing(struct wf_target *t, size_t k, yajl_val json)
+{
+  size_t start = snm_wf_chunk_start(t->probe_ends, k);
+
+  for (size_t i = start; i < t->probe_ends[k]; i++)
+    if (t->probe_exists[i] && t->probe_origin[i] == SNM_WF_ORIGIN_UNKNOWN)
+      t->probe_origin[i] =
+          snm_wf_routing_origin(json, t->probe[i], t->wf->plan->repository.name,
+                                t->wf->st.snapshot.name);
+}
+
+/* The origins of the existing names of chunk `k` (GET NAMES/_recovery). */
+static void record_probe_origin(struct wf_target *t, size_t k, yajl_val json)
+{
+  size_t start = snm_wf_chunk_start(t->probe_ends, k);
+  struct snm_err e;
+
+  if (!YAJL_IS_OBJECT(json)) {
+    snm_err_set(&e, SNM_EPARSE,
+                "%s: GET _recovery: the reply is not an object, so it "
+                "cannot tell where the existing indices came from",
+                t->es->dom->id);
+    record_first(&t->r_err, &t->r_failed, &e);
+    return;
+  }
+  for (size_t i = start; i < t->probe_ends[k]; i++)
+    if (t->probe_exists[i])
+      t->probe_origin[i] = snm_wf_recovery_origin(json, t->probe[i],
+                                                  t->wf->plan->repository.name,
+                                                  t->wf->st.snapshot.name);
 }
 
 /* Chunk `k` of the health wait: the round reached it only when every
@@ -161,10 +211,20 @@ static void record_recovery(struct wf_target *t, size_t k, yajl_val json)
   struct snm_err perr;
 
   if (snm_wf_parse_recovery(&part, json, t->wait + start,
-                            t->chunk_ends[k] - start, &perr) != 0)
-    record_first(&t->r_err, &t->r_failed, &perr);
-  else
+                            t->chunk_ends[k] - start, &perr) != 0) {
+    /* a junk reply is no news, unless it keeps coming (t_polled) */
+    snm_err_set(&t->bad_reply, perr.code, "%s: GET _recovery: %s",
+                t->es->dom->id, perr.msg);
+    t->r_bad = 1;
+  } else {
     snm_wf_recovery_merge(&t->rec, start, &part);
+    t->r_unlisted += part.unlisted;
+    if (part.unlisted > 0 && !t->r_bad)
+      snm_err_set(&t->bad_reply, SNM_EPARSE,
+                  "%s: GET _recovery: the reply lists no shards for %zu of "
+                  "the %zu indices it was asked about",
+                  t->es->dom->id, part.unlisted, part.n);
+  }
   snm_wf_recovery_dispose(&part);
 }
 
@@ -172,6 +232,7 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
                           const struct snm_err *err)
 {
   struct wf_target *t = q->t;
+  struct snm_err perr;
 
   switch (q->kind) {
   case K_RESTORE:
@@ -192,9 +253,11 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
       return;
     }
     if (err->code != SNM_OK) {
-      if (no_news(err))
+      if (no_news(err)) {
+        if (!t->r_nonews)
+          snm_log(SNM_LOG_INFO, "%s (still waiting)", err->msg);
         t->r_nonews = 1;
-      else
+      } else
         record_first(&t->r_err, &t->r_failed, err);
       return;
     }
@@ -206,10 +269,16 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
   case K_SHARDS:
     if (err->code != SNM_OK) {
       snm_log(SNM_LOG_DEBUG, "%s (shard check skipped)", err->msg);
-    } else if (!t->bad_found) {
+    } else if (t->bad_found != 1) {
+      /* a failed primary (1) is worth more than a waiting one (2) */
       size_t start = snm_wf_chunk_start(t->chunk_ends, q->i);
-      t->bad_found = snm_wf_find_failed_shard(
-          &t->bad, reply->json, t->wait + start, t->chunk_ends[q->i] - start);
+      struct snm_wf_failed_shard cand;
+      int f = snm_wf_find_failed_shard(&cand, reply->json, t->wait + start,
+                                       t->chunk_ends[q->i] - start);
+      if (f != 0 && (t->bad_found == 0 || f < t->bad_found)) {
+        t->bad = cand;
+        t->bad_found = f;
+      }
     }
     return;
   case K_EXPLAIN:
@@ -218,17 +287,42 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
     else
       t->explained = snm_wf_parse_explain(&t->bad, reply->json);
     return;
-  case K_CAT:
+  case K_PROBE_LIST:
+    if (err->code != SNM_OK) {
+      record_first(&t->r_err, &t->r_failed, err);
+      return;
+    }
+    record_probe_list(t, q->i, reply->json);
+    return;
+  case K_PROBE_ORIGIN:
+    if (err->code != SNM_OK) {
+      record_first(&t->r_err, &t->r_failed, err);
+      return;
+    }
+    record_probe_origin(t, q->i, reply->json);
+    return;
+  case K_PROBE_ROUTING:
+    if (err->code != SNM_OK) {
+      snm_log(SNM_LOG_DEBUG, "%s (the origin stays unknown for now)", err->msg);
+      return;
+    }
+    record_probe_routing(t, q->i, reply->json);
+    return;
   case K_REFRESH:
+    if (err->code != SNM_OK)
+      record_first(&t->r_err, &t->r_failed, err);
+    return;
   case K_TCOUNT:
     if (err->code != SNM_OK) {
       record_first(&t->r_err, &t->r_failed, err);
       return;
     }
-    if (q->kind == K_CAT)
-      record_cat(t, reply->json);
-    else if (q->kind == K_TCOUNT)
-      t->found[q->i] = snm_jint(SNM_STATE_UNKNOWN, reply->json, "count", NULL);
+    if (snm_wf_parse_count(&t->found[q->i], reply->json, &perr) != 0) {
+      struct snm_err e;
+      snm_err_set(&e, SNM_EPARSE, "%s: GET %s/_count: %s", t->es->dom->id,
+                  t->wait[q->i], perr.msg);
+      record_first(&t->r_err, &t->r_failed, &e);
+    }
     return;
   default:
     return;
@@ -386,14 +480,38 @@ int wf_req_restore(struct wf_target *t)
   return rc;
 }
 
-int wf_req_target_indices(struct wf_target *t)
+/* Chunk `k` of the probe names into `fmt` (one "%l"). */
+static int probe_req(struct wf_target *t, size_t k, enum wf_kind kind,
+                     const char *fmt)
 {
+  size_t start = snm_wf_chunk_start(t->probe_ends, k);
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, "/_cat/indices?format=json&h=index&expand_wildcards=all");
-  return req_send(t->wf, t, t->es, K_CAT, 0, "GET", &p, NULL,
+  snm_es_path(&p, fmt, t->probe + start, t->probe_ends[k] - start);
+  return req_send(t->wf, t, t->es, kind, k, "GET", &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_probe_list(struct wf_target *t, size_t k)
+{
+  return probe_req(t, k, K_PROBE_LIST,
+                   "/%l/_settings/index.uuid?expand_wildcards=all&"
+                   "ignore_unavailable=true");
+}
+
+int wf_req_probe_routing(struct wf_target *t, size_t k)
+{
+  return probe_req(t, k, K_PROBE_ROUTING,
+                   "/_cluster/state/routing_table/%l?expand_wildcards=all&"
+                   "ignore_unavailable=true");
+}
+
+int wf_req_probe_origin(struct wf_target *t, size_t k)
+{
+  return probe_req(t, k, K_PROBE_ORIGIN,
+                   "/%l/_recovery?expand_wildcards=all&"
+                   "ignore_unavailable=true");
 }
 
 /* Send `method` to the path `fmt` (one "%l" conversion) filled with chunk

@@ -3,7 +3,7 @@
  * Each function sends one request and counts it as pending (on the
  * workflow or the target).  Its completion records the result in the
  * workflow (wf->r_*, wf->counts) or the target (t->r_*, t->rec, t->found,
- * t->exists), drops the pending count and calls wf_dispatch(); it changes
+ * t->probe_*), drops the pending count and calls wf_dispatch(); it changes
  * no state.  A request that cannot be sent is recorded as a failure
  * (r_failed / r_err) right away, so the dispatcher sees it like any other
  * reply; the functions return that error code too (0 when sent).
@@ -24,7 +24,15 @@ int wf_req_snapshot_put(struct snm_workflow *wf);
 int wf_req_snapshot_status(struct snm_workflow *wf);
 
 int wf_req_restore(struct wf_target *t);
-int wf_req_target_indices(struct wf_target *t);
+/* The check before a POST, over chunk `k` of t->probe (t->probe_ends):
+ * which names exist (t->probe_exists), and for those that do, where their
+ * primaries were recovered from (t->probe_origin). */
+int wf_req_probe_list(struct wf_target *t, size_t k);
+int wf_req_probe_origin(struct wf_target *t, size_t k);
+/* ... and the routing table, for those whose origin is still unknown; a
+ * failure of this one only leaves them unknown (it needs cluster state
+ * rights that _recovery does not). */
+int wf_req_probe_routing(struct wf_target *t, size_t k);
 /* `k`: the chunk of t->wait (t->chunk_ends) the request names. */
 int wf_req_recovery(struct wf_target *t, size_t k);
 int wf_req_health(struct wf_target *t, size_t k);
@@ -39,6 +47,7 @@ int wf_req_target_count(struct wf_target *t, size_t i);
 struct snm_err;
 int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err);
 int wf_targets_prepare(struct snm_workflow *wf);
+int wf_target_lists(struct wf_target *t);
 
 /* workflow_target.c: a target's sub-machine, advanced by wf_dispatch */
 void wf_target_restore(struct wf_target *t);

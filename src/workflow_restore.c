@@ -7,6 +7,7 @@
 #include "workflow.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,16 @@ done:
   return rc;
 }
 
+/* Counts from a server: a negative one is 0, sums saturate. */
+static long long add_count(long long a, long long b)
+{
+  if (a < 0)
+    a = 0;
+  if (b < 0)
+    b = 0;
+  return a > LLONG_MAX - b ? LLONG_MAX : a + b;
+}
+
 void snm_wf_recovery_dispose(struct snm_wf_recovery *r)
 {
   free(r->items);
@@ -86,33 +97,44 @@ int snm_wf_parse_recovery(struct snm_wf_recovery *out, yajl_val json,
     yajl_val shards = snm_jget(json, names[i], "shards", NULL);
 
     if (YAJL_IS_ARRAY(shards)) {
+      ix->listed = 1;
       for (size_t k = 0; k < shards->u.array.len; k++) {
         yajl_val sh = shards->u.array.values[k];
         const char *stage = snm_jstr(sh, "stage", NULL);
 
-        ix->shards++;
-        if (stage != NULL && strcmp(stage, "DONE") == 0)
+        if (ix->shards < INT_MAX)
+          ix->shards++;
+        if (stage != NULL && strcmp(stage, "DONE") == 0 &&
+            ix->shards_done < INT_MAX)
           ix->shards_done++;
-        ix->bytes_total +=
-            snm_jint(0, sh, "index", "size", "total_in_bytes", NULL);
-        ix->bytes_done +=
-            snm_jint(0, sh, "index", "size", "recovered_in_bytes", NULL) +
-            snm_jint(0, sh, "index", "size", "reused_in_bytes", NULL);
-        ix->files_total += snm_jint(0, sh, "index", "files", "total", NULL);
-        ix->files_done += snm_jint(0, sh, "index", "files", "recovered", NULL) +
-                          snm_jint(0, sh, "index", "files", "reused", NULL);
+        ix->bytes_total =
+            add_count(ix->bytes_total,
+                      snm_jint(0, sh, "index", "size", "total_in_bytes", NULL));
+        ix->bytes_done = add_count(
+            ix->bytes_done,
+            add_count(
+                snm_jint(0, sh, "index", "size", "recovered_in_bytes", NULL),
+                snm_jint(0, sh, "index", "size", "reused_in_bytes", NULL)));
+        ix->files_total = add_count(
+            ix->files_total, snm_jint(0, sh, "index", "files", "total", NULL));
+        ix->files_done = add_count(
+            ix->files_done,
+            add_count(snm_jint(0, sh, "index", "files", "recovered", NULL),
+                      snm_jint(0, sh, "index", "files", "reused", NULL)));
       }
     }
     if (ix->bytes_done > ix->bytes_total)
       ix->bytes_done = ix->bytes_total;
     if (ix->files_done > ix->files_total)
       ix->files_done = ix->files_total;
-    out->bytes_done += ix->bytes_done;
-    out->bytes_total += ix->bytes_total;
-    out->files_done += ix->files_done;
-    out->files_total += ix->files_total;
+    out->bytes_done = add_count(out->bytes_done, ix->bytes_done);
+    out->bytes_total = add_count(out->bytes_total, ix->bytes_total);
+    out->files_done = add_count(out->files_done, ix->files_done);
+    out->files_total = add_count(out->files_total, ix->files_total);
     if (ix->shards > 0 && ix->shards_done == ix->shards)
       out->indices_done++;
+    if (!ix->listed)
+      out->unlisted++;
   }
   return 0;
 }
@@ -142,13 +164,15 @@ void snm_wf_recovery_merge(struct snm_wf_recovery *r, size_t at,
     memcpy(r->items + at, part->items, part->n * sizeof(*part->items));
   }
   r->bytes_done = r->bytes_total = r->files_done = r->files_total = 0;
-  r->indices_done = 0;
+  r->indices_done = r->unlisted = 0;
   for (size_t i = 0; i < r->n; i++) {
     const struct snm_wf_recovery_index *ix = &r->items[i];
-    r->bytes_done += ix->bytes_done;
-    r->bytes_total += ix->bytes_total;
-    r->files_done += ix->files_done;
-    r->files_total += ix->files_total;
+    if (!ix->listed)
+      r->unlisted++;
+    r->bytes_done = add_count(r->bytes_done, ix->bytes_done);
+    r->bytes_total = add_count(r->bytes_total, ix->bytes_total);
+    r->files_done = add_count(r->files_done, ix->files_done);
+    r->files_total = add_count(r->files_total, ix->files_total);
     if (ix->shards > 0 && ix->shards_done == ix->shards)
       r->indices_done++;
   }
@@ -203,14 +227,14 @@ enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
   case SNM_RESTORE_SKIPPED:
     return SNM_WF_IX_SKIP;
   case SNM_RESTORE_RESTORING:
-    return exists ? SNM_WF_IX_ADOPT : SNM_WF_IX_RESTORE;
+    return exists ? SNM_WF_IX_CHECK : SNM_WF_IX_RESTORE;
   case SNM_RESTORE_RESTORED:
   case SNM_RESTORE_VERIFIED:
     return exists ? SNM_WF_IX_ADOPT : SNM_WF_IX_GONE;
   case SNM_RESTORE_PENDING:
   case SNM_RESTORE_FAILED:
   default:
-    return exists ? SNM_WF_IX_CONFLICT : SNM_WF_IX_RESTORE;
+    return exists ? SNM_WF_IX_CHECK : SNM_WF_IX_RESTORE;
   }
 }
 
@@ -225,4 +249,108 @@ int snm_wf_count_ok(long long before, long long after, long long found)
   lo = before < after ? before : after;
   hi = before < after ? after : before;
   return found >= lo && found <= hi;
+}
+
+void snm_wf_count_expected(char *out, size_t outsz, long long before,
+                           long long after)
+{
+  if (before < 0)
+    snprintf(out, outsz, "unknown");
+  else if (after < 0 || after == before)
+    snprintf(out, outsz, "%lld", before);
+  else
+    snprintf(out, outsz, "%lld..%lld", before < after ? before : after,
+             before < after ? after : before);
+}
+
+int snm_wf_parse_count(long long *out, yajl_val json, struct snm_err *err)
+{
+  yajl_val count = snm_jget(json, "count", NULL);
+  long long failed, total;
+
+  *out = -1;
+  if (!YAJL_IS_OBJECT(json))
+    return snm_err_set(err, SNM_EPARSE, "the reply is not a JSON object");
+  if (snm_jget(json, "error", NULL) != NULL) {
+    struct snm_buf why;
+    int rc;
+
+    snm_buf_init(&why, 0);
+    snm_es_error_reason(&why, json, NULL, 0);
+    rc = snm_err_set(err, SNM_EPARSE, "the reply is an error: %s",
+                     why.len > 0 ? snm_buf_str(&why) : "(no reason given)");
+    snm_buf_dispose(&why);
+    return rc;
+  }
+  if (!YAJL_IS_INTEGER(count) || YAJL_GET_INTEGER(count) < 0)
+    return snm_err_set(err, SNM_EPARSE,
+                       "the reply has no document count (no non-negative "
+                       "integer \"count\")");
+  failed = snm_jint(0, json, "_shards", "failed", NULL);
+  total = snm_jint(0, json, "_shards", "total", NULL);
+  if (failed != 0)
+    return snm_err_set(err, SNM_EPARSE,
+                       "%lld of %lld shards failed, so the count misses "
+                       "their documents",
+                       failed, total);
+  *out = YAJL_GET_INTEGER(count);
+  return 0;
+}
+
+enum snm_wf_origin snm_wf_recovery_origin(yajl_val json, const char *name,
+                                          const char *repo,
+                                          const char *snapshot)
+{
+  yajl_val shards = snm_jget(json, name, "shards", NULL);
+  size_t primaries = 0;
+
+  if (!YAJL_IS_ARRAY(shards))
+    return SNM_WF_ORIGIN_UNKNOWN;
+  for (size_t k = 0; k < shards->u.array.len; k++) {
+    yajl_val sh = shards->u.array.values[k];
+    const char *type = snm_jstr(sh, "type", NULL);
+    const char *r = snm_jstr(sh, "source", "repository", NULL);
+    const char *s = snm_jstr(sh, "source", "snapshot", NULL);
+
+    if (!YAJL_IS_TRUE(snm_jget(sh, "primary", NULL)))
+      continue;
+    primaries++;
+    if (type == NULL || strcmp(type, "SNAPSHOT") != 0 || r == NULL ||
+        s == NULL || strcmp(r, repo) != 0 || strcmp(s, snapshot) != 0)
+      return SNM_WF_ORIGIN_OTHER;
+  }
+  return primaries > 0 ? SNM_WF_ORIGIN_OURS : SNM_WF_ORIGIN_UNKNOWN;
+}
+
+enum snm_wf_origin snm_wf_routing_origin(yajl_val json, const char *name,
+                                         const char *repo, const char *snapshot)
+{
+  yajl_val shards =
+      snm_jget(json, "routing_table", "indices", name, "shards", NULL);
+  size_t primaries = 0;
+
+  if (!YAJL_IS_OBJECT(shards))
+    return SNM_WF_ORIGIN_UNKNOWN;
+  for (size_t k = 0; k < shards->u.object.len; k++) {
+    yajl_val copies = shards->u.object.values[k];
+
+    for (size_t c = 0; YAJL_IS_ARRAY(copies) && c < copies->u.array.len; c++) {
+      yajl_val sh = copies->u.array.values[c];
+      const char *state = snm_jstr(sh, "state", NULL);
+      const char *type = snm_jstr(sh, "recovery_source", "type", NULL);
+      const char *r = snm_jstr(sh, "recovery_source", "repository", NULL);
+      const char *s = snm_jstr(sh, "recovery_source", "snapshot", NULL);
+
+      if (!YAJL_IS_TRUE(snm_jget(sh, "primary", NULL)))
+        continue;
+      if (state == NULL || (strcmp(state, "UNASSIGNED") != 0 &&
+                            strcmp(state, "INITIALIZING") != 0))
+        return SNM_WF_ORIGIN_UNKNOWN; /* started: _recovery tells */
+      primaries++;
+      if (type == NULL || strcmp(type, "SNAPSHOT") != 0 || r == NULL ||
+          s == NULL || strcmp(r, repo) != 0 || strcmp(s, snapshot) != 0)
+        return SNM_WF_ORIGIN_OTHER;
+    }
+  }
+  return primaries > 0 ? SNM_WF_ORIGIN_OURS : SNM_WF_ORIGIN_UNKNOWN;
 }

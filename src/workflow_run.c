@@ -201,7 +201,11 @@ static void free_targets(struct snm_workflow *wf)
     free(t->wait);
     free(t->skipped);
     free(t->found);
-    free(t->exists);
+    free(t->probe);
+    free(t->probe_ix);
+    free(t->probe_ends);
+    free(t->probe_exists);
+    free(t->probe_origin);
     free(t->chunk_ends);
     snm_wf_recovery_dispose(&t->rec);
   }
@@ -225,6 +229,7 @@ static void dispose(struct snm_workflow *wf)
   free(wf->counts);
   snm_wf_snap_info_dispose(&wf->r_info);
   snm_state_dispose(&wf->st);
+  snm_journal_unlock(&wf->plan_lock);
   snm_journal_unlock(&wf->lock);
   snm_progress_free(wf->progress);
   free(wf->state_path);
@@ -245,6 +250,7 @@ enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
   wf.result = SNM_RUN_FAILED;
   wf.run_start_ms = snm_time_now_ms();
   wf.lock.fd = -1;
+  wf.plan_lock.fd = -1;
   snm_state_init(&wf.st);
   snm_preflight_init(&wf.pf);
   snm_err_clear(&err);
@@ -267,7 +273,10 @@ enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
     snm_log(SNM_LOG_ERROR, "out of memory");
     goto done;
   }
-  if (snm_journal_lock(&wf.lock, wf.state_path, &err) != 0) {
+  if (snm_journal_lock(&wf.lock, wf.state_path, &err) != 0 ||
+      snm_journal_plan_lock(&wf.plan_lock, plan->name,
+                            plan->domains[plan->snapshot.domain].endpoint,
+                            &err) != 0) {
     wf_failed_event(&wf, &err);
     goto done;
   }

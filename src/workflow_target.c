@@ -2,8 +2,10 @@
  * recovery wait and verification (enum wf_tstate).  wf_dispatch() calls
  * these; like it, they are the only code that changes a target's state.
  */
+#include "buf.h"
 #include "log.h"
 #include "timefmt.h"
+#include "workflow_chunk.h"
 #include "workflow_int.h"
 #include "workflow_req.h"
 
@@ -66,13 +68,9 @@ static void t_fail(struct wf_target *t, const struct snm_err *err)
   const char *id = t_domain(t);
   char key[160];
 
-  if (strncmp(e.msg, id, strlen(id)) != 0 && strlen(id) + 3 < sizeof(e.msg)) {
-    size_t n = strlen(id);
-    memcpy(e.msg, id, n);
-    memcpy(e.msg + n, ": ", 2);
-    snprintf(e.msg + n + 2, sizeof(e.msg) - n - 2, "%.*s",
-             (int)(sizeof(e.msg) - n - 3), err->msg);
-  }
+  snm_wf_explain(&e, err);
+  if (strncmp(e.msg, id, strlen(id)) != 0)
+    wf_err_prefix(&e, id);
   t_st(t)->state = SNM_RESTORE_FAILED;
   t_key(key, sizeof(key), t);
   snm_progress_end(t->wf->progress, key);
@@ -156,6 +154,7 @@ static void t_start(struct wf_target *t)
   if (t->n_post > 0) {
     t_enter(t, WFT_POST);
     t->sent = 1;
+    t->posts++;
     wf_req_restore(t);
   } else {
     t_enter(t, WFT_RECOVER);
@@ -217,7 +216,9 @@ static void t_progress(struct wf_target *t)
   eta = snm_eta_s(rec->bytes_done, rec->bytes_total, t->rate_bps);
   t->eta_s = eta;
   t->eta_known = eta >= 0;
-  t_progress_event(t, busy, eta);
+  /* nothing is known before the first shard starts: no "0 B of 0 B" */
+  if (rec->bytes_total > 0 || rec->files_total > 0 || rec->indices_done > 0)
+    t_progress_event(t, busy, eta);
 }
 
 static void t_restored(struct wf_target *t)
@@ -290,6 +291,23 @@ static int t_polled(struct wf_target *t)
   }
   if (t->r_nonews)
     return 1;
+  if (t->r_bad || (t->r_health && t->r_unlisted > 0)) {
+    /* health says the indices are there, yet their recovery cannot be
+     * read: say so at once, give up after a few rounds */
+    if (++t->bad_reply_rounds == 1)
+      wf_warn(t->wf, t_domain(t), "%s; polling again", t->bad_reply.msg);
+    if (t->bad_reply_rounds >= SNM_WF_FAILED_ROUNDS) {
+      t_failf(t, SNM_EPARSE,
+              "%s (%d rounds in a row); snapmig cannot tell whether the "
+              "restore finished; check %s's GET INDEX/_recovery by hand, "
+              "then run snapmig again (it resumes and adopts what was "
+              "restored)",
+              t->bad_reply.msg, t->bad_reply_rounds, t_domain(t));
+      return 0;
+    }
+    return 1;
+  }
+  t->bad_reply_rounds = 0;
   memcpy(t->r_status, t->poll_status, sizeof(t->r_status));
   t_progress(t);
   if (t->r_health && t->rec.indices_done == t->n_wait) {
@@ -310,6 +328,12 @@ static int t_polled(struct wf_target *t)
  * cannot be allocated (snm_wf_restore_failed).  0: failed, 1: go on. */
 static int t_checked(struct wf_target *t)
 {
+  /* a primary that waits (NEW_INDEX_RESTORED) counts only when the
+   * allocator says it can never place it */
+  if (t->bad_found == 2 && t->explained != 1) {
+    t->bad_rounds = 0;
+    return 1;
+  }
   t->bad_rounds = t->bad_found ? t->bad_rounds + 1 : 0;
   if (!snm_wf_restore_failed(t->r_status, t->bad_found, t->explained,
                              t->bad_rounds))
@@ -354,12 +378,13 @@ static void t_recover(struct wf_target *t)
       t->wait_start_ms = now;
     if (now - t->wait_start_ms > pol->timeout_s * 1000) {
       t_failf(t, SNM_ETIMEOUT,
-              "%s: the restored indices did not reach %s within %lds "
-              "(polling.timeout_s; health is %s); the recovery goes on "
-              "there: run snapmig again to go on waiting",
-              t_domain(t),
-              snm_wait_for_name(t->wf->plan->restores[t->r].wait_for),
-              pol->timeout_s, t->r_status[0] != '\0' ? t->r_status : "?");
+              "%s: the restored indices did not finish within %lds "
+              "(polling.timeout_s): %zu of %zu recovered, health %s (want "
+              "%s); the recovery goes on there: run snapmig again to go on "
+              "waiting",
+              t_domain(t), pol->timeout_s, t->rec.indices_done, t->n_wait,
+              t->r_status[0] != '\0' ? t->r_status : "unknown",
+              snm_wait_for_name(t->wf->plan->restores[t->r].wait_for));
       return;
     }
     t->interval_ms =
@@ -381,8 +406,229 @@ static void t_recover(struct wf_target *t)
   t->phase = WFP_POLL;
   t->r_nonews = 0;
   t->r_health = 1; /* until a chunk says otherwise */
+  t->r_bad = 0;
+  t->r_unlisted = 0;
   t->poll_next = 0;
   t->poll_status[0] = '\0';
+}
+
+/* ---- the check right before a restore ----------------------------------
+
+ * An index with a name the restore would give may have appeared since the
+ * preflight (hours ago, maybe), or this run's own earlier POST may have
+ * created it (a POST that landed late, before a crash).  Right before every
+ * POST the target is asked again which of the names exist, open or closed
+ * (GET NAMES/_settings/index.uuid), and for those that do, where their
+ primaries were
+ * recovered from (GET NAMES/_recovery): from this run's snapshot in the
+ * plan's repository, they are ours and are adopted; otherwise they are
+ * someone else's and are never restored over (on_conflict "skip" skips
+ * them, "fail" fails the target).  Whatever cannot be read is a failure,
+ * never "absent". */
+
+/* A restore the server refused because an index of that name exists. */
+static int refused_as_existing(const struct snm_err *e)
+{
+  return e->code == SNM_EHTTP &&
+         (strstr(e->msg, "already exists") != NULL ||
+          strstr(e->msg, "resource_already_exists") != NULL);
+}
+
+static void t_probe_begin(struct wf_target *t)
+{
+  struct snm_state_restore *sr = t_st(t);
+
+  free(t->probe);
+  free(t->probe_ix);
+  free(t->probe_ends);
+  free(t->probe_exists);
+  free(t->probe_origin);
+  t->probe_ends = NULL;
+  t->n_probe = t->n_probe_chunks = 0;
+  t->origin_rounds = 0;
+  t->origin_delay = 0;
+  t->probe = calloc(sr->n_indices + 1, sizeof(*t->probe));
+  t->probe_ix = calloc(sr->n_indices + 1, sizeof(*t->probe_ix));
+  t->probe_exists = calloc(sr->n_indices + 1, sizeof(*t->probe_exists));
+  t->probe_origin = calloc(sr->n_indices + 1, sizeof(*t->probe_origin));
+  if (t->probe == NULL || t->probe_ix == NULL || t->probe_exists == NULL ||
+      t->probe_origin == NULL) {
+    t_failf(t, SNM_ENOMEM, "out of memory");
+    return;
+  }
+  /* what a POST would restore, and what may or may not be ours; after a
+   * POST that failed or whose outcome is unknown, what it named */
+  for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
+    if (t->actions[i] == SNM_WF_IX_RESTORE ||
+        t->actions[i] == SNM_WF_IX_CHECK) {
+      t->probe_ix[t->n_probe] = i;
+      t->probe[t->n_probe++] = sr->indices[i].target;
+    }
+  }
+  if (t->n_probe == 0) {
+    t_start(t);
+    return;
+  }
+  if (snm_wf_chunk_names(&t->probe_ends, &t->n_probe_chunks, t->probe,
+                         t->n_probe, SNM_WF_URL_LIST_MAX) != 0) {
+    t_failf(t, SNM_ENOMEM, "out of memory");
+    return;
+  }
+  t_enter(t, WFT_LIST);
+}
+
+/* Does chunk `k` of the probe hold a name that exists (and, with
+ * `unknown`, whose origin is not known yet)? */
+static int probe_chunk_exists(const struct wf_target *t, size_t k, int unknown)
+{
+  for (size_t i = snm_wf_chunk_start(t->probe_ends, k); i < t->probe_ends[k];
+       i++)
+    if (t->probe_exists[i] &&
+        (!unknown || t->probe_origin[i] == SNM_WF_ORIGIN_UNKNOWN))
+      return 1;
+  return 0;
+}
+
+/* The names of the probe that are someone else's, for the message. */
+static void probe_conflicts(struct snm_buf *b, const struct wf_target *t,
+                            size_t *n_out)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < t->n_probe; i++) {
+    if (!t->probe_exists[i] || t->probe_origin[i] == SNM_WF_ORIGIN_OURS)
+      continue;
+    if (n < 5)
+      snm_buf_printf(b, "%s%s%s", n > 0 ? ", " : "", t->probe[i],
+                     t->probe_origin[i] == SNM_WF_ORIGIN_UNKNOWN
+                         ? " (no shard of it has a recovery record to tell)"
+                         : "");
+    n++;
+  }
+  if (n > 5)
+    snm_buf_printf(b, " and %zu more", n - 5);
+  *n_out = n;
+}
+
+/* Every answer is in: adopt ours, skip or refuse the others, restore the
+ * absent ones. */
+static void t_probe_decide(struct wf_target *t)
+{
+  struct snm_state_restore *sr = t_st(t);
+  const struct snm_restore *pr = &t->wf->plan->restores[t->r];
+  struct snm_buf names;
+  size_t n_other = 0;
+
+  /* an index that exists but whose primaries have no recovery record
+   * yet may be a restore (ours, landed late) whose shards have not
+   * started: ask again a little later before calling it someone else's */
+  for (size_t i = 0; i < t->n_probe; i++)
+    if (t->probe_exists[i] && t->probe_origin[i] == SNM_WF_ORIGIN_UNKNOWN &&
+        t->origin_rounds < WF_ORIGIN_ROUNDS) {
+      t->origin_rounds++;
+      t_enter(t, WFT_ORIGIN);
+      t->origin_delay = 1;
+      return;
+    }
+  snm_buf_init(&names, 0);
+  probe_conflicts(&names, t, &n_other);
+  if (n_other > 0 && pr->on_conflict != SNM_CONFLICT_SKIP) {
+    t_failf(t, SNM_EINVAL,
+            "%s: %zu ind%s with the name%s this restore would give exist%s "
+            "and %s not restored from snapshot %s: %s; snapmig never "
+            "restores over an index it did not restore; delete or rename "
+            "%s on %s, or set \"on_conflict\": \"skip\" for this restore, "
+            "then run snapmig again (it resumes)",
+            t_domain(t), n_other, n_other == 1 ? "ex" : "ices",
+            n_other == 1 ? "" : "s", n_other == 1 ? "s" : "",
+            n_other == 1 ? "was" : "were", t->wf->st.snapshot.name,
+            snm_buf_str(&names), n_other == 1 ? "it" : "them", t_domain(t));
+    snm_buf_dispose(&names);
+    return;
+  }
+  snm_buf_dispose(&names);
+  for (size_t i = 0; i < t->n_probe; i++) {
+    size_t ix = t->probe_ix[i];
+    struct snm_state_index *si = &sr->indices[ix];
+
+    if (!t->probe_exists[i]) {
+      t->actions[ix] = SNM_WF_IX_RESTORE;
+    } else if (t->probe_origin[i] == SNM_WF_ORIGIN_OURS) {
+      if (t->actions[ix] != SNM_WF_IX_ADOPT)
+        snm_log(SNM_LOG_INFO,
+                "restore: %s on %s was restored from snapshot %s: adopting "
+                "it",
+                si->target, t_domain(t), t->wf->st.snapshot.name);
+      t->actions[ix] = SNM_WF_IX_ADOPT;
+      if (si->state == SNM_RESTORE_PENDING || si->state == SNM_RESTORE_FAILED)
+        si->state = SNM_RESTORE_RESTORING;
+    } else {
+      wf_warn(t->wf, t_domain(t),
+              "%s: %s exists and was not restored by this run: skipped "
+              "(on_conflict skip)",
+              t_domain(t), si->target);
+      t->actions[ix] = SNM_WF_IX_SKIP;
+      si->state = SNM_RESTORE_SKIPPED;
+    }
+  }
+  if (wf_target_lists(t) != 0) {
+    t_failf(t, SNM_ENOMEM, "out of memory");
+    return;
+  }
+  t_start(t);
+}
+
+/* WFT_LIST, then WFT_ORIGIN for the chunks with a name that exists. */
+static void t_probe(struct wf_target *t)
+{
+  if (!t->sent && t->origin_delay) {
+    if (t->origin_delay == 1) {
+      t->origin_delay = 2;
+      t->timer_due = 0;
+      wf_arm(t->wf, &t->timer, WF_ORIGIN_WAIT_MS);
+      return;
+    }
+    if (!t->timer_due)
+      return;
+    t->timer_due = 0;
+    t->origin_delay = 0;
+  }
+  if (!t->sent) {
+    t->sent = 1;
+    t->poll_next = 0;
+  }
+  while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
+         t->poll_next < t->n_probe_chunks) {
+    size_t k = t->poll_next++;
+    if (t->state == WFT_LIST)
+      wf_req_probe_list(t, k);
+    else if (t->state == WFT_ORIGIN && probe_chunk_exists(t, k, 0))
+      wf_req_probe_origin(t, k);
+    else if (t->state == WFT_ROUTING && probe_chunk_exists(t, k, 1))
+      wf_req_probe_routing(t, k);
+  }
+  if (t->pending > 0)
+    return;
+  if (t->r_failed) {
+    struct snm_err e;
+    snm_err_set(&e, t->r_err.code,
+                "%s; snapmig restores nothing onto %s until it can tell "
+                "which of the target names exist and who made them (an "
+                "identity needs the monitor permission on the target's "
+                "indices); fix that, then run snapmig again (it resumes)",
+                t->r_err.msg, t_domain(t));
+    t_fail(t, &e);
+    return;
+  }
+  if (t->state == WFT_LIST || t->state == WFT_ORIGIN) {
+    for (size_t i = 0; i < t->n_probe; i++)
+      if (t->probe_exists[i] && (t->state == WFT_LIST ||
+                                 t->probe_origin[i] == SNM_WF_ORIGIN_UNKNOWN)) {
+        t_enter(t, t->state == WFT_LIST ? WFT_ORIGIN : WFT_ROUTING);
+        return;
+      }
+  }
+  t_probe_decide(t);
 }
 
 void wf_target_restore(struct wf_target *t)
@@ -395,44 +641,30 @@ void wf_target_restore(struct wf_target *t)
     case WFT_WAITING:
       if (domain_busy(t))
         return;
-      t_start(t);
+      t_probe_begin(t);
       break;
     case WFT_POST:
       if (t->pending > 0)
         return;
       if (t->r_ok) {
         t_enter(t, WFT_RECOVER);
-      } else if (t->r_unknown) {
-        snm_log(SNM_LOG_WARN, "restore: %s; checking which indices exist",
-                t->r_err.msg);
-        t_enter(t, WFT_CHECK);
+      } else if ((t->r_unknown || refused_as_existing(&t->r_err)) &&
+                 t->posts < WF_MAX_RESTORE_POSTS) {
+        /* it may have landed (late), or the names were taken meanwhile:
+         * check again which exist and where they came from */
+        snm_log(SNM_LOG_WARN,
+                "restore: %s; checking which indices exist on %s and "
+                "whether this run restored them",
+                t->r_err.msg, t_domain(t));
+        t_probe_begin(t);
       } else {
-        set_index_states(t, t->post_src, t->n_post, SNM_RESTORE_FAILED);
         t_fail(t, &t->r_err);
       }
       break;
-    case WFT_CHECK:
-      if (!t->sent) {
-        t->sent = 1;
-        memset(t->exists, 0, t->n_wait * sizeof(*t->exists));
-        wf_req_target_indices(t);
-      }
-      if (t->pending > 0)
-        return;
-      if (t->r_failed) {
-        t_fail(t, &t->r_err);
-        return;
-      }
-      for (size_t i = 0; i < t->n_wait; i++)
-        if (!t->exists[i]) {
-          t_failf(t, SNM_EHTTP,
-                  "the restore request's outcome is unknown and %s is not "
-                  "on %s; run snapmig again to resume (it restores what "
-                  "is missing)",
-                  t->wait[i], t_domain(t));
-          return;
-        }
-      t_enter(t, WFT_RECOVER);
+    case WFT_LIST:
+    case WFT_ORIGIN:
+    case WFT_ROUTING:
+      t_probe(t);
       break;
     case WFT_RECOVER:
       t_recover(t);
@@ -471,11 +703,16 @@ static void t_compare(struct wf_target *t)
     after = a != NULL ? a->count : SNM_STATE_UNKNOWN;
     ix->docs_found = found;
     ix->docs_expected = after != SNM_STATE_UNKNOWN ? after : before;
-    if (before == SNM_STATE_UNKNOWN) {
-      wf_warn(wf, t_domain(t),
-              "%s: no source count for %s (it could not be counted); %s "
-              "has %lld documents, not verified",
-              t_domain(t), ix->source, ix->target, found);
+    if (before == SNM_STATE_UNKNOWN || found == SNM_STATE_UNKNOWN) {
+      /* nothing to compare is never "verified" */
+      int k = snprintf(bad + used, sizeof(bad) - used,
+                       "%s%s not verified (no %s count)", n_bad ? "; " : "",
+                       ix->target,
+                       found == SNM_STATE_UNKNOWN ? "target" : "source");
+      if (k > 0 && (size_t)k < sizeof(bad) - used)
+        used += (size_t)k;
+      n_bad++;
+      ix->state = SNM_RESTORE_FAILED;
       continue;
     }
     if (after != SNM_STATE_UNKNOWN && after != before)
@@ -492,12 +729,13 @@ static void t_compare(struct wf_target *t)
                         SNM_FINT("expected", ix->docs_expected),
                         SNM_FINT("found", found), SNM_FBOOL("ok", ok)));
     if (!ok) {
-      int k = snprintf(
-          bad + used, sizeof(bad) - used, "%s%s expected %lld%s%lld found %lld",
-          n_bad ? "; " : "", ix->target, before,
-          after != SNM_STATE_UNKNOWN && after != before ? ".." : "",
-          after != SNM_STATE_UNKNOWN && after != before ? after : before,
-          found);
+      char want[64];
+      int k;
+
+      snm_wf_count_expected(want, sizeof(want), before, after);
+      k = snprintf(bad + used, sizeof(bad) - used,
+                   "%s%s expected %s found %lld", n_bad ? "; " : "", ix->target,
+                   want, found);
       if (k > 0 && (size_t)k < sizeof(bad) - used)
         used += (size_t)k;
       n_bad++;

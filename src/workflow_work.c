@@ -19,33 +19,54 @@ static int existing_has(const struct snm_pf_domain *d, const char *name)
   return 0;
 }
 
+/* The snapshot is taken and both its counts are on record: a resumed run
+ * needs nothing more from the source. */
+static int source_done(const struct snm_workflow *wf)
+{
+  const struct snm_state_snapshot *ss = &wf->st.snapshot;
+
+  if (ss->state != SNM_SNAP_SUCCESS &&
+      !(ss->state == SNM_SNAP_PARTIAL && wf->plan->snapshot.allow_partial))
+    return 0;
+  if (ss->docs_before.len == 0)
+    return 0;
+  for (size_t i = 0; i < ss->docs_before.len; i++) {
+    const struct snm_state_count *a =
+        snm_state_counts_find(&ss->docs_after, ss->docs_before.items[i].index);
+    if (ss->docs_before.items[i].count == SNM_STATE_UNKNOWN || a == NULL ||
+        a->count == SNM_STATE_UNKNOWN)
+      return 0;
+  }
+  return 1;
+}
+
+/* Is `target` of restore `r` this resumed run's own (restored, or maybe
+ * restored: the target's check right before the restore decides those,
+ * from their recovery source)?  The verdicts then take it for neither a
+ * name conflict nor new shards (snm_pf_own_fn). */
+static int own_target(void *data, size_t r, const char *target)
+{
+  struct snm_workflow *wf = data;
+  const struct snm_state_restore *sr = &wf->st.restores[r];
+  const struct wf_target *t = &wf->targets[r];
+
+  for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++)
+    if ((t->actions[i] == SNM_WF_IX_ADOPT ||
+         t->actions[i] == SNM_WF_IX_CHECK) &&
+        strcmp(sr->indices[i].target, target) == 0)
+      return 1;
+  return 0;
+}
+
 /* Forget the facts about what this run itself made, so the verdicts do not
- * take them for someone else's: its restored target indices, its running
- * snapshot. */
+ * take them for someone else's: its running snapshot; its target indices
+ * are its own through own_target. */
 static void forget_own(struct snm_workflow *wf)
 {
   struct snm_preflight *pf = &wf->pf;
   struct snm_pf_domain *src = &pf->domains[wf->plan->snapshot.domain];
   const char *snap = wf->st.snapshot.name;
 
-  for (size_t r = 0; r < wf->n_targets; r++) {
-    struct wf_target *t = &wf->targets[r];
-    struct snm_pf_domain *d = &pf->domains[wf->plan->restores[r].domain];
-    const struct snm_state_restore *sr = &wf->st.restores[r];
-
-    for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
-      if (t->actions[i] != SNM_WF_IX_ADOPT)
-        continue;
-      for (size_t k = 0; k < d->n_existing; k++)
-        if (strcmp(d->existing[k].name, sr->indices[i].target) == 0) {
-          free(d->existing[k].name);
-          memmove(&d->existing[k], &d->existing[k + 1],
-                  (d->n_existing - k - 1) * sizeof(*d->existing));
-          d->n_existing--;
-          break;
-        }
-    }
-  }
   for (size_t k = 0; k < src->n_running; k++)
     if (strcmp(src->running[k].snapshot, snap) == 0 &&
         strcmp(src->running[k].repository, wf->plan->repository.name) == 0) {
@@ -89,14 +110,12 @@ static int decide_resumed(struct snm_workflow *wf, struct snm_err *err)
       /* a count mismatch marks the index failed: it is still ours */
       if (s == SNM_RESTORE_FAILED && ix->docs_found != SNM_STATE_UNKNOWN)
         s = SNM_RESTORE_RESTORED;
-      t->actions[i] = snm_wf_resume_index(s, existing_has(d, ix->target));
-      if (t->actions[i] == SNM_WF_IX_CONFLICT)
-        return snm_err_set(err, SNM_EINVAL,
-                           "preflight: %s already exists on %s but this run "
-                           "has not restored it yet (state file: %s); "
-                           "delete or rename it, or run with --fresh",
-                           ix->target, d->dom->id,
-                           snm_restore_state_name(ix->state));
+      /* a target whose indices could not be listed decides nothing here
+       * (the preflight blocks on it): never "gone" for want of a list */
+      if (!d->existing_known && s != SNM_RESTORE_SKIPPED)
+        t->actions[i] = SNM_WF_IX_CHECK;
+      else
+        t->actions[i] = snm_wf_resume_index(s, existing_has(d, ix->target));
       if (t->actions[i] == SNM_WF_IX_GONE)
         return snm_err_set(err, SNM_EINVAL,
                            "preflight: %s was restored onto %s by this run "
@@ -222,6 +241,9 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
     if ((rc = decide_resumed(wf, err)) != 0)
       return rc;
     forget_own(wf);
+    wf->pf.own_fn = own_target;
+    wf->pf.own_data = wf;
+    wf->pf.source_optional = source_done(wf);
     if (snm_preflight_verdict(&wf->pf) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
   }
@@ -241,7 +263,15 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
   for (size_t d = 0; d < plan->n_domains; d++) {
     const struct snm_pf_domain *pd = &wf->pf.domains[d];
 
-    if (pd->roles == 0 || pd->repo_state == SNM_PF_REPO_MATCHES)
+    /* the source's cluster under another id: the source's registration
+     * serves it (registering it read-only there would make the source's
+     * read-only too) */
+    if (pd->roles == 0 || pd->repo_state == SNM_PF_REPO_MATCHES ||
+        pd->same_as_source)
+      continue;
+    /* an unreachable source the run no longer needs keeps its
+     * registration as it is */
+    if (d == plan->snapshot.domain && !pd->reached && wf->pf.source_optional)
       continue;
     if (snm_preflight_repo_body(&wf->repo_body[d], NULL, plan, d) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
@@ -251,49 +281,58 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
   return 0;
 }
 
+/* The index lists of target `t` from its actions: what the POST restores,
+ * what the recovery waits for, what was skipped.  0 or SNM_ENOMEM. */
+int wf_target_lists(struct wf_target *t)
+{
+  const struct snm_state_restore *sr = &t->wf->st.restores[t->r];
+  size_t n = sr->n_indices + 1;
+
+  free(t->post_src);
+  free(t->wait);
+  free(t->skipped);
+  free(t->found);
+  free(t->chunk_ends);
+  t->chunk_ends = NULL;
+  t->post_src = calloc(n, sizeof(*t->post_src));
+  t->wait = calloc(n, sizeof(*t->wait));
+  t->skipped = calloc(n, sizeof(*t->skipped));
+  t->found = calloc(n, sizeof(*t->found));
+  if (t->post_src == NULL || t->wait == NULL || t->skipped == NULL ||
+      t->found == NULL)
+    return SNM_ENOMEM;
+  t->n_post = t->n_wait = t->n_skipped = 0;
+  for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
+    const struct snm_state_index *ix = &sr->indices[i];
+    switch (t->actions[i]) {
+    case SNM_WF_IX_RESTORE:
+      t->post_src[t->n_post++] = ix->source;
+      t->wait[t->n_wait++] = ix->target;
+      break;
+    case SNM_WF_IX_ADOPT:
+      t->wait[t->n_wait++] = ix->target;
+      break;
+    case SNM_WF_IX_SKIP:
+      t->skipped[t->n_skipped++] = ix->target;
+      break;
+    default:
+      break;
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    t->found[i] = SNM_STATE_UNKNOWN;
+  if (snm_wf_chunk_names(&t->chunk_ends, &t->n_chunks, t->wait, t->n_wait,
+                         SNM_WF_URL_LIST_MAX) != 0)
+    return SNM_ENOMEM;
+  return 0;
+}
+
 int wf_targets_prepare(struct snm_workflow *wf)
 {
   for (size_t r = 0; r < wf->n_targets; r++) {
     struct wf_target *t = &wf->targets[r];
-    const struct snm_state_restore *sr = &wf->st.restores[r];
-    size_t n = sr->n_indices + 1;
 
-    free(t->post_src);
-    free(t->wait);
-    free(t->skipped);
-    free(t->found);
-    free(t->exists);
-    t->post_src = calloc(n, sizeof(*t->post_src));
-    t->wait = calloc(n, sizeof(*t->wait));
-    t->skipped = calloc(n, sizeof(*t->skipped));
-    t->found = calloc(n, sizeof(*t->found));
-    t->exists = calloc(n, sizeof(*t->exists));
-    if (t->post_src == NULL || t->wait == NULL || t->skipped == NULL ||
-        t->found == NULL || t->exists == NULL)
-      return SNM_ENOMEM;
-    t->n_post = t->n_wait = t->n_skipped = 0;
-    for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
-      const struct snm_state_index *ix = &sr->indices[i];
-      switch (t->actions[i]) {
-      case SNM_WF_IX_RESTORE:
-        t->post_src[t->n_post++] = ix->source;
-        t->wait[t->n_wait++] = ix->target;
-        break;
-      case SNM_WF_IX_ADOPT:
-        t->wait[t->n_wait++] = ix->target;
-        break;
-      case SNM_WF_IX_SKIP:
-        t->skipped[t->n_skipped++] = ix->target;
-        break;
-      default:
-        break;
-      }
-    }
-    for (size_t i = 0; i < n; i++)
-      t->found[i] = SNM_STATE_UNKNOWN;
-    free(t->chunk_ends);
-    if (snm_wf_chunk_names(&t->chunk_ends, &t->n_chunks, t->wait, t->n_wait,
-                           SNM_WF_URL_LIST_MAX) != 0)
+    if (wf_target_lists(t) != 0)
       return SNM_ENOMEM;
     t->state = WFT_WAITING;
     t->sent = 0;

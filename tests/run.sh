@@ -2,7 +2,8 @@
 # tests/run.sh - the one test command (README "Run the tests"; .ci/run calls it).
 #
 # On a fresh Debian 12 machine it installs what is missing (apt packages; the
-# rig fetches its servers through Maven Central), checks formatting, builds
+# rig fetches its servers through Maven Central and builds Toxiproxy through
+# the Go module proxy), checks formatting, builds
 # snapmig twice (-Werror, and -Werror with ASan+UBSan), brings the rig up,
 # runs every test (unit and integration) and brings the rig down again.
 # Exits non-zero on any failure.

@@ -150,6 +150,30 @@ run "$TMP/out" "$TMP/err" --service service --region us-east-1 \
 cmp -s <(cat "$SUITE/get-vanilla/header-signature.txt"; echo) "$TMP/out" ||
   fail "pasted: not re-signed at the request's X-Amz-Date"
 
+# 5b. A folded header value (a line starting with a blank continues the
+# header above) is signed with the fold as one space, as in AWS's
+# get-header-value-multiline case (held back from the suite copy), and the
+# signed request keeps the folded lines as written.
+load_case get-vanilla
+printf 'GET / HTTP/1.1\nHost:example.amazonaws.com\nMy-Header1:value1\n  value2\n     value3\n' \
+  >"$TMP/multiline.txt"
+CHECKS=$((CHECKS + 1))
+run "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" --print canonical-request \
+  "$TMP/multiline.txt" || fail "multiline: exit status $?"
+grep -qx "my-header1:value1 value2 value3" "$TMP/out" ||
+  fail "multiline: canonical header: $(grep my-header1 "$TMP/out")"
+CHECKS=$((CHECKS + 1))
+run "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" --print signature \
+  "$TMP/multiline.txt" || fail "multiline: exit status $?"
+[ "$(cat "$TMP/out")" = \
+  cfd34249e4b1c8d6b91ef74165d41a32e5fab3306300901bb65a51a73575eefd ] ||
+  fail "multiline: signature $(cat "$TMP/out")"
+CHECKS=$((CHECKS + 1))
+run "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" --print signed-request \
+  "$TMP/multiline.txt" || fail "multiline: exit status $?"
+sed -n 3,5p "$TMP/out" | cmp -s - <(printf 'My-Header1:value1\n  value2\n     value3\n') ||
+  fail "multiline: signed request: $(cat "$TMP/out")"
+
 # 6. Errors: usage and invalid input exit 2, missing credentials exit 1,
 # each with a message on stderr and nothing on stdout.
 expect_error() {
@@ -195,7 +219,81 @@ for o in --service --region --time --presign --expires --sign-body \
   grep -q -- "$o" "$TMP/help" || fail "--help does not mention $o"
 done
 
-# 8. The suite's secret key never appeared in any output.
+# 8. The session token is printed as is (the suite's outputs above are
+# byte-exact), with a warning on stderr when stdout is a terminal.
+# on_tty OUTFILE ERRFILE ARGS...: like run, with stdout on a new
+# pseudo-terminal (read back into OUTFILE) and stderr into ERRFILE.
+on_tty() {
+  local out=$1 err=$2
+  shift 2
+  env AWS_ACCESS_KEY_ID="$CASE_AK" AWS_SECRET_ACCESS_KEY="$CASE_SK" \
+    ${CASE_TOKEN:+AWS_SESSION_TOKEN="$CASE_TOKEN"} \
+    python3 -c '
+import os, subprocess, sys
+out, err = sys.argv[1], sys.argv[2]
+m, s = os.openpty()
+with open(err, "wb") as e:
+    rc = subprocess.call(sys.argv[3:], stdin=subprocess.DEVNULL, stdout=s,
+                         stderr=e)
+os.close(s)
+data = b""
+while True:
+    try:
+        chunk = os.read(m, 65536)
+    except OSError:  # EIO: the terminal is closed and drained
+        break
+    if not chunk:
+        break
+    data += chunk
+open(out, "wb").write(data)
+sys.exit(rc)
+' "$out" "$err" "$SNM_BINARY" sigv4 "$@"
+}
+warning="the output holds the session token"
+load_case get-vanilla-with-session-token
+for what in "" canonical-request signed-request; do
+  CHECKS=$((CHECKS + 1))
+  on_tty "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" ${what:+--print "$what"} \
+    "$tok_req" || fail "tty ${what:-report}: exit status $?"
+  grep -qF "$CASE_TOKEN" "$TMP/out" ||
+    fail "tty ${what:-report}: the token is not printed"
+  grep -qF "$warning" "$TMP/err" ||
+    fail "tty ${what:-report}: no warning on stderr: $(cat "$TMP/err")"
+  if grep -qF "$CASE_TOKEN" "$TMP/err"; then
+    fail "tty ${what:-report}: the warning shows the token"
+  fi
+done
+# no token in what is printed, or stdout is not a terminal: no warning
+CHECKS=$((CHECKS + 1))
+on_tty "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" --print signature "$tok_req" ||
+  fail "tty signature: exit status $?"
+if grep -qF "$warning" "$TMP/err"; then fail "tty signature: warned"; fi
+CHECKS=$((CHECKS + 1))
+on_tty "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" --omit-session-token \
+  --print canonical-request "$tok_req" || fail "tty omitted: exit status $?"
+if grep -qF "$warning" "$TMP/err"; then fail "tty omitted token: warned"; fi
+load_case get-vanilla
+CHECKS=$((CHECKS + 1))
+on_tty "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" "$SUITE/get-vanilla/request.txt" ||
+  fail "tty no token: exit status $?"
+if grep -qF "$warning" "$TMP/err"; then fail "tty without a token: warned"; fi
+load_case get-vanilla-with-session-token
+for what in "" canonical-request signed-request; do
+  CHECKS=$((CHECKS + 1))
+  run "$TMP/out" "$TMP/err" "${CASE_OPTS[@]}" ${what:+--print "$what"} \
+    "$tok_req" || fail "file ${what:-report}: exit status $?"
+  grep -qF "$CASE_TOKEN" "$TMP/out" ||
+    fail "file ${what:-report}: the token is not printed"
+  if grep -qF "$warning" "$TMP/err"; then
+    fail "file ${what:-report}: warned although stdout is a file"
+  fi
+done
+CHECKS=$((CHECKS + 1))
+"$SNM_BINARY" sigv4 --help >"$TMP/help" 2>&1
+grep -q "session token" "$TMP/help" && grep -q "terminal" "$TMP/help" ||
+  fail "--help does not say the session token is printed"
+
+# 9. The suite's secret key never appeared in any output.
 SECRET=$(json_str secret_access_key "$SUITE/get-vanilla/context.json")
 [ -n "$SECRET" ] || fail "could not read the suite's secret key"
 if grep -qF -- "$SECRET" "$ALL_OUT"; then

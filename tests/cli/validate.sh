@@ -106,6 +106,18 @@ run validate --bogus plans/local-rig.json
 run validate --help
 [ "$rc" -eq 0 ] && [[ "$out" == "usage: snapmig validate"* ]] || fail "--help: $out"
 
+# 7. '\v' and '\f' between tokens (yajl takes them as blanks): a normal
+#    result, located like any other, never an abort
+printf '{"snapshot":{"name":\x0b"{"}}' >"$tmp/vt.json"
+run validate "$tmp/vt.json"
+[ "$rc" -eq 2 ] || fail "vt.json: exit $rc, want 2: $err"
+grep -Fq "$tmp/vt.json:1:23: error: snapshot.name: unterminated placeholder" \
+  <<<"$err" || fail "vt.json: $err"
+sed 's/": /":\x0b\x0c/g; s/^  /\x0c /' plans/local-rig.json >"$tmp/ff.json"
+grep -q $'\f' "$tmp/ff.json" || fail "ff.json: no form feed written"
+run validate "$tmp/ff.json"
+[ "$rc" -eq 0 ] || fail "ff.json: exit $rc: $err"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
   exit 1

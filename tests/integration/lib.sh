@@ -221,3 +221,190 @@ s3_curl() {
     shift 2
     curl -s -m 30 --aws-sigv4 "aws:amz:$SNAPMIG_RIG_S3_REGION:s3" --user "$key:$secret" "$@"
 }
+
+# ------------------------------------------ fault-injection proxy (faultproxy)
+
+# tests/support/faultproxy.py: an HTTP/1.1 reverse proxy in front of one rig
+# node whose rules answer, drop, delay, hold or rewrite chosen requests (see
+# docs/rig.md). Each proxy runs in the background for the test's lifetime
+# and logs the requests its rules act on to the test's stderr.
+FP_SCRIPT="$IT_ROOT/tests/support/faultproxy.py"
+FP_DIR=""
+
+# fp__call METHOD URL [JSON_BODY]: prints the reply body, then a last line
+# with the HTTP status (000 when there was no answer).
+fp__call() {
+    local -a args=(-s -m "${FP_CALL_TIMEOUT:-30}" -X "$1" -w '\n%{http_code}')
+    [[ $# -ge 3 ]] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+    curl "${args[@]}" "$2" 2>/dev/null || printf '\n000'
+}
+
+# fp__expect WHAT STATUS OUT: fail unless OUT (from fp__call) has STATUS;
+# prints the body.
+fp__expect() {
+    local what="$1" want="$2" out="$3" code
+    code="${out##*$'\n'}"
+    [[ "$code" == "$want" ]] || it_fail "$what: HTTP $code (expected $want): ${out%$'\n'*}"
+    printf '%s' "${out%$'\n'*}"
+}
+
+# fp_start NAME UPSTREAM_URL: start a proxy in front of UPSTREAM_URL (e.g.
+# "$SNAPMIG_RIG_TARGET_URL") on an ephemeral 127.0.0.1 port and wait (10 s
+# deadline) until it listens. Sets and exports FP_URL_<NAME> (its base URL)
+# and sets FP_PID_<NAME>; stops it at exit. NAME is a shell identifier.
+# Call it in the test's own shell, not in $(...).
+fp_start() {
+    local name="$1" upstream="$2" pid portfile deadline url
+    [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || it_fail "fp_start: NAME '$name' is not a shell identifier"
+    command -v python3 >/dev/null 2>&1 || it_fail "python3 not found (apt-get install -y python3)"
+    if [[ -z "$FP_DIR" ]]; then
+        FP_DIR="$(mktemp -d "${TMPDIR:-/tmp}/it-faultproxy.XXXXXX")"
+        it_on_exit "rm -rf '$FP_DIR'"
+    fi
+    portfile="$FP_DIR/$name.port"
+    rm -f "$portfile"
+    python3 "$FP_SCRIPT" --upstream "$upstream" --port 0 --port-file "$portfile" \
+        --exit-with-parent </dev/null >/dev/null &
+    pid=$!
+    it_on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null || true"
+    deadline=$((SECONDS + 10))
+    while [[ ! -s "$portfile" ]]; do
+        kill -0 "$pid" 2>/dev/null || it_fail "fp_start $name: faultproxy exited before listening (see its messages above)"
+        ((SECONDS < deadline)) || it_fail "fp_start $name: faultproxy did not listen within 10 s"
+        sleep 0.05
+    done
+    url="http://127.0.0.1:$(tr -dc '0-9' <"$portfile")"
+    printf -v "FP_URL_$name" '%s' "$url"
+    printf -v "FP_PID_$name" '%s' "$pid"
+    export "FP_URL_$name"
+    it_log "faultproxy $name: $url -> $upstream (pid $pid)"
+}
+
+# fp_rule URL JSON: add a rule (docs/rig.md); prints its id.
+fp_rule() {
+    local out
+    out="$(fp__call POST "$1/__proxy/rules" "$2")"
+    out="$(fp__expect "fp_rule $2" 201 "$out")"
+    jq -r .id <<<"$out"
+}
+
+# fp_wait URL ID COUNT TIMEOUT_S: block until rule ID has matched COUNT
+# requests; fails the test when that does not happen within TIMEOUT_S.
+fp_wait() {
+    local url="$1" id="$2" count="$3" timeout="$4" out code
+    out="$(FP_CALL_TIMEOUT=$((${timeout%.*} + 10)) fp__call GET "$url/__proxy/wait/$id?count=$count&timeout_s=$timeout")"
+    code="${out##*$'\n'}"
+    case "$code" in
+        200) return 0 ;;
+        408) it_fail "fp_wait: rule $id matched $(jq -r .hits <<<"${out%$'\n'*}") of $count request(s) within ${timeout}s" ;;
+        *) it_fail "fp_wait: rule $id: HTTP $code: ${out%$'\n'*}" ;;
+    esac
+}
+
+# fp_hits URL ID: prints how many requests rule ID has matched.
+fp_hits() {
+    local out
+    out="$(fp__call GET "$1/__proxy/hits/$2")"
+    out="$(fp__expect "fp_hits $2" 200 "$out")"
+    jq -r .hits <<<"$out"
+}
+
+# fp_release URL ID: forward the requests rule ID holds now; prints how many.
+fp_release() {
+    local out
+    out="$(fp__call POST "$1/__proxy/release/$2")"
+    out="$(fp__expect "fp_release $2" 200 "$out")"
+    jq -r .released <<<"$out"
+}
+
+# fp_clear URL: delete every rule (held requests are forwarded).
+fp_clear() {
+    local out
+    out="$(fp__call DELETE "$1/__proxy/rules")"
+    fp__expect "fp_clear" 200 "$out" >/dev/null
+}
+
+# fp_log URL: prints the proxy's request log (a JSON array).
+fp_log() {
+    local out
+    out="$(fp__call GET "$1/__proxy/log")"
+    fp__expect "fp_log" 200 "$out"
+}
+
+# ------------------------------------------------------- Toxiproxy (rig)
+
+# Proxies on the rig's Toxiproxy (SNAPMIG_RIG_TOXIPROXY_URL). A test's NAME
+# becomes the Toxiproxy proxy "it-<test>-<pid>-NAME", so reruns and other
+# tests never collide; every proxy a test creates is deleted at its exit
+# (the names are kept in a file, so tp_proxy also works inside $(...)).
+TP_NAMES_FILE="${TMPDIR:-/tmp}/it-toxiproxy-$$.names"
+
+tp__api() {
+    [[ -n "${SNAPMIG_RIG_TOXIPROXY_URL:-}" ]] ||
+        it_fail "SNAPMIG_RIG_TOXIPROXY_URL is not set (eval \"\$(tests/rig/rig env)\")"
+    printf '%s' "$SNAPMIG_RIG_TOXIPROXY_URL"
+}
+tp__name() { printf 'it-%s-%s-%s' "$IT_NAME" "$$" "$1"; }
+
+tp__cleanup() {
+    local name
+    [[ -f "$TP_NAMES_FILE" ]] || return 0
+    while read -r name; do
+        curl -s -m 10 -o /dev/null -X DELETE "$SNAPMIG_RIG_TOXIPROXY_URL/proxies/$name"
+    done <"$TP_NAMES_FILE"
+    rm -f "$TP_NAMES_FILE"
+}
+it_on_exit tp__cleanup
+
+# it_require_toxiproxy_up: the rig's Toxiproxy answers.
+it_require_toxiproxy_up() {
+    local api
+    api="$(tp__api)"
+    curl -sf -m 10 -o /dev/null "$api/version" ||
+        it_fail "rig Toxiproxy is not reachable at $api - start the rig first: tests/rig/rig up"
+}
+
+# tp_proxy NAME UPSTREAM [LISTEN_PORT]: create a Toxiproxy proxy listening on
+# 127.0.0.1:LISTEN_PORT (default 0 = ephemeral) in front of UPSTREAM
+# (HOST:PORT or http://HOST:PORT); prints its URL, http://127.0.0.1:PORT.
+tp_proxy() {
+    local name upstream="${2#http://}" api out listen
+    name="$(tp__name "$1")"
+    api="$(tp__api)"
+    upstream="${upstream%/}"
+    out="$(fp__call POST "$api/proxies" "$(jq -nc --arg n "$name" --arg l "127.0.0.1:${3:-0}" \
+        --arg u "$upstream" '{name: $n, listen: $l, upstream: $u, enabled: true}')")"
+    out="$(fp__expect "tp_proxy $1 -> $upstream" 201 "$out")"
+    echo "$name" >>"$TP_NAMES_FILE"
+    listen="$(jq -r .listen <<<"$out")"
+    [[ "$listen" =~ ^127\.0\.0\.1:[0-9]+$ && "$listen" != *:0 ]] || it_fail "tp_proxy $1: unexpected listen address '$listen'"
+    printf 'http://%s\n' "$listen"
+}
+
+# tp_toxic NAME JSON: add a toxic to proxy NAME, e.g.
+#   tp_toxic pg '{"type":"latency","attributes":{"latency":1000}}'
+# Prints the toxic's name (Toxiproxy's default: <type>_<stream>).
+tp_toxic() {
+    local out
+    out="$(fp__call POST "$(tp__api)/proxies/$(tp__name "$1")/toxics" "$2")"
+    out="$(fp__expect "tp_toxic $1 $2" 200 "$out")"
+    jq -r .name <<<"$out"
+}
+
+# tp_untoxic NAME TOXIC: remove one toxic.
+tp_untoxic() {
+    local out
+    out="$(fp__call DELETE "$(tp__api)/proxies/$(tp__name "$1")/toxics/$2")"
+    fp__expect "tp_untoxic $1 $2" 204 "$out" >/dev/null
+}
+
+# tp_clear NAME: remove every toxic of proxy NAME.
+tp_clear() {
+    local out toxic api
+    api="$(tp__api)"
+    out="$(fp__call GET "$api/proxies/$(tp__name "$1")/toxics")"
+    out="$(fp__expect "tp_clear $1" 200 "$out")"
+    for toxic in $(jq -r '.[].name' <<<"$out"); do
+        tp_untoxic "$1" "$toxic"
+    done
+}

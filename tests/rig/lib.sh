@@ -7,6 +7,13 @@ RIG_OS_VERSION="${SNAPMIG_RIG_OS_VERSION:-2.19.6}"
 RIG_ES_VERSION="${SNAPMIG_RIG_ES_VERSION:-7.10.2}"
 RIG_S3PROXY_VERSION="${SNAPMIG_RIG_S3PROXY_VERSION:-4.1.0}"
 RIG_NEXT_VERSION="${SNAPMIG_RIG_NEXT_VERSION:-3.6.0}"
+# Toxiproxy is built from source through the Go module proxy (go install).
+# v2.12.0 is the newest release the proxy serves (v2.13.0 needs Go 1.27);
+# its go.mod says "go 1.23.0", hence the minimum below. scripts/install-deps.sh
+# reads both by sourcing this file.
+RIG_TOXIPROXY_VERSION="${SNAPMIG_RIG_TOXIPROXY_VERSION:-2.12.0}"
+RIG_TOXIPROXY_GO_MIN=1.23
+RIG_TOXIPROXY_MODULE=github.com/Shopify/toxiproxy/v2
 
 RIG_OS_COORDS="org.opensearch.distribution.integ-test-zip:opensearch:$RIG_OS_VERSION:zip"
 RIG_ES_COORDS="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$RIG_ES_VERSION:zip"
@@ -19,6 +26,7 @@ RIG_TARGET_PORT="${SNAPMIG_RIG_TARGET_PORT:-9202}"
 RIG_LEGACY_PORT="${SNAPMIG_RIG_LEGACY_PORT:-9203}"
 RIG_NEXT_PORT="${SNAPMIG_RIG_NEXT_PORT:-9204}"
 RIG_S3_PORT="${SNAPMIG_RIG_S3_PORT:-9000}"
+RIG_TOXIPROXY_PORT="${SNAPMIG_RIG_TOXIPROXY_PORT:-8474}"
 # Transport (node-to-node) port of each search node: HTTP port + this offset.
 RIG_TRANSPORT_OFFSET="${SNAPMIG_RIG_TRANSPORT_OFFSET:-100}"
 
@@ -34,6 +42,7 @@ RIG_STOP_TIMEOUT="${SNAPMIG_RIG_STOP_TIMEOUT:-60}"
 RIG_HEAP="${SNAPMIG_RIG_HEAP:-512m}"
 RIG_USER="${SNAPMIG_RIG_USER:-snapmig-rig}"
 RIG_NEXT="${SNAPMIG_RIG_NEXT:-0}"
+RIG_GO="${SNAPMIG_RIG_GO:-}"
 
 rig_default_java17() {
     local arch c
@@ -117,7 +126,7 @@ rig_own() {
 
 # ----------------------------------------------------------- components
 
-RIG_CORE_COMPONENTS=(s3 source target legacy)
+RIG_CORE_COMPONENTS=(s3 source target legacy toxiproxy)
 
 rig_components_wanted() {
     local c=("${RIG_CORE_COMPONENTS[@]}")
@@ -130,7 +139,16 @@ rig_kind() {
         source | target | next) echo opensearch ;;
         legacy) echo elasticsearch ;;
         s3) echo s3proxy ;;
+        toxiproxy) echo toxiproxy ;;
         *) rig_die "unknown component '$1'" ;;
+    esac
+}
+
+# True for the search nodes, which also bind a transport port.
+rig_has_transport() {
+    case "$(rig_kind "$1")" in
+        opensearch | elasticsearch) return 0 ;;
+        *) return 1 ;;
     esac
 }
 
@@ -141,6 +159,7 @@ rig_port() {
         legacy) echo "$RIG_LEGACY_PORT" ;;
         next) echo "$RIG_NEXT_PORT" ;;
         s3) echo "$RIG_S3_PORT" ;;
+        toxiproxy) echo "$RIG_TOXIPROXY_PORT" ;;
     esac
 }
 
@@ -151,6 +170,7 @@ rig_port_var() {
         legacy) echo SNAPMIG_RIG_LEGACY_PORT ;;
         next) echo SNAPMIG_RIG_NEXT_PORT ;;
         s3) echo SNAPMIG_RIG_S3_PORT ;;
+        toxiproxy) echo SNAPMIG_RIG_TOXIPROXY_PORT ;;
     esac
 }
 
@@ -161,6 +181,7 @@ rig_pidfile() { echo "$RIG_DIR/$1/pid"; }
 rig_logfile() {
     case "$(rig_kind "$1")" in
         s3proxy) echo "$RIG_DIR/$1/logs/s3proxy.log" ;;
+        toxiproxy) echo "$RIG_DIR/$1/logs/toxiproxy.log" ;;
         *) echo "$RIG_DIR/$1/logs/snapmig-rig-$1.log" ;;
     esac
 }
@@ -171,6 +192,7 @@ rig_describe() {
         next) echo "OpenSearch $RIG_NEXT_VERSION" ;;
         legacy) echo "Elasticsearch $RIG_ES_VERSION" ;;
         s3) echo "S3Proxy $RIG_S3PROXY_VERSION" ;;
+        toxiproxy) echo "Toxiproxy $RIG_TOXIPROXY_VERSION" ;;
     esac
 }
 
@@ -463,12 +485,97 @@ rig_prepare_s3proxy() {
     fi
 }
 
+# The go binary the rig builds Toxiproxy with: the first of $SNAPMIG_RIG_GO,
+# 'go' on PATH, /usr/local/go/bin/go, /usr/lib/go/bin/go that is at least
+# Go $RIG_TOXIPROXY_GO_MIN. Otherwise dies saying what it found.
+rig_find_go() {
+    local c v found="" seen=" "
+    for c in "$RIG_GO" "$(command -v go 2>/dev/null)" /usr/local/go/bin/go /usr/lib/go/bin/go; do
+        [[ -n "$c" && -x "$c" && "$seen" != *" $(readlink -f "$c") "* ]] || continue
+        seen+="$(readlink -f "$c") "
+        if v="$(rig_go_version "$c")" && rig_version_ge "$v" "$RIG_TOXIPROXY_GO_MIN"; then
+            echo "$c"
+            return 0
+        fi
+        found+="${found:+, }$c is Go ${v:-of unknown version}"
+    done
+    rig_die "Toxiproxy $RIG_TOXIPROXY_VERSION is built from source and needs Go >= $RIG_TOXIPROXY_GO_MIN;" \
+        "${found:-no 'go' on PATH or in /usr/local/go/bin} (Debian 12's golang-go is 1.19, too old)." \
+        "Install Go >= $RIG_TOXIPROXY_GO_MIN (https://go.dev/dl) or set SNAPMIG_RIG_GO"
+}
+
+# rig_go_version GO: "1.26.8" for go1.26.8 (fails on a devel build).
+rig_go_version() {
+    local v
+    v="$("$1" env GOVERSION 2>/dev/null)" || return 1
+    v="${v#go}"
+    [[ "$v" =~ ^[0-9]+\.[0-9]+ ]] || return 1
+    echo "${v%% *}"
+}
+
+# rig_version_ge A B: version A >= version B (dotted numbers).
+rig_version_ge() {
+    [[ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1)" == "$2" ]]
+}
+
+rig_toxiproxy_cache() { echo "$RIG_CACHE/toxiproxy/$RIG_TOXIPROXY_VERSION"; }
+
+# Build toxiproxy-server and toxiproxy-cli with 'go install' into the cache.
+# GOPATH, GOMODCACHE and GOCACHE live under $RIG_CACHE/go, so nothing lands
+# in ~/go; GOTOOLCHAIN=local forbids toolchain downloads. The build cache is
+# dropped afterwards (the binaries are what is cached).
+rig_build_toxiproxy() {
+    local out="$1" go gover gohome log work
+    go="$(rig_find_go)" || exit 1
+    gover="$(rig_go_version "$go")"
+    gohome="$RIG_CACHE/go"
+    log="$RIG_CACHE/logs/go-toxiproxy-$RIG_TOXIPROXY_VERSION.log"
+    work="$out.part"
+    rm -rf "$work"
+    mkdir -p "$work" "$gohome" "$RIG_CACHE/logs"
+    rig_log "building toxiproxy $RIG_TOXIPROXY_VERSION with Go $gover ($go install through the Go module proxy)"
+    if ! env GOPATH="$gohome" GOMODCACHE="$gohome/pkg/mod" GOCACHE="$gohome/cache" GOBIN="$work" \
+        GOTOOLCHAIN=local GOFLAGS=-modcacherw CGO_ENABLED=0 \
+        "$go" install -trimpath -ldflags "-s -w -X $RIG_TOXIPROXY_MODULE.Version=$RIG_TOXIPROXY_VERSION" \
+        "$RIG_TOXIPROXY_MODULE/cmd/server@v$RIG_TOXIPROXY_VERSION" \
+        "$RIG_TOXIPROXY_MODULE/cmd/cli@v$RIG_TOXIPROXY_VERSION" >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        rig_die "building toxiproxy $RIG_TOXIPROXY_VERSION failed (go install $RIG_TOXIPROXY_MODULE/cmd/server@v$RIG_TOXIPROXY_VERSION); full log: $log"
+    fi
+    mv "$work/server" "$work/toxiproxy-server"
+    mv "$work/cli" "$work/toxiproxy-cli"
+    "$work/toxiproxy-server" -version 2>&1 | grep -qF "version $RIG_TOXIPROXY_VERSION" ||
+        rig_die "the toxiproxy-server just built does not report version $RIG_TOXIPROXY_VERSION"
+    rm -rf "$out"
+    mv "$work" "$out"
+    rm -rf "$gohome/cache"
+}
+
+# Built once into the cache, then copied into $RIG_DIST (the cache under
+# /root is not readable by the rig user). Warm runs only compare stamps.
+rig_prepare_toxiproxy() {
+    local cached dest
+    cached="$(rig_toxiproxy_cache)"
+    if [[ ! -x "$cached/toxiproxy-server" || ! -x "$cached/toxiproxy-cli" ]]; then
+        rig_build_toxiproxy "$cached"
+    fi
+    dest="$RIG_DIST/toxiproxy-$RIG_TOXIPROXY_VERSION"
+    if ! rig_stamped "$dest" "toxiproxy-$RIG_TOXIPROXY_VERSION $(rig_file_id "$cached/toxiproxy-server")"; then
+        rm -rf "$dest"
+        mkdir -p "$dest"
+        cp "$cached/toxiproxy-server" "$cached/toxiproxy-cli" "$dest/"
+        chmod 755 "$dest" "$dest/toxiproxy-server" "$dest/toxiproxy-cli"
+        rig_stamp "$dest" "toxiproxy-$RIG_TOXIPROXY_VERSION $(rig_file_id "$cached/toxiproxy-server")"
+    fi
+}
+
 rig_home() {
     case "$1" in
         source | target) echo "$RIG_DIST/opensearch-$RIG_OS_VERSION" ;;
         next) echo "$RIG_DIST/opensearch-$RIG_NEXT_VERSION" ;;
         legacy) echo "$RIG_DIST/elasticsearch-$RIG_ES_VERSION" ;;
         s3) echo "$RIG_DIST/s3proxy-$RIG_S3PROXY_VERSION.jar" ;;
+        toxiproxy) echo "$RIG_DIST/toxiproxy-$RIG_TOXIPROXY_VERSION/toxiproxy-server" ;;
     esac
 }
 
@@ -559,6 +666,13 @@ rig_start_component() {
     mkdir -p "$dir/logs"
     case "$kind" in
         s3proxy) rig_write_s3_config ;;
+        toxiproxy)
+            # No proxies at start; tests create their own through the API.
+            # The path also puts the run dir on the command line, which is
+            # how rig_running_pid recognises the process.
+            mkdir -p "$dir/tmp"
+            echo '[]' >"$dir/toxiproxy.json"
+            ;;
         *) rig_write_search_config "$name" ;;
     esac
     rig_own "$dir"
@@ -586,6 +700,14 @@ rig_start_component() {
             ) >"$dir/logs/s3proxy.log" 2>&1 </dev/null &
             echo "$!" >"$dir/pid"
             ;;
+        toxiproxy)
+            (
+                cd "$dir" || exit 1
+                rig_as_user env HOME="$dir/tmp" "$home" -host 127.0.0.1 -port "$port" \
+                    -config "$dir/toxiproxy.json"
+            ) >"$dir/logs/toxiproxy.log" 2>&1 </dev/null &
+            echo "$!" >"$dir/pid"
+            ;;
     esac
     RIG_LAUNCHERS["$name"]=$!
 }
@@ -593,7 +715,8 @@ rig_start_component() {
 # ------------------------------------------------------------- health
 
 # Echo the health of a component: green/yellow/red for search nodes, "up"
-# for S3; fail when it does not answer or is not the rig's own server.
+# for S3 and Toxiproxy; fail when it does not answer or is not the rig's own
+# server.
 rig_health() {
     local name="$1" url body
     url="$(rig_url "$name")"
@@ -602,6 +725,11 @@ rig_health() {
             local code
             code="$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$url/" 2>/dev/null)" || return 1
             [[ "$code" =~ ^[2-5][0-9][0-9]$ ]] || return 1
+            echo up
+            ;;
+        toxiproxy)
+            body="$(curl -sf -m 3 "$url/version" 2>/dev/null)" || return 1
+            [[ "$(jq -r .version <<<"$body" 2>/dev/null)" == "$RIG_TOXIPROXY_VERSION" ]] || return 1
             echo up
             ;;
         *)
@@ -687,28 +815,50 @@ rig_wait_healthy() {
 
 declare -A RIG_LAUNCHERS=() RIG_LAUNCHER_DONE=()
 
+# rig_select DEFAULT... -- NAME...: the NAMEs (each a known component, no
+# repeats) or, when none is given, the DEFAULT list.
+rig_select() {
+    local -a defaults=() picked=()
+    local name known
+    while [[ $# -gt 0 && "$1" != -- ]]; do
+        defaults+=("$1")
+        shift
+    done
+    [[ $# -gt 0 ]] && shift
+    if [[ $# -eq 0 ]]; then
+        echo "${defaults[@]}"
+        return 0
+    fi
+    known=" $(rig_all_known) "
+    for name in "$@"; do
+        [[ "$known" == *" $name "* ]] || rig_die "unknown server '$name' (one of:$known)"
+        [[ " ${picked[*]-} " == *" $name "* ]] || picked+=("$name")
+    done
+    echo "${picked[@]}"
+}
+
 cmd_up() {
     local started name pid
     started="$(rig_now)"
-    [[ $# -eq 0 ]] || rig_die "up takes no arguments (see: tests/rig/rig help)"
     rig_need curl curl
     rig_need jq jq
-    for name in $(rig_components_wanted); do
-        rig_check_port_value "$(rig_port_var "$name")" "$(rig_port "$name")"
-    done
-    [[ -x "$RIG_JAVA_HOME/bin/java" ]] ||
-        rig_die "no Java 17 at $RIG_JAVA_HOME (Debian: apt-get install -y openjdk-17-jdk-headless) or set SNAPMIG_RIG_JAVA_HOME"
 
     # What is already running (ours) and which ports are taken by others.
     local -a to_start=() running=() all=()
-    read -r -a all <<<"$(rig_components_wanted)"
+    local selected
+    # shellcheck disable=SC2046
+    selected="$(rig_select $(rig_components_wanted) -- "$@")" || exit 1
+    read -r -a all <<<"$selected"
+    for name in "${all[@]}"; do
+        rig_check_port_value "$(rig_port_var "$name")" "$(rig_port "$name")"
+    done
     for name in "${all[@]}"; do
         if pid="$(rig_running_pid "$name")"; then
             running+=("$name")
         else
             local port p
             port="$(rig_port "$name")"
-            for p in "$port" $([[ "$(rig_kind "$name")" != s3proxy ]] && echo $((port + RIG_TRANSPORT_OFFSET))); do
+            for p in "$port" $(rig_has_transport "$name" && echo $((port + RIG_TRANSPORT_OFFSET))); do
                 if rig_port_in_use "$p"; then
                     rig_die "port $p (needed by $name) is already in use by a process the rig did not start; set $(rig_port_var "$name") to a free port$([[ "$p" != "$port" ]] && echo " (transport port = HTTP port + $RIG_TRANSPORT_OFFSET)")"
                 fi
@@ -717,13 +867,21 @@ cmd_up() {
         fi
     done
 
+    local want_s3=0
+    [[ " ${all[*]} " == *" s3 "* ]] && want_s3=1
     if ((${#to_start[@]} == 0)); then
         rig_log "already up (${running[*]}); checking health"
         rig_wait_healthy "$started" "${all[@]}" || rig_die "rig is running but not healthy"
-        rig_ensure_bucket
+        ((want_s3)) && rig_ensure_bucket
         rig_log "up (no-op) in $(rig_elapsed "$started")s"
         return 0
     fi
+    for name in "${to_start[@]}"; do
+        [[ "$(rig_kind "$name")" == toxiproxy || "$name" == next ]] && continue
+        [[ -x "$RIG_JAVA_HOME/bin/java" ]] ||
+            rig_die "no Java 17 at $RIG_JAVA_HOME (Debian: apt-get install -y openjdk-17-jdk-headless) or set SNAPMIG_RIG_JAVA_HOME"
+        break
+    done
 
     rig_ensure_user
     mkdir -p "$RIG_DIR" "$RIG_DIST" "$RIG_CACHE"
@@ -732,8 +890,14 @@ cmd_up() {
         rig_die "user $RIG_USER cannot reach $RIG_DIR; set SNAPMIG_RIG_DIR to a directory outside private home dirs"
     fi
 
-    # Fresh shared repository and bucket data when nothing was running.
-    if ((${#running[@]} == 0)); then
+    # Fresh shared repository and bucket data when no server that keeps data
+    # (search nodes, S3) was running; Toxiproxy keeps none.
+    local data_running=0
+    for name in $(rig_all_known); do
+        [[ "$(rig_kind "$name")" == toxiproxy ]] && continue
+        rig_running_pid "$name" >/dev/null && data_running=1
+    done
+    if ((data_running == 0)); then
         rm -rf "$RIG_FS_REPO"
     fi
     mkdir -p "$RIG_FS_REPO"
@@ -741,15 +905,18 @@ cmd_up() {
     rig_own "$RIG_FS_REPO"
 
     # Downloads / installs (cached), only for what must start.
-    local need_os2=0 need_es=0 need_s3=0 need_next=0
+    local need_os2=0 need_es=0 need_s3=0 need_next=0 need_toxiproxy=0
     for name in "${to_start[@]}"; do
         case "$name" in
             source | target) need_os2=1 ;;
             legacy) need_es=1 ;;
             s3) need_s3=1 ;;
             next) need_next=1 ;;
+            toxiproxy) need_toxiproxy=1 ;;
         esac
     done
+    # Toxiproxy first: a missing Go fails before the large downloads.
+    ((need_toxiproxy)) && rig_prepare_toxiproxy
     ((need_s3)) && rig_prepare_s3proxy
     ((need_os2)) && rig_prepare_opensearch_2
     ((need_es)) && rig_prepare_elasticsearch
@@ -763,7 +930,7 @@ cmd_up() {
         rig_err "rig up failed; servers that did start are left running (stop them with: tests/rig/rig down)"
         exit 1
     fi
-    rig_ensure_bucket
+    ((want_s3)) && rig_ensure_bucket
     rig_log "up in $(rig_elapsed "$started")s; run dir $RIG_DIR; eval \"\$(tests/rig/rig env)\" for the URLs"
 }
 
@@ -773,9 +940,11 @@ rig_all_known() {
 }
 
 cmd_down() {
-    local name pid deadline
+    local name pid deadline selected
     local -A pids=()
-    for name in $(rig_all_known); do
+    # shellcheck disable=SC2046
+    selected="$(rig_select $(rig_all_known) -- "$@")" || exit 1
+    for name in $selected; do
         if pid="$(rig_running_pid "$name")"; then
             pids["$name"]="$pid"
         else
@@ -819,7 +988,7 @@ cmd_down() {
 
 cmd_status() {
     local name pid health any=0
-    printf '%-7s %-22s %-8s %-24s %-7s %s\n' NAME SERVER PID URL HEALTH LOG
+    printf '%-9s %-22s %-8s %-24s %-7s %s\n' NAME SERVER PID URL HEALTH LOG
     for name in $(rig_all_known); do
         if pid="$(rig_running_pid "$name")"; then
             any=1
@@ -829,7 +998,7 @@ cmd_status() {
             pid=-
             health=stopped
         fi
-        printf '%-7s %-22s %-8s %-24s %-7s %s\n' "$name" "$(rig_describe "$name")" "$pid" "$(rig_url "$name")" \
+        printf '%-9s %-22s %-8s %-24s %-7s %s\n' "$name" "$(rig_describe "$name")" "$pid" "$(rig_url "$name")" \
             "$health" "$(rig_logfile "$name")"
     done
     echo "run dir: $RIG_DIR   fs repo: $RIG_FS_REPO   cache: $RIG_CACHE"
@@ -843,6 +1012,7 @@ cmd_env() {
         "SNAPMIG_RIG_TARGET_URL=$(rig_url target)" \
         "SNAPMIG_RIG_LEGACY_URL=$(rig_url legacy)" \
         "SNAPMIG_RIG_S3_URL=$(rig_url s3)" \
+        "SNAPMIG_RIG_TOXIPROXY_URL=$(rig_url toxiproxy)" \
         "SNAPMIG_RIG_S3_ACCESS_KEY=$RIG_S3_ACCESS_KEY" \
         "SNAPMIG_RIG_S3_SECRET_KEY=$RIG_S3_SECRET_KEY" \
         "SNAPMIG_RIG_S3_BUCKET=$RIG_S3_BUCKET" \

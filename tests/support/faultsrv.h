@@ -59,4 +59,36 @@ void faultsrv_stop(struct faultsrv *s);
 /* A port on 127.0.0.1 where nothing listens (bound, then closed). */
 int faultsrv_closed_port(void);
 
+/* A ready-made handler (faultsrv_echo.c) for a server that quotes what it
+ * was sent, as some proxies and test servers do in their error messages:
+ * every request is answered with status `status` and the JSON body
+ *   {"error":{"type":"echo_exception","reason":"<request line and
+ *   headers><decoded>"},"status":<status>}
+ * (JSON-escaped) where <decoded> is " decoded basic credentials: user:pw"
+ * when the request carries "Authorization: Basic ...".  The response
+ * header "X-Echo" repeats the request's Authorization and
+ * X-Amz-Security-Token values.  With `straddle` set, the body starts with
+ * enough 'x' padding that the first occurrence of `straddle` in it crosses
+ * the first 16 KiB chunk boundary (use with `chunked`).  With `xml` set
+ * the body is an STS error instead:
+ *   <ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch
+ *   </Code><Message>Authorization: <value> X-Amz-Security-Token: <value>
+ *   </Message></Error></ErrorResponse> */
+struct faultsrv_echo {
+  int status;           /* [200] */
+  int chunked;          /* 1: Transfer-Encoding: chunked (16 KiB chunks) */
+  int xml;              /* 1: an STS error body (see above) */
+  const char *straddle; /* NULL or text to put across a chunk boundary */
+  /* written by the handler; read them after faultsrv_stop */
+  char *last_head; /* malloced copy of the last request's head */
+  int requests;    /* requests answered */
+  /* private */
+  char *body;     /* malloced, the reply being sent */
+  char *echo_hdr; /* malloced "X-Echo: ...\r\n" */
+};
+void faultsrv_echo(void *data, const struct faultsrv_req *req,
+                   struct faultsrv_reply *out);
+/* Free what the handler kept (after faultsrv_stop). */
+void faultsrv_echo_dispose(struct faultsrv_echo *e);
+
 #endif

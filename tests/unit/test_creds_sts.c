@@ -24,6 +24,7 @@
 #include "creds_fixture.h"
 #include "creds_int.h"
 #include "err.h"
+#include "faultsrv.h"
 #include "log.h"
 #include "sigv4.h"
 #include "standin_http.h"
@@ -520,6 +521,43 @@ static void test_sts_refuses(void **state)
   assert_int_equal(snm_standin_free(s), 0);
 }
 
+/* An STS (here a stand-in that quotes the request) whose error message
+ * holds the request's signature: the message keeps STS's words, not the
+ * signature. */
+static void test_sts_error_quoting_the_signature(void **state)
+{
+  struct faultsrv_echo echo = {.status = 403, .xml = 1};
+  struct snm_creds_opts opts = {0};
+  struct faultsrv *srv;
+  struct snm_creds c;
+  struct snm_err err;
+  char url[64];
+  const char *auth, *sig;
+  char sigv[65];
+  (void)state;
+
+  assert_int_equal(faultsrv_start(&srv, faultsrv_echo, &echo), 0);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d", faultsrv_port(srv));
+  opts.sts_endpoint = url;
+  opts.profile = "target";
+  snm_fx_config_file("[profile target]\nrole_arn = " TARGET_ROLE "\n"
+                     "source_profile = src\n"
+                     "[profile src]\naws_access_key_id = AKIDSOURCE\n"
+                     "aws_secret_access_key = " SRC_SECRET "\n");
+  assert_int_equal(snm_fx_resolve(&opts, &c, &err), SNM_EAUTH);
+  faultsrv_stop(srv);
+  auth = strstr(echo.last_head, "\r\nAuthorization: ");
+  assert_non_null(auth);
+  sig = strstr(auth, "Signature=");
+  assert_non_null(sig);
+  memcpy(sigv, sig + 10, 64);
+  sigv[64] = '\0';
+  assert_non_null(strstr(err.msg, "SignatureDoesNotMatch: Authorization: "));
+  assert_null(strstr(err.msg, sigv));
+  assert_null(strstr(err.msg, "Credential=AKIDSOURCE"));
+  faultsrv_echo_dispose(&echo);
+}
+
 static void test_malformed_replies(void **state)
 {
   static const char *const bad[] = {
@@ -776,6 +814,7 @@ int main(void)
       T(test_credential_source_environment),
       T(test_configuration_errors),
       T(test_sts_refuses),
+      T(test_sts_error_quoting_the_signature),
       T(test_malformed_replies),
       T(test_refresh_before_expiry),
       T(test_endpoints),

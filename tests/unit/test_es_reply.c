@@ -101,6 +101,19 @@ static void on_done(const struct snm_es_reply *reply, const struct snm_err *err,
   snprintf(r->msg, sizeof(r->msg), "%s", err->msg);
 }
 
+static void on_http_done(struct snm_http_response *resp,
+                         const struct snm_err *err, void *data)
+{
+  struct {
+    int called;
+    struct snm_err err;
+  } *d = data;
+
+  (void)resp;
+  d->called++;
+  d->err = *err;
+}
+
 /* GET `path` and run the loop until the reply is in. */
 static void get(struct fx *fx, const char *path, struct result *r)
 {
@@ -175,6 +188,146 @@ static void test_deeply_nested_reply_is_refused(void **state)
   fx_done(&fx);
 }
 
+/* "/idx-0000,idx-0001,...,idx-NNNN/_count": about 3000 bytes. */
+static char *long_path(size_t n)
+{
+  char *p = malloc(n * 9 + 16), *w = p;
+
+  assert_non_null(p);
+  *w++ = '/';
+  for (size_t i = 0; i < n; i++)
+    w += sprintf(w, "%sidx-%04zu", i > 0 ? "," : "", i);
+  strcpy(w, "/_count");
+  return p;
+}
+
+/* Error messages are cut at SNM_ERR_MSG_MAX: a long path is shortened in
+ * the middle so that the status, the server's reason and the advice
+ * survive. */
+static void test_long_path_keeps_reason_and_advice(void **state)
+{
+  struct snm_standin_reply denied = {
+      .path = "/idx-*",
+      .status = 403,
+      .headers = "Content-Type: application/json\r\n",
+      .body = "{\"error\":{\"type\":\"security_exception\",\"reason\":"
+              "\"no permissions for [indices:data/read/search]\"},"
+              "\"status\":403}"};
+  char *path = long_path(333);
+  struct result r;
+  struct fx fx;
+  (void)state;
+
+  assert_true(strlen(path) > 3000);
+  fx_init(&fx);
+  assert_int_equal(snm_standin_add(fx.srv, &denied), 0);
+  get(&fx, path, &r);
+  assert_int_equal(r.code, SNM_EAUTH);
+  assert_int_equal(r.http_status, 403);
+  assert_true(strlen(r.msg) < SNM_ERR_MSG_MAX - 1); /* nothing was cut */
+  /* domain, method, both ends of the path, what was left out */
+  assert_non_null(strstr(r.msg, "src: GET /idx-0000,idx-0001,"));
+  assert_non_null(strstr(r.msg, ",idx-0332/_count: HTTP 403 "));
+  assert_non_null(strstr(r.msg, " more)"));
+  assert_non_null(strstr(r.msg, "security_exception: no permissions for "
+                                "[indices:data/read/search]"));
+  assert_non_null(strstr(r.msg, "add an \"auth\" section)"));
+  fx_done(&fx);
+  free(path);
+}
+
+/* The same for a transport failure, which the HTTP engine words. */
+static void test_long_url_keeps_cause_and_advice(void **state)
+{
+  struct snm_http_request req = {.method = "GET", .max_attempts = 1};
+  struct snm_http_call *call = NULL;
+  char *path = long_path(333), *url;
+  struct snm_err err;
+  struct fx fx;
+  struct {
+    int called;
+    struct snm_err err;
+  } done = {0};
+  (void)state;
+
+  fx_init(&fx);
+  url = malloc(strlen(path) + 64);
+  assert_non_null(url);
+  sprintf(url, "http://127.0.0.1:%d%s?pretty", snm_standin_unused_port(), path);
+  req.url = url;
+  req.label = "dst";
+  assert_int_equal(
+      snm_http_send(fx.http, &req, on_http_done, &done, &call, &err), 0);
+  while (done.called == 0)
+    uv_run(&fx.loop, UV_RUN_ONCE);
+  assert_int_equal(done.err.code, SNM_ENET);
+  assert_true(strlen(done.err.msg) < SNM_ERR_MSG_MAX - 1);
+  assert_non_null(strstr(done.err.msg, "dst: GET http://127.0.0.1:"));
+  assert_non_null(strstr(done.err.msg, "/idx-0000,idx-0001,"));
+  assert_non_null(strstr(done.err.msg, " more)"));
+  assert_non_null(strstr(done.err.msg, ",idx-0332/_count?pretty: "
+                                       "connection refused; is the domain "
+                                       "reachable?"));
+  fx_done(&fx);
+  free(url);
+  free(path);
+}
+
+/* A 2xx whose body is an error object ({"error": ..., "status": N}, as a
+ * proxy may send it) is a failure with the server's reason. */
+static void test_ok_status_with_an_error_body(void **state)
+{
+  static const struct {
+    const char *path, *body;
+    int code;
+    long http_status;
+    const char *needle;
+  } cases[] = {
+      {"/a",
+       "{\"error\":{\"root_cause\":[{\"type\":\"index_not_found_"
+       "exception\",\"reason\":\"no such index [x]\"}],\"type\":"
+       "\"index_not_found_exception\",\"reason\":\"no such index [x]\"},"
+       "\"status\":404}",
+       SNM_EHTTP, 404,
+       "src: GET /a: HTTP 200 with an error body (status 404): "
+       "index_not_found_exception: no such index [x]"},
+      {"/b", "{\"error\":\"Incorrect HTTP method\",\"status\":405}", SNM_EHTTP,
+       405, "(status 405): Incorrect HTTP method"},
+      {"/c",
+       "{\"error\":{\"type\":\"security_exception\",\"reason\":\"no "
+       "permissions\"},\"status\":403}",
+       SNM_EAUTH, 403, "security_exception: no permissions (the plan gives"},
+      /* a task that failed is an answer, not an error reply */
+      {"/d", "{\"completed\":true,\"task\":{},\"error\":{\"type\":\"x\"}}",
+       SNM_OK, 0, ""},
+      {"/e", "{\"error\":null,\"status\":200}", SNM_OK, 0, ""},
+  };
+  struct fx fx;
+  (void)state;
+
+  fx_init(&fx);
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct snm_standin_reply rep = {.path = cases[i].path,
+                                    .status = 200,
+                                    .headers =
+                                        "Content-Type: application/json\r\n",
+                                    .body = cases[i].body};
+    assert_int_equal(snm_standin_add(fx.srv, &rep), 0);
+  }
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct result r;
+    get(&fx, cases[i].path, &r);
+    assert_true(r.had_reply);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.code, cases[i].code);
+    assert_int_equal(r.http_status, cases[i].http_status);
+    if (strstr(r.msg, cases[i].needle) == NULL)
+      fail_msg("%s: \"%s\" lacks \"%s\"", cases[i].path, r.msg,
+               cases[i].needle);
+  }
+  fx_done(&fx);
+}
+
 static void test_basic_auth_refusals(void **state)
 {
   static const char fmt[] =
@@ -234,6 +387,9 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_deeply_nested_reply_is_refused),
+      cmocka_unit_test(test_long_path_keeps_reason_and_advice),
+      cmocka_unit_test(test_long_url_keeps_cause_and_advice),
+      cmocka_unit_test(test_ok_status_with_an_error_body),
       cmocka_unit_test(test_basic_auth_refusals),
   };
   int rc;

@@ -490,6 +490,54 @@ static void test_lock_conflict(void **state)
   snm_journal_unlock(&two);
 }
 
+/* Safety issue, item 12: one plan against one source runs once at a time,
+ * whatever its state file. */
+static void test_plan_lock(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_journal_lock one, two, other;
+  struct snm_err err;
+  char *dir = join(t->dir, "locks"), want[64];
+  struct stat sb;
+
+  setenv("SNAPMIG_LOCK_DIR", dir, 1);
+  assert_int_equal(
+      snm_journal_plan_lock(&one, "nightly", "https://src.example:9200", &err),
+      0);
+  assert_int_equal(stat(dir, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0700);
+  /* the same plan and source, written otherwise: refused */
+  assert_int_equal(
+      snm_journal_plan_lock(&two, "nightly", "HTTPS://SRC.example:9200/", &err),
+      SNM_EIO);
+  assert_int_equal(two.fd, -1);
+  snprintf(want, sizeof(want), "(pid %ld,", (long)getpid());
+  assert_non_null(strstr(err.msg, "another snapmig run of plan \"nightly\""));
+  assert_non_null(strstr(err.msg, want));
+  /* another plan, or another source: free */
+  assert_int_equal(
+      snm_journal_plan_lock(&other, "weekly", "https://src.example:9200", &err),
+      0);
+  snm_journal_unlock(&other);
+  assert_int_equal(snm_journal_plan_lock(&other, "nightly",
+                                         "https://src2.example:9200", &err),
+                   0);
+  snm_journal_unlock(&other);
+  snm_journal_unlock(&one);
+  assert_int_equal(
+      snm_journal_plan_lock(&two, "nightly", "https://src.example:9200", &err),
+      0);
+  snm_journal_unlock(&two);
+  /* a lock folder others can write is refused */
+  assert_int_equal(chmod(dir, 0777), 0);
+  assert_int_equal(
+      snm_journal_plan_lock(&two, "nightly", "https://src.example:9200", &err),
+      SNM_EIO);
+  assert_non_null(strstr(err.msg, "only it can write"));
+  unsetenv("SNAPMIG_LOCK_DIR");
+  free(dir);
+}
+
 static void test_begin_check_and_secrets(void **state)
 {
   struct tmpdir *t = *state;
@@ -642,6 +690,7 @@ int main(void)
                                       teardown_tmp),
       cmocka_unit_test_setup_teardown(test_newer_format, setup_tmp,
                                       teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_plan_lock, setup_tmp, teardown_tmp),
       cmocka_unit_test_setup_teardown(test_lock_conflict, setup_tmp,
                                       teardown_tmp),
       cmocka_unit_test_setup_teardown(test_begin_check_and_secrets, setup_tmp,

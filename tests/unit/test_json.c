@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "json.h"
 
 static struct snm_json_doc *parse_ok(const char *text)
@@ -85,6 +86,46 @@ static void test_positions_utf8_and_crlf(void **state)
   snm_json_doc_free(doc);
 }
 
+/* Line and column of every offset of a document with a long line of
+ * multi-byte characters agree with a walk from the start, and no lookup
+ * examines 2 * SNM_JSON_POS_BLOCK bytes or more (a plan written on one
+ * line used to cost a walk from the line's start per diagnostic). */
+static void test_positions_on_a_long_line(void **state)
+{
+  enum { ITEMS = 3000 };
+  struct snm_buf b;
+  struct snm_json_doc *doc;
+  unsigned line = 1, col = 1;
+  (void)state;
+
+  snm_buf_init(&b, 0);
+  assert_int_equal(snm_buf_puts(&b, "[\r\n"), 0);
+  for (int i = 0; i < ITEMS; i++)
+    assert_int_equal(snm_buf_printf(&b, "\"é€😀%d\", ", i), 0);
+  assert_int_equal(snm_buf_puts(&b, "\r\n 1,\n\n\t2]"), 0);
+  doc = parse_ok(snm_buf_str(&b));
+  assert_int_equal(doc->root->u.array.len, ITEMS + 2);
+  for (size_t off = 0; off <= doc->len + 1; off++) {
+    size_t before = snm_json_pos_steps();
+    struct snm_json_pos pos = snm_json_doc_pos(doc, off);
+
+    assert_true(snm_json_pos_steps() - before < 2 * SNM_JSON_POS_BLOCK);
+    if (pos.line != line || pos.col != col)
+      fail_msg("offset %zu: %u:%u, want %u:%u", off, pos.line, pos.col, line,
+               col);
+    if (off >= doc->len)
+      continue; /* past the end: clamped to the end */
+    if (doc->text[off] == '\n') {
+      line++;
+      col = 1;
+    } else if (((unsigned char)doc->text[off] & 0xC0) != 0x80) {
+      col++; /* a character starts at `off` */
+    }
+  }
+  snm_json_doc_free(doc);
+  snm_buf_dispose(&b);
+}
+
 static void test_string_offsets(void **state)
 {
   /* decoded "a\"b\u00e9c" is a " b é(2 bytes) c */
@@ -160,6 +201,47 @@ static void test_syntax_errors(void **state)
   }
 }
 
+/* Every byte yajl skips as a blank between tokens (it takes '\v' and '\f'
+ * as well as the four JSON ones) is skipped by the position scanner too:
+ * offsets point at the token, never at the blank before it. */
+static void test_every_yajl_blank(void **state)
+{
+  int accepted_vt = 0, accepted_ff = 0;
+  (void)state;
+
+  for (int c = 0; c < 256; c++) {
+    /* `c` wherever a blank may go ('~') */
+    static const char tmpl[] = "{~\"k\"~:~\"v\"~,~\"n\":~[~1~]~}~";
+    char text[sizeof(tmpl) - 1];
+    struct snm_json_doc *doc = NULL;
+    const struct snm_json *v;
+    const struct snm_json_member *m;
+
+    for (size_t i = 0; i < sizeof(text); i++)
+      text[i] = tmpl[i] == '~' ? (char)c : tmpl[i];
+    if (snm_json_parse(&doc, text, sizeof(text), NULL, NULL) != 0)
+      continue; /* yajl does not take `c` as a blank */
+    accepted_vt |= c == '\v';
+    accepted_ff |= c == '\f';
+    m = snm_json_member(doc->root, "k");
+    assert_non_null(m);
+    assert_int_equal(doc->root->offset, 0);
+    assert_int_equal(m->key_offset, 2);
+    assert_int_equal(m->value->offset, 8);
+    assert_int_equal(snm_json_string_offset(doc, m->value, 0), 9);
+    m = snm_json_member(doc->root, "n");
+    assert_int_equal(m->key_offset, 14);
+    v = m->value;
+    assert_int_equal(v->offset, 19);
+    assert_int_equal(v->u.array.items[0]->offset, 21);
+    snm_json_doc_free(doc);
+  }
+  assert_true(accepted_vt && accepted_ff);
+  /* a syntax error after such a blank points at the bad token */
+  expect_syntax("[\v\fx]", 1, 4, "invalid");
+  expect_syntax("{\"a\":\vtru\f}", 1, 7, "invalid");
+}
+
 static void test_duplicates(void **state)
 {
   struct snm_json_doc *doc =
@@ -174,6 +256,13 @@ static void test_duplicates(void **state)
   assert_true(root->u.object.items[2].duplicate);
   assert_false(root->u.object.items[3].duplicate);
   assert_true(root->u.object.items[4].duplicate);
+  /* each member knows the first one with its key */
+  assert_int_equal(root->u.object.items[0].first, 0);
+  assert_int_equal(root->u.object.items[1].first, 1);
+  assert_int_equal(root->u.object.items[2].first, 0);
+  assert_int_equal(root->u.object.items[3].first, 3);
+  assert_int_equal(root->u.object.items[4].first, 0);
+  assert_int_equal(snm_json_get(root, "c")->u.object.items[1].first, 0);
   /* the first one is the one looked up */
   assert_string_equal(snm_json_get(root, "a")->u.number.text, "1");
   assert_true(snm_json_get(root, "c")->u.object.items[1].duplicate);
@@ -280,8 +369,10 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_positions_across_comments),
       cmocka_unit_test(test_positions_utf8_and_crlf),
+      cmocka_unit_test(test_positions_on_a_long_line),
       cmocka_unit_test(test_string_offsets),
       cmocka_unit_test(test_syntax_errors),
+      cmocka_unit_test(test_every_yajl_blank),
       cmocka_unit_test(test_duplicates),
       cmocka_unit_test(test_numbers),
       cmocka_unit_test(test_depth_scan),

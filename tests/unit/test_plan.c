@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "json.h"
 #include "plan.h"
 
 static char *fixture(const char *name)
@@ -344,6 +345,81 @@ static void test_password_never_quoted(void **state)
   free(path);
 }
 
+/* yajl takes '\v' and '\f' as blanks between tokens; the plan reader got
+ * a value's offset wrong (on the blank) and asserted on it. */
+static void test_vertical_tab_and_form_feed(void **state)
+{
+  static const char text[] = "{\"snapshot\":{\"name\":\v\"{\"}}";
+  struct snm_diag_list d;
+  struct snm_plan *p = NULL;
+  struct snm_err err;
+  int found = 0;
+  (void)state;
+
+  snm_diag_list_init(&d);
+  assert_int_equal(
+      snm_plan_parse(&p, text, sizeof(text) - 1, "p.json", &d, &err),
+      SNM_EINVAL);
+  assert_null(p);
+  for (size_t i = 0; i < d.len; i++) {
+    if (strstr(d.items[i].message, "snapshot.name: ") == NULL)
+      continue;
+    /* at the '{' inside the string: column 23 (the '\v' is 21) */
+    assert_int_equal(d.items[i].line, 1);
+    assert_int_equal(d.items[i].col, 23);
+    found = 1;
+  }
+  assert_true(found);
+  snm_diag_list_dispose(&d);
+}
+
+/* A plan written on one line with thousands of unknown keys: every key is
+ * reported at its column, and locating each costs a bounded number of
+ * steps, not a walk from the start of the line (that was quadratic: 300k
+ * keys took minutes). */
+static void test_one_line_plan_is_linear(void **state)
+{
+  enum { KEYS = 3000 };
+  struct snm_buf b;
+  struct snm_diag_list d;
+  struct snm_plan *p = NULL;
+  struct snm_err err;
+  size_t before, steps, unknown = 0;
+  (void)state;
+
+  snm_buf_init(&b, 0);
+  assert_int_equal(snm_buf_puts(&b, "{\"snapmig\":1"), 0);
+  for (int i = 0; i < KEYS; i++)
+    assert_int_equal(snm_buf_printf(&b, ",\"k%d\":0", i), 0);
+  assert_int_equal(snm_buf_puts(&b, "}"), 0);
+  snm_diag_list_init(&d);
+  before = snm_json_pos_steps();
+  assert_int_equal(
+      snm_plan_parse(&p, snm_buf_str(&b), b.len, "one.json", &d, &err),
+      SNM_EINVAL);
+  steps = snm_json_pos_steps() - before;
+  for (size_t i = 0; i < d.len; i++) {
+    const struct snm_diag *g = &d.items[i];
+    char want[64];
+    const char *at;
+
+    if (strstr(g->message, ": unknown key") == NULL)
+      continue;
+    /* "kN: unknown key": the key's quote is at column N's offset + 1 */
+    snprintf(want, sizeof(want), "\"k%zu\":", unknown);
+    at = strstr(snm_buf_str(&b), want);
+    assert_non_null(at);
+    assert_int_equal(g->line, 1);
+    assert_int_equal(g->col, (unsigned)(at - snm_buf_str(&b)) + 1);
+    unknown++;
+  }
+  assert_int_equal(unknown, KEYS);
+  if (steps >= 2 * SNM_JSON_POS_BLOCK * (d.len + 8))
+    fail_msg("%zu steps to locate %zu diagnostics", steps, d.len);
+  snm_diag_list_dispose(&d);
+  snm_buf_dispose(&b);
+}
+
 static void test_unreadable(void **state)
 {
   struct snm_diag_list d;
@@ -542,6 +618,8 @@ int main(void)
       cmocka_unit_test(test_warnings_only),
       cmocka_unit_test(test_password_never_quoted),
       cmocka_unit_test(test_unreadable),
+      cmocka_unit_test(test_vertical_tab_and_form_feed),
+      cmocka_unit_test(test_one_line_plan_is_linear),
       cmocka_unit_test(test_region_derivation),
       cmocka_unit_test(test_snapshot_names),
       cmocka_unit_test(test_digest),

@@ -327,6 +327,108 @@ static void test_capacity(void **state)
   teardown();
 }
 
+/* Safety issue, item 6: a resumed run's own (half-)restored indices are
+ * already on the target: they are neither name conflicts nor new shards
+ * or disk (the target's open shards and used disk count them already). */
+static int own_a(void *data, size_t restore, const char *target)
+{
+  (void)data;
+  return restore == 0 && strcmp(target, "a") == 0;
+}
+
+static void test_capacity_resumed(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.domains[1].data_nodes = 1;
+  pf.domains[1].disk_usable = 1500;
+  pf.domains[1].max_shards_per_node = 10;
+  pf.domains[1].open_shards = 8; /* a's 6 shards are among them */
+  add_ix("a", 4000, 6, 0, 0);
+  add_ix("b", 1000, 2, 0, 0);
+  add_existing(1, "a", 0);
+  pf.own_fn = own_a;
+  verdict();
+  assert_int_equal(item(0, "a")->action, SNM_PF_RESTORE);
+  assert_true(item(0, "a")->own);
+  assert_false(item(0, "b")->own);
+  assert_int_equal(pf.restores[0].new_shards, 2);
+  assert_int_equal(pf.restores[0].bytes_needed, 1000);
+  assert_int_equal(pf.n_blockers, 0);
+  teardown();
+}
+
+/* Safety issue, item 8: one cluster under two domain ids shares one
+ * registration; its repository facts are the source's. */
+static void test_same_cluster(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\"}, {\"domain\": \"dst2\"}]"));
+  snprintf(pf.domains[0].cluster_uuid, sizeof(pf.domains[0].cluster_uuid),
+           "uuid-a");
+  snprintf(pf.domains[1].cluster_uuid, sizeof(pf.domains[1].cluster_uuid),
+           "uuid-a");
+  snprintf(pf.domains[2].cluster_uuid, sizeof(pf.domains[2].cluster_uuid),
+           "uuid-b");
+  /* dst sees the source's writable registration, not the read-only one a
+   * target would get: not a mismatch there */
+  pf.domains[1].repo_state = SNM_PF_REPO_DIFFERS;
+  add_ix("a", 10, 1, 0, 0);
+  verdict();
+  assert_true(pf.domains[1].same_as_source);
+  assert_false(pf.domains[2].same_as_source);
+  assert_false(pf.domains[0].same_as_source);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "same-cluster"), 1);
+  assert_non_null(
+      strstr(issue_msg("same-cluster"), "same cluster as the source"));
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "repo-settings"), 0);
+  teardown();
+
+  /* "_na_" and missing ids never match */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  snprintf(pf.domains[0].cluster_uuid, sizeof(pf.domains[0].cluster_uuid),
+           "_na_");
+  snprintf(pf.domains[1].cluster_uuid, sizeof(pf.domains[1].cluster_uuid),
+           "_na_");
+  verdict();
+  assert_false(pf.domains[1].same_as_source);
+  teardown();
+}
+
+/* Safety issue, item 10: a resumed run whose snapshot is taken and
+ * counted needs nothing from the source: an unreachable source is a
+ * warning then, not a blocker. */
+static void test_source_optional(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.domains[0].reached = 0;
+  snm_err_set(&pf.domains[0].error, SNM_ENET, "src: GET /: connection refused");
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "unreachable"), 1);
+  teardown();
+
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.domains[0].reached = 0;
+  snm_err_set(&pf.domains[0].error, SNM_ENET, "src: GET /: connection refused");
+  pf.source_optional = 1;
+  verdict();
+  assert_int_equal(pf.n_blockers, 0);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "unreachable"), 1);
+  assert_non_null(strstr(issue_msg("unreachable"), "goes on with the targets"));
+  teardown();
+
+  /* a target is never optional */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  pf.domains[1].reached = 0;
+  snm_err_set(&pf.domains[1].error, SNM_ENET, "dst: GET /: connection refused");
+  pf.source_optional = 1;
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "unreachable"), 1);
+  teardown();
+}
+
 /* Sizes and counts from a server can be anything: the arithmetic
  * saturates instead of overflowing (UBSan aborts on signed overflow). */
 static void test_capacity_huge_numbers(void **state)
@@ -901,7 +1003,7 @@ static char *report(int json)
 /* One cluster under two domain ids (issue #8, item 8): detected by
  * cluster_uuid; the target shares the source's (writable) registration,
  * with no repository blocker between the two ids. */
-static void test_same_cluster(void **state)
+static void test_same_cluster_ids(void **state)
 {
   static const char *const found =
       "{\"type\":\"s3\",\"settings\":{\"bucket\":\"b\"}}";
@@ -1008,7 +1110,7 @@ static void test_same_cluster(void **state)
 /* A resumed run with only target work left (issue #8, item 10): the
  * source may be down, its verdicts do not apply, and no issue claims that
  * nothing was changed. */
-static void test_source_optional(void **state)
+static void test_source_optional_verdicts(void **state)
 {
   const struct snm_pf_issue *is;
   (void)state;
@@ -1091,6 +1193,9 @@ int main(void)
       cmocka_unit_test(test_conflicts),
       cmocka_unit_test(test_versions),
       cmocka_unit_test(test_capacity),
+      cmocka_unit_test(test_capacity_resumed),
+      cmocka_unit_test(test_source_optional),
+      cmocka_unit_test(test_same_cluster),
       cmocka_unit_test(test_capacity_huge_numbers),
       cmocka_unit_test(test_open_shards_from_health),
       cmocka_unit_test(test_replicas_single_node),
@@ -1102,8 +1207,8 @@ int main(void)
       cmocka_unit_test(test_domains_and_running),
       cmocka_unit_test(test_domain_failure_text),
       cmocka_unit_test(test_unknown_facts),
-      cmocka_unit_test(test_same_cluster),
-      cmocka_unit_test(test_source_optional),
+      cmocka_unit_test(test_same_cluster_ids),
+      cmocka_unit_test(test_source_optional_verdicts),
       cmocka_unit_test(test_resuming_wording),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,14 +39,26 @@ static void test_find_failed_shard(void **state)
   struct snm_wf_failed_shard s;
 
   (void)state;
-  /* right after the restore starts: normal */
+  /* right after the restore starts, or queued: normal - unless the
+   * allocator says it can never place it (only its explanation tells, so
+   * it is found as 2: "ask before judging") */
   assert_int_equal(find("[{\"index\":\"r-a\",\"shard\":\"0\",\"prirep\":\"p\","
                         "\"state\":\"UNASSIGNED\",\"unassigned.reason\":"
                         "\"NEW_INDEX_RESTORED\"},{\"index\":\"r-b\",\"shard\":"
                         "\"0\",\"prirep\":\"p\",\"state\":\"INITIALIZING\","
                         "\"unassigned.reason\":null}]",
                         &s),
-                   0);
+                   2);
+  assert_string_equal(s.index, "r-a");
+  /* a failed one is preferred to one that only waits */
+  assert_int_equal(find("[{\"index\":\"r-a\",\"shard\":\"0\",\"prirep\":\"p\","
+                        "\"state\":\"UNASSIGNED\",\"unassigned.reason\":"
+                        "\"NEW_INDEX_RESTORED\"},{\"index\":\"r-b\",\"shard\":"
+                        "\"1\",\"prirep\":\"p\",\"state\":\"UNASSIGNED\","
+                        "\"unassigned.reason\":\"ALLOCATION_FAILED\"}]",
+                        &s),
+                   1);
+  assert_string_equal(s.index, "r-b");
   /* a replica's failure, another index's failure: not ours to judge */
   assert_int_equal(find("[{\"index\":\"r-a\",\"shard\":\"0\",\"prirep\":\"r\","
                         "\"state\":\"UNASSIGNED\",\"unassigned.reason\":"
@@ -144,6 +156,57 @@ static void test_explain_body(void **state)
   free(body);
 }
 
+/* Safety issue, item 19: server errors a user meets mid-run say what they
+ * mean and what to do, and a long message keeps that advice. */
+static void test_explain(void **state)
+{
+  struct snm_err in, out;
+  char longpath[900];
+
+  (void)state;
+  snm_err_set(&in, SNM_EHTTP,
+              "source: GET /_snapshot/r/s/_status: HTTP 500 "
+              "repository_exception: [r] Could not determine repository "
+              "generation from root blobs");
+  in.http_status = 500;
+  snm_wf_explain(&out, &in);
+  assert_int_equal(out.code, SNM_EHTTP);
+  assert_int_equal(out.http_status, 500);
+  assert_non_null(strstr(out.msg, "Could not determine repository"));
+  assert_non_null(strstr(out.msg, "storage is unreachable"));
+  assert_non_null(strstr(out.msg, "run snapmig again"));
+  /* explained once, however often it passes through */
+  in = out;
+  snm_wf_explain(&out, &in);
+  assert_string_equal(out.msg, in.msg);
+
+  snm_err_set(&in, SNM_EHTTP,
+              "target: GET /moved-a/_recovery: HTTP 404 "
+              "index_not_found_exception: no such index [moved-a]");
+  snm_wf_explain(&out, &in);
+  assert_non_null(strstr(out.msg, "no such index [moved-a]"));
+  assert_non_null(strstr(out.msg, "is gone from the cluster"));
+  assert_non_null(strstr(out.msg, "restores it again"));
+
+  /* anything else passes as it is */
+  snm_err_set(&in, SNM_EINVAL, "plain words");
+  snm_wf_explain(&out, &in);
+  assert_string_equal(out.msg, "plain words");
+
+  /* a message near the limit: cut in the middle, the advice kept whole,
+   * room left for a step prefix */
+  memset(longpath, 'x', sizeof(longpath) - 1);
+  longpath[sizeof(longpath) - 1] = '\0';
+  snm_err_set(&in, SNM_EHTTP,
+              "source: GET /%s: HTTP 500 repository_exception: gone", longpath);
+  snm_wf_explain(&out, &in);
+  assert_true(strlen(out.msg) + 64 < sizeof(out.msg));
+  assert_non_null(strstr(out.msg, "source: GET /xxx"));
+  assert_non_null(strstr(out.msg, "repository_exception: gone"));
+  assert_non_null(strstr(out.msg, "run snapmig again: it resumes"));
+  assert_non_null(strstr(out.msg, "\xe2\x80\xa6"));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -151,6 +214,7 @@ int main(void)
       cmocka_unit_test(test_parse_explain),
       cmocka_unit_test(test_restore_failed),
       cmocka_unit_test(test_explain_body),
+      cmocka_unit_test(test_explain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,11 +249,129 @@ static void test_recovery(void **state)
   assert_int_equal(r.items[0].shards, 2);
   assert_int_equal(r.items[0].shards_done, 1);
   assert_int_equal(r.items[2].shards, 0); /* not there yet */
+  /* what the reply did not list is counted, so that a reply that never
+   * lists the indices is noticed (safety issue, item 9) */
+  assert_int_equal(r.items[0].listed, 1);
+  assert_int_equal(r.items[2].listed, 0);
+  assert_int_equal(r.unlisted, 1);
   assert_int_equal(r.bytes_total, 4010);
   assert_int_equal(r.bytes_done, 2210);
   assert_int_equal(r.files_total, 11);
   assert_int_equal(r.indices_done, 1);
   snm_wf_recovery_dispose(&r);
+  yajl_tree_free(v);
+}
+
+/* Counts from a hostile or broken server: sums saturate, negatives are 0
+ * (the fuzzer's finds in tests/fuzz/crashes/fuzz_replies; UBSan aborted
+ * on the signed overflow). */
+static void test_recovery_huge_numbers(void **state)
+{
+  yajl_val v = parse(
+      "{\"a\":{\"shards\":["
+      "{\"stage\":\"DONE\",\"index\":{\"size\":{\"total_in_bytes\":"
+      "9223372036854775807,\"recovered_in_bytes\":9223372036854775807,"
+      "\"reused_in_bytes\":9223372036854775807},\"files\":{\"total\":"
+      "9223372036854775807,\"recovered\":-5,\"reused\":"
+      "9223372036854775807}}},"
+      "{\"stage\":\"DONE\",\"index\":{\"size\":{\"total_in_bytes\":"
+      "9223372036854775807},\"files\":{\"total\":9223372036854775807}}}]},"
+      "\"b\":{\"shards\":[{\"stage\":\"INDEX\",\"index\":{\"size\":{"
+      "\"total_in_bytes\":9223372036854775807,\"recovered_in_bytes\":-7}}}]}}");
+  const char *names[] = {"a", "b"};
+  struct snm_wf_recovery r, whole;
+  struct snm_err err;
+
+  (void)state;
+  assert_int_equal(snm_wf_parse_recovery(&r, v, names, 2, &err), 0);
+  assert_int_equal(r.items[0].bytes_total, LLONG_MAX);
+  assert_int_equal(r.items[0].bytes_done, LLONG_MAX);
+  assert_int_equal(r.items[0].files_total, LLONG_MAX);
+  assert_int_equal(r.items[1].bytes_done, 0);
+  assert_int_equal(r.bytes_total, LLONG_MAX);
+  /* merging chunks sums the same way */
+  memset(&whole, 0, sizeof(whole));
+  assert_int_equal(snm_wf_recovery_size(&whole, 2), 0);
+  snm_wf_recovery_merge(&whole, 0, &r);
+  assert_int_equal(whole.bytes_total, LLONG_MAX);
+  snm_wf_recovery_dispose(&whole);
+  snm_wf_recovery_dispose(&r);
+  yajl_tree_free(v);
+}
+
+/* Who made an existing target index: its primaries' recovery source. */
+static void test_recovery_origin(void **state)
+{
+  yajl_val v = parse(
+      "{\"ours\":{\"shards\":["
+      "{\"id\":0,\"type\":\"SNAPSHOT\",\"primary\":true,\"source\":{"
+      "\"repository\":\"repo\",\"snapshot\":\"snap-1\",\"index\":\"a\"}},"
+      "{\"id\":0,\"type\":\"PEER\",\"primary\":false,\"source\":{}},"
+      "{\"id\":1,\"type\":\"SNAPSHOT\",\"primary\":true,\"source\":{"
+      "\"repository\":\"repo\",\"snapshot\":\"snap-1\",\"index\":\"a\"}}]},"
+      "\"closed\":{\"shards\":[{\"id\":0,\"type\":\"EXISTING_STORE\","
+      "\"primary\":true,\"source\":{}}]},"
+      "\"other-snap\":{\"shards\":[{\"id\":0,\"type\":\"SNAPSHOT\","
+      "\"primary\":true,\"source\":{\"repository\":\"repo\","
+      "\"snapshot\":\"snap-0\"}}]},"
+      "\"half\":{\"shards\":["
+      "{\"id\":0,\"type\":\"SNAPSHOT\",\"primary\":true,\"source\":{"
+      "\"repository\":\"repo\",\"snapshot\":\"snap-1\"}},"
+      "{\"id\":1,\"type\":\"EMPTY_STORE\",\"primary\":true}]},"
+      "\"replicas-only\":{\"shards\":[{\"id\":0,\"type\":\"PEER\","
+      "\"primary\":false}]}}");
+
+  (void)state;
+  assert_int_equal(snm_wf_recovery_origin(v, "ours", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OURS);
+  assert_int_equal(snm_wf_recovery_origin(v, "ours", "repo2", "snap-1"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_recovery_origin(v, "closed", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_recovery_origin(v, "other-snap", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_recovery_origin(v, "half", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_recovery_origin(v, "replicas-only", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_UNKNOWN);
+  assert_int_equal(snm_wf_recovery_origin(v, "absent", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_UNKNOWN);
+  yajl_tree_free(v);
+}
+
+/* A restore waiting in the allocation queue has no recovery record; the
+ * routing table says where its primaries will come from. */
+static void test_routing_origin(void **state)
+{
+  yajl_val v = parse(
+      "{\"routing_table\":{\"indices\":{"
+      "\"queued\":{\"shards\":{\"0\":[{\"state\":\"UNASSIGNED\","
+      "\"primary\":true,\"recovery_source\":{\"type\":\"SNAPSHOT\","
+      "\"repository\":\"repo\",\"snapshot\":\"snap-1\"}}],"
+      "\"1\":[{\"state\":\"INITIALIZING\",\"primary\":true,"
+      "\"recovery_source\":{\"type\":\"SNAPSHOT\",\"repository\":\"repo\","
+      "\"snapshot\":\"snap-1\"}},{\"state\":\"UNASSIGNED\","
+      "\"primary\":false,\"recovery_source\":{\"type\":\"PEER\"}}]}},"
+      "\"closed\":{\"shards\":{\"0\":[{\"state\":\"UNASSIGNED\","
+      "\"primary\":true,\"recovery_source\":{\"type\":\"EXISTING_STORE\"}}"
+      "]}},"
+      "\"started\":{\"shards\":{\"0\":[{\"state\":\"STARTED\","
+      "\"primary\":true}]}},"
+      "\"empty\":{\"shards\":{}}}}}");
+
+  (void)state;
+  assert_int_equal(snm_wf_routing_origin(v, "queued", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OURS);
+  assert_int_equal(snm_wf_routing_origin(v, "queued", "repo", "snap-2"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_routing_origin(v, "closed", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_OTHER);
+  assert_int_equal(snm_wf_routing_origin(v, "started", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_UNKNOWN);
+  assert_int_equal(snm_wf_routing_origin(v, "empty", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_UNKNOWN);
+  assert_int_equal(snm_wf_routing_origin(v, "absent", "repo", "snap-1"),
+                   SNM_WF_ORIGIN_UNKNOWN);
   yajl_tree_free(v);
 }
 
@@ -299,6 +418,9 @@ int main(void)
       cmocka_unit_test(test_info_partial),
       cmocka_unit_test(test_info_failed_running),
       cmocka_unit_test(test_recovery),
+      cmocka_unit_test(test_recovery_huge_numbers),
+      cmocka_unit_test(test_recovery_origin),
+      cmocka_unit_test(test_routing_origin),
       cmocka_unit_test(test_health),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
