@@ -266,16 +266,18 @@ static void register_step(struct snm_workflow *wf)
     wf->sent++;
     for (size_t d = 0; d < plan->n_domains; d++) {
       const struct snm_pf_domain *pd = &wf->pf.domains[d];
-      int readonly = !(pd->roles & SNM_PF_ROLE_SOURCE) && !pd->same_as_source &&
+      /* a domain that is another's cluster shares that one's registration
+       * (the source's is writable) */
+      size_t owner = pd->same_as >= 0 ? (size_t)pd->same_as : d;
+      int readonly = !(wf->pf.domains[owner].roles & SNM_PF_ROLE_SOURCE) &&
                      plan->repository.readonly_on_targets;
 
       if (pd->roles == 0 || source_pass != (d == plan->snapshot.domain))
         continue;
       if (wf->repo_body[d] == NULL) {
-        /* the source's cluster under another id shares its registration */
-        const struct snm_state_registration *src = snm_state_find_registration(
-            &wf->st, plan->domains[plan->snapshot.domain].id);
-        int created = pd->same_as_source && src != NULL ? src->created : 0;
+        const struct snm_state_registration *own =
+            snm_state_find_registration(&wf->st, plan->domains[owner].id);
+        int created = pd->same_as >= 0 && own != NULL ? own->created : 0;
 
         if (announce)
           wf_event(wf, "repository.exists",

@@ -244,6 +244,7 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
     wf->pf.own_fn = own_target;
     wf->pf.own_data = wf;
     wf->pf.source_optional = source_done(wf);
+    wf->pf.resuming = 1;
     if (snm_preflight_verdict(&wf->pf) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
   }
@@ -263,11 +264,11 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
   for (size_t d = 0; d < plan->n_domains; d++) {
     const struct snm_pf_domain *pd = &wf->pf.domains[d];
 
-    /* the source's cluster under another id: the source's registration
-     * serves it (registering it read-only there would make the source's
-     * read-only too) */
+    /* another domain's cluster under another id: that one's registration
+     * serves it (registering the repository read-only there would make the
+     * source's read-only too) */
     if (pd->roles == 0 || pd->repo_state == SNM_PF_REPO_MATCHES ||
-        pd->same_as_source)
+        pd->same_as >= 0)
       continue;
     /* an unreachable source the run no longer needs keeps its
      * registration as it is */

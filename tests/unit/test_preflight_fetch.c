@@ -403,15 +403,15 @@ static void test_each_fact_unknown(void **state)
     }
 }
 
-/* The source lists only what the plan's patterns resolve to, and keeps
- * only the aliases of the indices found; an index the settings name but
- * the listing lacks leaves the listing unknown. */
+/* The source's listing is one request for every index (never narrowed by
+ * name: OpenSearch 2.19 leaves GET _cat/indices/NAMES?ignore_unavailable
+ * unanswered when a name does not exist), a text table of the columns
+ * used; only the aliases of the indices found are kept. */
 static void test_source_narrowed(void **state)
 {
   static const char cat_path[] =
-      "/_cat/indices/"
-      "logs-%2A?v=true&bytes=b&h=status,health,pri.store.size,index"
-      "&expand_wildcards=all&ignore_unavailable=true&allow_no_indices=true";
+      "/_cat/indices?v=true&bytes=b&h=status,health,pri.store.size,index"
+      "&expand_wildcards=all";
   struct snm_standin_request rq;
   struct fx fx;
   int found = 0;
@@ -433,8 +433,8 @@ static void test_source_narrowed(void **state)
   for (size_t i = 0; i < snm_standin_request_count(fx.src); i++) {
     assert_int_equal(snm_standin_request_get(fx.src, i, &rq), 0);
     found += strcmp(rq.target, cat_path) == 0;
-    /* the source is never asked for all its indices */
-    assert_true(strncmp(rq.target, "/_cat/indices?", 14) != 0);
+    /* nor for named ones */
+    assert_true(strncmp(rq.target, "/_cat/indices/", 14) != 0);
     snm_standin_request_dispose(&rq);
   }
   assert_int_equal(found, 1);
