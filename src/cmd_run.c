@@ -30,6 +30,10 @@ static void run_usage(FILE *fp)
       "                file is kept as FILE.RUNID.old\n"
       "  -h, --help    this text\n"
       "\n"
+      "Environment: SNAPMIG_LOCK_DIR  where the plan lock lives (one run of\n"
+      "a plan against a source at a time; default $XDG_RUNTIME_DIR/snapmig,\n"
+      "else /tmp/snapmig-UID).\n"
+      "\n"
       "Exit status: 0 migrated and verified (or already done), 1 failed\n"
       "(blockers, a failed step, a count mismatch), 2 invalid plan or usage\n"
       "(also: the state file belongs to a changed plan), 130 interrupted.\n");
