@@ -105,10 +105,12 @@ static void on_live(const struct snm_es_reply *reply, const struct snm_err *err,
   }
 }
 
+/* Ask for `path`, built by snm_es_path() with result `path_rc` (a path
+ * that could not be built is not sent, like a request that cannot be). */
 static void ask(struct live *lv, struct snm_es *es, int kind, size_t r,
-                struct snm_buf *path)
+                int path_rc, struct snm_buf *path)
 {
-  struct live_req *q = calloc(1, sizeof(*q));
+  struct live_req *q = path_rc == 0 ? calloc(1, sizeof(*q)) : NULL;
   struct snm_err err;
 
   if (q != NULL) {
@@ -132,14 +134,14 @@ static void ask_all(struct live *lv, const struct snm_plan *plan,
 
   snm_buf_init(&p, 0);
   if (st->snapshot.name != NULL && st->step >= SNM_STEP_SNAPSHOT) {
-    snm_es_path(&p, "/_snapshot/%s/%s", plan->repository.name,
-                st->snapshot.name);
-    ask(lv, &es[plan->snapshot.domain], 0, 0, &p);
+    int rc = snm_es_path(&p, "/_snapshot/%s/%s", plan->repository.name,
+                         st->snapshot.name);
+    ask(lv, &es[plan->snapshot.domain], 0, 0, rc, &p);
     if (st->snapshot.state == SNM_SNAP_STARTED ||
         st->snapshot.state == SNM_SNAP_PENDING) {
-      snm_es_path(&p, "/_snapshot/%s/%s/_status", plan->repository.name,
-                  st->snapshot.name);
-      ask(lv, &es[plan->snapshot.domain], 1, 0, &p);
+      rc = snm_es_path(&p, "/_snapshot/%s/%s/_status", plan->repository.name,
+                       st->snapshot.name);
+      ask(lv, &es[plan->snapshot.domain], 1, 0, rc, &p);
     }
   }
   for (size_t r = 0; r < st->n_restores && r < plan->n_restores; r++) {
@@ -157,8 +159,8 @@ static void ask_all(struct live *lv, const struct snm_plan *plan,
     if (t->n == 0)
       continue;
     t->asked = 1;
-    snm_es_path(&p, "/%l/_recovery", t->names, t->n);
-    ask(lv, &es[plan->restores[r].domain], 2, 0 + r, &p);
+    ask(lv, &es[plan->restores[r].domain], 2, 0 + r,
+        snm_es_path(&p, "/%l/_recovery", t->names, t->n), &p);
   }
   snm_buf_dispose(&p);
   if (lv->pending == 0) {
