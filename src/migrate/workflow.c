@@ -91,6 +91,8 @@ int wf_enter(struct snm_workflow *wf, enum wf_state s)
   wf->r_unknown = 0;
   wf->r_nonews = 0;
   snm_err_clear(&wf->r_err);
+  if (wf->o->on_step != NULL)
+    wf->o->on_step(wf->o->on_step_data, SNM_RUN_STEP_RUN, wf_step(s)->name);
   if (step == WF_KEEP_STEP || (int)wf->st.step >= step)
     return 0;
   wf->st.step = (enum snm_step)step;
@@ -189,6 +191,7 @@ static int start_preflight(struct snm_workflow *wf)
 
   opts.now = (time_t)(wf->run_start_ms / 1000);
   opts.init_errors = wf->es_init_err;
+  opts.transport = wf->o->transport;
   for (size_t i = 0; i < wf->plan->n_domains; i++)
     wf->es[i].read_only = 1;
   if (snm_preflight_start(&wf->pf, wf->loop, wf->plan, wf->es, &opts,

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "snm_version.h"
 #include "es_chunk.h"
+#include "transport.h"
 #include "workflow_int.h"
 
 #include <stdlib.h>
@@ -379,8 +380,14 @@ static int req_send(struct snm_workflow *wf, struct wf_target *t,
   q->t = t;
   q->kind = kind;
   q->i = i;
-  rc = snm_es_request(es, method, snm_buf_str(path), body, replay, on_reply, q,
-                      &err);
+  rc = snm_transport_send(wf->o->transport,
+                          &(struct snm_request){.loop = wf->loop,
+                                                .es = es,
+                                                .method = method,
+                                                .path = snm_buf_str(path),
+                                                .body = body,
+                                                .replay = replay},
+                          on_reply, q, &err);
   if (rc != 0)
     goto failed;
   if (t != NULL)

@@ -24,6 +24,8 @@ void wf_target_enter(struct wf_target *t, enum wf_tstate s)
   t->r_nonews = 0;
   t->r_health = 0;
   snm_err_clear(&t->r_err);
+  if (t->wf->o->on_step != NULL)
+    t->wf->o->on_step(t->wf->o->on_step_data, t->r, wf_tstep(s)->name);
 }
 
 static void t_enter(struct wf_target *t, enum wf_tstate s)
