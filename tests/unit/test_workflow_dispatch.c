@@ -30,6 +30,7 @@
 #include "diag.h"
 #include "jtree.h"
 #include "journal.h"
+#include "log.h"
 #include "plan.h"
 #include "transport.h"
 #include "workflow.h"
@@ -53,7 +54,9 @@ struct world {
   int recovered[N_IX]; /* _recovery answers since its restore */
   int counted[N_IX];   /* its target count was answered */
   long long target_docs[N_IX];
-  int info_lag; /* GET snapshot says IN_PROGRESS this often after done */
+  int info_lag;      /* GET snapshot says IN_PROGRESS this often after done */
+  int put_lost;      /* the snapshot PUT is taken, but answered 502 */
+  int hide_recovery; /* the check before a POST finds no recovery record */
   int violations;
   char violation[512];
 };
@@ -158,7 +161,11 @@ static long answer_source(struct world *w, const char *method, const char *path,
       snprintf(w->snap, sizeof(w->snap), "%.*s", (int)n, name);
       snprintf(w->snap_run_id, sizeof(w->snap_run_id), "%s",
                rid != NULL ? rid : "");
-      snm_buf_puts(&b, "{\"accepted\":true}");
+      if (w->put_lost) {
+        w->put_lost = 0;
+        st = 502;
+      }
+      snm_buf_puts(&b, st == 502 ? "bad gateway" : "{\"accepted\":true}");
     }
     yajl_tree_free(j);
   } else if (w->snap[0] != '\0' &&
@@ -289,11 +296,26 @@ static long answer_target(struct world *w, const char *method, const char *path,
         first = 0;
       }
     snm_buf_puts(&b, "}");
+  } else if (strncmp(path, "/_cluster/state/routing_table/", 30) == 0) {
+    /* a restore whose primaries wait to be allocated */
+    snm_buf_puts(&b, "{\"routing_table\":{\"indices\":{");
+    for (size_t i = 0; i < N_IX; i++)
+      if (w->exists[i] && names_has(path + 30, DST_NAMES[i])) {
+        snm_buf_printf(&b,
+                       "%s\"%s\":{\"shards\":{\"0\":[{\"state\":"
+                       "\"INITIALIZING\",\"primary\":true,"
+                       "\"recovery_source\":{\"type\":\"SNAPSHOT\","
+                       "\"repository\":\"r\",\"snapshot\":\"%s\"}}]}}",
+                       first ? "" : ",", DST_NAMES[i],
+                       w->ours[i] ? w->snap : "someone-elses");
+        first = 0;
+      }
+    snm_buf_puts(&b, "}}}");
   } else if (strstr(path, "/_recovery") != NULL) {
     int probe = strstr(path, "expand_wildcards") != NULL;
 
     snm_buf_puts(&b, "{");
-    for (size_t i = 0; i < N_IX; i++)
+    for (size_t i = 0; i < N_IX && !(probe && w->hide_recovery); i++)
       if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
         /* a poll sees the copy under way once, then done */
         int done = probe || w->recovered[i] >= 1;
@@ -403,6 +425,30 @@ static long answer(struct world *w, int d, const char *method, const char *path,
                 : answer_target(w, method, path, body, out);
 }
 
+/* ---- coverage: the states and transitions every run entered ------------- */
+
+static int seen_run[WF_N_STATES], seen_t[WFT_N_STATES];
+static int seen_edge[WF_N_STATES][WF_N_STATES];
+static int seen_tedge[WFT_N_STATES][WFT_N_STATES];
+
+static int run_state(const char *name)
+{
+  for (int i = 0; i < WF_N_STATES; i++)
+    if (strcmp(wf_step((enum wf_state)i)->name, name) == 0)
+      return i;
+  fail_msg("no run step %s", name);
+  return -1;
+}
+
+static int target_state(const char *name)
+{
+  for (int i = 0; i < WFT_N_STATES; i++)
+    if (strcmp(wf_tstep((enum wf_tstate)i)->name, name) == 0)
+      return i;
+  fail_msg("no target step %s", name);
+  return -1;
+}
+
 /* ---- the scripted transport -------------------------------------------- */
 
 struct script;
@@ -437,6 +483,7 @@ struct script {
   char first_work[512]; /* its first request after the preflight */
   int probed;           /* a probe listing went out since the last POST */
   char log[64][160];    /* the first requests, for messages */
+  int prev_run, prev_t; /* the last state entered, + 1 (0: none) */
 };
 
 static int in_preflight(const struct script *s)
@@ -491,6 +538,19 @@ static void on_step(void *data, size_t target, const char *step)
 
   if (s->crashed)
     return;
+  if (target == SNM_RUN_STEP_RUN) {
+    int at = run_state(step);
+    seen_run[at] = 1;
+    if (s->prev_run > 0)
+      seen_edge[s->prev_run - 1][at] = 1;
+    s->prev_run = at + 1;
+  } else {
+    int at = target_state(step);
+    seen_t[at] = 1;
+    if (s->prev_t > 0)
+      seen_tedge[s->prev_t - 1][at] = 1;
+    s->prev_t = at + 1;
+  }
   if (target == SNM_RUN_STEP_RUN) {
     s->step = step;
     if (s->n_run_steps < 32)
@@ -794,12 +854,17 @@ static void crash_and_resume(struct fx *fx, size_t step, size_t req,
   struct script s = {0}, r = {0};
   enum snm_run_result res;
   const char *want;
+  int level = snm_log_level();
 
   world_init(&fx->w);
   s.crash_step = step;
   s.crash_req = req;
   s.crash_applied = applied;
+  /* what a crashed run says after its crash (its canceled requests) is
+   * never seen in a real crash */
+  snm_log_set_level(SNM_LOG_QUIET);
   (void)run(fx, &s);
+  snm_log_set_level(level);
   assert_true(s.crashed);
   restore_state_file(&s);
   want = expected_first(fx);
@@ -851,7 +916,157 @@ static void test_crash_everywhere(void **state)
              k <= 64 ? ref.log[k - 1] : "?");
     crash_and_resume(fx, 0, k, 1, where);
   }
+  fprintf(stderr,
+          "crashed and resumed at %zu transitions and %zu requests (each "
+          "lost and taken)\n",
+          ref.steps, ref.requests);
   script_dispose(&ref);
+}
+
+/* The request number of the first request whose text holds `what`. */
+static size_t request_of(const struct script *s, const char *what)
+{
+  for (size_t i = 0; i < s->requests && i < 64; i++)
+    if (strstr(s->log[i], what) != NULL)
+      return i + 1;
+  fail_msg("no request %s", what);
+  return 0;
+}
+
+/* A target count that differs: the run fails; the index is not
+ * verified, the other one is. */
+static void test_count_mismatch(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+  struct snm_state st;
+  int found = 0;
+
+  world_init(&fx->w);
+  fx->w.target_docs[1] = DOCS[1] - 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
+  assert_int_equal(fx->w.violations, 0);
+  assert_string_equal(s.run_steps[s.n_run_steps - 1], "stopping");
+  load_state(fx, &st, &found);
+  assert_true(found);
+  assert_int_equal(st.step, SNM_STEP_VERIFY);
+  for (size_t i = 0; i < N_IX; i++) {
+    const struct snm_state_index *ix = &st.restores[0].indices[i];
+    int second = strcmp(ix->target, DST_NAMES[1]) == 0;
+    assert_int_equal(ix->state,
+                     second ? SNM_RESTORE_FAILED : SNM_RESTORE_VERIFIED);
+    assert_int_equal(ix->docs_found, second ? DOCS[1] - 1 : DOCS[0]);
+  }
+  snm_state_dispose(&st);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* The snapshot's listing lags its status once: poll again. */
+static void test_info_behind_status(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  fx->w.info_lag = 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  assert_int_equal(fx->w.violations, 0);
+  assert_int_equal(fx->w.info_lag, 0);
+  assert_true(seen_edge[WF_SNAP_INFO][WF_SNAP_POLL]);
+  check_done(fx);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* The snapshot PUT is taken but its answer is a 502: look it up, adopt
+ * it, never PUT it again. */
+static void test_put_outcome_unknown(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  fx->w.put_lost = 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  assert_true(seen_edge[WF_SNAP_CREATE][WF_SNAP_LOOKUP]);
+  check_done(fx);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* A crash right after the restore POST was taken; on resume one of its
+ * indices is gone, the other has no recovery record yet: the routing
+ * table says it is ours (adopted), the gone one is restored again, alone. */
+static void test_resume_origin_from_routing(void **state)
+{
+  struct fx *fx = *state;
+  struct script ref = {0}, s = {0}, r = {0};
+  size_t post;
+
+  world_init(&fx->w);
+  assert_int_equal(run(fx, &ref), SNM_RUN_DONE);
+  post = request_of(&ref, "/_restore");
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+
+  world_init(&fx->w);
+  s.crash_req = post;
+  s.crash_applied = 1;
+  (void)run(fx, &s);
+  assert_true(s.crashed);
+  restore_state_file(&s);
+  assert_true(fx->w.exists[0] && fx->w.exists[1]);
+  fx->w.exists[1] = fx->w.ours[1] = 0;
+  fx->w.hide_recovery = 1;
+  assert_int_equal(run(fx, &r), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  assert_true(request_of(&r, "dst: GET /_cluster/state/routing_table/") <
+              request_of(&r, "/_restore"));
+  assert_true(seen_tedge[WFT_ROUTING][WFT_POST]);
+  check_done(fx);
+  script_dispose(&ref);
+  script_dispose(&s);
+  script_dispose(&r);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* Every row of both tables was entered, and every `next` taken, by the
+ * tests above (they run first). */
+static void test_every_step_covered(void **state)
+{
+  (void)state;
+  for (int i = 0; i < WF_N_STATES; i++) {
+    const struct wf_step *row = wf_step((enum wf_state)i);
+    if (!seen_run[i])
+      fail_msg("run step %s was never entered", row->name);
+    if (row->next != (enum wf_state)i && !seen_edge[i][row->next])
+      fail_msg("run step %s never went on to %s", row->name,
+               wf_step(row->next)->name);
+  }
+  for (int i = 0; i < WFT_N_STATES; i++) {
+    const struct wf_tstep *row = wf_tstep((enum wf_tstate)i);
+    if (!seen_t[i])
+      fail_msg("target step %s was never entered", row->name);
+    if (row->next != (enum wf_tstate)i && !seen_tedge[i][row->next])
+      fail_msg("target step %s never went on to %s", row->name,
+               wf_tstep(row->next)->name);
+  }
+  /* and the resume and retry branches */
+  assert_true(seen_edge[WF_REGISTER][WF_SNAP_LOOKUP]);
+  assert_true(seen_edge[WF_REGISTER][WF_COUNT_AFTER]);
+  assert_true(seen_edge[WF_REGISTER][WF_RESTORE]);
+  assert_true(seen_edge[WF_SNAP_LOOKUP][WF_SNAP_CREATE]);
+  assert_true(seen_edge[WF_SNAP_LOOKUP][WF_COUNT_BEFORE]);
+  assert_true(seen_tedge[WFT_LIST][WFT_POST]);
+  assert_true(seen_tedge[WFT_WAITING][WFT_RECOVER]);
 }
 
 int main(void)
@@ -860,6 +1075,15 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_fresh_run, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_crash_everywhere, fx_setup,
                                       fx_teardown),
+      cmocka_unit_test_setup_teardown(test_count_mismatch, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_info_behind_status, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_put_outcome_unknown, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_resume_origin_from_routing, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test(test_every_step_covered),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
