@@ -17,6 +17,7 @@
 #include "err.h"
 #include "http_fixture.h"
 #include "log.h"
+#include "testutil.h"
 
 static void test_concurrent_requests_share_connections(void **state)
 {
@@ -185,35 +186,28 @@ static void test_trace_redacts_secrets(void **state)
   struct snm_http_request req = {.headers = hdrs, .label = "source"};
   struct http_result r = {0};
   struct http_fx fx;
-  char *trace = NULL;
-  size_t trace_len = 0;
-  FILE *fp;
-  int level = snm_log_level();
+  struct snm_test_log trace;
   (void)state;
 
-  fp = open_memstream(&trace, &trace_len);
-  assert_non_null(fp);
-  snm_log_set_stream(fp);
-  snm_log_set_level(SNM_LOG_TRACE);
+  snm_test_log_start(&trace, SNM_LOG_TRACE);
   http_fx_init(&fx, NULL, http_reply_script, &sc);
   http_fx_send(&fx, "/trace", &req, &r, NULL);
   http_fx_run(&fx);
   http_fx_done(&fx);
-  snm_log_set_level(level);
-  snm_log_set_stream(NULL);
-  fclose(fp);
+  snm_test_log_stop(&trace);
 
   assert_int_equal(r.status, 200);
   /* the secrets reached the server but not the trace */
   assert_non_null(strstr(sc.heads[0], "Signature=deadbeef"));
   assert_non_null(strstr(sc.heads[0], "X-Amz-Security-Token: tok\r\n"));
-  assert_non_null(strstr(trace, "source: > GET /trace HTTP/1.1"));
-  assert_non_null(strstr(trace, "Authorization: AWS4-HMAC-SHA256 [REDACTED]"));
-  assert_non_null(strstr(trace, "X-Amz-Security-Token: [REDACTED]"));
-  assert_non_null(strstr(trace, "source: < HTTP/1.1 200 OK"));
-  assert_null(strstr(trace, "deadbeef"));
-  assert_null(strstr(trace, "tok"));
-  free(trace);
+  assert_non_null(strstr(trace.text, "source: > GET /trace HTTP/1.1"));
+  assert_non_null(
+      strstr(trace.text, "Authorization: AWS4-HMAC-SHA256 [REDACTED]"));
+  assert_non_null(strstr(trace.text, "X-Amz-Security-Token: [REDACTED]"));
+  assert_non_null(strstr(trace.text, "source: < HTTP/1.1 200 OK"));
+  assert_null(strstr(trace.text, "deadbeef"));
+  assert_null(strstr(trace.text, "tok"));
+  free(trace.text);
 }
 
 int main(void)
