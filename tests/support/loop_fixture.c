@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +16,9 @@
 
 static void on_guard(uv_timer_t *t)
 {
-  (void)t;
-  fail_msg("the loop was still busy after %d ms", SNM_TEST_LOOP_DEADLINE_MS);
+  struct snm_test_loop *lp = t->data;
+
+  fail_msg("the loop was still busy after %u ms", lp->deadline_ms);
 }
 
 static void on_http_closed(void *data)
@@ -35,9 +37,9 @@ void snm_test_loop_init(struct snm_test_loop *lp,
   memset(lp, 0, sizeof(*lp));
   assert_int_equal(uv_loop_init(&lp->loop), 0);
   assert_int_equal(uv_timer_init(&lp->loop, &lp->guard), 0);
-  assert_int_equal(
-      uv_timer_start(&lp->guard, on_guard, SNM_TEST_LOOP_DEADLINE_MS, 0), 0);
+  lp->guard.data = lp;
   uv_unref((uv_handle_t *)&lp->guard);
+  snm_test_loop_set_deadline(lp, SNM_TEST_LOOP_DEADLINE_MS);
   snm_err_clear(&err);
   if (snm_http_new(&lp->http, &lp->loop, opts, &err) != 0)
     fail_msg("snm_http_new: %s", err.msg);
@@ -58,6 +60,12 @@ void snm_test_loop_init_es(struct snm_test_loop *lp, struct snm_plan *plan,
   snm_err_clear(&err);
   if (snm_es_init(lp->es, dom, lp->http, &err) != 0)
     fail_msg("snm_es_init: %s", err.msg);
+}
+
+void snm_test_loop_set_deadline(struct snm_test_loop *lp, unsigned ms)
+{
+  lp->deadline_ms = ms;
+  assert_int_equal(uv_timer_start(&lp->guard, on_guard, ms, 0), 0);
 }
 
 void snm_test_loop_run(struct snm_test_loop *lp)
@@ -81,15 +89,30 @@ void snm_test_loop_close_http(struct snm_test_loop *lp)
   snm_http_close(lp->http, on_http_closed, lp);
 }
 
+static void print_open_handle(uv_handle_t *h, void *arg)
+{
+  (void)arg;
+  fprintf(stderr, "open handle: %s%s%s\n", uv_handle_type_name(h->type),
+          uv_is_active(h) ? ", active" : "",
+          uv_is_closing(h) ? ", closing" : "");
+}
+
 void snm_test_loop_done(struct snm_test_loop *lp)
 {
+  int rc;
+
   if (!lp->http_closing)
     snm_test_loop_close_http(lp);
   uv_close((uv_handle_t *)&lp->guard, NULL);
   uv_run(&lp->loop, UV_RUN_DEFAULT);
   assert_int_equal(lp->http_closed, 1);
   /* a handle the engine or the test left open makes this UV_EBUSY */
-  assert_int_equal(uv_loop_close(&lp->loop), 0);
+  rc = uv_loop_close(&lp->loop);
+  if (rc != 0) {
+    uv_walk(&lp->loop, print_open_handle, NULL);
+    fail_msg("uv_loop_close: %s: handles left open (listed above)",
+             uv_strerror(rc));
+  }
   if (lp->es != NULL) {
     snm_es_dispose(lp->es);
     free(lp->es);

@@ -21,7 +21,7 @@
 
 #include "http.h"
 
-#define SNM_TEST_LOOP_DEADLINE_MS 20000
+#define SNM_TEST_LOOP_DEADLINE_MS 20000 /* unless set_deadline changes it */
 
 struct snm_plan;
 struct snm_es;
@@ -29,6 +29,7 @@ struct snm_es;
 struct snm_test_loop {
   uv_loop_t loop;
   uv_timer_t guard;      /* the deadline */
+  unsigned deadline_ms;  /* from init or the last set_deadline */
   struct snm_http *http; /* the engine; freed once http_closed is set */
   int http_closing;      /* snm_test_loop_close_http was called */
   int http_closed;       /* the engine's on_closed ran */
@@ -46,6 +47,10 @@ void snm_test_loop_init(struct snm_test_loop *lp,
 void snm_test_loop_init_es(struct snm_test_loop *lp, struct snm_plan *plan,
                            const char *domain_id,
                            const struct snm_http_opts *opts);
+
+/* Move the deadline to `ms` from now (tests against real, shared servers
+ * may need longer). */
+void snm_test_loop_set_deadline(struct snm_test_loop *lp, unsigned ms);
 
 /* uv_run(UV_RUN_DEFAULT): until nothing is left to do. */
 void snm_test_loop_run(struct snm_test_loop *lp);
