@@ -17,9 +17,9 @@
 #include <uv.h>
 
 #include "err.h"
+#include "http_fixture.h"
 #include "http_int.h"
 #include "secret.h"
-#include "http_fixture.h"
 
 /* Cancel a call once the stand-in has its request (condition + deadline). */
 struct canceller {

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "err.h"
-#include "secret.h"
 #include "http_fixture.h"
+#include "secret.h"
 
 /* A negative backoff_max_ms once clamped a Retry-After delay below zero;
  * cast to uint64_t the retry timer never fired and the call hung.

@@ -10,14 +10,14 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
-#include "http_int.h"
 #include "http_fixture.h"
+#include "http_int.h"
 
 static void test_503_then_200_is_retried_and_resigned(void **state)
 {
