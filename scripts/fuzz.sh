@@ -22,7 +22,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_plan fuzz_replies fuzz_httpreq)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_plan fuzz_replies fuzz_reqfile)
 build=${FUZZ_BUILD:-$top/build-fuzz}
 jobs=${FUZZ_JOBS:-2}
 

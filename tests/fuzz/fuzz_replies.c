@@ -21,6 +21,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "buf.h"
+#include "jtree.h"
 #include "es.h"
 #include "json.h"
 #include "preflight_int.h"
@@ -33,33 +34,33 @@ static const char *const names[] = {"a", "b", "logs-1"};
 
 static void workflow_parsers(yajl_val json)
 {
-  struct snm_wf_snap_status st;
-  struct snm_wf_snap_info si;
-  struct snm_wf_recovery rec, part;
-  struct snm_wf_failed_shard fs;
+  struct snm_es_snap_status st;
+  struct snm_es_snap_info si;
+  struct snm_es_recovery rec, part;
+  struct snm_es_failed_shard fs;
   char status[16];
   struct snm_err err;
 
-  (void)snm_wf_parse_snapshot_status(&st, json, "s", &err);
+  (void)snm_es_parse_snapshot_status(&st, json, "s", &err);
   memset(&si, 0, sizeof(si));
-  (void)snm_wf_parse_snapshot_info(&si, json, "s", &err);
-  snm_wf_snap_info_dispose(&si);
+  (void)snm_es_parse_snapshot_info(&si, json, "s", &err);
+  snm_es_snap_info_dispose(&si);
   (void)snm_wf_snapshot_state(si.state);
 
   memset(&rec, 0, sizeof(rec));
   memset(&part, 0, sizeof(part));
-  if (snm_wf_parse_recovery(&rec, json, names, N_NAMES, &err) == 0 &&
-      snm_wf_parse_recovery(&part, json, names + 1, N_NAMES - 1, &err) == 0)
-    snm_wf_recovery_merge(&rec, 1, &part);
-  snm_wf_recovery_dispose(&part);
-  snm_wf_recovery_dispose(&rec);
+  if (snm_es_parse_recovery(&rec, json, names, N_NAMES, &err) == 0 &&
+      snm_es_parse_recovery(&part, json, names + 1, N_NAMES - 1, &err) == 0)
+    snm_es_recovery_merge(&rec, 1, &part);
+  snm_es_recovery_dispose(&part);
+  snm_es_recovery_dispose(&rec);
 
   for (int want = SNM_WAIT_GREEN; want <= SNM_WAIT_YELLOW; want++)
     (void)snm_wf_health_reached(json, (enum snm_wait_for)want, N_NAMES, status,
                                 sizeof(status));
   memset(&fs, 0, sizeof(fs));
-  (void)snm_wf_find_failed_shard(&fs, json, names, N_NAMES);
-  (void)snm_wf_parse_explain(&fs, json);
+  (void)snm_es_find_failed_shard(&fs, json, names, N_NAMES);
+  (void)snm_es_parse_explain(&fs, json);
 }
 
 static void es_parsers(yajl_val json, const char *body, size_t len)
@@ -86,7 +87,7 @@ static void preflight_parsers(yajl_val json)
   (void)snm__preflight_open_shards(json);
   if (!YAJL_IS_OBJECT(json) || (g = yajl_gen_alloc(NULL)) == NULL)
     return;
-  snm__gen_yajl(g, json);
+  snm_jgen(g, json);
   memset(&d, 0, sizeof(d));
   if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
       (d.repo_have_json = snm_memdup0(buf, len)) != NULL &&

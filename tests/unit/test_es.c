@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "jtree.h"
 #include "err.h"
 #include "es.h"
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "es.h"
+#include "jtree.h"
 #include "preflight.h"
 #include "preflight_int.h"
 

@@ -16,7 +16,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "buf.h"
-#include "httpreq.h"
+#include "reqfile.h"
 #include "sigv4.h"
 #include "testutil.h"
 
@@ -150,7 +150,7 @@ static int expect_file(const char *dir, const char *name, const char *got,
 /* Check one variant ("header" or "query") of a case; returns the number
  * of files compared. */
 static int check_variant(const char *dir, const struct suite_ctx *c,
-                         const struct snm_httpreq *req, int presign, int *fails)
+                         const struct snm_reqfile *req, int presign, int *fails)
 {
   const char *v = presign ? "query" : "header";
   struct snm_sigv4_header *hdrs = calloc(req->n_headers + 1, sizeof(*hdrs));
@@ -189,7 +189,7 @@ static int check_variant(const char *dir, const struct suite_ctx *c,
   if (snm_sigv4_sign(&res, &r, &p, &err) != 0)
     fail_msg("%s (%s): %s", dir, v, err.msg);
   snm_buf_init(&signed_req, 0);
-  assert_int_equal(snm_httpreq_write(&signed_req, req, res.presigned_path,
+  assert_int_equal(snm_reqfile_write(&signed_req, req, res.presigned_path,
                                      res.add_headers, res.n_add_headers),
                    0);
   snprintf(name, sizeof(name), "%s-canonical-request.txt", v);
@@ -226,7 +226,7 @@ static void test_aws_suite(void **state)
   while ((de = readdir(d)) != NULL) {
     char *dir, *reqpath, *text;
     struct suite_ctx c;
-    struct snm_httpreq req;
+    struct snm_reqfile req;
     struct snm_err err;
     struct stat st;
     size_t len;
@@ -245,7 +245,7 @@ static void test_aws_suite(void **state)
     text = slurp(reqpath, &len);
     if (text == NULL)
       fail_msg("cannot read %s", reqpath);
-    if (snm_httpreq_parse(&req, text, len, reqpath, &err) != 0)
+    if (snm_reqfile_parse(&req, text, len, reqpath, &err) != 0)
       fail_msg("%s", err.msg);
     /* Every case has the four header-* files. */
     n = check_variant(dir, &c, &req, 0, &fails);
@@ -256,7 +256,7 @@ static void test_aws_suite(void **state)
     query_cases += n > 0;
     files += n;
     cases++;
-    snm_httpreq_dispose(&req);
+    snm_reqfile_dispose(&req);
     yajl_tree_free(c.root);
     free(text);
     free(reqpath);

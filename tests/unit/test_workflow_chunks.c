@@ -1,4 +1,4 @@
-/* Unit tests for index lists in URLs (workflow_chunk.h): the encoded
+/* Unit tests for index lists in URLs (es_chunk.h): the encoded
  * length matches what snm_es_path sends, the chunking's boundaries (exact
  * fits, one name longer than the limit, empty lists, hundreds of long
  * names), and combining the chunks' recovery and health replies gives what
@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "es.h"
 #include "workflow.h"
-#include "workflow_chunk.h"
+#include "es_chunk.h"
 
 static yajl_val parse(const char *text)
 {
@@ -45,8 +45,8 @@ static void test_encoded_len(void **state)
   const char *names[] = {"logs-2024.01.01", "a/b", "ünï", "x y,z*", "~_.-", ""};
   (void)state;
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-    assert_int_equal(snm_wf_encoded_len(names[i]), path_len(&names[i], 1));
-  assert_int_equal(snm_wf_encoded_len("a,b"), 5);
+    assert_int_equal(snm_es_encoded_len(names[i]), path_len(&names[i], 1));
+  assert_int_equal(snm_es_encoded_len("a,b"), 5);
 }
 
 /* Every chunk is within the limit unless it is one over-long name; the
@@ -59,7 +59,7 @@ static void check_chunks(const char *const *names, size_t n, size_t limit,
   assert_true(n_chunks >= 1);
   assert_int_equal(ends[n_chunks - 1], n);
   for (size_t k = 0; k < n_chunks; k++) {
-    size_t start = snm_wf_chunk_start(ends, k);
+    size_t start = snm_es_chunk_start(ends, k);
     size_t len;
 
     assert_true(ends[k] > start);
@@ -67,7 +67,7 @@ static void check_chunks(const char *const *names, size_t n, size_t limit,
     if (ends[k] - start > 1)
       assert_true(len <= limit);
     if (k > 0) /* greedy: the previous chunk could not take this name */
-      assert_true(prev_len + 1 + snm_wf_encoded_len(names[start]) > limit);
+      assert_true(prev_len + 1 + snm_es_encoded_len(names[start]) > limit);
     prev_len = len;
   }
 }
@@ -80,33 +80,33 @@ static void test_chunk_boundaries(void **state)
 
   (void)state;
   /* empty list: no chunk */
-  assert_int_equal(snm_wf_chunk_names(&ends, &n, four, 0, 10), 0);
+  assert_int_equal(snm_es_chunk_names(&ends, &n, four, 0, 10), 0);
   assert_null(ends);
   assert_int_equal(n, 0);
 
   /* "aaaa,bbbb" is exactly 9: fits a limit of 9, not of 8 */
-  assert_int_equal(snm_wf_chunk_names(&ends, &n, four, 4, 9), 0);
+  assert_int_equal(snm_es_chunk_names(&ends, &n, four, 4, 9), 0);
   assert_int_equal(n, 2);
   assert_int_equal(ends[0], 2);
   assert_int_equal(ends[1], 4);
   check_chunks(four, 4, 9, ends, n);
   free(ends);
-  assert_int_equal(snm_wf_chunk_names(&ends, &n, four, 4, 8), 0);
+  assert_int_equal(snm_es_chunk_names(&ends, &n, four, 4, 8), 0);
   assert_int_equal(n, 4);
   check_chunks(four, 4, 8, ends, n);
   free(ends);
   /* everything in one: 19 bytes exactly */
-  assert_int_equal(snm_wf_chunk_names(&ends, &n, four, 4, 19), 0);
+  assert_int_equal(snm_es_chunk_names(&ends, &n, four, 4, 19), 0);
   assert_int_equal(n, 1);
   assert_int_equal(ends[0], 4);
   free(ends);
-  assert_int_equal(snm_wf_chunk_names(&ends, &n, four, 4, 18), 0);
+  assert_int_equal(snm_es_chunk_names(&ends, &n, four, 4, 18), 0);
   assert_int_equal(n, 2);
   assert_int_equal(ends[0], 3);
   free(ends);
 
   /* a name longer than the limit goes alone; its neighbours do not join */
-  assert_int_equal(snm_wf_chunk_names(&ends, &n, long1, 4, 10), 0);
+  assert_int_equal(snm_es_chunk_names(&ends, &n, long1, 4, 10), 0);
   assert_int_equal(n, 3);
   assert_int_equal(ends[0], 1);
   assert_int_equal(ends[1], 2);
@@ -114,14 +114,14 @@ static void test_chunk_boundaries(void **state)
   check_chunks(long1, 4, 10, ends, n);
   free(ends);
   /* ... also first and last */
-  assert_int_equal(snm_wf_chunk_names(&ends, &n, long1 + 1, 1, 10), 0);
+  assert_int_equal(snm_es_chunk_names(&ends, &n, long1 + 1, 1, 10), 0);
   assert_int_equal(n, 1);
   assert_int_equal(ends[0], 1);
   free(ends);
 }
 
 /* 300 names of 200 bytes, some needing escapes: every chunk's path stays
- * under SNM_WF_URL_LIST_MAX, while the whole list is far over 4 KB. */
+ * under SNM_ES_URL_LIST_MAX, while the whole list is far over 4 KB. */
 static void test_chunk_many(void **state)
 {
   enum { N = 300 };
@@ -140,14 +140,14 @@ static void test_chunk_many(void **state)
     names[i] = store[i];
   }
   assert_true(path_len(names, N) > 4096);
-  assert_int_equal(snm_wf_chunk_names(&ends, &n, names, N, SNM_WF_URL_LIST_MAX),
+  assert_int_equal(snm_es_chunk_names(&ends, &n, names, N, SNM_ES_URL_LIST_MAX),
                    0);
   assert_true(n > 1);
-  check_chunks(names, N, SNM_WF_URL_LIST_MAX, ends, n);
+  check_chunks(names, N, SNM_ES_URL_LIST_MAX, ends, n);
   for (size_t k = 0; k < n; k++) {
-    size_t start = snm_wf_chunk_start(ends, k);
+    size_t start = snm_es_chunk_start(ends, k);
     assert_true(path_len(names + start, ends[k] - start) <=
-                SNM_WF_URL_LIST_MAX);
+                SNM_ES_URL_LIST_MAX);
   }
   free(ends);
   for (size_t i = 0; i < N; i++)
@@ -173,21 +173,21 @@ static void test_recovery_merge(void **state)
 {
   const char *names[] = {"a", "b", "c", "d"};
   yajl_val j = parse(RECOVERY);
-  struct snm_wf_recovery whole, merged = {0}, part;
+  struct snm_es_recovery whole, merged = {0}, part;
   struct snm_err err;
   size_t ends[] = {1, 3, 4};
 
   (void)state;
-  assert_int_equal(snm_wf_parse_recovery(&whole, j, names, 4, &err), 0);
-  assert_int_equal(snm_wf_recovery_size(&merged, 4), 0);
+  assert_int_equal(snm_es_parse_recovery(&whole, j, names, 4, &err), 0);
+  assert_int_equal(snm_es_recovery_size(&merged, 4), 0);
   assert_int_equal(merged.bytes_total, 0);
   for (size_t k = 3; k-- > 0;) { /* any order */
-    size_t start = snm_wf_chunk_start(ends, k);
+    size_t start = snm_es_chunk_start(ends, k);
     assert_int_equal(
-        snm_wf_parse_recovery(&part, j, names + start, ends[k] - start, &err),
+        snm_es_parse_recovery(&part, j, names + start, ends[k] - start, &err),
         0);
-    snm_wf_recovery_merge(&merged, start, &part);
-    snm_wf_recovery_dispose(&part);
+    snm_es_recovery_merge(&merged, start, &part);
+    snm_es_recovery_dispose(&part);
   }
   assert_int_equal(merged.n, whole.n);
   assert_memory_equal(merged.items, whole.items, 4 * sizeof(*whole.items));
@@ -199,10 +199,10 @@ static void test_recovery_merge(void **state)
   assert_int_equal(merged.indices_done, 2); /* a and c; b busy, d absent */
   assert_int_equal(merged.indices_done, whole.indices_done);
   /* resizing to the same size keeps the items */
-  assert_int_equal(snm_wf_recovery_size(&merged, 4), 0);
+  assert_int_equal(snm_es_recovery_size(&merged, 4), 0);
   assert_int_equal(merged.bytes_total, 457);
-  snm_wf_recovery_dispose(&merged);
-  snm_wf_recovery_dispose(&whole);
+  snm_es_recovery_dispose(&merged);
+  snm_es_recovery_dispose(&whole);
   yajl_tree_free(j);
 }
 

@@ -165,7 +165,7 @@ static long long count_of(const char *text, int *rc, char *msg, size_t msgsz)
   long long n = -42;
 
   snm_err_clear(&err);
-  *rc = snm_wf_parse_count(&n, v, &err);
+  *rc = snm_es_parse_count(&n, v, &err);
   snprintf(msg, msgsz, "%s", err.msg);
   yajl_tree_free(v);
   return n;

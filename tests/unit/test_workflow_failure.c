@@ -26,17 +26,17 @@ static yajl_val parse(const char *text)
 
 static const char *const NAMES[] = {"r-a", "r-b"};
 
-static int find(const char *text, struct snm_wf_failed_shard *out)
+static int find(const char *text, struct snm_es_failed_shard *out)
 {
   yajl_val j = parse(text);
-  int found = snm_wf_find_failed_shard(out, j, NAMES, 2);
+  int found = snm_es_find_failed_shard(out, j, NAMES, 2);
   yajl_tree_free(j);
   return found;
 }
 
 static void test_find_failed_shard(void **state)
 {
-  struct snm_wf_failed_shard s;
+  struct snm_es_failed_shard s;
 
   (void)state;
   /* right after the restore starts, or queued: normal - unless the
@@ -87,17 +87,17 @@ static void test_find_failed_shard(void **state)
   assert_string_equal(s.reason, "");
 }
 
-static int explain(const char *text, struct snm_wf_failed_shard *io)
+static int explain(const char *text, struct snm_es_failed_shard *io)
 {
   yajl_val j = parse(text);
-  int r = snm_wf_parse_explain(io, j);
+  int r = snm_es_parse_explain(io, j);
   yajl_tree_free(j);
   return r;
 }
 
 static void test_parse_explain(void **state)
 {
-  struct snm_wf_failed_shard s;
+  struct snm_es_failed_shard s;
 
   (void)state;
   memset(&s, 0, sizeof(s));
@@ -150,7 +150,7 @@ static void test_explain_body(void **state)
   char *body = NULL;
 
   (void)state;
-  assert_int_equal(snm_wf_explain_body(&body, "r-\"b", 3), 0);
+  assert_int_equal(snm_es_explain_body(&body, "r-\"b", 3), 0);
   assert_string_equal(body,
                       "{\"index\":\"r-\\\"b\",\"shard\":3,\"primary\":true}");
   free(body);

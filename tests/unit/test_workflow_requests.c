@@ -129,18 +129,18 @@ static void test_status_running(void **state)
       "\"file_count\":10,\"size_in_bytes\":5000},\"processed\":{"
       "\"file_count\":4,\"size_in_bytes\":1200},\"total\":{\"file_count\":12,"
       "\"size_in_bytes\":6000}}}]}");
-  struct snm_wf_snap_status s;
+  struct snm_es_snap_status s;
   struct snm_err err;
 
   (void)state;
-  assert_int_equal(snm_wf_parse_snapshot_status(&s, v, "s1", &err), 0);
+  assert_int_equal(snm_es_parse_snapshot_status(&s, v, "s1", &err), 0);
   assert_string_equal(s.state, "STARTED");
   assert_int_equal(s.shards_done, 3);
   assert_int_equal(s.shards_total, 5);
   assert_int_equal(s.bytes_done, 1200);
   assert_int_equal(s.bytes_total, 5000);
   assert_int_equal(snm_wf_snapshot_state(s.state), SNM_SNAP_STARTED);
-  assert_int_equal(snm_wf_parse_snapshot_status(&s, v, "nope", &err),
+  assert_int_equal(snm_es_parse_snapshot_status(&s, v, "nope", &err),
                    SNM_EPARSE);
   yajl_tree_free(v);
 }
@@ -153,11 +153,11 @@ static void test_status_done(void **state)
             "\"shards_stats\":{\"done\":2,\"failed\":0,\"total\":2},\"stats\":{"
             "\"incremental\":{\"size_in_bytes\":777},\"total\":{"
             "\"size_in_bytes\":900}}}]}");
-  struct snm_wf_snap_status s;
+  struct snm_es_snap_status s;
   struct snm_err err;
 
   (void)state;
-  assert_int_equal(snm_wf_parse_snapshot_status(&s, v, "s1", &err), 0);
+  assert_int_equal(snm_es_parse_snapshot_status(&s, v, "s1", &err), 0);
   assert_int_equal(s.bytes_done, 777);
   assert_int_equal(s.bytes_total, 777);
   assert_int_equal(snm_wf_snapshot_state(s.state), SNM_SNAP_SUCCESS);
@@ -175,11 +175,11 @@ static void test_info_partial(void **state)
             "\"INTERNAL_SERVER_ERROR\"},{\"index\":\"logs-2\",\"shard_id\":0,"
             "\"reason\":\"disk\"}],\"shards\":{\"total\":6,\"failed\":2,"
             "\"successful\":4}}]}");
-  struct snm_wf_snap_info si;
+  struct snm_es_snap_info si;
   struct snm_err err;
 
   (void)state;
-  assert_int_equal(snm_wf_parse_snapshot_info(&si, v, "s1", &err), 0);
+  assert_int_equal(snm_es_parse_snapshot_info(&si, v, "s1", &err), 0);
   assert_string_equal(si.state, "PARTIAL");
   assert_int_equal(snm_wf_snapshot_state(si.state), SNM_SNAP_PARTIAL);
   assert_int_equal(si.start_ms, 1000);
@@ -191,7 +191,7 @@ static void test_info_partial(void **state)
                       "logs-1[2]: IndexShardSnapshotFailedException[boom]; "
                       "logs-2[0]: disk");
   assert_null(si.reason);
-  snm_wf_snap_info_dispose(&si);
+  snm_es_snap_info_dispose(&si);
   yajl_tree_free(v);
 }
 
@@ -204,20 +204,20 @@ static void test_info_failed_running(void **state)
       "\"shards\":{\"total\":0,\"failed\":0}},{\"snapshot\":\"s2\","
       "\"state\":\"IN_PROGRESS\",\"start_time_in_millis\":5,"
       "\"end_time_in_millis\":0}]}");
-  struct snm_wf_snap_info si;
+  struct snm_es_snap_info si;
   struct snm_err err;
 
   (void)state;
-  assert_int_equal(snm_wf_parse_snapshot_info(&si, v, "s1", &err), 0);
+  assert_int_equal(snm_es_parse_snapshot_info(&si, v, "s1", &err), 0);
   assert_int_equal(snm_wf_snapshot_state(si.state), SNM_SNAP_FAILED);
   assert_string_equal(si.reason, "Indices don't have primary shards [x]");
   assert_null(si.failures);
   assert_null(si.run_id);
-  snm_wf_snap_info_dispose(&si);
-  assert_int_equal(snm_wf_parse_snapshot_info(&si, v, "s2", &err), 0);
+  snm_es_snap_info_dispose(&si);
+  assert_int_equal(snm_es_parse_snapshot_info(&si, v, "s2", &err), 0);
   assert_int_equal(snm_wf_snapshot_state(si.state), SNM_SNAP_STARTED);
   assert_int_equal(si.end_ms, -1);
-  snm_wf_snap_info_dispose(&si);
+  snm_es_snap_info_dispose(&si);
   yajl_tree_free(v);
 }
 
@@ -237,11 +237,11 @@ static void test_recovery(void **state)
             "\"size\":{\"total_in_bytes\":10,\"recovered_in_bytes\":10},"
             "\"files\":{\"total\":1,\"recovered\":1}}}]}}");
   const char *names[] = {"new-a", "new-b", "new-c"};
-  struct snm_wf_recovery r;
+  struct snm_es_recovery r;
   struct snm_err err;
 
   (void)state;
-  assert_int_equal(snm_wf_parse_recovery(&r, v, names, 3, &err), 0);
+  assert_int_equal(snm_es_parse_recovery(&r, v, names, 3, &err), 0);
   assert_int_equal(r.n, 3);
   assert_int_equal(r.items[0].bytes_total, 4000);
   assert_int_equal(r.items[0].bytes_done, 2200);
@@ -258,7 +258,7 @@ static void test_recovery(void **state)
   assert_int_equal(r.bytes_done, 2210);
   assert_int_equal(r.files_total, 11);
   assert_int_equal(r.indices_done, 1);
-  snm_wf_recovery_dispose(&r);
+  snm_es_recovery_dispose(&r);
   yajl_tree_free(v);
 }
 
@@ -279,11 +279,11 @@ static void test_recovery_huge_numbers(void **state)
       "\"b\":{\"shards\":[{\"stage\":\"INDEX\",\"index\":{\"size\":{"
       "\"total_in_bytes\":9223372036854775807,\"recovered_in_bytes\":-7}}}]}}");
   const char *names[] = {"a", "b"};
-  struct snm_wf_recovery r, whole;
+  struct snm_es_recovery r, whole;
   struct snm_err err;
 
   (void)state;
-  assert_int_equal(snm_wf_parse_recovery(&r, v, names, 2, &err), 0);
+  assert_int_equal(snm_es_parse_recovery(&r, v, names, 2, &err), 0);
   assert_int_equal(r.items[0].bytes_total, LLONG_MAX);
   assert_int_equal(r.items[0].bytes_done, LLONG_MAX);
   assert_int_equal(r.items[0].files_total, LLONG_MAX);
@@ -291,11 +291,11 @@ static void test_recovery_huge_numbers(void **state)
   assert_int_equal(r.bytes_total, LLONG_MAX);
   /* merging chunks sums the same way */
   memset(&whole, 0, sizeof(whole));
-  assert_int_equal(snm_wf_recovery_size(&whole, 2), 0);
-  snm_wf_recovery_merge(&whole, 0, &r);
+  assert_int_equal(snm_es_recovery_size(&whole, 2), 0);
+  snm_es_recovery_merge(&whole, 0, &r);
   assert_int_equal(whole.bytes_total, LLONG_MAX);
-  snm_wf_recovery_dispose(&whole);
-  snm_wf_recovery_dispose(&r);
+  snm_es_recovery_dispose(&whole);
+  snm_es_recovery_dispose(&r);
   yajl_tree_free(v);
 }
 
@@ -322,20 +322,20 @@ static void test_recovery_origin(void **state)
       "\"primary\":false}]}}");
 
   (void)state;
-  assert_int_equal(snm_wf_recovery_origin(v, "ours", "repo", "snap-1"),
-                   SNM_WF_ORIGIN_OURS);
-  assert_int_equal(snm_wf_recovery_origin(v, "ours", "repo2", "snap-1"),
-                   SNM_WF_ORIGIN_OTHER);
-  assert_int_equal(snm_wf_recovery_origin(v, "closed", "repo", "snap-1"),
-                   SNM_WF_ORIGIN_OTHER);
-  assert_int_equal(snm_wf_recovery_origin(v, "other-snap", "repo", "snap-1"),
-                   SNM_WF_ORIGIN_OTHER);
-  assert_int_equal(snm_wf_recovery_origin(v, "half", "repo", "snap-1"),
-                   SNM_WF_ORIGIN_OTHER);
-  assert_int_equal(snm_wf_recovery_origin(v, "replicas-only", "repo", "snap-1"),
-                   SNM_WF_ORIGIN_UNKNOWN);
-  assert_int_equal(snm_wf_recovery_origin(v, "absent", "repo", "snap-1"),
-                   SNM_WF_ORIGIN_UNKNOWN);
+  assert_int_equal(snm_es_recovery_origin(v, "ours", "repo", "snap-1"),
+                   SNM_ES_ORIGIN_OURS);
+  assert_int_equal(snm_es_recovery_origin(v, "ours", "repo2", "snap-1"),
+                   SNM_ES_ORIGIN_OTHER);
+  assert_int_equal(snm_es_recovery_origin(v, "closed", "repo", "snap-1"),
+                   SNM_ES_ORIGIN_OTHER);
+  assert_int_equal(snm_es_recovery_origin(v, "other-snap", "repo", "snap-1"),
+                   SNM_ES_ORIGIN_OTHER);
+  assert_int_equal(snm_es_recovery_origin(v, "half", "repo", "snap-1"),
+                   SNM_ES_ORIGIN_OTHER);
+  assert_int_equal(snm_es_recovery_origin(v, "replicas-only", "repo", "snap-1"),
+                   SNM_ES_ORIGIN_UNKNOWN);
+  assert_int_equal(snm_es_recovery_origin(v, "absent", "repo", "snap-1"),
+                   SNM_ES_ORIGIN_UNKNOWN);
   yajl_tree_free(v);
 }
 
@@ -360,18 +360,18 @@ static void test_routing_origin(void **state)
       "\"empty\":{\"shards\":{}}}}}");
 
   (void)state;
-  assert_int_equal(snm_wf_routing_origin(v, "queued", "repo", "snap-1"),
-                   SNM_WF_ORIGIN_OURS);
-  assert_int_equal(snm_wf_routing_origin(v, "queued", "repo", "snap-2"),
-                   SNM_WF_ORIGIN_OTHER);
-  assert_int_equal(snm_wf_routing_origin(v, "closed", "repo", "snap-1"),
-                   SNM_WF_ORIGIN_OTHER);
-  assert_int_equal(snm_wf_routing_origin(v, "started", "repo", "snap-1"),
-                   SNM_WF_ORIGIN_UNKNOWN);
-  assert_int_equal(snm_wf_routing_origin(v, "empty", "repo", "snap-1"),
-                   SNM_WF_ORIGIN_UNKNOWN);
-  assert_int_equal(snm_wf_routing_origin(v, "absent", "repo", "snap-1"),
-                   SNM_WF_ORIGIN_UNKNOWN);
+  assert_int_equal(snm_es_routing_origin(v, "queued", "repo", "snap-1"),
+                   SNM_ES_ORIGIN_OURS);
+  assert_int_equal(snm_es_routing_origin(v, "queued", "repo", "snap-2"),
+                   SNM_ES_ORIGIN_OTHER);
+  assert_int_equal(snm_es_routing_origin(v, "closed", "repo", "snap-1"),
+                   SNM_ES_ORIGIN_OTHER);
+  assert_int_equal(snm_es_routing_origin(v, "started", "repo", "snap-1"),
+                   SNM_ES_ORIGIN_UNKNOWN);
+  assert_int_equal(snm_es_routing_origin(v, "empty", "repo", "snap-1"),
+                   SNM_ES_ORIGIN_UNKNOWN);
+  assert_int_equal(snm_es_routing_origin(v, "absent", "repo", "snap-1"),
+                   SNM_ES_ORIGIN_UNKNOWN);
   yajl_tree_free(v);
 }
 

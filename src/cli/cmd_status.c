@@ -1,0 +1,388 @@
+/* cmd_status.c - `snapmig status [--json] [--state FILE] PLAN`: what the
+ * state file says about a run, plus live progress from the clusters (the
+ * snapshot's state, each target's recovery).  Read-only: GET requests. */
+#include "buf.h"
+#include "cli.h"
+#include "diag.h"
+#include "es.h"
+#include "es_reply.h"
+#include "http.h"
+#include "journal.h"
+#include "json.h"
+#include "log.h"
+#include "plan.h"
+#include "progress.h"
+#include "timefmt.h"
+#include "workflow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+#include <yajl/yajl_gen.h>
+
+static void status_usage(FILE *fp)
+{
+  fprintf(fp, "usage: snapmig status [--json] [--state FILE] PLAN\n"
+              "\n"
+              "Show the recorded state of 'snapmig run PLAN' (step, snapshot,\n"
+              "each restore and index) and ask the clusters how far the\n"
+              "snapshot and the restores are (GET requests only).\n"
+              "\n"
+              "  --json        one JSON document on stdout\n"
+              "  --state FILE  the state file (default: beside the plan)\n"
+              "  -h, --help    this text\n"
+              "\n"
+              "Exit status: 0 a run is recorded, 1 none is (or it cannot be\n"
+              "read), 2 invalid plan or usage.\n");
+}
+
+/* Live facts: one GET per thing asked. */
+struct live_target {
+  const char **names; /* malloced array, borrowed strings */
+  size_t n;
+  int asked, answered;
+  struct snm_es_recovery rec;
+  char error[SNM_ERR_MSG_MAX];
+};
+
+struct live {
+  const struct snm_state *st;
+  struct snm_http *http;
+  int pending;
+  int snap_answered, snap_exists;
+  struct snm_es_snap_info info;
+  struct snm_es_snap_status status;
+  int status_answered;
+  char snap_error[SNM_ERR_MSG_MAX];
+  struct live_target *t; /* st->n_restores */
+};
+
+struct live_req {
+  struct live *lv;
+  int kind; /* 0 snapshot info, 1 snapshot status, 2 recovery */
+  size_t r;
+};
+
+static void on_live(const struct snm_es_reply *reply, const struct snm_err *err,
+                    void *data)
+{
+  struct live_req *q = data;
+  struct live *lv = q->lv;
+  struct snm_err perr;
+
+  if (q->kind == 0) {
+    if (err->code == SNM_OK) {
+      lv->snap_answered = lv->snap_exists = 1;
+      if (snm_es_parse_snapshot_info(&lv->info, reply->json,
+                                     lv->st->snapshot.name, &perr) != 0)
+        snprintf(lv->snap_error, sizeof(lv->snap_error), "%s", perr.msg);
+    } else if (err->code == SNM_EHTTP && err->http_status == 404) {
+      lv->snap_answered = 1;
+    } else {
+      snprintf(lv->snap_error, sizeof(lv->snap_error), "%s", err->msg);
+    }
+  } else if (q->kind == 1) {
+    if (err->code == SNM_OK &&
+        snm_es_parse_snapshot_status(&lv->status, reply->json,
+                                     lv->st->snapshot.name, &perr) == 0)
+      lv->status_answered = 1;
+  } else {
+    struct live_target *t = &lv->t[q->r];
+    if (err->code != SNM_OK)
+      snprintf(t->error, sizeof(t->error), "%s", err->msg);
+    else if (snm_es_parse_recovery(&t->rec, reply->json, t->names, t->n,
+                                   &perr) == 0)
+      t->answered = 1;
+    else
+      snprintf(t->error, sizeof(t->error), "%s", perr.msg);
+  }
+  free(q);
+  if (--lv->pending == 0 && lv->http != NULL) {
+    snm_http_close(lv->http, NULL, NULL);
+    lv->http = NULL;
+  }
+}
+
+static void ask(struct live *lv, struct snm_es *es, int kind, size_t r,
+                struct snm_buf *path)
+{
+  struct live_req *q = calloc(1, sizeof(*q));
+  struct snm_err err;
+
+  if (q != NULL) {
+    q->lv = lv;
+    q->kind = kind;
+    q->r = r;
+    if (snm_es_request(es, "GET", snm_buf_str(path), NULL, 0, on_live, q,
+                       &err) == 0)
+      lv->pending++;
+    else
+      free(q);
+  }
+  snm_buf_reset(path);
+}
+
+static void ask_all(struct live *lv, const struct snm_plan *plan,
+                    struct snm_es *es)
+{
+  const struct snm_state *st = lv->st;
+  struct snm_buf p;
+
+  snm_buf_init(&p, 0);
+  if (st->snapshot.name != NULL && st->step >= SNM_STEP_SNAPSHOT) {
+    snm_es_path(&p, "/_snapshot/%s/%s", plan->repository.name,
+                st->snapshot.name);
+    ask(lv, &es[plan->snapshot.domain], 0, 0, &p);
+    if (st->snapshot.state == SNM_SNAP_STARTED ||
+        st->snapshot.state == SNM_SNAP_PENDING) {
+      snm_es_path(&p, "/_snapshot/%s/%s/_status", plan->repository.name,
+                  st->snapshot.name);
+      ask(lv, &es[plan->snapshot.domain], 1, 0, &p);
+    }
+  }
+  for (size_t r = 0; r < st->n_restores && r < plan->n_restores; r++) {
+    struct live_target *t = &lv->t[r];
+    const struct snm_state_restore *sr = &st->restores[r];
+
+    t->names = calloc(sr->n_indices + 1, sizeof(*t->names));
+    if (t->names == NULL)
+      continue;
+    for (size_t i = 0; i < sr->n_indices; i++)
+      if (sr->indices[i].state == SNM_RESTORE_RESTORING ||
+          sr->indices[i].state == SNM_RESTORE_RESTORED ||
+          sr->indices[i].state == SNM_RESTORE_VERIFIED)
+        t->names[t->n++] = sr->indices[i].target;
+    if (t->n == 0)
+      continue;
+    t->asked = 1;
+    snm_es_path(&p, "/%l/_recovery", t->names, t->n);
+    ask(lv, &es[plan->restores[r].domain], 2, 0 + r, &p);
+  }
+  snm_buf_dispose(&p);
+  if (lv->pending == 0) {
+    snm_http_close(lv->http, NULL, NULL);
+    lv->http = NULL;
+  }
+}
+
+static void print_human(FILE *fp, const struct snm_plan *plan,
+                        const struct snm_state *st, const struct live *lv,
+                        const char *path)
+{
+  char t1[SNM_TIME_RFC3339_MAX], b1[SNM_FMT_MAX], b2[SNM_FMT_MAX];
+
+  fprintf(fp, "plan %s, run %s, state file %s\n", plan->name,
+          st->run_id != NULL ? st->run_id : "?", path);
+  fprintf(fp, "step: %s (updated %s)\n", snm_step_name(st->step),
+          st->updated_ms > 0 ? snm_time_format(t1, st->updated_ms, 0) : "?");
+  fprintf(fp, "snapshot: %s in %s: %s", st->snapshot.name,
+          plan->repository.name, snm_snapshot_state_name(st->snapshot.state));
+  if (lv->snap_answered)
+    fprintf(fp, "; on %s: %s", plan->domains[plan->snapshot.domain].id,
+            lv->snap_exists ? lv->info.state : "not in the repository");
+  else if (lv->snap_error[0] != '\0')
+    fprintf(fp, "; live: %s", lv->snap_error);
+  if (lv->status_answered)
+    fprintf(fp, " (%lld/%lld shards, %s of %s)", lv->status.shards_done,
+            lv->status.shards_total,
+            snm_fmt_bytes(b1, sizeof(b1), lv->status.bytes_done),
+            snm_fmt_bytes(b2, sizeof(b2), lv->status.bytes_total));
+  fputc('\n', fp);
+  for (size_t r = 0; r < st->n_restores; r++) {
+    const struct snm_state_restore *sr = &st->restores[r];
+    const struct live_target *t = &lv->t[r];
+
+    fprintf(fp, "restore %zu onto %s: %s", r + 1, sr->domain,
+            snm_restore_state_name(sr->state));
+    if (t->answered)
+      fprintf(fp, "; recovered %zu/%zu indices, %s of %s", t->rec.indices_done,
+              t->n, snm_fmt_bytes(b1, sizeof(b1), t->rec.bytes_done),
+              snm_fmt_bytes(b2, sizeof(b2), t->rec.bytes_total));
+    else if (t->error[0] != '\0')
+      fprintf(fp, "; live: %s", t->error);
+    fputc('\n', fp);
+    for (size_t i = 0; i < sr->n_indices; i++) {
+      const struct snm_state_index *ix = &sr->indices[i];
+      fprintf(fp, "  %s -> %s: %s", ix->source, ix->target,
+              snm_restore_state_name(ix->state));
+      if (ix->docs_found != SNM_STATE_UNKNOWN)
+        fprintf(fp, " (%lld of %lld documents)", ix->docs_found,
+                ix->docs_expected);
+      fputc('\n', fp);
+    }
+  }
+}
+
+static void print_json(FILE *fp, const struct snm_state *st,
+                       const struct live *lv, const char *path)
+{
+  yajl_gen g = yajl_gen_alloc(NULL);
+  const unsigned char *buf;
+  char *state_json = NULL;
+  size_t len;
+
+  if (g == NULL || snm_state_to_json(&state_json, st, NULL) != 0)
+    goto done;
+  yajl_gen_map_open(g);
+  snm_gen_key_str(g, "state_file", path);
+  snm_gen_str(g, "state");
+  /* the state file's own text, as it is */
+  yajl_gen_number(g, state_json, strlen(state_json));
+  snm_gen_str(g, "live");
+  yajl_gen_map_open(g);
+  snm_gen_str(g, "snapshot");
+  yajl_gen_map_open(g);
+  snm_gen_str(g, "exists");
+  if (lv->snap_answered)
+    yajl_gen_bool(g, lv->snap_exists);
+  else
+    yajl_gen_null(g);
+  snm_gen_key_str(g, "state", lv->snap_exists ? lv->info.state : NULL);
+  if (lv->status_answered) {
+    snm_gen_key_int(g, "shards_done", lv->status.shards_done);
+    snm_gen_key_int(g, "shards_total", lv->status.shards_total);
+    snm_gen_key_int(g, "bytes_done", lv->status.bytes_done);
+    snm_gen_key_int(g, "bytes_total", lv->status.bytes_total);
+  }
+  snm_gen_key_str(g, "error",
+                  lv->snap_error[0] != '\0' ? lv->snap_error : NULL);
+  yajl_gen_map_close(g);
+  snm_gen_str(g, "restores");
+  yajl_gen_array_open(g);
+  for (size_t r = 0; r < st->n_restores; r++) {
+    const struct live_target *t = &lv->t[r];
+    yajl_gen_map_open(g);
+    snm_gen_key_str(g, "domain", st->restores[r].domain);
+    if (t->answered) {
+      snm_gen_key_int(g, "indices_done", (long long)t->rec.indices_done);
+      snm_gen_key_int(g, "indices_total", (long long)t->n);
+      snm_gen_key_int(g, "bytes_done", t->rec.bytes_done);
+      snm_gen_key_int(g, "bytes_total", t->rec.bytes_total);
+    }
+    snm_gen_key_str(g, "error", t->error[0] != '\0' ? t->error : NULL);
+    yajl_gen_map_close(g);
+  }
+  yajl_gen_array_close(g);
+  yajl_gen_map_close(g);
+  yajl_gen_map_close(g);
+  if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+    fprintf(fp, "%.*s\n", (int)len, (const char *)buf);
+done:
+  free(state_json);
+  if (g != NULL)
+    yajl_gen_free(g);
+}
+
+/* Ask the clusters; fills `lv`.  Failures only leave facts unknown. */
+static void ask_clusters(struct live *lv, const struct snm_plan *plan)
+{
+  struct snm_es *es = calloc(plan->n_domains, sizeof(*es));
+  struct snm_err err;
+  uv_loop_t loop;
+
+  if (es == NULL || uv_loop_init(&loop) != 0) {
+    free(es);
+    return;
+  }
+  if (snm_http_new(&lv->http, &loop, NULL, &err) == 0) {
+    for (size_t i = 0; i < plan->n_domains; i++) {
+      if (snm_es_init(&es[i], &plan->domains[i], lv->http, &err) != 0)
+        snm_log(SNM_LOG_WARN, "%s", err.msg);
+      es[i].read_only = 1;
+    }
+    ask_all(lv, plan, es);
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  if (uv_loop_close(&loop) != 0)
+    snm_log(SNM_LOG_WARN, "status: the event loop still had open handles");
+  for (size_t i = 0; i < plan->n_domains; i++)
+    snm_es_dispose(&es[i]);
+  free(es);
+}
+
+int snm_cmd_status(int argc, char **argv)
+{
+  const char *plan_path = NULL, *state_arg = NULL;
+  struct snm_plan *plan = NULL;
+  struct snm_state st;
+  struct live lv;
+  struct snm_err err;
+  char *path = NULL;
+  int json = 0, found = 0, rc, status = SNM_EXIT_FAILED;
+
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      status_usage(stdout);
+      return SNM_EXIT_OK;
+    } else if (strcmp(a, "--json") == 0) {
+      json = 1;
+    } else if (strcmp(a, "--state") == 0 && i + 1 < argc) {
+      state_arg = argv[++i];
+    } else if (a[0] == '-' && a[1] != '\0') {
+      fprintf(stderr, "snapmig: status: unknown option '%s'\n", a);
+      status_usage(stderr);
+      return SNM_EXIT_USAGE;
+    } else if (plan_path == NULL) {
+      plan_path = a;
+    } else {
+      fprintf(stderr, "snapmig: status: one plan at a time\n");
+      return SNM_EXIT_USAGE;
+    }
+  }
+  if (plan_path == NULL) {
+    status_usage(stderr);
+    return SNM_EXIT_USAGE;
+  }
+  snm_log_set_level(SNM_LOG_WARN);
+  memset(&lv, 0, sizeof(lv));
+  snm_state_init(&st);
+  snm_err_clear(&err);
+  /* errors only: a plan that loads has no errors, so nothing is printed */
+  if ((rc = snm_cli_load_plan(&plan, plan_path, 1)) != SNM_EXIT_OK) {
+    status = rc;
+    goto done;
+  }
+  if (state_arg != NULL)
+    path = strdup(state_arg);
+  else if (snm_journal_default_path(&path, plan_path, plan->name) != 0)
+    path = NULL;
+  if (path == NULL) {
+    fprintf(stderr, "snapmig: error: out of memory\n");
+    goto done;
+  }
+  if (snm_state_load(&st, &found, path, &err) != 0) {
+    fprintf(stderr, "snapmig: error: %s\n", err.msg);
+    goto done;
+  }
+  if (!found) {
+    fprintf(stderr, "snapmig: no run recorded for plan %s at %s\n", plan->name,
+            path);
+    goto done;
+  }
+  lv.st = &st;
+  lv.t = calloc(st.n_restores + 1, sizeof(*lv.t));
+  if (lv.t == NULL)
+    goto done;
+  if (st.n_restores == plan->n_restores)
+    ask_clusters(&lv, plan);
+  if (json)
+    print_json(stdout, &st, &lv, path);
+  else
+    print_human(stdout, plan, &st, &lv, path);
+  status = SNM_EXIT_OK;
+done:
+  if (lv.t != NULL)
+    for (size_t r = 0; r < st.n_restores; r++) {
+      free(lv.t[r].names);
+      snm_es_recovery_dispose(&lv.t[r].rec);
+    }
+  free(lv.t);
+  snm_es_snap_info_dispose(&lv.info);
+  snm_state_dispose(&st);
+  free(path);
+  snm_plan_free(plan);
+  return status;
+}

@@ -1,0 +1,128 @@
+/* es_reply.h - reading the replies of the Elasticsearch / OpenSearch APIs
+ * a migration polls: snapshot status and info, recovery, _count, where a
+ * target index's primaries came from, a shard the allocator gave up on.
+ * Pure functions over yajl trees, no I/O.  Parsers return 0, or
+ * SNM_EPARSE with `err` naming what was missing, or SNM_ENOMEM.
+ */
+#ifndef SNM_ES_REPLY_H
+#define SNM_ES_REPLY_H
+
+#include <stddef.h>
+#include <yajl/yajl_tree.h>
+
+#include "err.h"
+
+/* GET _snapshot/REPO/SNAP/_status, the entry for `snapshot`. */
+struct snm_es_snap_status {
+  char state[24]; /* "STARTED", "SUCCESS", ... as sent */
+  long long shards_done, shards_total, shards_failed;
+  long long bytes_done, bytes_total; /* -1 when absent */
+};
+int snm_es_parse_snapshot_status(struct snm_es_snap_status *out, yajl_val json,
+                                 const char *snapshot, struct snm_err *err);
+
+/* GET _snapshot/REPO/SNAP, the entry for `snapshot`. */
+struct snm_es_snap_info {
+  char state[24];     /* "IN_PROGRESS", "SUCCESS", "PARTIAL", "FAILED" */
+  long long start_ms; /* -1 when absent */
+  long long end_ms;   /* -1 while running */
+  long long shards_total, shards_failed;
+  char *failures; /* NULL or malloced "idx[0]: reason; idx[1]: reason" */
+  char *reason;   /* NULL or malloced: the snapshot's own "reason" */
+  char *run_id;   /* NULL or malloced: metadata.snapmig_run_id */
+};
+void snm_es_snap_info_dispose(struct snm_es_snap_info *si);
+int snm_es_parse_snapshot_info(struct snm_es_snap_info *out, yajl_val json,
+                               const char *snapshot, struct snm_err *err);
+
+/* GET TARGETS/_recovery, summed over the shards of the named indices. */
+struct snm_es_recovery_index {
+  long long bytes_done, bytes_total, files_done, files_total;
+  int shards, shards_done; /* shards listed / at stage DONE */
+  int listed;              /* the reply has the index with a shard array */
+};
+struct snm_es_recovery {
+  struct snm_es_recovery_index *items; /* n, same order as the names */
+  size_t n;
+  long long bytes_done, bytes_total, files_done, files_total;
+  size_t indices_done; /* every shard DONE */
+  size_t unlisted;     /* items the reply did not list */
+};
+void snm_es_recovery_dispose(struct snm_es_recovery *r);
+int snm_es_parse_recovery(struct snm_es_recovery *out, yajl_val json,
+                          const char *const *names, size_t n,
+                          struct snm_err *err);
+
+/* A long index list is asked for in chunks (es_chunk.h); their
+ * replies are combined:
+ *  - snm_es_recovery_size makes `r` hold `n` items (new ones zeroed, the
+ *    others kept); 0 or SNM_ENOMEM (r unchanged);
+ *  - snm_es_recovery_merge copies the items of a chunk's reply `part`
+ *    (parsed with the chunk's names) to r->items[at..] and sums r's
+ *    totals over all its items again (r must hold at + part->n items). */
+int snm_es_recovery_size(struct snm_es_recovery *r, size_t n);
+void snm_es_recovery_merge(struct snm_es_recovery *r, size_t at,
+                           const struct snm_es_recovery *part);
+
+/* GET INDEX/_count: 0 and *out (>= 0); SNM_EPARSE with `err` saying why
+ * when the reply is not an object with an integral, non-negative "count",
+ * is an error object (its reason quoted), or reports failed shards (the
+ * count would miss their documents). */
+int snm_es_parse_count(long long *out, yajl_val json, struct snm_err *err);
+
+/* Where a target index's primary shards were recovered from, from GET
+ * NAMES/_recovery. */
+enum snm_es_origin {
+  SNM_ES_ORIGIN_UNKNOWN, /* not listed, or no primary shard in the reply */
+  SNM_ES_ORIGIN_OURS,    /* every primary: type SNAPSHOT from repository
+                            `repo`, snapshot `snapshot` */
+  SNM_ES_ORIGIN_OTHER    /* some primary came from elsewhere */
+};
+/* The origin of `name` in the _recovery reply `json`. */
+enum snm_es_origin snm_es_recovery_origin(yajl_val json, const char *name,
+                                          const char *repo,
+                                          const char *snapshot);
+
+/* The same from GET _cluster/state/routing_table/NAMES, for an index whose
+ * primaries have not started (a restore waiting in the allocation queue
+ * has no recovery record yet): OURS when every primary is unassigned or
+ * initializing with recovery_source SNAPSHOT `repo`/`snapshot`; OTHER when
+ * one that has not started comes from elsewhere; UNKNOWN otherwise (not
+ * listed, or a primary started: _recovery tells then). */
+enum snm_es_origin snm_es_routing_origin(yajl_val json, const char *name,
+                                         const char *repo,
+                                         const char *snapshot);
+
+/* While the restored indices' health is red, the run looks for a shard
+ * the target gave up on: `GET /_cat/shards/TARGETS?format=json&h=index,
+ * shard,prirep,state,unassigned.reason` for a primary UNASSIGNED with
+ * reason ALLOCATION_FAILED (right after the restore starts shards are
+ * UNASSIGNED with NEW_INDEX_RESTORED: normal, never counted), then `POST
+ * /_cluster/allocation/explain` for that shard. */
+struct snm_es_failed_shard {
+  char index[256];
+  long shard;
+  char reason[512]; /* the server's words ("" until explained) */
+};
+
+/* The first primary shard of names[0..n) that `rows` (the _cat/shards
+ * reply) lists as UNASSIGNED with unassigned.reason ALLOCATION_FAILED:
+ * 1 and `out` filled (reason ""); else the first UNASSIGNED primary with
+ * NEW_INDEX_RESTORED (waiting, or never placeable: only the allocator's
+ * explanation tells): 2 and `out` filled; else 0. */
+int snm_es_find_failed_shard(struct snm_es_failed_shard *out, yajl_val rows,
+                             const char *const *names, size_t n);
+
+/* The allocation explain reply for that shard: fills io->reason (the
+ * failure's details, else the explanation) and returns 1 when the
+ * allocator gave up on the shard (can_allocate "no" or
+ * "no_valid_shard_copy": retries exhausted, nothing to restore from), 0
+ * when it will still try (yes, throttled, awaiting_info, delayed, ...),
+ * -1 when the reply says neither. */
+int snm_es_parse_explain(struct snm_es_failed_shard *io, yajl_val json);
+
+/* Body of POST /_cluster/allocation/explain for a primary shard.  *out
+ * malloced; 0 or SNM_ENOMEM. */
+int snm_es_explain_body(char **out, const char *index, long shard);
+
+#endif

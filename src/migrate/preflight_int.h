@@ -1,0 +1,124 @@
+/* preflight_int.h - shared by preflight*.c and report_check.c only. */
+#ifndef SNM_PREFLIGHT_INT_H
+#define SNM_PREFLIGHT_INT_H
+
+#include "preflight.h"
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+/* The source index `name` in pf->indices (sorted by name), or NULL. */
+struct snm_pf_index *snm__pf_find_index(const struct snm_preflight *pf,
+                                        const char *name);
+
+/* Free pf->restores and pf->issues, leaving them empty. */
+void snm__preflight_clear_verdicts(struct snm_preflight *pf);
+
+/* Compare d->repo_have_json with d->repo_want_json (both set): sets
+ * d->repo_state to MATCHES or DIFFERS and d->repo_diff to the differing
+ * keys.  Values compare normalised (servers return strings: "true" ==
+ * true, "5" == 5).  Returns 0 or SNM_ENOMEM. */
+int snm__preflight_compare_repo(struct snm_pf_domain *d);
+
+/* ---- the verdicts (preflight_verdict.c, preflight_restore.c) ---------- */
+
+struct snm__vctx {
+  struct snm_preflight *pf;
+  const struct snm_plan *plan;
+  int nomem; /* an allocation failed */
+};
+
+/* snm_preflight_issue(c->pf, ...), recording a failure in c->nomem. */
+#define SNM__ISSUE(c, ...)                                                     \
+  do {                                                                         \
+    if (snm_preflight_issue((c)->pf, __VA_ARGS__))                             \
+      (c)->nomem = 1;                                                          \
+  } while (0)
+
+/* The cluster a domain's restores land on: the domain, or the domain it is
+ * the same cluster as (same_as). */
+size_t snm__pf_cluster_of(const struct snm_preflight *pf, size_t d);
+
+/* pf->restores from the facts (after the source's selection), with their
+ * issues. */
+void snm__pf_check_restores(struct snm__vctx *c);
+
+/* Saturating arithmetic for counts and sizes that come from servers: the
+ * result is clamped to [LLONG_MIN, LLONG_MAX] instead of overflowing. */
+long long snm__sat_add(long long a, long long b);
+long long snm__sat_mul(long long a, long long b);
+
+/* Open shards from a _cluster/health reply: active + initializing +
+ * unassigned (a missing one counts 0); -1 (unknown) when one is not a
+ * count (negative, fractional, out of range, not a number) or the sum does
+ * not fit a long. */
+long snm__preflight_open_shards(yajl_val health);
+
+/* The bytes a node with `avail` of `total` bytes free may still fill
+ * below the high disk watermark `high`: "90%", "0.9" (share of the disk
+ * that may be used) or "500mb" (space that must stay free; units b, kb
+ * .. pb, or k .. p).  -1 (unknown) for a watermark that is not one of
+ * those (NaN, infinite, negative, over 100% or 1.0, a size past 2^63
+ * bytes, another suffix) or negative figures. */
+long long snm__preflight_usable(const char *high, long long avail,
+                                long long total);
+
+/* d->disk_avail and d->disk_usable from the per-node figures (unchanged
+ * when there are none): saturating sums; disk_usable is -1 when the
+ * watermark is not understood. */
+void snm__preflight_sum_disk(struct snm_pf_domain *d);
+
+/* Reply parsers (preflight_parse.c), one per request of the preflight:
+ * each records what a 2xx reply `j` says into the facts and returns 0; or,
+ * when the reply is not what was asked for (another JSON type, a missing
+ * field, a value that is not a count or a size), records nothing and
+ * returns -1 with `why` set to a phrase such as "the reply is a string,
+ * not an array".  Out of memory sets pf->nomem (and returns 0). */
+int snm__pf_parse_health(struct snm_pf_domain *d, yajl_val j, char *why,
+                         size_t whysz);
+/* GET _snapshot/REPO: sets d->repo_have_json. */
+int snm__pf_parse_repo(struct snm_preflight *pf, struct snm_pf_domain *d,
+                       yajl_val j, char *why, size_t whysz);
+int snm__pf_parse_running(struct snm_preflight *pf, struct snm_pf_domain *d,
+                          yajl_val j, char *why, size_t whysz);
+int snm__pf_parse_data_streams(struct snm_preflight *pf, yajl_val j, char *why,
+                               size_t whysz);
+/* One chunk of GET PATTERNS/_settings: appends to pf->indices. */
+int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
+                           size_t whysz);
+
+/* The _cat text tables (format txt with a header line: `v`), asked for
+ * with these h= columns.  A reply whose header does not name them, or a
+ * line that does not parse, is refused whole. */
+#define SNM__PF_CAT_INDICES "status,index"
+#define SNM__PF_CAT_INDICES_SOURCE "status,health,pri.store.size,index"
+#define SNM__PF_CAT_ALIASES "alias,index"
+#define SNM__PF_CAT_SNAPSHOTS "id"
+
+/* GET _cat/indices: appends to d->existing, sets existing_known;
+ * `source`: the reply has the source's columns (health and size may be
+ * empty). */
+int snm__pf_parse_cat_indices(struct snm_preflight *pf, struct snm_pf_domain *d,
+                              const char *body, size_t len, int source,
+                              char *why, size_t whysz);
+/* GET _cat/aliases: appends to d->aliases, sets aliases_known;
+ * `resolved_only`: only the aliases of pf->indices (sorted) are kept. */
+int snm__pf_parse_cat_aliases(struct snm_preflight *pf, struct snm_pf_domain *d,
+                              const char *body, size_t len, int resolved_only,
+                              char *why, size_t whysz);
+/* GET _cat/snapshots/REPO: d->snapshots, snapshots_listed. */
+int snm__pf_parse_cat_snapshots(struct snm_preflight *pf,
+                                struct snm_pf_domain *d, const char *body,
+                                size_t len, char *why, size_t whysz);
+/* GET _cat/allocation: per data node disk figures; a reply without one
+ * node that has them is refused. */
+int snm__pf_parse_allocation(struct snm_preflight *pf, struct snm_pf_domain *d,
+                             yajl_val j, char *why, size_t whysz);
+/* GET _cluster/settings?include_defaults: the shard limit and the disk
+ * threshold; a value that is not understood is refused (never replaced by
+ * a default). */
+int snm__pf_parse_cluster_settings(struct snm_pf_domain *d, yajl_val j,
+                                   char *why, size_t whysz);
+int snm__pf_parse_count(long long *docs, yajl_val j, char *why, size_t whysz);
+
+#endif

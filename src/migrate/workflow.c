@@ -1,0 +1,782 @@
+/* workflow.c - the run's dispatcher: the only place `state` changes.
+ *
+ * Every I/O completion (a reply, a timer, a signal, the preflight's end)
+ * records its result in the workflow (or a target) and calls
+ * wf_dispatch(), which looks at the current state and what has arrived,
+ * sends the next requests, saves the state file and moves on.  The
+ * targets' restores run as sub-machines (enum wf_tstate) advanced by the
+ * same dispatcher (workflow_target.c holds their step functions).
+ */
+#include "buf.h"
+#include "log.h"
+#include "snm_version.h"
+#include "timefmt.h"
+#include "workflow_int.h"
+#include "workflow_req.h"
+
+#include <assert.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void enter(struct snm_workflow *wf, enum wf_state s)
+{
+  wf->state = s;
+  wf->sent = 0;
+  wf->r_failed = 0;
+  wf->r_unknown = 0;
+  wf->r_nonews = 0;
+  snm_err_clear(&wf->r_err);
+}
+
+void wf_err_prefix(struct snm_err *e, const char *prefix)
+{
+  struct snm_buf b;
+  size_t n = strlen(prefix);
+
+  snm_buf_init(&b, 0);
+  if (n + 72 < sizeof(e->msg) && snm_buf_puts(&b, prefix) == 0 &&
+      snm_buf_puts(&b, ": ") == 0 &&
+      snm_err_append_middle(&b, e->msg, strlen(e->msg),
+                            sizeof(e->msg) - n - 8) == 0)
+    snprintf(e->msg, sizeof(e->msg), "%s", snm_buf_str(&b));
+  snm_buf_dispose(&b);
+}
+
+/* Stop on `err` with step context ("snapshot: ...") and, for errors a
+ * user meets often, what they mean (snm_wf_explain). */
+static void fail(struct snm_workflow *wf, const struct snm_err *err)
+{
+  struct snm_err e, serr;
+  const char *step = snm_step_name(wf->st.step);
+  size_t n = strlen(step);
+
+  snm_wf_explain(&e, err);
+  if (strncmp(e.msg, step, n) != 0 || e.msg[n] != ':')
+    wf_err_prefix(&e, step);
+  enter(wf, WF_STOPPING);
+  wf->result = SNM_RUN_FAILED;
+  wf_failed_event(wf, &e);
+  if (wf->st.run_id != NULL && wf_save(wf, &serr) != 0)
+    snm_log(SNM_LOG_ERROR, "%s", serr.msg);
+  wf_close(wf);
+}
+
+static void failf(struct snm_workflow *wf, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void failf(struct snm_workflow *wf, int code, const char *fmt, ...)
+{
+  struct snm_err e;
+  va_list ap;
+
+  va_start(ap, fmt);
+  snm_err_setv(&e, code, fmt, ap);
+  va_end(ap);
+  fail(wf, &e);
+}
+
+/* Save, or stop the run: without its state file it is not resumable. */
+static int save(struct snm_workflow *wf)
+{
+  struct snm_err err;
+
+  if (wf_save(wf, &err) == 0)
+    return 0;
+  fail(wf, &err);
+  return -1;
+}
+
+static void set_step(struct snm_workflow *wf, enum snm_step step)
+{
+  if (wf->st.step < step)
+    wf->st.step = step;
+}
+
+static const char *repo(const struct snm_workflow *wf)
+{
+  return wf->plan->repository.name;
+}
+
+static const char *source_id(const struct snm_workflow *wf)
+{
+  return wf->plan->domains[wf->plan->snapshot.domain].id;
+}
+
+static double rate_sample(long long *last_bytes, long long *last_ms,
+                          double *rate, long long bytes, long long now)
+{
+  if (*last_ms <= 0 || bytes < *last_bytes) {
+    *last_bytes = bytes;
+    *last_ms = now;
+  } else if (now - *last_ms >= 1000) {
+    *rate = (double)(bytes - *last_bytes) * 1000.0 / (double)(now - *last_ms);
+    *last_bytes = bytes;
+    *last_ms = now;
+  }
+  return *rate;
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+void wf_on_signal(struct snm_workflow *wf, int signum)
+{
+  struct snm_err err;
+
+  wf->signals++;
+  if (wf->signals == 1) {
+    wf->signal = signum;
+    wf_dispatch(wf);
+    return;
+  }
+  /* second one: save and leave the loop at once */
+  if (wf->st.run_id != NULL && wf_save(wf, &err) != 0)
+    snm_log(SNM_LOG_ERROR, "%s", err.msg);
+  wf->result = SNM_RUN_INTERRUPTED;
+  uv_stop(wf->loop);
+}
+
+static void interrupt(struct snm_workflow *wf)
+{
+  const char *sig = wf->signal == SIGTERM ? "SIGTERM" : "SIGINT";
+
+  if (wf->pf_running)
+    snm_preflight_cancel(&wf->pf);
+  enter(wf, WF_STOPPING);
+  wf->result = SNM_RUN_INTERRUPTED;
+  wf_event(wf, "run.interrupted",
+           SNM_FIELDS(SNM_FSTR("signal", sig),
+                      SNM_FSTR("state_file", wf->state_path)));
+  if (wf->st.run_id != NULL) {
+    struct snm_err err;
+    if (wf_save(wf, &err) != 0)
+      snm_log(SNM_LOG_ERROR, "%s", err.msg);
+  }
+  if (snm_progress_mode(wf->progress) != SNM_PROGRESS_JSON)
+    snm_log(SNM_LOG_WARN,
+            "%s: stopped; work already started on the clusters keeps "
+            "running there. Resume with: snapmig run %s%s%s",
+            sig, wf->o->plan_path, wf->o->state_path != NULL ? " --state " : "",
+            wf->o->state_path != NULL ? wf->o->state_path : "");
+  wf_close(wf);
+}
+
+/* ---- preflight ---------------------------------------------------------- */
+
+static void on_preflight_done(struct snm_preflight *pf, void *data)
+{
+  struct snm_workflow *wf = data;
+
+  (void)pf;
+  wf->pf_running = 0;
+  wf->pf_done = 1;
+  wf_dispatch(wf);
+}
+
+static int start_preflight(struct snm_workflow *wf)
+{
+  struct snm_preflight_opts opts = {0};
+  struct snm_err err;
+
+  opts.now = (time_t)(wf->run_start_ms / 1000);
+  opts.init_errors = wf->es_init_err;
+  for (size_t i = 0; i < wf->plan->n_domains; i++)
+    wf->es[i].read_only = 1;
+  if (snm_preflight_start(&wf->pf, wf->loop, wf->plan, wf->es, &opts,
+                          on_preflight_done, wf, &err) != 0) {
+    fail(wf, &err);
+    return -1;
+  }
+  wf->pf_running = 1;
+  return 0;
+}
+
+/* The preflight is in: act on it (see wf_take_preflight). */
+static void preflight_done(struct snm_workflow *wf)
+{
+  struct snm_err err;
+
+  for (size_t i = 0; i < wf->plan->n_domains; i++)
+    wf->es[i].read_only = 0;
+  if (wf->pf.result != SNM_OK) {
+    failf(wf, wf->pf.result, "preflight: %s",
+          wf->pf.result == SNM_ENOMEM ? "out of memory"
+                                      : "the preflight did not finish");
+    return;
+  }
+  if (wf_take_preflight(wf, &err) != 0) {
+    fail(wf, &err);
+    return;
+  }
+  if (wf->pf.n_blockers > 0) {
+    failf(wf, SNM_EINVAL,
+          "preflight: %zu blocker%s found, %s; fix %s and run again "
+          "('snapmig check %s' shows the details)",
+          wf->pf.n_blockers, wf->pf.n_blockers == 1 ? "" : "s",
+          wf->resumed ? "the run stopped before its next step (what it did "
+                        "so far is kept: running it again resumes)"
+                      : "nothing was changed",
+          wf->pf.n_blockers == 1 ? "it" : "them", wf->o->plan_path);
+    return;
+  }
+  set_step(wf, SNM_STEP_REPOSITORY);
+  if (save(wf) != 0)
+    return;
+  enter(wf, WF_REGISTER);
+}
+
+/* Some snapshot index has no count on record in `c`. */
+static int counts_missing(const struct snm_workflow *wf,
+                          const struct snm_state_counts *c)
+{
+  for (size_t i = 0; i < wf->n_snap_indices; i++) {
+    const struct snm_state_count *a =
+        snm_state_counts_find(c, wf->snap_indices[i]);
+    if (a == NULL || a->count == SNM_STATE_UNKNOWN)
+      return 1;
+  }
+  return 0;
+}
+
+static int counts_after_missing(const struct snm_workflow *wf)
+{
+  return counts_missing(wf, &wf->st.snapshot.docs_after);
+}
+
+static int counts_before_missing(const struct snm_workflow *wf)
+{
+  return counts_missing(wf, &wf->st.snapshot.docs_before);
+}
+
+/* ---- repository --------------------------------------------------------- */
+
+/* Register where needed: the source first (its registration creates the
+ * repository's root, which a read-only registration, e.g. of an empty fs
+ * location, needs to find), then every target at once. */
+static void register_step(struct snm_workflow *wf)
+{
+  const struct snm_plan *plan = wf->plan;
+  int announce = wf->st.step <= SNM_STEP_REPOSITORY;
+
+  while (wf->sent < 2 && wf->pending == 0 && !wf->r_failed) {
+    int source_pass = wf->sent == 0;
+
+    wf->sent++;
+    for (size_t d = 0; d < plan->n_domains; d++) {
+      const struct snm_pf_domain *pd = &wf->pf.domains[d];
+      /* a domain that is another's cluster shares that one's registration
+       * (the source's is writable) */
+      size_t owner = pd->same_as >= 0 ? (size_t)pd->same_as : d;
+      int readonly = !(wf->pf.domains[owner].roles & SNM_PF_ROLE_SOURCE) &&
+                     plan->repository.readonly_on_targets;
+
+      if (pd->roles == 0 || source_pass != (d == plan->snapshot.domain))
+        continue;
+      if (wf->repo_body[d] == NULL) {
+        const struct snm_state_registration *own =
+            snm_state_find_registration(&wf->st, plan->domains[owner].id);
+        int created = pd->same_as >= 0 && own != NULL ? own->created : 0;
+
+        if (announce)
+          wf_event(wf, "repository.exists",
+                   SNM_FIELDS(SNM_FSTR("domain", plan->domains[d].id),
+                              SNM_FSTR("repository", repo(wf)),
+                              SNM_FBOOL("readonly", readonly)));
+        if (snm_state_find_registration(&wf->st, plan->domains[d].id) == NULL &&
+            snm_state_set_registration(&wf->st, plan->domains[d].id, created) !=
+                0) {
+          failf(wf, SNM_ENOMEM, "out of memory");
+          return;
+        }
+        continue;
+      }
+      /* write-ahead: a run stopped between the registrations knows on
+       * resume that this one was its own */
+      if (snm_state_set_registration(&wf->st, plan->domains[d].id, 1) != 0) {
+        failf(wf, SNM_ENOMEM, "out of memory");
+        return;
+      }
+      if (save(wf) != 0)
+        return;
+      if (wf_req_register(wf, d) != 0)
+        break;
+    }
+  }
+  if (wf->pending > 0)
+    return;
+  if (wf->r_failed) {
+    fail(wf, &wf->r_err);
+    return;
+  }
+  for (size_t d = 0; d < plan->n_domains; d++) {
+    int readonly = !(wf->pf.domains[d].roles & SNM_PF_ROLE_SOURCE) &&
+                   plan->repository.readonly_on_targets;
+
+    if (wf->repo_body[d] == NULL)
+      continue;
+    if (snm_state_set_registration(&wf->st, plan->domains[d].id, 1) != 0) {
+      failf(wf, SNM_ENOMEM, "out of memory");
+      return;
+    }
+    wf_event(wf, "repository.registered",
+             SNM_FIELDS(SNM_FSTR("domain", plan->domains[d].id),
+                        SNM_FSTR("repository", repo(wf)),
+                        SNM_FBOOL("readonly", readonly)));
+  }
+  set_step(wf, SNM_STEP_SNAPSHOT);
+  if (save(wf) != 0)
+    return;
+  if (!wf->restore_needed) {
+    enter(wf, WF_RESTORE);
+  } else if ((wf->st.snapshot.state == SNM_SNAP_SUCCESS ||
+              (wf->st.snapshot.state == SNM_SNAP_PARTIAL &&
+               plan->snapshot.allow_partial)) &&
+             !counts_after_missing(wf)) {
+    set_step(wf, SNM_STEP_RESTORE);
+    enter(wf, WF_RESTORE);
+  } else if (wf->st.snapshot.state == SNM_SNAP_SUCCESS ||
+             wf->st.snapshot.state == SNM_SNAP_PARTIAL) {
+    /* stopped after the snapshot ended, before its "after" counts were
+     * saved: take them now (later than the snapshot's end, so the window
+     * they give is wider, never wrong for a source that only grows) */
+    snm_log(SNM_LOG_INFO,
+            "snapshot %s is done; counting the source's documents after it "
+            "(the earlier run stopped before it could)",
+            wf->st.snapshot.name);
+    enter(wf, WF_COUNT_AFTER);
+  } else if (wf->resumed) {
+    enter(wf, WF_SNAP_LOOKUP);
+  } else {
+    enter(wf, WF_COUNT_BEFORE);
+  }
+}
+
+/* ---- snapshot ----------------------------------------------------------- */
+
+static void snapshot_started(struct snm_workflow *wf)
+{
+  wf_event(
+      wf, "snapshot.start",
+      SNM_FIELDS(SNM_FSTR("domain", source_id(wf)),
+                 SNM_FSTR("repository", repo(wf)),
+                 SNM_FSTR("snapshot", wf->st.snapshot.name),
+                 SNM_FSTRV("indices", wf->snap_indices, wf->n_snap_indices)));
+}
+
+static void lookup_step(struct snm_workflow *wf)
+{
+  char why[512];
+  enum snm_wf_snap_action a;
+  int put_sent = wf->st.snapshot.started_ms != SNM_STATE_UNKNOWN;
+
+  if (wf->sent == 2) { /* waiting before looking again */
+    if (!wf->timer_due)
+      return;
+    wf->timer_due = 0;
+    wf->sent = 0;
+  }
+  if (!wf->sent) {
+    wf->sent = 1;
+    snm_es_snap_info_dispose(&wf->r_info);
+    wf->r_exists = 0;
+    wf_req_snapshot_get(wf, 1);
+  }
+  if (wf->pending > 0)
+    return;
+  if (wf->r_failed) {
+    fail(wf, &wf->r_err);
+    return;
+  }
+  a = snm_wf_resume_snapshot(&wf->st, put_sent, wf->r_exists, wf->r_info.run_id,
+                             why, sizeof(why));
+  /* after a PUT of this invocation whose outcome is unknown, give it time
+   * to land (250 ms, 500 ms, 1 s, 2 s) before sending another */
+  if (a == SNM_WF_SNAP_CREATE && wf->creates > 0 &&
+      wf->lookups < WF_LOOKUP_WAITS) {
+    wf->sent = 2;
+    wf->timer_due = 0;
+    wf_arm(wf, &wf->timer, 250L << wf->lookups);
+    wf->lookups++;
+    return;
+  }
+  wf->lookups = 0;
+  switch (a) {
+  case SNM_WF_SNAP_FAIL:
+    failf(wf, SNM_EINVAL, "snapshot: %s", why);
+    return;
+  case SNM_WF_SNAP_CREATE:
+    if (wf->creates >= WF_MAX_SNAPSHOT_CREATES) {
+      failf(wf, SNM_EHTTP,
+            "snapshot: %s did not appear in repository %s on %s after %d "
+            "create requests; check the source's logs, then run again",
+            wf->st.snapshot.name, repo(wf), source_id(wf), wf->creates);
+      return;
+    }
+    snm_log(SNM_LOG_INFO, "snapshot: %s is not in repository %s: taking it",
+            wf->st.snapshot.name, repo(wf));
+    /* counts saved before an earlier PUT stay the lower bound: that PUT
+     * may still land (late) and take a snapshot older than a recount */
+    if (put_sent && !counts_before_missing(wf)) {
+      enter(wf, WF_SNAP_CREATE);
+      return;
+    }
+    enter(wf, WF_COUNT_BEFORE);
+    return;
+  case SNM_WF_SNAP_ADOPT:
+    snm_log(SNM_LOG_INFO, "snapshot: adopting %s (%s) in repository %s",
+            wf->st.snapshot.name, wf->r_info.state, repo(wf));
+    if (wf->st.snapshot.state == SNM_SNAP_PENDING)
+      wf->st.snapshot.state = SNM_SNAP_STARTED;
+    if (wf->st.snapshot.started_ms == SNM_STATE_UNKNOWN)
+      wf->st.snapshot.started_ms = wf->r_info.start_ms;
+    if (save(wf) != 0)
+      return;
+    snapshot_started(wf);
+    enter(wf, WF_SNAP_POLL);
+    return;
+  }
+}
+
+/* GET INDEX/_count for every snapshot index, a few at a time; then store
+ * them as the "before" or "after" counts. */
+static void count_step(struct snm_workflow *wf, int after)
+{
+  struct snm_state_counts *c =
+      after ? &wf->st.snapshot.docs_after : &wf->st.snapshot.docs_before;
+
+  if (!wf->sent) {
+    wf->sent = 1;
+    wf->count_next = wf->counts_done = 0;
+  }
+  while (wf->pending < WF_MAX_COUNTS_IN_FLIGHT && !wf->r_failed &&
+         wf->count_next < wf->n_snap_indices)
+    wf_req_source_count(wf, wf->count_next++);
+  if (wf->pending > 0)
+    return;
+  if (wf->r_failed) {
+    failf(wf, wf->r_err.code,
+          "%s; the document counts %s the snapshot are needed to verify "
+          "the copy, so the run stops here (%s); run snapmig again once "
+          "the source answers: it resumes",
+          wf->r_err.msg, after ? "after" : "before",
+          after ? "the snapshot is taken and kept" : "no snapshot was started");
+    return;
+  }
+  for (size_t i = 0; i < wf->n_snap_indices; i++)
+    if (snm_state_counts_set(c, wf->snap_indices[i], wf->counts[i]) != 0) {
+      failf(wf, SNM_ENOMEM, "out of memory");
+      return;
+    }
+  if (after) {
+    set_step(wf, SNM_STEP_RESTORE);
+    if (save(wf) != 0)
+      return;
+    enter(wf, WF_RESTORE);
+    return;
+  }
+  /* write-ahead: the name and the counts are on disk before the PUT */
+  wf->st.snapshot.started_ms = snm_time_now_ms();
+  if (save(wf) != 0)
+    return;
+  enter(wf, WF_SNAP_CREATE);
+}
+
+static void create_step(struct snm_workflow *wf)
+{
+  if (!wf->sent) {
+    wf->sent = 1;
+    wf->creates++;
+    wf_req_snapshot_put(wf);
+  }
+  if (wf->pending > 0)
+    return;
+  if (wf->r_unknown) {
+    snm_log(SNM_LOG_WARN,
+            "snapshot: %s; checking whether snapshot %s was created",
+            wf->r_err.msg, wf->st.snapshot.name);
+    enter(wf, WF_SNAP_LOOKUP);
+    return;
+  }
+  if (wf->r_failed) {
+    fail(wf, &wf->r_err);
+    return;
+  }
+  wf->st.snapshot.state = SNM_SNAP_STARTED;
+  if (save(wf) != 0)
+    return;
+  snapshot_started(wf);
+  enter(wf, WF_SNAP_POLL);
+}
+
+static void snapshot_progress(struct snm_workflow *wf)
+{
+  const struct snm_es_snap_status *s = &wf->r_status;
+  long long now = snm_time_now_ms();
+  double rate = rate_sample(&wf->last_bytes, &wf->last_bytes_ms, &wf->rate_bps,
+                            s->bytes_done, now);
+  double eta = snm_eta_s(s->bytes_done, s->bytes_total, rate);
+
+  wf->eta_s = eta;
+  wf->eta_known = eta >= 0;
+
+  wf_update(wf, "snapshot", "snapshot.progress",
+            SNM_FIELDS(SNM_FINT("shards_done", s->shards_done),
+                       SNM_FINT("shards_total", s->shards_total),
+                       SNM_FINT("bytes_done", s->bytes_done),
+                       SNM_FINT("bytes_total", s->bytes_total),
+                       SNM_FDBL("rate_bps", rate > 0 ? rate : NAN),
+                       SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
+}
+
+static void poll_step(struct snm_workflow *wf)
+{
+  long long now = snm_time_now_ms();
+
+  if (wf->pending > 0)
+    return;
+  if (wf->sent == 2) { /* a status reply is in */
+    if (wf->r_failed) {
+      fail(wf, &wf->r_err);
+      return;
+    }
+    if (!wf->r_nonews) {
+      snapshot_progress(wf);
+      if (snm_wf_snapshot_state(wf->r_status.state) != SNM_SNAP_STARTED) {
+        enter(wf, WF_SNAP_INFO);
+        return;
+      }
+    }
+    wf->sent = 0;
+    wf->r_nonews = 0;
+  }
+  if (wf->sent == 0) {
+    if (wf->poll_start_ms == 0)
+      wf->poll_start_ms = now;
+    if (now - wf->poll_start_ms > wf->plan->polling.timeout_s * 1000) {
+      failf(wf, SNM_ETIMEOUT,
+            "snapshot: %s not finished after %lds (polling.timeout_s); it "
+            "keeps running on %s: run snapmig again to go on waiting",
+            wf->st.snapshot.name, wf->plan->polling.timeout_s, source_id(wf));
+      return;
+    }
+    wf->interval_ms = snm_wf_poll_next_eta(wf->interval_ms, &wf->plan->polling,
+                                           wf->eta_known, wf->eta_s);
+    wf->sent = 1;
+    wf->timer_due = 0;
+    wf_arm(wf, &wf->timer, wf->interval_ms);
+    return;
+  }
+  if (!wf->timer_due)
+    return;
+  wf->timer_due = 0;
+  wf->sent = 2;
+  if (wf_req_snapshot_status(wf) != 0)
+    fail(wf, &wf->r_err);
+}
+
+static void info_step(struct snm_workflow *wf)
+{
+  const struct snm_es_snap_info *si = &wf->r_info;
+  enum snm_snapshot_state st;
+  long long dur_ms;
+
+  if (!wf->sent) {
+    wf->sent = 1;
+    snm_es_snap_info_dispose(&wf->r_info);
+    wf_req_snapshot_get(wf, 0);
+  }
+  if (wf->pending > 0)
+    return;
+  if (wf->r_failed) {
+    fail(wf, &wf->r_err);
+    return;
+  }
+  st = snm_wf_snapshot_state(si->state);
+  if (st == SNM_SNAP_STARTED) { /* the status ran ahead of the listing */
+    enter(wf, WF_SNAP_POLL);
+    return;
+  }
+  wf->st.snapshot.state = st;
+  wf->st.snapshot.finished_ms = si->end_ms > 0 ? si->end_ms : snm_time_now_ms();
+  if (si->start_ms > 0)
+    wf->st.snapshot.started_ms = si->start_ms;
+  if (save(wf) != 0)
+    return;
+  /* the server's own times; ours only when it gave none */
+  dur_ms = si->end_ms > 0 && si->start_ms > 0 ? si->end_ms - si->start_ms : -1;
+  if (dur_ms < 0 && wf->st.snapshot.started_ms > 0)
+    dur_ms = wf->st.snapshot.finished_ms - wf->st.snapshot.started_ms;
+  snm_progress_end(wf->progress, "snapshot");
+  wf_event(
+      wf, "snapshot.done",
+      SNM_FIELDS(SNM_FSTR("snapshot", wf->st.snapshot.name),
+                 SNM_FSTR("state", snm_snapshot_state_name(st)),
+                 SNM_FDBL("duration_s", dur_ms >= 0 ? dur_ms / 1000.0 : NAN),
+                 SNM_FINT("shards_total", si->shards_total),
+                 SNM_FINT("shards_failed", si->shards_failed),
+                 SNM_FINT("bytes_total", wf->r_status.bytes_total)));
+  if (st == SNM_SNAP_FAILED ||
+      (st == SNM_SNAP_PARTIAL && !wf->plan->snapshot.allow_partial)) {
+    failf(wf, SNM_EHTTP,
+          "snapshot: %s on %s ended %s (%lld of %lld shards failed)%s%s%s%s; "
+          "fix the cause and run 'snapmig run --fresh %s'",
+          wf->st.snapshot.name, source_id(wf), si->state, si->shards_failed,
+          si->shards_total, si->reason != NULL ? ": " : "",
+          si->reason != NULL ? si->reason : "",
+          si->failures != NULL ? "; failures: " : "",
+          si->failures != NULL ? si->failures : "", wf->o->plan_path);
+    return;
+  }
+  enter(wf, WF_COUNT_AFTER);
+}
+
+/* ---- restore and verify (targets) --------------------------------------- */
+
+static int all_targets_in(struct snm_workflow *wf, enum wf_tstate a,
+                          enum wf_tstate b, int *failed)
+{
+  *failed = 0;
+  for (size_t i = 0; i < wf->n_targets; i++) {
+    if (wf->targets[i].state == WFT_FAILED) {
+      (*failed)++;
+      continue;
+    }
+    if (wf->targets[i].state != a && wf->targets[i].state != b)
+      return 0;
+  }
+  return 1;
+}
+
+static void restore_step(struct snm_workflow *wf)
+{
+  int failed;
+
+  if (!wf->sent) {
+    wf->sent = 1;
+    if (wf_targets_prepare(wf) != 0) {
+      failf(wf, SNM_ENOMEM, "out of memory");
+      return;
+    }
+  }
+  for (size_t i = 0; i < wf->n_targets && !wf->closing; i++)
+    wf_target_restore(&wf->targets[i]);
+  if (wf->closing || !all_targets_in(wf, WFT_RESTORED, WFT_RESTORED, &failed))
+    return;
+  if (failed > 0) {
+    for (size_t i = 0; i < wf->n_targets; i++)
+      if (wf->targets[i].state == WFT_FAILED) {
+        fail(wf, &wf->targets[i].r_err);
+        return;
+      }
+  }
+  set_step(wf, SNM_STEP_VERIFY);
+  if (save(wf) != 0)
+    return;
+  enter(wf, WF_VERIFY);
+}
+
+static void verify_step(struct snm_workflow *wf)
+{
+  size_t checked = 0, mismatched = 0;
+  int failed;
+
+  for (size_t i = 0; i < wf->n_targets && !wf->closing; i++)
+    wf_target_verify(&wf->targets[i]);
+  if (wf->closing || !all_targets_in(wf, WFT_VERIFIED, WFT_VERIFIED, &failed))
+    return;
+  for (size_t i = 0; i < wf->n_targets; i++) {
+    const struct snm_state_restore *sr = &wf->st.restores[i];
+    if (wf->plan->restores[i].verify != SNM_VERIFY_DOC_COUNT)
+      continue;
+    for (size_t k = 0; k < sr->n_indices; k++) {
+      if (sr->indices[k].state == SNM_RESTORE_VERIFIED)
+        checked++;
+      else if (sr->indices[k].state == SNM_RESTORE_FAILED &&
+               sr->indices[k].docs_found != SNM_STATE_UNKNOWN) {
+        checked++;
+        mismatched++;
+      }
+    }
+  }
+  wf_event(wf, "verify.done",
+           SNM_FIELDS(SNM_FBOOL("ok", mismatched == 0 && failed == 0),
+                      SNM_FINT("checked", checked),
+                      SNM_FINT("mismatched", mismatched)));
+  if (failed > 0) {
+    for (size_t i = 0; i < wf->n_targets; i++)
+      if (wf->targets[i].state == WFT_FAILED) {
+        fail(wf, &wf->targets[i].r_err);
+        return;
+      }
+  }
+  set_step(wf, SNM_STEP_DONE);
+  if (save(wf) != 0)
+    return;
+  enter(wf, WF_FINISHED);
+  wf->result = SNM_RUN_DONE;
+  wf_summary(wf);
+  wf_close(wf);
+}
+
+/* ---- the dispatcher ----------------------------------------------------- */
+
+void wf_dispatch(struct snm_workflow *wf)
+{
+  for (;;) {
+    enum wf_state before = wf->state;
+
+    if (wf->closing)
+      return;
+    if (wf->signal != 0) {
+      interrupt(wf);
+      return;
+    }
+    switch (wf->state) {
+    case WF_PREFLIGHT:
+      if (!wf->sent) {
+        wf->sent = 1;
+        if (start_preflight(wf) != 0)
+          return;
+      }
+      if (!wf->pf_done)
+        return;
+      preflight_done(wf);
+      break;
+    case WF_REGISTER:
+      register_step(wf);
+      break;
+    case WF_SNAP_LOOKUP:
+      lookup_step(wf);
+      break;
+    case WF_COUNT_BEFORE:
+      count_step(wf, 0);
+      break;
+    case WF_SNAP_CREATE:
+      create_step(wf);
+      break;
+    case WF_SNAP_POLL:
+      poll_step(wf);
+      break;
+    case WF_SNAP_INFO:
+      info_step(wf);
+      break;
+    case WF_COUNT_AFTER:
+      count_step(wf, 1);
+      break;
+    case WF_RESTORE:
+      restore_step(wf);
+      break;
+    case WF_VERIFY:
+      verify_step(wf);
+      break;
+    case WF_FINISHED:
+    case WF_STOPPING:
+      return;
+    }
+    /* go round again only when the state moved on */
+    if (wf->state == before)
+      return;
+  }
+}

@@ -1,0 +1,198 @@
+/* workflow.h - `snapmig run`: the whole migration as one state machine on
+ * one libuv loop (docs/run.md).
+ *
+ * snm_workflow_run() runs: preflight -> repository registrations ->
+ * snapshot (write-ahead name, doc counts before/after, adaptive polling)
+ * -> restores onto every target concurrently -> recovery/health wait ->
+ * doc-count verification -> summary.  Every transition is saved to the
+ * state file (journal.h), so a run stopped by a crash, kill -9 or Ctrl-C
+ * resumes when started again.
+ *
+ * The rest of this header is the pure part of the workflow (no I/O), for
+ * the state machine and for the tests: request bodies, reply parsers, the
+ * poll interval, resume decisions and the count check.  Functions that
+ * allocate return 0 or SNM_ENOMEM; parsers return SNM_EPARSE with `err`
+ * naming what was missing.
+ */
+#ifndef SNM_WORKFLOW_H
+#define SNM_WORKFLOW_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <yajl/yajl_tree.h>
+
+#include "compat.h"
+#include "err.h"
+#include "es_reply.h"
+#include "journal.h"
+#include "plan.h"
+#include "progress.h"
+
+/* ---- running it --------------------------------------------------------- */
+
+struct snm_run_opts {
+  const char *plan_path;  /* as given on the command line */
+  const char *state_path; /* NULL: snm_journal_default_path() */
+  int fresh;              /* 1: set an existing state aside, start anew */
+  enum snm_progress_mode progress;
+  FILE *out; /* NULL: stdout (summary, --json events) */
+  FILE *err; /* NULL: stderr (progress, messages) */
+};
+
+/* What a finished snm_workflow_run says. */
+enum snm_run_result {
+  SNM_RUN_DONE = 0,         /* migrated and verified (or already done) */
+  SNM_RUN_FAILED = 1,       /* blockers, a failed step, a mismatch */
+  SNM_RUN_REFUSED = 2,      /* the state file belongs to another plan */
+  SNM_RUN_INTERRUPTED = 130 /* SIGINT/SIGTERM: state saved */
+};
+
+/* Run (or resume) the migration of `plan`.  Blocks until it is over; the
+ * event loop, HTTP engine and signal handlers live inside.  Errors are
+ * reported on opts->err (and as run.failed events); the return value says
+ * how it ended and is the process's exit status. */
+enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
+                                     const struct snm_run_opts *opts);
+
+/* ---- request bodies (workflow_snapshot.c, workflow_restore.c) ----------- */
+
+/* Elasticsearch >= 7.3 and every OpenSearch keep snapshot metadata. */
+int snm_wf_supports_metadata(const struct snm_version *v);
+
+/* Body of PUT _snapshot/REPO/SNAP:
+ *   {"indices":"a,b","include_global_state":false,"partial":false,
+ *    "metadata":{"snapmig_plan":P,"snapmig_version":V,"snapmig_run_id":R}}
+ * (metadata only when `metadata`).  *out malloced.  0 or SNM_ENOMEM. */
+int snm_wf_snapshot_body(char **out, const struct snm_plan *plan,
+                         const char *const *indices, size_t n, int metadata,
+                         const char *run_id, const char *version);
+
+/* Body of POST _snapshot/REPO/SNAP/_restore for restore `r`:
+ *   {"indices":"a,b","include_global_state":false,"include_aliases":B,
+ *    "rename_pattern":..,"rename_replacement":.. (with a rename),
+ *    "index_settings":{..} (when set),"ignore_index_settings":"x,y" (when
+ *    set)}.  0 or SNM_ENOMEM. */
+int snm_wf_restore_body(char **out, const struct snm_restore *r,
+                        const char *const *sources, size_t n);
+
+/* The snapshot's server state as the state file's. */
+enum snm_snapshot_state snm_wf_snapshot_state(const char *server_state);
+
+/* Keep the worse of two health statuses in `acc` (accsz bytes): red, then
+ * an unknown or missing status, then yellow, then green; an empty `acc`
+ * takes `status` as it is. */
+void snm_wf_health_worst(char *acc, size_t accsz, const char *status);
+
+/* GET _cluster/health/TARGETS?level=indices: 1 when the status reached
+ * `want` (green; yellow also accepts green), no shard is initializing and
+ * all `n_indices` are listed; 0 otherwise.  `status` (may be NULL) gets
+ * the reported status ("" when none). */
+int snm_wf_health_reached(yajl_val json, enum snm_wait_for want,
+                          size_t n_indices, char *status, size_t statussz);
+
+/* ---- pure decisions ----------------------------------------------------- */
+
+/* The next poll interval: `prev` <= 0 gives initial_ms, else prev * 1.5
+ * (at least +1 ms) capped at max_ms. */
+long snm_wf_poll_next(long prev, const struct snm_polling *p);
+
+/* The same, but when the progress so far predicts the end sooner
+ * (`eta_known` and `eta_s` >= 0), the wait is cut to half the time left
+ * (never below initial_ms): a long snapshot's end is then noticed within
+ * about initial_ms of it, not max_ms. */
+long snm_wf_poll_next_eta(long prev, const struct snm_polling *p, int eta_known,
+                          double eta_s);
+
+enum snm_wf_snap_action {
+  SNM_WF_SNAP_CREATE, /* send the PUT (again) with the recorded name */
+  SNM_WF_SNAP_ADOPT,  /* the snapshot is ours: poll it */
+  SNM_WF_SNAP_FAIL    /* stop: `why` says why */
+};
+/* On resume (or after a PUT whose outcome is unknown): what to do with
+ * the recorded snapshot `s` given what the repository says: `exists`, and
+ * the run id in its metadata (`server_run_id`, NULL when none or not
+ * supported).  `put_sent` is 1 when the PUT may have been sent (the state
+ * recorded started_ms).  `why` gets a sentence for FAIL. */
+enum snm_wf_snap_action snm_wf_resume_snapshot(const struct snm_state *st,
+                                               int put_sent, int exists,
+                                               const char *server_run_id,
+                                               char *why, size_t whysz);
+
+enum snm_wf_index_action {
+  SNM_WF_IX_RESTORE, /* restore it */
+  SNM_WF_IX_ADOPT,   /* ours, on the server already: wait for it */
+  SNM_WF_IX_SKIP,    /* skipped by on_conflict */
+  SNM_WF_IX_GONE,    /* restored earlier, deleted since */
+  SNM_WF_IX_CHECK    /* exists; whether this run restored it is not known:
+                        the target's _recovery decides (restored from this
+                        run's snapshot: adopt; else a conflict) */
+};
+/* From the state file's index state and whether the target exists. */
+enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
+                                             int exists);
+
+/* Is `found` right for a source that had `before` documents when the
+ * snapshot started and `after` when it ended?  Equal counts need an exact
+ * match; otherwise `found` must lie between them (inclusive).  `after`
+ * SNM_STATE_UNKNOWN: exact match with `before`.  1 ok, 0 not. */
+int snm_wf_count_ok(long long before, long long after, long long found);
+
+/* The expected count as text: "10050" when `after` is unknown or equal,
+ * "LOW..HIGH" when the source changed, "unknown" when `before` is. */
+void snm_wf_count_expected(char *out, size_t outsz, long long before,
+                           long long after);
+
+/* ---- a restore that failed (workflow_failure.c) ------------------------ */
+
+/* Rounds in a row a failed shard must be seen before the run gives up
+ * without the allocator's own verdict (explain unknown). */
+#define SNM_WF_FAILED_ROUNDS 3
+
+/* Has the restore failed?  `health`: the indices' health this round;
+ * `shard_failed`: a failed shard was found (snm_es_find_failed_shard);
+ * `explained`: snm_es_parse_explain's answer (-1 when not asked or no
+ * answer); `rounds`: consecutive rounds with a failed shard, this one
+ * included.  1 only when the health is red, a shard failed, and the
+ * allocator gave up (or, unexplained, it stayed so SNM_WF_FAILED_ROUNDS
+ * rounds); 0 otherwise. */
+int snm_wf_restore_failed(const char *health, int shard_failed, int explained,
+                          int rounds);
+
+/* `in` with what it means appended, for server errors a run meets:
+ * repository_exception (the repository's storage cannot be reached) and
+ * index_not_found_exception (an index the run waits for is gone).  A
+ * message that would not fit is cut in its middle ("\u2026"), never at its
+ * end, and leaves 64 bytes for the step context the workflow puts in
+ * front.  Other errors are copied as they are. */
+void snm_wf_explain(struct snm_err *out, const struct snm_err *in);
+
+/* ---- the summary table (workflow_table.c) ------------------------------ */
+
+/* Column widths of the summary table (TARGET SOURCE RESTORED-AS DOCS SIZE
+ * TIME STATE).  The name columns are as wide as their longest entry
+ * (`longest_*`, in columns), at least as wide as their heading and at most
+ * SNM_WF_NAME_COL_MAX.  With `columns` > 0 (a terminal that wide) the
+ * widest name column is narrowed, down to SNM_WF_NAME_COL_MIN, until a row
+ * fits in columns - 1. */
+#define SNM_WF_NAME_COL_MAX 64
+#define SNM_WF_NAME_COL_MIN 12
+struct snm_wf_table_widths {
+  size_t target, source, restored;
+};
+void snm_wf_table_widths(struct snm_wf_table_widths *w, size_t longest_target,
+                         size_t longest_source, size_t longest_restored,
+                         int columns);
+/* The width of a row after RESTORED AS: " DOCS SIZE TIME  STATE" with the
+ * longest state ("restoring"). */
+#define SNM_WF_TABLE_FIXED 46
+
+/* How many terminal columns the UTF-8 `s` takes (one per code point). */
+size_t snm_wf_text_columns(const char *s);
+
+/* `name` in at most `width` columns (width >= 3): as it is when it fits,
+ * else its start and end around "\u2026" (the middle cut, whole code
+ * points kept), e.g. "logs-2024.01.01" in 9 -> "logs\u20261.01".  `out`
+ * has `outsz` bytes (4 * width + 1 is always enough; less truncates). */
+void snm_wf_fit_name(char *out, size_t outsz, const char *name, size_t width);
+
+#endif

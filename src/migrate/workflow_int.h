@@ -1,0 +1,221 @@
+/* workflow_int.h - the run's state machine, shared by workflow.c (the
+ * dispatcher: the only code that changes `state`), workflow_run.c (set up
+ * and tear down) and workflow_report.c (events and the summary). */
+#ifndef SNM_WORKFLOW_INT_H
+#define SNM_WORKFLOW_INT_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "es.h"
+#include "journal.h"
+#include "preflight.h"
+#include "progress.h"
+#include "workflow.h"
+
+#define WF_MAX_COUNTS_IN_FLIGHT 4 /* concurrent GET INDEX/_count */
+#define WF_MAX_SNAPSHOT_CREATES 3 /* PUT attempts with one name */
+#define WF_LOOKUP_WAITS 4         /* waits for a PUT that may land late */
+#define WF_MAX_CHUNKS_IN_FLIGHT 4 /* concurrent requests of one index list */
+#define WF_MAX_RESTORE_POSTS 3    /* POST _restore attempts per target */
+#define WF_ORIGIN_ROUNDS                                                       \
+  40                          /* origin checks of an index whose primary       \
+                                 has no recovery record yet (its restore       \
+                                 may not have started a shard) */
+#define WF_ORIGIN_WAIT_MS 250 /* between two of them */
+
+enum wf_state {
+  WF_PREFLIGHT,    /* the read-only preflight runs */
+  WF_REGISTER,     /* PUT _snapshot/REPO where missing */
+  WF_SNAP_LOOKUP,  /* GET _snapshot/REPO/SNAP: resume or unknown outcome */
+  WF_COUNT_BEFORE, /* GET INDEX/_count on the source */
+  WF_SNAP_CREATE,  /* PUT _snapshot/REPO/SNAP (write-ahead saved) */
+  WF_SNAP_POLL,    /* GET .../_status on a one-shot timer */
+  WF_SNAP_INFO,    /* GET _snapshot/REPO/SNAP: final state, failures */
+  WF_COUNT_AFTER,  /* the source counts again */
+  WF_RESTORE,      /* every target's sub-machine (enum wf_tstate) */
+  WF_VERIFY,       /* every target's refresh and counts */
+  WF_FINISHED,     /* summary printed, closing */
+  WF_STOPPING      /* failed or interrupted, closing */
+};
+
+/* A recovery poll round (WFT_RECOVER): the progress and health of every
+ * chunk; when the health is red, the shards, then the explanation of a
+ * failed one (workflow_failure.c). */
+enum wf_phase {
+  WFP_POLL,   /* GET CHUNK/_recovery, GET _cluster/health/CHUNK */
+  WFP_SHARDS, /* GET _cat/shards/CHUNK */
+  WFP_EXPLAIN /* POST _cluster/allocation/explain for t->bad */
+};
+
+enum wf_tstate {
+  WFT_WAITING,  /* another restore on the same domain goes first */
+  WFT_LIST,     /* right before a POST: which target names exist now */
+  WFT_ORIGIN,   /* those that exist: were they restored from our snapshot */
+  WFT_ROUTING,  /* those _recovery cannot tell: the routing table */
+  WFT_POST,     /* POST _restore in flight */
+  WFT_RECOVER,  /* polling recovery and health */
+  WFT_RESTORED, /* health reached */
+  WFT_REFRESH,  /* verify: POST TARGETS/_refresh */
+  WFT_COUNT,    /* verify: GET INDEX/_count */
+  WFT_VERIFIED, /* counts compared */
+  WFT_FAILED
+};
+
+struct snm_workflow;
+
+/* One plan restore (a target). */
+struct wf_target {
+  struct snm_workflow *wf;
+  size_t r;          /* plan->restores[r], st.restores[r] */
+  struct snm_es *es; /* borrowed: wf->es[domain] */
+  enum wf_tstate state;
+  int sent;    /* the current sub-state's requests went out */
+  int pending; /* requests in flight */
+  uv_timer_t timer;
+  int timer_due; /* the poll timer fired */
+  long interval_ms;
+  long long wait_start_ms; /* this invocation began waiting */
+  long long restore_ms;    /* POST sent, for duration_s */
+  long long done_ms;
+
+  /* per st.restores[r].indices[i]: what this invocation does with it */
+  enum snm_wf_index_action *actions; /* malloced, n_actions */
+  size_t n_actions;
+
+  /* index lists (borrowed from the state file's entries) */
+  const char **post_src; /* sources the POST restores (malloced array) */
+  size_t n_post;
+  const char **wait; /* target names being recovered (malloced array) */
+  size_t n_wait;
+  const char **skipped; /* on_conflict skip targets (malloced array) */
+  size_t n_skipped;
+  size_t *chunk_ends;  /* NULL or malloced: `wait` in URL-sized chunks */
+  size_t n_chunks;     /* (es_chunk.h) */
+  size_t poll_next;    /* the next chunk request of this round */
+  enum wf_phase phase; /* of the poll round */
+
+  /* the check right before a POST (WFT_LIST, WFT_ORIGIN): the names of
+   * the indices to restore or to check, as probe[i] = the state's
+   * indices[probe_ix[i]].target */
+  const char **probe; /* malloced array (names borrowed) */
+  size_t *probe_ix;   /* malloced */
+  size_t n_probe;
+  size_t *probe_ends; /* NULL or malloced: probe in URL-sized chunks */
+  size_t n_probe_chunks;
+  int *probe_exists;                /* malloced: 1 when the name is taken */
+  enum snm_es_origin *probe_origin; /* malloced */
+  int posts;                        /* POST _restore attempts so far */
+  int origin_rounds;                /* origin checks with an answer pending */
+  int origin_delay;                 /* wait a poll interval, then ask again */
+
+  /* results the callbacks record */
+  int r_ok;             /* the POST answered 2xx */
+  int r_failed;         /* r_err is set */
+  int r_unknown;        /* the POST's outcome is unknown */
+  int r_health;         /* health reached */
+  int r_nonews;         /* a proxy's 502/503/504: no news, poll again */
+  char r_status[16];    /* health status (the worst chunk's) */
+  char poll_status[16]; /* the same, gathered during a round */
+  struct snm_err r_err; /* first failure */
+  struct snm_es_recovery rec;
+  struct snm_es_failed_shard bad; /* the failed shard found this round */
+  int bad_found;                  /* bad is set */
+  int explained;                  /* snm_es_parse_explain's answer, -1: none */
+  int bad_rounds;                 /* rounds in a row with a failed shard */
+  int r_bad;                      /* a recovery reply this round was junk */
+  size_t r_unlisted;              /* names this round's replies left out */
+  struct snm_err bad_reply;       /* what was wrong with it */
+  int bad_reply_rounds;           /* rounds in a row with unusable replies */
+  long long last_bytes, last_bytes_ms;
+  double rate_bps;
+  double eta_s; /* from the last progress; < 0 or eta_known 0: unknown */
+  int eta_known;
+  size_t count_next, counts_done; /* verify */
+  long long *found;               /* n_wait counts, malloced */
+};
+
+struct snm_workflow {
+  const struct snm_plan *plan;  /* borrowed */
+  const struct snm_run_opts *o; /* borrowed */
+  char *state_path;             /* malloced */
+  enum wf_state state;
+  int sent;    /* the current state's requests went out */
+  int pending; /* top-level requests in flight */
+  enum snm_run_result result;
+  int resumed;
+
+  uv_loop_t *loop;
+  struct snm_http *http; /* NULL once closing */
+  struct snm_es *es;     /* plan->n_domains, malloced */
+  struct snm_err *es_init_err;
+  uv_signal_t sigint, sigterm;
+  uv_timer_t timer; /* snapshot poll */
+  int timer_due;
+  int closing;
+  int signal;  /* 0, SIGINT or SIGTERM */
+  int signals; /* how many arrived */
+  struct snm_progress *progress;
+
+  struct snm_state st;
+  struct snm_journal_lock lock;      /* the state file's */
+  struct snm_journal_lock plan_lock; /* the plan's (journal.h) */
+  struct snm_preflight pf;
+  int pf_running, pf_done;
+  long long run_start_ms;
+
+  /* work: the exact names, from the preflight or the state file */
+  const char **snap_indices; /* malloced array, borrowed strings (state) */
+  size_t n_snap_indices;
+  char **repo_body;   /* plan->n_domains: NULL or the PUT body (malloced) */
+  int metadata;       /* the source keeps snapshot metadata */
+  int restore_needed; /* the snapshot must exist: some restore not done */
+
+  /* results the callbacks record */
+  struct snm_err r_err; /* first failure of the current state */
+  int r_failed;         /* r_err is set */
+  int r_unknown;        /* the PUT's outcome is unknown */
+  int r_exists;         /* lookup: the snapshot exists */
+  int r_nonews;         /* a proxy's 502/503/504 while polling */
+  struct snm_es_snap_status r_status;
+  struct snm_es_snap_info r_info;
+  long long *counts; /* n_snap_indices counts (malloced) */
+  size_t count_next, counts_done;
+  int creates; /* PUTs sent with this name in this invocation */
+  int lookups; /* lookups that found no snapshot since the last PUT */
+
+  long interval_ms;
+  long long poll_start_ms;
+  long long last_bytes, last_bytes_ms;
+  double rate_bps;
+  double eta_s; /* from the last progress; < 0 or eta_known 0: unknown */
+  int eta_known;
+  struct wf_target *targets; /* plan->n_restores, malloced */
+  size_t n_targets;
+};
+
+/* workflow.c */
+void wf_dispatch(struct snm_workflow *wf);
+void wf_on_signal(struct snm_workflow *wf, int signum);
+
+/* workflow_run.c */
+int wf_save(struct snm_workflow *wf, struct snm_err *err);
+void wf_close(struct snm_workflow *wf);
+void wf_arm(struct snm_workflow *wf, uv_timer_t *timer, long ms);
+
+/* workflow_report.c */
+void wf_event(struct snm_workflow *wf, const char *type,
+              const struct snm_field *fields, size_t n);
+void wf_update(struct snm_workflow *wf, const char *key, const char *type,
+               const struct snm_field *fields, size_t n);
+/* Put "prefix: " in front of e->msg; a message that would not fit loses
+ * its middle (snm_err_append_middle), never its end (the reason, what to
+ * do). */
+void wf_err_prefix(struct snm_err *e, const char *prefix);
+void wf_warn(struct snm_workflow *wf, const char *domain, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void wf_failed_event(struct snm_workflow *wf, const struct snm_err *err);
+void wf_summary(struct snm_workflow *wf);
+double wf_seconds(long long from_ms, long long to_ms);
+
+#endif

@@ -1,0 +1,326 @@
+/* workflow_run.c - setting a run up and tearing it down: the state file
+ * (new, resumed, --fresh, already done), the lock, the loop, the HTTP
+ * engine, one snm_es per domain, timers and signal watchers. */
+#include "http.h"
+#include "log.h"
+#include "snm_version.h"
+#include "timefmt.h"
+#include "workflow_int.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int wf_save(struct snm_workflow *wf, struct snm_err *err)
+{
+  wf->st.updated_ms = snm_time_now_ms();
+  wf->st.events = snm_progress_count(wf->progress);
+  return snm_state_save(&wf->st, wf->state_path, err);
+}
+
+static void on_close_noop(uv_handle_t *h)
+{
+  (void)h;
+}
+
+void wf_close(struct snm_workflow *wf)
+{
+  if (wf->closing)
+    return;
+  wf->closing = 1;
+  if (wf->pf_running)
+    snm_preflight_cancel(&wf->pf);
+  uv_close((uv_handle_t *)&wf->timer, on_close_noop);
+  for (size_t i = 0; i < wf->n_targets; i++)
+    uv_close((uv_handle_t *)&wf->targets[i].timer, on_close_noop);
+  uv_close((uv_handle_t *)&wf->sigint, on_close_noop);
+  uv_close((uv_handle_t *)&wf->sigterm, on_close_noop);
+  if (wf->http != NULL)
+    snm_http_close(wf->http, NULL, NULL);
+  wf->http = NULL;
+}
+
+static void on_wf_timer(uv_timer_t *h)
+{
+  struct snm_workflow *wf = h->data;
+
+  wf->timer_due = 1;
+  wf_dispatch(wf);
+}
+
+static void on_target_timer(uv_timer_t *h)
+{
+  struct wf_target *t = h->data;
+
+  t->timer_due = 1;
+  wf_dispatch(t->wf);
+}
+
+void wf_arm(struct snm_workflow *wf, uv_timer_t *timer, long ms)
+{
+  if (wf->closing)
+    return;
+  uv_timer_start(timer, timer == &wf->timer ? on_wf_timer : on_target_timer,
+                 (uint64_t)(ms > 0 ? ms : 1), 0);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+  wf_on_signal(h->data, signum);
+}
+
+/* ---- the state file ----------------------------------------------------- */
+
+/* Set an existing state file aside as `<path>.<run id>.old`. */
+static int set_aside(const char *path, const struct snm_state *old,
+                     struct snm_err *err)
+{
+  char aside[4096];
+
+  snprintf(aside, sizeof(aside), "%s.%s.old", path,
+           old->run_id != NULL ? old->run_id : "unknown");
+  if (rename(path, aside) != 0)
+    return snm_err_set(err, SNM_EIO, "cannot move %s to %s: %s", path, aside,
+                       strerror(errno));
+  snm_log(SNM_LOG_WARN,
+          "--fresh: the previous state (run %s) is kept as %s; nothing was "
+          "deleted on the clusters",
+          old->run_id != NULL ? old->run_id : "?", aside);
+  return 0;
+}
+
+/* Load or begin the state.  Returns 0, 1 when the run is already done,
+ * or an error (SNM_EINVAL: the state is another plan's). */
+static int open_state(struct snm_workflow *wf, struct snm_err *err)
+{
+  int found = 0, rc;
+  char name[SNM_SNAPSHOT_NAME_MAX + 1];
+
+  if ((rc = snm_state_load(&wf->st, &found, wf->state_path, err)) != 0)
+    return rc;
+  if (found && wf->o->fresh) {
+    if ((rc = set_aside(wf->state_path, &wf->st, err)) != 0)
+      return rc;
+    snm_state_dispose(&wf->st);
+    found = 0;
+  }
+  if (found) {
+    if ((rc = snm_state_check_plan(&wf->st, wf->plan, wf->state_path, err)) !=
+        0)
+      return rc;
+    if (wf->st.step == SNM_STEP_DONE)
+      return 1;
+    if (wf->st.snapshot.name == NULL ||
+        wf->st.n_restores != wf->plan->n_restores)
+      return snm_err_set(err, SNM_EPARSE,
+                         "%s: the state file has no snapshot name or not "
+                         "one restore per plan restore; run with --fresh",
+                         wf->state_path);
+    wf->resumed = 1;
+    return 0;
+  }
+  if ((rc = snm_plan_snapshot_name(name, sizeof(name), wf->plan,
+                                   (time_t)(wf->run_start_ms / 1000), err)) !=
+      0)
+    return rc;
+  return snm_state_begin(&wf->st, wf->plan, wf->o->plan_path, name,
+                         wf->run_start_ms, err);
+}
+
+/* ---- set up, run, tear down --------------------------------------------- */
+
+static int setup_loop(struct snm_workflow *wf, struct snm_err *err)
+{
+  struct snm_http_opts hopts = {0};
+  int rc;
+
+  hopts.user_agent = "snapmig/" SNM_VERSION;
+  if ((rc = snm_http_new(&wf->http, wf->loop, &hopts, err)) != 0)
+    return rc;
+  wf->es = calloc(wf->plan->n_domains, sizeof(*wf->es));
+  wf->es_init_err = calloc(wf->plan->n_domains, sizeof(*wf->es_init_err));
+  wf->repo_body = calloc(wf->plan->n_domains, sizeof(*wf->repo_body));
+  wf->n_targets = wf->plan->n_restores;
+  wf->targets = calloc(wf->n_targets, sizeof(*wf->targets));
+  if (wf->es == NULL || wf->es_init_err == NULL || wf->repo_body == NULL ||
+      wf->targets == NULL)
+    return snm_err_set(err, SNM_ENOMEM, "out of memory");
+  for (size_t i = 0; i < wf->plan->n_domains; i++)
+    if (snm_es_init(&wf->es[i], &wf->plan->domains[i], wf->http,
+                    &wf->es_init_err[i]) != 0)
+      snm_log(SNM_LOG_WARN, "%s", wf->es_init_err[i].msg);
+  return 0;
+}
+
+static void start_handles(struct snm_workflow *wf)
+{
+  uv_timer_init(wf->loop, &wf->timer);
+  wf->timer.data = wf;
+  for (size_t i = 0; i < wf->n_targets; i++) {
+    struct wf_target *t = &wf->targets[i];
+    t->wf = wf;
+    t->r = i;
+    t->es = &wf->es[wf->plan->restores[i].domain];
+    uv_timer_init(wf->loop, &t->timer);
+    t->timer.data = t;
+  }
+  uv_signal_init(wf->loop, &wf->sigint);
+  uv_signal_init(wf->loop, &wf->sigterm);
+  wf->sigint.data = wf->sigterm.data = wf;
+  uv_signal_start(&wf->sigint, on_signal, SIGINT);
+  uv_signal_start(&wf->sigterm, on_signal, SIGTERM);
+}
+
+static void run_start_event(struct snm_workflow *wf)
+{
+  const struct snm_plan *p = wf->plan;
+  const char **targets = calloc(p->n_restores + 1, sizeof(*targets));
+
+  for (size_t i = 0; targets != NULL && i < p->n_restores; i++)
+    targets[i] = p->domains[p->restores[i].domain].id;
+  snm_progress_event(
+      wf->progress, "run.start", "preflight",
+      SNM_FIELDS(
+          SNM_FSTR("run_id", wf->st.run_id),
+          SNM_FSTR("snapshot", wf->st.snapshot.name),
+          SNM_FSTR("source", p->domains[p->snapshot.domain].id),
+          SNM_FSTRV("targets", targets, targets != NULL ? p->n_restores : 0),
+          SNM_FBOOL("resumed", wf->resumed),
+          SNM_FSTR("state_file", wf->state_path)));
+  free(targets);
+}
+
+static void free_targets(struct snm_workflow *wf)
+{
+  for (size_t i = 0; i < wf->n_targets; i++) {
+    struct wf_target *t = &wf->targets[i];
+    free(t->actions);
+    free(t->post_src);
+    free(t->wait);
+    free(t->skipped);
+    free(t->found);
+    free(t->probe);
+    free(t->probe_ix);
+    free(t->probe_ends);
+    free(t->probe_exists);
+    free(t->probe_origin);
+    free(t->chunk_ends);
+    snm_es_recovery_dispose(&t->rec);
+  }
+  free(wf->targets);
+}
+
+static void dispose(struct snm_workflow *wf)
+{
+  snm_preflight_dispose(&wf->pf);
+  if (wf->es != NULL)
+    for (size_t i = 0; i < wf->plan->n_domains; i++)
+      snm_es_dispose(&wf->es[i]);
+  if (wf->repo_body != NULL)
+    for (size_t i = 0; i < wf->plan->n_domains; i++)
+      free(wf->repo_body[i]);
+  free(wf->repo_body);
+  free(wf->es);
+  free(wf->es_init_err);
+  free_targets(wf);
+  free(wf->snap_indices);
+  free(wf->counts);
+  snm_es_snap_info_dispose(&wf->r_info);
+  snm_state_dispose(&wf->st);
+  snm_journal_unlock(&wf->plan_lock);
+  snm_journal_unlock(&wf->lock);
+  snm_progress_free(wf->progress);
+  free(wf->state_path);
+}
+
+enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
+                                     const struct snm_run_opts *opts)
+{
+  struct snm_workflow wf;
+  struct snm_progress_opts popts;
+  struct snm_err err;
+  uv_loop_t loop;
+  int rc, loop_ok = 0;
+
+  memset(&wf, 0, sizeof(wf));
+  wf.plan = plan;
+  wf.o = opts;
+  wf.result = SNM_RUN_FAILED;
+  wf.run_start_ms = snm_time_now_ms();
+  wf.lock.fd = -1;
+  wf.plan_lock.fd = -1;
+  snm_state_init(&wf.st);
+  snm_preflight_init(&wf.pf);
+  snm_err_clear(&err);
+
+  snm_progress_opts_init(&popts);
+  popts.mode = opts->progress;
+  popts.out = opts->out;
+  popts.err = opts->err;
+  popts.plan = plan->name;
+  if (snm_progress_new(&wf.progress, &popts) != 0) {
+    snm_log(SNM_LOG_ERROR, "out of memory");
+    goto done;
+  }
+  if (opts->state_path != NULL)
+    wf.state_path = strdup(opts->state_path);
+  else if (snm_journal_default_path(&wf.state_path, opts->plan_path,
+                                    plan->name) != 0)
+    wf.state_path = NULL;
+  if (wf.state_path == NULL) {
+    snm_log(SNM_LOG_ERROR, "out of memory");
+    goto done;
+  }
+  if (snm_journal_lock(&wf.lock, wf.state_path, &err) != 0 ||
+      snm_journal_plan_lock(&wf.plan_lock, plan->name,
+                            plan->domains[plan->snapshot.domain].endpoint,
+                            &err) != 0) {
+    wf_failed_event(&wf, &err);
+    goto done;
+  }
+  rc = open_state(&wf, &err);
+  if (rc == 1) {
+    fprintf(opts->err != NULL ? opts->err : stderr,
+            "snapmig: plan %s is already migrated (run %s, state file %s); "
+            "'snapmig run --fresh %s' starts a new run\n",
+            plan->name, wf.st.run_id != NULL ? wf.st.run_id : "?",
+            wf.state_path, opts->plan_path);
+    wf.result = SNM_RUN_DONE;
+    goto done;
+  }
+  if (rc != 0) {
+    wf_failed_event(&wf, &err);
+    wf.result = rc == SNM_EINVAL ? SNM_RUN_REFUSED : SNM_RUN_FAILED;
+    goto done;
+  }
+  run_start_event(&wf);
+  if (uv_loop_init(&loop) != 0) {
+    snm_log(SNM_LOG_ERROR, "cannot create an event loop");
+    goto done;
+  }
+  loop_ok = 1;
+  wf.loop = &loop;
+  if (setup_loop(&wf, &err) != 0) {
+    wf_failed_event(&wf, &err);
+    if (wf.http != NULL)
+      snm_http_close(wf.http, NULL, NULL);
+    wf.http = NULL;
+    goto loop_done;
+  }
+  start_handles(&wf);
+  wf.state = WF_PREFLIGHT;
+  wf_dispatch(&wf);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  if (!wf.closing) /* a second signal stopped the loop */
+    wf_close(&wf);
+loop_done:
+  uv_run(&loop, UV_RUN_DEFAULT);
+  if (uv_loop_close(&loop) != 0)
+    snm_log(SNM_LOG_WARN, "run: the event loop still had open handles");
+done:
+  (void)loop_ok;
+  dispose(&wf);
+  return wf.result;
+}

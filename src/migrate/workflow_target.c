@@ -1,0 +1,805 @@
+/* workflow_target.c - one target's part of the dispatcher: its restore,
+ * recovery wait and verification (enum wf_tstate).  wf_dispatch() calls
+ * these; like it, they are the only code that changes a target's state.
+ */
+#include "buf.h"
+#include "log.h"
+#include "timefmt.h"
+#include "es_chunk.h"
+#include "workflow_int.h"
+#include "workflow_req.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void t_enter(struct wf_target *t, enum wf_tstate s)
+{
+  t->state = s;
+  t->sent = 0;
+  t->r_ok = 0;
+  t->r_failed = 0;
+  t->r_unknown = 0;
+  t->r_nonews = 0;
+  t->r_health = 0;
+  snm_err_clear(&t->r_err);
+}
+
+static const char *t_domain(const struct wf_target *t)
+{
+  return t->es->dom->id;
+}
+
+/* The progress stream: "restore:DOMAIN", plus ":N" (1-based plan
+ * restore) when several restores go to that domain. */
+static void t_key(char *key, size_t keysz, const struct wf_target *t)
+{
+  size_t same = 0;
+
+  for (size_t i = 0; i < t->wf->n_targets; i++)
+    same += t->wf->targets[i].es == t->es;
+  if (same > 1)
+    snprintf(key, keysz, "restore:%s:%zu", t_domain(t), t->r + 1);
+  else
+    snprintf(key, keysz, "restore:%s", t_domain(t));
+}
+
+static struct snm_state_restore *t_st(struct wf_target *t)
+{
+  return &t->wf->st.restores[t->r];
+}
+
+/* Save; a failure fails this target (and so the run) with that error. */
+static int t_save(struct wf_target *t)
+{
+  struct snm_err err;
+
+  if (wf_save(t->wf, &err) == 0)
+    return 0;
+  t->r_err = err;
+  t->state = WFT_FAILED;
+  return -1;
+}
+
+/* The target failed: say so, record it, keep the message for the run. */
+static void t_fail(struct wf_target *t, const struct snm_err *err)
+{
+  struct snm_err e = *err;
+  const char *id = t_domain(t);
+  char key[160];
+
+  snm_wf_explain(&e, err);
+  if (strncmp(e.msg, id, strlen(id)) != 0)
+    wf_err_prefix(&e, id);
+  t_st(t)->state = SNM_RESTORE_FAILED;
+  t_key(key, sizeof(key), t);
+  snm_progress_end(t->wf->progress, key);
+  wf_event(t->wf, "restore.done",
+           SNM_FIELDS(SNM_FSTR("domain", id), SNM_FSTR("state", "failed"),
+                      SNM_FINT("indices", 0),
+                      SNM_FDBL("duration_s",
+                               wf_seconds(t->restore_ms, snm_time_now_ms())),
+                      SNM_FSTR("error", e.msg)));
+  t->state = WFT_FAILED;
+  t->r_err = e;
+  (void)t_save(t);
+  t->state = WFT_FAILED;
+  t->r_err = e;
+}
+
+static void t_failf(struct wf_target *t, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void t_failf(struct wf_target *t, int code, const char *fmt, ...)
+{
+  struct snm_err e;
+  va_list ap;
+
+  va_start(ap, fmt);
+  snm_err_setv(&e, code, fmt, ap);
+  va_end(ap);
+  t_fail(t, &e);
+}
+
+/* Elasticsearch before 7.0 runs one restore at a time per cluster; later
+ * versions and OpenSearch restore different indices concurrently. */
+static int one_restore_at_a_time(const struct wf_target *t)
+{
+  const struct snm_pf_domain *d =
+      &t->wf->pf.domains[t->wf->plan->restores[t->r].domain];
+  const struct snm_version *v = &d->info.version;
+
+  return v->engine != SNM_ENGINE_OPENSEARCH &&
+         !(v->engine == SNM_ENGINE_ELASTICSEARCH && v->major >= 7);
+}
+
+/* An earlier restore onto the same domain must finish first. */
+static int domain_busy(const struct wf_target *t)
+{
+  if (!one_restore_at_a_time(t))
+    return 0;
+  for (size_t i = 0; i < t->r; i++) {
+    const struct wf_target *u = &t->wf->targets[i];
+    if (u->es == t->es && u->state < WFT_RESTORED)
+      return 1;
+  }
+  return 0;
+}
+
+static void set_index_states(struct wf_target *t, const char *const *sources,
+                             size_t n, enum snm_restore_state s)
+{
+  struct snm_state_restore *sr = t_st(t);
+
+  for (size_t i = 0; i < n; i++) {
+    struct snm_state_index *ix = snm_state_restore_find_index(sr, sources[i]);
+    if (ix != NULL)
+      ix->state = s;
+  }
+}
+
+static void t_start(struct wf_target *t)
+{
+  t->restore_ms = snm_time_now_ms();
+  if (t->n_post > 0) {
+    /* write-ahead: "restoring" is on disk before the POST goes out */
+    set_index_states(t, t->post_src, t->n_post, SNM_RESTORE_RESTORING);
+    t_st(t)->state = SNM_RESTORE_RESTORING;
+    if (t_save(t) != 0)
+      return;
+  }
+  wf_event(t->wf, "restore.start",
+           SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
+                      SNM_FSTRV("indices", t->wait, t->n_wait),
+                      SNM_FSTRV("skipped", t->skipped, t->n_skipped)));
+  if (t->n_post > 0) {
+    t_enter(t, WFT_POST);
+    t->sent = 1;
+    t->posts++;
+    wf_req_restore(t);
+  } else {
+    t_enter(t, WFT_RECOVER);
+  }
+}
+
+/* A "restore.progress" event; "index" names the index with the most bytes
+ * left, and is left out when there is none. */
+static void t_progress_event(struct wf_target *t, const char *busy, double eta)
+{
+  const struct snm_es_recovery *rec = &t->rec;
+  struct snm_field f[] = {
+      SNM_FSTR("domain", t_domain(t)),
+      SNM_FSTR("index", busy),
+      SNM_FINT("indices_done", rec->indices_done),
+      SNM_FINT("indices_total", t->n_wait),
+      SNM_FINT("bytes_done", rec->bytes_done),
+      SNM_FINT("bytes_total", rec->bytes_total),
+      SNM_FINT("files_done", rec->files_done),
+      SNM_FINT("files_total", rec->files_total),
+      SNM_FDBL("rate_bps", t->rate_bps > 0 ? t->rate_bps : NAN),
+      SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)};
+  size_t n = sizeof(f) / sizeof(f[0]);
+  char key[160];
+
+  if (busy == NULL) {
+    memmove(&f[1], &f[2], (n - 2) * sizeof(f[0]));
+    n--;
+  }
+  t_key(key, sizeof(key), t);
+  wf_update(t->wf, key, "restore.progress", f, n);
+}
+
+static void t_progress(struct wf_target *t)
+{
+  const struct snm_es_recovery *rec = &t->rec;
+  long long now = snm_time_now_ms();
+  const char *busy = NULL;
+  long long most = -1;
+  double eta;
+
+  if (t->last_bytes_ms <= 0 || rec->bytes_done < t->last_bytes) {
+    t->last_bytes = rec->bytes_done;
+    t->last_bytes_ms = now;
+  } else if (now - t->last_bytes_ms >= 1000) {
+    t->rate_bps = (double)(rec->bytes_done - t->last_bytes) * 1000.0 /
+                  (double)(now - t->last_bytes_ms);
+    t->last_bytes = rec->bytes_done;
+    t->last_bytes_ms = now;
+  }
+  for (size_t i = 0; i < rec->n; i++) {
+    const struct snm_es_recovery_index *ix = &rec->items[i];
+    long long left = ix->bytes_total - ix->bytes_done;
+    if ((ix->shards == 0 || ix->shards_done < ix->shards) && left > most) {
+      most = left;
+      busy = t->wait[i];
+    }
+  }
+  eta = snm_eta_s(rec->bytes_done, rec->bytes_total, t->rate_bps);
+  t->eta_s = eta;
+  t->eta_known = eta >= 0;
+  /* nothing is known before the first shard starts: no "0 B of 0 B" */
+  if (rec->bytes_total > 0 || rec->files_total > 0 || rec->indices_done > 0)
+    t_progress_event(t, busy, eta);
+}
+
+static void t_restored(struct wf_target *t)
+{
+  struct snm_state_restore *sr = t_st(t);
+  char key[160];
+
+  for (size_t i = 0; i < sr->n_indices; i++) {
+    struct snm_state_index *ix = &sr->indices[i];
+    for (size_t k = 0; k < t->n_wait && k < t->rec.n; k++)
+      if (strcmp(ix->target, t->wait[k]) == 0) {
+        if (ix->state == SNM_RESTORE_RESTORING ||
+            ix->state == SNM_RESTORE_PENDING)
+          ix->state = SNM_RESTORE_RESTORED;
+        ix->bytes = t->rec.items[k].bytes_total;
+      }
+  }
+  if (sr->state != SNM_RESTORE_VERIFIED)
+    sr->state = SNM_RESTORE_RESTORED;
+  t->done_ms = snm_time_now_ms();
+  if (t_save(t) != 0)
+    return;
+  t_key(key, sizeof(key), t);
+  snm_progress_end(t->wf->progress, key);
+  wf_event(t->wf, "restore.done",
+           SNM_FIELDS(
+               SNM_FSTR("domain", t_domain(t)), SNM_FSTR("state", "restored"),
+               SNM_FINT("indices", t->n_wait),
+               SNM_FDBL("duration_s", wf_seconds(t->restore_ms, t->done_ms))));
+  t_enter(t, WFT_RESTORED);
+}
+
+/* Send the poll round's next requests, WF_MAX_CHUNKS_IN_FLIGHT at a time:
+ * the recovery of every chunk of t->wait, then its health; in the failure
+ * check the shards of every chunk, then the explanation. */
+static void t_poll_send(struct wf_target *t)
+{
+  size_t total = t->phase == WFP_POLL     ? 2 * t->n_chunks
+                 : t->phase == WFP_SHARDS ? t->n_chunks
+                                          : 1;
+
+  while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
+         t->poll_next < total) {
+    size_t k = t->poll_next++;
+    if (t->phase == WFP_EXPLAIN)
+      wf_req_explain(t);
+    else if (t->phase == WFP_SHARDS)
+      wf_req_shards(t, k);
+    else if (k < t->n_chunks)
+      wf_req_recovery(t, k);
+    else
+      wf_req_health(t, k - t->n_chunks);
+  }
+}
+
+static void t_phase(struct wf_target *t, enum wf_phase ph)
+{
+  t->phase = ph;
+  t->poll_next = 0;
+  t_poll_send(t);
+}
+
+/* The poll answered.  0: the target left WFT_RECOVER (restored, failed);
+ * 1: go on (the failure check, when the health is red, has begun). */
+static int t_polled(struct wf_target *t)
+{
+  if (t->r_failed) {
+    t_fail(t, &t->r_err);
+    return 0;
+  }
+  if (t->r_nonews)
+    return 1;
+  if (t->r_bad || (t->r_health && t->r_unlisted > 0)) {
+    /* health says the indices are there, yet their recovery cannot be
+     * read: say so at once, give up after a few rounds */
+    if (++t->bad_reply_rounds == 1)
+      wf_warn(t->wf, t_domain(t), "%s; polling again", t->bad_reply.msg);
+    if (t->bad_reply_rounds >= SNM_WF_FAILED_ROUNDS) {
+      t_failf(t, SNM_EPARSE,
+              "%s (%d rounds in a row); snapmig cannot tell whether the "
+              "restore finished; check %s's GET INDEX/_recovery by hand, "
+              "then run snapmig again (it resumes and adopts what was "
+              "restored)",
+              t->bad_reply.msg, t->bad_reply_rounds, t_domain(t));
+      return 0;
+    }
+    return 1;
+  }
+  t->bad_reply_rounds = 0;
+  memcpy(t->r_status, t->poll_status, sizeof(t->r_status));
+  t_progress(t);
+  if (t->r_health && t->rec.indices_done == t->n_wait) {
+    t_restored(t);
+    return 0;
+  }
+  if (strcmp(t->r_status, "red") == 0) {
+    t->bad_found = 0;
+    t->explained = -1;
+    t_phase(t, WFP_SHARDS);
+  } else {
+    t->bad_rounds = 0;
+  }
+  return 1;
+}
+
+/* The failure check answered: fail the target when a restored shard
+ * cannot be allocated (snm_wf_restore_failed).  0: failed, 1: go on. */
+static int t_checked(struct wf_target *t)
+{
+  /* a primary that waits (NEW_INDEX_RESTORED) counts only when the
+   * allocator says it can never place it */
+  if (t->bad_found == 2 && t->explained != 1) {
+    t->bad_rounds = 0;
+    return 1;
+  }
+  t->bad_rounds = t->bad_found ? t->bad_rounds + 1 : 0;
+  if (!snm_wf_restore_failed(t->r_status, t->bad_found, t->explained,
+                             t->bad_rounds))
+    return 1;
+  t_failf(t, SNM_EHTTP,
+          "%s: restoring %s failed: its primary shard %ld cannot be "
+          "allocated (health red): %s; check the target's logs, disk space "
+          "and its access to the repository; after fixing, retry the shard "
+          "(POST /_cluster/reroute?retry_failed=true) or delete %s on %s, "
+          "then run snapmig again (it resumes)",
+          t_domain(t), t->bad.index, t->bad.shard,
+          t->bad.reason[0] != '\0' ? t->bad.reason : "ALLOCATION_FAILED",
+          t->bad.index, t_domain(t));
+  return 0;
+}
+
+static void t_recover(struct wf_target *t)
+{
+  const struct snm_polling *pol = &t->wf->plan->polling;
+  long long now = snm_time_now_ms();
+
+  if (t->sent == 2) {
+    t_poll_send(t);
+    if (t->pending > 0)
+      return;
+    if (t->phase == WFP_POLL && (!t_polled(t) || t->pending > 0))
+      return;
+    if (t->phase == WFP_SHARDS && t->bad_found) {
+      t_phase(t, WFP_EXPLAIN);
+      if (t->pending > 0)
+        return;
+    }
+    if (t->phase != WFP_POLL && !t_checked(t))
+      return;
+    t->phase = WFP_POLL;
+    t->sent = 0;
+  }
+  if (t->pending > 0)
+    return;
+  if (t->sent == 0) {
+    if (t->wait_start_ms == 0)
+      t->wait_start_ms = now;
+    if (now - t->wait_start_ms > pol->timeout_s * 1000) {
+      t_failf(t, SNM_ETIMEOUT,
+              "%s: the restored indices did not finish within %lds "
+              "(polling.timeout_s): %zu of %zu recovered, health %s (want "
+              "%s); the recovery goes on there: run snapmig again to go on "
+              "waiting",
+              t_domain(t), pol->timeout_s, t->rec.indices_done, t->n_wait,
+              t->r_status[0] != '\0' ? t->r_status : "unknown",
+              snm_wait_for_name(t->wf->plan->restores[t->r].wait_for));
+      return;
+    }
+    t->interval_ms =
+        snm_wf_poll_next_eta(t->interval_ms, pol, t->eta_known, t->eta_s);
+    t->sent = 1;
+    t->timer_due = 0;
+    wf_arm(t->wf, &t->timer, t->interval_ms);
+    return;
+  }
+  if (!t->timer_due)
+    return;
+  t->timer_due = 0;
+  if (snm_es_recovery_size(&t->rec, t->n_wait) != 0) {
+    t_failf(t, SNM_ENOMEM, "out of memory");
+    return;
+  }
+  /* a new round: t_poll_send (from the dispatcher's next pass) sends it */
+  t->sent = 2;
+  t->phase = WFP_POLL;
+  t->r_nonews = 0;
+  t->r_health = 1; /* until a chunk says otherwise */
+  t->r_bad = 0;
+  t->r_unlisted = 0;
+  t->poll_next = 0;
+  t->poll_status[0] = '\0';
+}
+
+/* ---- the check right before a restore ----------------------------------
+
+ * An index with a name the restore would give may have appeared since the
+ * preflight (hours ago, maybe), or this run's own earlier POST may have
+ * created it (a POST that landed late, before a crash).  Right before every
+ * POST the target is asked again which of the names exist, open or closed
+ * (GET NAMES/_settings/index.uuid), and for those that do, where their
+ primaries were
+ * recovered from (GET NAMES/_recovery): from this run's snapshot in the
+ * plan's repository, they are ours and are adopted; otherwise they are
+ * someone else's and are never restored over (on_conflict "skip" skips
+ * them, "fail" fails the target).  Whatever cannot be read is a failure,
+ * never "absent". */
+
+/* A restore the server refused because an index of that name exists. */
+static int refused_as_existing(const struct snm_err *e)
+{
+  return e->code == SNM_EHTTP &&
+         (strstr(e->msg, "already exists") != NULL ||
+          strstr(e->msg, "resource_already_exists") != NULL);
+}
+
+static void t_probe_begin(struct wf_target *t)
+{
+  struct snm_state_restore *sr = t_st(t);
+
+  free(t->probe);
+  free(t->probe_ix);
+  free(t->probe_ends);
+  free(t->probe_exists);
+  free(t->probe_origin);
+  t->probe_ends = NULL;
+  t->n_probe = t->n_probe_chunks = 0;
+  t->origin_rounds = 0;
+  t->origin_delay = 0;
+  t->probe = calloc(sr->n_indices + 1, sizeof(*t->probe));
+  t->probe_ix = calloc(sr->n_indices + 1, sizeof(*t->probe_ix));
+  t->probe_exists = calloc(sr->n_indices + 1, sizeof(*t->probe_exists));
+  t->probe_origin = calloc(sr->n_indices + 1, sizeof(*t->probe_origin));
+  if (t->probe == NULL || t->probe_ix == NULL || t->probe_exists == NULL ||
+      t->probe_origin == NULL) {
+    t_failf(t, SNM_ENOMEM, "out of memory");
+    return;
+  }
+  /* what a POST would restore, and what may or may not be ours; after a
+   * POST that failed or whose outcome is unknown, what it named */
+  for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
+    if (t->actions[i] == SNM_WF_IX_RESTORE ||
+        t->actions[i] == SNM_WF_IX_CHECK) {
+      t->probe_ix[t->n_probe] = i;
+      t->probe[t->n_probe++] = sr->indices[i].target;
+    }
+  }
+  if (t->n_probe == 0) {
+    t_start(t);
+    return;
+  }
+  if (snm_es_chunk_names(&t->probe_ends, &t->n_probe_chunks, t->probe,
+                         t->n_probe, SNM_ES_URL_LIST_MAX) != 0) {
+    t_failf(t, SNM_ENOMEM, "out of memory");
+    return;
+  }
+  t_enter(t, WFT_LIST);
+}
+
+/* Does chunk `k` of the probe hold a name that exists (and, with
+ * `unknown`, whose origin is not known yet)? */
+static int probe_chunk_exists(const struct wf_target *t, size_t k, int unknown)
+{
+  for (size_t i = snm_es_chunk_start(t->probe_ends, k); i < t->probe_ends[k];
+       i++)
+    if (t->probe_exists[i] &&
+        (!unknown || t->probe_origin[i] == SNM_ES_ORIGIN_UNKNOWN))
+      return 1;
+  return 0;
+}
+
+/* The names of the probe that are someone else's, for the message. */
+static void probe_conflicts(struct snm_buf *b, const struct wf_target *t,
+                            size_t *n_out)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < t->n_probe; i++) {
+    if (!t->probe_exists[i] || t->probe_origin[i] == SNM_ES_ORIGIN_OURS)
+      continue;
+    if (n < 5)
+      snm_buf_printf(b, "%s%s%s", n > 0 ? ", " : "", t->probe[i],
+                     t->probe_origin[i] == SNM_ES_ORIGIN_UNKNOWN
+                         ? " (no shard of it has a recovery record to tell)"
+                         : "");
+    n++;
+  }
+  if (n > 5)
+    snm_buf_printf(b, " and %zu more", n - 5);
+  *n_out = n;
+}
+
+/* Every answer is in: adopt ours, skip or refuse the others, restore the
+ * absent ones. */
+static void t_probe_decide(struct wf_target *t)
+{
+  struct snm_state_restore *sr = t_st(t);
+  const struct snm_restore *pr = &t->wf->plan->restores[t->r];
+  struct snm_buf names;
+  size_t n_other = 0;
+
+  /* an index that exists but whose primaries have no recovery record
+   * yet may be a restore (ours, landed late) whose shards have not
+   * started: ask again a little later before calling it someone else's */
+  for (size_t i = 0; i < t->n_probe; i++)
+    if (t->probe_exists[i] && t->probe_origin[i] == SNM_ES_ORIGIN_UNKNOWN &&
+        t->origin_rounds < WF_ORIGIN_ROUNDS) {
+      t->origin_rounds++;
+      t_enter(t, WFT_ORIGIN);
+      t->origin_delay = 1;
+      return;
+    }
+  snm_buf_init(&names, 0);
+  probe_conflicts(&names, t, &n_other);
+  if (n_other > 0 && pr->on_conflict != SNM_CONFLICT_SKIP) {
+    t_failf(t, SNM_EINVAL,
+            "%s: %zu ind%s with the name%s this restore would give exist%s "
+            "and %s not restored from snapshot %s: %s; snapmig never "
+            "restores over an index it did not restore; delete or rename "
+            "%s on %s, or set \"on_conflict\": \"skip\" for this restore, "
+            "then run snapmig again (it resumes)",
+            t_domain(t), n_other, n_other == 1 ? "ex" : "ices",
+            n_other == 1 ? "" : "s", n_other == 1 ? "s" : "",
+            n_other == 1 ? "was" : "were", t->wf->st.snapshot.name,
+            snm_buf_str(&names), n_other == 1 ? "it" : "them", t_domain(t));
+    snm_buf_dispose(&names);
+    return;
+  }
+  snm_buf_dispose(&names);
+  for (size_t i = 0; i < t->n_probe; i++) {
+    size_t ix = t->probe_ix[i];
+    struct snm_state_index *si = &sr->indices[ix];
+
+    if (!t->probe_exists[i]) {
+      t->actions[ix] = SNM_WF_IX_RESTORE;
+    } else if (t->probe_origin[i] == SNM_ES_ORIGIN_OURS) {
+      if (t->actions[ix] != SNM_WF_IX_ADOPT)
+        snm_log(SNM_LOG_INFO,
+                "restore: %s on %s was restored from snapshot %s: adopting "
+                "it",
+                si->target, t_domain(t), t->wf->st.snapshot.name);
+      t->actions[ix] = SNM_WF_IX_ADOPT;
+      if (si->state == SNM_RESTORE_PENDING || si->state == SNM_RESTORE_FAILED)
+        si->state = SNM_RESTORE_RESTORING;
+    } else {
+      wf_warn(t->wf, t_domain(t),
+              "%s: %s exists and was not restored by this run: skipped "
+              "(on_conflict skip)",
+              t_domain(t), si->target);
+      t->actions[ix] = SNM_WF_IX_SKIP;
+      si->state = SNM_RESTORE_SKIPPED;
+    }
+  }
+  if (wf_target_lists(t) != 0) {
+    t_failf(t, SNM_ENOMEM, "out of memory");
+    return;
+  }
+  t_start(t);
+}
+
+/* WFT_LIST, then WFT_ORIGIN for the chunks with a name that exists. */
+static void t_probe(struct wf_target *t)
+{
+  if (!t->sent && t->origin_delay) {
+    if (t->origin_delay == 1) {
+      t->origin_delay = 2;
+      t->timer_due = 0;
+      wf_arm(t->wf, &t->timer, WF_ORIGIN_WAIT_MS);
+      return;
+    }
+    if (!t->timer_due)
+      return;
+    t->timer_due = 0;
+    t->origin_delay = 0;
+  }
+  if (!t->sent) {
+    t->sent = 1;
+    t->poll_next = 0;
+  }
+  while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
+         t->poll_next < t->n_probe_chunks) {
+    size_t k = t->poll_next++;
+    if (t->state == WFT_LIST)
+      wf_req_probe_list(t, k);
+    else if (t->state == WFT_ORIGIN && probe_chunk_exists(t, k, 0))
+      wf_req_probe_origin(t, k);
+    else if (t->state == WFT_ROUTING && probe_chunk_exists(t, k, 1))
+      wf_req_probe_routing(t, k);
+  }
+  if (t->pending > 0)
+    return;
+  if (t->r_failed) {
+    struct snm_err e;
+    snm_err_set(&e, t->r_err.code,
+                "%s; snapmig restores nothing onto %s until it can tell "
+                "which of the target names exist and who made them (an "
+                "identity needs the monitor permission on the target's "
+                "indices); fix that, then run snapmig again (it resumes)",
+                t->r_err.msg, t_domain(t));
+    t_fail(t, &e);
+    return;
+  }
+  if (t->state == WFT_LIST || t->state == WFT_ORIGIN) {
+    for (size_t i = 0; i < t->n_probe; i++)
+      if (t->probe_exists[i] && (t->state == WFT_LIST ||
+                                 t->probe_origin[i] == SNM_ES_ORIGIN_UNKNOWN)) {
+        t_enter(t, t->state == WFT_LIST ? WFT_ORIGIN : WFT_ROUTING);
+        return;
+      }
+  }
+  t_probe_decide(t);
+}
+
+void wf_target_restore(struct wf_target *t)
+{
+  for (;;) {
+    enum wf_tstate before = t->state;
+    int sent = t->sent;
+
+    switch (t->state) {
+    case WFT_WAITING:
+      if (domain_busy(t))
+        return;
+      t_probe_begin(t);
+      break;
+    case WFT_POST:
+      if (t->pending > 0)
+        return;
+      if (t->r_ok) {
+        t_enter(t, WFT_RECOVER);
+      } else if ((t->r_unknown || refused_as_existing(&t->r_err)) &&
+                 t->posts < WF_MAX_RESTORE_POSTS) {
+        /* it may have landed (late), or the names were taken meanwhile:
+         * check again which exist and where they came from */
+        snm_log(SNM_LOG_WARN,
+                "restore: %s; checking which indices exist on %s and "
+                "whether this run restored them",
+                t->r_err.msg, t_domain(t));
+        t_probe_begin(t);
+      } else {
+        t_fail(t, &t->r_err);
+      }
+      break;
+    case WFT_LIST:
+    case WFT_ORIGIN:
+    case WFT_ROUTING:
+      t_probe(t);
+      break;
+    case WFT_RECOVER:
+      t_recover(t);
+      break;
+    default:
+      return;
+    }
+    if (t->state == before && t->sent == sent)
+      return;
+  }
+}
+
+/* ---- verify ------------------------------------------------------------- */
+
+static void t_compare(struct wf_target *t)
+{
+  struct snm_workflow *wf = t->wf;
+  struct snm_state_restore *sr = t_st(t);
+  char bad[SNM_ERR_MSG_MAX] = "";
+  size_t n_bad = 0, used = 0;
+
+  for (size_t i = 0; i < sr->n_indices; i++) {
+    struct snm_state_index *ix = &sr->indices[i];
+    const struct snm_state_count *b, *a;
+    long long before, after, found = SNM_STATE_UNKNOWN;
+    int ok;
+
+    for (size_t k = 0; k < t->n_wait; k++)
+      if (strcmp(t->wait[k], ix->target) == 0)
+        found = t->found[k];
+    if (ix->state == SNM_RESTORE_SKIPPED)
+      continue;
+    b = snm_state_counts_find(&wf->st.snapshot.docs_before, ix->source);
+    a = snm_state_counts_find(&wf->st.snapshot.docs_after, ix->source);
+    before = b != NULL ? b->count : SNM_STATE_UNKNOWN;
+    after = a != NULL ? a->count : SNM_STATE_UNKNOWN;
+    ix->docs_found = found;
+    ix->docs_expected = after != SNM_STATE_UNKNOWN ? after : before;
+    if (before == SNM_STATE_UNKNOWN || found == SNM_STATE_UNKNOWN) {
+      /* nothing to compare is never "verified" */
+      int k = snprintf(bad + used, sizeof(bad) - used,
+                       "%s%s not verified (no %s count)", n_bad ? "; " : "",
+                       ix->target,
+                       found == SNM_STATE_UNKNOWN ? "target" : "source");
+      if (k > 0 && (size_t)k < sizeof(bad) - used)
+        used += (size_t)k;
+      n_bad++;
+      ix->state = SNM_RESTORE_FAILED;
+      continue;
+    }
+    if (after != SNM_STATE_UNKNOWN && after != before)
+      wf_warn(wf, NULL,
+              "source index %s changed during the snapshot (%lld documents "
+              "before, %lld after); %s must hold a count between them",
+              ix->source, before, after, ix->target);
+    ok = snm_wf_count_ok(before, after, found);
+    ix->state = ok ? SNM_RESTORE_VERIFIED : SNM_RESTORE_FAILED;
+    wf_event(wf, "verify.index",
+             SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
+                        SNM_FSTR("source", ix->source),
+                        SNM_FSTR("target", ix->target),
+                        SNM_FINT("expected", ix->docs_expected),
+                        SNM_FINT("found", found), SNM_FBOOL("ok", ok)));
+    if (!ok) {
+      char want[64];
+      int k;
+
+      snm_wf_count_expected(want, sizeof(want), before, after);
+      k = snprintf(bad + used, sizeof(bad) - used,
+                   "%s%s expected %s found %lld", n_bad ? "; " : "", ix->target,
+                   want, found);
+      if (k > 0 && (size_t)k < sizeof(bad) - used)
+        used += (size_t)k;
+      n_bad++;
+    }
+  }
+  sr->state = n_bad == 0 ? SNM_RESTORE_VERIFIED : SNM_RESTORE_FAILED;
+  if (t_save(t) != 0)
+    return;
+  if (n_bad > 0) {
+    snm_err_set(&t->r_err, SNM_EINVAL,
+                "verify: %s: %zu ind%s with the wrong document count: %s",
+                t_domain(t), n_bad, n_bad == 1 ? "ex" : "ices", bad);
+    t->state = WFT_FAILED;
+    return;
+  }
+  t_enter(t, WFT_VERIFIED);
+}
+
+void wf_target_verify(struct wf_target *t)
+{
+  for (;;) {
+    enum wf_tstate before = t->state;
+
+    switch (t->state) {
+    case WFT_RESTORED:
+      if (t->wf->plan->restores[t->r].verify != SNM_VERIFY_DOC_COUNT ||
+          t->n_wait == 0) {
+        t_enter(t, WFT_VERIFIED);
+        break;
+      }
+      t_enter(t, WFT_REFRESH);
+      t->sent = 1;
+      t->poll_next = 0;
+      break;
+    case WFT_REFRESH:
+      /* POST CHUNK/_refresh for every chunk of the names, a few at once */
+      while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
+             t->poll_next < t->n_chunks)
+        wf_req_refresh(t, t->poll_next++);
+      if (t->pending > 0)
+        return;
+      if (t->r_failed) {
+        t_fail(t, &t->r_err);
+        return;
+      }
+      t_enter(t, WFT_COUNT);
+      t->count_next = 0;
+      break;
+    case WFT_COUNT:
+      while (t->pending < WF_MAX_COUNTS_IN_FLIGHT && !t->r_failed &&
+             t->count_next < t->n_wait)
+        wf_req_target_count(t, t->count_next++);
+      if (t->pending > 0)
+        return;
+      if (t->r_failed) {
+        t_fail(t, &t->r_err);
+        return;
+      }
+      t_compare(t);
+      break;
+    default:
+      return;
+    }
+    if (t->state == before)
+      return;
+  }
+}
