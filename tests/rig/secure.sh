@@ -127,6 +127,7 @@ snapmig_rig_read_monitor:
         - "indices:admin/aliases/get"
         - "indices:admin/mappings/get"
         - "indices:admin/resolve/index"
+        - "indices:admin/data_stream/get"
 EOF
     cat >"$out/roles_mapping.yml" <<'EOF'
 _meta:
