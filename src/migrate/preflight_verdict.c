@@ -385,11 +385,12 @@ static void permission_missing(struct snm__vctx *c,
             : "map the identity to the manage_snapshots role (it grants "
               "cluster:admin/repository/* and cluster:admin/snapshot/*), or "
               "give one of its roles these permissions",
-        "%s on %s lacks %s (the security plugin refused it); the run needs "
-        "cluster:admin/repository/put and %s there",
+        "%s on %s lacks %s; the run needs cluster:admin/repository/put and "
+        "%s there (%s)",
         who, dom->id, perm,
         source ? "cluster:admin/snapshot/create"
-               : "cluster:admin/snapshot/restore");
+               : "cluster:admin/snapshot/restore",
+        d->repo_error);
 }
 
 static void check_repos(struct snm__vctx *c)
