@@ -334,6 +334,42 @@ static void test_basic_auth_refusals(void **state)
   snm_log_clear_secrets();
 }
 
+static void test_denied_permission(void **state)
+{
+  char perm[40], tiny[8];
+  (void)state;
+
+  assert_int_equal(snm_es_denied_permission(
+                       perm, sizeof(perm),
+                       "security_exception: no permissions for "
+                       "[cluster:admin/repository/put] and User [name=reader, "
+                       "backend_roles=[], requestedTenant=null]"),
+                   1);
+  assert_string_equal(perm, "cluster:admin/repository/put");
+  assert_string_equal(snm_es_role_granting(perm), "manage_snapshots");
+  /* several permissions: the first */
+  assert_int_equal(
+      snm_es_denied_permission(perm, sizeof(perm),
+                               "no permissions for [indices:admin/close, "
+                               "indices:admin/delete] and User [name=x]"),
+      1);
+  assert_string_equal(perm, "indices:admin/close");
+  assert_null(snm_es_role_granting(perm));
+  /* cut to the buffer */
+  assert_int_equal(snm_es_denied_permission(tiny, sizeof(tiny),
+                                            "no permissions for [abcdefghij]"),
+                   1);
+  assert_string_equal(tiny, "abcdefg");
+  /* none named, or unterminated */
+  assert_int_equal(snm_es_denied_permission(perm, sizeof(perm), "Unauthorized"),
+                   0);
+  assert_string_equal(perm, "");
+  assert_int_equal(
+      snm_es_denied_permission(perm, sizeof(perm), "no permissions for [oops"),
+      0);
+  assert_int_equal(snm_es_denied_permission(perm, sizeof(perm), NULL), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -342,6 +378,7 @@ int main(void)
       cmocka_unit_test(test_long_url_keeps_cause_and_advice),
       cmocka_unit_test(test_ok_status_with_an_error_body),
       cmocka_unit_test(test_basic_auth_refusals),
+      cmocka_unit_test(test_denied_permission),
   };
   int rc;
 

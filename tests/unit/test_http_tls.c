@@ -261,7 +261,8 @@ static void test_tls_verification(void **state)
   assert_int_equal(res[0].code, SNM_ENET);
   assert_non_null(strstr(res[0].msg, "source: GET https://127.0.0.1:"));
   assert_non_null(strstr(res[0].msg, "certificate could not be verified"));
-  assert_non_null(strstr(res[0].msg, "set ca_file"));
+  assert_non_null(strstr(res[0].msg, "set the domain's ca_file"));
+  assert_non_null(strstr(res[0].msg, "\"insecure\": true would skip"));
   /* trusted through ca_file */
   assert_int_equal(res[1].code, SNM_OK);
   assert_int_equal(res[1].status, 200);
