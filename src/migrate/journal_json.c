@@ -13,6 +13,8 @@
  *                 "docs_after": {index: n}},
  *    "restores": [{"domain", "state", "indices": [{"source", "target",
  *                  "state", "docs_expected", "docs_found", "bytes"}]}]}
+ * The snapshot and restores are the current round's (journal.h); the
+ * file holds one round.
  * Unknown counts and times are null.  Unknown keys are ignored on read, so
  * a later snapmig may add keys without a format bump.
  */
@@ -77,6 +79,13 @@ static void put_restore(yajl_gen g, const struct snm_state_restore *r)
 int snm_state_to_json(char **out, const struct snm_state *st,
                       struct snm_err *err)
 {
+  static const struct snm_state_round none = {
+      .number = 1,
+      .snapshot = {.state = SNM_SNAP_PENDING,
+                   .started_ms = SNM_STATE_UNKNOWN,
+                   .finished_ms = SNM_STATE_UNKNOWN}};
+  const struct snm_state_round *rd =
+      st->n_rounds > 0 ? snm_state_cur(st) : &none;
   yajl_gen g = yajl_gen_alloc(NULL);
   const unsigned char *buf;
   size_t len;
@@ -109,18 +118,18 @@ int snm_state_to_json(char **out, const struct snm_state *st,
   yajl_gen_map_close(g);
   snm_gen_str(g, "snapshot");
   yajl_gen_map_open(g);
-  snm_gen_key_str(g, "name", st->snapshot.name);
-  snm_gen_key_str(g, "repository", st->snapshot.repository);
-  snm_gen_key_str(g, "state", snm_snapshot_state_name(st->snapshot.state));
-  put_time(g, "started_at", st->snapshot.started_ms);
-  put_time(g, "finished_at", st->snapshot.finished_ms);
-  put_counts(g, "docs_before", &st->snapshot.docs_before);
-  put_counts(g, "docs_after", &st->snapshot.docs_after);
+  snm_gen_key_str(g, "name", rd->snapshot.name);
+  snm_gen_key_str(g, "repository", rd->snapshot.repository);
+  snm_gen_key_str(g, "state", snm_snapshot_state_name(rd->snapshot.state));
+  put_time(g, "started_at", rd->snapshot.started_ms);
+  put_time(g, "finished_at", rd->snapshot.finished_ms);
+  put_counts(g, "docs_before", &rd->snapshot.docs_before);
+  put_counts(g, "docs_after", &rd->snapshot.docs_after);
   yajl_gen_map_close(g);
   snm_gen_str(g, "restores");
   yajl_gen_array_open(g);
-  for (size_t i = 0; i < st->n_restores; i++)
-    put_restore(g, &st->restores[i]);
+  for (size_t i = 0; i < rd->n_restores; i++)
+    put_restore(g, &rd->restores[i]);
   yajl_gen_array_close(g);
   yajl_gen_map_close(g);
 
@@ -349,7 +358,7 @@ static void read_index(struct rd *r, const struct snm_json *o,
 }
 
 static void read_restores(struct rd *r, const struct snm_json *root,
-                          struct snm_state *st)
+                          struct snm_state_round *st)
 {
   const struct snm_json *a = get(r, root, "", "restores", SNM_JSON_ARRAY, 1);
   char where[64];
@@ -446,8 +455,12 @@ int snm_state_parse(struct snm_state *out, const char *text, size_t len,
   n = get_count(&r, root, "state", "events");
   out->events = n < 0 ? 0 : (unsigned long long)n;
   read_registrations(&r, root, out);
-  read_snapshot(&r, root, &out->snapshot);
-  read_restores(&r, root, out);
+  if (r.rc == 0 && snm_state_push_round(out, NULL) != 0)
+    nomem(&r);
+  if (r.rc == 0) {
+    read_snapshot(&r, root, &snm_state_cur(out)->snapshot);
+    read_restores(&r, root, snm_state_cur(out));
+  }
 done:
   snm_json_doc_free(doc);
   if (r.rc != 0)

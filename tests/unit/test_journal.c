@@ -158,24 +158,31 @@ static void full_state(struct snm_state *st)
   assert_int_equal(snm_state_set_registration(st, "new", 0), 0);
   assert_int_equal(snm_state_set_registration(st, "old", 1), 0);
   assert_int_equal(st->n_registrations, 2);
-  assert_int_equal(snm_state_set_str(&st->snapshot.name, "snap-1"), 0);
-  assert_int_equal(snm_state_set_str(&st->snapshot.repository, "repo"), 0);
-  st->snapshot.state = SNM_SNAP_PARTIAL;
-  st->snapshot.started_ms = 1795478341000LL;
+  assert_int_equal(snm_state_push_round(st, NULL), 0);
   assert_int_equal(
-      snm_state_counts_set(&st->snapshot.docs_before, "logs-2", 20), 0);
+      snm_state_set_str(&snm_state_cur(st)->snapshot.name, "snap-1"), 0);
   assert_int_equal(
-      snm_state_counts_set(&st->snapshot.docs_before, "logs-1", 10), 0);
-  assert_int_equal(snm_state_counts_set(&st->snapshot.docs_after, "logs-1", 11),
+      snm_state_set_str(&snm_state_cur(st)->snapshot.repository, "repo"), 0);
+  snm_state_cur(st)->snapshot.state = SNM_SNAP_PARTIAL;
+  snm_state_cur(st)->snapshot.started_ms = 1795478341000LL;
+  assert_int_equal(snm_state_counts_set(
+                       &snm_state_cur(st)->snapshot.docs_before, "logs-2", 20),
                    0);
-  assert_int_equal(snm_state_counts_set(&st->snapshot.docs_after, "logs-1", 12),
+  assert_int_equal(snm_state_counts_set(
+                       &snm_state_cur(st)->snapshot.docs_before, "logs-1", 10),
                    0);
-  assert_int_equal(st->snapshot.docs_after.len, 1);
+  assert_int_equal(snm_state_counts_set(&snm_state_cur(st)->snapshot.docs_after,
+                                        "logs-1", 11),
+                   0);
+  assert_int_equal(snm_state_counts_set(&snm_state_cur(st)->snapshot.docs_after,
+                                        "logs-1", 12),
+                   0);
+  assert_int_equal(snm_state_cur(st)->snapshot.docs_after.len, 1);
 
-  st->restores = calloc(2, sizeof(*st->restores));
-  assert_non_null(st->restores);
-  st->n_restores = 2;
-  r = &st->restores[0];
+  snm_state_cur(st)->restores = calloc(2, sizeof(*snm_state_cur(st)->restores));
+  assert_non_null(snm_state_cur(st)->restores);
+  snm_state_cur(st)->n_restores = 2;
+  r = &snm_state_cur(st)->restores[0];
   r->domain = strdup("new");
   r->state = SNM_RESTORE_RESTORED;
   assert_int_equal(
@@ -188,7 +195,7 @@ static void full_state(struct snm_state *st)
       snm_state_restore_add_index(r, "logs-2", "migrated-logs-2", &x), 0);
   x->state = SNM_RESTORE_FAILED;
   x->docs_expected = 20;
-  r = &st->restores[1];
+  r = &snm_state_cur(st)->restores[1];
   r->domain = strdup("other \"quoted\"");
   r->state = SNM_RESTORE_SKIPPED;
 }
@@ -211,22 +218,30 @@ static void assert_states_equal(const struct snm_state *a,
     assert_string_equal(a->registrations[i].domain, b->registrations[i].domain);
     assert_int_equal(a->registrations[i].created, b->registrations[i].created);
   }
-  assert_string_equal(a->snapshot.name, b->snapshot.name);
-  assert_string_equal(a->snapshot.repository, b->snapshot.repository);
-  assert_int_equal(a->snapshot.state, b->snapshot.state);
-  assert_true(a->snapshot.started_ms == b->snapshot.started_ms);
-  assert_true(a->snapshot.finished_ms == b->snapshot.finished_ms);
-  assert_int_equal(a->snapshot.docs_before.len, b->snapshot.docs_before.len);
-  for (size_t i = 0; i < a->snapshot.docs_before.len; i++) {
-    assert_string_equal(a->snapshot.docs_before.items[i].index,
-                        b->snapshot.docs_before.items[i].index);
-    assert_true(a->snapshot.docs_before.items[i].count ==
-                b->snapshot.docs_before.items[i].count);
+  assert_string_equal(snm_state_cur(a)->snapshot.name,
+                      snm_state_cur(b)->snapshot.name);
+  assert_string_equal(snm_state_cur(a)->snapshot.repository,
+                      snm_state_cur(b)->snapshot.repository);
+  assert_int_equal(snm_state_cur(a)->snapshot.state,
+                   snm_state_cur(b)->snapshot.state);
+  assert_true(snm_state_cur(a)->snapshot.started_ms ==
+              snm_state_cur(b)->snapshot.started_ms);
+  assert_true(snm_state_cur(a)->snapshot.finished_ms ==
+              snm_state_cur(b)->snapshot.finished_ms);
+  assert_int_equal(snm_state_cur(a)->snapshot.docs_before.len,
+                   snm_state_cur(b)->snapshot.docs_before.len);
+  for (size_t i = 0; i < snm_state_cur(a)->snapshot.docs_before.len; i++) {
+    assert_string_equal(snm_state_cur(a)->snapshot.docs_before.items[i].index,
+                        snm_state_cur(b)->snapshot.docs_before.items[i].index);
+    assert_true(snm_state_cur(a)->snapshot.docs_before.items[i].count ==
+                snm_state_cur(b)->snapshot.docs_before.items[i].count);
   }
-  assert_int_equal(a->snapshot.docs_after.len, b->snapshot.docs_after.len);
-  assert_int_equal(a->n_restores, b->n_restores);
-  for (size_t i = 0; i < a->n_restores; i++) {
-    const struct snm_state_restore *ra = &a->restores[i], *rb = &b->restores[i];
+  assert_int_equal(snm_state_cur(a)->snapshot.docs_after.len,
+                   snm_state_cur(b)->snapshot.docs_after.len);
+  assert_int_equal(snm_state_cur(a)->n_restores, snm_state_cur(b)->n_restores);
+  for (size_t i = 0; i < snm_state_cur(a)->n_restores; i++) {
+    const struct snm_state_restore *ra = &snm_state_cur(a)->restores[i],
+                                   *rb = &snm_state_cur(b)->restores[i];
 
     assert_string_equal(ra->domain, rb->domain);
     assert_int_equal(ra->state, rb->state);
@@ -257,11 +272,14 @@ static void test_round_trip(void **state)
   assert_int_equal(found, 1);
   assert_states_equal(&a, &b);
   /* the parts the generic compare does not spell out */
-  assert_true(b.snapshot.finished_ms == SNM_STATE_UNKNOWN);
-  assert_true(b.restores[0].indices[1].docs_found == SNM_STATE_UNKNOWN);
-  assert_string_equal(b.snapshot.docs_before.items[0].index, "logs-2");
-  assert_true(b.snapshot.docs_after.items[0].count == 12);
-  assert_string_equal(b.restores[1].domain, "other \"quoted\"");
+  assert_true(snm_state_cur(&b)->snapshot.finished_ms == SNM_STATE_UNKNOWN);
+  assert_true(snm_state_cur(&b)->restores[0].indices[1].docs_found ==
+              SNM_STATE_UNKNOWN);
+  assert_string_equal(snm_state_cur(&b)->snapshot.docs_before.items[0].index,
+                      "logs-2");
+  assert_true(snm_state_cur(&b)->snapshot.docs_after.items[0].count == 12);
+  assert_string_equal(snm_state_cur(&b)->restores[1].domain,
+                      "other \"quoted\"");
   assert_non_null(snm_state_find_restore(&b, "new"));
   assert_null(snm_state_find_restore(&b, "nope"));
   assert_int_equal(snm_state_find_registration(&b, "new")->created, 0);
@@ -554,10 +572,11 @@ static void test_begin_check_and_secrets(void **state)
                                    "snap-x", 1795478341123LL, &err),
                    0);
   assert_string_equal(st.plan_name, p->name);
-  assert_int_equal(st.n_restores, p->n_restores);
-  assert_string_equal(st.restores[0].domain,
+  assert_int_equal(snm_state_cur(&st)->n_restores, p->n_restores);
+  assert_string_equal(snm_state_cur(&st)->restores[0].domain,
                       p->domains[p->restores[0].domain].id);
-  assert_string_equal(st.snapshot.repository, p->repository.name);
+  assert_string_equal(snm_state_cur(&st)->snapshot.repository,
+                      p->repository.name);
   assert_int_equal(strlen(st.run_id), strlen("20261123T235901Z-") + 8);
   assert_memory_equal(st.run_id, "20261123T235901Z-", 17);
   assert_int_equal(snm_state_check_plan(&st, p, t->state, &err), 0);
@@ -584,6 +603,58 @@ static void test_begin_check_and_secrets(void **state)
   snm_state_dispose(&st);
   snm_plan_free(p);
   snm_plan_free(other);
+}
+
+/* The next round of a run (what an incremental sync adds). */
+static void test_add_round(void **state)
+{
+  struct snm_plan *p = load_plan("tests/plans/valid-full.json");
+  struct snm_state st;
+  struct snm_state_round *r1, *r2;
+  struct snm_state_index *x;
+  struct snm_err err;
+  (void)state;
+
+  snm_state_init(&st);
+  assert_int_equal(snm_state_begin(&st, p, "tests/plans/valid-full.json",
+                                   "snap-x", 1795478341123LL, &err),
+                   0);
+  assert_int_equal(st.n_rounds, 1);
+  assert_true(p->n_restores > 0);
+  r1 = snm_state_cur(&st);
+  assert_int_equal(r1->number, 1);
+  r1->snapshot.state = SNM_SNAP_SUCCESS;
+  assert_int_equal(snm_state_restore_add_index(&r1->restores[0], "a", "b", &x),
+                   0);
+  x->state = SNM_RESTORE_VERIFIED;
+  st.step = SNM_STEP_DONE;
+
+  assert_int_equal(snm_state_add_round(&st, p, "snap-y", &err), 0);
+  assert_int_equal(st.n_rounds, 2);
+  assert_int_equal(st.step, SNM_STEP_DONE); /* the caller's to change */
+  r1 = &st.rounds[0];
+  r2 = snm_state_cur(&st);
+  assert_ptr_equal(r2, &st.rounds[1]);
+  assert_int_equal(r2->number, 2);
+  assert_string_equal(r2->snapshot.name, "snap-y");
+  assert_string_equal(r2->snapshot.repository, p->repository.name);
+  assert_int_equal(r2->snapshot.state, SNM_SNAP_PENDING);
+  assert_true(r2->snapshot.started_ms == SNM_STATE_UNKNOWN);
+  assert_true(r2->snapshot.finished_ms == SNM_STATE_UNKNOWN);
+  assert_int_equal(r2->n_restores, p->n_restores);
+  for (size_t i = 0; i < p->n_restores; i++) {
+    assert_string_equal(r2->restores[i].domain,
+                        p->domains[p->restores[i].domain].id);
+    assert_int_equal(r2->restores[i].state, SNM_RESTORE_PENDING);
+    assert_int_equal(r2->restores[i].n_indices, 0);
+  }
+  assert_ptr_equal(snm_state_find_restore(&st, r2->restores[0].domain),
+                   &r2->restores[0]);
+  assert_string_equal(r1->snapshot.name, "snap-x");
+  assert_int_equal(r1->snapshot.state, SNM_SNAP_SUCCESS);
+  assert_int_equal(r1->restores[0].n_indices, 1);
+  snm_state_dispose(&st);
+  snm_plan_free(p);
 }
 
 static void test_default_path(void **state)
@@ -695,6 +766,7 @@ int main(void)
                                       teardown_tmp),
       cmocka_unit_test_setup_teardown(test_begin_check_and_secrets, setup_tmp,
                                       teardown_tmp),
+      cmocka_unit_test(test_add_round),
       cmocka_unit_test(test_default_path),
       cmocka_unit_test(test_names),
       cmocka_unit_test(test_rfc3339),
