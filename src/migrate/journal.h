@@ -12,7 +12,7 @@
  * The file holds names, states, counts and times: never a credential, a
  * password, a header or a server reply.
  *
- * A run is a list of rounds.  Each round has its snapshot, the
+ * A run is a list of rounds (format 2).  Each round has its snapshot, the
  * source's document counts around it, and one restore per plan restore
  * (per target domain).  The last round is the current one: the workflow
  * works on it (snm_state_cur()); earlier rounds are finished and kept as a
@@ -20,8 +20,9 @@
  * step are the run's: `step` is the step of the current round (a round
  * added later begins at the step its caller enters).  A run today is one
  * round; a later round (an incremental sync) is added by
- * snm_state_add_round().  The file (format 1) holds the current round
- * only.
+ * snm_state_add_round().  Format 1 files (one snapshot and its restores at
+ * the top level) are read as a run of one round and written back as
+ * format 2.
  *
  * Ownership: a struct snm_state owns every pointer in it (malloced,
  * NUL-terminated strings and malloced arrays); snm_state_dispose() frees
@@ -37,7 +38,7 @@
 
 struct snm_plan;
 
-#define SNM_STATE_FORMAT 1              /* the format this code writes */
+#define SNM_STATE_FORMAT 2              /* the format this code writes */
 #define SNM_STATE_MAX_BYTES (16u << 20) /* larger state files are refused */
 #define SNM_STATE_UNKNOWN (-1LL)        /* a count or time not known yet */
 
@@ -134,7 +135,7 @@ struct snm_state_round {
 };
 
 struct snm_state {
-  int format;            /* SNM_STATE_FORMAT (as read, after a load) */
+  int format;            /* SNM_STATE_FORMAT (as read, after a load: 1 or 2) */
   char *snapmig_version; /* NULL or malloced: the version that wrote it */
   char *plan_name;       /* NULL or malloced */
   char *plan_path;       /* NULL or malloced, as given on the command line */
@@ -223,8 +224,10 @@ int snm_state_restore_add_index(struct snm_state_restore *r, const char *source,
 /* Write `st` to `path` atomically (tmp file, fsync, rename, directory
  * fsync), mode 0600, creating the parent directory (mode 0700) if it is
  * missing.  The text is pretty-printed JSON with a fixed key order.  It
- * is written as it is: the caller sets st->updated_ms (and st->events, from
- * snm_progress_count()) before saving.
+ * is written as it is, in format SNM_STATE_FORMAT whatever st->format
+ * says (a state with no round is written, but not loaded back): the
+ * caller sets st->updated_ms (and st->events, from snm_progress_count())
+ * before saving.
  * Returns 0; SNM_EIO (err names the path, the failing call and strerror,
  * and what to check; `path` itself is untouched); SNM_ENOMEM. */
 int snm_state_save(const struct snm_state *st, const char *path,
@@ -241,8 +244,8 @@ int snm_state_to_json(char **out, const struct snm_state *st,
  * file at `path` (out stays empty); SNM_EIO when the file cannot be read;
  * SNM_EPARSE when it is not a valid state file (err: "PATH:LINE:COL: what
  * is wrong"), or was written by a newer snapmig (format > SNM_STATE_FORMAT;
- * err says so).  A loaded state has one round.  On error `out` is left
- * empty. */
+ * err says so).  Format 1 and 2 files are read; a loaded state has at least
+ * one round.  On error `out` is left empty. */
 int snm_state_load(struct snm_state *out, int *found, const char *path,
                    struct snm_err *err);
 
