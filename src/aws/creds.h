@@ -172,6 +172,12 @@ int snm_creds_provider_fetch(struct snm_creds_provider *p, uv_loop_t *loop,
 /* 1 while a fetch is under way. */
 int snm_creds_provider_busy(const struct snm_creds_provider *p);
 
+/* Ask the fetch under way to stop (shutdown): an HTTP request it is making
+ * is aborted within about a second, and the fetch ends with SNM_ECANCELED
+ * (its waiters are told, from the loop, as usual) unless it got through
+ * first.  A no-op when no fetch runs. */
+void snm_creds_provider_cancel(struct snm_creds_provider *p);
+
 /* Stop waiting: `w`'s callback will not run.  A no-op when `w` is not
  * waiting.  The fetch itself goes on. */
 void snm_creds_wait_cancel(struct snm_creds_wait *w);

@@ -188,6 +188,8 @@ int snm_creds_provider_fetch(struct snm_creds_provider *p, uv_loop_t *loop,
       job_free(job);
       return snm_err_set(err, SNM_ENOMEM, "credentials: out of memory");
     }
+    job->conf.opts.now = NULL; /* the clock is the loop thread's */
+    job->conf.opts.now_payload = NULL;
     uvrc = uv_queue_work(loop, &job->work, on_job_work, on_job_done);
     if (uvrc != 0) {
       job_free(job);
@@ -212,6 +214,12 @@ int snm_creds_provider_fetch(struct snm_creds_provider *p, uv_loop_t *loop,
 int snm_creds_provider_busy(const struct snm_creds_provider *p)
 {
   return p->job != NULL;
+}
+
+void snm_creds_provider_cancel(struct snm_creds_provider *p)
+{
+  if (p->job != NULL)
+    atomic_store(&p->job->ctx.cancel, 1);
 }
 
 void snm_creds_wait_cancel(struct snm_creds_wait *w)
@@ -245,8 +253,8 @@ void snm_creds_provider_free(struct snm_creds_provider *p)
   }
   if (p->job != NULL) {
     /* abandoned: the worker stops early; on_job_done frees the job */
+    snm_creds_provider_cancel(p);
     p->job->p = NULL;
-    atomic_store(&p->job->ctx.cancel, 1);
     (void)uv_cancel((uv_req_t *)&p->job->work); /* if it has not started */
   }
   snm_creds_dispose(&p->cached);

@@ -200,7 +200,10 @@ static void on_engine_closing(struct snm_http_close_watch *w)
 {
   struct snm_es_signer *s = w->data;
 
-  s->closing = 1; /* held requests fail when their fetch ends */
+  s->closing = 1;
+  /* shutdown need not wait for IMDS or STS: held requests fail when the
+   * fetch, told to stop, ends */
+  snm_creds_provider_cancel(s->es->creds);
 }
 
 /* ---- signing ---- */

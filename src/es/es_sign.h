@@ -11,7 +11,9 @@
  * per domain: requests that come meanwhile wait for the same one).  When
  * the fetch ends, every held request is sent, or fails with the fetch's
  * error ("DOMAIN: METHOD PATH: <the chain's message>"), or, when the HTTP
- * engine is closing by then, with SNM_ECANCELED.
+ * engine is closing by then, with SNM_ECANCELED (closing the engine also
+ * tells a running fetch to stop, so shutdown does not wait for IMDS or
+ * STS timeouts).
  *
  * Everything here runs on the loop thread.
  */
