@@ -44,7 +44,6 @@ struct snm_es_signer {
   int closing;                       /* the engine is closing */
   struct held *held;                 /* oldest first */
   struct held **held_tail;
-  size_t n_held;
 };
 
 /* ---- held requests ---- */
@@ -175,7 +174,6 @@ static void on_creds(struct snm_creds_wait *w, int status,
 
   s->held = NULL;
   s->held_tail = &s->held;
-  s->n_held = 0;
   while ((h = list) != NULL) {
     list = h->next;
     snm_err_clear(&err);
@@ -393,6 +391,5 @@ int snm_es_signer_send(struct snm_es_signer *s,
   }
   *s->held_tail = h;
   s->held_tail = &h->next;
-  s->n_held++;
   return 0;
 }
