@@ -27,11 +27,11 @@
 #include <uv.h>
 
 #include "buf.h"
-#include "diag.h"
 #include "jtree.h"
 #include "journal.h"
 #include "log.h"
 #include "plan.h"
+#include "plan_fixture.h"
 #include "transport.h"
 #include "workflow.h"
 #include "workflow_int.h"
@@ -679,8 +679,6 @@ static const char *PLAN =
 static int fx_setup(void **state)
 {
   struct fx *fx = calloc(1, sizeof(*fx));
-  struct snm_diag_list diags;
-  struct snm_err err;
 
   assert_non_null(fx);
   /* about 2000 state file saves, each with two fsyncs: on a tmpfs when
@@ -690,13 +688,7 @@ static int fx_setup(void **state)
   assert_non_null(mkdtemp(fx->dir));
   snprintf(fx->state_path, sizeof(fx->state_path), "%s/t.state.json", fx->dir);
   setenv("SNAPMIG_LOCK_DIR", fx->dir, 1);
-  snm_diag_list_init(&diags);
-  if (snm_plan_parse(&fx->plan, PLAN, strlen(PLAN), "t.json", &diags, &err) !=
-      0) {
-    snm_diag_list_print(stderr, "t.json", &diags, 0);
-    fail_msg("the plan does not parse");
-  }
-  snm_diag_list_dispose(&diags);
+  fx->plan = snm_test_plan_parse(PLAN, NULL);
   *state = fx;
   return 0;
 }
@@ -774,10 +766,11 @@ static void check_done(struct fx *fx)
   load_state(fx, &st, &found);
   assert_true(found);
   assert_int_equal(st.step, SNM_STEP_DONE);
-  assert_int_equal(st.n_restores, 1);
-  assert_int_equal(st.restores[0].n_indices, N_IX);
+  assert_int_equal(snm_state_cur(&st)->n_restores, 1);
+  assert_int_equal(snm_state_cur(&st)->restores[0].n_indices, N_IX);
   for (size_t i = 0; i < N_IX; i++) {
-    const struct snm_state_index *ix = &st.restores[0].indices[i];
+    const struct snm_state_index *ix =
+        &snm_state_cur(&st)->restores[0].indices[i];
     size_t k = strcmp(ix->target, DST_NAMES[0]) == 0 ? 0 : 1;
 
     assert_string_equal(ix->target, DST_NAMES[k]);
@@ -802,10 +795,11 @@ static const char *expected_first(struct fx *fx)
     want = "src: GET /logs-"; /* a fresh run: count, take the snapshot */
   else if (st.step == SNM_STEP_DONE)
     want = ""; /* nothing at all */
-  else if (st.snapshot.state != SNM_SNAP_SUCCESS)
+  else if (snm_state_cur(&st)->snapshot.state != SNM_SNAP_SUCCESS)
     want = "src: GET /_snapshot/r/"; /* look the snapshot up first */
-  else if (st.snapshot.docs_after.len == 0 ||
-           st.snapshot.docs_after.items[0].count == SNM_STATE_UNKNOWN)
+  else if (snm_state_cur(&st)->snapshot.docs_after.len == 0 ||
+           snm_state_cur(&st)->snapshot.docs_after.items[0].count ==
+               SNM_STATE_UNKNOWN)
     want = "src: GET /logs-"; /* the counts after it */
   else
     want = "dst: GET /copy-"; /* the target: check the names, or poll */
@@ -954,7 +948,8 @@ static void test_count_mismatch(void **state)
   assert_true(found);
   assert_int_equal(st.step, SNM_STEP_VERIFY);
   for (size_t i = 0; i < N_IX; i++) {
-    const struct snm_state_index *ix = &st.restores[0].indices[i];
+    const struct snm_state_index *ix =
+        &snm_state_cur(&st)->restores[0].indices[i];
     int second = strcmp(ix->target, DST_NAMES[1]) == 0;
     assert_int_equal(ix->state,
                      second ? SNM_RESTORE_FAILED : SNM_RESTORE_VERIFIED);
