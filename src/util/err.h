@@ -11,6 +11,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* On a function whose result must be looked at: ignoring it is a bug (a
+ * path cut short by ENOMEM would be sent, a parse failure read as
+ * success).  GCC warns even through a (void) cast: handle the result. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SNM_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define SNM_MUST_CHECK
+#endif
+
 enum snm_errcode {
   SNM_OK = 0,
   SNM_EINVAL = -1,   /* bad argument, usage or plan */
