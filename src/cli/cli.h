@@ -7,6 +7,8 @@
 #ifndef SNM_CLI_H
 #define SNM_CLI_H
 
+#include "err.h"
+
 #include <stdio.h>
 
 #include "exit.h"
@@ -41,7 +43,8 @@ void snm_cli_version(FILE *fp);
  * `errors_only`) on stderr.  Returns SNM_EXIT_OK and *out (the caller frees
  * it with snm_plan_free); SNM_EXIT_USAGE (*out NULL) for an unreadable or
  * invalid plan; SNM_EXIT_FAILED when out of memory. */
-int snm_cli_load_plan(struct snm_plan **out, const char *path, int errors_only);
+int snm_cli_load_plan(struct snm_plan **out, const char *path,
+                      int errors_only) SNM_MUST_CHECK;
 
 /* The log level -q and -v ask for: errors only when `quiet`, else
  * warnings, -v requests (debug), -vv HTTP traces. */

@@ -354,14 +354,16 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
 
   switch (dom->auth) {
   case SNM_AUTH_NONE:
-    snm_buf_printf(msg, " (the plan gives no credentials for this domain; add "
-                        "an \"auth\" section)");
+    snm_best_effort(snm_buf_printf(
+        msg, " (the plan gives no credentials for this domain; add "
+             "an \"auth\" section)"));
     break;
   case SNM_AUTH_BASIC:
-    snm_buf_printf(msg,
-                   " (basic auth as \"%s\", password from $%s; check both, "
-                   "and that the user's role may do this)",
-                   dom->username, dom->password_env);
+    snm_best_effort(
+        snm_buf_printf(msg,
+                       " (basic auth as \"%s\", password from $%s; check both, "
+                       "and that the user's role may do this)",
+                       dom->username, dom->password_env));
     break;
   case SNM_AUTH_AWS_SIGV4: {
     const char *action = strcmp(method, "GET") == 0    ? "es:ESHttpGet"
@@ -369,17 +371,17 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
                          : strcmp(method, "PUT") == 0  ? "es:ESHttpPut"
                          : strcmp(method, "POST") == 0 ? "es:ESHttpPost"
                                                        : "es:ESHttpDelete";
-    snm_buf_printf(msg,
-                   " (signed with AWS credentials from %s for region %s, "
-                   "service %s; %s the identity likely lacks %s on this "
-                   "domain, or is not mapped to a role with this permission "
-                   "in fine-grained access control)",
-                   es->creds_source[0] != '\0' ? es->creds_source
-                                               : "the credential chain",
-                   dom->region, dom->service,
-                   status == 401 ? "the signature was refused, or"
-                                 : "the request was refused:",
-                   action);
+    snm_best_effort(snm_buf_printf(
+        msg,
+        " (signed with AWS credentials from %s for region %s, "
+        "service %s; %s the identity likely lacks %s on this "
+        "domain, or is not mapped to a role with this permission "
+        "in fine-grained access control)",
+        es->creds_source[0] != '\0' ? es->creds_source : "the credential chain",
+        dom->region, dom->service,
+        status == 401 ? "the signature was refused, or"
+                      : "the request was refused:",
+        action));
     break;
   }
   }
@@ -390,8 +392,9 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
 static void describe(struct snm_buf *msg, const struct snm_es *es,
                      const char *method, const char *path)
 {
-  (void)snm_buf_printf(msg, "%s: %s ", es->dom->id, method);
-  (void)snm_err_append_middle(msg, path, strlen(path), ES_PATH_SHOWN_MAX);
+  snm_best_effort(snm_buf_printf(msg, "%s: %s ", es->dom->id, method));
+  snm_best_effort(
+      snm_err_append_middle(msg, path, strlen(path), ES_PATH_SHOWN_MAX));
 }
 
 /* The status of a reply body that is an error object, {"error": {...} or
@@ -419,16 +422,17 @@ static void reply_failed(struct snm_err *err, const struct es_call *c,
 
   snm_buf_init(&msg, 0);
   snm_buf_init(&reason, 0);
-  snm_es_error_reason(&reason, json, resp->body, resp->body_len);
+  snm_best_effort(
+      snm_es_error_reason(&reason, json, resp->body, resp->body_len));
   describe(&msg, c->es, c->method, c->path);
-  (void)snm_buf_printf(&msg, ": HTTP %ld", resp->status);
+  snm_best_effort(snm_buf_printf(&msg, ": HTTP %ld", resp->status));
   if (body_status != 0)
-    (void)snm_buf_printf(&msg, " with an error body (status %ld)%s",
-                         body_status, reason.len > 0 ? ":" : "");
+    snm_best_effort(snm_buf_printf(&msg, " with an error body (status %ld)%s",
+                                   body_status, reason.len > 0 ? ":" : ""));
   if (reason.len > 0) {
-    (void)snm_buf_putc(&msg, ' ');
-    (void)snm_err_append_middle(&msg, reason.data, reason.len,
-                                ES_REASON_SHOWN_MAX);
+    snm_best_effort(snm_buf_putc(&msg, ' '));
+    snm_best_effort(snm_err_append_middle(&msg, reason.data, reason.len,
+                                          ES_REASON_SHOWN_MAX));
   }
   if (status == 401 || status == 403)
     auth_hint(&msg, c->es, c->method, status);

@@ -20,6 +20,14 @@
 #define SNM_MUST_CHECK
 #endif
 
+/* Drop a SNM_MUST_CHECK result on purpose: only where a failure merely
+ * shortens human-readable text (an error message, a log or trace line, a
+ * note).  Paths, bodies, URLs, files and signatures check the result. */
+static inline void snm_best_effort(int rc)
+{
+  (void)rc;
+}
+
 enum snm_errcode {
   SNM_OK = 0,
   SNM_EINVAL = -1,   /* bad argument, usage or plan */
@@ -64,7 +72,7 @@ int snm_err_setv(struct snm_err *err, int code, const char *fmt, va_list ap)
  * bytes)...xyz" (never inside a UTF-8 sequence).  Returns 0 or
  * SNM_ENOMEM. */
 int snm_err_append_middle(struct snm_buf *out, const char *s, size_t len,
-                          size_t max);
+                          size_t max) SNM_MUST_CHECK;
 
 /* Reset to SNM_OK with an empty message. */
 void snm_err_clear(struct snm_err *err);

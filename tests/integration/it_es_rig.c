@@ -83,19 +83,21 @@ static int setup(void **state)
 
   assert_non_null(f);
   snm_buf_init(&text, 0);
-  snm_buf_printf(&text,
-                 "{\"snapmig\": 1, \"name\": \"it-es\",\n"
-                 " \"domains\": {\n"
-                 "  \"source\": {\"endpoint\": \"%s\"},\n"
-                 "  \"s3\": {\"endpoint\": \"%s\", \"auth\": {\"type\": "
-                 "\"aws-sigv4\", \"region\": \"%s\", \"service\": \"s3\"}}},\n"
-                 " \"repository\": {\"name\": \"r\", \"type\": \"fs\", "
-                 "\"settings\": {\"location\": \"/tmp/x\"}},\n"
-                 " \"snapshot\": {\"domain\": \"source\"},\n"
-                 " \"restores\": [{\"domain\": \"s3\"}]}\n",
-                 need_env("SNAPMIG_RIG_SOURCE_URL"),
-                 need_env("SNAPMIG_RIG_S3_URL"),
-                 need_env("SNAPMIG_RIG_S3_REGION"));
+  assert_int_equal(
+      snm_buf_printf(
+          &text,
+          "{\"snapmig\": 1, \"name\": \"it-es\",\n"
+          " \"domains\": {\n"
+          "  \"source\": {\"endpoint\": \"%s\"},\n"
+          "  \"s3\": {\"endpoint\": \"%s\", \"auth\": {\"type\": "
+          "\"aws-sigv4\", \"region\": \"%s\", \"service\": \"s3\"}}},\n"
+          " \"repository\": {\"name\": \"r\", \"type\": \"fs\", "
+          "\"settings\": {\"location\": \"/tmp/x\"}},\n"
+          " \"snapshot\": {\"domain\": \"source\"},\n"
+          " \"restores\": [{\"domain\": \"s3\"}]}\n",
+          need_env("SNAPMIG_RIG_SOURCE_URL"), need_env("SNAPMIG_RIG_S3_URL"),
+          need_env("SNAPMIG_RIG_S3_REGION")),
+      0);
   snm_diag_list_init(&diags);
   assert_int_equal(
       snm_plan_parse(&f->plan, text.data, text.len, "it.json", &diags, &err),
