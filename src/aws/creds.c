@@ -33,9 +33,10 @@ void snm__tried(struct snm_buf *tried, const char *fmt, ...)
   va_list ap;
 
   if (tried->len > 0)
-    snm_buf_puts(tried, ", ");
+    snm_best_effort(snm_buf_puts(tried, ", "));
   va_start(ap, fmt);
-  snm_buf_vprintf(tried, fmt, ap); /* on a full buffer the note is lost */
+  snm_best_effort(
+      snm_buf_vprintf(tried, fmt, ap)); /* on a full buffer the note is lost */
   va_end(ap);
 }
 

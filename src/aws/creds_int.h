@@ -25,6 +25,8 @@
 #define SNM_CREDS_INT_H
 
 #include <stdatomic.h>
+#include "err.h"
+
 #include <time.h>
 
 #include "buf.h"
@@ -270,19 +272,20 @@ int snm__sts_assume_role(struct snm_creds *out, const struct snm_creds *src,
  * quoting the reply) or SNM_ENOMEM. */
 int snm__sts_parse_credentials(struct snm_creds *out, const char *xml,
                                size_t len, const char *what,
-                               struct snm_err *err);
+                               struct snm_err *err) SNM_MUST_CHECK;
 
 /* STS's error reply (ErrorResponse/Error/Code and Message) into `code` and
  * `message` (truncated, control characters replaced).  Returns 0, or
  * SNM_EPARSE when `xml` is not such a reply (both left empty). */
 int snm__sts_parse_error(char *code, size_t code_size, char *message,
-                         size_t message_size, const char *xml, size_t len);
+                         size_t message_size, const char *xml,
+                         size_t len) SNM_MUST_CHECK;
 
 /* Parse an ISO 8601 UTC timestamp as the metadata services send it, with
  * snm_time_parse ("2024-05-01T12:00:00Z", optional fraction, "Z" or
  * "+hh:mm" offset), to whole seconds.
  * Returns 0 and sets *out, or SNM_EPARSE (no message). */
-int snm__parse_iso8601(const char *s, time_t *out);
+int snm__parse_iso8601(const char *s, time_t *out) SNM_MUST_CHECK;
 
 /* Check AWS_CONTAINER_CREDENTIALS_FULL_URI: https to anywhere, or http to
  * a host whose every address is loopback, 169.254.170.2, 169.254.170.23

@@ -310,19 +310,20 @@ static void permission_hint(struct snm_buf *msg, const char *who,
   const char *role = snm_es_role_granting(perm);
 
   if (role != NULL)
-    snm_buf_printf(msg,
-                   " (%s lacks %s: map it to the %s role%s, or give one of "
-                   "its roles that permission)",
-                   who, perm, role,
-                   aws ? " as a backend role (its IAM role or user ARN) in "
-                         "fine-grained access control"
-                       : "");
+    snm_best_effort(
+        snm_buf_printf(msg,
+                       " (%s lacks %s: map it to the %s role%s, or give one of "
+                       "its roles that permission)",
+                       who, perm, role,
+                       aws ? " as a backend role (its IAM role or user ARN) in "
+                             "fine-grained access control"
+                           : ""));
   else
-    snm_buf_printf(msg, " (%s lacks %s: map it to a role that grants it%s)",
-                   who, perm,
-                   aws ? " (its IAM role or user ARN as a backend role in "
-                         "fine-grained access control)"
-                       : "");
+    snm_best_effort(snm_buf_printf(
+        msg, " (%s lacks %s: map it to a role that grants it%s)", who, perm,
+        aws ? " (its IAM role or user ARN as a backend role in "
+              "fine-grained access control)"
+            : ""));
 }
 
 static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
@@ -335,23 +336,26 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
 
   switch (dom->auth) {
   case SNM_AUTH_NONE:
-    snm_buf_printf(msg, " (the plan gives no credentials for this domain; add "
-                        "an \"auth\" section)");
+    snm_best_effort(snm_buf_printf(
+        msg, " (the plan gives no credentials for this domain; add "
+             "an \"auth\" section)"));
     break;
   case SNM_AUTH_BASIC:
     if (status == 401) {
-      snm_buf_printf(msg,
-                     " (the server refused user \"%s\" with the password "
-                     "from $%s: check the user name and that variable)",
-                     dom->username, dom->password_env);
+      snm_best_effort(
+          snm_buf_printf(msg,
+                         " (the server refused user \"%s\" with the password "
+                         "from $%s: check the user name and that variable)",
+                         dom->username, dom->password_env));
     } else if (has_perm) {
       snprintf(who, sizeof(who), "user \"%s\"", dom->username);
       permission_hint(msg, who, perm, 0);
     } else {
-      snm_buf_printf(msg,
-                     " (basic auth as \"%s\", password from $%s; check both, "
-                     "and that the user's role may do this)",
-                     dom->username, dom->password_env);
+      snm_best_effort(snm_buf_printf(
+          msg,
+          " (basic auth as \"%s\", password from $%s; check both, "
+          "and that the user's role may do this)",
+          dom->username, dom->password_env));
     }
     break;
   case SNM_AUTH_AWS_SIGV4: {
@@ -367,17 +371,17 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
       permission_hint(msg, who, perm, 1);
       break;
     }
-    snm_buf_printf(msg,
-                   " (signed with AWS credentials from %s for region %s, "
-                   "service %s; %s the identity likely lacks %s on this "
-                   "domain, or is not mapped to a role with this permission "
-                   "in fine-grained access control)",
-                   es->creds_source[0] != '\0' ? es->creds_source
-                                               : "the credential chain",
-                   dom->region, dom->service,
-                   status == 401 ? "the signature was refused, or"
-                                 : "the request was refused:",
-                   action);
+    snm_best_effort(snm_buf_printf(
+        msg,
+        " (signed with AWS credentials from %s for region %s, "
+        "service %s; %s the identity likely lacks %s on this "
+        "domain, or is not mapped to a role with this permission "
+        "in fine-grained access control)",
+        es->creds_source[0] != '\0' ? es->creds_source : "the credential chain",
+        dom->region, dom->service,
+        status == 401 ? "the signature was refused, or"
+                      : "the request was refused:",
+        action));
     break;
   }
   }
@@ -388,8 +392,9 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
 static void describe(struct snm_buf *msg, const struct snm_es *es,
                      const char *method, const char *path)
 {
-  (void)snm_buf_printf(msg, "%s: %s ", es->dom->id, method);
-  (void)snm_err_append_middle(msg, path, strlen(path), ES_PATH_SHOWN_MAX);
+  snm_best_effort(snm_buf_printf(msg, "%s: %s ", es->dom->id, method));
+  snm_best_effort(
+      snm_err_append_middle(msg, path, strlen(path), ES_PATH_SHOWN_MAX));
 }
 
 /* The status of a reply body that is an error object, {"error": {...} or
@@ -417,16 +422,17 @@ static void reply_failed(struct snm_err *err, const struct es_call *c,
 
   snm_buf_init(&msg, 0);
   snm_buf_init(&reason, 0);
-  snm_es_error_reason(&reason, json, resp->body, resp->body_len);
+  snm_best_effort(
+      snm_es_error_reason(&reason, json, resp->body, resp->body_len));
   describe(&msg, c->es, c->method, c->path);
-  (void)snm_buf_printf(&msg, ": HTTP %ld", resp->status);
+  snm_best_effort(snm_buf_printf(&msg, ": HTTP %ld", resp->status));
   if (body_status != 0)
-    (void)snm_buf_printf(&msg, " with an error body (status %ld)%s",
-                         body_status, reason.len > 0 ? ":" : "");
+    snm_best_effort(snm_buf_printf(&msg, " with an error body (status %ld)%s",
+                                   body_status, reason.len > 0 ? ":" : ""));
   if (reason.len > 0) {
-    (void)snm_buf_putc(&msg, ' ');
-    (void)snm_err_append_middle(&msg, reason.data, reason.len,
-                                ES_REASON_SHOWN_MAX);
+    snm_best_effort(snm_buf_putc(&msg, ' '));
+    snm_best_effort(snm_err_append_middle(&msg, reason.data, reason.len,
+                                          ES_REASON_SHOWN_MAX));
   }
   if (status == 401 || status == 403)
     auth_hint(&msg, c->es, c->method, status, snm_buf_str(&reason));

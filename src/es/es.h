@@ -119,15 +119,14 @@ int snm_es_request(struct snm_es *es, const char *method, const char *path,
  * size_t) pair and writes the items encoded and joined with ',', and "%%"
  * is a '%'.  Returns 0, SNM_EINVAL for another conversion, SNM_ENOMEM;
  * on an error `out` may hold a cut-off path, which must not be sent. */
-int snm_es_path(struct snm_buf *out, const char *fmt, ...)
-    __attribute__((warn_unused_result));
+int snm_es_path(struct snm_buf *out, const char *fmt, ...) SNM_MUST_CHECK;
 
 /* The server's own explanation in an error body: "type: reason" from
  * {"error": {...}}, a plain "error" string, or AWS's {"message": ...};
  * appended to `out` (nothing when none is found) with control characters
  * replaced by '?' (snm_sanitize_line).  Returns 0/SNM_ENOMEM. */
 int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
-                        size_t body_len);
+                        size_t body_len) SNM_MUST_CHECK;
 
 /* The permission an OpenSearch security plugin refusal names: from a
  * reason such as "no permissions for [cluster:admin/repository/put] and
@@ -153,6 +152,7 @@ struct snm_es_info {
  * anything else is Elasticsearch.  Returns 0, or SNM_EPARSE with a message
  * naming `domain_id`. */
 int snm_es_parse_info(struct snm_es_info *out, yajl_val json,
-                      const char *domain_id, struct snm_err *err);
+                      const char *domain_id,
+                      struct snm_err *err) SNM_MUST_CHECK;
 
 #endif

@@ -31,6 +31,8 @@
 #ifndef SNM_HTTP_H
 #define SNM_HTTP_H
 
+#include "err.h"
+
 #include <stddef.h>
 #include <uv.h>
 
@@ -120,7 +122,7 @@ typedef int (*snm_http_sign_fn)(void *sign_data,
  * ':', a blank, a control character...) or the value holds CR or LF, or
  * SNM_ENOMEM. */
 int snm_http_headers_add(struct snm_http_headers_out *out, const char *name,
-                         const char *value);
+                         const char *value) SNM_MUST_CHECK;
 
 struct snm_http_request {
   const char *method; /* "GET", "HEAD", "PUT", "POST", "DELETE", ... */

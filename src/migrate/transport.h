@@ -36,7 +36,6 @@ struct snm_transport {
  * and HEAD with SNM_EINVAL, before anything is sent. */
 int snm_transport_send(const struct snm_transport *tp,
                        const struct snm_request *req, snm_es_done_fn done,
-                       void *data, struct snm_err *err)
-    __attribute__((warn_unused_result));
+                       void *data, struct snm_err *err) SNM_MUST_CHECK;
 
 #endif

@@ -41,6 +41,10 @@ static const char *const SRC_NAMES[N_IX] = {"logs-1", "logs-2"};
 static const char *const DST_NAMES[N_IX] = {"copy-1", "copy-2"};
 static const long long DOCS[N_IX] = {5, 7};
 
+/* Building a reply never fails (out of memory fails the test). */
+#define PUTS(...) assert_int_equal(snm_buf_puts(__VA_ARGS__), 0)
+#define PRINTF(...) assert_int_equal(snm_buf_printf(__VA_ARGS__), 0)
+
 /* ---- the clusters ------------------------------------------------------- */
 
 struct world {
@@ -118,32 +122,32 @@ static long answer_source(struct world *w, const char *method, const char *path,
   snm_buf_init(&b, 0);
   snprintf(snap_path, sizeof(snap_path), "/_snapshot/r/%s", w->snap);
   if (strcmp(path, "/") == 0) {
-    snm_buf_puts(&b, "{\"name\":\"n\",\"cluster_name\":\"c-src\","
-                     "\"cluster_uuid\":\"uuid-src\",\"version\":{\"number\":"
-                     "\"2.19.1\",\"distribution\":\"opensearch\"}}");
+    PUTS(&b, "{\"name\":\"n\",\"cluster_name\":\"c-src\","
+             "\"cluster_uuid\":\"uuid-src\",\"version\":{\"number\":"
+             "\"2.19.1\",\"distribution\":\"opensearch\"}}");
   } else if (strncmp(path, "/_cat/indices", 13) == 0) {
-    snm_buf_puts(&b, "status health pri.store.size index\n"
-                     "open   green             100 logs-1\n"
-                     "open   green             100 logs-2\n");
+    PUTS(&b, "status health pri.store.size index\n"
+             "open   green             100 logs-1\n"
+             "open   green             100 logs-2\n");
   } else if (strcmp(path, "/_snapshot/_status") == 0) {
-    snm_buf_puts(&b, "{\"snapshots\":[]}");
+    PUTS(&b, "{\"snapshots\":[]}");
   } else if (strcmp(path, "/_data_stream") == 0) {
-    snm_buf_puts(&b, "{\"data_streams\":[]}");
+    PUTS(&b, "{\"data_streams\":[]}");
   } else if (strncmp(path, "/_all/_settings", 15) == 0) {
     for (size_t i = 0; i < N_IX; i++)
-      snm_buf_printf(&b,
-                     "%s\"%s\":{\"settings\":{\"index.number_of_shards\":"
-                     "\"1\",\"index.number_of_replicas\":\"0\","
-                     "\"index.version.created\":\"136407927\"}}",
-                     i == 0 ? "{" : ",", SRC_NAMES[i]);
-    snm_buf_puts(&b, "}");
+      PRINTF(&b,
+             "%s\"%s\":{\"settings\":{\"index.number_of_shards\":"
+             "\"1\",\"index.number_of_replicas\":\"0\","
+             "\"index.version.created\":\"136407927\"}}",
+             i == 0 ? "{" : ",", SRC_NAMES[i]);
+    PUTS(&b, "}");
   } else if (strstr(path, "/_count") != NULL) {
     for (size_t i = 0; i < N_IX; i++)
       if (names_has(path + 1, SRC_NAMES[i]))
-        snm_buf_printf(&b,
-                       "{\"count\":%lld,\"_shards\":{\"total\":1,"
-                       "\"successful\":1,\"failed\":0}}",
-                       DOCS[i]);
+        PRINTF(&b,
+               "{\"count\":%lld,\"_shards\":{\"total\":1,"
+               "\"successful\":1,\"failed\":0}}",
+               DOCS[i]);
   } else if (strcmp(method, "PUT") == 0 &&
              strncmp(path, "/_snapshot/r/", 13) == 0) {
     const char *name = path + 13;
@@ -154,9 +158,8 @@ static long answer_source(struct world *w, const char *method, const char *path,
     if (w->snap[0] != '\0') {
       violate(w, "PUT %s: the snapshot was taken already", path);
       st = 400;
-      snm_buf_puts(&b,
-                   ERR_BODY("invalid_snapshot_name_exception",
-                            "snapshot with the same name already exists", 400));
+      PUTS(&b, ERR_BODY("invalid_snapshot_name_exception",
+                        "snapshot with the same name already exists", 400));
     } else {
       snprintf(w->snap, sizeof(w->snap), "%.*s", (int)n, name);
       snprintf(w->snap_run_id, sizeof(w->snap_run_id), "%s",
@@ -165,7 +168,7 @@ static long answer_source(struct world *w, const char *method, const char *path,
         w->put_lost = 0;
         st = 502;
       }
-      snm_buf_puts(&b, st == 502 ? "bad gateway" : "{\"accepted\":true}");
+      PUTS(&b, st == 502 ? "bad gateway" : "{\"accepted\":true}");
     }
     yajl_tree_free(j);
   } else if (w->snap[0] != '\0' &&
@@ -177,14 +180,14 @@ static long answer_source(struct world *w, const char *method, const char *path,
       w->status_polls++;
     if (done)
       w->snap_done = 1;
-    snm_buf_printf(&b,
-                   "{\"snapshots\":[{\"snapshot\":\"%s\",\"repository\":"
-                   "\"r\",\"state\":\"%s\",\"shards_stats\":{\"done\":%d,"
-                   "\"failed\":0,\"total\":2},\"stats\":{\"incremental\":{"
-                   "\"size_in_bytes\":200},\"processed\":{\"size_in_bytes\":"
-                   "%d},\"total\":{\"size_in_bytes\":200}}}]}",
-                   w->snap, done ? "SUCCESS" : "STARTED", done ? 2 : 1,
-                   done ? 200 : 100);
+    PRINTF(&b,
+           "{\"snapshots\":[{\"snapshot\":\"%s\",\"repository\":"
+           "\"r\",\"state\":\"%s\",\"shards_stats\":{\"done\":%d,"
+           "\"failed\":0,\"total\":2},\"stats\":{\"incremental\":{"
+           "\"size_in_bytes\":200},\"processed\":{\"size_in_bytes\":"
+           "%d},\"total\":{\"size_in_bytes\":200}}}]}",
+           w->snap, done ? "SUCCESS" : "STARTED", done ? 2 : 1,
+           done ? 200 : 100);
   } else if (strcmp(method, "GET") == 0 &&
              strncmp(path, "/_snapshot/r/", 13) == 0 &&
              strstr(path, "/_status") == NULL) {
@@ -192,21 +195,20 @@ static long answer_source(struct world *w, const char *method, const char *path,
 
     if (w->snap[0] == '\0' || strcmp(path, snap_path) != 0) {
       st = 404;
-      snm_buf_puts(
-          &b, ERR_BODY("snapshot_missing_exception", "[r:x] is missing", 404));
+      PUTS(&b, ERR_BODY("snapshot_missing_exception", "[r:x] is missing", 404));
     } else {
       if (done && w->info_lag > 0) {
         w->info_lag--;
         done = 0;
       }
-      snm_buf_printf(&b,
-                     "{\"snapshots\":[{\"snapshot\":\"%s\",\"uuid\":\"u\","
-                     "\"state\":\"%s\",\"metadata\":{\"snapmig_run_id\":"
-                     "\"%s\"},\"start_time_in_millis\":1000%s,\"shards\":{"
-                     "\"total\":2,\"failed\":0,\"successful\":%d},"
-                     "\"failures\":[]}]}",
-                     w->snap, done ? "SUCCESS" : "IN_PROGRESS", w->snap_run_id,
-                     done ? ",\"end_time_in_millis\":2000" : "", done ? 2 : 0);
+      PRINTF(&b,
+             "{\"snapshots\":[{\"snapshot\":\"%s\",\"uuid\":\"u\","
+             "\"state\":\"%s\",\"metadata\":{\"snapmig_run_id\":"
+             "\"%s\"},\"start_time_in_millis\":1000%s,\"shards\":{"
+             "\"total\":2,\"failed\":0,\"successful\":%d},"
+             "\"failures\":[]}]}",
+             w->snap, done ? "SUCCESS" : "IN_PROGRESS", w->snap_run_id,
+             done ? ",\"end_time_in_millis\":2000" : "", done ? 2 : 0);
     }
   } else {
     st = 404;
@@ -219,16 +221,16 @@ static long answer_source(struct world *w, const char *method, const char *path,
 static void recovery_entry(struct snm_buf *b, const struct world *w, size_t i,
                            int done)
 {
-  snm_buf_printf(b,
-                 "\"%s\":{\"shards\":[{\"id\":0,\"type\":\"SNAPSHOT\","
-                 "\"primary\":true,\"stage\":\"%s\",\"source\":{"
-                 "\"repository\":\"r\",\"snapshot\":\"%s\",\"index\":\"%s\"},"
-                 "\"index\":{\"size\":{\"total_in_bytes\":100,"
-                 "\"recovered_in_bytes\":%d},\"files\":{\"total\":1,"
-                 "\"recovered\":%d}}}]}",
-                 DST_NAMES[i], done ? "DONE" : "INDEX",
-                 w->ours[i] ? w->snap : "someone-elses", SRC_NAMES[i],
-                 done ? 100 : 40, done ? 1 : 0);
+  PRINTF(b,
+         "\"%s\":{\"shards\":[{\"id\":0,\"type\":\"SNAPSHOT\","
+         "\"primary\":true,\"stage\":\"%s\",\"source\":{"
+         "\"repository\":\"r\",\"snapshot\":\"%s\",\"index\":\"%s\"},"
+         "\"index\":{\"size\":{\"total_in_bytes\":100,"
+         "\"recovered_in_bytes\":%d},\"files\":{\"total\":1,"
+         "\"recovered\":%d}}}]}",
+         DST_NAMES[i], done ? "DONE" : "INDEX",
+         w->ours[i] ? w->snap : "someone-elses", SRC_NAMES[i], done ? 100 : 40,
+         done ? 1 : 0);
 }
 
 static long answer_target(struct world *w, const char *method, const char *path,
@@ -240,23 +242,22 @@ static long answer_target(struct world *w, const char *method, const char *path,
 
   snm_buf_init(&b, 0);
   if (strcmp(path, "/") == 0) {
-    snm_buf_puts(&b, "{\"name\":\"n\",\"cluster_name\":\"c-dst\","
-                     "\"cluster_uuid\":\"uuid-dst\",\"version\":{\"number\":"
-                     "\"2.19.1\",\"distribution\":\"opensearch\"}}");
+    PUTS(&b, "{\"name\":\"n\",\"cluster_name\":\"c-dst\","
+             "\"cluster_uuid\":\"uuid-dst\",\"version\":{\"number\":"
+             "\"2.19.1\",\"distribution\":\"opensearch\"}}");
   } else if (strncmp(path, "/_cat/indices", 13) == 0) {
-    snm_buf_puts(&b, "status index\n");
+    PUTS(&b, "status index\n");
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i])
-        snm_buf_printf(&b, "open   %s\n", DST_NAMES[i]);
+        PRINTF(&b, "open   %s\n", DST_NAMES[i]);
   } else if (strncmp(path, "/_cat/allocation", 16) == 0) {
-    snm_buf_puts(&b, "[{\"shards\":\"1\",\"disk.avail\":\"1000000000\","
-                     "\"disk.total\":\"2000000000\",\"node\":\"n\"}]");
+    PUTS(&b, "[{\"shards\":\"1\",\"disk.avail\":\"1000000000\","
+             "\"disk.total\":\"2000000000\",\"node\":\"n\"}]");
   } else if (strncmp(path, "/_cluster/settings", 18) == 0) {
-    snm_buf_puts(
-        &b, "{\"persistent\":{},\"transient\":{},\"defaults\":{"
-            "\"cluster.max_shards_per_node\":\"1000\","
-            "\"cluster.routing.allocation.disk.threshold_enabled\":\"true\","
-            "\"cluster.routing.allocation.disk.watermark.high\":\"90%\"}}");
+    PUTS(&b, "{\"persistent\":{},\"transient\":{},\"defaults\":{"
+             "\"cluster.max_shards_per_node\":\"1000\","
+             "\"cluster.routing.allocation.disk.threshold_enabled\":\"true\","
+             "\"cluster.routing.allocation.disk.watermark.high\":\"90%\"}}");
   } else if (strcmp(method, "POST") == 0 && strstr(path, "/_restore") != NULL) {
     yajl_val j = yajl_tree_parse(body, NULL, 0);
     const char *ix = snm_jstr(j, "indices", NULL);
@@ -272,49 +273,49 @@ static long answer_target(struct world *w, const char *method, const char *path,
     }
     if (clash) {
       st = 500;
-      snm_buf_puts(&b, ERR_BODY("snapshot_restore_exception",
-                                "cannot restore index because an open index "
-                                "with same name already exists",
-                                500));
+      PUTS(&b, ERR_BODY("snapshot_restore_exception",
+                        "cannot restore index because an open index "
+                        "with same name already exists",
+                        500));
     } else {
       for (size_t i = 0; i < N_IX; i++)
         if (named[i]) {
           w->exists[i] = w->ours[i] = 1;
           w->recovered[i] = 0;
         }
-      snm_buf_puts(&b, "{\"accepted\":true}");
+      PUTS(&b, "{\"accepted\":true}");
     }
     yajl_tree_free(j);
   } else if (strstr(path, "/_settings/index.uuid") != NULL) {
-    snm_buf_puts(&b, "{");
+    PUTS(&b, "{");
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
-        snm_buf_printf(&b,
-                       "%s\"%s\":{\"settings\":{\"index\":{\"uuid\":\"u%zu\""
-                       "}}}",
-                       first ? "" : ",", DST_NAMES[i], i);
+        PRINTF(&b,
+               "%s\"%s\":{\"settings\":{\"index\":{\"uuid\":\"u%zu\""
+               "}}}",
+               first ? "" : ",", DST_NAMES[i], i);
         first = 0;
       }
-    snm_buf_puts(&b, "}");
+    PUTS(&b, "}");
   } else if (strncmp(path, "/_cluster/state/routing_table/", 30) == 0) {
     /* a restore whose primaries wait to be allocated */
-    snm_buf_puts(&b, "{\"routing_table\":{\"indices\":{");
+    PUTS(&b, "{\"routing_table\":{\"indices\":{");
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i] && names_has(path + 30, DST_NAMES[i])) {
-        snm_buf_printf(&b,
-                       "%s\"%s\":{\"shards\":{\"0\":[{\"state\":"
-                       "\"INITIALIZING\",\"primary\":true,"
-                       "\"recovery_source\":{\"type\":\"SNAPSHOT\","
-                       "\"repository\":\"r\",\"snapshot\":\"%s\"}}]}}",
-                       first ? "" : ",", DST_NAMES[i],
-                       w->ours[i] ? w->snap : "someone-elses");
+        PRINTF(&b,
+               "%s\"%s\":{\"shards\":{\"0\":[{\"state\":"
+               "\"INITIALIZING\",\"primary\":true,"
+               "\"recovery_source\":{\"type\":\"SNAPSHOT\","
+               "\"repository\":\"r\",\"snapshot\":\"%s\"}}]}}",
+               first ? "" : ",", DST_NAMES[i],
+               w->ours[i] ? w->snap : "someone-elses");
         first = 0;
       }
-    snm_buf_puts(&b, "}}}");
+    PUTS(&b, "}}}");
   } else if (strstr(path, "/_recovery") != NULL) {
     int probe = strstr(path, "expand_wildcards") != NULL;
 
-    snm_buf_puts(&b, "{");
+    PUTS(&b, "{");
     for (size_t i = 0; i < N_IX && !(probe && w->hide_recovery); i++)
       if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
         /* a poll sees the copy under way once, then done */
@@ -322,45 +323,44 @@ static long answer_target(struct world *w, const char *method, const char *path,
         if (!probe)
           w->recovered[i]++;
         if (!first)
-          snm_buf_puts(&b, ",");
+          PUTS(&b, ",");
         recovery_entry(&b, w, i, done);
         first = 0;
       }
-    snm_buf_puts(&b, "}");
+    PUTS(&b, "}");
   } else if (strncmp(path, "/_cluster/health/", 17) == 0) {
     int all = 1;
 
     for (size_t i = 0; i < N_IX; i++)
       if (names_has(path + 17, DST_NAMES[i]) && !w->exists[i])
         all = 0;
-    snm_buf_printf(&b,
-                   "{\"status\":\"%s\",\"timed_out\":false,"
-                   "\"initializing_shards\":0,\"indices\":{",
-                   all ? "green" : "red");
+    PRINTF(&b,
+           "{\"status\":\"%s\",\"timed_out\":false,"
+           "\"initializing_shards\":0,\"indices\":{",
+           all ? "green" : "red");
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i] && names_has(path + 17, DST_NAMES[i])) {
-        snm_buf_printf(&b, "%s\"%s\":{\"status\":\"green\"}", first ? "" : ",",
-                       DST_NAMES[i]);
+        PRINTF(&b, "%s\"%s\":{\"status\":\"green\"}", first ? "" : ",",
+               DST_NAMES[i]);
         first = 0;
       }
-    snm_buf_puts(&b, "}}");
+    PUTS(&b, "}}");
   } else if (strstr(path, "/_refresh") != NULL) {
-    snm_buf_puts(&b, "{\"_shards\":{\"total\":2,\"successful\":2,"
-                     "\"failed\":0}}");
+    PUTS(&b, "{\"_shards\":{\"total\":2,\"successful\":2,"
+             "\"failed\":0}}");
   } else if (strstr(path, "/_count") != NULL) {
     st = 404;
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
         w->counted[i] = 1;
         st = 200;
-        snm_buf_printf(&b,
-                       "{\"count\":%lld,\"_shards\":{\"total\":1,"
-                       "\"successful\":1,\"failed\":0}}",
-                       w->target_docs[i]);
+        PRINTF(&b,
+               "{\"count\":%lld,\"_shards\":{\"total\":1,"
+               "\"successful\":1,\"failed\":0}}",
+               w->target_docs[i]);
       }
     if (st == 404)
-      snm_buf_puts(&b,
-                   ERR_BODY("index_not_found_exception", "no such index", 404));
+      PUTS(&b, ERR_BODY("index_not_found_exception", "no such index", 404));
   } else {
     st = 404;
   }
