@@ -563,11 +563,12 @@ static void merge_facts(struct snm_preflight *pf)
                src->fact_error[SNM_PF_FACT_INDICES] == NULL) {
       struct snm_buf msg;
       snm_buf_init(&msg, 0);
-      snm_buf_printf(&msg,
-                     "%s: GET /_cat/indices: index %s, which GET _settings "
-                     "found, is not listed (created or deleted meanwhile?); "
-                     "run check again",
-                     src->dom->id, ix->name);
+      snm_best_effort(snm_buf_printf(
+          &msg,
+          "%s: GET /_cat/indices: index %s, which GET _settings "
+          "found, is not listed (created or deleted meanwhile?); "
+          "run check again",
+          src->dom->id, ix->name));
       record_failure(pf, src, RQ_CAT_INDICES, snm_buf_str(&msg));
       snm_buf_dispose(&msg);
     }

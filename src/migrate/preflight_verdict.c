@@ -516,7 +516,8 @@ static void select_source(struct snm__vctx *c, const struct snm_pf_domain *src)
             "plugins)",
             ix->name);
     } else if (n_left++ < 8) {
-      snm_buf_printf(&left, "%s%s", n_left > 1 ? ", " : "", ix->name);
+      snm_best_effort(
+          snm_buf_printf(&left, "%s%s", n_left > 1 ? ", " : "", ix->name));
     }
   }
   if (n_left > 0)
