@@ -335,12 +335,16 @@ static size_t run_needs(const struct snm_pf_domain *d, const char **need)
   return n;
 }
 
-static void join(struct snm_buf *b, char *const *v, size_t n)
+/* "a, b" (or "none") appended to b; 0 or SNM_ENOMEM. */
+static int join(struct snm_buf *b, char *const *v, size_t n)
 {
-  for (size_t i = 0; i < n; i++)
-    snm_buf_printf(b, "%s%s", i > 0 ? ", " : "", v[i]);
+  int rc = 0;
+
+  for (size_t i = 0; i < n && rc == 0; i++)
+    rc = snm_buf_printf(b, "%s%s", i > 0 ? ", " : "", v[i]);
   if (n == 0)
-    snm_buf_puts(b, "none");
+    rc = snm_buf_puts(b, "none");
+  return rc;
 }
 
 /* sec->unknown_roles: the roles that are not static ones. */
@@ -348,14 +352,15 @@ static int list_unknown_roles(struct snm_pf_security *sec)
 {
   struct snm_buf b;
   size_t n = 0;
+  int rc = 0;
 
   snm_buf_init(&b, 0);
-  for (size_t i = 0; i < sec->n_roles; i++)
+  for (size_t i = 0; i < sec->n_roles && rc == 0; i++)
     if (static_role_grants(sec->roles[i]) < 0)
-      snm_buf_printf(&b, "%s%s", n++ > 0 ? ", " : "", sec->roles[i]);
-  sec->unknown_roles = n > 0 ? snm_buf_steal(&b) : NULL;
+      rc = snm_buf_printf(&b, "%s%s", n++ > 0 ? ", " : "", sec->roles[i]);
+  sec->unknown_roles = rc == 0 && n > 0 ? snm_buf_steal(&b) : NULL;
   snm_buf_dispose(&b);
-  return n > 0 && sec->unknown_roles == NULL ? SNM_ENOMEM : 0;
+  return rc != 0 || (n > 0 && sec->unknown_roles == NULL) ? SNM_ENOMEM : 0;
 }
 
 static void permission_blocker(struct snm__vctx *c, struct snm_pf_domain *d)
@@ -367,46 +372,55 @@ static void permission_blocker(struct snm__vctx *c, struct snm_pf_domain *d)
                         ? "_opendistro"
                         : "_plugins";
   struct snm_buf who, roles, backend, hint;
+  int rc;
 
   snm_buf_init(&who, 0);
   snm_buf_init(&roles, 0);
   snm_buf_init(&backend, 0);
   snm_buf_init(&hint, 0);
   if (aws)
-    snm_buf_printf(&who, "the AWS identity %s", sec->user);
+    rc = snm_buf_printf(&who, "the AWS identity %s", sec->user);
   else if (sec->user[0] != '\0')
-    snm_buf_printf(&who, "user \"%s\"", sec->user);
+    rc = snm_buf_printf(&who, "user \"%s\"", sec->user);
   else
-    snm_buf_puts(&who, "the identity");
-  join(&roles, sec->roles, sec->n_roles);
-  join(&backend, sec->backend_roles, sec->n_backend_roles);
-  if (aws)
-    snm_buf_printf(&hint,
-                   "map the IAM role or user ARN that signs the requests "
-                   "(%s) as a backend role of the manage_snapshots role in "
-                   "fine-grained access control (Security > Roles > "
-                   "manage_snapshots > Mapped users, or PUT %s/_security/api/"
-                   "rolesmapping/manage_snapshots as the master user), or "
-                   "give one of its roles these permissions; then run check "
-                   "again",
-                   sec->n_backend_roles > 0 ? snm_buf_str(&backend) : sec->user,
-                   api);
+    rc = snm_buf_puts(&who, "the identity");
+  if (rc == 0)
+    rc = join(&roles, sec->roles, sec->n_roles);
+  if (rc == 0)
+    rc = join(&backend, sec->backend_roles, sec->n_backend_roles);
+  if (rc != 0)
+    c->nomem = 1;
+  else if (aws)
+    rc = snm_buf_printf(
+        &hint,
+        "map the IAM role or user ARN that signs the requests "
+        "(%s) as a backend role of the manage_snapshots role in "
+        "fine-grained access control (Security > Roles > "
+        "manage_snapshots > Mapped users, or PUT %s/_security/api/"
+        "rolesmapping/manage_snapshots as the master user), or "
+        "give one of its roles these permissions; then run check "
+        "again",
+        sec->n_backend_roles > 0 ? snm_buf_str(&backend) : sec->user, api);
   else
-    snm_buf_printf(&hint,
-                   "map %s to the manage_snapshots role (it grants "
-                   "cluster:admin/repository/*, cluster:admin/snapshot/* "
-                   "and index creation for restores: Security > Roles > "
-                   "manage_snapshots > Mapped users, or PUT %s/_security/"
-                   "api/rolesmapping/manage_snapshots as an admin), or give "
-                   "one of its roles these permissions; then run check again",
-                   snm_buf_str(&who), api);
-  SNM__ISSUE(c, SNM_PF_BLOCKER, "permission-missing", dom->id, NULL,
-             snm_buf_str(&hint),
-             "%s on %s lacks %s, which the run needs there: the security "
-             "plugin maps it to the roles %s (backend roles: %s), none of "
-             "which grants them",
-             snm_buf_str(&who), dom->id, sec->missing, snm_buf_str(&roles),
-             snm_buf_str(&backend));
+    rc = snm_buf_printf(
+        &hint,
+        "map %s to the manage_snapshots role (it grants "
+        "cluster:admin/repository/*, cluster:admin/snapshot/* "
+        "and index creation for restores: Security > Roles > "
+        "manage_snapshots > Mapped users, or PUT %s/_security/"
+        "api/rolesmapping/manage_snapshots as an admin), or give "
+        "one of its roles these permissions; then run check again",
+        snm_buf_str(&who), api);
+  if (rc != 0)
+    c->nomem = 1;
+  else
+    SNM__ISSUE(c, SNM_PF_BLOCKER, "permission-missing", dom->id, NULL,
+               snm_buf_str(&hint),
+               "%s on %s lacks %s, which the run needs there: the security "
+               "plugin maps it to the roles %s (backend roles: %s), none of "
+               "which grants them",
+               snm_buf_str(&who), dom->id, sec->missing, snm_buf_str(&roles),
+               snm_buf_str(&backend));
   snm_buf_dispose(&who);
   snm_buf_dispose(&roles);
   snm_buf_dispose(&backend);
@@ -423,6 +437,7 @@ void snm__pf_check_security(struct snm__vctx *c)
     const char *need[8];
     size_t n;
     struct snm_buf b;
+    int rc = 0;
 
     free(sec->missing);
     free(sec->unknown_roles);
@@ -440,9 +455,9 @@ void snm__pf_check_security(struct snm__vctx *c)
       continue;
     n = run_needs(d, need);
     snm_buf_init(&b, 0);
-    for (size_t k = 0; k < n; k++)
-      snm_buf_printf(&b, "%s%s", k > 0 ? ", " : "", need[k]);
-    sec->missing = snm_buf_steal(&b);
+    for (size_t k = 0; k < n && rc == 0; k++)
+      rc = snm_buf_printf(&b, "%s%s", k > 0 ? ", " : "", need[k]);
+    sec->missing = rc == 0 ? snm_buf_steal(&b) : NULL;
     snm_buf_dispose(&b);
     if (sec->missing == NULL) {
       c->nomem = 1;

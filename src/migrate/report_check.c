@@ -109,13 +109,15 @@ static void human_security(FILE *fp, const struct snm_pf_domain *d)
   if (sec->state != SNM_PF_SEC_KNOWN)
     return;
   snm_buf_init(&roles, 0);
-  for (size_t i = 0; i < sec->n_roles; i++)
-    snm_buf_printf(&roles, "%s%s", i > 0 ? ", " : "", sec->roles[i]);
+  for (size_t i = 0; i < sec->n_roles; i++) /* text only */
+    snm_best_effort(
+        snm_buf_printf(&roles, "%s%s", i > 0 ? ", " : "", sec->roles[i]));
   hprintf(fp, "    security plugin: user \"%s\", roles %s", sec->user,
           sec->n_roles > 0 ? snm_buf_str(&roles) : "none");
   snm_buf_reset(&roles);
   for (size_t i = 0; i < sec->n_backend_roles; i++)
-    snm_buf_printf(&roles, "%s%s", i > 0 ? ", " : "", sec->backend_roles[i]);
+    snm_best_effort(snm_buf_printf(&roles, "%s%s", i > 0 ? ", " : "",
+                                   sec->backend_roles[i]));
   if (sec->n_backend_roles > 0)
     hprintf(fp, ", backend roles %s", snm_buf_str(&roles));
   snm_buf_dispose(&roles);
