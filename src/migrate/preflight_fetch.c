@@ -303,9 +303,10 @@ static void on_reply(const struct snm_es_reply *reply,
   }
   if (err->code == SNM_ECANCELED || pf->canceled)
     goto done;
-  if (rq->kind == RQ_INFO)
+  if (rq->kind == RQ_INFO) {
     on_info(d, reply, err);
-  else
+    snm__pf_security_send(pf, rq->domain); /* preflight_security.c */
+  } else
     record(rq, d, reply, err);
   if (rq->batch != NULL && rq->batch->left == 0)
     batch_done(pf, rq->domain, rq->kind, rq->batch->failed == 0);
@@ -317,6 +318,11 @@ done:
   free(rq->path);
   free(rq->index);
   free(rq);
+  snm__pf_request_done(pf);
+}
+
+void snm__pf_request_done(struct snm_preflight *pf)
+{
   assert(pf->pending > 0);
   if (--pf->pending == 0)
     finish(pf);

@@ -422,9 +422,11 @@ static void check_repos(struct snm__vctx *c)
               repo, id, d->repo_diff);
     }
     if (d->repo_error != NULL &&
-        snm_es_denied_permission(perm, sizeof(perm), d->repo_error))
-      permission_missing(c, d, perm);
-    else if (d->repo_error != NULL)
+        snm_es_denied_permission(perm, sizeof(perm), d->repo_error)) {
+      /* said from the security plugin's roles already (check_security) */
+      if (snm__pf_security_grant(&d->sec, NULL) != SNM_PF_GRANT_NO)
+        permission_missing(c, d, perm);
+    } else if (d->repo_error != NULL)
       ISSUE(c, SNM_PF_BLOCKER, "repo-unusable", id, NULL,
             "check the bucket or location, and the cluster's access to it "
             "(POST _snapshot/NAME/_verify shows the cause)",
@@ -628,6 +630,7 @@ int snm_preflight_verdict(struct snm_preflight *pf)
   check_domains(&c);
   check_facts(&c);
   check_repos(&c);
+  snm__pf_check_security(&c);
   check_source(&c);
   snm__pf_check_restores(&c);
   return c.nomem ? SNM_ENOMEM : 0;

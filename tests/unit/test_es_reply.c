@@ -370,6 +370,100 @@ static void test_denied_permission(void **state)
   assert_int_equal(snm_es_denied_permission(perm, sizeof(perm), NULL), 0);
 }
 
+/* What a 401 or 403 says to do, by how the domain authenticates: the user
+ * and password_env for a 401; for a 403 that names a permission, the
+ * permission and the role that grants it (on AWS: as a backend role). */
+static void test_auth_hints(void **state)
+{
+  static const char denied_put[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":\"no "
+      "permissions for [cluster:admin/repository/put] and User "
+      "[name=reader, backend_roles=[], requestedTenant=null]\"},"
+      "\"status\":403}";
+  static const char denied_close[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":\"no "
+      "permissions for [indices:admin/close] and User [name=reader]\"},"
+      "\"status\":403}";
+  static const char denied_plain[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":"
+      "\"forbidden\"},\"status\":403}";
+  static const char unauthorized[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":"
+      "\"Unauthorized\"},\"status\":401}";
+  static const char basic[] = "{\"type\": \"basic\", \"username\": "
+                              "\"reader\", \"password_env\": \"SNM_T_PW\"}";
+  static const char aws[] = "{\"type\": \"aws-sigv4\", \"region\": "
+                            "\"eu-west-1\"}";
+  static const struct {
+    const char *auth; /* NULL: none */
+    int status;
+    const char *body;
+    const char *needle;
+  } cases[] = {
+      {basic, 401, unauthorized,
+       "(the server refused user \"reader\" with the password from "
+       "$SNM_T_PW: check the user name and that variable)"},
+      {basic, 403, denied_put,
+       "(user \"reader\" lacks cluster:admin/repository/put: map it to the "
+       "manage_snapshots role, or give one of its roles that permission)"},
+      {basic, 403, denied_close,
+       "(user \"reader\" lacks indices:admin/close: map it to a role that "
+       "grants it)"},
+      {basic, 403, denied_plain,
+       "(basic auth as \"reader\", password from $SNM_T_PW; check both, "
+       "and that the user's role may do this)"},
+      {NULL, 401, unauthorized,
+       "(the plan gives no credentials for this domain; add an \"auth\" "
+       "section)"},
+      {aws, 403, denied_put,
+       "(the identity from environment lacks cluster:admin/repository/put: "
+       "map it to the manage_snapshots role as a backend role (its IAM role "
+       "or user ARN) in fine-grained access control"},
+      {aws, 403, denied_plain,
+       "(signed with AWS credentials from environment for region eu-west-1, "
+       "service es; the request was refused: the identity likely lacks "
+       "es:ESHttpGet on this domain"},
+      {aws, 401, unauthorized, "the signature was refused, or the identity"},
+  };
+  (void)state;
+
+  setenv("SNM_T_PW", "not-the-password", 1);
+  setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+         1);
+  unsetenv("AWS_SESSION_TOKEN");
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct snm_standin_reply rep = {.path = "/x",
+                                    .status = cases[i].status,
+                                    .headers =
+                                        "Content-Type: application/json\r\n",
+                                    .body = cases[i].body};
+    struct result r;
+    struct fx fx;
+
+    memset(&fx, 0, sizeof(fx));
+    assert_int_equal(snm_standin_new(&fx.srv), 0);
+    snm_test_loop_init_es(
+        &fx.lp, snm_test_plan_src_dst(snm_standin_url(fx.srv), cases[i].auth),
+        "src", NULL);
+    assert_int_equal(snm_standin_add(fx.srv, &rep), 0);
+    get(&fx, "/x", &r);
+    assert_int_equal(r.code, SNM_EAUTH);
+    assert_int_equal(r.status, cases[i].status);
+    if (strstr(r.msg, cases[i].needle) == NULL)
+      fail_msg("case %zu: \"%s\" lacks \"%s\"", i, r.msg, cases[i].needle);
+    /* one line that names the domain and the request */
+    assert_non_null(strstr(r.msg, "src: GET /x: HTTP "));
+    assert_null(strchr(r.msg, '\n'));
+    assert_null(strstr(r.msg, "not-the-password"));
+    fx_done(&fx);
+  }
+  unsetenv("SNM_T_PW");
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  snm_log_clear_secrets();
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -379,6 +473,7 @@ int main(void)
       cmocka_unit_test(test_ok_status_with_an_error_body),
       cmocka_unit_test(test_basic_auth_refusals),
       cmocka_unit_test(test_denied_permission),
+      cmocka_unit_test(test_auth_hints),
   };
   int rc;
 
