@@ -442,17 +442,18 @@ static void reply_failed(struct snm_err *err, const struct es_call *c,
 }
 
 /* Could `body` (a reply of the raw kind) be an error object, {"error":
- * {...} or "...", ...}?  A scan of its top level with yajl's callback
- * parser, building nothing: 1 when the root is an object whose first
- * "error" member is an object or a string (the shape error_body_status
- * reads), else 0.  Only such a body is then parsed into a tree, so that
- * a big listing never is. */
+ * {...} or "...", "status": N}?  A scan of its top level with yajl's
+ * callback parser, building nothing: 1 when the root is an object with a
+ * "status" member and whose first "error" member is an object or a string
+ * (what error_body_status needs), else 0.  Only such a body is then parsed into
+ * a tree, so that a big listing never is. */
 struct top_scan {
   unsigned depth;  /* containers open */
   int root_map;    /* the root is an object */
   int error_next;  /* the next value is the first "error" member */
   int error_seen;  /* "error" was a key at the top level */
   int error_shape; /* its value is an object or a string */
+  int status_seen; /* "status" was a key at the top level */
 };
 
 static int ts_value(struct top_scan *t, int shape)
@@ -509,6 +510,8 @@ static int ts_key(void *ctx, const unsigned char *k, size_t n)
       memcmp(k, "error", 5) == 0) {
     t->error_seen = 1;
     t->error_next = 1;
+  } else if (t->depth == 1 && len == 6 && memcmp(k, "status", 6) == 0) {
+    t->status_seen = 1;
   }
   return 1;
 }
@@ -545,7 +548,7 @@ static int maybe_error_body(const char *body, size_t len)
            yajl_status_ok &&
        yajl_complete_parse(h) == yajl_status_ok;
   yajl_free(h);
-  return ok && t.error_shape;
+  return ok && t.error_shape && t.status_seen;
 }
 
 static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
