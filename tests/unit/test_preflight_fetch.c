@@ -406,7 +406,9 @@ static void test_each_fact_unknown(void **state)
 /* The source's listing is one request for every index (never narrowed by
  * name: OpenSearch 2.19 leaves GET _cat/indices/NAMES?ignore_unavailable
  * unanswered when a name does not exist), a text table of the columns
- * used; only the aliases of the indices found are kept. */
+ * used.  It, the aliases and the data streams are asked for once the
+ * settings resolved the indices, and only what concerns those indices is
+ * kept (issue #8, item 13). */
 static void test_source_narrowed(void **state)
 {
   static const char cat_path[] =
@@ -415,6 +417,7 @@ static void test_source_narrowed(void **state)
   struct snm_standin_request rq;
   struct fx fx;
   int found = 0;
+  long settings_at = -1;
   (void)state;
 
   fx_init_plan(&fx, "\"indices\": \"logs-*\"", NULL);
@@ -422,6 +425,14 @@ static void test_source_narrowed(void **state)
       "alias    index\n"
       "logs     logs-1\n"
       "other    other-1\n");
+  add(fx.src, "/_cat/indices*", 200, TEXT_CT,
+      "status health pri.store.size index\n"
+      "open   green             100 logs-1\n"
+      "open   green             200 other-1\n");
+  add(fx.src, "/_data_stream", 200, JSON_CT,
+      "{\"data_streams\":[{\"name\":\"app\",\"indices\":[{\"index_name\":"
+      "\"logs-1\"}]},{\"name\":\"other\",\"indices\":[{\"index_name\":"
+      "\"other-1\"}]}]}");
   add(fx.src, "/logs-%2A/_settings*", 200, JSON_CT,
       "{\"logs-1\":{\"settings\":{\"index.number_of_shards\":\"1\","
       "\"index.number_of_replicas\":\"0\"}}}");
@@ -435,11 +446,26 @@ static void test_source_narrowed(void **state)
     found += strcmp(rq.target, cat_path) == 0;
     /* nor for named ones */
     assert_true(strncmp(rq.target, "/_cat/indices/", 14) != 0);
+    /* the settings first, then the listings */
+    if (strstr(rq.target, "/_settings") != NULL)
+      settings_at = i;
+    if (strncmp(rq.target, "/_cat/indices", 13) == 0 ||
+        strncmp(rq.target, "/_cat/aliases", 13) == 0 ||
+        strcmp(rq.target, "/_data_stream") == 0)
+      assert_true(settings_at >= 0 && (size_t)settings_at < i);
     snm_standin_request_dispose(&rq);
   }
   assert_int_equal(found, 1);
   assert_int_equal(fx.pf.domains[0].n_aliases, 1);
   assert_string_equal(fx.pf.domains[0].aliases[0].alias, "logs");
+  assert_int_equal(fx.pf.domains[0].existing_known, 1);
+  assert_int_equal(fx.pf.domains[0].n_existing, 1);
+  assert_string_equal(fx.pf.domains[0].existing[0].name, "logs-1");
+  assert_true(fx.pf.indices[0].pri_bytes == 100);
+  assert_int_equal(fx.pf.n_data_streams, 1);
+  assert_string_equal(fx.pf.data_streams[0].name, "app");
+  assert_string_equal(fx.pf.indices[0].data_stream, "app");
+  assert_non_null(find_issue(&fx.pf, "data-stream", "src"));
   snm_preflight_dispose(&fx.pf);
   fx_done(&fx);
 
