@@ -21,7 +21,8 @@ step "Installing missing Debian packages (if any)"
 scripts/install-deps.sh
 
 step "Building snapmig"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# no -G: a build/ made earlier (by the README's cmake commands) keeps its generator
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build >/dev/null
 snapmig=$top/build/snapmig
 show "$snapmig" --version

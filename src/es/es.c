@@ -6,6 +6,7 @@
 #include "json.h"
 #include "log.h"
 #include "es_domain.h"
+#include "es_sign.h"
 #include "secret.h"
 #include "sigv4.h"
 
@@ -20,7 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-#define ES_MAX_SIGNED_HEADERS 32
 /* In error messages (at most SNM_ERR_MSG_MAX bytes) a request path is
  * shortened in the middle to about ES_PATH_SHOWN_MAX bytes and the
  * server's reason to ES_REASON_SHOWN_MAX, so that the domain, method,
@@ -81,8 +81,12 @@ int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
   } else if (dom->auth == SNM_AUTH_AWS_SIGV4) {
     struct snm_creds_opts opts = {0};
+    int rc;
     opts.profile = dom->profile;
-    return snm_creds_provider_new(&es->creds, &opts, err);
+    rc = snm_creds_provider_new(&es->creds, &opts, err);
+    if (rc == 0)
+      rc = snm_es_signer_new(&es->signer, es, err);
+    return rc;
   }
   return 0;
 }
@@ -93,6 +97,7 @@ void snm_es_dispose(struct snm_es *es)
     OPENSSL_cleanse(es->basic_auth, strlen(es->basic_auth));
     free(es->basic_auth);
   }
+  snm_es_signer_free(es->signer); /* before the provider it waits on */
   snm_creds_provider_free(es->creds);
   memset(es, 0, sizeof(*es));
 }
@@ -271,99 +276,89 @@ static void es_call_free(struct es_call *c)
   free(c);
 }
 
-/* SigV4 signing hook: sign exactly what the engine sends. */
-static int es_sign(void *sign_data, const struct snm_http_sign_ctx *ctx,
-                   struct snm_http_headers_out *add, struct snm_err *err)
+int snm_es_denied_permission(char *out, size_t out_size, const char *reason)
 {
-  struct snm_es *es = sign_data;
-  const struct snm_domain *dom = es->dom;
-  struct snm_sigv4_header hdrs[ES_MAX_SIGNED_HEADERS];
-  char *copies[ES_MAX_SIGNED_HEADERS] = {NULL};
-  struct snm_sigv4_request req = {0};
-  struct snm_sigv4_params params = {0};
-  struct snm_sigv4_result res = {0};
-  struct snm_creds creds;
-  struct snm_buf target;
-  size_t n = 0;
-  int rc;
+  static const char mark[] = "no permissions for [";
+  const char *p = reason != NULL ? strstr(reason, mark) : NULL;
+  size_t n;
 
-  snm_creds_init(&creds);
-  snm_buf_init(&target, 0);
-  rc = snm_creds_provider_get(es->creds, &creds, err);
-  if (rc != 0)
-    goto done;
-  snprintf(es->creds_source, sizeof(es->creds_source), "%s", creds.source);
-  hdrs[n].name = "Host";
-  hdrs[n++].value = ctx->host;
-  for (size_t i = 0; ctx->headers != NULL && ctx->headers[i] != NULL; i++) {
-    char *colon;
-    if (n == ES_MAX_SIGNED_HEADERS) {
-      rc =
-          snm_err_set(err, SNM_EINVAL, "%s: too many headers to sign", dom->id);
-      goto done;
-    }
-    copies[n] = strdup(ctx->headers[i]);
-    if (copies[n] == NULL) {
-      rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
-      goto done;
-    }
-    colon = strchr(copies[n], ':');
-    assert(colon != NULL);
-    *colon++ = '\0';
-    while (*colon == ' ')
-      colon++;
-    hdrs[n].name = copies[n];
-    hdrs[n++].value = colon;
-  }
-  if (snm_buf_puts(&target, ctx->path) != 0 ||
-      (ctx->query[0] != '\0' && snm_buf_printf(&target, "?%s", ctx->query))) {
-    rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
-    goto done;
-  }
-  req.method = ctx->method;
-  req.path = target.data;
-  req.headers = hdrs;
-  req.n_headers = n;
-  req.body = ctx->body;
-  req.body_len = ctx->body_len;
-  params.access_key_id = creds.access_key_id;
-  params.secret_access_key = creds.secret_access_key;
-  params.session_token = creds.session_token;
-  params.region = dom->region;
-  params.service = dom->service;
-  params.when = time(NULL);
-  params.s3_rules = strcmp(dom->service, "s3") == 0;
-  params.add_content_sha256_header = 1;
-  rc = snm_sigv4_sign(&res, &req, &params, err);
-  for (size_t i = 0; rc == 0 && i < res.n_add_headers; i++)
-    rc = snm_http_headers_add(add, res.add_headers[i].name,
-                              res.add_headers[i].value);
-  if (rc != 0 && err != NULL && err->code == SNM_OK)
-    snm_err_set(err, rc, "%s: cannot add signature headers", dom->id);
-done:
-  snm_sigv4_result_dispose(&res);
-  snm_creds_dispose(&creds);
-  for (size_t i = 0; i < ES_MAX_SIGNED_HEADERS; i++)
-    free(copies[i]);
-  snm_buf_dispose(&target);
-  return rc;
+  assert(out_size > 0);
+  out[0] = '\0';
+  if (p == NULL)
+    return 0;
+  p += sizeof(mark) - 1;
+  n = strcspn(p, "],");
+  if (n == 0 || p[n] == '\0')
+    return 0;
+  if (n >= out_size)
+    n = out_size - 1;
+  memcpy(out, p, n);
+  out[n] = '\0';
+  return 1;
+}
+
+const char *snm_es_role_granting(const char *permission)
+{
+  if (strncmp(permission, "cluster:admin/repository/", 25) == 0 ||
+      strncmp(permission, "cluster:admin/snapshot/", 23) == 0)
+    return "manage_snapshots";
+  return NULL;
+}
+
+/* What to do about a 403 that names a permission: the role to map. */
+static void permission_hint(struct snm_buf *msg, const char *who,
+                            const char *perm, int aws)
+{
+  const char *role = snm_es_role_granting(perm);
+
+  if (role != NULL)
+    snm_best_effort(
+        snm_buf_printf(msg,
+                       " (%s lacks %s: map it to the %s role%s, or give one of "
+                       "its roles that permission)",
+                       who, perm, role,
+                       aws ? " as a backend role (its IAM role or user ARN) in "
+                             "fine-grained access control"
+                           : ""));
+  else
+    snm_best_effort(snm_buf_printf(
+        msg, " (%s lacks %s: map it to a role that grants it%s)", who, perm,
+        aws ? " (its IAM role or user ARN as a backend role in "
+              "fine-grained access control)"
+            : ""));
 }
 
 static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
-                      const char *method, long status)
+                      const char *method, long status, const char *reason)
 {
   const struct snm_domain *dom = es->dom;
+  char perm[128], who[200];
+  int has_perm =
+      status == 403 && snm_es_denied_permission(perm, sizeof(perm), reason);
 
   switch (dom->auth) {
   case SNM_AUTH_NONE:
-    snm_buf_printf(msg, " (the plan gives no credentials for this domain; add "
-                        "an \"auth\" section)");
+    snm_best_effort(snm_buf_printf(
+        msg, " (the plan gives no credentials for this domain; add "
+             "an \"auth\" section)"));
     break;
   case SNM_AUTH_BASIC:
-    snm_buf_printf(msg,
-                   " (basic auth as \"%s\", password from $%s; check both, "
-                   "and that the user's role may do this)",
-                   dom->username, dom->password_env);
+    if (status == 401) {
+      snm_best_effort(
+          snm_buf_printf(msg,
+                         " (the server refused user \"%s\" with the password "
+                         "from $%s: check the user name and that variable)",
+                         dom->username, dom->password_env));
+    } else if (has_perm) {
+      snprintf(who, sizeof(who), "user \"%s\"", dom->username);
+      permission_hint(msg, who, perm, 0);
+    } else {
+      snm_best_effort(snm_buf_printf(
+          msg,
+          " (basic auth as \"%s\", password from $%s; check both, "
+          "and that the user's role may do this)",
+          dom->username, dom->password_env));
+    }
     break;
   case SNM_AUTH_AWS_SIGV4: {
     const char *action = strcmp(method, "GET") == 0    ? "es:ESHttpGet"
@@ -371,17 +366,24 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
                          : strcmp(method, "PUT") == 0  ? "es:ESHttpPut"
                          : strcmp(method, "POST") == 0 ? "es:ESHttpPost"
                                                        : "es:ESHttpDelete";
-    snm_buf_printf(msg,
-                   " (signed with AWS credentials from %s for region %s, "
-                   "service %s; %s the identity likely lacks %s on this "
-                   "domain, or is not mapped to a role with this permission "
-                   "in fine-grained access control)",
-                   es->creds_source[0] != '\0' ? es->creds_source
-                                               : "the credential chain",
-                   dom->region, dom->service,
-                   status == 401 ? "the signature was refused, or"
-                                 : "the request was refused:",
-                   action);
+    if (has_perm) {
+      snprintf(who, sizeof(who), "the identity from %s",
+               es->creds_source[0] != '\0' ? es->creds_source
+                                           : "the credential chain");
+      permission_hint(msg, who, perm, 1);
+      break;
+    }
+    snm_best_effort(snm_buf_printf(
+        msg,
+        " (signed with AWS credentials from %s for region %s, "
+        "service %s; %s the identity likely lacks %s on this "
+        "domain, or is not mapped to a role with this permission "
+        "in fine-grained access control)",
+        es->creds_source[0] != '\0' ? es->creds_source : "the credential chain",
+        dom->region, dom->service,
+        status == 401 ? "the signature was refused, or"
+                      : "the request was refused:",
+        action));
     break;
   }
   }
@@ -392,8 +394,9 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
 static void describe(struct snm_buf *msg, const struct snm_es *es,
                      const char *method, const char *path)
 {
-  (void)snm_buf_printf(msg, "%s: %s ", es->dom->id, method);
-  (void)snm_err_append_middle(msg, path, strlen(path), ES_PATH_SHOWN_MAX);
+  snm_best_effort(snm_buf_printf(msg, "%s: %s ", es->dom->id, method));
+  snm_best_effort(
+      snm_err_append_middle(msg, path, strlen(path), ES_PATH_SHOWN_MAX));
 }
 
 /* The status of a reply body that is an error object, {"error": {...} or
@@ -421,19 +424,20 @@ static void reply_failed(struct snm_err *err, const struct es_call *c,
 
   snm_buf_init(&msg, 0);
   snm_buf_init(&reason, 0);
-  snm_es_error_reason(&reason, json, resp->body, resp->body_len);
+  snm_best_effort(
+      snm_es_error_reason(&reason, json, resp->body, resp->body_len));
   describe(&msg, c->es, c->method, c->path);
-  (void)snm_buf_printf(&msg, ": HTTP %ld", resp->status);
+  snm_best_effort(snm_buf_printf(&msg, ": HTTP %ld", resp->status));
   if (body_status != 0)
-    (void)snm_buf_printf(&msg, " with an error body (status %ld)%s",
-                         body_status, reason.len > 0 ? ":" : "");
+    snm_best_effort(snm_buf_printf(&msg, " with an error body (status %ld)%s",
+                                   body_status, reason.len > 0 ? ":" : ""));
   if (reason.len > 0) {
-    (void)snm_buf_putc(&msg, ' ');
-    (void)snm_err_append_middle(&msg, reason.data, reason.len,
-                                ES_REASON_SHOWN_MAX);
+    snm_best_effort(snm_buf_putc(&msg, ' '));
+    snm_best_effort(snm_err_append_middle(&msg, reason.data, reason.len,
+                                          ES_REASON_SHOWN_MAX));
   }
   if (status == 401 || status == 403)
-    auth_hint(&msg, c->es, c->method, status);
+    auth_hint(&msg, c->es, c->method, status, snm_buf_str(&reason));
   snm_err_set(err, status == 401 || status == 403 ? SNM_EAUTH : SNM_EHTTP, "%s",
               snm_buf_str(&msg));
   err->http_status = status;
@@ -667,13 +671,12 @@ static int es_send(struct snm_es *es, const char *method, const char *path,
   req.insecure = dom->insecure;
   req.replay = (enum snm_http_replay)replay;
   req.label = dom->id;
-  if (es->creds != NULL) {
-    req.sign = es_sign;
-    req.sign_data = es;
-  }
   if (es->trace != NULL)
     es->trace(dom->id, method, path, es->trace_payload);
-  rc = snm_http_send(es->http, &req, es_done, c, NULL, err);
+  if (es->signer != NULL) /* aws-sigv4: may wait for credentials */
+    rc = snm_es_signer_send(es->signer, &req, method, path, es_done, c, err);
+  else
+    rc = snm_http_send(es->http, &req, es_done, c, NULL, err);
   if (rc != 0)
     goto fail;
   es->requests++;

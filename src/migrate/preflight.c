@@ -49,6 +49,7 @@ static void domain_dispose(struct snm_pf_domain *d)
   free(d->aliases);
   free(d->node_avail);
   free(d->node_total);
+  snm__pf_security_dispose(&d->sec);
 }
 
 void snm__preflight_clear_verdicts(struct snm_preflight *pf)

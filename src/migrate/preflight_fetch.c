@@ -312,9 +312,10 @@ static void on_reply(const struct snm_es_reply *reply,
   }
   if (err->code == SNM_ECANCELED || pf->canceled)
     goto done;
-  if (rq->kind == RQ_INFO)
+  if (rq->kind == RQ_INFO) {
     on_info(d, reply, err);
-  else
+    snm__pf_security_send(pf, rq->domain); /* preflight_security.c */
+  } else
     record(rq, d, reply, err);
   if (rq->batch != NULL && rq->batch->left == 0)
     batch_done(pf, rq->domain, rq->kind, rq->batch->failed == 0);
@@ -326,6 +327,11 @@ done:
   free(rq->path);
   free(rq->index);
   free(rq);
+  snm__pf_request_done(pf);
+}
+
+void snm__pf_request_done(struct snm_preflight *pf)
+{
   assert(pf->pending > 0);
   if (--pf->pending == 0)
     finish(pf);
@@ -570,11 +576,12 @@ static void merge_facts(struct snm_preflight *pf)
                src->fact_error[SNM_PF_FACT_INDICES] == NULL) {
       struct snm_buf msg;
       snm_buf_init(&msg, 0);
-      snm_buf_printf(&msg,
-                     "%s: GET /_cat/indices: index %s, which GET _settings "
-                     "found, is not listed (created or deleted meanwhile?); "
-                     "run check again",
-                     src->dom->id, ix->name);
+      snm_best_effort(snm_buf_printf(
+          &msg,
+          "%s: GET /_cat/indices: index %s, which GET _settings "
+          "found, is not listed (created or deleted meanwhile?); "
+          "run check again",
+          src->dom->id, ix->name));
       record_failure(pf, src, RQ_CAT_INDICES, snm_buf_str(&msg));
       snm_buf_dispose(&msg);
     }

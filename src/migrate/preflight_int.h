@@ -135,4 +135,46 @@ int snm__pf_parse_cluster_settings(struct snm_pf_domain *d, yajl_val j,
                                    char *why, size_t whysz);
 int snm__pf_parse_count(long long *docs, yajl_val j, char *why, size_t whysz);
 
+/* ---- the security plugin (preflight_security.c) ----------------------- */
+
+/* Once GET / answered on domain di (a source or a target), send GET
+ * _plugins/_security/authinfo (OpenSearch) or _opendistro/_security/
+ * authinfo (Elasticsearch), counted in pf->pending; its reply goes into
+ * d->sec.  Nothing is sent for an unknown engine or after cancel. */
+void snm__pf_security_send(struct snm_preflight *pf, size_t di);
+
+/* One request of the preflight answered: the last one finishes it
+ * (preflight_fetch.c). */
+void snm__pf_request_done(struct snm_preflight *pf);
+
+/* Record an authinfo reply (`reply` NULL: transport failure, err set):
+ * ABSENT for a 404 or OpenSearch's 400 "no handler found"; KNOWN for a 2xx
+ * that parses; UNKNOWN with sec->error otherwise (a refusal, a server
+ * error, a reply that is not authinfo: never "no permission missing").
+ * Returns 0 or SNM_ENOMEM. */
+int snm__pf_security_record(struct snm_pf_security *sec, const char *domain_id,
+                            const struct snm_es_reply *reply,
+                            const struct snm_err *err);
+
+/* Parse an authinfo reply: user_name (string, null or missing), roles and
+ * backend_roles (lists of strings, both required).  0 (sec KNOWN), -1 with
+ * `why` when the reply is not that, SNM_ENOMEM. */
+int snm__pf_parse_authinfo(struct snm_pf_security *sec, yajl_val j, char *why,
+                           size_t whysz);
+
+/* What the roles in `sec` grant of the run's snapshot permissions: YES when
+ * one of them is a static role that grants them all (*granting, if not
+ * NULL, names it), NO when every role is a static role that grants none of
+ * them, UNKNOWN otherwise (any other role, or nothing read). */
+enum snm_pf_grant snm__pf_security_grant(const struct snm_pf_security *sec,
+                                         const char **granting);
+
+/* The verdict: d->sec.grant, unknown_roles, missing, and a
+ * "permission-missing" blocker per domain whose roles are known to lack
+ * what the run needs there.  Runs after the repository verdict (it reads
+ * repo_state). */
+void snm__pf_check_security(struct snm__vctx *c);
+
+void snm__pf_security_dispose(struct snm_pf_security *sec);
+
 #endif

@@ -12,13 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
-#include "diag.h"
 #include "es.h"
 #include "http.h"
 #include "log.h"
-#include "plan.h"
+#include "loop_fixture.h"
+#include "plan_fixture.h"
 #include "standin_http.h"
 
 struct result {
@@ -33,58 +32,22 @@ struct result {
 };
 
 struct fx {
-  uv_loop_t loop;
-  uv_timer_t guard; /* fails the test if the loop is still busy at 20 s */
-  struct snm_standin *srv;
-  struct snm_plan *plan;
-  struct snm_http *http;
-  struct snm_es es;
+  struct snm_standin *srv; /* the "src" domain */
+  struct snm_test_loop lp; /* lp.es on "src" */
 };
-
-static void on_guard(uv_timer_t *t)
-{
-  (void)t;
-  fail_msg("the loop did not finish within the deadline");
-}
 
 static void fx_init(struct fx *fx)
 {
-  struct snm_diag_list diags;
-  struct snm_err err;
-  char text[512];
-
   memset(fx, 0, sizeof(*fx));
   assert_int_equal(snm_standin_new(&fx->srv), 0);
-  snprintf(text, sizeof(text),
-           "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
-           "\"src\": {\"endpoint\": \"%s\"},"
-           "\"dst\": {\"endpoint\": \"http://127.0.0.1:1\"}},"
-           "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
-           "{\"location\": \"/x\"}},"
-           "\"snapshot\": {\"domain\": \"src\"}, "
-           "\"restores\": [{\"domain\": \"dst\"}]}",
-           snm_standin_url(fx->srv));
-  snm_diag_list_init(&diags);
-  assert_int_equal(
-      snm_plan_parse(&fx->plan, text, strlen(text), "t.json", &diags, &err), 0);
-  snm_diag_list_dispose(&diags);
-  assert_int_equal(uv_loop_init(&fx->loop), 0);
-  assert_int_equal(uv_timer_init(&fx->loop, &fx->guard), 0);
-  assert_int_equal(uv_timer_start(&fx->guard, on_guard, 20000, 0), 0);
-  uv_unref((uv_handle_t *)&fx->guard);
-  assert_int_equal(snm_http_new(&fx->http, &fx->loop, NULL, &err), 0);
-  assert_int_equal(snm_es_init(&fx->es, &fx->plan->domains[0], fx->http, &err),
-                   0);
+  snm_test_loop_init_es(&fx->lp,
+                        snm_test_plan_src_dst(snm_standin_url(fx->srv), NULL),
+                        "src", NULL);
 }
 
 static void fx_done(struct fx *fx)
 {
-  snm_http_close(fx->http, NULL, NULL);
-  uv_close((uv_handle_t *)&fx->guard, NULL);
-  uv_run(&fx->loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&fx->loop), 0);
-  snm_es_dispose(&fx->es);
-  snm_plan_free(fx->plan);
+  snm_test_loop_done(&fx->lp);
   assert_int_equal(snm_standin_free(fx->srv), 0);
 }
 
@@ -125,12 +88,12 @@ static void get_as(struct fx *fx, const char *path, int raw, struct result *r)
   memset(r, 0, sizeof(*r));
   if (raw)
     assert_int_equal(
-        snm_es_request_raw(&fx->es, "GET", path, NULL, 0, on_done, r, &err), 0);
+        snm_es_request_raw(fx->lp.es, "GET", path, NULL, 0, on_done, r, &err),
+        0);
   else
     assert_int_equal(
-        snm_es_request(&fx->es, "GET", path, NULL, 0, on_done, r, &err), 0);
-  while (r->called == 0)
-    uv_run(&fx->loop, UV_RUN_ONCE);
+        snm_es_request(fx->lp.es, "GET", path, NULL, 0, on_done, r, &err), 0);
+  snm_test_loop_run_until(&fx->lp, &r->called);
   assert_int_equal(r->called, 1);
 }
 
@@ -269,9 +232,8 @@ static void test_long_url_keeps_cause_and_advice(void **state)
   req.url = url;
   req.label = "dst";
   assert_int_equal(
-      snm_http_send(fx.http, &req, on_http_done, &done, &call, &err), 0);
-  while (done.called == 0)
-    uv_run(&fx.loop, UV_RUN_ONCE);
+      snm_http_send(fx.lp.http, &req, on_http_done, &done, &call, &err), 0);
+  snm_test_loop_run_until(&fx.lp, &done.called);
   assert_int_equal(done.err.code, SNM_ENET);
   assert_true(strlen(done.err.msg) < SNM_ERR_MSG_MAX - 1);
   assert_non_null(strstr(done.err.msg, "dst: GET http://127.0.0.1:"));
@@ -421,15 +383,6 @@ static void test_raw_reply(void **state)
 
 static void test_basic_auth_refusals(void **state)
 {
-  static const char fmt[] =
-      "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
-      "\"src\": {\"endpoint\": \"http://127.0.0.1:1\", \"auth\": {\"type\": "
-      "\"basic\", \"username\": \"%s\", \"password_env\": \"SNM_T_PW\"}},"
-      "\"dst\": {\"endpoint\": \"http://127.0.0.1:2\"}},"
-      "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
-      "{\"location\": \"/x\"}},"
-      "\"snapshot\": {\"domain\": \"src\"}, "
-      "\"restores\": [{\"domain\": \"dst\"}]}";
   static const struct {
     const char *user;
     const char *pw; /* NULL: unset */
@@ -447,17 +400,16 @@ static void test_basic_auth_refusals(void **state)
   (void)state;
 
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct snm_diag_list diags;
-    struct snm_plan *plan = NULL;
+    struct snm_plan *plan;
     struct snm_es es;
     struct snm_err err;
-    char text[1024];
+    char auth[256];
 
-    snprintf(text, sizeof(text), fmt, cases[i].user);
-    snm_diag_list_init(&diags);
-    assert_int_equal(
-        snm_plan_parse(&plan, text, strlen(text), "t.json", &diags, &err), 0);
-    snm_diag_list_dispose(&diags);
+    snprintf(auth, sizeof(auth),
+             "{\"type\": \"basic\", \"username\": \"%s\", "
+             "\"password_env\": \"SNM_T_PW\"}",
+             cases[i].user);
+    plan = snm_test_plan_src_dst("http://127.0.0.1:1", auth);
     if (cases[i].pw != NULL)
       setenv("SNM_T_PW", cases[i].pw, 1);
     else
@@ -474,6 +426,136 @@ static void test_basic_auth_refusals(void **state)
   snm_log_clear_secrets();
 }
 
+static void test_denied_permission(void **state)
+{
+  char perm[40], tiny[8];
+  (void)state;
+
+  assert_int_equal(snm_es_denied_permission(
+                       perm, sizeof(perm),
+                       "security_exception: no permissions for "
+                       "[cluster:admin/repository/put] and User [name=reader, "
+                       "backend_roles=[], requestedTenant=null]"),
+                   1);
+  assert_string_equal(perm, "cluster:admin/repository/put");
+  assert_string_equal(snm_es_role_granting(perm), "manage_snapshots");
+  /* several permissions: the first */
+  assert_int_equal(
+      snm_es_denied_permission(perm, sizeof(perm),
+                               "no permissions for [indices:admin/close, "
+                               "indices:admin/delete] and User [name=x]"),
+      1);
+  assert_string_equal(perm, "indices:admin/close");
+  assert_null(snm_es_role_granting(perm));
+  /* cut to the buffer */
+  assert_int_equal(snm_es_denied_permission(tiny, sizeof(tiny),
+                                            "no permissions for [abcdefghij]"),
+                   1);
+  assert_string_equal(tiny, "abcdefg");
+  /* none named, or unterminated */
+  assert_int_equal(snm_es_denied_permission(perm, sizeof(perm), "Unauthorized"),
+                   0);
+  assert_string_equal(perm, "");
+  assert_int_equal(
+      snm_es_denied_permission(perm, sizeof(perm), "no permissions for [oops"),
+      0);
+  assert_int_equal(snm_es_denied_permission(perm, sizeof(perm), NULL), 0);
+}
+
+/* What a 401 or 403 says to do, by how the domain authenticates: the user
+ * and password_env for a 401; for a 403 that names a permission, the
+ * permission and the role that grants it (on AWS: as a backend role). */
+static void test_auth_hints(void **state)
+{
+  static const char denied_put[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":\"no "
+      "permissions for [cluster:admin/repository/put] and User "
+      "[name=reader, backend_roles=[], requestedTenant=null]\"},"
+      "\"status\":403}";
+  static const char denied_close[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":\"no "
+      "permissions for [indices:admin/close] and User [name=reader]\"},"
+      "\"status\":403}";
+  static const char denied_plain[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":"
+      "\"forbidden\"},\"status\":403}";
+  static const char unauthorized[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":"
+      "\"Unauthorized\"},\"status\":401}";
+  static const char basic[] = "{\"type\": \"basic\", \"username\": "
+                              "\"reader\", \"password_env\": \"SNM_T_PW\"}";
+  static const char aws[] = "{\"type\": \"aws-sigv4\", \"region\": "
+                            "\"eu-west-1\"}";
+  static const struct {
+    const char *auth; /* NULL: none */
+    int status;
+    const char *body;
+    const char *needle;
+  } cases[] = {
+      {basic, 401, unauthorized,
+       "(the server refused user \"reader\" with the password from "
+       "$SNM_T_PW: check the user name and that variable)"},
+      {basic, 403, denied_put,
+       "(user \"reader\" lacks cluster:admin/repository/put: map it to the "
+       "manage_snapshots role, or give one of its roles that permission)"},
+      {basic, 403, denied_close,
+       "(user \"reader\" lacks indices:admin/close: map it to a role that "
+       "grants it)"},
+      {basic, 403, denied_plain,
+       "(basic auth as \"reader\", password from $SNM_T_PW; check both, "
+       "and that the user's role may do this)"},
+      {NULL, 401, unauthorized,
+       "(the plan gives no credentials for this domain; add an \"auth\" "
+       "section)"},
+      {aws, 403, denied_put,
+       "(the identity from environment lacks cluster:admin/repository/put: "
+       "map it to the manage_snapshots role as a backend role (its IAM role "
+       "or user ARN) in fine-grained access control"},
+      {aws, 403, denied_plain,
+       "(signed with AWS credentials from environment for region eu-west-1, "
+       "service es; the request was refused: the identity likely lacks "
+       "es:ESHttpGet on this domain"},
+      {aws, 401, unauthorized, "the signature was refused, or the identity"},
+  };
+  (void)state;
+
+  setenv("SNM_T_PW", "not-the-password", 1);
+  setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+         1);
+  unsetenv("AWS_SESSION_TOKEN");
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct snm_standin_reply rep = {.path = "/x",
+                                    .status = cases[i].status,
+                                    .headers =
+                                        "Content-Type: application/json\r\n",
+                                    .body = cases[i].body};
+    struct result r;
+    struct fx fx;
+
+    memset(&fx, 0, sizeof(fx));
+    assert_int_equal(snm_standin_new(&fx.srv), 0);
+    snm_test_loop_init_es(
+        &fx.lp, snm_test_plan_src_dst(snm_standin_url(fx.srv), cases[i].auth),
+        "src", NULL);
+    assert_int_equal(snm_standin_add(fx.srv, &rep), 0);
+    get(&fx, "/x", &r);
+    assert_int_equal(r.code, SNM_EAUTH);
+    assert_int_equal(r.status, cases[i].status);
+    if (strstr(r.msg, cases[i].needle) == NULL)
+      fail_msg("case %zu: \"%s\" lacks \"%s\"", i, r.msg, cases[i].needle);
+    /* one line that names the domain and the request */
+    assert_non_null(strstr(r.msg, "src: GET /x: HTTP "));
+    assert_null(strchr(r.msg, '\n'));
+    assert_null(strstr(r.msg, "not-the-password"));
+    fx_done(&fx);
+  }
+  unsetenv("SNM_T_PW");
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  snm_log_clear_secrets();
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -483,6 +565,8 @@ int main(void)
       cmocka_unit_test(test_ok_status_with_an_error_body),
       cmocka_unit_test(test_raw_reply),
       cmocka_unit_test(test_basic_auth_refusals),
+      cmocka_unit_test(test_denied_permission),
+      cmocka_unit_test(test_auth_hints),
   };
   int rc;
 
