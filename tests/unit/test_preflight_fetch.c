@@ -19,7 +19,9 @@
 #include "diag.h"
 #include "es.h"
 #include "http.h"
+#include "loop_fixture.h"
 #include "plan.h"
+#include "plan_fixture.h"
 #include "preflight.h"
 #include "standin_http.h"
 
@@ -33,21 +35,13 @@
   "[indices:monitor/settings/get]\"},\"status\":403}"
 
 struct fx {
-  uv_loop_t loop;
-  uv_timer_t guard; /* fails the test if the loop is still busy at 30 s */
+  struct snm_test_loop lp; /* the loop, its deadline and the engine */
   struct snm_standin *src, *dst;
   struct snm_plan *plan;
-  struct snm_http *http;
   struct snm_es es[2];
   struct snm_preflight pf;
   int done;
 };
-
-static void on_guard(uv_timer_t *t)
-{
-  (void)t;
-  fail_msg("the preflight did not finish within the deadline");
-}
 
 static void add(struct snm_standin *s, const char *path, int status,
                 const char *headers, const char *body)
@@ -111,7 +105,6 @@ static void fx_init_plan(struct fx *fx, const char *snapshot,
                          const char *restore)
 {
   struct snm_http_opts hopts = {0};
-  struct snm_diag_list diags;
   struct snm_err err;
   char text[1024];
 
@@ -128,17 +121,12 @@ static void fx_init_plan(struct fx *fx, const char *snapshot,
            snm_standin_url(fx->src), snm_standin_url(fx->dst),
            snapshot != NULL ? ", " : "", snapshot != NULL ? snapshot : "",
            restore != NULL ? ", " : "", restore != NULL ? restore : "");
-  snm_diag_list_init(&diags);
-  assert_int_equal(
-      snm_plan_parse(&fx->plan, text, strlen(text), "t.json", &diags, &err), 0);
-  snm_diag_list_dispose(&diags);
-  assert_int_equal(uv_loop_init(&fx->loop), 0);
-  assert_int_equal(uv_timer_init(&fx->loop, &fx->guard), 0);
+  fx->plan = snm_test_plan_parse(text, NULL);
   hopts.max_attempts = 1; /* a 500 is answered once, not retried */
-  assert_int_equal(snm_http_new(&fx->http, &fx->loop, &hopts, &err), 0);
+  snm_test_loop_init(&fx->lp, &hopts);
   for (size_t i = 0; i < 2; i++) {
     assert_int_equal(
-        snm_es_init(&fx->es[i], &fx->plan->domains[i], fx->http, &err), 0);
+        snm_es_init(&fx->es[i], &fx->plan->domains[i], fx->lp.http, &err), 0);
     fx->es[i].read_only = 1;
   }
 }
@@ -151,10 +139,7 @@ static void fx_init(struct fx *fx, const char *rename)
 
 static void fx_done(struct fx *fx)
 {
-  snm_http_close(fx->http, NULL, NULL);
-  uv_close((uv_handle_t *)&fx->guard, NULL);
-  uv_run(&fx->loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&fx->loop), 0);
+  snm_test_loop_done(&fx->lp);
   for (size_t i = 0; i < 2; i++)
     snm_es_dispose(&fx->es[i]);
   snm_plan_free(fx->plan);
@@ -180,13 +165,11 @@ static void check(struct fx *fx)
   snm_preflight_dispose(&fx->pf);
   fx->done = 0;
   opts.now = 1700000000;
-  assert_int_equal(uv_timer_start(&fx->guard, on_guard, 30000, 0), 0);
-  assert_int_equal(snm_preflight_start(&fx->pf, &fx->loop, fx->plan, fx->es,
+  snm_test_loop_set_deadline(&fx->lp, 30000);
+  assert_int_equal(snm_preflight_start(&fx->pf, &fx->lp.loop, fx->plan, fx->es,
                                        &opts, on_done, fx, &err),
                    0);
-  while (!fx->done)
-    uv_run(&fx->loop, UV_RUN_ONCE);
-  uv_timer_stop(&fx->guard);
+  snm_test_loop_run_until(&fx->lp, &fx->done);
   assert_int_equal(fx->pf.result, SNM_OK);
 }
 
