@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
+#include <yajl/yajl_parse.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,7 @@ struct es_call {
   struct snm_es *es;
   snm_es_done_fn done;
   void *data;
+  int raw;      /* 1: a 2xx body is left to the caller (snm_es_request_raw) */
   char *method; /* malloced */
   char *path;   /* malloced, as given (without the base path) */
 };
@@ -443,6 +445,116 @@ static void reply_failed(struct snm_err *err, const struct es_call *c,
   snm_buf_dispose(&msg);
 }
 
+/* Could `body` (a reply of the raw kind) be an error object, {"error":
+ * {...} or "...", "status": N}?  A scan of its top level with yajl's
+ * callback parser, building nothing: 1 when the root is an object with a
+ * "status" member and whose first "error" member is an object or a string
+ * (what error_body_status needs), else 0.  Only such a body is then parsed into
+ * a tree, so that a big listing never is. */
+struct top_scan {
+  unsigned depth;  /* containers open */
+  int root_map;    /* the root is an object */
+  int error_next;  /* the next value is the first "error" member */
+  int error_seen;  /* "error" was a key at the top level */
+  int error_shape; /* its value is an object or a string */
+  int status_seen; /* "status" was a key at the top level */
+};
+
+static int ts_value(struct top_scan *t, int shape)
+{
+  if (t->error_next && shape)
+    t->error_shape = 1;
+  t->error_next = 0;
+  return 1;
+}
+
+static int ts_null(void *ctx)
+{
+  return ts_value(ctx, 0);
+}
+
+static int ts_bool(void *ctx, int b)
+{
+  (void)b;
+  return ts_value(ctx, 0);
+}
+
+static int ts_number(void *ctx, const char *s, size_t n)
+{
+  (void)s;
+  (void)n;
+  return ts_value(ctx, 0);
+}
+
+static int ts_string(void *ctx, const unsigned char *s, size_t n)
+{
+  (void)s;
+  (void)n;
+  return ts_value(ctx, 1);
+}
+
+static int ts_start_map(void *ctx)
+{
+  struct top_scan *t = ctx;
+
+  if (t->depth == 0)
+    t->root_map = 1;
+  ts_value(t, 1);
+  t->depth++;
+  return 1;
+}
+
+static int ts_key(void *ctx, const unsigned char *k, size_t n)
+{
+  struct top_scan *t = ctx;
+  /* a key compares as the C string the tree keeps (up to a \u0000) */
+  size_t len = strnlen((const char *)k, n);
+
+  if (t->depth == 1 && t->root_map && !t->error_seen && len == 5 &&
+      memcmp(k, "error", 5) == 0) {
+    t->error_seen = 1;
+    t->error_next = 1;
+  } else if (t->depth == 1 && len == 6 && memcmp(k, "status", 6) == 0) {
+    t->status_seen = 1;
+  }
+  return 1;
+}
+
+static int ts_end(void *ctx)
+{
+  ((struct top_scan *)ctx)->depth--;
+  return 1;
+}
+
+static int ts_start_array(void *ctx)
+{
+  struct top_scan *t = ctx;
+
+  ts_value(t, 0);
+  t->depth++;
+  return 1;
+}
+
+static int maybe_error_body(const char *body, size_t len)
+{
+  static const yajl_callbacks cb = {
+      ts_null,      ts_bool, NULL,   NULL,           ts_number, ts_string,
+      ts_start_map, ts_key,  ts_end, ts_start_array, ts_end};
+  struct top_scan t = {0};
+  yajl_handle h = yajl_alloc(&cb, NULL, &t);
+  int ok;
+
+  if (h == NULL)
+    return 1;                             /* let the tree decide */
+  yajl_config(h, yajl_allow_comments, 1); /* as yajl_tree_parse */
+  /* yajl_tree_parse reads up to the first NUL */
+  ok = yajl_parse(h, (const unsigned char *)body, strnlen(body, len)) ==
+           yajl_status_ok &&
+       yajl_complete_parse(h) == yajl_status_ok;
+  yajl_free(h);
+  return ok && t.error_shape && t.status_seen;
+}
+
 static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
                     void *data)
 {
@@ -464,10 +576,11 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
     if (ct == NULL || strstr(ct, "json") != NULL || resp->body[0] == '{' ||
         resp->body[0] == '[') {
       /* yajl's tree has no depth limit and is freed recursively */
-      if (snm_json_depth_ok(resp->body, resp->body_len, SNM_JSON_MAX_DEPTH))
-        json = yajl_tree_parse(resp->body, NULL, 0);
-      else
+      if (!snm_json_depth_ok(resp->body, resp->body_len, SNM_JSON_MAX_DEPTH))
         too_deep = 1;
+      else if (!c->raw || resp->status < 200 || resp->status > 299 ||
+               maybe_error_body(resp->body, resp->body_len))
+        json = yajl_tree_parse(resp->body, NULL, 0);
     }
   }
   reply.status = resp->status;
@@ -499,9 +612,9 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   es_call_free(c);
 }
 
-int snm_es_request(struct snm_es *es, const char *method, const char *path,
-                   const char *json_body, int replay, snm_es_done_fn done,
-                   void *data, struct snm_err *err)
+static int es_send(struct snm_es *es, const char *method, const char *path,
+                   const char *json_body, int replay, int raw,
+                   snm_es_done_fn done, void *data, struct snm_err *err)
 {
   const struct snm_domain *dom = es->dom;
   struct snm_http_request req = {0};
@@ -528,6 +641,7 @@ int snm_es_request(struct snm_es *es, const char *method, const char *path,
   c->es = es;
   c->done = done;
   c->data = data;
+  c->raw = raw;
   c->method = strdup(method);
   c->path = strdup(path);
   snm_buf_init(&url, 0);
@@ -578,4 +692,18 @@ fail:
   snm_buf_dispose(&auth);
   es_call_free(c);
   return rc;
+}
+
+int snm_es_request(struct snm_es *es, const char *method, const char *path,
+                   const char *json_body, int replay, snm_es_done_fn done,
+                   void *data, struct snm_err *err)
+{
+  return es_send(es, method, path, json_body, replay, 0, done, data, err);
+}
+
+int snm_es_request_raw(struct snm_es *es, const char *method, const char *path,
+                       const char *json_body, int replay, snm_es_done_fn done,
+                       void *data, struct snm_err *err)
+{
+  return es_send(es, method, path, json_body, replay, 1, done, data, err);
 }

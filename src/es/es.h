@@ -112,6 +112,18 @@ int snm_es_request(struct snm_es *es, const char *method, const char *path,
                    const char *json_body, int replay, snm_es_done_fn done,
                    void *data, struct snm_err *err);
 
+/* snm_es_request for a reply that may be huge (a listing the caller reads
+ * with a streaming parser): a 2xx reply is not parsed into a yajl tree
+ * (a tree costs about eight times the body), so `reply->json` is NULL and
+ * the caller reads `reply->body`.  Nothing else changes: a 2xx whose body
+ * is an error object fails as with snm_es_request (a scan of the body's
+ * top level, which builds nothing, finds the candidates, and only those
+ * are parsed), a body nested deeper than SNM_JSON_MAX_DEPTH fails with
+ * SNM_EPARSE, and the body of any other status is parsed as before. */
+int snm_es_request_raw(struct snm_es *es, const char *method, const char *path,
+                       const char *json_body, int replay, snm_es_done_fn done,
+                       void *data, struct snm_err *err);
+
 /* Append a request path to `out` from `fmt`: literal text is copied as is
  * (it must be URL-safe), each "%s" takes a string argument that is
  * percent-encoded as one path segment or query value (so '/', ',', '*',

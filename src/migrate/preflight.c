@@ -328,6 +328,7 @@ void snm_preflight_forget_snapshot(struct snm_preflight *pf,
       memmove(&src->snapshots[k], &src->snapshots[k + 1],
               (src->n_snapshots - k - 1) * sizeof(*src->snapshots));
       src->n_snapshots--;
+      src->snapshots_in_repo--;
       break;
     }
   snprintf(pf->snapshot_name, sizeof(pf->snapshot_name), "%s", snapshot);

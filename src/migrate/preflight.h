@@ -172,8 +172,12 @@ struct snm_pf_domain {
   char *repo_endpoint_note; /* NULL or why `endpoint` replaces `region` */
   char *repo_error;         /* NULL or why the repository could not be
                                read or listed */
-  int snapshots_listed;     /* 1: GET _snapshot/REPO/_all answered */
-  char **snapshots;         /* names in the repository (malloced each) */
+  int snapshots_listed;     /* 1: GET _cat/snapshots/REPO answered */
+  size_t snapshots_in_repo; /* how many snapshots it listed */
+  char **snapshots; /* of those, the ones named like the snapshot the run
+                       takes (pf->snapshot_name; malloced each): a
+                       repository may hold millions, and only that name
+                       matters (a clash) */
   size_t n_snapshots;
 
   /* source: GET /_snapshot/_status */

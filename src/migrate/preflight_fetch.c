@@ -149,6 +149,8 @@ static int repo_missing(const struct snm_es_reply *reply)
 
 static int send_get(struct snm_preflight *pf, size_t d, enum rq_kind kind,
                     const char *index, const char *fmt, ...);
+static void send_patterns(struct snm_preflight *pf, size_t di,
+                          enum rq_kind kind);
 
 static void send_counts(struct snm_preflight *pf, size_t di)
 {
@@ -180,10 +182,11 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
   yajl_val j = reply->json;
   long long docs;
 
-  switch (rq->kind) { /* the text tables */
-  case RQ_CAT_INDICES:
+  switch (rq->kind) {  /* the text tables */
+  case RQ_CAT_INDICES: /* the source alone keeps its snapshot's only */
     return snm__pf_parse_cat_indices(pf, d, reply->body, reply->body_len,
-                                     (d->roles & SNM_PF_ROLE_SOURCE) != 0, why,
+                                     (d->roles & SNM_PF_ROLE_SOURCE) != 0,
+                                     d->roles == SNM_PF_ROLE_SOURCE, why,
                                      whysz);
   case RQ_ALIASES: /* the source alone keeps its snapshot's only */
     return snm__pf_parse_cat_aliases(pf, d, reply->body, reply->body_len,
@@ -192,6 +195,9 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
   case RQ_REPO_SNAPSHOTS:
     return snm__pf_parse_cat_snapshots(pf, d, reply->body, reply->body_len, why,
                                        whysz);
+  case RQ_DATA_STREAMS: /* JSON, read as a stream: only what is used */
+    return snm__pf_parse_data_streams(pf, reply->body, reply->body_len, 1, why,
+                                      whysz);
   default:
     break;
   }
@@ -208,8 +214,6 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
     return snm__pf_parse_repo(pf, d, j, why, whysz);
   case RQ_RUNNING:
     return snm__pf_parse_running(pf, d, j, why, whysz);
-  case RQ_DATA_STREAMS:
-    return snm__pf_parse_data_streams(pf, j, why, whysz);
   case RQ_SETTINGS:
     return snm__pf_parse_settings(pf, j, why, whysz);
   case RQ_ALLOCATION:
@@ -265,7 +269,10 @@ static void record(struct pf_req *rq, struct snm_pf_domain *d,
 
 /* Every chunk of a pattern request answered (`ok`: all of them 2xx and
  * read).  With the index list complete, the second wave: the counts, and
- * the source's aliases, which are then kept for the indices found only. */
+ * the listings that grow with the cluster but matter only for the indices
+ * found, which are then kept for those only (issue #8, item 13): the data
+ * streams, and a source's (not a source and target's) index listing and
+ * aliases. */
 static void batch_done(struct snm_preflight *pf, size_t di, enum rq_kind kind,
                        int ok)
 {
@@ -279,10 +286,13 @@ static void batch_done(struct snm_preflight *pf, size_t di, enum rq_kind kind,
   if (!ok)
     return; /* the verdict's source-indices blocker says why */
   pf->indices_known = 1;
-  if (d->roles == SNM_PF_ROLE_SOURCE)
+  if (d->roles == SNM_PF_ROLE_SOURCE) {
+    send_patterns(pf, di, RQ_CAT_INDICES);
     send_get(
         pf, di, RQ_ALIASES, NULL,
         "/_cat/aliases?v=true&expand_wildcards=all&h=" SNM__PF_CAT_ALIASES);
+  }
+  send_get(pf, di, RQ_DATA_STREAMS, NULL, "/_data_stream");
   send_counts(pf, di);
 }
 
@@ -355,12 +365,17 @@ static int send_path(struct snm_preflight *pf, size_t di, enum rq_kind kind,
   rq->kind = kind;
   rq->batch = batch;
   pf->pending++;
-  rc = snm_transport_send(pf->transport,
-                          &(struct snm_request){.loop = pf->loop,
-                                                .es = &pf->es[di],
-                                                .method = "GET",
-                                                .path = snm_buf_str(path)},
-                          on_reply, rq, &err);
+  /* the listings that grow with the cluster: never a yajl tree */
+  rc = snm_transport_send(
+      pf->transport,
+      &(struct snm_request){
+          .loop = pf->loop,
+          .es = &pf->es[di],
+          .method = "GET",
+          .path = snm_buf_str(path),
+          .raw = kind == RQ_CAT_INDICES || kind == RQ_ALIASES ||
+                 kind == RQ_REPO_SNAPSHOTS || kind == RQ_DATA_STREAMS},
+      on_reply, rq, &err);
   if (rc != 0) {
     pf->pending--;
     goto fail;
@@ -507,10 +522,7 @@ static void send_domain(struct snm_preflight *pf, size_t di)
    * preflight_parse.c) */
   send_get(pf, di, RQ_REPO_SNAPSHOTS, NULL,
            "/_cat/snapshots/%s?v=true&h=" SNM__PF_CAT_SNAPSHOTS, repo);
-  if (d->roles == SNM_PF_ROLE_SOURCE) {
-    /* only what the snapshot takes; its aliases once that is known */
-    send_patterns(pf, di, RQ_CAT_INDICES);
-  } else {
+  if (d->roles != SNM_PF_ROLE_SOURCE) {
     /* a target: any index or alias may be in the way */
     send_get(pf, di, RQ_CAT_INDICES, NULL,
              (d->roles & SNM_PF_ROLE_SOURCE)
@@ -522,8 +534,8 @@ static void send_domain(struct snm_preflight *pf, size_t di)
         "/_cat/aliases?v=true&expand_wildcards=all&h=" SNM__PF_CAT_ALIASES);
   }
   if (d->roles & SNM_PF_ROLE_SOURCE) {
+    /* then (batch_done) its index listing, aliases and data streams */
     send_get(pf, di, RQ_RUNNING, NULL, "/_snapshot/_status");
-    send_get(pf, di, RQ_DATA_STREAMS, NULL, "/_data_stream");
     send_patterns(pf, di, RQ_SETTINGS);
   }
   if (d->roles & SNM_PF_ROLE_TARGET) {

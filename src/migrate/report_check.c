@@ -185,8 +185,8 @@ static void human_domain(FILE *fp, const struct snm_preflight *pf,
   case SNM_PF_REPO_MATCHES:
     hprintf(fp, "    repository %s: registered as the plan says", repo);
     if (d->snapshots_listed)
-      hprintf(fp, " (%zu snapshot%s)", d->n_snapshots,
-              d->n_snapshots == 1 ? "" : "s");
+      hprintf(fp, " (%zu snapshot%s)", d->snapshots_in_repo,
+              d->snapshots_in_repo == 1 ? "" : "s");
     fputc('\n', fp);
     break;
   case SNM_PF_REPO_DIFFERS:
@@ -410,15 +410,9 @@ static void json_domain(yajl_gen g, const struct snm_preflight *pf,
     snm_gen_key_str(g, "differences", d->repo_diff);
     snm_gen_key_str(g, "endpoint_note", d->repo_endpoint_note);
     snm_gen_key_str(g, "error", d->repo_error);
-    snm_gen_str(g, "snapshots");
-    if (!d->snapshots_listed) {
-      yajl_gen_null(g);
-    } else {
-      yajl_gen_array_open(g);
-      for (size_t i = 0; i < d->n_snapshots; i++)
-        snm_gen_str(g, d->snapshots[i]);
-      yajl_gen_array_close(g);
-    }
+    snm_gen_key_int_or_null(
+        g, "snapshot_count",
+        d->snapshots_listed ? (long long)d->snapshots_in_repo : -1);
     yajl_gen_map_close(g);
   }
   snm_gen_str(g, "running_snapshots");

@@ -8,6 +8,9 @@ int snm_transport_send(const struct snm_transport *tp,
                        const struct snm_request *req, snm_es_done_fn done,
                        void *data, struct snm_err *err)
 {
+  if ((tp == NULL || tp->send == NULL) && req->raw)
+    return snm_es_request_raw(req->es, req->method, req->path, req->body,
+                              req->replay, done, data, err);
   if (tp == NULL || tp->send == NULL)
     return snm_es_request(req->es, req->method, req->path, req->body,
                           req->replay, done, data, err);

@@ -23,6 +23,9 @@ struct snm_request {
   const char *path;   /* built by snm_es_path: encoded, may hold "?query" */
   const char *body;   /* NULL or JSON */
   int replay;         /* an snm_http_replay value */
+  /* 1: a reply that may be huge, read from its body: a 2xx reply comes
+   * with `json` NULL (snm_es_request_raw) */
+  int raw;
 };
 
 struct snm_transport {
@@ -31,7 +34,8 @@ struct snm_transport {
   void *ctx;
 };
 
-/* Send `req` through `tp`, or through snm_es_request when `tp` is NULL.
+/* Send `req` through `tp`, or through snm_es_request (snm_es_request_raw
+ * for a raw one) when `tp` is NULL.
  * Either way a domain with es->read_only set refuses every method but GET
  * and HEAD with SNM_EINVAL, before anything is sent. */
 int snm_transport_send(const struct snm_transport *tp,

@@ -21,7 +21,9 @@
 #include "diag.h"
 #include "es.h"
 #include "http.h"
+#include "loop_fixture.h"
 #include "plan.h"
+#include "plan_fixture.h"
 #include "standin_http.h"
 
 #define ROLES "/latest/meta-data/iam/security-credentials/"
@@ -30,7 +32,6 @@
 #define LATER "2031-06-01T00:00:00Z"
 #define PASSWORD "basic-password-0001"
 #define TICK_MS 5
-#define DEADLINE_MS 20000
 #define N_REQ 4
 
 static time_t fake_clock(void *payload)
@@ -46,18 +47,15 @@ struct result {
 };
 
 struct fx {
-  uv_loop_t loop;
+  struct snm_test_loop lp; /* the loop, its deadline and the engine */
   uv_timer_t tick;
-  uv_timer_t guard;
   unsigned ticks;
   struct snm_standin *imds;  /* stand-in for EC2 IMDS */
   struct snm_standin *aws;   /* stand-in for an Amazon OpenSearch domain */
   struct snm_standin *basic; /* stand-in for a basic-auth cluster */
   struct snm_plan *plan;
-  struct snm_http *http;
   struct snm_es es_aws, es_basic;
   time_t now; /* the aws domain's credential clock */
-  int http_closed;
 };
 
 static void on_tick(uv_timer_t *t)
@@ -65,12 +63,6 @@ static void on_tick(uv_timer_t *t)
   struct fx *fx = t->data;
 
   fx->ticks++;
-}
-
-static void on_guard(uv_timer_t *t)
-{
-  (void)t;
-  fail_msg("the test did not finish within %d ms", DEADLINE_MS);
 }
 
 static void add_reply(struct snm_standin *s, const char *method,
@@ -105,7 +97,6 @@ static void script_imds(struct snm_standin *s, const char *id,
 static void fx_init(struct fx *fx)
 {
   struct snm_creds_opts opts = {0};
-  struct snm_diag_list diags;
   struct snm_err err;
   char text[1024];
 
@@ -130,23 +121,16 @@ static void fx_init(struct fx *fx)
            "\"snapshot\": {\"domain\": \"aws\"}, "
            "\"restores\": [{\"domain\": \"basic\"}]}",
            snm_standin_url(fx->aws), snm_standin_url(fx->basic));
-  snm_diag_list_init(&diags);
-  assert_int_equal(
-      snm_plan_parse(&fx->plan, text, strlen(text), "t.json", &diags, &err), 0);
-  snm_diag_list_dispose(&diags);
+  fx->plan = snm_test_plan_parse(text, NULL);
 
-  assert_int_equal(uv_loop_init(&fx->loop), 0);
-  assert_int_equal(uv_timer_init(&fx->loop, &fx->tick), 0);
-  assert_int_equal(uv_timer_init(&fx->loop, &fx->guard), 0);
+  snm_test_loop_init(&fx->lp, NULL);
+  assert_int_equal(uv_timer_init(&fx->lp.loop, &fx->tick), 0);
   fx->tick.data = fx;
   assert_int_equal(uv_timer_start(&fx->tick, on_tick, TICK_MS, TICK_MS), 0);
-  assert_int_equal(uv_timer_start(&fx->guard, on_guard, DEADLINE_MS, 0), 0);
-  uv_unref((uv_handle_t *)&fx->guard);
-  assert_int_equal(snm_http_new(&fx->http, &fx->loop, NULL, &err), 0);
   assert_int_equal(
-      snm_es_init(&fx->es_aws, &fx->plan->domains[0], fx->http, &err), 0);
+      snm_es_init(&fx->es_aws, &fx->plan->domains[0], fx->lp.http, &err), 0);
   assert_int_equal(
-      snm_es_init(&fx->es_basic, &fx->plan->domains[1], fx->http, &err), 0);
+      snm_es_init(&fx->es_basic, &fx->plan->domains[1], fx->lp.http, &err), 0);
   /* the domain's provider, with the stand-in, a long timeout (the test
    * decides when IMDS answers) and the test's clock */
   opts.imds_endpoint = snm_standin_url(fx->imds);
@@ -159,18 +143,14 @@ static void fx_init(struct fx *fx)
 
 static void fx_close_http(struct fx *fx)
 {
-  if (!fx->http_closed)
-    snm_http_close(fx->http, NULL, NULL);
-  fx->http_closed = 1;
+  if (!fx->lp.http_closing)
+    snm_test_loop_close_http(&fx->lp);
 }
 
 static void fx_done(struct fx *fx)
 {
-  fx_close_http(fx);
   uv_close((uv_handle_t *)&fx->tick, NULL);
-  uv_close((uv_handle_t *)&fx->guard, NULL);
-  uv_run(&fx->loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&fx->loop), 0);
+  snm_test_loop_done(&fx->lp);
   snm_es_dispose(&fx->es_aws);
   snm_es_dispose(&fx->es_basic);
   snm_plan_free(fx->plan);
@@ -204,7 +184,7 @@ static void turn(struct fx *fx, unsigned n)
   unsigned until = fx->ticks + n;
 
   while (fx->ticks < until)
-    uv_run(&fx->loop, UV_RUN_ONCE);
+    uv_run(&fx->lp.loop, UV_RUN_ONCE);
 }
 
 static void wait_requests(struct fx *fx, struct snm_standin *s, size_t n)
@@ -253,7 +233,7 @@ static void test_held_requests_do_not_block_the_loop(void **state)
 
   get(&fx.es_basic, "/_cat/indices", &b);
   while (b.called == 0)
-    uv_run(&fx.loop, UV_RUN_ONCE);
+    uv_run(&fx.lp.loop, UV_RUN_ONCE);
   assert_int_equal(b.code, SNM_OK);
   assert_int_equal(b.status, 200);
   turn(&fx, 10);
@@ -263,7 +243,7 @@ static void test_held_requests_do_not_block_the_loop(void **state)
 
   snm_standin_release(fx.imds);
   while (!all_called(r, N_REQ))
-    uv_run(&fx.loop, UV_RUN_ONCE);
+    uv_run(&fx.lp.loop, UV_RUN_ONCE);
   for (int i = 0; i < N_REQ; i++) {
     assert_int_equal(r[i].called, 1);
     assert_int_equal(r[i].code, SNM_OK);
@@ -278,7 +258,7 @@ static void test_held_requests_do_not_block_the_loop(void **state)
   /* now cached: the next request goes at once */
   get(&fx.es_aws, "/", &late);
   while (late.called == 0)
-    uv_run(&fx.loop, UV_RUN_ONCE);
+    uv_run(&fx.lp.loop, UV_RUN_ONCE);
   assert_int_equal(late.status, 200);
   assert_int_equal(snm_standin_request_count(fx.imds), 3);
   fx_done(&fx);
@@ -300,11 +280,11 @@ static void test_credential_failure_fails_held_requests(void **state)
   get(&fx.es_basic, "/", &b);
   wait_requests(&fx, fx.imds, 2);
   while (b.called == 0)
-    uv_run(&fx.loop, UV_RUN_ONCE);
+    uv_run(&fx.lp.loop, UV_RUN_ONCE);
   assert_int_equal(b.status, 200);
   snm_standin_release(fx.imds);
   while (!all_called(r, N_REQ))
-    uv_run(&fx.loop, UV_RUN_ONCE);
+    uv_run(&fx.lp.loop, UV_RUN_ONCE);
   turn(&fx, 3);
   for (int i = 0; i < N_REQ; i++) {
     assert_int_equal(r[i].called, 1);
@@ -335,13 +315,13 @@ static void test_refresh_window_does_not_hold_requests(void **state)
   script_imds(fx.imds, "AKIDESNEW", "secret-es-new-0001", LATER, 1, 1);
   get(&fx.es_aws, "/", &first);
   while (first.called == 0)
-    uv_run(&fx.loop, UV_RUN_ONCE);
+    uv_run(&fx.lp.loop, UV_RUN_ONCE);
   assert_int_equal(first.status, 200);
 
   fx.now = EXP_T - 120; /* two minutes left */
   get(&fx.es_aws, "/", &during);
   while (during.called == 0)
-    uv_run(&fx.loop, UV_RUN_ONCE);
+    uv_run(&fx.lp.loop, UV_RUN_ONCE);
   assert_int_equal(during.status, 200);
   wait_requests(&fx, fx.imds, 6); /* the refresh waits for its release */
   assert_true(snm_creds_provider_busy(fx.es_aws.creds));
@@ -349,10 +329,10 @@ static void test_refresh_window_does_not_hold_requests(void **state)
 
   snm_standin_release(fx.imds);
   while (snm_creds_provider_busy(fx.es_aws.creds))
-    uv_run(&fx.loop, UV_RUN_ONCE);
+    uv_run(&fx.lp.loop, UV_RUN_ONCE);
   get(&fx.es_aws, "/", &after);
   while (after.called == 0)
-    uv_run(&fx.loop, UV_RUN_ONCE);
+    uv_run(&fx.lp.loop, UV_RUN_ONCE);
   assert_int_equal(after.status, 200);
   signed_with(fx.aws, 2, "AKIDESNEW");
   assert_int_equal(snm_standin_request_count(fx.imds), 6);
@@ -383,7 +363,7 @@ static void test_engine_close_during_fetch(void **state)
       snm_es_request(&fx.es_aws, "GET", "/", NULL, 0, on_done, &refused, &err),
       SNM_ECANCELED);
   while (!all_called(r, N_REQ))
-    uv_run(&fx.loop, UV_RUN_ONCE);
+    uv_run(&fx.lp.loop, UV_RUN_ONCE);
   assert_true(uv_hrtime() - t0 < (uint64_t)5000 * 1000000);
   for (int i = 0; i < N_REQ; i++) {
     assert_int_equal(r[i].called, 1);

@@ -24,6 +24,7 @@ struct result {
   int called;
   int had_reply;
   int had_json;
+  size_t body_len;
   long status;
   int code;
   long http_status;
@@ -58,6 +59,7 @@ static void on_done(const struct snm_es_reply *reply, const struct snm_err *err,
   r->called++;
   r->had_reply = reply != NULL;
   r->had_json = reply != NULL && reply->json != NULL;
+  r->body_len = reply != NULL ? reply->body_len : 0;
   r->status = reply != NULL ? reply->status : 0;
   r->code = err->code;
   r->http_status = err->http_status;
@@ -77,16 +79,27 @@ static void on_http_done(struct snm_http_response *resp,
   d->err = *err;
 }
 
-/* GET `path` and run the loop until the reply is in. */
-static void get(struct fx *fx, const char *path, struct result *r)
+/* GET `path` (snm_es_request_raw with `raw`) and run the loop until the
+ * reply is in. */
+static void get_as(struct fx *fx, const char *path, int raw, struct result *r)
 {
   struct snm_err err;
 
   memset(r, 0, sizeof(*r));
-  assert_int_equal(
-      snm_es_request(fx->lp.es, "GET", path, NULL, 0, on_done, r, &err), 0);
+  if (raw)
+    assert_int_equal(
+        snm_es_request_raw(fx->lp.es, "GET", path, NULL, 0, on_done, r, &err),
+        0);
+  else
+    assert_int_equal(
+        snm_es_request(fx->lp.es, "GET", path, NULL, 0, on_done, r, &err), 0);
   snm_test_loop_run_until(&fx->lp, &r->called);
   assert_int_equal(r->called, 1);
+}
+
+static void get(struct fx *fx, const char *path, struct result *r)
+{
+  get_as(fx, path, 0, r);
 }
 
 static char *nested(size_t levels)
@@ -262,6 +275,16 @@ static void test_ok_status_with_an_error_body(void **state)
       {"/d", "{\"completed\":true,\"task\":{},\"error\":{\"type\":\"x\"}}",
        SNM_OK, 0, ""},
       {"/e", "{\"error\":null,\"status\":200}", SNM_OK, 0, ""},
+      /* the error object after a big member, or twice (the first wins) */
+      {"/f",
+       "{\"data_streams\":[{\"name\":\"a\"}],\"error\":\"gateway\","
+       "\"status\":502}",
+       SNM_EHTTP, 502, "(status 502): gateway"},
+      {"/g", "{\"error\":5,\"error\":\"x\",\"status\":500}", SNM_OK, 0, ""},
+      {"/h", "[{\"error\":\"x\",\"status\":500}]", SNM_OK, 0, ""},
+      {"/i", "{\"x\":{\"error\":\"x\",\"status\":500}}", SNM_OK, 0, ""},
+      {"/j", "{\"error\":{\"type\":\"t\"},\"status\":\"503\"}", SNM_EHTTP, 503,
+       "(status 503): t"},
   };
   struct fx fx;
   (void)state;
@@ -275,17 +298,86 @@ static void test_ok_status_with_an_error_body(void **state)
                                     .body = cases[i].body};
     assert_int_equal(snm_standin_add(fx.srv, &rep), 0);
   }
-  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct result r;
-    get(&fx, cases[i].path, &r);
-    assert_true(r.had_reply);
-    assert_int_equal(r.status, 200);
-    assert_int_equal(r.code, cases[i].code);
-    assert_int_equal(r.http_status, cases[i].http_status);
-    if (strstr(r.msg, cases[i].needle) == NULL)
-      fail_msg("%s: \"%s\" lacks \"%s\"", cases[i].path, r.msg,
-               cases[i].needle);
+  /* the same with a raw reply (no tree of a 2xx unless it is an error) */
+  for (int raw = 0; raw <= 1; raw++)
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+      struct result r;
+      get_as(&fx, cases[i].path, raw, &r);
+      assert_true(r.had_reply);
+      assert_int_equal(r.status, 200);
+      assert_int_equal(r.code, cases[i].code);
+      assert_int_equal(r.http_status, cases[i].http_status);
+      if (strstr(r.msg, cases[i].needle) == NULL)
+        fail_msg("%s%s: \"%s\" lacks \"%s\"", raw ? "raw " : "", cases[i].path,
+                 r.msg, cases[i].needle);
+      if (raw && cases[i].code == SNM_OK)
+        assert_false(r.had_json);
+      assert_int_equal(r.body_len, strlen(cases[i].body));
+    }
+  fx_done(&fx);
+}
+
+/* snm_es_request_raw: a 2xx listing comes as bytes, never a tree; other
+ * statuses and the depth limit as with snm_es_request. */
+static void test_raw_reply(void **state)
+{
+  static const struct {
+    const char *path;
+    int status;
+    const char *body;
+  } replies[] = {
+      {"/list", 200, "{\"data_streams\":[]}"},
+      {"/missing", 404,
+       "{\"error\":{\"type\":\"repository_missing_exception\",\"reason\":"
+       "\"[r] missing\"},\"status\":404}"},
+      {"/text", 200, "id\nsnap-1\n"},
+      {"/broken", 200, "{\"error\":\"x\",\"status\":500"},
+  };
+  char *deep = nested(200);
+  struct result r;
+  struct fx fx;
+  (void)state;
+
+  fx_init(&fx);
+  for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+    struct snm_standin_reply rep = {.path = replies[i].path,
+                                    .status = replies[i].status,
+                                    .headers =
+                                        "Content-Type: application/json\r\n",
+                                    .body = replies[i].body};
+    assert_int_equal(snm_standin_add(fx.srv, &rep), 0);
   }
+  {
+    struct snm_standin_reply rep = {.path = "/deep",
+                                    .status = 200,
+                                    .headers =
+                                        "Content-Type: application/json\r\n",
+                                    .body = deep};
+    assert_int_equal(snm_standin_add(fx.srv, &rep), 0);
+  }
+  get_as(&fx, "/list", 1, &r);
+  assert_int_equal(r.code, SNM_OK);
+  assert_false(r.had_json);
+  assert_int_equal(r.body_len, strlen(replies[0].body));
+  get(&fx, "/list", &r); /* the usual request still parses it */
+  assert_true(r.had_json);
+  /* an error status: parsed, so that its type can be read */
+  get_as(&fx, "/missing", 1, &r);
+  assert_int_equal(r.code, SNM_EHTTP);
+  assert_int_equal(r.http_status, 404);
+  assert_true(r.had_json);
+  assert_non_null(strstr(r.msg, "repository_missing_exception: [r] missing"));
+  get_as(&fx, "/text", 1, &r);
+  assert_int_equal(r.code, SNM_OK);
+  assert_false(r.had_json);
+  /* not JSON at all: no error body either way; the caller refuses it */
+  get_as(&fx, "/broken", 1, &r);
+  assert_int_equal(r.code, SNM_OK);
+  assert_false(r.had_json);
+  get_as(&fx, "/deep", 1, &r);
+  assert_int_equal(r.code, SNM_EPARSE);
+  assert_non_null(strstr(r.msg, "nested deeper than 128 levels"));
+  free(deep);
   fx_done(&fx);
 }
 
@@ -471,6 +563,7 @@ int main(void)
       cmocka_unit_test(test_long_path_keeps_reason_and_advice),
       cmocka_unit_test(test_long_url_keeps_cause_and_advice),
       cmocka_unit_test(test_ok_status_with_an_error_body),
+      cmocka_unit_test(test_raw_reply),
       cmocka_unit_test(test_basic_auth_refusals),
       cmocka_unit_test(test_denied_permission),
       cmocka_unit_test(test_auth_hints),

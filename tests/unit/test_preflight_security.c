@@ -23,6 +23,7 @@
 #include "es.h"
 #include "http.h"
 #include "plan.h"
+#include "loop_fixture.h"
 #include "plan_fixture.h"
 #include "preflight.h"
 #include "preflight_int.h"
@@ -248,21 +249,13 @@ static void test_record(void **state)
 /* ---- whole preflights --------------------------------------------------- */
 
 struct fx {
-  uv_loop_t loop;
-  uv_timer_t guard; /* fails the test if the loop is still busy at 30 s */
+  struct snm_test_loop lp; /* the loop, its deadline and the engine */
   struct snm_standin *src, *dst;
   struct snm_plan *plan;
-  struct snm_http *http;
   struct snm_es es[2];
   struct snm_preflight pf;
   int done;
 };
-
-static void on_guard(uv_timer_t *t)
-{
-  (void)t;
-  fail_msg("the preflight did not finish within the deadline");
-}
 
 static void add(struct snm_standin *s, const char *path, int status,
                 const char *headers, const char *body)
@@ -342,13 +335,11 @@ static void fx_init(struct fx *fx, const char *user)
       "\"settings\": {\"location\": \"/x\"}}, \"snapshot\": {\"domain\": "
       "\"src\"}, \"restores\": [{\"domain\": \"dst\"}]}",
       snm_standin_url(fx->src), auth, snm_standin_url(fx->dst), auth);
-  assert_int_equal(uv_loop_init(&fx->loop), 0);
-  assert_int_equal(uv_timer_init(&fx->loop, &fx->guard), 0);
   hopts.max_attempts = 1;
-  assert_int_equal(snm_http_new(&fx->http, &fx->loop, &hopts, &err), 0);
+  snm_test_loop_init(&fx->lp, &hopts);
   for (size_t i = 0; i < 2; i++) {
     assert_int_equal(
-        snm_es_init(&fx->es[i], &fx->plan->domains[i], fx->http, &err), 0);
+        snm_es_init(&fx->es[i], &fx->plan->domains[i], fx->lp.http, &err), 0);
     fx->es[i].read_only = 1;
   }
 }
@@ -356,10 +347,7 @@ static void fx_init(struct fx *fx, const char *user)
 static void fx_done(struct fx *fx)
 {
   snm_preflight_dispose(&fx->pf);
-  snm_http_close(fx->http, NULL, NULL);
-  uv_close((uv_handle_t *)&fx->guard, NULL);
-  uv_run(&fx->loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&fx->loop), 0);
+  snm_test_loop_done(&fx->lp);
   for (size_t i = 0; i < 2; i++)
     snm_es_dispose(&fx->es[i]);
   snm_plan_free(fx->plan);
@@ -382,13 +370,11 @@ static void check(struct fx *fx)
   struct snm_err err;
 
   opts.now = 1700000000;
-  assert_int_equal(uv_timer_start(&fx->guard, on_guard, 30000, 0), 0);
-  assert_int_equal(snm_preflight_start(&fx->pf, &fx->loop, fx->plan, fx->es,
+  snm_test_loop_set_deadline(&fx->lp, 30000);
+  assert_int_equal(snm_preflight_start(&fx->pf, &fx->lp.loop, fx->plan, fx->es,
                                        &opts, on_done, fx, &err),
                    0);
-  while (!fx->done)
-    uv_run(&fx->loop, UV_RUN_ONCE);
-  uv_timer_stop(&fx->guard);
+  snm_test_loop_run_until(&fx->lp, &fx->done);
   assert_int_equal(fx->pf.result, SNM_OK);
 }
 

@@ -462,6 +462,7 @@ struct pending {
   char *body; /* malloced */
   char what[512];
   int canceled;
+  int raw;
 };
 
 struct script {
@@ -587,7 +588,9 @@ static void on_due(uv_timer_t *t)
     reply.status = p->status;
     reply.body = p->body != NULL ? p->body : "";
     reply.body_len = strlen(reply.body);
-    reply.json = yajl_tree_parse(reply.body, NULL, 0);
+    /* a raw request's 2xx reply is read from its body */
+    if (!p->raw || p->status < 200 || p->status > 299)
+      reply.json = yajl_tree_parse(reply.body, NULL, 0);
     reply.attempts = 1;
     if (p->status == 401 || p->status == 403) {
       snm_err_set(&err, SNM_EAUTH, "%s: HTTP %ld", p->what, p->status);
@@ -618,6 +621,7 @@ static int script_send(void *ctx, const struct snm_request *req,
   p->s = s;
   p->done = done;
   p->data = data;
+  p->raw = req->raw;
   snprintf(p->what, sizeof(p->what), "%s: %s %s", req->es->dom->id, req->method,
            req->path);
   k = ++s->requests;
