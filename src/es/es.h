@@ -124,6 +124,13 @@ int snm_es_request_raw(struct snm_es *es, const char *method, const char *path,
                        const char *json_body, int replay, snm_es_done_fn done,
                        void *data, struct snm_err *err);
 
+/* snm_es_request with a newline-delimited JSON body (_msearch, _bulk):
+ * sent as Content-Type application/x-ndjson; the reply is read as with
+ * snm_es_request. */
+int snm_es_request_ndjson(struct snm_es *es, const char *method,
+                          const char *path, const char *ndjson_body, int replay,
+                          snm_es_done_fn done, void *data, struct snm_err *err);
+
 /* Append a request path to `out` from `fmt`: literal text is copied as is
  * (it must be URL-safe), each "%s" takes a string argument that is
  * percent-encoded as one path segment or query value (so '/', ',', '*',
