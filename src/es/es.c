@@ -612,6 +612,13 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   es_call_free(c);
 }
 
+/* The one POST a read-only client may send: POST /_msearch, searches that
+ * only read (the batched document counts), no query string. */
+static int read_only_post(const char *method, const char *path)
+{
+  return strcmp(method, "POST") == 0 && strcmp(path, "/_msearch") == 0;
+}
+
 static int es_send(struct snm_es *es, const char *method, const char *path,
                    const char *json_body, const char *content_type, int replay,
                    int raw, snm_es_done_fn done, void *data,
@@ -626,13 +633,14 @@ static int es_send(struct snm_es *es, const char *method, const char *path,
 
   assert(path[0] == '/');
   if (es->read_only && strcmp(method, "GET") != 0 &&
-      strcmp(method, "HEAD") != 0) {
+      strcmp(method, "HEAD") != 0 && !read_only_post(method, path)) {
     struct snm_buf what;
     snm_buf_init(&what, 0);
     describe(&what, es, method, path);
-    rc = snm_err_set(err, SNM_EINVAL,
-                     "%s refused: this command only reads (GET and HEAD)",
-                     snm_buf_str(&what));
+    rc = snm_err_set(
+        err, SNM_EINVAL,
+        "%s refused: this command only reads (GET, HEAD and POST /_msearch)",
+        snm_buf_str(&what));
     snm_buf_dispose(&what);
     return rc;
   }
