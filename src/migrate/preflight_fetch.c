@@ -182,7 +182,7 @@ static int record_counts(struct pf_req *rq, struct snm_pf_domain *d, yajl_val j,
     return -1;
   }
   if (snm_es_parse_count_msearch(items, rq->n, j, &perr) != 0) {
-    snprintf(why, whysz, "%s", perr.msg);
+    snprintf(why, whysz, "%.180s", perr.msg);
     free(items);
     return -1;
   }
