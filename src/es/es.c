@@ -612,9 +612,17 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   es_call_free(c);
 }
 
+/* The one POST a read-only client may send: POST /_msearch, searches that
+ * only read (the batched document counts), no query string. */
+static int read_only_post(const char *method, const char *path)
+{
+  return strcmp(method, "POST") == 0 && strcmp(path, "/_msearch") == 0;
+}
+
 static int es_send(struct snm_es *es, const char *method, const char *path,
-                   const char *json_body, int replay, int raw,
-                   snm_es_done_fn done, void *data, struct snm_err *err)
+                   const char *json_body, const char *content_type, int replay,
+                   int raw, snm_es_done_fn done, void *data,
+                   struct snm_err *err)
 {
   const struct snm_domain *dom = es->dom;
   struct snm_http_request req = {0};
@@ -625,13 +633,14 @@ static int es_send(struct snm_es *es, const char *method, const char *path,
 
   assert(path[0] == '/');
   if (es->read_only && strcmp(method, "GET") != 0 &&
-      strcmp(method, "HEAD") != 0) {
+      strcmp(method, "HEAD") != 0 && !read_only_post(method, path)) {
     struct snm_buf what;
     snm_buf_init(&what, 0);
     describe(&what, es, method, path);
-    rc = snm_err_set(err, SNM_EINVAL,
-                     "%s refused: this command only reads (GET and HEAD)",
-                     snm_buf_str(&what));
+    rc = snm_err_set(
+        err, SNM_EINVAL,
+        "%s refused: this command only reads (GET, HEAD and POST /_msearch)",
+        snm_buf_str(&what));
     snm_buf_dispose(&what);
     return rc;
   }
@@ -664,7 +673,7 @@ static int es_send(struct snm_es *es, const char *method, const char *path,
   if (json_body != NULL) {
     req.body = json_body;
     req.body_len = strlen(json_body);
-    req.content_type = "application/json";
+    req.content_type = content_type;
   }
   req.timeout_ms = dom->timeout_s * 1000;
   req.ca_file = dom->ca_file;
@@ -698,12 +707,22 @@ int snm_es_request(struct snm_es *es, const char *method, const char *path,
                    const char *json_body, int replay, snm_es_done_fn done,
                    void *data, struct snm_err *err)
 {
-  return es_send(es, method, path, json_body, replay, 0, done, data, err);
+  return es_send(es, method, path, json_body, "application/json", replay, 0,
+                 done, data, err);
+}
+
+int snm_es_request_ndjson(struct snm_es *es, const char *method,
+                          const char *path, const char *ndjson_body, int replay,
+                          snm_es_done_fn done, void *data, struct snm_err *err)
+{
+  return es_send(es, method, path, ndjson_body, "application/x-ndjson", replay,
+                 0, done, data, err);
 }
 
 int snm_es_request_raw(struct snm_es *es, const char *method, const char *path,
                        const char *json_body, int replay, snm_es_done_fn done,
                        void *data, struct snm_err *err)
 {
-  return es_send(es, method, path, json_body, replay, 1, done, data, err);
+  return es_send(es, method, path, json_body, "application/json", replay, 1,
+                 done, data, err);
 }

@@ -40,7 +40,8 @@ struct snm_es {
                                        are fetched (es_sign.h) */
   char *basic_auth;      /* NULL or malloced "Basic base64"; secret */
   char creds_source[96]; /* where the last signing credentials came from */
-  int read_only;         /* 1: only GET and HEAD may be sent */
+  int read_only;         /* 1: only GET, HEAD and POST /_msearch (searches,
+                            which read) may be sent */
   snm_es_trace_fn trace; /* NULL or observer */
   void *trace_payload;
   unsigned long requests; /* sent so far */
@@ -101,7 +102,8 @@ typedef void (*snm_es_done_fn)(const struct snm_es_reply *reply,
  * body.  `replay` is an snm_http_replay value (0: by method).  Returns 0
  * and calls `done` once; or SNM_EINVAL/SNM_ENOMEM/SNM_ECANCELED (the engine
  * is closing) with `err` filled and `done` never called.  With
- * es->read_only set, a method other than GET or HEAD is refused with
+ * es->read_only set, a method other than GET or HEAD (but POST /_msearch,
+ * which only searches) is refused with
  * SNM_EINVAL before anything is sent or traced.
  * aws-sigv4: when the domain has no usable credentials yet, the request is
  * held while they are fetched (one fetch for every request that waits);
@@ -123,6 +125,13 @@ int snm_es_request(struct snm_es *es, const char *method, const char *path,
 int snm_es_request_raw(struct snm_es *es, const char *method, const char *path,
                        const char *json_body, int replay, snm_es_done_fn done,
                        void *data, struct snm_err *err);
+
+/* snm_es_request with a newline-delimited JSON body (_msearch, _bulk):
+ * sent as Content-Type application/x-ndjson; the reply is read as with
+ * snm_es_request. */
+int snm_es_request_ndjson(struct snm_es *es, const char *method,
+                          const char *path, const char *ndjson_body, int replay,
+                          snm_es_done_fn done, void *data, struct snm_err *err);
 
 /* Append a request path to `out` from `fmt`: literal text is copied as is
  * (it must be URL-safe), each "%s" takes a string argument that is

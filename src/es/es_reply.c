@@ -4,8 +4,10 @@
 #include "es.h"
 #include "jtree.h"
 #include "json.h"
+#include "log.h"
 
 #include <assert.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,4 +401,176 @@ int snm_es_explain_body(char **out, const char *index, long shard)
   rc = snm_gen_finish(out, g);
   yajl_gen_free(g);
   return rc;
+}
+
+/* ---- document counts through _msearch ---------------------------------- */
+
+static const char msearch_count_query[] =
+    "{\"size\":0,\"track_total_hits\":true,\"query\":{\"match_all\":{}}}\n";
+
+int snm_es_count_msearch_body(struct snm_buf *out, size_t *taken,
+                              const char *const *names, size_t n, size_t limit)
+{
+  const size_t qlen = sizeof(msearch_count_query) - 1;
+  yajl_gen g = yajl_gen_alloc(NULL);
+  int rc = 0;
+
+  *taken = 0;
+  if (g == NULL)
+    return SNM_ENOMEM;
+  for (size_t i = 0; i < n && i < SNM_ES_MSEARCH_ITEMS_MAX; i++) {
+    const unsigned char *hdr;
+    size_t hlen;
+
+    yajl_gen_clear(g);
+    yajl_gen_reset(g, NULL);
+    if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+        snm_gen_key_str(g, "index", names[i]) != yajl_gen_status_ok ||
+        yajl_gen_map_close(g) != yajl_gen_status_ok ||
+        yajl_gen_get_buf(g, &hdr, &hlen) != yajl_gen_status_ok) {
+      rc = SNM_ENOMEM;
+      break;
+    }
+    /* the first name goes in however long; the others only if they fit */
+    if (i > 0 && out->len + hlen + 1 + qlen > limit)
+      break;
+    if (snm_buf_append(out, hdr, hlen) != 0 || snm_buf_putc(out, '\n') != 0 ||
+        snm_buf_append(out, msearch_count_query, qlen) != 0) {
+      rc = SNM_ENOMEM;
+      break;
+    }
+    (*taken)++;
+  }
+  yajl_gen_free(g);
+  return rc;
+}
+
+static void item_unknown(struct snm_es_count_item *it, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void item_unknown(struct snm_es_count_item *it, const char *fmt, ...)
+{
+  va_list ap;
+
+  it->count = -1;
+  va_start(ap, fmt);
+  vsnprintf(it->why, sizeof(it->why), fmt, ap);
+  va_end(ap);
+  snm_sanitize_line(it->why, strlen(it->why));
+}
+
+/* One entry of "responses". */
+static void count_item(struct snm_es_count_item *it, yajl_val r)
+{
+  yajl_val status = snm_jget(r, "status", NULL);
+  yajl_val total = snm_jget(r, "hits", "total", NULL);
+  yajl_val shards = snm_jget(r, "_shards", NULL);
+  yajl_val value = total;
+  long long sh_total, sh_ok, sh_failed;
+
+  it->status = YAJL_IS_INTEGER(status) ? (long)YAJL_GET_INTEGER(status) : 0;
+  if (!YAJL_IS_OBJECT(r)) {
+    item_unknown(it, "the reply's entry is not a JSON object");
+    return;
+  }
+  if (snm_jget(r, "error", NULL) != NULL) {
+    struct snm_buf why;
+
+    snm_buf_init(&why, 0);
+    snm_best_effort(snm_es_error_reason(&why, r, NULL, 0));
+    item_unknown(it, "the search failed (status %ld): %s", it->status,
+                 why.len > 0 ? snm_buf_str(&why) : "(no reason given)");
+    snm_buf_dispose(&why);
+    return;
+  }
+  if (it->status != 0 && (it->status < 200 || it->status > 299)) {
+    item_unknown(it, "the search answered status %ld", it->status);
+    return;
+  }
+  if (YAJL_IS_TRUE(snm_jget(r, "timed_out", NULL))) {
+    item_unknown(it, "the search timed out, so the count may miss documents");
+    return;
+  }
+  if (!YAJL_IS_OBJECT(shards)) {
+    item_unknown(it, "the reply does not say how many shards answered (no "
+                     "\"_shards\")");
+    return;
+  }
+  sh_total = snm_jint(-1, shards, "total", NULL);
+  sh_ok = snm_jint(-1, shards, "successful", NULL);
+  sh_failed = snm_jint(-1, shards, "failed", NULL);
+  if (sh_total < 0 || sh_ok < 0 || sh_failed < 0) {
+    item_unknown(it, "the reply's \"_shards\" lacks total, successful or "
+                     "failed");
+    return;
+  }
+  if (sh_failed != 0 || sh_ok < sh_total) {
+    item_unknown(it,
+                 "%lld of %lld shards answered (%lld failed), so the count "
+                 "misses their documents",
+                 sh_ok, sh_total, sh_failed);
+    return;
+  }
+  if (YAJL_IS_OBJECT(total)) {
+    const char *rel = snm_jstr(total, "relation", NULL);
+
+    value = snm_jget(total, "value", NULL);
+    if (rel == NULL || strcmp(rel, "eq") != 0) {
+      item_unknown(it,
+                   "the total is not exact (relation \"%.20s\"): a lower "
+                   "bound is not a count",
+                   rel != NULL ? rel : "(none)");
+      return;
+    }
+  }
+  /* a bare integer is the exact total of the servers before 7.0 */
+  if (!YAJL_IS_INTEGER(value) || YAJL_GET_INTEGER(value) < 0) {
+    item_unknown(it, "the reply has no document count (no non-negative "
+                     "integer hits.total)");
+    return;
+  }
+  it->count = YAJL_GET_INTEGER(value);
+  it->why[0] = '\0';
+}
+
+int snm_es_parse_count_msearch(struct snm_es_count_item *items, size_t n,
+                               yajl_val json, struct snm_err *err)
+{
+  yajl_val arr = snm_jget(json, "responses", NULL);
+  const char *why = NULL;
+
+  for (size_t i = 0; i < n; i++) {
+    items[i].count = -1;
+    items[i].status = 0;
+    snprintf(items[i].why, sizeof(items[i].why), "no reply for this index");
+  }
+  if (!YAJL_IS_OBJECT(json))
+    why = "the reply is not a JSON object";
+  else if (snm_jget(json, "error", NULL) != NULL)
+    why = "the reply is an error";
+  else if (!YAJL_IS_ARRAY(arr))
+    why = "the reply has no \"responses\" array";
+  else if (arr->u.array.len != n)
+    why = "the reply's \"responses\" do not match the request's searches";
+  if (why != NULL) {
+    struct snm_buf reason;
+    int rc;
+
+    snm_buf_init(&reason, 0);
+    if (YAJL_IS_OBJECT(json))
+      snm_best_effort(snm_es_error_reason(&reason, json, NULL, 0));
+    if (arr != NULL && YAJL_IS_ARRAY(arr) && arr->u.array.len != n)
+      rc = snm_err_set(err, SNM_EPARSE, "%s (%zu for %zu)", why,
+                       arr->u.array.len, n);
+    else
+      rc = snm_err_set(err, SNM_EPARSE, "%s%s%s", why,
+                       reason.len > 0 ? ": " : "", snm_buf_str(&reason));
+    snm_buf_dispose(&reason);
+    for (size_t i = 0; i < n; i++)
+      snprintf(items[i].why, sizeof(items[i].why), "%.200s", err->msg);
+    return rc;
+  }
+  for (size_t i = 0; i < n; i++)
+    count_item(&items[i], arr->u.array.values[i]);
+  return 0;
 }

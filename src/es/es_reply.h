@@ -12,6 +12,8 @@
 
 #include "err.h"
 
+struct snm_buf;
+
 /* GET _snapshot/REPO/SNAP/_status, the entry for `snapshot`. */
 struct snm_es_snap_status {
   char state[24]; /* "STARTED", "SUCCESS", ... as sent */
@@ -72,6 +74,47 @@ void snm_es_recovery_merge(struct snm_es_recovery *r, size_t at,
  * count would miss their documents). */
 int snm_es_parse_count(long long *out, yajl_val json,
                        struct snm_err *err) SNM_MUST_CHECK;
+
+/* Document counts of many indices in a few requests: POST /_msearch
+ * with, per index, the header {"index": NAME} and the body
+ * {"size":0,"track_total_hits":true,"query":{"match_all":{}}}, sent as
+ * application/x-ndjson (snm_es_request_ndjson).  hits.total then counts
+ * the root documents exactly as _count does (never the nested ones that
+ * _cat/indices and _stats add).  The body of one request stays within
+ * SNM_ES_MSEARCH_BODY_MAX bytes (and SNM_ES_MSEARCH_ITEMS_MAX indices): a
+ * long list goes out in several requests. */
+#define SNM_ES_MSEARCH_BODY_MAX (256u * 1024u)
+#define SNM_ES_MSEARCH_ITEMS_MAX 1000u
+
+/* Append to `out` the NDJSON body counting names[0..n): as many names as
+ * fit within `limit` bytes of `out` (at least one, however long) and at
+ * most SNM_ES_MSEARCH_ITEMS_MAX; *taken gets how many.  0 or SNM_ENOMEM
+ * (also when the buffer's own cap is reached); n must be > 0. */
+int snm_es_count_msearch_body(struct snm_buf *out, size_t *taken,
+                              const char *const *names, size_t n,
+                              size_t limit) SNM_MUST_CHECK;
+
+/* One index's count from an _msearch reply. */
+struct snm_es_count_item {
+  long long count; /* >= 0, or -1: unknown (why says so) */
+  long status;     /* the item's "status" (0 when absent) */
+  char why[256];   /* "" when counted; else the reason, sanitised */
+};
+
+/* Read the reply of an snm_es_count_msearch_body request for names[0..n)
+ * into items[0..n) (the replies come in the order of the requests).  With
+ * the rules of snm_es_parse_count, per item: an error object (its reason
+ * quoted, `status` set: 404 when the index does not exist), a search that
+ * timed out, shards missing or failed (no _shards object, failed != 0, or
+ * fewer successful than total), a total that is not a non-negative
+ * integer, or one with a relation other than "eq" (a lower bound) leaves
+ * that item unknown (count -1, why set).  Returns 0 when the reply is an
+ * _msearch reply (each item counted or not on its own), SNM_EPARSE (every
+ * item unknown, err saying why) when it is not an object with a
+ * "responses" array of exactly n entries. */
+int snm_es_parse_count_msearch(struct snm_es_count_item *items, size_t n,
+                               yajl_val json,
+                               struct snm_err *err) SNM_MUST_CHECK;
 
 /* Where a target index's primary shards were recovered from, from GET
  * NAMES/_recovery. */

@@ -9,6 +9,8 @@
 #include "preflight_int.h"
 #include "transport.h"
 #include "es_chunk.h"
+#include "es_reply.h"
+#include "http.h"
 
 #include <assert.h>
 #include <limits.h>
@@ -49,7 +51,8 @@ struct pf_req {
   size_t domain;
   enum rq_kind kind;
   char *path;             /* malloced, as sent (for messages) */
-  char *index;            /* RQ_COUNT: malloced index name */
+  char *index;            /* unused (NULL) */
+  size_t first, n;        /* RQ_COUNT: pf->indices[first..first + n) */
   struct pf_batch *batch; /* NULL or shared, freed by the last one */
 };
 
@@ -141,35 +144,67 @@ static int repo_missing(const struct snm_es_reply *reply)
 }
 
 /* Second wave, once every settings chunk answered: exact document counts
- * (what `run` verifies against), one index per request, at most
- * PF_COUNT_WINDOW at a time (each reply sends the next), so a source with
+ * (what `run` verifies against), counted as _count does by POST /_msearch
+ * (es_reply.h: up to 1000 indices a request), at most PF_COUNT_WINDOW
+ * requests at a time (each reply sends the next), so a source with
  * thousands of indices neither floods the cluster nor has requests time
  * out while queued for a connection. */
-#define PF_COUNT_WINDOW 16
+#define PF_COUNT_WINDOW 2
 
 static int send_get(struct snm_preflight *pf, size_t d, enum rq_kind kind,
                     const char *index, const char *fmt, ...);
 static void send_patterns(struct snm_preflight *pf, size_t di,
                           enum rq_kind kind);
 
+static int send_count_batch(struct snm_preflight *pf, size_t di);
+
 static void send_counts(struct snm_preflight *pf, size_t di)
 {
   while (pf->count_next < pf->n_indices &&
-         pf->counts_in_flight < PF_COUNT_WINDOW && !pf->canceled) {
-    size_t i = pf->count_next++;
-    if (send_get(pf, di, RQ_COUNT, pf->indices[i].name, "/%s/_count",
-                 pf->indices[i].name) == 0)
+         pf->counts_in_flight < PF_COUNT_WINDOW && !pf->canceled)
+    if (send_count_batch(pf, di) == 0)
       pf->counts_in_flight++;
-  }
 }
 
-static void on_count(struct snm_preflight *pf, const char *index,
-                     long long docs)
+/* The items of an _msearch count reply: each count found is kept; a
+ * closed index has none (expected: docs stays -1); any other item that
+ * failed makes the counts fact unknown, its message naming the index.
+ * Returns -1 with `why` set when the reply as a whole is not one. */
+static int record_counts(struct pf_req *rq, struct snm_pf_domain *d, yajl_val j,
+                         char *why, size_t whysz)
 {
-  struct snm_pf_index *ix = snm__pf_find_index(pf, index);
+  struct snm_preflight *pf = rq->pf;
+  struct snm_es_count_item *items = calloc(rq->n, sizeof(*items));
+  struct snm_err perr;
 
-  if (ix != NULL)
-    ix->docs = docs;
+  if (items == NULL) {
+    pf->nomem = 1;
+    snprintf(why, whysz, "out of memory");
+    return -1;
+  }
+  if (snm_es_parse_count_msearch(items, rq->n, j, &perr) != 0) {
+    snprintf(why, whysz, "%.180s", perr.msg);
+    free(items);
+    return -1;
+  }
+  for (size_t k = 0; k < rq->n; k++) {
+    struct snm_pf_index *ix = &pf->indices[rq->first + k];
+
+    if (items[k].count >= 0) {
+      ix->docs = items[k].count;
+    } else if (items[k].status != 400 ||
+               strstr(items[k].why, "index_closed_exception") == NULL) {
+      struct snm_buf msg;
+      snm_buf_init(&msg, 0);
+      if (snm_buf_printf(&msg, "%s: POST %s: the count of %s: %s", d->dom->id,
+                         rq->path, ix->name, items[k].why) != 0)
+        pf->nomem = 1;
+      record_failure(pf, d, rq->kind, snm_buf_str(&msg));
+      snm_buf_dispose(&msg);
+    }
+  }
+  free(items);
+  return 0;
 }
 
 /* A 2xx reply: hand it to its parser.  Returns 0, or -1 with `why` set
@@ -180,7 +215,6 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
 {
   struct snm_preflight *pf = rq->pf;
   yajl_val j = reply->json;
-  long long docs;
 
   switch (rq->kind) {  /* the text tables */
   case RQ_CAT_INDICES: /* the source alone keeps its snapshot's only */
@@ -221,10 +255,7 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
   case RQ_CLUSTER_SETTINGS:
     return snm__pf_parse_cluster_settings(d, j, why, whysz);
   case RQ_COUNT:
-    if (snm__pf_parse_count(&docs, j, why, whysz) != 0)
-      return -1;
-    on_count(pf, rq->index, docs);
-    return 0;
+    return record_counts(rq, d, j, why, whysz);
   default:
     break;
   }
@@ -239,8 +270,6 @@ static void record(struct pf_req *rq, struct snm_pf_domain *d,
   struct snm_preflight *pf = rq->pf;
   char why[200];
 
-  if (rq->kind == RQ_COUNT && error_type_is(reply, "index_closed_exception"))
-    return; /* a closed index has no count: expected, docs stays -1 */
   if ((rq->kind == RQ_REPO || rq->kind == RQ_REPO_SNAPSHOTS) &&
       repo_missing(reply)) {
     if (rq->kind == RQ_REPO)
@@ -257,8 +286,9 @@ static void record(struct pf_req *rq, struct snm_pf_domain *d,
     /* worded like the es layer's messages: "ID: GET PATH: ..." */
     struct snm_buf msg;
     snm_buf_init(&msg, 0);
-    if (snm_buf_printf(&msg, "%s: GET %s: HTTP %ld, but %s", d->dom->id,
-                       rq->path, reply->status, why) != 0)
+    if (snm_buf_printf(&msg, "%s: %s %s: HTTP %ld, but %s", d->dom->id,
+                       rq->kind == RQ_COUNT ? "POST" : "GET", rq->path,
+                       reply->status, why) != 0)
       pf->nomem = 1;
     record_failure(pf, d, rq->kind, snm_buf_str(&msg));
     snm_buf_dispose(&msg);
@@ -401,6 +431,67 @@ fail:
     if (--batch->left == 0)
       free(batch); /* no chunk went out: nobody else holds it */
   }
+  return rc;
+}
+
+/* Send POST /_msearch counting the next indices from pf->count_next (as
+ * many as one request takes).  A request that cannot be sent makes the
+ * counts fact unknown.  Returns 0 or the error. */
+static int send_count_batch(struct snm_preflight *pf, size_t di)
+{
+  struct snm_pf_domain *d = &pf->domains[di];
+  size_t first = pf->count_next, n = pf->n_indices - first, taken = 0;
+  const char **names = NULL;
+  struct pf_req *rq = NULL;
+  struct snm_buf body;
+  struct snm_err err;
+  int rc;
+
+  snm_err_clear(&err);
+  snm_buf_init(&body, 0);
+  if (n > SNM_ES_MSEARCH_ITEMS_MAX)
+    n = SNM_ES_MSEARCH_ITEMS_MAX;
+  names = malloc(n * sizeof(*names));
+  rq = calloc(1, sizeof(*rq));
+  if (names == NULL || rq == NULL || (rq->path = strdup("/_msearch")) == NULL) {
+    rc = snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    goto fail;
+  }
+  for (size_t k = 0; k < n; k++)
+    names[k] = pf->indices[first + k].name;
+  if (snm_es_count_msearch_body(&body, &taken, names, n,
+                                SNM_ES_MSEARCH_BODY_MAX) != 0) {
+    rc = snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    goto fail;
+  }
+  pf->count_next += taken;
+  rq->pf = pf;
+  rq->domain = di;
+  rq->kind = RQ_COUNT;
+  rq->first = first;
+  rq->n = taken;
+  pf->pending++;
+  rc = snm_es_request_ndjson(&pf->es[di], "POST", rq->path, snm_buf_str(&body),
+                             SNM_HTTP_REPLAY_YES, on_reply, rq, &err);
+  if (rc != 0) {
+    pf->pending--;
+    goto fail;
+  }
+  pf->requests++;
+  free(names);
+  snm_buf_dispose(&body);
+  return 0;
+fail:
+  if (taken == 0)
+    pf->count_next = pf->n_indices; /* nothing more will be tried */
+  if (rc == SNM_ENOMEM)
+    pf->nomem = 1;
+  record_failure(pf, d, RQ_COUNT, err.msg);
+  if (rq != NULL)
+    free(rq->path);
+  free(rq);
+  free(names);
+  snm_buf_dispose(&body);
   return rc;
 }
 

@@ -57,10 +57,26 @@ static void test_read_only_refuses_writes(void **state)
     assert_non_null(strstr(err.msg, methods[i]));
     assert_non_null(strstr(err.msg, "refused"));
   }
+  /* POST is refused on any other path, /_msearch with a query too */
+  {
+    static const char *const paths[] = {"/_msearch?x=1", "/i/_msearch",
+                                        "/_bulk", "/_msearch/template",
+                                        "/i/_delete_by_query"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+      assert_int_equal(snm_es_request_ndjson(lp.es, "POST", paths[i], "{}\n", 0,
+                                             on_done, NULL, &err),
+                       SNM_EINVAL);
+  }
   assert_int_equal(lp.es->requests, 0);
-  snm_test_loop_done(&lp);
   assert_int_equal(traced, 0);
-  assert_int_equal(called, 0);
+  /* the one POST that only reads: the batched counts' search */
+  assert_int_equal(snm_es_request_ndjson(lp.es, "POST", "/_msearch", "{}\n{}\n",
+                                         0, on_done, NULL, &err),
+                   0);
+  assert_int_equal(lp.es->requests, 1);
+  assert_int_equal(traced, 1);
+  snm_test_loop_done(&lp);
+  assert_int_equal(called, 1); /* nothing listens: a transport failure */
 }
 
 int main(void)

@@ -260,11 +260,13 @@ struct fx {
 static void add(struct snm_standin *s, const char *path, int status,
                 const char *headers, const char *body)
 {
-  struct snm_standin_reply r = {.method = "GET",
-                                .path = path,
-                                .status = status,
-                                .headers = headers,
-                                .body = body};
+  /* the counts are the one POST a read-only check sends */
+  struct snm_standin_reply r = {
+      .method = strcmp(path, "/_msearch") == 0 ? "POST" : "GET",
+      .path = path,
+      .status = status,
+      .headers = headers,
+      .body = body};
   assert_int_equal(snm_standin_add(s, &r), 0);
 }
 
@@ -302,7 +304,10 @@ static void script_cluster(struct snm_standin *s, int source,
       "{\"logs-1\":{\"settings\":{\"index.number_of_shards\":\"1\","
       "\"index.number_of_replicas\":\"0\",\"index.version.created\":"
       "\"136407927\"}}}");
-  add(s, "/logs-1/_count", 200, JSON_CT, "{\"count\":5}");
+  add(s, "/_msearch", 200, JSON_CT,
+      "{\"responses\":[{\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0}"
+      ",\"hits\":{\"total\":{\"value\":5,\"relation\":\"eq\"}},\"status\":200}]"
+      "}");
   add(s, "/_cat/allocation*", 200, JSON_CT,
       "[{\"shards\":\"1\",\"disk.avail\":\"1000000000\",\"disk.total\":"
       "\"2000000000\",\"node\":\"n\"}]");
