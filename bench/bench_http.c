@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_http - throughput and latency of the HTTP engine against a real
  * server: N GET requests with at most C in flight on one libuv loop.
  *

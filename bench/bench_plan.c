@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_plan - how long the plan reader (snm_plan_parse, the whole of
  * `snapmig validate` but reading the file) takes on a plan written on one
  * line with many keys.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """bench/check_rss.py - peak RSS of `snapmig check` when replies are huge.
 
     bench/check_rss.py [--mib 60] [--mode both|target|source|all]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/run_latency.sh - how quickly `snapmig run` notices that a snapshot
 # and a restore have finished, end-to-end time, and snapmig's peak memory,
 # against the local rig (tests/rig/rig up first).

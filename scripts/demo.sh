@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # scripts/demo.sh - snapmig end to end on this machine, in one command.
 #
 # Installs what is missing (Debian packages), builds snapmig, starts the

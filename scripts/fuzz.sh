@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # scripts/fuzz.sh - build the libFuzzer targets with clang and run each for a
 # bounded time from its seed corpus; print executions and crashes per
 # target.  Not part of the tests (docs/fuzzing.md).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # scripts/install-deps.sh - install the Debian packages snapmig's build, tests
 # and rig need, when any is missing, and check that there is a Go new enough
 # to build the rig's Toxiproxy.  Used by tests/run.sh and scripts/demo.sh.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/run.sh - the one test command (README "Run the tests"; .ci/run calls it).
 #
 # On a fresh Debian 12 machine it installs what is missing (apt packages; the
@@ -26,6 +27,16 @@ format_check() {
   [ ${#files[@]} -gt 0 ] || return 0
   say "clang-format check of ${#files[@]} files"
   clang-format --dry-run --Werror "${files[@]}"
+  # every C source carries its licence (LICENSE: Apache-2.0)
+  local f missing=0
+  for f in "${files[@]}"; do
+    case $f in tests/fuzz/corpus/* | tests/fuzz/crashes/*) continue ;; esac
+    if ! head -n 3 "$f" | grep -q 'SPDX-License-Identifier: Apache-2.0'; then
+      say "no SPDX-License-Identifier line at the top of $f"
+      missing=1
+    fi
+  done
+  return $missing
 }
 
 configure_build() { # dir, extra cmake args...

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* creds.c - the credential chain's order, the environment source, and the
  * caching provider.  Shared files and assume-role profiles are in
  * creds_file.c, ECS and IMDS in creds_remote.c, STS in creds_sts.c, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* creds_async.c - fetching credentials without blocking the event loop.
  *
  * The chain's sources block (files, ECS, IMDS and STS with libcurl easy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* creds_file.c - credentials from the shared files, as the AWS CLI reads
  * them: ~/.aws/credentials ("[name]") before ~/.aws/config ("[profile
  * name]", "[default]"), including assume-role profiles (role_arn with

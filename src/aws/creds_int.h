@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* creds_int.h - internals shared by creds.c (the chain and the provider),
  * creds_async.c (fetching on libuv's thread pool), creds_file.c (shared
  * files and assume-role profiles), creds_remote.c (ECS and IMDS, and the

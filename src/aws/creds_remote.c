@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* creds_remote.c - credentials from the ECS/EKS container endpoint and from
  * EC2 instance metadata (IMDSv2), and the blocking request (snm__fetch)
  * that these and the STS call (creds_sts.c) use.

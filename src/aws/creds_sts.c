@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* creds_sts.c - STS AssumeRole for assume-role profiles: where STS is, the
  * signed form POST (a blocking easy handle, snm__fetch; on an event loop
  * it runs on a thread-pool thread, creds_async.c), and a tiny strict

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* reqfile.c - raw HTTP/1.1 request text -> method, target, headers, body. */
 #include "reqfile.h"
 #include "buf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* reqfile.h - parse a raw HTTP/1.1 request written as text (as in the
  * AWS SigV4 test suite's request.txt, or pasted from a trace):
  *

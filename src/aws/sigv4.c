@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sigv4.c - AWS Signature Version 4: the signing flow (canonical request,
  * string to sign, signing key, signature) for header signing and
  * presigning.  Pure computation; OpenSSL 3 one-shots (EVP_Digest, HMAC).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sigv4.h - AWS Signature Version 4 (AWS4-HMAC-SHA256), pure computation.
  *
  * No I/O, no clock, no curl: the caller passes the request exactly as it

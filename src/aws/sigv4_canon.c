@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sigv4_canon.c - percent-encoding, canonical URI, query and headers, and
  * the SigV4 time formats.  See sigv4.h for the contract and sigv4_canon.h
  * for the internal API. */

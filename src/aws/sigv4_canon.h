@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sigv4_canon.h - internal to sigv4.c: the canonical forms SigV4 signs.
  *
  * Percent-encoding rules, the canonical URI, the canonical query and the

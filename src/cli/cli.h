@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cli.h - command table, usage text and the version report.
  *
  * Each command is `int snm_cmd_<name>(int argc, char **argv)`, with argv[0]

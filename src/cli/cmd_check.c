@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd_check.c - `snapmig check [--json] [-v] [-q] PLAN`: the preflight of a
  * migration, every domain at once, read-only; a report on stdout. */
 #include "cli.h"

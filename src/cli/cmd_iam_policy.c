@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd_iam_policy.c - `snapmig iam-policy [--document NAME] PLAN`: the IAM
  * documents Amazon OpenSearch Service manual snapshots need, filled in
  * from the plan (iam.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd_run.c - `snapmig run [options] PLAN`: the migration (workflow.h). */
 #include "cli.h"
 #include "diag.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd_sigv4.c - `snapmig sigv4`: sign a raw HTTP request read from a file
  * and print the canonical request, string to sign, signature and signed
  * request, to compare with what a service says it expected. */

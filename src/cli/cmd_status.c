@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd_status.c - `snapmig status [--json] [--state FILE] PLAN`: what the
  * state file says about a run, plus live progress from the clusters (the
  * snapshot's state, each target's recovery).  Read-only: GET requests. */

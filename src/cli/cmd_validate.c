@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd_validate.c - `snapmig validate [--json] [-q] PLAN`: every offline
  * check of a plan, every problem reported. */
 #include "buf.h"

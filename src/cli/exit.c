@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exit.c - error class -> exit status (exit.h). */
 #include "exit.h"
 #include "err.h"

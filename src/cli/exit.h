@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exit.h - the process exit status, and the one mapping from error classes
  * (err.h codes) and run results (workflow.h) to it.
  *

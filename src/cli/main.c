@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main.c - argv -> command.  The only place that exits. */
 #include "cli.h"
 #include "log.h"

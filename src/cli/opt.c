@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* opt.c - the command-line parser (opt.h). */
 #include "opt.h"
 #include "exit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* opt.h - the one command-line parser: every command declares its options
  * in a table and reads argv through snm_opt_next.
  *

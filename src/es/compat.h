@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* compat.h - engine versions and snapshot/index compatibility rules.
  *
  * Pure functions, no I/O.  The rules follow what Elastic and Amazon

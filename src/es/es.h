@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* es.h - one Elasticsearch/OpenSearch domain as snapmig talks to it.
  *
  * A `struct snm_es` ties a plan domain to the HTTP engine: it builds

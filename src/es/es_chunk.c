@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* es_chunk.c - index lists in request URLs, in batches. */
 #include "es_chunk.h"
 #include "err.h"

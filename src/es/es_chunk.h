@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* es_chunk.h - index lists in request URLs, in batches.
  *
  * GET /A,B,C/_recovery, /_cluster/health/A,B,C, POST /A,B,C/_refresh and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "es_domain.h"
 
 const char *snm_auth_type_name(enum snm_auth_type t)

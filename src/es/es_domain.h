@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* es_domain.h - one Elasticsearch / OpenSearch domain as snapmig reaches
  * it: where it is, how to authenticate, how to verify its certificate.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* es_reply.c - the reply parsers of es_reply.h. */
 #include "es_reply.h"
 #include "buf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* es_reply.h - reading the replies of the Elasticsearch / OpenSearch APIs
  * a migration polls: snapshot status and info, recovery, _count, where a
  * target index's primaries came from, a shard the allocator gave up on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* es_sign.c - AWS SigV4 for one domain: the signing hook, and requests
  * held while credentials are fetched on the thread pool (es_sign.h). */
 #include "es_sign.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* es_sign.h - AWS SigV4 for one domain (es.c's internals): sign each
  * attempt with the cached credentials, and hold requests back while the
  * credentials are fetched, so that the event loop never waits for ECS, IMDS

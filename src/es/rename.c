@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rename.c - Java's String.replaceAll on index names, with PCRE2. */
 #include "rename.h"
 #include "buf.h"

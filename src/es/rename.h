@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rename.h - index renaming on restore, exactly as the cluster does it.
  *
  * Elasticsearch and OpenSearch rename a restored index with Java's

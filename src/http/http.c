@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http.c - the engine: libcurl multi driven by a libuv loop, and the call
  * state machine (RUNNING -> WAITING -> RUNNING ... -> DONE -> REPORTED).
  *

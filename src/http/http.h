@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http.h - asynchronous HTTP/1.1 engine: one libcurl multi handle driven by
  * a caller's libuv loop.  It knows nothing about Elasticsearch.
  *

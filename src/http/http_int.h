@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_int.h - internals shared by http.c, http_req.c and http_retry.c.
  * Not for use outside the HTTP engine (tests may use the pure helpers at
  * the bottom). */

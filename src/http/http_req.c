@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_req.c - one call's request: copying and checking what the caller
  * gave, the Host header and request target it will send, the easy handle's
  * options, the signing hook, reply capture, and the redacted trace. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_retry.c - what a failed attempt means: retry or not, the backoff
  * before the next one, and the one-line message of a final failure. */
 #include "http.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* iam.c - IAM policy documents for manual snapshots, built with yajl_gen
  * from a plan.  See iam.h and docs/iam-policy.md. */
 #include "iam.h"

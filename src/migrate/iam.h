@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* iam.h - the IAM documents Amazon OpenSearch Service manual snapshots
  * need, filled in from a plan (docs/iam-policy.md):
  *

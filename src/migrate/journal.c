@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* journal.c - the state model, atomic saves, the run lock, the default
  * path.  JSON reading and writing are in journal_json.c. */
 #include "journal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* journal.h - the run's state file: what a run has done, so a crashed or
  * interrupted run can be resumed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* journal_json.c - the state file's JSON: write it (yajl_gen, fixed key
  * order) and read it back with every type checked and every problem
  * located (json.h keeps positions).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plan.c - plan file -> struct snm_plan, reporting every problem found.
  *
  * The walk reads each section with the typed readers of plan_read.c, keeps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plan.h - the migration plan file (format 1): parse, validate, describe.
  *
  * A plan is a JSON file (comments allowed) that names the domains, the

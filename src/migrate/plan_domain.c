@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plan_domain.c - the "domains" section: endpoints and authentication. */
 #include "plan_int.h"
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plan_int.h - internals shared by plan*.c: reading typed values out of the
  * JSON tree and reporting located problems.  Not a public API. */
 #ifndef SNM_PLAN_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plan_names.c - endpoint URLs, AWS host names, snapshot and repository
  * names, and the snapshot name template. */
 #include "plan_int.h"

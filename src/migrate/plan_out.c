@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plan_out.c - what other modules read out of a parsed plan: lookups, the
  * one-line description, and the content digest. */
 #include "plan.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plan_read.c - typed reads from the plan's JSON tree, with located
  * diagnostics and "did you mean" suggestions. */
 #include "plan_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* preflight.c - the preflight's facts and issues: allocation, lookup,
  * disposal.  Fetching is in preflight_fetch.c, the verdicts in
  * preflight_verdict.c, the repository registration in preflight_repo.c. */

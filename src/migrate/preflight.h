@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* preflight.h - what a migration would do, found out without changing
  * anything.  `snapmig check` prints it; `snapmig run` calls the same
  * preflight as its first step and acts on its result.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* preflight_fetch.c - the preflight's read-only requests, all domains at
  * once, and how each reply becomes facts.  Reply callbacks only record;
  * finish() runs once, when the last reply is in. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* preflight_int.h - shared by preflight*.c and report_check.c only. */
 #ifndef SNM_PREFLIGHT_INT_H
 #define SNM_PREFLIGHT_INT_H

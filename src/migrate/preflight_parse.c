@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* preflight_parse.c - the pure part of reading replies: what a 2xx reply
  * says, turned into facts, with every value checked, since a reply may
  * hold anything (a proxy's page, a truncated body, a hostile number).  A

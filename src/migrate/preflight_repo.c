@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* preflight_repo.c - the repository registration `run` sends to each
  * domain, and how a registration found on a domain compares with it. */
 #include "buf.h"

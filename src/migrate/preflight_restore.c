@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* preflight_restore.c - the verdicts about the restores: which indices each
  * takes and under which names, collisions, what is in the way on the
  * target, versions, disk and shards.  Pure: no I/O, deterministic for

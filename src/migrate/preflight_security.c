@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* preflight_security.c - the OpenSearch security plugin: who check is on
  * each domain, the security roles that identity is mapped to, and whether
  * those roles grant what the run will do there, told before anything

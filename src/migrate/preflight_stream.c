@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* preflight_stream.c - the big JSON listing of the preflight read with
  * yajl's callback parser, without a tree.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* preflight_verdict.c - blockers and warnings from the preflight's facts:
  * the domains, the facts that could not be read, one cluster under
  * several ids, the repository, the source; the restores are in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* progress.c - modes, throttling, NDJSON events, plain lines and tty bars.
  * The text of each event type is in progress_text.c. */
 #include "progress_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* progress.h - what a run tells its user while it works: progress bars on a
  * terminal, timestamped lines otherwise, or NDJSON events on stdout.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* progress_int.h - internals shared by progress.c (modes, throttling,
  * drawing) and progress_text.c (the human text of each event type).  Not
  * part of the public API. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* progress_text.c - human sizes, rates, durations, and the one-line text of
  * each event type (docs/events.md). */
 #include "progress_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* report_check.c - the check report, for people and as JSON. */
 #include "report_check.h"
 #include "jtree.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* report_check.h - `snapmig check`'s report of a finished preflight: a
  * human one and one JSON document (shape in docs/check.md). */
 #ifndef SNM_REPORT_CHECK_H

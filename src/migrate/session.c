@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* session.c - one loop, one engine, one snm_es per domain (session.h). */
 #include "session.h"
 #include "es.h"

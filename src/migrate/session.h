@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* session.h - what every command that talks to the clusters sets up the
  * same way: one libuv loop, one HTTP engine that says "User-Agent:
  * snapmig/VERSION", and one snm_es per plan domain (check, status, run).

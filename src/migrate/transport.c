@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* transport.c - the real client, or a test's script (transport.h). */
 #include "transport.h"
 #include "plan.h"

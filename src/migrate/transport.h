@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* transport.h - how the run's requests (the preflight's and the
  * workflow's) reach a cluster: through the real client (snm_es_request)
  * or, in a unit test, through a transport that scripts the replies.

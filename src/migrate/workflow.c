@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow.c - the run's dispatcher and its drivers.
  *
  * Every I/O completion (a reply, a timer, a signal, the preflight's end)

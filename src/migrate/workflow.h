@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow.h - `snapmig run`: the whole migration as one state machine on
  * one libuv loop (docs/run.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_failure.c - telling a restore that failed on the target from
  * one that is slow, without I/O: the _cat/shards and allocation explain
  * replies, and the decision. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_int.h - the run's state machine, shared by workflow_steps.c
  * (the step tables: every state, its names, driver and next), workflow.c
  * (the dispatcher and the run's drivers; wf_enter is the only code that

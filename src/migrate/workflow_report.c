@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_report.c - what the run tells its user: events (progress.h),
  * warnings, the failure line and the closing summary. */
 #include "buf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_req.c - the run's requests; their completions only record. */
 #include "workflow_req.h"
 #include "jtree.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_req.h - the run's requests and what their replies record.
  *
  * Each function sends one request and counts it as pending (on the

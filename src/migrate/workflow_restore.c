@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_restore.c - the restore side of the workflow, without I/O: the
  * restore request's body, the recovery and health reply parsers, the
  * resume decision for one index and the doc-count check. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_run.c - setting a run up and tearing it down: the state file
  * (new, resumed, --fresh, already done), the lock, the loop, the HTTP
  * engine, one snm_es per domain, timers and signal watchers. */

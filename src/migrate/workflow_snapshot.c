@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_snapshot.c - the snapshot side of the workflow, without I/O:
  * the create request's body, the status and info reply parsers, the poll
  * interval and the resume decision for a recorded snapshot. */

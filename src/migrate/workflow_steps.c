@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_steps.c - the run's step table and a target's: for every
  * state, its name, the state file's step it belongs to (which is also the
  * "step" of the events sent in it), the function that drives it and the

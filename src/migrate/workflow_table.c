@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_table.c - the summary table's layout, without I/O: column
  * widths from the names, and long names shortened in the middle to fit a
  * terminal. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_target.c - one target's part of the dispatcher: its restore,
  * recovery wait and verification (enum wf_tstate; the rows of its table
  * are in workflow_steps.c).  The run's WF_RESTORE and WF_VERIFY drivers

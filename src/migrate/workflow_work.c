@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* workflow_work.c - what the run works on: taken from the preflight for a
  * new run, from the state file (checked against the preflight's facts) for
  * a resumed one.  The exact names end up in the state file, which owns

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* buf.h - growable byte buffer with a size cap, always NUL-terminated. */
 #ifndef SNM_BUF_H
 #define SNM_BUF_H

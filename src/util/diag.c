@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* diag.c - located problems, collected and printed. */
 #include "diag.h"
 #include "buf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* diag.h - a list of located problems ("PATH:LINE:COL: error: message").
  *
  * A validator adds every problem it finds instead of stopping at the first;

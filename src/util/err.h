@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* err.h - one error record, set where a failure happens, propagated as is.
  *
  * Functions that can fail take a `struct snm_err *err` (may be NULL) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* indexpat.c - Elasticsearch index expressions over a local list. */
 #include "indexpat.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* indexpat.h - index name expressions, matched locally the way
  * Elasticsearch/OpenSearch match them against a snapshot's indices.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ini.h - the INI dialect of the AWS shared files (~/.aws/credentials,
  * ~/.aws/config), read the way the AWS CLI (botocore) reads them:
  *

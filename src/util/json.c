@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json.c - JSON tree with source positions, on yajl's callback parser.
  *
  * yajl tells a callback only where the current token ENDS (the bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json.h - a JSON tree that remembers where each value came from.
  *
  * yajl's tree parser keeps no source positions, so this module builds its

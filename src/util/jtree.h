@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* jtree.h - helpers over yajl's parsed trees (yajl_tree_parse).
  *
  * snm_jget / snm_jstr / snm_jint follow a NULL-terminated list of object

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log.h - leveled logging to stderr with secret redaction.
  *
  * Every line that leaves through snm_log passes snm_redact_text: values of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* secret.c - the registry of secret values and the scrubber (secret.h). */
 #include "secret.h"
 #include "buf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* secret.h - the values snapmig must never show, and the one scrubber that
  * removes them from text.
  *

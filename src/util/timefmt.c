@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* timefmt.c - RFC 3339 UTC timestamps without TZ or timegm(). */
 #include "timefmt.h"
 #include "err.h"

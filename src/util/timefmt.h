@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* timefmt.h - wall-clock time as milliseconds since the epoch, and its
  * RFC 3339 UTC form ("2026-11-23T23:59:01.123Z").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* token.h - RFC 7230 tokens, the alphabet of HTTP methods and header names.
  *
  * snm_is_tchar: 1 if `c` is a token character (letters, digits and

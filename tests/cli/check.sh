@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `snapmig check` without servers: usage and plan errors exit 2, --help 0,
 # a plan whose domains are all unreachable exits 1 with one JSON document
 # naming a blocker per domain, and nothing goes to stdout but the report.

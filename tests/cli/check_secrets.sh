@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `snapmig check --json -v -v` against a server that quotes every request
 # back (a loopback stand-in in Python: a real cluster will not do it on
 # demand): in the 200 reply to GET / (the cluster name) and in the error

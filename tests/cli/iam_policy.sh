@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `snapmig iam-policy` on plans/aws-manual-snapshot.json: every document is
 # valid JSON with the expected ARNs, --document picks one, notes go to
 # stderr, and plans that cannot give the documents exit 2 with a message.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The one option parser, through the binary: every command takes
 # --name=value and --name value, bundled short flags, '--' before an
 # operand; usage errors exit 2 with one message naming the command and

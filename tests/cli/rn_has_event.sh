@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # rn_has_event (tests/integration/run/common.sh), the one-shot check the
 # run tests poll with wait_for: 0 when the events file holds a matching
 # event wherever it is, 1 otherwise, and never 2 (wait_for's "terminal

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # CLI tests of `snapmig sigv4` against the AWS SigV4 test suite.
 # Needs SNM_BINARY (the built snapmig) and SNM_SIGV4_SUITE (the suite's v4
 # folder), both set by ctest.  Credentials come from each case's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every request check, run and status send says "User-Agent:
 # snapmig/VERSION" (one session set-up, session.h).  The servers are a
 # stand-in, named as such: two loopback HTTP servers (Python's http.server)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `snapmig validate` on the example plans (valid) and the invalid fixtures:
 # exit codes, the PLAN:LINE:COL: error: format, --json, and that an inline
 # password never reaches the output.

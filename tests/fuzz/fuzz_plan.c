@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_plan - libFuzzer target: a plan file through `snapmig validate`'s
  * path (snm_plan_parse: JSON with positions, every check, every located
  * diagnostic; a valid plan's description and digest), and the JSON tree's

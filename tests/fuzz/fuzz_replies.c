@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_replies - libFuzzer target: the parsers of server replies, each
  * given the input as the body of a reply.  The body is read the way
  * es.c reads one (the depth check, then yajl's tree), then handed to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_reqfile - libFuzzer target: a request file as `snapmig sigv4` reads
  * it (snm_reqfile_parse), written back, and, when it parses, signed with
  * the suite's example credentials: header and presigned, normalised and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Each blocker the rig can produce, found by `snapmig check`:
 #  - an open index of the target name exists (on_conflict fail), and the
 #    same with on_conflict skip reported as "skip", not a blocker;

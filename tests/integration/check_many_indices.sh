@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `snapmig check` on a source with many indices: every index gets its exact
 # count (index i holds i documents, so a count given to the wrong index
 # shows), the JSON report lists them all, and -v shows the counts asked for

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `snapmig check` on a clean plan (source -> target through the rig's S3
 # bucket, with a rename) finds no blocker, and the names it predicts are the
 # names a real snapshot + restore (done here with curl) produces on the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `snapmig check` changes nothing: with -v every request it sent is logged
 # ("DOMAIN: METHOD PATH -> STATUS"); there must be some, all GET or HEAD
 # but for the document counts' POST /_msearch (searches, which only read),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # One cluster under two domain ids (issue #8, item 8): a plan whose
 # "source" and "copy" domains both point at the rig's source node.
 #  - check finds them by cluster_uuid: "copy" is the same cluster as

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # What `snapmig check` reads from the security plugin about its identity on
 # the rig's 'secure' node (GET _plugins/_security/authinfo), and what it
 # concludes about the snapshot permissions the run needs, before the run

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A target whose index listing cannot be read is never taken for an empty
 # one (issue #8, item 2).  A fault proxy (tests/support/faultproxy.py, the
 # fp_* helpers of lib.sh) sits in front of the target and answers

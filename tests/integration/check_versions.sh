@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Version compatibility as `snapmig check` predicts it, on real engines:
 #  - legacy (Elasticsearch 7.10.2) -> target (OpenSearch 2.19) through an fs
 #    repository under $SNAPMIG_RIG_FS_REPO passes, and the index's creation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration test of the batched document counts (es_reply.h:
  * snm_es_count_msearch_body, snm_es_parse_count_msearch) against the rig's
  * real servers, OpenSearch 2.19 (source), Elasticsearch 7.10 (legacy) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration test of es.c against the rig's real servers: GET / and an
  * error reason from OpenSearch, and SigV4 signing through the credential
  * chain checked by the real S3 server (S3Proxy verifies every signature).

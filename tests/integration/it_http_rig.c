@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration test of the HTTP engine against the rig's real OpenSearch
  * source node.  SNAPMIG_RIG_SOURCE_URL (e.g. http://127.0.0.1:9201) must be
  * set: without it the test fails rather than skips. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Shared helpers for the rig integration tests (tests/integration/rig_*.sh).
 # Sourced by each test; needs bash, curl and jq. The tests expect the rig to

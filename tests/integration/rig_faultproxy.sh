@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Proof test of tests/support/faultproxy.py in front of the rig's real target
 # node: transparent forwarding (bodies, chunked uploads, HEAD, query strings),
 # every action (respond, drop, forward_drop, late, delay, hold, rewrite,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Proof test: Elasticsearch 7.10 (legacy) -> shared fs repository ->
 # OpenSearch 2.x (target). Seeds legacy, snapshots into a directory under the
 # shared path.repo, restores it on the target through a read-only fs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Optional proof test (needs the opt-in 'next' node: SNAPMIG_RIG_NEXT=1
 # tests/rig/rig up). Cross-checks the rig's stand-in repository-s3 plugin on
 # OpenSearch 2.x against the upstream repository-s3 plugin on OpenSearch 3.x:

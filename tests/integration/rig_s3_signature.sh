@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Proof test: the rig's S3 server enforces AWS Signature V4. A correctly
 # signed bucket listing is accepted (200), one signed with a wrong secret or
 # an unknown access key, or not signed at all, is rejected (403); a signed

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Proof test: OpenSearch source -> S3 repository (S3Proxy) -> OpenSearch target.
 # Seeds the source, snapshots to an s3 repository, restores on the target
 # through a read-only registration of the same repository (renamed), and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Proof test of the rig's 'secure' node (OpenSearch + security plugin):
 # TLS only, verified with the rig's CA for 127.0.0.1 and localhost; basic
 # auth with the three internal users and their roles; a 403 naming the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Proof test of the rig's Toxiproxy: a proxy in front of the real target node
 # forwards requests; a latency toxic delays the answer by at least its
 # latency; reset_peer and timeout toxics make requests fail; a downstream

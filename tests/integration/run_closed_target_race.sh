@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Safety issue, item 1: an index with a restore's target name that appears
 # on the target AFTER the preflight (here: created, given a document and
 # closed while the throttled snapshot runs) is never restored over.  The

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # An open index on the target with a name a restore would give makes
 # `snapmig run` refuse before it changes anything: exit 1, a run.failed
 # event naming the index, no repository registered, no snapshot taken, the

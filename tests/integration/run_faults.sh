@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Safety issue (#8) regressions that need a fault on one chosen request,
 # injected by the project's fault proxy (tests/support/faultproxy.py) in
 # front of the rig's real source and target nodes:

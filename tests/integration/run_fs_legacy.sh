@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `snapmig run` Elasticsearch 7.10 (legacy) -> OpenSearch (target) through
 # the rig's shared `fs` repository: exit 0, counts and content match, the
 # snapshot carries snapmig's metadata (Elasticsearch >= 7.3).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue #8, "never destroy target data, always resume": `snapmig run` is
 # stopped at every step boundary - kill -9, SIGTERM and SIGINT at each - and
 # the same command, run again, must finish with what an uninterrupted run

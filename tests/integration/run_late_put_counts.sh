@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The counts window when the snapshot PUT lands late (found by the
 # kill-point driver's "late" points): the PUT's connection dies without an
 # answer, snapmig looks the snapshot up (not there yet); the next _count it

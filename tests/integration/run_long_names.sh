@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Index lists longer than the server's request line (OpenSearch's
 # http.max_initial_line_length is 4 KB): 30 indices with 200-byte names,
 # listed one by one in the plan and restored under 202-byte names.  The

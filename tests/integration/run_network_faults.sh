@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Network faults between snapmig and real servers, injected with Toxiproxy
 # (the rig's): a migration whose domains sit behind 40 ms of latency each
 # way, whose source connections are reset while it polls the snapshot, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A restore that fails on the target after it started is reported at once,
 # not at polling.timeout_s, naming the index, the shard, the server's
 # reason and what to do; the state file records the restore as failed.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Crash safety: `snapmig run` killed with SIGKILL while it polls the
 # snapshot, run again (killed again while it polls the restore), run a
 # third time: it completes, the repository holds exactly ONE snapshot of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `snapmig run` OpenSearch -> OpenSearch through the rig's S3 bucket, with a
 # rename and index_settings: exit 0, the restored names, counts and content
 # (checked with curl), the --json event stream (every line an event, the

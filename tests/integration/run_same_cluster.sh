@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Safety issue, item 8: one cluster under two domain ids (the rig's source
 # as "source" and, through another endpoint spelling, as "copy").  check
 # says it is the same cluster; run registers the repository once, writable

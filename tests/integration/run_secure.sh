@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # snapmig against the rig's 'secure' node (OpenSearch + security plugin,
 # HTTPS with the rig's CA, basic auth from password_env):
 #  1. secure -> target as migrator with ca_file: run migrates and verifies;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Ctrl-C: SIGINT while `snapmig run` polls the snapshot stops it cleanly
 # (exit 130, run.interrupted last, state saved, the snapshot left running);
 # `status` shows the recorded state and the live snapshot; running again

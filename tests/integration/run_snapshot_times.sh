@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue #8, item 21: "snapshot ...: success in 0ms" for a snapshot that took
 # longer.  The duration is the server's end - start; when the server gives
 # no end time it is the run's own (PUT to the end), never the server's

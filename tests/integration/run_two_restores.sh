@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Two restores of one snapshot at once: two renames onto the target, and,
 # when the rig's optional OpenSearch 3 node runs (SNAPMIG_RIG_NEXT_URL),
 # a third restore onto it.  Restores are throttled (max_restore_bytes_per_sec)

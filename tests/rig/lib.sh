@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Implementation of tests/rig/rig. Sourced, not executed.
 

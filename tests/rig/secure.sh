@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # The rig's 'secure' node: OpenSearch with the security plugin (TLS on HTTP
 # and transport, internal users). Sourced by tests/rig/rig after lib.sh.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "creds_fixture.h"
 #include "buf.h"
 #include "log.h"

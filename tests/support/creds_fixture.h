@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* creds_fixture.h - a clean AWS environment for the credential tests.
  *
  * Every test starts with no AWS_* variable set, HOME pointing at a private

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """faultproxy: a request-aware, fault-injecting HTTP/1.1 reverse proxy for tests.
 
 It sits in front of ONE upstream (a rig node) on 127.0.0.1 and forwards every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* faultsrv.c - loopback HTTP/1.1 stand-in for fault cases (see faultsrv.h).
  */
 #include "faultsrv.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* faultsrv.h - a loopback HTTP/1.1 stand-in server for fault cases a real
  * server will not produce on demand (503 then 200, resets, hangs, huge or
  * chunked replies) and for checking the exact bytes a client sent.

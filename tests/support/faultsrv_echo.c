@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* faultsrv_echo.c - a faultsrv handler that quotes each request back in its
  * reply (see faultsrv.h), to test that nothing the client sent as a
  * credential comes out of the client again. */

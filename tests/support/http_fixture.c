@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_fixture.c - see http_fixture.h. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_fixture.h - what the HTTP engine's unit tests (test_http_*.c)
  * share: a loop fixture with a faultsrv stand-in server, a completion
  * callback that records the outcome, a scripted faultsrv handler, a

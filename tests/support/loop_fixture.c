@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* loop_fixture.c - see loop_fixture.h. */
 #include <setjmp.h>
 #include <stdarg.h>

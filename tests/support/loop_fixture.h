@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* loop_fixture.h - one libuv loop with an HTTP engine for the async unit
  * tests, and optionally an snm_es client for one domain of a plan.
  *

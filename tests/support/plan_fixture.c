@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plan_fixture.c - see plan_fixture.h. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plan_fixture.h - plans for the unit tests.
  *
  * Each function fails the running cmocka test when the plan does not parse

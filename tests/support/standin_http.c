@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* standin_http.c - the loopback HTTP/1.1 stand-in server (see the header).
  *
  * The test's thread only touches the script and the records, under

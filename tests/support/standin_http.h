@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* standin_http.h - a loopback HTTP/1.1 stand-in server for tests.
  *
  * A stand-in for services that cannot run here (EC2 IMDS, the ECS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for buf.c and log.c redaction. */
 #include <setjmp.h>
 #include <stdarg.h>

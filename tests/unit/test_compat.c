@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for compat.c: version parsing and restore compatibility. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the credential chain: environment, shared files, the
  * order of the sources, and the small parsers.  ECS, IMDS and refresh are
  * in test_creds_remote.c.  Each test starts from the clean environment of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for fetching credentials without blocking the event loop
  * (snm_creds_provider_peek / _fetch, creds_async.c).  EC2 IMDS, the ECS
  * credentials endpoint and STS are played by loopback stand-in servers

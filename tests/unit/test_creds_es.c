@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: an aws-sigv4 domain (snm_es, es_sign.c) whose credentials
  * come from a slow EC2 IMDS holds its requests while they are fetched on
  * the thread pool, and everything else on the loop goes on: a basic-auth

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the remote credential sources: the ECS container
  * endpoint and EC2 IMDSv2, played by the loopback stand-in server
  * (tests/support/standin_http.h), and the provider's refresh.  No test

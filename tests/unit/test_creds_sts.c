@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for assume-role profiles: the profile chain (source_profile,
  * credential_source, loops), the STS AssumeRole call and its replies, and
  * the provider's refresh of assumed credentials.

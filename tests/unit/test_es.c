@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for es.c: paths, error reasons, GET / parsing, JSON helpers. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the batched document counts (es_reply.h): the _msearch
  * body, the reading of its reply (every way an item can fail leaves that
  * index unknown, never a number), and snm_es_request_ndjson's Content-Type

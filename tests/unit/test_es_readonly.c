@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit test of snm_es's read_only flag: anything but GET/HEAD is refused
  * before it is traced or sent, and the callback is never called. */
 #include <setjmp.h>

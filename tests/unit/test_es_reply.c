@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of snm_es: how replies turn into results, against the
  * loopback stand-in server (tests/support/standin_http.h) for replies a real
  * Elasticsearch will not produce on demand (hostile nesting), and the

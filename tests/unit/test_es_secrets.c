@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: a domain whose server quotes the request's credentials back
  * (in a 4xx/5xx error or in a 200) never gets them into snm_es's error
  * messages, replies or log, with basic auth (password from password_env)

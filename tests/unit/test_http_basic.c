@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the HTTP engine (http.c): requests and replies.  What
  * reaches the server byte for byte (methods, bodies, headers, what the
  * signing hook sees), connection reuse, requests refused before they are

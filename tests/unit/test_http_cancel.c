@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the HTTP engine (http.c): the life of calls and of the
  * engine.  Cancelling a call (before it runs, on the server, while it
  * backs off), closing the engine with calls in flight or from a callback,

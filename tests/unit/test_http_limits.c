@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the HTTP engine (http.c): limits and failures.  Options
  * that are refused (negative delays and caps), the reply time limit, the
  * reply size cap, and a connection refused, each with the message the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the HTTP engine (http.c): retries.  Which failures are
  * retried (503, 429, resets) and which are not (a POST that may have run),
  * the backoff and Retry-After delays and their caps, and signing again for

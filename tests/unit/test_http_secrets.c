@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: credentials a server quotes back (in an error or a 200 body,
  * or in a header) never come out of the HTTP engine: not in the reply the
  * caller sees, not in the -v -v trace.  The server is faultsrv's echo

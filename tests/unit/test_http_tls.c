@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TLS verification of the HTTP engine against a loopback TLS stand-in (a
  * real cluster with a self-signed certificate is what the stand-in plays).
  * The certificate is generated at run time; nothing is committed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for iam.c: the three documents for plan fixtures (exact
  * ARNs, base_path scoping, partitions), domain name derivation from
  * endpoint hosts, role ARN checks, notes for domains left out, errors. */

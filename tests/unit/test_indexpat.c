@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for indexpat.c: Regex.simpleMatch and the restore-side
  * expression semantics (SnapshotUtils.filterIndices). */
 #include <setjmp.h>

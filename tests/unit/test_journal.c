@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for journal.c / journal_json.c (the run state file) and
  * timefmt.c: round trip, file and directory modes, atomic replace, crash
  * leftovers, damaged and newer files, the run lock, plan checks, secrecy. */

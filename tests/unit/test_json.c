@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for json.c: positions, syntax errors, duplicates, writing. */
 #include <setjmp.h>
 #include <stdarg.h>

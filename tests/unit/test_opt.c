@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for opt.c (the one command-line parser) and exit.c (error
  * class -> exit status). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for plan*.c: typed fields, located diagnostics, snapshot
  * names, region derivation, the digest.  Fixtures: tests/plans/. */
 #include <setjmp.h>

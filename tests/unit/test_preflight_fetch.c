@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for preflight_fetch.c: the whole preflight (requests, replies,
  * verdicts) against two loopback stand-ins (tests/support/standin_http.h)
  * scripted as a healthy OpenSearch source and target, with one request at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for preflight_parse.c: numbers and settings from server
  * replies turned into facts.  Replies may hold anything: hostile values
  * must give "unknown", never undefined behaviour (the test build runs

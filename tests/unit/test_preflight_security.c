@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for preflight_security.c: what the OpenSearch security
  * plugin's authinfo says of check's identity, and the verdict on the
  * snapshot permissions the run needs.  The parser and the grant on their

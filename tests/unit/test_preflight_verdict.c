@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for preflight_verdict.c (and the fact helpers in preflight.c):
  * verdicts computed from hand-built facts, no server. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for progress.c / progress_text.c: NDJSON events parse and
  * carry their fields, throttling with a fake clock, plain lines, tty redraw
  * sequences, quiet mode, and the formatting helpers.  Output goes to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for rename.c.  Every expected result below was checked
  * against Java's String.replaceAll (OpenJDK 17), which is what
  * Elasticsearch and OpenSearch call on restore. */

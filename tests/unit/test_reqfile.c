@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for reqfile.c: raw HTTP/1.1 request text as in the SigV4
  * suite's request.txt, LF and CRLF, folded headers, bodies, errors. */
 #include <setjmp.h>

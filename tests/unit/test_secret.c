@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for secret.c: the registry, a call's set, the scrubber, and
  * the two places that apply it to everything (snm_err_set, snm_log). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for sigv4.c against published vectors: every case of the AWS
  * SigV4 test suite (read at run time from $SNM_SIGV4_SUITE) and the worked
  * examples of the S3 SigV4 documentation.  The encoding rules and error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for sigv4.c's rules: paths that index and snapshot names
  * carry, percent-encoding, normalisation, the canonical query and headers,
  * session tokens, payload options, time parsing and error paths. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the loopback HTTP stand-in server (tests/support), so that
  * the tests built on it can trust its script, its records and its fault
  * actions.  The client is a blocking libcurl easy handle. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit test: the human check report (printed by `snapmig run` when the
  * preflight blocks, and by `snapmig check`) replaces control characters in
  * text from the servers - index, cluster and data stream names, issue

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for index lists in URLs (es_chunk.h): the encoded
  * length matches what snm_es_path sends, the chunking's boundaries (exact
  * fits, one name longer than the limit, empty lists, hundreds of long

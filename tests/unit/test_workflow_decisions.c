@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the workflow's pure decisions: the adaptive poll interval,
  * what a resumed run does with a recorded snapshot and with each recorded
  * index given what the servers say, and the doc-count check. */

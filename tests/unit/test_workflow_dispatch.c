@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the run's dispatcher (workflow.c, workflow_target.c, the
  * step tables of workflow_steps.c) with no cluster: every request of the
  * run, the preflight's too, goes through a scripted transport

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for telling a failed restore from a slow one
  * (workflow_failure.c): which _cat/shards rows count (a primary of ours,
  * UNASSIGNED with ALLOCATION_FAILED - not NEW_INDEX_RESTORED, not a

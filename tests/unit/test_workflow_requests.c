@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for workflow_snapshot.c and workflow_restore.c: request bodies
  * built from a plan (exact JSON) and the reply parsers (snapshot status and
  * info, failures, recovery, health).  No server. */

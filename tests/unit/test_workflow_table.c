@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the summary table's layout (workflow_table.c): column
  * widths follow the names within bounds, a terminal's width is met by
  * narrowing the widest name column, and names are cut in the middle with

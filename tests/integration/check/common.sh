@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Helpers for the `snapmig check` integration tests (tests/integration/
 # check_*.sh); sourced after ../lib.sh.  Not a test itself (it lives in a

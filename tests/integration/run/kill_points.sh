@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # The kill-point driver behind tests/integration/run_kill_points.sh (issue
 # #8): sourced after ../lib.sh and common.sh.  Not a test itself.
