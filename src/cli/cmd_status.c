@@ -56,7 +56,7 @@ struct live {
   struct snm_es_snap_status status;
   int status_answered;
   char snap_error[SNM_ERR_MSG_MAX];
-  struct live_target *t; /* st->n_restores */
+  struct live_target *t; /* snm_state_cur(st)->n_restores */
 };
 
 struct live_req {
@@ -76,7 +76,8 @@ static void on_live(const struct snm_es_reply *reply, const struct snm_err *err,
     if (err->code == SNM_OK) {
       lv->snap_answered = lv->snap_exists = 1;
       if (snm_es_parse_snapshot_info(&lv->info, reply->json,
-                                     lv->st->snapshot.name, &perr) != 0)
+                                     snm_state_cur(lv->st)->snapshot.name,
+                                     &perr) != 0)
         snprintf(lv->snap_error, sizeof(lv->snap_error), "%s", perr.msg);
     } else if (err->code == SNM_EHTTP && err->http_status == 404) {
       lv->snap_answered = 1;
@@ -86,7 +87,8 @@ static void on_live(const struct snm_es_reply *reply, const struct snm_err *err,
   } else if (q->kind == 1) {
     if (err->code == SNM_OK &&
         snm_es_parse_snapshot_status(&lv->status, reply->json,
-                                     lv->st->snapshot.name, &perr) == 0)
+                                     snm_state_cur(lv->st)->snapshot.name,
+                                     &perr) == 0)
       lv->status_answered = 1;
   } else {
     struct live_target *t = &lv->t[q->r];
@@ -131,20 +133,22 @@ static void ask_all(struct live *lv, const struct snm_plan *plan,
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  if (st->snapshot.name != NULL && st->step >= SNM_STEP_SNAPSHOT) {
+  if (snm_state_cur(st)->snapshot.name != NULL &&
+      st->step >= SNM_STEP_SNAPSHOT) {
     snm_es_path(&p, "/_snapshot/%s/%s", plan->repository.name,
-                st->snapshot.name);
+                snm_state_cur(st)->snapshot.name);
     ask(lv, &es[plan->snapshot.domain], 0, 0, &p);
-    if (st->snapshot.state == SNM_SNAP_STARTED ||
-        st->snapshot.state == SNM_SNAP_PENDING) {
+    if (snm_state_cur(st)->snapshot.state == SNM_SNAP_STARTED ||
+        snm_state_cur(st)->snapshot.state == SNM_SNAP_PENDING) {
       snm_es_path(&p, "/_snapshot/%s/%s/_status", plan->repository.name,
-                  st->snapshot.name);
+                  snm_state_cur(st)->snapshot.name);
       ask(lv, &es[plan->snapshot.domain], 1, 0, &p);
     }
   }
-  for (size_t r = 0; r < st->n_restores && r < plan->n_restores; r++) {
+  for (size_t r = 0; r < snm_state_cur(st)->n_restores && r < plan->n_restores;
+       r++) {
     struct live_target *t = &lv->t[r];
-    const struct snm_state_restore *sr = &st->restores[r];
+    const struct snm_state_restore *sr = &snm_state_cur(st)->restores[r];
 
     t->names = calloc(sr->n_indices + 1, sizeof(*t->names));
     if (t->names == NULL)
@@ -177,8 +181,9 @@ static void print_human(FILE *fp, const struct snm_plan *plan,
           st->run_id != NULL ? st->run_id : "?", path);
   fprintf(fp, "step: %s (updated %s)\n", snm_step_name(st->step),
           st->updated_ms > 0 ? snm_time_format(t1, st->updated_ms, 0) : "?");
-  fprintf(fp, "snapshot: %s in %s: %s", st->snapshot.name,
-          plan->repository.name, snm_snapshot_state_name(st->snapshot.state));
+  fprintf(fp, "snapshot: %s in %s: %s", snm_state_cur(st)->snapshot.name,
+          plan->repository.name,
+          snm_snapshot_state_name(snm_state_cur(st)->snapshot.state));
   if (lv->snap_answered)
     fprintf(fp, "; on %s: %s", plan->domains[plan->snapshot.domain].id,
             lv->snap_exists ? lv->info.state : "not in the repository");
@@ -190,8 +195,8 @@ static void print_human(FILE *fp, const struct snm_plan *plan,
             snm_fmt_bytes(b1, sizeof(b1), lv->status.bytes_done),
             snm_fmt_bytes(b2, sizeof(b2), lv->status.bytes_total));
   fputc('\n', fp);
-  for (size_t r = 0; r < st->n_restores; r++) {
-    const struct snm_state_restore *sr = &st->restores[r];
+  for (size_t r = 0; r < snm_state_cur(st)->n_restores; r++) {
+    const struct snm_state_restore *sr = &snm_state_cur(st)->restores[r];
     const struct live_target *t = &lv->t[r];
 
     fprintf(fp, "restore %zu onto %s: %s", r + 1, sr->domain,
@@ -251,10 +256,10 @@ static void print_json(FILE *fp, const struct snm_state *st,
   yajl_gen_map_close(g);
   snm_gen_str(g, "restores");
   yajl_gen_array_open(g);
-  for (size_t r = 0; r < st->n_restores; r++) {
+  for (size_t r = 0; r < snm_state_cur(st)->n_restores; r++) {
     const struct live_target *t = &lv->t[r];
     yajl_gen_map_open(g);
-    snm_gen_key_str(g, "domain", st->restores[r].domain);
+    snm_gen_key_str(g, "domain", snm_state_cur(st)->restores[r].domain);
     if (t->answered) {
       snm_gen_key_int(g, "indices_done", (long long)t->rec.indices_done);
       snm_gen_key_int(g, "indices_total", (long long)t->n);
@@ -363,10 +368,10 @@ int snm_cmd_status(int argc, char **argv)
     goto done;
   }
   lv.st = &st;
-  lv.t = calloc(st.n_restores + 1, sizeof(*lv.t));
+  lv.t = calloc(snm_state_cur(&st)->n_restores + 1, sizeof(*lv.t));
   if (lv.t == NULL)
     goto done;
-  if (st.n_restores == plan->n_restores)
+  if (snm_state_cur(&st)->n_restores == plan->n_restores)
     ask_clusters(&lv, plan);
   if (json)
     print_json(stdout, &st, &lv, path);
@@ -375,7 +380,7 @@ int snm_cmd_status(int argc, char **argv)
   status = SNM_EXIT_OK;
 done:
   if (lv.t != NULL)
-    for (size_t r = 0; r < st.n_restores; r++) {
+    for (size_t r = 0; r < snm_state_cur(&st)->n_restores; r++) {
       free(lv.t[r].names);
       snm_es_recovery_dispose(&lv.t[r].rec);
     }

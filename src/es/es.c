@@ -347,10 +347,64 @@ done:
   return rc;
 }
 
+int snm_es_denied_permission(char *out, size_t out_size, const char *reason)
+{
+  static const char mark[] = "no permissions for [";
+  const char *p = reason != NULL ? strstr(reason, mark) : NULL;
+  size_t n;
+
+  assert(out_size > 0);
+  out[0] = '\0';
+  if (p == NULL)
+    return 0;
+  p += sizeof(mark) - 1;
+  n = strcspn(p, "],");
+  if (n == 0 || p[n] == '\0')
+    return 0;
+  if (n >= out_size)
+    n = out_size - 1;
+  memcpy(out, p, n);
+  out[n] = '\0';
+  return 1;
+}
+
+const char *snm_es_role_granting(const char *permission)
+{
+  if (strncmp(permission, "cluster:admin/repository/", 25) == 0 ||
+      strncmp(permission, "cluster:admin/snapshot/", 23) == 0)
+    return "manage_snapshots";
+  return NULL;
+}
+
+/* What to do about a 403 that names a permission: the role to map. */
+static void permission_hint(struct snm_buf *msg, const char *who,
+                            const char *perm, int aws)
+{
+  const char *role = snm_es_role_granting(perm);
+
+  if (role != NULL)
+    snm_buf_printf(msg,
+                   " (%s lacks %s: map it to the %s role%s, or give one of "
+                   "its roles that permission)",
+                   who, perm, role,
+                   aws ? " as a backend role (its IAM role or user ARN) in "
+                         "fine-grained access control"
+                       : "");
+  else
+    snm_buf_printf(msg, " (%s lacks %s: map it to a role that grants it%s)",
+                   who, perm,
+                   aws ? " (its IAM role or user ARN as a backend role in "
+                         "fine-grained access control)"
+                       : "");
+}
+
 static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
-                      const char *method, long status)
+                      const char *method, long status, const char *reason)
 {
   const struct snm_domain *dom = es->dom;
+  char perm[128], who[200];
+  int has_perm =
+      status == 403 && snm_es_denied_permission(perm, sizeof(perm), reason);
 
   switch (dom->auth) {
   case SNM_AUTH_NONE:
@@ -358,10 +412,20 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
                         "an \"auth\" section)");
     break;
   case SNM_AUTH_BASIC:
-    snm_buf_printf(msg,
-                   " (basic auth as \"%s\", password from $%s; check both, "
-                   "and that the user's role may do this)",
-                   dom->username, dom->password_env);
+    if (status == 401) {
+      snm_buf_printf(msg,
+                     " (the server refused user \"%s\" with the password "
+                     "from $%s: check the user name and that variable)",
+                     dom->username, dom->password_env);
+    } else if (has_perm) {
+      snprintf(who, sizeof(who), "user \"%s\"", dom->username);
+      permission_hint(msg, who, perm, 0);
+    } else {
+      snm_buf_printf(msg,
+                     " (basic auth as \"%s\", password from $%s; check both, "
+                     "and that the user's role may do this)",
+                     dom->username, dom->password_env);
+    }
     break;
   case SNM_AUTH_AWS_SIGV4: {
     const char *action = strcmp(method, "GET") == 0    ? "es:ESHttpGet"
@@ -369,6 +433,13 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
                          : strcmp(method, "PUT") == 0  ? "es:ESHttpPut"
                          : strcmp(method, "POST") == 0 ? "es:ESHttpPost"
                                                        : "es:ESHttpDelete";
+    if (has_perm) {
+      snprintf(who, sizeof(who), "the identity from %s",
+               es->creds_source[0] != '\0' ? es->creds_source
+                                           : "the credential chain");
+      permission_hint(msg, who, perm, 1);
+      break;
+    }
     snm_buf_printf(msg,
                    " (signed with AWS credentials from %s for region %s, "
                    "service %s; %s the identity likely lacks %s on this "
@@ -431,7 +502,7 @@ static void reply_failed(struct snm_err *err, const struct es_call *c,
                                 ES_REASON_SHOWN_MAX);
   }
   if (status == 401 || status == 403)
-    auth_hint(&msg, c->es, c->method, status);
+    auth_hint(&msg, c->es, c->method, status, snm_buf_str(&reason));
   snm_err_set(err, status == 401 || status == 403 ? SNM_EAUTH : SNM_EHTTP, "%s",
               snm_buf_str(&msg));
   err->http_status = status;

@@ -110,6 +110,19 @@ int snm_es_path(struct snm_buf *out, const char *fmt, ...);
 int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
                         size_t body_len);
 
+/* The permission an OpenSearch security plugin refusal names: from a
+ * reason such as "no permissions for [cluster:admin/repository/put] and
+ * User [name=...]" the text between the first "no permissions for [" and
+ * the next ']' (when several are listed, the first).  Writes it to `out`
+ * (NUL-terminated, cut to out_size - 1) and returns 1; returns 0 (out = "")
+ * when the reason names none. */
+int snm_es_denied_permission(char *out, size_t out_size, const char *reason);
+
+/* The security plugin's predefined role that grants `permission`, for
+ * advice: "manage_snapshots" for the cluster:admin/repository/ and
+ * cluster:admin/snapshot/ actions, NULL for anything else. */
+const char *snm_es_role_granting(const char *permission);
+
 /* What GET / says about a cluster. */
 struct snm_es_info {
   struct snm_version version; /* engine and number */

@@ -199,7 +199,9 @@ void snm_http__fail(struct snm_http_call *c, CURLcode rc)
     else if (c->ca_file != NULL)
       hint = "; check that ca_file holds the CA that issued it";
     else
-      hint = "; set ca_file to the CA certificate that issued it";
+      hint = "; set the domain's ca_file to the CA certificate that issued "
+             "it (\"insecure\": true would skip verification, so that "
+             "anyone on the path could read and change the traffic)";
     break;
   case CURLE_SSL_CACERT_BADFILE:
     code = SNM_EIO;

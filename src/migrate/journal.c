@@ -7,6 +7,7 @@
 #include "snm_version.h"
 #include "timefmt.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -90,9 +91,6 @@ void snm_state_init(struct snm_state *st)
   st->created_ms = SNM_STATE_UNKNOWN;
   st->updated_ms = SNM_STATE_UNKNOWN;
   st->step = SNM_STEP_PREFLIGHT;
-  st->snapshot.state = SNM_SNAP_PENDING;
-  st->snapshot.started_ms = SNM_STATE_UNKNOWN;
-  st->snapshot.finished_ms = SNM_STATE_UNKNOWN;
 }
 
 static void counts_dispose(struct snm_state_counts *c)
@@ -104,6 +102,25 @@ static void counts_dispose(struct snm_state_counts *c)
   c->len = 0;
 }
 
+static void round_dispose(struct snm_state_round *rd)
+{
+  free(rd->snapshot.name);
+  free(rd->snapshot.repository);
+  counts_dispose(&rd->snapshot.docs_before);
+  counts_dispose(&rd->snapshot.docs_after);
+  for (size_t i = 0; i < rd->n_restores; i++) {
+    struct snm_state_restore *r = &rd->restores[i];
+
+    for (size_t j = 0; j < r->n_indices; j++) {
+      free(r->indices[j].source);
+      free(r->indices[j].target);
+    }
+    free(r->indices);
+    free(r->domain);
+  }
+  free(rd->restores);
+}
+
 void snm_state_dispose(struct snm_state *st)
 {
   free(st->snapmig_version);
@@ -113,21 +130,9 @@ void snm_state_dispose(struct snm_state *st)
   for (size_t i = 0; i < st->n_registrations; i++)
     free(st->registrations[i].domain);
   free(st->registrations);
-  free(st->snapshot.name);
-  free(st->snapshot.repository);
-  counts_dispose(&st->snapshot.docs_before);
-  counts_dispose(&st->snapshot.docs_after);
-  for (size_t i = 0; i < st->n_restores; i++) {
-    struct snm_state_restore *r = &st->restores[i];
-
-    for (size_t j = 0; j < r->n_indices; j++) {
-      free(r->indices[j].source);
-      free(r->indices[j].target);
-    }
-    free(r->indices);
-    free(r->domain);
-  }
-  free(st->restores);
+  for (size_t i = 0; i < st->n_rounds; i++)
+    round_dispose(&st->rounds[i]);
+  free(st->rounds);
   snm_state_init(st);
 }
 
@@ -216,12 +221,70 @@ int snm_state_set_registration(struct snm_state *st, const char *domain,
   return 0;
 }
 
+struct snm_state_round *snm_state_cur(const struct snm_state *st)
+{
+  assert(st->n_rounds > 0);
+  return &st->rounds[st->n_rounds - 1];
+}
+
+int snm_state_push_round(struct snm_state *st, struct snm_state_round **out)
+{
+  struct snm_state_round *rounds, *rd;
+
+  if ((rounds = grow(st->rounds, st->n_rounds, sizeof(*rounds))) == NULL)
+    return SNM_ENOMEM;
+  st->rounds = rounds;
+  rd = &rounds[st->n_rounds++];
+  rd->number = (unsigned)st->n_rounds;
+  rd->snapshot.state = SNM_SNAP_PENDING;
+  rd->snapshot.started_ms = SNM_STATE_UNKNOWN;
+  rd->snapshot.finished_ms = SNM_STATE_UNKNOWN;
+  if (out != NULL)
+    *out = rd;
+  return 0;
+}
+
+int snm_state_add_round(struct snm_state *st, const struct snm_plan *plan,
+                        const char *snapshot_name, struct snm_err *err)
+{
+  struct snm_state_round *rd;
+
+  if (snm_state_push_round(st, &rd) != 0)
+    goto nomem;
+  if (snm_state_set_str(&rd->snapshot.name, snapshot_name) != 0 ||
+      snm_state_set_str(&rd->snapshot.repository, plan->repository.name) != 0)
+    goto undo;
+  if (plan->n_restores > 0 &&
+      (rd->restores = calloc(plan->n_restores, sizeof(*rd->restores))) == NULL)
+    goto undo;
+  for (size_t i = 0; i < plan->n_restores; i++) {
+    const char *dom = plan->domains[plan->restores[i].domain].id;
+
+    if ((rd->restores[i].domain = strdup(dom)) == NULL)
+      goto undo;
+    rd->restores[i].state = SNM_RESTORE_PENDING;
+    rd->n_restores = i + 1;
+  }
+  return 0;
+undo:
+  /* st as it was: the round goes (the array keeps its larger size) */
+  round_dispose(rd);
+  st->n_rounds--;
+nomem:
+  return snm_err_set(err, SNM_ENOMEM, "out of memory");
+}
+
 struct snm_state_restore *snm_state_find_restore(const struct snm_state *st,
                                                  const char *domain)
 {
-  for (size_t i = 0; i < st->n_restores; i++)
-    if (strcmp(st->restores[i].domain, domain) == 0)
-      return &st->restores[i];
+  const struct snm_state_round *rd;
+
+  if (st->n_rounds == 0)
+    return NULL;
+  rd = snm_state_cur(st);
+  for (size_t i = 0; i < rd->n_restores; i++)
+    if (strcmp(rd->restores[i].domain, domain) == 0)
+      return &rd->restores[i];
   return NULL;
 }
 
@@ -275,6 +338,7 @@ int snm_state_begin(struct snm_state *st, const struct snm_plan *plan,
   char id[SNM_TIME_RFC3339_MAX + 16], when[SNM_TIME_RFC3339_MAX];
   size_t k = 0;
 
+  assert(st->n_rounds == 0);
   if (RAND_bytes(rnd, sizeof(rnd)) != 1)
     return snm_err_set(err, SNM_EIO,
                        "cannot make a run id: no random bytes available");
@@ -291,24 +355,11 @@ int snm_state_begin(struct snm_state *st, const struct snm_plan *plan,
   if (snm_state_set_str(&st->snapmig_version, SNM_VERSION) != 0 ||
       snm_state_set_str(&st->plan_name, plan->name) != 0 ||
       snm_state_set_str(&st->plan_path, plan_path) != 0 ||
-      snm_state_set_str(&st->run_id, id) != 0 ||
-      snm_state_set_str(&st->snapshot.name, snapshot_name) != 0 ||
-      snm_state_set_str(&st->snapshot.repository, plan->repository.name) != 0)
+      snm_state_set_str(&st->run_id, id) != 0)
     goto nomem;
   st->created_ms = now_ms;
   st->updated_ms = now_ms;
-  st->restores = calloc(plan->n_restores, sizeof(*st->restores));
-  if (st->restores == NULL && plan->n_restores > 0)
-    goto nomem;
-  for (size_t i = 0; i < plan->n_restores; i++) {
-    const char *dom = plan->domains[plan->restores[i].domain].id;
-
-    if ((st->restores[i].domain = strdup(dom)) == NULL)
-      goto nomem;
-    st->restores[i].state = SNM_RESTORE_PENDING;
-    st->n_restores = i + 1;
-  }
-  return 0;
+  return snm_state_add_round(st, plan, snapshot_name, err);
 nomem:
   return snm_err_set(err, SNM_ENOMEM, "out of memory");
 }

@@ -12,6 +12,18 @@
  * The file holds names, states, counts and times: never a credential, a
  * password, a header or a server reply.
  *
+ * A run is a list of rounds (format 2).  Each round has its snapshot, the
+ * source's document counts around it, and one restore per plan restore
+ * (per target domain).  The last round is the current one: the workflow
+ * works on it (snm_state_cur()); earlier rounds are finished and kept as a
+ * record.  The plan, the run id, the registrations, the event count and the
+ * step are the run's: `step` is the step of the current round (a round
+ * added later begins at the step its caller enters).  A run today is one
+ * round; a later round (an incremental sync) is added by
+ * snm_state_add_round().  Format 1 files (one snapshot and its restores at
+ * the top level) are read as a run of one round and written back as
+ * format 2.
+ *
  * Ownership: a struct snm_state owns every pointer in it (malloced,
  * NUL-terminated strings and malloced arrays); snm_state_dispose() frees
  * them.  Pointers returned by the find/add helpers point into the state and
@@ -26,7 +38,7 @@
 
 struct snm_plan;
 
-#define SNM_STATE_FORMAT 1              /* the format this code writes */
+#define SNM_STATE_FORMAT 2              /* the format this code writes */
 #define SNM_STATE_MAX_BYTES (16u << 20) /* larger state files are refused */
 #define SNM_STATE_UNKNOWN (-1LL)        /* a count or time not known yet */
 
@@ -105,7 +117,7 @@ struct snm_state_index {
   long long bytes;         /* restored size, or SNM_STATE_UNKNOWN */
 };
 
-/* One per plan restore, in plan order: restores[i] is plan->restores[i]. */
+/* The restore of one round onto one target domain. */
 struct snm_state_restore {
   char *domain; /* malloced domain id of the target */
   enum snm_restore_state state;
@@ -113,8 +125,17 @@ struct snm_state_restore {
   size_t n_indices;
 };
 
+/* One round: a snapshot and its restores.  rounds[i].number == i + 1. */
+struct snm_state_round {
+  unsigned number; /* 1-based */
+  struct snm_state_snapshot snapshot;
+  /* One per plan restore, in plan order: restores[i] is plan->restores[i]. */
+  struct snm_state_restore *restores; /* NULL or malloced */
+  size_t n_restores;
+};
+
 struct snm_state {
-  int format;            /* SNM_STATE_FORMAT (as read, after a load) */
+  int format;            /* SNM_STATE_FORMAT (as read, after a load: 1 or 2) */
   char *snapmig_version; /* NULL or malloced: the version that wrote it */
   char *plan_name;       /* NULL or malloced */
   char *plan_path;       /* NULL or malloced, as given on the command line */
@@ -126,25 +147,44 @@ struct snm_state {
   unsigned long long events; /* events emitted so far (progress.h) */
   struct snm_state_registration *registrations; /* NULL or malloced */
   size_t n_registrations;
-  struct snm_state_snapshot snapshot;
-  struct snm_state_restore *restores; /* NULL or malloced */
-  size_t n_restores;
+  struct snm_state_round *rounds; /* NULL or malloced; the last is current */
+  size_t n_rounds;
 };
 
-/* An empty state: format SNM_STATE_FORMAT, step preflight, snapshot
- * pending, every time and count SNM_STATE_UNKNOWN, no arrays. */
+/* An empty state: format SNM_STATE_FORMAT, step preflight, every time and
+ * count SNM_STATE_UNKNOWN, no arrays and no round (snm_state_begin, a load
+ * or snm_state_push_round adds one). */
 void snm_state_init(struct snm_state *st);
 /* Free everything and leave `st` as after snm_state_init. */
 void snm_state_dispose(struct snm_state *st);
 
 /* Fill a fresh (just initialised) state for a new run of `plan`: the plan's
  * name, `plan_path`, digest, a new random run id, created/updated =
- * `now_ms`, the snapshot's `snapshot_name` and repository, and one pending
- * restore per plan restore (no indices yet).
+ * `now_ms`, and round 1 (snm_state_add_round with `snapshot_name`).
  * Returns 0, SNM_ENOMEM, or SNM_EIO when no random bytes are available. */
 int snm_state_begin(struct snm_state *st, const struct snm_plan *plan,
                     const char *plan_path, const char *snapshot_name,
                     long long now_ms, struct snm_err *err);
+
+/* The current round: the last one.  The state must have one (after
+ * snm_state_begin or a successful load it does; asserted).  The pointer
+ * stays valid until the next round is added or the dispose. */
+struct snm_state_round *snm_state_cur(const struct snm_state *st);
+
+/* Append an empty round (number n_rounds + 1; no snapshot name or
+ * repository, snapshot pending, times unknown, no restores) and set *out
+ * (may be NULL) to it.  Pointers to earlier rounds become invalid.
+ * Returns 0 or SNM_ENOMEM (st unchanged). */
+int snm_state_push_round(struct snm_state *st, struct snm_state_round **out);
+
+/* Start the next round of `plan`'s run: a new current round whose snapshot
+ * is `snapshot_name` in the plan's repository, pending, and whose restores
+ * are one pending restore per plan restore (no indices yet).  Earlier
+ * rounds are left as they are, and so is st->step: the caller enters the
+ * round's first step.  Pointers to earlier rounds become invalid.
+ * Returns 0 or SNM_ENOMEM (st unchanged). */
+int snm_state_add_round(struct snm_state *st, const struct snm_plan *plan,
+                        const char *snapshot_name, struct snm_err *err);
 
 /* Set a string field (`*field` is freed and replaced by a copy of `value`,
  * which may be NULL).  Returns 0 or SNM_ENOMEM. */
@@ -165,7 +205,8 @@ int snm_state_set_registration(struct snm_state *st, const char *domain,
 struct snm_state_registration *
 snm_state_find_registration(const struct snm_state *st, const char *domain);
 
-/* The first restore onto `domain`, or NULL. */
+/* The current round's first restore onto `domain`, or NULL (also when there
+ * is no round). */
 struct snm_state_restore *snm_state_find_restore(const struct snm_state *st,
                                                  const char *domain);
 
@@ -183,8 +224,10 @@ int snm_state_restore_add_index(struct snm_state_restore *r, const char *source,
 /* Write `st` to `path` atomically (tmp file, fsync, rename, directory
  * fsync), mode 0600, creating the parent directory (mode 0700) if it is
  * missing.  The text is pretty-printed JSON with a fixed key order.  It
- * is written as it is: the caller sets st->updated_ms (and st->events,
- * from snm_progress_count()) before saving.
+ * is written as it is, in format SNM_STATE_FORMAT whatever st->format
+ * says (a state with no round is written, but not loaded back): the
+ * caller sets st->updated_ms (and st->events, from snm_progress_count())
+ * before saving.
  * Returns 0; SNM_EIO (err names the path, the failing call and strerror,
  * and what to check; `path` itself is untouched); SNM_ENOMEM. */
 int snm_state_save(const struct snm_state *st, const char *path,
@@ -199,9 +242,10 @@ int snm_state_to_json(char **out, const struct snm_state *st,
  * refilled).  Leftover `<path>.tmp.*` files are ignored.
  * Returns 0 with *found 1 when loaded, or 0 with *found 0 when there is no
  * file at `path` (out stays empty); SNM_EIO when the file cannot be read;
- * SNM_EPARSE when it is not a valid state file (err: "PATH: LINE:COL: what
+ * SNM_EPARSE when it is not a valid state file (err: "PATH:LINE:COL: what
  * is wrong"), or was written by a newer snapmig (format > SNM_STATE_FORMAT;
- * err says so).  On error `out` is left empty. */
+ * err says so).  Format 1 and 2 files are read; a loaded state has at least
+ * one round.  On error `out` is left empty. */
 int snm_state_load(struct snm_state *out, int *found, const char *path,
                    struct snm_err *err);
 

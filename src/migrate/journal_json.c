@@ -2,17 +2,22 @@
  * order) and read it back with every type checked and every problem
  * located (json.h keeps positions).
  *
- * Layout (format 1):
- *   {"format": 1, "snapmig_version": "0.1.0", "run_id": "...",
+ * Layout (format 2):
+ *   {"format": 2, "snapmig_version": "0.1.0", "run_id": "...",
  *    "plan": {"name": "...", "path": "...", "digest": "<sha256 hex>"},
  *    "created": RFC3339, "updated": RFC3339, "step": "snapshot",
  *    "events": 12,
  *    "repositories": {"<domain>": "registered" | "existed", ...},
- *    "snapshot": {"name", "repository", "state", "started_at",
- *                 "finished_at", "docs_before": {index: n},
- *                 "docs_after": {index: n}},
- *    "restores": [{"domain", "state", "indices": [{"source", "target",
- *                  "state", "docs_expected", "docs_found", "bytes"}]}]}
+ *    "rounds": [{"number": 1,
+ *                "snapshot": {"name", "repository", "state", "started_at",
+ *                             "finished_at", "docs_before": {index: n},
+ *                             "docs_after": {index: n}},
+ *                "restores": [{"domain", "state", "indices": [{"source",
+ *                              "target", "state", "docs_expected",
+ *                              "docs_found", "bytes"}]}]}, ...]}
+ * "rounds" has at least one round, numbered 1, 2, ... in order; the last is
+ * the current one.  Format 1 (snapmig 0.1) had no "rounds": its one
+ * "snapshot" and "restores" were top-level keys; it is read as round 1.
  * Unknown counts and times are null.  Unknown keys are ignored on read, so
  * a later snapmig may add keys without a format bump.
  */
@@ -74,6 +79,30 @@ static void put_restore(yajl_gen g, const struct snm_state_restore *r)
   yajl_gen_map_close(g);
 }
 
+static void put_round(yajl_gen g, const struct snm_state_round *rd)
+{
+  const struct snm_state_snapshot *s = &rd->snapshot;
+
+  yajl_gen_map_open(g);
+  snm_gen_key_int(g, "number", rd->number);
+  snm_gen_str(g, "snapshot");
+  yajl_gen_map_open(g);
+  snm_gen_key_str(g, "name", s->name);
+  snm_gen_key_str(g, "repository", s->repository);
+  snm_gen_key_str(g, "state", snm_snapshot_state_name(s->state));
+  put_time(g, "started_at", s->started_ms);
+  put_time(g, "finished_at", s->finished_ms);
+  put_counts(g, "docs_before", &s->docs_before);
+  put_counts(g, "docs_after", &s->docs_after);
+  yajl_gen_map_close(g);
+  snm_gen_str(g, "restores");
+  yajl_gen_array_open(g);
+  for (size_t i = 0; i < rd->n_restores; i++)
+    put_restore(g, &rd->restores[i]);
+  yajl_gen_array_close(g);
+  yajl_gen_map_close(g);
+}
+
 int snm_state_to_json(char **out, const struct snm_state *st,
                       struct snm_err *err)
 {
@@ -107,20 +136,10 @@ int snm_state_to_json(char **out, const struct snm_state *st,
     snm_gen_key_str(g, st->registrations[i].domain,
                     st->registrations[i].created ? "registered" : "existed");
   yajl_gen_map_close(g);
-  snm_gen_str(g, "snapshot");
-  yajl_gen_map_open(g);
-  snm_gen_key_str(g, "name", st->snapshot.name);
-  snm_gen_key_str(g, "repository", st->snapshot.repository);
-  snm_gen_key_str(g, "state", snm_snapshot_state_name(st->snapshot.state));
-  put_time(g, "started_at", st->snapshot.started_ms);
-  put_time(g, "finished_at", st->snapshot.finished_ms);
-  put_counts(g, "docs_before", &st->snapshot.docs_before);
-  put_counts(g, "docs_after", &st->snapshot.docs_after);
-  yajl_gen_map_close(g);
-  snm_gen_str(g, "restores");
+  snm_gen_str(g, "rounds");
   yajl_gen_array_open(g);
-  for (size_t i = 0; i < st->n_restores; i++)
-    put_restore(g, &st->restores[i]);
+  for (size_t i = 0; i < st->n_rounds; i++)
+    put_round(g, &st->rounds[i]);
   yajl_gen_array_close(g);
   yajl_gen_map_close(g);
 
@@ -259,21 +278,24 @@ static long long get_time(struct rd *r, const struct snm_json *obj,
   do {                                                                         \
     const struct snm_json *v_ =                                                \
         get((r), (obj), (where), (key), SNM_JSON_STRING, 1);                   \
+    char w_[128];                                                              \
+    snprintf(w_, sizeof(w_), "%s%s%s", (where), *(where) ? "." : "", (key));   \
     if (v_ != NULL && parse(v_->u.string.ptr, (out)) != 0)                     \
-      bad((r), v_, (key), "unknown state \"%s\"", v_->u.string.ptr);           \
+      bad((r), v_, w_, "unknown state \"%s\"", v_->u.string.ptr);              \
   } while (0)
 
 static void get_counts(struct rd *r, const struct snm_json *obj,
-                       const char *key, struct snm_state_counts *out)
+                       const char *where, const char *key,
+                       struct snm_state_counts *out)
 {
-  const struct snm_json *m = get(r, obj, "snapshot", key, SNM_JSON_OBJECT, 0);
-  char what[128];
+  const struct snm_json *m = get(r, obj, where, key, SNM_JSON_OBJECT, 0);
+  char what[160];
 
   for (size_t i = 0; m != NULL && i < m->u.object.len && r->rc == 0; i++) {
     const struct snm_json_member *e = &m->u.object.items[i];
     long long n;
 
-    snprintf(what, sizeof(what), "snapshot.%s.%s", key, e->key);
+    snprintf(what, sizeof(what), "%s.%s.%s", where, key, e->key);
     n = count_value(r, e->value, what);
     if (r->rc == 0 && snm_state_counts_set(out, e->key, n) != 0)
       nomem(r);
@@ -306,20 +328,24 @@ static void read_registrations(struct rd *r, const struct snm_json *root,
   }
 }
 
-static void read_snapshot(struct rd *r, const struct snm_json *root,
-                          struct snm_state_snapshot *s)
+/* The "snapshot" member of `obj` (the root in format 1, a round in format
+ * 2); `where` names `obj` in messages ("" for the root). */
+static void read_snapshot(struct rd *r, const struct snm_json *obj,
+                          const char *where, struct snm_state_snapshot *s)
 {
-  const struct snm_json *o = get(r, root, "", "snapshot", SNM_JSON_OBJECT, 1);
+  const struct snm_json *o = get(r, obj, where, "snapshot", SNM_JSON_OBJECT, 1);
+  char w[64];
 
   if (o == NULL)
     return;
-  get_str(r, o, "snapshot", "name", 0, &s->name);
-  get_str(r, o, "snapshot", "repository", 0, &s->repository);
-  GET_ENUM(r, o, "snapshot", "state", snm_snapshot_state_parse, &s->state);
-  s->started_ms = get_time(r, o, "snapshot", "started_at");
-  s->finished_ms = get_time(r, o, "snapshot", "finished_at");
-  get_counts(r, o, "docs_before", &s->docs_before);
-  get_counts(r, o, "docs_after", &s->docs_after);
+  snprintf(w, sizeof(w), "%s%ssnapshot", where, *where ? "." : "");
+  get_str(r, o, w, "name", 0, &s->name);
+  get_str(r, o, w, "repository", 0, &s->repository);
+  GET_ENUM(r, o, w, "state", snm_snapshot_state_parse, &s->state);
+  s->started_ms = get_time(r, o, w, "started_at");
+  s->finished_ms = get_time(r, o, w, "finished_at");
+  get_counts(r, o, w, "docs_before", &s->docs_before);
+  get_counts(r, o, w, "docs_after", &s->docs_after);
 }
 
 static void read_index(struct rd *r, const struct snm_json *o,
@@ -348,25 +374,27 @@ static void read_index(struct rd *r, const struct snm_json *o,
   free(target);
 }
 
-static void read_restores(struct rd *r, const struct snm_json *root,
-                          struct snm_state *st)
+/* The "restores" member of `obj` (as read_snapshot). */
+static void read_restores(struct rd *r, const struct snm_json *obj,
+                          const char *prefix, struct snm_state_round *rd)
 {
-  const struct snm_json *a = get(r, root, "", "restores", SNM_JSON_ARRAY, 1);
+  const struct snm_json *a = get(r, obj, prefix, "restores", SNM_JSON_ARRAY, 1);
   char where[64];
 
   if (a == NULL)
     return;
   if (a->u.array.len > 0 &&
-      (st->restores = calloc(a->u.array.len, sizeof(*st->restores))) == NULL) {
+      (rd->restores = calloc(a->u.array.len, sizeof(*rd->restores))) == NULL) {
     nomem(r);
     return;
   }
   for (size_t i = 0; i < a->u.array.len && r->rc == 0; i++) {
     const struct snm_json *o = a->u.array.items[i], *ix;
-    struct snm_state_restore *rs = &st->restores[i];
+    struct snm_state_restore *rs = &rd->restores[i];
 
-    snprintf(where, sizeof(where), "restores[%zu]", i);
-    st->n_restores = i + 1;
+    snprintf(where, sizeof(where), "%s%srestores[%zu]", prefix,
+             *prefix ? "." : "", i);
+    rd->n_restores = i + 1;
     if (o->type != SNM_JSON_OBJECT) {
       bad(r, o, where, "expected an object");
       return;
@@ -381,6 +409,60 @@ static void read_restores(struct rd *r, const struct snm_json *root,
       read_index(r, ix->u.array.items[j], rs, iwhere);
     }
   }
+}
+
+/* Format 2: "rounds", a non-empty array of rounds numbered 1, 2, ... */
+static void read_rounds(struct rd *r, const struct snm_json *root,
+                        struct snm_state *st)
+{
+  const struct snm_json *a = get(r, root, "", "rounds", SNM_JSON_ARRAY, 1);
+  char where[32];
+
+  if (a == NULL)
+    return;
+  if (a->u.array.len == 0) {
+    bad(r, a, "rounds", "empty (a run has at least one round)");
+    return;
+  }
+  for (size_t i = 0; i < a->u.array.len && r->rc == 0; i++) {
+    const struct snm_json *o = a->u.array.items[i], *num;
+    struct snm_state_round *rd;
+    long long n;
+
+    snprintf(where, sizeof(where), "rounds[%zu]", i);
+    if (o->type != SNM_JSON_OBJECT) {
+      bad(r, o, where, "expected an object");
+      return;
+    }
+    if (snm_state_push_round(st, &rd) != 0) {
+      nomem(r);
+      return;
+    }
+    num = get(r, o, where, "number", SNM_JSON_NUMBER, 1);
+    if (num != NULL && (snm_json_int(num, &n) != 0 || n != (long long)i + 1)) {
+      char what[48];
+
+      snprintf(what, sizeof(what), "%s.number", where);
+      bad(r, num, what, "expected %zu (rounds are numbered 1, 2, ... in order)",
+          i + 1);
+    }
+    read_snapshot(r, o, where, &rd->snapshot);
+    read_restores(r, o, where, rd);
+  }
+}
+
+/* Format 1: one "snapshot" and its "restores" at the top: round 1. */
+static void read_format1_round(struct rd *r, const struct snm_json *root,
+                               struct snm_state *st)
+{
+  struct snm_state_round *rd;
+
+  if (snm_state_push_round(st, &rd) != 0) {
+    nomem(r);
+    return;
+  }
+  read_snapshot(r, root, "", &rd->snapshot);
+  read_restores(r, root, "", rd);
 }
 
 int snm_state_parse(struct snm_state *out, const char *text, size_t len,
@@ -416,7 +498,7 @@ int snm_state_parse(struct snm_state *out, const char *text, size_t len,
   if (v == NULL)
     goto done;
   if (snm_json_int(v, &n) != 0 || n < 1) {
-    bad(&r, v, "format", "expected a format number (1)");
+    bad(&r, v, "format", "expected a format number (1 or 2)");
     goto done;
   }
   if (n > SNM_STATE_FORMAT) {
@@ -446,8 +528,10 @@ int snm_state_parse(struct snm_state *out, const char *text, size_t len,
   n = get_count(&r, root, "state", "events");
   out->events = n < 0 ? 0 : (unsigned long long)n;
   read_registrations(&r, root, out);
-  read_snapshot(&r, root, &out->snapshot);
-  read_restores(&r, root, out);
+  if (out->format == 1)
+    read_format1_round(&r, root, out);
+  else
+    read_rounds(&r, root, out);
 done:
   snm_json_doc_free(doc);
   if (r.rc != 0)

@@ -3,6 +3,7 @@
  * several ids, the repository, the source; the restores are in
  * preflight_restore.c.  Pure: no I/O, deterministic for given facts. */
 #include "buf.h"
+#include "es.h"
 #include "indexpat.h"
 #include "preflight.h"
 #include "preflight_int.h"
@@ -360,8 +361,41 @@ static void check_same_cluster(struct snm__vctx *c)
   }
 }
 
+/* The security plugin refused one of check's own requests for want of
+ * `perm`: the identity is not mapped to what the run needs on `d`. */
+static void permission_missing(struct snm__vctx *c,
+                               const struct snm_pf_domain *d, const char *perm)
+{
+  const struct snm_domain *dom = d->dom;
+  int source = (d->roles & SNM_PF_ROLE_SOURCE) != 0;
+  char who[200];
+
+  if (dom->auth == SNM_AUTH_BASIC)
+    snprintf(who, sizeof(who), "user \"%s\"", dom->username);
+  else if (dom->auth == SNM_AUTH_AWS_SIGV4)
+    snprintf(who, sizeof(who), "the AWS identity");
+  else
+    snprintf(who, sizeof(who), "the anonymous user");
+  ISSUE(c, SNM_PF_BLOCKER, "permission-missing", dom->id, NULL,
+        dom->auth == SNM_AUTH_AWS_SIGV4
+            ? "map the IAM role or user ARN that signs the requests as a "
+              "backend role of the manage_snapshots role (fine-grained "
+              "access control: Security > Roles > manage_snapshots > Mapped "
+              "users), or give one of its roles these permissions"
+            : "map the identity to the manage_snapshots role (it grants "
+              "cluster:admin/repository/* and cluster:admin/snapshot/*), or "
+              "give one of its roles these permissions",
+        "%s on %s lacks %s; the run needs cluster:admin/repository/put and "
+        "%s there (%s)",
+        who, dom->id, perm,
+        source ? "cluster:admin/snapshot/create"
+               : "cluster:admin/snapshot/restore",
+        d->repo_error);
+}
+
 static void check_repos(struct snm__vctx *c)
 {
+  char perm[128];
   const char *repo = c->plan->repository.name;
 
   check_same_cluster(c);
@@ -387,7 +421,10 @@ static void check_repos(struct snm__vctx *c)
               "the plan's: %s",
               repo, id, d->repo_diff);
     }
-    if (d->repo_error != NULL)
+    if (d->repo_error != NULL &&
+        snm_es_denied_permission(perm, sizeof(perm), d->repo_error))
+      permission_missing(c, d, perm);
+    else if (d->repo_error != NULL)
       ISSUE(c, SNM_PF_BLOCKER, "repo-unusable", id, NULL,
             "check the bucket or location, and the cluster's access to it "
             "(POST _snapshot/NAME/_verify shows the cause)",
@@ -455,7 +492,19 @@ static void select_source(struct snm__vctx *c, const struct snm_pf_domain *src)
       explicit = s->indices[j][0] == '.' &&
                  snm_indexpat_match(s->indices[j], ix->name);
     ix->selected = explicit;
-    if (explicit) {
+    if (explicit && (snm_index_is_protected(ix->name) || ix->hidden)) {
+      n_sel++;
+      ISSUE(c, SNM_PF_BLOCKER, "system-index-named", id, ix->name,
+            "remove it from snapshot.indices (a pattern such as \"*\" "
+            "leaves it out by itself); recreate users, roles and dashboards "
+            "on the target with its own tools",
+            "%s is a %s index that the plan names: restoring it would "
+            "replace the target's own %s and break its security",
+            ix->name, ix->hidden ? "hidden system" : "security or plugin",
+            strstr(ix->name, "security") != NULL
+                ? "users, roles and role mappings"
+                : "state (dashboards, plugins, security)");
+    } else if (explicit) {
       n_sel++;
       ISSUE(c, SNM_PF_WARNING, "system-index", id, ix->name,
             "restore it only onto a cluster where nothing else owns it; "
@@ -470,8 +519,9 @@ static void select_source(struct snm__vctx *c, const struct snm_pf_domain *src)
   }
   if (n_left > 0)
     ISSUE(c, SNM_PF_WARNING, "system-indices-left-out", id, NULL,
-          "name a system index in snapshot.indices (e.g. \".kibana_1\") "
-          "only if you really want it migrated",
+          "name a dot-index in snapshot.indices only if it holds your "
+          "own data; security and plugin indices (.opendistro_security, "
+          ".kibana*, .opensearch-*, ...) are never migrated",
           "%zu system %s left out of the snapshot: %s%s", n_left,
           n_left == 1 ? "index" : "indices", snm_buf_str(&left),
           n_left > 8 ? ", ..." : "");

@@ -242,12 +242,12 @@ static int counts_missing(const struct snm_workflow *wf,
 
 static int counts_after_missing(const struct snm_workflow *wf)
 {
-  return counts_missing(wf, &wf->st.snapshot.docs_after);
+  return counts_missing(wf, &wf_round(wf)->snapshot.docs_after);
 }
 
 static int counts_before_missing(const struct snm_workflow *wf)
 {
-  return counts_missing(wf, &wf->st.snapshot.docs_before);
+  return counts_missing(wf, &wf_round(wf)->snapshot.docs_before);
 }
 
 /* ---- repository --------------------------------------------------------- */
@@ -330,21 +330,21 @@ static void register_step(struct snm_workflow *wf)
     return;
   if (!wf->restore_needed) {
     enter(wf, WF_RESTORE);
-  } else if ((wf->st.snapshot.state == SNM_SNAP_SUCCESS ||
-              (wf->st.snapshot.state == SNM_SNAP_PARTIAL &&
+  } else if ((wf_round(wf)->snapshot.state == SNM_SNAP_SUCCESS ||
+              (wf_round(wf)->snapshot.state == SNM_SNAP_PARTIAL &&
                plan->snapshot.allow_partial)) &&
              !counts_after_missing(wf)) {
     set_step(wf, SNM_STEP_RESTORE);
     enter(wf, WF_RESTORE);
-  } else if (wf->st.snapshot.state == SNM_SNAP_SUCCESS ||
-             wf->st.snapshot.state == SNM_SNAP_PARTIAL) {
+  } else if (wf_round(wf)->snapshot.state == SNM_SNAP_SUCCESS ||
+             wf_round(wf)->snapshot.state == SNM_SNAP_PARTIAL) {
     /* stopped after the snapshot ended, before its "after" counts were
      * saved: take them now (later than the snapshot's end, so the window
      * they give is wider, never wrong for a source that only grows) */
     snm_log(SNM_LOG_INFO,
             "snapshot %s is done; counting the source's documents after it "
             "(the earlier run stopped before it could)",
-            wf->st.snapshot.name);
+            wf_round(wf)->snapshot.name);
     enter(wf, WF_COUNT_AFTER);
   } else if (wf->resumed) {
     enter(wf, WF_SNAP_LOOKUP);
@@ -361,7 +361,7 @@ static void snapshot_started(struct snm_workflow *wf)
       wf, "snapshot.start",
       SNM_FIELDS(SNM_FSTR("domain", source_id(wf)),
                  SNM_FSTR("repository", repo(wf)),
-                 SNM_FSTR("snapshot", wf->st.snapshot.name),
+                 SNM_FSTR("snapshot", wf_round(wf)->snapshot.name),
                  SNM_FSTRV("indices", wf->snap_indices, wf->n_snap_indices)));
 }
 
@@ -369,7 +369,7 @@ static void lookup_step(struct snm_workflow *wf)
 {
   char why[512];
   enum snm_wf_snap_action a;
-  int put_sent = wf->st.snapshot.started_ms != SNM_STATE_UNKNOWN;
+  int put_sent = wf_round(wf)->snapshot.started_ms != SNM_STATE_UNKNOWN;
 
   if (wf->sent == 2) { /* waiting before looking again */
     if (!wf->timer_due)
@@ -411,11 +411,11 @@ static void lookup_step(struct snm_workflow *wf)
       failf(wf, SNM_EHTTP,
             "snapshot: %s did not appear in repository %s on %s after %d "
             "create requests; check the source's logs, then run again",
-            wf->st.snapshot.name, repo(wf), source_id(wf), wf->creates);
+            wf_round(wf)->snapshot.name, repo(wf), source_id(wf), wf->creates);
       return;
     }
     snm_log(SNM_LOG_INFO, "snapshot: %s is not in repository %s: taking it",
-            wf->st.snapshot.name, repo(wf));
+            wf_round(wf)->snapshot.name, repo(wf));
     /* counts saved before an earlier PUT stay the lower bound: that PUT
      * may still land (late) and take a snapshot older than a recount */
     if (put_sent && !counts_before_missing(wf)) {
@@ -426,11 +426,11 @@ static void lookup_step(struct snm_workflow *wf)
     return;
   case SNM_WF_SNAP_ADOPT:
     snm_log(SNM_LOG_INFO, "snapshot: adopting %s (%s) in repository %s",
-            wf->st.snapshot.name, wf->r_info.state, repo(wf));
-    if (wf->st.snapshot.state == SNM_SNAP_PENDING)
-      wf->st.snapshot.state = SNM_SNAP_STARTED;
-    if (wf->st.snapshot.started_ms == SNM_STATE_UNKNOWN)
-      wf->st.snapshot.started_ms = wf->r_info.start_ms;
+            wf_round(wf)->snapshot.name, wf->r_info.state, repo(wf));
+    if (wf_round(wf)->snapshot.state == SNM_SNAP_PENDING)
+      wf_round(wf)->snapshot.state = SNM_SNAP_STARTED;
+    if (wf_round(wf)->snapshot.started_ms == SNM_STATE_UNKNOWN)
+      wf_round(wf)->snapshot.started_ms = wf->r_info.start_ms;
     if (save(wf) != 0)
       return;
     snapshot_started(wf);
@@ -443,8 +443,8 @@ static void lookup_step(struct snm_workflow *wf)
  * them as the "before" or "after" counts. */
 static void count_step(struct snm_workflow *wf, int after)
 {
-  struct snm_state_counts *c =
-      after ? &wf->st.snapshot.docs_after : &wf->st.snapshot.docs_before;
+  struct snm_state_counts *c = after ? &wf_round(wf)->snapshot.docs_after
+                                     : &wf_round(wf)->snapshot.docs_before;
 
   if (!wf->sent) {
     wf->sent = 1;
@@ -477,7 +477,7 @@ static void count_step(struct snm_workflow *wf, int after)
     return;
   }
   /* write-ahead: the name and the counts are on disk before the PUT */
-  wf->st.snapshot.started_ms = snm_time_now_ms();
+  wf_round(wf)->snapshot.started_ms = snm_time_now_ms();
   if (save(wf) != 0)
     return;
   enter(wf, WF_SNAP_CREATE);
@@ -495,7 +495,7 @@ static void create_step(struct snm_workflow *wf)
   if (wf->r_unknown) {
     snm_log(SNM_LOG_WARN,
             "snapshot: %s; checking whether snapshot %s was created",
-            wf->r_err.msg, wf->st.snapshot.name);
+            wf->r_err.msg, wf_round(wf)->snapshot.name);
     enter(wf, WF_SNAP_LOOKUP);
     return;
   }
@@ -503,7 +503,7 @@ static void create_step(struct snm_workflow *wf)
     fail(wf, &wf->r_err);
     return;
   }
-  wf->st.snapshot.state = SNM_SNAP_STARTED;
+  wf_round(wf)->snapshot.state = SNM_SNAP_STARTED;
   if (save(wf) != 0)
     return;
   snapshot_started(wf);
@@ -558,7 +558,8 @@ static void poll_step(struct snm_workflow *wf)
       failf(wf, SNM_ETIMEOUT,
             "snapshot: %s not finished after %lds (polling.timeout_s); it "
             "keeps running on %s: run snapmig again to go on waiting",
-            wf->st.snapshot.name, wf->plan->polling.timeout_s, source_id(wf));
+            wf_round(wf)->snapshot.name, wf->plan->polling.timeout_s,
+            source_id(wf));
       return;
     }
     wf->interval_ms = snm_wf_poll_next_eta(wf->interval_ms, &wf->plan->polling,
@@ -598,20 +599,22 @@ static void info_step(struct snm_workflow *wf)
     enter(wf, WF_SNAP_POLL);
     return;
   }
-  wf->st.snapshot.state = st;
-  wf->st.snapshot.finished_ms = si->end_ms > 0 ? si->end_ms : snm_time_now_ms();
+  wf_round(wf)->snapshot.state = st;
+  wf_round(wf)->snapshot.finished_ms =
+      si->end_ms > 0 ? si->end_ms : snm_time_now_ms();
   if (si->start_ms > 0)
-    wf->st.snapshot.started_ms = si->start_ms;
+    wf_round(wf)->snapshot.started_ms = si->start_ms;
   if (save(wf) != 0)
     return;
   /* the server's own times; ours only when it gave none */
   dur_ms = si->end_ms > 0 && si->start_ms > 0 ? si->end_ms - si->start_ms : -1;
-  if (dur_ms < 0 && wf->st.snapshot.started_ms > 0)
-    dur_ms = wf->st.snapshot.finished_ms - wf->st.snapshot.started_ms;
+  if (dur_ms < 0 && wf_round(wf)->snapshot.started_ms > 0)
+    dur_ms =
+        wf_round(wf)->snapshot.finished_ms - wf_round(wf)->snapshot.started_ms;
   snm_progress_end(wf->progress, "snapshot");
   wf_event(
       wf, "snapshot.done",
-      SNM_FIELDS(SNM_FSTR("snapshot", wf->st.snapshot.name),
+      SNM_FIELDS(SNM_FSTR("snapshot", wf_round(wf)->snapshot.name),
                  SNM_FSTR("state", snm_snapshot_state_name(st)),
                  SNM_FDBL("duration_s", dur_ms >= 0 ? dur_ms / 1000.0 : NAN),
                  SNM_FINT("shards_total", si->shards_total),
@@ -622,8 +625,8 @@ static void info_step(struct snm_workflow *wf)
     failf(wf, SNM_EHTTP,
           "snapshot: %s on %s ended %s (%lld of %lld shards failed)%s%s%s%s; "
           "fix the cause and run 'snapmig run --fresh %s'",
-          wf->st.snapshot.name, source_id(wf), si->state, si->shards_failed,
-          si->shards_total, si->reason != NULL ? ": " : "",
+          wf_round(wf)->snapshot.name, source_id(wf), si->state,
+          si->shards_failed, si->shards_total, si->reason != NULL ? ": " : "",
           si->reason != NULL ? si->reason : "",
           si->failures != NULL ? "; failures: " : "",
           si->failures != NULL ? si->failures : "", wf->o->plan_path);
@@ -687,7 +690,7 @@ static void verify_step(struct snm_workflow *wf)
   if (wf->closing || !all_targets_in(wf, WFT_VERIFIED, WFT_VERIFIED, &failed))
     return;
   for (size_t i = 0; i < wf->n_targets; i++) {
-    const struct snm_state_restore *sr = &wf->st.restores[i];
+    const struct snm_state_restore *sr = &wf_round(wf)->restores[i];
     if (wf->plan->restores[i].verify != SNM_VERIFY_DOC_COUNT)
       continue;
     for (size_t k = 0; k < sr->n_indices; k++) {

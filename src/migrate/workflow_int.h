@@ -67,7 +67,7 @@ struct snm_workflow;
 /* One plan restore (a target). */
 struct wf_target {
   struct snm_workflow *wf;
-  size_t r;          /* plan->restores[r], st.restores[r] */
+  size_t r;          /* plan->restores[r], wf_round(wf)->restores[r] */
   struct snm_es *es; /* borrowed: wf->es[domain] */
   enum wf_tstate state;
   int sent;    /* the current sub-state's requests went out */
@@ -79,7 +79,7 @@ struct wf_target {
   long long restore_ms;    /* POST sent, for duration_s */
   long long done_ms;
 
-  /* per st.restores[r].indices[i]: what this invocation does with it */
+  /* per wf_round(wf)->restores[r].indices[i]: what this invocation does */
   enum snm_wf_index_action *actions; /* malloced, n_actions */
   size_t n_actions;
 
@@ -193,6 +193,12 @@ struct snm_workflow {
   struct wf_target *targets; /* plan->n_restores, malloced */
   size_t n_targets;
 };
+
+/* The run's current round (journal.h): its snapshot and restores. */
+static inline struct snm_state_round *wf_round(const struct snm_workflow *wf)
+{
+  return snm_state_cur(&wf->st);
+}
 
 /* workflow.c */
 void wf_dispatch(struct snm_workflow *wf);

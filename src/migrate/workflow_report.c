@@ -143,7 +143,7 @@ static void print_table(struct snm_workflow *wf, FILE *fp, long long *docs,
   int columns = fp != NULL ? terminal_columns(fp) : 0;
 
   for (size_t r = 0; r < wf->n_targets; r++) {
-    const struct snm_state_restore *sr = &wf->st.restores[r];
+    const struct snm_state_restore *sr = &wf_round(wf)->restores[r];
     size_t c = snm_wf_text_columns(p->domains[p->restores[r].domain].id);
 
     lt = c > lt ? c : lt;
@@ -162,7 +162,7 @@ static void print_table(struct snm_workflow *wf, FILE *fp, long long *docs,
     fprintf(fp, "%12s %10s %10s  %s\n", "DOCS", "SIZE", "TIME", "STATE");
   }
   for (size_t r = 0; r < wf->n_targets; r++) {
-    const struct snm_state_restore *sr = &wf->st.restores[r];
+    const struct snm_state_restore *sr = &wf_round(wf)->restores[r];
     const struct wf_target *t = &wf->targets[r];
     double secs = wf_seconds(t->restore_ms, t->done_ms);
 
@@ -200,7 +200,7 @@ static const char *verified_text(const struct snm_workflow *wf)
   size_t verified = 0, other = 0;
 
   for (size_t r = 0; r < wf->n_targets; r++) {
-    const struct snm_state_restore *sr = &wf->st.restores[r];
+    const struct snm_state_restore *sr = &wf_round(wf)->restores[r];
     for (size_t i = 0; i < sr->n_indices; i++) {
       if (sr->indices[i].state == SNM_RESTORE_VERIFIED)
         verified++;
@@ -244,7 +244,7 @@ void wf_summary(struct snm_workflow *wf)
   }
   snm_buf_reset(&line);
   if (snm_buf_printf(&line, "snapshot %s in repository %s",
-                     wf->st.snapshot.name, p->repository.name) == 0 &&
+                     wf_round(wf)->snapshot.name, p->repository.name) == 0 &&
       (owned[n_left] = snm_buf_steal(&line)) != NULL)
     left[n_left] = owned[n_left], n_left++;
 
@@ -256,7 +256,7 @@ void wf_summary(struct snm_workflow *wf)
             n, n == 1 ? "ex" : "ices", docs, snm_fmt_bytes(b, sizeof(b), bytes),
             verified_text(wf),
             snm_fmt_duration(d, sizeof(d), wf_seconds(wf->run_start_ms, now)),
-            wf->st.snapshot.name);
+            wf_round(wf)->snapshot.name);
     fprintf(fp, "Left in place:\n");
     for (size_t i = 0; i < n_left; i++)
       fprintf(fp, "  %s\n", left[i]);
@@ -266,7 +266,7 @@ void wf_summary(struct snm_workflow *wf)
   wf_event(wf, "run.done",
            SNM_FIELDS(SNM_FSTR("status", "success"),
                       SNM_FDBL("duration_s", wf_seconds(wf->run_start_ms, now)),
-                      SNM_FSTR("snapshot", wf->st.snapshot.name),
+                      SNM_FSTR("snapshot", wf_round(wf)->snapshot.name),
                       SNM_FINT("indices", n), SNM_FINT("docs", docs),
                       SNM_FINT("bytes", bytes),
                       SNM_FSTRV("left_in_place", left, n_left)));

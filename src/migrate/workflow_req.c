@@ -86,7 +86,7 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
     }
     wf->r_exists = 1;
     if (snm_es_parse_snapshot_info(&wf->r_info, reply->json,
-                                   wf->st.snapshot.name, &perr) != 0)
+                                   wf_round(wf)->snapshot.name, &perr) != 0)
       record_first(&wf->r_err, &wf->r_failed, &perr);
     return;
   case K_COUNT:
@@ -118,7 +118,7 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
   case K_SNAP_STATUS:
     if (err->code == SNM_OK) {
       if (snm_es_parse_snapshot_status(&wf->r_status, reply->json,
-                                       wf->st.snapshot.name, &perr) != 0)
+                                       wf_round(wf)->snapshot.name, &perr) != 0)
         record_first(&wf->r_err, &wf->r_failed, &perr);
     } else if (no_news(err)) {
       wf->r_nonews = 1;
@@ -167,7 +167,7 @@ static void record_probe_routing(struct wf_target *t, size_t k, yajl_val json)
     if (t->probe_exists[i] && t->probe_origin[i] == SNM_ES_ORIGIN_UNKNOWN)
       t->probe_origin[i] =
           snm_es_routing_origin(json, t->probe[i], t->wf->plan->repository.name,
-                                t->wf->st.snapshot.name);
+                                wf_round(t->wf)->snapshot.name);
 }
 
 /* The origins of the existing names of chunk `k` (GET NAMES/_recovery). */
@@ -186,9 +186,9 @@ static void record_probe_origin(struct wf_target *t, size_t k, yajl_val json)
   }
   for (size_t i = start; i < t->probe_ends[k]; i++)
     if (t->probe_exists[i])
-      t->probe_origin[i] = snm_es_recovery_origin(json, t->probe[i],
-                                                  t->wf->plan->repository.name,
-                                                  t->wf->st.snapshot.name);
+      t->probe_origin[i] = snm_es_recovery_origin(
+          json, t->probe[i], t->wf->plan->repository.name,
+          wf_round(t->wf)->snapshot.name);
 }
 
 /* Chunk `k` of the health wait: the round reached it only when every
@@ -408,7 +408,7 @@ int wf_req_snapshot_get(struct snm_workflow *wf, int lookup)
 
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name,
-              wf->st.snapshot.name);
+              wf_round(wf)->snapshot.name);
   return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain],
                   lookup ? K_SNAP_LOOKUP : K_SNAP_GET, 0, "GET", &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
@@ -440,7 +440,7 @@ int wf_req_snapshot_put(struct snm_workflow *wf)
     return SNM_ENOMEM;
   }
   snm_es_path(&p, "/_snapshot/%s/%s?wait_for_completion=false",
-              wf->plan->repository.name, wf->st.snapshot.name);
+              wf->plan->repository.name, wf_round(wf)->snapshot.name);
   rc = req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_PUT, 0,
                 "PUT", &p, body, SNM_HTTP_REPLAY_NO);
   free(body);
@@ -453,7 +453,7 @@ int wf_req_snapshot_status(struct snm_workflow *wf)
 
   snm_buf_init(&p, 0);
   snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
-              wf->st.snapshot.name);
+              wf_round(wf)->snapshot.name);
   return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_STATUS,
                   0, "GET", &p, NULL, SNM_HTTP_REPLAY_AUTO);
 }
@@ -474,7 +474,7 @@ int wf_req_restore(struct wf_target *t)
     return SNM_ENOMEM;
   }
   snm_es_path(&p, "/_snapshot/%s/%s/_restore?wait_for_completion=false",
-              wf->plan->repository.name, wf->st.snapshot.name);
+              wf->plan->repository.name, wf_round(wf)->snapshot.name);
   rc = req_send(wf, t, t->es, K_RESTORE, 0, "POST", &p, body,
                 SNM_HTTP_REPLAY_NO);
   free(body);

@@ -112,8 +112,8 @@ static int open_state(struct snm_workflow *wf, struct snm_err *err)
       return rc;
     if (wf->st.step == SNM_STEP_DONE)
       return 1;
-    if (wf->st.snapshot.name == NULL ||
-        wf->st.n_restores != wf->plan->n_restores)
+    if (wf_round(wf)->snapshot.name == NULL ||
+        wf_round(wf)->n_restores != wf->plan->n_restores)
       return snm_err_set(err, SNM_EPARSE,
                          "%s: the state file has no snapshot name or not "
                          "one restore per plan restore; run with --fresh",
@@ -184,7 +184,7 @@ static void run_start_event(struct snm_workflow *wf)
       wf->progress, "run.start", "preflight",
       SNM_FIELDS(
           SNM_FSTR("run_id", wf->st.run_id),
-          SNM_FSTR("snapshot", wf->st.snapshot.name),
+          SNM_FSTR("snapshot", wf_round(wf)->snapshot.name),
           SNM_FSTR("source", p->domains[p->snapshot.domain].id),
           SNM_FSTRV("targets", targets, targets != NULL ? p->n_restores : 0),
           SNM_FBOOL("resumed", wf->resumed),

@@ -112,7 +112,7 @@ enum snm_wf_snap_action snm_wf_resume_snapshot(const struct snm_state *st,
                                                const char *server_run_id,
                                                char *why, size_t whysz)
 {
-  const struct snm_state_snapshot *s = &st->snapshot;
+  const struct snm_state_snapshot *s = &snm_state_cur(st)->snapshot;
   int ours;
 
   why[0] = '\0';

@@ -46,7 +46,7 @@ static void t_key(char *key, size_t keysz, const struct wf_target *t)
 
 static struct snm_state_restore *t_st(struct wf_target *t)
 {
-  return &t->wf->st.restores[t->r];
+  return &wf_round(t->wf)->restores[t->r];
 }
 
 /* Save; a failure fails this target (and so the run) with that error. */
@@ -541,7 +541,7 @@ static void t_probe_decide(struct wf_target *t)
             "then run snapmig again (it resumes)",
             t_domain(t), n_other, n_other == 1 ? "ex" : "ices",
             n_other == 1 ? "" : "s", n_other == 1 ? "s" : "",
-            n_other == 1 ? "was" : "were", t->wf->st.snapshot.name,
+            n_other == 1 ? "was" : "were", wf_round(t->wf)->snapshot.name,
             snm_buf_str(&names), n_other == 1 ? "it" : "them", t_domain(t));
     snm_buf_dispose(&names);
     return;
@@ -558,7 +558,7 @@ static void t_probe_decide(struct wf_target *t)
         snm_log(SNM_LOG_INFO,
                 "restore: %s on %s was restored from snapshot %s: adopting "
                 "it",
-                si->target, t_domain(t), t->wf->st.snapshot.name);
+                si->target, t_domain(t), wf_round(t->wf)->snapshot.name);
       t->actions[ix] = SNM_WF_IX_ADOPT;
       if (si->state == SNM_RESTORE_PENDING || si->state == SNM_RESTORE_FAILED)
         si->state = SNM_RESTORE_RESTORING;
@@ -697,8 +697,8 @@ static void t_compare(struct wf_target *t)
         found = t->found[k];
     if (ix->state == SNM_RESTORE_SKIPPED)
       continue;
-    b = snm_state_counts_find(&wf->st.snapshot.docs_before, ix->source);
-    a = snm_state_counts_find(&wf->st.snapshot.docs_after, ix->source);
+    b = snm_state_counts_find(&wf_round(wf)->snapshot.docs_before, ix->source);
+    a = snm_state_counts_find(&wf_round(wf)->snapshot.docs_after, ix->source);
     before = b != NULL ? b->count : SNM_STATE_UNKNOWN;
     after = a != NULL ? a->count : SNM_STATE_UNKNOWN;
     ix->docs_found = found;

@@ -23,7 +23,7 @@ static int existing_has(const struct snm_pf_domain *d, const char *name)
  * needs nothing more from the source. */
 static int source_done(const struct snm_workflow *wf)
 {
-  const struct snm_state_snapshot *ss = &wf->st.snapshot;
+  const struct snm_state_snapshot *ss = &wf_round(wf)->snapshot;
 
   if (ss->state != SNM_SNAP_SUCCESS &&
       !(ss->state == SNM_SNAP_PARTIAL && wf->plan->snapshot.allow_partial))
@@ -47,7 +47,7 @@ static int source_done(const struct snm_workflow *wf)
 static int own_target(void *data, size_t r, const char *target)
 {
   struct snm_workflow *wf = data;
-  const struct snm_state_restore *sr = &wf->st.restores[r];
+  const struct snm_state_restore *sr = &wf_round(wf)->restores[r];
   const struct wf_target *t = &wf->targets[r];
 
   for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++)
@@ -63,7 +63,7 @@ static int decide_resumed(struct snm_workflow *wf, struct snm_err *err)
 {
   for (size_t r = 0; r < wf->n_targets; r++) {
     struct wf_target *t = &wf->targets[r];
-    const struct snm_state_restore *sr = &wf->st.restores[r];
+    const struct snm_state_restore *sr = &wf_round(wf)->restores[r];
     const struct snm_pf_domain *d =
         &wf->pf.domains[wf->plan->restores[r].domain];
 
@@ -123,7 +123,7 @@ done:
  * now in docs_before with unknown counts, so the state owns the names). */
 static int take_indices(struct snm_workflow *wf, struct snm_err *err)
 {
-  struct snm_state_counts *c = &wf->st.snapshot.docs_before;
+  struct snm_state_counts *c = &wf_round(wf)->snapshot.docs_before;
 
   if (c->len == 0) {
     const char **names = NULL;
@@ -165,7 +165,7 @@ static int take_restores(struct snm_workflow *wf, struct snm_err *err)
 {
   for (size_t r = 0; r < wf->n_targets; r++) {
     struct wf_target *t = &wf->targets[r];
-    struct snm_state_restore *sr = &wf->st.restores[r];
+    struct snm_state_restore *sr = &wf_round(wf)->restores[r];
     const struct snm_pf_restore *pr = &wf->pf.restores[r];
 
     if (sr->n_indices == 0) {
@@ -210,7 +210,7 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
     if ((rc = decide_resumed(wf, err)) != 0)
       return rc;
     snm_preflight_forget_snapshot(&wf->pf, wf->plan->repository.name,
-                                  wf->st.snapshot.name);
+                                  wf_round(wf)->snapshot.name);
     wf->pf.own_fn = own_target;
     wf->pf.own_data = wf;
     wf->pf.source_optional = source_done(wf);
@@ -256,7 +256,7 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
  * what the recovery waits for, what was skipped.  0 or SNM_ENOMEM. */
 int wf_target_lists(struct wf_target *t)
 {
-  const struct snm_state_restore *sr = &t->wf->st.restores[t->r];
+  const struct snm_state_restore *sr = &wf_round(t->wf)->restores[t->r];
   size_t n = sr->n_indices + 1;
 
   free(t->post_src);

@@ -39,6 +39,27 @@ int snm_index_is_system(const char *name)
   return name[0] == '.';
 }
 
+int snm_index_is_protected(const char *name)
+{
+  static const char *const prefixes[] = {".opendistro_security",
+                                         ".opendistro-",
+                                         ".plugins-",
+                                         ".security",
+                                         ".kibana",
+                                         ".opensearch_dashboards",
+                                         ".opensearch-",
+                                         NULL};
+  static const char *const exact[] = {".ql-datasources", ".tasks", NULL};
+
+  for (size_t i = 0; prefixes[i] != NULL; i++)
+    if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+      return 1;
+  for (size_t i = 0; exact[i] != NULL; i++)
+    if (strcmp(name, exact[i]) == 0)
+      return 1;
+  return 0;
+}
+
 static int find(const char *const *names, size_t n, const char *name)
 {
   for (size_t i = 0; i < n; i++)

@@ -35,6 +35,14 @@ int snm_indexpat_match(const char *pattern, const char *str);
  * the pattern starts with '.'. */
 int snm_index_is_system(const char *name);
 
+/* 1 if `name` is an index a cluster's security or plugins own, which a
+ * migration must never restore elsewhere (it would replace the target's
+ * users, roles, dashboards or plugin state): the security plugin's
+ * (.opendistro_security, .plugins-security-*, .opendistro-security-*,
+ * .security*), .kibana* and .opensearch_dashboards*, .opensearch-*,
+ * .opendistro-*, .plugins-*, .ql-datasources, .tasks. */
+int snm_index_is_protected(const char *name);
+
 /* What one item of an expression list did. */
 enum snm_indexpat_hit {
   SNM_INDEXPAT_HIT = 0,      /* matched at least one name */

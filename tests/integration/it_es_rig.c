@@ -13,15 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 #include "buf.h"
-#include "diag.h"
 #include "err.h"
 #include "es.h"
-#include "http.h"
 #include "log.h"
-#include "plan.h"
+#include "loop_fixture.h"
+#include "plan_fixture.h"
 
 struct result {
   int called;
@@ -34,11 +32,8 @@ struct result {
 };
 
 struct fixture {
-  uv_loop_t loop;
-  struct snm_http *http;
-  struct snm_plan *plan;
-  struct snm_es source, s3;
-  int closed;
+  struct snm_test_loop lp; /* lp.es on "source", lp.plan */
+  struct snm_es s3;        /* on "s3", through lp.http */
 };
 
 static const char *need_env(const char *name)
@@ -69,44 +64,29 @@ static void on_done(const struct snm_es_reply *reply, const struct snm_err *err,
     r->info_rc = snm_es_parse_info(&r->info, reply->json, "source", &perr);
 }
 
-static void on_closed(void *data)
-{
-  ((struct fixture *)data)->closed = 1;
-}
-
 static int setup(void **state)
 {
   struct fixture *f = calloc(1, sizeof(*f));
-  struct snm_diag_list diags;
-  struct snm_buf text;
-  struct snm_err err;
+  struct snm_plan *plan;
 
   assert_non_null(f);
-  snm_buf_init(&text, 0);
-  snm_buf_printf(&text,
-                 "{\"snapmig\": 1, \"name\": \"it-es\",\n"
-                 " \"domains\": {\n"
-                 "  \"source\": {\"endpoint\": \"%s\"},\n"
-                 "  \"s3\": {\"endpoint\": \"%s\", \"auth\": {\"type\": "
-                 "\"aws-sigv4\", \"region\": \"%s\", \"service\": \"s3\"}}},\n"
-                 " \"repository\": {\"name\": \"r\", \"type\": \"fs\", "
-                 "\"settings\": {\"location\": \"/tmp/x\"}},\n"
-                 " \"snapshot\": {\"domain\": \"source\"},\n"
-                 " \"restores\": [{\"domain\": \"s3\"}]}\n",
-                 need_env("SNAPMIG_RIG_SOURCE_URL"),
-                 need_env("SNAPMIG_RIG_S3_URL"),
-                 need_env("SNAPMIG_RIG_S3_REGION"));
-  snm_diag_list_init(&diags);
+  plan = snm_test_plan_parsef(
+      "{\"snapmig\": 1, \"name\": \"it-es\",\n"
+      " \"domains\": {\n"
+      "  \"source\": {\"endpoint\": \"%s\"},\n"
+      "  \"s3\": {\"endpoint\": \"%s\", \"auth\": {\"type\": "
+      "\"aws-sigv4\", \"region\": \"%s\", \"service\": \"s3\"}}},\n"
+      " \"repository\": {\"name\": \"r\", \"type\": \"fs\", "
+      "\"settings\": {\"location\": \"/tmp/x\"}},\n"
+      " \"snapshot\": {\"domain\": \"source\"},\n"
+      " \"restores\": [{\"domain\": \"s3\"}]}\n",
+      need_env("SNAPMIG_RIG_SOURCE_URL"), need_env("SNAPMIG_RIG_S3_URL"),
+      need_env("SNAPMIG_RIG_S3_REGION"));
+  snm_test_loop_init_es(&f->lp, plan, "source", NULL);
+  snm_test_loop_set_deadline(&f->lp, 60000); /* real, shared servers */
   assert_int_equal(
-      snm_plan_parse(&f->plan, text.data, text.len, "it.json", &diags, &err),
+      snm_es_init(&f->s3, snm_plan_find_domain(plan, "s3"), f->lp.http, NULL),
       0);
-  snm_diag_list_dispose(&diags);
-  snm_buf_dispose(&text);
-  assert_int_equal(uv_loop_init(&f->loop), 0);
-  assert_int_equal(snm_http_new(&f->http, &f->loop, NULL, &err), 0);
-  assert_int_equal(snm_es_init(&f->source, &f->plan->domains[0], f->http, &err),
-                   0);
-  assert_int_equal(snm_es_init(&f->s3, &f->plan->domains[1], f->http, &err), 0);
   /* Credentials come from the environment only. */
   setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
   setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
@@ -121,13 +101,8 @@ static int teardown(void **state)
 {
   struct fixture *f = *state;
 
-  snm_http_close(f->http, on_closed, f);
-  uv_run(&f->loop, UV_RUN_DEFAULT);
-  assert_true(f->closed);
-  assert_int_equal(uv_loop_close(&f->loop), 0);
-  snm_es_dispose(&f->source);
-  snm_es_dispose(&f->s3);
-  snm_plan_free(f->plan);
+  snm_es_dispose(&f->s3); /* no request of its is pending */
+  snm_test_loop_done(&f->lp);
   snm_log_clear_secrets();
   free(f);
   return 0;
@@ -141,7 +116,7 @@ static void run_one(struct fixture *f, struct snm_es *es, const char *method,
   memset(r, 0, sizeof(*r));
   assert_int_equal(snm_es_request(es, method, path, NULL, 0, on_done, r, &err),
                    0);
-  uv_run(&f->loop, UV_RUN_DEFAULT);
+  snm_test_loop_run(&f->lp);
   assert_int_equal(r->called, 1);
 }
 
@@ -151,7 +126,7 @@ static void test_source_info_and_error_reason(void **state)
   struct result r;
   struct snm_buf path;
 
-  run_one(f, &f->source, "GET", "/", &r);
+  run_one(f, f->lp.es, "GET", "/", &r);
   assert_int_equal(r.code, SNM_OK);
   assert_int_equal(r.status, 200);
   assert_int_equal(r.info_rc, 0);
@@ -162,7 +137,7 @@ static void test_source_info_and_error_reason(void **state)
    * exist: the server's reason comes back in one line. */
   snm_buf_init(&path, 0);
   assert_int_equal(snm_es_path(&path, "/%s/_count", "no-such,index:é"), 0);
-  run_one(f, &f->source, "GET", path.data, &r);
+  run_one(f, f->lp.es, "GET", path.data, &r);
   snm_buf_dispose(&path);
   assert_int_equal(r.code, SNM_EHTTP);
   assert_int_equal(r.status, 404);
@@ -202,7 +177,9 @@ static void test_sigv4_wrong_secret_is_refused(void **state)
   setenv("AWS_SECRET_ACCESS_KEY", "not-the-right-secret-key", 1);
   /* A fresh client: the provider caches what it resolved. */
   snm_es_dispose(&f->s3);
-  assert_int_equal(snm_es_init(&f->s3, &f->plan->domains[1], f->http, NULL), 0);
+  assert_int_equal(snm_es_init(&f->s3, snm_plan_find_domain(f->lp.plan, "s3"),
+                               f->lp.http, NULL),
+                   0);
   run_one(f, &f->s3, "GET", "/", &r);
   assert_int_equal(r.code, SNM_EAUTH);
   assert_int_equal(r.status, 403);

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <uv.h>
 #include <yajl/yajl_tree.h>
 
 #include "err.h"
 #include "http.h"
+#include "loop_fixture.h"
 
 struct result {
   int called;
@@ -28,23 +28,9 @@ struct result {
 };
 
 struct rig {
-  uv_loop_t loop;
-  uv_timer_t guard;
-  struct snm_http *http;
+  struct snm_test_loop lp;
   const char *base;
-  int closed;
 };
-
-static void on_guard(uv_timer_t *t)
-{
-  (void)t;
-  fail_msg("the loop did not finish within the deadline");
-}
-
-static void on_closed(void *data)
-{
-  ((struct rig *)data)->closed = 1;
-}
 
 static void on_done(struct snm_http_response *resp, const struct snm_err *err,
                     void *data)
@@ -65,30 +51,19 @@ static void on_done(struct snm_http_response *resp, const struct snm_err *err,
 
 static void rig_init(struct rig *rig)
 {
-  struct snm_err err;
-
   memset(rig, 0, sizeof(*rig));
   rig->base = getenv("SNAPMIG_RIG_SOURCE_URL");
   if (rig->base == NULL || rig->base[0] == '\0')
     fail_msg("SNAPMIG_RIG_SOURCE_URL is not set: start the rig "
              "(tests/rig) and export its source URL");
-  assert_int_equal(uv_loop_init(&rig->loop), 0);
-  uv_timer_init(&rig->loop, &rig->guard);
-  uv_timer_start(&rig->guard, on_guard, 60000, 0);
-  uv_unref((uv_handle_t *)&rig->guard);
-  assert_int_equal(
-      snm_http_new(&rig->http, &rig->loop,
-                   &(struct snm_http_opts){.user_agent = "snapmig-test"}, &err),
-      0);
+  snm_test_loop_init(&rig->lp,
+                     &(struct snm_http_opts){.user_agent = "snapmig-test"});
+  snm_test_loop_set_deadline(&rig->lp, 60000); /* a real, shared server */
 }
 
 static void rig_done(struct rig *rig)
 {
-  snm_http_close(rig->http, on_closed, rig);
-  uv_close((uv_handle_t *)&rig->guard, NULL);
-  uv_run(&rig->loop, UV_RUN_DEFAULT);
-  assert_int_equal(rig->closed, 1);
-  assert_int_equal(uv_loop_close(&rig->loop), 0);
+  snm_test_loop_done(&rig->lp);
 }
 
 /* Send and wait for one request. */
@@ -107,8 +82,9 @@ static void call(struct rig *rig, const char *method, const char *path,
     req.content_type = "application/json";
   }
   memset(r, 0, sizeof(*r));
-  assert_int_equal(snm_http_send(rig->http, &req, on_done, r, NULL, &err), 0);
-  uv_run(&rig->loop, UV_RUN_DEFAULT);
+  assert_int_equal(snm_http_send(rig->lp.http, &req, on_done, r, NULL, &err),
+                   0);
+  snm_test_loop_run(&rig->lp);
   assert_int_equal(r->called, 1);
   if (r->code != SNM_OK)
     fail_msg("%s", r->msg);
@@ -153,10 +129,10 @@ static void test_concurrent_health(void **state)
   memset(r, 0, sizeof(r));
   for (int i = 0; i < 20; i++) {
     struct snm_http_request req = {.method = "GET", .url = url};
-    assert_int_equal(snm_http_send(rig.http, &req, on_done, &r[i], NULL, &err),
-                     0);
+    assert_int_equal(
+        snm_http_send(rig.lp.http, &req, on_done, &r[i], NULL, &err), 0);
   }
-  uv_run(&rig.loop, UV_RUN_DEFAULT);
+  snm_test_loop_run(&rig.lp);
   for (int i = 0; i < 20; i++) {
     const char *path[] = {"status", NULL};
     yajl_val st;

@@ -69,6 +69,78 @@ it_require_s3_up() {
     [[ "$code" != 000 ]] || it_fail "rig S3 server is not reachable at $SNAPMIG_RIG_S3_URL - start the rig first: tests/rig/rig up"
 }
 
+# ------------------------------------------------ the secure node (TLS + users)
+
+# The rig's 'secure' node (OpenSearch with the security plugin, HTTPS) and
+# its internal users admin (all access), migrator (manage_snapshots + read
+# and monitor) and reader (read and monitor only); see docs/rig.md.
+
+# it_secure_password USER: prints USER's password (from rig env).
+it_secure_password() {
+    local var="SNAPMIG_RIG_SECURE_${1^^}_PASSWORD"
+    [[ -n "${!var:-}" ]] || it_fail "$var is not set (the rig's secure node runs? eval \"\$(tests/rig/rig env)\")"
+    printf '%s' "${!var}"
+}
+
+# it_require_secure_up: the secure node's variables are set, it answers on
+# HTTPS with the rig's CA, and admin logs in.
+it_require_secure_up() {
+    local v body
+    for v in SNAPMIG_RIG_SECURE_URL SNAPMIG_RIG_SECURE_CA SNAPMIG_RIG_SECURE_ADMIN_PASSWORD \
+        SNAPMIG_RIG_SECURE_MIGRATOR_PASSWORD SNAPMIG_RIG_SECURE_READER_PASSWORD; do
+        [[ -n "${!v:-}" ]] || it_fail "$v is not set - is the rig's secure node up? (tests/rig/rig up; eval \"\$(tests/rig/rig env)\")"
+    done
+    [[ -r "$SNAPMIG_RIG_SECURE_CA" ]] || it_fail "SNAPMIG_RIG_SECURE_CA=$SNAPMIG_RIG_SECURE_CA is not readable"
+    it_secure_http admin GET "$SNAPMIG_RIG_SECURE_URL/_cluster/health"
+    [[ "$IT_STATUS" == 200 ]] ||
+        it_fail "rig secure node is not usable at $SNAPMIG_RIG_SECURE_URL as admin (HTTP $IT_STATUS: ${IT_BODY:0:300}) - tests/rig/rig up"
+    body="$IT_BODY"
+    [[ "$(jq -r .status <<<"$body")" != red ]] || it_fail "rig secure node is red: $body"
+}
+
+# it_secure_http USER METHOD URL [JSON_BODY]: like it_http, as USER (basic
+# auth) over HTTPS verified with the rig's CA. USER "-" sends no credentials.
+# The password goes to curl in a config file on a pipe, not on its command
+# line.
+it_secure_http() {
+    local user="$1" method="$2" url="$3" out pw=""
+    local -a args=(-s -m "$IT_HTTP_TIMEOUT" --cacert "$SNAPMIG_RIG_SECURE_CA" -X "$method" -w '\n%{http_code}')
+    if [[ $# -ge 4 ]]; then
+        args+=(-H 'Content-Type: application/json' --data-binary "$4")
+    fi
+    if [[ "$user" != - ]]; then
+        pw="$(it_secure_password "$user")"
+        out="$(curl -K <(printf 'user = "%s:%s"\n' "$user" "$pw") "${args[@]}" "$url" 2>/dev/null)" || out=$'\n000'
+    else
+        out="$(curl "${args[@]}" "$url" 2>/dev/null)" || out=$'\n000'
+    fi
+    IT_STATUS="${out##*$'\n'}"
+    IT_BODY="${out%$'\n'*}"
+}
+
+# it_secure_json USER METHOD URL [JSON_BODY]: fails unless 2xx; prints the body.
+it_secure_json() {
+    it_secure_http "$@"
+    [[ "$IT_STATUS" == 2* ]] || it_fail "$2 $3 as $1 returned HTTP $IT_STATUS: ${IT_BODY:0:1000}"
+    printf '%s' "$IT_BODY"
+}
+
+# secure_snapshot_done USER URL REPO SNAP: snapshot_done on the secure node as USER.
+secure_snapshot_done() {
+    local user="$1" url="$2" repo="$3" snap="$4" state
+    it_secure_http "$user" GET "$url/_snapshot/$repo/$snap"
+    [[ "$IT_STATUS" == 200 ]] || return 1
+    state="$(jq -r '.snapshots[0].state // "UNKNOWN"' <<<"$IT_BODY")"
+    case "$state" in
+        SUCCESS) return 0 ;;
+        IN_PROGRESS | STARTED | INIT | UNKNOWN) return 1 ;;
+        *)
+            it_log "snapshot $repo/$snap is $state: ${IT_BODY:0:1000}"
+            return 2
+            ;;
+    esac
+}
+
 # A unique, index-name-safe id per run so reruns never collide.
 it_run_id() {
     printf '%s-%s-%s' "$(date -u +%Y%m%d%H%M%S)" "$$" "$RANDOM"
@@ -190,10 +262,19 @@ doc_count() {
 
 # index_fingerprint URL INDEX: count plus aggregates over the seeded fields,
 # so a restore with the right count but wrong content still fails.
+IT_FINGERPRINT_QUERY='{"size":0,"track_total_hits":true,"aggs":{"bytes":{"sum":{"field":"bytes"}},"ts_max":{"max":{"field":"ts"}},"ts_min":{"min":{"field":"ts"}},"levels":{"terms":{"field":"level","size":10,"order":{"_key":"asc"}}}}}'
+IT_FINGERPRINT_JQ='[.hits.total.value, .aggregations.bytes.value, .aggregations.ts_max.value, .aggregations.ts_min.value, [.aggregations.levels.buckets[] | [.key, .doc_count]]]'
 index_fingerprint() {
     local body
-    body="$(it_json POST "$1/$2/_search" '{"size":0,"track_total_hits":true,"aggs":{"bytes":{"sum":{"field":"bytes"}},"ts_max":{"max":{"field":"ts"}},"ts_min":{"min":{"field":"ts"}},"levels":{"terms":{"field":"level","size":10,"order":{"_key":"asc"}}}}}')"
-    jq -c '[.hits.total.value, .aggregations.bytes.value, .aggregations.ts_max.value, .aggregations.ts_min.value, [.aggregations.levels.buckets[] | [.key, .doc_count]]]' <<<"$body"
+    body="$(it_json POST "$1/$2/_search" "$IT_FINGERPRINT_QUERY")"
+    jq -c "$IT_FINGERPRINT_JQ" <<<"$body"
+}
+
+# secure_fingerprint USER URL INDEX: index_fingerprint on the secure node as USER.
+secure_fingerprint() {
+    local body
+    body="$(it_secure_json "$1" POST "$2/$3/_search" "$IT_FINGERPRINT_QUERY")"
+    jq -c "$IT_FINGERPRINT_JQ" <<<"$body"
 }
 
 # assert_same_counts SRC_URL DST_URL DST_PREFIX INDEX... : for each INDEX the

@@ -102,8 +102,8 @@ if fx_want a; then
     fp_wait "$FP_URL_SP" "$r_after" 1 60
     kill -9 "$RN_PID"
     rn_wait_pid "$RN_PID" 10
-    assert_eq success "$(rn_state_get "$STATE" .snapshot.state)" "A: snapshot state when killed"
-    assert_eq 0 "$(jq '.snapshot.docs_after | length' "$STATE")" "A: no 'after' counts when killed"
+    assert_eq success "$(rn_state_get "$STATE" .rounds[-1].snapshot.state)" "A: snapshot state when killed"
+    assert_eq 0 "$(jq '.rounds[-1].snapshot.docs_after | length' "$STATE")" "A: no 'after' counts when killed"
     fp_clear "$FP_URL_SP"
     # more writes after the snapshot: the late 'after' count only widens the window
     it_json PUT "$SRC/${INDICES[0]}/_doc/later?refresh=true" '{"later":true}' >/dev/null
@@ -238,7 +238,7 @@ if fx_want h; then
     kill -9 "$RN_PID"
     rn_wait_pid "$RN_PID" 10
     fp_clear "$FP_URL_DP"
-    assert_eq 2 "$(jq '.snapshot.docs_after | length' "$STATE")" "H: the 'after' counts are on record"
+    assert_eq 2 "$(jq '.rounds[-1].snapshot.docs_after | length' "$STATE")" "H: the 'after' counts are on record"
     kill "$FP_PID_SP"
     gone() { ! curl -s -m 2 -o /dev/null "$FP_URL_SP/"; }
     wait_for "the source's proxy is gone" 10 gone

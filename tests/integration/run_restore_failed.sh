@@ -58,7 +58,7 @@ fails() {
     for want in "restoring $target failed" "primary shard 0" "$@" "run snapmig again"; do
         grep -qF -- "$want" <<<"$err" || it_fail "$tag: the message lacks '$want': $err"
     done
-    assert_eq failed "$(rn_state_get "$state" '.restores[0].state')" "$tag: restore state"
+    assert_eq failed "$(rn_state_get "$state" '.rounds[-1].restores[0].state')" "$tag: restore state"
     # the target really is in that state: red, the primary unassigned
     assert_eq red "$(it_json GET "$DST/_cluster/health/$target" | jq -r .status)" "$tag: health of $target"
     it_log "$tag: reported after ${took}s"

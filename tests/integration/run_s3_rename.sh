@@ -82,7 +82,7 @@ assert_eq "$(printf '%s\n' "${INDICES[@]}" | sort | paste -sd,)" "$(jq -r '.snap
 STATE="$RN_TMP/.snapmig/$NAME.state.json"
 assert_eq 600 "$(stat -c %a "$STATE")" "state file mode"
 assert_eq done "$(rn_state_get "$STATE" .step)" "state step"
-assert_eq '["verified"]' "$(jq -c '[.restores[0].indices[].state] | unique' "$STATE")" "index states"
+assert_eq '["verified"]' "$(jq -c '[.rounds[-1].restores[0].indices[].state] | unique' "$STATE")" "index states"
 
 # status after the run
 out="$("$SNM_BINARY" status "$PLAN")" || it_fail "status after the run failed"

@@ -34,7 +34,7 @@ rn_check_ndjson "$RN_TMP/ev1"
 assert_eq run.interrupted "$(jq -sr '.[-1].type' "$RN_TMP/ev1")" "last event"
 assert_eq SIGINT "$(jq -sr '.[-1].signal' "$RN_TMP/ev1")" "signal named"
 assert_eq snapshot "$(rn_state_get "$STATE" .step)" "saved step"
-SNAP="$(rn_state_get "$STATE" .snapshot.name)"
+SNAP="$(rn_state_get "$STATE" .rounds[-1].snapshot.name)"
 # the snapshot goes on without snapmig
 state_now="$(it_json GET "$SRC/_snapshot/$REPO/$SNAP" | jq -r '.snapshots[0].state')"
 [[ "$state_now" == IN_PROGRESS || "$state_now" == SUCCESS ]] || it_fail "snapshot after SIGINT is $state_now"

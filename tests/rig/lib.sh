@@ -7,6 +7,10 @@ RIG_OS_VERSION="${SNAPMIG_RIG_OS_VERSION:-2.19.6}"
 RIG_ES_VERSION="${SNAPMIG_RIG_ES_VERSION:-7.10.2}"
 RIG_S3PROXY_VERSION="${SNAPMIG_RIG_S3PROXY_VERSION:-4.1.0}"
 RIG_NEXT_VERSION="${SNAPMIG_RIG_NEXT_VERSION:-3.6.0}"
+# The 'secure' node: OpenSearch with the security plugin. The plugin's
+# version must equal the server's (its descriptor says opensearch.version);
+# Maven Central has opensearch-security 2.19.4.0 with the 2.19.4 integ-test-zip.
+RIG_SECURE_VERSION="${SNAPMIG_RIG_SECURE_VERSION:-2.19.4}"
 # Toxiproxy is built from source through the Go module proxy (go install).
 # v2.12.0 is the newest release the proxy serves (v2.13.0 needs Go 1.27);
 # its go.mod says "go 1.23.0", hence the minimum below. scripts/install-deps.sh
@@ -20,11 +24,14 @@ RIG_ES_COORDS="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$RIG_
 RIG_S3PROXY_COORDS="org.gaul:s3proxy:$RIG_S3PROXY_VERSION:jar:jar-with-dependencies"
 RIG_NEXT_COORDS="org.opensearch.distribution.integ-test-zip:opensearch:$RIG_NEXT_VERSION:zip"
 RIG_NEXT_S3_COORDS="org.opensearch.plugin:repository-s3:$RIG_NEXT_VERSION"
+RIG_SECURE_COORDS="org.opensearch.distribution.integ-test-zip:opensearch:$RIG_SECURE_VERSION:zip"
+RIG_SECURITY_COORDS="org.opensearch.plugin:opensearch-security:$RIG_SECURE_VERSION.0:zip"
 
 RIG_SOURCE_PORT="${SNAPMIG_RIG_SOURCE_PORT:-9201}"
 RIG_TARGET_PORT="${SNAPMIG_RIG_TARGET_PORT:-9202}"
 RIG_LEGACY_PORT="${SNAPMIG_RIG_LEGACY_PORT:-9203}"
 RIG_NEXT_PORT="${SNAPMIG_RIG_NEXT_PORT:-9204}"
+RIG_SECURE_PORT="${SNAPMIG_RIG_SECURE_PORT:-9205}"
 RIG_S3_PORT="${SNAPMIG_RIG_S3_PORT:-9000}"
 RIG_TOXIPROXY_PORT="${SNAPMIG_RIG_TOXIPROXY_PORT:-8474}"
 # Transport (node-to-node) port of each search node: HTTP port + this offset.
@@ -126,7 +133,7 @@ rig_own() {
 
 # ----------------------------------------------------------- components
 
-RIG_CORE_COMPONENTS=(s3 source target legacy toxiproxy)
+RIG_CORE_COMPONENTS=(s3 source target legacy toxiproxy secure)
 
 rig_components_wanted() {
     local c=("${RIG_CORE_COMPONENTS[@]}")
@@ -136,7 +143,7 @@ rig_components_wanted() {
 
 rig_kind() {
     case "$1" in
-        source | target | next) echo opensearch ;;
+        source | target | next | secure) echo opensearch ;;
         legacy) echo elasticsearch ;;
         s3) echo s3proxy ;;
         toxiproxy) echo toxiproxy ;;
@@ -158,6 +165,7 @@ rig_port() {
         target) echo "$RIG_TARGET_PORT" ;;
         legacy) echo "$RIG_LEGACY_PORT" ;;
         next) echo "$RIG_NEXT_PORT" ;;
+        secure) echo "$RIG_SECURE_PORT" ;;
         s3) echo "$RIG_S3_PORT" ;;
         toxiproxy) echo "$RIG_TOXIPROXY_PORT" ;;
     esac
@@ -169,12 +177,19 @@ rig_port_var() {
         target) echo SNAPMIG_RIG_TARGET_PORT ;;
         legacy) echo SNAPMIG_RIG_LEGACY_PORT ;;
         next) echo SNAPMIG_RIG_NEXT_PORT ;;
+        secure) echo SNAPMIG_RIG_SECURE_PORT ;;
         s3) echo SNAPMIG_RIG_S3_PORT ;;
         toxiproxy) echo SNAPMIG_RIG_TOXIPROXY_PORT ;;
     esac
 }
 
-rig_url() { echo "http://127.0.0.1:$(rig_port "$1")"; }
+rig_url() {
+    if [[ "$1" == secure ]]; then
+        echo "https://127.0.0.1:$(rig_port "$1")"
+    else
+        echo "http://127.0.0.1:$(rig_port "$1")"
+    fi
+}
 rig_node_dir() { echo "$RIG_DIR/$1"; }
 rig_pidfile() { echo "$RIG_DIR/$1/pid"; }
 
@@ -190,6 +205,7 @@ rig_describe() {
     case "$1" in
         source | target) echo "OpenSearch $RIG_OS_VERSION" ;;
         next) echo "OpenSearch $RIG_NEXT_VERSION" ;;
+        secure) echo "OpenSearch $RIG_SECURE_VERSION+security" ;;
         legacy) echo "Elasticsearch $RIG_ES_VERSION" ;;
         s3) echo "S3Proxy $RIG_S3PROXY_VERSION" ;;
         toxiproxy) echo "Toxiproxy $RIG_TOXIPROXY_VERSION" ;;
@@ -277,17 +293,19 @@ rig_source_hash() {
 }
 
 # Build the rig's stand-in repository-s3 plugin zip for OpenSearch 2.x against
-# the unpacked distribution's jars. Echoes the zip path. Cached by source hash.
-rig_s3_plugin_zip() { echo "$RIG_CACHE/plugins/repository-s3-rig-$RIG_OS_VERSION-$(rig_source_hash).zip"; }
+# the unpacked distribution's jars. Echoes the zip path. Cached by server
+# version and source hash. rig_s3_plugin_zip [VERSION] (default: source/target's).
+rig_s3_plugin_zip() { echo "$RIG_CACHE/plugins/repository-s3-rig-${1:-$RIG_OS_VERSION}-$(rig_source_hash).zip"; }
 rig_next_plugin_zip() { echo "$RIG_CACHE/plugins/repository-s3-$RIG_NEXT_VERSION.zip"; }
 # Identity of a cached file for install stamps ("missing" when absent).
 rig_file_id() {
     if [[ -f "$1" ]]; then stat -c '%n:%s:%Y' "$1"; else echo missing; fi
 }
 
+# rig_build_s3_plugin OS_HOME [VERSION]
 rig_build_s3_plugin() {
-    local os_home="$1" zip work javac jar
-    zip="$(rig_s3_plugin_zip)"
+    local os_home="$1" version="${2:-$RIG_OS_VERSION}" zip work javac jar
+    zip="$(rig_s3_plugin_zip "$version")"
     if [[ -s "$zip" ]]; then
         echo "$zip"
         return 0
@@ -296,7 +314,7 @@ rig_build_s3_plugin() {
     jar="$RIG_JAVA_HOME/bin/jar"
     [[ -x "$javac" && -x "$jar" ]] ||
         rig_die "need a JDK 17 with javac at $RIG_JAVA_HOME (Debian: apt-get install -y openjdk-17-jdk-headless) or set SNAPMIG_RIG_JAVA_HOME"
-    rig_log "building stand-in repository-s3 plugin for OpenSearch $RIG_OS_VERSION"
+    rig_log "building stand-in repository-s3 plugin for OpenSearch $version"
     work="$(mktemp -d "${TMPDIR:-/tmp}/snapmig-rig-plugin.XXXXXX")"
     mkdir -p "$work/classes" "$work/zip"
     # shellcheck disable=SC2046
@@ -309,11 +327,11 @@ rig_build_s3_plugin() {
     cp "$RIG_SCRIPT_DIR/s3-repository/plugin-security.policy" "$work/zip/"
     cat >"$work/zip/plugin-descriptor.properties" <<EOF
 description=snapmig test rig stand-in for repository-s3 (minimal S3 repository type 's3'; not the upstream plugin)
-version=$RIG_OS_VERSION
+version=$version
 name=repository-s3
 classname=org.snapmig.rig.s3.RigS3Plugin
 java.version=11
-opensearch.version=$RIG_OS_VERSION
+opensearch.version=$version
 EOF
     mkdir -p "$(dirname "$zip")"
     (cd "$work/zip" && "$jar" cfM "$zip.part" .)
@@ -441,6 +459,33 @@ rig_prepare_opensearch_2() {
         rig_install_plugin "$home" "$plugin" "$RIG_JAVA_HOME"
         chmod -R a+rX "$home"
         rig_stamp "$home" "opensearch-$RIG_OS_VERSION plugin=$(rig_file_id "$plugin")"
+    fi
+    rig_build_keystore "$home" "$RIG_JAVA_HOME"
+}
+
+# The 'secure' node's install: the integ-test-zip of RIG_SECURE_VERSION with
+# the stand-in repository-s3 built for it and the security plugin from Maven
+# Central. The plugin's default security config files (which the installer
+# puts into a config dir the rig does not keep) are copied from its zip to
+# $home/.rig-security-defaults for securityadmin.
+rig_prepare_secure() {
+    local zip seczip home plugin stamp
+    zip="$RIG_CACHE/dist/opensearch-$RIG_SECURE_VERSION.zip"
+    seczip="$RIG_CACHE/dist/opensearch-security-$RIG_SECURE_VERSION.0.zip"
+    rig_fetch "$RIG_SECURE_COORDS" "$zip"
+    rig_fetch "$RIG_SECURITY_COORDS" "$seczip"
+    home="$(rig_home secure)"
+    stamp="opensearch-$RIG_SECURE_VERSION security=$(rig_file_id "$seczip") plugin=$(rig_file_id "$(rig_s3_plugin_zip "$RIG_SECURE_VERSION")")"
+    if ! rig_stamped "$home" "$stamp"; then
+        rig_log "unpacking $(basename "$zip") into $home (with the security plugin)"
+        rig_unpack "$zip" "$home"
+        plugin="$(rig_build_s3_plugin "$home" "$RIG_SECURE_VERSION")"
+        rig_install_plugin "$home" "$plugin" "$RIG_JAVA_HOME"
+        rig_install_plugin "$home" "$seczip" "$RIG_JAVA_HOME"
+        mkdir -p "$home/.rig-security-defaults"
+        unzip -q -j "$seczip" 'config/*.yml' -d "$home/.rig-security-defaults"
+        chmod -R a+rX "$home"
+        rig_stamp "$home" "opensearch-$RIG_SECURE_VERSION security=$(rig_file_id "$seczip") plugin=$(rig_file_id "$plugin")"
     fi
     rig_build_keystore "$home" "$RIG_JAVA_HOME"
 }
@@ -573,6 +618,7 @@ rig_home() {
     case "$1" in
         source | target) echo "$RIG_DIST/opensearch-$RIG_OS_VERSION" ;;
         next) echo "$RIG_DIST/opensearch-$RIG_NEXT_VERSION" ;;
+        secure) echo "$RIG_DIST/opensearch-$RIG_SECURE_VERSION-security" ;;
         legacy) echo "$RIG_DIST/elasticsearch-$RIG_ES_VERSION" ;;
         s3) echo "$RIG_DIST/s3proxy-$RIG_S3PROXY_VERSION.jar" ;;
         toxiproxy) echo "$RIG_DIST/toxiproxy-$RIG_TOXIPROXY_VERSION/toxiproxy-server" ;;
@@ -636,6 +682,9 @@ rig_write_search_config() {
     } >"$conf/$kind.yml"
     if [[ "$kind" == opensearch ]]; then
         cp "$home/.rig-keystore/opensearch.keystore" "$conf/opensearch.keystore"
+    fi
+    if [[ "$name" == secure ]]; then
+        rig_secure_write_config "$conf"
     fi
 }
 
@@ -733,7 +782,13 @@ rig_health() {
             echo up
             ;;
         *)
-            body="$(curl -sf -m 3 "$url/_cluster/health" 2>/dev/null)" || return 1
+            if [[ "$name" == secure ]]; then
+                # Only once its security index and users exist (rig_secure_init).
+                [[ -f "$RIG_SECURE_CLIENT/initialised" ]] || return 1
+                body="$(curl -sf -m 3 -K "$RIG_SECURE_CLIENT/admin.curlrc" "$url/_cluster/health" 2>/dev/null)" || return 1
+            else
+                body="$(curl -sf -m 3 "$url/_cluster/health" 2>/dev/null)" || return 1
+            fi
             [[ "$(jq -r .cluster_name <<<"$body")" == "snapmig-rig-$name" ]] || return 1
             jq -r .status <<<"$body"
             ;;
@@ -767,7 +822,15 @@ rig_wait_healthy() {
     while ((${#pending[@]} > 0)); do
         still=()
         for name in "${pending[@]}"; do
-            if health="$(rig_health "$name")" && [[ "$health" != red ]]; then
+            # Work a server needs once it answers (the secure node's security
+            # index and users); 2 = it failed and said why.
+            local post=0
+            [[ "$name" == secure ]] && { rig_secure_poststart || post=$?; }
+            if ((post == 2)); then
+                failed=1
+                continue
+            fi
+            if ((post == 0)) && health="$(rig_health "$name")" && [[ "$health" != red ]]; then
                 rig_log "$name ($(rig_describe "$name")) healthy at $(rig_url "$name") [$health] after $(rig_elapsed "$started")s"
                 continue
             fi
@@ -905,7 +968,7 @@ cmd_up() {
     rig_own "$RIG_FS_REPO"
 
     # Downloads / installs (cached), only for what must start.
-    local need_os2=0 need_es=0 need_s3=0 need_next=0 need_toxiproxy=0
+    local need_os2=0 need_es=0 need_s3=0 need_next=0 need_toxiproxy=0 need_secure=0
     for name in "${to_start[@]}"; do
         case "$name" in
             source | target) need_os2=1 ;;
@@ -913,6 +976,7 @@ cmd_up() {
             s3) need_s3=1 ;;
             next) need_next=1 ;;
             toxiproxy) need_toxiproxy=1 ;;
+            secure) need_secure=1 ;;
         esac
     done
     # Toxiproxy first: a missing Go fails before the large downloads.
@@ -921,6 +985,7 @@ cmd_up() {
     ((need_os2)) && rig_prepare_opensearch_2
     ((need_es)) && rig_prepare_elasticsearch
     ((need_next)) && rig_prepare_next
+    ((need_secure)) && rig_prepare_secure
     rig_log "prepared installs in $(rig_elapsed "$started")s; starting: ${to_start[*]}"
 
     for name in "${to_start[@]}"; do
@@ -1024,6 +1089,30 @@ cmd_env() {
     if rig_running_pid next >/dev/null; then
         printf 'export SNAPMIG_RIG_NEXT_URL=%q\n' "$(rig_url next)"
     fi
+    printf 'export SNAPMIG_RIG_SECURE_URL=%q\n' "$(rig_url secure)"
+    # The CA and the passwords only while 'secure' runs (they change at each 'up').
+    if rig_running_pid secure >/dev/null && [[ -r "$RIG_SECURE_CLIENT/passwords" ]]; then
+        local user pw
+        printf 'export SNAPMIG_RIG_SECURE_CA=%q\n' "$(rig_secure_ca)"
+        for user in "${RIG_SECURE_USERS[@]}"; do
+            pw="$(rig_secure_password "$user")" || continue
+            printf 'export SNAPMIG_RIG_SECURE_%s_PASSWORD=%q\n' "${user^^}" "$pw"
+        done
+    fi
+}
+
+# rig_node_curl NODE CURL_ARGS...: curl to a rig node; for 'secure' as its
+# admin user with the rig's CA (from a curl config file: no password on the
+# command line).
+rig_node_curl() {
+    local node="$1"
+    shift
+    if [[ "$node" == secure ]]; then
+        [[ -r "$RIG_SECURE_CLIENT/admin.curlrc" ]] || rig_die "secure is not initialised (tests/rig/rig up secure)"
+        curl -K "$RIG_SECURE_CLIENT/admin.curlrc" "$@"
+    else
+        curl "$@"
+    fi
 }
 
 cmd_seed() {
@@ -1038,12 +1127,12 @@ cmd_seed() {
             --docs=*) docs="${1#*=}"; shift ;;
             --node=*) node="${1#*=}"; shift ;;
             --prefix=*) prefix="${1#*=}"; shift ;;
-            *) rig_die "seed: unknown option '$1' (seed [--indices N] [--docs M] [--node source|target|legacy|next] [--prefix P])" ;;
+            *) rig_die "seed: unknown option '$1' (seed [--indices N] [--docs M] [--node source|target|legacy|next|secure] [--prefix P])" ;;
         esac
     done
     [[ "$indices" =~ ^[0-9]+$ && "$docs" =~ ^[0-9]+$ ]] || rig_die "seed: --indices and --docs take non-negative integers"
     [[ "$prefix" =~ ^[a-z0-9][a-z0-9._-]*$ ]] || rig_die "seed: --prefix must be a lowercase index name prefix"
-    case "$node" in source | target | legacy | next) ;; *) rig_die "seed: --node must be source, target, legacy or next" ;; esac
+    case "$node" in source | target | legacy | next | secure) ;; *) rig_die "seed: --node must be source, target, legacy, next or secure" ;; esac
     rig_need curl curl
     rig_need jq jq
     rig_running_pid "$node" >/dev/null || rig_die "seed: $node is not running (tests/rig/rig up)"
@@ -1054,11 +1143,11 @@ cmd_seed() {
         "service":{"type":"keyword"},"host":{"type":"keyword"},"bytes":{"type":"long"},"status":{"type":"long"}}}}'
     for ((i = 0; i < indices; i++)); do
         index="$(printf '%s-%03d' "$prefix" "$i")"
-        if curl -sf -m 30 -o /dev/null -I "$url/$index"; then
+        if rig_node_curl "$node" -sf -m 30 -o /dev/null -I "$url/$index"; then
             rig_log "seed: $index exists on $node; recreating it"
-            curl -sf -m 60 -o /dev/null -X DELETE "$url/$index" || rig_die "seed: could not delete $index"
+            rig_node_curl "$node" -sf -m 60 -o /dev/null -X DELETE "$url/$index" || rig_die "seed: could not delete $index"
         fi
-        resp="$(curl -s -m 60 -X PUT "$url/$index" -H 'Content-Type: application/json' -d "$mapping")"
+        resp="$(rig_node_curl "$node" -s -m 60 -X PUT "$url/$index" -H 'Content-Type: application/json' -d "$mapping")"
         [[ "$(jq -r '.acknowledged // false' <<<"$resp")" == true ]] || rig_die "seed: creating $index on $node failed: $resp"
         for ((from = 0; from < docs; from += batch)); do
             resp="$(awk -v idx="$index" -v ino="$i" -v from="$from" -v to="$((from + batch < docs ? from + batch : docs))" 'BEGIN {
@@ -1068,12 +1157,12 @@ cmd_seed() {
                     printf "{\"id\":%d,\"index_no\":%d,\"ts\":%.0f,\"level\":\"%s\",\"service\":\"svc-%d\",\"host\":\"host-%02d\",\"bytes\":%d,\"status\":%d}\n",
                         d, ino, 1704067200000 + d * 60000 + ino, lv[(d % 4) + 1], d % 7, (d * 3 + ino) % 10, (d * 7919 + ino) % 100000, (d % 10 == 0) ? 500 : 200
                 }
-            }' | curl -s -m 120 -X POST "$url/_bulk" -H 'Content-Type: application/x-ndjson' --data-binary @-)"
+            }' | rig_node_curl "$node" -s -m 120 -X POST "$url/_bulk" -H 'Content-Type: application/x-ndjson' --data-binary @-)"
             [[ "$(jq -r '.errors' <<<"$resp")" == false ]] ||
                 rig_die "seed: bulk into $index on $node failed: $(jq -c '[.items[]?.index.error // empty][0] // .' <<<"$resp" | head -c 500)"
         done
-        curl -sf -m 60 -o /dev/null -X POST "$url/$index/_refresh" || rig_die "seed: refresh of $index failed"
-        count="$(curl -sf -m 30 "$url/$index/_count" | jq -r .count)"
+        rig_node_curl "$node" -sf -m 60 -o /dev/null -X POST "$url/$index/_refresh" || rig_die "seed: refresh of $index failed"
+        count="$(rig_node_curl "$node" -sf -m 30 "$url/$index/_count" | jq -r .count)"
         [[ "$count" == "$docs" ]] || rig_die "seed: $index has $count docs, expected $docs"
         printf '%s %s\n' "$index" "$count"
     done

@@ -12,13 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
-#include "diag.h"
 #include "es.h"
 #include "http.h"
 #include "log.h"
-#include "plan.h"
+#include "loop_fixture.h"
+#include "plan_fixture.h"
 #include "standin_http.h"
 
 struct result {
@@ -32,58 +31,22 @@ struct result {
 };
 
 struct fx {
-  uv_loop_t loop;
-  uv_timer_t guard; /* fails the test if the loop is still busy at 20 s */
-  struct snm_standin *srv;
-  struct snm_plan *plan;
-  struct snm_http *http;
-  struct snm_es es;
+  struct snm_standin *srv; /* the "src" domain */
+  struct snm_test_loop lp; /* lp.es on "src" */
 };
-
-static void on_guard(uv_timer_t *t)
-{
-  (void)t;
-  fail_msg("the loop did not finish within the deadline");
-}
 
 static void fx_init(struct fx *fx)
 {
-  struct snm_diag_list diags;
-  struct snm_err err;
-  char text[512];
-
   memset(fx, 0, sizeof(*fx));
   assert_int_equal(snm_standin_new(&fx->srv), 0);
-  snprintf(text, sizeof(text),
-           "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
-           "\"src\": {\"endpoint\": \"%s\"},"
-           "\"dst\": {\"endpoint\": \"http://127.0.0.1:1\"}},"
-           "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
-           "{\"location\": \"/x\"}},"
-           "\"snapshot\": {\"domain\": \"src\"}, "
-           "\"restores\": [{\"domain\": \"dst\"}]}",
-           snm_standin_url(fx->srv));
-  snm_diag_list_init(&diags);
-  assert_int_equal(
-      snm_plan_parse(&fx->plan, text, strlen(text), "t.json", &diags, &err), 0);
-  snm_diag_list_dispose(&diags);
-  assert_int_equal(uv_loop_init(&fx->loop), 0);
-  assert_int_equal(uv_timer_init(&fx->loop, &fx->guard), 0);
-  assert_int_equal(uv_timer_start(&fx->guard, on_guard, 20000, 0), 0);
-  uv_unref((uv_handle_t *)&fx->guard);
-  assert_int_equal(snm_http_new(&fx->http, &fx->loop, NULL, &err), 0);
-  assert_int_equal(snm_es_init(&fx->es, &fx->plan->domains[0], fx->http, &err),
-                   0);
+  snm_test_loop_init_es(&fx->lp,
+                        snm_test_plan_src_dst(snm_standin_url(fx->srv), NULL),
+                        "src", NULL);
 }
 
 static void fx_done(struct fx *fx)
 {
-  snm_http_close(fx->http, NULL, NULL);
-  uv_close((uv_handle_t *)&fx->guard, NULL);
-  uv_run(&fx->loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&fx->loop), 0);
-  snm_es_dispose(&fx->es);
-  snm_plan_free(fx->plan);
+  snm_test_loop_done(&fx->lp);
   assert_int_equal(snm_standin_free(fx->srv), 0);
 }
 
@@ -121,9 +84,8 @@ static void get(struct fx *fx, const char *path, struct result *r)
 
   memset(r, 0, sizeof(*r));
   assert_int_equal(
-      snm_es_request(&fx->es, "GET", path, NULL, 0, on_done, r, &err), 0);
-  while (r->called == 0)
-    uv_run(&fx->loop, UV_RUN_ONCE);
+      snm_es_request(fx->lp.es, "GET", path, NULL, 0, on_done, r, &err), 0);
+  snm_test_loop_run_until(&fx->lp, &r->called);
   assert_int_equal(r->called, 1);
 }
 
@@ -257,9 +219,8 @@ static void test_long_url_keeps_cause_and_advice(void **state)
   req.url = url;
   req.label = "dst";
   assert_int_equal(
-      snm_http_send(fx.http, &req, on_http_done, &done, &call, &err), 0);
-  while (done.called == 0)
-    uv_run(&fx.loop, UV_RUN_ONCE);
+      snm_http_send(fx.lp.http, &req, on_http_done, &done, &call, &err), 0);
+  snm_test_loop_run_until(&fx.lp, &done.called);
   assert_int_equal(done.err.code, SNM_ENET);
   assert_true(strlen(done.err.msg) < SNM_ERR_MSG_MAX - 1);
   assert_non_null(strstr(done.err.msg, "dst: GET http://127.0.0.1:"));
@@ -330,15 +291,6 @@ static void test_ok_status_with_an_error_body(void **state)
 
 static void test_basic_auth_refusals(void **state)
 {
-  static const char fmt[] =
-      "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
-      "\"src\": {\"endpoint\": \"http://127.0.0.1:1\", \"auth\": {\"type\": "
-      "\"basic\", \"username\": \"%s\", \"password_env\": \"SNM_T_PW\"}},"
-      "\"dst\": {\"endpoint\": \"http://127.0.0.1:2\"}},"
-      "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
-      "{\"location\": \"/x\"}},"
-      "\"snapshot\": {\"domain\": \"src\"}, "
-      "\"restores\": [{\"domain\": \"dst\"}]}";
   static const struct {
     const char *user;
     const char *pw; /* NULL: unset */
@@ -356,17 +308,16 @@ static void test_basic_auth_refusals(void **state)
   (void)state;
 
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct snm_diag_list diags;
-    struct snm_plan *plan = NULL;
+    struct snm_plan *plan;
     struct snm_es es;
     struct snm_err err;
-    char text[1024];
+    char auth[256];
 
-    snprintf(text, sizeof(text), fmt, cases[i].user);
-    snm_diag_list_init(&diags);
-    assert_int_equal(
-        snm_plan_parse(&plan, text, strlen(text), "t.json", &diags, &err), 0);
-    snm_diag_list_dispose(&diags);
+    snprintf(auth, sizeof(auth),
+             "{\"type\": \"basic\", \"username\": \"%s\", "
+             "\"password_env\": \"SNM_T_PW\"}",
+             cases[i].user);
+    plan = snm_test_plan_src_dst("http://127.0.0.1:1", auth);
     if (cases[i].pw != NULL)
       setenv("SNM_T_PW", cases[i].pw, 1);
     else
@@ -383,6 +334,42 @@ static void test_basic_auth_refusals(void **state)
   snm_log_clear_secrets();
 }
 
+static void test_denied_permission(void **state)
+{
+  char perm[40], tiny[8];
+  (void)state;
+
+  assert_int_equal(snm_es_denied_permission(
+                       perm, sizeof(perm),
+                       "security_exception: no permissions for "
+                       "[cluster:admin/repository/put] and User [name=reader, "
+                       "backend_roles=[], requestedTenant=null]"),
+                   1);
+  assert_string_equal(perm, "cluster:admin/repository/put");
+  assert_string_equal(snm_es_role_granting(perm), "manage_snapshots");
+  /* several permissions: the first */
+  assert_int_equal(
+      snm_es_denied_permission(perm, sizeof(perm),
+                               "no permissions for [indices:admin/close, "
+                               "indices:admin/delete] and User [name=x]"),
+      1);
+  assert_string_equal(perm, "indices:admin/close");
+  assert_null(snm_es_role_granting(perm));
+  /* cut to the buffer */
+  assert_int_equal(snm_es_denied_permission(tiny, sizeof(tiny),
+                                            "no permissions for [abcdefghij]"),
+                   1);
+  assert_string_equal(tiny, "abcdefg");
+  /* none named, or unterminated */
+  assert_int_equal(snm_es_denied_permission(perm, sizeof(perm), "Unauthorized"),
+                   0);
+  assert_string_equal(perm, "");
+  assert_int_equal(
+      snm_es_denied_permission(perm, sizeof(perm), "no permissions for [oops"),
+      0);
+  assert_int_equal(snm_es_denied_permission(perm, sizeof(perm), NULL), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -391,6 +378,7 @@ int main(void)
       cmocka_unit_test(test_long_url_keeps_cause_and_advice),
       cmocka_unit_test(test_ok_status_with_an_error_body),
       cmocka_unit_test(test_basic_auth_refusals),
+      cmocka_unit_test(test_denied_permission),
   };
   int rc;
 

@@ -13,15 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 #include "creds_fixture.h"
-#include "diag.h"
 #include "es.h"
 #include "faultsrv.h"
-#include "http.h"
 #include "log.h"
-#include "plan.h"
+#include "loop_fixture.h"
+#include "plan_fixture.h"
+#include "testutil.h"
 
 #define PASSWORD "hunter2-password"
 #define BASIC_PLAIN "migrator:" PASSWORD
@@ -40,78 +39,38 @@ struct result {
 };
 
 struct fx {
-  uv_loop_t loop;
-  uv_timer_t guard;
-  struct faultsrv *srv;
-  struct faultsrv_echo echo;
-  struct snm_plan *plan;
-  struct snm_http *http;
-  struct snm_es es;
-  char *log; /* captured */
-  size_t log_len;
-  FILE *log_fp;
+  struct faultsrv *srv;      /* the "src" domain */
+  struct faultsrv_echo echo; /* its handler */
+  struct snm_test_loop lp;   /* lp.es on "src" */
+  struct snm_test_log log;   /* the -v -v log */
 };
-
-static void on_guard(uv_timer_t *t)
-{
-  (void)t;
-  fail_msg("the loop did not finish within the deadline");
-}
 
 /* A plan whose source domain is the echo server with `auth` (JSON). */
 static void fx_init(struct fx *fx, const char *auth, int status)
 {
-  struct snm_diag_list diags;
-  struct snm_err err;
-  char text[1024];
+  char endpoint[64];
 
   memset(fx, 0, sizeof(*fx));
   fx->echo.status = status;
   assert_int_equal(faultsrv_start(&fx->srv, faultsrv_echo, &fx->echo), 0);
-  snprintf(text, sizeof(text),
-           "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
-           "\"src\": {\"endpoint\": \"http://127.0.0.1:%d\", \"auth\": %s},"
-           "\"dst\": {\"endpoint\": \"http://127.0.0.1:1\"}},"
-           "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
-           "{\"location\": \"/x\"}},"
-           "\"snapshot\": {\"domain\": \"src\"}, "
-           "\"restores\": [{\"domain\": \"dst\"}]}",
-           faultsrv_port(fx->srv), auth);
-  snm_diag_list_init(&diags);
-  assert_int_equal(
-      snm_plan_parse(&fx->plan, text, strlen(text), "t.json", &diags, &err), 0);
-  snm_diag_list_dispose(&diags);
-  fx->log_fp = open_memstream(&fx->log, &fx->log_len);
-  assert_non_null(fx->log_fp);
-  snm_log_set_stream(fx->log_fp);
-  snm_log_set_level(SNM_LOG_TRACE); /* -v -v */
-  assert_int_equal(uv_loop_init(&fx->loop), 0);
-  assert_int_equal(uv_timer_init(&fx->loop, &fx->guard), 0);
-  assert_int_equal(uv_timer_start(&fx->guard, on_guard, 20000, 0), 0);
-  uv_unref((uv_handle_t *)&fx->guard);
-  assert_int_equal(snm_http_new(&fx->http, &fx->loop, NULL, &err), 0);
-  assert_int_equal(snm_es_init(&fx->es, &fx->plan->domains[0], fx->http, &err),
-                   0);
+  snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d",
+           faultsrv_port(fx->srv));
+  snm_test_log_start(&fx->log, SNM_LOG_TRACE); /* -v -v */
+  snm_test_loop_init_es(&fx->lp, snm_test_plan_src_dst(endpoint, auth), "src",
+                        NULL);
 }
 
 static void fx_done(struct fx *fx)
 {
-  snm_http_close(fx->http, NULL, NULL);
-  uv_close((uv_handle_t *)&fx->guard, NULL);
-  uv_run(&fx->loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&fx->loop), 0);
-  snm_es_dispose(&fx->es);
-  snm_plan_free(fx->plan);
+  snm_test_loop_done(&fx->lp);
   faultsrv_stop(fx->srv);
-  snm_log_set_level(SNM_LOG_ERROR);
-  snm_log_set_stream(NULL);
-  fclose(fx->log_fp);
+  snm_test_log_stop(&fx->log);
 }
 
 static void fx_dispose(struct fx *fx, struct result *r)
 {
   faultsrv_echo_dispose(&fx->echo);
-  free(fx->log);
+  free(fx->log.text);
   free(r->body);
 }
 
@@ -134,9 +93,8 @@ static void get(struct fx *fx, const char *path, struct result *r)
   struct snm_err err;
 
   assert_int_equal(
-      snm_es_request(&fx->es, "GET", path, NULL, 0, on_done, r, &err), 0);
-  while (r->called == 0)
-    uv_run(&fx->loop, UV_RUN_ONCE);
+      snm_es_request(fx->lp.es, "GET", path, NULL, 0, on_done, r, &err), 0);
+  snm_test_loop_run_until(&fx->lp, &r->called);
   assert_int_equal(r->called, 1);
 }
 
@@ -147,8 +105,8 @@ static void assert_hidden(const struct fx *fx, const struct result *r,
     fail_msg("error shows \"%s\": %s", secret, r->msg);
   if (r->body != NULL && strstr(r->body, secret) != NULL)
     fail_msg("reply shows \"%s\": %s", secret, r->body);
-  if (strstr(fx->log, secret) != NULL)
-    fail_msg("log shows \"%s\": %s", secret, fx->log);
+  if (strstr(fx->log.text, secret) != NULL)
+    fail_msg("log shows \"%s\": %s", secret, fx->log.text);
 }
 
 /* The value of `name` (up to CRLF) in the request head the server got. */

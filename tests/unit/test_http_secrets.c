@@ -12,12 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 #include "err.h"
 #include "faultsrv.h"
 #include "http.h"
+#include "http_fixture.h"
 #include "log.h"
+#include "testutil.h"
 
 /* What a SigV4 signer would add; the token is NOT registered anywhere: the
  * engine must know it from the request it sent. */
@@ -44,65 +45,33 @@ struct result {
 };
 
 struct fx {
-  uv_loop_t loop;
-  uv_timer_t guard; /* fails the test if the loop is still busy at 20 s */
-  struct snm_http *http;
-  struct faultsrv *srv;
-  struct faultsrv_echo echo;
-  char base[64];
-  char *trace; /* the log, captured */
-  size_t trace_len;
-  FILE *trace_fp;
-  int level;
+  struct http_fx h;          /* loop, engine, the echo server */
+  struct faultsrv_echo echo; /* the server's handler */
+  struct snm_test_log trace; /* the -v -v log */
 };
-
-static void on_guard(uv_timer_t *t)
-{
-  (void)t;
-  fail_msg("the loop did not finish within the deadline");
-}
 
 static void fx_init(struct fx *fx, int status, int chunked,
                     const char *straddle)
 {
-  struct snm_err err;
-
   memset(fx, 0, sizeof(*fx));
   fx->echo.status = status;
   fx->echo.chunked = chunked;
   fx->echo.straddle = straddle;
-  fx->trace_fp = open_memstream(&fx->trace, &fx->trace_len);
-  assert_non_null(fx->trace_fp);
-  fx->level = snm_log_level();
-  snm_log_set_stream(fx->trace_fp);
-  snm_log_set_level(SNM_LOG_TRACE);
-  assert_int_equal(uv_loop_init(&fx->loop), 0);
-  assert_int_equal(uv_timer_init(&fx->loop, &fx->guard), 0);
-  assert_int_equal(uv_timer_start(&fx->guard, on_guard, 20000, 0), 0);
-  uv_unref((uv_handle_t *)&fx->guard);
-  assert_int_equal(snm_http_new(&fx->http, &fx->loop, NULL, &err), 0);
-  assert_int_equal(faultsrv_start(&fx->srv, faultsrv_echo, &fx->echo), 0);
-  snprintf(fx->base, sizeof(fx->base), "http://127.0.0.1:%d",
-           faultsrv_port(fx->srv));
+  snm_test_log_start(&fx->trace, SNM_LOG_TRACE);
+  http_fx_init(&fx->h, NULL, faultsrv_echo, &fx->echo);
 }
 
-/* Close everything; afterwards fx->trace holds the whole log. */
+/* Close everything; afterwards fx->trace.text holds the whole log. */
 static void fx_done(struct fx *fx)
 {
-  snm_http_close(fx->http, NULL, NULL);
-  uv_close((uv_handle_t *)&fx->guard, NULL);
-  uv_run(&fx->loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&fx->loop), 0);
-  faultsrv_stop(fx->srv);
-  snm_log_set_level(fx->level);
-  snm_log_set_stream(NULL);
-  fclose(fx->trace_fp);
+  http_fx_done(&fx->h);
+  snm_test_log_stop(&fx->trace);
 }
 
 static void fx_dispose(struct fx *fx, struct result *r)
 {
   faultsrv_echo_dispose(&fx->echo);
-  free(fx->trace);
+  free(fx->trace.text);
   free(r->body);
   free(r->echo);
   snm_log_clear_secrets();
@@ -145,19 +114,19 @@ static void send_and_wait(struct fx *fx, const char *path,
 {
   struct snm_http_request req = *tmpl;
   struct snm_err err;
-  char *url = malloc(strlen(fx->base) + strlen(path) + 1);
+  char *url = malloc(strlen(fx->h.base) + strlen(path) + 1);
 
   assert_non_null(url);
-  strcpy(url, fx->base);
+  strcpy(url, fx->h.base);
   strcat(url, path);
   if (req.method == NULL)
     req.method = "GET";
   req.url = url;
   req.max_attempts = 1;
-  assert_int_equal(snm_http_send(fx->http, &req, on_done, r, NULL, &err), 0);
+  assert_int_equal(snm_http_send(fx->h.lp.http, &req, on_done, r, NULL, &err),
+                   0);
   free(url);
-  while (r->called == 0)
-    uv_run(&fx->loop, UV_RUN_ONCE);
+  snm_test_loop_run_until(&fx->h.lp, &r->called);
   assert_int_equal(r->called, 1);
   assert_int_equal(r->code, SNM_OK);
 }
@@ -173,8 +142,8 @@ static void assert_hidden(const struct fx *fx, const struct result *r,
     fail_msg("X-Echo shows \"%s\": %s", secret, r->echo);
   if (strstr(r->msg, secret) != NULL)
     fail_msg("error shows \"%s\": %s", secret, r->msg);
-  if (strstr(fx->trace, secret) != NULL)
-    fail_msg("trace shows \"%s\": %s", secret, fx->trace);
+  if (strstr(fx->trace.text, secret) != NULL)
+    fail_msg("trace shows \"%s\": %s", secret, fx->trace.text);
 }
 
 static void test_echoed_sigv4_headers_are_scrubbed(void **state)
@@ -202,7 +171,7 @@ static void test_echoed_sigv4_headers_are_scrubbed(void **state)
     assert_non_null(strstr(r.echo, "[REDACTED]"));
     /* the reply is otherwise intact */
     assert_non_null(strstr(r.body, "GET /_cluster/health HTTP/1.1"));
-    assert_non_null(strstr(fx.trace, "source: < HTTP/1.1"));
+    assert_non_null(strstr(fx.trace.text, "source: < HTTP/1.1"));
     fx_dispose(&fx, &r);
   }
 }

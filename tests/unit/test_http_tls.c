@@ -27,11 +27,12 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include "err.h"
 #include "http.h"
 #include "log.h"
+#include "loop_fixture.h"
+#include "testutil.h"
 
 /* ---- a self-signed certificate for IP 127.0.0.1 ------------------------- */
 
@@ -195,41 +196,19 @@ static void on_done(struct snm_http_response *resp, const struct snm_err *err,
   snprintf(r->msg, sizeof(r->msg), "%s", err->msg);
 }
 
-static void on_closed(void *data)
-{
-  *(int *)data = 1;
-}
-
-static void on_guard(uv_timer_t *t)
-{
-  (void)t;
-  fail_msg("the loop did not finish within the deadline");
-}
-
 /* Send one GET per request and run the loop until all are done. */
 static void run_requests(const struct snm_http_request *reqs, size_t n,
                          struct result *res)
 {
-  uv_loop_t loop;
-  uv_timer_t guard;
-  struct snm_http *h;
+  struct snm_test_loop lp;
   struct snm_err err;
-  int closed = 0;
 
-  assert_int_equal(uv_loop_init(&loop), 0);
-  uv_timer_init(&loop, &guard);
-  uv_timer_start(&guard, on_guard, 20000, 0);
-  uv_unref((uv_handle_t *)&guard);
-  assert_int_equal(snm_http_new(&h, &loop, NULL, &err), 0);
+  snm_test_loop_init(&lp, NULL);
   for (size_t i = 0; i < n; i++)
-    assert_int_equal(snm_http_send(h, &reqs[i], on_done, &res[i], NULL, &err),
-                     0);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  snm_http_close(h, on_closed, &closed);
-  uv_close((uv_handle_t *)&guard, NULL);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  assert_int_equal(closed, 1);
-  assert_int_equal(uv_loop_close(&loop), 0);
+    assert_int_equal(
+        snm_http_send(lp.http, &reqs[i], on_done, &res[i], NULL, &err), 0);
+  snm_test_loop_run(&lp);
+  snm_test_loop_done(&lp);
 }
 
 static void test_tls_verification(void **state)
@@ -240,10 +219,9 @@ static void test_tls_verification(void **state)
   char ca_path[] = "/tmp/snm-test-ca-XXXXXX";
   char url_ip[64], url_name[64];
   struct result res[6];
-  char *log = NULL;
-  size_t log_len = 0;
-  FILE *fp, *logfp;
-  int fd, level = snm_log_level();
+  struct snm_test_log log;
+  FILE *fp;
+  int fd;
   (void)state;
 
   make_cert(&key, &cert);
@@ -274,20 +252,17 @@ static void test_tls_verification(void **state)
        .max_attempts = 1},
   };
   memset(res, 0, sizeof(res));
-  logfp = open_memstream(&log, &log_len);
-  snm_log_set_stream(logfp);
-  snm_log_set_level(SNM_LOG_WARN);
+  snm_test_log_start(&log, SNM_LOG_WARN);
   run_requests(reqs, 6, res);
-  snm_log_set_stream(NULL);
-  snm_log_set_level(level);
-  fclose(logfp);
+  snm_test_log_stop(&log);
   tlssrv_stop(&srv);
 
   /* verification on by default: the self-signed certificate is refused */
   assert_int_equal(res[0].code, SNM_ENET);
   assert_non_null(strstr(res[0].msg, "source: GET https://127.0.0.1:"));
   assert_non_null(strstr(res[0].msg, "certificate could not be verified"));
-  assert_non_null(strstr(res[0].msg, "set ca_file"));
+  assert_non_null(strstr(res[0].msg, "set the domain's ca_file"));
+  assert_non_null(strstr(res[0].msg, "\"insecure\": true would skip"));
   /* trusted through ca_file */
   assert_int_equal(res[1].code, SNM_OK);
   assert_int_equal(res[1].status, 200);
@@ -305,11 +280,12 @@ static void test_tls_verification(void **state)
       strstr(res[5].msg, ": cannot load ca_file /nonexistent/ca.pem"));
   assert_int_equal(atomic_load(&srv.served), 3);
   /* one warning per label, however many insecure requests */
-  assert_non_null(strstr(log, "source: TLS certificate verification is off"));
-  assert_null(
-      strstr(strstr(log, "verification is off") + 1, "verification is off"));
+  assert_non_null(
+      strstr(log.text, "source: TLS certificate verification is off"));
+  assert_null(strstr(strstr(log.text, "verification is off") + 1,
+                     "verification is off"));
 
-  free(log);
+  free(log.text);
   unlink(ca_path);
   X509_free(cert);
   EVP_PKEY_free(key);

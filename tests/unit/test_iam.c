@@ -15,7 +15,7 @@
 
 #include "buf.h"
 #include "iam.h"
-#include "plan.h"
+#include "plan_fixture.h"
 
 /* A plan with two domains and an s3 repository; the arguments fill in the
  * source endpoint, the target's endpoint and auth, and the repository's
@@ -25,34 +25,17 @@ static struct snm_plan *make_plan(const char *src_endpoint,
                                   const char *tgt_auth, const char *repo_type,
                                   const char *settings)
 {
-  struct snm_buf text;
-  struct snm_diag_list d;
-  struct snm_plan *p = NULL;
-  struct snm_err err;
-
-  snm_buf_init(&text, 0);
-  assert_int_equal(
-      snm_buf_printf(&text,
-                     "{\"snapmig\": 1, \"name\": \"iam-test\",\n"
-                     " \"domains\": {\n"
-                     "  \"src\": {\"endpoint\": \"%s\", \"auth\": {\"type\": "
-                     "\"aws-sigv4\"}},\n"
-                     "  \"tgt\": {\"endpoint\": \"%s\", \"auth\": %s}},\n"
-                     " \"repository\": {\"name\": \"r\", \"type\": \"%s\", "
-                     "\"settings\": %s},\n"
-                     " \"snapshot\": {\"domain\": \"src\"},\n"
-                     " \"restores\": [{\"domain\": \"tgt\"}]}\n",
-                     src_endpoint, tgt_endpoint, tgt_auth, repo_type, settings),
-      0);
-  snm_diag_list_init(&d);
-  if (snm_plan_parse(&p, text.data, text.len, "test.json", &d, &err) != 0) {
-    for (size_t i = 0; i < d.len; i++)
-      snm_diag_print(stderr, "test.json", &d.items[i]);
-    fail_msg("plan does not parse: %s", text.data);
-  }
-  snm_diag_list_dispose(&d);
-  snm_buf_dispose(&text);
-  return p;
+  return snm_test_plan_parsef(
+      "{\"snapmig\": 1, \"name\": \"iam-test\",\n"
+      " \"domains\": {\n"
+      "  \"src\": {\"endpoint\": \"%s\", \"auth\": {\"type\": "
+      "\"aws-sigv4\"}},\n"
+      "  \"tgt\": {\"endpoint\": \"%s\", \"auth\": %s}},\n"
+      " \"repository\": {\"name\": \"r\", \"type\": \"%s\", "
+      "\"settings\": %s},\n"
+      " \"snapshot\": {\"domain\": \"src\"},\n"
+      " \"restores\": [{\"domain\": \"tgt\"}]}\n",
+      src_endpoint, tgt_endpoint, tgt_auth, repo_type, settings);
 }
 
 static yajl_val parse_json(const char *text)
@@ -104,22 +87,14 @@ static char *docs(const struct snm_plan *p, enum snm_iam_document which,
 
 static void test_manual_snapshot_plan(void **state)
 {
-  const char *src = getenv("SNM_SOURCE_DIR");
-  struct snm_buf path, notes;
-  struct snm_diag_list d;
-  struct snm_plan *p = NULL;
-  struct snm_err err;
+  struct snm_buf notes;
+  struct snm_plan *p;
   yajl_val root, res;
   char *out;
   (void)state;
 
-  assert_non_null(src);
-  snm_buf_init(&path, 0);
   snm_buf_init(&notes, 0);
-  snm_diag_list_init(&d);
-  assert_int_equal(
-      snm_buf_printf(&path, "%s/plans/aws-manual-snapshot.json", src), 0);
-  assert_int_equal(snm_plan_load(&p, path.data, &d, &err), 0);
+  p = snm_test_plan_load("plans/aws-manual-snapshot.json", NULL);
 
   out = docs(p, SNM_IAM_ALL, &notes);
   assert_int_equal(notes.len, 0);
@@ -183,8 +158,6 @@ static void test_manual_snapshot_plan(void **state)
   free(out);
 
   snm_plan_free(p);
-  snm_diag_list_dispose(&d);
-  snm_buf_dispose(&path);
   snm_buf_dispose(&notes);
 }
 

@@ -111,11 +111,36 @@ static void test_select(void **state)
       "logs-1,logs-2,logs-debug-2");
 }
 
+static void test_protected(void **state)
+{
+  static const char *const yes[] = {".opendistro_security",
+                                    ".plugins-ml-config",
+                                    ".opendistro-job-scheduler-lock",
+                                    ".kibana",
+                                    ".kibana_1",
+                                    ".opensearch-notifications-config",
+                                    ".ql-datasources",
+                                    ".opensearch_dashboards_1",
+                                    ".tasks",
+                                    NULL};
+  static const char *const no[] = {".my-own-data", "logs-1",         ".ql",
+                                   "kibana",       ".tasks-archive", NULL};
+  (void)state;
+
+  for (size_t i = 0; yes[i] != NULL; i++)
+    if (!snm_index_is_protected(yes[i]))
+      fail_msg("%s should be protected", yes[i]);
+  for (size_t i = 0; no[i] != NULL; i++)
+    if (snm_index_is_protected(no[i]))
+      fail_msg("%s should not be protected", no[i]);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_simple_match),
       cmocka_unit_test(test_select),
+      cmocka_unit_test(test_protected),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,6 +102,15 @@ static struct snm_plan *load_plan(const char *rel)
   return p;
 }
 
+/* DIR/.snapmig (a static buffer). */
+static const char *join_tmp_snapmig(const struct tmpdir *t)
+{
+  static char dir[96];
+
+  snprintf(dir, sizeof(dir), "%s/.snapmig", t->dir);
+  return dir;
+}
+
 static char *read_text(const char *path)
 {
   FILE *fp = fopen(path, "rb");
@@ -137,11 +146,13 @@ static int strcasestr_portable(const char *hay, const char *needle)
   return 0;
 }
 
-/* A state with every field set, built through the helpers. */
+/* A state with every field set, built through the helpers: round 1 has
+ * every snapshot and restore field, round 2 (the current one) a few. */
 static void full_state(struct snm_state *st)
 {
   struct snm_state_index *x;
   struct snm_state_restore *r;
+  struct snm_state_round *rd;
 
   snm_state_init(st);
   assert_int_equal(snm_state_set_str(&st->snapmig_version, "0.1.0"), 0);
@@ -158,24 +169,26 @@ static void full_state(struct snm_state *st)
   assert_int_equal(snm_state_set_registration(st, "new", 0), 0);
   assert_int_equal(snm_state_set_registration(st, "old", 1), 0);
   assert_int_equal(st->n_registrations, 2);
-  assert_int_equal(snm_state_set_str(&st->snapshot.name, "snap-1"), 0);
-  assert_int_equal(snm_state_set_str(&st->snapshot.repository, "repo"), 0);
-  st->snapshot.state = SNM_SNAP_PARTIAL;
-  st->snapshot.started_ms = 1795478341000LL;
+  assert_int_equal(snm_state_push_round(st, &rd), 0);
+  assert_int_equal(rd->number, 1);
+  assert_int_equal(snm_state_set_str(&rd->snapshot.name, "snap-1"), 0);
+  assert_int_equal(snm_state_set_str(&rd->snapshot.repository, "repo"), 0);
+  rd->snapshot.state = SNM_SNAP_PARTIAL;
+  rd->snapshot.started_ms = 1795478341000LL;
   assert_int_equal(
-      snm_state_counts_set(&st->snapshot.docs_before, "logs-2", 20), 0);
+      snm_state_counts_set(&rd->snapshot.docs_before, "logs-2", 20), 0);
   assert_int_equal(
-      snm_state_counts_set(&st->snapshot.docs_before, "logs-1", 10), 0);
-  assert_int_equal(snm_state_counts_set(&st->snapshot.docs_after, "logs-1", 11),
+      snm_state_counts_set(&rd->snapshot.docs_before, "logs-1", 10), 0);
+  assert_int_equal(snm_state_counts_set(&rd->snapshot.docs_after, "logs-1", 11),
                    0);
-  assert_int_equal(snm_state_counts_set(&st->snapshot.docs_after, "logs-1", 12),
+  assert_int_equal(snm_state_counts_set(&rd->snapshot.docs_after, "logs-1", 12),
                    0);
-  assert_int_equal(st->snapshot.docs_after.len, 1);
+  assert_int_equal(rd->snapshot.docs_after.len, 1);
 
-  st->restores = calloc(2, sizeof(*st->restores));
-  assert_non_null(st->restores);
-  st->n_restores = 2;
-  r = &st->restores[0];
+  rd->restores = calloc(2, sizeof(*rd->restores));
+  assert_non_null(rd->restores);
+  rd->n_restores = 2;
+  r = &rd->restores[0];
   r->domain = strdup("new");
   r->state = SNM_RESTORE_RESTORED;
   assert_int_equal(
@@ -188,42 +201,53 @@ static void full_state(struct snm_state *st)
       snm_state_restore_add_index(r, "logs-2", "migrated-logs-2", &x), 0);
   x->state = SNM_RESTORE_FAILED;
   x->docs_expected = 20;
-  r = &st->restores[1];
+  r = &rd->restores[1];
   r->domain = strdup("other \"quoted\"");
   r->state = SNM_RESTORE_SKIPPED;
+
+  /* round 2: the current one */
+  assert_int_equal(snm_state_push_round(st, &rd), 0);
+  assert_int_equal(rd->number, 2);
+  assert_ptr_equal(snm_state_cur(st), rd);
+  assert_int_equal(snm_state_set_str(&rd->snapshot.name, "snap-2"), 0);
+  assert_int_equal(snm_state_set_str(&rd->snapshot.repository, "repo"), 0);
+  rd->snapshot.state = SNM_SNAP_STARTED;
+  rd->snapshot.started_ms = 1795478390000LL;
+  assert_int_equal(
+      snm_state_counts_set(&rd->snapshot.docs_before, "logs-1", 15), 0);
+  rd->restores = calloc(1, sizeof(*rd->restores));
+  assert_non_null(rd->restores);
+  rd->n_restores = 1;
+  r = &rd->restores[0];
+  r->domain = strdup("new");
+  r->state = SNM_RESTORE_RESTORING;
+  assert_int_equal(
+      snm_state_restore_add_index(r, "logs-1", "migrated-logs-1", &x), 0);
+  x->state = SNM_RESTORE_RESTORING;
+  x->docs_expected = 15;
 }
 
-static void assert_states_equal(const struct snm_state *a,
-                                const struct snm_state *b)
+static void assert_counts_equal(const struct snm_state_counts *a,
+                                const struct snm_state_counts *b)
 {
-  assert_int_equal(a->format, b->format);
-  assert_string_equal(a->snapmig_version, b->snapmig_version);
-  assert_string_equal(a->plan_name, b->plan_name);
-  assert_string_equal(a->plan_path, b->plan_path);
-  assert_string_equal(a->plan_digest, b->plan_digest);
-  assert_string_equal(a->run_id, b->run_id);
-  assert_true(a->created_ms == b->created_ms);
-  assert_true(a->updated_ms == b->updated_ms);
-  assert_int_equal(a->step, b->step);
-  assert_int_equal(a->events, b->events);
-  assert_int_equal(a->n_registrations, b->n_registrations);
-  for (size_t i = 0; i < a->n_registrations; i++) {
-    assert_string_equal(a->registrations[i].domain, b->registrations[i].domain);
-    assert_int_equal(a->registrations[i].created, b->registrations[i].created);
+  assert_int_equal(a->len, b->len);
+  for (size_t i = 0; i < a->len; i++) {
+    assert_string_equal(a->items[i].index, b->items[i].index);
+    assert_true(a->items[i].count == b->items[i].count);
   }
+}
+
+static void assert_rounds_equal(const struct snm_state_round *a,
+                                const struct snm_state_round *b)
+{
+  assert_int_equal(a->number, b->number);
   assert_string_equal(a->snapshot.name, b->snapshot.name);
   assert_string_equal(a->snapshot.repository, b->snapshot.repository);
   assert_int_equal(a->snapshot.state, b->snapshot.state);
   assert_true(a->snapshot.started_ms == b->snapshot.started_ms);
   assert_true(a->snapshot.finished_ms == b->snapshot.finished_ms);
-  assert_int_equal(a->snapshot.docs_before.len, b->snapshot.docs_before.len);
-  for (size_t i = 0; i < a->snapshot.docs_before.len; i++) {
-    assert_string_equal(a->snapshot.docs_before.items[i].index,
-                        b->snapshot.docs_before.items[i].index);
-    assert_true(a->snapshot.docs_before.items[i].count ==
-                b->snapshot.docs_before.items[i].count);
-  }
-  assert_int_equal(a->snapshot.docs_after.len, b->snapshot.docs_after.len);
+  assert_counts_equal(&a->snapshot.docs_before, &b->snapshot.docs_before);
+  assert_counts_equal(&a->snapshot.docs_after, &b->snapshot.docs_after);
   assert_int_equal(a->n_restores, b->n_restores);
   for (size_t i = 0; i < a->n_restores; i++) {
     const struct snm_state_restore *ra = &a->restores[i], *rb = &b->restores[i];
@@ -242,6 +266,36 @@ static void assert_states_equal(const struct snm_state *a,
   }
 }
 
+/* Everything but the format. */
+static void assert_runs_equal(const struct snm_state *a,
+                              const struct snm_state *b)
+{
+  assert_string_equal(a->snapmig_version, b->snapmig_version);
+  assert_string_equal(a->plan_name, b->plan_name);
+  assert_string_equal(a->plan_path, b->plan_path);
+  assert_string_equal(a->plan_digest, b->plan_digest);
+  assert_string_equal(a->run_id, b->run_id);
+  assert_true(a->created_ms == b->created_ms);
+  assert_true(a->updated_ms == b->updated_ms);
+  assert_int_equal(a->step, b->step);
+  assert_int_equal(a->events, b->events);
+  assert_int_equal(a->n_registrations, b->n_registrations);
+  for (size_t i = 0; i < a->n_registrations; i++) {
+    assert_string_equal(a->registrations[i].domain, b->registrations[i].domain);
+    assert_int_equal(a->registrations[i].created, b->registrations[i].created);
+  }
+  assert_int_equal(a->n_rounds, b->n_rounds);
+  for (size_t i = 0; i < a->n_rounds; i++)
+    assert_rounds_equal(&a->rounds[i], &b->rounds[i]);
+}
+
+static void assert_states_equal(const struct snm_state *a,
+                                const struct snm_state *b)
+{
+  assert_int_equal(a->format, b->format);
+  assert_runs_equal(a, b);
+}
+
 static void test_round_trip(void **state)
 {
   struct tmpdir *t = *state;
@@ -257,12 +311,20 @@ static void test_round_trip(void **state)
   assert_int_equal(found, 1);
   assert_states_equal(&a, &b);
   /* the parts the generic compare does not spell out */
-  assert_true(b.snapshot.finished_ms == SNM_STATE_UNKNOWN);
-  assert_true(b.restores[0].indices[1].docs_found == SNM_STATE_UNKNOWN);
-  assert_string_equal(b.snapshot.docs_before.items[0].index, "logs-2");
-  assert_true(b.snapshot.docs_after.items[0].count == 12);
-  assert_string_equal(b.restores[1].domain, "other \"quoted\"");
-  assert_non_null(snm_state_find_restore(&b, "new"));
+  assert_int_equal(b.format, 2);
+  assert_int_equal(b.n_rounds, 2);
+  assert_ptr_equal(snm_state_cur(&b), &b.rounds[1]);
+  assert_string_equal(snm_state_cur(&b)->snapshot.name, "snap-2");
+  assert_true(b.rounds[0].snapshot.finished_ms == SNM_STATE_UNKNOWN);
+  assert_true(b.rounds[0].restores[0].indices[1].docs_found ==
+              SNM_STATE_UNKNOWN);
+  assert_string_equal(b.rounds[0].snapshot.docs_before.items[0].index,
+                      "logs-2");
+  assert_true(b.rounds[0].snapshot.docs_after.items[0].count == 12);
+  assert_string_equal(b.rounds[0].restores[1].domain, "other \"quoted\"");
+  /* restores are looked up in the current round */
+  assert_ptr_equal(snm_state_find_restore(&b, "new"), &b.rounds[1].restores[0]);
+  assert_null(snm_state_find_restore(&b, "other \"quoted\""));
   assert_null(snm_state_find_restore(&b, "nope"));
   assert_int_equal(snm_state_find_registration(&b, "new")->created, 0);
 
@@ -273,6 +335,9 @@ static void test_round_trip(void **state)
   assert_non_null(strstr(text1, "\"created\": \"2026-11-23T"));
   assert_non_null(strstr(text1, "\"step\": \"verify\""));
   assert_non_null(strstr(text1, "\"docs_found\": null"));
+  assert_non_null(strstr(text1, "\"format\": 2"));
+  assert_non_null(strstr(text1, "\"rounds\": ["));
+  assert_non_null(strstr(text1, "\"number\": 2"));
   free(text1);
   free(text2);
   snm_state_dispose(&a);
@@ -449,13 +514,22 @@ static void test_newer_format(void **state)
   snm_state_init(&b);
   assert_int_equal(snm_state_save(&a, t->state, &err), 0);
   text = read_text(t->state);
-  p = strstr(text, "\"format\": 1");
+  p = strstr(text, "\"format\": 2");
   assert_non_null(p);
   p[10] = '7';
   write_text(t->state, text, strlen(text));
   assert_int_equal(snm_state_load(&b, &found, t->state, &err), SNM_EPARSE);
   assert_non_null(strstr(err.msg, "newer snapmig (state format 7"));
   assert_non_null(strstr(err.msg, t->state));
+  /* the next format: refused, not read as something it is not */
+  p[10] = '3';
+  write_text(t->state, text, strlen(text));
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), SNM_EPARSE);
+  assert_int_equal(found, 0);
+  assert_null(b.run_id);
+  assert_non_null(strstr(err.msg, "newer snapmig (state format 3; this "
+                                  "snapmig reads format 2)"));
+  assert_non_null(strstr(err.msg, "--fresh"));
   free(text);
   snm_state_dispose(&a);
 }
@@ -554,10 +628,14 @@ static void test_begin_check_and_secrets(void **state)
                                    "snap-x", 1795478341123LL, &err),
                    0);
   assert_string_equal(st.plan_name, p->name);
-  assert_int_equal(st.n_restores, p->n_restores);
-  assert_string_equal(st.restores[0].domain,
+  assert_int_equal(st.n_rounds, 1);
+  assert_int_equal(snm_state_cur(&st)->number, 1);
+  assert_int_equal(snm_state_cur(&st)->n_restores, p->n_restores);
+  assert_string_equal(snm_state_cur(&st)->restores[0].domain,
                       p->domains[p->restores[0].domain].id);
-  assert_string_equal(st.snapshot.repository, p->repository.name);
+  assert_string_equal(snm_state_cur(&st)->snapshot.name, "snap-x");
+  assert_string_equal(snm_state_cur(&st)->snapshot.repository,
+                      p->repository.name);
   assert_int_equal(strlen(st.run_id), strlen("20261123T235901Z-") + 8);
   assert_memory_equal(st.run_id, "20261123T235901Z-", 17);
   assert_int_equal(snm_state_check_plan(&st, p, t->state, &err), 0);
@@ -584,6 +662,339 @@ static void test_begin_check_and_secrets(void **state)
   snm_state_dispose(&st);
   snm_plan_free(p);
   snm_plan_free(other);
+}
+
+/* A state file as snapmig 0.1 (format 1) wrote it, mid-restore: the text
+ * the format 1 writer (journal_json.c before rounds) produced for these
+ * values. */
+static const char format1_text[] =
+    "{\n"
+    "  \"format\": 1,\n"
+    "  \"snapmig_version\": \"0.1.0\",\n"
+    "  \"run_id\": \"20261123T235901Z-1a2b\",\n"
+    "  \"plan\": {\n"
+    "    \"name\": \"logs-eu\",\n"
+    "    \"path\": \"plans/logs.json\",\n"
+    "    \"digest\": "
+    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
+    "  },\n"
+    "  \"created\": \"2026-11-23T23:59:01.123Z\",\n"
+    "  \"updated\": \"2026-11-23T23:59:59.999Z\",\n"
+    "  \"step\": \"restore\",\n"
+    "  \"events\": 42,\n"
+    "  \"repositories\": {\n"
+    "    \"old\": \"registered\",\n"
+    "    \"new\": \"existed\"\n"
+    "  },\n"
+    "  \"snapshot\": {\n"
+    "    \"name\": \"snap-1\",\n"
+    "    \"repository\": \"repo\",\n"
+    "    \"state\": \"success\",\n"
+    "    \"started_at\": \"2026-11-23T23:59:01.000Z\",\n"
+    "    \"finished_at\": \"2026-11-23T23:59:02.500Z\",\n"
+    "    \"docs_before\": {\n"
+    "      \"logs-2\": 20,\n"
+    "      \"logs-1\": 10\n"
+    "    },\n"
+    "    \"docs_after\": {\n"
+    "      \"logs-1\": 12\n"
+    "    }\n"
+    "  },\n"
+    "  \"restores\": [\n"
+    "    {\n"
+    "      \"domain\": \"new\",\n"
+    "      \"state\": \"restoring\",\n"
+    "      \"indices\": [\n"
+    "        {\n"
+    "          \"source\": \"logs-1\",\n"
+    "          \"target\": \"migrated-logs-1\",\n"
+    "          \"state\": \"restored\",\n"
+    "          \"docs_expected\": 12,\n"
+    "          \"docs_found\": null,\n"
+    "          \"bytes\": 4096\n"
+    "        },\n"
+    "        {\n"
+    "          \"source\": \"logs-2\",\n"
+    "          \"target\": \"migrated-logs-2\",\n"
+    "          \"state\": \"restoring\",\n"
+    "          \"docs_expected\": 20,\n"
+    "          \"docs_found\": null,\n"
+    "          \"bytes\": null\n"
+    "        }\n"
+    "      ]\n"
+    "    },\n"
+    "    {\n"
+    "      \"domain\": \"other\",\n"
+    "      \"state\": \"pending\",\n"
+    "      \"indices\": [\n"
+    "\n"
+    "      ]\n"
+    "    }\n"
+    "  ]\n"
+    "}\n";
+
+/* Format 1 is read as a run of one round, every field in its place, and
+ * written back as format 2. */
+static void test_format1(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_state st, again;
+  struct snm_state_round *rd;
+  struct snm_state_restore *r;
+  struct snm_err err;
+  char *text;
+  int found = -1;
+
+  assert_int_equal(mkdir(join_tmp_snapmig(t), 0700), 0);
+  write_text(t->state, format1_text, strlen(format1_text));
+  snm_state_init(&st);
+  snm_state_init(&again);
+  if (snm_state_load(&st, &found, t->state, &err) != 0)
+    fail_msg("%s", err.msg);
+  assert_int_equal(found, 1);
+  assert_int_equal(st.format, 1);
+  /* the run */
+  assert_string_equal(st.snapmig_version, "0.1.0");
+  assert_string_equal(st.run_id, "20261123T235901Z-1a2b");
+  assert_string_equal(st.plan_name, "logs-eu");
+  assert_string_equal(st.plan_path, "plans/logs.json");
+  assert_int_equal(strspn(st.plan_digest, "a"), 64);
+  assert_true(st.created_ms == 1795478341123LL);
+  assert_true(st.updated_ms == 1795478399999LL);
+  assert_int_equal(st.step, SNM_STEP_RESTORE);
+  assert_int_equal(st.events, 42);
+  assert_int_equal(st.n_registrations, 2);
+  assert_int_equal(snm_state_find_registration(&st, "old")->created, 1);
+  assert_int_equal(snm_state_find_registration(&st, "new")->created, 0);
+  /* round 1 */
+  assert_int_equal(st.n_rounds, 1);
+  rd = snm_state_cur(&st);
+  assert_ptr_equal(rd, &st.rounds[0]);
+  assert_int_equal(rd->number, 1);
+  assert_string_equal(rd->snapshot.name, "snap-1");
+  assert_string_equal(rd->snapshot.repository, "repo");
+  assert_int_equal(rd->snapshot.state, SNM_SNAP_SUCCESS);
+  assert_true(rd->snapshot.started_ms == 1795478341000LL);
+  assert_true(rd->snapshot.finished_ms == 1795478342500LL);
+  assert_int_equal(rd->snapshot.docs_before.len, 2);
+  assert_string_equal(rd->snapshot.docs_before.items[0].index, "logs-2");
+  assert_true(rd->snapshot.docs_before.items[0].count == 20);
+  assert_string_equal(rd->snapshot.docs_before.items[1].index, "logs-1");
+  assert_true(rd->snapshot.docs_before.items[1].count == 10);
+  assert_int_equal(rd->snapshot.docs_after.len, 1);
+  assert_true(
+      snm_state_counts_find(&rd->snapshot.docs_after, "logs-1")->count == 12);
+  assert_int_equal(rd->n_restores, 2);
+  r = &rd->restores[0];
+  assert_ptr_equal(snm_state_find_restore(&st, "new"), r);
+  assert_int_equal(r->state, SNM_RESTORE_RESTORING);
+  assert_int_equal(r->n_indices, 2);
+  assert_string_equal(r->indices[0].source, "logs-1");
+  assert_string_equal(r->indices[0].target, "migrated-logs-1");
+  assert_int_equal(r->indices[0].state, SNM_RESTORE_RESTORED);
+  assert_true(r->indices[0].docs_expected == 12);
+  assert_true(r->indices[0].docs_found == SNM_STATE_UNKNOWN);
+  assert_true(r->indices[0].bytes == 4096);
+  assert_string_equal(r->indices[1].source, "logs-2");
+  assert_string_equal(r->indices[1].target, "migrated-logs-2");
+  assert_int_equal(r->indices[1].state, SNM_RESTORE_RESTORING);
+  assert_true(r->indices[1].docs_expected == 20);
+  assert_true(r->indices[1].bytes == SNM_STATE_UNKNOWN);
+  r = &rd->restores[1];
+  assert_string_equal(r->domain, "other");
+  assert_int_equal(r->state, SNM_RESTORE_PENDING);
+  assert_int_equal(r->n_indices, 0);
+
+  /* saved again (a resumed run does): format 2, one round, same content */
+  assert_int_equal(snm_state_save(&st, t->state, &err), 0);
+  text = read_text(t->state);
+  assert_non_null(strstr(text, "\"format\": 2"));
+  assert_non_null(strstr(text, "\"rounds\": ["));
+  assert_null(strstr(text, "\n  \"snapshot\""));
+  assert_null(strstr(text, "\n  \"restores\""));
+  assert_int_equal(snm_state_load(&again, &found, t->state, &err), 0);
+  assert_int_equal(again.format, 2);
+  assert_runs_equal(&st, &again);
+  free(text);
+  snm_state_dispose(&st);
+  snm_state_dispose(&again);
+}
+
+/* Parse `text` as a state file named "x.json": the return code; err set. */
+static int parse_text(const char *text, struct snm_err *err)
+{
+  struct snm_state st;
+  int rc;
+
+  snm_state_init(&st);
+  rc = snm_state_parse(&st, text, strlen(text), "x.json", err);
+  if (rc != 0)
+    assert_null(st.run_id); /* left empty */
+  else
+    assert_true(st.n_rounds > 0);
+  snm_state_dispose(&st);
+  return rc;
+}
+
+/* A run's keys, then `rest` (a format number and the rounds). */
+static char *state_text(const char *rest)
+{
+  struct snm_buf b;
+
+  snm_buf_init(&b, 0);
+  assert_int_equal(
+      snm_buf_printf(&b,
+                     "{\"run_id\": \"r\", \"plan\": {\"name\": \"p\", "
+                     "\"digest\": \"%064d\"},\n\"step\": \"snapshot\", "
+                     "\"events\": 0,\n%s}",
+                     0, rest),
+      0);
+  return snm_buf_steal(&b);
+}
+
+static void expect_bad(const char *rest, const char *want)
+{
+  struct snm_err err;
+  char *text = state_text(rest);
+
+  assert_int_equal(parse_text(text, &err), SNM_EPARSE);
+  if (strstr(err.msg, want) == NULL)
+    fail_msg("want \"%s\" in: %s", want, err.msg);
+  assert_non_null(strstr(err.msg, "not a valid snapmig state file"));
+  free(text);
+}
+
+#define ROUND_OK(n)                                                            \
+  "{\"number\": " #n ", \"snapshot\": {\"name\": \"s\", \"state\": "           \
+  "\"pending\"}, \"restores\": []}"
+
+static void test_bad_rounds(void **state)
+{
+  struct snm_err err;
+  char *text;
+  (void)state;
+
+  /* the well-formed ones parse */
+  text = state_text("\"format\": 2, \"rounds\": [" ROUND_OK(1) "]");
+  assert_int_equal(parse_text(text, &err), 0);
+  free(text);
+  text = state_text(
+      "\"format\": 2, \"rounds\": [" ROUND_OK(1) ", " ROUND_OK(2) "]");
+  assert_int_equal(parse_text(text, &err), 0);
+  free(text);
+
+  /* located: "rounds" is on line 4 */
+  expect_bad("\"format\": 2,\n\"rounds\": {}",
+             "x.json:4:11: rounds: expected an array, found object");
+  expect_bad("\"format\": 2, \"rounds\": []",
+             "rounds: empty (a run has at least one round)");
+  expect_bad("\"format\": 2", "rounds: missing");
+  expect_bad("\"format\": 2, \"rounds\": [7]", "rounds[0]: expected an object");
+  expect_bad("\"format\": 2, \"rounds\": [{\"number\": 1, \"restores\": []}]",
+             "rounds[0].snapshot: missing");
+  expect_bad(
+      "\"format\": 2, \"rounds\": [{\"number\": 1, \"snapshot\": {\"state\": "
+      "\"pending\"}}]",
+      "rounds[0].restores: missing");
+  expect_bad("\"format\": 2, \"rounds\": [{\"snapshot\": {\"state\": "
+             "\"pending\"}, \"restores\": []}]",
+             "rounds[0].number: missing");
+  expect_bad("\"format\": 2, \"rounds\": [" ROUND_OK(1) ", " ROUND_OK(3) "]",
+             "rounds[1].number: expected 2 (rounds are numbered 1, 2, ... in "
+             "order)");
+  expect_bad("\"format\": 2, \"rounds\": [" ROUND_OK(
+                 1) ", {\"number\": 2, "
+                    "\"snapshot\": {\"state\": \"done\"}, \"restores\": []}]",
+             "rounds[1].snapshot.state: unknown state \"done\"");
+  expect_bad(
+      "\"format\": 2, \"rounds\": [{\"number\": 1, \"snapshot\": {\"state\": "
+      "\"pending\"}, \"restores\": [{\"domain\": \"t\", \"state\": "
+      "\"pending\", \"indices\": [{\"source\": \"a\"}]}]}]",
+      "rounds[0].restores[0].indices[0].target: missing");
+  expect_bad(
+      "\"format\": 2, \"rounds\": [{\"number\": 1, \"snapshot\": {\"state\": "
+      "\"pending\", \"docs_before\": {\"a\": -1}}, \"restores\": []}]",
+      "rounds[0].snapshot.docs_before.a: expected a count");
+  /* format 1 keeps its own names */
+  expect_bad("\"format\": 1, \"restores\": []", "snapshot: missing");
+  expect_bad("\"format\": 1, \"snapshot\": {\"state\": \"pending\"}",
+             "restores: missing");
+  /* a format 1 file is read from its top-level keys, not "rounds" */
+  expect_bad("\"format\": 1, \"rounds\": [" ROUND_OK(1) "]",
+             "snapshot: missing");
+  expect_bad("\"format\": 0, \"rounds\": [" ROUND_OK(1) "]",
+             "format: expected a format number (1 or 2)");
+}
+
+/* The next round of a run (what an incremental sync adds). */
+static void test_add_round(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_plan *p = load_plan("tests/plans/valid-full.json");
+  struct snm_state st, back;
+  struct snm_state_round *r1, *r2;
+  struct snm_state_index *x;
+  struct snm_err err;
+  int found;
+
+  snm_state_init(&st);
+  snm_state_init(&back);
+  assert_int_equal(snm_state_begin(&st, p, "tests/plans/valid-full.json",
+                                   "snap-x", 1795478341123LL, &err),
+                   0);
+  assert_true(p->n_restores > 0);
+  r1 = snm_state_cur(&st);
+  r1->snapshot.state = SNM_SNAP_SUCCESS;
+  r1->snapshot.started_ms = 1795478341500LL;
+  r1->snapshot.finished_ms = 1795478342500LL;
+  assert_int_equal(snm_state_counts_set(&r1->snapshot.docs_after, "a", 5), 0);
+  assert_int_equal(snm_state_restore_add_index(&r1->restores[0], "a", "b", &x),
+                   0);
+  x->state = SNM_RESTORE_VERIFIED;
+  r1->restores[0].state = SNM_RESTORE_VERIFIED;
+  st.step = SNM_STEP_DONE;
+
+  assert_int_equal(snm_state_add_round(&st, p, "snap-y", &err), 0);
+  assert_int_equal(st.n_rounds, 2);
+  assert_int_equal(st.step, SNM_STEP_DONE); /* the caller's to change */
+  r1 = &st.rounds[0];
+  r2 = snm_state_cur(&st);
+  assert_ptr_equal(r2, &st.rounds[1]);
+  assert_int_equal(r2->number, 2);
+  assert_string_equal(r2->snapshot.name, "snap-y");
+  assert_string_equal(r2->snapshot.repository, p->repository.name);
+  assert_int_equal(r2->snapshot.state, SNM_SNAP_PENDING);
+  assert_true(r2->snapshot.started_ms == SNM_STATE_UNKNOWN);
+  assert_true(r2->snapshot.finished_ms == SNM_STATE_UNKNOWN);
+  assert_int_equal(r2->snapshot.docs_before.len, 0);
+  assert_int_equal(r2->snapshot.docs_after.len, 0);
+  assert_int_equal(r2->n_restores, p->n_restores);
+  for (size_t i = 0; i < p->n_restores; i++) {
+    assert_string_equal(r2->restores[i].domain,
+                        p->domains[p->restores[i].domain].id);
+    assert_int_equal(r2->restores[i].state, SNM_RESTORE_PENDING);
+    assert_int_equal(r2->restores[i].n_indices, 0);
+  }
+  assert_ptr_equal(snm_state_find_restore(&st, r2->restores[0].domain),
+                   &r2->restores[0]);
+  /* round 1 as it was */
+  assert_int_equal(r1->number, 1);
+  assert_string_equal(r1->snapshot.name, "snap-x");
+  assert_int_equal(r1->snapshot.state, SNM_SNAP_SUCCESS);
+  assert_int_equal(r1->restores[0].n_indices, 1);
+  assert_int_equal(r1->restores[0].indices[0].state, SNM_RESTORE_VERIFIED);
+
+  /* a third, saved and read back */
+  assert_int_equal(snm_state_add_round(&st, p, "snap-z", &err), 0);
+  assert_int_equal(snm_state_cur(&st)->number, 3);
+  assert_int_equal(snm_state_save(&st, t->state, &err), 0);
+  assert_int_equal(snm_state_load(&back, &found, t->state, &err), 0);
+  assert_int_equal(found, 1);
+  assert_states_equal(&st, &back);
+  assert_string_equal(snm_state_cur(&back)->snapshot.name, "snap-z");
+  snm_state_dispose(&st);
+  snm_state_dispose(&back);
+  snm_plan_free(p);
 }
 
 static void test_default_path(void **state)
@@ -695,6 +1106,9 @@ int main(void)
                                       teardown_tmp),
       cmocka_unit_test_setup_teardown(test_begin_check_and_secrets, setup_tmp,
                                       teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_format1, setup_tmp, teardown_tmp),
+      cmocka_unit_test(test_bad_rounds),
+      cmocka_unit_test_setup_teardown(test_add_round, setup_tmp, teardown_tmp),
       cmocka_unit_test(test_default_path),
       cmocka_unit_test(test_names),
       cmocka_unit_test(test_rfc3339),

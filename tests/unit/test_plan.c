@@ -12,35 +12,10 @@
 
 #include "buf.h"
 #include "json.h"
-#include "plan.h"
+#include "plan_fixture.h"
 
-static char *fixture(const char *name)
-{
-  const char *src = getenv("SNM_SOURCE_DIR");
-  struct snm_buf b;
-
-  assert_non_null(src);
-  snm_buf_init(&b, 0);
-  assert_int_equal(snm_buf_printf(&b, "%s/tests/plans/%s", src, name), 0);
-  return snm_buf_steal(&b);
-}
-
-static struct snm_plan *load_ok(const char *name, struct snm_diag_list *d)
-{
-  char *path = fixture(name);
-  struct snm_plan *p = NULL;
-  struct snm_err err;
-
-  snm_diag_list_init(d);
-  snm_err_clear(&err);
-  if (snm_plan_load(&p, path, d, &err) != 0) {
-    for (size_t i = 0; i < d->len; i++)
-      snm_diag_print(stderr, path, &d->items[i]);
-    fail_msg("%s: %s", name, err.msg);
-  }
-  free(path);
-  return p;
-}
+/* Where the plan fixtures are, relative to the source tree. */
+#define PLANS "tests/plans/"
 
 static void test_valid_full(void **state)
 {
@@ -53,7 +28,7 @@ static void test_valid_full(void **state)
   (void)state;
 
   setenv("SNM_TEST_PW", "not-a-real-password", 1);
-  p = load_ok("valid-full.json", &d);
+  p = snm_test_plan_load(PLANS "valid-full.json", &d);
   assert_int_equal(d.len, 0);
   assert_string_equal(p->name, "Logs-EU_to.US");
   assert_int_equal(p->n_domains, 4);
@@ -185,7 +160,7 @@ struct want {
 static void expect_diags(const char *name, int want_rc, const struct want *w,
                          size_t n)
 {
-  char *path = fixture(name);
+  char *path = snm_test_source_path(name);
   struct snm_diag_list d;
   struct snm_plan *p = NULL;
   struct snm_err err;
@@ -248,7 +223,8 @@ static void test_invalid_many(void **state)
       {E, 23, 45, "polling.max_ms: 500 is below initial_ms (1000)"},
   };
   (void)state;
-  expect_diags("invalid-many.json", SNM_EINVAL, w, sizeof(w) / sizeof(w[0]));
+  expect_diags(PLANS "invalid-many.json", SNM_EINVAL, w,
+               sizeof(w) / sizeof(w[0]));
 }
 
 static void test_invalid_auth(void **state)
@@ -276,7 +252,8 @@ static void test_invalid_auth(void **state)
       {E, 19, 47, "polling.timeout_s: expected an integer, got a string"},
   };
   (void)state;
-  expect_diags("invalid-auth.json", SNM_EINVAL, w, sizeof(w) / sizeof(w[0]));
+  expect_diags(PLANS "invalid-auth.json", SNM_EINVAL, w,
+               sizeof(w) / sizeof(w[0]));
 }
 
 static void test_invalid_repo(void **state)
@@ -292,7 +269,8 @@ static void test_invalid_repo(void **state)
       {E, 19, 3, "restore: unknown key (did you mean 'restores'?)"},
   };
   (void)state;
-  expect_diags("invalid-repo.json", SNM_EINVAL, w, sizeof(w) / sizeof(w[0]));
+  expect_diags(PLANS "invalid-repo.json", SNM_EINVAL, w,
+               sizeof(w) / sizeof(w[0]));
 }
 
 static void test_invalid_missing_and_syntax(void **state)
@@ -309,8 +287,8 @@ static void test_invalid_missing_and_syntax(void **state)
       {E, 5, 1, "JSON syntax error: invalid object key"},
   };
   (void)state;
-  expect_diags("invalid-missing.json", SNM_EINVAL, missing, 6);
-  expect_diags("invalid-syntax.json", SNM_EINVAL, syntax, 1);
+  expect_diags(PLANS "invalid-missing.json", SNM_EINVAL, missing, 6);
+  expect_diags(PLANS "invalid-syntax.json", SNM_EINVAL, syntax, 1);
 }
 
 static void test_warnings_only(void **state)
@@ -326,12 +304,12 @@ static void test_warnings_only(void **state)
   };
   (void)state;
   unsetenv("SNM_TEST_SURELY_UNSET");
-  expect_diags("warnings.json", 0, w, sizeof(w) / sizeof(w[0]));
+  expect_diags(PLANS "warnings.json", 0, w, sizeof(w) / sizeof(w[0]));
 }
 
 static void test_password_never_quoted(void **state)
 {
-  char *path = fixture("invalid-many.json");
+  char *path = snm_test_source_path(PLANS "invalid-many.json");
   struct snm_diag_list d;
   struct snm_plan *p = NULL;
   (void)state;
@@ -518,21 +496,9 @@ static void test_snapshot_names(void **state)
                    SNM_EINVAL);
 }
 
-static struct snm_plan *parse_text(const char *text)
-{
-  struct snm_diag_list d;
-  struct snm_plan *p = NULL;
-
-  snm_diag_list_init(&d);
-  assert_int_equal(snm_plan_parse(&p, text, strlen(text), "t.json", &d, NULL),
-                   0);
-  snm_diag_list_dispose(&d);
-  return p;
-}
-
 static void digest_of(const char *text, char out[65])
 {
-  struct snm_plan *p = parse_text(text);
+  struct snm_plan *p = snm_test_plan_parse(text, NULL);
 
   assert_int_equal(snm_plan_digest(out, p), 0);
   assert_int_equal(strlen(out), 64);
@@ -638,7 +604,7 @@ static void test_describe(void **state)
   (void)state;
 
   setenv("SNM_TEST_PW", "x", 1);
-  p = load_ok("valid-full.json", &d);
+  p = snm_test_plan_load(PLANS "valid-full.json", &d);
   snm_buf_init(&b, 0);
   assert_int_equal(snm_plan_describe(&b, p), 0);
   assert_string_equal(snm_buf_str(&b),

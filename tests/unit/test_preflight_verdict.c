@@ -550,17 +550,33 @@ static void test_system_indices(void **state)
   assert_int_equal(pf.restores[0].n_items, 2);
   teardown();
 
-  /* named explicitly: included, with a warning */
+  /* a dot-index of one's own named explicitly: included, with a warning */
   setup(plan_text("", REPO,
                   "{\"domain\": \"src\", \"indices\": [\"logs\", "
-                  "\".kibana*\"]}",
+                  "\".my-data*\"]}",
+                  "[{\"domain\": \"dst\"}]"));
+  add_ix("logs", 10, 1, 0, 0);
+  add_ix(".my-data-1", 10, 1, 0, 0);
+  verdict();
+  assert_int_equal(pf.indices[0].selected, 1); /* .my-data-1 sorts first */
+  assert_int_equal(count_issues(SNM_PF_WARNING, "system-index"), 1);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "system-index-named"), 0);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "system-indices-left-out"), 0);
+  teardown();
+
+  /* a security or plugin index named explicitly: a blocker saying why */
+  setup(plan_text("", REPO,
+                  "{\"domain\": \"src\", \"indices\": [\"logs\", "
+                  "\".kibana*\", \".opendistro_security\"]}",
                   "[{\"domain\": \"dst\"}]"));
   add_ix("logs", 10, 1, 0, 0);
   add_ix(".kibana_1", 10, 1, 0, 0);
+  add_ix(".opendistro_security", 10, 1, 0, 0);
   verdict();
-  assert_int_equal(pf.indices[0].selected, 1); /* .kibana_1 sorts first */
-  assert_int_equal(count_issues(SNM_PF_WARNING, "system-index"), 1);
-  assert_int_equal(count_issues(SNM_PF_WARNING, "system-indices-left-out"), 0);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "system-index-named"), 2);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "system-index"), 0);
+  assert_non_null(
+      strstr(issue_msg("system-index-named"), "break its security"));
   teardown();
 }
 

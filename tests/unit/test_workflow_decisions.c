@@ -53,11 +53,14 @@ static void test_poll_interval_eta(void **state)
 
 static void mkstate(struct snm_state *st, enum snm_snapshot_state s)
 {
+  struct snm_state_round *rd;
+
   snm_state_init(st);
   assert_int_equal(snm_state_set_str(&st->run_id, "RID"), 0);
-  assert_int_equal(snm_state_set_str(&st->snapshot.name, "snap"), 0);
-  assert_int_equal(snm_state_set_str(&st->snapshot.repository, "repo"), 0);
-  st->snapshot.state = s;
+  assert_int_equal(snm_state_push_round(st, &rd), 0);
+  assert_int_equal(snm_state_set_str(&rd->snapshot.name, "snap"), 0);
+  assert_int_equal(snm_state_set_str(&rd->snapshot.repository, "repo"), 0);
+  rd->snapshot.state = s;
 }
 
 static void test_resume_snapshot(void **state)

@@ -12,24 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "plan.h"
+#include "plan_fixture.h"
 #include "workflow.h"
-
-static struct snm_plan *load(const char *text)
-{
-  struct snm_diag_list diags;
-  struct snm_plan *p = NULL;
-  struct snm_err err;
-
-  snm_diag_list_init(&diags);
-  if (snm_plan_parse(&p, text, strlen(text), "test.json", &diags, &err) != 0) {
-    snm_diag_list_print(stderr, "test.json", &diags, 0);
-    fail_msg("plan does not parse");
-  }
-  snm_diag_list_dispose(&diags);
-  return p;
-}
 
 static const char *PLAN =
     "{\"snapmig\": 1, \"name\": \"Logs\",\n"
@@ -59,7 +43,7 @@ static yajl_val parse(const char *text)
 
 static void test_snapshot_body(void **state)
 {
-  struct snm_plan *p = load(PLAN);
+  struct snm_plan *p = snm_test_plan_parse(PLAN, NULL);
   const char *names[] = {"logs-1", "logs-2"};
   char *body = NULL;
 
@@ -99,7 +83,7 @@ static void test_metadata_support(void **state)
 
 static void test_restore_body(void **state)
 {
-  struct snm_plan *p = load(PLAN);
+  struct snm_plan *p = snm_test_plan_parse(PLAN, NULL);
   const char *names[] = {"logs-1", "logs-2"};
   char *body = NULL;
 

@@ -356,7 +356,7 @@ kp_check() {
     out="$(kp_events "$KP_DIR/ev2")" || kp_resume_failed "the resumed run's stdout is not a stream of events"
     [[ "$(jq -r '.type + " " + .status' <<<"$out")" == "run.done success" ]] ||
         kp_resume_failed "the resumed run did not end with run.done success: $out"
-    out="$(jq -r '.step + " " + .snapshot.name' "$KP_STATE")"
+    out="$(jq -r '.step + " " + .rounds[-1].snapshot.name' "$KP_STATE")"
     [[ "${out%% *}" == "done" ]] || kp_resume_failed "state step is '${out%% *}', not done"
     snap="${out#* }"
     n="$(rn_snapshots_of "$SRC" "$KP_REPO" "$KP_NAME")"
