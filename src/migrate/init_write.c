@@ -239,20 +239,19 @@ static int put_comment(struct snm_buf *b, int indent, const char *text)
   return rc;
 }
 
+/* "The source, URL: ENGINE, WHAT." as wrapped comment lines. */
 static int side_line(struct snm_buf *b, const struct snm_init_side *s,
                      const char *what)
 {
-  int rc = snm_buf_printf(b, "//   %-7s", s->id);
+  char *line = snm__init_xprintf(
+      "The %s, %s: %s%s.", s->id, s->endpoint,
+      s->engine[0] != '\0' ? s->engine : "engine unknown", what);
+  int rc;
 
-  if (rc == 0)
-    rc = snm__init_put_comment_text(b, s->endpoint);
-  if (rc == 0)
-    rc = snm_buf_puts(b, ": ");
-  if (rc == 0)
-    rc = snm__init_put_comment_text(b, s->engine[0] != '\0' ? s->engine
-                                                            : "engine unknown");
-  if (rc == 0)
-    rc = snm_buf_printf(b, "%s\n", what);
+  if (line == NULL)
+    return SNM_ENOMEM;
+  rc = put_comment(b, 0, line);
+  free(line);
   return rc;
 }
 
@@ -394,8 +393,8 @@ int snm_init_write(struct snm_buf *out, const struct snm_init_facts *f,
     rc = snm_buf_printf(&t, ", %ld data node%s", f->target.data_nodes,
                         f->target.data_nodes == 1 ? "" : "s");
   if (rc == 0 && f->target_names_known)
-    rc = snm_buf_printf(&t, ", %zu index and alias name%s", f->n_target_names,
-                        f->n_target_names == 1 ? "" : "s");
+    rc = snm_buf_printf(&t, ", %zu index and alias name%s in use",
+                        f->n_target_names, f->n_target_names == 1 ? "" : "s");
   if (rc == 0)
     rc = side_line(out, &f->target, snm_buf_str(&t));
   if (rc == 0 && c.repo_placeholder)
