@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/check_rss.py - peak RSS of `snapmig check` when replies are huge.
 
-    bench/check_rss.py [--mib 60] [--mode target|source|all]
+    bench/check_rss.py [--mib 60] [--mode both|target|source|all]
                        [--small aliases,snapshots,ds] [-v] [BINARY]
 
 Starts two loopback stand-ins for an OpenSearch 2.19 cluster (a source
@@ -12,10 +12,14 @@ and are exactly as large as asked, whatever columns the request asks for
 (the stand-in honours `h=`, then repeats rows until the size is reached):
 
   target  the target's GET _cat/indices is MIB MiB;
-  source  the source's GET _cat/indices, _alias, _snapshot/REPO/_all and
-          _data_stream are MIB MiB each (the index selection itself stays
+  source  the source's GET _cat/indices, _cat/aliases, _cat/snapshots/REPO
+          and _data_stream are MIB MiB each (the index selection itself stays
           small, so the count wave is short);
-  all     both.
+  all     target and source at once;
+  both    (the default) target, then source, in two runs: the two
+          figures bench/README.md keeps.
+
+Each figure is also given as a multiple of the largest reply (MIB).
 
 --small keeps some of the source's listings small, to see what each
 costs.
@@ -36,6 +40,7 @@ import threading
 import urllib.parse
 
 REPO = "bench"
+PLAN_INDICES = ("bulk-000000001", "bulk-000000002")
 VERSION = {"number": "2.19.6", "distribution": "opensearch",
            "build_type": "tar", "lucene_version": "9.12.1"}
 
@@ -119,12 +124,15 @@ class Cluster:
         prefix = "other" if self.name == "target" else "bulk"
         as_json = query.get("format", [""])[0] == "json"
         if "cat" not in self.big:
-            row = {"index": "%s-small" % self.name, "status": "open",
-                   "health": "green", "pri.store.size": "1"}
+            # the plan's indices (the source's settings resolve them)
+            rows = [{"index": n, "status": "open", "health": "green",
+                     "pri.store.size": "1"}
+                    for n in ("%s-small" % self.name,) + (
+                        PLAN_INDICES if self.name == "source" else ())]
             if as_json:
-                return [{c: row.get(c, "1") for c in cols}]
-            return ("%s\n%s\n" % (" ".join(cols), " ".join(
-                row.get(c, "1") for c in cols))).encode()
+                return [{c: r.get(c, "1") for c in cols} for r in rows]
+            return ("%s\n%s" % (" ".join(cols), "".join(" ".join(
+                r.get(c, "1") for c in cols) + "\n" for r in rows))).encode()
 
         def value(c, i):
             return CAT_VALUES.get(c, lambda p, k: "x")(prefix, i)
@@ -262,26 +270,13 @@ def serve(cluster):
     return srv
 
 
-def main():
-    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    ap = argparse.ArgumentParser()
-    ap.add_argument("binary", nargs="?",
-                    default=os.path.join(top, "build-rel", "snapmig"))
-    ap.add_argument("--mib", type=int, default=60)
-    ap.add_argument("--mode", choices=["target", "source", "all"],
-                    default="target")
-    ap.add_argument("--small", default="",
-                    help="source listings kept small: any of aliases,"
-                    "snapshots,ds (comma separated)")
-    ap.add_argument("-v", "--verbose", action="store_true",
-                    help="print snapmig's report")
-    a = ap.parse_args()
-
+def run(a, mode):
+    """Peak RSS (MiB) of one `snapmig check` against fresh stand-ins."""
     src = Cluster("source", "uuid-source",
-                  {"cat", "listings"} if a.mode in ("source", "all") else set(),
+                  {"cat", "listings"} if mode in ("source", "all") else set(),
                   a.mib)
     dst = Cluster("target", "uuid-target",
-                  {"cat"} if a.mode in ("target", "all") else set(), a.mib)
+                  {"cat"} if mode in ("target", "all") else set(), a.mib)
     servers = [serve(src), serve(dst)]
     # Generate the big replies before snapmig starts, so that its timeouts
     # do not include the stand-in's own work.
@@ -307,7 +302,7 @@ def main():
         "repository": {"name": REPO, "type": "fs",
                        "settings": {"location": "/x"}},
         "snapshot": {"domain": "source",
-                     "indices": ["bulk-000000001", "bulk-000000002"]},
+                     "indices": list(PLAN_INDICES)},
         "restores": [{"domain": "target",
                       "index_settings": {"index.number_of_replicas": 0}}],
     }
@@ -320,9 +315,10 @@ def main():
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
     wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", p.stderr)
     last = [l for l in p.stdout.splitlines() if l.strip()][-1:]
-    print("mode %s, %d MiB replies: exit %d, peak RSS %.1f MiB, wall %s"
-          % (a.mode, a.mib, p.returncode,
-             int(rss.group(1)) / 1024 if rss else -1,
+    mib = int(rss.group(1)) / 1024 if rss else -1
+    print("mode %s, %d MiB replies: exit %d, peak RSS %.1f MiB (%.1fx the "
+          "largest reply), wall %s"
+          % (mode, a.mib, p.returncode, mib, mib / a.mib,
              wall.group(1) if wall else "?"))
     print("  " + (last[0] if last else "(no output)"))
     if a.verbose:
@@ -331,6 +327,26 @@ def main():
         sys.stderr.write(p.stderr)
     for s in servers:
         s.shutdown()
+    return mib
+
+
+def main():
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary", nargs="?",
+                    default=os.path.join(top, "build-rel", "snapmig"))
+    ap.add_argument("--mib", type=int, default=60)
+    ap.add_argument("--mode", choices=["both", "target", "source", "all"],
+                    default="both",
+                    help="both (the default): target, then source")
+    ap.add_argument("--small", default="",
+                    help="source listings kept small: any of aliases,"
+                    "snapshots,ds (comma separated)")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="print snapmig's report")
+    a = ap.parse_args()
+    for mode in (("target", "source") if a.mode == "both" else (a.mode,)):
+        run(a, mode)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 /* creds.c - the credential chain's order, the environment source, and the
  * caching provider.  Shared files and assume-role profiles are in
- * creds_file.c, ECS and IMDS in creds_remote.c, STS in creds_sts.c. */
+ * creds_file.c, ECS and IMDS in creds_remote.c, STS in creds_sts.c, the
+ * fetch on the thread pool in creds_async.c. */
 #include "creds.h"
 #include "buf.h"
 #include "creds_int.h"
@@ -18,26 +19,6 @@
 
 #define TRIED_MAX 2048
 
-enum creds_source {
-  SRC_NONE = 0, /* not resolved yet */
-  SRC_ENV,
-  SRC_FILES,
-  SRC_ROLE, /* an assume-role profile in the shared files */
-  SRC_ECS,
-  SRC_IMDS
-};
-
-struct snm_creds_provider {
-  struct snm_creds_opts opts; /* its strings point at the copies below */
-  char *profile;              /* NULL or malloced */
-  char *imds_endpoint;        /* NULL or malloced */
-  char *ecs_endpoint;         /* NULL or malloced */
-  char *sts_endpoint;         /* NULL or malloced */
-  char *role_profile;         /* SRC_ROLE: the profile, malloced; or NULL */
-  enum creds_source source;   /* where `cached` came from; SRC_NONE: empty */
-  struct snm_creds cached;    /* owned */
-};
-
 /* ---- helpers shared with creds_file.c and creds_remote.c ---- */
 
 const char *snm__getenv(const char *name)
@@ -52,9 +33,10 @@ void snm__tried(struct snm_buf *tried, const char *fmt, ...)
   va_list ap;
 
   if (tried->len > 0)
-    snm_buf_puts(tried, ", ");
+    snm_best_effort(snm_buf_puts(tried, ", "));
   va_start(ap, fmt);
-  snm_buf_vprintf(tried, fmt, ap); /* on a full buffer the note is lost */
+  snm_best_effort(
+      snm_buf_vprintf(tried, fmt, ap)); /* on a full buffer the note is lost */
   va_end(ap);
 }
 
@@ -164,12 +146,14 @@ static int imds_disabled(void)
   return v != NULL && strcasecmp(v, "true") == 0;
 }
 
-/* Walk the chain into `out` (initialised, empty); set *src on success. */
-static int resolve_chain(struct snm_creds_provider *p, struct snm_creds *out,
-                         enum creds_source *src, struct snm_err *err)
+/* Walk the chain into `out` (initialised, empty). */
+static int resolve_chain(struct snm__fetched *out,
+                         const struct snm__creds_conf *conf,
+                         struct snm_err *err)
 {
-  const char *profile = p->profile;
+  const char *profile = conf->profile;
   const char *creds_file = snm__getenv("AWS_SHARED_CREDENTIALS_FILE");
+  struct snm_creds *c = &out->creds;
   struct snm_buf tried;
   struct snm_err sub;
   int rc;
@@ -182,12 +166,12 @@ static int resolve_chain(struct snm_creds_provider *p, struct snm_creds *out,
   /* 1. the environment, unless the plan names a profile (the CLI's rule:
    * an explicit --profile ignores environment credentials; AWS_PROFILE
    * does not) */
-  if (p->profile == NULL) {
-    rc = snm__creds_from_env(out, &tried, err);
+  if (conf->profile == NULL) {
+    rc = snm__creds_from_env(c, &tried, err);
     if (rc < 0)
       goto done;
-    if (out->access_key_id != NULL) {
-      *src = SRC_ENV;
+    if (c->access_key_id != NULL) {
+      out->source = SNM__SRC_ENV;
       goto done;
     }
     /* web identity from the environment (EKS IRSA) comes before the shared
@@ -206,34 +190,29 @@ static int resolve_chain(struct snm_creds_provider *p, struct snm_creds *out,
     }
   } else {
     snm__tried(&tried, "environment (ignored: the plan names profile \"%s\")",
-               p->profile);
+               conf->profile);
   }
 
   /* 2. ~/.aws/credentials, then ~/.aws/config; only an assumed role
    * expires */
-  rc = snm__creds_from_files(out, profile, &p->opts, &tried, err);
+  rc = snm__creds_from_files(c, profile, &conf->opts, &tried, err);
   if (rc < 0)
     goto done;
-  if (out->access_key_id != NULL) {
-    *src = out->expiration != 0 ? SRC_ROLE : SRC_FILES;
-    if (*src == SRC_ROLE) {
-      free(p->role_profile);
-      p->role_profile = profile != NULL ? strdup(profile) : NULL;
-      if (profile != NULL && p->role_profile == NULL) {
-        rc = snm_err_set(err, SNM_ENOMEM, "credentials: out of memory");
-        goto done;
-      }
-    }
+  if (c->access_key_id != NULL) {
+    out->source = c->expiration != 0 ? SNM__SRC_ROLE : SNM__SRC_FILES;
+    if (out->source == SNM__SRC_ROLE && profile != NULL &&
+        (out->role_profile = strdup(profile)) == NULL)
+      rc = snm_err_set(err, SNM_ENOMEM, "credentials: out of memory");
     goto done;
   }
 
   /* 3. ECS/EKS container credentials; a configured but failing endpoint
    * is an error, as in the CLI */
-  rc = snm__creds_from_ecs(out, &p->opts, &tried, err);
+  rc = snm__creds_from_ecs(c, &conf->opts, &tried, err);
   if (rc < 0)
     goto done;
-  if (out->access_key_id != NULL) {
-    *src = SRC_ECS;
+  if (c->access_key_id != NULL) {
+    out->source = SNM__SRC_ECS;
     goto done;
   }
 
@@ -241,12 +220,12 @@ static int resolve_chain(struct snm_creds_provider *p, struct snm_creds *out,
   if (imds_disabled()) {
     snm__tried(&tried, "IMDS (disabled by AWS_EC2_METADATA_DISABLED)");
   } else {
-    rc = snm__creds_from_imds(out, &p->opts, &sub);
+    rc = snm__creds_from_imds(c, &conf->opts, &sub);
     if (rc == 0) {
-      *src = SRC_IMDS;
+      out->source = SNM__SRC_IMDS;
       goto done;
     }
-    if (rc == SNM_ENOMEM) {
+    if (rc == SNM_ENOMEM || rc == SNM_ECANCELED) {
       rc = snm_err_set(err, rc, "%s", sub.msg);
       goto done;
     }
@@ -260,9 +239,80 @@ static int resolve_chain(struct snm_creds_provider *p, struct snm_creds *out,
                    creds_file != NULL ? creds_file : "~/.aws/credentials");
 done:
   if (rc < 0)
-    snm_creds_dispose(out);
+    snm__fetched_dispose(out);
   snm_buf_dispose(&tried);
   return rc;
+}
+
+/* Fetch again from `from`, the source the cached credentials came from. */
+static int refresh(struct snm__fetched *out, const struct snm__creds_conf *conf,
+                   enum snm__creds_source from, const char *role_profile,
+                   struct snm_err *err)
+{
+  struct snm_creds *fresh = &out->creds;
+  struct snm_buf tried;
+  int rc;
+
+  snm_buf_init(&tried, TRIED_MAX);
+  out->source = from;
+  if (from == SNM__SRC_ECS) {
+    rc = snm__creds_from_ecs(fresh, &conf->opts, &tried, err);
+    if (rc == 0 && fresh->access_key_id == NULL)
+      rc = snm_err_set(err, SNM_EAUTH,
+                       "cannot refresh ECS container credentials: %s",
+                       snm_buf_str(&tried));
+  } else if (from == SNM__SRC_ROLE) {
+    /* the whole profile chain again: fresh source credentials, then STS */
+    rc = snm__creds_from_files(fresh, role_profile, &conf->opts, &tried, err);
+    if (rc == 0 && fresh->expiration == 0) {
+      /* the profile was edited and no longer assumes a role: keep the
+       * role's credentials until they expire rather than switch identity */
+      rc = snm_err_set(err, SNM_EAUTH,
+                       "cannot assume the role again: AWS profile \"%s\" no "
+                       "longer has role_arn",
+                       role_profile != NULL ? role_profile : "default");
+    }
+    if (rc == 0 && role_profile != NULL &&
+        (out->role_profile = strdup(role_profile)) == NULL)
+      rc = snm_err_set(err, SNM_ENOMEM, "credentials: out of memory");
+  } else {
+    assert(from == SNM__SRC_IMDS);
+    rc = snm__creds_from_imds(fresh, &conf->opts, err);
+    if (rc < 0 && rc != SNM_ENOMEM && rc != SNM_ECANCELED && err != NULL) {
+      struct snm_err sub = *err;
+      snm_err_set(err, rc, "EC2 instance metadata: %s", sub.msg);
+      err->http_status = sub.http_status;
+    }
+  }
+  if (rc < 0)
+    snm__fetched_dispose(out);
+  snm_buf_dispose(&tried);
+  return rc;
+}
+
+void snm__fetched_init(struct snm__fetched *f)
+{
+  snm_creds_init(&f->creds);
+  f->source = SNM__SRC_NONE;
+  f->role_profile = NULL;
+}
+
+void snm__fetched_dispose(struct snm__fetched *f)
+{
+  snm_creds_dispose(&f->creds);
+  free(f->role_profile);
+  snm__fetched_init(f);
+}
+
+int snm__creds_fetch(struct snm__fetched *out,
+                     const struct snm__creds_conf *conf,
+                     enum snm__creds_source from, const char *role_profile,
+                     struct snm_err *err)
+{
+  snm__fetched_init(out);
+  if (from == SNM__SRC_NONE)
+    return resolve_chain(out, conf, err);
+  return refresh(out, conf, from, role_profile, err);
 }
 
 /* ---- the provider ---- */
@@ -276,150 +326,151 @@ static int dup_opt(char **dst, const char *src)
   return *dst != NULL ? 0 : SNM_ENOMEM;
 }
 
+int snm__creds_conf_init(struct snm__creds_conf *c,
+                         const struct snm_creds_opts *opts)
+{
+  static const struct snm_creds_opts no_opts;
+
+  memset(c, 0, sizeof(*c));
+  if (opts == NULL)
+    opts = &no_opts;
+  c->opts = *opts;
+  if (dup_opt(&c->profile, opts->profile) < 0 ||
+      dup_opt(&c->imds_endpoint, opts->imds_endpoint) < 0 ||
+      dup_opt(&c->ecs_endpoint, opts->ecs_endpoint) < 0 ||
+      dup_opt(&c->sts_endpoint, opts->sts_endpoint) < 0) {
+    snm__creds_conf_dispose(c);
+    return SNM_ENOMEM;
+  }
+  c->opts.profile = c->profile;
+  c->opts.imds_endpoint = c->imds_endpoint;
+  c->opts.ecs_endpoint = c->ecs_endpoint;
+  c->opts.sts_endpoint = c->sts_endpoint;
+  if (c->opts.timeout_ms <= 0)
+    c->opts.timeout_ms = SNM__DEFAULT_TIMEOUT_MS;
+  if (c->opts.sts_timeout_ms <= 0)
+    c->opts.sts_timeout_ms = SNM__DEFAULT_STS_TIMEOUT_MS;
+  return 0;
+}
+
+void snm__creds_conf_dispose(struct snm__creds_conf *c)
+{
+  free(c->profile);
+  free(c->imds_endpoint);
+  free(c->ecs_endpoint);
+  free(c->sts_endpoint);
+  memset(c, 0, sizeof(*c));
+}
+
 int snm_creds_provider_new(struct snm_creds_provider **out,
                            const struct snm_creds_opts *opts,
                            struct snm_err *err)
 {
   struct snm_creds_provider *p;
-  static const struct snm_creds_opts no_opts;
 
   assert(out != NULL);
   *out = NULL;
-  if (opts == NULL)
-    opts = &no_opts;
   p = calloc(1, sizeof(*p));
-  if (p == NULL)
-    return snm_err_set(err, SNM_ENOMEM, "credentials: out of memory");
-  p->opts = *opts;
-  if (dup_opt(&p->profile, opts->profile) < 0 ||
-      dup_opt(&p->imds_endpoint, opts->imds_endpoint) < 0 ||
-      dup_opt(&p->ecs_endpoint, opts->ecs_endpoint) < 0 ||
-      dup_opt(&p->sts_endpoint, opts->sts_endpoint) < 0) {
-    snm_creds_provider_free(p);
+  if (p == NULL || snm__creds_conf_init(&p->conf, opts) < 0) {
+    free(p);
     return snm_err_set(err, SNM_ENOMEM, "credentials: out of memory");
   }
-  p->opts.profile = p->profile;
-  p->opts.imds_endpoint = p->imds_endpoint;
-  p->opts.ecs_endpoint = p->ecs_endpoint;
-  p->opts.sts_endpoint = p->sts_endpoint;
-  if (p->opts.timeout_ms <= 0)
-    p->opts.timeout_ms = SNM__DEFAULT_TIMEOUT_MS;
-  if (p->opts.sts_timeout_ms <= 0)
-    p->opts.sts_timeout_ms = SNM__DEFAULT_STS_TIMEOUT_MS;
   snm_creds_init(&p->cached);
+  p->waiters_tail = &p->waiters;
   *out = p;
   return 0;
 }
 
-void snm_creds_provider_free(struct snm_creds_provider *p)
+time_t snm__creds_now(const struct snm_creds_provider *p)
 {
-  if (p == NULL)
-    return;
-  snm_creds_dispose(&p->cached);
-  free(p->profile);
-  free(p->imds_endpoint);
-  free(p->ecs_endpoint);
-  free(p->sts_endpoint);
-  free(p->role_profile);
-  free(p);
+  return p->conf.opts.now != NULL ? p->conf.opts.now(p->conf.opts.now_payload)
+                                  : time(NULL);
 }
 
-static time_t provider_now(const struct snm_creds_provider *p)
+int snm__creds_install(struct snm_creds_provider *p,
+                       enum snm__creds_source from, int rc,
+                       struct snm__fetched *f, struct snm_err *err)
 {
-  return p->opts.now != NULL ? p->opts.now(p->opts.now_payload) : time(NULL);
+  time_t now;
+
+  if (rc == 0) {
+    snm_creds_dispose(&p->cached);
+    p->cached = f->creds; /* moved */
+    snm_creds_init(&f->creds);
+    p->source = f->source;
+    free(p->role_profile);
+    p->role_profile = f->role_profile; /* moved */
+    f->role_profile = NULL;
+    snm_log(SNM_LOG_DEBUG,
+            from == SNM__SRC_NONE ? "AWS credentials from %s"
+                                  : "refreshed AWS credentials from %s",
+            p->cached.source);
+    return 0;
+  }
+  if (from == SNM__SRC_NONE) {
+    p->source = SNM__SRC_NONE; /* the next use walks the chain again */
+    return rc;
+  }
+  now = snm__creds_now(p);
+  if (rc == SNM_ENOMEM || rc == SNM_ECANCELED || now >= p->cached.expiration)
+    return rc;
+  snm_log(SNM_LOG_WARN,
+          "could not refresh AWS credentials (%s); using the current ones "
+          "until they expire in %lld s",
+          err->msg, (long long)(p->cached.expiration - now));
+  return 0;
 }
 
 static int needs_refresh(const struct snm_creds_provider *p, time_t now)
 {
-  if (p->source != SRC_ECS && p->source != SRC_IMDS && p->source != SRC_ROLE)
+  if (p->source != SNM__SRC_ECS && p->source != SNM__SRC_IMDS &&
+      p->source != SNM__SRC_ROLE)
     return 0; /* static credentials never expire here */
   if (p->cached.expiration == 0)
     return 0;
   return p->cached.expiration - now <= SNM__REFRESH_WINDOW_S;
 }
 
-/* Fetch again from the source the cached credentials came from. */
-static int refresh(struct snm_creds_provider *p, struct snm_err *err)
-{
-  struct snm_creds fresh;
-  struct snm_buf tried;
-  int rc;
-
-  snm_creds_init(&fresh);
-  snm_buf_init(&tried, TRIED_MAX);
-  if (p->source == SRC_ECS) {
-    rc = snm__creds_from_ecs(&fresh, &p->opts, &tried, err);
-    if (rc == 0 && fresh.access_key_id == NULL)
-      rc = snm_err_set(err, SNM_EAUTH,
-                       "cannot refresh ECS container credentials: %s",
-                       snm_buf_str(&tried));
-  } else if (p->source == SRC_ROLE) {
-    /* the whole profile chain again: fresh source credentials, then STS */
-    rc = snm__creds_from_files(&fresh, p->role_profile, &p->opts, &tried, err);
-    if (rc == 0 && fresh.expiration == 0) {
-      /* the profile was edited and no longer assumes a role: keep the
-       * role's credentials until they expire rather than switch identity */
-      snm_creds_dispose(&fresh);
-      rc = snm_err_set(err, SNM_EAUTH,
-                       "cannot assume the role again: AWS profile \"%s\" no "
-                       "longer has role_arn",
-                       p->role_profile != NULL ? p->role_profile : "default");
-    }
-  } else {
-    assert(p->source == SRC_IMDS);
-    rc = snm__creds_from_imds(&fresh, &p->opts, err);
-    if (rc < 0 && rc != SNM_ENOMEM && err != NULL) {
-      struct snm_err sub = *err;
-      snm_err_set(err, rc, "EC2 instance metadata: %s", sub.msg);
-      err->http_status = sub.http_status;
-    }
-  }
-  if (rc == 0) {
-    snm_creds_dispose(&p->cached);
-    p->cached = fresh; /* moved */
-    snm_log(SNM_LOG_DEBUG, "refreshed AWS credentials from %s",
-            p->cached.source);
-  } else {
-    snm_creds_dispose(&fresh);
-  }
-  snm_buf_dispose(&tried);
-  return rc;
-}
-
 int snm_creds_provider_get(struct snm_creds_provider *p, struct snm_creds *out,
                            struct snm_err *err)
 {
+  enum snm__creds_source from = p->source;
+  struct snm__fetched f;
   struct snm_err sub;
+  int rc;
+
+  assert(p != NULL && out != NULL);
+  assert(p->job == NULL); /* not while a fetch runs on the thread pool */
+  snm_creds_init(out);
+  snm_err_clear(&sub);
+  if (from == SNM__SRC_NONE || needs_refresh(p, snm__creds_now(p))) {
+    rc = snm__creds_fetch(&f, &p->conf, from, p->role_profile, &sub);
+    rc = snm__creds_install(p, from, rc, &f, &sub);
+    snm__fetched_dispose(&f);
+    if (rc < 0) {
+      if (err != NULL)
+        *err = sub;
+      return rc;
+    }
+  }
+  return snm_creds_copy(out, &p->cached, err);
+}
+
+int snm_creds_provider_peek(struct snm_creds_provider *p, struct snm_creds *out,
+                            struct snm_err *err)
+{
   time_t now;
   int rc;
 
   assert(p != NULL && out != NULL);
   snm_creds_init(out);
-  snm_err_clear(&sub);
-  if (p->source == SRC_NONE) {
-    rc = resolve_chain(p, &p->cached, &p->source, &sub);
-    if (rc < 0) {
-      p->source = SRC_NONE;
-      goto fail;
-    }
-    snm_log(SNM_LOG_DEBUG, "AWS credentials from %s", p->cached.source);
-  } else {
-    now = provider_now(p);
-    if (needs_refresh(p, now)) {
-      rc = refresh(p, &sub);
-      if (rc < 0) {
-        if (rc == SNM_ENOMEM || now >= p->cached.expiration)
-          goto fail;
-        snm_log(SNM_LOG_WARN,
-                "could not refresh AWS credentials (%s); using the current "
-                "ones until they expire in %lld s",
-                sub.msg, (long long)(p->cached.expiration - now));
-      }
-    }
-  }
-  return snm_creds_copy(out, &p->cached, err);
-fail:
-  if (err != NULL)
-    *err = sub;
-  return rc;
+  if (p->source == SNM__SRC_NONE)
+    return SNM_CREDS_NEEDED;
+  now = snm__creds_now(p);
+  if (p->cached.expiration != 0 && now >= p->cached.expiration)
+    return SNM_CREDS_NEEDED;
+  rc = snm_creds_copy(out, &p->cached, err);
+  if (rc < 0)
+    return rc;
+  return needs_refresh(p, now) ? SNM_CREDS_STALE : SNM_CREDS_FRESH;
 }

@@ -12,11 +12,18 @@
  *      short timeouts.
  * Secrets are registered with snm_secret_add (secret.h) as soon as they are
  * read.
+ *
+ * Two ways to use a provider: snm_creds_provider_get blocks while it reads
+ * files and asks ECS, IMDS or STS (for a command without an event loop);
+ * on an event loop, snm_creds_provider_peek never blocks and
+ * snm_creds_provider_fetch does the blocking part on libuv's thread pool
+ * (uv_queue_work), so the loop keeps running meanwhile.
  */
 #ifndef SNM_CREDS_H
 #define SNM_CREDS_H
 
 #include <time.h>
+#include <uv.h>
 
 #include "err.h"
 
@@ -71,11 +78,17 @@ struct snm_creds_provider; /* caches and refreshes one chain's result */
 
 /* Create a provider; resolves nothing yet.  `opts` may be NULL (all
  * defaults); its strings are copied.  Returns 0 or SNM_ENOMEM.  A provider
- * is not thread-safe. */
+ * belongs to one thread (the loop's); its fetches run elsewhere on copies. */
 int snm_creds_provider_new(struct snm_creds_provider **out,
                            const struct snm_creds_opts *opts,
                            struct snm_err *err);
-void snm_creds_provider_free(struct snm_creds_provider *p); /* zeroes */
+/* Zero and free.  With a fetch under way (snm_creds_provider_fetch) the
+ * fetch is abandoned: its waiters are dropped without being called, its
+ * worker is told to stop (an HTTP request it is making is aborted within
+ * about a second; a running worker cannot be stopped sooner), and what it
+ * holds is freed on the loop when it ends.  So keep running the loop until
+ * uv_run returns before uv_loop_close, as for any request. */
+void snm_creds_provider_free(struct snm_creds_provider *p);
 
 /* Current credentials, copied into `out` (need not be initialised; the
  * caller disposes it, also on failure).  The chain is walked on first use
@@ -83,7 +96,9 @@ void snm_creds_provider_free(struct snm_creds_provider *p); /* zeroes */
  * expire within 5 minutes are fetched again from the same source (an
  * assumed role is assumed again, with fresh source credentials; if that
  * fails while they are still valid, the cached ones are returned with a
- * warning).  Remote fetches block for at most the configured timeouts.
+ * warning).  Remote fetches block for at most the configured timeouts
+ * (on a loop, use snm_creds_provider_peek and _fetch instead; never call
+ * this while a fetch is under way).
  * Returns 0, or SNM_EAUTH when no source has credentials (the message lists
  * what was tried), for a half-set environment, a missing named profile, a
  * profile that needs an unsupported provider, a broken assume-role profile
@@ -93,5 +108,78 @@ void snm_creds_provider_free(struct snm_creds_provider *p); /* zeroes */
  * ECS or STS is configured but fails; SNM_ENOMEM. */
 int snm_creds_provider_get(struct snm_creds_provider *p, struct snm_creds *out,
                            struct snm_err *err);
+
+/* ---- on an event loop ---- */
+
+/* What snm_creds_provider_peek found. */
+enum snm_creds_state {
+  SNM_CREDS_FRESH = 0, /* `out` filled, no refresh due */
+  SNM_CREDS_STALE = 1, /* `out` filled and still valid, but they expire
+                          within the refresh window: fetch again, without
+                          waiting */
+  SNM_CREDS_NEEDED = 2 /* nothing usable (not fetched yet, the last walk of
+                          the chain failed, or expired): fetch and wait */
+};
+
+/* The cached credentials, never fetching.  Returns an snm_creds_state
+ * (`out`, which need not be initialised, is filled for FRESH and STALE,
+ * empty for NEEDED; the caller disposes it), or SNM_ENOMEM. */
+int snm_creds_provider_peek(struct snm_creds_provider *p, struct snm_creds *out,
+                            struct snm_err *err);
+
+struct snm_creds_wait;
+
+/* A fetch ended: `status` 0 (snm_creds_provider_peek now has usable
+ * credentials) or the fetch's error, as from snm_creds_provider_get, in
+ * `err` (valid during the call; its message holds no secret). */
+typedef void (*snm_creds_wait_fn)(struct snm_creds_wait *w, int status,
+                                  const struct snm_err *err);
+
+/* One waiter for a fetch, embedded in the caller's struct (libuv's
+ * request style); it must stay put until its callback ran or it was
+ * cancelled. */
+struct snm_creds_wait {
+  void *data; /* the caller's */
+  /* private */
+  snm_creds_wait_fn cb;
+  struct snm_creds_provider *p; /* NULL when not waiting */
+  struct snm_creds_wait *next;
+  unsigned gen; /* the fetch it waits for */
+};
+
+/* Fetch credentials without blocking the loop: walk the chain (nothing
+ * resolved yet, or the last walk failed) or fetch again from the source
+ * they came from, with the blocking code of snm_creds_provider_get run on
+ * `loop`'s thread pool.  At most one fetch per provider runs at a time:
+ * when one is under way, nothing new starts and `w` waits for that one.
+ * `w` may be NULL (a refresh ahead of expiry nobody waits for).
+ *
+ * Returns 0: `cb(w, ...)` runs once from the loop when the fetch ends
+ * (never from inside this call), unless `w` is cancelled or the provider
+ * freed first.  Waiters are called in the order they came.  A callback
+ * may peek, start another fetch, or cancel any wait; not free the
+ * provider.  A failed refresh while the cached credentials are still valid
+ * logs a warning and reports 0 (as snm_creds_provider_get does).
+ * Or returns SNM_ENOMEM/SNM_EIO (the thread pool refused the work) with
+ * `err` filled, and `cb` is never called.
+ *
+ * The worker reads the environment: do not change it (setenv) while a
+ * fetch runs.  curl_global_init() must have been called. */
+int snm_creds_provider_fetch(struct snm_creds_provider *p, uv_loop_t *loop,
+                             struct snm_creds_wait *w, snm_creds_wait_fn cb,
+                             struct snm_err *err);
+
+/* 1 while a fetch is under way. */
+int snm_creds_provider_busy(const struct snm_creds_provider *p);
+
+/* Ask the fetch under way to stop (shutdown): an HTTP request it is making
+ * is aborted within about a second, and the fetch ends with SNM_ECANCELED
+ * (its waiters are told, from the loop, as usual) unless it got through
+ * first.  A no-op when no fetch runs. */
+void snm_creds_provider_cancel(struct snm_creds_provider *p);
+
+/* Stop waiting: `w`'s callback will not run.  A no-op when `w` is not
+ * waiting.  The fetch itself goes on. */
+void snm_creds_wait_cancel(struct snm_creds_wait *w);
 
 #endif

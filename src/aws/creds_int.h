@@ -1,8 +1,17 @@
 /* creds_int.h - internals shared by creds.c (the chain and the provider),
- * creds_file.c (shared files and assume-role profiles), creds_remote.c
- * (ECS and IMDS, and the blocking HTTP request they share with STS) and
- * creds_sts.c (the STS AssumeRole call).  Not part of the public API; the
- * unit tests include it to test the pieces.
+ * creds_async.c (fetching on libuv's thread pool), creds_file.c (shared
+ * files and assume-role profiles), creds_remote.c (ECS and IMDS, and the
+ * blocking HTTP request they share with STS) and creds_sts.c (the STS
+ * AssumeRole call).  Not part of the public API; the unit tests include it
+ * to test the pieces.
+ *
+ * Threads: the source functions below (snm__creds_from_*, snm__sts_*,
+ * snm__fetch) and snm__creds_fetch may run on a thread-pool thread.  They
+ * read the environment, files and the network, register secrets (the
+ * registry is locked: secret.h) and never log directly: they call
+ * snm__creds_log, which queues the line for the loop thread while a
+ * worker runs (snm__job_ctx).  Everything else here, and the provider,
+ * belongs to the loop thread.
  *
  * Every source function has the same contract: it returns 0 and either
  * fills `out` (out->access_key_id != NULL) or, when the source has nothing,
@@ -14,6 +23,9 @@
  */
 #ifndef SNM_CREDS_INT_H
 #define SNM_CREDS_INT_H
+
+#include <stdatomic.h>
+#include "err.h"
 
 #include <time.h>
 
@@ -30,6 +42,103 @@ struct curl_slist;
 #define SNM__DEFAULT_STS_TIMEOUT_MS 5000L
 /* Fetch again when temporary credentials expire within this many seconds. */
 #define SNM__REFRESH_WINDOW_S 300
+
+/* Where a provider's credentials came from. */
+enum snm__creds_source {
+  SNM__SRC_NONE = 0, /* not resolved yet */
+  SNM__SRC_ENV,
+  SNM__SRC_FILES,
+  SNM__SRC_ROLE, /* an assume-role profile in the shared files */
+  SNM__SRC_ECS,
+  SNM__SRC_IMDS
+};
+
+/* A provider's settings, with its own copies of the strings. */
+struct snm__creds_conf {
+  struct snm_creds_opts opts; /* its strings point at the copies below;
+                                 timeouts defaulted */
+  char *profile;              /* NULL or malloced */
+  char *imds_endpoint;        /* NULL or malloced */
+  char *ecs_endpoint;         /* NULL or malloced */
+  char *sts_endpoint;         /* NULL or malloced */
+};
+
+/* Copy `opts` (NULL: all defaults) and fill in the default timeouts.
+ * Returns 0 or SNM_ENOMEM (no message; `c` left empty). */
+int snm__creds_conf_init(struct snm__creds_conf *c,
+                         const struct snm_creds_opts *opts);
+void snm__creds_conf_dispose(struct snm__creds_conf *c);
+
+/* What one fetch produced. */
+struct snm__fetched {
+  struct snm_creds creds;        /* owned */
+  enum snm__creds_source source; /* where from */
+  char *role_profile;            /* SNM__SRC_ROLE: the profile, or NULL
+                                    ("default"); malloced */
+};
+
+void snm__fetched_init(struct snm__fetched *f);
+void snm__fetched_dispose(struct snm__fetched *f);
+
+/* One fetch, blocking: walk the chain (`from` SNM__SRC_NONE) or fetch
+ * again from source `from` (`role_profile`: the profile of an
+ * SNM__SRC_ROLE source).  Touches nothing but its arguments, the
+ * environment, files, the network and the secret registry, so it may run
+ * on a worker thread.  Returns 0 with `out` filled, or the chain's error
+ * (snm_creds_provider_get) with `out` empty. */
+int snm__creds_fetch(struct snm__fetched *out,
+                     const struct snm__creds_conf *conf,
+                     enum snm__creds_source from, const char *role_profile,
+                     struct snm_err *err);
+
+struct snm__creds_job; /* creds_async.c: a fetch on the thread pool */
+
+struct snm_creds_provider {
+  struct snm__creds_conf conf;
+  char *role_profile;             /* SNM__SRC_ROLE: the profile, or NULL */
+  enum snm__creds_source source;  /* where `cached` came from; NONE: empty */
+  struct snm_creds cached;        /* owned */
+  struct snm__creds_job *job;     /* NULL, or the fetch under way */
+  struct snm_creds_wait *waiters; /* waiting for `job`, oldest first */
+  struct snm_creds_wait **waiters_tail;
+  unsigned gen; /* counts fetches, to tell their waiters apart */
+};
+
+/* Loop thread: take the result of a fetch from `from` (`rc`, `f`, `err`)
+ * into `p`.  A failed refresh while the cached credentials are still
+ * valid is logged as a warning and becomes 0.  Returns the outcome. */
+int snm__creds_install(struct snm_creds_provider *p,
+                       enum snm__creds_source from, int rc,
+                       struct snm__fetched *f, struct snm_err *err);
+
+/* The current time by the provider's clock (loop thread). */
+time_t snm__creds_now(const struct snm_creds_provider *p);
+
+/* ---- a fetch on a worker thread (creds_async.c) ---- */
+
+/* A deferred log line. */
+struct snm__log_line {
+  struct snm__log_line *next;
+  int level;
+  char text[]; /* NUL-terminated */
+};
+
+/* The worker's context, thread-local while snm__creds_fetch runs there. */
+struct snm__job_ctx {
+  atomic_int cancel;          /* set by the loop thread: abandon the fetch */
+  struct snm__log_line *logs; /* queued lines, oldest first */
+  struct snm__log_line **logs_tail;
+};
+
+/* Make `ctx` the calling thread's context (NULL: none, log directly). */
+void snm__job_ctx_enter(struct snm__job_ctx *ctx);
+/* The calling thread's context, or NULL on the loop thread. */
+struct snm__job_ctx *snm__job_ctx_current(void);
+
+/* snm_log from the loop thread; from a worker the line is queued and
+ * logged (redacted as usual) by the loop thread when the fetch ends. */
+void snm__creds_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* getenv() that treats an empty value as unset. */
 const char *snm__getenv(const char *name);
@@ -96,7 +205,9 @@ struct snm__fetch {
 
 /* Perform `f`.  Returns 0 with *status and `body` (whatever the status;
  * `body`'s cap limits the reply), or SNM_ENET/SNM_ETIMEOUT/SNM_ENOMEM with
- * "METHOD URL: why" in `err`. */
+ * "METHOD URL: why" in `err`; on a worker whose fetch was abandoned
+ * (snm__job_ctx.cancel), SNM_ECANCELED, the request being aborted within
+ * about a second. */
 int snm__fetch(const struct snm__fetch *f, struct snm_buf *body, long *status,
                struct snm_err *err);
 
@@ -161,19 +272,20 @@ int snm__sts_assume_role(struct snm_creds *out, const struct snm_creds *src,
  * quoting the reply) or SNM_ENOMEM. */
 int snm__sts_parse_credentials(struct snm_creds *out, const char *xml,
                                size_t len, const char *what,
-                               struct snm_err *err);
+                               struct snm_err *err) SNM_MUST_CHECK;
 
 /* STS's error reply (ErrorResponse/Error/Code and Message) into `code` and
  * `message` (truncated, control characters replaced).  Returns 0, or
  * SNM_EPARSE when `xml` is not such a reply (both left empty). */
 int snm__sts_parse_error(char *code, size_t code_size, char *message,
-                         size_t message_size, const char *xml, size_t len);
+                         size_t message_size, const char *xml,
+                         size_t len) SNM_MUST_CHECK;
 
 /* Parse an ISO 8601 UTC timestamp as the metadata services send it, with
  * snm_time_parse ("2024-05-01T12:00:00Z", optional fraction, "Z" or
  * "+hh:mm" offset), to whole seconds.
  * Returns 0 and sets *out, or SNM_EPARSE (no message). */
-int snm__parse_iso8601(const char *s, time_t *out);
+int snm__parse_iso8601(const char *s, time_t *out) SNM_MUST_CHECK;
 
 /* Check AWS_CONTAINER_CREDENTIALS_FULL_URI: https to anywhere, or http to
  * a host whose every address is loopback, 169.254.170.2, 169.254.170.23

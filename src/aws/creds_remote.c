@@ -5,9 +5,10 @@
  * Both are fetched with blocking libcurl easy handles: this runs once at
  * start and again only when temporary credentials are about to expire, so
  * a fetch blocks the caller for at most the connect timeout (opts.timeout_ms)
- * plus the reply deadline (twice that) per request.  Proxies are not used
- * for these link-local/loopback endpoints; TLS verification stays on for
- * https.
+ * plus the reply deadline (twice that) per request.  On an event loop the
+ * caller is a thread-pool thread (creds_async.c), never the loop.  Proxies are
+ * not used for these link-local/loopback endpoints; TLS verification stays on
+ * for https.
  *
  * An http AWS_CONTAINER_CREDENTIALS_FULL_URI host name is resolved here,
  * with a blocking getaddrinfo() (once per fetch, like the fetch itself),
@@ -56,6 +57,20 @@ static size_t on_read(char *ptr, size_t size, size_t nmemb, void *userdata)
   return 0; /* the IMDS token PUT has an empty body */
 }
 
+/* On a worker: abort the transfer once the fetch was abandoned (libcurl
+ * calls this at least about once a second, also while it waits). */
+static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+  const struct snm__job_ctx *ctx = clientp;
+
+  (void)dltotal;
+  (void)dlnow;
+  (void)ultotal;
+  (void)ulnow;
+  return atomic_load(&ctx->cancel) ? 1 : 0;
+}
+
 int snm__fetch(const struct snm__fetch *f, struct snm_buf *body, long *status,
                struct snm_err *err)
 {
@@ -67,8 +82,12 @@ int snm__fetch(const struct snm__fetch *f, struct snm_buf *body, long *status,
   CURL *h;
   int rc = 0;
 
+  struct snm__job_ctx *ctx = snm__job_ctx_current();
+
   errbuf[0] = '\0';
   *status = 0;
+  if (ctx != NULL && atomic_load(&ctx->cancel))
+    return snm_err_set(err, SNM_ECANCELED, "%s %s: abandoned", method, url);
   h = curl_easy_init();
   if (h == NULL)
     return snm_err_set(err, SNM_ENOMEM, "%s %s: cannot create a curl handle",
@@ -85,6 +104,11 @@ int snm__fetch(const struct snm__fetch *f, struct snm_buf *body, long *status,
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2 * f->timeout_ms);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "snapmig/" SNM_VERSION);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, f->headers);
+  if (ctx != NULL) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, ctx);
+  }
   if (f->resolve != NULL) /* the addresses that were checked, no others */
     curl_easy_setopt(h, CURLOPT_RESOLVE, f->resolve);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
@@ -101,6 +125,8 @@ int snm__fetch(const struct snm__fetch *f, struct snm_buf *body, long *status,
   cc = curl_easy_perform(h);
   if (cc == CURLE_OK) {
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+  } else if (cc == CURLE_ABORTED_BY_CALLBACK) {
+    rc = snm_err_set(err, SNM_ECANCELED, "%s %s: abandoned", method, url);
   } else if (cc == CURLE_OPERATION_TIMEDOUT) {
     curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
     if (connect_us == 0)

@@ -1,5 +1,6 @@
 /* creds_sts.c - STS AssumeRole for assume-role profiles: where STS is, the
- * signed form POST (a blocking easy handle, snm__fetch), and a tiny strict
+ * signed form POST (a blocking easy handle, snm__fetch; on an event loop
+ * it runs on a thread-pool thread, creds_async.c), and a tiny strict
  * reader for the few elements of its XML replies we need.
  *
  * The XML reader is not a general parser: it accepts one root element,
@@ -653,8 +654,9 @@ int snm__sts_assume_role(struct snm_creds *out, const struct snm_creds *src,
   f.timeout_ms = opts->sts_timeout_ms > 0 ? opts->sts_timeout_ms
                                           : SNM__DEFAULT_STS_TIMEOUT_MS;
   f.use_proxy = 1;
-  snm_log(SNM_LOG_DEBUG, "assuming role %s for AWS profile \"%s\" with %s",
-          ar->role_arn, ar->profile, ar->source);
+  snm__creds_log(SNM_LOG_DEBUG,
+                 "assuming role %s for AWS profile \"%s\" with %s",
+                 ar->role_arn, ar->profile, ar->source);
   rc = snm__fetch(&f, &body, &status, err);
   if (rc < 0) {
     if (err != NULL && rc != SNM_ENOMEM) {

@@ -54,7 +54,7 @@ void snm_reqfile_dispose(struct snm_reqfile *r);
  * "<stdin>").  Returns 0, SNM_EPARSE with "origin:line: what is wrong" in
  * `err`, or SNM_ENOMEM. */
 int snm_reqfile_parse(struct snm_reqfile *out, const char *text, size_t len,
-                      const char *origin, struct snm_err *err);
+                      const char *origin, struct snm_err *err) SNM_MUST_CHECK;
 
 /* The value of the first header called `name` (any case), or NULL. */
 const char *snm_reqfile_header(const struct snm_reqfile *r, const char *name);

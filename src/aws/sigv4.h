@@ -146,7 +146,7 @@ int snm_sigv4_sha256_hex(char hex[65], const void *data, size_t len);
  * SNM_EINVAL with a message quoting `s` when it is malformed or names an
  * impossible date. */
 int snm_sigv4_parse_time(time_t *out, const char *s, int compact,
-                         struct snm_err *err);
+                         struct snm_err *err) SNM_MUST_CHECK;
 
 /* Format `t` as X-Amz-Date "YYYYMMDDTHHMMSSZ".  Returns 0, or SNM_EINVAL
  * when `t` is outside years 0000..9999. */

@@ -1,6 +1,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "err.h"
+#include "log.h"
 #include "plan.h"
 #include "snm_version.h"
 
@@ -32,24 +33,77 @@ const struct snm_command *snm_cli_find(const char *name)
   return NULL;
 }
 
+enum { G_HELP = SNM_OPT_HELP, G_VERSION };
+
+static const struct snm_opt global_opts[] = {
+    SNM_OPT_HELP_ENTRY,
+    {G_VERSION, "version", 'V', SNM_OPT_FLAG, NULL,
+     "versions of snapmig and its libraries"},
+    {0, NULL, 0, 0, NULL, NULL}};
+
+/* The options before COMMAND; the first operand is the command. */
+static const struct snm_opt_spec global_spec = {
+    NULL, "COMMAND [OPTIONS] [ARGS]", NULL, global_opts, NULL, 1};
+
 void snm_cli_usage(FILE *fp)
 {
-  fprintf(fp, "usage: snapmig COMMAND [OPTIONS] [ARGS]\n"
-              "\n"
-              "Move Elasticsearch and OpenSearch indices between domains "
-              "through snapshots.\n"
-              "\n"
-              "Commands:\n");
+  fprintf(fp,
+          "usage: snapmig %s\n"
+          "\n"
+          "Move Elasticsearch and OpenSearch indices between domains "
+          "through snapshots.\n"
+          "\n"
+          "Commands:\n",
+          global_spec.synopsis);
   for (const struct snm_command *c = snm_commands; c->name != NULL; c++)
     fprintf(fp, "  %-11s %s\n", c->name, c->summary);
   fprintf(fp, "\n"
-              "Run 'snapmig COMMAND --help' for a command's options.\n"
-              "  -h, --help     this text\n"
-              "  -V, --version  versions of snapmig and its libraries\n"
-              "\n"
+              "Run 'snapmig COMMAND --help' for a command's options.\n");
+  snm_opt_help_options(fp, global_opts);
+  fprintf(fp, "\n"
               "Exit status: 0 success, 1 failure (or blockers found), "
               "2 invalid plan or usage,\n"
               "130 interrupted.\n");
+}
+
+int snm_cli_main(int argc, char **argv)
+{
+  const struct snm_command *cmd = NULL;
+  struct snm_opt_iter it;
+  int c, help = 0;
+
+  snm_opt_init(&it, &global_spec, argc, argv);
+  while (cmd == NULL && (c = snm_opt_next(&it)) != SNM_OPT_END) {
+    switch (c) {
+    case G_HELP:
+      help = 1;
+      break;
+    case G_VERSION:
+      snm_cli_version(stdout);
+      return SNM_EXIT_OK;
+    case SNM_OPT_OPERAND:
+      if (strcmp(it.value, "help") == 0 && !help) {
+        help = 1; /* "snapmig help [COMMAND]" */
+        break;
+      }
+      if ((cmd = snm_cli_find(it.value)) == NULL)
+        return snm_opt_usage_error(&global_spec, "unknown command '%s'",
+                                   it.value);
+      break;
+    default:
+      return snm_opt_usage_error(&global_spec, "%s", it.error);
+    }
+  }
+  if (cmd == NULL) {
+    snm_cli_usage(help ? stdout : stderr);
+    return help ? SNM_EXIT_OK : SNM_EXIT_USAGE;
+  }
+  if (help) {
+    char *help_argv[] = {(char *)cmd->name, "--help", NULL};
+    return cmd->fn(2, help_argv);
+  }
+  /* the command's argv[0] is its name */
+  return cmd->fn(argc - it.i + 1, argv + it.i - 1);
 }
 
 void snm_cli_version(FILE *fp)
@@ -68,12 +122,46 @@ void snm_cli_version(FILE *fp)
   fprintf(fp, "PCRE2 %s\n", pcre);
 }
 
+static const struct snm_opt version_opts[] = {SNM_OPT_HELP_ENTRY,
+                                              {0, NULL, 0, 0, NULL, NULL}};
+
+static const struct snm_opt_spec version_spec = {
+    "version",
+    "",
+    "Print the versions of snapmig, libcurl (and its TLS library), libuv,\n"
+    "OpenSSL, yajl and PCRE2, one per line.\n",
+    version_opts,
+    NULL,
+    0};
+
 int snm_cmd_version(int argc, char **argv)
 {
-  (void)argc;
-  (void)argv;
+  struct snm_opt_iter it;
+  int c;
+
+  snm_opt_init(&it, &version_spec, argc, argv);
+  while ((c = snm_opt_next(&it)) != SNM_OPT_END) {
+    switch (c) {
+    case SNM_OPT_HELP:
+      snm_opt_help(stdout, &version_spec);
+      return SNM_EXIT_OK;
+    case SNM_OPT_OPERAND:
+      return snm_opt_usage_error(&version_spec, "unexpected argument '%s'",
+                                 it.value);
+    default:
+      return snm_opt_usage_error(&version_spec, "%s", it.error);
+    }
+  }
   snm_cli_version(stdout);
   return SNM_EXIT_OK;
+}
+
+void snm_cli_set_log_level(int quiet, int verbose)
+{
+  snm_log_set_level(quiet          ? SNM_LOG_ERROR
+                    : verbose > 1  ? SNM_LOG_TRACE
+                    : verbose == 1 ? SNM_LOG_DEBUG
+                                   : SNM_LOG_WARN);
 }
 
 int snm_cli_load_plan(struct snm_plan **out, const char *path, int errors_only)
@@ -87,7 +175,8 @@ int snm_cli_load_plan(struct snm_plan **out, const char *path, int errors_only)
   rc = snm_plan_load(out, path, &diags, &err);
   if (rc == SNM_EIO || rc == SNM_ENOMEM) {
     fprintf(stderr, "snapmig: error: %s\n", err.msg);
-    status = rc == SNM_EIO ? SNM_EXIT_USAGE : SNM_EXIT_FAILED;
+    /* an unreadable plan is bad input */
+    status = snm_exit_status(rc == SNM_EIO ? SNM_EINVAL : rc);
     goto done;
   }
   snm_diag_list_print(stderr, path, &diags, errors_only);

@@ -7,16 +7,14 @@
 #ifndef SNM_CLI_H
 #define SNM_CLI_H
 
+#include "err.h"
+
 #include <stdio.h>
 
-struct snm_plan;
+#include "exit.h"
+#include "opt.h"
 
-enum snm_exit {
-  SNM_EXIT_OK = 0,     /* done (and verified) / no blockers */
-  SNM_EXIT_FAILED = 1, /* failed, or blockers found */
-  SNM_EXIT_USAGE = 2,  /* invalid plan or usage */
-  SNM_EXIT_INTERRUPTED = 130
-};
+struct snm_plan;
 
 typedef int (*snm_cmd_fn)(int argc, char **argv);
 
@@ -30,6 +28,11 @@ struct snm_command {
 extern const struct snm_command snm_commands[];
 
 const struct snm_command *snm_cli_find(const char *name);
+
+/* `snapmig [-h|--help] [-V|--version] COMMAND ARGS...` and `snapmig help
+ * [COMMAND]`: the global options, then the command.  Returns the exit
+ * status. */
+int snm_cli_main(int argc, char **argv);
 void snm_cli_usage(FILE *fp);
 /* Print "snapmig X.Y.Z" and the versions of the libraries it runs with. */
 void snm_cli_version(FILE *fp);
@@ -40,7 +43,12 @@ void snm_cli_version(FILE *fp);
  * `errors_only`) on stderr.  Returns SNM_EXIT_OK and *out (the caller frees
  * it with snm_plan_free); SNM_EXIT_USAGE (*out NULL) for an unreadable or
  * invalid plan; SNM_EXIT_FAILED when out of memory. */
-int snm_cli_load_plan(struct snm_plan **out, const char *path, int errors_only);
+int snm_cli_load_plan(struct snm_plan **out, const char *path,
+                      int errors_only) SNM_MUST_CHECK;
+
+/* The log level -q and -v ask for: errors only when `quiet`, else
+ * warnings, -v requests (debug), -vv HTTP traces. */
+void snm_cli_set_log_level(int quiet, int verbose);
 
 /* Commands (each in its own cmd_*.c file). */
 int snm_cmd_validate(int argc, char **argv);

@@ -11,37 +11,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void iam_policy_usage(FILE *fp)
-{
-  fprintf(fp,
-          "usage: snapmig iam-policy [--document NAME] PLAN\n"
-          "\n"
-          "Print the IAM documents that manual snapshots on Amazon OpenSearch\n"
-          "Service need, filled in from the plan's s3 repository (bucket,\n"
-          "base_path, role_arn) and its aws-sigv4 domains:\n"
-          "\n"
-          "  role-policy   the snapshot role's S3 permissions\n"
-          "  trust-policy  the snapshot role's trust policy "
-          "(es.amazonaws.com)\n"
-          "  user-policy   for the identity snapmig signs with: "
-          "iam:PassRole on\n"
-          "                the role and es:ESHttp* on each domain\n"
-          "\n"
-          "Without --document, one JSON object holds all three under\n"
-          "\"snapshot_role_policy\", \"snapshot_role_trust_policy\" and\n"
-          "\"user_policy\".  With it, exactly that document, ready for\n"
-          "  aws iam put-role-policy --policy-document file://FILE ...\n"
-          "Domains that are not Amazon OpenSearch Service endpoints are "
-          "left\n"
-          "out of the user policy, with a note on stderr.\n"
-          "\n"
-          "  --document NAME  role-policy, trust-policy or user-policy\n"
-          "  -h, --help       this text\n"
-          "\n"
-          "Exit status: 0 printed, 2 invalid plan or usage, or the plan "
-          "lacks\n"
-          "what the documents need.\n");
-}
+enum { O_HELP = SNM_OPT_HELP, O_DOCUMENT };
+
+static const struct snm_opt iam_opts[] = {
+    {O_DOCUMENT, "document", 0, SNM_OPT_VALUE, "NAME",
+     "role-policy, trust-policy or user-policy"},
+    SNM_OPT_HELP_ENTRY,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+static const struct snm_opt_spec iam_spec = {
+    "iam-policy",
+    "[--document NAME] PLAN",
+    "Print the IAM documents that manual snapshots on Amazon OpenSearch\n"
+    "Service need, filled in from the plan's s3 repository (bucket,\n"
+    "base_path, role_arn) and its aws-sigv4 domains:\n"
+    "\n"
+    "  role-policy   the snapshot role's S3 permissions\n"
+    "  trust-policy  the snapshot role's trust policy (es.amazonaws.com)\n"
+    "  user-policy   for the identity snapmig signs with: iam:PassRole on\n"
+    "                the role and es:ESHttp* on each domain\n"
+    "\n"
+    "Without --document, one JSON object holds all three under\n"
+    "\"snapshot_role_policy\", \"snapshot_role_trust_policy\" and\n"
+    "\"user_policy\".  With it, exactly that document, ready for\n"
+    "  aws iam put-role-policy --policy-document file://FILE ...\n"
+    "Domains that are not Amazon OpenSearch Service endpoints are left\n"
+    "out of the user policy, with a note on stderr.\n",
+    iam_opts,
+    "Exit status: 0 printed, 2 invalid plan or usage, or the plan lacks\n"
+    "what the documents need.\n",
+    0};
 
 int snm_cmd_iam_policy(int argc, char **argv)
 {
@@ -51,43 +50,33 @@ int snm_cmd_iam_policy(int argc, char **argv)
   enum snm_iam_document which = SNM_IAM_ALL;
   const char *path = NULL;
   char *doc = NULL;
-  int rc, status;
+  struct snm_opt_iter it;
+  int c, rc, status;
 
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      iam_policy_usage(stdout);
+  snm_opt_init(&it, &iam_spec, argc, argv);
+  while ((c = snm_opt_next(&it)) != SNM_OPT_END) {
+    switch (c) {
+    case O_HELP:
+      snm_opt_help(stdout, &iam_spec);
       return SNM_EXIT_OK;
-    } else if (strcmp(a, "--document") == 0 ||
-               strncmp(a, "--document=", 11) == 0) {
-      const char *v = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
-
-      if (v == NULL || snm_iam_document_parse(v, &which) != 0) {
-        fprintf(stderr,
-                "snapmig: iam-policy: --document wants role-policy, "
-                "trust-policy or user-policy%s%s%s\n",
-                v != NULL ? " (not \"" : "", v != NULL ? v : "",
-                v != NULL ? "\")" : "");
-        return SNM_EXIT_USAGE;
-      }
-    } else if (strcmp(a, "--") == 0 && i + 2 == argc && path == NULL) {
-      path = argv[++i];
-    } else if (a[0] == '-' && a[1] != '\0') {
-      fprintf(stderr, "snapmig: iam-policy: unknown option '%s'\n", a);
-      iam_policy_usage(stderr);
-      return SNM_EXIT_USAGE;
-    } else if (path == NULL) {
-      path = a;
-    } else {
-      fprintf(stderr, "snapmig: iam-policy: one plan at a time\n");
-      return SNM_EXIT_USAGE;
+    case O_DOCUMENT:
+      if (snm_iam_document_parse(it.value, &which) != 0)
+        return snm_opt_usage_error(&iam_spec,
+                                   "--document wants role-policy, "
+                                   "trust-policy or user-policy (not \"%s\")",
+                                   it.value);
+      break;
+    case SNM_OPT_OPERAND:
+      if (path != NULL)
+        return snm_opt_usage_error(&iam_spec, "one plan at a time");
+      path = it.value;
+      break;
+    default:
+      return snm_opt_usage_error(&iam_spec, "%s", it.error);
     }
   }
-  if (path == NULL) {
-    iam_policy_usage(stderr);
-    return SNM_EXIT_USAGE;
-  }
+  if (path == NULL)
+    return snm_opt_missing(&iam_spec, "PLAN");
 
   snm_buf_init(&notes, 0);
   snm_err_clear(&err);
@@ -97,7 +86,7 @@ int snm_cmd_iam_policy(int argc, char **argv)
   rc = snm_iam_documents(&doc, plan, which, &notes, &err);
   if (rc != 0) {
     fprintf(stderr, "snapmig: error: %s: %s\n", path, err.msg);
-    status = rc == SNM_EINVAL ? SNM_EXIT_USAGE : SNM_EXIT_FAILED;
+    status = snm_exit_status(rc);
     goto done;
   }
   if (notes.len > 0) {

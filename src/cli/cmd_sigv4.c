@@ -10,8 +10,6 @@
 #include "sigv4.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,45 +41,71 @@ struct sigv4_opts {
   enum print_what print;
 };
 
-static const char usage_text[] =
-    "usage: snapmig sigv4 --service S --region R [--time "
-    "YYYY-MM-DDTHH:MM:SSZ]\n"
+enum {
+  O_HELP = SNM_OPT_HELP,
+  O_SERVICE,
+  O_REGION,
+  O_TIME,
+  O_PRESIGN,
+  O_EXPIRES,
+  O_SIGN_BODY,
+  O_UNSIGNED,
+  O_NO_NORMALIZE,
+  O_OMIT,
+  O_PRINT,
+  O_PROFILE
+};
+
+static const struct snm_opt sigv4_opts[] = {
+    {O_SERVICE, "service", 0, SNM_OPT_VALUE, "S",
+     "service name in the scope: es, s3, sts, ..."},
+    {O_REGION, "region", 0, SNM_OPT_VALUE, "R",
+     "region in the scope, e.g. us-east-1"},
+    {O_TIME, "time", 0, SNM_OPT_VALUE, "T",
+     "signing time, YYYY-MM-DDTHH:MM:SSZ (UTC);\n"
+     "default: the request's X-Amz-Date, else now"},
+    {O_PRESIGN, "presign", 0, SNM_OPT_FLAG, NULL,
+     "sign in the query string (X-Amz-* parameters)\n"
+     "instead of the Authorization header"},
+    {O_EXPIRES, "expires", 0, SNM_OPT_VALUE, "SECONDS",
+     "presigned validity, 1..604800 (default 3600)"},
+    {O_SIGN_BODY, "sign-body", 0, SNM_OPT_FLAG, NULL,
+     "also send and sign x-amz-content-sha256 with\n"
+     "the body's SHA-256 (S3 needs it)"},
+    {O_UNSIGNED, "unsigned-payload", 0, SNM_OPT_FLAG, NULL,
+     "sign UNSIGNED-PAYLOAD instead of the body's\n"
+     "SHA-256 (and send it in x-amz-content-sha256)"},
+    {O_NO_NORMALIZE, "no-normalize", 0, SNM_OPT_FLAG, NULL,
+     "S3 path rules: keep '.', '..' and '//', encode\n"
+     "the path once (default: normalise the path and\n"
+     "encode it again, as every other service does)"},
+    {O_OMIT, "omit-session-token", 0, SNM_OPT_FLAG, NULL,
+     "send X-Amz-Security-Token but leave it out of\n"
+     "the signature (some services want that)"},
+    {O_PRINT, "print", 0, SNM_OPT_VALUE, "WHAT",
+     "print only canonical-request, string-to-sign,\n"
+     "signature or signed-request (and a newline)"},
+    {O_PROFILE, "profile", 0, SNM_OPT_VALUE, "NAME",
+     "credentials profile (default: $AWS_PROFILE,\n"
+     "else 'default')"},
+    SNM_OPT_HELP_ENTRY,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+static const struct snm_opt_spec sigv4_spec = {
+    "sigv4",
+    "--service S --region R [--time YYYY-MM-DDTHH:MM:SSZ]\n"
     "         [--presign [--expires SECONDS]] [--sign-body | "
     "--unsigned-payload]\n"
     "         [--no-normalize] [--omit-session-token]\n"
     "         [--print canonical-request|string-to-sign|signature|"
     "signed-request]\n"
-    "         [--profile NAME] REQUEST_FILE|-\n"
-    "\n"
+    "         [--profile NAME] REQUEST_FILE|-",
     "Sign a raw HTTP/1.1 request (request line, header lines, empty line,\n"
     "body; LF or CRLF) with AWS Signature Version 4 and show each step, to\n"
     "compare with the canonical request and string to sign a service\n"
     "reports when it rejects a signature.  '-' reads the request from\n"
-    "standard input.\n"
-    "\n"
-    "Options:\n"
-    "  --service S           service name in the scope: es, s3, sts, ...\n"
-    "  --region R            region in the scope, e.g. us-east-1\n"
-    "  --time T              signing time, YYYY-MM-DDTHH:MM:SSZ (UTC);\n"
-    "                        default: the request's X-Amz-Date, else now\n"
-    "  --presign             sign in the query string (X-Amz-* parameters)\n"
-    "                        instead of the Authorization header\n"
-    "  --expires SECONDS     presigned validity, 1..604800 (default 3600)\n"
-    "  --sign-body           also send and sign x-amz-content-sha256 with\n"
-    "                        the body's SHA-256 (S3 needs it)\n"
-    "  --unsigned-payload    sign UNSIGNED-PAYLOAD instead of the body's\n"
-    "                        SHA-256 (and send it in x-amz-content-sha256)\n"
-    "  --no-normalize        S3 path rules: keep '.', '..' and '//', encode\n"
-    "                        the path once (default: normalise the path and\n"
-    "                        encode it again, as every other service does)\n"
-    "  --omit-session-token  send X-Amz-Security-Token but leave it out of\n"
-    "                        the signature (some services want that)\n"
-    "  --print WHAT          print only canonical-request, string-to-sign,\n"
-    "                        signature or signed-request (and a newline)\n"
-    "  --profile NAME        credentials profile (default: $AWS_PROFILE,\n"
-    "                        else 'default')\n"
-    "  -h, --help            this text\n"
-    "\n"
+    "standard input.\n",
+    sigv4_opts,
     "The payload hash is the SHA-256 of the body unless --unsigned-payload\n"
     "is given.  Credentials come from the AWS chain: AWS_ACCESS_KEY_ID,\n"
     "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, the shared credentials\n"
@@ -96,22 +120,10 @@ static const char usage_text[] =
     "The secret key is never printed.\n"
     "\n"
     "Exit status: 0 signed, 1 failure (e.g. no credentials), 2 invalid\n"
-    "usage or request file.\n";
+    "usage or request file.\n",
+    0};
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-  va_list ap;
-
-  fprintf(stderr, "snapmig sigv4: ");
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\nRun 'snapmig sigv4 --help' for the options.\n");
-  return SNM_EXIT_USAGE;
-}
+#define usage_error(...) snm_opt_usage_error(&sigv4_spec, __VA_ARGS__)
 
 static int parse_print(const char *s, enum print_what *out)
 {
@@ -134,55 +146,28 @@ static int parse_print(const char *s, enum print_what *out)
 /* argv -> opts; returns -1 to go on, else the exit status. */
 static int parse_args(struct sigv4_opts *o, int argc, char **argv)
 {
-  enum {
-    O_SERVICE = 256,
-    O_REGION,
-    O_TIME,
-    O_PRESIGN,
-    O_EXPIRES,
-    O_SIGN_BODY,
-    O_UNSIGNED,
-    O_NO_NORMALIZE,
-    O_OMIT,
-    O_PRINT,
-    O_PROFILE
-  };
-  static const struct option longopts[] = {
-      {"service", required_argument, NULL, O_SERVICE},
-      {"region", required_argument, NULL, O_REGION},
-      {"time", required_argument, NULL, O_TIME},
-      {"presign", no_argument, NULL, O_PRESIGN},
-      {"expires", required_argument, NULL, O_EXPIRES},
-      {"sign-body", no_argument, NULL, O_SIGN_BODY},
-      {"unsigned-payload", no_argument, NULL, O_UNSIGNED},
-      {"no-normalize", no_argument, NULL, O_NO_NORMALIZE},
-      {"omit-session-token", no_argument, NULL, O_OMIT},
-      {"print", required_argument, NULL, O_PRINT},
-      {"profile", required_argument, NULL, O_PROFILE},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
+  struct snm_opt_iter it;
   int c;
 
   memset(o, 0, sizeof(*o));
   o->print = PRINT_ALL;
-  optind = 0; /* full reset of GNU getopt state */
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+  snm_opt_init(&it, &sigv4_spec, argc, argv);
+  while ((c = snm_opt_next(&it)) != SNM_OPT_END) {
     switch (c) {
     case O_SERVICE:
-      o->service = optarg;
+      o->service = it.value;
       break;
     case O_REGION:
-      o->region = optarg;
+      o->region = it.value;
       break;
     case O_TIME:
-      o->time = optarg;
+      o->time = it.value;
       break;
     case O_PRESIGN:
       o->presign = 1;
       break;
     case O_EXPIRES:
-      o->expires = optarg;
+      o->expires = it.value;
       break;
     case O_SIGN_BODY:
       o->sign_body = 1;
@@ -197,22 +182,25 @@ static int parse_args(struct sigv4_opts *o, int argc, char **argv)
       o->omit_token = 1;
       break;
     case O_PRINT:
-      if (parse_print(optarg, &o->print) != 0)
+      if (parse_print(it.value, &o->print) != 0)
         return usage_error("--print takes canonical-request, "
                            "string-to-sign, signature or signed-request, "
                            "not '%s'",
-                           optarg);
+                           it.value);
       break;
     case O_PROFILE:
-      o->profile = optarg;
+      o->profile = it.value;
       break;
-    case 'h':
-      fputs(usage_text, stdout);
+    case O_HELP:
+      snm_opt_help(stdout, &sigv4_spec);
       return SNM_EXIT_OK;
-    case ':':
-      return usage_error("option '%s' needs a value", argv[optind - 1]);
+    case SNM_OPT_OPERAND:
+      if (o->file != NULL)
+        return usage_error("%s", "give only one REQUEST_FILE");
+      o->file = it.value;
+      break;
     default:
-      return usage_error("unknown option '%s'", argv[optind - 1]);
+      return usage_error("%s", it.error);
     }
   }
   if (o->service == NULL || *o->service == '\0')
@@ -224,11 +212,8 @@ static int parse_args(struct sigv4_opts *o, int argc, char **argv)
                              "each other");
   if (o->expires != NULL && !o->presign)
     return usage_error("%s", "--expires only applies with --presign");
-  if (optind + 1 != argc)
-    return usage_error("%s", optind == argc
-                                 ? "give one REQUEST_FILE, or '-' for stdin"
-                                 : "give only one REQUEST_FILE");
-  o->file = argv[optind];
+  if (o->file == NULL)
+    return usage_error("%s", "give one REQUEST_FILE, or '-' for stdin");
   return -1;
 }
 

@@ -6,12 +6,12 @@
 #include "diag.h"
 #include "es.h"
 #include "es_reply.h"
-#include "http.h"
 #include "journal.h"
 #include "json.h"
 #include "log.h"
 #include "plan.h"
 #include "progress.h"
+#include "session.h"
 #include "timefmt.h"
 #include "workflow.h"
 
@@ -22,21 +22,25 @@
 #include <uv.h>
 #include <yajl/yajl_gen.h>
 
-static void status_usage(FILE *fp)
-{
-  fprintf(fp, "usage: snapmig status [--json] [--state FILE] PLAN\n"
-              "\n"
-              "Show the recorded state of 'snapmig run PLAN' (step, snapshot,\n"
-              "each restore and index) and ask the clusters how far the\n"
-              "snapshot and the restores are (GET requests only).\n"
-              "\n"
-              "  --json        one JSON document on stdout\n"
-              "  --state FILE  the state file (default: beside the plan)\n"
-              "  -h, --help    this text\n"
-              "\n"
-              "Exit status: 0 a run is recorded, 1 none is (or it cannot be\n"
-              "read), 2 invalid plan or usage.\n");
-}
+enum { O_HELP = SNM_OPT_HELP, O_JSON, O_STATE };
+
+static const struct snm_opt status_opts[] = {
+    {O_JSON, "json", 0, SNM_OPT_FLAG, NULL, "one JSON document on stdout"},
+    {O_STATE, "state", 0, SNM_OPT_VALUE, "FILE",
+     "the state file (default: beside the plan)"},
+    SNM_OPT_HELP_ENTRY,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+static const struct snm_opt_spec status_spec = {
+    "status",
+    "[--json] [--state FILE] PLAN",
+    "Show the recorded state of 'snapmig run PLAN' (step, snapshot,\n"
+    "each restore and index) and ask the clusters how far the\n"
+    "snapshot and the restores are (GET requests only).\n",
+    status_opts,
+    "Exit status: 0 a run is recorded, 1 none is (or it cannot be\n"
+    "read), 2 invalid plan or usage.\n",
+    0};
 
 /* Live facts: one GET per thing asked. */
 struct live_target {
@@ -49,7 +53,7 @@ struct live_target {
 
 struct live {
   const struct snm_state *st;
-  struct snm_http *http;
+  struct snm_session *session; /* closed once nothing is pending */
   int pending;
   int snap_answered, snap_exists;
   struct snm_es_snap_info info;
@@ -101,18 +105,33 @@ static void on_live(const struct snm_es_reply *reply, const struct snm_err *err,
       snprintf(t->error, sizeof(t->error), "%s", perr.msg);
   }
   free(q);
-  if (--lv->pending == 0 && lv->http != NULL) {
-    snm_http_close(lv->http, NULL, NULL);
-    lv->http = NULL;
-  }
+  if (--lv->pending == 0)
+    snm_session_close(lv->session);
 }
 
-static void ask(struct live *lv, struct snm_es *es, int kind, size_t r,
-                struct snm_buf *path)
+/* Where a failed question's reason goes: the snapshot's or a target's
+ * "live" error; NULL for the snapshot's status (an extra, left out). */
+static char *error_slot(struct live *lv, int kind, size_t r)
 {
-  struct live_req *q = calloc(1, sizeof(*q));
+  return kind == 0 ? lv->snap_error : kind == 2 ? lv->t[r].error : NULL;
+}
+
+/* Send GET `path` (built by snm_es_path, which returned `path_rc`); a
+ * path that could not be built, or a request that could not be sent,
+ * leaves its reason in the fact's error. */
+static void ask(struct live *lv, struct snm_es *es, int kind, size_t r,
+                int path_rc, struct snm_buf *path)
+{
+  struct live_req *q = NULL;
+  char *slot = error_slot(lv, kind, r);
   struct snm_err err;
 
+  snm_err_clear(&err);
+  if (path_rc != 0)
+    snm_err_set(&err, path_rc, "%s: cannot build the request path: %s",
+                es->dom->id, snm_err_name(path_rc));
+  else if ((q = calloc(1, sizeof(*q))) == NULL)
+    snm_err_set(&err, SNM_ENOMEM, "status: out of memory");
   if (q != NULL) {
     q->lv = lv;
     q->kind = kind;
@@ -123,6 +142,8 @@ static void ask(struct live *lv, struct snm_es *es, int kind, size_t r,
     else
       free(q);
   }
+  if (err.code != SNM_OK && slot != NULL)
+    snprintf(slot, SNM_ERR_MSG_MAX, "%s", err.msg);
   snm_buf_reset(path);
 }
 
@@ -131,18 +152,19 @@ static void ask_all(struct live *lv, const struct snm_plan *plan,
 {
   const struct snm_state *st = lv->st;
   struct snm_buf p;
+  int rc;
 
   snm_buf_init(&p, 0);
   if (snm_state_cur(st)->snapshot.name != NULL &&
       st->step >= SNM_STEP_SNAPSHOT) {
-    snm_es_path(&p, "/_snapshot/%s/%s", plan->repository.name,
-                snm_state_cur(st)->snapshot.name);
-    ask(lv, &es[plan->snapshot.domain], 0, 0, &p);
+    rc = snm_es_path(&p, "/_snapshot/%s/%s", plan->repository.name,
+                     snm_state_cur(st)->snapshot.name);
+    ask(lv, &es[plan->snapshot.domain], 0, 0, rc, &p);
     if (snm_state_cur(st)->snapshot.state == SNM_SNAP_STARTED ||
         snm_state_cur(st)->snapshot.state == SNM_SNAP_PENDING) {
-      snm_es_path(&p, "/_snapshot/%s/%s/_status", plan->repository.name,
-                  snm_state_cur(st)->snapshot.name);
-      ask(lv, &es[plan->snapshot.domain], 1, 0, &p);
+      rc = snm_es_path(&p, "/_snapshot/%s/%s/_status", plan->repository.name,
+                       snm_state_cur(st)->snapshot.name);
+      ask(lv, &es[plan->snapshot.domain], 1, 0, rc, &p);
     }
   }
   for (size_t r = 0; r < snm_state_cur(st)->n_restores && r < plan->n_restores;
@@ -151,8 +173,10 @@ static void ask_all(struct live *lv, const struct snm_plan *plan,
     const struct snm_state_restore *sr = &snm_state_cur(st)->restores[r];
 
     t->names = calloc(sr->n_indices + 1, sizeof(*t->names));
-    if (t->names == NULL)
+    if (t->names == NULL) {
+      snprintf(t->error, sizeof(t->error), "status: out of memory");
       continue;
+    }
     for (size_t i = 0; i < sr->n_indices; i++)
       if (sr->indices[i].state == SNM_RESTORE_RESTORING ||
           sr->indices[i].state == SNM_RESTORE_RESTORED ||
@@ -161,14 +185,12 @@ static void ask_all(struct live *lv, const struct snm_plan *plan,
     if (t->n == 0)
       continue;
     t->asked = 1;
-    snm_es_path(&p, "/%l/_recovery", t->names, t->n);
-    ask(lv, &es[plan->restores[r].domain], 2, 0 + r, &p);
+    rc = snm_es_path(&p, "/%l/_recovery", t->names, t->n);
+    ask(lv, &es[plan->restores[r].domain], 2, r, rc, &p);
   }
   snm_buf_dispose(&p);
-  if (lv->pending == 0) {
-    snm_http_close(lv->http, NULL, NULL);
-    lv->http = NULL;
-  }
+  if (lv->pending == 0)
+    snm_session_close(lv->session);
 }
 
 static void print_human(FILE *fp, const struct snm_plan *plan,
@@ -283,28 +305,19 @@ done:
 /* Ask the clusters; fills `lv`.  Failures only leave facts unknown. */
 static void ask_clusters(struct live *lv, const struct snm_plan *plan)
 {
-  struct snm_es *es = calloc(plan->n_domains, sizeof(*es));
+  struct snm_session s;
   struct snm_err err;
-  uv_loop_t loop;
 
-  if (es == NULL || uv_loop_init(&loop) != 0) {
-    free(es);
-    return;
+  snm_err_clear(&err);
+  if (snm_session_init(&s, plan, 1, "status", &err) == 0) {
+    lv->session = &s;
+    ask_all(lv, plan, s.es);
+    uv_run(&s.loop, UV_RUN_DEFAULT);
+    lv->session = NULL;
+  } else {
+    snm_log(SNM_LOG_WARN, "%s", err.msg);
   }
-  if (snm_http_new(&lv->http, &loop, NULL, &err) == 0) {
-    for (size_t i = 0; i < plan->n_domains; i++) {
-      if (snm_es_init(&es[i], &plan->domains[i], lv->http, &err) != 0)
-        snm_log(SNM_LOG_WARN, "%s", err.msg);
-      es[i].read_only = 1;
-    }
-    ask_all(lv, plan, es);
-    uv_run(&loop, UV_RUN_DEFAULT);
-  }
-  if (uv_loop_close(&loop) != 0)
-    snm_log(SNM_LOG_WARN, "status: the event loop still had open handles");
-  for (size_t i = 0; i < plan->n_domains; i++)
-    snm_es_dispose(&es[i]);
-  free(es);
+  snm_session_dispose(&s);
 }
 
 int snm_cmd_status(int argc, char **argv)
@@ -315,32 +328,32 @@ int snm_cmd_status(int argc, char **argv)
   struct live lv;
   struct snm_err err;
   char *path = NULL;
-  int json = 0, found = 0, rc, status = SNM_EXIT_FAILED;
+  struct snm_opt_iter it;
+  int json = 0, found = 0, c, rc, status = SNM_EXIT_FAILED;
 
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      status_usage(stdout);
+  snm_opt_init(&it, &status_spec, argc, argv);
+  while ((c = snm_opt_next(&it)) != SNM_OPT_END) {
+    switch (c) {
+    case O_HELP:
+      snm_opt_help(stdout, &status_spec);
       return SNM_EXIT_OK;
-    } else if (strcmp(a, "--json") == 0) {
+    case O_JSON:
       json = 1;
-    } else if (strcmp(a, "--state") == 0 && i + 1 < argc) {
-      state_arg = argv[++i];
-    } else if (a[0] == '-' && a[1] != '\0') {
-      fprintf(stderr, "snapmig: status: unknown option '%s'\n", a);
-      status_usage(stderr);
-      return SNM_EXIT_USAGE;
-    } else if (plan_path == NULL) {
-      plan_path = a;
-    } else {
-      fprintf(stderr, "snapmig: status: one plan at a time\n");
-      return SNM_EXIT_USAGE;
+      break;
+    case O_STATE:
+      state_arg = it.value;
+      break;
+    case SNM_OPT_OPERAND:
+      if (plan_path != NULL)
+        return snm_opt_usage_error(&status_spec, "one plan at a time");
+      plan_path = it.value;
+      break;
+    default:
+      return snm_opt_usage_error(&status_spec, "%s", it.error);
     }
   }
-  if (plan_path == NULL) {
-    status_usage(stderr);
-    return SNM_EXIT_USAGE;
-  }
+  if (plan_path == NULL)
+    return snm_opt_missing(&status_spec, "PLAN");
   snm_log_set_level(SNM_LOG_WARN);
   memset(&lv, 0, sizeof(lv));
   snm_state_init(&st);

@@ -7,28 +7,30 @@
 #include "plan.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include <yajl/yajl_gen.h>
 
-static void validate_usage(FILE *fp)
-{
-  fprintf(
-      fp,
-      "usage: snapmig validate [--json] [-q] PLAN\n"
-      "\n"
-      "Check a plan file offline: JSON syntax, keys, types, values, domain\n"
-      "references, rename patterns, snapshot name template.  Every\n"
-      "problem is printed on stderr as PLAN:LINE:COL: error: message\n"
-      "(columns count characters); warnings do not fail the check.\n"
-      "\n"
-      "  --json       print the result as one JSON document on stdout\n"
-      "  -q, --quiet  print nothing on success, and no warnings\n"
-      "  -h, --help   this text\n"
-      "\n"
-      "Exit status: 0 valid (maybe with warnings), 2 invalid or "
-      "unreadable.\n");
-}
+enum { O_HELP = SNM_OPT_HELP, O_JSON, O_QUIET };
+
+static const struct snm_opt validate_opts[] = {
+    {O_JSON, "json", 0, SNM_OPT_FLAG, NULL,
+     "print the result as one JSON document on stdout"},
+    {O_QUIET, "quiet", 'q', SNM_OPT_FLAG, NULL,
+     "print nothing on success, and no warnings"},
+    SNM_OPT_HELP_ENTRY,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+static const struct snm_opt_spec validate_spec = {
+    "validate",
+    "[--json] [-q] PLAN",
+    "Check a plan file offline: JSON syntax, keys, types, values, domain\n"
+    "references, rename patterns, snapshot name template.  Every\n"
+    "problem is printed on stderr as PLAN:LINE:COL: error: message\n"
+    "(columns count characters); warnings do not fail the check.\n",
+    validate_opts,
+    "Exit status: 0 valid (maybe with warnings), 2 invalid or "
+    "unreadable.\n",
+    0};
 
 static void gen_diags(yajl_gen g, const struct snm_diag_list *diags)
 {
@@ -122,7 +124,8 @@ static int validate_json(const char *path)
   if (rc == SNM_EIO || rc == SNM_ENOMEM) {
     fprintf(stderr, "snapmig: error: %s\n", err.msg);
     print_json(path, NULL, &diags, err.msg);
-    status = rc == SNM_EIO ? SNM_EXIT_USAGE : SNM_EXIT_FAILED;
+    /* an unreadable plan is bad input */
+    status = snm_exit_status(rc == SNM_EIO ? SNM_EINVAL : rc);
   } else {
     print_json(path, plan, &diags, NULL);
     status = plan != NULL ? SNM_EXIT_OK : SNM_EXIT_USAGE;
@@ -136,35 +139,32 @@ int snm_cmd_validate(int argc, char **argv)
 {
   struct snm_plan *plan = NULL;
   const char *path = NULL;
-  int json = 0, quiet = 0, status;
+  struct snm_opt_iter it;
+  int json = 0, quiet = 0, c, status;
 
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      validate_usage(stdout);
+  snm_opt_init(&it, &validate_spec, argc, argv);
+  while ((c = snm_opt_next(&it)) != SNM_OPT_END) {
+    switch (c) {
+    case O_HELP:
+      snm_opt_help(stdout, &validate_spec);
       return SNM_EXIT_OK;
-    } else if (strcmp(a, "--json") == 0) {
+    case O_JSON:
       json = 1;
-    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+      break;
+    case O_QUIET:
       quiet = 1;
-    } else if (strcmp(a, "--") == 0 && i + 2 == argc && path == NULL) {
-      path = argv[++i];
-    } else if (a[0] == '-' && a[1] != '\0') {
-      fprintf(stderr, "snapmig: validate: unknown option '%s'\n", a);
-      validate_usage(stderr);
-      return SNM_EXIT_USAGE;
-    } else if (path == NULL) {
-      path = a;
-    } else {
-      fprintf(stderr, "snapmig: validate: one plan at a time\n");
-      return SNM_EXIT_USAGE;
+      break;
+    case SNM_OPT_OPERAND:
+      if (path != NULL)
+        return snm_opt_usage_error(&validate_spec, "one plan at a time");
+      path = it.value;
+      break;
+    default:
+      return snm_opt_usage_error(&validate_spec, "%s", it.error);
     }
   }
-  if (path == NULL) {
-    validate_usage(stderr);
-    return SNM_EXIT_USAGE;
-  }
+  if (path == NULL)
+    return snm_opt_missing(&validate_spec, "PLAN");
 
   if (json)
     return validate_json(path);

@@ -16,6 +16,8 @@
 #ifndef SNM_COMPAT_H
 #define SNM_COMPAT_H
 
+#include "err.h"
+
 #include <stddef.h>
 
 enum snm_engine {
@@ -35,7 +37,7 @@ const char *snm_engine_name(enum snm_engine e);
 /* Parse "7.10.2", "2.19.1", "8.0.0-SNAPSHOT" for `engine` into `out`.
  * Returns 0, or -1 when `number` is not MAJOR.MINOR[.PATCH][suffix]. */
 int snm_version_parse(struct snm_version *out, enum snm_engine engine,
-                      const char *number);
+                      const char *number) SNM_MUST_CHECK;
 
 /* Decode an `index.version.created` id (e.g. 7100299 for Elasticsearch
  * 7.10.2; OpenSearch ids carry the 0x08000000 bit).  Returns 0 or -1. */

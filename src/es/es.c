@@ -6,6 +6,7 @@
 #include "json.h"
 #include "log.h"
 #include "es_domain.h"
+#include "es_sign.h"
 #include "secret.h"
 #include "sigv4.h"
 
@@ -14,12 +15,12 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
+#include <yajl/yajl_parse.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define ES_MAX_SIGNED_HEADERS 32
 /* In error messages (at most SNM_ERR_MSG_MAX bytes) a request path is
  * shortened in the middle to about ES_PATH_SHOWN_MAX bytes and the
  * server's reason to ES_REASON_SHOWN_MAX, so that the domain, method,
@@ -80,8 +81,12 @@ int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
   } else if (dom->auth == SNM_AUTH_AWS_SIGV4) {
     struct snm_creds_opts opts = {0};
+    int rc;
     opts.profile = dom->profile;
-    return snm_creds_provider_new(&es->creds, &opts, err);
+    rc = snm_creds_provider_new(&es->creds, &opts, err);
+    if (rc == 0)
+      rc = snm_es_signer_new(&es->signer, es, err);
+    return rc;
   }
   return 0;
 }
@@ -92,6 +97,7 @@ void snm_es_dispose(struct snm_es *es)
     OPENSSL_cleanse(es->basic_auth, strlen(es->basic_auth));
     free(es->basic_auth);
   }
+  snm_es_signer_free(es->signer); /* before the provider it waits on */
   snm_creds_provider_free(es->creds);
   memset(es, 0, sizeof(*es));
 }
@@ -258,6 +264,7 @@ struct es_call {
   struct snm_es *es;
   snm_es_done_fn done;
   void *data;
+  int raw;      /* 1: a 2xx body is left to the caller (snm_es_request_raw) */
   char *method; /* malloced */
   char *path;   /* malloced, as given (without the base path) */
 };
@@ -267,84 +274,6 @@ static void es_call_free(struct es_call *c)
   free(c->method);
   free(c->path);
   free(c);
-}
-
-/* SigV4 signing hook: sign exactly what the engine sends. */
-static int es_sign(void *sign_data, const struct snm_http_sign_ctx *ctx,
-                   struct snm_http_headers_out *add, struct snm_err *err)
-{
-  struct snm_es *es = sign_data;
-  const struct snm_domain *dom = es->dom;
-  struct snm_sigv4_header hdrs[ES_MAX_SIGNED_HEADERS];
-  char *copies[ES_MAX_SIGNED_HEADERS] = {NULL};
-  struct snm_sigv4_request req = {0};
-  struct snm_sigv4_params params = {0};
-  struct snm_sigv4_result res = {0};
-  struct snm_creds creds;
-  struct snm_buf target;
-  size_t n = 0;
-  int rc;
-
-  snm_creds_init(&creds);
-  snm_buf_init(&target, 0);
-  rc = snm_creds_provider_get(es->creds, &creds, err);
-  if (rc != 0)
-    goto done;
-  snprintf(es->creds_source, sizeof(es->creds_source), "%s", creds.source);
-  hdrs[n].name = "Host";
-  hdrs[n++].value = ctx->host;
-  for (size_t i = 0; ctx->headers != NULL && ctx->headers[i] != NULL; i++) {
-    char *colon;
-    if (n == ES_MAX_SIGNED_HEADERS) {
-      rc =
-          snm_err_set(err, SNM_EINVAL, "%s: too many headers to sign", dom->id);
-      goto done;
-    }
-    copies[n] = strdup(ctx->headers[i]);
-    if (copies[n] == NULL) {
-      rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
-      goto done;
-    }
-    colon = strchr(copies[n], ':');
-    assert(colon != NULL);
-    *colon++ = '\0';
-    while (*colon == ' ')
-      colon++;
-    hdrs[n].name = copies[n];
-    hdrs[n++].value = colon;
-  }
-  if (snm_buf_puts(&target, ctx->path) != 0 ||
-      (ctx->query[0] != '\0' && snm_buf_printf(&target, "?%s", ctx->query))) {
-    rc = snm_err_set(err, SNM_ENOMEM, "out of memory");
-    goto done;
-  }
-  req.method = ctx->method;
-  req.path = target.data;
-  req.headers = hdrs;
-  req.n_headers = n;
-  req.body = ctx->body;
-  req.body_len = ctx->body_len;
-  params.access_key_id = creds.access_key_id;
-  params.secret_access_key = creds.secret_access_key;
-  params.session_token = creds.session_token;
-  params.region = dom->region;
-  params.service = dom->service;
-  params.when = time(NULL);
-  params.s3_rules = strcmp(dom->service, "s3") == 0;
-  params.add_content_sha256_header = 1;
-  rc = snm_sigv4_sign(&res, &req, &params, err);
-  for (size_t i = 0; rc == 0 && i < res.n_add_headers; i++)
-    rc = snm_http_headers_add(add, res.add_headers[i].name,
-                              res.add_headers[i].value);
-  if (rc != 0 && err != NULL && err->code == SNM_OK)
-    snm_err_set(err, rc, "%s: cannot add signature headers", dom->id);
-done:
-  snm_sigv4_result_dispose(&res);
-  snm_creds_dispose(&creds);
-  for (size_t i = 0; i < ES_MAX_SIGNED_HEADERS; i++)
-    free(copies[i]);
-  snm_buf_dispose(&target);
-  return rc;
 }
 
 int snm_es_denied_permission(char *out, size_t out_size, const char *reason)
@@ -383,19 +312,20 @@ static void permission_hint(struct snm_buf *msg, const char *who,
   const char *role = snm_es_role_granting(perm);
 
   if (role != NULL)
-    snm_buf_printf(msg,
-                   " (%s lacks %s: map it to the %s role%s, or give one of "
-                   "its roles that permission)",
-                   who, perm, role,
-                   aws ? " as a backend role (its IAM role or user ARN) in "
-                         "fine-grained access control"
-                       : "");
+    snm_best_effort(
+        snm_buf_printf(msg,
+                       " (%s lacks %s: map it to the %s role%s, or give one of "
+                       "its roles that permission)",
+                       who, perm, role,
+                       aws ? " as a backend role (its IAM role or user ARN) in "
+                             "fine-grained access control"
+                           : ""));
   else
-    snm_buf_printf(msg, " (%s lacks %s: map it to a role that grants it%s)",
-                   who, perm,
-                   aws ? " (its IAM role or user ARN as a backend role in "
-                         "fine-grained access control)"
-                       : "");
+    snm_best_effort(snm_buf_printf(
+        msg, " (%s lacks %s: map it to a role that grants it%s)", who, perm,
+        aws ? " (its IAM role or user ARN as a backend role in "
+              "fine-grained access control)"
+            : ""));
 }
 
 static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
@@ -408,23 +338,26 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
 
   switch (dom->auth) {
   case SNM_AUTH_NONE:
-    snm_buf_printf(msg, " (the plan gives no credentials for this domain; add "
-                        "an \"auth\" section)");
+    snm_best_effort(snm_buf_printf(
+        msg, " (the plan gives no credentials for this domain; add "
+             "an \"auth\" section)"));
     break;
   case SNM_AUTH_BASIC:
     if (status == 401) {
-      snm_buf_printf(msg,
-                     " (the server refused user \"%s\" with the password "
-                     "from $%s: check the user name and that variable)",
-                     dom->username, dom->password_env);
+      snm_best_effort(
+          snm_buf_printf(msg,
+                         " (the server refused user \"%s\" with the password "
+                         "from $%s: check the user name and that variable)",
+                         dom->username, dom->password_env));
     } else if (has_perm) {
       snprintf(who, sizeof(who), "user \"%s\"", dom->username);
       permission_hint(msg, who, perm, 0);
     } else {
-      snm_buf_printf(msg,
-                     " (basic auth as \"%s\", password from $%s; check both, "
-                     "and that the user's role may do this)",
-                     dom->username, dom->password_env);
+      snm_best_effort(snm_buf_printf(
+          msg,
+          " (basic auth as \"%s\", password from $%s; check both, "
+          "and that the user's role may do this)",
+          dom->username, dom->password_env));
     }
     break;
   case SNM_AUTH_AWS_SIGV4: {
@@ -440,17 +373,17 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
       permission_hint(msg, who, perm, 1);
       break;
     }
-    snm_buf_printf(msg,
-                   " (signed with AWS credentials from %s for region %s, "
-                   "service %s; %s the identity likely lacks %s on this "
-                   "domain, or is not mapped to a role with this permission "
-                   "in fine-grained access control)",
-                   es->creds_source[0] != '\0' ? es->creds_source
-                                               : "the credential chain",
-                   dom->region, dom->service,
-                   status == 401 ? "the signature was refused, or"
-                                 : "the request was refused:",
-                   action);
+    snm_best_effort(snm_buf_printf(
+        msg,
+        " (signed with AWS credentials from %s for region %s, "
+        "service %s; %s the identity likely lacks %s on this "
+        "domain, or is not mapped to a role with this permission "
+        "in fine-grained access control)",
+        es->creds_source[0] != '\0' ? es->creds_source : "the credential chain",
+        dom->region, dom->service,
+        status == 401 ? "the signature was refused, or"
+                      : "the request was refused:",
+        action));
     break;
   }
   }
@@ -461,8 +394,9 @@ static void auth_hint(struct snm_buf *msg, const struct snm_es *es,
 static void describe(struct snm_buf *msg, const struct snm_es *es,
                      const char *method, const char *path)
 {
-  (void)snm_buf_printf(msg, "%s: %s ", es->dom->id, method);
-  (void)snm_err_append_middle(msg, path, strlen(path), ES_PATH_SHOWN_MAX);
+  snm_best_effort(snm_buf_printf(msg, "%s: %s ", es->dom->id, method));
+  snm_best_effort(
+      snm_err_append_middle(msg, path, strlen(path), ES_PATH_SHOWN_MAX));
 }
 
 /* The status of a reply body that is an error object, {"error": {...} or
@@ -490,16 +424,17 @@ static void reply_failed(struct snm_err *err, const struct es_call *c,
 
   snm_buf_init(&msg, 0);
   snm_buf_init(&reason, 0);
-  snm_es_error_reason(&reason, json, resp->body, resp->body_len);
+  snm_best_effort(
+      snm_es_error_reason(&reason, json, resp->body, resp->body_len));
   describe(&msg, c->es, c->method, c->path);
-  (void)snm_buf_printf(&msg, ": HTTP %ld", resp->status);
+  snm_best_effort(snm_buf_printf(&msg, ": HTTP %ld", resp->status));
   if (body_status != 0)
-    (void)snm_buf_printf(&msg, " with an error body (status %ld)%s",
-                         body_status, reason.len > 0 ? ":" : "");
+    snm_best_effort(snm_buf_printf(&msg, " with an error body (status %ld)%s",
+                                   body_status, reason.len > 0 ? ":" : ""));
   if (reason.len > 0) {
-    (void)snm_buf_putc(&msg, ' ');
-    (void)snm_err_append_middle(&msg, reason.data, reason.len,
-                                ES_REASON_SHOWN_MAX);
+    snm_best_effort(snm_buf_putc(&msg, ' '));
+    snm_best_effort(snm_err_append_middle(&msg, reason.data, reason.len,
+                                          ES_REASON_SHOWN_MAX));
   }
   if (status == 401 || status == 403)
     auth_hint(&msg, c->es, c->method, status, snm_buf_str(&reason));
@@ -508,6 +443,116 @@ static void reply_failed(struct snm_err *err, const struct es_call *c,
   err->http_status = status;
   snm_buf_dispose(&reason);
   snm_buf_dispose(&msg);
+}
+
+/* Could `body` (a reply of the raw kind) be an error object, {"error":
+ * {...} or "...", "status": N}?  A scan of its top level with yajl's
+ * callback parser, building nothing: 1 when the root is an object with a
+ * "status" member and whose first "error" member is an object or a string
+ * (what error_body_status needs), else 0.  Only such a body is then parsed into
+ * a tree, so that a big listing never is. */
+struct top_scan {
+  unsigned depth;  /* containers open */
+  int root_map;    /* the root is an object */
+  int error_next;  /* the next value is the first "error" member */
+  int error_seen;  /* "error" was a key at the top level */
+  int error_shape; /* its value is an object or a string */
+  int status_seen; /* "status" was a key at the top level */
+};
+
+static int ts_value(struct top_scan *t, int shape)
+{
+  if (t->error_next && shape)
+    t->error_shape = 1;
+  t->error_next = 0;
+  return 1;
+}
+
+static int ts_null(void *ctx)
+{
+  return ts_value(ctx, 0);
+}
+
+static int ts_bool(void *ctx, int b)
+{
+  (void)b;
+  return ts_value(ctx, 0);
+}
+
+static int ts_number(void *ctx, const char *s, size_t n)
+{
+  (void)s;
+  (void)n;
+  return ts_value(ctx, 0);
+}
+
+static int ts_string(void *ctx, const unsigned char *s, size_t n)
+{
+  (void)s;
+  (void)n;
+  return ts_value(ctx, 1);
+}
+
+static int ts_start_map(void *ctx)
+{
+  struct top_scan *t = ctx;
+
+  if (t->depth == 0)
+    t->root_map = 1;
+  ts_value(t, 1);
+  t->depth++;
+  return 1;
+}
+
+static int ts_key(void *ctx, const unsigned char *k, size_t n)
+{
+  struct top_scan *t = ctx;
+  /* a key compares as the C string the tree keeps (up to a \u0000) */
+  size_t len = strnlen((const char *)k, n);
+
+  if (t->depth == 1 && t->root_map && !t->error_seen && len == 5 &&
+      memcmp(k, "error", 5) == 0) {
+    t->error_seen = 1;
+    t->error_next = 1;
+  } else if (t->depth == 1 && len == 6 && memcmp(k, "status", 6) == 0) {
+    t->status_seen = 1;
+  }
+  return 1;
+}
+
+static int ts_end(void *ctx)
+{
+  ((struct top_scan *)ctx)->depth--;
+  return 1;
+}
+
+static int ts_start_array(void *ctx)
+{
+  struct top_scan *t = ctx;
+
+  ts_value(t, 0);
+  t->depth++;
+  return 1;
+}
+
+static int maybe_error_body(const char *body, size_t len)
+{
+  static const yajl_callbacks cb = {
+      ts_null,      ts_bool, NULL,   NULL,           ts_number, ts_string,
+      ts_start_map, ts_key,  ts_end, ts_start_array, ts_end};
+  struct top_scan t = {0};
+  yajl_handle h = yajl_alloc(&cb, NULL, &t);
+  int ok;
+
+  if (h == NULL)
+    return 1;                             /* let the tree decide */
+  yajl_config(h, yajl_allow_comments, 1); /* as yajl_tree_parse */
+  /* yajl_tree_parse reads up to the first NUL */
+  ok = yajl_parse(h, (const unsigned char *)body, strnlen(body, len)) ==
+           yajl_status_ok &&
+       yajl_complete_parse(h) == yajl_status_ok;
+  yajl_free(h);
+  return ok && t.error_shape && t.status_seen;
 }
 
 static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
@@ -531,10 +576,11 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
     if (ct == NULL || strstr(ct, "json") != NULL || resp->body[0] == '{' ||
         resp->body[0] == '[') {
       /* yajl's tree has no depth limit and is freed recursively */
-      if (snm_json_depth_ok(resp->body, resp->body_len, SNM_JSON_MAX_DEPTH))
-        json = yajl_tree_parse(resp->body, NULL, 0);
-      else
+      if (!snm_json_depth_ok(resp->body, resp->body_len, SNM_JSON_MAX_DEPTH))
         too_deep = 1;
+      else if (!c->raw || resp->status < 200 || resp->status > 299 ||
+               maybe_error_body(resp->body, resp->body_len))
+        json = yajl_tree_parse(resp->body, NULL, 0);
     }
   }
   reply.status = resp->status;
@@ -566,9 +612,9 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   es_call_free(c);
 }
 
-int snm_es_request(struct snm_es *es, const char *method, const char *path,
-                   const char *json_body, int replay, snm_es_done_fn done,
-                   void *data, struct snm_err *err)
+static int es_send(struct snm_es *es, const char *method, const char *path,
+                   const char *json_body, int replay, int raw,
+                   snm_es_done_fn done, void *data, struct snm_err *err)
 {
   const struct snm_domain *dom = es->dom;
   struct snm_http_request req = {0};
@@ -595,6 +641,7 @@ int snm_es_request(struct snm_es *es, const char *method, const char *path,
   c->es = es;
   c->done = done;
   c->data = data;
+  c->raw = raw;
   c->method = strdup(method);
   c->path = strdup(path);
   snm_buf_init(&url, 0);
@@ -624,13 +671,12 @@ int snm_es_request(struct snm_es *es, const char *method, const char *path,
   req.insecure = dom->insecure;
   req.replay = (enum snm_http_replay)replay;
   req.label = dom->id;
-  if (es->creds != NULL) {
-    req.sign = es_sign;
-    req.sign_data = es;
-  }
   if (es->trace != NULL)
     es->trace(dom->id, method, path, es->trace_payload);
-  rc = snm_http_send(es->http, &req, es_done, c, NULL, err);
+  if (es->signer != NULL) /* aws-sigv4: may wait for credentials */
+    rc = snm_es_signer_send(es->signer, &req, method, path, es_done, c, err);
+  else
+    rc = snm_http_send(es->http, &req, es_done, c, NULL, err);
   if (rc != 0)
     goto fail;
   es->requests++;
@@ -646,4 +692,18 @@ fail:
   snm_buf_dispose(&auth);
   es_call_free(c);
   return rc;
+}
+
+int snm_es_request(struct snm_es *es, const char *method, const char *path,
+                   const char *json_body, int replay, snm_es_done_fn done,
+                   void *data, struct snm_err *err)
+{
+  return es_send(es, method, path, json_body, replay, 0, done, data, err);
+}
+
+int snm_es_request_raw(struct snm_es *es, const char *method, const char *path,
+                       const char *json_body, int replay, snm_es_done_fn done,
+                       void *data, struct snm_err *err)
+{
+  return es_send(es, method, path, json_body, replay, 1, done, data, err);
 }

@@ -7,7 +7,10 @@
  * errors into one line naming the domain, the request and the server's
  * reason, with a hint for 401/403.
  *
- * Everything runs on the HTTP engine's loop thread.
+ * Everything runs on the HTTP engine's loop thread.  AWS credentials are
+ * fetched on libuv's thread pool (creds.h), never on the loop: a request
+ * of an aws-sigv4 domain that has no usable credentials yet is held until
+ * the fetch ends, while the loop goes on with everything else.
  */
 #ifndef SNM_ES_H
 #define SNM_ES_H
@@ -22,6 +25,7 @@ struct snm_buf;
 struct snm_domain;
 struct snm_http;
 struct snm_creds_provider;
+struct snm_es_signer;
 
 /* Observer of every request a domain sends (tests, -v traces). */
 typedef void (*snm_es_trace_fn)(const char *domain_id, const char *method,
@@ -31,6 +35,9 @@ struct snm_es {
   const struct snm_domain *dom;     /* borrowed from the plan */
   struct snm_http *http;            /* borrowed */
   struct snm_creds_provider *creds; /* NULL or owned (aws-sigv4) */
+  struct snm_es_signer *signer;     /* NULL or owned (aws-sigv4): signs,
+                                       holds requests while credentials
+                                       are fetched (es_sign.h) */
   char *basic_auth;      /* NULL or malloced "Basic base64"; secret */
   char creds_source[96]; /* where the last signing credentials came from */
   int read_only;         /* 1: only GET and HEAD may be sent */
@@ -42,13 +49,18 @@ struct snm_es {
 /* Prepare `es` for `dom`.  Basic auth reads the password from the
  * variable named by password_env now (and registers the password, and
  * "user:password" in base64 and in clear, as secrets: secret.h);
- * aws-sigv4 creates a credential provider that resolves on first use.
+ * aws-sigv4 creates a credential provider that resolves on first use, and
+ * watches `http` for its closing.  `es` must not move until disposed.
  * Returns 0; SNM_EAUTH when password_env is not set or empty (message
  * names the domain and the variable); SNM_EINVAL when the basic auth
  * username holds a ':'; SNM_ENOMEM.  Dispose with snm_es_dispose even on
  * failure. */
 int snm_es_init(struct snm_es *es, const struct snm_domain *dom,
                 struct snm_http *http, struct snm_err *err);
+/* Free what `es` holds.  Call it after the loop ran out (as for the HTTP
+ * engine's calls); requests still held for credentials then finish with
+ * SNM_ECANCELED from inside this call, and a credential fetch still running
+ * is abandoned (creds.h: snm_creds_provider_free). */
 void snm_es_dispose(struct snm_es *es);
 
 /* A reply that arrived (any status). */
@@ -87,13 +99,30 @@ typedef void (*snm_es_done_fn)(const struct snm_es_reply *reply,
 /* Send METHOD `path` (built with snm_es_path: already encoded, may carry a
  * "?query"; the domain's base path is prepended) with an optional JSON
  * body.  `replay` is an snm_http_replay value (0: by method).  Returns 0
- * and calls `done` once; or SNM_EINVAL/SNM_ENOMEM/SNM_EAUTH (credentials
- * could not be had for signing) with `err` filled and `done` never
- * called.  With es->read_only set, a method other than GET or HEAD is
- * refused with SNM_EINVAL before anything is sent or traced. */
+ * and calls `done` once; or SNM_EINVAL/SNM_ENOMEM/SNM_ECANCELED (the engine
+ * is closing) with `err` filled and `done` never called.  With
+ * es->read_only set, a method other than GET or HEAD is refused with
+ * SNM_EINVAL before anything is sent or traced.
+ * aws-sigv4: when the domain has no usable credentials yet, the request is
+ * held while they are fetched (one fetch for every request that waits);
+ * if the fetch fails, `done` gets reply NULL and the credential chain's
+ * error (SNM_EAUTH, SNM_ENET, ...: "DOMAIN: METHOD PATH: <why>"); if the
+ * engine closes meanwhile, SNM_ECANCELED. */
 int snm_es_request(struct snm_es *es, const char *method, const char *path,
                    const char *json_body, int replay, snm_es_done_fn done,
                    void *data, struct snm_err *err);
+
+/* snm_es_request for a reply that may be huge (a listing the caller reads
+ * with a streaming parser): a 2xx reply is not parsed into a yajl tree
+ * (a tree costs about eight times the body), so `reply->json` is NULL and
+ * the caller reads `reply->body`.  Nothing else changes: a 2xx whose body
+ * is an error object fails as with snm_es_request (a scan of the body's
+ * top level, which builds nothing, finds the candidates, and only those
+ * are parsed), a body nested deeper than SNM_JSON_MAX_DEPTH fails with
+ * SNM_EPARSE, and the body of any other status is parsed as before. */
+int snm_es_request_raw(struct snm_es *es, const char *method, const char *path,
+                       const char *json_body, int replay, snm_es_done_fn done,
+                       void *data, struct snm_err *err);
 
 /* Append a request path to `out` from `fmt`: literal text is copied as is
  * (it must be URL-safe), each "%s" takes a string argument that is
@@ -101,14 +130,14 @@ int snm_es_request(struct snm_es *es, const char *method, const char *path,
  * '<', ':' and UTF-8 in names are safe), "%l" takes a (const char *const *,
  * size_t) pair and writes the items encoded and joined with ',', and "%%"
  * is a '%'.  Returns 0, SNM_EINVAL for another conversion, SNM_ENOMEM. */
-int snm_es_path(struct snm_buf *out, const char *fmt, ...);
+int snm_es_path(struct snm_buf *out, const char *fmt, ...) SNM_MUST_CHECK;
 
 /* The server's own explanation in an error body: "type: reason" from
  * {"error": {...}}, a plain "error" string, or AWS's {"message": ...};
  * appended to `out` (nothing when none is found) with control characters
  * replaced by '?' (snm_sanitize_line).  Returns 0/SNM_ENOMEM. */
 int snm_es_error_reason(struct snm_buf *out, yajl_val json, const char *body,
-                        size_t body_len);
+                        size_t body_len) SNM_MUST_CHECK;
 
 /* The permission an OpenSearch security plugin refusal names: from a
  * reason such as "no permissions for [cluster:admin/repository/put] and
@@ -134,6 +163,7 @@ struct snm_es_info {
  * anything else is Elasticsearch.  Returns 0, or SNM_EPARSE with a message
  * naming `domain_id`. */
 int snm_es_parse_info(struct snm_es_info *out, yajl_val json,
-                      const char *domain_id, struct snm_err *err);
+                      const char *domain_id,
+                      struct snm_err *err) SNM_MUST_CHECK;
 
 #endif

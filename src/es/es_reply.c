@@ -254,7 +254,7 @@ int snm_es_parse_count(long long *out, yajl_val json, struct snm_err *err)
     int rc;
 
     snm_buf_init(&why, 0);
-    snm_es_error_reason(&why, json, NULL, 0);
+    snm_best_effort(snm_es_error_reason(&why, json, NULL, 0));
     rc = snm_err_set(err, SNM_EPARSE, "the reply is an error: %s",
                      why.len > 0 ? snm_buf_str(&why) : "(no reason given)");
     snm_buf_dispose(&why);

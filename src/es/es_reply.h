@@ -19,7 +19,8 @@ struct snm_es_snap_status {
   long long bytes_done, bytes_total; /* -1 when absent */
 };
 int snm_es_parse_snapshot_status(struct snm_es_snap_status *out, yajl_val json,
-                                 const char *snapshot, struct snm_err *err);
+                                 const char *snapshot,
+                                 struct snm_err *err) SNM_MUST_CHECK;
 
 /* GET _snapshot/REPO/SNAP, the entry for `snapshot`. */
 struct snm_es_snap_info {
@@ -33,7 +34,8 @@ struct snm_es_snap_info {
 };
 void snm_es_snap_info_dispose(struct snm_es_snap_info *si);
 int snm_es_parse_snapshot_info(struct snm_es_snap_info *out, yajl_val json,
-                               const char *snapshot, struct snm_err *err);
+                               const char *snapshot,
+                               struct snm_err *err) SNM_MUST_CHECK;
 
 /* GET TARGETS/_recovery, summed over the shards of the named indices. */
 struct snm_es_recovery_index {
@@ -51,7 +53,7 @@ struct snm_es_recovery {
 void snm_es_recovery_dispose(struct snm_es_recovery *r);
 int snm_es_parse_recovery(struct snm_es_recovery *out, yajl_val json,
                           const char *const *names, size_t n,
-                          struct snm_err *err);
+                          struct snm_err *err) SNM_MUST_CHECK;
 
 /* A long index list is asked for in chunks (es_chunk.h); their
  * replies are combined:
@@ -68,7 +70,8 @@ void snm_es_recovery_merge(struct snm_es_recovery *r, size_t at,
  * when the reply is not an object with an integral, non-negative "count",
  * is an error object (its reason quoted), or reports failed shards (the
  * count would miss their documents). */
-int snm_es_parse_count(long long *out, yajl_val json, struct snm_err *err);
+int snm_es_parse_count(long long *out, yajl_val json,
+                       struct snm_err *err) SNM_MUST_CHECK;
 
 /* Where a target index's primary shards were recovered from, from GET
  * NAMES/_recovery. */
@@ -119,7 +122,8 @@ int snm_es_find_failed_shard(struct snm_es_failed_shard *out, yajl_val rows,
  * "no_valid_shard_copy": retries exhausted, nothing to restore from), 0
  * when it will still try (yes, throttled, awaiting_info, delayed, ...),
  * -1 when the reply says neither. */
-int snm_es_parse_explain(struct snm_es_failed_shard *io, yajl_val json);
+int snm_es_parse_explain(struct snm_es_failed_shard *io,
+                         yajl_val json) SNM_MUST_CHECK;
 
 /* Body of POST /_cluster/allocation/explain for a primary shard.  *out
  * malloced; 0 or SNM_ENOMEM. */

@@ -632,6 +632,12 @@ void snm_http_close(struct snm_http *h, void (*on_closed)(void *data),
   h->on_closed = on_closed;
   h->closed_data = data;
 
+  while (h->watchers != NULL) {
+    struct snm_http_close_watch *w = h->watchers;
+    snm_http_unwatch_close(w);
+    w->cb(w);
+  }
+
   for (c = h->calls; c != NULL; c = c->next)
     if (c->state == CALL_RUNNING || c->state == CALL_WAITING)
       snm_http_cancel(c);
@@ -643,4 +649,34 @@ void snm_http_close(struct snm_http *h, void (*on_closed)(void *data),
     uv_idle_start(&h->dispatcher, on_idle);
   else if (h->calls == NULL)
     uv_close((uv_handle_t *)&h->dispatcher, on_engine_handle_closed);
+}
+
+uv_loop_t *snm_http_loop(const struct snm_http *h)
+{
+  return h->loop;
+}
+
+void snm_http_watch_close(struct snm_http *h, struct snm_http_close_watch *w)
+{
+  assert(h != NULL && !h->closing && w->cb != NULL && w->h == NULL);
+  w->h = h;
+  w->prev = NULL;
+  w->next = h->watchers;
+  if (h->watchers != NULL)
+    h->watchers->prev = w;
+  h->watchers = w;
+}
+
+void snm_http_unwatch_close(struct snm_http_close_watch *w)
+{
+  if (w->h == NULL)
+    return;
+  if (w->prev != NULL)
+    w->prev->next = w->next;
+  else
+    w->h->watchers = w->next;
+  if (w->next != NULL)
+    w->next->prev = w->prev;
+  w->h = NULL;
+  w->prev = w->next = NULL;
 }

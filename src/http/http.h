@@ -31,6 +31,8 @@
 #ifndef SNM_HTTP_H
 #define SNM_HTTP_H
 
+#include "err.h"
+
 #include <stddef.h>
 #include <uv.h>
 
@@ -120,7 +122,7 @@ typedef int (*snm_http_sign_fn)(void *sign_data,
  * ':', a blank, a control character...) or the value holds CR or LF, or
  * SNM_ENOMEM. */
 int snm_http_headers_add(struct snm_http_headers_out *out, const char *name,
-                         const char *value);
+                         const char *value) SNM_MUST_CHECK;
 
 struct snm_http_request {
   const char *method; /* "GET", "HEAD", "PUT", "POST", "DELETE", ... */
@@ -211,8 +213,34 @@ void snm_http_cancel(struct snm_http_call *call);
 
 /* Close the engine: every pending call's `done` runs with SNM_ECANCELED,
  * connections are closed, uv handles are closed; then the engine is freed
- * and `on_closed(data)` (may be NULL) runs from the loop.  Call once. */
+ * and `on_closed(data)` (may be NULL) runs from the loop.  Call once.
+ * Close watchers (below) are told first. */
 void snm_http_close(struct snm_http *h, void (*on_closed)(void *data),
                     void *data);
+
+/* The loop the engine runs on. */
+uv_loop_t *snm_http_loop(const struct snm_http *h);
+
+/* A close watcher, for a layer above that holds requests back before
+ * sending them (es.c, while credentials are fetched) and so must learn
+ * that the engine is closing before it may be freed.  Embedded in the
+ * owner's struct; it must stay put while watching. */
+struct snm_http_close_watch {
+  void (*cb)(struct snm_http_close_watch *w); /* called once, from inside
+                                                 snm_http_close; it must
+                                                 not send (the engine is
+                                                 closing) */
+  void *data;                                 /* the owner's */
+  /* private */
+  struct snm_http *h; /* NULL: not watching (or already told) */
+  struct snm_http_close_watch *prev, *next;
+};
+
+/* Start watching `h` (not closing yet); `w->cb` must be set.  The engine
+ * forgets the watcher when it calls it. */
+void snm_http_watch_close(struct snm_http *h, struct snm_http_close_watch *w);
+/* Stop watching; a no-op when the watcher was already called (the engine
+ * may be gone then) or never started. */
+void snm_http_unwatch_close(struct snm_http_close_watch *w);
 
 #endif

@@ -101,6 +101,7 @@ struct snm_http {
   int fail_sock_cb;      /* tests: make the next N socket callbacks fail */
   void (*on_closed)(void *data);
   void *closed_data;
+  struct snm_http_close_watch *watchers; /* told at snm_http_close */
 };
 
 /* http_req.c */

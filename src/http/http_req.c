@@ -151,14 +151,14 @@ void snm_http__describe_req(struct snm_buf *out, const char *label,
 
   snm_buf_init(&u, 0);
   if (label != NULL && label[0] != '\0')
-    (void)snm_buf_printf(out, "%s: ", label);
-  (void)snm_buf_printf(out, "%s ", method);
-  (void)snm_buf_append(&u, url, n);
+    snm_best_effort(snm_buf_printf(out, "%s: ", label));
+  snm_best_effort(snm_buf_printf(out, "%s ", method));
+  snm_best_effort(snm_buf_append(&u, url, n));
   if (q != NULL) /* presigned URLs carry signatures in the query */
     (void)snm_redact_text(&u, q, strlen(q));
   /* a long index list must not push the cause out of the message */
-  (void)snm_err_append_middle(out, snm_buf_str(&u), u.len,
-                              SNM_HTTP_URL_SHOWN_MAX);
+  snm_best_effort(snm_err_append_middle(out, snm_buf_str(&u), u.len,
+                                        SNM_HTTP_URL_SHOWN_MAX));
   snm_buf_dispose(&u);
 }
 
@@ -175,9 +175,9 @@ int snm_http__call_err(const struct snm_http_call *c, struct snm_err *err,
 
   snm_buf_init(&what, 0);
   snm_http__describe(c, &what);
-  (void)snm_buf_puts(&what, ": ");
+  snm_best_effort(snm_buf_puts(&what, ": "));
   va_start(ap, fmt);
-  (void)snm_buf_vprintf(&what, fmt, ap);
+  snm_best_effort(snm_buf_vprintf(&what, fmt, ap));
   va_end(ap);
   snm_err_set(err, code, "%s", snm_buf_str(&what));
   snm_buf_dispose(&what);
@@ -478,10 +478,11 @@ static void trace_body(const struct snm_http_call *c, char dir, int *done,
           ? size
           : (size_t)(TRACE_BODY_MAX - *done);
   snm_buf_init(&b, 0);
-  (void)snm_buf_printf(&b, "[%zu body bytes%s] ", size,
-                       n < size ? ", truncated" : "");
+  snm_best_effort(snm_buf_printf(&b, "[%zu body bytes%s] ", size,
+                                 n < size ? ", truncated" : ""));
   for (size_t i = 0; i < n; i++)
-    (void)snm_buf_putc(&b, isprint((unsigned char)data[i]) ? data[i] : '.');
+    snm_best_effort(
+        snm_buf_putc(&b, isprint((unsigned char)data[i]) ? data[i] : '.'));
   *done += (int)n;
   trace_line(c, dir, snm_buf_str(&b), b.len);
   snm_buf_dispose(&b);

@@ -154,45 +154,48 @@ void snm_http__fail(struct snm_http_call *c, CURLcode rc)
   switch (rc) {
   case CURLE_COULDNT_CONNECT:
     if (e == ECONNREFUSED)
-      (void)snm_buf_puts(&cause, "connection refused");
+      snm_best_effort(snm_buf_puts(&cause, "connection refused"));
     else
-      (void)snm_buf_printf(&cause, "could not connect (%s)",
-                           c->errbuf[0] ? c->errbuf : strerror((int)e));
+      snm_best_effort(
+          snm_buf_printf(&cause, "could not connect (%s)",
+                         c->errbuf[0] ? c->errbuf : strerror((int)e)));
     hint = "; is the domain reachable?";
     break;
   case CURLE_COULDNT_RESOLVE_HOST:
-    (void)snm_buf_puts(&cause, "could not resolve the host name");
+    snm_best_effort(snm_buf_puts(&cause, "could not resolve the host name"));
     hint = "; check the endpoint";
     break;
   case CURLE_OPERATION_TIMEDOUT:
     code = SNM_ETIMEOUT;
     if (!connected(c))
-      (void)snm_buf_printf(&cause, "no connection within %ld ms",
-                           c->connect_timeout_ms);
+      snm_best_effort(snm_buf_printf(&cause, "no connection within %ld ms",
+                                     c->connect_timeout_ms));
     else
-      (void)snm_buf_printf(&cause, "no complete reply within %ld ms",
-                           c->timeout_ms);
+      snm_best_effort(snm_buf_printf(&cause, "no complete reply within %ld ms",
+                                     c->timeout_ms));
     break;
   case CURLE_SEND_ERROR:
   case CURLE_RECV_ERROR:
     if (e == ECONNRESET)
-      (void)snm_buf_puts(&cause, "connection reset by peer");
+      snm_best_effort(snm_buf_puts(&cause, "connection reset by peer"));
     else
-      (void)snm_buf_printf(&cause, "connection failed (%s)",
-                           c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+      snm_best_effort(
+          snm_buf_printf(&cause, "connection failed (%s)",
+                         c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc)));
     break;
   case CURLE_GOT_NOTHING:
-    (void)snm_buf_puts(&cause,
-                       "the server closed the connection without replying");
+    snm_best_effort(snm_buf_puts(
+        &cause, "the server closed the connection without replying"));
     break;
   case CURLE_PARTIAL_FILE:
-    (void)snm_buf_puts(&cause, "the reply was cut short");
+    snm_best_effort(snm_buf_puts(&cause, "the reply was cut short"));
     break;
   case CURLE_PEER_FAILED_VERIFICATION:
-    (void)snm_buf_printf(&cause,
-                         "the server's TLS certificate could not be verified "
-                         "(%s)",
-                         c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+    snm_best_effort(
+        snm_buf_printf(&cause,
+                       "the server's TLS certificate could not be verified "
+                       "(%s)",
+                       c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc)));
     if (strstr(c->errbuf, "match") != NULL)
       hint = "; the certificate does not name this host: use a host name "
              "it was issued for";
@@ -205,28 +208,30 @@ void snm_http__fail(struct snm_http_call *c, CURLcode rc)
     break;
   case CURLE_SSL_CACERT_BADFILE:
     code = SNM_EIO;
-    (void)snm_buf_printf(&cause, "cannot load ca_file %s",
-                         c->ca_file != NULL ? c->ca_file : "(default)");
+    snm_best_effort(
+        snm_buf_printf(&cause, "cannot load ca_file %s",
+                       c->ca_file != NULL ? c->ca_file : "(default)"));
     break;
   case CURLE_SSL_CONNECT_ERROR:
-    (void)snm_buf_printf(&cause, "TLS handshake failed (%s)",
-                         c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+    snm_best_effort(
+        snm_buf_printf(&cause, "TLS handshake failed (%s)",
+                       c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc)));
     break;
   case CURLE_FILESIZE_EXCEEDED:
   case CURLE_WRITE_ERROR:
     if (rc == CURLE_FILESIZE_EXCEEDED || c->too_large) {
       code = SNM_EHTTP;
       curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
-      (void)snm_buf_printf(&cause, "reply larger than %zu bytes",
-                           c->resp_body.max);
+      snm_best_effort(snm_buf_printf(&cause, "reply larger than %zu bytes",
+                                     c->resp_body.max));
     } else {
       code = SNM_ENOMEM;
-      (void)snm_buf_puts(&cause, "out of memory for the reply");
+      snm_best_effort(snm_buf_puts(&cause, "out of memory for the reply"));
     }
     break;
   default:
-    (void)snm_buf_printf(&cause, "%s (%s)", curl_easy_strerror(rc),
-                         c->errbuf[0] ? c->errbuf : "no detail");
+    snm_best_effort(snm_buf_printf(&cause, "%s (%s)", curl_easy_strerror(rc),
+                                   c->errbuf[0] ? c->errbuf : "no detail"));
     break;
   }
   if (c->attempts > 1)

@@ -26,7 +26,8 @@ enum snm_iam_document {
 };
 
 /* "role-policy" etc. -> 0 and *out; SNM_EINVAL for another name. */
-int snm_iam_document_parse(const char *name, enum snm_iam_document *out);
+int snm_iam_document_parse(const char *name,
+                           enum snm_iam_document *out) SNM_MUST_CHECK;
 
 /* A role ARN split up: "arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME". */
 struct snm_iam_role {
@@ -37,7 +38,7 @@ struct snm_iam_role {
 /* Parse and check a role ARN.  Returns 0 and *out; SNM_EINVAL (err says
  * what is wrong and shows the expected form). */
 int snm_iam_parse_role_arn(struct snm_iam_role *out, const char *arn,
-                           struct snm_err *err);
+                           struct snm_err *err) SNM_MUST_CHECK;
 
 /* The domain name and partition of an Amazon OpenSearch Service endpoint
  * host: "search-NAME-HASH.REGION.es.amazonaws.com" or "vpc-NAME-HASH..."

@@ -76,9 +76,11 @@ const char *snm_snapshot_state_name(enum snm_snapshot_state s);
 const char *snm_restore_state_name(enum snm_restore_state s);
 
 /* Name -> value; 0 and *out, or SNM_EINVAL for an unknown name. */
-int snm_step_parse(const char *name, enum snm_step *out);
-int snm_snapshot_state_parse(const char *name, enum snm_snapshot_state *out);
-int snm_restore_state_parse(const char *name, enum snm_restore_state *out);
+int snm_step_parse(const char *name, enum snm_step *out) SNM_MUST_CHECK;
+int snm_snapshot_state_parse(const char *name,
+                             enum snm_snapshot_state *out) SNM_MUST_CHECK;
+int snm_restore_state_parse(const char *name,
+                            enum snm_restore_state *out) SNM_MUST_CHECK;
 
 /* index name -> document count, in insertion order. */
 struct snm_state_count {
@@ -231,7 +233,7 @@ int snm_state_restore_add_index(struct snm_state_restore *r, const char *source,
  * Returns 0; SNM_EIO (err names the path, the failing call and strerror,
  * and what to check; `path` itself is untouched); SNM_ENOMEM. */
 int snm_state_save(const struct snm_state *st, const char *path,
-                   struct snm_err *err);
+                   struct snm_err *err) SNM_MUST_CHECK;
 
 /* Render `st` as that JSON text into *out (malloced, NUL-terminated).
  * Returns 0 or SNM_ENOMEM. */
@@ -247,12 +249,12 @@ int snm_state_to_json(char **out, const struct snm_state *st,
  * err says so).  Format 1 and 2 files are read; a loaded state has at least
  * one round.  On error `out` is left empty. */
 int snm_state_load(struct snm_state *out, int *found, const char *path,
-                   struct snm_err *err);
+                   struct snm_err *err) SNM_MUST_CHECK;
 
 /* Parse state text (`path` only names it in messages).  Same returns as
  * snm_state_load minus "not found". */
 int snm_state_parse(struct snm_state *out, const char *text, size_t len,
-                    const char *path, struct snm_err *err);
+                    const char *path, struct snm_err *err) SNM_MUST_CHECK;
 
 /* Check that a loaded state belongs to `plan`: same plan name and digest.
  * Returns 0; SNM_EINVAL when not, with a message that says what differs,
@@ -283,7 +285,7 @@ struct snm_journal_lock {
  * call fails; SNM_ENOMEM.  `lk` needs no initialisation; on error it is
  * left not held. */
 int snm_journal_lock(struct snm_journal_lock *lk, const char *state_path,
-                     struct snm_err *err);
+                     struct snm_err *err) SNM_MUST_CHECK;
 
 /* The plan lock: two runs of one plan against one source must not go on
  * together even with different state files (a copied plan, --state): they
@@ -295,7 +297,8 @@ int snm_journal_lock(struct snm_journal_lock *lk, const char *state_path,
  * (and one user, with the default folders).  Returns as snm_journal_lock;
  * the error names the plan, the source, the holder's pid and the file. */
 int snm_journal_plan_lock(struct snm_journal_lock *lk, const char *plan_name,
-                          const char *source_endpoint, struct snm_err *err);
+                          const char *source_endpoint,
+                          struct snm_err *err) SNM_MUST_CHECK;
 
 /* Release the lock (the lock file is left in place; it is harmless).
  * Safe on a lock that is not held. */

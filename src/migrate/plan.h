@@ -101,13 +101,14 @@ struct snm_plan {
  * when `diags` holds at least one error; SNM_ENOMEM (with `err`). */
 int snm_plan_parse(struct snm_plan **out, const char *text, size_t len,
                    const char *path, struct snm_diag_list *diags,
-                   struct snm_err *err);
+                   struct snm_err *err) SNM_MUST_CHECK;
 
 /* Read `path` and parse it.  Same returns as snm_plan_parse, plus SNM_EIO
  * when the file cannot be read (err: "cannot read PATH: reason"; diags
  * untouched) or is larger than SNM_PLAN_MAX_BYTES. */
 int snm_plan_load(struct snm_plan **out, const char *path,
-                  struct snm_diag_list *diags, struct snm_err *err);
+                  struct snm_diag_list *diags,
+                  struct snm_err *err) SNM_MUST_CHECK;
 
 void snm_plan_free(struct snm_plan *p);
 

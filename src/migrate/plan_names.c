@@ -133,13 +133,14 @@ int pc_endpoint(struct pctx *c, const struct snm_json *v, const char *path,
   d->endpoint[(size_t)(auth_end - s) + plen] = '\0';
 
   snm_buf_init(&b, 0);
-  snm_buf_printf(&b, "%s://%s%s%s", d->tls ? "https" : "http",
-                 strchr(d->host, ':') != NULL ? "[" : "", d->host,
-                 strchr(d->host, ':') != NULL ? "]" : "");
-  if (portnum != 0 && d->port != (d->tls ? 443u : 80u))
-    snm_buf_printf(&b, ":%u", d->port);
-  snm_buf_puts(&b, d->base_path);
-  d->base_url = snm_buf_steal(&b);
+  /* the URL every request goes to: a cut one must not be used */
+  if (snm_buf_printf(&b, "%s://%s%s%s", d->tls ? "https" : "http",
+                     strchr(d->host, ':') != NULL ? "[" : "", d->host,
+                     strchr(d->host, ':') != NULL ? "]" : "") == 0 &&
+      (portnum == 0 || d->port == (d->tls ? 443u : 80u) ||
+       snm_buf_printf(&b, ":%u", d->port) == 0) &&
+      snm_buf_puts(&b, d->base_path) == 0)
+    d->base_url = snm_buf_steal(&b);
   snm_buf_dispose(&b);
   if (d->base_url == NULL) {
     c->nomem = 1;

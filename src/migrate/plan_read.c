@@ -299,11 +299,11 @@ int pc_enum(struct pctx *c, const struct snm_json *obj, const char *path,
   pc_path(where, sizeof(where), path, key);
   snm_buf_init(&list, 1024);
   for (size_t i = 0; i < n; i++)
-    snm_buf_printf(&list, "%s\"%s\"",
-                   i == 0       ? ""
-                   : i + 1 == n ? " or "
-                                : ", ",
-                   names[i]);
+    snm_best_effort(snm_buf_printf(&list, "%s\"%s\"",
+                                   i == 0       ? ""
+                                   : i + 1 == n ? " or "
+                                                : ", ",
+                                   names[i]));
   hint = pc_suggest(v->u.string.ptr, names, n);
   pc_error(c, v->offset, "%s: unknown value \"%.64s\" (expected %s)%s%s%s",
            where, v->u.string.ptr, snm_buf_str(&list),

@@ -49,6 +49,7 @@ static void domain_dispose(struct snm_pf_domain *d)
   free(d->aliases);
   free(d->node_avail);
   free(d->node_total);
+  snm__pf_security_dispose(&d->sec);
 }
 
 void snm__preflight_clear_verdicts(struct snm_preflight *pf)
@@ -327,6 +328,7 @@ void snm_preflight_forget_snapshot(struct snm_preflight *pf,
       memmove(&src->snapshots[k], &src->snapshots[k + 1],
               (src->n_snapshots - k - 1) * sizeof(*src->snapshots));
       src->n_snapshots--;
+      src->snapshots_in_repo--;
       break;
     }
   snprintf(pf->snapshot_name, sizeof(pf->snapshot_name), "%s", snapshot);

@@ -8,7 +8,10 @@
  * (snm_preflight_verdict, pure) and calls `done`:
  *
  *   every domain      GET /, GET /_cluster/health
- *   source, targets   GET /_snapshot/REPO, GET /_snapshot/REPO/_all
+ *   source, targets   GET /_snapshot/REPO, GET /_snapshot/REPO/_all; once
+ *                     GET / answered, GET /_plugins/_security/authinfo
+ *                     (OpenSearch) or /_opendistro/_security/authinfo
+ *                     (Elasticsearch: Open Distro on AWS)
  *   source            GET /_snapshot/_status, GET /_data_stream,
  *                     GET /PATTERNS/_settings?expand_wildcards=all&..., GET
  *                     /_cat/indices?..., GET /_alias, then GET /INDEX/_count
@@ -96,6 +99,41 @@ struct snm_pf_running { /* a snapshot in progress on the source */
   char *state;          /* malloced, e.g. "STARTED" */
 };
 
+/* What the OpenSearch security plugin says of the identity check uses on
+ * a domain (GET _plugins/_security/authinfo; _opendistro/_security/authinfo
+ * on Elasticsearch, as Open Distro on AWS has it), and the verdict on the
+ * permissions the run needs there (preflight_security.c). */
+enum snm_pf_sec_state {
+  SNM_PF_SEC_UNKNOWN = 0, /* not asked (domain not reached), or the request
+                             failed, or the reply is not authinfo: `error` */
+  SNM_PF_SEC_ABSENT,      /* no security plugin answers: nothing is said */
+  SNM_PF_SEC_KNOWN        /* the user, roles and backend roles are read */
+};
+
+enum snm_pf_grant {
+  SNM_PF_GRANT_UNKNOWN = 0, /* cannot tell (a role whose definition is not
+                               known to snapmig; or nothing read) */
+  SNM_PF_GRANT_YES,         /* its roles grant everything the run needs */
+  SNM_PF_GRANT_NO           /* its roles are all known and lack `missing` */
+};
+
+struct snm_pf_security {
+  enum snm_pf_sec_state state;
+  char *path;   /* NULL or malloced: the authinfo path asked */
+  char *error;  /* NULL or malloced: why UNKNOWN */
+  char *user;   /* KNOWN: malloced user_name ("" if the reply has none) */
+  char **roles; /* KNOWN: the security roles it is mapped to (malloced) */
+  size_t n_roles;
+  char **backend_roles; /* KNOWN: malloced each */
+  size_t n_backend_roles;
+  /* set by the verdict (KNOWN only) */
+  enum snm_pf_grant grant;
+  char *missing;       /* NULL or malloced "perm, perm": what the run needs
+                          and no role grants (GRANT_NO) */
+  char *unknown_roles; /* NULL or malloced "role, role": roles whose
+                          permissions snapmig cannot know (GRANT_UNKNOWN) */
+};
+
 struct snm_pf_domain {
   const struct snm_domain *dom; /* borrowed from the plan */
   unsigned roles;               /* snm_pf_role bits */
@@ -134,8 +172,12 @@ struct snm_pf_domain {
   char *repo_endpoint_note; /* NULL or why `endpoint` replaces `region` */
   char *repo_error;         /* NULL or why the repository could not be
                                read or listed */
-  int snapshots_listed;     /* 1: GET _snapshot/REPO/_all answered */
-  char **snapshots;         /* names in the repository (malloced each) */
+  int snapshots_listed;     /* 1: GET _cat/snapshots/REPO answered */
+  size_t snapshots_in_repo; /* how many snapshots it listed */
+  char **snapshots; /* of those, the ones named like the snapshot the run
+                       takes (pf->snapshot_name; malloced each): a
+                       repository may hold millions, and only that name
+                       matters (a clash) */
   size_t n_snapshots;
 
   /* source: GET /_snapshot/_status */
@@ -158,6 +200,9 @@ struct snm_pf_domain {
    * type: reason ..."), or "ID: GET PATH: HTTP 200, but ..." for a reply
    * that is not what was asked for */
   char *fact_error[SNM_PF_N_FACTS];
+
+  /* the security plugin (preflight_security.c) */
+  struct snm_pf_security sec;
 
   /* private (fetch): per data node disk, allocation watermark */
   long long *node_avail, *node_total; /* malloced, n_nodes each */

@@ -148,6 +148,8 @@ static int repo_missing(const struct snm_es_reply *reply)
 
 static int send_get(struct snm_preflight *pf, size_t d, enum rq_kind kind,
                     const char *index, const char *fmt, ...);
+static void send_patterns(struct snm_preflight *pf, size_t di,
+                          enum rq_kind kind);
 
 static void send_counts(struct snm_preflight *pf, size_t di)
 {
@@ -179,10 +181,11 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
   yajl_val j = reply->json;
   long long docs;
 
-  switch (rq->kind) { /* the text tables */
-  case RQ_CAT_INDICES:
+  switch (rq->kind) {  /* the text tables */
+  case RQ_CAT_INDICES: /* the source alone keeps its snapshot's only */
     return snm__pf_parse_cat_indices(pf, d, reply->body, reply->body_len,
-                                     (d->roles & SNM_PF_ROLE_SOURCE) != 0, why,
+                                     (d->roles & SNM_PF_ROLE_SOURCE) != 0,
+                                     d->roles == SNM_PF_ROLE_SOURCE, why,
                                      whysz);
   case RQ_ALIASES: /* the source alone keeps its snapshot's only */
     return snm__pf_parse_cat_aliases(pf, d, reply->body, reply->body_len,
@@ -191,6 +194,9 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
   case RQ_REPO_SNAPSHOTS:
     return snm__pf_parse_cat_snapshots(pf, d, reply->body, reply->body_len, why,
                                        whysz);
+  case RQ_DATA_STREAMS: /* JSON, read as a stream: only what is used */
+    return snm__pf_parse_data_streams(pf, reply->body, reply->body_len, 1, why,
+                                      whysz);
   default:
     break;
   }
@@ -207,8 +213,6 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
     return snm__pf_parse_repo(pf, d, j, why, whysz);
   case RQ_RUNNING:
     return snm__pf_parse_running(pf, d, j, why, whysz);
-  case RQ_DATA_STREAMS:
-    return snm__pf_parse_data_streams(pf, j, why, whysz);
   case RQ_SETTINGS:
     return snm__pf_parse_settings(pf, j, why, whysz);
   case RQ_ALLOCATION:
@@ -264,7 +268,10 @@ static void record(struct pf_req *rq, struct snm_pf_domain *d,
 
 /* Every chunk of a pattern request answered (`ok`: all of them 2xx and
  * read).  With the index list complete, the second wave: the counts, and
- * the source's aliases, which are then kept for the indices found only. */
+ * the listings that grow with the cluster but matter only for the indices
+ * found, which are then kept for those only (issue #8, item 13): the data
+ * streams, and a source's (not a source and target's) index listing and
+ * aliases. */
 static void batch_done(struct snm_preflight *pf, size_t di, enum rq_kind kind,
                        int ok)
 {
@@ -278,10 +285,13 @@ static void batch_done(struct snm_preflight *pf, size_t di, enum rq_kind kind,
   if (!ok)
     return; /* the verdict's source-indices blocker says why */
   pf->indices_known = 1;
-  if (d->roles == SNM_PF_ROLE_SOURCE)
+  if (d->roles == SNM_PF_ROLE_SOURCE) {
+    send_patterns(pf, di, RQ_CAT_INDICES);
     send_get(
         pf, di, RQ_ALIASES, NULL,
         "/_cat/aliases?v=true&expand_wildcards=all&h=" SNM__PF_CAT_ALIASES);
+  }
+  send_get(pf, di, RQ_DATA_STREAMS, NULL, "/_data_stream");
   send_counts(pf, di);
 }
 
@@ -302,9 +312,10 @@ static void on_reply(const struct snm_es_reply *reply,
   }
   if (err->code == SNM_ECANCELED || pf->canceled)
     goto done;
-  if (rq->kind == RQ_INFO)
+  if (rq->kind == RQ_INFO) {
     on_info(d, reply, err);
-  else
+    snm__pf_security_send(pf, rq->domain); /* preflight_security.c */
+  } else
     record(rq, d, reply, err);
   if (rq->batch != NULL && rq->batch->left == 0)
     batch_done(pf, rq->domain, rq->kind, rq->batch->failed == 0);
@@ -316,6 +327,11 @@ done:
   free(rq->path);
   free(rq->index);
   free(rq);
+  snm__pf_request_done(pf);
+}
+
+void snm__pf_request_done(struct snm_preflight *pf)
+{
   assert(pf->pending > 0);
   if (--pf->pending == 0)
     finish(pf);
@@ -348,8 +364,14 @@ static int send_path(struct snm_preflight *pf, size_t di, enum rq_kind kind,
   rq->kind = kind;
   rq->batch = batch;
   pf->pending++;
-  rc = snm_es_request(&pf->es[di], "GET", snm_buf_str(path), NULL, 0, on_reply,
-                      rq, &err);
+  /* the listings that grow with the cluster: never a yajl tree */
+  if (kind == RQ_CAT_INDICES || kind == RQ_ALIASES ||
+      kind == RQ_REPO_SNAPSHOTS || kind == RQ_DATA_STREAMS)
+    rc = snm_es_request_raw(&pf->es[di], "GET", snm_buf_str(path), NULL, 0,
+                            on_reply, rq, &err);
+  else
+    rc = snm_es_request(&pf->es[di], "GET", snm_buf_str(path), NULL, 0,
+                        on_reply, rq, &err);
   if (rc != 0) {
     pf->pending--;
     goto fail;
@@ -496,10 +518,7 @@ static void send_domain(struct snm_preflight *pf, size_t di)
    * preflight_parse.c) */
   send_get(pf, di, RQ_REPO_SNAPSHOTS, NULL,
            "/_cat/snapshots/%s?v=true&h=" SNM__PF_CAT_SNAPSHOTS, repo);
-  if (d->roles == SNM_PF_ROLE_SOURCE) {
-    /* only what the snapshot takes; its aliases once that is known */
-    send_patterns(pf, di, RQ_CAT_INDICES);
-  } else {
+  if (d->roles != SNM_PF_ROLE_SOURCE) {
     /* a target: any index or alias may be in the way */
     send_get(pf, di, RQ_CAT_INDICES, NULL,
              (d->roles & SNM_PF_ROLE_SOURCE)
@@ -511,8 +530,8 @@ static void send_domain(struct snm_preflight *pf, size_t di)
         "/_cat/aliases?v=true&expand_wildcards=all&h=" SNM__PF_CAT_ALIASES);
   }
   if (d->roles & SNM_PF_ROLE_SOURCE) {
+    /* then (batch_done) its index listing, aliases and data streams */
     send_get(pf, di, RQ_RUNNING, NULL, "/_snapshot/_status");
-    send_get(pf, di, RQ_DATA_STREAMS, NULL, "/_data_stream");
     send_patterns(pf, di, RQ_SETTINGS);
   }
   if (d->roles & SNM_PF_ROLE_TARGET) {
@@ -557,11 +576,12 @@ static void merge_facts(struct snm_preflight *pf)
                src->fact_error[SNM_PF_FACT_INDICES] == NULL) {
       struct snm_buf msg;
       snm_buf_init(&msg, 0);
-      snm_buf_printf(&msg,
-                     "%s: GET /_cat/indices: index %s, which GET _settings "
-                     "found, is not listed (created or deleted meanwhile?); "
-                     "run check again",
-                     src->dom->id, ix->name);
+      snm_best_effort(snm_buf_printf(
+          &msg,
+          "%s: GET /_cat/indices: index %s, which GET _settings "
+          "found, is not listed (created or deleted meanwhile?); "
+          "run check again",
+          src->dom->id, ix->name));
       record_failure(pf, src, RQ_CAT_INDICES, snm_buf_str(&msg));
       snm_buf_dispose(&msg);
     }

@@ -68,6 +68,10 @@ long long snm__preflight_usable(const char *high, long long avail,
  * watermark is not understood. */
 void snm__preflight_sum_disk(struct snm_pf_domain *d);
 
+/* Is the index named by the n bytes at p one the source resolved
+ * (pf->indices, sorted by name)? */
+int snm__pf_resolved(const struct snm_preflight *pf, const char *p, size_t n);
+
 /* Reply parsers (preflight_parse.c), one per request of the preflight:
  * each records what a 2xx reply `j` says into the facts and returns 0; or,
  * when the reply is not what was asked for (another JSON type, a missing
@@ -81,7 +85,14 @@ int snm__pf_parse_repo(struct snm_preflight *pf, struct snm_pf_domain *d,
                        yajl_val j, char *why, size_t whysz);
 int snm__pf_parse_running(struct snm_preflight *pf, struct snm_pf_domain *d,
                           yajl_val j, char *why, size_t whysz);
-int snm__pf_parse_data_streams(struct snm_preflight *pf, yajl_val j, char *why,
+/* GET _data_stream, its body read by a streaming parser
+ * (preflight_stream.c), never a tree: appends to pf->data_streams and
+ * pf->ds_backing.  `resolved_only`: only the backing indices among
+ * pf->indices (sorted) are kept, and only the data streams that have one
+ * or that a plan item names.  Refused ("the reply is empty", "... is not
+ * JSON", "... has no \"data_streams\" array") with nothing recorded. */
+int snm__pf_parse_data_streams(struct snm_preflight *pf, const char *body,
+                               size_t len, int resolved_only, char *why,
                                size_t whysz);
 /* One chunk of GET PATTERNS/_settings: appends to pf->indices. */
 int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
@@ -97,16 +108,19 @@ int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
 
 /* GET _cat/indices: appends to d->existing, sets existing_known;
  * `source`: the reply has the source's columns (health and size may be
- * empty). */
+ * empty); `resolved_only`: only the indices of pf->indices (sorted) are
+ * kept (every line is still checked). */
 int snm__pf_parse_cat_indices(struct snm_preflight *pf, struct snm_pf_domain *d,
                               const char *body, size_t len, int source,
-                              char *why, size_t whysz);
+                              int resolved_only, char *why, size_t whysz);
 /* GET _cat/aliases: appends to d->aliases, sets aliases_known;
  * `resolved_only`: only the aliases of pf->indices (sorted) are kept. */
 int snm__pf_parse_cat_aliases(struct snm_preflight *pf, struct snm_pf_domain *d,
                               const char *body, size_t len, int resolved_only,
                               char *why, size_t whysz);
-/* GET _cat/snapshots/REPO: d->snapshots, snapshots_listed. */
+/* GET _cat/snapshots/REPO: counts the snapshots (d->snapshots_in_repo)
+ * and keeps the one named pf->snapshot_name (d->snapshots), sets
+ * snapshots_listed. */
 int snm__pf_parse_cat_snapshots(struct snm_preflight *pf,
                                 struct snm_pf_domain *d, const char *body,
                                 size_t len, char *why, size_t whysz);
@@ -120,5 +134,47 @@ int snm__pf_parse_allocation(struct snm_preflight *pf, struct snm_pf_domain *d,
 int snm__pf_parse_cluster_settings(struct snm_pf_domain *d, yajl_val j,
                                    char *why, size_t whysz);
 int snm__pf_parse_count(long long *docs, yajl_val j, char *why, size_t whysz);
+
+/* ---- the security plugin (preflight_security.c) ----------------------- */
+
+/* Once GET / answered on domain di (a source or a target), send GET
+ * _plugins/_security/authinfo (OpenSearch) or _opendistro/_security/
+ * authinfo (Elasticsearch), counted in pf->pending; its reply goes into
+ * d->sec.  Nothing is sent for an unknown engine or after cancel. */
+void snm__pf_security_send(struct snm_preflight *pf, size_t di);
+
+/* One request of the preflight answered: the last one finishes it
+ * (preflight_fetch.c). */
+void snm__pf_request_done(struct snm_preflight *pf);
+
+/* Record an authinfo reply (`reply` NULL: transport failure, err set):
+ * ABSENT for a 404 or OpenSearch's 400 "no handler found"; KNOWN for a 2xx
+ * that parses; UNKNOWN with sec->error otherwise (a refusal, a server
+ * error, a reply that is not authinfo: never "no permission missing").
+ * Returns 0 or SNM_ENOMEM. */
+int snm__pf_security_record(struct snm_pf_security *sec, const char *domain_id,
+                            const struct snm_es_reply *reply,
+                            const struct snm_err *err);
+
+/* Parse an authinfo reply: user_name (string, null or missing), roles and
+ * backend_roles (lists of strings, both required).  0 (sec KNOWN), -1 with
+ * `why` when the reply is not that, SNM_ENOMEM. */
+int snm__pf_parse_authinfo(struct snm_pf_security *sec, yajl_val j, char *why,
+                           size_t whysz);
+
+/* What the roles in `sec` grant of the run's snapshot permissions: YES when
+ * one of them is a static role that grants them all (*granting, if not
+ * NULL, names it), NO when every role is a static role that grants none of
+ * them, UNKNOWN otherwise (any other role, or nothing read). */
+enum snm_pf_grant snm__pf_security_grant(const struct snm_pf_security *sec,
+                                         const char **granting);
+
+/* The verdict: d->sec.grant, unknown_roles, missing, and a
+ * "permission-missing" blocker per domain whose roles are known to lack
+ * what the run needs there.  Runs after the repository verdict (it reads
+ * repo_state). */
+void snm__pf_check_security(struct snm__vctx *c);
+
+void snm__pf_security_dispose(struct snm_pf_security *sec);
 
 #endif

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "jtree.h"
 #include "es.h"
+#include "indexpat.h"
 #include "json.h"
 #include "preflight.h"
 #include "preflight_int.h"
@@ -21,6 +22,7 @@
 #include <strings.h>
 
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 
 static char *xstrdup(struct snm_preflight *pf, const char *s)
 {
@@ -73,21 +75,6 @@ static char *to_json(struct snm_preflight *pf, yajl_val v)
   if (out == NULL)
     pf->nomem = 1;
   return out;
-}
-
-static void add_pair(struct snm_preflight *pf, struct snm_pf_alias **v,
-                     size_t *n, const char *a, const char *b)
-{
-  struct snm_pf_alias *g = realloc(*v, (*n + 1) * sizeof(**v));
-
-  if (g == NULL) {
-    pf->nomem = 1;
-    return;
-  }
-  *v = g;
-  g[*n].alias = xstrdup(pf, a);
-  g[*n].index = xstrdup(pf, b);
-  (*n)++;
 }
 
 /* ---- replies ----------------------------------------------------------- */
@@ -147,37 +134,6 @@ int snm__pf_parse_running(struct snm_preflight *pf, struct snm_pf_domain *d,
     r->repository = xstrdup(pf, snm_jstr(s, "repository", (char *)NULL));
     r->snapshot = xstrdup(pf, snm_jstr(s, "snapshot", (char *)NULL));
     r->state = xstrdup(pf, snm_jstr(s, "state", (char *)NULL));
-  }
-  return 0;
-}
-
-int snm__pf_parse_data_streams(struct snm_preflight *pf, yajl_val j, char *why,
-                               size_t whysz)
-{
-  yajl_val a = snm_jget(j, "data_streams", (char *)NULL);
-
-  if (!YAJL_IS_ARRAY(a))
-    return refuse(why, whysz, "the reply has no \"data_streams\" array");
-  for (size_t i = 0; i < a->u.array.len; i++) {
-    yajl_val ds = a->u.array.values[i];
-    const char *name = snm_jstr(ds, "name", (char *)NULL);
-    yajl_val ix = snm_jget(ds, "indices", (char *)NULL);
-    struct snm_pf_data_stream *g;
-
-    if (name == NULL)
-      continue;
-    g = realloc(pf->data_streams, (pf->n_data_streams + 1) * sizeof(*g));
-    if (g == NULL) {
-      pf->nomem = 1;
-      return 0;
-    }
-    pf->data_streams = g;
-    g[pf->n_data_streams++].name = xstrdup(pf, name);
-    for (size_t k = 0; YAJL_IS_ARRAY(ix) && k < ix->u.array.len; k++) {
-      const char *b = snm_jstr(ix->u.array.values[k], "index_name", (char *)0);
-      if (b != NULL)
-        add_pair(pf, &pf->ds_backing, &pf->n_ds_backing, name, b);
-    }
   }
   return 0;
 }
@@ -387,6 +343,8 @@ static int cat_index_row(void *payload, const struct cat_cell *c, size_t n,
       return refuse(why, whysz, "cell %zu is neither a health nor a size",
                     i + 1);
   }
+  if (cx->resolved_only && !snm__pf_resolved(cx->pf, c[n - 1].p, c[n - 1].n))
+    return 0;
   if (!record) {
     cx->kept++;
     return 0;
@@ -402,9 +360,9 @@ static int cat_index_row(void *payload, const struct cat_cell *c, size_t n,
 
 int snm__pf_parse_cat_indices(struct snm_preflight *pf, struct snm_pf_domain *d,
                               const char *body, size_t len, int source,
-                              char *why, size_t whysz)
+                              int resolved_only, char *why, size_t whysz)
 {
-  struct cat_ctx cx = {pf, d, source, 0, 0};
+  struct cat_ctx cx = {pf, d, source, resolved_only, 0};
 
   if (cat_read(&cx, body, len,
                source ? SNM__PF_CAT_INDICES_SOURCE : SNM__PF_CAT_INDICES,
@@ -415,18 +373,16 @@ int snm__pf_parse_cat_indices(struct snm_preflight *pf, struct snm_pf_domain *d,
   return 0;
 }
 
-/* Is the index named by cell c one the source resolved (pf->indices is
- * sorted by name)? */
-static int resolved(const struct snm_preflight *pf, const struct cat_cell *c)
+int snm__pf_resolved(const struct snm_preflight *pf, const char *p, size_t n)
 {
   size_t lo = 0, hi = pf->n_indices;
 
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     const char *name = pf->indices[mid].name;
-    int cmp = strncmp(name, c->p, c->n);
+    int cmp = strncmp(name, p, n);
     if (cmp == 0)
-      cmp = name[c->n] != '\0'; /* longer: after */
+      cmp = name[n] != '\0'; /* longer: after */
     if (cmp == 0)
       return 1;
     if (cmp < 0)
@@ -446,7 +402,7 @@ static int cat_alias_row(void *payload, const struct cat_cell *c, size_t n,
 
   if (n != 2)
     return refuse(why, whysz, "%zu cells", n);
-  if (cx->resolved_only && !resolved(cx->pf, &c[1]))
+  if (cx->resolved_only && !snm__pf_resolved(cx->pf, c[1].p, c[1].n))
     return 0;
   if (!record) {
     cx->kept++;
@@ -472,18 +428,25 @@ int snm__pf_parse_cat_aliases(struct snm_preflight *pf, struct snm_pf_domain *d,
   return 0;
 }
 
-/* id */
+/* id: every row counted, only the name the run would take kept */
 static int cat_snapshot_row(void *payload, const struct cat_cell *c, size_t n,
                             int record, char *why, size_t whysz)
 {
   struct cat_ctx *cx = payload;
+  const char *want = cx->pf->snapshot_name;
+  int keep = 1;
 
   if (n != 1)
     return refuse(why, whysz, "%zu cells", n);
-  if (record)
+  if (c[0].n != strlen(want) || memcmp(c[0].p, want, c[0].n) != 0)
+    keep = 0;
+  if (!record) {
+    cx->kept += keep;
+    return 0;
+  }
+  cx->d->snapshots_in_repo++;
+  if (keep)
     cx->d->snapshots[cx->d->n_snapshots++] = cell_dup(cx->pf, &c[0]);
-  else
-    cx->kept++;
   return 0;
 }
 

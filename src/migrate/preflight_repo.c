@@ -76,11 +76,12 @@ int snm_preflight_repo_body(char **out, char **note,
   if (endpoint && note != NULL) {
     struct snm_buf b;
     snm_buf_init(&b, 0);
-    snm_buf_printf(&b,
-                   "the bucket is in %s and domain \"%s\" in %s: the "
-                   "registration sets \"endpoint\": \"%s\" instead of "
-                   "\"region\"",
-                   bucket_region, dom->id, dom->region, host);
+    snm_best_effort(
+        snm_buf_printf(&b,
+                       "the bucket is in %s and domain \"%s\" in %s: the "
+                       "registration sets \"endpoint\": \"%s\" instead of "
+                       "\"region\"",
+                       bucket_region, dom->id, dom->region, host));
     *note = snm_buf_steal(&b);
     snm_buf_dispose(&b);
     if (*note == NULL) {
@@ -106,34 +107,45 @@ static void flatten(int *nomem, yajl_val v, const char *prefix, struct kv **out,
     yajl_val x = v->u.object.values[i];
     struct snm_buf key, val;
     struct kv *grown;
+    int rc;
 
     snm_buf_init(&key, 0);
     snm_buf_init(&val, 0);
-    if (prefix[0] != '\0')
-      snm_buf_printf(&key, "%s.", prefix);
-    snm_buf_puts(&key, v->u.object.keys[i]);
+    if ((prefix[0] != '\0' && snm_buf_printf(&key, "%s.", prefix) != 0) ||
+        snm_buf_puts(&key, v->u.object.keys[i]) != 0) {
+      *nomem = 1;
+      snm_buf_dispose(&key);
+      return;
+    }
     if (YAJL_IS_OBJECT(x)) {
       flatten(nomem, x, snm_buf_str(&key), out, n);
       snm_buf_dispose(&key);
       continue;
     }
+    rc = 0;
     if (YAJL_IS_STRING(x))
-      snm_buf_puts(&val, x->u.string);
+      rc = snm_buf_puts(&val, x->u.string);
     else if (YAJL_IS_TRUE(x))
-      snm_buf_puts(&val, "true");
+      rc = snm_buf_puts(&val, "true");
     else if (YAJL_IS_FALSE(x))
-      snm_buf_puts(&val, "false");
+      rc = snm_buf_puts(&val, "false");
     else if (YAJL_IS_NUMBER(x))
-      snm_buf_puts(&val, x->u.number.r);
+      rc = snm_buf_puts(&val, x->u.number.r);
     else if (YAJL_IS_ARRAY(x)) {
-      for (size_t k = 0; k < x->u.array.len; k++) {
+      for (size_t k = 0; rc == 0 && k < x->u.array.len; k++) {
         yajl_val e = x->u.array.values[k];
-        snm_buf_printf(&val, "%s%s", k ? "," : "",
-                       YAJL_IS_STRING(e)   ? e->u.string
-                       : YAJL_IS_NUMBER(e) ? e->u.number.r
-                       : YAJL_IS_TRUE(e)   ? "true"
-                                           : "false");
+        rc = snm_buf_printf(&val, "%s%s", k ? "," : "",
+                            YAJL_IS_STRING(e)   ? e->u.string
+                            : YAJL_IS_NUMBER(e) ? e->u.number.r
+                            : YAJL_IS_TRUE(e)   ? "true"
+                                                : "false");
       }
+    }
+    if (rc != 0) { /* a cut value would compare as a difference */
+      *nomem = 1;
+      snm_buf_dispose(&key);
+      snm_buf_dispose(&val);
+      return;
     }
     grown = realloc(*out, (*n + 1) * sizeof(**out));
     if (grown == NULL) {
@@ -204,21 +216,25 @@ int snm__preflight_compare_repo(struct snm_pf_domain *d)
     nomem_flag = want == NULL;
     goto done;
   }
-  if (ht == NULL || wt == NULL || strcmp(ht, wt) != 0)
-    snm_buf_printf(&diff, "type (%s, plan %s)", ht ? ht : "none", wt);
+  /* the diff decides "differs": a failed append must not read as "same" */
+  if ((ht == NULL || wt == NULL || strcmp(ht, wt) != 0) &&
+      snm_buf_printf(&diff, "type (%s, plan %s)", ht ? ht : "none", wt) != 0)
+    *nomem = 1;
   flatten(nomem, snm_jget(have, "settings", (char *)NULL), "", &hv, &nh);
   flatten(nomem, snm_jget(want, "settings", (char *)NULL), "", &wv, &nw);
   for (size_t i = 0; i < nw; i++) {
     const char *h = kv_find(hv, nh, wv[i].key);
-    if (wv[i].key != NULL && !same_value(h, wv[i].val))
-      snm_buf_printf(&diff, "%s%s (%s%s%s, plan %s)", diff.len ? ", " : "",
-                     wv[i].key, h ? "\"" : "", h ? h : "not set", h ? "\"" : "",
-                     wv[i].val);
+    if (wv[i].key != NULL && !same_value(h, wv[i].val) &&
+        snm_buf_printf(&diff, "%s%s (%s%s%s, plan %s)", diff.len ? ", " : "",
+                       wv[i].key, h ? "\"" : "", h ? h : "not set",
+                       h ? "\"" : "", wv[i].val) != 0)
+      *nomem = 1;
   }
   for (size_t i = 0; i < nh; i++)
-    if (hv[i].key != NULL && kv_find(wv, nw, hv[i].key) == NULL)
-      snm_buf_printf(&diff, "%s%s (\"%s\", plan not set)", diff.len ? ", " : "",
-                     hv[i].key, hv[i].val);
+    if (hv[i].key != NULL && kv_find(wv, nw, hv[i].key) == NULL &&
+        snm_buf_printf(&diff, "%s%s (\"%s\", plan not set)",
+                       diff.len ? ", " : "", hv[i].key, hv[i].val) != 0)
+      *nomem = 1;
   free(d->repo_diff);
   d->repo_diff = NULL;
   if (diff.len > 0) {

@@ -36,7 +36,8 @@ static void set_verdict(struct snm__vctx *c, struct snm_pf_item *it,
 
   snm_buf_init(&b, 0);
   va_start(ap, fmt);
-  snm_buf_vprintf(&b, fmt, ap);
+  if (snm_buf_vprintf(&b, fmt, ap) != 0)
+    c->nomem = 1;
   va_end(ap);
   free(it->verdict);
   it->verdict = snm_buf_steal(&b);

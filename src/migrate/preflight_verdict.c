@@ -422,9 +422,11 @@ static void check_repos(struct snm__vctx *c)
               repo, id, d->repo_diff);
     }
     if (d->repo_error != NULL &&
-        snm_es_denied_permission(perm, sizeof(perm), d->repo_error))
-      permission_missing(c, d, perm);
-    else if (d->repo_error != NULL)
+        snm_es_denied_permission(perm, sizeof(perm), d->repo_error)) {
+      /* said from the security plugin's roles already (check_security) */
+      if (snm__pf_security_grant(&d->sec, NULL) != SNM_PF_GRANT_NO)
+        permission_missing(c, d, perm);
+    } else if (d->repo_error != NULL)
       ISSUE(c, SNM_PF_BLOCKER, "repo-unusable", id, NULL,
             "check the bucket or location, and the cluster's access to it "
             "(POST _snapshot/NAME/_verify shows the cause)",
@@ -514,7 +516,8 @@ static void select_source(struct snm__vctx *c, const struct snm_pf_domain *src)
             "plugins)",
             ix->name);
     } else if (n_left++ < 8) {
-      snm_buf_printf(&left, "%s%s", n_left > 1 ? ", " : "", ix->name);
+      snm_best_effort(
+          snm_buf_printf(&left, "%s%s", n_left > 1 ? ", " : "", ix->name));
     }
   }
   if (n_left > 0)
@@ -627,6 +630,7 @@ int snm_preflight_verdict(struct snm_preflight *pf)
   check_domains(&c);
   check_facts(&c);
   check_repos(&c);
+  snm__pf_check_security(&c);
   check_source(&c);
   snm__pf_check_restores(&c);
   return c.nomem ? SNM_ENOMEM : 0;

@@ -228,14 +228,14 @@ static void bar_line(struct snm_buf *b, const struct stream *s)
   for (char *c = label; *c != '\0'; c++)
     if (*c == ':')
       *c = ' ';
-  snm_buf_printf(b, "%-*s [", LABEL_WIDTH, label);
+  snm_best_effort(snm_buf_printf(b, "%-*s [", LABEL_WIDTH, label));
   for (int i = 0; i < BAR_WIDTH; i++)
-    snm_buf_putc(b, i < fill ? '#' : '-');
+    snm_best_effort(snm_buf_putc(b, i < fill ? '#' : '-'));
   if (s->fraction >= 0)
-    snm_buf_printf(b, "] %3d%% ", (int)(s->fraction * 100.0));
+    snm_best_effort(snm_buf_printf(b, "] %3d%% ", (int)(s->fraction * 100.0)));
   else
-    snm_buf_puts(b, "]   ?% ");
-  snm_buf_puts(b, s->text != NULL ? s->text : "");
+    snm_best_effort(snm_buf_puts(b, "]   ?% "));
+  snm_best_effort(snm_buf_puts(b, s->text != NULL ? s->text : ""));
 }
 
 /* Redraw: go up over the bars drawn last time, print `above` (if any) in

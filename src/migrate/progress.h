@@ -154,6 +154,14 @@ char *snm_fmt_rate(char *out, size_t outsz, double bytes_per_s);
  * non-finite gives "?".  Returns `out`. */
 char *snm_fmt_duration(char *out, size_t outsz, double seconds);
 
+/* How long a snapshot took, in ms: the server's own end - start when it
+ * gave both (and end is not before start); else ours, our_end - our_start
+ * (both read from this machine's clock) when both are known (> 0); else -1
+ * (unknown).  Never a server's time minus ours: the two clocks differ, so
+ * such a difference can read 0 ms, or less, for a long snapshot. */
+long long snm_snapshot_duration_ms(long long srv_start, long long srv_end,
+                                   long long our_start, long long our_end);
+
 /* Seconds left to go from `done` to `total` at `rate` per second; 0 when
  * done; -1 when unknown (no total, no rate). */
 double snm_eta_s(long long done, long long total, double rate);

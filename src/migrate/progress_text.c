@@ -74,6 +74,16 @@ char *snm_fmt_duration(char *out, size_t outsz, double seconds)
   return out;
 }
 
+long long snm_snapshot_duration_ms(long long srv_start, long long srv_end,
+                                   long long our_start, long long our_end)
+{
+  if (srv_start > 0 && srv_end > 0 && srv_end >= srv_start)
+    return srv_end - srv_start;
+  if (our_start > 0 && our_end > 0 && our_end >= our_start)
+    return our_end - our_start;
+  return -1;
+}
+
 double snm_eta_s(long long done, long long total, double rate)
 {
   if (total <= 0 || done < 0)
@@ -281,11 +291,16 @@ int snm__progress_text(struct snm_buf *b, const char *type,
   } else if (strcmp(type, "restore.progress") == 0) {
     long long fd = fint(f, n, "files_done"), ft = fint(f, n, "files_total");
     long long id = fint(f, n, "indices_done"), it = fint(f, n, "indices_total");
+    /* before the server reports a shard's recovery the totals are 0: no
+     * "0 B of 0 B, 0/0 files" (issue #8, item 21) */
+    int sized = fint(f, n, "bytes_total") > 0 || ft > 0;
 
     rc = snm_buf_printf(b, "%s:", fstr(f, n, "domain"));
-    if (rc == 0)
+    if (rc == 0 && !sized)
+      rc = snm_buf_puts(b, " starting");
+    if (rc == 0 && sized)
       rc = bytes_of(b, f, n, " ");
-    if (rc == 0 && fd >= 0 && ft >= 0)
+    if (rc == 0 && sized && fd >= 0 && ft >= 0)
       rc = snm_buf_printf(b, ", %lld/%lld files", fd, ft);
     if (rc == 0 && id >= 0 && it >= 0)
       rc = snm_buf_printf(b, ", %lld/%lld indices", id, it);

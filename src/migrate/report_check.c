@@ -94,6 +94,57 @@ static void hprintf(FILE *fp, const char *fmt, ...)
   snm_buf_dispose(&line);
 }
 
+/* What the security plugin said of the identity (nothing when the
+ * plugin is absent or was not asked). */
+static void human_security(FILE *fp, const struct snm_pf_domain *d)
+{
+  const struct snm_pf_security *sec = &d->sec;
+  const char *granting;
+  struct snm_buf roles;
+
+  if (sec->state == SNM_PF_SEC_UNKNOWN && sec->error != NULL) {
+    hprintf(fp, "    security plugin: identity not read: %s\n", sec->error);
+    return;
+  }
+  if (sec->state != SNM_PF_SEC_KNOWN)
+    return;
+  snm_buf_init(&roles, 0);
+  for (size_t i = 0; i < sec->n_roles; i++) /* text only */
+    snm_best_effort(
+        snm_buf_printf(&roles, "%s%s", i > 0 ? ", " : "", sec->roles[i]));
+  hprintf(fp, "    security plugin: user \"%s\", roles %s", sec->user,
+          sec->n_roles > 0 ? snm_buf_str(&roles) : "none");
+  snm_buf_reset(&roles);
+  for (size_t i = 0; i < sec->n_backend_roles; i++)
+    snm_best_effort(snm_buf_printf(&roles, "%s%s", i > 0 ? ", " : "",
+                                   sec->backend_roles[i]));
+  if (sec->n_backend_roles > 0)
+    hprintf(fp, ", backend roles %s", snm_buf_str(&roles));
+  snm_buf_dispose(&roles);
+  fputc('\n', fp);
+  switch (snm__pf_security_grant(sec, &granting)) {
+  case SNM_PF_GRANT_YES:
+    hprintf(fp, "    snapshot permissions: granted (role %s)\n", granting);
+    break;
+  case SNM_PF_GRANT_NO:
+    hprintf(fp, "    snapshot permissions: MISSING%s%s\n",
+            sec->missing != NULL ? " " : "",
+            sec->missing != NULL ? sec->missing : "");
+    break;
+  case SNM_PF_GRANT_UNKNOWN:
+    hprintf(fp,
+            "    snapshot permissions: cannot tell (what role%s %s grant%s "
+            "is readable only with the security REST API's rights)\n",
+            sec->unknown_roles != NULL && strchr(sec->unknown_roles, ',') ? "s"
+                                                                          : "",
+            sec->unknown_roles != NULL ? sec->unknown_roles : "?",
+            sec->unknown_roles != NULL && strchr(sec->unknown_roles, ',')
+                ? ""
+                : "s");
+    break;
+  }
+}
+
 static void human_domain(FILE *fp, const struct snm_preflight *pf,
                          const struct snm_pf_domain *d)
 {
@@ -111,6 +162,7 @@ static void human_domain(FILE *fp, const struct snm_preflight *pf,
           snm_version_str(v, sizeof(v), &d->info.version), d->info.cluster_name,
           d->health[0] ? d->health : "?", d->data_nodes,
           d->data_nodes == 1 ? "" : "s");
+  human_security(fp, d);
   if (d->same_as >= 0 && &pf->domains[d->same_as] != d)
     hprintf(fp,
             "    same cluster as %s (cluster_uuid %s): shares its repository "
@@ -133,8 +185,8 @@ static void human_domain(FILE *fp, const struct snm_preflight *pf,
   case SNM_PF_REPO_MATCHES:
     hprintf(fp, "    repository %s: registered as the plan says", repo);
     if (d->snapshots_listed)
-      hprintf(fp, " (%zu snapshot%s)", d->n_snapshots,
-              d->n_snapshots == 1 ? "" : "s");
+      hprintf(fp, " (%zu snapshot%s)", d->snapshots_in_repo,
+              d->snapshots_in_repo == 1 ? "" : "s");
     fputc('\n', fp);
     break;
   case SNM_PF_REPO_DIFFERS:
@@ -270,6 +322,52 @@ static void jraw(yajl_gen g, const char *k, const char *json)
   yajl_tree_free(v);
 }
 
+static const char *grant_name(enum snm_pf_grant g)
+{
+  return g == SNM_PF_GRANT_YES  ? "granted"
+         : g == SNM_PF_GRANT_NO ? "missing"
+                                : "unknown";
+}
+
+static void jlist(yajl_gen g, const char *k, char *const *v, size_t n)
+{
+  snm_gen_str(g, k);
+  yajl_gen_array_open(g);
+  for (size_t i = 0; i < n; i++)
+    snm_gen_str(g, v[i]);
+  yajl_gen_array_close(g);
+}
+
+/* "security": null when no plugin answered (or it was not asked). */
+static void json_security(yajl_gen g, const struct snm_pf_domain *d)
+{
+  const struct snm_pf_security *sec = &d->sec;
+  const char *granting;
+  enum snm_pf_grant grant = snm__pf_security_grant(sec, &granting);
+
+  snm_gen_str(g, "security");
+  if (sec->state == SNM_PF_SEC_ABSENT ||
+      (sec->state == SNM_PF_SEC_UNKNOWN && sec->error == NULL)) {
+    yajl_gen_null(g);
+    return;
+  }
+  yajl_gen_map_open(g);
+  snm_gen_key_str(g, "path", sec->path);
+  snm_gen_key_str(g, "state",
+                  sec->state == SNM_PF_SEC_KNOWN ? "known" : "unknown");
+  snm_gen_key_str(g, "error", sec->error);
+  if (sec->state == SNM_PF_SEC_KNOWN) {
+    snm_gen_key_str(g, "user", sec->user);
+    jlist(g, "roles", sec->roles, sec->n_roles);
+    jlist(g, "backend_roles", sec->backend_roles, sec->n_backend_roles);
+    snm_gen_key_str(g, "snapshot_permissions", grant_name(grant));
+    snm_gen_key_str(g, "granted_by", granting);
+    snm_gen_key_str(g, "missing", sec->missing);
+    snm_gen_key_str(g, "roles_not_known", sec->unknown_roles);
+  }
+  yajl_gen_map_close(g);
+}
+
 static void json_domain(yajl_gen g, const struct snm_preflight *pf,
                         const struct snm_pf_domain *d)
 {
@@ -299,6 +397,7 @@ static void json_domain(yajl_gen g, const struct snm_preflight *pf,
   snm_gen_key_int_or_null(g, "disk_available_bytes", d->disk_avail);
   snm_gen_key_int_or_null(g, "disk_usable_bytes", d->disk_usable);
   snm_gen_key_int_or_null(g, "max_shards_per_node", d->max_shards_per_node);
+  json_security(g, d);
   snm_gen_str(g, "repository");
   if (d->roles == 0) {
     yajl_gen_null(g);
@@ -311,15 +410,9 @@ static void json_domain(yajl_gen g, const struct snm_preflight *pf,
     snm_gen_key_str(g, "differences", d->repo_diff);
     snm_gen_key_str(g, "endpoint_note", d->repo_endpoint_note);
     snm_gen_key_str(g, "error", d->repo_error);
-    snm_gen_str(g, "snapshots");
-    if (!d->snapshots_listed) {
-      yajl_gen_null(g);
-    } else {
-      yajl_gen_array_open(g);
-      for (size_t i = 0; i < d->n_snapshots; i++)
-        snm_gen_str(g, d->snapshots[i]);
-      yajl_gen_array_close(g);
-    }
+    snm_gen_key_int_or_null(
+        g, "snapshot_count",
+        d->snapshots_listed ? (long long)d->snapshots_in_repo : -1);
     yajl_gen_map_close(g);
   }
   snm_gen_str(g, "running_snapshots");

@@ -581,7 +581,7 @@ static void info_step(struct snm_workflow *wf)
 {
   const struct snm_es_snap_info *si = &wf->r_info;
   enum snm_snapshot_state st;
-  long long dur_ms;
+  long long dur_ms, now_ms;
 
   if (!wf->sent) {
     wf->sent = 1;
@@ -599,18 +599,17 @@ static void info_step(struct snm_workflow *wf)
     enter(wf, WF_SNAP_POLL);
     return;
   }
+  /* the server's own times; else ours (our start is the PUT's), never a
+   * mix of the two clocks */
+  now_ms = snm_time_now_ms();
+  dur_ms = snm_snapshot_duration_ms(si->start_ms, si->end_ms,
+                                    wf_round(wf)->snapshot.started_ms, now_ms);
   wf_round(wf)->snapshot.state = st;
-  wf_round(wf)->snapshot.finished_ms =
-      si->end_ms > 0 ? si->end_ms : snm_time_now_ms();
+  wf_round(wf)->snapshot.finished_ms = si->end_ms > 0 ? si->end_ms : now_ms;
   if (si->start_ms > 0)
     wf_round(wf)->snapshot.started_ms = si->start_ms;
   if (save(wf) != 0)
     return;
-  /* the server's own times; ours only when it gave none */
-  dur_ms = si->end_ms > 0 && si->start_ms > 0 ? si->end_ms - si->start_ms : -1;
-  if (dur_ms < 0 && wf_round(wf)->snapshot.started_ms > 0)
-    dur_ms =
-        wf_round(wf)->snapshot.finished_ms - wf_round(wf)->snapshot.started_ms;
   snm_progress_end(wf->progress, "snapshot");
   wf_event(
       wf, "snapshot.done",

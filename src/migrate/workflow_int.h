@@ -145,10 +145,11 @@ struct snm_workflow {
   enum snm_run_result result;
   int resumed;
 
-  uv_loop_t *loop;
-  struct snm_http *http; /* NULL once closing */
-  struct snm_es *es;     /* plan->n_domains, malloced */
-  struct snm_err *es_init_err;
+  struct snm_session *session; /* loop, engine, es (session.h) */
+  uv_loop_t *loop;             /* &session->loop */
+  struct snm_http *http;       /* session->http; NULL once closing */
+  struct snm_es *es;           /* session->es: plan->n_domains */
+  struct snm_err *es_init_err; /* session->es_init_err */
   uv_signal_t sigint, sigterm;
   uv_timer_t timer; /* snapshot poll */
   int timer_due;

@@ -362,7 +362,9 @@ static int req_send(struct snm_workflow *wf, struct wf_target *t,
 
   snm_err_clear(&err);
   if (q == NULL || snm_buf_str(path)[0] != '/') {
-    rc = snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    /* a path snm_es_path could not build is left empty */
+    rc = snm_err_set(&err, SNM_ENOMEM, "%s: %s: out of memory%s", es->dom->id,
+                     method, q == NULL ? "" : " building the request path");
     goto failed;
   }
   q->wf = wf;
@@ -397,7 +399,8 @@ int wf_req_register(struct snm_workflow *wf, size_t d)
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, "/_snapshot/%s", wf->plan->repository.name);
+  if (snm_es_path(&p, "/_snapshot/%s", wf->plan->repository.name) != 0)
+    snm_buf_reset(&p); /* req_send refuses an empty path */
   return req_send(wf, NULL, &wf->es[d], K_REGISTER, d, "PUT", &p,
                   wf->repo_body[d], SNM_HTTP_REPLAY_AUTO);
 }
@@ -407,8 +410,9 @@ int wf_req_snapshot_get(struct snm_workflow *wf, int lookup)
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name,
-              wf_round(wf)->snapshot.name);
+  if (snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name,
+                  wf_round(wf)->snapshot.name) != 0)
+    snm_buf_reset(&p); /* req_send refuses an empty path */
   return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain],
                   lookup ? K_SNAP_LOOKUP : K_SNAP_GET, 0, "GET", &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
@@ -419,7 +423,8 @@ int wf_req_source_count(struct snm_workflow *wf, size_t i)
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, "/%s/_count", wf->snap_indices[i]);
+  if (snm_es_path(&p, "/%s/_count", wf->snap_indices[i]) != 0)
+    snm_buf_reset(&p); /* req_send refuses an empty path */
   return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_COUNT, i,
                   "GET", &p, NULL, SNM_HTTP_REPLAY_AUTO);
 }
@@ -439,8 +444,9 @@ int wf_req_snapshot_put(struct snm_workflow *wf)
     record_first(&wf->r_err, &wf->r_failed, &err);
     return SNM_ENOMEM;
   }
-  snm_es_path(&p, "/_snapshot/%s/%s?wait_for_completion=false",
-              wf->plan->repository.name, wf_round(wf)->snapshot.name);
+  if (snm_es_path(&p, "/_snapshot/%s/%s?wait_for_completion=false",
+                  wf->plan->repository.name, wf_round(wf)->snapshot.name) != 0)
+    snm_buf_reset(&p); /* req_send refuses an empty path */
   rc = req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_PUT, 0,
                 "PUT", &p, body, SNM_HTTP_REPLAY_NO);
   free(body);
@@ -452,8 +458,9 @@ int wf_req_snapshot_status(struct snm_workflow *wf)
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
-              wf_round(wf)->snapshot.name);
+  if (snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
+                  wf_round(wf)->snapshot.name) != 0)
+    snm_buf_reset(&p); /* req_send refuses an empty path */
   return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_STATUS,
                   0, "GET", &p, NULL, SNM_HTTP_REPLAY_AUTO);
 }
@@ -473,8 +480,9 @@ int wf_req_restore(struct wf_target *t)
     record_first(&t->r_err, &t->r_failed, &err);
     return SNM_ENOMEM;
   }
-  snm_es_path(&p, "/_snapshot/%s/%s/_restore?wait_for_completion=false",
-              wf->plan->repository.name, wf_round(wf)->snapshot.name);
+  if (snm_es_path(&p, "/_snapshot/%s/%s/_restore?wait_for_completion=false",
+                  wf->plan->repository.name, wf_round(wf)->snapshot.name) != 0)
+    snm_buf_reset(&p); /* req_send refuses an empty path */
   rc = req_send(wf, t, t->es, K_RESTORE, 0, "POST", &p, body,
                 SNM_HTTP_REPLAY_NO);
   free(body);
@@ -489,7 +497,8 @@ static int probe_req(struct wf_target *t, size_t k, enum wf_kind kind,
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, fmt, t->probe + start, t->probe_ends[k] - start);
+  if (snm_es_path(&p, fmt, t->probe + start, t->probe_ends[k] - start) != 0)
+    snm_buf_reset(&p); /* req_send refuses an empty path */
   return req_send(t->wf, t, t->es, kind, k, "GET", &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
 }
@@ -524,7 +533,8 @@ static int chunk_req(struct wf_target *t, size_t k, enum wf_kind kind,
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, fmt, t->wait + start, t->chunk_ends[k] - start);
+  if (snm_es_path(&p, fmt, t->wait + start, t->chunk_ends[k] - start) != 0)
+    snm_buf_reset(&p); /* req_send refuses an empty path */
   return req_send(t->wf, t, t->es, kind, k, method, &p, NULL, replay);
 }
 
@@ -564,7 +574,8 @@ int wf_req_explain(struct wf_target *t)
   snm_buf_init(&p, 0);
   if (snm_es_explain_body(&body, t->bad.index, t->bad.shard) != 0)
     return SNM_ENOMEM; /* best effort: no explanation */
-  snm_es_path(&p, "/_cluster/allocation/explain");
+  if (snm_es_path(&p, "/_cluster/allocation/explain") != 0)
+    snm_buf_reset(&p); /* req_send refuses an empty path */
   rc = req_send(t->wf, t, t->es, K_EXPLAIN, 0, "POST", &p, body,
                 SNM_HTTP_REPLAY_YES);
   free(body);
@@ -576,7 +587,8 @@ int wf_req_target_count(struct wf_target *t, size_t i)
   struct snm_buf p;
 
   snm_buf_init(&p, 0);
-  snm_es_path(&p, "/%s/_count", t->wait[i]);
+  if (snm_es_path(&p, "/%s/_count", t->wait[i]) != 0)
+    snm_buf_reset(&p); /* req_send refuses an empty path */
   return req_send(t->wf, t, t->es, K_TCOUNT, i, "GET", &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
 }

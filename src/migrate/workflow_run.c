@@ -3,7 +3,7 @@
  * engine, one snm_es per domain, timers and signal watchers. */
 #include "http.h"
 #include "log.h"
-#include "snm_version.h"
+#include "session.h"
 #include "timefmt.h"
 #include "workflow_int.h"
 
@@ -37,8 +37,8 @@ void wf_close(struct snm_workflow *wf)
     uv_close((uv_handle_t *)&wf->targets[i].timer, on_close_noop);
   uv_close((uv_handle_t *)&wf->sigint, on_close_noop);
   uv_close((uv_handle_t *)&wf->sigterm, on_close_noop);
-  if (wf->http != NULL)
-    snm_http_close(wf->http, NULL, NULL);
+  if (wf->session != NULL)
+    snm_session_close(wf->session);
   wf->http = NULL;
 }
 
@@ -133,24 +133,11 @@ static int open_state(struct snm_workflow *wf, struct snm_err *err)
 
 static int setup_loop(struct snm_workflow *wf, struct snm_err *err)
 {
-  struct snm_http_opts hopts = {0};
-  int rc;
-
-  hopts.user_agent = "snapmig/" SNM_VERSION;
-  if ((rc = snm_http_new(&wf->http, wf->loop, &hopts, err)) != 0)
-    return rc;
-  wf->es = calloc(wf->plan->n_domains, sizeof(*wf->es));
-  wf->es_init_err = calloc(wf->plan->n_domains, sizeof(*wf->es_init_err));
   wf->repo_body = calloc(wf->plan->n_domains, sizeof(*wf->repo_body));
   wf->n_targets = wf->plan->n_restores;
   wf->targets = calloc(wf->n_targets, sizeof(*wf->targets));
-  if (wf->es == NULL || wf->es_init_err == NULL || wf->repo_body == NULL ||
-      wf->targets == NULL)
+  if (wf->repo_body == NULL || wf->targets == NULL)
     return snm_err_set(err, SNM_ENOMEM, "out of memory");
-  for (size_t i = 0; i < wf->plan->n_domains; i++)
-    if (snm_es_init(&wf->es[i], &wf->plan->domains[i], wf->http,
-                    &wf->es_init_err[i]) != 0)
-      snm_log(SNM_LOG_WARN, "%s", wf->es_init_err[i].msg);
   return 0;
 }
 
@@ -215,15 +202,10 @@ static void free_targets(struct snm_workflow *wf)
 static void dispose(struct snm_workflow *wf)
 {
   snm_preflight_dispose(&wf->pf);
-  if (wf->es != NULL)
-    for (size_t i = 0; i < wf->plan->n_domains; i++)
-      snm_es_dispose(&wf->es[i]);
   if (wf->repo_body != NULL)
     for (size_t i = 0; i < wf->plan->n_domains; i++)
       free(wf->repo_body[i]);
   free(wf->repo_body);
-  free(wf->es);
-  free(wf->es_init_err);
   free_targets(wf);
   free(wf->snap_indices);
   free(wf->counts);
@@ -240,9 +222,9 @@ enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
 {
   struct snm_workflow wf;
   struct snm_progress_opts popts;
+  struct snm_session sess;
   struct snm_err err;
-  uv_loop_t loop;
-  int rc, loop_ok = 0;
+  int rc;
 
   memset(&wf, 0, sizeof(wf));
   wf.plan = plan;
@@ -296,31 +278,26 @@ enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
     goto done;
   }
   run_start_event(&wf);
-  if (uv_loop_init(&loop) != 0) {
-    snm_log(SNM_LOG_ERROR, "cannot create an event loop");
-    goto done;
-  }
-  loop_ok = 1;
-  wf.loop = &loop;
-  if (setup_loop(&wf, &err) != 0) {
+  /* the loop, the engine, one snm_es per domain (session.h) */
+  rc = snm_session_init(&sess, plan, 0, "run", &err);
+  wf.session = &sess;
+  wf.loop = &sess.loop;
+  wf.http = sess.http;
+  wf.es = sess.es;
+  wf.es_init_err = sess.es_init_err;
+  if (rc != 0 || setup_loop(&wf, &err) != 0) {
     wf_failed_event(&wf, &err);
-    if (wf.http != NULL)
-      snm_http_close(wf.http, NULL, NULL);
-    wf.http = NULL;
-    goto loop_done;
+    goto session_done;
   }
   start_handles(&wf);
   wf.state = WF_PREFLIGHT;
   wf_dispatch(&wf);
-  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_run(&sess.loop, UV_RUN_DEFAULT);
   if (!wf.closing) /* a second signal stopped the loop */
     wf_close(&wf);
-loop_done:
-  uv_run(&loop, UV_RUN_DEFAULT);
-  if (uv_loop_close(&loop) != 0)
-    snm_log(SNM_LOG_WARN, "run: the event loop still had open handles");
+session_done:
+  snm_session_dispose(&sess); /* runs the loop until every handle closed */
 done:
-  (void)loop_ok;
   dispose(&wf);
   return wf.result;
 }

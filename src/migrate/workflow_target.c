@@ -499,14 +499,15 @@ static void probe_conflicts(struct snm_buf *b, const struct wf_target *t,
     if (!t->probe_exists[i] || t->probe_origin[i] == SNM_ES_ORIGIN_OURS)
       continue;
     if (n < 5)
-      snm_buf_printf(b, "%s%s%s", n > 0 ? ", " : "", t->probe[i],
-                     t->probe_origin[i] == SNM_ES_ORIGIN_UNKNOWN
-                         ? " (no shard of it has a recovery record to tell)"
-                         : "");
+      snm_best_effort(
+          snm_buf_printf(b, "%s%s%s", n > 0 ? ", " : "", t->probe[i],
+                         t->probe_origin[i] == SNM_ES_ORIGIN_UNKNOWN
+                             ? " (no shard of it has a recovery record to tell)"
+                             : ""));
     n++;
   }
   if (n > 5)
-    snm_buf_printf(b, " and %zu more", n - 5);
+    snm_best_effort(snm_buf_printf(b, " and %zu more", n - 5));
   *n_out = n;
 }
 

@@ -2,6 +2,8 @@
 #ifndef SNM_BUF_H
 #define SNM_BUF_H
 
+#include "err.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -19,17 +21,18 @@ void snm_buf_reset(struct snm_buf *b); /* len = 0, keeps memory */
 
 /* Append; return 0, or SNM_ENOMEM when allocation fails or the cap would be
  * exceeded (the buffer is left as it was). */
-int snm_buf_append(struct snm_buf *b, const void *data, size_t len);
-int snm_buf_puts(struct snm_buf *b, const char *s);
-int snm_buf_putc(struct snm_buf *b, char c);
+int snm_buf_append(struct snm_buf *b, const void *data,
+                   size_t len) SNM_MUST_CHECK;
+int snm_buf_puts(struct snm_buf *b, const char *s) SNM_MUST_CHECK;
+int snm_buf_putc(struct snm_buf *b, char c) SNM_MUST_CHECK;
 int snm_buf_printf(struct snm_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3))) SNM_MUST_CHECK;
 int snm_buf_vprintf(struct snm_buf *b, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0))) SNM_MUST_CHECK;
 
 /* Hand the contents to the caller (malloced, NUL-terminated, never NULL on
  * success) and leave the buffer empty; NULL on allocation failure. */
-char *snm_buf_steal(struct snm_buf *b);
+char *snm_buf_steal(struct snm_buf *b) SNM_MUST_CHECK;
 
 /* Shorthand for the current contents as a C string ("" when empty). */
 const char *snm_buf_str(const struct snm_buf *b);

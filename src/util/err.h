@@ -11,6 +11,23 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* On a function whose result must be looked at: ignoring it is a bug (a
+ * path cut short by ENOMEM would be sent, a parse failure read as
+ * success).  GCC warns even through a (void) cast: handle the result. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SNM_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define SNM_MUST_CHECK
+#endif
+
+/* Drop a SNM_MUST_CHECK result on purpose: only where a failure merely
+ * shortens human-readable text (an error message, a log or trace line, a
+ * note).  Paths, bodies, URLs, files and signatures check the result. */
+static inline void snm_best_effort(int rc)
+{
+  (void)rc;
+}
+
 enum snm_errcode {
   SNM_OK = 0,
   SNM_EINVAL = -1,   /* bad argument, usage or plan */
@@ -55,7 +72,7 @@ int snm_err_setv(struct snm_err *err, int code, const char *fmt, va_list ap)
  * bytes)...xyz" (never inside a UTF-8 sequence).  Returns 0 or
  * SNM_ENOMEM. */
 int snm_err_append_middle(struct snm_buf *out, const char *s, size_t len,
-                          size_t max);
+                          size_t max) SNM_MUST_CHECK;
 
 /* Reset to SNM_OK with an empty message. */
 void snm_err_clear(struct snm_err *err);

@@ -28,14 +28,14 @@ struct snm_ini; /* opaque; owns copies of all names and values */
  * on a line that is neither blank, comment, section header nor key = value
  * (or a key before the first section), or SNM_ENOMEM. */
 int snm_ini_parse(struct snm_ini **out, const char *text, size_t len,
-                  const char *name, struct snm_err *err);
+                  const char *name, struct snm_err *err) SNM_MUST_CHECK;
 
 /* Read and parse the file at `path` (at most 1 MiB); `name` is how messages
  * call it (e.g. "~/.aws/config").  Returns 0 with *out set, or 0 with *out
  * NULL when the file does not exist; SNM_EIO when it cannot be read,
  * SNM_EPARSE or SNM_ENOMEM as snm_ini_parse. */
 int snm_ini_load(struct snm_ini **out, const char *path, const char *name,
-                 struct snm_err *err);
+                 struct snm_err *err) SNM_MUST_CHECK;
 
 /* Zero and free; NULL is fine. */
 void snm_ini_free(struct snm_ini *ini);

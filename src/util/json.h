@@ -98,7 +98,8 @@ struct snm_json_syntax {
  * text is not JSON (fills `syntax` if not NULL, and `err` with
  * "LINE:COL: reason"); SNM_ENOMEM. */
 int snm_json_parse(struct snm_json_doc **out, const char *text, size_t len,
-                   struct snm_json_syntax *syntax, struct snm_err *err);
+                   struct snm_json_syntax *syntax,
+                   struct snm_err *err) SNM_MUST_CHECK;
 void snm_json_doc_free(struct snm_json_doc *doc);
 
 /* Line and column of a source offset (offsets past the end clamp to it). */
@@ -131,7 +132,7 @@ const char *snm_json_type_name(enum snm_json_type type);
 
 /* An integral number that fits a long long: 0 and *out; SNM_EINVAL when
  * `v` is not a number, has a fraction or exponent, or is out of range. */
-int snm_json_int(const struct snm_json *v, long long *out);
+int snm_json_int(const struct snm_json *v, long long *out) SNM_MUST_CHECK;
 
 /* 1 if `v` is a string without NUL bytes (usable as a C string), else 0. */
 int snm_json_is_cstring(const struct snm_json *v);
@@ -175,6 +176,6 @@ int snm_gen_finish(char **out, yajl_gen g);
 
 /* `v` as compact JSON: 0 and *out (malloced, NUL-terminated); SNM_ENOMEM. */
 int snm_json_to_string(char **out, const struct snm_json *v, unsigned flags,
-                       struct snm_err *err);
+                       struct snm_err *err) SNM_MUST_CHECK;
 
 #endif

@@ -5,12 +5,18 @@
 
 #include <ctype.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+/* The registry is the one piece of this module that another thread
+ * touches: the credential chain's fetches run on libuv's thread pool
+ * (creds_async.c) and register what they read, and their error messages
+ * are scrubbed there.  `registry_lock` guards it; sets are their owner's. */
 static struct snm_secret_set registry;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- sets --------------------------------------------------------------- */
 
@@ -143,13 +149,21 @@ int snm_secret_set_add(struct snm_secret_set *set, const char *value,
 
 int snm_secret_add(const char *value)
 {
-  return value != NULL ? snm_secret_set_add(&registry, value, strlen(value))
-                       : 0;
+  int rc;
+
+  if (value == NULL)
+    return 0;
+  pthread_mutex_lock(&registry_lock);
+  rc = snm_secret_set_add(&registry, value, strlen(value));
+  pthread_mutex_unlock(&registry_lock);
+  return rc;
 }
 
 void snm_secret_wipe_all(void)
 {
+  pthread_mutex_lock(&registry_lock);
   snm_secret_set_wipe(&registry);
+  pthread_mutex_unlock(&registry_lock);
 }
 
 /* ---- what a request gives away ------------------------------------------ */
@@ -332,6 +346,18 @@ static int find_all(struct matches *ms, const char *text, size_t len,
   return 0;
 }
 
+/* find_all on the registry, under its lock. */
+static int find_registered(struct matches *ms, const char *text, size_t len,
+                           enum snm_scrub_mode mode)
+{
+  int rc;
+
+  pthread_mutex_lock(&registry_lock);
+  rc = find_all(ms, text, len, &registry, mode);
+  pthread_mutex_unlock(&registry_lock);
+  return rc;
+}
+
 static int by_position(const void *a, const void *b)
 {
   const struct match *x = a, *y = b;
@@ -374,7 +400,7 @@ static int scrub(struct snm_buf *out, const char *text, size_t len,
   struct matches ms = {NULL, 0, 0};
   int rc;
 
-  rc = find_all(&ms, text, len, &registry, mode);
+  rc = find_registered(&ms, text, len, mode);
   if (rc == 0)
     rc = find_all(&ms, text, len, extra, mode);
   if (rc == 0)
@@ -401,7 +427,7 @@ int snm_secret_scrub_buf(struct snm_buf *b, const struct snm_secret_set *extra,
 
   if (b->len == 0)
     return 0;
-  rc = find_all(&ms, b->data, b->len, &registry, mode);
+  rc = find_registered(&ms, b->data, b->len, mode);
   if (rc == 0)
     rc = find_all(&ms, b->data, b->len, extra, mode);
   if (rc == 0 && ms.n > 0) {
@@ -439,6 +465,7 @@ void snm_secret_scrub_into(char *dst, size_t size, const char *text, size_t len)
   static const char mark[] = SNM_REDACTED;
   size_t o = 0, i = 0;
 
+  pthread_mutex_lock(&registry_lock);
   while (i < len) {
     size_t n = match_at(text + i, len - i);
     if (n > 0) {
@@ -453,6 +480,7 @@ void snm_secret_scrub_into(char *dst, size_t size, const char *text, size_t len)
       break;
     dst[o++] = text[i++];
   }
+  pthread_mutex_unlock(&registry_lock);
   if (i < len && ((unsigned char)text[i] & 0xC0) == 0x80) {
     /* cut inside a UTF-8 sequence: drop its first bytes too */
     while (o > 0 && ((unsigned char)dst[o - 1] & 0xC0) == 0x80)

@@ -34,7 +34,9 @@
  * credentials are long (secret keys 40 bytes, tokens hundreds, signatures
  * 64); only a short password is weak.
  *
- * Not thread-safe: the loop thread only, like the rest of snapmig.
+ * Threads: the registry (snm_secret_add, snm_secret_wipe_all and the
+ * scrubbers' reading of it) is guarded by a mutex, because the credential
+ * chain's fetches run on libuv's thread pool; a set belongs to one thread.
  */
 #ifndef SNM_SECRET_H
 #define SNM_SECRET_H

@@ -7,6 +7,8 @@
 #ifndef SNM_TIMEFMT_H
 #define SNM_TIMEFMT_H
 
+#include "err.h"
+
 #include <stddef.h>
 
 #define SNM_TIME_RFC3339_MAX 32 /* buffer size that fits any output */
@@ -26,7 +28,7 @@ char *snm_time_format(char *out, long long ms, int millis);
  * are accepted too; a fraction past milliseconds is dropped.  Returns 0
  * and *out_ms; SNM_EINVAL when `s` is not such a time or a field is out of
  * range. */
-int snm_time_parse(const char *s, long long *out_ms);
+int snm_time_parse(const char *s, long long *out_ms) SNM_MUST_CHECK;
 
 /* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12,
  * d 1..31, not checked against the month). */

@@ -31,6 +31,7 @@ struct rule {
   int used;
   enum snm_standin_action action;
   unsigned delay_ms;
+  int hold;
   int close_after;
   char *wire; /* malloced: the whole reply as sent */
   size_t wire_len;
@@ -54,6 +55,7 @@ struct conn {
   size_t wire_len;
   int close_after;
   unsigned delay_ms;
+  int held; /* waiting for snm_standin_release */
 };
 
 struct write_req {
@@ -67,6 +69,7 @@ struct snm_standin {
   uv_loop_t loop;
   uv_tcp_t listener;
   uv_async_t stop;
+  uv_async_t release; /* snm_standin_release: act on held requests */
   uv_thread_t thread;
   uv_mutex_t mutex; /* guards everything below up to `conns` */
   uv_cond_t cond;   /* signalled when a request is recorded */
@@ -74,6 +77,7 @@ struct snm_standin {
   struct snm_standin_request *records; /* malloced array */
   size_t n_records;
   size_t n_conns;
+  int gate_open;      /* snm_standin_release was called */
   struct conn *conns; /* server thread only */
   unsigned next_id;
   int port;
@@ -441,6 +445,7 @@ static void choose(struct conn *c, const struct snm_standin_request *rec)
   c->action = SNM_STANDIN_ANSWER;
   c->close_after = 0;
   c->delay_ms = 0;
+  c->held = 0;
   for (r = c->s->rules; r != NULL; r = r->next) {
     if ((r->method == NULL || strcmp(r->method, rec->method) == 0) &&
         (r->path == NULL || path_matches(r->path, rec->target)) &&
@@ -462,6 +467,7 @@ static void choose(struct conn *c, const struct snm_standin_request *rec)
   if (c->wire != NULL)
     memcpy(c->wire, r->wire, c->wire_len);
   c->delay_ms = r->delay_ms;
+  c->held = r->hold && !c->s->gate_open;
 }
 
 static void process(struct conn *c)
@@ -520,10 +526,27 @@ static void process(struct conn *c)
     conn_close(c, 0);
     return;
   }
+  if (c->held)
+    return; /* on_release acts */
   if (c->delay_ms > 0)
     uv_timer_start(&c->timer, on_delay, c->delay_ms, 0);
   else
     act(c);
+}
+
+static void on_release(uv_async_t *a)
+{
+  struct snm_standin *s = a->data;
+
+  for (struct conn *c = s->conns; c != NULL; c = c->next) {
+    if (!c->held || c->closing)
+      continue;
+    c->held = 0;
+    if (c->delay_ms > 0)
+      uv_timer_start(&c->timer, on_delay, c->delay_ms, 0);
+    else
+      act(c);
+  }
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -584,6 +607,7 @@ static void on_stop(uv_async_t *a)
 
   uv_close((uv_handle_t *)&s->listener, NULL);
   uv_close((uv_handle_t *)&s->stop, NULL);
+  uv_close((uv_handle_t *)&s->release, NULL);
   for (c = s->conns; c != NULL; c = next) {
     next = c->next;
     conn_close(c, 0);
@@ -620,8 +644,10 @@ int snm_standin_new(struct snm_standin **out)
   uv_cond_init(&s->cond);
   uv_tcp_init(&s->loop, &s->listener);
   uv_async_init(&s->loop, &s->stop, on_stop);
+  uv_async_init(&s->loop, &s->release, on_release);
   s->listener.data = s;
   s->stop.data = s;
+  s->release.data = s;
   uv_ip4_addr("127.0.0.1", 0, &addr);
   rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
   if (rc == 0)
@@ -636,6 +662,7 @@ int snm_standin_new(struct snm_standin **out)
   if (rc < 0) {
     uv_close((uv_handle_t *)&s->listener, NULL);
     uv_close((uv_handle_t *)&s->stop, NULL);
+    uv_close((uv_handle_t *)&s->release, NULL);
     uv_run(&s->loop, UV_RUN_DEFAULT);
     uv_loop_close(&s->loop);
     uv_cond_destroy(&s->cond);
@@ -685,6 +712,7 @@ int snm_standin_add(struct snm_standin *s, const struct snm_standin_reply *in)
   r->times = in->times;
   r->action = in->action;
   r->delay_ms = in->delay_ms;
+  r->hold = in->hold;
   r->close_after = in->close_after;
   if ((in->method != NULL && r->method == NULL) ||
       (in->path != NULL && r->path == NULL) || build_wire(r, in) < 0) {
@@ -715,7 +743,16 @@ void snm_standin_clear(struct snm_standin *s)
   s->records = NULL;
   s->n_records = 0;
   s->n_conns = 0;
+  s->gate_open = 0;
   uv_mutex_unlock(&s->mutex);
+}
+
+void snm_standin_release(struct snm_standin *s)
+{
+  uv_mutex_lock(&s->mutex);
+  s->gate_open = 1;
+  uv_mutex_unlock(&s->mutex);
+  uv_async_send(&s->release);
 }
 
 size_t snm_standin_request_count(struct snm_standin *s)

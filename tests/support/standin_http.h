@@ -45,6 +45,8 @@ struct snm_standin_reply {
   int times;          /* how many requests this reply answers; 0: no limit */
   enum snm_standin_action action;
   unsigned delay_ms; /* wait this long after the request, then act */
+  int hold;          /* 1: act only once the test called
+                        snm_standin_release (then after delay_ms) */
   int close_after;   /* close the connection after sending the reply */
   /* for SNM_STANDIN_ANSWER: */
   int status;          /* e.g. 200 */
@@ -84,7 +86,13 @@ const char *snm_standin_url(const struct snm_standin *s);
 /* Add a reply to the end of the script.  Returns 0 or -1 (no memory). */
 int snm_standin_add(struct snm_standin *s, const struct snm_standin_reply *r);
 
-/* Forget the script and the recorded requests (the connection count too). */
+/* Open the gate for replies with `hold`: requests held so far are acted on
+ * now, later ones at once.  Until then a held request gets no answer (the
+ * test decides when a slow service answers, without sleeping). */
+void snm_standin_release(struct snm_standin *s);
+
+/* Forget the script and the recorded requests (the connection count too);
+ * the gate closes again. */
 void snm_standin_clear(struct snm_standin *s);
 
 /* Requests received completely so far (a request is recorded before its

@@ -24,6 +24,7 @@ struct result {
   int called;
   int had_reply;
   int had_json;
+  size_t body_len;
   long status;
   int code;
   long http_status;
@@ -58,6 +59,7 @@ static void on_done(const struct snm_es_reply *reply, const struct snm_err *err,
   r->called++;
   r->had_reply = reply != NULL;
   r->had_json = reply != NULL && reply->json != NULL;
+  r->body_len = reply != NULL ? reply->body_len : 0;
   r->status = reply != NULL ? reply->status : 0;
   r->code = err->code;
   r->http_status = err->http_status;
@@ -77,16 +79,27 @@ static void on_http_done(struct snm_http_response *resp,
   d->err = *err;
 }
 
-/* GET `path` and run the loop until the reply is in. */
-static void get(struct fx *fx, const char *path, struct result *r)
+/* GET `path` (snm_es_request_raw with `raw`) and run the loop until the
+ * reply is in. */
+static void get_as(struct fx *fx, const char *path, int raw, struct result *r)
 {
   struct snm_err err;
 
   memset(r, 0, sizeof(*r));
-  assert_int_equal(
-      snm_es_request(fx->lp.es, "GET", path, NULL, 0, on_done, r, &err), 0);
+  if (raw)
+    assert_int_equal(
+        snm_es_request_raw(fx->lp.es, "GET", path, NULL, 0, on_done, r, &err),
+        0);
+  else
+    assert_int_equal(
+        snm_es_request(fx->lp.es, "GET", path, NULL, 0, on_done, r, &err), 0);
   snm_test_loop_run_until(&fx->lp, &r->called);
   assert_int_equal(r->called, 1);
+}
+
+static void get(struct fx *fx, const char *path, struct result *r)
+{
+  get_as(fx, path, 0, r);
 }
 
 static char *nested(size_t levels)
@@ -262,6 +275,16 @@ static void test_ok_status_with_an_error_body(void **state)
       {"/d", "{\"completed\":true,\"task\":{},\"error\":{\"type\":\"x\"}}",
        SNM_OK, 0, ""},
       {"/e", "{\"error\":null,\"status\":200}", SNM_OK, 0, ""},
+      /* the error object after a big member, or twice (the first wins) */
+      {"/f",
+       "{\"data_streams\":[{\"name\":\"a\"}],\"error\":\"gateway\","
+       "\"status\":502}",
+       SNM_EHTTP, 502, "(status 502): gateway"},
+      {"/g", "{\"error\":5,\"error\":\"x\",\"status\":500}", SNM_OK, 0, ""},
+      {"/h", "[{\"error\":\"x\",\"status\":500}]", SNM_OK, 0, ""},
+      {"/i", "{\"x\":{\"error\":\"x\",\"status\":500}}", SNM_OK, 0, ""},
+      {"/j", "{\"error\":{\"type\":\"t\"},\"status\":\"503\"}", SNM_EHTTP, 503,
+       "(status 503): t"},
   };
   struct fx fx;
   (void)state;
@@ -275,17 +298,86 @@ static void test_ok_status_with_an_error_body(void **state)
                                     .body = cases[i].body};
     assert_int_equal(snm_standin_add(fx.srv, &rep), 0);
   }
-  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct result r;
-    get(&fx, cases[i].path, &r);
-    assert_true(r.had_reply);
-    assert_int_equal(r.status, 200);
-    assert_int_equal(r.code, cases[i].code);
-    assert_int_equal(r.http_status, cases[i].http_status);
-    if (strstr(r.msg, cases[i].needle) == NULL)
-      fail_msg("%s: \"%s\" lacks \"%s\"", cases[i].path, r.msg,
-               cases[i].needle);
+  /* the same with a raw reply (no tree of a 2xx unless it is an error) */
+  for (int raw = 0; raw <= 1; raw++)
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+      struct result r;
+      get_as(&fx, cases[i].path, raw, &r);
+      assert_true(r.had_reply);
+      assert_int_equal(r.status, 200);
+      assert_int_equal(r.code, cases[i].code);
+      assert_int_equal(r.http_status, cases[i].http_status);
+      if (strstr(r.msg, cases[i].needle) == NULL)
+        fail_msg("%s%s: \"%s\" lacks \"%s\"", raw ? "raw " : "", cases[i].path,
+                 r.msg, cases[i].needle);
+      if (raw && cases[i].code == SNM_OK)
+        assert_false(r.had_json);
+      assert_int_equal(r.body_len, strlen(cases[i].body));
+    }
+  fx_done(&fx);
+}
+
+/* snm_es_request_raw: a 2xx listing comes as bytes, never a tree; other
+ * statuses and the depth limit as with snm_es_request. */
+static void test_raw_reply(void **state)
+{
+  static const struct {
+    const char *path;
+    int status;
+    const char *body;
+  } replies[] = {
+      {"/list", 200, "{\"data_streams\":[]}"},
+      {"/missing", 404,
+       "{\"error\":{\"type\":\"repository_missing_exception\",\"reason\":"
+       "\"[r] missing\"},\"status\":404}"},
+      {"/text", 200, "id\nsnap-1\n"},
+      {"/broken", 200, "{\"error\":\"x\",\"status\":500"},
+  };
+  char *deep = nested(200);
+  struct result r;
+  struct fx fx;
+  (void)state;
+
+  fx_init(&fx);
+  for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+    struct snm_standin_reply rep = {.path = replies[i].path,
+                                    .status = replies[i].status,
+                                    .headers =
+                                        "Content-Type: application/json\r\n",
+                                    .body = replies[i].body};
+    assert_int_equal(snm_standin_add(fx.srv, &rep), 0);
   }
+  {
+    struct snm_standin_reply rep = {.path = "/deep",
+                                    .status = 200,
+                                    .headers =
+                                        "Content-Type: application/json\r\n",
+                                    .body = deep};
+    assert_int_equal(snm_standin_add(fx.srv, &rep), 0);
+  }
+  get_as(&fx, "/list", 1, &r);
+  assert_int_equal(r.code, SNM_OK);
+  assert_false(r.had_json);
+  assert_int_equal(r.body_len, strlen(replies[0].body));
+  get(&fx, "/list", &r); /* the usual request still parses it */
+  assert_true(r.had_json);
+  /* an error status: parsed, so that its type can be read */
+  get_as(&fx, "/missing", 1, &r);
+  assert_int_equal(r.code, SNM_EHTTP);
+  assert_int_equal(r.http_status, 404);
+  assert_true(r.had_json);
+  assert_non_null(strstr(r.msg, "repository_missing_exception: [r] missing"));
+  get_as(&fx, "/text", 1, &r);
+  assert_int_equal(r.code, SNM_OK);
+  assert_false(r.had_json);
+  /* not JSON at all: no error body either way; the caller refuses it */
+  get_as(&fx, "/broken", 1, &r);
+  assert_int_equal(r.code, SNM_OK);
+  assert_false(r.had_json);
+  get_as(&fx, "/deep", 1, &r);
+  assert_int_equal(r.code, SNM_EPARSE);
+  assert_non_null(strstr(r.msg, "nested deeper than 128 levels"));
+  free(deep);
   fx_done(&fx);
 }
 
@@ -370,6 +462,100 @@ static void test_denied_permission(void **state)
   assert_int_equal(snm_es_denied_permission(perm, sizeof(perm), NULL), 0);
 }
 
+/* What a 401 or 403 says to do, by how the domain authenticates: the user
+ * and password_env for a 401; for a 403 that names a permission, the
+ * permission and the role that grants it (on AWS: as a backend role). */
+static void test_auth_hints(void **state)
+{
+  static const char denied_put[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":\"no "
+      "permissions for [cluster:admin/repository/put] and User "
+      "[name=reader, backend_roles=[], requestedTenant=null]\"},"
+      "\"status\":403}";
+  static const char denied_close[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":\"no "
+      "permissions for [indices:admin/close] and User [name=reader]\"},"
+      "\"status\":403}";
+  static const char denied_plain[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":"
+      "\"forbidden\"},\"status\":403}";
+  static const char unauthorized[] =
+      "{\"error\":{\"type\":\"security_exception\",\"reason\":"
+      "\"Unauthorized\"},\"status\":401}";
+  static const char basic[] = "{\"type\": \"basic\", \"username\": "
+                              "\"reader\", \"password_env\": \"SNM_T_PW\"}";
+  static const char aws[] = "{\"type\": \"aws-sigv4\", \"region\": "
+                            "\"eu-west-1\"}";
+  static const struct {
+    const char *auth; /* NULL: none */
+    int status;
+    const char *body;
+    const char *needle;
+  } cases[] = {
+      {basic, 401, unauthorized,
+       "(the server refused user \"reader\" with the password from "
+       "$SNM_T_PW: check the user name and that variable)"},
+      {basic, 403, denied_put,
+       "(user \"reader\" lacks cluster:admin/repository/put: map it to the "
+       "manage_snapshots role, or give one of its roles that permission)"},
+      {basic, 403, denied_close,
+       "(user \"reader\" lacks indices:admin/close: map it to a role that "
+       "grants it)"},
+      {basic, 403, denied_plain,
+       "(basic auth as \"reader\", password from $SNM_T_PW; check both, "
+       "and that the user's role may do this)"},
+      {NULL, 401, unauthorized,
+       "(the plan gives no credentials for this domain; add an \"auth\" "
+       "section)"},
+      {aws, 403, denied_put,
+       "(the identity from environment lacks cluster:admin/repository/put: "
+       "map it to the manage_snapshots role as a backend role (its IAM role "
+       "or user ARN) in fine-grained access control"},
+      {aws, 403, denied_plain,
+       "(signed with AWS credentials from environment for region eu-west-1, "
+       "service es; the request was refused: the identity likely lacks "
+       "es:ESHttpGet on this domain"},
+      {aws, 401, unauthorized, "the signature was refused, or the identity"},
+  };
+  (void)state;
+
+  setenv("SNM_T_PW", "not-the-password", 1);
+  setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+         1);
+  unsetenv("AWS_SESSION_TOKEN");
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct snm_standin_reply rep = {.path = "/x",
+                                    .status = cases[i].status,
+                                    .headers =
+                                        "Content-Type: application/json\r\n",
+                                    .body = cases[i].body};
+    struct result r;
+    struct fx fx;
+
+    memset(&fx, 0, sizeof(fx));
+    assert_int_equal(snm_standin_new(&fx.srv), 0);
+    snm_test_loop_init_es(
+        &fx.lp, snm_test_plan_src_dst(snm_standin_url(fx.srv), cases[i].auth),
+        "src", NULL);
+    assert_int_equal(snm_standin_add(fx.srv, &rep), 0);
+    get(&fx, "/x", &r);
+    assert_int_equal(r.code, SNM_EAUTH);
+    assert_int_equal(r.status, cases[i].status);
+    if (strstr(r.msg, cases[i].needle) == NULL)
+      fail_msg("case %zu: \"%s\" lacks \"%s\"", i, r.msg, cases[i].needle);
+    /* one line that names the domain and the request */
+    assert_non_null(strstr(r.msg, "src: GET /x: HTTP "));
+    assert_null(strchr(r.msg, '\n'));
+    assert_null(strstr(r.msg, "not-the-password"));
+    fx_done(&fx);
+  }
+  unsetenv("SNM_T_PW");
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  snm_log_clear_secrets();
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -377,8 +563,10 @@ int main(void)
       cmocka_unit_test(test_long_path_keeps_reason_and_advice),
       cmocka_unit_test(test_long_url_keeps_cause_and_advice),
       cmocka_unit_test(test_ok_status_with_an_error_body),
+      cmocka_unit_test(test_raw_reply),
       cmocka_unit_test(test_basic_auth_refusals),
       cmocka_unit_test(test_denied_permission),
+      cmocka_unit_test(test_auth_hints),
   };
   int rc;
 

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "journal.h"
 #include "plan.h"
+#include "plan_fixture.h"
 #include "timefmt.h"
 
 /* A fresh temporary directory per test, removed (one level deep plus
@@ -85,21 +86,8 @@ static int teardown_tmp(void **state)
 
 static struct snm_plan *load_plan(const char *rel)
 {
-  const char *src = getenv("SNM_SOURCE_DIR");
-  struct snm_diag_list d;
-  struct snm_plan *p = NULL;
-  struct snm_err err;
-  char *path;
-
-  assert_non_null(src);
-  path = join(src, rel);
-  snm_diag_list_init(&d);
-  setenv("SNM_TEST_PW", "not-a-real-password", 1);
-  if (snm_plan_load(&p, path, &d, &err) != 0)
-    fail_msg("%s: cannot load (%zu diagnostics)", rel, d.len);
-  snm_diag_list_dispose(&d);
-  free(path);
-  return p;
+  setenv("SNM_TEST_PW", "not-a-real-password", 1); /* the plan's password_env */
+  return snm_test_plan_load(rel, NULL);
 }
 
 /* DIR/.snapmig (a static buffer). */

@@ -19,7 +19,9 @@
 #include "diag.h"
 #include "es.h"
 #include "http.h"
+#include "loop_fixture.h"
 #include "plan.h"
+#include "plan_fixture.h"
 #include "preflight.h"
 #include "standin_http.h"
 
@@ -33,21 +35,13 @@
   "[indices:monitor/settings/get]\"},\"status\":403}"
 
 struct fx {
-  uv_loop_t loop;
-  uv_timer_t guard; /* fails the test if the loop is still busy at 30 s */
+  struct snm_test_loop lp; /* the loop, its deadline and the engine */
   struct snm_standin *src, *dst;
   struct snm_plan *plan;
-  struct snm_http *http;
   struct snm_es es[2];
   struct snm_preflight pf;
   int done;
 };
-
-static void on_guard(uv_timer_t *t)
-{
-  (void)t;
-  fail_msg("the preflight did not finish within the deadline");
-}
 
 static void add(struct snm_standin *s, const char *path, int status,
                 const char *headers, const char *body)
@@ -111,7 +105,6 @@ static void fx_init_plan(struct fx *fx, const char *snapshot,
                          const char *restore)
 {
   struct snm_http_opts hopts = {0};
-  struct snm_diag_list diags;
   struct snm_err err;
   char text[1024];
 
@@ -128,17 +121,12 @@ static void fx_init_plan(struct fx *fx, const char *snapshot,
            snm_standin_url(fx->src), snm_standin_url(fx->dst),
            snapshot != NULL ? ", " : "", snapshot != NULL ? snapshot : "",
            restore != NULL ? ", " : "", restore != NULL ? restore : "");
-  snm_diag_list_init(&diags);
-  assert_int_equal(
-      snm_plan_parse(&fx->plan, text, strlen(text), "t.json", &diags, &err), 0);
-  snm_diag_list_dispose(&diags);
-  assert_int_equal(uv_loop_init(&fx->loop), 0);
-  assert_int_equal(uv_timer_init(&fx->loop, &fx->guard), 0);
+  fx->plan = snm_test_plan_parse(text, NULL);
   hopts.max_attempts = 1; /* a 500 is answered once, not retried */
-  assert_int_equal(snm_http_new(&fx->http, &fx->loop, &hopts, &err), 0);
+  snm_test_loop_init(&fx->lp, &hopts);
   for (size_t i = 0; i < 2; i++) {
     assert_int_equal(
-        snm_es_init(&fx->es[i], &fx->plan->domains[i], fx->http, &err), 0);
+        snm_es_init(&fx->es[i], &fx->plan->domains[i], fx->lp.http, &err), 0);
     fx->es[i].read_only = 1;
   }
 }
@@ -151,10 +139,7 @@ static void fx_init(struct fx *fx, const char *rename)
 
 static void fx_done(struct fx *fx)
 {
-  snm_http_close(fx->http, NULL, NULL);
-  uv_close((uv_handle_t *)&fx->guard, NULL);
-  uv_run(&fx->loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&fx->loop), 0);
+  snm_test_loop_done(&fx->lp);
   for (size_t i = 0; i < 2; i++)
     snm_es_dispose(&fx->es[i]);
   snm_plan_free(fx->plan);
@@ -180,13 +165,11 @@ static void check(struct fx *fx)
   snm_preflight_dispose(&fx->pf);
   fx->done = 0;
   opts.now = 1700000000;
-  assert_int_equal(uv_timer_start(&fx->guard, on_guard, 30000, 0), 0);
-  assert_int_equal(snm_preflight_start(&fx->pf, &fx->loop, fx->plan, fx->es,
+  snm_test_loop_set_deadline(&fx->lp, 30000);
+  assert_int_equal(snm_preflight_start(&fx->pf, &fx->lp.loop, fx->plan, fx->es,
                                        &opts, on_done, fx, &err),
                    0);
-  while (!fx->done)
-    uv_run(&fx->loop, UV_RUN_ONCE);
-  uv_timer_stop(&fx->guard);
+  snm_test_loop_run_until(&fx->lp, &fx->done);
   assert_int_equal(fx->pf.result, SNM_OK);
 }
 
@@ -412,7 +395,9 @@ static void test_each_fact_unknown(void **state)
 /* The source's listing is one request for every index (never narrowed by
  * name: OpenSearch 2.19 leaves GET _cat/indices/NAMES?ignore_unavailable
  * unanswered when a name does not exist), a text table of the columns
- * used; only the aliases of the indices found are kept. */
+ * used.  It, the aliases and the data streams are asked for once the
+ * settings resolved the indices, and only what concerns those indices is
+ * kept (issue #8, item 13). */
 static void test_source_narrowed(void **state)
 {
   static const char cat_path[] =
@@ -421,6 +406,7 @@ static void test_source_narrowed(void **state)
   struct snm_standin_request rq;
   struct fx fx;
   int found = 0;
+  long settings_at = -1;
   (void)state;
 
   fx_init_plan(&fx, "\"indices\": \"logs-*\"", NULL);
@@ -428,6 +414,14 @@ static void test_source_narrowed(void **state)
       "alias    index\n"
       "logs     logs-1\n"
       "other    other-1\n");
+  add(fx.src, "/_cat/indices*", 200, TEXT_CT,
+      "status health pri.store.size index\n"
+      "open   green             100 logs-1\n"
+      "open   green             200 other-1\n");
+  add(fx.src, "/_data_stream", 200, JSON_CT,
+      "{\"data_streams\":[{\"name\":\"app\",\"indices\":[{\"index_name\":"
+      "\"logs-1\"}]},{\"name\":\"other\",\"indices\":[{\"index_name\":"
+      "\"other-1\"}]}]}");
   add(fx.src, "/logs-%2A/_settings*", 200, JSON_CT,
       "{\"logs-1\":{\"settings\":{\"index.number_of_shards\":\"1\","
       "\"index.number_of_replicas\":\"0\"}}}");
@@ -441,11 +435,26 @@ static void test_source_narrowed(void **state)
     found += strcmp(rq.target, cat_path) == 0;
     /* nor for named ones */
     assert_true(strncmp(rq.target, "/_cat/indices/", 14) != 0);
+    /* the settings first, then the listings */
+    if (strstr(rq.target, "/_settings") != NULL)
+      settings_at = i;
+    if (strncmp(rq.target, "/_cat/indices", 13) == 0 ||
+        strncmp(rq.target, "/_cat/aliases", 13) == 0 ||
+        strcmp(rq.target, "/_data_stream") == 0)
+      assert_true(settings_at >= 0 && (size_t)settings_at < i);
     snm_standin_request_dispose(&rq);
   }
   assert_int_equal(found, 1);
   assert_int_equal(fx.pf.domains[0].n_aliases, 1);
   assert_string_equal(fx.pf.domains[0].aliases[0].alias, "logs");
+  assert_int_equal(fx.pf.domains[0].existing_known, 1);
+  assert_int_equal(fx.pf.domains[0].n_existing, 1);
+  assert_string_equal(fx.pf.domains[0].existing[0].name, "logs-1");
+  assert_true(fx.pf.indices[0].pri_bytes == 100);
+  assert_int_equal(fx.pf.n_data_streams, 1);
+  assert_string_equal(fx.pf.data_streams[0].name, "app");
+  assert_string_equal(fx.pf.indices[0].data_stream, "app");
+  assert_non_null(find_issue(&fx.pf, "data-stream", "src"));
   snm_preflight_dispose(&fx.pf);
   fx_done(&fx);
 

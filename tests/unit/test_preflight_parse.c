@@ -218,7 +218,7 @@ static void test_cat_indices_same_as_json(void **state)
     char *text = rows_text(source);
     memset(&got, 0, sizeof(got));
     assert_int_equal(snm__pf_parse_cat_indices(&pf, &got, text, strlen(text),
-                                               source, why, sizeof(why)),
+                                               source, 0, why, sizeof(why)),
                      0);
     assert_int_equal(got.existing_known, 1);
     assert_int_equal(got.n_existing, want.n_existing);
@@ -282,7 +282,7 @@ static void test_cat_tables_refused(void **state)
     memset(&d, 0, sizeof(d));
     why[0] = '\0';
     if (snm__pf_parse_cat_indices(&pf, &d, bad[i].body, strlen(bad[i].body),
-                                  bad[i].source, why, sizeof(why)) != -1 ||
+                                  bad[i].source, 0, why, sizeof(why)) != -1 ||
         strstr(why, bad[i].why) == NULL)
       fail_msg("case %zu: \"%s\" (want \"%s\")", i, why, bad[i].why);
     /* nothing recorded, and the listing stays unknown */
@@ -318,8 +318,8 @@ static void test_cat_aliases_and_snapshots(void **state)
                        &pf, &d, snapshots, strlen(snapshots), why, sizeof(why)),
                    0);
   assert_int_equal(d.snapshots_listed, 1);
-  assert_int_equal(d.n_snapshots, 2);
-  assert_string_equal(d.snapshots[1], "nightly-2");
+  assert_int_equal(d.snapshots_in_repo, 2);
+  assert_int_equal(d.n_snapshots, 0); /* none named like the run's */
   domain_free(&d);
 
   /* none at all is a header alone; no header is not "none" */
@@ -354,6 +354,332 @@ static void test_cat_aliases_and_snapshots(void **state)
   snm_preflight_dispose(&pf);
 }
 
+/* A source's listing keeps the indices it resolved only; every line is
+ * still checked, so a bad line among those dropped refuses the reply. */
+static void test_cat_indices_resolved_only(void **state)
+{
+  static const char table[] = "status health pri.store.size index\n"
+                              "open   green             100 a\n"
+                              "close                        b\n"
+                              "open   red                 7 c\n";
+  static const char bad[] = "status health pri.store.size index\n"
+                            "open   green             100 a\n"
+                            "shut   green             100 b\n";
+  struct snm_preflight pf;
+  struct snm_pf_domain d;
+  char why[200];
+  (void)state;
+
+  memset(&pf, 0, sizeof(pf));
+  memset(&d, 0, sizeof(d));
+  pf.indices = calloc(3, sizeof(*pf.indices));
+  pf.indices[0].name = strdup("a");
+  pf.indices[1].name = strdup("bb"); /* "b" is a prefix, not a match */
+  pf.indices[2].name = strdup("c");
+  pf.n_indices = 3;
+  assert_int_equal(snm__pf_parse_cat_indices(&pf, &d, table, strlen(table), 1,
+                                             1, why, sizeof(why)),
+                   0);
+  assert_int_equal(d.existing_known, 1);
+  assert_int_equal(d.n_existing, 2);
+  assert_string_equal(d.existing[0].name, "a");
+  assert_true(d.existing[0].pri_bytes == 100);
+  assert_string_equal(d.existing[1].name, "c");
+  assert_string_equal(d.existing[1].health, "red");
+  domain_free(&d);
+  assert_int_equal(snm__pf_parse_cat_indices(&pf, &d, bad, strlen(bad), 1, 1,
+                                             why, sizeof(why)),
+                   -1);
+  assert_non_null(strstr(why, "line 3 of the reply"));
+  assert_int_equal(d.existing_known, 0);
+  assert_null(d.existing);
+  snm_preflight_dispose(&pf);
+}
+
+/* A repository's listing: every snapshot counted, only the name the run
+ * would take kept (a clash), however often it is listed. */
+static void test_cat_snapshots_keep_the_name(void **state)
+{
+  static const char table[] = "id\nnightly-1\nsnapmig-t-1\nnightly-2\n"
+                              "snapmig-t-1\nsnapmig-t-10\n";
+  struct snm_preflight pf;
+  struct snm_pf_domain d;
+  char why[200];
+  (void)state;
+
+  memset(&pf, 0, sizeof(pf));
+  memset(&d, 0, sizeof(d));
+  snprintf(pf.snapshot_name, sizeof(pf.snapshot_name), "snapmig-t-1");
+  assert_int_equal(snm__pf_parse_cat_snapshots(&pf, &d, table, strlen(table),
+                                               why, sizeof(why)),
+                   0);
+  assert_int_equal(d.snapshots_listed, 1);
+  assert_int_equal(d.snapshots_in_repo, 5);
+  assert_int_equal(d.n_snapshots, 2);
+  assert_string_equal(d.snapshots[0], "snapmig-t-1");
+  assert_string_equal(d.snapshots[1], "snapmig-t-1");
+  domain_free(&d);
+  /* an empty repository is a header alone */
+  assert_int_equal(
+      snm__pf_parse_cat_snapshots(&pf, &d, "id\n", 3, why, sizeof(why)), 0);
+  assert_int_equal(d.snapshots_listed, 1);
+  assert_int_equal(d.snapshots_in_repo, 0);
+  domain_free(&d);
+  assert_int_equal(snm__pf_parse_cat_snapshots(&pf, &d, "id\nsnapmig-t-1", 14,
+                                               why, sizeof(why)),
+                   -1);
+  assert_int_equal(d.snapshots_listed, 0);
+  assert_int_equal(d.snapshots_in_repo, 0);
+}
+
+/* ---- GET _data_stream, read as a stream ---------------------------------
+ *
+ * The tree walk the preflight used before (snm__pf_parse_data_streams on a
+ * yajl tree), kept here as the reference: with resolved_only 0 the stream
+ * must read every reply exactly as it did. */
+struct ds_ref {
+  int rc;
+  char why[200];
+  char names[1024]; /* "a|b|" */
+  char pairs[1024]; /* "a>x|a>y|" */
+};
+
+static void ds_tree(struct ds_ref *out, const char *body, size_t len)
+{
+  yajl_val j = len > 0 ? yajl_tree_parse(body, NULL, 0) : NULL;
+  yajl_val a = snm_jget(j, "data_streams", (char *)NULL);
+
+  memset(out, 0, sizeof(*out));
+  if (j == NULL) {
+    out->rc = -1;
+    snprintf(out->why, sizeof(out->why), "%s",
+             len == 0 ? "the reply is empty" : "the reply is not JSON");
+    return;
+  }
+  if (!YAJL_IS_ARRAY(a)) {
+    out->rc = -1;
+    snprintf(out->why, sizeof(out->why),
+             "the reply has no \"data_streams\" array");
+    yajl_tree_free(j);
+    return;
+  }
+  for (size_t i = 0; i < a->u.array.len; i++) {
+    yajl_val ds = a->u.array.values[i];
+    const char *name = snm_jstr(ds, "name", (char *)NULL);
+    yajl_val ix = snm_jget(ds, "indices", (char *)NULL);
+
+    if (name == NULL)
+      continue;
+    strcat(strcat(out->names, name), "|");
+    for (size_t k = 0; YAJL_IS_ARRAY(ix) && k < ix->u.array.len; k++) {
+      const char *b = snm_jstr(ix->u.array.values[k], "index_name", (char *)0);
+      if (b != NULL)
+        strcat(strcat(strcat(strcat(out->pairs, name), ">"), b), "|");
+    }
+  }
+  yajl_tree_free(j);
+}
+
+/* The stream's reading of `body`, in the same form (pf is disposed). */
+static void ds_stream(struct ds_ref *out, struct snm_preflight *pf,
+                      const char *body, size_t len, int resolved_only)
+{
+  memset(out, 0, sizeof(*out));
+  out->rc = snm__pf_parse_data_streams(pf, body, len, resolved_only, out->why,
+                                       sizeof(out->why));
+  assert_int_equal(pf->nomem, 0);
+  if (out->rc != 0) { /* nothing recorded */
+    assert_null(pf->data_streams);
+    assert_int_equal(pf->n_data_streams, 0);
+    assert_null(pf->ds_backing);
+    assert_int_equal(pf->n_ds_backing, 0);
+  }
+  for (size_t i = 0; i < pf->n_data_streams; i++)
+    strcat(strcat(out->names, pf->data_streams[i].name), "|");
+  for (size_t i = 0; i < pf->n_ds_backing; i++)
+    strcat(strcat(strcat(strcat(out->pairs, pf->ds_backing[i].alias), ">"),
+                  pf->ds_backing[i].index),
+           "|");
+  snm_preflight_dispose(pf);
+}
+
+#define WITH_NUL(s)                                                            \
+  {                                                                            \
+    s, sizeof(s) - 1                                                           \
+  } /* a body holding a NUL byte */
+
+static const struct {
+  const char *body;
+  size_t len; /* 0: strlen */
+} ds_cases[] = {
+    {"{\"data_streams\":[]}", 0},
+    {"{\"data_streams\":[{\"name\":\"logs\",\"indices\":[{\"index_name\":"
+     "\".ds-logs-000001\",\"index_uuid\":\"u\"},{\"index_name\":"
+     "\".ds-logs-000002\"}],\"generation\":2,\"status\":\"GREEN\"},"
+     "{\"name\":\"metrics\",\"indices\":[]}]}",
+     0},
+    /* members in any order; "indices" before "name" */
+    {"{\"x\":[{\"name\":\"no\"}],\"data_streams\":[{\"indices\":[{"
+     "\"index_name\":\"b1\"}],\"name\":\"late\"}],\"y\":{\"data_streams\":1}}",
+     0},
+    /* the first member of a name wins, as snm_jget finds it */
+    {"{\"data_streams\":[{\"name\":\"a\",\"name\":\"b\",\"indices\":[{"
+     "\"index_name\":\"i1\",\"index_name\":\"i2\"}],\"indices\":[{"
+     "\"index_name\":\"i3\"}]}],\"data_streams\":[{\"name\":\"c\"}]}",
+     0},
+    {"{\"data_streams\":5,\"data_streams\":[{\"name\":\"c\"}]}", 0},
+    {"{\"data_streams\":[{\"name\":5,\"name\":\"b\",\"indices\":[]}]}", 0},
+    /* wrong types inside: skipped, as the tree walk skipped them */
+    {"{\"data_streams\":[1,\"s\",null,true,[],[{\"name\":\"in-array\"}],"
+     "{\"name\":null},{\"name\":{\"x\":1}},{\"name\":\"ok\",\"indices\":"
+     "{\"index_name\":\"not-array\"}},{\"name\":\"ok2\",\"indices\":[1,"
+     "\"s\",[{\"index_name\":\"deep\"}],{\"index_name\":7},{\"index_name\":"
+     "[\"x\"]},{\"other\":{\"index_name\":\"nested\"}},{\"index_name\":"
+     "\"real\"}]}]}",
+     0},
+    /* huge numbers are no error */
+    {"{\"n\":1e999999,\"m\":-99999999999999999999999999999,\"data_streams\":"
+     "[{\"name\":\"big\",\"generation\":123456789012345678901234567890,"
+     "\"indices\":[{\"index_name\":\"b\",\"x\":1.7976931348623157e309}]}]}",
+     0},
+    /* comments, as yajl_tree_parse allows them */
+    {"/* c */{\"data_streams\":[{\"name\":\"c\" // x\n}]}", 0},
+    /* \u0000 ends a name as the tree's C string does */
+    {"{\"data_streams\":[{\"name\":\"a\\u0000b\",\"indices\":[{"
+     "\"index_name\":\"x\\u0000y\"}]}],\"da\\u0000x\":1}",
+     0},
+    {"{\"data_\\u0000streams\":[{\"name\":\"k\"}]}", 0},
+    /* a NUL byte ends the body for the tree (yajl_tree_parse: strlen) */
+    WITH_NUL("{\"data_streams\":[{\"name\":\"z\"}]}\0garbage"),
+    WITH_NUL("{\"data_streams\":[{\"name\":\"z\"\0}]}"),
+    /* refused */
+    {"", 0},
+    {"{\"data_streams\":[{\"name\":\"cut\"", 0},
+    {"{\"data_streams\":[{\"name\":\"cut\"}", 0},
+    {"{\"data_streams\":[]} trailing", 0},
+    {"{\"data_streams\":[]}{}", 0},
+    {"<html>502 Bad Gateway</html>", 0},
+    {"{\"data_streams\":[{\"name\":\"\xff\"}]}", 0}, /* not UTF-8 */
+    {"[{\"data_streams\":[]}]", 0},
+    {"\"data_streams\"", 0},
+    {"{}", 0},
+    {"{\"data_streams\":{}}", 0},
+    {"{\"data_streams\":null}", 0},
+    {"{\"data_streams\":\"[]\"}", 0},
+    {"{\"other\":{\"data_streams\":[]}}", 0},
+    {"{\"data_streams\":[{\"name\":tru}]}", 0},
+    {"{\"data_streams\":[1e]}", 0},
+    {"{\"data_streams\":[01]}", 0},
+};
+
+static void test_data_streams_as_tree(void **state)
+{
+  struct snm_preflight pf;
+  struct ds_ref want, got;
+  (void)state;
+
+  for (size_t i = 0; i < sizeof(ds_cases) / sizeof(ds_cases[0]); i++) {
+    const char *body = ds_cases[i].body;
+    size_t len = ds_cases[i].len != 0 ? ds_cases[i].len : strlen(body);
+
+    ds_tree(&want, body, len);
+    memset(&pf, 0, sizeof(pf));
+    ds_stream(&got, &pf, body, len, 0);
+    if (got.rc != want.rc || strcmp(got.why, want.why) != 0 ||
+        strcmp(got.names, want.names) != 0 ||
+        strcmp(got.pairs, want.pairs) != 0)
+      fail_msg("case %zu: stream %d \"%s\" [%s] [%s], tree %d \"%s\" [%s] "
+               "[%s]",
+               i, got.rc, got.why, got.names, got.pairs, want.rc, want.why,
+               want.names, want.pairs);
+  }
+  /* a few of them spelled out, so the reference itself is checked */
+  memset(&pf, 0, sizeof(pf));
+  ds_stream(&got, &pf, ds_cases[1].body, strlen(ds_cases[1].body), 0);
+  assert_int_equal(got.rc, 0);
+  assert_string_equal(got.names, "logs|metrics|");
+  assert_string_equal(got.pairs, "logs>.ds-logs-000001|logs>.ds-logs-000002|");
+  ds_stream(&got, &pf, ds_cases[6].body, strlen(ds_cases[6].body), 0);
+  assert_string_equal(got.names, "ok|ok2|");
+  assert_string_equal(got.pairs, "ok2>real|");
+  ds_stream(&got, &pf, ds_cases[9].body, strlen(ds_cases[9].body), 0);
+  assert_string_equal(got.pairs, "a>x|");
+  ds_stream(&got, &pf, "{\"data_streams\":[{\"name\":\"c", 25, 0);
+  assert_int_equal(got.rc, -1);
+  assert_string_equal(got.why, "the reply is not JSON");
+  ds_stream(&got, &pf, "{\"data_streams\":{}}", 19, 0);
+  assert_string_equal(got.why, "the reply has no \"data_streams\" array");
+}
+
+/* Every prefix of a valid reply is refused (a truncated body never reads
+ * short), and so is the reply with any one byte changed to a quote. */
+static void test_data_streams_truncated(void **state)
+{
+  const char *body = ds_cases[1].body;
+  size_t len = strlen(body);
+  struct snm_preflight pf;
+  struct ds_ref got, want;
+  char *copy = strdup(body);
+  (void)state;
+
+  for (size_t n = 0; n < len; n++) {
+    memset(&pf, 0, sizeof(pf));
+    ds_stream(&got, &pf, body, n, 0);
+    if (got.rc != -1)
+      fail_msg("a reply cut at %zu of %zu bytes was read", n, len);
+  }
+  for (size_t k = 0; k < len; k++) {
+    memcpy(copy, body, len + 1);
+    copy[k] = '"';
+    ds_tree(&want, copy, len);
+    memset(&pf, 0, sizeof(pf));
+    ds_stream(&got, &pf, copy, len, 0);
+    if (got.rc != want.rc || strcmp(got.names, want.names) != 0 ||
+        strcmp(got.pairs, want.pairs) != 0)
+      fail_msg("byte %zu changed: stream %d, tree %d", k, got.rc, want.rc);
+  }
+  free(copy);
+}
+
+/* With resolved_only (what the preflight asks): only the backing indices
+ * the source resolved, and the data streams owning one or named by a plan
+ * item. */
+static void test_data_streams_resolved_only(void **state)
+{
+  static const char body[] =
+      "{\"data_streams\":["
+      "{\"name\":\"logs\",\"indices\":[{\"index_name\":\".ds-logs-1\"},"
+      "{\"index_name\":\".ds-logs-2\"}]},"
+      "{\"name\":\"other\",\"indices\":[{\"index_name\":\".ds-other-1\"}]},"
+      "{\"name\":\"empty-named\",\"indices\":[]},"
+      "{\"name\":\"web-1\",\"indices\":[]},"
+      "{\"name\":\"skip\",\"indices\":[]}]}";
+  struct snm_plan plan;
+  char *items[] = {"-skip", "+empty-named", "web-*", "_all"};
+  struct snm_preflight pf;
+  struct ds_ref got;
+  (void)state;
+
+  memset(&plan, 0, sizeof(plan));
+  plan.snapshot.indices = items;
+  plan.snapshot.n_indices = 4;
+  memset(&pf, 0, sizeof(pf));
+  pf.plan = &plan;
+  pf.indices = calloc(2, sizeof(*pf.indices));
+  pf.indices[0].name = strdup(".ds-logs-2");
+  pf.indices[1].name = strdup("x");
+  pf.n_indices = 2;
+  ds_stream(&got, &pf, body, strlen(body), 1);
+  assert_int_equal(got.rc, 0);
+  assert_string_equal(got.names, "logs|empty-named|web-1|");
+  assert_string_equal(got.pairs, "logs>.ds-logs-2|");
+
+  /* a refusal is a refusal whatever is kept */
+  memset(&pf, 0, sizeof(pf));
+  ds_stream(&got, &pf, body, strlen(body) - 1, 1);
+  assert_int_equal(got.rc, -1);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -363,6 +689,11 @@ int main(void)
       cmocka_unit_test(test_cat_indices_same_as_json),
       cmocka_unit_test(test_cat_tables_refused),
       cmocka_unit_test(test_cat_aliases_and_snapshots),
+      cmocka_unit_test(test_cat_indices_resolved_only),
+      cmocka_unit_test(test_cat_snapshots_keep_the_name),
+      cmocka_unit_test(test_data_streams_as_tree),
+      cmocka_unit_test(test_data_streams_truncated),
+      cmocka_unit_test(test_data_streams_resolved_only),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

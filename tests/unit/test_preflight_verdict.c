@@ -13,26 +13,12 @@
 
 #include "diag.h"
 #include "plan.h"
+#include "plan_fixture.h"
 #include "preflight.h"
 #include "preflight_int.h"
 #include "report_check.h"
 
 /* ---- fixture ------------------------------------------------------------- */
-
-static struct snm_plan *load(const char *text)
-{
-  struct snm_diag_list diags;
-  struct snm_plan *p = NULL;
-  struct snm_err err;
-
-  snm_diag_list_init(&diags);
-  if (snm_plan_parse(&p, text, strlen(text), "test.json", &diags, &err) != 0) {
-    snm_diag_list_print(stderr, "test.json", &diags, 0);
-    fail_msg("plan does not parse");
-  }
-  snm_diag_list_dispose(&diags);
-  return p;
-}
 
 /* A plan: source "src", target "dst" (and "dst2"), one or two restores. */
 static char *plan_text(const char *domains_extra, const char *repo,
@@ -75,7 +61,7 @@ static struct snm_preflight pf;
 /* Plan + facts: every domain reached (OpenSearch 2.19.6, one data node). */
 static void setup(const char *text)
 {
-  plan = load(text);
+  plan = snm_test_plan_parse(text, NULL);
   snm_preflight_init(&pf);
   assert_int_equal(snm_preflight_facts_alloc(&pf, plan), 0);
   snprintf(pf.snapshot_name, sizeof(pf.snapshot_name), "snap-1");
@@ -698,19 +684,21 @@ static void test_repository_endpoint(void **state)
   char *body, *note;
   (void)state;
 
-  plan = load(plan_text(
-      ", \"aws\": {\"endpoint\": "
-      "\"https://search-a-b.us-east-1.es.amazonaws.com\", \"auth\": "
-      "{\"type\": \"aws-sigv4\"}}, \"cn\": {\"endpoint\": "
-      "\"https://search-a-b.cn-north-1.es.amazonaws.com.cn\", \"auth\": "
-      "{\"type\": \"aws-sigv4\"}}, \"same\": {\"endpoint\": "
-      "\"https://search-a-b.eu-west-1.es.amazonaws.com\", \"auth\": "
-      "{\"type\": \"aws-sigv4\"}}",
-      "{\"name\": \"r\", \"type\": \"s3\", \"settings\": {\"bucket\": "
-      "\"b\", \"region\": \"eu-west-1\"}}",
-      "{\"domain\": \"aws\"}",
-      "[{\"domain\": \"cn\"}, {\"domain\": \"same\"}, {\"domain\": "
-      "\"dst\"}]"));
+  plan = snm_test_plan_parse(
+      plan_text(
+          ", \"aws\": {\"endpoint\": "
+          "\"https://search-a-b.us-east-1.es.amazonaws.com\", \"auth\": "
+          "{\"type\": \"aws-sigv4\"}}, \"cn\": {\"endpoint\": "
+          "\"https://search-a-b.cn-north-1.es.amazonaws.com.cn\", \"auth\": "
+          "{\"type\": \"aws-sigv4\"}}, \"same\": {\"endpoint\": "
+          "\"https://search-a-b.eu-west-1.es.amazonaws.com\", \"auth\": "
+          "{\"type\": \"aws-sigv4\"}}",
+          "{\"name\": \"r\", \"type\": \"s3\", \"settings\": {\"bucket\": "
+          "\"b\", \"region\": \"eu-west-1\"}}",
+          "{\"domain\": \"aws\"}",
+          "[{\"domain\": \"cn\"}, {\"domain\": \"same\"}, {\"domain\": "
+          "\"dst\"}]"),
+      NULL);
   assert_int_equal(snm_preflight_repo_body(&body, &note, plan, 3), 0);
   assert_string_equal(body, "{\"type\":\"s3\",\"settings\":{\"bucket\":\"b\","
                             "\"endpoint\":\"s3.eu-west-1.amazonaws.com\"}}");
@@ -734,13 +722,15 @@ static void test_repository_endpoint(void **state)
   free(body);
   snm_plan_free(plan);
 
-  plan = load(plan_text(
-      ", \"aws\": {\"endpoint\": "
-      "\"https://search-a-b.us-east-1.es.amazonaws.com\", \"auth\": "
-      "{\"type\": \"aws-sigv4\"}}",
-      "{\"name\": \"r\", \"type\": \"s3\", \"settings\": {\"bucket\": "
-      "\"b\", \"region\": \"cn-northwest-1\"}}",
-      "{\"domain\": \"aws\"}", "[{\"domain\": \"dst\"}]"));
+  plan = snm_test_plan_parse(
+      plan_text(
+          ", \"aws\": {\"endpoint\": "
+          "\"https://search-a-b.us-east-1.es.amazonaws.com\", \"auth\": "
+          "{\"type\": \"aws-sigv4\"}}",
+          "{\"name\": \"r\", \"type\": \"s3\", \"settings\": {\"bucket\": "
+          "\"b\", \"region\": \"cn-northwest-1\"}}",
+          "{\"domain\": \"aws\"}", "[{\"domain\": \"dst\"}]"),
+      NULL);
   assert_int_equal(snm_preflight_repo_body(&body, NULL, plan, 3), 0);
   assert_non_null(strstr(body, "s3.cn-northwest-1.amazonaws.com.cn"));
   free(body);
@@ -801,12 +791,14 @@ static void test_domain_failure_text(void **state)
       "is the endpoint an Elasticsearch or OpenSearch cluster?";
   (void)state;
 
-  plan = load("{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
-              "\"source\": {\"endpoint\": \"http://127.0.0.1:1\"},"
-              "\"target\": {\"endpoint\": \"http://127.0.0.1:2\"},"
-              "\"spare\": {\"endpoint\": \"http://127.0.0.1:3\"}},"
-              "\"repository\": " REPO ", \"snapshot\": {\"domain\": "
-              "\"source\"}, \"restores\": [{\"domain\": \"target\"}]}");
+  plan = snm_test_plan_parse(
+      "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+      "\"source\": {\"endpoint\": \"http://127.0.0.1:1\"},"
+      "\"target\": {\"endpoint\": \"http://127.0.0.1:2\"},"
+      "\"spare\": {\"endpoint\": \"http://127.0.0.1:3\"}},"
+      "\"repository\": " REPO ", \"snapshot\": {\"domain\": "
+      "\"source\"}, \"restores\": [{\"domain\": \"target\"}]}",
+      NULL);
   snm_preflight_init(&pf);
   assert_int_equal(snm_preflight_facts_alloc(&pf, plan), 0);
   snm_err_set(&pf.domains[0].error, SNM_EPARSE, "source: %s", why);

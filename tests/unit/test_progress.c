@@ -408,6 +408,74 @@ static void test_quiet(void **state)
   rig_close(&r);
 }
 
+/* The first restore line comes before the server reported any shard's
+ * recovery: no "0 B of 0 B, 0/0 files" (issue #8, item 21); the sizes
+ * once it did. */
+static void test_restore_line_before_sizes(void **state)
+{
+  struct rig r;
+  (void)state;
+
+  rig_open(&r, SNM_PROGRESS_AUTO, 0);
+  assert_int_equal(
+      snm_progress_update(
+          r.p, "restore:new", "restore.progress", "restore",
+          SNM_FIELDS(SNM_FSTR("domain", "new"), SNM_FINT("indices_done", 0),
+                     SNM_FINT("indices_total", 2), SNM_FINT("bytes_done", 0),
+                     SNM_FINT("bytes_total", 0), SNM_FINT("files_done", 0),
+                     SNM_FINT("files_total", 0))),
+      1);
+  r.clock.now += 1000;
+  assert_int_equal(
+      snm_progress_update(
+          r.p, "restore:new", "restore.progress", "restore",
+          SNM_FIELDS(SNM_FSTR("domain", "new"), SNM_FINT("indices_done", 0),
+                     SNM_FINT("indices_total", 2), SNM_FINT("bytes_done", 0),
+                     SNM_FINT("bytes_total", 2048), SNM_FINT("files_done", 0),
+                     SNM_FINT("files_total", 4))),
+      1);
+  rig_flush(&r);
+  assert_null(strstr(r.err_buf, "0 B of 0 B"));
+  assert_null(strstr(r.err_buf, "0/0 files"));
+  assert_non_null(strstr(r.err_buf, "restore: new: starting, 0/2 indices\n"));
+  assert_non_null(strstr(r.err_buf,
+                         "restore: new: 0 B of 2.0 KiB, 0/4 files, 0/2 "
+                         "indices\n"));
+  rig_close(&r);
+}
+
+/* A snapshot's duration is the server's end - start, or ours, never the
+ * server's end or start against our clock (issue #8, item 21: "success in
+ * 0ms" for a long snapshot). */
+static void test_snapshot_duration(void **state)
+{
+  const long long srv = 1764547200000LL; /* the server's clock */
+  const long long ours = srv - 600000;   /* ours: 10 minutes behind */
+  char b[SNM_FMT_MAX];
+  (void)state;
+
+  /* both of the server's times: its own duration */
+  assert_int_equal(snm_snapshot_duration_ms(srv, srv + 95000, ours, ours + 1),
+                   95000);
+  /* no end time (missing, or 0 read as missing): ours, PUT to now */
+  assert_int_equal(snm_snapshot_duration_ms(srv, -1, ours - 95000, ours + 3),
+                   95003);
+  /* no start time */
+  assert_int_equal(
+      snm_snapshot_duration_ms(-1, srv + 95000, ours - 95000, ours), 95000);
+  /* a server's start after its end: ours */
+  assert_int_equal(snm_snapshot_duration_ms(srv + 5, srv, ours - 7000, ours),
+                   7000);
+  /* no end time from a server whose clock runs ahead of ours by the
+   * snapshot's length: its start minus our end read "0ms" before */
+  assert_int_equal(snm_snapshot_duration_ms(ours, -1, ours - 60000, ours),
+                   60000);
+  /* nothing known: unknown, printed "?" (never "0ms") */
+  assert_int_equal(snm_snapshot_duration_ms(-1, -1, -1, ours), -1);
+  assert_int_equal(snm_snapshot_duration_ms(-1, -1, ours + 1, ours), -1);
+  assert_string_equal(snm_fmt_duration(b, sizeof(b), -1 / 1000.0), "?");
+}
+
 static void test_formatting(void **state)
 {
   char b[SNM_FMT_MAX];
@@ -454,6 +522,8 @@ int main(void)
       cmocka_unit_test(test_tty_cut_to_width),
       cmocka_unit_test(test_quiet),
       cmocka_unit_test(test_formatting),
+      cmocka_unit_test(test_restore_line_before_sizes),
+      cmocka_unit_test(test_snapshot_duration),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

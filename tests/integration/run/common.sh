@@ -43,10 +43,19 @@ rn_wait_pid() {
     wait "$pid" || RN_RC=$?
 }
 
-# rn_has_event FILE TYPE [JQ_FILTER]: 0 when FILE holds such an event.
+# rn_has_event FILE TYPE [JQ_FILTER]: 0 when FILE holds such an event,
+# on any line; 1 otherwise (also for a missing file or a last line still
+# being written), never 2, which wait_for takes for a terminal failure.
+# Not `jq -e` over the lines: that reports on the last line's output only
+# (jq 1.6 exits 4 when the match is not the last line, 0 for no input).
 rn_has_event() {
     [[ -f "$1" ]] || return 1
-    jq -e --arg t "$2" "select(.type == \$t)${3:+ | select($3)}" "$1" >/dev/null 2>&1
+    if jq -nRe --arg t "$2" \
+        "any(inputs | fromjson? | objects | select(.type == \$t)${3:+ | select($3)}; true)" \
+        "$1" >/dev/null 2>&1; then
+        return 0
+    fi
+    return 1
 }
 
 # rn_types FILE: the event types, one per line, progress collapsed.
