@@ -2,7 +2,8 @@
 # Installed as share/bash-completion/completions/snapmig; or source it.
 # Completes the commands, each command's options (tests/cli/completion.sh
 # checks them against every --help), plan files (*.json, *.jsonc), the
-# values of --document and --print, AWS profile names and files.
+# values of --document, --print and init's --auth, AWS profile names and
+# files.
 
 _snapmig_files()
 {
@@ -38,7 +39,7 @@ _snapmig_profiles()
 _snapmig()
 {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="validate check run status iam-policy sigv4 version help"
+  local commands="init validate check run status iam-policy sigv4 version help"
   local cmd="" helping="" i opts="" w
   COMPREPLY=()
 
@@ -60,7 +61,7 @@ _snapmig()
     fi
     return
   fi
-  [[ -n $helping || $cmd == version ]] && return
+  [[ -n $helping ]] && return
 
   # an option's value
   case $cmd:$prev in
@@ -85,17 +86,32 @@ _snapmig()
     _snapmig_profiles
     return
     ;;
-  sigv4:--region | sigv4:--time | sigv4:--expires)
+  sigv4:--region | sigv4:--time | sigv4:--expires | init:--source | \
+    init:--target | init:--indices | init:--name)
+    return
+    ;;
+  init:--auth)
+    COMPREPLY=($(compgen -W "none aws-sigv4 basic, source: target:" -- "$cur"))
+    [[ ${COMPREPLY[*]} == *[,:]* ]] && compopt -o nospace 2>/dev/null
+    return
+    ;;
+  init:-o | init:--output)
+    _snapmig_plans
     return
     ;;
   esac
 
   case $cmd in
+  init)
+    opts="--source --target --auth --indices --name -o --output -v
+      --verbose -h --help"
+    ;;
   validate) opts="--json -q --quiet -h --help" ;;
-  check) opts="--json -v -q --quiet -h --help" ;;
+  check) opts="--json -v --verbose -q --quiet -h --help" ;;
   run) opts="--json -q --quiet -v --verbose --state --fresh -h --help" ;;
   status) opts="--json --state -h --help" ;;
   iam-policy) opts="--document -h --help" ;;
+  version) opts="-h --help" ;;
   sigv4)
     opts="--service --region --time --presign --expires --sign-body
       --unsigned-payload --no-normalize --omit-session-token --print
@@ -110,6 +126,7 @@ _snapmig()
   fi
   case $cmd in
   sigv4) _snapmig_files ;;
+  init | version) ;;
   *) _snapmig_plans ;;
   esac
 }

@@ -96,7 +96,7 @@ assert_eq "$(state_of "$DST")" "$before_dst" "the target is unchanged"
   it_fail "check of the written plan (all): $(cat "$work/all.check") plan: $(cat "$work/all.json")"
 plan=$(plan_json "$work/all.json")
 assert_eq "$(jq -r .name <<<"$plan")" all-of-it "--name"
-assert_contains "$(jq -r '.snapshot.indices | join(" ")' <<<"$plan")" "$pfx-logs-* " "the seeded group"
+assert_contains "$(jq -r '.snapshot.indices | join(" ")' <<<"$plan") " "$pfx-* " "the seeded indices, one group"
 assert_contains "$(jq -r '.snapshot.indices | join(" ")' <<<"$plan")" "-$pfx-logs-old" "the closed index left out"
 jq -e '.snapshot.indices | map(select(startswith("."))) | length == 0' <<<"$plan" >/dev/null ||
   it_fail "a system index was selected: $plan"
