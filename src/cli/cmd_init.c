@@ -248,10 +248,13 @@ done:
     fprintf(stderr, "snapmig: error: init failed: %s\n",
             snm_err_name(c.in.result));
     status = snm_exit_status(c.in.result);
-  } else if (started && c.in.facts.source.error != NULL) {
-    fprintf(stderr, "snapmig: error: %s\n", c.in.facts.source.error);
-  } else if (started && c.in.facts.target.error != NULL) {
-    fprintf(stderr, "snapmig: error: %s\n", c.in.facts.target.error);
+  } else if (started && (c.in.facts.source.error != NULL ||
+                         c.in.facts.target.error != NULL)) {
+    /* a cluster that was not reached: both said, nothing written */
+    if (c.in.facts.source.error != NULL)
+      fprintf(stderr, "snapmig: error: %s\n", c.in.facts.source.error);
+    if (c.in.facts.target.error != NULL)
+      fprintf(stderr, "snapmig: error: %s\n", c.in.facts.target.error);
   } else if (started) {
     if (access(SNM_SCHEMA_FILE, R_OK) == 0)
       o->schema_uri = "file://" SNM_SCHEMA_FILE;

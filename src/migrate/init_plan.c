@@ -100,6 +100,7 @@ int snm_init_auth_json(struct snm_buf *out, const char *spec,
   const char *const *keys;
   char region[64], *copy, *save = NULL, *tok;
   const char *type;
+  size_t item = 0;
   int rc = 0;
 
   if (spec == NULL)
@@ -114,10 +115,9 @@ int snm_init_auth_json(struct snm_buf *out, const char *spec,
       (strcmp(type, "none") != 0 && strcmp(type, "aws-sigv4") != 0 &&
        strcmp(type, "basic") != 0)) {
     rc = snm_err_set(err, SNM_EINVAL,
-                     "auth \"%.64s\": the type is none, aws-sigv4 or basic, "
-                     "then KEY=VALUE pairs (aws-sigv4,profile=NAME or "
-                     "basic,username=USER,password_env=VARIABLE)",
-                     spec);
+                     "auth: the type is none, aws-sigv4 or basic, then "
+                     "KEY=VALUE pairs (aws-sigv4,profile=NAME or "
+                     "basic,username=USER,password_env=VARIABLE)");
     goto done;
   }
   keys = strcmp(type, "aws-sigv4") == 0 ? sigv4_keys
@@ -130,6 +130,8 @@ int snm_init_auth_json(struct snm_buf *out, const char *spec,
     char *eq = strchr(tok, '=');
     size_t k;
 
+    item++;
+
     if (eq != NULL)
       *eq = '\0';
     if (strcmp(tok, "password") == 0) {
@@ -141,12 +143,20 @@ int snm_init_auth_json(struct snm_buf *out, const char *spec,
     for (k = 0; keys[k] != NULL; k++)
       if (strcmp(tok, keys[k]) == 0)
         break;
-    if (eq == NULL || eq[1] == '\0' || keys[k] == NULL) {
+    /* values are never quoted back: one may be a secret typed by mistake */
+    if (eq == NULL || eq[1] == '\0') {
       rc = snm_err_set(err, SNM_EINVAL,
-                       eq == NULL || eq[1] == '\0'
-                           ? "auth \"%.64s\": \"%.32s\" is not KEY=VALUE"
-                           : "auth \"%.64s\": %s auth has no key \"%.32s\"",
-                       spec, eq == NULL || eq[1] == '\0' ? tok : type, tok);
+                       "auth %s: item %zu after the type is not KEY=VALUE",
+                       type, item);
+      goto done;
+    }
+    if (keys[k] == NULL) {
+      rc = snm_err_set(err, SNM_EINVAL,
+                       "auth %s: no key \"%.32s\" (%s auth takes %s)", type,
+                       tok, type,
+                       keys == sigv4_keys   ? "region, service and profile"
+                       : keys == basic_keys ? "username and password_env"
+                                            : "no keys");
       goto done;
     }
     rc = snm_buf_puts(out, ", ");
@@ -161,10 +171,9 @@ int snm_init_auth_json(struct snm_buf *out, const char *spec,
       (strstr(spec, "username=") == NULL ||
        strstr(spec, "password_env=") == NULL)) {
     rc = snm_err_set(err, SNM_EINVAL,
-                     "auth \"%.64s\": basic needs username=USER and "
+                     "auth basic: needs username=USER and "
                      "password_env=VARIABLE (the variable that holds the "
-                     "password)",
-                     spec);
+                     "password)");
     goto done;
   }
   if (rc == 0)

@@ -58,17 +58,36 @@ static void test_auth_specs(void **state)
                          "\"password_env\": \"ES_PW\"}");
   free(s);
   assert_null(auth_json("kerberos", "http://h", SNM_EINVAL,
-                        "the type is none, aws-sigv4 or basic"));
+                        "auth: the type is none, aws-sigv4 or basic"));
   assert_null(auth_json("basic,username=u", "http://h", SNM_EINVAL,
-                        "basic needs username=USER and password_env"));
+                        "auth basic: needs username=USER and password_env"));
   assert_null(auth_json("basic,username=u,password=hunter2", "http://h",
                         SNM_EINVAL, "a password never goes in a plan"));
   assert_null(auth_json("aws-sigv4,username=u", "http://h", SNM_EINVAL,
-                        "aws-sigv4 auth has no key \"username\""));
+                        "auth aws-sigv4: no key \"username\" (aws-sigv4 "
+                        "auth takes region, service and profile)"));
   assert_null(auth_json("aws-sigv4,profile", "http://h", SNM_EINVAL,
-                        "\"profile\" is not KEY=VALUE"));
+                        "auth aws-sigv4: item 1 after the type is not "
+                        "KEY=VALUE"));
   assert_null(auth_json("none,region=x", "http://h", SNM_EINVAL,
-                        "none auth has no key \"region\""));
+                        "auth none: no key \"region\""));
+  /* a value is never quoted back, a secret typed by mistake included */
+  {
+    struct snm_buf b;
+    struct snm_err err;
+    const char *bad[] = {"basic,username=u,pasword=s3cr3t-value",
+                         "basic,s3cr3t-value", "s3cr3t-value",
+                         "basic,username=s3cr3t-value"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+      snm_buf_init(&b, 0);
+      snm_err_clear(&err);
+      assert_int_equal(snm_init_auth_json(&b, bad[i], "http://h", &err),
+                       SNM_EINVAL);
+      if (strstr(err.msg, "s3cr3t") != NULL)
+        fail_msg("%s: the message quotes a value: %s", bad[i], err.msg);
+      snm_buf_dispose(&b);
+    }
+  }
 }
 
 static struct snm_plan *parse_ok(const char *text)
@@ -120,7 +139,7 @@ static void test_probe_plan(void **state)
   o.source_auth = "basic";
   snm_buf_init(&b, 0);
   assert_int_equal(snm_init_probe_plan(&b, &o, &err), SNM_EINVAL);
-  assert_non_null(strstr(err.msg, "basic needs username=USER"));
+  assert_non_null(strstr(err.msg, "auth basic: needs username=USER"));
   snm_buf_dispose(&b);
 }
 
