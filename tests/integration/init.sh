@@ -81,6 +81,15 @@ assert_eq "$(jq -r '.restores[0].rename.replacement' <<<"$plan")" 'restored-$1' 
 assert_eq "$(jq -r '.restores[0].index_settings["index.number_of_replicas"]' <<<"$plan")" 0 "no replicas on the one-node target"
 assert_eq "$(jq -r '.repository.type' <<<"$plan")" fs "repository type"
 assert_eq "$(jq -r '.repository.settings.location' <<<"$plan")" "$SNAPMIG_RIG_FS_REPO/snapmig-$(jq -r .name <<<"$plan" | tr A-Z a-z)" "the shared path.repo"
+# the plan's shape against the JSON Schema, with the real validator
+py=$("$IT_ROOT/tests/schema/venv.sh") || it_fail "the JSON Schema validator's venv"
+"$py" -c '
+import json, sys
+from jsonschema import Draft202012Validator
+v = Draft202012Validator(json.load(open(sys.argv[1])))
+errs = [e.message for e in v.iter_errors(json.loads(sys.argv[2]))]
+sys.exit("; ".join(errs) if errs else 0)' "$IT_ROOT/docs/plan.schema.json" "$plan" ||
+  it_fail "the written plan fails docs/plan.schema.json"
 targets=$(jq -r '[.restores[0].items[] | .source + ">" + .target + ":" + .action] | sort | join(" ")' "$work/os.check")
 assert_eq "$targets" "$pfx-logs-1>restored-$pfx-logs-1:restore $pfx-logs-2>restored-$pfx-logs-2:restore $pfx-logs-3>restored-$pfx-logs-3:restore $pfx-solo>restored-$pfx-solo:restore" "what check predicts"
 assert_eq "$(jq -r .blockers "$work/os.check")" 0 "blockers"
