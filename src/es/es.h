@@ -129,7 +129,8 @@ int snm_es_request_raw(struct snm_es *es, const char *method, const char *path,
  * percent-encoded as one path segment or query value (so '/', ',', '*',
  * '<', ':' and UTF-8 in names are safe), "%l" takes a (const char *const *,
  * size_t) pair and writes the items encoded and joined with ',', and "%%"
- * is a '%'.  Returns 0, SNM_EINVAL for another conversion, SNM_ENOMEM. */
+ * is a '%'.  Returns 0, SNM_EINVAL for another conversion, SNM_ENOMEM;
+ * on an error `out` may hold a cut-off path, which must not be sent. */
 int snm_es_path(struct snm_buf *out, const char *fmt, ...) SNM_MUST_CHECK;
 
 /* The server's own explanation in an error body: "type: reason" from

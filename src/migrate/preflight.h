@@ -272,6 +272,7 @@ struct snm_pf_issue {
 };
 
 struct snm_preflight;
+struct snm_transport;
 typedef void (*snm_preflight_done_fn)(struct snm_preflight *pf, void *data);
 
 struct snm_preflight {
@@ -307,6 +308,8 @@ struct snm_preflight {
   unsigned long requests; /* sent */
 
   /* private */
+  const struct snm_transport *transport; /* borrowed, NULL: snm_es */
+  uv_loop_t *loop;
   struct snm_pf_alias *ds_backing; /* data stream -> backing index */
   size_t n_ds_backing;
   void *defer; /* NULL or a uv_timer_t being closed */
@@ -337,6 +340,9 @@ struct snm_preflight_opts {
    * run): no issue says or implies that nothing was changed, and the
    * hints say the run resumes. */
   int resuming;
+  /* NULL: the real client; else how the requests are sent (transport.h:
+   * a unit test's script).  Borrowed: it must outlive the preflight. */
+  const struct snm_transport *transport;
 };
 
 /* An empty preflight (also what snm_preflight_start expects). */

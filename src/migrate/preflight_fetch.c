@@ -7,6 +7,7 @@
 #include "log.h"
 #include "preflight.h"
 #include "preflight_int.h"
+#include "transport.h"
 #include "es_chunk.h"
 
 #include <assert.h>
@@ -365,13 +366,16 @@ static int send_path(struct snm_preflight *pf, size_t di, enum rq_kind kind,
   rq->batch = batch;
   pf->pending++;
   /* the listings that grow with the cluster: never a yajl tree */
-  if (kind == RQ_CAT_INDICES || kind == RQ_ALIASES ||
-      kind == RQ_REPO_SNAPSHOTS || kind == RQ_DATA_STREAMS)
-    rc = snm_es_request_raw(&pf->es[di], "GET", snm_buf_str(path), NULL, 0,
-                            on_reply, rq, &err);
-  else
-    rc = snm_es_request(&pf->es[di], "GET", snm_buf_str(path), NULL, 0,
-                        on_reply, rq, &err);
+  rc = snm_transport_send(
+      pf->transport,
+      &(struct snm_request){
+          .loop = pf->loop,
+          .es = &pf->es[di],
+          .method = "GET",
+          .path = snm_buf_str(path),
+          .raw = kind == RQ_CAT_INDICES || kind == RQ_ALIASES ||
+                 kind == RQ_REPO_SNAPSHOTS || kind == RQ_DATA_STREAMS},
+      on_reply, rq, &err);
   if (rc != 0) {
     pf->pending--;
     goto fail;
@@ -645,6 +649,8 @@ int snm_preflight_start(struct snm_preflight *pf, uv_loop_t *loop,
   pf->es = es;
   pf->source_optional = opts != NULL && opts->source_optional;
   pf->resuming = opts != NULL && opts->resuming;
+  pf->transport = opts != NULL ? opts->transport : NULL;
+  pf->loop = loop;
   pf->done = done;
   pf->done_data = data;
   pf->pending = 1; /* held until every first-wave request is out */

@@ -242,110 +242,210 @@ static int generic(struct snm_buf *b, const char *type,
   return rc;
 }
 
-int snm__progress_text(struct snm_buf *b, const char *type,
-                       const struct snm_field *f, size_t n)
+/* ---- the text of each event type (docs/events.md) ---------------------- */
+
+typedef int (*text_fn)(struct snm_buf *b, const struct snm_field *f, size_t n);
+
+static int text_run_start(struct snm_buf *b, const struct snm_field *f,
+                          size_t n)
 {
-  char d[SNM_FMT_MAX];
-  size_t start = b->len;
-  int rc;
+  int rc =
+      snm_buf_printf(b, "run %s: snapshot %s of %s onto ", fstr(f, n, "run_id"),
+                     fstr(f, n, "snapshot"), fstr(f, n, "source"));
 
-  if (strcmp(type, "run.start") == 0) {
-    rc = snm_buf_printf(b, "run %s: snapshot %s of %s onto ",
-                        fstr(f, n, "run_id"), fstr(f, n, "snapshot"),
-                        fstr(f, n, "source"));
-    if (rc == 0)
-      rc = join_strv(b, snm__field(f, n, "targets"));
-    if (rc == 0 && fbool(f, n, "resumed"))
-      rc = snm_buf_puts(b, " (resumed)");
-  } else if (strcmp(type, "preflight.done") == 0) {
-    long long bl = fcount(f, n, "blockers"), w = fcount(f, n, "warnings");
+  if (rc == 0)
+    rc = join_strv(b, snm__field(f, n, "targets"));
+  if (rc == 0 && fbool(f, n, "resumed"))
+    rc = snm_buf_puts(b, " (resumed)");
+  return rc;
+}
 
-    rc = snm_buf_printf(b, "%lld blocker%s, %lld warning%s", bl,
+static int text_preflight_done(struct snm_buf *b, const struct snm_field *f,
+                               size_t n)
+{
+  long long bl = fcount(f, n, "blockers"), w = fcount(f, n, "warnings");
+
+  return snm_buf_printf(b, "%lld blocker%s, %lld warning%s", bl,
                         bl == 1 ? "" : "s", w, w == 1 ? "" : "s");
-  } else if (strcmp(type, "repository.registered") == 0) {
-    rc = snm_buf_printf(b, "registered repository %s on %s",
+}
+
+static int text_repo_registered(struct snm_buf *b, const struct snm_field *f,
+                                size_t n)
+{
+  return snm_buf_printf(b, "registered repository %s on %s",
                         fstr(f, n, "repository"), fstr(f, n, "domain"));
-  } else if (strcmp(type, "repository.exists") == 0) {
-    rc = snm_buf_printf(b, "repository %s already registered on %s",
+}
+
+static int text_repo_exists(struct snm_buf *b, const struct snm_field *f,
+                            size_t n)
+{
+  return snm_buf_printf(b, "repository %s already registered on %s",
                         fstr(f, n, "repository"), fstr(f, n, "domain"));
-  } else if (strcmp(type, "snapshot.start") == 0) {
-    rc = snm_buf_printf(b, "started snapshot %s of %lld indices on %s",
+}
+
+static int text_snapshot_start(struct snm_buf *b, const struct snm_field *f,
+                               size_t n)
+{
+  return snm_buf_printf(b, "started snapshot %s of %lld indices on %s",
                         fstr(f, n, "snapshot"), fcount(f, n, "indices"),
                         fstr(f, n, "domain"));
-  } else if (strcmp(type, "snapshot.progress") == 0) {
-    rc = snm_buf_printf(b, "%lld/%lld shards", fint(f, n, "shards_done"),
-                        fint(f, n, "shards_total"));
-    if (rc == 0)
-      rc = bytes_of(b, f, n, ", ");
-    if (rc == 0)
-      rc = rate_eta(b, f, n);
-  } else if (strcmp(type, "snapshot.done") == 0) {
-    rc =
-        snm_buf_printf(b, "snapshot %s: %s in %s (%lld shards, %lld failed)",
-                       fstr(f, n, "snapshot"), fstr(f, n, "state"),
-                       snm_fmt_duration(d, sizeof(d), fdbl(f, n, "duration_s")),
-                       fint(f, n, "shards_total"), fint(f, n, "shards_failed"));
-  } else if (strcmp(type, "restore.start") == 0) {
-    rc = snm_buf_printf(b, "%s: restoring %lld indices", fstr(f, n, "domain"),
+}
+
+static int text_snapshot_progress(struct snm_buf *b, const struct snm_field *f,
+                                  size_t n)
+{
+  int rc = snm_buf_printf(b, "%lld/%lld shards", fint(f, n, "shards_done"),
+                          fint(f, n, "shards_total"));
+
+  if (rc == 0)
+    rc = bytes_of(b, f, n, ", ");
+  if (rc == 0)
+    rc = rate_eta(b, f, n);
+  return rc;
+}
+
+static int text_snapshot_done(struct snm_buf *b, const struct snm_field *f,
+                              size_t n)
+{
+  char d[SNM_FMT_MAX];
+
+  return snm_buf_printf(
+      b, "snapshot %s: %s in %s (%lld shards, %lld failed)",
+      fstr(f, n, "snapshot"), fstr(f, n, "state"),
+      snm_fmt_duration(d, sizeof(d), fdbl(f, n, "duration_s")),
+      fint(f, n, "shards_total"), fint(f, n, "shards_failed"));
+}
+
+static int text_restore_start(struct snm_buf *b, const struct snm_field *f,
+                              size_t n)
+{
+  return snm_buf_printf(b, "%s: restoring %lld indices", fstr(f, n, "domain"),
                         fcount(f, n, "indices"));
-  } else if (strcmp(type, "restore.progress") == 0) {
-    long long fd = fint(f, n, "files_done"), ft = fint(f, n, "files_total");
-    long long id = fint(f, n, "indices_done"), it = fint(f, n, "indices_total");
-    /* before the server reports a shard's recovery the totals are 0: no
-     * "0 B of 0 B, 0/0 files" (issue #8, item 21) */
-    int sized = fint(f, n, "bytes_total") > 0 || ft > 0;
+}
 
-    rc = snm_buf_printf(b, "%s:", fstr(f, n, "domain"));
-    if (rc == 0 && !sized)
-      rc = snm_buf_puts(b, " starting");
-    if (rc == 0 && sized)
-      rc = bytes_of(b, f, n, " ");
-    if (rc == 0 && sized && fd >= 0 && ft >= 0)
-      rc = snm_buf_printf(b, ", %lld/%lld files", fd, ft);
-    if (rc == 0 && id >= 0 && it >= 0)
-      rc = snm_buf_printf(b, ", %lld/%lld indices", id, it);
-    if (rc == 0)
-      rc = rate_eta(b, f, n);
-  } else if (strcmp(type, "restore.done") == 0) {
-    rc = snm_buf_printf(
-        b, "%s: %s, %lld indices in %s", fstr(f, n, "domain"),
-        fstr(f, n, "state"), fcount(f, n, "indices"),
-        snm_fmt_duration(d, sizeof(d), fdbl(f, n, "duration_s")));
-  } else if (strcmp(type, "verify.index") == 0) {
-    if (fbool(f, n, "ok"))
-      rc = snm_buf_printf(b, "%s: %s: %lld docs, ok", fstr(f, n, "domain"),
+static int text_restore_progress(struct snm_buf *b, const struct snm_field *f,
+                                 size_t n)
+{
+  long long fd = fint(f, n, "files_done"), ft = fint(f, n, "files_total");
+  long long id = fint(f, n, "indices_done"), it = fint(f, n, "indices_total");
+  /* before the server reports a shard's recovery the totals are 0: no
+   * "0 B of 0 B, 0/0 files" (issue #8, item 21) */
+  int sized = fint(f, n, "bytes_total") > 0 || ft > 0;
+  int rc = snm_buf_printf(b, "%s:", fstr(f, n, "domain"));
+
+  if (rc == 0 && !sized)
+    rc = snm_buf_puts(b, " starting");
+  if (rc == 0 && sized)
+    rc = bytes_of(b, f, n, " ");
+  if (rc == 0 && sized && fd >= 0 && ft >= 0)
+    rc = snm_buf_printf(b, ", %lld/%lld files", fd, ft);
+  if (rc == 0 && id >= 0 && it >= 0)
+    rc = snm_buf_printf(b, ", %lld/%lld indices", id, it);
+  if (rc == 0)
+    rc = rate_eta(b, f, n);
+  return rc;
+}
+
+static int text_restore_done(struct snm_buf *b, const struct snm_field *f,
+                             size_t n)
+{
+  char d[SNM_FMT_MAX];
+
+  return snm_buf_printf(
+      b, "%s: %s, %lld indices in %s", fstr(f, n, "domain"),
+      fstr(f, n, "state"), fcount(f, n, "indices"),
+      snm_fmt_duration(d, sizeof(d), fdbl(f, n, "duration_s")));
+}
+
+static int text_verify_index(struct snm_buf *b, const struct snm_field *f,
+                             size_t n)
+{
+  if (fbool(f, n, "ok"))
+    return snm_buf_printf(b, "%s: %s: %lld docs, ok", fstr(f, n, "domain"),
                           fstr(f, n, "target"), fint(f, n, "found"));
-    else
-      rc = snm_buf_printf(b, "%s: %s: %lld docs, expected %lld (from %s)",
-                          fstr(f, n, "domain"), fstr(f, n, "target"),
-                          fint(f, n, "found"), fint(f, n, "expected"),
-                          fstr(f, n, "source"));
-  } else if (strcmp(type, "verify.done") == 0) {
-    long long c = fint(f, n, "checked"), m = fint(f, n, "mismatched");
+  return snm_buf_printf(b, "%s: %s: %lld docs, expected %lld (from %s)",
+                        fstr(f, n, "domain"), fstr(f, n, "target"),
+                        fint(f, n, "found"), fint(f, n, "expected"),
+                        fstr(f, n, "source"));
+}
 
-    if (fbool(f, n, "ok") && c == 0)
-      rc = snm_buf_printf(b, "no document counts compared (verify is "
+static int text_verify_done(struct snm_buf *b, const struct snm_field *f,
+                            size_t n)
+{
+  long long c = fint(f, n, "checked"), m = fint(f, n, "mismatched");
+
+  if (fbool(f, n, "ok") && c == 0)
+    return snm_buf_printf(b, "no document counts compared (verify is "
                              "\"none\", or nothing was restored)");
-    else if (fbool(f, n, "ok"))
-      rc = snm_buf_printf(b, "all %lld indices match", c);
-    else
-      rc = snm_buf_printf(b, "%lld of %lld indices differ", m, c);
-  } else if (strcmp(type, "run.done") == 0) {
-    rc = snm_buf_printf(
-        b, "finished: %s in %s", fstr(f, n, "status"),
-        snm_fmt_duration(d, sizeof(d), fdbl(f, n, "duration_s")));
-  } else if (strcmp(type, "run.interrupted") == 0) {
-    rc = snm_buf_printf(b,
+  if (fbool(f, n, "ok"))
+    return snm_buf_printf(b, "all %lld indices match", c);
+  return snm_buf_printf(b, "%lld of %lld indices differ", m, c);
+}
+
+static int text_run_done(struct snm_buf *b, const struct snm_field *f, size_t n)
+{
+  char d[SNM_FMT_MAX];
+
+  return snm_buf_printf(
+      b, "finished: %s in %s", fstr(f, n, "status"),
+      snm_fmt_duration(d, sizeof(d), fdbl(f, n, "duration_s")));
+}
+
+static int text_run_interrupted(struct snm_buf *b, const struct snm_field *f,
+                                size_t n)
+{
+  return snm_buf_printf(b,
                         "interrupted (%s); state saved in %s, run again "
                         "to resume",
                         fstr(f, n, "signal"), fstr(f, n, "state_file"));
-  } else if (strcmp(type, "run.failed") == 0) {
-    rc = snm_buf_printf(b, "failed: %s", fstr(f, n, "error"));
-  } else if (strcmp(type, "warning") == 0) {
-    rc = snm_buf_printf(b, "warning: %s", fstr(f, n, "message"));
-  } else {
-    rc = generic(b, type, f, n);
-  }
+}
+
+static int text_run_failed(struct snm_buf *b, const struct snm_field *f,
+                           size_t n)
+{
+  return snm_buf_printf(b, "failed: %s", fstr(f, n, "error"));
+}
+
+static int text_warning(struct snm_buf *b, const struct snm_field *f, size_t n)
+{
+  return snm_buf_printf(b, "warning: %s", fstr(f, n, "message"));
+}
+
+/* One row per event type: adding a type is adding a row and its text
+ * function; a type without a row is shown as "TYPE key=value ...". */
+static const struct {
+  const char *type;
+  text_fn text;
+} texts[] = {
+    {"run.start", text_run_start},
+    {"preflight.done", text_preflight_done},
+    {"repository.registered", text_repo_registered},
+    {"repository.exists", text_repo_exists},
+    {"snapshot.start", text_snapshot_start},
+    {"snapshot.progress", text_snapshot_progress},
+    {"snapshot.done", text_snapshot_done},
+    {"restore.start", text_restore_start},
+    {"restore.progress", text_restore_progress},
+    {"restore.done", text_restore_done},
+    {"verify.index", text_verify_index},
+    {"verify.done", text_verify_done},
+    {"run.done", text_run_done},
+    {"run.interrupted", text_run_interrupted},
+    {"run.failed", text_run_failed},
+    {"warning", text_warning},
+};
+
+int snm__progress_text(struct snm_buf *b, const char *type,
+                       const struct snm_field *f, size_t n)
+{
+  size_t start = b->len;
+  text_fn text = NULL;
+  int rc;
+
+  for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]) && text == NULL; i++)
+    if (strcmp(texts[i].type, type) == 0)
+      text = texts[i].text;
+  rc = text != NULL ? text(b, f, n) : generic(b, type, f, n);
   /* names and messages may come from a server: one line, no escapes */
   if (b->data != NULL)
     snm_sanitize_line(b->data + start, b->len - start);

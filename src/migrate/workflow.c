@@ -1,11 +1,13 @@
-/* workflow.c - the run's dispatcher: the only place `state` changes.
+/* workflow.c - the run's dispatcher and its drivers.
  *
  * Every I/O completion (a reply, a timer, a signal, the preflight's end)
  * records its result in the workflow (or a target) and calls
- * wf_dispatch(), which looks at the current state and what has arrived,
- * sends the next requests, saves the state file and moves on.  The
- * targets' restores run as sub-machines (enum wf_tstate) advanced by the
- * same dispatcher (workflow_target.c holds their step functions).
+ * wf_dispatch(), which runs the driver of the current state's row of the
+ * step table (workflow_steps.c): it looks at what has arrived, sends the
+ * next requests, saves the state file and moves on through wf_enter(),
+ * the only place `state` changes.  The targets' restores run as
+ * sub-machines (enum wf_tstate) advanced by the same dispatcher
+ * (workflow_target.c holds their drivers).
  */
 #include "buf.h"
 #include "log.h"
@@ -21,16 +23,6 @@
 #include <string.h>
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static void enter(struct snm_workflow *wf, enum wf_state s)
-{
-  wf->state = s;
-  wf->sent = 0;
-  wf->r_failed = 0;
-  wf->r_unknown = 0;
-  wf->r_nonews = 0;
-  snm_err_clear(&wf->r_err);
-}
 
 void wf_err_prefix(struct snm_err *e, const char *prefix)
 {
@@ -57,7 +49,7 @@ static void fail(struct snm_workflow *wf, const struct snm_err *err)
   snm_wf_explain(&e, err);
   if (strncmp(e.msg, step, n) != 0 || e.msg[n] != ':')
     wf_err_prefix(&e, step);
-  enter(wf, WF_STOPPING);
+  wf_enter(wf, WF_STOPPING);
   wf->result = SNM_RUN_FAILED;
   wf_failed_event(wf, &e);
   if (wf->st.run_id != NULL && wf_save(wf, &serr) != 0)
@@ -89,10 +81,27 @@ static int save(struct snm_workflow *wf)
   return -1;
 }
 
-static void set_step(struct snm_workflow *wf, enum snm_step step)
+int wf_enter(struct snm_workflow *wf, enum wf_state s)
 {
-  if (wf->st.step < step)
-    wf->st.step = step;
+  int step = wf_step(s)->step;
+
+  wf->state = s;
+  wf->sent = 0;
+  wf->r_failed = 0;
+  wf->r_unknown = 0;
+  wf->r_nonews = 0;
+  snm_err_clear(&wf->r_err);
+  if (wf->o->on_step != NULL)
+    wf->o->on_step(wf->o->on_step_data, SNM_RUN_STEP_RUN, wf_step(s)->name);
+  if (step == WF_KEEP_STEP || (int)wf->st.step >= step)
+    return 0;
+  wf->st.step = (enum snm_step)step;
+  return save(wf);
+}
+
+int wf_next(struct snm_workflow *wf)
+{
+  return wf_enter(wf, wf_step(wf->state)->next);
 }
 
 static const char *repo(const struct snm_workflow *wf)
@@ -144,7 +153,7 @@ static void interrupt(struct snm_workflow *wf)
 
   if (wf->pf_running)
     snm_preflight_cancel(&wf->pf);
-  enter(wf, WF_STOPPING);
+  wf_enter(wf, WF_STOPPING);
   wf->result = SNM_RUN_INTERRUPTED;
   wf_event(wf, "run.interrupted",
            SNM_FIELDS(SNM_FSTR("signal", sig),
@@ -182,6 +191,7 @@ static int start_preflight(struct snm_workflow *wf)
 
   opts.now = (time_t)(wf->run_start_ms / 1000);
   opts.init_errors = wf->es_init_err;
+  opts.transport = wf->o->transport;
   for (size_t i = 0; i < wf->plan->n_domains; i++)
     wf->es[i].read_only = 1;
   if (snm_preflight_start(&wf->pf, wf->loop, wf->plan, wf->es, &opts,
@@ -221,10 +231,22 @@ static void preflight_done(struct snm_workflow *wf)
           wf->pf.n_blockers == 1 ? "it" : "them", wf->o->plan_path);
     return;
   }
-  set_step(wf, SNM_STEP_REPOSITORY);
+  /* the work is on record; the next state's step is saved on entry */
   if (save(wf) != 0)
     return;
-  enter(wf, WF_REGISTER);
+  wf_next(wf);
+}
+
+void wf_step_preflight(struct snm_workflow *wf)
+{
+  if (!wf->sent) {
+    wf->sent = 1;
+    if (start_preflight(wf) != 0)
+      return;
+  }
+  if (!wf->pf_done)
+    return;
+  preflight_done(wf);
 }
 
 /* Some snapshot index has no count on record in `c`. */
@@ -255,7 +277,7 @@ static int counts_before_missing(const struct snm_workflow *wf)
 /* Register where needed: the source first (its registration creates the
  * repository's root, which a read-only registration, e.g. of an empty fs
  * location, needs to find), then every target at once. */
-static void register_step(struct snm_workflow *wf)
+void wf_step_register(struct snm_workflow *wf)
 {
   const struct snm_plan *plan = wf->plan;
   int announce = wf->st.step <= SNM_STEP_REPOSITORY;
@@ -325,17 +347,17 @@ static void register_step(struct snm_workflow *wf)
                         SNM_FSTR("repository", repo(wf)),
                         SNM_FBOOL("readonly", readonly)));
   }
-  set_step(wf, SNM_STEP_SNAPSHOT);
+  /* the registrations are on record; the next state's step is saved on
+   * entry */
   if (save(wf) != 0)
     return;
   if (!wf->restore_needed) {
-    enter(wf, WF_RESTORE);
+    wf_enter(wf, WF_RESTORE);
   } else if ((wf_round(wf)->snapshot.state == SNM_SNAP_SUCCESS ||
               (wf_round(wf)->snapshot.state == SNM_SNAP_PARTIAL &&
                plan->snapshot.allow_partial)) &&
              !counts_after_missing(wf)) {
-    set_step(wf, SNM_STEP_RESTORE);
-    enter(wf, WF_RESTORE);
+    wf_enter(wf, WF_RESTORE);
   } else if (wf_round(wf)->snapshot.state == SNM_SNAP_SUCCESS ||
              wf_round(wf)->snapshot.state == SNM_SNAP_PARTIAL) {
     /* stopped after the snapshot ended, before its "after" counts were
@@ -345,11 +367,11 @@ static void register_step(struct snm_workflow *wf)
             "snapshot %s is done; counting the source's documents after it "
             "(the earlier run stopped before it could)",
             wf_round(wf)->snapshot.name);
-    enter(wf, WF_COUNT_AFTER);
+    wf_enter(wf, WF_COUNT_AFTER);
   } else if (wf->resumed) {
-    enter(wf, WF_SNAP_LOOKUP);
+    wf_enter(wf, WF_SNAP_LOOKUP);
   } else {
-    enter(wf, WF_COUNT_BEFORE);
+    wf_next(wf); /* a fresh run: count, then take the snapshot */
   }
 }
 
@@ -365,7 +387,7 @@ static void snapshot_started(struct snm_workflow *wf)
                  SNM_FSTRV("indices", wf->snap_indices, wf->n_snap_indices)));
 }
 
-static void lookup_step(struct snm_workflow *wf)
+void wf_step_lookup(struct snm_workflow *wf)
 {
   char why[512];
   enum snm_wf_snap_action a;
@@ -419,10 +441,10 @@ static void lookup_step(struct snm_workflow *wf)
     /* counts saved before an earlier PUT stay the lower bound: that PUT
      * may still land (late) and take a snapshot older than a recount */
     if (put_sent && !counts_before_missing(wf)) {
-      enter(wf, WF_SNAP_CREATE);
+      wf_enter(wf, WF_SNAP_CREATE);
       return;
     }
-    enter(wf, WF_COUNT_BEFORE);
+    wf_enter(wf, WF_COUNT_BEFORE);
     return;
   case SNM_WF_SNAP_ADOPT:
     snm_log(SNM_LOG_INFO, "snapshot: adopting %s (%s) in repository %s",
@@ -434,14 +456,14 @@ static void lookup_step(struct snm_workflow *wf)
     if (save(wf) != 0)
       return;
     snapshot_started(wf);
-    enter(wf, WF_SNAP_POLL);
+    wf_next(wf); /* poll it */
     return;
   }
 }
 
 /* GET INDEX/_count for every snapshot index, a few at a time; then store
- * them as the "before" or "after" counts. */
-static void count_step(struct snm_workflow *wf, int after)
+ * them as the "before" or "after" counts.  0: stored and saved. */
+static int count_step(struct snm_workflow *wf, int after)
 {
   struct snm_state_counts *c = after ? &wf_round(wf)->snapshot.docs_after
                                      : &wf_round(wf)->snapshot.docs_before;
@@ -454,7 +476,7 @@ static void count_step(struct snm_workflow *wf, int after)
          wf->count_next < wf->n_snap_indices)
     wf_req_source_count(wf, wf->count_next++);
   if (wf->pending > 0)
-    return;
+    return -1;
   if (wf->r_failed) {
     failf(wf, wf->r_err.code,
           "%s; the document counts %s the snapshot are needed to verify "
@@ -462,28 +484,32 @@ static void count_step(struct snm_workflow *wf, int after)
           "the source answers: it resumes",
           wf->r_err.msg, after ? "after" : "before",
           after ? "the snapshot is taken and kept" : "no snapshot was started");
-    return;
+    return -1;
   }
   for (size_t i = 0; i < wf->n_snap_indices; i++)
     if (snm_state_counts_set(c, wf->snap_indices[i], wf->counts[i]) != 0) {
       failf(wf, SNM_ENOMEM, "out of memory");
-      return;
+      return -1;
     }
-  if (after) {
-    set_step(wf, SNM_STEP_RESTORE);
-    if (save(wf) != 0)
-      return;
-    enter(wf, WF_RESTORE);
-    return;
-  }
   /* write-ahead: the name and the counts are on disk before the PUT */
-  wf_round(wf)->snapshot.started_ms = snm_time_now_ms();
-  if (save(wf) != 0)
-    return;
-  enter(wf, WF_SNAP_CREATE);
+  if (!after)
+    wf_round(wf)->snapshot.started_ms = snm_time_now_ms();
+  return save(wf);
 }
 
-static void create_step(struct snm_workflow *wf)
+void wf_step_count_before(struct snm_workflow *wf)
+{
+  if (count_step(wf, 0) == 0)
+    wf_next(wf);
+}
+
+void wf_step_count_after(struct snm_workflow *wf)
+{
+  if (count_step(wf, 1) == 0)
+    wf_next(wf);
+}
+
+void wf_step_create(struct snm_workflow *wf)
 {
   if (!wf->sent) {
     wf->sent = 1;
@@ -496,7 +522,7 @@ static void create_step(struct snm_workflow *wf)
     snm_log(SNM_LOG_WARN,
             "snapshot: %s; checking whether snapshot %s was created",
             wf->r_err.msg, wf_round(wf)->snapshot.name);
-    enter(wf, WF_SNAP_LOOKUP);
+    wf_enter(wf, WF_SNAP_LOOKUP);
     return;
   }
   if (wf->r_failed) {
@@ -507,7 +533,7 @@ static void create_step(struct snm_workflow *wf)
   if (save(wf) != 0)
     return;
   snapshot_started(wf);
-  enter(wf, WF_SNAP_POLL);
+  wf_next(wf);
 }
 
 static void snapshot_progress(struct snm_workflow *wf)
@@ -530,7 +556,7 @@ static void snapshot_progress(struct snm_workflow *wf)
                        SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
 }
 
-static void poll_step(struct snm_workflow *wf)
+void wf_step_poll(struct snm_workflow *wf)
 {
   long long now = snm_time_now_ms();
 
@@ -544,7 +570,7 @@ static void poll_step(struct snm_workflow *wf)
     if (!wf->r_nonews) {
       snapshot_progress(wf);
       if (snm_wf_snapshot_state(wf->r_status.state) != SNM_SNAP_STARTED) {
-        enter(wf, WF_SNAP_INFO);
+        wf_next(wf); /* its final state and failures */
         return;
       }
     }
@@ -577,7 +603,7 @@ static void poll_step(struct snm_workflow *wf)
     fail(wf, &wf->r_err);
 }
 
-static void info_step(struct snm_workflow *wf)
+void wf_step_info(struct snm_workflow *wf)
 {
   const struct snm_es_snap_info *si = &wf->r_info;
   enum snm_snapshot_state st;
@@ -596,7 +622,7 @@ static void info_step(struct snm_workflow *wf)
   }
   st = snm_wf_snapshot_state(si->state);
   if (st == SNM_SNAP_STARTED) { /* the status ran ahead of the listing */
-    enter(wf, WF_SNAP_POLL);
+    wf_enter(wf, WF_SNAP_POLL);
     return;
   }
   /* the server's own times; else ours (our start is the PUT's), never a
@@ -631,7 +657,7 @@ static void info_step(struct snm_workflow *wf)
           si->failures != NULL ? si->failures : "", wf->o->plan_path);
     return;
   }
-  enter(wf, WF_COUNT_AFTER);
+  wf_next(wf);
 }
 
 /* ---- restore and verify (targets) --------------------------------------- */
@@ -651,7 +677,7 @@ static int all_targets_in(struct snm_workflow *wf, enum wf_tstate a,
   return 1;
 }
 
-static void restore_step(struct snm_workflow *wf)
+void wf_step_restore(struct snm_workflow *wf)
 {
   int failed;
 
@@ -663,7 +689,7 @@ static void restore_step(struct snm_workflow *wf)
     }
   }
   for (size_t i = 0; i < wf->n_targets && !wf->closing; i++)
-    wf_target_restore(&wf->targets[i]);
+    wf_target_run(&wf->targets[i], WF_RESTORE);
   if (wf->closing || !all_targets_in(wf, WFT_RESTORED, WFT_RESTORED, &failed))
     return;
   if (failed > 0) {
@@ -673,19 +699,18 @@ static void restore_step(struct snm_workflow *wf)
         return;
       }
   }
-  set_step(wf, SNM_STEP_VERIFY);
   if (save(wf) != 0)
     return;
-  enter(wf, WF_VERIFY);
+  wf_next(wf);
 }
 
-static void verify_step(struct snm_workflow *wf)
+void wf_step_verify(struct snm_workflow *wf)
 {
   size_t checked = 0, mismatched = 0;
   int failed;
 
   for (size_t i = 0; i < wf->n_targets && !wf->closing; i++)
-    wf_target_verify(&wf->targets[i]);
+    wf_target_run(&wf->targets[i], WF_VERIFY);
   if (wf->closing || !all_targets_in(wf, WFT_VERIFIED, WFT_VERIFIED, &failed))
     return;
   for (size_t i = 0; i < wf->n_targets; i++) {
@@ -713,10 +738,11 @@ static void verify_step(struct snm_workflow *wf)
         return;
       }
   }
-  set_step(wf, SNM_STEP_DONE);
-  if (save(wf) != 0)
-    return;
-  enter(wf, WF_FINISHED);
+  wf_next(wf); /* saved as done */
+}
+
+void wf_step_finished(struct snm_workflow *wf)
+{
   wf->result = SNM_RUN_DONE;
   wf_summary(wf);
   wf_close(wf);
@@ -728,6 +754,7 @@ void wf_dispatch(struct snm_workflow *wf)
 {
   for (;;) {
     enum wf_state before = wf->state;
+    const struct wf_step *row = wf_step(wf->state);
 
     if (wf->closing)
       return;
@@ -735,48 +762,9 @@ void wf_dispatch(struct snm_workflow *wf)
       interrupt(wf);
       return;
     }
-    switch (wf->state) {
-    case WF_PREFLIGHT:
-      if (!wf->sent) {
-        wf->sent = 1;
-        if (start_preflight(wf) != 0)
-          return;
-      }
-      if (!wf->pf_done)
-        return;
-      preflight_done(wf);
-      break;
-    case WF_REGISTER:
-      register_step(wf);
-      break;
-    case WF_SNAP_LOOKUP:
-      lookup_step(wf);
-      break;
-    case WF_COUNT_BEFORE:
-      count_step(wf, 0);
-      break;
-    case WF_SNAP_CREATE:
-      create_step(wf);
-      break;
-    case WF_SNAP_POLL:
-      poll_step(wf);
-      break;
-    case WF_SNAP_INFO:
-      info_step(wf);
-      break;
-    case WF_COUNT_AFTER:
-      count_step(wf, 1);
-      break;
-    case WF_RESTORE:
-      restore_step(wf);
-      break;
-    case WF_VERIFY:
-      verify_step(wf);
-      break;
-    case WF_FINISHED:
-    case WF_STOPPING:
+    if (row->run == NULL)
       return;
-    }
+    row->run(wf);
     /* go round again only when the state moved on */
     if (wf->state == before)
       return;

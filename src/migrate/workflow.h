@@ -30,6 +30,8 @@
 
 /* ---- running it --------------------------------------------------------- */
 
+struct snm_transport;
+
 struct snm_run_opts {
   const char *plan_path;  /* as given on the command line */
   const char *state_path; /* NULL: snm_journal_default_path() */
@@ -37,7 +39,17 @@ struct snm_run_opts {
   enum snm_progress_mode progress;
   FILE *out; /* NULL: stdout (summary, --json events) */
   FILE *err; /* NULL: stderr (progress, messages) */
+  /* NULL: the real client; else how every request of the run (the
+   * preflight's too) is sent: a unit test's script (transport.h). */
+  const struct snm_transport *transport;
+  /* NULL, or told of every transition: the new state's name in the step
+   * table (workflow_steps.c); `target` is SNM_RUN_STEP_RUN for the run's
+   * own steps, else the plan restore the target's step belongs to. */
+  void (*on_step)(void *data, size_t target, const char *step);
+  void *on_step_data;
 };
+
+#define SNM_RUN_STEP_RUN ((size_t)-1)
 
 /* What a finished snm_workflow_run says. */
 enum snm_run_result {

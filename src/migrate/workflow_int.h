@@ -1,6 +1,9 @@
-/* workflow_int.h - the run's state machine, shared by workflow.c (the
- * dispatcher: the only code that changes `state`), workflow_run.c (set up
- * and tear down) and workflow_report.c (events and the summary). */
+/* workflow_int.h - the run's state machine, shared by workflow_steps.c
+ * (the step tables: every state, its names, driver and next), workflow.c
+ * (the dispatcher and the run's drivers; wf_enter is the only code that
+ * changes `state`), workflow_target.c (a target's sub-machine),
+ * workflow_run.c (set up and tear down) and workflow_report.c (events and
+ * the summary). */
 #ifndef SNM_WORKFLOW_INT_H
 #define SNM_WORKFLOW_INT_H
 
@@ -24,6 +27,9 @@
                                  may not have started a shard) */
 #define WF_ORIGIN_WAIT_MS 250 /* between two of them */
 
+/* The run's steps.  What each one does, what it is called in the state
+ * file and in events, and where it goes next is its row of the step table
+ * (workflow_steps.c); the order here is the order of a fresh run. */
 enum wf_state {
   WF_PREFLIGHT,    /* the read-only preflight runs */
   WF_REGISTER,     /* PUT _snapshot/REPO where missing */
@@ -35,8 +41,9 @@ enum wf_state {
   WF_COUNT_AFTER,  /* the source counts again */
   WF_RESTORE,      /* every target's sub-machine (enum wf_tstate) */
   WF_VERIFY,       /* every target's refresh and counts */
-  WF_FINISHED,     /* summary printed, closing */
-  WF_STOPPING      /* failed or interrupted, closing */
+  WF_FINISHED,     /* saved as done: the summary, closing */
+  WF_STOPPING,     /* failed or interrupted, closing */
+  WF_N_STATES
 };
 
 /* A recovery poll round (WFT_RECOVER): the progress and health of every
@@ -48,6 +55,8 @@ enum wf_phase {
   WFP_EXPLAIN /* POST _cluster/allocation/explain for t->bad */
 };
 
+/* A target's steps (its rows are in workflow_steps.c too).  The order
+ * matters: a state before WFT_RESTORED is "restoring" (domain_busy). */
 enum wf_tstate {
   WFT_WAITING,  /* another restore on the same domain goes first */
   WFT_LIST,     /* right before a POST: which target names exist now */
@@ -59,10 +68,48 @@ enum wf_tstate {
   WFT_REFRESH,  /* verify: POST TARGETS/_refresh */
   WFT_COUNT,    /* verify: GET INDEX/_count */
   WFT_VERIFIED, /* counts compared */
-  WFT_FAILED
+  WFT_FAILED,
+  WFT_N_STATES
 };
 
 struct snm_workflow;
+struct wf_target;
+
+/* WF_KEEP_STEP: a row that leaves the state file's step as it is. */
+#define WF_KEEP_STEP (-1)
+
+/* One row of the run's step table. */
+struct wf_step {
+  const char *name; /* in logs and tests: "snap_create" */
+  /* enum snm_step: the state file's "step" is raised to it on entry (and
+   * saved when that moved it); the "step" of every event sent while the
+   * run is here (snm_step_name).  WF_KEEP_STEP: neither; events name the
+   * state file's step. */
+  int step;
+  /* The driver: sends this step's requests, looks at what came back,
+   * decides; it leaves only through wf_enter/wf_next (or a failure).
+   * NULL: the run is over. */
+  void (*run)(struct snm_workflow *wf);
+  enum wf_state next; /* where wf_next() goes: the way of a fresh run */
+};
+
+/* One row of a target's table. */
+struct wf_tstep {
+  const char *name;
+  /* The run step that drives a target in this state (WF_RESTORE or
+   * WF_VERIFY); a target in a state of another part waits there.  A
+   * final state has part WF_N_STATES. */
+  enum wf_state part;
+  void (*run)(struct wf_target *t); /* NULL: final */
+  enum wf_tstate next;              /* where wf_target_next() goes */
+};
+
+/* workflow_steps.c: the tables */
+const struct wf_step *wf_step(enum wf_state s);
+const struct wf_tstep *wf_tstep(enum wf_tstate s);
+/* The "step" of events sent while the run is in `s`, whose state file
+ * says `saved`. */
+const char *wf_step_event_name(enum wf_state s, enum snm_step saved);
 
 /* One plan restore (a target). */
 struct wf_target {
@@ -201,9 +248,44 @@ static inline struct snm_state_round *wf_round(const struct snm_workflow *wf)
   return snm_state_cur(&wf->st);
 }
 
-/* workflow.c */
+/* workflow.c: the dispatcher */
 void wf_dispatch(struct snm_workflow *wf);
 void wf_on_signal(struct snm_workflow *wf, int signum);
+/* The one way the run changes state: wf->state = s, the step's per-state
+ * results cleared, the state file's step raised to the row's (and saved
+ * when it moved).  Returns 0; -1 when that save failed: the run has
+ * stopped (failed). */
+int wf_enter(struct snm_workflow *wf, enum wf_state s);
+/* wf_enter(wf, the current row's next). */
+int wf_next(struct snm_workflow *wf);
+
+/* The run's drivers (the `run` column), in workflow.c */
+void wf_step_preflight(struct snm_workflow *wf);
+void wf_step_register(struct snm_workflow *wf);
+void wf_step_lookup(struct snm_workflow *wf);
+void wf_step_count_before(struct snm_workflow *wf);
+void wf_step_create(struct snm_workflow *wf);
+void wf_step_poll(struct snm_workflow *wf);
+void wf_step_info(struct snm_workflow *wf);
+void wf_step_count_after(struct snm_workflow *wf);
+void wf_step_restore(struct snm_workflow *wf);
+void wf_step_verify(struct snm_workflow *wf);
+void wf_step_finished(struct snm_workflow *wf);
+
+/* workflow_target.c: a target's sub-machine.  The one way a target
+ * changes state (its per-state results cleared). */
+void wf_target_enter(struct wf_target *t, enum wf_tstate s);
+/* Run target `t`'s drivers while its state belongs to `part` (WF_RESTORE
+ * or WF_VERIFY) and moves on. */
+void wf_target_run(struct wf_target *t, enum wf_state part);
+/* The target drivers (the `run` column) */
+void wf_tstep_wait(struct wf_target *t);
+void wf_tstep_probe(struct wf_target *t);
+void wf_tstep_post(struct wf_target *t);
+void wf_tstep_recover(struct wf_target *t);
+void wf_tstep_verify(struct wf_target *t);
+void wf_tstep_refresh(struct wf_target *t);
+void wf_tstep_count(struct wf_target *t);
 
 /* workflow_run.c */
 int wf_save(struct snm_workflow *wf, struct snm_err *err);

@@ -12,32 +12,12 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* The step an event belongs to: where the run is, not the state file's
- * furthest step (a resumed run starts over with the preflight). */
+/* The step an event belongs to: where the run is (its row of the step
+ * table), not the state file's furthest step (a resumed run starts over
+ * with the preflight). */
 static const char *step_name(const struct snm_workflow *wf)
 {
-  switch (wf->state) {
-  case WF_PREFLIGHT:
-    return "preflight";
-  case WF_REGISTER:
-    return "repository";
-  case WF_SNAP_LOOKUP:
-  case WF_COUNT_BEFORE:
-  case WF_SNAP_CREATE:
-  case WF_SNAP_POLL:
-  case WF_SNAP_INFO:
-  case WF_COUNT_AFTER:
-    return "snapshot";
-  case WF_RESTORE:
-    return "restore";
-  case WF_VERIFY:
-    return "verify";
-  case WF_FINISHED:
-    return "done";
-  case WF_STOPPING:
-  default:
-    return snm_step_name(wf->st.step);
-  }
+  return wf_step_event_name(wf->state, wf->st.step);
 }
 
 double wf_seconds(long long from_ms, long long to_ms)

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "snm_version.h"
 #include "es_chunk.h"
+#include "transport.h"
 #include "workflow_int.h"
 
 #include <stdlib.h>
@@ -350,29 +351,43 @@ static void on_reply(const struct snm_es_reply *reply,
   wf_dispatch(wf);
 }
 
-/* Send; on failure record it as the request's failed reply. */
+/* Send `method` `path`, built by snm_es_path() with result `path_rc`;
+ * on failure (the path could not be built: nothing is sent) record it as
+ * the request's failed reply. */
 static int req_send(struct snm_workflow *wf, struct wf_target *t,
                     struct snm_es *es, enum wf_kind kind, size_t i,
-                    const char *method, struct snm_buf *path, const char *body,
-                    int replay)
+                    const char *method, int path_rc, struct snm_buf *path,
+                    const char *body, int replay)
 {
-  struct wf_req *q = calloc(1, sizeof(*q));
+  struct wf_req *q = NULL;
   struct snm_err err;
   int rc;
 
   snm_err_clear(&err);
-  if (q == NULL || snm_buf_str(path)[0] != '/') {
-    /* a path snm_es_path could not build is left empty */
-    rc = snm_err_set(&err, SNM_ENOMEM, "%s: %s: out of memory%s", es->dom->id,
-                     method, q == NULL ? "" : " building the request path");
+  if (path_rc != 0 || snm_buf_str(path)[0] != '/') {
+    rc = snm_err_set(&err, path_rc == SNM_ENOMEM ? SNM_ENOMEM : SNM_EINVAL,
+                     "%s: %s: the request path could not be built (%s); "
+                     "nothing was sent",
+                     es->dom->id, method,
+                     path_rc == SNM_ENOMEM ? "out of memory" : "a bug");
+    goto failed;
+  }
+  if ((q = calloc(1, sizeof(*q))) == NULL) {
+    rc = snm_err_set(&err, SNM_ENOMEM, "out of memory");
     goto failed;
   }
   q->wf = wf;
   q->t = t;
   q->kind = kind;
   q->i = i;
-  rc = snm_es_request(es, method, snm_buf_str(path), body, replay, on_reply, q,
-                      &err);
+  rc = snm_transport_send(wf->o->transport,
+                          &(struct snm_request){.loop = wf->loop,
+                                                .es = es,
+                                                .method = method,
+                                                .path = snm_buf_str(path),
+                                                .body = body,
+                                                .replay = replay},
+                          on_reply, q, &err);
   if (rc != 0)
     goto failed;
   if (t != NULL)
@@ -397,36 +412,36 @@ failed:
 int wf_req_register(struct snm_workflow *wf, size_t d)
 {
   struct snm_buf p;
+  int rc;
 
   snm_buf_init(&p, 0);
-  if (snm_es_path(&p, "/_snapshot/%s", wf->plan->repository.name) != 0)
-    snm_buf_reset(&p); /* req_send refuses an empty path */
-  return req_send(wf, NULL, &wf->es[d], K_REGISTER, d, "PUT", &p,
+  rc = snm_es_path(&p, "/_snapshot/%s", wf->plan->repository.name);
+  return req_send(wf, NULL, &wf->es[d], K_REGISTER, d, "PUT", rc, &p,
                   wf->repo_body[d], SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_snapshot_get(struct snm_workflow *wf, int lookup)
 {
   struct snm_buf p;
+  int rc;
 
   snm_buf_init(&p, 0);
-  if (snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name,
-                  wf_round(wf)->snapshot.name) != 0)
-    snm_buf_reset(&p); /* req_send refuses an empty path */
+  rc = snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name,
+                   wf_round(wf)->snapshot.name);
   return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain],
-                  lookup ? K_SNAP_LOOKUP : K_SNAP_GET, 0, "GET", &p, NULL,
+                  lookup ? K_SNAP_LOOKUP : K_SNAP_GET, 0, "GET", rc, &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_source_count(struct snm_workflow *wf, size_t i)
 {
   struct snm_buf p;
+  int rc;
 
   snm_buf_init(&p, 0);
-  if (snm_es_path(&p, "/%s/_count", wf->snap_indices[i]) != 0)
-    snm_buf_reset(&p); /* req_send refuses an empty path */
+  rc = snm_es_path(&p, "/%s/_count", wf->snap_indices[i]);
   return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_COUNT, i,
-                  "GET", &p, NULL, SNM_HTTP_REPLAY_AUTO);
+                  "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_snapshot_put(struct snm_workflow *wf)
@@ -444,11 +459,10 @@ int wf_req_snapshot_put(struct snm_workflow *wf)
     record_first(&wf->r_err, &wf->r_failed, &err);
     return SNM_ENOMEM;
   }
-  if (snm_es_path(&p, "/_snapshot/%s/%s?wait_for_completion=false",
-                  wf->plan->repository.name, wf_round(wf)->snapshot.name) != 0)
-    snm_buf_reset(&p); /* req_send refuses an empty path */
+  rc = snm_es_path(&p, "/_snapshot/%s/%s?wait_for_completion=false",
+                   wf->plan->repository.name, wf_round(wf)->snapshot.name);
   rc = req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_PUT, 0,
-                "PUT", &p, body, SNM_HTTP_REPLAY_NO);
+                "PUT", rc, &p, body, SNM_HTTP_REPLAY_NO);
   free(body);
   return rc;
 }
@@ -456,13 +470,13 @@ int wf_req_snapshot_put(struct snm_workflow *wf)
 int wf_req_snapshot_status(struct snm_workflow *wf)
 {
   struct snm_buf p;
+  int rc;
 
   snm_buf_init(&p, 0);
-  if (snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
-                  wf_round(wf)->snapshot.name) != 0)
-    snm_buf_reset(&p); /* req_send refuses an empty path */
+  rc = snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
+                   wf_round(wf)->snapshot.name);
   return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_STATUS,
-                  0, "GET", &p, NULL, SNM_HTTP_REPLAY_AUTO);
+                  0, "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_restore(struct wf_target *t)
@@ -480,10 +494,9 @@ int wf_req_restore(struct wf_target *t)
     record_first(&t->r_err, &t->r_failed, &err);
     return SNM_ENOMEM;
   }
-  if (snm_es_path(&p, "/_snapshot/%s/%s/_restore?wait_for_completion=false",
-                  wf->plan->repository.name, wf_round(wf)->snapshot.name) != 0)
-    snm_buf_reset(&p); /* req_send refuses an empty path */
-  rc = req_send(wf, t, t->es, K_RESTORE, 0, "POST", &p, body,
+  rc = snm_es_path(&p, "/_snapshot/%s/%s/_restore?wait_for_completion=false",
+                   wf->plan->repository.name, wf_round(wf)->snapshot.name);
+  rc = req_send(wf, t, t->es, K_RESTORE, 0, "POST", rc, &p, body,
                 SNM_HTTP_REPLAY_NO);
   free(body);
   return rc;
@@ -495,11 +508,11 @@ static int probe_req(struct wf_target *t, size_t k, enum wf_kind kind,
 {
   size_t start = snm_es_chunk_start(t->probe_ends, k);
   struct snm_buf p;
+  int rc;
 
   snm_buf_init(&p, 0);
-  if (snm_es_path(&p, fmt, t->probe + start, t->probe_ends[k] - start) != 0)
-    snm_buf_reset(&p); /* req_send refuses an empty path */
-  return req_send(t->wf, t, t->es, kind, k, "GET", &p, NULL,
+  rc = snm_es_path(&p, fmt, t->probe + start, t->probe_ends[k] - start);
+  return req_send(t->wf, t, t->es, kind, k, "GET", rc, &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
 }
 
@@ -531,11 +544,11 @@ static int chunk_req(struct wf_target *t, size_t k, enum wf_kind kind,
 {
   size_t start = snm_es_chunk_start(t->chunk_ends, k);
   struct snm_buf p;
+  int rc;
 
   snm_buf_init(&p, 0);
-  if (snm_es_path(&p, fmt, t->wait + start, t->chunk_ends[k] - start) != 0)
-    snm_buf_reset(&p); /* req_send refuses an empty path */
-  return req_send(t->wf, t, t->es, kind, k, method, &p, NULL, replay);
+  rc = snm_es_path(&p, fmt, t->wait + start, t->chunk_ends[k] - start);
+  return req_send(t->wf, t, t->es, kind, k, method, rc, &p, NULL, replay);
 }
 
 int wf_req_recovery(struct wf_target *t, size_t k)
@@ -574,9 +587,8 @@ int wf_req_explain(struct wf_target *t)
   snm_buf_init(&p, 0);
   if (snm_es_explain_body(&body, t->bad.index, t->bad.shard) != 0)
     return SNM_ENOMEM; /* best effort: no explanation */
-  if (snm_es_path(&p, "/_cluster/allocation/explain") != 0)
-    snm_buf_reset(&p); /* req_send refuses an empty path */
-  rc = req_send(t->wf, t, t->es, K_EXPLAIN, 0, "POST", &p, body,
+  rc = snm_es_path(&p, "/_cluster/allocation/explain");
+  rc = req_send(t->wf, t, t->es, K_EXPLAIN, 0, "POST", rc, &p, body,
                 SNM_HTTP_REPLAY_YES);
   free(body);
   return rc;
@@ -585,10 +597,10 @@ int wf_req_explain(struct wf_target *t)
 int wf_req_target_count(struct wf_target *t, size_t i)
 {
   struct snm_buf p;
+  int rc;
 
   snm_buf_init(&p, 0);
-  if (snm_es_path(&p, "/%s/_count", t->wait[i]) != 0)
-    snm_buf_reset(&p); /* req_send refuses an empty path */
-  return req_send(t->wf, t, t->es, K_TCOUNT, i, "GET", &p, NULL,
+  rc = snm_es_path(&p, "/%s/_count", t->wait[i]);
+  return req_send(t->wf, t, t->es, K_TCOUNT, i, "GET", rc, &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
 }

@@ -49,8 +49,4 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err);
 int wf_targets_prepare(struct snm_workflow *wf);
 int wf_target_lists(struct wf_target *t);
 
-/* workflow_target.c: a target's sub-machine, advanced by wf_dispatch */
-void wf_target_restore(struct wf_target *t);
-void wf_target_verify(struct wf_target *t);
-
 #endif

@@ -290,8 +290,8 @@ enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
     goto session_done;
   }
   start_handles(&wf);
-  wf.state = WF_PREFLIGHT;
-  wf_dispatch(&wf);
+  if (wf_enter(&wf, WF_PREFLIGHT) == 0)
+    wf_dispatch(&wf);
   uv_run(&sess.loop, UV_RUN_DEFAULT);
   if (!wf.closing) /* a second signal stopped the loop */
     wf_close(&wf);

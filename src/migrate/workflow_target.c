@@ -1,6 +1,7 @@
 /* workflow_target.c - one target's part of the dispatcher: its restore,
- * recovery wait and verification (enum wf_tstate).  wf_dispatch() calls
- * these; like it, they are the only code that changes a target's state.
+ * recovery wait and verification (enum wf_tstate; the rows of its table
+ * are in workflow_steps.c).  The run's WF_RESTORE and WF_VERIFY drivers
+ * call wf_target_run(); a target changes state only in wf_target_enter().
  */
 #include "buf.h"
 #include "log.h"
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void t_enter(struct wf_target *t, enum wf_tstate s)
+void wf_target_enter(struct wf_target *t, enum wf_tstate s)
 {
   t->state = s;
   t->sent = 0;
@@ -23,6 +24,27 @@ static void t_enter(struct wf_target *t, enum wf_tstate s)
   t->r_nonews = 0;
   t->r_health = 0;
   snm_err_clear(&t->r_err);
+  if (t->wf->o->on_step != NULL)
+    t->wf->o->on_step(t->wf->o->on_step_data, t->r, wf_tstep(s)->name);
+}
+
+static void t_enter(struct wf_target *t, enum wf_tstate s)
+{
+  wf_target_enter(t, s);
+}
+
+static void t_next(struct wf_target *t)
+{
+  wf_target_enter(t, wf_tstep(t->state)->next);
+}
+
+/* The target failed with `e` (kept for the run's message). */
+static void t_failed(struct wf_target *t, const struct snm_err *e)
+{
+  struct snm_err keep = *e;
+
+  t_enter(t, WFT_FAILED);
+  t->r_err = keep;
 }
 
 static const char *t_domain(const struct wf_target *t)
@@ -56,8 +78,7 @@ static int t_save(struct wf_target *t)
 
   if (wf_save(t->wf, &err) == 0)
     return 0;
-  t->r_err = err;
-  t->state = WFT_FAILED;
+  t_failed(t, &err);
   return -1;
 }
 
@@ -80,11 +101,9 @@ static void t_fail(struct wf_target *t, const struct snm_err *err)
                       SNM_FDBL("duration_s",
                                wf_seconds(t->restore_ms, snm_time_now_ms())),
                       SNM_FSTR("error", e.msg)));
-  t->state = WFT_FAILED;
-  t->r_err = e;
-  (void)t_save(t);
-  t->state = WFT_FAILED;
-  t->r_err = e;
+  t_failed(t, &e);
+  if (t_save(t) != 0)
+    t->r_err = e; /* the first failure is the one to tell */
 }
 
 static void t_failf(struct wf_target *t, int code, const char *fmt, ...)
@@ -151,14 +170,8 @@ static void t_start(struct wf_target *t)
            SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
                       SNM_FSTRV("indices", t->wait, t->n_wait),
                       SNM_FSTRV("skipped", t->skipped, t->n_skipped)));
-  if (t->n_post > 0) {
-    t_enter(t, WFT_POST);
-    t->sent = 1;
-    t->posts++;
-    wf_req_restore(t);
-  } else {
-    t_enter(t, WFT_RECOVER);
-  }
+  /* nothing to POST (every index adopted or skipped): wait for them */
+  t_enter(t, t->n_post > 0 ? WFT_POST : WFT_RECOVER);
 }
 
 /* A "restore.progress" event; "index" names the index with the most bytes
@@ -248,7 +261,7 @@ static void t_restored(struct wf_target *t)
                SNM_FSTR("domain", t_domain(t)), SNM_FSTR("state", "restored"),
                SNM_FINT("indices", t->n_wait),
                SNM_FDBL("duration_s", wf_seconds(t->restore_ms, t->done_ms))));
-  t_enter(t, WFT_RESTORED);
+  t_next(t); /* WFT_RESTORED */
 }
 
 /* Send the poll round's next requests, WF_MAX_CHUNKS_IN_FLIGHT at a time:
@@ -350,7 +363,7 @@ static int t_checked(struct wf_target *t)
   return 0;
 }
 
-static void t_recover(struct wf_target *t)
+void wf_tstep_recover(struct wf_target *t)
 {
   const struct snm_polling *pol = &t->wf->plan->polling;
   long long now = snm_time_now_ms();
@@ -580,7 +593,7 @@ static void t_probe_decide(struct wf_target *t)
 }
 
 /* WFT_LIST, then WFT_ORIGIN for the chunks with a name that exists. */
-static void t_probe(struct wf_target *t)
+void wf_tstep_probe(struct wf_target *t)
 {
   if (!t->sent && t->origin_delay) {
     if (t->origin_delay == 1) {
@@ -625,54 +638,54 @@ static void t_probe(struct wf_target *t)
     for (size_t i = 0; i < t->n_probe; i++)
       if (t->probe_exists[i] && (t->state == WFT_LIST ||
                                  t->probe_origin[i] == SNM_ES_ORIGIN_UNKNOWN)) {
-        t_enter(t, t->state == WFT_LIST ? WFT_ORIGIN : WFT_ROUTING);
+        t_next(t); /* WFT_ORIGIN, then WFT_ROUTING */
         return;
       }
   }
   t_probe_decide(t);
 }
 
-void wf_target_restore(struct wf_target *t)
+void wf_tstep_wait(struct wf_target *t)
+{
+  if (!domain_busy(t))
+    t_probe_begin(t);
+}
+
+void wf_tstep_post(struct wf_target *t)
+{
+  if (!t->sent) {
+    t->sent = 1;
+    t->posts++;
+    wf_req_restore(t);
+  }
+  if (t->pending > 0)
+    return;
+  if (t->r_ok) {
+    t_next(t); /* WFT_RECOVER */
+  } else if ((t->r_unknown || refused_as_existing(&t->r_err)) &&
+             t->posts < WF_MAX_RESTORE_POSTS) {
+    /* it may have landed (late), or the names were taken meanwhile:
+     * check again which exist and where they came from */
+    snm_log(SNM_LOG_WARN,
+            "restore: %s; checking which indices exist on %s and "
+            "whether this run restored them",
+            t->r_err.msg, t_domain(t));
+    t_probe_begin(t);
+  } else {
+    t_fail(t, &t->r_err);
+  }
+}
+
+void wf_target_run(struct wf_target *t, enum wf_state part)
 {
   for (;;) {
+    const struct wf_tstep *row = wf_tstep(t->state);
     enum wf_tstate before = t->state;
     int sent = t->sent;
 
-    switch (t->state) {
-    case WFT_WAITING:
-      if (domain_busy(t))
-        return;
-      t_probe_begin(t);
-      break;
-    case WFT_POST:
-      if (t->pending > 0)
-        return;
-      if (t->r_ok) {
-        t_enter(t, WFT_RECOVER);
-      } else if ((t->r_unknown || refused_as_existing(&t->r_err)) &&
-                 t->posts < WF_MAX_RESTORE_POSTS) {
-        /* it may have landed (late), or the names were taken meanwhile:
-         * check again which exist and where they came from */
-        snm_log(SNM_LOG_WARN,
-                "restore: %s; checking which indices exist on %s and "
-                "whether this run restored them",
-                t->r_err.msg, t_domain(t));
-        t_probe_begin(t);
-      } else {
-        t_fail(t, &t->r_err);
-      }
-      break;
-    case WFT_LIST:
-    case WFT_ORIGIN:
-    case WFT_ROUTING:
-      t_probe(t);
-      break;
-    case WFT_RECOVER:
-      t_recover(t);
-      break;
-    default:
+    if (row->part != part || row->run == NULL)
       return;
-    }
+    row->run(t);
     if (t->state == before && t->sent == sent)
       return;
   }
@@ -746,61 +759,60 @@ static void t_compare(struct wf_target *t)
   if (t_save(t) != 0)
     return;
   if (n_bad > 0) {
-    snm_err_set(&t->r_err, SNM_EINVAL,
+    struct snm_err e;
+    snm_err_set(&e, SNM_EINVAL,
                 "verify: %s: %zu ind%s with the wrong document count: %s",
                 t_domain(t), n_bad, n_bad == 1 ? "ex" : "ices", bad);
-    t->state = WFT_FAILED;
+    t_failed(t, &e);
     return;
   }
-  t_enter(t, WFT_VERIFIED);
+  t_next(t); /* WFT_VERIFIED */
 }
 
-void wf_target_verify(struct wf_target *t)
+/* WFT_RESTORED: verify by counting, or not */
+void wf_tstep_verify(struct wf_target *t)
 {
-  for (;;) {
-    enum wf_tstate before = t->state;
-
-    switch (t->state) {
-    case WFT_RESTORED:
-      if (t->wf->plan->restores[t->r].verify != SNM_VERIFY_DOC_COUNT ||
-          t->n_wait == 0) {
-        t_enter(t, WFT_VERIFIED);
-        break;
-      }
-      t_enter(t, WFT_REFRESH);
-      t->sent = 1;
-      t->poll_next = 0;
-      break;
-    case WFT_REFRESH:
-      /* POST CHUNK/_refresh for every chunk of the names, a few at once */
-      while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
-             t->poll_next < t->n_chunks)
-        wf_req_refresh(t, t->poll_next++);
-      if (t->pending > 0)
-        return;
-      if (t->r_failed) {
-        t_fail(t, &t->r_err);
-        return;
-      }
-      t_enter(t, WFT_COUNT);
-      t->count_next = 0;
-      break;
-    case WFT_COUNT:
-      while (t->pending < WF_MAX_COUNTS_IN_FLIGHT && !t->r_failed &&
-             t->count_next < t->n_wait)
-        wf_req_target_count(t, t->count_next++);
-      if (t->pending > 0)
-        return;
-      if (t->r_failed) {
-        t_fail(t, &t->r_err);
-        return;
-      }
-      t_compare(t);
-      break;
-    default:
-      return;
-    }
-    if (t->state == before)
-      return;
+  if (t->wf->plan->restores[t->r].verify != SNM_VERIFY_DOC_COUNT ||
+      t->n_wait == 0) {
+    t_enter(t, WFT_VERIFIED);
+    return;
   }
+  t_next(t); /* WFT_REFRESH */
+}
+
+/* POST CHUNK/_refresh for every chunk of the names, a few at once */
+void wf_tstep_refresh(struct wf_target *t)
+{
+  if (!t->sent) {
+    t->sent = 1;
+    t->poll_next = 0;
+  }
+  while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
+         t->poll_next < t->n_chunks)
+    wf_req_refresh(t, t->poll_next++);
+  if (t->pending > 0)
+    return;
+  if (t->r_failed) {
+    t_fail(t, &t->r_err);
+    return;
+  }
+  t_next(t); /* WFT_COUNT */
+}
+
+void wf_tstep_count(struct wf_target *t)
+{
+  if (!t->sent) {
+    t->sent = 1;
+    t->count_next = 0;
+  }
+  while (t->pending < WF_MAX_COUNTS_IN_FLIGHT && !t->r_failed &&
+         t->count_next < t->n_wait)
+    wf_req_target_count(t, t->count_next++);
+  if (t->pending > 0)
+    return;
+  if (t->r_failed) {
+    t_fail(t, &t->r_err);
+    return;
+  }
+  t_compare(t);
 }

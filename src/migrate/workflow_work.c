@@ -305,8 +305,7 @@ int wf_targets_prepare(struct snm_workflow *wf)
 
     if (wf_target_lists(t) != 0)
       return SNM_ENOMEM;
-    t->state = WFT_WAITING;
-    t->sent = 0;
+    wf_target_enter(t, WFT_WAITING);
   }
   return 0;
 }

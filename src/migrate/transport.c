@@ -1,0 +1,25 @@
+/* transport.c - the real client, or a test's script (transport.h). */
+#include "transport.h"
+#include "plan.h"
+
+#include <string.h>
+
+int snm_transport_send(const struct snm_transport *tp,
+                       const struct snm_request *req, snm_es_done_fn done,
+                       void *data, struct snm_err *err)
+{
+  if ((tp == NULL || tp->send == NULL) && req->raw)
+    return snm_es_request_raw(req->es, req->method, req->path, req->body,
+                              req->replay, done, data, err);
+  if (tp == NULL || tp->send == NULL)
+    return snm_es_request(req->es, req->method, req->path, req->body,
+                          req->replay, done, data, err);
+  /* the same promise as snm_es_request's: a read-only handle sends no
+   * change, whoever carries the request */
+  if (req->es->read_only && strcmp(req->method, "GET") != 0 &&
+      strcmp(req->method, "HEAD") != 0)
+    return snm_err_set(err, SNM_EINVAL,
+                       "%s: %s %s refused: this handle is read-only",
+                       req->es->dom->id, req->method, req->path);
+  return tp->send(tp->ctx, req, done, data, err);
+}

@@ -1,0 +1,1091 @@
+/* Unit tests for the run's dispatcher (workflow.c, workflow_target.c, the
+ * step tables of workflow_steps.c) with no cluster: every request of the
+ * run, the preflight's too, goes through a scripted transport
+ * (transport.h) that answers from a small model of a source and a target
+ * (the repository, the snapshot, the target's indices and where they came
+ * from).  Replies are delivered from a uv_timer on the run's own loop, so
+ * the asynchronous paths are those of a real run.
+ *
+ * A run without a crash must walk the step table's `next` chain.  Then,
+ * for every transition and every request of that run, a run is crashed
+ * right there: its in-memory state is thrown away, the state file is put
+ * back as it was at that instant, and a new run resumes from it.  The
+ * resumed run must finish, its first request after the preflight must be
+ * the one the state file calls for, it never restores over an index it
+ * did not restore, never takes the snapshot twice, and an index is
+ * "verified" only after its count was compared. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "buf.h"
+#include "jtree.h"
+#include "journal.h"
+#include "log.h"
+#include "plan.h"
+#include "plan_fixture.h"
+#include "transport.h"
+#include "workflow.h"
+#include "workflow_int.h"
+
+#define N_IX 2
+static const char *const SRC_NAMES[N_IX] = {"logs-1", "logs-2"};
+static const char *const DST_NAMES[N_IX] = {"copy-1", "copy-2"};
+static const long long DOCS[N_IX] = {5, 7};
+
+/* Building a reply never fails (out of memory fails the test). */
+#define PUTS(...) assert_int_equal(snm_buf_puts(__VA_ARGS__), 0)
+#define PRINTF(...) assert_int_equal(snm_buf_printf(__VA_ARGS__), 0)
+
+/* ---- the clusters ------------------------------------------------------- */
+
+struct world {
+  char *repo[2]; /* NULL or the registration (the PUT's body), per domain */
+  char snap[128];
+  char snap_run_id[64];
+  int snap_done;       /* SUCCESS (else IN_PROGRESS) */
+  int status_polls;    /* _status answers while in progress */
+  int exists[N_IX];    /* target index */
+  int ours[N_IX];      /* restored from our snapshot */
+  int recovered[N_IX]; /* _recovery answers since its restore */
+  int counted[N_IX];   /* its target count was answered */
+  long long target_docs[N_IX];
+  int info_lag;      /* GET snapshot says IN_PROGRESS this often after done */
+  int put_lost;      /* the snapshot PUT is taken, but answered 502 */
+  int hide_recovery; /* the check before a POST finds no recovery record */
+  int violations;
+  char violation[512];
+};
+
+static void violate(struct world *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void violate(struct world *w, const char *fmt, ...)
+{
+  va_list ap;
+
+  w->violations++;
+  va_start(ap, fmt);
+  if (w->violations == 1)
+    vsnprintf(w->violation, sizeof(w->violation), fmt, ap);
+  va_end(ap);
+}
+
+static void world_init(struct world *w)
+{
+  memset(w, 0, sizeof(*w));
+  for (size_t i = 0; i < N_IX; i++)
+    w->target_docs[i] = DOCS[i];
+}
+
+static void world_dispose(struct world *w)
+{
+  free(w->repo[0]);
+  free(w->repo[1]);
+}
+
+/* Index `i` of the comma list at the start of `p` holds target name k? */
+static int names_has(const char *p, const char *name)
+{
+  size_t n = strlen(name);
+
+  for (const char *s = p; *s != '\0' && *s != '/' && *s != '?';) {
+    if (strncmp(s, name, n) == 0 &&
+        (s[n] == ',' || s[n] == '/' || s[n] == '?' || s[n] == '\0'))
+      return 1;
+    s += strcspn(s, ",/?");
+    if (*s == ',')
+      s++;
+  }
+  return 0;
+}
+
+#define ERR_BODY(type, reason, status)                                         \
+  "{\"error\":{\"type\":\"" type "\",\"reason\":\"" reason                     \
+  "\"},\"status\":" #status "}"
+
+/* The source's answer to `method path`: status and body (malloced). */
+static long answer_source(struct world *w, const char *method, const char *path,
+                          const char *body, char **out)
+{
+  struct snm_buf b;
+  long st = 200;
+  char snap_path[256];
+
+  snm_buf_init(&b, 0);
+  snprintf(snap_path, sizeof(snap_path), "/_snapshot/r/%s", w->snap);
+  if (strcmp(path, "/") == 0) {
+    PUTS(&b, "{\"name\":\"n\",\"cluster_name\":\"c-src\","
+             "\"cluster_uuid\":\"uuid-src\",\"version\":{\"number\":"
+             "\"2.19.1\",\"distribution\":\"opensearch\"}}");
+  } else if (strncmp(path, "/_cat/indices", 13) == 0) {
+    PUTS(&b, "status health pri.store.size index\n"
+             "open   green             100 logs-1\n"
+             "open   green             100 logs-2\n");
+  } else if (strcmp(path, "/_snapshot/_status") == 0) {
+    PUTS(&b, "{\"snapshots\":[]}");
+  } else if (strcmp(path, "/_data_stream") == 0) {
+    PUTS(&b, "{\"data_streams\":[]}");
+  } else if (strncmp(path, "/_all/_settings", 15) == 0) {
+    for (size_t i = 0; i < N_IX; i++)
+      PRINTF(&b,
+             "%s\"%s\":{\"settings\":{\"index.number_of_shards\":"
+             "\"1\",\"index.number_of_replicas\":\"0\","
+             "\"index.version.created\":\"136407927\"}}",
+             i == 0 ? "{" : ",", SRC_NAMES[i]);
+    PUTS(&b, "}");
+  } else if (strstr(path, "/_count") != NULL) {
+    for (size_t i = 0; i < N_IX; i++)
+      if (names_has(path + 1, SRC_NAMES[i]))
+        PRINTF(&b,
+               "{\"count\":%lld,\"_shards\":{\"total\":1,"
+               "\"successful\":1,\"failed\":0}}",
+               DOCS[i]);
+  } else if (strcmp(method, "PUT") == 0 &&
+             strncmp(path, "/_snapshot/r/", 13) == 0) {
+    const char *name = path + 13;
+    size_t n = strcspn(name, "?");
+    yajl_val j = yajl_tree_parse(body, NULL, 0);
+    const char *rid = snm_jstr(j, "metadata", "snapmig_run_id", NULL);
+
+    if (w->snap[0] != '\0') {
+      violate(w, "PUT %s: the snapshot was taken already", path);
+      st = 400;
+      PUTS(&b, ERR_BODY("invalid_snapshot_name_exception",
+                        "snapshot with the same name already exists", 400));
+    } else {
+      snprintf(w->snap, sizeof(w->snap), "%.*s", (int)n, name);
+      snprintf(w->snap_run_id, sizeof(w->snap_run_id), "%s",
+               rid != NULL ? rid : "");
+      if (w->put_lost) {
+        w->put_lost = 0;
+        st = 502;
+      }
+      PUTS(&b, st == 502 ? "bad gateway" : "{\"accepted\":true}");
+    }
+    yajl_tree_free(j);
+  } else if (w->snap[0] != '\0' &&
+             strncmp(path, snap_path, strlen(snap_path)) == 0 &&
+             strcmp(path + strlen(snap_path), "/_status") == 0) {
+    int done = w->snap_done || w->status_polls >= 1;
+
+    if (!done)
+      w->status_polls++;
+    if (done)
+      w->snap_done = 1;
+    PRINTF(&b,
+           "{\"snapshots\":[{\"snapshot\":\"%s\",\"repository\":"
+           "\"r\",\"state\":\"%s\",\"shards_stats\":{\"done\":%d,"
+           "\"failed\":0,\"total\":2},\"stats\":{\"incremental\":{"
+           "\"size_in_bytes\":200},\"processed\":{\"size_in_bytes\":"
+           "%d},\"total\":{\"size_in_bytes\":200}}}]}",
+           w->snap, done ? "SUCCESS" : "STARTED", done ? 2 : 1,
+           done ? 200 : 100);
+  } else if (strcmp(method, "GET") == 0 &&
+             strncmp(path, "/_snapshot/r/", 13) == 0 &&
+             strstr(path, "/_status") == NULL) {
+    int done = w->snap_done;
+
+    if (w->snap[0] == '\0' || strcmp(path, snap_path) != 0) {
+      st = 404;
+      PUTS(&b, ERR_BODY("snapshot_missing_exception", "[r:x] is missing", 404));
+    } else {
+      if (done && w->info_lag > 0) {
+        w->info_lag--;
+        done = 0;
+      }
+      PRINTF(&b,
+             "{\"snapshots\":[{\"snapshot\":\"%s\",\"uuid\":\"u\","
+             "\"state\":\"%s\",\"metadata\":{\"snapmig_run_id\":"
+             "\"%s\"},\"start_time_in_millis\":1000%s,\"shards\":{"
+             "\"total\":2,\"failed\":0,\"successful\":%d},"
+             "\"failures\":[]}]}",
+             w->snap, done ? "SUCCESS" : "IN_PROGRESS", w->snap_run_id,
+             done ? ",\"end_time_in_millis\":2000" : "", done ? 2 : 0);
+    }
+  } else {
+    st = 404;
+  }
+  *out = snm_buf_steal(&b);
+  return st;
+}
+
+/* A _recovery entry of target index `i` (ours: from snapshot r/SNAP). */
+static void recovery_entry(struct snm_buf *b, const struct world *w, size_t i,
+                           int done)
+{
+  PRINTF(b,
+         "\"%s\":{\"shards\":[{\"id\":0,\"type\":\"SNAPSHOT\","
+         "\"primary\":true,\"stage\":\"%s\",\"source\":{"
+         "\"repository\":\"r\",\"snapshot\":\"%s\",\"index\":\"%s\"},"
+         "\"index\":{\"size\":{\"total_in_bytes\":100,"
+         "\"recovered_in_bytes\":%d},\"files\":{\"total\":1,"
+         "\"recovered\":%d}}}]}",
+         DST_NAMES[i], done ? "DONE" : "INDEX",
+         w->ours[i] ? w->snap : "someone-elses", SRC_NAMES[i], done ? 100 : 40,
+         done ? 1 : 0);
+}
+
+static long answer_target(struct world *w, const char *method, const char *path,
+                          const char *body, char **out)
+{
+  struct snm_buf b;
+  long st = 200;
+  int first = 1;
+
+  snm_buf_init(&b, 0);
+  if (strcmp(path, "/") == 0) {
+    PUTS(&b, "{\"name\":\"n\",\"cluster_name\":\"c-dst\","
+             "\"cluster_uuid\":\"uuid-dst\",\"version\":{\"number\":"
+             "\"2.19.1\",\"distribution\":\"opensearch\"}}");
+  } else if (strncmp(path, "/_cat/indices", 13) == 0) {
+    PUTS(&b, "status index\n");
+    for (size_t i = 0; i < N_IX; i++)
+      if (w->exists[i])
+        PRINTF(&b, "open   %s\n", DST_NAMES[i]);
+  } else if (strncmp(path, "/_cat/allocation", 16) == 0) {
+    PUTS(&b, "[{\"shards\":\"1\",\"disk.avail\":\"1000000000\","
+             "\"disk.total\":\"2000000000\",\"node\":\"n\"}]");
+  } else if (strncmp(path, "/_cluster/settings", 18) == 0) {
+    PUTS(&b, "{\"persistent\":{},\"transient\":{},\"defaults\":{"
+             "\"cluster.max_shards_per_node\":\"1000\","
+             "\"cluster.routing.allocation.disk.threshold_enabled\":\"true\","
+             "\"cluster.routing.allocation.disk.watermark.high\":\"90%\"}}");
+  } else if (strcmp(method, "POST") == 0 && strstr(path, "/_restore") != NULL) {
+    yajl_val j = yajl_tree_parse(body, NULL, 0);
+    const char *ix = snm_jstr(j, "indices", NULL);
+    int named[N_IX] = {0}, clash = 0;
+
+    for (size_t i = 0; ix != NULL && i < N_IX; i++) {
+      named[i] = names_has(ix, SRC_NAMES[i]);
+      if (named[i] && w->exists[i]) {
+        violate(w, "POST %s restores over %s, which exists", path,
+                DST_NAMES[i]);
+        clash = 1;
+      }
+    }
+    if (clash) {
+      st = 500;
+      PUTS(&b, ERR_BODY("snapshot_restore_exception",
+                        "cannot restore index because an open index "
+                        "with same name already exists",
+                        500));
+    } else {
+      for (size_t i = 0; i < N_IX; i++)
+        if (named[i]) {
+          w->exists[i] = w->ours[i] = 1;
+          w->recovered[i] = 0;
+        }
+      PUTS(&b, "{\"accepted\":true}");
+    }
+    yajl_tree_free(j);
+  } else if (strstr(path, "/_settings/index.uuid") != NULL) {
+    PUTS(&b, "{");
+    for (size_t i = 0; i < N_IX; i++)
+      if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
+        PRINTF(&b,
+               "%s\"%s\":{\"settings\":{\"index\":{\"uuid\":\"u%zu\""
+               "}}}",
+               first ? "" : ",", DST_NAMES[i], i);
+        first = 0;
+      }
+    PUTS(&b, "}");
+  } else if (strncmp(path, "/_cluster/state/routing_table/", 30) == 0) {
+    /* a restore whose primaries wait to be allocated */
+    PUTS(&b, "{\"routing_table\":{\"indices\":{");
+    for (size_t i = 0; i < N_IX; i++)
+      if (w->exists[i] && names_has(path + 30, DST_NAMES[i])) {
+        PRINTF(&b,
+               "%s\"%s\":{\"shards\":{\"0\":[{\"state\":"
+               "\"INITIALIZING\",\"primary\":true,"
+               "\"recovery_source\":{\"type\":\"SNAPSHOT\","
+               "\"repository\":\"r\",\"snapshot\":\"%s\"}}]}}",
+               first ? "" : ",", DST_NAMES[i],
+               w->ours[i] ? w->snap : "someone-elses");
+        first = 0;
+      }
+    PUTS(&b, "}}}");
+  } else if (strstr(path, "/_recovery") != NULL) {
+    int probe = strstr(path, "expand_wildcards") != NULL;
+
+    PUTS(&b, "{");
+    for (size_t i = 0; i < N_IX && !(probe && w->hide_recovery); i++)
+      if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
+        /* a poll sees the copy under way once, then done */
+        int done = probe || w->recovered[i] >= 1;
+        if (!probe)
+          w->recovered[i]++;
+        if (!first)
+          PUTS(&b, ",");
+        recovery_entry(&b, w, i, done);
+        first = 0;
+      }
+    PUTS(&b, "}");
+  } else if (strncmp(path, "/_cluster/health/", 17) == 0) {
+    int all = 1;
+
+    for (size_t i = 0; i < N_IX; i++)
+      if (names_has(path + 17, DST_NAMES[i]) && !w->exists[i])
+        all = 0;
+    PRINTF(&b,
+           "{\"status\":\"%s\",\"timed_out\":false,"
+           "\"initializing_shards\":0,\"indices\":{",
+           all ? "green" : "red");
+    for (size_t i = 0; i < N_IX; i++)
+      if (w->exists[i] && names_has(path + 17, DST_NAMES[i])) {
+        PRINTF(&b, "%s\"%s\":{\"status\":\"green\"}", first ? "" : ",",
+               DST_NAMES[i]);
+        first = 0;
+      }
+    PUTS(&b, "}}");
+  } else if (strstr(path, "/_refresh") != NULL) {
+    PUTS(&b, "{\"_shards\":{\"total\":2,\"successful\":2,"
+             "\"failed\":0}}");
+  } else if (strstr(path, "/_count") != NULL) {
+    st = 404;
+    for (size_t i = 0; i < N_IX; i++)
+      if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
+        w->counted[i] = 1;
+        st = 200;
+        PRINTF(&b,
+               "{\"count\":%lld,\"_shards\":{\"total\":1,"
+               "\"successful\":1,\"failed\":0}}",
+               w->target_docs[i]);
+      }
+    if (st == 404)
+      PUTS(&b, ERR_BODY("index_not_found_exception", "no such index", 404));
+  } else {
+    st = 404;
+  }
+  *out = snm_buf_steal(&b);
+  return st;
+}
+
+static long reply_printf(char **out, long status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static long reply_printf(char **out, long status, const char *fmt, ...)
+{
+  struct snm_buf b;
+  va_list ap;
+
+  snm_buf_init(&b, 0);
+  va_start(ap, fmt);
+  assert_int_equal(snm_buf_vprintf(&b, fmt, ap), 0);
+  va_end(ap);
+  *out = snm_buf_steal(&b);
+  return status;
+}
+
+/* What both clusters share: the repository and their cluster health. */
+static long answer(struct world *w, int d, const char *method, const char *path,
+                   const char *body, char **out)
+{
+  if (strcmp(path, "/_snapshot/r") == 0) {
+    if (strcmp(method, "PUT") == 0) {
+      free(w->repo[d]);
+      w->repo[d] = strdup(body);
+      *out = strdup("{\"acknowledged\":true}");
+      return 200;
+    }
+    if (w->repo[d] == NULL) {
+      *out =
+          strdup(ERR_BODY("repository_missing_exception", "[r] missing", 404));
+      return 404;
+    }
+    return reply_printf(out, 200, "{\"r\":%s}", w->repo[d]);
+  }
+  if (strncmp(path, "/_cat/snapshots/r", 17) == 0) {
+    if (w->repo[d] == NULL) {
+      *out =
+          strdup(ERR_BODY("repository_missing_exception", "[r] missing", 404));
+      return 404;
+    }
+    return reply_printf(out, 200, "id\n%s%s", w->snap,
+                        w->snap[0] != '\0' ? "\n" : "");
+  }
+  if (strcmp(path, "/_cluster/health") == 0) {
+    *out = strdup("{\"status\":\"green\",\"number_of_data_nodes\":1,"
+                  "\"active_shards\":1,\"initializing_shards\":0,"
+                  "\"unassigned_shards\":0}");
+    return 200;
+  }
+  if (strcmp(path, "/_cat/aliases") == 0 ||
+      strncmp(path, "/_cat/aliases?", 14) == 0) {
+    *out = strdup("alias index\n");
+    return 200;
+  }
+  return d == 0 ? answer_source(w, method, path, body, out)
+                : answer_target(w, method, path, body, out);
+}
+
+/* ---- coverage: the states and transitions every run entered ------------- */
+
+static int seen_run[WF_N_STATES], seen_t[WFT_N_STATES];
+static int seen_edge[WF_N_STATES][WF_N_STATES];
+static int seen_tedge[WFT_N_STATES][WFT_N_STATES];
+
+static int run_state(const char *name)
+{
+  for (int i = 0; i < WF_N_STATES; i++)
+    if (strcmp(wf_step((enum wf_state)i)->name, name) == 0)
+      return i;
+  fail_msg("no run step %s", name);
+  return -1;
+}
+
+static int target_state(const char *name)
+{
+  for (int i = 0; i < WFT_N_STATES; i++)
+    if (strcmp(wf_tstep((enum wf_tstate)i)->name, name) == 0)
+      return i;
+  fail_msg("no target step %s", name);
+  return -1;
+}
+
+/* ---- the scripted transport -------------------------------------------- */
+
+struct script;
+
+struct pending {
+  uv_timer_t timer;
+  struct script *s;
+  snm_es_done_fn done;
+  void *data;
+  long status;
+  char *body; /* malloced */
+  char what[512];
+  int canceled;
+  int raw;
+};
+
+struct script {
+  struct world *w;
+  const char *state_path;
+  uv_loop_t *loop; /* the run's, from its first request */
+  /* the crash: at the crash_step-th transition, or when the crash_req-th
+   * request is sent (reaching the cluster when crash_applied); 0: none */
+  size_t crash_step, crash_req;
+  int crash_applied;
+  int crashed, stopped;
+  char *saved; /* the state file at the crash; NULL: there was none */
+  size_t saved_len;
+  /* what the run did */
+  size_t steps, requests;
+  const char *step; /* the run's current step */
+  char run_steps[32][24];
+  size_t n_run_steps;
+  char first_work[512]; /* its first request after the preflight */
+  int probed;           /* a probe listing went out since the last POST */
+  char log[64][160];    /* the first requests, for messages */
+  int prev_run, prev_t; /* the last state entered, + 1 (0: none) */
+};
+
+static int in_preflight(const struct script *s)
+{
+  return s->step == NULL || strcmp(s->step, "preflight") == 0;
+}
+
+static void crash(struct script *s)
+{
+  FILE *fp = fopen(s->state_path, "rb");
+
+  s->crashed = 1;
+  free(s->saved);
+  s->saved = NULL;
+  s->saved_len = 0;
+  if (fp != NULL) {
+    char buf[4096];
+    size_t n;
+    struct snm_buf b;
+
+    snm_buf_init(&b, 0);
+    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+      assert_int_equal(snm_buf_append(&b, buf, n), 0);
+    fclose(fp);
+    s->saved_len = b.len;
+    s->saved = snm_buf_steal(&b);
+    if (s->saved == NULL)
+      s->saved = strdup("");
+  }
+  if (s->loop != NULL && !s->stopped) {
+    s->stopped = 1;
+    uv_stop(s->loop);
+  }
+}
+
+/* Put the state file back as it was at the crash. */
+static void restore_state_file(struct script *s)
+{
+  if (s->saved == NULL) {
+    unlink(s->state_path);
+    return;
+  }
+  FILE *fp = fopen(s->state_path, "wb");
+  assert_non_null(fp);
+  assert_int_equal(fwrite(s->saved, 1, s->saved_len, fp), s->saved_len);
+  assert_int_equal(fclose(fp), 0);
+}
+
+static void on_step(void *data, size_t target, const char *step)
+{
+  struct script *s = data;
+
+  if (s->crashed)
+    return;
+  if (target == SNM_RUN_STEP_RUN) {
+    int at = run_state(step);
+    seen_run[at] = 1;
+    if (s->prev_run > 0)
+      seen_edge[s->prev_run - 1][at] = 1;
+    s->prev_run = at + 1;
+  } else {
+    int at = target_state(step);
+    seen_t[at] = 1;
+    if (s->prev_t > 0)
+      seen_tedge[s->prev_t - 1][at] = 1;
+    s->prev_t = at + 1;
+  }
+  if (target == SNM_RUN_STEP_RUN) {
+    s->step = step;
+    if (s->n_run_steps < 32)
+      snprintf(s->run_steps[s->n_run_steps++], 24, "%s", step);
+  }
+  if (++s->steps == s->crash_step)
+    crash(s);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+  struct pending *p = h->data;
+
+  free(p->body);
+  free(p);
+}
+
+static void on_due(uv_timer_t *t)
+{
+  struct pending *p = t->data;
+  struct script *s = p->s;
+  struct snm_es_reply reply = {0};
+  struct snm_err err;
+
+  snm_err_clear(&err);
+  if (p->canceled || s->crashed) {
+    if (!s->stopped && s->loop != NULL) {
+      s->stopped = 1;
+      uv_stop(s->loop);
+    }
+    snm_err_set(&err, SNM_ECANCELED, "%s: canceled", p->what);
+    p->done(NULL, &err, p->data);
+  } else {
+    reply.status = p->status;
+    reply.body = p->body != NULL ? p->body : "";
+    reply.body_len = strlen(reply.body);
+    /* a raw request's 2xx reply is read from its body */
+    if (!p->raw || p->status < 200 || p->status > 299)
+      reply.json = yajl_tree_parse(reply.body, NULL, 0);
+    reply.attempts = 1;
+    if (p->status == 401 || p->status == 403) {
+      snm_err_set(&err, SNM_EAUTH, "%s: HTTP %ld", p->what, p->status);
+    } else if (p->status < 200 || p->status > 299) {
+      const char *reason = snm_jstr(reply.json, "error", "reason", NULL);
+      snm_err_set(&err, SNM_EHTTP, "%s: HTTP %ld %s", p->what, p->status,
+                  reason != NULL ? reason : "");
+      err.http_status = p->status;
+    }
+    p->done(&reply, &err, p->data);
+    yajl_tree_free(reply.json);
+  }
+  uv_close((uv_handle_t *)t, on_closed);
+}
+
+static int script_send(void *ctx, const struct snm_request *req,
+                       snm_es_done_fn done, void *data, struct snm_err *err)
+{
+  struct script *s = ctx;
+  struct pending *p = calloc(1, sizeof(*p));
+  int d = strcmp(req->es->dom->id, "src") == 0 ? 0 : 1;
+  int change = strcmp(req->method, "GET") != 0;
+  size_t k;
+
+  (void)err;
+  assert_non_null(p);
+  s->loop = req->loop;
+  p->s = s;
+  p->done = done;
+  p->data = data;
+  p->raw = req->raw;
+  snprintf(p->what, sizeof(p->what), "%s: %s %s", req->es->dom->id, req->method,
+           req->path);
+  k = ++s->requests;
+  if (k <= 64)
+    snprintf(s->log[k - 1], sizeof(s->log[0]), "%.150s", p->what);
+  if (s->crashed) {
+    p->canceled = 1; /* after the crash: never reaches the cluster */
+  } else if (k == s->crash_req) {
+    /* the crash comes after the cluster took the request (its reply is
+     * lost), or before it went out */
+    if (s->crash_applied && change) {
+      p->status = answer(s->w, d, req->method, req->path, req->body, &p->body);
+      free(p->body);
+      p->body = NULL;
+    }
+    crash(s);
+    p->canceled = 1;
+  } else {
+    if (!in_preflight(s) && s->first_work[0] == '\0' &&
+        !(strcmp(req->method, "PUT") == 0 &&
+          strcmp(req->path, "/_snapshot/r") == 0))
+      snprintf(s->first_work, sizeof(s->first_work), "%s", p->what);
+    if (strstr(req->path, "/_settings/index.uuid") != NULL)
+      s->probed = 1;
+    if (strcmp(req->method, "POST") == 0 &&
+        strstr(req->path, "/_restore") != NULL) {
+      if (!s->probed)
+        violate(s->w, "%s without a check of the target names first", p->what);
+      s->probed = 0;
+    }
+    p->status = answer(s->w, d, req->method, req->path, req->body, &p->body);
+  }
+  assert_int_equal(uv_timer_init(req->loop, &p->timer), 0);
+  p->timer.data = p;
+  assert_int_equal(uv_timer_start(&p->timer, on_due, 0, 0), 0);
+  return 0;
+}
+
+/* ---- the runs ----------------------------------------------------------- */
+
+struct fx {
+  char dir[64];
+  char state_path[128];
+  struct snm_plan *plan;
+  struct world w;
+};
+
+static const char *PLAN =
+    "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+    "\"src\": {\"endpoint\": \"http://127.0.0.1:1\"},"
+    "\"dst\": {\"endpoint\": \"http://127.0.0.1:2\"}},"
+    "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
+    "{\"location\": \"/x\"}},"
+    "\"snapshot\": {\"domain\": \"src\"},"
+    "\"restores\": [{\"domain\": \"dst\", \"rename\": {\"pattern\": "
+    "\"logs-(.+)\", \"replacement\": \"copy-$1\"}}],"
+    "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
+
+static int fx_setup(void **state)
+{
+  struct fx *fx = calloc(1, sizeof(*fx));
+
+  assert_non_null(fx);
+  /* about 2000 state file saves, each with two fsyncs: on a tmpfs when
+   * there is one */
+  snprintf(fx->dir, sizeof(fx->dir), "%s/snm-dispatch-XXXXXX",
+           access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+  assert_non_null(mkdtemp(fx->dir));
+  snprintf(fx->state_path, sizeof(fx->state_path), "%s/t.state.json", fx->dir);
+  setenv("SNAPMIG_LOCK_DIR", fx->dir, 1);
+  fx->plan = snm_test_plan_parse(PLAN, NULL);
+  *state = fx;
+  return 0;
+}
+
+static int fx_teardown(void **state)
+{
+  struct fx *fx = *state;
+  char path[192];
+
+  unlink(fx->state_path);
+  snprintf(path, sizeof(path), "%s/t.state.json.lock", fx->dir);
+  unlink(path);
+  snm_plan_free(fx->plan);
+  /* the plan lock's file, whatever its name */
+  {
+    uv_fs_t req;
+    uv_dirent_t ent;
+    if (uv_fs_scandir(NULL, &req, fx->dir, 0, NULL) >= 0) {
+      while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+        snprintf(path, sizeof(path), "%s/%s", fx->dir, ent.name);
+        unlink(path);
+      }
+    }
+    uv_fs_req_cleanup(&req);
+  }
+  rmdir(fx->dir);
+  free(fx);
+  return 0;
+}
+
+static enum snm_run_result run(struct fx *fx, struct script *s)
+{
+  struct snm_transport tp = {.send = script_send, .ctx = s};
+  struct snm_run_opts o = {0};
+  FILE *out = fopen("/dev/null", "w");
+  enum snm_run_result r;
+
+  assert_non_null(out);
+  o.plan_path = "t.json";
+  o.state_path = fx->state_path;
+  o.progress = SNM_PROGRESS_JSON;
+  o.out = out;
+  o.err = out;
+  o.transport = &tp;
+  o.on_step = on_step;
+  o.on_step_data = s;
+  s->w = &fx->w;
+  s->state_path = fx->state_path;
+  r = snm_workflow_run(fx->plan, &o);
+  fclose(out);
+  return r;
+}
+
+static void script_dispose(struct script *s)
+{
+  free(s->saved);
+  s->saved = NULL;
+}
+
+static void load_state(struct fx *fx, struct snm_state *st, int *found)
+{
+  struct snm_err err;
+
+  snm_state_init(st);
+  assert_int_equal(snm_state_load(st, found, fx->state_path, &err), 0);
+}
+
+/* The state file of a finished run: done, every index verified by a count
+ * that was compared. */
+static void check_done(struct fx *fx)
+{
+  struct snm_state st;
+  int found = 0;
+
+  load_state(fx, &st, &found);
+  assert_true(found);
+  assert_int_equal(st.step, SNM_STEP_DONE);
+  assert_int_equal(snm_state_cur(&st)->n_restores, 1);
+  assert_int_equal(snm_state_cur(&st)->restores[0].n_indices, N_IX);
+  for (size_t i = 0; i < N_IX; i++) {
+    const struct snm_state_index *ix =
+        &snm_state_cur(&st)->restores[0].indices[i];
+    size_t k = strcmp(ix->target, DST_NAMES[0]) == 0 ? 0 : 1;
+
+    assert_string_equal(ix->target, DST_NAMES[k]);
+    assert_int_equal(ix->state, SNM_RESTORE_VERIFIED);
+    assert_true(fx->w.counted[k]); /* "verified" follows a count */
+    assert_int_equal(ix->docs_found, DOCS[k]);
+    assert_true(fx->w.exists[k] && fx->w.ours[k]);
+  }
+  snm_state_dispose(&st);
+}
+
+/* What the state file left by a crash calls for first after the
+ * preflight (and registrations): a prefix of "DOMAIN: METHOD PATH". */
+static const char *expected_first(struct fx *fx)
+{
+  struct snm_state st;
+  int found = 0;
+  const char *want;
+
+  load_state(fx, &st, &found);
+  if (!found)
+    want = "src: GET /logs-"; /* a fresh run: count, take the snapshot */
+  else if (st.step == SNM_STEP_DONE)
+    want = ""; /* nothing at all */
+  else if (snm_state_cur(&st)->snapshot.state != SNM_SNAP_SUCCESS)
+    want = "src: GET /_snapshot/r/"; /* look the snapshot up first */
+  else if (snm_state_cur(&st)->snapshot.docs_after.len == 0 ||
+           snm_state_cur(&st)->snapshot.docs_after.items[0].count ==
+               SNM_STATE_UNKNOWN)
+    want = "src: GET /logs-"; /* the counts after it */
+  else
+    want = "dst: GET /copy-"; /* the target: check the names, or poll */
+  snm_state_dispose(&st);
+  return want;
+}
+
+static void dump(const struct script *s)
+{
+  for (size_t i = 0; i < s->requests && i < 64; i++)
+    fprintf(stderr, "  #%zu %s\n", i + 1, s->log[i]);
+}
+
+/* A run with no crash walks the table's `next` chain; returns how many
+ * transitions and requests it made. */
+static void test_fresh_run(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+  enum wf_state at = WF_PREFLIGHT;
+  size_t k = 0;
+
+  world_init(&fx->w);
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  check_done(fx);
+  /* every state a fresh run goes through, in the table's order */
+  for (;;) {
+    assert_true(k < s.n_run_steps);
+    assert_string_equal(s.run_steps[k], wf_step(at)->name);
+    k++;
+    if (wf_step(at)->next == at)
+      break;
+    at = wf_step(at)->next;
+  }
+  assert_int_equal(k, s.n_run_steps);
+  assert_string_equal(s.first_work, "src: GET /logs-1/_count");
+  assert_non_null(strstr(s.log[s.requests - 1], "dst: GET /copy-"));
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* Crash at transition `step` or request `req`, resume, check. */
+static void crash_and_resume(struct fx *fx, size_t step, size_t req,
+                             int applied, const char *where)
+{
+  struct script s = {0}, r = {0};
+  enum snm_run_result res;
+  const char *want;
+  int level = snm_log_level();
+
+  world_init(&fx->w);
+  s.crash_step = step;
+  s.crash_req = req;
+  s.crash_applied = applied;
+  /* what a crashed run says after its crash (its canceled requests) is
+   * never seen in a real crash */
+  snm_log_set_level(SNM_LOG_QUIET);
+  (void)run(fx, &s);
+  snm_log_set_level(level);
+  assert_true(s.crashed);
+  restore_state_file(&s);
+  want = expected_first(fx);
+  res = run(fx, &r);
+  if (res != SNM_RUN_DONE || fx->w.violations > 0 ||
+      strncmp(r.first_work, want, strlen(want)) != 0) {
+    fprintf(stderr,
+            "crash %s: result %d, first request after the "
+            "preflight \"%s\" (want \"%s...\"); %s\nthe crashed "
+            "run:\n",
+            where, (int)res, r.first_work, want,
+            fx->w.violations > 0 ? fx->w.violation : "");
+    dump(&s);
+    fprintf(stderr, "the resumed run:\n");
+    dump(&r);
+    fail_msg("crash %s", where);
+  }
+  if (want[0] == '\0')
+    assert_int_equal(r.requests, 0);
+  check_done(fx);
+  script_dispose(&s);
+  script_dispose(&r);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* Every transition and every request of a fresh run is a crash point;
+ * each step of the table is entered in some resumed run. */
+static void test_crash_everywhere(void **state)
+{
+  struct fx *fx = *state;
+  struct script ref = {0};
+  char where[128];
+
+  world_init(&fx->w);
+  assert_int_equal(run(fx, &ref), SNM_RUN_DONE);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+  assert_true(ref.steps > 10 && ref.requests > 20);
+  for (size_t k = 1; k <= ref.steps; k++) {
+    snprintf(where, sizeof(where), "at transition %zu", k);
+    crash_and_resume(fx, k, 0, 0, where);
+  }
+  for (size_t k = 1; k <= ref.requests; k++) {
+    snprintf(where, sizeof(where), "at request %zu (%.90s), lost", k,
+             k <= 64 ? ref.log[k - 1] : "?");
+    crash_and_resume(fx, 0, k, 0, where);
+    snprintf(where, sizeof(where), "at request %zu (%.90s), applied", k,
+             k <= 64 ? ref.log[k - 1] : "?");
+    crash_and_resume(fx, 0, k, 1, where);
+  }
+  fprintf(stderr,
+          "crashed and resumed at %zu transitions and %zu requests (each "
+          "lost and taken)\n",
+          ref.steps, ref.requests);
+  script_dispose(&ref);
+}
+
+/* The request number of the first request whose text holds `what`. */
+static size_t request_of(const struct script *s, const char *what)
+{
+  for (size_t i = 0; i < s->requests && i < 64; i++)
+    if (strstr(s->log[i], what) != NULL)
+      return i + 1;
+  fail_msg("no request %s", what);
+  return 0;
+}
+
+/* A target count that differs: the run fails; the index is not
+ * verified, the other one is. */
+static void test_count_mismatch(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+  struct snm_state st;
+  int found = 0;
+
+  world_init(&fx->w);
+  fx->w.target_docs[1] = DOCS[1] - 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
+  assert_int_equal(fx->w.violations, 0);
+  assert_string_equal(s.run_steps[s.n_run_steps - 1], "stopping");
+  load_state(fx, &st, &found);
+  assert_true(found);
+  assert_int_equal(st.step, SNM_STEP_VERIFY);
+  for (size_t i = 0; i < N_IX; i++) {
+    const struct snm_state_index *ix =
+        &snm_state_cur(&st)->restores[0].indices[i];
+    int second = strcmp(ix->target, DST_NAMES[1]) == 0;
+    assert_int_equal(ix->state,
+                     second ? SNM_RESTORE_FAILED : SNM_RESTORE_VERIFIED);
+    assert_int_equal(ix->docs_found, second ? DOCS[1] - 1 : DOCS[0]);
+  }
+  snm_state_dispose(&st);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* The snapshot's listing lags its status once: poll again. */
+static void test_info_behind_status(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  fx->w.info_lag = 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  assert_int_equal(fx->w.violations, 0);
+  assert_int_equal(fx->w.info_lag, 0);
+  assert_true(seen_edge[WF_SNAP_INFO][WF_SNAP_POLL]);
+  check_done(fx);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* The snapshot PUT is taken but its answer is a 502: look it up, adopt
+ * it, never PUT it again. */
+static void test_put_outcome_unknown(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  fx->w.put_lost = 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  assert_true(seen_edge[WF_SNAP_CREATE][WF_SNAP_LOOKUP]);
+  check_done(fx);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* A crash right after the restore POST was taken; on resume one of its
+ * indices is gone, the other has no recovery record yet: the routing
+ * table says it is ours (adopted), the gone one is restored again, alone. */
+static void test_resume_origin_from_routing(void **state)
+{
+  struct fx *fx = *state;
+  struct script ref = {0}, s = {0}, r = {0};
+  size_t post;
+
+  world_init(&fx->w);
+  assert_int_equal(run(fx, &ref), SNM_RUN_DONE);
+  post = request_of(&ref, "/_restore");
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+
+  world_init(&fx->w);
+  s.crash_req = post;
+  s.crash_applied = 1;
+  (void)run(fx, &s);
+  assert_true(s.crashed);
+  restore_state_file(&s);
+  assert_true(fx->w.exists[0] && fx->w.exists[1]);
+  fx->w.exists[1] = fx->w.ours[1] = 0;
+  fx->w.hide_recovery = 1;
+  assert_int_equal(run(fx, &r), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  assert_true(request_of(&r, "dst: GET /_cluster/state/routing_table/") <
+              request_of(&r, "/_restore"));
+  assert_true(seen_tedge[WFT_ROUTING][WFT_POST]);
+  check_done(fx);
+  script_dispose(&ref);
+  script_dispose(&s);
+  script_dispose(&r);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* Every row of both tables was entered, and every `next` taken, by the
+ * tests above (they run first). */
+static void test_every_step_covered(void **state)
+{
+  (void)state;
+  for (int i = 0; i < WF_N_STATES; i++) {
+    const struct wf_step *row = wf_step((enum wf_state)i);
+    if (!seen_run[i])
+      fail_msg("run step %s was never entered", row->name);
+    if (row->next != (enum wf_state)i && !seen_edge[i][row->next])
+      fail_msg("run step %s never went on to %s", row->name,
+               wf_step(row->next)->name);
+  }
+  for (int i = 0; i < WFT_N_STATES; i++) {
+    const struct wf_tstep *row = wf_tstep((enum wf_tstate)i);
+    if (!seen_t[i])
+      fail_msg("target step %s was never entered", row->name);
+    if (row->next != (enum wf_tstate)i && !seen_tedge[i][row->next])
+      fail_msg("target step %s never went on to %s", row->name,
+               wf_tstep(row->next)->name);
+  }
+  /* and the resume and retry branches */
+  assert_true(seen_edge[WF_REGISTER][WF_SNAP_LOOKUP]);
+  assert_true(seen_edge[WF_REGISTER][WF_COUNT_AFTER]);
+  assert_true(seen_edge[WF_REGISTER][WF_RESTORE]);
+  assert_true(seen_edge[WF_SNAP_LOOKUP][WF_SNAP_CREATE]);
+  assert_true(seen_edge[WF_SNAP_LOOKUP][WF_COUNT_BEFORE]);
+  assert_true(seen_tedge[WFT_LIST][WFT_POST]);
+  assert_true(seen_tedge[WFT_WAITING][WFT_RECOVER]);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_fresh_run, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_crash_everywhere, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_count_mismatch, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_info_behind_status, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_put_outcome_unknown, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_resume_origin_from_routing, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test(test_every_step_covered),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
