@@ -11,7 +11,11 @@ say() { printf 'install-deps: %s\n' "$*" >&2; }
 APT_PACKAGES=(cmake ninja-build pkg-config gcc libc6-dev libcurl4-openssl-dev
   libuv1-dev libyajl-dev libssl-dev libpcre2-dev libcmocka-dev clang-format
   curl ca-certificates jq unzip zip python3 maven openjdk-17-jdk-headless
-  procps passwd util-linux openssl)
+  procps passwd util-linux openssl
+  pandoc man-db groff-base gzip dpkg-dev binutils zsh python3-venv)
+# (the second line: the man pages, the Debian package and its dependencies
+# from dpkg-shlibdeps, the zsh completion's test, the venv of the JSON
+# Schema validator)
 
 install_packages() {
   local missing=() p

@@ -14,6 +14,8 @@
 #include <yajl/yajl_version.h>
 
 const struct snm_command snm_commands[] = {
+    {"init", snm_cmd_init,
+     "write a starter plan from what two clusters hold (read-only)"},
     {"validate", snm_cmd_validate, "check a plan file offline"},
     {"check", snm_cmd_check,
      "dry run: predict what a migration would do, find its blockers"},

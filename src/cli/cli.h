@@ -52,6 +52,7 @@ int snm_cli_load_plan(struct snm_plan **out, const char *path,
 void snm_cli_set_log_level(int quiet, int verbose);
 
 /* Commands (each in its own cmd_*.c file). */
+int snm_cmd_init(int argc, char **argv);
 int snm_cmd_validate(int argc, char **argv);
 int snm_cmd_check(int argc, char **argv);
 int snm_cmd_run(int argc, char **argv);

@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const root_keys[] = {"snapmig",    "name",     "domains",
-                                        "repository", "snapshot", "restores",
-                                        "polling",    NULL};
+/* "$schema" names the JSON Schema an editor validates the plan with
+ * (docs/plan.schema.json); snapmig only checks that it is a string. */
+static const char *const root_keys[] = {"$schema",  "snapmig",    "name",
+                                        "domains",  "repository", "snapshot",
+                                        "restores", "polling",    NULL};
 static const char *const repo_keys[] = {"name", "type", "settings",
                                         "readonly_on_targets", NULL};
 static const char *const repo_type_names[] = {"s3", "fs", NULL};
@@ -407,6 +409,7 @@ static void read_plan(struct pctx *c, struct snm_plan *p,
   long long version;
 
   pc_check_keys(c, root, "", root_keys);
+  (void)pc_get(c, root, "", "$schema", SNM_JSON_STRING, 0);
   v = snm_json_get(root, "snapmig");
   if (v == NULL)
     pc_error(c, root->offset,

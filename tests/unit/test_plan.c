@@ -553,6 +553,50 @@ static void test_digest(void **state)
   assert_string_not_equal(db, dt);
 }
 
+/* "$schema" (an editor's JSON Schema) is accepted when it is a string and
+ * changes nothing the plan asks for. */
+static void test_schema_key(void **state)
+{
+  const char *plain =
+      "{\"snapmig\":1,\"name\":\"d\",\"domains\":{\"s\":{\"endpoint\":"
+      "\"https://s.example.com\"},\"t\":{\"endpoint\":\"https://t.example."
+      "com\"}},\"repository\":{\"name\":\"r\",\"type\":\"fs\",\"settings\":"
+      "{\"location\":\"/x\"}},\"snapshot\":{\"domain\":\"s\"},"
+      "\"restores\":[{\"domain\":\"t\"}]}";
+  const char *with_schema =
+      "{\"$schema\":\"../docs/plan.schema.json\",\"snapmig\":1,\"name\":"
+      "\"d\",\"domains\":{\"s\":{\"endpoint\":\"https://s.example.com\"},"
+      "\"t\":{\"endpoint\":\"https://t.example.com\"}},\"repository\":{"
+      "\"name\":\"r\",\"type\":\"fs\",\"settings\":{\"location\":\"/x\"}"
+      "},\"snapshot\":{\"domain\":\"s\"},\"restores\":[{\"domain\":\"t\"}]}";
+  const char *not_string =
+      "{\"$schema\":1,\"snapmig\":1,\"name\":\"d\",\"domains\":{\"s\":{"
+      "\"endpoint\":\"https://s.example.com\"},\"t\":{\"endpoint\":\"https:"
+      "//t.example.com\"}},\"repository\":{\"name\":\"r\",\"type\":\"fs\","
+      "\"settings\":{\"location\":\"/x\"}},\"snapshot\":{\"domain\":\"s\"},"
+      "\"restores\":[{\"domain\":\"t\"}]}";
+  char d1[65], d2[65];
+  struct snm_diag_list d;
+  struct snm_plan *p = NULL;
+  (void)state;
+
+  digest_of(plain, d1);
+  digest_of(with_schema, d2);
+  assert_string_equal(d1, d2);
+
+  snm_diag_list_init(&d);
+  assert_int_equal(
+      snm_plan_parse(&p, not_string, strlen(not_string), "t.json", &d, NULL),
+      SNM_EINVAL);
+  assert_null(p);
+  assert_int_equal(d.errors, 1);
+  assert_int_equal(d.items[0].line, 1);
+  assert_int_equal(d.items[0].col, 12);
+  assert_non_null(
+      strstr(d.items[0].message, "$schema: expected a string, got a number"));
+  snm_diag_list_dispose(&d);
+}
+
 static void test_describe(void **state)
 {
   struct snm_diag_list d;
@@ -590,6 +634,7 @@ int main(void)
       cmocka_unit_test(test_region_derivation),
       cmocka_unit_test(test_snapshot_names),
       cmocka_unit_test(test_digest),
+      cmocka_unit_test(test_schema_key),
       cmocka_unit_test(test_describe),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
