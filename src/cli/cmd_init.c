@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd_init.c - `snapmig init --source URL --target URL [--auth SPEC]
  * [--indices PATTERNS] [--name NAME] [-o PLAN]`: ask two clusters what
  * they hold (GET requests only) and write a commented starter plan

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* init_fetch.c - `snapmig init` asks both clusters what they hold: the
  * probe plan's preflight (preflight.h) and, on each cluster,
  *   GET /_nodes/settings?filter_path=...   path.repo of every node

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* init_int.h - what init_plan.c and init_write.c share (not for others). */
 #ifndef SNM_INIT_INT_H
 #define SNM_INIT_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* init_plan.c - `snapmig init`'s pure parts: auth specs, the probe plan,
  * the facts, the choices (repository, rename, replicas).  The plan's text
  * is written by init_write.c, the requests are in init_fetch.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* init_plan.h - `snapmig init`: a commented starter plan from what two
  * clusters hold.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* init_write.c - `snapmig init`'s starter plan as text: JSON with //
  * comments that say where each choice comes from (init_plan.h). */
 #include "init_int.h"

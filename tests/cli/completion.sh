@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/cli/completion.sh - the bash and zsh completions (completions/)
 # complete every command `snapmig --help` lists and every option each
 # command's --help shows (tests/cli/help_options.py), plan files, and the

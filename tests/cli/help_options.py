@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/cli/help_options.py SNAPMIG - what every --help of snapmig offers.
 
 Prints one line per command, "COMMAND OPTION...", from the commands that

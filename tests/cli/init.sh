@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/cli/init.sh - `snapmig init` without a cluster: its usage errors
 # (exit 2, in the words of the options, before anything is sent), an
 # existing -o file never overwritten, no value of --auth quoted back, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/cli/man_options.py SNAPMIG MAN_PAGE - snapmig(1) against --help.
 
 Every command that `snapmig --help` lists has its own subsection

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/cli/man_options.sh - every option of every command's --help is
 # described in snapmig(1) under that command (tests/cli/man_options.py),
 # and `man` renders both pages without warnings.

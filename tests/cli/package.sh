@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/cli/package.sh - `cpack -G DEB` from the build directory of
 # SNM_BINARY makes a .deb with its dependencies computed from the binary's
 # shared libraries, and everything in its Debian place: the binary, both

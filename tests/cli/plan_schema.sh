@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/cli/plan_schema.sh - docs/plan.schema.json checked with a real
 # draft 2020-12 validator (PyPI's jsonschema, installed on first use into a
 # venv under ~/.cache/snapmig-test by tests/schema/venv.sh) against the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/init.sh - `snapmig init` on the rig: OpenSearch ->
 # OpenSearch and Elasticsearch 7.10 (legacy) -> OpenSearch.  The written
 # starter plan passes `validate` and `check`, and says what the clusters

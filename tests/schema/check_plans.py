@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/schema/check_plans.py - docs/plan.schema.json against the plans.
 
 Run by tests/cli/plan_schema.sh with the venv of tests/schema/venv.sh

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/schema/venv.sh - print the path of a Python with the JSON Schema
 # validator of tests/schema/requirements.txt (PyPI's jsonschema, pinned),
 # creating its venv on first use under the test cache:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for init_plan.c: auth specs, the probe plan, and the starter
  * plan written from hand-built facts (every written plan is parsed back
  * with snm_plan_parse: it must be a valid plan, and its fields are what
