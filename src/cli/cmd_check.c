@@ -46,8 +46,6 @@ static const struct snm_opt_spec check_spec = {
 
 struct check {
   struct snm_session s;
-  uv_signal_t sigint, sigterm;
-  int signals_on; /* sigint and sigterm were initialised */
   struct snm_preflight pf;
   int finished;    /* the preflight's done ran */
   int interrupted; /* SIGINT/SIGTERM */
@@ -60,22 +58,17 @@ static void check_close(struct check *c)
   if (c->closing)
     return;
   c->closing = 1;
-  if (c->signals_on) {
-    uv_close((uv_handle_t *)&c->sigint, NULL);
-    uv_close((uv_handle_t *)&c->sigterm, NULL);
-  }
   snm_session_close(&c->s);
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+static void on_stop(void *data, int signum)
 {
-  struct check *c = h->data;
+  struct check *c = data;
 
+  (void)signum;
   if (c->finished || c->interrupted)
     return;
   c->interrupted = 1;
-  snm_log(SNM_LOG_WARN, "check: %s, stopping",
-          signum == SIGINT ? "interrupted" : "terminated");
   snm_preflight_cancel(&c->pf);
   check_close(c);
 }
@@ -140,12 +133,7 @@ static int run_check(const struct snm_plan *plan, int json, int quiet)
     fprintf(stderr, "snapmig: error: %s\n", err.msg);
     goto done;
   }
-  uv_signal_init(&c.s.loop, &c.sigint);
-  uv_signal_init(&c.s.loop, &c.sigterm);
-  c.signals_on = 1;
-  c.sigint.data = c.sigterm.data = &c;
-  uv_signal_start(&c.sigint, on_signal, SIGINT);
-  uv_signal_start(&c.sigterm, on_signal, SIGTERM);
+  snm_session_on_stop(&c.s, on_stop, &c);
   opts.init_errors = c.s.es_init_err;
   snm_log(SNM_LOG_INFO, "check: asking %zu domain%s", plan->n_domains,
           plan->n_domains == 1 ? "" : "s");

@@ -81,8 +81,6 @@ static const struct snm_opt_spec init_spec = {
 
 struct init_cmd {
   struct snm_session s;
-  uv_signal_t sigint, sigterm;
-  int signals_on;
   struct snm_init in;
   int finished, interrupted, closing;
 };
@@ -92,22 +90,17 @@ static void init_close(struct init_cmd *c)
   if (c->closing)
     return;
   c->closing = 1;
-  if (c->signals_on) {
-    uv_close((uv_handle_t *)&c->sigint, NULL);
-    uv_close((uv_handle_t *)&c->sigterm, NULL);
-  }
   snm_session_close(&c->s);
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+static void on_stop(void *data, int signum)
 {
-  struct init_cmd *c = h->data;
+  struct init_cmd *c = data;
 
+  (void)signum;
   if (c->finished || c->interrupted)
     return;
   c->interrupted = 1;
-  snm_log(SNM_LOG_WARN, "init: %s, stopping",
-          signum == SIGINT ? "interrupted" : "terminated");
   snm_init_cancel(&c->in);
   init_close(c);
 }
@@ -224,12 +217,7 @@ static int run_init(const struct snm_plan *probe, struct snm_init_opts *o,
     fprintf(stderr, "snapmig: error: %s\n", err.msg);
     goto done;
   }
-  uv_signal_init(&c.s.loop, &c.sigint);
-  uv_signal_init(&c.s.loop, &c.sigterm);
-  c.signals_on = 1;
-  c.sigint.data = c.sigterm.data = &c;
-  uv_signal_start(&c.sigint, on_signal, SIGINT);
-  uv_signal_start(&c.sigterm, on_signal, SIGTERM);
+  snm_session_on_stop(&c.s, on_stop, &c);
   pf_opts.init_errors = c.s.es_init_err;
   snm_log(SNM_LOG_INFO, "init: asking %s and %s", o->source_url, o->target_url);
   if (snm_init_start(&c.in, &c.s.loop, probe, c.s.es, o, &pf_opts, on_init_done,

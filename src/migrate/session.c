@@ -7,6 +7,8 @@
 #include "plan.h"
 #include "snm_version.h"
 
+#include <assert.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,8 +43,40 @@ int snm_session_init(struct snm_session *s, const struct snm_plan *plan,
   return 0;
 }
 
+static void on_signal(uv_signal_t *h, int signum)
+{
+  struct snm_session *s = h->data;
+
+  if (s->stopped)
+    return;
+  s->stopped = 1;
+  snm_log(SNM_LOG_WARN, "%s: %s, stopping",
+          s->name != NULL ? s->name : "snapmig",
+          signum == SIGINT ? "interrupted" : "terminated");
+  s->on_stop(s->stop_data, signum);
+}
+
+void snm_session_on_stop(struct snm_session *s,
+                         void (*on_stop)(void *data, int signum), void *data)
+{
+  assert(s->loop_ok && !s->signals_on && on_stop != NULL);
+  s->on_stop = on_stop;
+  s->stop_data = data;
+  uv_signal_init(&s->loop, &s->sigint);
+  uv_signal_init(&s->loop, &s->sigterm);
+  s->sigint.data = s->sigterm.data = s;
+  uv_signal_start(&s->sigint, on_signal, SIGINT);
+  uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+  s->signals_on = 1;
+}
+
 void snm_session_close(struct snm_session *s)
 {
+  if (s->signals_on) {
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+    s->signals_on = 0;
+  }
   if (s->http != NULL)
     snm_http_close(s->http, NULL, NULL);
   s->http = NULL;

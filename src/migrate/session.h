@@ -35,6 +35,12 @@ struct snm_session {
   size_t n_es;
   const char *name; /* "check": prefix of the session's log lines */
   int loop_ok;      /* the loop was initialised */
+  /* SIGINT/SIGTERM watchers (snm_session_on_stop) */
+  uv_signal_t sigint, sigterm;
+  int signals_on; /* the watchers were started; closed by session_close */
+  int stopped;    /* a stop signal arrived (on_stop ran) */
+  void (*on_stop)(void *data, int signum);
+  void *stop_data;
 };
 
 /* Set up `s` for `plan`: the loop, the engine, es[i] for every domain
@@ -48,7 +54,14 @@ int snm_session_init(struct snm_session *s, const struct snm_plan *plan,
                      int read_only, const char *name,
                      struct snm_err *err) SNM_MUST_CHECK;
 
-/* Close the engine (idempotent; nothing when already closed). */
+/* Watch SIGINT and SIGTERM on the session's loop: the first one logs
+ * "NAME: interrupted, stopping" (or "terminated") and calls
+ * on_stop(data, signum) once; later ones are ignored.  snm_session_close
+ * stops watching.  Call once, after snm_session_init succeeded. */
+void snm_session_on_stop(struct snm_session *s,
+                         void (*on_stop)(void *data, int signum), void *data);
+
+/* Close the engine and the signal watchers (idempotent). */
 void snm_session_close(struct snm_session *s);
 
 /* Tear down (see above).  Returns uv_loop_close's result: 0, or a libuv
