@@ -24,10 +24,8 @@
 #include "plan.h"
 #include "plan_fixture.h"
 #include "preflight.h"
+#include "pf_cluster.h"
 #include "standin_http.h"
-
-#define JSON_CT "Content-Type: application/json; charset=UTF-8\r\n"
-#define TEXT_CT "Content-Type: text/plain; charset=UTF-8\r\n"
 
 #define DENIED                                                                 \
   "{\"error\":{\"root_cause\":[{\"type\":\"security_exception\",\"reason\":"   \
@@ -43,67 +41,6 @@ struct fx {
   struct snm_preflight pf;
   int done;
 };
-
-static void add(struct snm_standin *s, const char *path, int status,
-                const char *headers, const char *body)
-{
-  /* the counts are the one POST a read-only check sends */
-  struct snm_standin_reply r = {
-      .method = strcmp(path, "/_msearch") == 0 ? "POST" : "GET",
-      .path = path,
-      .status = status,
-      .headers = headers,
-      .body = body};
-  assert_int_equal(snm_standin_add(s, &r), 0);
-}
-
-/* A healthy cluster: OpenSearch 2.19.1, one data node, repository r not
- * registered.  The source holds open index logs-1; the target has nothing
- * of that name but a closed index old-1. */
-static void script_cluster(struct snm_standin *s, int source)
-{
-  char root[256];
-
-  snprintf(root, sizeof(root),
-           "{\"name\":\"n\",\"cluster_name\":\"%s\",\"cluster_uuid\":\"%s\","
-           "\"version\":{\"number\":\"2.19.1\",\"distribution\":"
-           "\"opensearch\"}}",
-           source ? "c-src" : "c-dst", source ? "uuid-src" : "uuid-dst");
-  add(s, "/", 200, JSON_CT, root);
-  add(s, "/_cluster/health", 200, JSON_CT,
-      "{\"status\":\"green\",\"number_of_data_nodes\":1,\"active_shards\":1,"
-      "\"initializing_shards\":0,\"unassigned_shards\":0}");
-  add(s, "/_snapshot/r", 404, JSON_CT,
-      "{\"error\":{\"type\":\"repository_missing_exception\",\"reason\":"
-      "\"[r] missing\"},\"status\":404}");
-  add(s, "/_cat/snapshots/r*", 404, JSON_CT,
-      "{\"error\":{\"type\":\"repository_missing_exception\",\"reason\":"
-      "\"[r] missing\"},\"status\":404}");
-  add(s, "/_cat/indices*", 200, TEXT_CT,
-      source ? "status health pri.store.size index\n"
-               "open   green             100 logs-1\n"
-             : "status index\n"
-               "close  old-1\n");
-  add(s, "/_cat/aliases*", 200, TEXT_CT, "alias index\n");
-  add(s, "/_snapshot/_status", 200, JSON_CT, "{\"snapshots\":[]}");
-  add(s, "/_data_stream", 200, JSON_CT, "{\"data_streams\":[]}");
-  add(s, "/_all/_settings*", 200, JSON_CT,
-      "{\"logs-1\":{\"settings\":{\"index.number_of_shards\":\"1\","
-      "\"index.number_of_replicas\":\"0\",\"index.version.created\":"
-      "\"136407927\"}}}");
-  add(s, "/_msearch", 200, JSON_CT,
-      "{\"responses\":[{\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0}"
-      ",\"hits\":{\"total\":{\"value\":5,\"relation\":\"eq\"}},\"status\":200}]"
-      "}");
-  add(s, "/_cat/allocation*", 200, JSON_CT,
-      "[{\"shards\":\"1\",\"disk.avail\":\"1000000000\",\"disk.total\":"
-      "\"2000000000\",\"node\":\"n\"}]");
-  add(s, "/_cluster/settings*", 200, JSON_CT,
-      "{\"persistent\":{},\"transient\":{},\"defaults\":{"
-      "\"cluster.max_shards_per_node\":\"1000\","
-      "\"cluster.routing.allocation.disk.threshold_enabled\":\"true\","
-      "\"cluster.routing.allocation.disk.watermark.high\":\"90%\"}}");
-}
 
 /* `snapshot`: extra members of the plan's snapshot; `restore`: of its
  * restore (both after a comma, or NULL). */
@@ -162,7 +99,7 @@ static void on_done(struct snm_preflight *pf, void *data)
 }
 
 /* Run a preflight against the scripts as they are (the faults added
- * first win over script_cluster's replies). */
+ * first win over snm_test_pf_cluster's replies). */
 static void check(struct fx *fx)
 {
   struct snm_preflight_opts opts = {0};
@@ -207,8 +144,9 @@ static void test_healthy(void **state)
   (void)state;
 
   fx_init(&fx, NULL);
-  script_cluster(fx.src, 1);
-  script_cluster(fx.dst, 0);
+  snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
+                      "status index\nclose  old-1\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.n_blockers, 0);
@@ -221,8 +159,9 @@ static void test_healthy(void **state)
 
   fx_init(&fx, ", \"rename\": {\"pattern\": \"logs\", \"replacement\": "
                "\"old\"}");
-  script_cluster(fx.src, 1);
-  script_cluster(fx.dst, 0);
+  snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
+                      "status index\nclose  old-1\n");
   check(&fx);
   assert_int_equal(fx.pf.n_blockers, 1);
   assert_non_null(find_issue(&fx.pf, "index-exists", "dst"));
@@ -240,14 +179,16 @@ static void test_closed_index_count(void **state)
   (void)state;
 
   fx_init(&fx, NULL);
-  add(fx.src, "/_cat/indices*", 200, TEXT_CT,
-      "status health pri.store.size index\n"
-      "close  green                logs-1\n");
-  add(fx.src, "/_msearch", 200, JSON_CT,
+  snm_test_pf_add(fx.src, "/_cat/indices*", 200, SNM_TEST_TEXT_CT,
+                  "status health pri.store.size index\n"
+                  "close  green                logs-1\n");
+  snm_test_pf_add(
+      fx.src, "/_msearch", 200, SNM_TEST_JSON_CT,
       "{\"responses\":[{\"error\":{\"type\":\"index_closed_exception\","
       "\"reason\":\"closed\"},\"status\":400}]}");
-  script_cluster(fx.src, 1);
-  script_cluster(fx.dst, 0);
+  snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
+                      "status index\nclose  old-1\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_null(find_issue(&fx.pf, "count-unreadable", NULL));
@@ -270,23 +211,25 @@ static void test_counts_batched(void **state)
   (void)state;
 
   fx_init_plan(&fx, "\"indices\": \"logs-*\"", NULL);
-  add(fx.src, "/_cat/indices*", 200, TEXT_CT,
-      "status health pri.store.size index\n"
-      "open   green             100 logs-1\n"
-      "open   green             100 logs-2\n"
-      "open   green             100 logs-3\n");
-  add(fx.src, "/logs-%2A/_settings*", 200, JSON_CT,
-      "{\"logs-1\":{\"settings\":{}},\"logs-2\":{\"settings\":{}},"
-      "\"logs-3\":{\"settings\":{}}}");
-  add(fx.src, "/_msearch", 200, JSON_CT,
+  snm_test_pf_add(fx.src, "/_cat/indices*", 200, SNM_TEST_TEXT_CT,
+                  "status health pri.store.size index\n"
+                  "open   green             100 logs-1\n"
+                  "open   green             100 logs-2\n"
+                  "open   green             100 logs-3\n");
+  snm_test_pf_add(fx.src, "/logs-%2A/_settings*", 200, SNM_TEST_JSON_CT,
+                  "{\"logs-1\":{\"settings\":{}},\"logs-2\":{\"settings\":{}},"
+                  "\"logs-3\":{\"settings\":{}}}");
+  snm_test_pf_add(
+      fx.src, "/_msearch", 200, SNM_TEST_JSON_CT,
       "{\"responses\":[{\"_shards\":{\"total\":1,\"successful\":1,"
       "\"failed\":0},\"hits\":{\"total\":{\"value\":11,\"relation\":"
       "\"eq\"}}},{\"_shards\":{\"total\":2,\"successful\":1,\"failed\":1},"
       "\"hits\":{\"total\":{\"value\":3,\"relation\":\"eq\"}}},"
       "{\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0},"
       "\"hits\":{\"total\":{\"value\":0,\"relation\":\"eq\"}}}]}");
-  script_cluster(fx.src, 1);
-  script_cluster(fx.dst, 0);
+  snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
+                      "status index\nclose  old-1\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.n_indices, 3);
@@ -356,9 +299,11 @@ static void test_target_listing_unknown(void **state)
 
     fx_init(&fx, ", \"rename\": {\"pattern\": \"logs\", \"replacement\": "
                  "\"old\"}");
-    add(f->on_source ? fx.src : fx.dst, f->path, f->status, JSON_CT, f->body);
-    script_cluster(fx.src, 1);
-    script_cluster(fx.dst, 0);
+    snm_test_pf_add(f->on_source ? fx.src : fx.dst, f->path, f->status,
+                    SNM_TEST_JSON_CT, f->body);
+    snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
+    snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
+                        "status index\nclose  old-1\n");
     check(&fx);
     is = find_issue(&fx.pf, f->code, f->on_source ? "src" : "dst");
     if (is == NULL || is->severity != f->sev ||
@@ -429,10 +374,11 @@ static void test_each_fact_unknown(void **state)
       struct fx fx;
 
       fx_init(&fx, NULL);
-      add(f->on_source ? fx.src : fx.dst, f->path, b == 0 ? 403 : 200, JSON_CT,
-          bodies[b]);
-      script_cluster(fx.src, 1);
-      script_cluster(fx.dst, 0);
+      snm_test_pf_add(f->on_source ? fx.src : fx.dst, f->path,
+                      b == 0 ? 403 : 200, SNM_TEST_JSON_CT, bodies[b]);
+      snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
+      snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
+                          "status index\nclose  old-1\n");
       check(&fx);
       /* a refused repository read names the permission the identity
        * lacks (the security plugin's reason) */
@@ -474,23 +420,25 @@ static void test_source_narrowed(void **state)
   (void)state;
 
   fx_init_plan(&fx, "\"indices\": \"logs-*\"", NULL);
-  add(fx.src, "/_cat/aliases*", 200, TEXT_CT,
-      "alias    index\n"
-      "logs     logs-1\n"
-      "other    other-1\n");
-  add(fx.src, "/_cat/indices*", 200, TEXT_CT,
-      "status health pri.store.size index\n"
-      "open   green             100 logs-1\n"
-      "open   green             200 other-1\n");
-  add(fx.src, "/_data_stream", 200, JSON_CT,
+  snm_test_pf_add(fx.src, "/_cat/aliases*", 200, SNM_TEST_TEXT_CT,
+                  "alias    index\n"
+                  "logs     logs-1\n"
+                  "other    other-1\n");
+  snm_test_pf_add(fx.src, "/_cat/indices*", 200, SNM_TEST_TEXT_CT,
+                  "status health pri.store.size index\n"
+                  "open   green             100 logs-1\n"
+                  "open   green             200 other-1\n");
+  snm_test_pf_add(
+      fx.src, "/_data_stream", 200, SNM_TEST_JSON_CT,
       "{\"data_streams\":[{\"name\":\"app\",\"indices\":[{\"index_name\":"
       "\"logs-1\"}]},{\"name\":\"other\",\"indices\":[{\"index_name\":"
       "\"other-1\"}]}]}");
-  add(fx.src, "/logs-%2A/_settings*", 200, JSON_CT,
-      "{\"logs-1\":{\"settings\":{\"index.number_of_shards\":\"1\","
-      "\"index.number_of_replicas\":\"0\"}}}");
-  script_cluster(fx.src, 1);
-  script_cluster(fx.dst, 0);
+  snm_test_pf_add(fx.src, "/logs-%2A/_settings*", 200, SNM_TEST_JSON_CT,
+                  "{\"logs-1\":{\"settings\":{\"index.number_of_shards\":\"1\","
+                  "\"index.number_of_replicas\":\"0\"}}}");
+  snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
+                      "status index\nclose  old-1\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.n_blockers, 0);
@@ -524,10 +472,12 @@ static void test_source_narrowed(void **state)
 
   /* settings resolve logs-2 too, the listing does not have it */
   fx_init_plan(&fx, "\"indices\": \"logs-*\"", NULL);
-  add(fx.src, "/logs-%2A/_settings*", 200, JSON_CT,
+  snm_test_pf_add(
+      fx.src, "/logs-%2A/_settings*", 200, SNM_TEST_JSON_CT,
       "{\"logs-1\":{\"settings\":{}},\"logs-2\":{\"settings\":{}}}");
-  script_cluster(fx.src, 1);
-  script_cluster(fx.dst, 0);
+  snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
+                      "status index\nclose  old-1\n");
   check(&fx);
   assert_non_null(find_issue(&fx.pf, "indices-unreadable", "src"));
   assert_non_null(

@@ -29,10 +29,8 @@
 #include "preflight.h"
 #include "preflight_int.h"
 #include "report_check.h"
+#include "pf_cluster.h"
 #include "standin_http.h"
-
-#define JSON_CT "Content-Type: application/json; charset=UTF-8\r\n"
-#define TEXT_CT "Content-Type: text/plain; charset=UTF-8\r\n"
 
 #define AUTHINFO_PATH "/_plugins/_security/authinfo"
 
@@ -258,67 +256,6 @@ struct fx {
   int done;
 };
 
-static void add(struct snm_standin *s, const char *path, int status,
-                const char *headers, const char *body)
-{
-  /* the counts are the one POST a read-only check sends */
-  struct snm_standin_reply r = {
-      .method = strcmp(path, "/_msearch") == 0 ? "POST" : "GET",
-      .path = path,
-      .status = status,
-      .headers = headers,
-      .body = body};
-  assert_int_equal(snm_standin_add(s, &r), 0);
-}
-
-/* A healthy cluster: `version` of `distribution`, repository r not
- * registered, index logs-1 on the source, nothing on the target. */
-static void script_cluster(struct snm_standin *s, int source,
-                           const char *version, const char *distribution)
-{
-  char root[256];
-
-  snprintf(root, sizeof(root),
-           "{\"name\":\"n\",\"cluster_name\":\"%s\",\"cluster_uuid\":\"%s\","
-           "\"version\":{\"number\":\"%s\"%s%s%s}}",
-           source ? "c-src" : "c-dst", source ? "uuid-src" : "uuid-dst",
-           version, distribution ? ",\"distribution\":\"" : "",
-           distribution ? distribution : "", distribution ? "\"" : "");
-  add(s, "/", 200, JSON_CT, root);
-  add(s, "/_cluster/health", 200, JSON_CT,
-      "{\"status\":\"green\",\"number_of_data_nodes\":1,\"active_shards\":1,"
-      "\"initializing_shards\":0,\"unassigned_shards\":0}");
-  add(s, "/_snapshot/r", 404, JSON_CT,
-      "{\"error\":{\"type\":\"repository_missing_exception\",\"reason\":"
-      "\"[r] missing\"},\"status\":404}");
-  add(s, "/_cat/snapshots/r*", 404, JSON_CT,
-      "{\"error\":{\"type\":\"repository_missing_exception\",\"reason\":"
-      "\"[r] missing\"},\"status\":404}");
-  add(s, "/_cat/indices*", 200, TEXT_CT,
-      source ? "status health pri.store.size index\n"
-               "open   green             100 logs-1\n"
-             : "status index\n");
-  add(s, "/_cat/aliases*", 200, TEXT_CT, "alias index\n");
-  add(s, "/_snapshot/_status", 200, JSON_CT, "{\"snapshots\":[]}");
-  add(s, "/_data_stream", 200, JSON_CT, "{\"data_streams\":[]}");
-  add(s, "/_all/_settings*", 200, JSON_CT,
-      "{\"logs-1\":{\"settings\":{\"index.number_of_shards\":\"1\","
-      "\"index.number_of_replicas\":\"0\",\"index.version.created\":"
-      "\"136407927\"}}}");
-  add(s, "/_msearch", 200, JSON_CT,
-      "{\"responses\":[{\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0}"
-      ",\"hits\":{\"total\":{\"value\":5,\"relation\":\"eq\"}},\"status\":200}]"
-      "}");
-  add(s, "/_cat/allocation*", 200, JSON_CT,
-      "[{\"shards\":\"1\",\"disk.avail\":\"1000000000\",\"disk.total\":"
-      "\"2000000000\",\"node\":\"n\"}]");
-  add(s, "/_cluster/settings*", 200, JSON_CT,
-      "{\"persistent\":{},\"transient\":{},\"defaults\":{"
-      "\"cluster.max_shards_per_node\":\"1000\","
-      "\"cluster.routing.allocation.disk.threshold_enabled\":\"true\","
-      "\"cluster.routing.allocation.disk.watermark.high\":\"90%\"}}");
-}
-
 /* A plan src -> dst, both with basic auth as `user`. */
 static void fx_init(struct fx *fx, const char *user)
 {
@@ -457,12 +394,12 @@ static void test_roles_lack_permissions(void **state)
   (void)state;
 
   fx_init(&fx, "reader");
-  add(fx.src, AUTHINFO_PATH, 200, JSON_CT,
-      authinfo("reader", "\"readall_and_monitor\""));
-  add(fx.dst, AUTHINFO_PATH, 200, JSON_CT,
-      authinfo("reader", "\"readall\",\"kibana_user\""));
-  script_cluster(fx.src, 1, "2.19.4", "opensearch");
-  script_cluster(fx.dst, 0, "2.19.4", "opensearch");
+  snm_test_pf_add(fx.src, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                  authinfo("reader", "\"readall_and_monitor\""));
+  snm_test_pf_add(fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                  authinfo("reader", "\"readall\",\"kibana_user\""));
+  snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(count_issues(&fx.pf, "permission-missing", NULL), 2);
@@ -514,12 +451,13 @@ static void test_roles_grant_permissions(void **state)
   (void)state;
 
   fx_init(&fx, "migrator");
-  add(fx.src, AUTHINFO_PATH, 200, JSON_CT,
+  snm_test_pf_add(
+      fx.src, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
       authinfo("migrator", "\"snapmig_read\",\"manage_snapshots\""));
-  add(fx.dst, AUTHINFO_PATH, 200, JSON_CT,
-      authinfo("migrator", "\"all_access\""));
-  script_cluster(fx.src, 1, "2.19.4", "opensearch");
-  script_cluster(fx.dst, 0, "2.19.4", "opensearch");
+  snm_test_pf_add(fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                  authinfo("migrator", "\"all_access\""));
+  snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.n_blockers, 0);
@@ -551,13 +489,14 @@ static void test_roles_unknown(void **state)
   (void)state;
 
   fx_init(&fx, "reader");
-  add(fx.src, AUTHINFO_PATH, 200, JSON_CT,
-      authinfo("reader", "\"snapmig_rig_read_monitor\""));
-  add(fx.dst, AUTHINFO_PATH, 200, JSON_CT,
+  snm_test_pf_add(fx.src, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                  authinfo("reader", "\"snapmig_rig_read_monitor\""));
+  snm_test_pf_add(
+      fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
       authinfo("reader", "\"snapmig_rig_read_monitor\",\"readall\""));
-  add(fx.src, "/_snapshot/r", 403, JSON_CT, denied);
-  script_cluster(fx.src, 1, "2.19.4", "opensearch");
-  script_cluster(fx.dst, 0, "2.19.4", "opensearch");
+  snm_test_pf_add(fx.src, "/_snapshot/r", 403, SNM_TEST_JSON_CT, denied);
+  snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.domains[0].sec.grant, SNM_PF_GRANT_UNKNOWN);
@@ -585,11 +524,13 @@ static void test_roles_unknown(void **state)
   /* the same refusal with roles known to lack it: one blocker, from the
    * roles, not two */
   fx_init(&fx, "reader");
-  add(fx.src, AUTHINFO_PATH, 200, JSON_CT, authinfo("reader", "\"readall\""));
-  add(fx.dst, AUTHINFO_PATH, 200, JSON_CT, authinfo("reader", "\"readall\""));
-  add(fx.src, "/_snapshot/r", 403, JSON_CT, denied);
-  script_cluster(fx.src, 1, "2.19.4", "opensearch");
-  script_cluster(fx.dst, 0, "2.19.4", "opensearch");
+  snm_test_pf_add(fx.src, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                  authinfo("reader", "\"readall\""));
+  snm_test_pf_add(fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                  authinfo("reader", "\"readall\""));
+  snm_test_pf_add(fx.src, "/_snapshot/r", 403, SNM_TEST_JSON_CT, denied);
+  snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
   check(&fx);
   assert_int_equal(count_issues(&fx.pf, "permission-missing", "src"), 1);
   assert_non_null(
@@ -608,11 +549,12 @@ static void test_plugin_absent(void **state)
   (void)state;
 
   fx_init(&fx, "u");
-  add(fx.src, AUTHINFO_PATH, 400, JSON_CT,
+  snm_test_pf_add(
+      fx.src, AUTHINFO_PATH, 400, SNM_TEST_JSON_CT,
       "{\"error\":\"no handler found for uri [/_plugins/_security/authinfo] "
       "and method [GET]\"}");
-  script_cluster(fx.src, 1, "2.19.4", "opensearch");
-  script_cluster(fx.dst, 0, "2.19.4", "opensearch");
+  snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_true(was_asked(fx.src, AUTHINFO_PATH));
@@ -631,11 +573,12 @@ static void test_plugin_absent(void **state)
 
   /* Elasticsearch 7.10: the Open Distro path */
   fx_init(&fx, "u");
-  add(fx.src, "/_opendistro/_security/authinfo", 404, JSON_CT,
+  snm_test_pf_add(
+      fx.src, "/_opendistro/_security/authinfo", 404, SNM_TEST_JSON_CT,
       "{\"error\":{\"type\":\"index_not_found_exception\",\"reason\":\"no "
       "such index [_opendistro]\"},\"status\":404}");
-  script_cluster(fx.src, 1, "7.10.2", NULL);
-  script_cluster(fx.dst, 0, "7.10.2", NULL);
+  snm_test_pf_cluster(fx.src, 1, "7.10.2", NULL, NULL);
+  snm_test_pf_cluster(fx.dst, 0, "7.10.2", NULL, "status index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_true(was_asked(fx.src, "/_opendistro/_security/authinfo"));
@@ -674,11 +617,12 @@ static void test_authinfo_unreadable(void **state)
     char *text;
 
     fx_init(&fx, "u");
-    add(fx.src, AUTHINFO_PATH, cases[i].status, JSON_CT, cases[i].body);
-    add(fx.dst, AUTHINFO_PATH, 200, JSON_CT,
-        authinfo("u", "\"manage_snapshots\""));
-    script_cluster(fx.src, 1, "2.19.4", "opensearch");
-    script_cluster(fx.dst, 0, "2.19.4", "opensearch");
+    snm_test_pf_add(fx.src, AUTHINFO_PATH, cases[i].status, SNM_TEST_JSON_CT,
+                    cases[i].body);
+    snm_test_pf_add(fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                    authinfo("u", "\"manage_snapshots\""));
+    snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
+    snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
     check(&fx);
     print_issues(&fx.pf);
     assert_int_equal(fx.pf.domains[0].sec.state, SNM_PF_SEC_UNKNOWN);
@@ -712,14 +656,16 @@ static void test_registered_repository_not_needed(void **state)
   (void)state;
 
   fx_init(&fx, "reader");
-  add(fx.dst, "/_snapshot/r", 200, JSON_CT,
-      "{\"r\":{\"type\":\"fs\",\"settings\":{\"location\":\"/x\","
-      "\"readonly\":\"true\"}}}");
-  add(fx.dst, "/_cat/snapshots/r*", 200, TEXT_CT, "id\n");
-  add(fx.src, AUTHINFO_PATH, 200, JSON_CT, authinfo("reader", "\"readall\""));
-  add(fx.dst, AUTHINFO_PATH, 200, JSON_CT, authinfo("reader", "\"readall\""));
-  script_cluster(fx.src, 1, "2.19.4", "opensearch");
-  script_cluster(fx.dst, 0, "2.19.4", "opensearch");
+  snm_test_pf_add(fx.dst, "/_snapshot/r", 200, SNM_TEST_JSON_CT,
+                  "{\"r\":{\"type\":\"fs\",\"settings\":{\"location\":\"/x\","
+                  "\"readonly\":\"true\"}}}");
+  snm_test_pf_add(fx.dst, "/_cat/snapshots/r*", 200, SNM_TEST_TEXT_CT, "id\n");
+  snm_test_pf_add(fx.src, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                  authinfo("reader", "\"readall\""));
+  snm_test_pf_add(fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                  authinfo("reader", "\"readall\""));
+  snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.domains[1].repo_state, SNM_PF_REPO_MATCHES);
