@@ -287,8 +287,8 @@ static void test_parse_hostile_replies(void **state)
       /* more */
       "{\"responses\":[" ITEM_OK(1) "," ITEM_OK(2) "," ITEM_OK(3) "," ITEM_OK(
           4) "]}",
-      "{\"error\":{\"type\":\"illegal_argument_exception\",\"reason\":\"bad "
-      "msearch\"},\"status\":400}",
+      ("{\"error\":{\"type\":\"illegal_argument_exception\",\"reason\":"
+       "\"bad msearch\"},\"status\":400}"),
   };
   struct snm_es_count_item it[3];
   char msg[SNM_ERR_MSG_MAX];

@@ -219,7 +219,7 @@ static void test_secret_across_chunks_is_scrubbed(void **state)
   assert_memory_equal(r.body + 16384 - 5, "[REDACTED]", 10);
   memcpy(head, TOKEN, 20);
   head[20] = '\0';
-  memcpy(tail, TOKEN + strlen(TOKEN) - 20, 21);
+  memcpy(tail, &TOKEN[strlen(TOKEN) - 20], 21);
   assert_hidden(&fx, &r, head);
   assert_hidden(&fx, &r, tail);
   assert_hidden(&fx, &r, SIG);
