@@ -613,11 +613,14 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
   es_call_free(c);
 }
 
-/* The one POST a read-only client may send: POST /_msearch, searches that
- * only read (the batched document counts), no query string. */
-static int read_only_post(const char *method, const char *path)
+int snm_es_may_send(const struct snm_es *es, const char *method,
+                    const char *path)
 {
-  return strcmp(method, "POST") == 0 && strcmp(path, "/_msearch") == 0;
+  /* the one POST a read-only client may send: POST /_msearch, searches
+   * that only read (the batched document counts), no query string */
+  return !es->read_only || strcmp(method, "GET") == 0 ||
+         strcmp(method, "HEAD") == 0 ||
+         (strcmp(method, "POST") == 0 && strcmp(path, "/_msearch") == 0);
 }
 
 static int es_send(struct snm_es *es, const char *method, const char *path,
@@ -633,8 +636,7 @@ static int es_send(struct snm_es *es, const char *method, const char *path,
   int rc;
 
   assert(path[0] == '/');
-  if (es->read_only && strcmp(method, "GET") != 0 &&
-      strcmp(method, "HEAD") != 0 && !read_only_post(method, path)) {
+  if (!snm_es_may_send(es, method, path)) {
     struct snm_buf what;
     snm_buf_init(&what, 0);
     describe(&what, es, method, path);

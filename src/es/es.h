@@ -98,6 +98,13 @@ struct snm_es_reply {
 typedef void (*snm_es_done_fn)(const struct snm_es_reply *reply,
                                const struct snm_err *err, void *data);
 
+/* 1 when `es` may send `method` `path`: always, unless es->read_only,
+ * which allows only GET, HEAD and POST /_msearch (searches, which read).
+ * snm_es_request and every other carrier of requests (a test's transport)
+ * apply this one rule. */
+int snm_es_may_send(const struct snm_es *es, const char *method,
+                    const char *path);
+
 /* Send METHOD `path` (built with snm_es_path: already encoded, may carry a
  * "?query"; the domain's base path is prepended) with an optional JSON
  * body.  `replay` is an snm_http_replay value (0: by method).  Returns 0

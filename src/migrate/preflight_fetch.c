@@ -472,8 +472,15 @@ static int send_count_batch(struct snm_preflight *pf, size_t di)
   rq->first = first;
   rq->n = taken;
   pf->pending++;
-  rc = snm_es_request_ndjson(&pf->es[di], "POST", rq->path, snm_buf_str(&body),
-                             SNM_HTTP_REPLAY_YES, on_reply, rq, &err);
+  rc = snm_transport_send(pf->transport,
+                          &(struct snm_request){.loop = pf->loop,
+                                                .es = &pf->es[di],
+                                                .method = "POST",
+                                                .path = rq->path,
+                                                .body = snm_buf_str(&body),
+                                                .replay = SNM_HTTP_REPLAY_YES,
+                                                .ndjson = 1},
+                          on_reply, rq, &err);
   if (rc != 0) {
     pf->pending--;
     goto fail;

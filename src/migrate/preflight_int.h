@@ -73,6 +73,10 @@ void snm__preflight_sum_disk(struct snm_pf_domain *d);
  * (pf->indices, sorted by name)? */
 int snm__pf_resolved(const struct snm_preflight *pf, const char *p, size_t n);
 
+/* The reply parsers' refusal: fill `why` (whysz bytes) and return -1. */
+int snm__pf_refuse(char *why, size_t whysz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Reply parsers (preflight_parse.c), one per request of the preflight:
  * each records what a 2xx reply `j` says into the facts and returns 0; or,
  * when the reply is not what was asked for (another JSON type, a missing

@@ -33,10 +33,7 @@ static char *xstrdup(struct snm_preflight *pf, const char *s)
   return d;
 }
 
-/* Fill `why` and return -1. */
-static int refuse(char *why, size_t whysz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int refuse(char *why, size_t whysz, const char *fmt, ...)
+int snm__pf_refuse(char *why, size_t whysz, const char *fmt, ...)
 {
   va_list ap;
 
@@ -88,13 +85,14 @@ int snm__pf_parse_health(struct snm_pf_domain *d, yajl_val j, char *why,
   long open = snm__preflight_open_shards(j);
 
   if (!YAJL_IS_OBJECT(j))
-    return refuse(why, whysz, "the reply is %s, not an object", json_type(j));
+    return snm__pf_refuse(why, whysz, "the reply is %s, not an object",
+                          json_type(j));
   if (st == NULL || strlen(st) >= sizeof(d->health))
-    return refuse(why, whysz, "the reply has no \"status\"");
+    return snm__pf_refuse(why, whysz, "the reply has no \"status\"");
   if (nodes < 0 || nodes > LONG_MAX)
-    return refuse(why, whysz, "number_of_data_nodes is not a count");
+    return snm__pf_refuse(why, whysz, "number_of_data_nodes is not a count");
   if (open < 0)
-    return refuse(why, whysz, "the shard counts are not counts");
+    return snm__pf_refuse(why, whysz, "the shard counts are not counts");
   snprintf(d->health, sizeof(d->health), "%s", st);
   d->data_nodes = (long)nodes;
   d->open_shards = open;
@@ -108,8 +106,8 @@ int snm__pf_parse_repo(struct snm_preflight *pf, struct snm_pf_domain *d,
   yajl_val r = snm_jget(j, name, (char *)NULL);
 
   if (!YAJL_IS_OBJECT(r) || !YAJL_IS_STRING(snm_jget(r, "type", (char *)0)))
-    return refuse(why, whysz, "the reply does not describe repository %s",
-                  name);
+    return snm__pf_refuse(why, whysz,
+                          "the reply does not describe repository %s", name);
   d->repo_have_json = to_json(pf, r);
   return 0;
 }
@@ -120,7 +118,7 @@ int snm__pf_parse_running(struct snm_preflight *pf, struct snm_pf_domain *d,
   yajl_val a = snm_jget(j, "snapshots", (char *)NULL);
 
   if (!YAJL_IS_ARRAY(a))
-    return refuse(why, whysz, "the reply has no \"snapshots\" array");
+    return snm__pf_refuse(why, whysz, "the reply has no \"snapshots\" array");
   d->running_known = 1;
   if (a->u.array.len == 0)
     return 0;
@@ -143,7 +141,8 @@ int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
                            size_t whysz)
 {
   if (!YAJL_IS_OBJECT(j))
-    return refuse(why, whysz, "the reply is %s, not an object", json_type(j));
+    return snm__pf_refuse(why, whysz, "the reply is %s, not an object",
+                          json_type(j));
   /* patterns of different chunks may match the same index: taken once */
   for (size_t i = 0; i < j->u.object.len; i++) {
     yajl_val s = snm_jget(j->u.object.values[i], "settings", (char *)NULL);
@@ -255,20 +254,21 @@ static int cat_table(const char *body, size_t len, const char *h,
 
   *n_rows = 0;
   if (len == 0)
-    return refuse(why, whysz, "the reply is empty");
+    return snm__pf_refuse(why, whysz, "the reply is empty");
   if (body[len - 1] != '\n')
-    return refuse(why, whysz, "the reply ends in the middle of a line");
+    return snm__pf_refuse(why, whysz, "the reply ends in the middle of a line");
   p = memchr(body, '\n', len);
   n = cat_split(body, p, cells);
   for (size_t i = 0; *h != '\0'; i++) {
     size_t k = strcspn(h, ",");
     if (i == n || cells[i].n != k || memcmp(cells[i].p, h, k) != 0)
-      return refuse(why, whysz,
-                    "the reply is not the table asked for (no header line "
-                    "naming its columns)");
+      return snm__pf_refuse(
+          why, whysz,
+          "the reply is not the table asked for (no header line "
+          "naming its columns)");
     h += k + (h[k] == ',');
     if (*h == '\0' && i + 1 != n)
-      return refuse(why, whysz, "the reply's header has other columns");
+      return snm__pf_refuse(why, whysz, "the reply's header has other columns");
   }
   for (p++; p < end; line++) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -276,11 +276,12 @@ static int cat_table(const char *body, size_t len, const char *h,
 
     n = cat_split(p, nl, cells);
     if (n == 0)
-      return refuse(why, whysz, "line %zu of the reply is blank", line + 1);
+      return snm__pf_refuse(why, whysz, "line %zu of the reply is blank",
+                            line + 1);
     if (n > CAT_MAX_CELLS ||
         row(payload, cells, n, record, what, sizeof(what)) != 0)
-      return refuse(why, whysz, "line %zu of the reply: %s", line + 1,
-                    n > CAT_MAX_CELLS ? "too many cells" : what);
+      return snm__pf_refuse(why, whysz, "line %zu of the reply: %s", line + 1,
+                            n > CAT_MAX_CELLS ? "too many cells" : what);
     p = nl + 1;
   }
   *n_rows = line - 1;
@@ -331,9 +332,9 @@ static int cat_index_row(void *payload, const struct cat_cell *c, size_t n,
   struct snm_pf_existing *e;
 
   if (n < 2 || n > (cx->source ? 4u : 2u))
-    return refuse(why, whysz, "%zu cells", n);
+    return snm__pf_refuse(why, whysz, "%zu cells", n);
   if (!cell_is(&c[0], "open") && !cell_is(&c[0], "close"))
-    return refuse(why, whysz, "the status is not open or close");
+    return snm__pf_refuse(why, whysz, "the status is not open or close");
   for (size_t i = 1; i + 1 < n; i++) {
     if (cell_digits(&c[i]) && size == NULL && c[i].n <= 18)
       size = &c[i];
@@ -341,8 +342,8 @@ static int cat_index_row(void *payload, const struct cat_cell *c, size_t n,
              c[i].n < sizeof(e->health))
       health = &c[i];
     else
-      return refuse(why, whysz, "cell %zu is neither a health nor a size",
-                    i + 1);
+      return snm__pf_refuse(why, whysz,
+                            "cell %zu is neither a health nor a size", i + 1);
   }
   if (cx->resolved_only && !snm__pf_resolved(cx->pf, c[n - 1].p, c[n - 1].n))
     return 0;
@@ -402,7 +403,7 @@ static int cat_alias_row(void *payload, const struct cat_cell *c, size_t n,
   struct snm_pf_alias *a;
 
   if (n != 2)
-    return refuse(why, whysz, "%zu cells", n);
+    return snm__pf_refuse(why, whysz, "%zu cells", n);
   if (cx->resolved_only && !snm__pf_resolved(cx->pf, c[1].p, c[1].n))
     return 0;
   if (!record) {
@@ -438,7 +439,7 @@ static int cat_snapshot_row(void *payload, const struct cat_cell *c, size_t n,
   int keep = 1;
 
   if (n != 1)
-    return refuse(why, whysz, "%zu cells", n);
+    return snm__pf_refuse(why, whysz, "%zu cells", n);
   if (c[0].n != strlen(want) || memcmp(c[0].p, want, c[0].n) != 0)
     keep = 0;
   if (!record) {
@@ -471,7 +472,8 @@ int snm__pf_parse_allocation(struct snm_preflight *pf, struct snm_pf_domain *d,
   size_t n;
 
   if (!YAJL_IS_ARRAY(j))
-    return refuse(why, whysz, "the reply is %s, not an array", json_type(j));
+    return snm__pf_refuse(why, whysz, "the reply is %s, not an array",
+                          json_type(j));
   n = j->u.array.len;
   d->node_avail = calloc(n + 1, sizeof(long long));
   d->node_total = calloc(n + 1, sizeof(long long));
@@ -489,15 +491,16 @@ int snm__pf_parse_allocation(struct snm_preflight *pf, struct snm_pf_domain *d,
     if ((av == NULL || YAJL_IS_NULL(av)) && (tv == NULL || YAJL_IS_NULL(tv)))
       continue; /* the UNASSIGNED row */
     if (avail < 0 || total <= 0)
-      return refuse(why, whysz,
-                    "row %zu's disk.avail or disk.total is not "
-                    "a size",
-                    i + 1);
+      return snm__pf_refuse(why, whysz,
+                            "row %zu's disk.avail or disk.total is not "
+                            "a size",
+                            i + 1);
     d->node_avail[d->n_nodes] = avail;
     d->node_total[d->n_nodes++] = total;
   }
   if (d->n_nodes == 0)
-    return refuse(why, whysz, "the reply lists no node with its disk space");
+    return snm__pf_refuse(why, whysz,
+                          "the reply lists no node with its disk space");
   return 0;
 }
 
@@ -525,30 +528,31 @@ int snm__pf_parse_cluster_settings(struct snm_pf_domain *d, yajl_val j,
   long long max_n = 1000; /* the default where the setting is unknown */
 
   if (!YAJL_IS_OBJECT(snm_jget(j, "defaults", (char *)NULL)))
-    return refuse(why, whysz, "the reply has no \"defaults\" object");
+    return snm__pf_refuse(why, whysz, "the reply has no \"defaults\" object");
   if (max != NULL) {
     char *end;
     errno = 0;
     max_n = strtoll(max, &end, 10);
     if (end == max || *end != '\0' || errno == ERANGE || max_n <= 0 ||
         max_n > LONG_MAX)
-      return refuse(why, whysz,
-                    "cluster.max_shards_per_node is \"%.40s\", not a count",
-                    max);
+      return snm__pf_refuse(
+          why, whysz, "cluster.max_shards_per_node is \"%.40s\", not a count",
+          max);
   }
   if (on != NULL && strcmp(on, "true") != 0 && strcmp(on, "false") != 0)
-    return refuse(why, whysz,
-                  "cluster.routing.allocation.disk.threshold_enabled is "
-                  "\"%.40s\", not true or false",
-                  on);
+    return snm__pf_refuse(
+        why, whysz,
+        "cluster.routing.allocation.disk.threshold_enabled is "
+        "\"%.40s\", not true or false",
+        on);
   if (high == NULL)
     high = "90%";
   if (strlen(high) >= sizeof(d->watermark_high) ||
       snm__preflight_usable(high, 0, 0) < 0)
-    return refuse(why, whysz,
-                  "cluster.routing.allocation.disk.watermark.high is "
-                  "\"%.40s\", not a percentage, a ratio or a byte size",
-                  high);
+    return snm__pf_refuse(why, whysz,
+                          "cluster.routing.allocation.disk.watermark.high is "
+                          "\"%.40s\", not a percentage, a ratio or a byte size",
+                          high);
   d->max_shards_per_node = (long)max_n;
   d->threshold_enabled = on == NULL || strcmp(on, "false") != 0;
   snprintf(d->watermark_high, sizeof(d->watermark_high), "%s", high);
@@ -560,7 +564,7 @@ int snm__pf_parse_count(long long *docs, yajl_val j, char *why, size_t whysz)
   long long n = snm_jint(-1, j, "count", (char *)NULL);
 
   if (n < 0)
-    return refuse(why, whysz, "the reply has no \"count\"");
+    return snm__pf_refuse(why, whysz, "the reply has no \"count\"");
   *docs = n;
   return 0;
 }

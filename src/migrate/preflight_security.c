@@ -23,6 +23,7 @@
 #include "log.h"
 #include "preflight.h"
 #include "preflight_int.h"
+#include "transport.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -291,8 +292,12 @@ void snm__pf_security_send(struct snm_preflight *pf, size_t di)
   rq->domain = di;
   snm_err_clear(&err);
   pf->pending++;
-  if (snm_es_request(&pf->es[di], "GET", path, NULL, 0, on_authinfo, rq,
-                     &err) != 0) {
+  if (snm_transport_send(pf->transport,
+                         &(struct snm_request){.loop = pf->loop,
+                                               .es = &pf->es[di],
+                                               .method = "GET",
+                                               .path = path},
+                         on_authinfo, rq, &err) != 0) {
     pf->pending--;
     free(rq);
     if (err.code == SNM_ENOMEM)

@@ -342,18 +342,6 @@ static int append(void *v, size_t *len, const void *from, size_t n, size_t size)
   return 0;
 }
 
-static int refuse(char *why, size_t whysz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int refuse(char *why, size_t whysz, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(why, whysz, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 int snm__pf_parse_data_streams(struct snm_preflight *pf, const char *body,
                                size_t len, int resolved_only, char *why,
                                size_t whysz)
@@ -366,7 +354,7 @@ int snm__pf_parse_data_streams(struct snm_preflight *pf, const char *body,
   int ok, rc = 0;
 
   if (len == 0)
-    return refuse(why, whysz, "the reply is empty");
+    return snm__pf_refuse(why, whysz, "the reply is empty");
   memset(&p, 0, sizeof(p));
   p.pf = pf;
   p.resolved_only = resolved_only;
@@ -384,9 +372,9 @@ int snm__pf_parse_data_streams(struct snm_preflight *pf, const char *body,
   if (p.nomem) {
     pf->nomem = 1;
   } else if (!ok) {
-    rc = refuse(why, whysz, "the reply is not JSON");
+    rc = snm__pf_refuse(why, whysz, "the reply is not JSON");
   } else if (!p.found_list) {
-    rc = refuse(why, whysz, "the reply has no \"data_streams\" array");
+    rc = snm__pf_refuse(why, whysz, "the reply has no \"data_streams\" array");
   } else {
     /* what is appended is pf's from then on */
     if (append(&pf->data_streams, &pf->n_data_streams, p.streams, p.n_streams,

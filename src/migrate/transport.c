@@ -9,6 +9,9 @@ int snm_transport_send(const struct snm_transport *tp,
                        const struct snm_request *req, snm_es_done_fn done,
                        void *data, struct snm_err *err)
 {
+  if ((tp == NULL || tp->send == NULL) && req->ndjson)
+    return snm_es_request_ndjson(req->es, req->method, req->path, req->body,
+                                 req->replay, done, data, err);
   if ((tp == NULL || tp->send == NULL) && req->raw)
     return snm_es_request_raw(req->es, req->method, req->path, req->body,
                               req->replay, done, data, err);
@@ -17,8 +20,7 @@ int snm_transport_send(const struct snm_transport *tp,
                           req->replay, done, data, err);
   /* the same promise as snm_es_request's: a read-only handle sends no
    * change, whoever carries the request */
-  if (req->es->read_only && strcmp(req->method, "GET") != 0 &&
-      strcmp(req->method, "HEAD") != 0)
+  if (!snm_es_may_send(req->es, req->method, req->path))
     return snm_err_set(err, SNM_EINVAL,
                        "%s: %s %s refused: this handle is read-only",
                        req->es->dom->id, req->method, req->path);

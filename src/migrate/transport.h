@@ -27,6 +27,9 @@ struct snm_request {
   /* 1: a reply that may be huge, read from its body: a 2xx reply comes
    * with `json` NULL (snm_es_request_raw) */
   int raw;
+  /* 1: `body` is NDJSON (POST /_msearch), sent as application/x-ndjson
+   * (snm_es_request_ndjson) */
+  int ndjson;
 };
 
 struct snm_transport {
