@@ -156,9 +156,9 @@ static void interrupt(struct snm_workflow *wf)
     snm_preflight_cancel(&wf->pf);
   wf_enter(wf, WF_STOPPING);
   wf->result = SNM_RUN_INTERRUPTED;
-  wf_event(wf, "run.interrupted",
-           SNM_FIELDS(SNM_FSTR("signal", sig),
-                      SNM_FSTR("state_file", wf->state_path)));
+  wf_final_event(wf, "run.interrupted",
+                 SNM_FIELDS(SNM_FSTR("signal", sig),
+                            SNM_FSTR("state_file", wf->state_path)));
   if (wf->st.run_id != NULL) {
     struct snm_err err;
     if (wf_save(wf, &err) != 0)

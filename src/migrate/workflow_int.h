@@ -305,6 +305,14 @@ void wf_err_prefix(struct snm_err *e, const char *prefix);
 void wf_warn(struct snm_workflow *wf, const char *domain, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void wf_failed_event(struct snm_workflow *wf, const struct snm_err *err);
+/* wf_event for the run's last event (run.done, run.failed,
+ * run.interrupted): `fields` plus "requests" (every request sent to the
+ * clusters by this invocation, the preflight's included; retries of one
+ * request not counted) and "requests_by_domain" ({"domain id": n}). */
+void wf_final_event(struct snm_workflow *wf, const char *type,
+                    const struct snm_field *fields, size_t n);
+/* The total of those requests so far. */
+long long wf_requests_sent(const struct snm_workflow *wf);
 void wf_summary(struct snm_workflow *wf);
 double wf_seconds(long long from_ms, long long to_ms);
 

@@ -486,6 +486,8 @@ struct script {
   int probed;           /* a probe listing went out since the last POST */
   char log[64][160];    /* the first requests, for messages */
   int prev_run, prev_t; /* the last state entered, + 1 (0: none) */
+  size_t sent[2];       /* requests per domain (src, dst) */
+  FILE *events;         /* NULL or where the run's JSON events go */
 };
 
 static int in_preflight(const struct script *s)
@@ -626,6 +628,7 @@ static int script_send(void *ctx, const struct snm_request *req,
   snprintf(p->what, sizeof(p->what), "%s: %s %s", req->es->dom->id, req->method,
            req->path);
   k = ++s->requests;
+  s->sent[d]++;
   if (k <= 64)
     snprintf(s->log[k - 1], sizeof(s->log[0]), "%.150s", p->what);
   if (s->crashed) {
@@ -735,7 +738,7 @@ static enum snm_run_result run(struct fx *fx, struct script *s)
   o.plan_path = "t.json";
   o.state_path = fx->state_path;
   o.progress = SNM_PROGRESS_JSON;
-  o.out = out;
+  o.out = s->events != NULL ? s->events : out;
   o.err = out;
   o.transport = &tp;
   o.on_step = on_step;
@@ -812,6 +815,40 @@ static const char *expected_first(struct fx *fx)
   return want;
 }
 
+/* The last event of type `type` in `fp` (JSON lines), parsed. */
+static yajl_val last_event(FILE *fp, const char *type)
+{
+  char line[8192];
+  yajl_val found = NULL;
+
+  rewind(fp);
+  while (fgets(line, sizeof(line), fp) != NULL) {
+    yajl_val j = yajl_tree_parse(line, NULL, 0);
+    const char *t = snm_jstr(j, "type", NULL);
+
+    if (t != NULL && strcmp(t, type) == 0) {
+      yajl_tree_free(found);
+      found = j;
+    } else {
+      yajl_tree_free(j);
+    }
+  }
+  if (found == NULL)
+    fail_msg("no %s event", type);
+  return found;
+}
+
+static long long event_int(yajl_val j, const char *k1, const char *k2)
+{
+  const char *path[] = {k1, k2, NULL};
+  yajl_val v = yajl_tree_get(j, path, yajl_t_number);
+
+  if (v == NULL || !YAJL_IS_INTEGER(v))
+    fail_msg("no integer %s%s%s in the event", k1, k2 != NULL ? "." : "",
+             k2 != NULL ? k2 : "");
+  return YAJL_GET_INTEGER(v);
+}
+
 static void dump(const struct script *s)
 {
   for (size_t i = 0; i < s->requests && i < 64; i++)
@@ -827,11 +864,23 @@ static void test_fresh_run(void **state)
   enum wf_state at = WF_PREFLIGHT;
   size_t k = 0;
 
+  yajl_val done;
+
   world_init(&fx->w);
+  s.events = tmpfile();
+  assert_non_null(s.events);
   assert_int_equal(run(fx, &s), SNM_RUN_DONE);
   if (fx->w.violations > 0)
     fail_msg("%s", fx->w.violation);
   check_done(fx);
+  /* run.done counts every request the run sent, per domain */
+  done = last_event(s.events, "run.done");
+  assert_int_equal(event_int(done, "requests", NULL), s.requests);
+  assert_int_equal(event_int(done, "requests_by_domain", "src"), s.sent[0]);
+  assert_int_equal(event_int(done, "requests_by_domain", "dst"), s.sent[1]);
+  assert_true(s.sent[0] > 0 && s.sent[1] > 0);
+  yajl_tree_free(done);
+  fclose(s.events);
   /* every state a fresh run goes through, in the table's order */
   for (;;) {
     assert_true(k < s.n_run_steps);
