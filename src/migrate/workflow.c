@@ -462,8 +462,9 @@ void wf_step_lookup(struct snm_workflow *wf)
   }
 }
 
-/* GET INDEX/_count for every snapshot index, a few at a time; then store
- * them as the "before" or "after" counts.  0: stored and saved. */
+/* The document count of every snapshot index (workflow_count.c: a few
+ * POST /_msearch, _count for what they leave unknown); then store them as
+ * the "before" or "after" counts.  0: stored and saved. */
 static int count_step(struct snm_workflow *wf, int after)
 {
   struct snm_state_counts *c = after ? &wf_round(wf)->snapshot.docs_after
@@ -471,11 +472,13 @@ static int count_step(struct snm_workflow *wf, int after)
 
   if (!wf->sent) {
     wf->sent = 1;
-    wf->count_next = wf->counts_done = 0;
+    if (wf_count_start(&wf->count, &wf->es[wf->plan->snapshot.domain],
+                       wf->snap_indices, wf->n_snap_indices, wf->counts) != 0) {
+      failf(wf, SNM_ENOMEM, "out of memory");
+      return -1;
+    }
   }
-  while (wf->pending < WF_MAX_COUNTS_IN_FLIGHT && !wf->r_failed &&
-         wf->count_next < wf->n_snap_indices)
-    wf_req_source_count(wf, wf->count_next++);
+  wf_count_pump(&wf->count, wf, NULL);
   if (wf->pending > 0)
     return -1;
   if (wf->r_failed) {

@@ -17,11 +17,12 @@
 #include "progress.h"
 #include "workflow.h"
 
-#define WF_MAX_COUNTS_IN_FLIGHT 4 /* concurrent GET INDEX/_count */
-#define WF_MAX_SNAPSHOT_CREATES 3 /* PUT attempts with one name */
-#define WF_LOOKUP_WAITS 4         /* waits for a PUT that may land late */
-#define WF_MAX_CHUNKS_IN_FLIGHT 4 /* concurrent requests of one index list */
-#define WF_MAX_RESTORE_POSTS 3    /* POST _restore attempts per target */
+#define WF_MAX_COUNTS_IN_FLIGHT 4  /* concurrent GET INDEX/_count */
+#define WF_MAX_MSEARCH_IN_FLIGHT 2 /* concurrent POST /_msearch counts */
+#define WF_MAX_SNAPSHOT_CREATES 3  /* PUT attempts with one name */
+#define WF_LOOKUP_WAITS 4          /* waits for a PUT that may land late */
+#define WF_MAX_CHUNKS_IN_FLIGHT 4  /* concurrent requests of one index list */
+#define WF_MAX_RESTORE_POSTS 3     /* POST _restore attempts per target */
 #define WF_ORIGIN_ROUNDS                                                       \
   40                          /* origin checks of an index whose primary       \
                                  has no recovery record yet (its restore       \
@@ -75,6 +76,40 @@ enum wf_tstate {
 
 struct snm_workflow;
 struct wf_target;
+
+/* Document counts of names[0..n) on one domain (workflow_count.c): POST
+ * /_msearch in batches; what a reply leaves unknown asked again with
+ * GET NAME/_count, once; _count for everything when _msearch is refused. */
+struct wf_count {
+  struct snm_es *es;        /* borrowed */
+  const char *const *names; /* borrowed */
+  size_t n;
+  long long *out;      /* borrowed: n counts, SNM_STATE_UNKNOWN until
+                          counted */
+  unsigned char *redo; /* malloced, n: ask _count for this one */
+  size_t next;         /* the next name no _msearch has taken */
+  size_t redo_next;    /* the next name to look at for a _count */
+  int msearch_pending; /* _msearch requests in flight */
+  int no_msearch;      /* the server refused _msearch */
+  size_t counts_sent;  /* _count requests sent (re-asks, fallback) */
+};
+
+/* Begin counting names[0..n) on `es` into out[0..n) (all set unknown).
+ * 0 or SNM_ENOMEM. */
+int wf_count_start(struct wf_count *c, struct snm_es *es,
+                   const char *const *names, size_t n, long long *out);
+void wf_count_dispose(struct wf_count *c);
+/* Send what may go out now; the requests count as pending on `t` (or on
+ * `wf` when t is NULL) and record failures there (r_failed / r_err).  The
+ * counting is over when, after this call, nothing is pending: every
+ * out[i] is then a count, or the owner's r_failed is set. */
+void wf_count_pump(struct wf_count *c, struct snm_workflow *wf,
+                   struct wf_target *t);
+/* The reply (or failure) of the _msearch that counted names[first ..
+ * first + n): counts found are stored, the rest marked for _count. */
+void wf_count_msearch_done(struct wf_count *c, size_t first, size_t n,
+                           const struct snm_es_reply *reply,
+                           const struct snm_err *err);
 
 /* WF_KEEP_STEP: a row that leaves the state file's step as it is. */
 #define WF_KEEP_STEP (-1)
@@ -179,8 +214,8 @@ struct wf_target {
   double rate_bps;
   double eta_s; /* from the last progress; < 0 or eta_known 0: unknown */
   int eta_known;
-  size_t count_next, counts_done; /* verify */
-  long long *found;               /* n_wait counts, malloced */
+  struct wf_count count; /* verify: the target's counts into found */
+  long long *found;      /* n_wait counts, malloced */
 };
 
 struct snm_workflow {
@@ -228,10 +263,10 @@ struct snm_workflow {
   int r_nonews;         /* a proxy's 502/503/504 while polling */
   struct snm_es_snap_status r_status;
   struct snm_es_snap_info r_info;
-  long long *counts; /* n_snap_indices counts (malloced) */
-  size_t count_next, counts_done;
-  int creates; /* PUTs sent with this name in this invocation */
-  int lookups; /* lookups that found no snapshot since the last PUT */
+  long long *counts;     /* n_snap_indices counts (malloced) */
+  struct wf_count count; /* the source's, into counts */
+  int creates;           /* PUTs sent with this name in this invocation */
+  int lookups;           /* lookups that found no snapshot since the last PUT */
 
   long interval_ms;
   long long poll_start_ms;

@@ -16,11 +16,18 @@
 
 struct snm_workflow;
 struct wf_target;
+struct wf_count;
 
 int wf_req_register(struct snm_workflow *wf, size_t d);
 /* `lookup`: a 404 means "absent" (r_exists 0) rather than a failure. */
 int wf_req_snapshot_get(struct snm_workflow *wf, int lookup);
-int wf_req_source_count(struct snm_workflow *wf, size_t i);
+/* The counts of `c` (workflow_int.h), on behalf of target `t` or, when
+ * NULL, of the run: POST /_msearch counting c->names from c->next (as
+ * many as one request takes: *taken), or GET c->names[i]/_count. */
+int wf_req_count_msearch(struct snm_workflow *wf, struct wf_target *t,
+                         struct wf_count *c, size_t *taken);
+int wf_req_count(struct snm_workflow *wf, struct wf_target *t,
+                 struct wf_count *c, size_t i);
 int wf_req_snapshot_put(struct snm_workflow *wf);
 int wf_req_snapshot_status(struct snm_workflow *wf);
 
@@ -42,7 +49,6 @@ int wf_req_refresh(struct wf_target *t, size_t k);
  * unset (the check is best effort; the poll goes on). */
 int wf_req_shards(struct wf_target *t, size_t k);
 int wf_req_explain(struct wf_target *t);
-int wf_req_target_count(struct wf_target *t, size_t i);
 
 /* workflow_work.c: the work from the preflight and the state file */
 struct snm_err;

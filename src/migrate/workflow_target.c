@@ -800,15 +800,20 @@ void wf_tstep_refresh(struct wf_target *t)
   t_next(t); /* WFT_COUNT */
 }
 
+/* The target's counts (workflow_count.c: a few POST /_msearch, _count
+ * for what they leave unknown) */
 void wf_tstep_count(struct wf_target *t)
 {
   if (!t->sent) {
     t->sent = 1;
-    t->count_next = 0;
+    if (wf_count_start(&t->count, t->es, t->wait, t->n_wait, t->found) != 0) {
+      struct snm_err e;
+      snm_err_set(&e, SNM_ENOMEM, "out of memory");
+      t_fail(t, &e);
+      return;
+    }
   }
-  while (t->pending < WF_MAX_COUNTS_IN_FLIGHT && !t->r_failed &&
-         t->count_next < t->n_wait)
-    wf_req_target_count(t, t->count_next++);
+  wf_count_pump(&t->count, t->wf, t);
   if (t->pending > 0)
     return;
   if (t->r_failed) {

@@ -21,8 +21,10 @@
 #   preflight       GET / on the source held (the first preflight request)
 #   repo-src        PUT _snapshot/R on the source held
 #   repo-tgt        PUT _snapshot/R on the target held (source registered)
-#   repo-tgt-after  the first source _count after the target's registration
-#   counts-before   the last of the four "before" _counts held
+#   repo-tgt-after  the first source POST /_msearch after the target's
+#                   registration (the "before" counts) held
+#   counts-before   the source refuses that _msearch (405): the last of
+#                   the four "before" _counts snapmig falls back to held
 #   snap-put-held   the snapshot PUT held; 25 documents are written into a
 #                   source index meanwhile (after the "before" counts)
 #   snap-put-drop   every attempt of the PUT dropped  } then the lookup
@@ -31,12 +33,12 @@
 #   snap-put-ack    ... executed, its answer lost     } happened is held
 #   status-1/-10    the 1st / 10th GET _snapshot/R/S/_status held
 #   after-success   the GET _snapshot/R/S that reads the final state held
-#   counts-after    the first "after" _count held
+#   counts-after    the "after" counts' POST /_msearch held
 #   restore-drop/-late/-ack  the POST _restore faulted like the PUT; the
 #                   probe after it (GET TARGETS/_settings/index.uuid) held
 #   recovery-1/-10  the 1st / 10th GET TARGETS/_recovery held
 #   refresh         POST TARGETS/_refresh held
-#   target-counts   a GET TARGET/_count on the target held
+#   target-counts   the target's counts (POST /_msearch) held
 # shellcheck disable=SC2034
 KP_ALL_POINTS=(
     preflight repo-src repo-tgt repo-tgt-after counts-before
@@ -128,6 +130,7 @@ kp_re_snap_put() { printf '^/_snapshot/%s/snapmig-[^/?]+\\?wait_for_completion' 
 kp_re_snap_get() { printf '^/_snapshot/%s/snapmig-[^/?]+$' "$KP_REPO"; }
 kp_re_snap_status() { printf '^/_snapshot/%s/snapmig-[^/?]+/_status$' "$KP_REPO"; }
 KP_RE_COUNT='^/[^/_][^/]*/_count$'
+KP_RE_MSEARCH='^/_msearch$'
 KP_RE_PROBE='/_settings/index\.uuid\?'
 kp_re_restore() { printf '^/_snapshot/%s/snapmig-[^/?]+/_restore\\?' "$KP_REPO"; }
 KP_RE_RECOVERY='^/[^/_][^/]*/_recovery$'
@@ -168,7 +171,7 @@ kp_arm() {
             KP_H="$(kp_rule "$KP_T" GET "$KP_RE_RECOVERY" hold 1)"
             ;;
         refresh) KP_H="$(kp_rule "$KP_T" POST "$KP_RE_REFRESH" hold 1)" ;;
-        target-counts) KP_H="$(kp_rule "$KP_T" GET "$KP_RE_COUNT" hold 1)" ;;
+        target-counts) KP_H="$(kp_rule "$KP_T" POST "$KP_RE_MSEARCH" hold 1)" ;;
         *) it_fail "unknown kill point $p" ;;
     esac
 }
@@ -194,20 +197,25 @@ kp_reach_point() {
     case "$p" in
         repo-tgt-after | counts-before)
             # the target's registration arrived: from now on the source's
-            # next _count is the first one after it (the preflight's are done)
+            # next _msearch is the "before" counts (the preflight's is done)
             kp_reach "$KP_T" "$KP_H"
             if [[ "$p" == counts-before ]]; then
+                # refused: snapmig counts each index with _count instead
+                kp_rule "$KP_S" POST "$KP_RE_MSEARCH" respond 1 \
+                    '{"status": 405, "body": {"error": "Incorrect HTTP method for uri [/_msearch] and method [POST]", "status": 405}}' >/dev/null
                 kp_rule "$KP_S" GET "$KP_RE_COUNT" pass 3 >/dev/null
+                b="$(kp_rule "$KP_S" GET "$KP_RE_COUNT" hold 0)"
+            else
+                b="$(kp_rule "$KP_S" POST "$KP_RE_MSEARCH" hold 0)"
             fi
-            b="$(kp_rule "$KP_S" GET "$KP_RE_COUNT" hold 0)"
             kp_release "$KP_T" "$KP_H"
             KP_H="$b"
             kp_reach "$KP_S" "$KP_H"
             ;;
         counts-after)
-            # the snapshot PUT arrived: the next _count is an "after" one
+            # the snapshot PUT arrived: the next _msearch is the "after" counts
             kp_reach "$KP_S" "$KP_H"
-            b="$(kp_rule "$KP_S" GET "$KP_RE_COUNT" hold 0)"
+            b="$(kp_rule "$KP_S" POST "$KP_RE_MSEARCH" hold 0)"
             kp_release "$KP_S" "$KP_H"
             KP_H="$b"
             kp_reach "$KP_S" "$KP_H"
