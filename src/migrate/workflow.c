@@ -560,23 +560,38 @@ static void snapshot_progress(struct snm_workflow *wf)
                        SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
 }
 
+/* Progress, now and then: a _status beside the poll when none is in
+ * flight and the last one is old enough (WF_STATUS_MIN_GAP_MS). */
+static void status_maybe(struct snm_workflow *wf, long long now)
+{
+  if (wf->status_pending == 0 && now >= wf->status_due_ms)
+    (void)wf_req_snapshot_status(wf); /* a failure only skips progress */
+}
+
+/* The poll: GET _snapshot/REPO/SNAP (the cluster state's view while it
+ * runs: milliseconds even at thousands of shards) decides when it ended;
+ * GET .../_status (every shard's metadata read from the repository: more
+ * than a second at 900 shards) only feeds the progress, beside it. */
 void wf_step_poll(struct snm_workflow *wf)
 {
   long long now = snm_time_now_ms();
 
+  if (wf->status_fresh) {
+    wf->status_fresh = 0;
+    snapshot_progress(wf);
+  }
   if (wf->pending > 0)
     return;
-  if (wf->sent == 2) { /* a status reply is in */
+  if (wf->sent == 2) { /* the poll's reply is in */
     if (wf->r_failed) {
       fail(wf, &wf->r_err);
       return;
     }
-    if (!wf->r_nonews) {
-      snapshot_progress(wf);
-      if (snm_wf_snapshot_state(wf->r_status.state) != SNM_SNAP_STARTED) {
-        wf_next(wf); /* its final state and failures */
-        return;
-      }
+    if (!wf->r_nonews &&
+        snm_wf_snapshot_state(wf->r_info.state) != SNM_SNAP_STARTED) {
+      wf->info_final = 1;
+      wf_next(wf); /* its final state and failures */
+      return;
     }
     wf->sent = 0;
     wf->r_nonews = 0;
@@ -596,15 +611,21 @@ void wf_step_poll(struct snm_workflow *wf)
                                            wf->eta_known, wf->eta_s);
     wf->sent = 1;
     wf->timer_due = 0;
-    wf_arm(wf, &wf->timer, wf->interval_ms);
+    /* the first look right away: a small snapshot may be done already */
+    wf_arm(wf, &wf->timer,
+           wf->polls++ == 0 ? WF_FIRST_POLL_MS : wf->interval_ms);
     return;
   }
   if (!wf->timer_due)
     return;
   wf->timer_due = 0;
   wf->sent = 2;
-  if (wf_req_snapshot_status(wf) != 0)
+  snm_es_snap_info_dispose(&wf->r_info);
+  if (wf_req_snapshot_poll(wf) != 0) {
     fail(wf, &wf->r_err);
+    return;
+  }
+  status_maybe(wf, now);
 }
 
 void wf_step_info(struct snm_workflow *wf)
@@ -615,8 +636,12 @@ void wf_step_info(struct snm_workflow *wf)
 
   if (!wf->sent) {
     wf->sent = 1;
-    snm_es_snap_info_dispose(&wf->r_info);
-    wf_req_snapshot_get(wf, 0);
+    /* the poll's GET has just read it: no second look */
+    if (!wf->info_final) {
+      snm_es_snap_info_dispose(&wf->r_info);
+      wf_req_snapshot_get(wf, 0);
+    }
+    wf->info_final = 0;
   }
   if (wf->pending > 0)
     return;
@@ -625,7 +650,7 @@ void wf_step_info(struct snm_workflow *wf)
     return;
   }
   st = snm_wf_snapshot_state(si->state);
-  if (st == SNM_SNAP_STARTED) { /* the status ran ahead of the listing */
+  if (st == SNM_SNAP_STARTED) { /* not over after all: poll again */
     wf_enter(wf, WF_SNAP_POLL);
     return;
   }
@@ -648,7 +673,8 @@ void wf_step_info(struct snm_workflow *wf)
                  SNM_FDBL("duration_s", dur_ms >= 0 ? dur_ms / 1000.0 : NAN),
                  SNM_FINT("shards_total", si->shards_total),
                  SNM_FINT("shards_failed", si->shards_failed),
-                 SNM_FINT("bytes_total", wf->r_status.bytes_total)));
+                 SNM_FINT("bytes_total",
+                          wf->have_status ? wf->r_status.bytes_total : -1)));
   if (st == SNM_SNAP_FAILED ||
       (st == SNM_SNAP_PARTIAL && !wf->plan->snapshot.allow_partial)) {
     failf(wf, SNM_EHTTP,

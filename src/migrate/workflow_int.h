@@ -28,6 +28,15 @@
                                  has no recovery record yet (its restore       \
                                  may not have started a shard) */
 #define WF_ORIGIN_WAIT_MS 250 /* between two of them */
+/* GET _snapshot/R/S/_status reads every shard's metadata from the
+ * repository (1.2-1.5 s at 900 shards): it only feeds progress, never
+ * decides the end, and goes out at most this often, and no sooner than
+ * WF_STATUS_GAP_FACTOR times its last answer's time after it. */
+#define WF_STATUS_MIN_GAP_MS 1000
+/* The first poll of a snapshot or a restore: right after its start (a
+ * small one may be over already); then polling.initial_ms, growing. */
+#define WF_FIRST_POLL_MS 1
+#define WF_STATUS_GAP_FACTOR 3
 
 /* The run's steps.  What each one does, what it is called in the state
  * file and in events, and where it goes next is its row of the step table
@@ -38,8 +47,9 @@ enum wf_state {
   WF_SNAP_LOOKUP,  /* GET _snapshot/REPO/SNAP: resume or unknown outcome */
   WF_COUNT_BEFORE, /* GET INDEX/_count on the source */
   WF_SNAP_CREATE,  /* PUT _snapshot/REPO/SNAP (write-ahead saved) */
-  WF_SNAP_POLL,    /* GET .../_status on a one-shot timer */
-  WF_SNAP_INFO,    /* GET _snapshot/REPO/SNAP: final state, failures */
+  WF_SNAP_POLL,    /* GET _snapshot/REPO/SNAP on a one-shot timer (and,
+                      now and then, .../_status for progress) */
+  WF_SNAP_INFO,    /* the final state and failures (from the poll's GET) */
   WF_COUNT_AFTER,  /* the source counts again */
   WF_RESTORE,      /* every target's sub-machine (enum wf_tstate) */
   WF_VERIFY,       /* every target's refresh and counts */
@@ -256,19 +266,25 @@ struct snm_workflow {
   int restore_needed; /* the snapshot must exist: some restore not done */
 
   /* results the callbacks record */
-  struct snm_err r_err; /* first failure of the current state */
-  int r_failed;         /* r_err is set */
-  int r_unknown;        /* the PUT's outcome is unknown */
-  int r_exists;         /* lookup: the snapshot exists */
-  int r_nonews;         /* a proxy's 502/503/504 while polling */
-  struct snm_es_snap_status r_status;
+  struct snm_err r_err;               /* first failure of the current state */
+  int r_failed;                       /* r_err is set */
+  int r_unknown;                      /* the PUT's outcome is unknown */
+  int r_exists;                       /* lookup: the snapshot exists */
+  int r_nonews;                       /* a proxy's 502/503/504 while polling */
+  struct snm_es_snap_status r_status; /* the last _status answer */
+  int have_status;                    /* r_status holds one */
+  int status_fresh;                   /* ... not reported yet */
+  int status_pending;      /* a _status in flight (not in `pending`) */
+  long long status_due_ms; /* no _status before this time */
   struct snm_es_snap_info r_info;
+  int info_final;        /* r_info: the poll's GET found the snapshot ended */
   long long *counts;     /* n_snap_indices counts (malloced) */
   struct wf_count count; /* the source's, into counts */
   int creates;           /* PUTs sent with this name in this invocation */
   int lookups;           /* lookups that found no snapshot since the last PUT */
 
   long interval_ms;
+  int polls; /* snapshot polls armed */
   long long poll_start_ms;
   long long last_bytes, last_bytes_ms;
   double rate_bps;

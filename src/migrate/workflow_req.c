@@ -7,6 +7,7 @@
 #include "log.h"
 #include "snm_version.h"
 #include "es_chunk.h"
+#include "timefmt.h"
 #include "transport.h"
 #include "workflow_int.h"
 
@@ -20,7 +21,8 @@ enum wf_kind {
   K_COUNT,   /* GET NAME/_count of a wf_count (source or target) */
   K_MSEARCH, /* POST /_msearch of a wf_count */
   K_SNAP_PUT,
-  K_SNAP_STATUS,
+  K_SNAP_POLL,
+  K_SNAP_STATUS, /* beside the poll: wf->status_pending */
   K_RESTORE,
   K_PROBE_LIST,
   K_PROBE_ORIGIN,
@@ -38,6 +40,7 @@ struct wf_req {
   enum wf_kind kind;
   size_t i;             /* domain or index, by kind */
   size_t n;             /* K_MSEARCH: how many names from i */
+  long long sent_ms;    /* K_SNAP_STATUS */
   struct wf_count *cnt; /* K_COUNT, K_MSEARCH */
 };
 
@@ -106,10 +109,10 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
     }
     record_first(&wf->r_err, &wf->r_failed, err);
     return;
-  case K_SNAP_STATUS:
+  case K_SNAP_POLL:
     if (err->code == SNM_OK) {
-      if (snm_es_parse_snapshot_status(&wf->r_status, reply->json,
-                                       wf_round(wf)->snapshot.name, &perr) != 0)
+      if (snm_es_parse_snapshot_info(&wf->r_info, reply->json,
+                                     wf_round(wf)->snapshot.name, &perr) != 0)
         record_first(&wf->r_err, &wf->r_failed, &perr);
     } else if (no_news(err)) {
       wf->r_nonews = 1;
@@ -330,12 +333,44 @@ static void record_count(struct wf_req *q, const struct snm_es_reply *reply,
   }
 }
 
+/* The progress beside the poll: its answer is kept, its failure only
+ * logged (the poll's GET decides; the next _status may do better). */
+static void record_status(struct wf_req *q, const struct snm_es_reply *reply,
+                          const struct snm_err *err)
+{
+  struct snm_workflow *wf = q->wf;
+  struct snm_es_snap_status st;
+  struct snm_err perr;
+  long long now = snm_time_now_ms(),
+            gap = (now - q->sent_ms) * WF_STATUS_GAP_FACTOR;
+
+  wf->status_due_ms =
+      now + (gap > WF_STATUS_MIN_GAP_MS ? gap : WF_STATUS_MIN_GAP_MS);
+  if (err->code != SNM_OK) {
+    snm_log(SNM_LOG_DEBUG, "%s (no progress this time)", err->msg);
+  } else if (snm_es_parse_snapshot_status(
+                 &st, reply->json, wf_round(wf)->snapshot.name, &perr) != 0) {
+    snm_log(SNM_LOG_DEBUG, "%s (no progress this time)", perr.msg);
+  } else {
+    wf->r_status = st;
+    wf->have_status = wf->status_fresh = 1;
+  }
+}
+
 static void on_reply(const struct snm_es_reply *reply,
                      const struct snm_err *err, void *data)
 {
   struct wf_req *q = data;
   struct snm_workflow *wf = q->wf;
 
+  if (q->kind == K_SNAP_STATUS) { /* beside the step's own requests */
+    wf->status_pending--;
+    if (err->code != SNM_ECANCELED && !wf->closing)
+      record_status(q, reply, err);
+    free(q);
+    wf_dispatch(wf);
+    return;
+  }
   if (err->code != SNM_ECANCELED && !wf->closing) {
     if (q->kind == K_COUNT)
       record_count(q, reply, err);
@@ -394,7 +429,9 @@ static int req_send_q(struct snm_workflow *wf, struct wf_target *t,
                           on_reply, q, &err);
   if (rc != 0)
     goto failed;
-  if (t != NULL)
+  if (kind == K_SNAP_STATUS)
+    wf->status_pending++;
+  else if (t != NULL)
     t->pending++;
   else
     wf->pending++;
@@ -403,7 +440,9 @@ static int req_send_q(struct snm_workflow *wf, struct wf_target *t,
 failed:
   free(q);
   snm_buf_dispose(path);
-  if (kind == K_SHARDS || kind == K_EXPLAIN) {
+  if (kind == K_SNAP_STATUS) {
+    snm_log(SNM_LOG_DEBUG, "%s (no progress this time)", err.msg);
+  } else if (kind == K_SHARDS || kind == K_EXPLAIN) {
     snm_log(SNM_LOG_DEBUG, "%s (shard check skipped)", err.msg);
   } else if (t != NULL) {
     record_first(&t->r_err, &t->r_failed, &err);
@@ -510,6 +549,18 @@ int wf_req_snapshot_put(struct snm_workflow *wf)
   return rc;
 }
 
+int wf_req_snapshot_poll(struct snm_workflow *wf)
+{
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name,
+                   wf_round(wf)->snapshot.name);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_POLL, 0,
+                  "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO);
+}
+
 int wf_req_snapshot_status(struct snm_workflow *wf)
 {
   struct snm_buf p;
@@ -518,8 +569,10 @@ int wf_req_snapshot_status(struct snm_workflow *wf)
   snm_buf_init(&p, 0);
   rc = snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
                    wf_round(wf)->snapshot.name);
-  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_STATUS,
-                  0, "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO);
+  return req_send_q(
+      wf, NULL, &wf->es[wf->plan->snapshot.domain],
+      &(struct wf_req){.kind = K_SNAP_STATUS, .sent_ms = snm_time_now_ms()},
+      "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO, 0);
 }
 
 int wf_req_restore(struct wf_target *t)

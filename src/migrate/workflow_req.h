@@ -29,6 +29,12 @@ int wf_req_count_msearch(struct snm_workflow *wf, struct wf_target *t,
 int wf_req_count(struct snm_workflow *wf, struct wf_target *t,
                  struct wf_count *c, size_t i);
 int wf_req_snapshot_put(struct snm_workflow *wf);
+/* The poll: GET _snapshot/REPO/SNAP into wf->r_info (a 502/503/504, 429
+ * or lost connection is no news: wf->r_nonews). */
+int wf_req_snapshot_poll(struct snm_workflow *wf);
+/* GET .../_status for progress, beside the poll: not counted in
+ * wf->pending (wf->status_pending), never a failure of the run; an
+ * answer lands in wf->r_status (have_status, status_fresh). */
 int wf_req_snapshot_status(struct snm_workflow *wf);
 
 int wf_req_restore(struct wf_target *t);

@@ -196,7 +196,8 @@ fi
 # ---- F: the repository's storage fails while the snapshot is polled
 if fx_want f; then
     fx_setup f 200
-    r_repo="$(fp_rule "$FP_URL_SP" "{\"method\":\"GET\",\"path\":\"^/_snapshot/$REPO/snapmig-.*/_status\",\"action\":\"respond\",\"status\":500,\"times\":0,\"body\":{\"error\":{\"type\":\"repository_exception\",\"reason\":\"[$REPO] Could not determine repository generation from root blobs\"},\"status\":500}}")"
+    # the poll (GET _snapshot/R/S, which decides the end) fails
+    r_repo="$(fp_rule "$FP_URL_SP" "{\"method\":\"GET\",\"path\":\"^/_snapshot/$REPO/snapmig-[^/?]*\$\",\"action\":\"respond\",\"status\":500,\"times\":0,\"body\":{\"error\":{\"type\":\"repository_exception\",\"reason\":\"[$REPO] Could not determine repository generation from root blobs\"},\"status\":500}}")"
     rn_run "$RN_TMP/f/ev" --json "$PLAN"
     assert_eq 1 "$RN_RC" "F: exit when the repository fails"
     err="$(jq -sr '.[] | select(.type == "run.failed") | .error' "$RN_TMP/f/ev")"

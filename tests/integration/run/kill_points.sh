@@ -31,8 +31,10 @@
 #   snap-put-late   ... delivered 1 s after its      } (GET _snapshot/R/S)
 #                   connection was closed             } that decides what
 #   snap-put-ack    ... executed, its answer lost     } happened is held
-#   status-1/-10    the 1st / 10th GET _snapshot/R/S/_status held
-#   after-success   the GET _snapshot/R/S that reads the final state held
+#   status-1/-10    the 1st / 10th poll of the snapshot (GET
+#                   _snapshot/R/S, which decides its end) held
+#   after-success   a poll held until the snapshot has ended on the
+#                   source: the answer that would tell snapmig is lost
 #   counts-after    the "after" counts' POST /_msearch held
 #   restore-drop/-late/-ack  the POST _restore faulted like the PUT; the
 #                   probe after it (GET TARGETS/_settings/index.uuid) held
@@ -128,7 +130,6 @@ kp_release() {
 kp_re_repo() { printf '^/_snapshot/%s$' "$KP_REPO"; }
 kp_re_snap_put() { printf '^/_snapshot/%s/snapmig-[^/?]+\\?wait_for_completion' "$KP_REPO"; }
 kp_re_snap_get() { printf '^/_snapshot/%s/snapmig-[^/?]+$' "$KP_REPO"; }
-kp_re_snap_status() { printf '^/_snapshot/%s/snapmig-[^/?]+/_status$' "$KP_REPO"; }
 KP_RE_COUNT='^/[^/_][^/]*/_count$'
 KP_RE_MSEARCH='^/_msearch$'
 KP_RE_PROBE='/_settings/index\.uuid\?'
@@ -152,12 +153,11 @@ kp_arm() {
             kp_rule "$KP_S" PUT "$(kp_re_snap_put)" "$(kp_fault "$p")" 0 "$(kp_fault_args "$p")" >/dev/null
             KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_get)" hold 0)"
             ;;
-        status-1) KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_status)" hold 1)" ;;
+        status-1 | after-success) KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_get)" hold 1)" ;;
         status-10)
-            kp_rule "$KP_S" GET "$(kp_re_snap_status)" pass 9 >/dev/null
-            KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_status)" hold 1)"
+            kp_rule "$KP_S" GET "$(kp_re_snap_get)" pass 9 >/dev/null
+            KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_get)" hold 1)"
             ;;
-        after-success) KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_get)" hold 1)" ;;
         restore-drop | restore-late | restore-ack)
             # the probe before the POST passes; the one after it (which
             # decides whether the POST landed) is held: the kill point
@@ -188,6 +188,13 @@ kp_fault_args() {
         *-late) echo "{\"delay_ms\": $KP_LATE_MS}" ;;
         *) echo null ;;
     esac
+}
+
+# kp_snapshot_ended: the scenario's snapshot is over on the source (asked
+# directly, not through the proxy).
+kp_snapshot_ended() {
+    curl -s -m 10 "$SRC/_snapshot/$KP_REPO/_all" |
+        jq -e '.snapshots | length > 0 and all(.[]; .state == "SUCCESS")' >/dev/null
 }
 
 # kp_reach_point POINT: block until snapmig is at POINT (rules of kp_arm
@@ -224,7 +231,12 @@ kp_reach_point() {
             kp_reach "$KP_S" "$KP_H"
             kp_write_extra_docs
             ;;
-        preflight | repo-src | status-1 | status-10 | after-success | snap-put-*) kp_reach "$KP_S" "$KP_H" ;;
+        after-success)
+            # a poll is held; the snapshot ends on the source meanwhile
+            kp_reach "$KP_S" "$KP_H"
+            kp_until "the snapshot ended on the source" "$KP_RUN1_DEADLINE" kp_snapshot_ended
+            ;;
+        preflight | repo-src | status-1 | status-10 | snap-put-*) kp_reach "$KP_S" "$KP_H" ;;
         *) kp_reach "$KP_T" "$KP_H" ;;
     esac
 }
