@@ -607,13 +607,14 @@ void wf_step_poll(struct snm_workflow *wf)
             source_id(wf));
       return;
     }
-    wf->interval_ms = snm_wf_poll_next_eta(wf->interval_ms, &wf->plan->polling,
-                                           wf->eta_known, wf->eta_s);
+    long warm = snm_wf_poll_warmup(wf->polls++, &wf->plan->polling);
+
+    if (warm < 0)
+      wf->interval_ms = snm_wf_poll_next_eta(
+          wf->interval_ms, &wf->plan->polling, wf->eta_known, wf->eta_s);
     wf->sent = 1;
     wf->timer_due = 0;
-    /* the first look right away: a small snapshot may be done already */
-    wf_arm(wf, &wf->timer,
-           wf->polls++ == 0 ? WF_FIRST_POLL_MS : wf->interval_ms);
+    wf_arm(wf, &wf->timer, warm >= 0 ? warm : wf->interval_ms);
     return;
   }
   if (!wf->timer_due)

@@ -33,9 +33,6 @@
  * decides the end, and goes out at most this often, and no sooner than
  * WF_STATUS_GAP_FACTOR times its last answer's time after it. */
 #define WF_STATUS_MIN_GAP_MS 1000
-/* The first poll of a snapshot or a restore: right after its start (a
- * small one may be over already); then polling.initial_ms, growing. */
-#define WF_FIRST_POLL_MS 1
 #define WF_STATUS_GAP_FACTOR 3
 
 /* The run's steps.  What each one does, what it is called in the state
@@ -168,6 +165,7 @@ struct wf_target {
   uv_timer_t timer;
   int timer_due; /* the poll timer fired */
   long interval_ms;
+  int polls;               /* recovery polls armed */
   long long wait_start_ms; /* this invocation began waiting */
   long long restore_ms;    /* POST sent, for duration_s */
   long long done_ms;

@@ -401,11 +401,14 @@ void wf_tstep_recover(struct wf_target *t)
               snm_wait_for_name(t->wf->plan->restores[t->r].wait_for));
       return;
     }
-    t->interval_ms =
-        snm_wf_poll_next_eta(t->interval_ms, pol, t->eta_known, t->eta_s);
+    long warm = snm_wf_poll_warmup(t->polls++, pol);
+
+    if (warm < 0)
+      t->interval_ms =
+          snm_wf_poll_next_eta(t->interval_ms, pol, t->eta_known, t->eta_s);
     t->sent = 1;
     t->timer_due = 0;
-    wf_arm(t->wf, &t->timer, t->interval_ms);
+    wf_arm(t->wf, &t->timer, warm >= 0 ? warm : t->interval_ms);
     return;
   }
   if (!t->timer_due)
