@@ -423,9 +423,11 @@ class Bench:
                     events.append(json.loads(line))
                 except ValueError:
                     pass
+        rec["requests"], rec["requests_from"], rec["requests_trace"] = snapmig_requests(
+            events, os.path.join(d, "trace.log"))
         if rc != 0:
             with open(os.path.join(d, "trace.log")) as f:
-                rec["error"] = "".join(f.readlines()[-3:]).strip()
+                rec["error"] = "".join(x for x in f.readlines() if "debug:" not in x)[-600:].strip()
             return rec
         first = {}
         for e in events:
@@ -433,7 +435,6 @@ class Bench:
         rec["snapshot"] = first["snapshot.start"]["snapshot"]
         rec["snapshot_seen_ms"] = ms_of_iso(first["snapshot.done"]["time"])
         rec["restore_seen_ms"] = ms_of_iso(first["restore.done"]["time"])
-        rec["requests"], rec["requests_from"], rec["requests_trace"] = snapmig_requests(events, os.path.join(d, "trace.log"))
         return rec
 
     def run_curator(self, d, tool, prefix, repo, fsdir):
@@ -528,7 +529,7 @@ def snapmig_requests(events, trace):
             if REQ_LINE.match(line):
                 n += 1
     for e in reversed(events):
-        if e.get("type") == "run.done" and isinstance(e.get("requests"), int):
+        if e.get("type") in ("run.done", "run.failed", "run.interrupted") and isinstance(e.get("requests"), int):
             return e["requests"], "summary", n
     return n, "trace", n
 
