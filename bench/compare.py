@@ -336,17 +336,16 @@ class Bench:
             fsdir = os.path.join(self.env["SNAPMIG_RIG_FS_REPO"], f"bench-{repo}")
         prefix = self.seeded[size][src]
         copies = f"c{prefix}-*"
-        with RigLock():
-            try:
-                if tool.startswith("snapmig"):
-                    r = self.run_snapmig(d, tool, src, dst, prefix, repo, fsdir)
-                else:
-                    r = self.run_curator(d, tool, prefix, repo, fsdir)
-                rec.update(r)
-                if rec.get("exit") == 0:
-                    rec.update(self.server_times(src, dst, repo, rec.pop("snapshot"), copies, rec))
-            finally:
-                self.drop_run(src, dst, repo, copies, fsdir)
+        try:
+            if tool.startswith("snapmig"):
+                r = self.run_snapmig(d, tool, src, dst, prefix, repo, fsdir)
+            else:
+                r = self.run_curator(d, tool, prefix, repo, fsdir)
+            rec.update(r)
+            if rec.get("exit") == 0:
+                rec.update(self.server_times(src, dst, repo, rec.pop("snapshot"), copies, rec))
+        finally:
+            self.drop_run(src, dst, repo, copies, fsdir)
         return rec
 
     def drop_run(self, src, dst, repo, copies, fsdir):
@@ -670,14 +669,18 @@ def main():
             for run_no in range(1, a.runs + 1):  # all round trips once, then again: a stop keeps every column
                 for rtt in rtts:
                     b.proxies.set_rtt(rtt)
-                    for tool in size_tools:  # interleaved: noise spreads over the tools
-                        rec = b.run_case(size, rtt, tool, run_no)
-                        b.results.append(rec)
-                        outf.write(json.dumps(rec) + "\n")
-                        outf.flush()
-                        log(f"{size} {rtt} ms {tool} #{run_no}: exit {rec.get('exit')} wall {rec.get('wall_s', 0):.2f} s"
-                            f" server {rec.get('server_s', 0):.2f} s requests {rec.get('requests')}"
-                            + (f" ({rec.get('error', '')[:200]})" if rec.get("exit") != 0 else ""))
+                    # the rig lock for one run of each tool (interleaved, so
+                    # the noise spreads over the tools) and their cleanup
+                    with RigLock():
+                        for tool in size_tools:
+                            rec = b.run_case(size, rtt, tool, run_no)
+                            b.results.append(rec)
+                            outf.write(json.dumps(rec) + "\n")
+                            outf.flush()
+                            log(f"{size} {rtt} ms {tool} #{run_no}: exit {rec.get('exit')} "
+                                f"wall {rec.get('wall_s', 0):.2f} s server {rec.get('server_s', 0):.2f} s "
+                                f"requests {rec.get('requests')}"
+                                + (f" ({rec.get('error', '')[:200]})" if rec.get("exit") != 0 else ""))
             b.unseed(size)
     except Stop as e:
         log(f"stopped ({e})")
