@@ -80,12 +80,18 @@ def http(method, url, body=None, timeout=120, ok=(200, 201, 204)):
         data = json.dumps(body).encode() if not isinstance(body, (bytes, str)) else (
             body.encode() if isinstance(body, str) else body)
         headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            status, raw = r.status, r.read()
-    except urllib.error.HTTPError as e:
-        status, raw = e.code, e.read()
+    for attempt in range(12):
+        req = urllib.request.Request(url, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                status, raw = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+        # 429: a rig node at its heap's circuit breaker (512 MiB, shared
+        # with other tests) or a full queue: give it time to collect
+        if status != 429:
+            break
+        time.sleep(min(10, 0.5 * 2 ** attempt))
     try:
         doc = json.loads(raw) if raw else None
     except ValueError:
