@@ -552,8 +552,11 @@ int wf_req_snapshot_status(struct snm_workflow *wf)
   int rc;
 
   snm_buf_init(&p, 0);
-  rc = snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
-                   wf_round(wf)->snapshot.name);
+  /* only what the progress reads: a shard's entry each otherwise */
+  rc = snm_es_path(&p,
+                   "/_snapshot/%s/%s/_status?filter_path=snapshots.snapshot,"
+                   "snapshots.state,snapshots.shards_stats,snapshots.stats",
+                   wf->plan->repository.name, wf_round(wf)->snapshot.name);
   return req_send_q(
       wf, NULL, &wf->es[wf->plan->snapshot.domain],
       &(struct wf_req){.kind = K_SNAP_STATUS, .sent_ms = snm_time_now_ms()},
@@ -648,6 +651,14 @@ static int list_req(struct wf_target *t, const char *const *names,
                   SNM_HTTP_REPLAY_AUTO);
 }
 
+/* What the poll reads of a recovery and of the health: a reply of
+ * thousands of shards is a tenth of its size, and so is its parse. */
+#define WF_RECOVERY_FILTER                                                     \
+  "filter_path=*.shards.stage,*.shards.index.size,*.shards.index.files"
+#define WF_HEALTH_FILTER                                                       \
+  "filter_path=status,timed_out,indices.*.status,indices.*.initializing_"      \
+  "shards"
+
 /* The poll's lists: the patterns, or (WFP_MISSING) what they missed, by
  * name: a name that is gone then answers 404. */
 int wf_req_recovery(struct wf_target *t, size_t k)
@@ -657,18 +668,21 @@ int wf_req_recovery(struct wf_target *t, size_t k)
   /* patterns: hidden indices too; a name alone answers 404 when gone */
   return list_req(t, (const char *const *)t->cover, t->cover_ends, k,
                   K_RECOVERY,
-                  t->cover_wild ? "/%l/_recovery?expand_wildcards=all&"
+                  t->cover_wild ? "/%l/_recovery?" WF_RECOVERY_FILTER
+                                  "&expand_wildcards=all&"
                                   "ignore_unavailable=true"
-                                : "/%l/_recovery");
+                                : "/%l/_recovery?" WF_RECOVERY_FILTER);
 }
 
 int wf_req_health(struct wf_target *t, size_t k)
 {
   if (t->phase == WFP_MISSING)
-    return list_req(t, t->miss, t->miss_ends, k, K_HEALTH,
-                    "/_cluster/health/%l?level=indices&timeout=0s");
-  return list_req(t, (const char *const *)t->cover, t->cover_ends, k, K_HEALTH,
-                  "/_cluster/health/%l?level=indices&timeout=0s");
+    return list_req(
+        t, t->miss, t->miss_ends, k, K_HEALTH,
+        "/_cluster/health/%l?level=indices&timeout=0s&" WF_HEALTH_FILTER);
+  return list_req(
+      t, (const char *const *)t->cover, t->cover_ends, k, K_HEALTH,
+      "/_cluster/health/%l?level=indices&timeout=0s&" WF_HEALTH_FILTER);
 }
 
 int wf_req_refresh(struct wf_target *t, size_t k)
