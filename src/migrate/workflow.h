@@ -138,8 +138,9 @@ long snm_wf_poll_next(long prev, const struct snm_polling *p);
 
 /* The wait before poll number `polls` (0 the first) of a snapshot or a
  * restore that has just started, or -1 once the warm-up is over (then
- * snm_wf_poll_next_eta): 1 ms, initial_ms / 4, initial_ms / 2 (each at
- * least 1 ms).  A small one is over in milliseconds: noticed then, not
+ * snm_wf_poll_next_eta): 1 ms, then initial_ms / 8 (at least 1 ms) eight
+ * times, which covers the first initial_ms.  A small one is over in
+ * tens of milliseconds: noticed within initial_ms / 8 of its end, not
  * after a whole initial_ms. */
 long snm_wf_poll_warmup(int polls, const struct snm_polling *p);
 

@@ -332,7 +332,7 @@ static int t_polled(struct wf_target *t)
   t->r_unlisted = t->rec.unlisted;
   if (t->r_unlisted > 0 && !t->r_bad)
     snm_err_set(&t->bad_reply, SNM_EPARSE,
-                "%s: GET _recovery: the replies list no shards for %zu of "
+                "%s: GET _recovery: the reply lists no shards for %zu of "
                 "the %zu indices restored",
                 t->es->dom->id, t->r_unlisted, t->n_wait);
   if (t->r_bad || (t->r_health && t->r_unlisted > 0)) {
