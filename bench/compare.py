@@ -35,6 +35,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -297,7 +298,7 @@ class Bench:
         for lo in range(0, n, SEED_CHUNK):
             hi = min(n, lo + SEED_CHUNK)
             names = [f"{prefix}-{i:03d}" for i in range(lo, hi)]
-            with RigLock():
+            with self.lock("chunk"):
                 if size == "many" and server == "legacy" and self.shard_limit is None:
                     self.raise_shard_limit()
                 with ThreadPoolExecutor(4) as ex:
@@ -319,8 +320,16 @@ class Bench:
             raise RuntimeError(f"seeding {prefix} on {server}: {len(rows)} indices, wrong counts: {bad[:3]}")
         log(f"seeded {n} x {docs} on {server} in {time.monotonic() - t0:.0f} s")
 
+    def lock(self, level):
+        """The rig lock at `level` ("size", "row" or "chunk") when that is
+        the scope chosen (--lock); a chunk is locked whenever its size is not."""
+        scope = self.a.lock
+        if level == scope or (level == "chunk" and scope == "row"):
+            return RigLock()
+        return nullcontext()
+
     def unseed(self, size):
-        with RigLock():
+        with self.lock("chunk"):
             for server, prefix in self.seeded.pop(size, {}).items():
                 http("DELETE", f"{self.url[server]}/{prefix}-*", ok=None, timeout=300)
             if size == "many":
@@ -601,6 +610,9 @@ def main():
     ap.add_argument("--es-many", action="store_true",
                     help="also run the 900-index size on Elasticsearch 7.10 (needs a legacy node with more than "
                          "the rig's 512 MiB heap for 1 800 shards)")
+    ap.add_argument("--lock", choices=("row", "size"), default="row",
+                    help="hold the rig lock for one run of every tool at one round trip (row, the default) or "
+                         "for a whole size with its seeding (fewer waits behind others' tests on a busy rig)")
     ap.add_argument("--tag", help=argparse.SUPPRESS)
     ap.add_argument("--report", nargs="+", metavar="RESULTS", help="only print the table of results files")
     a = ap.parse_args()
@@ -670,24 +682,25 @@ def main():
                 servers.add("legacy")
             if "snapmig-os" in size_tools:
                 servers.add("source")
-            for server in sorted(servers):
-                b.seed(size, server)
-            for run_no in range(1, a.runs + 1):  # all round trips once, then again: a stop keeps every column
-                for rtt in rtts:
-                    b.proxies.set_rtt(rtt)
-                    # the rig lock for one run of each tool (interleaved, so
-                    # the noise spreads over the tools) and their cleanup
-                    with RigLock():
-                        for tool in size_tools:
-                            rec = b.run_case(size, rtt, tool, run_no)
-                            b.results.append(rec)
-                            outf.write(json.dumps(rec) + "\n")
-                            outf.flush()
-                            log(f"{size} {rtt} ms {tool} #{run_no}: exit {rec.get('exit')} "
-                                f"wall {rec.get('wall_s', 0):.2f} s server {rec.get('server_s', 0):.2f} s "
-                                f"requests {rec.get('requests')}"
-                                + (f" ({rec.get('error', '')[:200]})" if rec.get("exit") != 0 else ""))
-            b.unseed(size)
+            with b.lock("size"):  # --lock size: the seeding, every run and the unseeding
+                for server in sorted(servers):
+                    b.seed(size, server)
+                for run_no in range(1, a.runs + 1):  # all round trips once, then again: a stop keeps every column
+                    for rtt in rtts:
+                        b.proxies.set_rtt(rtt)
+                        # the rig lock for one run of each tool (interleaved, so
+                        # the noise spreads over the tools) and their cleanup
+                        with b.lock("row"):
+                            for tool in size_tools:
+                                rec = b.run_case(size, rtt, tool, run_no)
+                                b.results.append(rec)
+                                outf.write(json.dumps(rec) + "\n")
+                                outf.flush()
+                                log(f"{size} {rtt} ms {tool} #{run_no}: exit {rec.get('exit')} "
+                                    f"wall {rec.get('wall_s', 0):.2f} s server {rec.get('server_s', 0):.2f} s "
+                                    f"requests {rec.get('requests')}"
+                                    + (f" ({rec.get('error', '')[:200]})" if rec.get("exit") != 0 else ""))
+                b.unseed(size)
     except Stop as e:
         log(f"stopped ({e})")
         rc = 130
