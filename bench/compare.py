@@ -267,7 +267,7 @@ class Bench:
                 if fsdir:
                     shutil.rmtree(fsdir, ignore_errors=True)
             self.restore_shard_limit()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        log(f"each run's plan, events, trace and logs are kept in {self.tmp}")
 
     def raise_shard_limit(self):
         """900 indices copied within one single-node cluster need 1800
