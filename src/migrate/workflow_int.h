@@ -304,7 +304,8 @@ struct snm_workflow {
   int lookups;           /* lookups that found no snapshot since the last PUT */
 
   long interval_ms;
-  int polls; /* snapshot polls armed */
+  int polls;             /* snapshot polls armed */
+  long long poll_due_ms; /* the armed poll's time */
   long long poll_start_ms;
   long long last_bytes, last_bytes_ms;
   double rate_bps;
