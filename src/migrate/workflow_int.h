@@ -176,6 +176,8 @@ struct wf_target {
   int health_last;         /* the last round with news reached the health */
   int longpoll_off;        /* the last wait answered early, not reached:
                               the next round waits on the timer */
+  int longpoll_hit;        /* the last wait ended with the health reached:
+                              the next round at once */
   long long round_ms;      /* this round began */
   long long wait_start_ms; /* this invocation began waiting */
   long long restore_ms;    /* POST sent, for duration_s */

@@ -358,6 +358,9 @@ static int t_polled(struct wf_target *t)
    * one in a row, so that the rounds never spin */
   t->longpoll_off = t->longpoll_ms > 0 && !t->r_health &&
                     snm_time_now_ms() - t->round_ms < t->longpoll_ms / 2;
+  /* the wait ended with the health reached: the round's _recovery went
+   * out before that and may be behind; look again at once */
+  t->longpoll_hit = t->longpoll_ms > 0 && t->r_health;
   memcpy(t->r_status, t->poll_status, sizeof(t->r_status));
   t_progress(t);
   if (t->r_health && t->rec.indices_done == t->n_wait) {
@@ -462,7 +465,10 @@ void wf_tstep_recover(struct wf_target *t)
           snm_wf_poll_next_eta(t->interval_ms, pol, t->eta_known, t->eta_s);
     wait = warm >= 0 ? warm : t->interval_ms;
     t->longpoll_ms = 0;
-    if (warm < 0 && !t->health_last && !t->longpoll_off) {
+    if (t->longpoll_hit) {
+      t->longpoll_hit = 0;
+      wait = 1;
+    } else if (warm < 0 && !t->health_last && !t->longpoll_off) {
       /* the wait is the health request's own (wait_for_status): it
        * answers the moment the restored indices get there; well within
        * the request's timeout */
