@@ -257,6 +257,9 @@ class Bench:
             self.proxies.delete_all()
         except Exception as e:  # noqa: BLE001
             log(f"warning: deleting proxies: {e}")
+        if not self.leftovers():
+            log(f"nothing left on the rig; each run's plan, events, trace and logs are kept in {self.tmp}")
+            return
         with RigLock():
             for server, url in self.url.items():
                 for pat in (f"{self.tag}*", f"c{self.tag}*"):
@@ -268,6 +271,22 @@ class Bench:
                     shutil.rmtree(fsdir, ignore_errors=True)
             self.restore_shard_limit()
         log(f"each run's plan, events, trace and logs are kept in {self.tmp}")
+
+    def leftovers(self):
+        """Anything of this run still on the rig (asked without the lock:
+        reads only)?  Unknown counts as yes."""
+        if self.shard_limit is not None:
+            return True
+        try:
+            for url in self.url.values():
+                _, rows = http("GET", f"{url}/_cat/indices/{self.tag}*,c{self.tag}*?format=json&h=index"
+                               "&expand_wildcards=all")
+                _, repos = http("GET", f"{url}/_snapshot")
+                if rows or any(r.startswith(self.tag) for r in (repos or {})):
+                    return True
+        except Exception:  # noqa: BLE001
+            return True
+        return any(fsdir and os.path.exists(fsdir) for _, _, fsdir in self.repos)
 
     def raise_shard_limit(self):
         """900 indices copied within one single-node cluster need 1800
