@@ -13,8 +13,9 @@ noticed and peak RSS (min / median / max).
 Everything it makes on the rig carries a unique tag and is deleted at the
 end, also on failure and on Ctrl-C / SIGTERM: proxies, indices, snapshots,
 repositories, fs repository directories.  The rig lock
-(/tmp/snapmig-rig.lock) is held for one measured run and its cleanup (and for
-one seeding chunk), never for the whole benchmark.
+(/tmp/snapmig-rig.lock) is held for one run of every tool at one round trip
+and their cleanup, and for one seeding chunk (or, with --lock size, for one
+size), never for the whole benchmark.
 
 A benchmark: it prints figures and asserts nothing about them.
 """
