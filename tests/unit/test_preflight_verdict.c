@@ -53,6 +53,7 @@ static void reach(struct snm_pf_domain *d, enum snm_engine e, const char *ver,
   d->max_shards_per_node = 1000;
   d->disk_avail = d->disk_usable = 1LL << 40;
   d->existing_known = d->aliases_known = 1;
+  d->streams_known = d->templates_known = 1;
   d->repo_state = SNM_PF_REPO_ABSENT;
 }
 
@@ -524,6 +525,7 @@ static void test_system_indices(void **state)
   add_ix(".ds-events-000001", 10, 1, 0, 0)->data_stream = strdup("events");
   pf.data_streams = calloc(1, sizeof(*pf.data_streams));
   pf.data_streams[0].name = strdup("events");
+  pf.data_streams[0].n_backing = 1;
   pf.n_data_streams = 1;
   verdict();
   assert_int_equal(snm_preflight_snapshot_indices(&pf, &names, &n), 0);
@@ -533,7 +535,10 @@ static void test_system_indices(void **state)
   free(names);
   assert_int_equal(count_issues(SNM_PF_WARNING, "system-indices-left-out"), 1);
   assert_non_null(strstr(issue_msg("system-indices-left-out"), ".kibana_1"));
-  assert_int_equal(count_issues(SNM_PF_WARNING, "data-stream"), 1);
+  /* the stream restores as one, and needs a template on the target */
+  assert_int_equal(pf.restores[0].n_streams, 1);
+  assert_string_equal(pf.restores[0].streams[0].target_name, "events");
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-stream-template"), 1);
   assert_int_equal(pf.restores[0].n_items, 2);
   teardown();
 
