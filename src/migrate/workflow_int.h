@@ -181,6 +181,13 @@ struct wf_target {
   int eta_known;
   size_t count_next, counts_done; /* verify */
   long long *found;               /* n_wait counts, malloced */
+  /* verify, per data stream: the target streams (borrowed from the state
+   * file) and what GET _data_stream/NAME lists as their backing indices
+   * (NULL: not read; else malloced "a,b" in the server's order) */
+  const char **ds_names; /* malloced array */
+  char **ds_backing;     /* malloced array of malloced strings */
+  size_t n_ds;
+  int ds_sent;
 };
 
 struct snm_workflow {
