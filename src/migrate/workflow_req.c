@@ -503,9 +503,10 @@ int wf_req_snapshot_put(struct snm_workflow *wf)
   snm_buf_init(&p, 0);
   /* the data streams by name, so that the snapshot keeps them as streams */
   if (names != NULL) {
-    memcpy(names, wf->snap_indices, wf->n_snap_indices * sizeof(*names));
-    memcpy(names + wf->n_snap_indices, ss->data_streams,
-           ss->n_data_streams * sizeof(*names));
+    for (size_t i = 0; i < wf->n_snap_indices; i++)
+      names[i] = wf->snap_indices[i];
+    for (size_t i = 0; i < ss->n_data_streams; i++)
+      names[wf->n_snap_indices + i] = ss->data_streams[i];
   }
   if (names == NULL ||
       snm_wf_snapshot_body(&body, wf->plan, names, n, wf->metadata,
