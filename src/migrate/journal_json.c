@@ -344,8 +344,8 @@ static void read_registrations(struct rd *r, const struct snm_json *root,
 static void read_streams(struct rd *r, const struct snm_json *o,
                          const char *where, struct snm_state_snapshot *s)
 {
-  const struct snm_json *a = get(r, o, where, "data_streams", SNM_JSON_ARRAY,
-                                 0);
+  const struct snm_json *a =
+      get(r, o, where, "data_streams", SNM_JSON_ARRAY, 0);
   char what[96];
 
   if (a == NULL)
@@ -417,8 +417,9 @@ static void read_index(struct rd *r, const struct snm_json *o,
     get_str(r, o, where, "data_stream", 0, &x->data_stream);
     get_str(r, o, where, "target_data_stream", 0, &x->target_stream);
     if (r->rc == 0 && (x->data_stream == NULL) != (x->target_stream == NULL))
-      bad(r, o, where, "\"data_stream\" and \"target_data_stream\" go "
-                       "together");
+      bad(r, o, where,
+          "\"data_stream\" and \"target_data_stream\" go "
+          "together");
   }
   free(source);
   free(target);

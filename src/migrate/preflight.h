@@ -98,8 +98,8 @@ enum snm_pf_fact {
 /* A composable index template on a target (GET _index_template): what
  * decides whether a data stream of a given name works there. */
 struct snm_pf_template {
-  char *name;       /* malloced */
-  char **patterns;  /* its index_patterns (malloced each) */
+  char *name;      /* malloced */
+  char **patterns; /* its index_patterns (malloced each) */
   size_t n_patterns;
   long long priority; /* 0 when it has none */
   int data_stream;    /* 1: it has a "data_stream" object */
@@ -245,8 +245,8 @@ struct snm_pf_index {         /* a source index the patterns resolved to */
 };
 
 struct snm_pf_data_stream { /* a data stream on the source */
-  char *name;                /* malloced */
-  size_t n_backing;          /* backing indices the source lists for it */
+  char *name;               /* malloced */
+  size_t n_backing;         /* backing indices the source lists for it */
 };
 
 /* ---- verdicts --------------------------------------------------------- */
@@ -275,13 +275,13 @@ typedef int (*snm_pf_own_fn)(void *data, size_t restore, const char *target);
  * of its backing indices (they are items of the restore, renamed by
  * snm_rename_apply_backing; the stream by snm_rename_apply). */
 struct snm_pf_stream_item {
-  size_t stream;      /* into pf->data_streams */
-  char *target_name;  /* malloced: the stream's name on the target */
+  size_t stream;             /* into pf->data_streams */
+  char *target_name;         /* malloced: the stream's name on the target */
   enum snm_pf_action action; /* its backing items have the same */
   char *verdict;             /* malloced, short */
-  char *template_name; /* NULL or malloced: the target's composable
-                          template with data_stream that matches it */
-  int own; /* 1: every backing index is a resumed run's own */
+  char *template_name;       /* NULL or malloced: the target's composable
+                                template with data_stream that matches it */
+  int own;                   /* 1: every backing index is a resumed run's own */
 };
 
 struct snm_pf_restore {      /* pf->restores[r] is plan->restores[r] */

@@ -54,8 +54,7 @@ static int add_template(struct snm_preflight *pf, struct snm_pf_domain *d,
       yajl_val p = pats->u.array.values[i];
       if (!YAJL_IS_STRING(p))
         continue;
-      if ((x->patterns[x->n_patterns++] = strdup(p->u.string)) ==
-          NULL)
+      if ((x->patterns[x->n_patterns++] = strdup(p->u.string)) == NULL)
         pf->nomem = 1;
     }
   }
@@ -172,8 +171,7 @@ static int in_list(char *const *v, size_t n, const char *name)
   return 0;
 }
 
-static const char *alias_target(const struct snm_pf_domain *d,
-                                const char *name)
+static const char *alias_target(const struct snm_pf_domain *d, const char *name)
 {
   for (size_t i = 0; i < d->n_aliases; i++)
     if (strcmp(d->aliases[i].alias, name) == 0)
@@ -279,7 +277,7 @@ static void stream_target(struct snm__vctx *c, size_t r,
       /* a blocker of check_facts says why */
       snm__pf_set_stream_verdict(c, st, SNM_PF_BLOCKED,
                                  "not checked: the target's %s are unknown",
-                                 !t->streams_known ? "data streams"
+                                 !t->streams_known    ? "data streams"
                                  : !t->existing_known ? "indices"
                                                       : "aliases");
       return;
@@ -305,8 +303,9 @@ static void stream_target(struct snm__vctx *c, size_t r,
             "%s index %s exists on %s: data stream %s cannot be restored "
             "under its name",
             ex->closed ? "closed" : "open", name, id, stream_name(pf, st));
-      snm__pf_set_stream_verdict(c, st, SNM_PF_BLOCKED, "name taken by an "
-                                                        "index");
+      snm__pf_set_stream_verdict(c, st, SNM_PF_BLOCKED,
+                                 "name taken by an "
+                                 "index");
       return;
     }
     if ((owner = alias_target(t, name)) != NULL) {
@@ -365,8 +364,7 @@ static void stream_backing(struct snm__vctx *c, struct snm_pf_restore *out,
     if (!backs(pf, it, st))
       continue;
     if (it->action == SNM_PF_BLOCKED && st->action != SNM_PF_BLOCKED)
-      snm__pf_set_stream_verdict(c, st, SNM_PF_BLOCKED,
-                                 "backing index %s: %s",
+      snm__pf_set_stream_verdict(c, st, SNM_PF_BLOCKED, "backing index %s: %s",
                                  pf->indices[it->index].name, it->verdict);
     else if (it->action == SNM_PF_SKIP && skipped == NULL)
       skipped = pf->indices[it->index].name;

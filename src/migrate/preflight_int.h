@@ -173,8 +173,8 @@ void snm__pf_check_source_streams(struct snm__vctx *c);
 /* Replace a stream item's verdict (preflight_restore.c). */
 void snm__pf_set_stream_verdict(struct snm__vctx *c,
                                 struct snm_pf_stream_item *st,
-                                enum snm_pf_action action, const char *fmt,
-                                ...) __attribute__((format(printf, 4, 5)));
+                                enum snm_pf_action action, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* The stream verdicts of every restore (pf->restores[r].streams built by
  * build_items): the target's engine, existing streams, indices or aliases

@@ -51,8 +51,7 @@ static void set_verdict(struct snm__vctx *c, struct snm_pf_item *it,
 
 void snm__pf_set_stream_verdict(struct snm__vctx *c,
                                 struct snm_pf_stream_item *st,
-                                enum snm_pf_action action, const char *fmt,
-                                ...)
+                                enum snm_pf_action action, const char *fmt, ...)
 {
   struct snm_buf b;
   va_list ap;
@@ -146,7 +145,8 @@ static void build_items(struct snm__vctx *c, size_t r, const char **names,
   unsigned char *sel = NULL, *hits = malloc(rs->n_indices + 1);
 
   if (snm_preflight_snapshot_streams(pf, &streams, &n_streams) != 0 ||
-      hits == NULL || (all = malloc((n + n_streams + 1) * sizeof(*all))) == NULL ||
+      hits == NULL ||
+      (all = malloc((n + n_streams + 1) * sizeof(*all))) == NULL ||
       (sel = malloc(n + n_streams + 1)) == NULL) {
     c->nomem = 1;
     goto done;

@@ -377,7 +377,8 @@ static int ds_run(struct ds_parse *p, const char *body, size_t len, char *why,
   if (!ok)
     return snm__pf_refuse(why, whysz, "the reply is not JSON");
   if (!p->found_list)
-    return snm__pf_refuse(why, whysz, "the reply has no \"data_streams\" array");
+    return snm__pf_refuse(why, whysz,
+                          "the reply has no \"data_streams\" array");
   return 0;
 }
 

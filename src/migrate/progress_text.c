@@ -370,16 +370,18 @@ static int text_verify_index(struct snm_buf *b, const struct snm_field *f,
                         fstr(f, n, "source"));
 }
 
-static int text_verify_data_stream(struct snm_buf *b,
-                                   const struct snm_field *f, size_t n)
+static int text_verify_data_stream(struct snm_buf *b, const struct snm_field *f,
+                                   size_t n)
 {
   if (fbool(f, n, "ok"))
-    return snm_buf_printf(b, "%s: data stream %s (from %s): backing indices "
-                             "%s, ok",
+    return snm_buf_printf(b,
+                          "%s: data stream %s (from %s): backing indices "
+                          "%s, ok",
                           fstr(f, n, "domain"), fstr(f, n, "data_stream"),
                           fstr(f, n, "source"), fstr(f, n, "backing"));
-  return snm_buf_printf(b, "%s: data stream %s (from %s): backing indices "
-                           "[%s] are not the ones restored",
+  return snm_buf_printf(b,
+                        "%s: data stream %s (from %s): backing indices "
+                        "[%s] are not the ones restored",
                         fstr(f, n, "domain"), fstr(f, n, "data_stream"),
                         fstr(f, n, "source"), fstr(f, n, "backing"));
 }

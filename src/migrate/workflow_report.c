@@ -204,14 +204,15 @@ static size_t stream_lines(const struct snm_workflow *wf, char **lines,
           verified += sr->indices[k].state == SNM_RESTORE_VERIFIED;
         }
       snm_buf_init(&b, 0);
-      if (snm_buf_printf(&b, "%s: data stream %s -> %s (%zu backing ind%s, "
-                             "%s)",
+      if (snm_buf_printf(&b,
+                         "%s: data stream %s -> %s (%zu backing ind%s, "
+                         "%s)",
                          dom, ix->data_stream, ix->target_stream, backing,
                          backing == 1 ? "ex" : "ices",
                          ix->state == SNM_RESTORE_SKIPPED ? "skipped"
-                         : verified == backing            ? "verified"
-                                              : snm_restore_state_name(
-                                                    ix->state)) == 0 &&
+                         : verified == backing
+                             ? "verified"
+                             : snm_restore_state_name(ix->state)) == 0 &&
           (lines[n] = snm_buf_steal(&b)) != NULL)
         names[n++] = ix->target_stream;
       snm_buf_dispose(&b);

@@ -81,9 +81,8 @@ int snm_wf_restore_names(const char ***out, size_t *n,
   for (size_t i = 0; i < n_sources; i++) {
     const struct snm_state_index *ix =
         snm_state_restore_find_index(sr, sources[i]);
-    const char *name = ix != NULL && ix->data_stream != NULL
-                           ? ix->data_stream
-                           : sources[i];
+    const char *name =
+        ix != NULL && ix->data_stream != NULL ? ix->data_stream : sources[i];
     size_t j = 0;
     while (j < k && strcmp(v[j], name) != 0)
       j++;

@@ -717,8 +717,7 @@ static void test_data_stream_conflicts(void **state)
   reach(&pf.domains[1], SNM_ENGINE_ELASTICSEARCH, "7.8.1", 1);
   add_stream("app-logs", 1);
   verdict();
-  assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-stream-unsupported"),
-                   1);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-stream-unsupported"), 1);
   teardown();
 }
 

@@ -147,8 +147,8 @@ static void expect_backing(const char *subject, const char *pattern,
   assert_int_equal(snm_rename_compile(&r, pattern, replacement, NULL, &err), 0);
   assert_int_equal(snm_rename_apply_backing(&got, r, subject, &err), 0);
   if (strcmp(got, want) != 0)
-    fail_msg("backing %s with \"%s\" -> \"%s\" = \"%s\", want \"%s\"",
-             subject, pattern, replacement, got, want);
+    fail_msg("backing %s with \"%s\" -> \"%s\" = \"%s\", want \"%s\"", subject,
+             pattern, replacement, got, want);
   free(got);
   snm_rename_free(r);
 }
