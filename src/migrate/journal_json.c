@@ -346,7 +346,7 @@ static void read_streams(struct rd *r, const struct snm_json *o,
 {
   const struct snm_json *a =
       get(r, o, where, "data_streams", SNM_JSON_ARRAY, 0);
-  char what[96];
+  char what[192];
 
   if (a == NULL)
     return;
