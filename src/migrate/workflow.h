@@ -120,6 +120,13 @@ int snm_wf_health_reached(yajl_val json, enum snm_wait_for want,
  * (at least +1 ms) capped at max_ms. */
 long snm_wf_poll_next(long prev, const struct snm_polling *p);
 
+/* The wait before poll number `polls` (0 the first) of a snapshot or a
+ * restore that has just started, or -1 once the warm-up is over (then
+ * snm_wf_poll_next_eta): 1 ms, initial_ms / 4, initial_ms / 2 (each at
+ * least 1 ms).  A small one is over in milliseconds: noticed then, not
+ * after a whole initial_ms. */
+long snm_wf_poll_warmup(int polls, const struct snm_polling *p);
+
 /* The same, but when the progress so far predicts the end sooner
  * (`eta_known` and `eta_s` >= 0), the wait is cut to half the time left
  * (never below initial_ms): a long snapshot's end is then noticed within

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "snm_version.h"
 #include "es_chunk.h"
+#include "timefmt.h"
 #include "transport.h"
 #include "workflow_int.h"
 
@@ -17,9 +18,11 @@ enum wf_kind {
   K_REGISTER,
   K_SNAP_GET,
   K_SNAP_LOOKUP,
-  K_COUNT,
+  K_COUNT,   /* GET NAME/_count of a wf_count (source or target) */
+  K_MSEARCH, /* POST /_msearch of a wf_count */
   K_SNAP_PUT,
-  K_SNAP_STATUS,
+  K_SNAP_POLL,
+  K_SNAP_STATUS, /* beside the poll: wf->status_pending */
   K_RESTORE,
   K_PROBE_LIST,
   K_PROBE_ORIGIN,
@@ -27,7 +30,6 @@ enum wf_kind {
   K_RECOVERY,
   K_HEALTH,
   K_REFRESH,
-  K_TCOUNT,
   K_TSTREAM,
   K_SHARDS,
   K_EXPLAIN
@@ -37,7 +39,10 @@ struct wf_req {
   struct snm_workflow *wf;
   struct wf_target *t; /* NULL: a top-level request */
   enum wf_kind kind;
-  size_t i; /* domain or index, by kind */
+  size_t i;             /* domain or index, by kind */
+  size_t n;             /* K_MSEARCH: how many names from i */
+  long long sent_ms;    /* K_SNAP_STATUS */
+  struct wf_count *cnt; /* K_COUNT, K_MSEARCH */
 };
 
 static void record_first(struct snm_err *dst, int *flag,
@@ -92,19 +97,6 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
                                    wf_round(wf)->snapshot.name, &perr) != 0)
       record_first(&wf->r_err, &wf->r_failed, &perr);
     return;
-  case K_COUNT:
-    /* a count that cannot be had stops the run: "verified" needs it */
-    wf->counts[q->i] = SNM_STATE_UNKNOWN;
-    if (err->code != SNM_OK) {
-      record_first(&wf->r_err, &wf->r_failed, err);
-    } else if (snm_es_parse_count(&wf->counts[q->i], reply->json, &perr) != 0) {
-      struct snm_err e;
-      snm_err_set(&e, SNM_EPARSE, "%s: GET %s/_count: %s",
-                  wf->plan->domains[wf->plan->snapshot.domain].id,
-                  wf->snap_indices[q->i], perr.msg);
-      record_first(&wf->r_err, &wf->r_failed, &e);
-    }
-    return;
   case K_SNAP_PUT:
     if (err->code == SNM_OK)
       return;
@@ -118,10 +110,10 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
     }
     record_first(&wf->r_err, &wf->r_failed, err);
     return;
-  case K_SNAP_STATUS:
+  case K_SNAP_POLL:
     if (err->code == SNM_OK) {
-      if (snm_es_parse_snapshot_status(&wf->r_status, reply->json,
-                                       wf_round(wf)->snapshot.name, &perr) != 0)
+      if (snm_es_parse_snapshot_info(&wf->r_info, reply->json,
+                                     wf_round(wf)->snapshot.name, &perr) != 0)
         record_first(&wf->r_err, &wf->r_failed, &perr);
     } else if (no_news(err)) {
       wf->r_nonews = 1;
@@ -273,7 +265,6 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
                           const struct snm_err *err)
 {
   struct wf_target *t = q->t;
-  struct snm_err perr;
 
   switch (q->kind) {
   case K_RESTORE:
@@ -360,20 +351,54 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
     }
     record_stream(t, q->i, reply->json);
     return;
-  case K_TCOUNT:
-    if (err->code != SNM_OK) {
-      record_first(&t->r_err, &t->r_failed, err);
-      return;
-    }
-    if (snm_es_parse_count(&t->found[q->i], reply->json, &perr) != 0) {
-      struct snm_err e;
-      snm_err_set(&e, SNM_EPARSE, "%s: GET %s/_count: %s", t->es->dom->id,
-                  t->wait[q->i], perr.msg);
-      record_first(&t->r_err, &t->r_failed, &e);
-    }
-    return;
   default:
     return;
+  }
+}
+
+/* GET NAME/_count of a wf_count: a count that cannot be had stops the
+ * run ("verified" needs it). */
+static void record_count(struct wf_req *q, const struct snm_es_reply *reply,
+                         const struct snm_err *err)
+{
+  struct wf_count *c = q->cnt;
+  struct snm_err *r_err = q->t != NULL ? &q->t->r_err : &q->wf->r_err;
+  int *r_failed = q->t != NULL ? &q->t->r_failed : &q->wf->r_failed;
+  struct snm_err perr;
+
+  c->out[q->i] = SNM_STATE_UNKNOWN;
+  if (err->code != SNM_OK) {
+    record_first(r_err, r_failed, err);
+  } else if (snm_es_parse_count(&c->out[q->i], reply->json, &perr) != 0) {
+    struct snm_err e;
+    c->out[q->i] = SNM_STATE_UNKNOWN;
+    snm_err_set(&e, SNM_EPARSE, "%s: GET %s/_count: %s", c->es->dom->id,
+                c->names[q->i], perr.msg);
+    record_first(r_err, r_failed, &e);
+  }
+}
+
+/* The progress beside the poll: its answer is kept, its failure only
+ * logged (the poll's GET decides; the next _status may do better). */
+static void record_status(struct wf_req *q, const struct snm_es_reply *reply,
+                          const struct snm_err *err)
+{
+  struct snm_workflow *wf = q->wf;
+  struct snm_es_snap_status st;
+  struct snm_err perr;
+  long long now = snm_time_now_ms(),
+            gap = (now - q->sent_ms) * WF_STATUS_GAP_FACTOR;
+
+  wf->status_due_ms =
+      now + (gap > WF_STATUS_MIN_GAP_MS ? gap : WF_STATUS_MIN_GAP_MS);
+  if (err->code != SNM_OK) {
+    snm_log(SNM_LOG_DEBUG, "%s (no progress this time)", err->msg);
+  } else if (snm_es_parse_snapshot_status(
+                 &st, reply->json, wf_round(wf)->snapshot.name, &perr) != 0) {
+    snm_log(SNM_LOG_DEBUG, "%s (no progress this time)", perr.msg);
+  } else {
+    wf->r_status = st;
+    wf->have_status = wf->status_fresh = 1;
   }
 }
 
@@ -383,8 +408,20 @@ static void on_reply(const struct snm_es_reply *reply,
   struct wf_req *q = data;
   struct snm_workflow *wf = q->wf;
 
+  if (q->kind == K_SNAP_STATUS) { /* beside the step's own requests */
+    wf->status_pending--;
+    if (err->code != SNM_ECANCELED && !wf->closing)
+      record_status(q, reply, err);
+    free(q);
+    wf_dispatch(wf);
+    return;
+  }
   if (err->code != SNM_ECANCELED && !wf->closing) {
-    if (q->t != NULL)
+    if (q->kind == K_COUNT)
+      record_count(q, reply, err);
+    else if (q->kind == K_MSEARCH)
+      wf_count_msearch_done(q->cnt, q->i, q->n, reply, err);
+    else if (q->t != NULL)
       record_target(q, reply, err);
     else
       record_wf(q, reply, err);
@@ -400,11 +437,12 @@ static void on_reply(const struct snm_es_reply *reply,
 /* Send `method` `path`, built by snm_es_path() with result `path_rc`;
  * on failure (the path could not be built: nothing is sent) record it as
  * the request's failed reply. */
-static int req_send(struct snm_workflow *wf, struct wf_target *t,
-                    struct snm_es *es, enum wf_kind kind, size_t i,
-                    const char *method, int path_rc, struct snm_buf *path,
-                    const char *body, int replay)
+static int req_send_q(struct snm_workflow *wf, struct wf_target *t,
+                      struct snm_es *es, const struct wf_req *tmpl,
+                      const char *method, int path_rc, struct snm_buf *path,
+                      const char *body, int replay, int ndjson)
 {
+  enum wf_kind kind = tmpl->kind;
   struct wf_req *q = NULL;
   struct snm_err err;
   int rc;
@@ -422,21 +460,23 @@ static int req_send(struct snm_workflow *wf, struct wf_target *t,
     rc = snm_err_set(&err, SNM_ENOMEM, "out of memory");
     goto failed;
   }
+  *q = *tmpl;
   q->wf = wf;
   q->t = t;
-  q->kind = kind;
-  q->i = i;
   rc = snm_transport_send(wf->o->transport,
                           &(struct snm_request){.loop = wf->loop,
                                                 .es = es,
                                                 .method = method,
                                                 .path = snm_buf_str(path),
                                                 .body = body,
-                                                .replay = replay},
+                                                .replay = replay,
+                                                .ndjson = ndjson},
                           on_reply, q, &err);
   if (rc != 0)
     goto failed;
-  if (t != NULL)
+  if (kind == K_SNAP_STATUS)
+    wf->status_pending++;
+  else if (t != NULL)
     t->pending++;
   else
     wf->pending++;
@@ -445,7 +485,9 @@ static int req_send(struct snm_workflow *wf, struct wf_target *t,
 failed:
   free(q);
   snm_buf_dispose(path);
-  if (kind == K_SHARDS || kind == K_EXPLAIN) {
+  if (kind == K_SNAP_STATUS) {
+    snm_log(SNM_LOG_DEBUG, "%s (no progress this time)", err.msg);
+  } else if (kind == K_SHARDS || kind == K_EXPLAIN) {
     snm_log(SNM_LOG_DEBUG, "%s (shard check skipped)", err.msg);
   } else if (t != NULL) {
     record_first(&t->r_err, &t->r_failed, &err);
@@ -453,6 +495,15 @@ failed:
     record_first(&wf->r_err, &wf->r_failed, &err);
   }
   return rc;
+}
+
+static int req_send(struct snm_workflow *wf, struct wf_target *t,
+                    struct snm_es *es, enum wf_kind kind, size_t i,
+                    const char *method, int path_rc, struct snm_buf *path,
+                    const char *body, int replay)
+{
+  return req_send_q(wf, t, es, &(struct wf_req){.kind = kind, .i = i}, method,
+                    path_rc, path, body, replay, 0);
 }
 
 int wf_req_register(struct snm_workflow *wf, size_t d)
@@ -479,15 +530,45 @@ int wf_req_snapshot_get(struct snm_workflow *wf, int lookup)
                   SNM_HTTP_REPLAY_AUTO);
 }
 
-int wf_req_source_count(struct snm_workflow *wf, size_t i)
+int wf_req_count_msearch(struct snm_workflow *wf, struct wf_target *t,
+                         struct wf_count *c, size_t *taken)
+{
+  struct snm_buf p, body;
+  int rc;
+
+  *taken = 0;
+  snm_buf_init(&p, 0);
+  snm_buf_init(&body, 0);
+  rc = snm_es_count_msearch_body(&body, taken, c->names + c->next,
+                                 c->n - c->next, SNM_ES_MSEARCH_BODY_MAX);
+  if (rc != 0) {
+    struct snm_err err;
+    snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    record_first(t != NULL ? &t->r_err : &wf->r_err,
+                 t != NULL ? &t->r_failed : &wf->r_failed, &err);
+    return rc;
+  }
+  rc = snm_es_path(&p, "/_msearch");
+  /* a search, which changes nothing: safe to send again */
+  rc = req_send_q(
+      wf, t, c->es,
+      &(struct wf_req){.kind = K_MSEARCH, .i = c->next, .n = *taken, .cnt = c},
+      "POST", rc, &p, snm_buf_str(&body), SNM_HTTP_REPLAY_YES, 1);
+  snm_buf_dispose(&body);
+  return rc;
+}
+
+int wf_req_count(struct snm_workflow *wf, struct wf_target *t,
+                 struct wf_count *c, size_t i)
 {
   struct snm_buf p;
   int rc;
 
   snm_buf_init(&p, 0);
-  rc = snm_es_path(&p, "/%s/_count", wf->snap_indices[i]);
-  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_COUNT, i,
-                  "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO);
+  rc = snm_es_path(&p, "/%s/_count", c->names[i]);
+  return req_send_q(wf, t, c->es,
+                    &(struct wf_req){.kind = K_COUNT, .i = i, .cnt = c}, "GET",
+                    rc, &p, NULL, SNM_HTTP_REPLAY_AUTO, 0);
 }
 
 int wf_req_snapshot_put(struct snm_workflow *wf)
@@ -526,6 +607,18 @@ int wf_req_snapshot_put(struct snm_workflow *wf)
   return rc;
 }
 
+int wf_req_snapshot_poll(struct snm_workflow *wf)
+{
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name,
+                   wf_round(wf)->snapshot.name);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_POLL, 0,
+                  "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO);
+}
+
 int wf_req_snapshot_status(struct snm_workflow *wf)
 {
   struct snm_buf p;
@@ -534,8 +627,10 @@ int wf_req_snapshot_status(struct snm_workflow *wf)
   snm_buf_init(&p, 0);
   rc = snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
                    wf_round(wf)->snapshot.name);
-  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_STATUS,
-                  0, "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO);
+  return req_send_q(
+      wf, NULL, &wf->es[wf->plan->snapshot.domain],
+      &(struct wf_req){.kind = K_SNAP_STATUS, .sent_ms = snm_time_now_ms()},
+      "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO, 0);
 }
 
 int wf_req_restore(struct wf_target *t)
@@ -670,13 +765,3 @@ int wf_req_target_stream(struct wf_target *t, size_t i)
                   SNM_HTTP_REPLAY_AUTO);
 }
 
-int wf_req_target_count(struct wf_target *t, size_t i)
-{
-  struct snm_buf p;
-  int rc;
-
-  snm_buf_init(&p, 0);
-  rc = snm_es_path(&p, "/%s/_count", t->wait[i]);
-  return req_send(t->wf, t, t->es, K_TCOUNT, i, "GET", rc, &p, NULL,
-                  SNM_HTTP_REPLAY_AUTO);
-}

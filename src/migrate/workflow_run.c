@@ -193,6 +193,7 @@ static void free_targets(struct snm_workflow *wf)
     free(t->wait);
     free(t->skipped);
     free(t->found);
+    wf_count_dispose(&t->count);
     free(t->probe);
     free(t->probe_ix);
     free(t->probe_ends);
@@ -214,6 +215,7 @@ static void dispose(struct snm_workflow *wf)
   free_targets(wf);
   free(wf->snap_indices);
   free(wf->counts);
+  wf_count_dispose(&wf->count);
   snm_es_snap_info_dispose(&wf->r_info);
   snm_state_dispose(&wf->st);
   snm_journal_unlock(&wf->plan_lock);

@@ -92,6 +92,25 @@ long snm_wf_poll_next(long prev, const struct snm_polling *p)
   return next < p->max_ms ? next : p->max_ms;
 }
 
+long snm_wf_poll_warmup(int polls, const struct snm_polling *p)
+{
+  long v;
+
+  switch (polls) {
+  case 0:
+    return 1;
+  case 1:
+    v = p->initial_ms / 4;
+    break;
+  case 2:
+    v = p->initial_ms / 2;
+    break;
+  default:
+    return -1;
+  }
+  return v > 0 ? v : 1;
+}
+
 long snm_wf_poll_next_eta(long prev, const struct snm_polling *p, int eta_known,
                           double eta_s)
 {
