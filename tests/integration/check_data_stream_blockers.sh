@@ -27,11 +27,12 @@ RUN="$(it_run_id)"
 P="dsb-$RUN"
 REPO="dsb_${RUN//-/_}"
 
-it_on_exit "curl -s -m 30 -X DELETE '$SRC/_data_stream/$P-*'"
+# cleanups run last registered first: a template after its streams
 it_on_exit "curl -s -m 30 -X DELETE '$SRC/_index_template/$P'"
+it_on_exit "curl -s -m 30 -X DELETE '$DST/_index_template/$P-*'"
+it_on_exit "curl -s -m 30 -X DELETE '$SRC/_data_stream/$P-*'"
 it_on_exit "curl -s -m 30 -X DELETE '$DST/_data_stream/*$P-*'"
 it_on_exit "curl -s -m 30 -X DELETE '$DST/n-$P-a'"
-it_on_exit "curl -s -m 30 -X DELETE '$DST/_index_template/$P-*'"
 
 tmpl() { # URL NAME PATTERN DATA_STREAM(0/1)
     local ds=""

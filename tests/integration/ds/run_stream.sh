@@ -18,12 +18,13 @@ NAME="dsr-$RUN"
 BASE_PATH="it/run-ds/$RUN"
 TARGET_DS="m-$DS"
 
-it_on_exit "curl -s -m 30 -X DELETE '$SRC/_data_stream/$DS'"
+# cleanups run last registered first: a template after its streams
 it_on_exit "curl -s -m 30 -X DELETE '$SRC/_index_template/$TMPL'"
+it_on_exit "curl -s -m 30 -X DELETE '$DST/_index_template/m-$TMPL'"
+it_on_exit "curl -s -m 30 -X DELETE '$SRC/_data_stream/$DS'"
 it_on_exit "curl -s -m 60 -X DELETE '$SRC/_snapshot/$REPO/snapmig-$NAME-*'"
 it_on_exit "curl -s -m 30 -X DELETE '$SRC/_snapshot/$REPO'"
 it_on_exit "curl -s -m 30 -X DELETE '$DST/_data_stream/$TARGET_DS'"
-it_on_exit "curl -s -m 30 -X DELETE '$DST/_index_template/m-$TMPL'"
 it_on_exit "curl -s -m 30 -X DELETE '$DST/_snapshot/$REPO'"
 
 it_ack "source template" PUT "$SRC/_index_template/$TMPL" \
