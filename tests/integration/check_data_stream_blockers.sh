@@ -29,7 +29,8 @@ REPO="dsb_${RUN//-/_}"
 
 # cleanups run last registered first: a template after its streams
 it_on_exit "curl -s -m 30 -X DELETE '$SRC/_index_template/$P'"
-it_on_exit "curl -s -m 30 -X DELETE '$DST/_index_template/$P-*'"
+it_on_exit "curl -s -m 30 -X DELETE '$DST/_index_template/$P-ds'"
+it_on_exit "curl -s -m 30 -X DELETE '$DST/_index_template/$P-plain'"
 it_on_exit "curl -s -m 30 -X DELETE '$SRC/_data_stream/$P-*'"
 it_on_exit "curl -s -m 30 -X DELETE '$DST/_data_stream/*$P-*'"
 it_on_exit "curl -s -m 30 -X DELETE '$DST/n-$P-a'"
