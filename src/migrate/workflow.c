@@ -578,7 +578,9 @@ void wf_step_poll(struct snm_workflow *wf)
 
   if (wf->status_fresh) {
     wf->status_fresh = 0;
-    snapshot_progress(wf);
+    /* right after the start nothing is known yet: no "0 B of 0 B" */
+    if (wf->r_status.bytes_total > 0 || wf->r_status.shards_done > 0)
+      snapshot_progress(wf);
   }
   if (wf->pending > 0)
     return;

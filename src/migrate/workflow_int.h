@@ -55,13 +55,16 @@ enum wf_state {
   WF_N_STATES
 };
 
-/* A recovery poll round (WFT_RECOVER): the progress and health of every
- * chunk; when the health is red, the shards, then the explanation of a
- * failed one (workflow_failure.c). */
+/* A recovery poll round (WFT_RECOVER): the progress and health of the
+ * restored indices, asked through a few patterns (t->cover: one request
+ * each, however many indices); the names those replies did not list,
+ * asked by name; when the health is red, the shards, then the
+ * explanation of a failed one (workflow_failure.c). */
 enum wf_phase {
-  WFP_POLL,   /* GET CHUNK/_recovery, GET _cluster/health/CHUNK */
-  WFP_SHARDS, /* GET _cat/shards/CHUNK */
-  WFP_EXPLAIN /* POST _cluster/allocation/explain for t->bad */
+  WFP_POLL,    /* GET COVER/_recovery, GET _cluster/health/COVER */
+  WFP_MISSING, /* the same for t->miss by name (a 404 says it is gone) */
+  WFP_SHARDS,  /* GET _cat/shards/COVER */
+  WFP_EXPLAIN  /* POST _cluster/allocation/explain for t->bad */
 };
 
 /* A target's steps (its rows are in workflow_steps.c too).  The order
@@ -181,8 +184,19 @@ struct wf_target {
   size_t n_wait;
   const char **skipped; /* on_conflict skip targets (malloced array) */
   size_t n_skipped;
-  size_t *chunk_ends;  /* NULL or malloced: `wait` in URL-sized chunks */
-  size_t n_chunks;     /* (es_chunk.h) */
+  size_t *chunk_ends; /* NULL or malloced: `wait` in URL-sized chunks */
+  size_t n_chunks;    /* (es_chunk.h) */
+  char **cover;       /* NULL or malloced: patterns covering `wait` */
+  size_t n_cover;     /* (snm_es_cover_names: usually one URL's worth) */
+  int cover_wild;     /* some pattern has a wildcard (else: the names) */
+  size_t *cover_ends; /* NULL or malloced: `cover` in URL-sized chunks */
+  size_t n_cover_chunks;
+  unsigned char *hlevel; /* n_wait: this round's health per index */
+  const char **miss;     /* malloced n_wait: names the round's replies did
+                            not list (borrowed from `wait`) */
+  size_t n_miss;
+  size_t *miss_ends; /* NULL or malloced: `miss` in URL-sized chunks */
+  size_t n_miss_chunks;
   size_t poll_next;    /* the next chunk request of this round */
   enum wf_phase phase; /* of the poll round */
 

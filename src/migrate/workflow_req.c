@@ -186,40 +186,27 @@ static void record_probe_origin(struct wf_target *t, size_t k, yajl_val json)
           wf_round(t->wf)->snapshot.name);
 }
 
-/* Chunk `k` of the health wait: the round reached it only when every
- * chunk did; the round's status is the worst chunk's. */
-static void record_health(struct wf_target *t, size_t k, yajl_val json)
+/* A health reply of the round (through the patterns, or by name): the
+ * level of each restored index it lists. */
+static void record_health(struct wf_target *t, yajl_val json)
 {
-  size_t start = snm_es_chunk_start(t->chunk_ends, k);
-  char status[16];
-
-  if (!snm_wf_health_reached(json, t->wf->plan->restores[t->r].wait_for,
-                             t->chunk_ends[k] - start, status, sizeof(status)))
-    t->r_health = 0;
-  snm_wf_health_worst(t->poll_status, sizeof(t->poll_status), status);
+  snm_wf_health_levels(json, t->wait, t->n_wait, t->hlevel);
 }
 
-/* Chunk `k` of the recovery: its indices' part of t->rec. */
-static void record_recovery(struct wf_target *t, size_t k, yajl_val json)
+/* A recovery reply of the round (through the patterns, or by name): the
+ * indices it lists go into t->rec. */
+static void record_recovery(struct wf_target *t, yajl_val json)
 {
-  size_t start = snm_es_chunk_start(t->chunk_ends, k);
   struct snm_es_recovery part;
   struct snm_err perr;
 
-  if (snm_es_parse_recovery(&part, json, t->wait + start,
-                            t->chunk_ends[k] - start, &perr) != 0) {
+  if (snm_es_parse_recovery(&part, json, t->wait, t->n_wait, &perr) != 0) {
     /* a junk reply is no news, unless it keeps coming (t_polled) */
     snm_err_set(&t->bad_reply, perr.code, "%s: GET _recovery: %s",
                 t->es->dom->id, perr.msg);
     t->r_bad = 1;
-  } else {
-    snm_es_recovery_merge(&t->rec, start, &part);
-    t->r_unlisted += part.unlisted;
-    if (part.unlisted > 0 && !t->r_bad)
-      snm_err_set(&t->bad_reply, SNM_EPARSE,
-                  "%s: GET _recovery: the reply lists no shards for %zu of "
-                  "the %zu indices it was asked about",
-                  t->es->dom->id, part.unlisted, part.n);
+  } else if (t->rec.n == part.n) {
+    snm_es_recovery_take_listed(&t->rec, &part);
   }
   snm_es_recovery_dispose(&part);
 }
@@ -281,7 +268,7 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
   case K_HEALTH:
     /* a health wait that timed out answers 408 with the health body */
     if (q->kind == K_HEALTH && reply != NULL && reply->status == 408) {
-      record_health(t, q->i, reply->json);
+      record_health(t, reply->json);
       return;
     }
     if (err->code != SNM_OK) {
@@ -294,19 +281,17 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
       return;
     }
     if (q->kind == K_HEALTH)
-      record_health(t, q->i, reply->json);
+      record_health(t, reply->json);
     else
-      record_recovery(t, q->i, reply->json);
+      record_recovery(t, reply->json);
     return;
   case K_SHARDS:
     if (err->code != SNM_OK) {
       snm_log(SNM_LOG_DEBUG, "%s (shard check skipped)", err->msg);
     } else if (t->bad_found != 1) {
       /* a failed primary (1) is worth more than a waiting one (2) */
-      size_t start = snm_es_chunk_start(t->chunk_ends, q->i);
       struct snm_es_failed_shard cand;
-      int f = snm_es_find_failed_shard(&cand, reply->json, t->wait + start,
-                                       t->chunk_ends[q->i] - start);
+      int f = snm_es_find_failed_shard(&cand, reply->json, t->wait, t->n_wait);
       if (f != 0 && (t->bad_found == 0 || f < t->bad_found)) {
         t->bad = cand;
         t->bad_found = f;
@@ -625,8 +610,11 @@ int wf_req_snapshot_status(struct snm_workflow *wf)
   int rc;
 
   snm_buf_init(&p, 0);
-  rc = snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
-                   wf_round(wf)->snapshot.name);
+  /* only what the progress reads: a shard's entry each otherwise */
+  rc = snm_es_path(&p,
+                   "/_snapshot/%s/%s/_status?filter_path=snapshots.snapshot,"
+                   "snapshots.state,snapshots.shards_stats,snapshots.stats",
+                   wf->plan->repository.name, wf_round(wf)->snapshot.name);
   return req_send_q(
       wf, NULL, &wf->es[wf->plan->snapshot.domain],
       &(struct wf_req){.kind = K_SNAP_STATUS, .sent_ms = snm_time_now_ms()},
@@ -711,17 +699,54 @@ static int chunk_req(struct wf_target *t, size_t k, enum wf_kind kind,
   return req_send(t->wf, t, t->es, kind, k, method, rc, &p, NULL, replay);
 }
 
+/* Send `method` to the path `fmt` (one "%l" conversion) filled with chunk
+ * `k` of the list `names` cut at `ends`. */
+static int list_req(struct wf_target *t, const char *const *names,
+                    const size_t *ends, size_t k, enum wf_kind kind,
+                    const char *fmt)
+{
+  size_t start = snm_es_chunk_start(ends, k);
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, fmt, names + start, ends[k] - start);
+  return req_send(t->wf, t, t->es, kind, k, "GET", rc, &p, NULL,
+                  SNM_HTTP_REPLAY_AUTO);
+}
+
+/* What the poll reads of a recovery and of the health: a reply of
+ * thousands of shards is a tenth of its size, and so is its parse. */
+#define WF_RECOVERY_FILTER                                                     \
+  "filter_path=*.shards.stage,*.shards.index.size,*.shards.index.files"
+#define WF_HEALTH_FILTER                                                       \
+  "filter_path=status,timed_out,indices.*.status,indices.*.initializing_"      \
+  "shards"
+
+/* The poll's lists: the patterns, or (WFP_MISSING) what they missed, by
+ * name: a name that is gone then answers 404. */
 int wf_req_recovery(struct wf_target *t, size_t k)
 {
-  return chunk_req(t, k, K_RECOVERY, "GET", "/%l/_recovery",
-                   SNM_HTTP_REPLAY_AUTO);
+  if (t->phase == WFP_MISSING)
+    return list_req(t, t->miss, t->miss_ends, k, K_RECOVERY, "/%l/_recovery");
+  /* patterns: hidden indices too; a name alone answers 404 when gone */
+  return list_req(t, (const char *const *)t->cover, t->cover_ends, k,
+                  K_RECOVERY,
+                  t->cover_wild ? "/%l/_recovery?" WF_RECOVERY_FILTER
+                                  "&expand_wildcards=all&"
+                                  "ignore_unavailable=true"
+                                : "/%l/_recovery?" WF_RECOVERY_FILTER);
 }
 
 int wf_req_health(struct wf_target *t, size_t k)
 {
-  return chunk_req(t, k, K_HEALTH, "GET",
-                   "/_cluster/health/%l?level=indices&timeout=0s",
-                   SNM_HTTP_REPLAY_AUTO);
+  if (t->phase == WFP_MISSING)
+    return list_req(
+        t, t->miss, t->miss_ends, k, K_HEALTH,
+        "/_cluster/health/%l?level=indices&timeout=0s&" WF_HEALTH_FILTER);
+  return list_req(
+      t, (const char *const *)t->cover, t->cover_ends, k, K_HEALTH,
+      "/_cluster/health/%l?level=indices&timeout=0s&" WF_HEALTH_FILTER);
 }
 
 int wf_req_refresh(struct wf_target *t, size_t k)
@@ -732,10 +757,9 @@ int wf_req_refresh(struct wf_target *t, size_t k)
 
 int wf_req_shards(struct wf_target *t, size_t k)
 {
-  return chunk_req(t, k, K_SHARDS, "GET",
-                   "/_cat/shards/%l?format=json&h=index,shard,prirep,state,"
-                   "unassigned.reason",
-                   SNM_HTTP_REPLAY_AUTO);
+  return list_req(t, (const char *const *)t->cover, t->cover_ends, k, K_SHARDS,
+                  "/_cat/shards/%l?format=json&h=index,shard,prirep,state,"
+                  "unassigned.reason");
 }
 
 int wf_req_explain(struct wf_target *t)

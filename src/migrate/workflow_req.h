@@ -47,12 +47,15 @@ int wf_req_probe_origin(struct wf_target *t, size_t k);
  * failure of this one only leaves them unknown (it needs cluster state
  * rights that _recovery does not). */
 int wf_req_probe_routing(struct wf_target *t, size_t k);
-/* `k`: the chunk of t->wait (t->chunk_ends) the request names. */
+/* The poll: `k` is the chunk of t->cover (t->cover_ends), or in phase
+ * WFP_MISSING of t->miss (t->miss_ends), that the request names. */
 int wf_req_recovery(struct wf_target *t, size_t k);
 int wf_req_health(struct wf_target *t, size_t k);
+/* `k`: the chunk of t->wait (t->chunk_ends) the request names. */
 int wf_req_refresh(struct wf_target *t, size_t k);
-/* The failure check: their errors only leave t->bad_found / t->explained
- * unset (the check is best effort; the poll goes on). */
+/* The failure check (wf_req_shards: chunk `k` of t->cover): their errors
+ * only leave t->bad_found / t->explained unset (the check is best effort;
+ * the poll goes on). */
 int wf_req_shards(struct wf_target *t, size_t k);
 int wf_req_explain(struct wf_target *t);
 /* GET _data_stream/NAME for t->ds_names[i]: t->ds_backing[i]. */

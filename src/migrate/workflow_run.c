@@ -6,6 +6,7 @@
 #include "log.h"
 #include "session.h"
 #include "timefmt.h"
+#include "es_chunk.h"
 #include "workflow_int.h"
 
 #include <errno.h>
@@ -200,6 +201,11 @@ static void free_targets(struct snm_workflow *wf)
     free(t->probe_exists);
     free(t->probe_origin);
     free(t->chunk_ends);
+    snm_es_cover_free(t->cover, t->n_cover);
+    free(t->cover_ends);
+    free(t->hlevel);
+    free(t->miss);
+    free(t->miss_ends);
     snm_es_recovery_dispose(&t->rec);
   }
   free(wf->targets);

@@ -80,6 +80,9 @@ enum snm_snapshot_state snm_wf_snapshot_state(const char *server_state)
   return SNM_SNAP_STARTED; /* IN_PROGRESS, INIT, STARTED, WAITING, ... */
 }
 
+/* The warm-up: the first initial_ms after the start in this many polls. */
+#define WF_WARMUP_POLLS 8
+
 long snm_wf_poll_next(long prev, const struct snm_polling *p)
 {
   long next;
@@ -94,20 +97,12 @@ long snm_wf_poll_next(long prev, const struct snm_polling *p)
 
 long snm_wf_poll_warmup(int polls, const struct snm_polling *p)
 {
-  long v;
+  long v = p->initial_ms / WF_WARMUP_POLLS;
 
-  switch (polls) {
-  case 0:
+  if (polls == 0)
     return 1;
-  case 1:
-    v = p->initial_ms / 4;
-    break;
-  case 2:
-    v = p->initial_ms / 2;
-    break;
-  default:
+  if (polls > WF_WARMUP_POLLS)
     return -1;
-  }
   return v > 0 ? v : 1;
 }
 

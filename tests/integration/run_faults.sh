@@ -161,7 +161,7 @@ fi
 # ---- D: recovery replies that never list the indices
 if fx_want d; then
     fx_setup d 200
-    r_junk="$(fp_rule "$FP_URL_DP" '{"method":"GET","path":"^/fx-.*/_recovery$","action":"rewrite","status":200,"body":{},"times":0}')"
+    r_junk="$(fp_rule "$FP_URL_DP" '{"method":"GET","path":"^/fx-[^?]*/_recovery(\\?filter_path=.*)?$","action":"rewrite","status":200,"body":{},"times":0}')"
     rn_run "$RN_TMP/d/ev" --json "$PLAN"
     assert_eq 1 "$RN_RC" "D: exit when recovery replies never parse"
     assert_contains "$(jq -sr '.[] | select(.type == "warning") | .message' "$RN_TMP/d/ev")" "lists no shards" "D: a warning"

@@ -22,13 +22,19 @@ static void test_poll_warmup(void **state)
   struct snm_polling p = {.initial_ms = 200, .max_ms = 5000};
   (void)state;
 
+  long sum = 0;
+
   assert_int_equal(snm_wf_poll_warmup(0, &p), 1);
-  assert_int_equal(snm_wf_poll_warmup(1, &p), 50);
-  assert_int_equal(snm_wf_poll_warmup(2, &p), 100);
-  assert_int_equal(snm_wf_poll_warmup(3, &p), -1);
+  for (int i = 1; i <= 8; i++) {
+    assert_int_equal(snm_wf_poll_warmup(i, &p), 25);
+    sum += snm_wf_poll_warmup(i, &p);
+  }
+  assert_int_equal(sum, 200); /* the first initial_ms */
+  assert_int_equal(snm_wf_poll_warmup(9, &p), -1);
+  assert_int_equal(snm_wf_poll_warmup(100, &p), -1);
   p.initial_ms = 1;
   assert_int_equal(snm_wf_poll_warmup(1, &p), 1);
-  assert_int_equal(snm_wf_poll_warmup(2, &p), 1);
+  assert_int_equal(snm_wf_poll_warmup(8, &p), 1);
 }
 
 static void test_poll_sequence(void **state)

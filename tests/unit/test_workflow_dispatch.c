@@ -257,7 +257,8 @@ static long answer_source(struct world *w, const char *method, const char *path,
     yajl_tree_free(j);
   } else if (w->snap[0] != '\0' &&
              strncmp(path, snap_path, strlen(snap_path)) == 0 &&
-             strcmp(path + strlen(snap_path), "/_status") == 0) {
+             strncmp(path + strlen(snap_path), "/_status", 8) == 0 &&
+             strchr("?", path[strlen(snap_path) + 8]) != NULL) {
     int done;
 
     w->statuses++;

@@ -134,7 +134,7 @@ KP_RE_COUNT='^/[^/_][^/]*/_count$'
 KP_RE_MSEARCH='^/_msearch$'
 KP_RE_PROBE='/_settings/index\.uuid\?'
 kp_re_restore() { printf '^/_snapshot/%s/snapmig-[^/?]+/_restore\\?' "$KP_REPO"; }
-KP_RE_RECOVERY='^/[^/_][^/]*/_recovery$'
+KP_RE_RECOVERY='^/[^/_][^/?]*/_recovery(\?filter_path=.*)?$'
 KP_RE_REFRESH='^/[^/_][^/]*/_refresh$'
 
 # kp_arm POINT: the rules that must be there before snapmig starts.
