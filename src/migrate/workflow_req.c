@@ -788,4 +788,3 @@ int wf_req_target_stream(struct wf_target *t, size_t i)
   return req_send(t->wf, t, t->es, K_TSTREAM, i, "GET", rc, &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
 }
-
