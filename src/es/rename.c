@@ -348,3 +348,28 @@ done:
   snm_buf_dispose(&b);
   return rc;
 }
+
+int snm_rename_apply_backing(char **out, const struct snm_rename *r,
+                             const char *index_name, struct snm_err *err)
+{
+  const size_t plen = strlen(SNM_DS_BACKING_PREFIX);
+  char *tail = NULL, *full;
+  int rc;
+
+  if (strncmp(index_name, SNM_DS_BACKING_PREFIX, plen) != 0)
+    return snm_rename_apply(out, r, index_name, err);
+  *out = NULL;
+  rc = snm_rename_apply(&tail, r, index_name + plen, err);
+  if (rc != 0)
+    return rc;
+  full = malloc(plen + strlen(tail) + 1);
+  if (full == NULL) {
+    free(tail);
+    return snm_err_set(err, SNM_ENOMEM, "out of memory");
+  }
+  memcpy(full, SNM_DS_BACKING_PREFIX, plen);
+  strcpy(full + plen, tail);
+  free(tail);
+  *out = full;
+  return 0;
+}

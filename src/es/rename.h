@@ -56,4 +56,16 @@ unsigned snm_rename_groups(const struct snm_rename *r);
 int snm_rename_apply(char **out, const struct snm_rename *r,
                      const char *index_name, struct snm_err *err);
 
+/* The prefix of a data stream's backing indices. */
+#define SNM_DS_BACKING_PREFIX ".ds-"
+
+/* Apply to a backing index of a data stream restored as a stream, as the
+ * servers' RestoreService does (Elasticsearch 7.9+, OpenSearch 1.x-3.x):
+ * a name that starts with ".ds-" is renamed without that prefix and gets
+ * it back (".ds-app-000001" with "(.+)" -> "m-$1" is ".ds-m-app-000001");
+ * any other name as snm_rename_apply.  The data stream's own name is
+ * renamed with snm_rename_apply.  Returns as snm_rename_apply. */
+int snm_rename_apply_backing(char **out, const struct snm_rename *r,
+                             const char *index_name, struct snm_err *err);
+
 #endif

@@ -109,12 +109,17 @@ static void round_dispose(struct snm_state_round *rd)
   free(rd->snapshot.repository);
   counts_dispose(&rd->snapshot.docs_before);
   counts_dispose(&rd->snapshot.docs_after);
+  for (size_t i = 0; i < rd->snapshot.n_data_streams; i++)
+    free(rd->snapshot.data_streams[i]);
+  free(rd->snapshot.data_streams);
   for (size_t i = 0; i < rd->n_restores; i++) {
     struct snm_state_restore *r = &rd->restores[i];
 
     for (size_t j = 0; j < r->n_indices; j++) {
       free(r->indices[j].source);
       free(r->indices[j].target);
+      free(r->indices[j].data_stream);
+      free(r->indices[j].target_stream);
     }
     free(r->indices);
     free(r->domain);
@@ -325,6 +330,8 @@ int snm_state_restore_add_index(struct snm_state_restore *r, const char *source,
   e->docs_expected = SNM_STATE_UNKNOWN;
   e->docs_found = SNM_STATE_UNKNOWN;
   e->bytes = SNM_STATE_UNKNOWN;
+  e->data_stream = NULL;
+  e->target_stream = NULL;
 found:
   if (out != NULL)
     *out = e;

@@ -102,6 +102,11 @@ struct snm_state_snapshot {
   long long finished_ms; /* ms since the epoch, or SNM_STATE_UNKNOWN */
   struct snm_state_counts docs_before; /* source counts before the snapshot */
   struct snm_state_counts docs_after;  /* ... and after it */
+  /* the data streams the snapshot names as streams ("data_streams", only
+   * written when there are some); their backing indices are in
+   * docs_before */
+  char **data_streams; /* NULL or malloced array of malloced names */
+  size_t n_data_streams;
 };
 
 /* The repository on one domain ("repositories": {"id": "registered"}). */
@@ -118,6 +123,11 @@ struct snm_state_index {
   long long docs_expected; /* source count, or SNM_STATE_UNKNOWN */
   long long docs_found;    /* target count, or SNM_STATE_UNKNOWN */
   long long bytes;         /* restored size, or SNM_STATE_UNKNOWN */
+  /* a backing index of a data stream restored as a stream: NULL, or the
+   * stream's name in the snapshot and on the target (malloced; written as
+   * "data_stream" and "target_data_stream" when set) */
+  char *data_stream;
+  char *target_stream;
 };
 
 /* The restore of one round onto one target domain. */

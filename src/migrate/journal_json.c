@@ -74,6 +74,10 @@ static void put_restore(yajl_gen g, const struct snm_state_restore *r)
     snm_gen_key_int_or_null(g, "docs_expected", x->docs_expected);
     snm_gen_key_int_or_null(g, "docs_found", x->docs_found);
     snm_gen_key_int_or_null(g, "bytes", x->bytes);
+    if (x->data_stream != NULL && x->target_stream != NULL) {
+      snm_gen_key_str(g, "data_stream", x->data_stream);
+      snm_gen_key_str(g, "target_data_stream", x->target_stream);
+    }
     yajl_gen_map_close(g);
   }
   yajl_gen_array_close(g);
@@ -95,6 +99,13 @@ static void put_round(yajl_gen g, const struct snm_state_round *rd)
   put_time(g, "finished_at", s->finished_ms);
   put_counts(g, "docs_before", &s->docs_before);
   put_counts(g, "docs_after", &s->docs_after);
+  if (s->n_data_streams > 0) {
+    snm_gen_str(g, "data_streams");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < s->n_data_streams; i++)
+      snm_gen_str(g, s->data_streams[i]);
+    yajl_gen_array_close(g);
+  }
   yajl_gen_map_close(g);
   snm_gen_str(g, "restores");
   yajl_gen_array_open(g);
@@ -329,6 +340,38 @@ static void read_registrations(struct rd *r, const struct snm_json *root,
   }
 }
 
+/* The snapshot's "data_streams": absent, or an array of names. */
+static void read_streams(struct rd *r, const struct snm_json *o,
+                         const char *where, struct snm_state_snapshot *s)
+{
+  const struct snm_json *a =
+      get(r, o, where, "data_streams", SNM_JSON_ARRAY, 0);
+  char what[192];
+
+  if (a == NULL)
+    return;
+  s->data_streams = calloc(a->u.array.len + 1, sizeof(*s->data_streams));
+  if (s->data_streams == NULL) {
+    nomem(r);
+    return;
+  }
+  for (size_t i = 0; i < a->u.array.len && r->rc == 0; i++) {
+    const struct snm_json *v = a->u.array.items[i];
+    snprintf(what, sizeof(what), "%s.data_streams[%zu]", where, i);
+    if (v->type != SNM_JSON_STRING || !snm_json_is_cstring(v) ||
+        v->u.string.len == 0) {
+      bad(r, v, what, "expected a data stream name");
+      return;
+    }
+    if ((s->data_streams[s->n_data_streams] = strdup(v->u.string.ptr)) ==
+        NULL) {
+      nomem(r);
+      return;
+    }
+    s->n_data_streams++;
+  }
+}
+
 /* The "snapshot" member of `obj` (the root in format 1, a round in format
  * 2); `where` names `obj` in messages ("" for the root). */
 static void read_snapshot(struct rd *r, const struct snm_json *obj,
@@ -347,6 +390,7 @@ static void read_snapshot(struct rd *r, const struct snm_json *obj,
   s->finished_ms = get_time(r, o, w, "finished_at");
   get_counts(r, o, w, "docs_before", &s->docs_before);
   get_counts(r, o, w, "docs_after", &s->docs_after);
+  read_streams(r, o, w, s);
 }
 
 static void read_index(struct rd *r, const struct snm_json *o,
@@ -370,6 +414,12 @@ static void read_index(struct rd *r, const struct snm_json *o,
     x->docs_expected = get_count(r, o, where, "docs_expected");
     x->docs_found = get_count(r, o, where, "docs_found");
     x->bytes = get_count(r, o, where, "bytes");
+    get_str(r, o, where, "data_stream", 0, &x->data_stream);
+    get_str(r, o, where, "target_data_stream", 0, &x->target_stream);
+    if (r->rc == 0 && (x->data_stream == NULL) != (x->target_stream == NULL))
+      bad(r, o, where,
+          "\"data_stream\" and \"target_data_stream\" go "
+          "together");
   }
   free(source);
   free(target);

@@ -48,6 +48,12 @@ static void domain_dispose(struct snm_pf_domain *d)
     free(d->aliases[i].index);
   }
   free(d->aliases);
+  free_list(d->streams, d->n_streams);
+  for (size_t i = 0; i < d->n_templates; i++) {
+    free(d->templates[i].name);
+    free_list(d->templates[i].patterns, d->templates[i].n_patterns);
+  }
+  free(d->templates);
   free(d->node_avail);
   free(d->node_total);
   snm__pf_security_dispose(&d->sec);
@@ -62,6 +68,12 @@ void snm__preflight_clear_verdicts(struct snm_preflight *pf)
       free(rs->items[i].verdict);
     }
     free(rs->items);
+    for (size_t i = 0; i < rs->n_streams; i++) {
+      free(rs->streams[i].target_name);
+      free(rs->streams[i].verdict);
+      free(rs->streams[i].template_name);
+    }
+    free(rs->streams);
   }
   free(pf->restores);
   pf->restores = NULL;
@@ -276,6 +288,36 @@ int snm_preflight_snapshot_indices(const struct snm_preflight *pf,
   *out = v;
   *n = k;
   return 0;
+}
+
+int snm_preflight_snapshot_streams(const struct snm_preflight *pf,
+                                   const char ***out, size_t *n)
+{
+  const char **v = malloc((pf->n_data_streams + 1) * sizeof(*v));
+  size_t k = 0;
+
+  *out = NULL;
+  *n = 0;
+  if (v == NULL)
+    return SNM_ENOMEM;
+  for (size_t s = 0; s < pf->n_data_streams; s++)
+    for (size_t i = 0; i < pf->n_indices; i++)
+      if (pf->indices[i].selected && pf->indices[i].data_stream != NULL &&
+          strcmp(pf->indices[i].data_stream, pf->data_streams[s].name) == 0) {
+        v[k++] = pf->data_streams[s].name;
+        break;
+      }
+  *out = v;
+  *n = k;
+  return 0;
+}
+
+const char *snm_preflight_stream_of(const struct snm_preflight *pf,
+                                    const char *name)
+{
+  const struct snm_pf_index *ix = snm__pf_find_index(pf, name);
+
+  return ix != NULL ? ix->data_stream : NULL;
 }
 
 long snm_preflight_restore_replicas(const struct snm_restore *r)

@@ -91,7 +91,18 @@ enum snm_pf_fact {
   SNM_PF_FACT_COUNTS,           /* source: GET INDEX/_count (any) */
   SNM_PF_FACT_DISK,             /* targets: GET /_cat/allocation */
   SNM_PF_FACT_CLUSTER_SETTINGS, /* targets: GET /_cluster/settings */
+  SNM_PF_FACT_TEMPLATES,        /* targets: GET /_index_template */
   SNM_PF_N_FACTS
+};
+
+/* A composable index template on a target (GET _index_template): what
+ * decides whether a data stream of a given name works there. */
+struct snm_pf_template {
+  char *name;      /* malloced */
+  char **patterns; /* its index_patterns (malloced each) */
+  size_t n_patterns;
+  long long priority; /* 0 when it has none */
+  int data_stream;    /* 1: it has a "data_stream" object */
 };
 
 struct snm_pf_running { /* a snapshot in progress on the source */
@@ -193,6 +204,14 @@ struct snm_pf_domain {
   struct snm_pf_alias *aliases; /* source and targets */
   size_t n_aliases;
   int aliases_known;
+  /* targets: GET /_data_stream (the names only) and GET /_index_template
+   * (composable templates); `_known` once read */
+  char **streams; /* malloced each */
+  size_t n_streams;
+  int streams_known;
+  struct snm_pf_template *templates;
+  size_t n_templates;
+  int templates_known;
   long long disk_avail;  /* bytes free, summed over data nodes */
   long long disk_usable; /* what the high watermark leaves of it */
   long max_shards_per_node;
@@ -225,8 +244,9 @@ struct snm_pf_index {         /* a source index the patterns resolved to */
   struct snm_version created; /* decoded (engine UNKNOWN if not) */
 };
 
-struct snm_pf_data_stream {
-  char *name; /* malloced */
+struct snm_pf_data_stream { /* a data stream on the source */
+  char *name;               /* malloced */
+  size_t n_backing;         /* backing indices the source lists for it */
 };
 
 /* ---- verdicts --------------------------------------------------------- */
@@ -251,10 +271,25 @@ struct snm_pf_item {
  * `restore` is the run's own (restored, or maybe restored, by it). */
 typedef int (*snm_pf_own_fn)(void *data, size_t restore, const char *target);
 
+/* A data stream a restore takes: it restores as a stream, with every one
+ * of its backing indices (they are items of the restore, renamed by
+ * snm_rename_apply_backing; the stream by snm_rename_apply). */
+struct snm_pf_stream_item {
+  size_t stream;             /* into pf->data_streams */
+  char *target_name;         /* malloced: the stream's name on the target */
+  enum snm_pf_action action; /* its backing items have the same */
+  char *verdict;             /* malloced, short */
+  char *template_name;       /* NULL or malloced: the target's composable
+                                template with data_stream that matches it */
+  int own;                   /* 1: every backing index is a resumed run's own */
+};
+
 struct snm_pf_restore {      /* pf->restores[r] is plan->restores[r] */
   size_t domain;             /* plan domain index (the target) */
   struct snm_pf_item *items; /* in source index order */
   size_t n_items;
+  struct snm_pf_stream_item *streams; /* in pf->data_streams order */
+  size_t n_streams;
   long replicas;          /* replicas after index_settings, -1: as source */
   long long bytes_needed; /* restored copies that will be allocated */
   long new_shards;        /* shards counted by the shard limit */
@@ -401,6 +436,16 @@ struct snm_pf_index *snm_preflight_add_index(struct snm_preflight *pf,
  * Returns 0 or SNM_ENOMEM. */
 int snm_preflight_snapshot_indices(const struct snm_preflight *pf,
                                    const char ***out, size_t *n);
+
+/* The data streams the snapshot names as streams (so that the server keeps
+ * them as streams): those with a selected backing index, in
+ * pf->data_streams order.  As snm_preflight_snapshot_indices. */
+int snm_preflight_snapshot_streams(const struct snm_preflight *pf,
+                                   const char ***out, size_t *n);
+
+/* The data stream that source index `name` backs, or NULL. */
+const char *snm_preflight_stream_of(const struct snm_preflight *pf,
+                                    const char *name);
 
 /* The repository registration `run` sends to domain `d` of `plan`
  * (PUT _snapshot/REPO body): {"type":T,"settings":{...}} with the plan's

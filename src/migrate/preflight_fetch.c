@@ -35,6 +35,8 @@ enum rq_kind {
   RQ_ALIASES,
   RQ_ALLOCATION,
   RQ_CLUSTER_SETTINGS,
+  RQ_TARGET_STREAMS,
+  RQ_TEMPLATES,
   RQ_COUNT
 };
 
@@ -77,7 +79,10 @@ static enum snm_pf_fact fact_of(enum rq_kind kind)
   case RQ_RUNNING:
     return SNM_PF_FACT_RUNNING;
   case RQ_DATA_STREAMS:
+  case RQ_TARGET_STREAMS:
     return SNM_PF_FACT_DATA_STREAMS;
+  case RQ_TEMPLATES:
+    return SNM_PF_FACT_TEMPLATES;
   case RQ_SETTINGS:
     return SNM_PF_FACT_SETTINGS;
   case RQ_CAT_INDICES:
@@ -233,6 +238,9 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
   case RQ_DATA_STREAMS: /* JSON, read as a stream: only what is used */
     return snm__pf_parse_data_streams(pf, reply->body, reply->body_len, 1, why,
                                       whysz);
+  case RQ_TARGET_STREAMS:
+    return snm__pf_parse_target_streams(pf, d, reply->body, reply->body_len,
+                                        why, whysz);
   default:
     break;
   }
@@ -255,6 +263,8 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
     return snm__pf_parse_allocation(pf, d, j, why, whysz);
   case RQ_CLUSTER_SETTINGS:
     return snm__pf_parse_cluster_settings(d, j, why, whysz);
+  case RQ_TEMPLATES:
+    return snm__pf_parse_templates(pf, d, j, why, whysz);
   case RQ_COUNT:
     return record_counts(rq, d, j, why, whysz);
   default:
@@ -405,7 +415,8 @@ static int send_path(struct snm_preflight *pf, size_t di, enum rq_kind kind,
           .method = "GET",
           .path = snm_buf_str(path),
           .raw = kind == RQ_CAT_INDICES || kind == RQ_ALIASES ||
-                 kind == RQ_REPO_SNAPSHOTS || kind == RQ_DATA_STREAMS},
+                 kind == RQ_REPO_SNAPSHOTS || kind == RQ_DATA_STREAMS ||
+                 kind == RQ_TARGET_STREAMS},
       on_reply, rq, &err);
   if (rc != 0) {
     pf->pending--;
@@ -642,6 +653,9 @@ static void send_domain(struct snm_preflight *pf, size_t di)
              "/_cat/allocation?format=json&bytes=b");
     send_get(pf, di, RQ_CLUSTER_SETTINGS, NULL,
              "/_cluster/settings?include_defaults=true&flat_settings=true");
+    /* whether a restored data stream's name is taken, and its template */
+    send_get(pf, di, RQ_TARGET_STREAMS, NULL, "/_data_stream");
+    send_get(pf, di, RQ_TEMPLATES, NULL, "/_index_template");
   }
 }
 

@@ -99,6 +99,16 @@ int snm__pf_parse_running(struct snm_preflight *pf, struct snm_pf_domain *d,
 int snm__pf_parse_data_streams(struct snm_preflight *pf, const char *body,
                                size_t len, int resolved_only, char *why,
                                size_t whysz);
+/* A target's GET _data_stream (the same streaming parser): the names into
+ * d->streams, d->streams_known set.  Refused as above. */
+int snm__pf_parse_target_streams(struct snm_preflight *pf,
+                                 struct snm_pf_domain *d, const char *body,
+                                 size_t len, char *why, size_t whysz);
+/* A target's GET _index_template: d->templates, d->templates_known set.
+ * Refused when there is no "index_templates" array or an entry has no
+ * name (preflight_ds.c). */
+int snm__pf_parse_templates(struct snm_preflight *pf, struct snm_pf_domain *d,
+                            yajl_val j, char *why, size_t whysz);
 /* One chunk of GET PATTERNS/_settings: appends to pf->indices. */
 int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
                            size_t whysz);
@@ -139,6 +149,38 @@ int snm__pf_parse_allocation(struct snm_preflight *pf, struct snm_pf_domain *d,
 int snm__pf_parse_cluster_settings(struct snm_pf_domain *d, yajl_val j,
                                    char *why, size_t whysz);
 int snm__pf_parse_count(long long *docs, yajl_val j, char *why, size_t whysz);
+
+/* ---- data streams (preflight_ds.c) ------------------------------------ */
+
+/* Which template a data stream named `name` gets on target domain `dom`:
+ * the composable template the server would pick (the highest priority
+ * among those whose index_patterns match).  *tmpl (if not NULL) is set to
+ * its name (borrowed) for DS and NO_DS. */
+enum snm_pf_tmpl_match {
+  SNM_PF_TMPL_UNKNOWN = 0, /* the target's templates are not known */
+  SNM_PF_TMPL_NONE,        /* no composable template matches */
+  SNM_PF_TMPL_NO_DS,       /* the one that matches has no data_stream */
+  SNM_PF_TMPL_DS           /* the one that matches has data_stream */
+};
+enum snm_pf_tmpl_match snm__pf_stream_template(const struct snm_preflight *pf,
+                                               size_t dom, const char *name,
+                                               const char **tmpl);
+
+/* The source's data streams the selection takes only in part (a backing
+ * index selected, another not): a blocker each.  After select_source. */
+void snm__pf_check_source_streams(struct snm__vctx *c);
+
+/* Replace a stream item's verdict (preflight_restore.c). */
+void snm__pf_set_stream_verdict(struct snm__vctx *c,
+                                struct snm_pf_stream_item *st,
+                                enum snm_pf_action action, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The stream verdicts of every restore (pf->restores[r].streams built by
+ * build_items): the target's engine, existing streams, indices or aliases
+ * of the stream's name, two streams onto one name, the template; a
+ * stream's verdict is given to all of its backing items. */
+void snm__pf_check_streams(struct snm__vctx *c);
 
 /* ---- the security plugin (preflight_security.c) ----------------------- */
 

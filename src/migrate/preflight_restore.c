@@ -10,6 +10,7 @@
 #include "rename.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,28 @@ static void set_verdict(struct snm__vctx *c, struct snm_pf_item *it,
   it->action = action;
 }
 
+void snm__pf_set_stream_verdict(struct snm__vctx *c,
+                                struct snm_pf_stream_item *st,
+                                enum snm_pf_action action, const char *fmt, ...)
+{
+  struct snm_buf b;
+  va_list ap;
+
+  snm_buf_init(&b, 0);
+  va_start(ap, fmt);
+  if (snm_buf_vprintf(&b, fmt, ap) != 0)
+    c->nomem = 1;
+  va_end(ap);
+  free(st->verdict);
+  st->verdict = snm_buf_steal(&b);
+  if (st->verdict == NULL)
+    c->nomem = 1;
+  snm_buf_dispose(&b);
+  st->action = action;
+}
+
+#define set_stream_verdict snm__pf_set_stream_verdict
+
 /* ---- restores --------------------------------------------------------- */
 
 static const struct snm_pf_existing *
@@ -68,20 +91,70 @@ static const char *existing_alias(const struct snm_pf_domain *d,
   return NULL;
 }
 
-/* The items of restore r: which snapshotted indices it takes, renamed. */
+/* The data stream of snapshot entry k of `ds_of` (SIZE_MAX: an index). */
+static size_t stream_index(const struct snm_preflight *pf, const char *name)
+{
+  for (size_t s = 0; s < pf->n_data_streams; s++)
+    if (strcmp(pf->data_streams[s].name, name) == 0)
+      return s;
+  return SIZE_MAX;
+}
+
+/* The name `name` gets on the target: a backing index of a stream the
+ * restore takes by the servers' backing rule, anything else plainly.
+ * 0, or -1 with a blocker (the item's name is then the source's). */
+static int rename_one(struct snm__vctx *c, size_t r, const char *name,
+                      int backing, char **out)
+{
+  const struct snm_restore *rs = &c->plan->restores[r];
+  const char *id = c->plan->domains[rs->domain].id;
+  struct snm_err err;
+  int rc;
+
+  if (rs->rename == NULL) {
+    *out = xstrdup(c, name);
+    return 0;
+  }
+  rc = backing ? snm_rename_apply_backing(out, rs->rename, name, &err)
+               : snm_rename_apply(out, rs->rename, name, &err);
+  if (rc == 0)
+    return 0;
+  *out = xstrdup(c, name);
+  ISSUE(c, SNM_PF_BLOCKER, "rename", id, name, "simplify the pattern",
+        "restores[%zu]: cannot rename %s: %s", r, name, err.msg);
+  return -1;
+}
+
+/* The items of restore r: which snapshotted indices it takes, renamed.
+ * names[0..n) are the snapshot's indices (map: into pf->indices), then
+ * the snapshot's data streams, so that restores[].indices may name a
+ * stream.  A stream the restore's expressions select is taken whole (the
+ * restore names it, and the server restores every backing index); the
+ * backing indices of a stream it does not select are left out, and a
+ * restore item naming one exactly is a blocker (the server would restore
+ * it as a plain index, outside any stream). */
 static void build_items(struct snm__vctx *c, size_t r, const char **names,
                         const size_t *map, size_t n)
 {
+  struct snm_preflight *pf = c->pf;
   const struct snm_restore *rs = &c->plan->restores[r];
-  struct snm_pf_restore *out = &c->pf->restores[r];
+  struct snm_pf_restore *out = &pf->restores[r];
   const char *id = c->plan->domains[rs->domain].id;
-  unsigned char *sel = malloc(n + 1), *hits = malloc(rs->n_indices + 1);
+  const char **all = NULL, **streams = NULL;
+  size_t n_streams = 0, n_all;
+  unsigned char *sel = NULL, *hits = malloc(rs->n_indices + 1);
 
-  if (sel == NULL || hits == NULL) {
+  if (snm_preflight_snapshot_streams(pf, &streams, &n_streams) != 0 ||
+      hits == NULL ||
+      (all = malloc((n + n_streams + 1) * sizeof(*all))) == NULL ||
+      (sel = malloc(n + n_streams + 1)) == NULL) {
     c->nomem = 1;
     goto done;
   }
-  snm_indexpat_select(sel, names, n, (const char *const *)rs->indices,
+  n_all = n + n_streams;
+  memcpy(all, names, n * sizeof(*all));
+  memcpy(all + n, streams, n_streams * sizeof(*all));
+  snm_indexpat_select(sel, all, n_all, (const char *const *)rs->indices,
                       rs->n_indices, hits);
   for (size_t j = 0; j < rs->n_indices; j++) {
     if (hits[j] == SNM_INDEXPAT_NOT_FOUND)
@@ -97,27 +170,67 @@ static void build_items(struct snm__vctx *c, size_t r, const char **names,
             "snapshot",
             r, rs->indices[j]);
   }
+  /* a backing index goes with its stream, and only with it */
+  for (size_t i = 0; i < n; i++) {
+    const char *ds = pf->indices[map[i]].data_stream;
+    size_t k;
+    int taken = 0;
+
+    if (ds == NULL)
+      continue;
+    for (k = 0; k < n_streams; k++)
+      if (strcmp(streams[k], ds) == 0) {
+        taken = sel[n + k];
+        break;
+      }
+    if (!taken && sel[i]) {
+      for (size_t j = 0; j < rs->n_indices; j++) {
+        const char *item = rs->indices[j];
+        if (item[0] == '+')
+          item++;
+        if (strcmp(item, names[i]) == 0) {
+          ISSUE(c, SNM_PF_BLOCKER, "data-stream-backing", id, names[i],
+                "name the data stream in restores[].indices (it restores "
+                "with all its backing indices), or leave the index out",
+                "restores[%zu].indices names %s, a backing index of data "
+                "stream %s: restored without its stream it would be a "
+                "plain index no stream writes to",
+                r, names[i], ds);
+          break;
+        }
+      }
+    }
+    sel[i] = (unsigned char)taken;
+  }
   out->items = calloc(n + 1, sizeof(*out->items));
-  if (out->items == NULL) {
+  out->streams = calloc(n_streams + 1, sizeof(*out->streams));
+  if (out->items == NULL || out->streams == NULL) {
     c->nomem = 1;
     goto done;
   }
+  for (size_t k = 0; k < n_streams; k++) {
+    struct snm_pf_stream_item *st;
+
+    if (!sel[n + k])
+      continue;
+    st = &out->streams[out->n_streams++];
+    st->stream = stream_index(pf, streams[k]);
+    if (rename_one(c, r, streams[k], 0, &st->target_name) != 0) {
+      set_stream_verdict(c, st, SNM_PF_BLOCKED, "rename failed");
+      continue;
+    }
+    set_stream_verdict(c, st, SNM_PF_RESTORE, "ok");
+  }
   for (size_t i = 0; i < n; i++) {
     struct snm_pf_item *it;
-    struct snm_err err;
 
     if (!sel[i])
       continue;
     it = &out->items[out->n_items++];
     it->index = map[i];
-    if (rs->rename == NULL) {
-      it->target_name = xstrdup(c, names[i]);
-    } else if (snm_rename_apply(&it->target_name, rs->rename, names[i], &err) !=
-               0) {
-      it->target_name = xstrdup(c, names[i]);
+    if (rename_one(c, r, names[i], pf->indices[map[i]].data_stream != NULL,
+                   &it->target_name) != 0) {
       set_verdict(c, it, SNM_PF_BLOCKED, "rename failed");
-      ISSUE(c, SNM_PF_BLOCKER, "rename", id, names[i], "simplify the pattern",
-            "restores[%zu]: cannot rename %s: %s", r, names[i], err.msg);
       continue;
     }
     set_verdict(c, it, SNM_PF_RESTORE, "ok");
@@ -134,6 +247,8 @@ static void build_items(struct snm__vctx *c, size_t r, const char **names,
 done:
   free(sel);
   free(hits);
+  free(all);
+  free(streams);
 }
 
 /* Two sources landing on one name on the same cluster (all restores onto
@@ -433,6 +548,7 @@ void snm__pf_check_restores(struct snm__vctx *c)
           set_verdict(c, &pf->restores[r].items[i], SNM_PF_RESTORE,
                       "not checked: target unreachable");
   }
+  snm__pf_check_streams(c);
   for (size_t d = 0; d < pf->n_domains; d++)
     if (pf->domains[d].roles & SNM_PF_ROLE_TARGET)
       check_capacity(c, d);

@@ -54,6 +54,8 @@ struct ds_parse {
   int backing_seen;
   char **backing; /* the data stream's backing indices kept (malloced) */
   size_t n_backing;
+  size_t total_backing; /* ... and all it lists */
+  int names_only;       /* a target's listing: no backing index kept */
   /* the result, committed to pf once the whole document parsed */
   struct snm_pf_data_stream *streams;
   size_t n_streams;
@@ -104,6 +106,7 @@ static void ds_clear(struct ds_parse *p)
   free(p->backing);
   p->backing = NULL;
   p->n_backing = 0;
+  p->total_backing = 0;
 }
 
 /* A data stream object ended: keep it (with its backing indices) when it
@@ -136,6 +139,7 @@ static int ds_end(struct ds_parse *p)
       if (pairs[p->n_pairs++].alias == NULL)
         p->nomem = 1;
     }
+    p->streams[p->n_streams].n_backing = p->total_backing;
     p->streams[p->n_streams++].name = p->name;
     p->name = NULL;
   }
@@ -161,7 +165,9 @@ static int ds_value(struct ds_parse *p, int type, const unsigned char *s,
       p->nomem = 1;
     break;
   case DS_KEY_INDEX_NAME:
-    if (type == 's' &&
+    if (type == 's')
+      p->total_backing++;
+    if (type == 's' && !p->names_only &&
         (!p->resolved_only ||
          snm__pf_resolved(p->pf, (const char *)s, cstr_len(s, n)))) {
       char **g = realloc(p->backing, (p->n_backing + 1) * sizeof(*g));
@@ -342,25 +348,22 @@ static int append(void *v, size_t *len, const void *from, size_t n, size_t size)
   return 0;
 }
 
-int snm__pf_parse_data_streams(struct snm_preflight *pf, const char *body,
-                               size_t len, int resolved_only, char *why,
-                               size_t whysz)
+/* Parse `body` into `p` (set up by the caller): 0, or -1 with `why`
+ * (nothing kept); p->nomem on allocation failure. */
+static int ds_run(struct ds_parse *p, const char *body, size_t len, char *why,
+                  size_t whysz)
 {
   static const yajl_callbacks cb = {
       ds_null,      ds_bool, NULL,       NULL,           ds_number,   ds_string,
       ds_start_map, ds_key,  ds_end_map, ds_start_array, ds_end_array};
-  struct ds_parse p;
   yajl_handle h;
-  int ok, rc = 0;
+  int ok;
 
   if (len == 0)
     return snm__pf_refuse(why, whysz, "the reply is empty");
-  memset(&p, 0, sizeof(p));
-  p.pf = pf;
-  p.resolved_only = resolved_only;
-  h = yajl_alloc(&cb, NULL, &p);
+  h = yajl_alloc(&cb, NULL, p);
   if (h == NULL) {
-    pf->nomem = 1;
+    p->nomem = 1;
     return 0;
   }
   yajl_config(h, yajl_allow_comments, 1); /* as yajl_tree_parse */
@@ -369,13 +372,30 @@ int snm__pf_parse_data_streams(struct snm_preflight *pf, const char *body,
            yajl_status_ok &&
        yajl_complete_parse(h) == yajl_status_ok;
   yajl_free(h);
+  if (p->nomem)
+    return 0;
+  if (!ok)
+    return snm__pf_refuse(why, whysz, "the reply is not JSON");
+  if (!p->found_list)
+    return snm__pf_refuse(why, whysz,
+                          "the reply has no \"data_streams\" array");
+  return 0;
+}
+
+int snm__pf_parse_data_streams(struct snm_preflight *pf, const char *body,
+                               size_t len, int resolved_only, char *why,
+                               size_t whysz)
+{
+  struct ds_parse p;
+  int rc;
+
+  memset(&p, 0, sizeof(p));
+  p.pf = pf;
+  p.resolved_only = resolved_only;
+  rc = ds_run(&p, body, len, why, whysz);
   if (p.nomem) {
     pf->nomem = 1;
-  } else if (!ok) {
-    rc = snm__pf_refuse(why, whysz, "the reply is not JSON");
-  } else if (!p.found_list) {
-    rc = snm__pf_refuse(why, whysz, "the reply has no \"data_streams\" array");
-  } else {
+  } else if (rc == 0) {
     /* what is appended is pf's from then on */
     if (append(&pf->data_streams, &pf->n_data_streams, p.streams, p.n_streams,
                sizeof(*p.streams)) == 0)
@@ -385,6 +405,39 @@ int snm__pf_parse_data_streams(struct snm_preflight *pf, const char *body,
       p.n_pairs = 0;
     if (p.n_streams > 0 || p.n_pairs > 0)
       pf->nomem = 1;
+  }
+  ds_dispose(&p);
+  return rc;
+}
+
+int snm__pf_parse_target_streams(struct snm_preflight *pf,
+                                 struct snm_pf_domain *d, const char *body,
+                                 size_t len, char *why, size_t whysz)
+{
+  struct ds_parse p;
+  int rc;
+
+  memset(&p, 0, sizeof(p));
+  p.pf = pf;
+  p.names_only = 1;
+  rc = ds_run(&p, body, len, why, whysz);
+  if (p.nomem) {
+    pf->nomem = 1;
+  } else if (rc == 0) {
+    char **names = malloc((d->n_streams + p.n_streams + 1) * sizeof(*names));
+    if (names == NULL) {
+      pf->nomem = 1;
+    } else {
+      if (d->n_streams > 0)
+        memcpy(names, d->streams, d->n_streams * sizeof(*names));
+      for (size_t i = 0; i < p.n_streams; i++) {
+        names[d->n_streams++] = p.streams[i].name;
+        p.streams[i].name = NULL;
+      }
+      free(d->streams);
+      d->streams = names;
+      d->streams_known = 1;
+    }
   }
   ds_dispose(&p);
   return rc;

@@ -163,6 +163,11 @@ static const struct fact_rule fact_rules[SNM_PF_N_FACTS] = {
                                       "are unknown",
                                       "cluster:monitor/settings (the "
                                       "\"monitor\" cluster privilege)"},
+    [SNM_PF_FACT_TEMPLATES] = {"templates-unreadable",
+                               "list its index templates",
+                               "whether a restored data stream gets a "
+                               "template with data_stream is unknown",
+                               "indices:admin/index_template/get"},
 };
 
 /* Data streams exist from Elasticsearch 7.9 on and in every OpenSearch. */
@@ -188,6 +193,25 @@ static int any_include_aliases(const struct snm_plan *plan)
   return 0;
 }
 
+/* Does the source hold a data stream that a restore onto d may take?  (The
+ * facts are weighed before the restores are built: any selected backing
+ * index counts.) */
+static int streams_onto(const struct snm__vctx *c,
+                        const struct snm_pf_domain *d)
+{
+  const struct snm_preflight *pf = c->pf;
+  int onto = 0;
+
+  for (size_t r = 0; r < c->plan->n_restores && !onto; r++)
+    onto = &pf->domains[c->plan->restores[r].domain] == d;
+  if (!onto)
+    return 0;
+  for (size_t i = 0; i < pf->n_indices; i++)
+    if (pf->indices[i].data_stream != NULL)
+      return 1;
+  return 0;
+}
+
 /* How an unknown fact weighs for domain d: a blocker where a verdict
  * relies on it, a warning where it is only reported, -1 where it does not
  * matter (not asked, or not for this domain). */
@@ -209,6 +233,11 @@ static int fact_weight(const struct snm__vctx *c, const struct snm_pf_domain *d,
     return one_snapshot_at_a_time(&d->info.version) ? SNM_PF_BLOCKER
                                                     : SNM_PF_WARNING;
   case SNM_PF_FACT_DATA_STREAMS:
+    /* a target: whether a restored stream's name is taken */
+    if (target && streams_onto(c, d))
+      return SNM_PF_BLOCKER;
+    if (!(d->roles & SNM_PF_ROLE_SOURCE))
+      return -1;
     /* an older version has no such API; otherwise a system-named index
      * may be a backing index, kept only when its data stream is known */
     if (!has_data_streams(&d->info.version))
@@ -221,6 +250,8 @@ static int fact_weight(const struct snm__vctx *c, const struct snm_pf_domain *d,
     return SNM_PF_BLOCKER;
   case SNM_PF_FACT_COUNTS:
     return SNM_PF_WARNING;
+  case SNM_PF_FACT_TEMPLATES:
+    return target && streams_onto(c, d) ? SNM_PF_BLOCKER : -1;
   case SNM_PF_FACT_DISK:
   case SNM_PF_FACT_CLUSTER_SETTINGS:
     return target ? SNM_PF_BLOCKER : -1;
@@ -587,18 +618,7 @@ static void check_source(struct snm__vctx *c)
   if (!pf->indices_known)
     return; /* a blocker of check_facts says why */
   select_source(c, src);
-  for (size_t i = 0; i < pf->n_data_streams; i++) {
-    const char *ds = pf->data_streams[i].name;
-    for (size_t k = 0; k < pf->n_indices; k++)
-      if (pf->indices[k].selected && pf->indices[k].data_stream != NULL &&
-          strcmp(pf->indices[k].data_stream, ds) == 0) {
-        ISSUE(c, SNM_PF_WARNING, "data-stream", id, ds,
-              "create the data stream's index template on the target "
-              "first, and do not rename its backing indices",
-              "data stream %s is snapshotted through its backing indices", ds);
-        break;
-      }
-  }
+  snm__pf_check_source_streams(c);
   for (size_t i = 0; i < pf->n_indices; i++) {
     const struct snm_pf_index *ix = &pf->indices[i];
     int partial = c->plan->snapshot.allow_partial;

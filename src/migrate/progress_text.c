@@ -378,6 +378,22 @@ static int text_verify_index(struct snm_buf *b, const struct snm_field *f,
                         fstr(f, n, "source"));
 }
 
+static int text_verify_data_stream(struct snm_buf *b, const struct snm_field *f,
+                                   size_t n)
+{
+  if (fbool(f, n, "ok"))
+    return snm_buf_printf(b,
+                          "%s: data stream %s (from %s): backing indices "
+                          "%s, ok",
+                          fstr(f, n, "domain"), fstr(f, n, "data_stream"),
+                          fstr(f, n, "source"), fstr(f, n, "backing"));
+  return snm_buf_printf(b,
+                        "%s: data stream %s (from %s): backing indices "
+                        "[%s] are not the ones restored",
+                        fstr(f, n, "domain"), fstr(f, n, "data_stream"),
+                        fstr(f, n, "source"), fstr(f, n, "backing"));
+}
+
 static int text_verify_done(struct snm_buf *b, const struct snm_field *f,
                             size_t n)
 {
@@ -437,6 +453,7 @@ static const struct {
     {"restore.progress", text_restore_progress},
     {"restore.done", text_restore_done},
     {"verify.index", text_verify_index},
+    {"verify.data_stream", text_verify_data_stream},
     {"verify.done", text_verify_done},
     {"run.done", text_run_done},
     {"run.interrupted", text_run_interrupted},

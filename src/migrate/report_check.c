@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <yajl/yajl_gen.h>
@@ -262,6 +263,23 @@ static void human_restores(FILE *fp, const struct snm_preflight *pf)
               snm_report_bytes(size, sizeof(size), ix->pri_bytes),
               snm_pf_action_name(it->action), it->verdict);
     }
+    for (size_t k = 0; k < rs->n_streams; k++) {
+      const struct snm_pf_stream_item *st = &rs->streams[k];
+      size_t nb = 0;
+      const char *name = st->stream < pf->n_data_streams
+                             ? pf->data_streams[st->stream].name
+                             : "?";
+      for (size_t i = 0; i < rs->n_items; i++) {
+        const char *ds = pf->indices[rs->items[i].index].data_stream;
+        nb += ds != NULL && strcmp(ds, name) == 0;
+      }
+      hprintf(fp,
+              "  data stream %s -> %s (%zu backing %s; template %s): %s, "
+              "%s\n",
+              name, st->target_name, nb, nb == 1 ? "index" : "indices",
+              st->template_name != NULL ? st->template_name : "none",
+              snm_pf_action_name(st->action), st->verdict);
+    }
     hprintf(fp, "  needs %s of disk and %ld new shards",
             snm_report_bytes(need, sizeof(need), rs->bytes_needed),
             rs->new_shards);
@@ -484,6 +502,37 @@ static void json_restore(yajl_gen g, const struct snm_preflight *pf, size_t r)
     snm_gen_key_str(g, "verdict", it->verdict);
     snm_gen_key_int_or_null(g, "docs", ix->docs);
     snm_gen_key_int_or_null(g, "primary_bytes", ix->pri_bytes);
+    snm_gen_key_str(g, "data_stream", ix->data_stream);
+    yajl_gen_map_close(g);
+  }
+  yajl_gen_array_close(g);
+  /* the data streams it restores as streams, with their backing indices */
+  snm_gen_str(g, "data_streams");
+  yajl_gen_array_open(g);
+  for (size_t k = 0; k < rs->n_streams; k++) {
+    const struct snm_pf_stream_item *st = &rs->streams[k];
+    const char *name = st->stream < pf->n_data_streams
+                           ? pf->data_streams[st->stream].name
+                           : NULL;
+    yajl_gen_map_open(g);
+    snm_gen_key_str(g, "source", name);
+    snm_gen_key_str(g, "target", st->target_name);
+    snm_gen_key_str(g, "action", snm_pf_action_name(st->action));
+    snm_gen_key_str(g, "verdict", st->verdict);
+    snm_gen_key_str(g, "template", st->template_name);
+    snm_gen_str(g, "backing");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < rs->n_items; i++) {
+      const struct snm_pf_index *ix = &pf->indices[rs->items[i].index];
+      if (name == NULL || ix->data_stream == NULL ||
+          strcmp(ix->data_stream, name) != 0)
+        continue;
+      yajl_gen_map_open(g);
+      snm_gen_key_str(g, "source", ix->name);
+      snm_gen_key_str(g, "target", rs->items[i].target_name);
+      yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
     yajl_gen_map_close(g);
   }
   yajl_gen_array_close(g);
@@ -520,6 +569,23 @@ int snm_report_check_json(FILE *fp, const struct snm_preflight *pf)
       if (pf->indices[i].selected)
         snm_gen_str(g, pf->indices[i].name);
     yajl_gen_array_close(g);
+  }
+  /* the data streams it names as streams */
+  snm_gen_str(g, "data_streams");
+  if (!pf->indices_known) {
+    yajl_gen_null(g);
+  } else {
+    const char **ds = NULL;
+    size_t nds = 0;
+    if (snm_preflight_snapshot_streams(pf, &ds, &nds) != 0) {
+      yajl_gen_free(g);
+      return SNM_ENOMEM;
+    }
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < nds; i++)
+      snm_gen_str(g, ds[i]);
+    yajl_gen_array_close(g);
+    free(ds);
   }
   yajl_gen_map_close(g);
   snm_gen_str(g, "domains");

@@ -88,6 +88,17 @@ int snm_wf_snapshot_body(char **out, const struct snm_plan *plan,
 int snm_wf_restore_body(char **out, const struct snm_restore *r,
                         const char *const *sources, size_t n);
 
+/* The names a restore request of `sr` names for its indices `sources`
+ * (state file entries' sources): an index by its name, a backing index of
+ * a data stream by the stream's name, once (so that the server restores
+ * the stream as a stream, with all its backing indices).  *out is a
+ * malloced array of strings borrowed from `sr` and `sources`.  0 or
+ * SNM_ENOMEM. */
+struct snm_state_restore;
+int snm_wf_restore_names(const char ***out, size_t *n,
+                         const struct snm_state_restore *sr,
+                         const char *const *sources, size_t n_sources);
+
 /* The snapshot's server state as the state file's. */
 enum snm_snapshot_state snm_wf_snapshot_state(const char *server_state);
 

@@ -248,6 +248,13 @@ struct wf_target {
   int eta_known;
   struct wf_count count; /* verify: the target's counts into found */
   long long *found;      /* n_wait counts, malloced */
+  /* verify, per data stream: the target streams (borrowed from the state
+   * file) and what GET _data_stream/NAME lists as their backing indices
+   * (NULL: not read; else malloced "a,b" in the server's order) */
+  const char **ds_names; /* malloced array */
+  char **ds_backing;     /* malloced array of malloced strings */
+  size_t n_ds;
+  int ds_sent;
 };
 
 struct snm_workflow {

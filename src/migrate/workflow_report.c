@@ -212,6 +212,53 @@ static void print_table(struct snm_workflow *wf, FILE *fp, long long *docs,
   }
 }
 
+/* The data streams restored (each domain's once): "DOMAIN: SRC -> TARGET"
+ * lines into `lines` (malloced each) and their target names into `names`
+ * (borrowed), both of `cap` entries; returns how many. */
+static size_t stream_lines(const struct snm_workflow *wf, char **lines,
+                           const char **names, size_t cap)
+{
+  const struct snm_plan *p = wf->plan;
+  size_t n = 0;
+
+  for (size_t r = 0; r < wf->n_targets; r++) {
+    const struct snm_state_restore *sr = &wf_round(wf)->restores[r];
+    const char *dom = p->domains[p->restores[r].domain].id;
+    for (size_t i = 0; i < sr->n_indices && n < cap; i++) {
+      const struct snm_state_index *ix = &sr->indices[i];
+      size_t backing = 0, verified = 0, seen = 0;
+      struct snm_buf b;
+      if (ix->target_stream == NULL)
+        continue;
+      for (size_t k = 0; k < i; k++)
+        seen |= sr->indices[k].target_stream != NULL &&
+                strcmp(sr->indices[k].target_stream, ix->target_stream) == 0;
+      if (seen)
+        continue;
+      for (size_t k = i; k < sr->n_indices; k++)
+        if (sr->indices[k].target_stream != NULL &&
+            strcmp(sr->indices[k].target_stream, ix->target_stream) == 0) {
+          backing++;
+          verified += sr->indices[k].state == SNM_RESTORE_VERIFIED;
+        }
+      snm_buf_init(&b, 0);
+      if (snm_buf_printf(&b,
+                         "%s: data stream %s -> %s (%zu backing ind%s, "
+                         "%s)",
+                         dom, ix->data_stream, ix->target_stream, backing,
+                         backing == 1 ? "ex" : "ices",
+                         ix->state == SNM_RESTORE_SKIPPED ? "skipped"
+                         : verified == backing
+                             ? "verified"
+                             : snm_restore_state_name(ix->state)) == 0 &&
+          (lines[n] = snm_buf_steal(&b)) != NULL)
+        names[n++] = ix->target_stream;
+      snm_buf_dispose(&b);
+    }
+  }
+  return n;
+}
+
 /* "verified" only when every restored index's counts were compared and
  * matched; else what holds. */
 static const char *verified_text(const struct snm_workflow *wf)
@@ -244,7 +291,9 @@ void wf_summary(struct snm_workflow *wf)
   const char **left = calloc(p->n_domains + 2, sizeof(*left));
   char **owned = calloc(p->n_domains + 2, sizeof(*owned));
   long long docs = 0, bytes = 0, now = snm_time_now_ms();
-  size_t n = 0, n_left = 0;
+  size_t n = 0, n_left = 0, n_ds = 0, cap = 0;
+  char **ds_lines = NULL;
+  const char **ds_names = NULL;
   char b[SNM_FMT_MAX], d[SNM_FMT_MAX];
   struct snm_buf line;
 
@@ -267,8 +316,19 @@ void wf_summary(struct snm_workflow *wf)
       (owned[n_left] = snm_buf_steal(&line)) != NULL)
     left[n_left] = owned[n_left], n_left++;
 
+  for (size_t r = 0; r < wf->n_targets; r++)
+    cap += wf_round(wf)->restores[r].n_indices;
+  ds_lines = calloc(cap + 1, sizeof(*ds_lines));
+  ds_names = calloc(cap + 1, sizeof(*ds_names));
+  if (ds_lines == NULL || ds_names == NULL)
+    goto done;
+  n_ds = stream_lines(wf, ds_lines, ds_names, cap);
   if (mode != SNM_PROGRESS_JSON && mode != SNM_PROGRESS_QUIET) {
     print_table(wf, fp, &docs, &bytes, &n);
+    if (n_ds > 0)
+      fprintf(fp, "\nData streams:\n");
+    for (size_t i = 0; i < n_ds; i++)
+      fprintf(fp, "  %s\n", ds_lines[i]);
     fprintf(fp,
             "\n%zu ind%s, %lld documents, %s restored and %s in "
             "%s (snapshot %s, %lld requests).\n",
@@ -289,6 +349,7 @@ void wf_summary(struct snm_workflow *wf)
                  SNM_FSTR("snapshot", wf_round(wf)->snapshot.name),
                  SNM_FINT("indices", n), SNM_FINT("docs", docs),
                  SNM_FINT("bytes", bytes),
+                 SNM_FSTRV("data_streams", ds_names, n_ds),
                  SNM_FSTRV("left_in_place", left, n_left)));
 done:
   if (owned != NULL)
@@ -296,5 +357,10 @@ done:
       free(owned[i]);
   free(owned);
   free(left);
+  if (ds_lines != NULL)
+    for (size_t i = 0; i < n_ds; i++)
+      free(ds_lines[i]);
+  free(ds_lines);
+  free(ds_names);
   snm_buf_dispose(&line);
 }

@@ -30,6 +30,7 @@ enum wf_kind {
   K_RECOVERY,
   K_HEALTH,
   K_REFRESH,
+  K_TSTREAM,
   K_SHARDS,
   K_EXPLAIN
 };
@@ -210,6 +211,43 @@ static void record_recovery(struct wf_target *t, yajl_val json)
   snm_es_recovery_dispose(&part);
 }
 
+/* GET _data_stream/NAME of verify: the backing indices it lists, or a
+ * failure when the reply does not describe the stream. */
+static void record_stream(struct wf_target *t, size_t i, yajl_val j)
+{
+  yajl_val a = snm_jget(j, "data_streams", (char *)NULL), ds, ix;
+  struct snm_buf b;
+  struct snm_err e;
+
+  snm_buf_init(&b, 0);
+  ds = YAJL_IS_ARRAY(a) && a->u.array.len == 1 ? a->u.array.values[0] : NULL;
+  ix = snm_jget(ds, "indices", (char *)NULL);
+  if (ds == NULL || !YAJL_IS_ARRAY(ix) ||
+      snm_jstr(ds, "name", (char *)NULL) == NULL ||
+      strcmp(snm_jstr(ds, "name", (char *)NULL), t->ds_names[i]) != 0) {
+    snm_err_set(&e, SNM_EPARSE,
+                "%s: GET /_data_stream/%s: the reply does not describe data "
+                "stream %s",
+                t->es->dom->id, t->ds_names[i], t->ds_names[i]);
+    record_first(&t->r_err, &t->r_failed, &e);
+    return;
+  }
+  for (size_t k = 0; k < ix->u.array.len; k++) {
+    const char *name =
+        snm_jstr(ix->u.array.values[k], "index_name", (char *)NULL);
+    if (snm_buf_printf(&b, "%s%s", k > 0 ? "," : "",
+                       name != NULL ? name : "?") != 0)
+      break;
+  }
+  free(t->ds_backing[i]);
+  t->ds_backing[i] = snm_buf_steal(&b);
+  snm_buf_dispose(&b);
+  if (t->ds_backing[i] == NULL) {
+    snm_err_set(&e, SNM_ENOMEM, "out of memory");
+    record_first(&t->r_err, &t->r_failed, &e);
+  }
+}
+
 static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
                           const struct snm_err *err)
 {
@@ -290,6 +328,13 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
   case K_REFRESH:
     if (err->code != SNM_OK)
       record_first(&t->r_err, &t->r_failed, err);
+    return;
+  case K_TSTREAM:
+    if (err->code != SNM_OK) {
+      record_first(&t->r_err, &t->r_failed, err);
+      return;
+    }
+    record_stream(t, q->i, reply->json);
     return;
   default:
     return;
@@ -517,15 +562,28 @@ int wf_req_snapshot_put(struct snm_workflow *wf)
   char *body = NULL;
   int rc;
 
+  const struct snm_state_snapshot *ss = &wf_round(wf)->snapshot;
+  size_t n = wf->n_snap_indices + ss->n_data_streams;
+  const char **names = malloc((n + 1) * sizeof(*names));
+
   snm_buf_init(&p, 0);
-  if (snm_wf_snapshot_body(&body, wf->plan, wf->snap_indices,
-                           wf->n_snap_indices, wf->metadata, wf->st.run_id,
-                           SNM_VERSION) != 0) {
+  /* the data streams by name, so that the snapshot keeps them as streams */
+  if (names != NULL) {
+    for (size_t i = 0; i < wf->n_snap_indices; i++)
+      names[i] = wf->snap_indices[i];
+    for (size_t i = 0; i < ss->n_data_streams; i++)
+      names[wf->n_snap_indices + i] = ss->data_streams[i];
+  }
+  if (names == NULL ||
+      snm_wf_snapshot_body(&body, wf->plan, names, n, wf->metadata,
+                           wf->st.run_id, SNM_VERSION) != 0) {
     struct snm_err err;
+    free(names);
     snm_err_set(&err, SNM_ENOMEM, "out of memory");
     record_first(&wf->r_err, &wf->r_failed, &err);
     return SNM_ENOMEM;
   }
+  free(names);
   rc = snm_es_path(&p, "/_snapshot/%s/%s?wait_for_completion=false",
                    wf->plan->repository.name, wf_round(wf)->snapshot.name);
   rc = req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_PUT, 0,
@@ -570,14 +628,20 @@ int wf_req_restore(struct wf_target *t)
   char *body = NULL;
   int rc;
 
+  const char **names = NULL;
+  size_t n = 0;
+
   snm_buf_init(&p, 0);
-  if (snm_wf_restore_body(&body, &wf->plan->restores[t->r], t->post_src,
-                          t->n_post) != 0) {
+  if (snm_wf_restore_names(&names, &n, &wf_round(wf)->restores[t->r],
+                           t->post_src, t->n_post) != 0 ||
+      snm_wf_restore_body(&body, &wf->plan->restores[t->r], names, n) != 0) {
     struct snm_err err;
+    free(names);
     snm_err_set(&err, SNM_ENOMEM, "out of memory");
     record_first(&t->r_err, &t->r_failed, &err);
     return SNM_ENOMEM;
   }
+  free(names);
   rc = snm_es_path(&p, "/_snapshot/%s/%s/_restore?wait_for_completion=false",
                    wf->plan->repository.name, wf_round(wf)->snapshot.name);
   rc = req_send(wf, t, t->es, K_RESTORE, 0, "POST", rc, &p, body,
@@ -731,4 +795,15 @@ int wf_req_explain(struct wf_target *t)
                 SNM_HTTP_REPLAY_YES);
   free(body);
   return rc;
+}
+
+int wf_req_target_stream(struct wf_target *t, size_t i)
+{
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/_data_stream/%s", t->ds_names[i]);
+  return req_send(t->wf, t, t->es, K_TSTREAM, i, "GET", rc, &p, NULL,
+                  SNM_HTTP_REPLAY_AUTO);
 }

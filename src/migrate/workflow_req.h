@@ -58,6 +58,8 @@ int wf_req_refresh(struct wf_target *t, size_t k);
  * the poll goes on). */
 int wf_req_shards(struct wf_target *t, size_t k);
 int wf_req_explain(struct wf_target *t);
+/* GET _data_stream/NAME for t->ds_names[i]: t->ds_backing[i]. */
+int wf_req_target_stream(struct wf_target *t, size_t i);
 
 /* workflow_work.c: the work from the preflight and the state file */
 struct snm_err;

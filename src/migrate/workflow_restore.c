@@ -67,6 +67,33 @@ done:
   return rc;
 }
 
+int snm_wf_restore_names(const char ***out, size_t *n,
+                         const struct snm_state_restore *sr,
+                         const char *const *sources, size_t n_sources)
+{
+  const char **v = malloc((n_sources + 1) * sizeof(*v));
+  size_t k = 0;
+
+  *out = NULL;
+  *n = 0;
+  if (v == NULL)
+    return SNM_ENOMEM;
+  for (size_t i = 0; i < n_sources; i++) {
+    const struct snm_state_index *ix =
+        snm_state_restore_find_index(sr, sources[i]);
+    const char *name =
+        ix != NULL && ix->data_stream != NULL ? ix->data_stream : sources[i];
+    size_t j = 0;
+    while (j < k && strcmp(v[j], name) != 0)
+      j++;
+    if (j == k)
+      v[k++] = name;
+  }
+  *out = v;
+  *n = k;
+  return 0;
+}
+
 static int health_rank(const char *s)
 {
   if (strcmp(s, "green") == 0)

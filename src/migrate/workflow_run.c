@@ -187,6 +187,10 @@ static void free_targets(struct snm_workflow *wf)
     struct wf_target *t = &wf->targets[i];
     free(t->actions);
     free(t->post_src);
+    for (size_t k = 0; k < t->n_ds; k++)
+      free(t->ds_backing[k]);
+    free(t->ds_backing);
+    free(t->ds_names);
     free(t->wait);
     free(t->skipped);
     free(t->found);

@@ -772,6 +772,62 @@ void wf_target_run(struct wf_target *t, enum wf_state part)
   }
 }
 
+/* Each data stream restored as a stream: its backing indices on the target
+ * (GET _data_stream/NAME) are exactly the targets of its indices.  A
+ * "verify.data_stream" event each; the failures appended to `bad`.
+ * Returns how many failed. */
+static size_t t_compare_streams(struct wf_target *t, char *bad, size_t badsz,
+                                size_t *used, size_t n_bad)
+{
+  const struct snm_state_restore *sr = t_st(t);
+  size_t failed = 0;
+
+  for (size_t k = 0; k < t->n_ds; k++) {
+    const char *got = t->ds_backing[k] != NULL ? t->ds_backing[k] : "";
+    const char *source = NULL;
+    size_t want = 0, have = 0;
+    int ok = 1, n;
+
+    for (size_t i = 0; i < sr->n_indices; i++) {
+      const struct snm_state_index *ix = &sr->indices[i];
+      const char *p = got;
+      size_t len = strlen(ix->target);
+      int found = 0;
+      if (ix->target_stream == NULL ||
+          strcmp(ix->target_stream, t->ds_names[k]) != 0)
+        continue;
+      source = ix->data_stream;
+      want++;
+      while (!found && *p != '\0') {
+        const char *e = strchr(p, ',');
+        size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
+        found = l == len && strncmp(p, ix->target, len) == 0;
+        p += l + (e != NULL);
+      }
+      ok &= found;
+    }
+    for (const char *p = got; *p != '\0'; p++)
+      have += *p == ',';
+    have += *got != '\0';
+    ok &= have == want;
+    wf_event(t->wf, "verify.data_stream",
+             SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
+                        SNM_FSTR("source", source),
+                        SNM_FSTR("data_stream", t->ds_names[k]),
+                        SNM_FSTR("backing", got), SNM_FBOOL("ok", ok)));
+    if (ok)
+      continue;
+    failed++;
+    n = snprintf(bad + *used, badsz - *used,
+                 "%sdata stream %s has backing indices [%s], not the %zu "
+                 "restored",
+                 n_bad + failed > 1 ? "; " : "", t->ds_names[k], got, want);
+    if (n > 0 && (size_t)n < badsz - *used)
+      *used += (size_t)n;
+  }
+  return failed;
+}
+
 /* ---- verify ------------------------------------------------------------- */
 
 static void t_compare(struct wf_target *t)
@@ -836,6 +892,7 @@ static void t_compare(struct wf_target *t)
       n_bad++;
     }
   }
+  n_bad += t_compare_streams(t, bad, sizeof(bad), &used, n_bad);
   sr->state = n_bad == 0 ? SNM_RESTORE_VERIFIED : SNM_RESTORE_FAILED;
   if (t_save(t) != 0)
     return;
@@ -880,6 +937,34 @@ void wf_tstep_refresh(struct wf_target *t)
   t_next(t); /* WFT_COUNT */
 }
 
+/* The target data streams of the indices verify compares (t->ds_names,
+ * each once), with no backing list read yet.  0 or SNM_ENOMEM. */
+static int ds_list(struct wf_target *t)
+{
+  const struct snm_state_restore *sr = t_st(t);
+
+  for (size_t k = 0; k < t->n_ds; k++)
+    free(t->ds_backing[k]);
+  free(t->ds_backing);
+  free(t->ds_names);
+  t->n_ds = 0;
+  t->ds_names = calloc(sr->n_indices + 1, sizeof(*t->ds_names));
+  t->ds_backing = calloc(sr->n_indices + 1, sizeof(*t->ds_backing));
+  if (t->ds_names == NULL || t->ds_backing == NULL)
+    return SNM_ENOMEM;
+  for (size_t i = 0; i < sr->n_indices; i++) {
+    const struct snm_state_index *ix = &sr->indices[i];
+    size_t k = 0;
+    if (ix->target_stream == NULL || ix->state == SNM_RESTORE_SKIPPED)
+      continue;
+    while (k < t->n_ds && strcmp(t->ds_names[k], ix->target_stream) != 0)
+      k++;
+    if (k == t->n_ds)
+      t->ds_names[t->n_ds++] = ix->target_stream;
+  }
+  return 0;
+}
+
 /* The target's counts (workflow_count.c: a few POST /_msearch, _count
  * for what they leave unknown) */
 void wf_tstep_count(struct wf_target *t)
@@ -892,10 +977,25 @@ void wf_tstep_count(struct wf_target *t)
       t_fail(t, &e);
       return;
     }
+    t->ds_sent = 0;
   }
   wf_count_pump(&t->count, t->wf, t);
   if (t->pending > 0)
     return;
+  if (!t->r_failed && !t->ds_sent) {
+    /* then each data stream: there, with the backing indices restored */
+    t->ds_sent = 1;
+    if (ds_list(t) != 0) {
+      struct snm_err e;
+      snm_err_set(&e, SNM_ENOMEM, "out of memory");
+      t_fail(t, &e);
+      return;
+    }
+    for (size_t k = 0; k < t->n_ds && !t->r_failed; k++)
+      wf_req_target_stream(t, k);
+    if (t->pending > 0)
+      return;
+  }
   if (t->r_failed) {
     t_fail(t, &t->r_err);
     return;

@@ -120,6 +120,46 @@ done:
   free(w);
 }
 
+/* The data streams the snapshot names (with its indices, so saved
+ * together). */
+static int take_streams(struct snm_workflow *wf)
+{
+  struct snm_state_snapshot *ss = &wf_round(wf)->snapshot;
+  const char **names = NULL;
+  size_t n = 0;
+
+  if (ss->n_data_streams > 0)
+    return 0;
+  if (snm_preflight_snapshot_streams(&wf->pf, &names, &n) != 0)
+    return SNM_ENOMEM;
+  ss->data_streams = calloc(n + 1, sizeof(*ss->data_streams));
+  if (ss->data_streams == NULL) {
+    free(names);
+    return SNM_ENOMEM;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if ((ss->data_streams[i] = strdup(names[i])) == NULL) {
+      free(names);
+      return SNM_ENOMEM;
+    }
+    ss->n_data_streams++;
+  }
+  free(names);
+  return 0;
+}
+
+/* The target name of the stream `ds` in preflight restore `pr`, or NULL. */
+static const char *stream_target(const struct snm_preflight *pf,
+                                 const struct snm_pf_restore *pr,
+                                 const char *ds)
+{
+  for (size_t k = 0; k < pr->n_streams; k++)
+    if (pr->streams[k].stream < pf->n_data_streams &&
+        strcmp(pf->data_streams[pr->streams[k].stream].name, ds) == 0)
+      return pr->streams[k].target_name;
+  return NULL;
+}
+
 /* The snapshot's indices: recorded ones, else the preflight's (recorded
  * now in docs_before with unknown counts, so the state owns the names). */
 static int take_indices(struct snm_workflow *wf, struct snm_err *err)
@@ -138,6 +178,8 @@ static int take_indices(struct snm_workflow *wf, struct snm_err *err)
         return snm_err_set(err, SNM_ENOMEM, "out of memory");
       }
     free(names);
+    if (take_streams(wf) != 0)
+      return snm_err_set(err, SNM_ENOMEM, "out of memory");
   }
   free(wf->snap_indices);
   free(wf->counts);
@@ -172,12 +214,17 @@ static int take_restores(struct snm_workflow *wf, struct snm_err *err)
     if (sr->n_indices == 0) {
       for (size_t i = 0; i < pr->n_items; i++) {
         const struct snm_pf_item *it = &pr->items[i];
-        const char *src = wf->pf.indices[it->index].name;
+        const char *src = wf->pf.indices[it->index].name, *ds, *tds;
         struct snm_state_index *ix;
 
         if (it->action == SNM_PF_BLOCKED || !in_snapshot(wf, src))
           continue;
         if (snm_state_restore_add_index(sr, src, it->target_name, &ix) != 0)
+          return snm_err_set(err, SNM_ENOMEM, "out of memory");
+        ds = wf->pf.indices[it->index].data_stream;
+        if (ds != NULL && (tds = stream_target(&wf->pf, pr, ds)) != NULL &&
+            (snm_state_set_str(&ix->data_stream, ds) != 0 ||
+             snm_state_set_str(&ix->target_stream, tds) != 0))
           return snm_err_set(err, SNM_ENOMEM, "out of memory");
         if (it->action == SNM_PF_SKIP)
           ix->state = SNM_RESTORE_SKIPPED;

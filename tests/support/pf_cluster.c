@@ -57,6 +57,8 @@ void snm_test_pf_cluster(struct snm_standin *s, int source, const char *version,
                   "{\"snapshots\":[]}");
   snm_test_pf_add(s, "/_data_stream", 200, SNM_TEST_JSON_CT,
                   "{\"data_streams\":[]}");
+  snm_test_pf_add(s, "/_index_template", 200, SNM_TEST_JSON_CT,
+                  "{\"index_templates\":[]}");
   snm_test_pf_add(
       s, "/_all/_settings*", 200, SNM_TEST_JSON_CT,
       "{\"logs-1\":{\"settings\":{\"index.number_of_shards\":\"1\","

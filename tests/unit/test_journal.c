@@ -916,6 +916,62 @@ static void test_bad_rounds(void **state)
 }
 
 /* The next round of a run (what an incremental sync adds). */
+/* A data stream's backing index keeps its stream and the stream's target
+ * name; the snapshot keeps the streams it names. */
+static void test_data_streams(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_state a, b;
+  struct snm_state_round *rd;
+  struct snm_state_index *ix;
+  struct snm_err err;
+  char *text;
+  int found = -1;
+
+  full_state(&a);
+  rd = snm_state_cur(&a);
+  rd->snapshot.data_streams = calloc(2, sizeof(char *));
+  assert_non_null(rd->snapshot.data_streams);
+  rd->snapshot.data_streams[rd->snapshot.n_data_streams++] = strdup("app");
+  assert_true(rd->n_restores > 0);
+  assert_int_equal(snm_state_restore_add_index(&rd->restores[0],
+                                               ".ds-app-000001",
+                                               ".ds-m-app-000001", &ix),
+                   0);
+  assert_int_equal(snm_state_set_str(&ix->data_stream, "app"), 0);
+  assert_int_equal(snm_state_set_str(&ix->target_stream, "m-app"), 0);
+  assert_int_equal(snm_state_save(&a, t->state, &err), 0);
+  snm_state_init(&b);
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), 0);
+  assert_states_equal(&a, &b);
+  rd = snm_state_cur(&b);
+  assert_int_equal(rd->snapshot.n_data_streams, 1);
+  assert_string_equal(rd->snapshot.data_streams[0], "app");
+  ix = snm_state_restore_find_index(&rd->restores[0], ".ds-app-000001");
+  assert_non_null(ix);
+  assert_string_equal(ix->data_stream, "app");
+  assert_string_equal(ix->target_stream, "m-app");
+  /* a plain index has neither */
+  assert_null(rd->restores[0].indices[0].data_stream);
+  text = read_text(t->state);
+  assert_non_null(strstr(text, "\"target_data_stream\": \"m-app\""));
+  assert_non_null(strstr(text, "\"data_streams\": ["));
+  free(text);
+  snm_state_dispose(&a);
+  snm_state_dispose(&b);
+
+  expect_bad("\"format\": 2, \"rounds\": [{\"number\": 1, \"snapshot\": "
+             "{\"state\": \"pending\", \"data_streams\": [\"\"]}, "
+             "\"restores\": []}]",
+             "data_streams[0]: expected a data stream name");
+  expect_bad("\"format\": 2, \"rounds\": [{\"number\": 1, \"snapshot\": "
+             "{\"state\": \"pending\"}, \"restores\": [{\"domain\": \"d\", "
+             "\"state\": \"pending\", \"indices\": [{\"source\": \"a\", "
+             "\"target\": \"b\", \"state\": \"pending\", \"data_stream\": "
+             "\"s\"}]}]}]",
+             "go together");
+}
+
 static void test_add_round(void **state)
 {
   struct tmpdir *t = *state;
@@ -1098,6 +1154,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_format1, setup_tmp, teardown_tmp),
       cmocka_unit_test(test_bad_rounds),
       cmocka_unit_test_setup_teardown(test_add_round, setup_tmp, teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_data_streams, setup_tmp,
+                                      teardown_tmp),
       cmocka_unit_test(test_default_path),
       cmocka_unit_test(test_names),
       cmocka_unit_test(test_rfc3339),

@@ -437,6 +437,10 @@ static void test_source_narrowed(void **state)
                   "{\"logs-1\":{\"settings\":{\"index.number_of_shards\":\"1\","
                   "\"index.number_of_replicas\":\"0\"}}}");
   snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
+  snm_test_pf_add(fx.dst, "/_index_template", 200, SNM_TEST_JSON_CT,
+                  "{\"index_templates\":[{\"name\":\"t-app\",\"index_"
+                  "template\":{\"index_patterns\":[\"ap*\"],\"data_"
+                  "stream\":{}}}]}");
   snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
                       "status index\nclose  old-1\n");
   check(&fx);
@@ -466,7 +470,12 @@ static void test_source_narrowed(void **state)
   assert_int_equal(fx.pf.n_data_streams, 1);
   assert_string_equal(fx.pf.data_streams[0].name, "app");
   assert_string_equal(fx.pf.indices[0].data_stream, "app");
-  assert_non_null(find_issue(&fx.pf, "data-stream", "src"));
+  /* restored as a stream, whose template the target has */
+  assert_int_equal(fx.pf.restores[0].n_streams, 1);
+  assert_string_equal(fx.pf.restores[0].streams[0].target_name, "app");
+  assert_string_equal(fx.pf.restores[0].streams[0].template_name, "t-app");
+  assert_int_equal(fx.pf.domains[1].templates_known, 1);
+  assert_int_equal(fx.pf.domains[1].streams_known, 1);
   snm_preflight_dispose(&fx.pf);
   fx_done(&fx);
 

@@ -53,6 +53,7 @@ static void reach(struct snm_pf_domain *d, enum snm_engine e, const char *ver,
   d->max_shards_per_node = 1000;
   d->disk_avail = d->disk_usable = 1LL << 40;
   d->existing_known = d->aliases_known = 1;
+  d->streams_known = d->templates_known = 1;
   d->repo_state = SNM_PF_REPO_ABSENT;
 }
 
@@ -509,6 +510,217 @@ static void test_replicas_single_node(void **state)
   teardown();
 }
 
+/* ---- data streams -------------------------------------------------------- */
+
+/* A source data stream `name` with `n` backing indices .ds-NAME-00000k,
+ * all resolved (10 docs each). */
+static void add_stream(const char *name, size_t n)
+{
+  struct snm_pf_data_stream *g =
+      realloc(pf.data_streams, (pf.n_data_streams + 1) * sizeof(*g));
+  assert_non_null(g);
+  pf.data_streams = g;
+  g[pf.n_data_streams].name = strdup(name);
+  g[pf.n_data_streams++].n_backing = n;
+  for (size_t k = 1; k <= n; k++) {
+    char b[128];
+    snprintf(b, sizeof(b), ".ds-%s-%06zu", name, k);
+    add_ix(b, 100, 1, 0, 0)->data_stream = strdup(name);
+  }
+}
+
+static void add_template(size_t d, const char *name, const char *pattern,
+                         long long priority, int data_stream)
+{
+  struct snm_pf_domain *dom = &pf.domains[d];
+  struct snm_pf_template *t =
+      realloc(dom->templates, (dom->n_templates + 1) * sizeof(*t));
+  assert_non_null(t);
+  dom->templates = t;
+  t += dom->n_templates++;
+  memset(t, 0, sizeof(*t));
+  t->name = strdup(name);
+  t->patterns = calloc(1, sizeof(*t->patterns));
+  t->patterns[t->n_patterns++] = strdup(pattern);
+  t->priority = priority;
+  t->data_stream = data_stream;
+}
+
+static void add_target_stream(size_t d, const char *name)
+{
+  struct snm_pf_domain *dom = &pf.domains[d];
+  dom->streams =
+      realloc(dom->streams, (dom->n_streams + 1) * sizeof(*dom->streams));
+  assert_non_null(dom->streams);
+  dom->streams[dom->n_streams++] = strdup(name);
+}
+
+#define RENAME_M                                                               \
+  "\"rename\": {\"pattern\": \"(.+)\", \"replacement\": \"m-$1\"}"
+
+static void test_data_stream_prediction(void **state)
+{
+  const char **names;
+  size_t n;
+  (void)state;
+
+  /* the stream renamed by the pattern, its backing indices without .ds-
+   * then with it again (as OpenSearch 2.19 and 3.6 do) */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\", " RENAME_M "}]"));
+  add_stream("app-logs", 2);
+  add_ix("plain", 100, 1, 0, 0);
+  add_template(1, "m-logs", "m-*-logs", 100, 1);
+  add_template(1, "all", "*", 0, 0); /* lower priority: not used */
+  verdict();
+  assert_int_equal(pf.n_blockers, 0);
+  assert_int_equal(snm_preflight_snapshot_streams(&pf, &names, &n), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(names[0], "app-logs");
+  free(names);
+  assert_int_equal(pf.restores[0].n_streams, 1);
+  assert_string_equal(pf.restores[0].streams[0].target_name, "m-app-logs");
+  assert_string_equal(pf.restores[0].streams[0].template_name, "m-logs");
+  assert_string_equal(item(0, ".ds-app-logs-000001")->target_name,
+                      ".ds-m-app-logs-000001");
+  assert_string_equal(item(0, ".ds-app-logs-000002")->target_name,
+                      ".ds-m-app-logs-000002");
+  assert_string_equal(item(0, "plain")->target_name, "m-plain");
+  teardown();
+
+  /* the template that wins has no data_stream: blocked, and its backing
+   * indices with it */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\", " RENAME_M "}]"));
+  add_stream("app-logs", 1);
+  add_template(1, "m-logs", "m-*", 100, 1);
+  add_template(1, "m-app", "m-app*", 200, 0);
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-stream-template"), 1);
+  assert_non_null(strstr(issue_msg("data-stream-template"), "m-app has no"));
+  assert_int_equal(pf.restores[0].streams[0].action, SNM_PF_BLOCKED);
+  assert_int_equal(item(0, ".ds-app-logs-000001")->action, SNM_PF_BLOCKED);
+  teardown();
+
+  /* a restore naming the stream takes it whole; one excluding it leaves its
+   * backing indices out; one naming a backing index alone is a blocker */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"indices\": [\"app-*\"]},"
+                  " {\"domain\": \"dst2\", \"indices\": [\"*\", "
+                  "\"-app-logs\"]},"
+                  " {\"domain\": \"dst2\", \"indices\": "
+                  "[\".ds-app-logs-000002\"], " RENAME_M "}]"));
+  add_stream("app-logs", 2);
+  add_ix("other", 100, 1, 0, 0);
+  add_template(1, "t", "app-*", 1, 1);
+  add_template(2, "t", "*", 1, 1);
+  verdict();
+  assert_int_equal(pf.restores[0].n_items, 2);
+  assert_int_equal(pf.restores[0].n_streams, 1);
+  assert_int_equal(pf.restores[1].n_items, 1);
+  assert_string_equal(pf.indices[pf.restores[1].items[0].index].name, "other");
+  assert_int_equal(pf.restores[1].n_streams, 0);
+  assert_int_equal(pf.restores[2].n_items, 0);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-stream-backing"), 1);
+  teardown();
+
+  /* a snapshot that takes one of two backing indices */
+  setup(plan_text("", REPO,
+                  "{\"domain\": \"src\", \"indices\": "
+                  "[\".ds-app-logs-000001\"]}",
+                  "[{\"domain\": \"dst\"}]"));
+  add_stream("app-logs", 2);
+  pf.indices[1].selected = 0; /* .ds-app-logs-000002 not resolved */
+  free(pf.indices[1].data_stream);
+  pf.indices[1].data_stream = NULL;
+  free(pf.indices[1].name);
+  pf.indices[1].name = strdup("x-unrelated");
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-stream-partial"), 1);
+  assert_non_null(strstr(issue_msg("data-stream-partial"), "1 of the 2"));
+  teardown();
+}
+
+static void test_data_stream_conflicts(void **state)
+{
+  (void)state;
+
+  /* two streams onto one name; a stream onto an index's target name */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"rename\": {\"pattern\": "
+                  "\"^(a|b)-logs\", \"replacement\": \"all-logs\"}}]"));
+  add_stream("a-logs", 1);
+  add_stream("b-logs", 1);
+  add_template(1, "t", "*", 1, 1);
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "rename-collision"), 2);
+  assert_int_equal(pf.restores[0].streams[0].action, SNM_PF_BLOCKED);
+  assert_int_equal(pf.restores[0].streams[1].action, SNM_PF_BLOCKED);
+  teardown();
+
+  /* the stream exists on the target: blocked; with skip, skipped whole */
+  for (int skip = 0; skip <= 1; skip++) {
+    setup(plan_text("", REPO, SNAP,
+                    skip ? "[{\"domain\": \"dst\", \"on_conflict\": "
+                           "\"skip\"}]"
+                         : "[{\"domain\": \"dst\"}]"));
+    add_stream("app-logs", 2);
+    add_template(1, "t", "*", 1, 1);
+    add_target_stream(1, "app-logs");
+    verdict();
+    assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-stream-exists"),
+                     skip ? 0 : 1);
+    assert_int_equal(pf.restores[0].streams[0].action,
+                     skip ? SNM_PF_SKIP : SNM_PF_BLOCKED);
+    assert_int_equal(item(0, ".ds-app-logs-000002")->action,
+                     skip ? SNM_PF_SKIP : SNM_PF_BLOCKED);
+    teardown();
+  }
+
+  /* a backing index's target name exists (skip): the whole stream skips;
+   * an index of the stream's name: blocked; an alias: blocked */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"on_conflict\": \"skip\"}]"));
+  add_stream("app-logs", 2);
+  add_template(1, "t", "*", 1, 1);
+  add_existing(1, ".ds-app-logs-000001", 0);
+  verdict();
+  assert_int_equal(pf.restores[0].streams[0].action, SNM_PF_SKIP);
+  assert_int_equal(item(0, ".ds-app-logs-000002")->action, SNM_PF_SKIP);
+  teardown();
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  add_stream("app-logs", 1);
+  add_stream("web-logs", 1);
+  add_template(1, "t", "*", 1, 1);
+  add_existing(1, "app-logs", 0);
+  add_alias(1, "web-logs", "w1");
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-exists"), 1);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "alias-conflict"), 1);
+  teardown();
+
+  /* not known: never "nothing there" */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  add_stream("app-logs", 1);
+  pf.domains[1].streams_known = 0;
+  pf.domains[1].fact_error[SNM_PF_FACT_DATA_STREAMS] =
+      strdup("dst: GET /_data_stream: HTTP 403");
+  pf.domains[1].templates_known = 0;
+  pf.domains[1].fact_error[SNM_PF_FACT_TEMPLATES] =
+      strdup("dst: GET /_index_template: HTTP 403");
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-streams-unreadable"), 1);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "templates-unreadable"), 1);
+  assert_int_equal(pf.restores[0].streams[0].action, SNM_PF_BLOCKED);
+  teardown();
+
+  /* Elasticsearch 7.8 has no data streams */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  reach(&pf.domains[1], SNM_ENGINE_ELASTICSEARCH, "7.8.1", 1);
+  add_stream("app-logs", 1);
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-stream-unsupported"), 1);
+  teardown();
+}
+
 static void test_system_indices(void **state)
 {
   const char **names;
@@ -524,6 +736,7 @@ static void test_system_indices(void **state)
   add_ix(".ds-events-000001", 10, 1, 0, 0)->data_stream = strdup("events");
   pf.data_streams = calloc(1, sizeof(*pf.data_streams));
   pf.data_streams[0].name = strdup("events");
+  pf.data_streams[0].n_backing = 1;
   pf.n_data_streams = 1;
   verdict();
   assert_int_equal(snm_preflight_snapshot_indices(&pf, &names, &n), 0);
@@ -533,7 +746,10 @@ static void test_system_indices(void **state)
   free(names);
   assert_int_equal(count_issues(SNM_PF_WARNING, "system-indices-left-out"), 1);
   assert_non_null(strstr(issue_msg("system-indices-left-out"), ".kibana_1"));
-  assert_int_equal(count_issues(SNM_PF_WARNING, "data-stream"), 1);
+  /* the stream restores as one, and needs a template on the target */
+  assert_int_equal(pf.restores[0].n_streams, 1);
+  assert_string_equal(pf.restores[0].streams[0].target_name, "events");
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-stream-template"), 1);
   assert_int_equal(pf.restores[0].n_items, 2);
   teardown();
 
@@ -1209,6 +1425,8 @@ int main(void)
       cmocka_unit_test(test_open_shards_from_health),
       cmocka_unit_test(test_replicas_single_node),
       cmocka_unit_test(test_system_indices),
+      cmocka_unit_test(test_data_stream_prediction),
+      cmocka_unit_test(test_data_stream_conflicts),
       cmocka_unit_test(test_source_patterns),
       cmocka_unit_test(test_aliases),
       cmocka_unit_test(test_repository_settings),

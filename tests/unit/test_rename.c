@@ -136,6 +136,45 @@ static void test_group_count_and_bad_subject(void **state)
   snm_rename_free(r);
 }
 
+static void expect_backing(const char *subject, const char *pattern,
+                           const char *replacement, const char *want)
+{
+  struct snm_rename *r = NULL;
+  struct snm_err err;
+  char *got = NULL;
+
+  snm_err_clear(&err);
+  assert_int_equal(snm_rename_compile(&r, pattern, replacement, NULL, &err), 0);
+  assert_int_equal(snm_rename_apply_backing(&got, r, subject, &err), 0);
+  if (strcmp(got, want) != 0)
+    fail_msg("backing %s with \"%s\" -> \"%s\" = \"%s\", want \"%s\"", subject,
+             pattern, replacement, got, want);
+  free(got);
+  snm_rename_free(r);
+}
+
+/* Backing indices of a data stream restored as a stream: ".ds-" comes off,
+ * the pattern applies, ".ds-" goes back.  Each case was checked against a
+ * real restore on OpenSearch 2.19 and 3.6 (tests/integration/
+ * run_data_stream.sh does it again). */
+static void test_backing_indices(void **state)
+{
+  (void)state;
+  expect_backing(".ds-app-logs-000001", "(.+)", "m-$1",
+                 ".ds-m-app-logs-000001");
+  expect_backing(".ds-app-logs-000002", "app", "new", ".ds-new-logs-000002");
+  /* an anchored pattern sees the name without ".ds-" */
+  expect_backing(".ds-app-logs-000001", "^app-(.*)$", "b-$1",
+                 ".ds-b-logs-000001");
+  /* no match: unchanged, prefix included */
+  expect_backing(".ds-app-logs-000001", "^zzz", "y", ".ds-app-logs-000001");
+  /* a pattern naming the prefix no longer sees it */
+  expect_backing(".ds-app-000001", "^\\.ds-(.*)", "x-$1", ".ds-app-000001");
+  /* not a ".ds-" name: the plain rule */
+  expect_backing("plain-1", "(.+)", "m-$1", "m-plain-1");
+  expect_backing(".dsx", "(.+)", "m-$1", "m-.dsx");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -146,6 +185,7 @@ int main(void)
       cmocka_unit_test(test_multiple_and_empty_matches),
       cmocka_unit_test(test_compile_errors),
       cmocka_unit_test(test_group_count_and_bad_subject),
+      cmocka_unit_test(test_backing_indices),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

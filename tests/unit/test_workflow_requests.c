@@ -104,6 +104,40 @@ static void test_restore_body(void **state)
   snm_plan_free(p);
 }
 
+/* A restore names a data stream, not its backing indices. */
+static void test_restore_names(void **state)
+{
+  struct snm_state_restore sr;
+  struct snm_state_index ix[3];
+  const char *sources[] = {"logs-1", ".ds-app-000001", ".ds-app-000002"};
+  const char **names = NULL;
+  size_t n = 0;
+
+  (void)state;
+  memset(&sr, 0, sizeof(sr));
+  memset(ix, 0, sizeof(ix));
+  for (size_t i = 0; i < 3; i++) {
+    ix[i].source = (char *)sources[i];
+    ix[i].target = (char *)sources[i];
+    if (i > 0) {
+      ix[i].data_stream = (char *)"app";
+      ix[i].target_stream = (char *)"m-app";
+    }
+  }
+  sr.indices = ix;
+  sr.n_indices = 3;
+  assert_int_equal(snm_wf_restore_names(&names, &n, &sr, sources, 3), 0);
+  assert_int_equal(n, 2);
+  assert_string_equal(names[0], "logs-1");
+  assert_string_equal(names[1], "app");
+  free(names);
+  /* only the stream's */
+  assert_int_equal(snm_wf_restore_names(&names, &n, &sr, sources + 2, 1), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(names[0], "app");
+  free(names);
+}
+
 static void test_status_running(void **state)
 {
   yajl_val v = parse(
@@ -398,6 +432,7 @@ int main(void)
       cmocka_unit_test(test_snapshot_body),
       cmocka_unit_test(test_metadata_support),
       cmocka_unit_test(test_restore_body),
+      cmocka_unit_test(test_restore_names),
       cmocka_unit_test(test_status_running),
       cmocka_unit_test(test_status_done),
       cmocka_unit_test(test_info_partial),
