@@ -121,13 +121,15 @@ struct snm_state_index {
 };
 
 /* One template or pipeline of the plan's "metadata" section on a target
- * (journal_meta.c).  A run marks it "sending" and saves before the PUT
- * that creates or replaces it, and its outcome after: a resumed run looks
- * at the target again for an item left "sending" (the PUT may or may not
- * have landed) and never repeats an item in a final state. */
+ * (journal_meta.c).  Before the PUT that creates or replaces it, a run
+ * marks it "creating" or "replacing" and saves; after it, the outcome.  A
+ * resumed run looks at the target again for an item left creating or
+ * replacing (the PUT may or may not have landed) and never sends anything
+ * for an item in a final state. */
 enum snm_meta_state {
   SNM_MSTATE_PENDING,   /* "pending": not looked at yet */
-  SNM_MSTATE_SENDING,   /* "sending": a PUT went out, outcome unknown */
+  SNM_MSTATE_CREATING,  /* "creating": a create-only PUT went out */
+  SNM_MSTATE_REPLACING, /* "replacing": a PUT replacing it went out */
   SNM_MSTATE_CREATED,   /* "created": absent on the target; created */
   SNM_MSTATE_IDENTICAL, /* "identical": the target had the same */
   SNM_MSTATE_SKIPPED,   /* "skipped": different on the target, kept (skip) */

@@ -7,7 +7,8 @@
 #include <string.h>
 
 static const char *const meta_state_names[] = {
-    "pending", "sending", "created", "identical", "skipped", "replaced", NULL};
+    "pending",   "creating", "replacing", "created",
+    "identical", "skipped",  "replaced",  NULL};
 
 const char *snm_meta_state_name(enum snm_meta_state s)
 {

@@ -140,6 +140,18 @@ int snm__pf_parse_cluster_settings(struct snm_pf_domain *d, yajl_val j,
                                    char *why, size_t whysz);
 int snm__pf_parse_count(long long *docs, yajl_val j, char *why, size_t whysz);
 
+/* ---- the plan's metadata section (preflight_meta.c) ------------------ */
+
+/* With a "metadata" section: send its first wave (the lists of templates
+ * and pipelines on the source and the targets, the source's lifecycle
+ * policies), counted in pf->pending; the simulations follow once the
+ * lists are in.  Nothing without the section. */
+void snm__pf_meta_send(struct snm_preflight *pf);
+/* Its issues (after the source's selection: the lifecycle warning reads
+ * which indices are selected). */
+void snm__pf_check_meta(struct snm__vctx *c);
+void snm__pf_meta_dispose(struct snm_preflight *pf);
+
 /* ---- the security plugin (preflight_security.c) ----------------------- */
 
 /* Once GET / answered on domain di (a source or a target), send GET

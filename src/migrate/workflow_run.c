@@ -208,6 +208,7 @@ static void dispose(struct snm_workflow *wf)
       free(wf->repo_body[i]);
   free(wf->repo_body);
   free_targets(wf);
+  wf_meta_free(wf);
   free(wf->snap_indices);
   free(wf->counts);
   snm_es_snap_info_dispose(&wf->r_info);
