@@ -151,6 +151,19 @@ void snm__pf_meta_send(struct snm_preflight *pf);
  * which indices are selected). */
 void snm__pf_check_meta(struct snm__vctx *c);
 void snm__pf_meta_dispose(struct snm_preflight *pf);
+/* For the data stream check: among the composable templates the plan's
+ * metadata section will create or replace on domain `dom` (with the
+ * restores' renames when rename_patterns; a template the target keeps,
+ * identical or skipped, is the target's own and not counted here), the
+ * one of the highest priority whose index_patterns match `name`.
+ * Returns 1 with *tmpl (borrowed, valid while pf is), *priority and
+ * *data_stream (1: it has "data_stream") set; 0 when none does (or the
+ * plan brings no index template); -1 when that is unknown (a list could
+ * not be read).  A caller compares it with the target's own best match:
+ * the server picks the higher priority. */
+int snm__pf_meta_stream_template(const struct snm_preflight *pf, size_t dom,
+                                 const char *name, const char **tmpl,
+                                 long long *priority, int *data_stream);
 
 /* ---- the security plugin (preflight_security.c) ----------------------- */
 

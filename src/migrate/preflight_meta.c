@@ -23,6 +23,7 @@
  * bodies under one name.
  */
 #include "buf.h"
+#include "indexpat.h"
 #include "jtree.h"
 #include "log.h"
 #include "metadata.h"
@@ -796,4 +797,83 @@ void snm__pf_check_meta(struct snm__vctx *c)
     free(hits);
   }
   check_lifecycle(c);
+}
+
+/* ---- for the data stream check ------------------------------------------ */
+
+int snm__pf_meta_stream_template(const struct snm_preflight *pf, size_t dom,
+                                 const char *name, const char **tmpl,
+                                 long long *priority, int *data_stream)
+{
+  const struct snm_plan *plan = pf->plan;
+  struct snm_pf_meta *m = pf->meta;
+  const struct pm_list *src;
+  int found = 0, unknown = 0;
+
+  *tmpl = NULL;
+  *priority = 0;
+  *data_stream = 0;
+  if (m == NULL || plan->metadata.n_names[SNM_META_TEMPLATE] == 0)
+    return 0;
+  src = &m->src[SNM_META_TEMPLATE];
+  if (!src->known)
+    return -1;
+  for (size_t r = 0; r < plan->n_restores; r++) {
+    const struct snm_metadata_spec *spec = &plan->metadata;
+    unsigned char *sel = NULL, *hits;
+
+    if (plan->restores[r].domain != dom)
+      continue;
+    hits = calloc(spec->n_names[SNM_META_TEMPLATE], 1);
+    if (hits == NULL ||
+        snm_meta_select(&sel, &src->l, spec->names[SNM_META_TEMPLATE],
+                        spec->n_names[SNM_META_TEMPLATE], hits) == (size_t)-1) {
+      free(hits);
+      return -1;
+    }
+    for (size_t i = 0; i < src->l.len; i++) {
+      const struct snm_meta_item *it = &src->l.items[i];
+      struct snm_preflight *mpf = (struct snm_preflight *)pf;
+      char *want;
+      enum pm_status st;
+      yajl_val j, pats;
+      int match = 0;
+      long long prio;
+
+      if (!sel[i])
+        continue;
+      want = want_body(mpf, r, it);
+      st = status_on(mpf, dom, it->kind, it->name, want, NULL);
+      /* what the target will have of this name: ours when it is absent
+       * there or replaced; the target's own otherwise (the caller reads
+       * that one with the target's templates) */
+      if (st == PS_UNKNOWN)
+        unknown = 1;
+      if (st != PS_ABSENT && !(st == PS_DIFFERS && plan->metadata.on_conflict ==
+                                                       SNM_META_REPLACE)) {
+        free(want);
+        continue;
+      }
+      j = want != NULL ? yajl_tree_parse(want, NULL, 0) : NULL;
+      pats = snm_jget(j, "index_patterns", NULL);
+      for (size_t k = 0; YAJL_IS_ARRAY(pats) && k < pats->u.array.len && !match;
+           k++)
+        match = YAJL_IS_STRING(pats->u.array.values[k]) &&
+                snm_indexpat_match(pats->u.array.values[k]->u.string, name);
+      if (YAJL_IS_STRING(pats))
+        match = snm_indexpat_match(pats->u.string, name);
+      prio = snm_jint(0, j, "priority", NULL);
+      if (match && (!found || prio > *priority)) {
+        found = 1;
+        *tmpl = it->name;
+        *priority = prio;
+        *data_stream = YAJL_IS_OBJECT(snm_jget(j, "data_stream", NULL));
+      }
+      yajl_tree_free(j);
+      free(want);
+    }
+    free(sel);
+    free(hits);
+  }
+  return found ? 1 : unknown ? -1 : 0;
 }

@@ -22,6 +22,7 @@
 #include "plan.h"
 #include "plan_fixture.h"
 #include "preflight.h"
+#include "preflight_int.h"
 #include "standin_http.h"
 
 struct fx {
@@ -314,6 +315,39 @@ static void test_clash(void **state)
   fx_done(&fx);
 }
 
+/* For the data stream check: the template the plan brings, renamed, is
+ * found for the renamed stream; not for the original name. */
+static void test_stream_template(void **state)
+{
+  struct fx fx;
+  const char *tmpl;
+  long long prio;
+  int ds;
+  (void)state;
+
+  fx_init(&fx,
+          "[{\"domain\": \"dst\", \"rename\": {\"pattern\": \"(.+)\", "
+          "\"replacement\": \"m-$1\"}}]",
+          "{\"index_templates\": [\"ds1\"], \"rename_patterns\": true}");
+  add(fx.src, "GET", "/_index_template", 200,
+      "{\"index_templates\":[{\"name\":\"ds1\",\"index_template\":{"
+      "\"index_patterns\":[\"app-*\"],\"priority\":9,\"data_stream\":{}}}]}");
+  source(fx.src);
+  target_empty(fx.dst);
+  check(&fx);
+  assert_int_equal(fx.pf.n_blockers, 0);
+  assert_int_equal(
+      snm__pf_meta_stream_template(&fx.pf, 1, "m-app-logs", &tmpl, &prio, &ds),
+      1);
+  assert_string_equal(tmpl, "ds1");
+  assert_int_equal(prio, 9);
+  assert_true(ds);
+  assert_int_equal(
+      snm__pf_meta_stream_template(&fx.pf, 1, "app-logs", &tmpl, &prio, &ds),
+      0);
+  fx_done(&fx);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -321,6 +355,7 @@ int main(void)
       cmocka_unit_test(test_conflict_rejected_missing),
       cmocka_unit_test(test_identical_missing_unreadable),
       cmocka_unit_test(test_clash),
+      cmocka_unit_test(test_stream_template),
   };
   int rc;
 
