@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "journal.h"
 #include "metadata.h"
 #include "plan.h"
 #include "rename.h"
@@ -361,6 +362,69 @@ static void test_plan_section(void **state)
   snm_plan_free(p);
 }
 
+/* The state file keeps each restore's metadata items (kind, name, state)
+ * and reads them back; a state it does not know is refused. */
+static void test_state_file(void **state)
+{
+  struct snm_diag_list d;
+  struct snm_plan *p = NULL;
+  struct snm_state st, back;
+  struct snm_state_meta *m;
+  struct snm_err err;
+  char *text = NULL, *bad;
+  (void)state;
+
+  assert_int_equal(parse_plan(PLAN_HEAD "}", &p, &d), 0);
+  snm_diag_list_dispose(&d);
+  snm_state_init(&st);
+  assert_int_equal(snm_state_begin(&st, p, "t.json", "snap-1", 1000, &err), 0);
+  assert_int_equal(snm_state_add_meta(&snm_state_cur(&st)->restores[0],
+                                      "pipeline", "p1", &m),
+                   0);
+  m->state = SNM_MSTATE_CREATED;
+  assert_int_equal(snm_state_add_meta(&snm_state_cur(&st)->restores[0],
+                                      "index_template", "t1", &m),
+                   0);
+  m->state = SNM_MSTATE_CREATING;
+  /* adding it again returns the entry as it is */
+  assert_int_equal(snm_state_add_meta(&snm_state_cur(&st)->restores[0],
+                                      "index_template", "t1", &m),
+                   0);
+  assert_int_equal(m->state, SNM_MSTATE_CREATING);
+  assert_int_equal(snm_state_to_json(&text, &st, &err), 0);
+  assert_non_null(strstr(text, "\"metadata\""));
+  snm_state_init(&back);
+  assert_int_equal(snm_state_parse(&back, text, strlen(text), "s.json", &err),
+                   0);
+  assert_int_equal(snm_state_cur(&back)->restores[0].n_meta, 2);
+  m = snm_state_find_meta(&snm_state_cur(&back)->restores[0], "index_template",
+                          "t1");
+  assert_non_null(m);
+  assert_int_equal(m->state, SNM_MSTATE_CREATING);
+  assert_string_equal(
+      snm_meta_state_name(snm_state_cur(&back)->restores[0].meta[0].state),
+      "created");
+  snm_state_dispose(&back);
+  /* an unknown state is refused, with its place */
+  bad = strdup(text);
+  assert_non_null(bad);
+  memcpy(strstr(bad, "\"creating\""), "\"creatinx\"", 10);
+  snm_state_init(&back);
+  assert_int_equal(snm_state_parse(&back, bad, strlen(bad), "s.json", &err),
+                   SNM_EPARSE);
+  assert_non_null(strstr(err.msg, "metadata[1].state: unknown state"));
+  snm_state_dispose(&back);
+  free(bad);
+  free(text);
+  /* none: no "metadata" key (files of plans without one do not change) */
+  snm_state_meta_dispose(&snm_state_cur(&st)->restores[0]);
+  assert_int_equal(snm_state_to_json(&text, &st, &err), 0);
+  assert_null(strstr(text, "\"metadata\""));
+  free(text);
+  snm_state_dispose(&st);
+  snm_plan_free(p);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -371,6 +435,7 @@ int main(void)
       cmocka_unit_test(test_rename_patterns),
       cmocka_unit_test(test_refs_and_simulate),
       cmocka_unit_test(test_plan_section),
+      cmocka_unit_test(test_state_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
