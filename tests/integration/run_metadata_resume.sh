@@ -46,8 +46,9 @@ scenario() {
     PIPE="$M-pipe" COMP="$M-comp" TMPL="$M-tmpl" LEG="$M-leg"
     STATE="$RN_TMP/.snapmig/$NAME.state.json"
     for u in "$SRC" "$DST"; do
-        it_on_exit "curl -s -m 30 -X DELETE '$u/_index_template/$TMPL'"
+        # (run last first: the component after the template made of it)
         it_on_exit "curl -s -m 30 -X DELETE '$u/_component_template/$COMP'"
+        it_on_exit "curl -s -m 30 -X DELETE '$u/_index_template/$TMPL'"
         it_on_exit "curl -s -m 30 -X DELETE '$u/_template/$LEG'"
         it_on_exit "curl -s -m 30 -X DELETE '$u/_ingest/pipeline/$PIPE'"
     done
