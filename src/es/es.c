@@ -616,11 +616,25 @@ static void es_done(struct snm_http_response *resp, const struct snm_err *herr,
 int snm_es_may_send(const struct snm_es *es, const char *method,
                     const char *path)
 {
-  /* the one POST a read-only client may send: POST /_msearch, searches
-   * that only read (the batched document counts), no query string */
-  return !es->read_only || strcmp(method, "GET") == 0 ||
-         strcmp(method, "HEAD") == 0 ||
-         (strcmp(method, "POST") == 0 && strcmp(path, "/_msearch") == 0);
+  /* the POSTs a read-only client may send, each an exact path with no
+   * query string: /_msearch, searches that only read (the batched
+   * document counts); /_index_template/_simulate and
+   * /_ingest/pipeline/_simulate, which check a template or pipeline given
+   * in the body against the cluster and store nothing (the metadata
+   * check).  Not /_index_template/_simulate/NAME nor _simulate_index,
+   * nor a pipeline's own ID/_simulate: only the bodies check sends. */
+  static const char *const read_posts[] = {
+      "/_msearch", "/_index_template/_simulate", "/_ingest/pipeline/_simulate"};
+
+  if (!es->read_only || strcmp(method, "GET") == 0 ||
+      strcmp(method, "HEAD") == 0)
+    return 1;
+  if (strcmp(method, "POST") != 0)
+    return 0;
+  for (size_t i = 0; i < sizeof(read_posts) / sizeof(read_posts[0]); i++)
+    if (strcmp(path, read_posts[i]) == 0)
+      return 1;
+  return 0;
 }
 
 static int es_send(struct snm_es *es, const char *method, const char *path,
@@ -642,7 +656,8 @@ static int es_send(struct snm_es *es, const char *method, const char *path,
     describe(&what, es, method, path);
     rc = snm_err_set(
         err, SNM_EINVAL,
-        "%s refused: this command only reads (GET, HEAD and POST /_msearch)",
+        "%s refused: this command only reads (GET, HEAD, POST /_msearch "
+        "and the simulate APIs)",
         snm_buf_str(&what));
     snm_buf_dispose(&what);
     return rc;

@@ -41,8 +41,8 @@ struct snm_es {
                                        are fetched (es_sign.h) */
   char *basic_auth;      /* NULL or malloced "Basic base64"; secret */
   char creds_source[96]; /* where the last signing credentials came from */
-  int read_only;         /* 1: only GET, HEAD and POST /_msearch (searches,
-                            which read) may be sent */
+  int read_only;         /* 1: only GET, HEAD and the POSTs that read
+                            (snm_es_may_send) may be sent */
   snm_es_trace_fn trace; /* NULL or observer */
   void *trace_payload;
   unsigned long requests; /* sent so far */
@@ -99,7 +99,9 @@ typedef void (*snm_es_done_fn)(const struct snm_es_reply *reply,
                                const struct snm_err *err, void *data);
 
 /* 1 when `es` may send `method` `path`: always, unless es->read_only,
- * which allows only GET, HEAD and POST /_msearch (searches, which read).
+ * which allows only GET, HEAD and POST to exactly /_msearch (searches,
+ * which read), /_index_template/_simulate and /_ingest/pipeline/_simulate
+ * (checks of a body that store nothing).
  * snm_es_request and every other carrier of requests (a test's transport)
  * apply this one rule. */
 int snm_es_may_send(const struct snm_es *es, const char *method,

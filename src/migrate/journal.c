@@ -123,6 +123,7 @@ static void round_dispose(struct snm_state_round *rd)
     }
     free(r->indices);
     free(r->domain);
+    snm_state_meta_dispose(r);
   }
   free(rd->restores);
 }

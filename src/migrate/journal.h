@@ -130,13 +130,53 @@ struct snm_state_index {
   char *target_stream;
 };
 
+/* One template or pipeline of the plan's "metadata" section on a target
+ * (journal_meta.c).  Before the PUT that creates or replaces it, a run
+ * marks it "creating" or "replacing" and saves; after it, the outcome.  A
+ * resumed run looks at the target again for an item left creating or
+ * replacing (the PUT may or may not have landed) and never sends anything
+ * for an item in a final state. */
+enum snm_meta_state {
+  SNM_MSTATE_PENDING,   /* "pending": not looked at yet */
+  SNM_MSTATE_CREATING,  /* "creating": a create-only PUT went out */
+  SNM_MSTATE_REPLACING, /* "replacing": a PUT replacing it went out */
+  SNM_MSTATE_CREATED,   /* "created": absent on the target; created */
+  SNM_MSTATE_IDENTICAL, /* "identical": the target had the same */
+  SNM_MSTATE_SKIPPED,   /* "skipped": different on the target, kept (skip) */
+  SNM_MSTATE_REPLACED   /* "replaced": different, replaced (replace) */
+};
+const char *snm_meta_state_name(enum snm_meta_state s);
+int snm_meta_state_parse(const char *name,
+                         enum snm_meta_state *out) SNM_MUST_CHECK;
+
+struct snm_state_meta {
+  char *kind; /* malloced: "pipeline", "component_template",
+                 "index_template" or "legacy_template" (metadata.h) */
+  char *name; /* malloced */
+  enum snm_meta_state state;
+};
+
 /* The restore of one round onto one target domain. */
 struct snm_state_restore {
   char *domain; /* malloced domain id of the target */
   enum snm_restore_state state;
   struct snm_state_index *indices; /* NULL or malloced array */
   size_t n_indices;
+  /* the plan's metadata copied for this restore, in the order the run
+   * applies it ("metadata"; written only when not empty) */
+  struct snm_state_meta *meta; /* NULL or malloced array */
+  size_t n_meta;
 };
+
+/* The entry of `kind` `name`, or NULL. */
+struct snm_state_meta *snm_state_find_meta(const struct snm_state_restore *r,
+                                           const char *kind, const char *name);
+/* Add a pending entry (or return the existing one) and set *out (may be
+ * NULL).  Returns 0 or SNM_ENOMEM. */
+int snm_state_add_meta(struct snm_state_restore *r, const char *kind,
+                       const char *name, struct snm_state_meta **out);
+/* Free r->meta (journal.c's dispose calls it). */
+void snm_state_meta_dispose(struct snm_state_restore *r);
 
 /* One round: a snapshot and its restores.  rounds[i].number == i + 1. */
 struct snm_state_round {

@@ -81,6 +81,18 @@ static void put_restore(yajl_gen g, const struct snm_state_restore *r)
     yajl_gen_map_close(g);
   }
   yajl_gen_array_close(g);
+  if (r->n_meta > 0) {
+    snm_gen_str(g, "metadata");
+    yajl_gen_array_open(g);
+    for (size_t j = 0; j < r->n_meta; j++) {
+      yajl_gen_map_open(g);
+      snm_gen_key_str(g, "kind", r->meta[j].kind);
+      snm_gen_key_str(g, "name", r->meta[j].name);
+      snm_gen_key_str(g, "state", snm_meta_state_name(r->meta[j].state));
+      yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+  }
   yajl_gen_map_close(g);
 }
 
@@ -425,6 +437,28 @@ static void read_index(struct rd *r, const struct snm_json *o,
   free(target);
 }
 
+static void read_meta(struct rd *r, const struct snm_json *o,
+                      struct snm_state_restore *rs, const char *where)
+{
+  char *kind = NULL, *name = NULL;
+  struct snm_state_meta *m;
+
+  if (o->type != SNM_JSON_OBJECT) {
+    bad(r, o, where, "expected an object");
+    return;
+  }
+  get_str(r, o, where, "kind", 1, &kind);
+  get_str(r, o, where, "name", 1, &name);
+  if (r->rc == 0 && snm_state_find_meta(rs, kind, name) != NULL)
+    bad(r, o, where, "%s \"%s\" is listed twice", kind, name);
+  if (r->rc == 0 && snm_state_add_meta(rs, kind, name, &m) != 0)
+    nomem(r);
+  if (r->rc == 0)
+    GET_ENUM(r, o, where, "state", snm_meta_state_parse, &m->state);
+  free(kind);
+  free(name);
+}
+
 /* The "restores" member of `obj` (as read_snapshot). */
 static void read_restores(struct rd *r, const struct snm_json *obj,
                           const char *prefix, struct snm_state_round *rd)
@@ -458,6 +492,13 @@ static void read_restores(struct rd *r, const struct snm_json *obj,
 
       snprintf(iwhere, sizeof(iwhere), "%s.indices[%zu]", where, j);
       read_index(r, ix->u.array.items[j], rs, iwhere);
+    }
+    ix = get(r, o, where, "metadata", SNM_JSON_ARRAY, 0);
+    for (size_t j = 0; ix != NULL && j < ix->u.array.len && r->rc == 0; j++) {
+      char mwhere[96];
+
+      snprintf(mwhere, sizeof(mwhere), "%s.metadata[%zu]", where, j);
+      read_meta(r, ix->u.array.items[j], rs, mwhere);
     }
   }
 }

@@ -17,9 +17,9 @@
 
 /* "$schema" names the JSON Schema an editor validates the plan with
  * (docs/plan.schema.json); snapmig only checks that it is a string. */
-static const char *const root_keys[] = {"$schema",  "snapmig",    "name",
-                                        "domains",  "repository", "snapshot",
-                                        "restores", "polling",    NULL};
+static const char *const root_keys[] = {
+    "$schema",  "snapmig",  "name",    "domains",  "repository",
+    "snapshot", "restores", "polling", "metadata", NULL};
 static const char *const repo_keys[] = {"name", "type", "settings",
                                         "readonly_on_targets", NULL};
 static const char *const repo_type_names[] = {"s3", "fs", NULL};
@@ -436,6 +436,7 @@ static void read_plan(struct pctx *c, struct snm_plan *p,
   read_snapshot(c, p, root);
   read_restores(c, p, root);
   read_polling(c, p, root);
+  pc_read_metadata(c, p, root);
   if (c->diags->errors == 0)
     warn_unused_domains(c, p, root);
 }
@@ -621,6 +622,7 @@ void snm_plan_free(struct snm_plan *p)
   for (size_t i = 0; i < p->n_restores; i++)
     restore_dispose(&p->restores[i]);
   free(p->restores);
+  pc_metadata_dispose(&p->metadata);
   snm_json_doc_free(p->doc);
   free(p->name);
   free(p->path);

@@ -76,6 +76,40 @@ struct snm_restore {
   struct snm_plan_pos pos; /* the restore's '{' */
 };
 
+/* The plan's "metadata" section (plan_meta.c): index templates, component
+ * templates, legacy templates and ingest pipelines the run copies from the
+ * source to every target before it restores.  The kinds are listed in
+ * the order a run applies them: pipelines before the templates that name
+ * them, components before the composable templates made of them. */
+enum snm_meta_kind {
+  SNM_META_PIPELINE,  /* "ingest_pipelines": _ingest/pipeline */
+  SNM_META_COMPONENT, /* "component_templates": _component_template */
+  SNM_META_TEMPLATE,  /* "index_templates": _index_template (composable) */
+  SNM_META_LEGACY,    /* "legacy_templates": _template */
+  SNM_META_N_KINDS
+};
+enum snm_meta_conflict {
+  SNM_META_BLOCK,  /* "block": a different item on the target blocks */
+  SNM_META_SKIP,   /* "skip": the target's item is kept */
+  SNM_META_REPLACE /* "replace": the source's item replaces it */
+};
+
+/* The plan key of a kind ("index_templates", ...) and "block"/"skip"/
+ * "replace". */
+const char *snm_meta_kind_key(enum snm_meta_kind k);
+const char *snm_meta_conflict_name(enum snm_meta_conflict c);
+
+struct snm_metadata_spec {
+  int present; /* 1: the plan has a "metadata" section */
+  /* per kind: NULL (n 0) or names and `*` patterns ("-x" excludes), as
+   * written; resolved on the source */
+  char **names[SNM_META_N_KINDS];
+  size_t n_names[SNM_META_N_KINDS];
+  enum snm_meta_conflict on_conflict; /* default block */
+  int rename_patterns;                /* default 0 */
+  struct snm_plan_pos pos;
+};
+
 struct snm_polling {
   long initial_ms; /* first poll interval, default 200 */
   long max_ms;     /* the interval doubles up to this, default 5000 */
@@ -92,6 +126,7 @@ struct snm_plan {
   struct snm_restore *restores; /* at least one */
   size_t n_restores;
   struct snm_polling polling;
+  struct snm_metadata_spec metadata;
   struct snm_json_doc *doc; /* the parsed file (positions, settings) */
 };
 

@@ -76,6 +76,11 @@ int pc_required_enum(struct pctx *c, const struct snm_json *obj,
 void pc_read_domains(struct pctx *c, struct snm_plan *p,
                      const struct snm_json *root);
 
+/* The "metadata" section (plan_meta.c). */
+void pc_read_metadata(struct pctx *c, struct snm_plan *p,
+                      const struct snm_json *root);
+void pc_metadata_dispose(struct snm_metadata_spec *m);
+
 char *pc_strdup(struct pctx *c, const char *s);
 void pc_free_list(char **list, size_t n);
 

@@ -185,6 +185,22 @@ static void canon_plan(struct canon *c, const struct snm_plan *p)
     c_close(c, 1);
   }
   c_close(c, 0);
+  /* only when present: the digests of plans without it do not change */
+  if (p->metadata.present) {
+    const struct snm_metadata_spec *m = &p->metadata;
+
+    c_str(c, "metadata");
+    c_open(c, 1);
+    for (int k = 0; k < SNM_META_N_KINDS; k++) {
+      c_str(c, snm_meta_kind_key((enum snm_meta_kind)k));
+      c_list(c, m->names[k], m->n_names[k]);
+    }
+    c_str(c, "on_conflict");
+    c_str(c, snm_meta_conflict_name(m->on_conflict));
+    c_str(c, "rename_patterns");
+    c_bool(c, m->rename_patterns);
+    c_close(c, 1);
+  }
   c_close(c, 1);
 }
 

@@ -108,6 +108,7 @@ void snm_preflight_dispose(struct snm_preflight *pf)
     free(pf->ds_backing[i].index);
   }
   free(pf->ds_backing);
+  snm__pf_meta_dispose(pf);
   snm_preflight_init(pf);
 }
 

@@ -355,8 +355,10 @@ struct snm_preflight {
   int canceled, finishing;
   int nomem;
   unsigned long long started_ns;
-  size_t count_next;       /* next index to count (second wave) */
-  size_t counts_in_flight; /* count requests under way */
+  struct snm_pf_meta *meta; /* NULL or malloced: the metadata section's
+                               facts (preflight_meta.c) */
+  size_t count_next;        /* next index to count (second wave) */
+  size_t counts_in_flight;  /* count requests under way */
 };
 
 struct snm_preflight_opts {

@@ -98,18 +98,34 @@ enum snm_pf_tmpl_match snm__pf_stream_template(const struct snm_preflight *pf,
 {
   const struct snm_pf_domain *d = &pf->domains[dom];
   const struct snm_pf_template *best = NULL;
+  const char *ours = NULL;
+  long long ours_prio = 0;
+  int ours_ds = 0, brings;
 
   if (tmpl != NULL)
     *tmpl = NULL;
   if (!d->templates_known)
     return SNM_PF_TMPL_UNKNOWN;
+  /* the template the plan's metadata section creates or replaces there,
+   * if one matches: it takes the place of the target's of the same name */
+  brings =
+      snm__pf_meta_stream_template(pf, dom, name, &ours, &ours_prio, &ours_ds);
+  if (brings < 0)
+    return SNM_PF_TMPL_UNKNOWN;
   for (size_t i = 0; i < d->n_templates; i++) {
     const struct snm_pf_template *t = &d->templates[i];
     int match = 0;
+    if (brings == 1 && strcmp(t->name, ours) == 0)
+      continue;
     for (size_t k = 0; k < t->n_patterns && !match; k++)
       match = snm_indexpat_match(t->patterns[k], name);
     if (match && (best == NULL || t->priority > best->priority))
       best = t;
+  }
+  if (brings == 1 && (best == NULL || ours_prio > best->priority)) {
+    if (tmpl != NULL)
+      *tmpl = ours;
+    return ours_ds ? SNM_PF_TMPL_DS : SNM_PF_TMPL_NO_DS;
   }
   if (best == NULL)
     return SNM_PF_TMPL_NONE;

@@ -776,6 +776,7 @@ int snm_preflight_start(struct snm_preflight *pf, uv_loop_t *loop,
     assert(es[i].read_only && es[i].dom == &plan->domains[i]);
     send_domain(pf, i);
   }
+  snm__pf_meta_send(pf);
   if (--pf->pending > 0)
     return 0;
   /* Nothing went out: finish from the loop, never from here. */

@@ -154,8 +154,10 @@ int snm__pf_parse_count(long long *docs, yajl_val j, char *why, size_t whysz);
 
 /* Which template a data stream named `name` gets on target domain `dom`:
  * the composable template the server would pick (the highest priority
- * among those whose index_patterns match).  *tmpl (if not NULL) is set to
- * its name (borrowed) for DS and NO_DS. */
+ * among those whose index_patterns match), counting the templates the
+ * plan's metadata section creates or replaces there before the restore
+ * (snm__pf_meta_stream_template).  *tmpl (if not NULL) is set to its name
+ * (borrowed) for DS and NO_DS. */
 enum snm_pf_tmpl_match {
   SNM_PF_TMPL_UNKNOWN = 0, /* the target's templates are not known */
   SNM_PF_TMPL_NONE,        /* no composable template matches */
@@ -181,6 +183,31 @@ void snm__pf_set_stream_verdict(struct snm__vctx *c,
  * of the stream's name, two streams onto one name, the template; a
  * stream's verdict is given to all of its backing items. */
 void snm__pf_check_streams(struct snm__vctx *c);
+
+/* ---- the plan's metadata section (preflight_meta.c) ------------------ */
+
+/* With a "metadata" section: send its first wave (the lists of templates
+ * and pipelines on the source and the targets, the source's lifecycle
+ * policies), counted in pf->pending; the simulations follow once the
+ * lists are in.  Nothing without the section. */
+void snm__pf_meta_send(struct snm_preflight *pf);
+/* Its issues (after the source's selection: the lifecycle warning reads
+ * which indices are selected). */
+void snm__pf_check_meta(struct snm__vctx *c);
+void snm__pf_meta_dispose(struct snm_preflight *pf);
+/* For the data stream check: among the composable templates the plan's
+ * metadata section will create or replace on domain `dom` (with the
+ * restores' renames when rename_patterns; a template the target keeps,
+ * identical or skipped, is the target's own and not counted here), the
+ * one of the highest priority whose index_patterns match `name`.
+ * Returns 1 with *tmpl (borrowed, valid while pf is), *priority and
+ * *data_stream (1: it has "data_stream") set; 0 when none does (or the
+ * plan brings no index template); -1 when that is unknown (a list could
+ * not be read).  A caller compares it with the target's own best match:
+ * the server picks the higher priority. */
+int snm__pf_meta_stream_template(const struct snm_preflight *pf, size_t dom,
+                                 const char *name, const char **tmpl,
+                                 long long *priority, int *data_stream);
 
 /* ---- the security plugin (preflight_security.c) ----------------------- */
 

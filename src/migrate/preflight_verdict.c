@@ -654,5 +654,6 @@ int snm_preflight_verdict(struct snm_preflight *pf)
   snm__pf_check_security(&c);
   check_source(&c);
   snm__pf_check_restores(&c);
+  snm__pf_check_meta(&c);
   return c.nomem ? SNM_ENOMEM : 0;
 }

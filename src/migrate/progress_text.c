@@ -292,6 +292,19 @@ static int text_repo_exists(struct snm_buf *b, const struct snm_field *f,
                         fstr(f, n, "repository"), fstr(f, n, "domain"));
 }
 
+static int text_metadata_item(struct snm_buf *b, const struct snm_field *f,
+                              size_t n)
+{
+  const char *st = fstr(f, n, "state");
+
+  return snm_buf_printf(
+      b, "%s %s on %s: %s", fstr(f, n, "kind"), fstr(f, n, "name"),
+      fstr(f, n, "domain"),
+      strcmp(st, "identical") == 0 ? "already there, identical"
+      : strcmp(st, "skipped") == 0 ? "differs, kept (on_conflict skip)"
+                                   : st);
+}
+
 static int text_snapshot_start(struct snm_buf *b, const struct snm_field *f,
                                size_t n)
 {
@@ -446,6 +459,7 @@ static const struct {
     {"preflight.done", text_preflight_done},
     {"repository.registered", text_repo_registered},
     {"repository.exists", text_repo_exists},
+    {"metadata.item", text_metadata_item},
     {"snapshot.start", text_snapshot_start},
     {"snapshot.progress", text_snapshot_progress},
     {"snapshot.done", text_snapshot_done},

@@ -40,8 +40,9 @@ struct snm_transport {
 
 /* Send `req` through `tp`, or through snm_es_request (snm_es_request_raw
  * for a raw one) when `tp` is NULL.
- * Either way a domain with es->read_only set refuses every method but GET
- * and HEAD with SNM_EINVAL, before anything is sent. */
+ * Either way a domain with es->read_only set refuses what
+ * snm_es_may_send() does not allow (anything but GET, HEAD and the POSTs
+ * that only read) with SNM_EINVAL, before anything is sent. */
 int snm_transport_send(const struct snm_transport *tp,
                        const struct snm_request *req, snm_es_done_fn done,
                        void *data, struct snm_err *err) SNM_MUST_CHECK;

@@ -71,6 +71,11 @@ static void failf(struct snm_workflow *wf, int code, const char *fmt, ...)
   fail(wf, &e);
 }
 
+void wf_fail(struct snm_workflow *wf, const struct snm_err *err)
+{
+  fail(wf, err);
+}
+
 /* Save, or stop the run: without its state file it is not resumable. */
 static int save(struct snm_workflow *wf)
 {
@@ -80,6 +85,11 @@ static int save(struct snm_workflow *wf)
     return 0;
   fail(wf, &err);
   return -1;
+}
+
+int wf_save_or_fail(struct snm_workflow *wf)
+{
+  return save(wf);
 }
 
 int wf_enter(struct snm_workflow *wf, enum wf_state s)
@@ -353,12 +363,12 @@ void wf_step_register(struct snm_workflow *wf)
   if (save(wf) != 0)
     return;
   if (!wf->restore_needed) {
-    wf_enter(wf, WF_RESTORE);
+    wf_enter(wf, WF_METADATA); /* then the restores */
   } else if ((wf_round(wf)->snapshot.state == SNM_SNAP_SUCCESS ||
               (wf_round(wf)->snapshot.state == SNM_SNAP_PARTIAL &&
                plan->snapshot.allow_partial)) &&
              !counts_after_missing(wf)) {
-    wf_enter(wf, WF_RESTORE);
+    wf_enter(wf, WF_METADATA); /* then the restores */
   } else if (wf_round(wf)->snapshot.state == SNM_SNAP_SUCCESS ||
              wf_round(wf)->snapshot.state == SNM_SNAP_PARTIAL) {
     /* stopped after the snapshot ended, before its "after" counts were

@@ -48,6 +48,7 @@ enum wf_state {
                       now and then, .../_status for progress) */
   WF_SNAP_INFO,    /* the final state and failures (from the poll's GET) */
   WF_COUNT_AFTER,  /* the source counts again */
+  WF_METADATA,     /* templates and pipelines copied (workflow_meta.c) */
   WF_RESTORE,      /* every target's sub-machine (enum wf_tstate) */
   WF_VERIFY,       /* every target's refresh and counts */
   WF_FINISHED,     /* saved as done: the summary, closing */
@@ -322,6 +323,7 @@ struct snm_workflow {
   int eta_known;
   struct wf_target *targets; /* plan->n_restores, malloced */
   size_t n_targets;
+  struct wf_meta *meta; /* NULL or malloced: the metadata step's work */
 };
 
 /* The run's current round (journal.h): its snapshot and restores. */
@@ -340,6 +342,11 @@ void wf_on_signal(struct snm_workflow *wf, int signum);
 int wf_enter(struct snm_workflow *wf, enum wf_state s);
 /* wf_enter(wf, the current row's next). */
 int wf_next(struct snm_workflow *wf);
+/* Stop the run on `err` (step context added), for drivers outside
+ * workflow.c. */
+void wf_fail(struct snm_workflow *wf, const struct snm_err *err);
+/* Save the state file; on failure the run stops (failed) and -1. */
+int wf_save_or_fail(struct snm_workflow *wf);
 
 /* The run's drivers (the `run` column), in workflow.c */
 void wf_step_preflight(struct snm_workflow *wf);
@@ -351,6 +358,9 @@ void wf_step_poll(struct snm_workflow *wf);
 void wf_step_info(struct snm_workflow *wf);
 void wf_step_count_after(struct snm_workflow *wf);
 void wf_step_restore(struct snm_workflow *wf);
+/* workflow_meta.c: the plan's metadata copied to every target */
+void wf_step_metadata(struct snm_workflow *wf);
+void wf_meta_free(struct snm_workflow *wf);
 void wf_step_verify(struct snm_workflow *wf);
 void wf_step_finished(struct snm_workflow *wf);
 

@@ -219,6 +219,7 @@ static void dispose(struct snm_workflow *wf)
       free(wf->repo_body[i]);
   free(wf->repo_body);
   free_targets(wf);
+  wf_meta_free(wf);
   free(wf->snap_indices);
   free(wf->counts);
   wf_count_dispose(&wf->count);

@@ -408,6 +408,88 @@ EOF
     echo "$zip"
 }
 
+# The ingest-common module (the ingest processors: set, rename, grok, ...)
+# for OpenSearch VERSION, which the 2.x integ-test distributions leave out
+# (3.x's have every module: the 'next' node needs nothing).
+# Maven Central publishes it as org.opensearch.plugin:ingest-common (a jar
+# whose POM names opensearch-grok and opensearch-dissect; grok brings joni
+# and jcodings). Assembled like the 'next' node's repository-s3: the jar and
+# its runtime dependencies, minus the jars the server has, installed as a
+# module (unpacked into modules/ingest-common, as the full distributions
+# ship it: the plugin installer refuses the name of a module). The module's
+# own descriptor says extended.plugins=lang-painless
+# (it adds a Painless whitelist through an SPI file); these distributions
+# have no lang-painless, so the descriptor here leaves it out: the SPI file
+# is then inert, every processor works, and a `script` processor has no
+# Painless, as in any cluster without it. Elasticsearch does not publish its
+# module on Maven Central: the legacy node has no ingest processors
+# (docs/rig.md).
+# rig_ingest_plugin_zip VERSION; rig_build_ingest_plugin OS_HOME VERSION JAVA_HOME
+rig_ingest_plugin_zip() { echo "$RIG_CACHE/plugins/ingest-common-$1.zip"; }
+rig_build_ingest_plugin() {
+    local os_home="$1" version="$2" java_home="$3" zip work log pom f base
+    zip="$(rig_ingest_plugin_zip "$version")"
+    if [[ -s "$zip" ]]; then
+        echo "$zip"
+        return 0
+    fi
+    rig_need mvn maven
+    rig_log "assembling the ingest-common module $version from Maven Central jars"
+    work="$RIG_CACHE/build/ingest-common-$version"
+    rm -rf "$work"
+    mkdir -p "$work/deps" "$work/zip" "$RIG_CACHE/logs"
+    cat >"$work/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>snapmig.rig</groupId><artifactId>ingest-common-assembly</artifactId><version>1</version>
+  <dependencies>
+    <dependency><groupId>org.opensearch.plugin</groupId><artifactId>ingest-common</artifactId><version>$version</version></dependency>
+  </dependencies>
+</project>
+EOF
+    log="$RIG_CACHE/logs/mvn-ingest-common-$version.log"
+    if ! (cd "$work" && rig_mvn dependency:copy-dependencies -DincludeScope=runtime \
+        -DoutputDirectory="$work/deps" >"$log" 2>&1); then
+        grep -m 1 -E '\[ERROR\]' "$log" >&2 || true
+        rig_die "failed to download org.opensearch.plugin:ingest-common:$version and its dependencies from Maven Central; full log: $log"
+    fi
+    pom="$RIG_CACHE/m2/org/opensearch/plugin/ingest-common/$version/ingest-common-$version.pom"
+    [[ -s "$pom" ]] || rig_die "missing $pom after download"
+    [[ -f "$work/deps/ingest-common-$version.jar" ]] || rig_die "ingest-common-$version.jar was not resolved (see $log)"
+    for f in "$work/deps"/*.jar; do
+        base="$(basename "$f")"
+        base="${base%-[0-9]*.jar}"
+        if compgen -G "$os_home/lib/$base-[0-9]*.jar" >/dev/null; then
+            continue # already on the server classpath
+        fi
+        cp "$f" "$work/zip/"
+    done
+    for f in opensearch-grok opensearch-dissect joni jcodings; do
+        compgen -G "$work/zip/$f-[0-9]*.jar" >/dev/null || rig_die "ingest-common dependency $f was not resolved (see $log)"
+    done
+    cat >"$work/zip/plugin-descriptor.properties" <<EOF
+description=Module for ingest processors (assembled by the snapmig rig from Maven Central jars, without lang-painless)
+version=$version
+name=ingest-common
+classname=org.opensearch.ingest.common.IngestCommonPlugin
+java.version=11
+opensearch.version=$version
+EOF
+    mkdir -p "$(dirname "$zip")"
+    (cd "$work/zip" && "$java_home/bin/jar" cfM "$zip.part" .)
+    mv "$zip.part" "$zip"
+    echo "$zip"
+}
+
+# rig_install_module HOME ZIP NAME: unpack a module zip into HOME/modules/NAME.
+rig_install_module() {
+    local home="$1" zip="$2" name="$3"
+    rig_need unzip unzip
+    rm -rf "$home/modules/$name"
+    mkdir -p "$home/modules/$name"
+    unzip -q "$zip" -d "$home/modules/$name" || rig_die "unpacking module $zip into $home/modules/$name failed"
+}
+
 rig_install_plugin() {
     local home="$1" zip="$2" java_home="$3" conf
     conf="$(mktemp -d "${TMPDIR:-/tmp}/snapmig-rig-conf.XXXXXX")"
@@ -449,17 +531,19 @@ rig_build_keystore() {
 }
 
 rig_prepare_opensearch_2() {
-    local zip home plugin
+    local zip home plugin ingest
     zip="$RIG_CACHE/dist/opensearch-$RIG_OS_VERSION.zip"
     rig_fetch "$RIG_OS_COORDS" "$zip"
     home="$RIG_DIST/opensearch-$RIG_OS_VERSION"
-    if ! rig_stamped "$home" "opensearch-$RIG_OS_VERSION plugin=$(rig_file_id "$(rig_s3_plugin_zip)")"; then
+    if ! rig_stamped "$home" "opensearch-$RIG_OS_VERSION plugin=$(rig_file_id "$(rig_s3_plugin_zip)") ingest=$(rig_file_id "$(rig_ingest_plugin_zip "$RIG_OS_VERSION")")"; then
         rig_log "unpacking $(basename "$zip") into $home"
         rig_unpack "$zip" "$home"
         plugin="$(rig_build_s3_plugin "$home")"
         rig_install_plugin "$home" "$plugin" "$RIG_JAVA_HOME"
+        ingest="$(rig_build_ingest_plugin "$home" "$RIG_OS_VERSION" "$RIG_JAVA_HOME")"
+        rig_install_module "$home" "$ingest" ingest-common
         chmod -R a+rX "$home"
-        rig_stamp "$home" "opensearch-$RIG_OS_VERSION plugin=$(rig_file_id "$plugin")"
+        rig_stamp "$home" "opensearch-$RIG_OS_VERSION plugin=$(rig_file_id "$plugin") ingest=$(rig_file_id "$ingest")"
     fi
     rig_build_keystore "$home" "$RIG_JAVA_HOME"
 }

@@ -80,10 +80,49 @@ static void test_read_only_refuses_writes(void **state)
   assert_int_equal(called, 1); /* nothing listens: a transport failure */
 }
 
+/* The one rule (snm_es_may_send), which the transport applies too: the
+ * metadata check's simulate POSTs are allowed on their exact paths only;
+ * writes to the same APIs and their other forms are not. */
+static void test_read_only_simulate_rule(void **state)
+{
+  static const struct {
+    const char *method, *path;
+    int ok;
+  } cases[] = {
+      {"POST", "/_index_template/_simulate", 1},
+      {"POST", "/_ingest/pipeline/_simulate", 1},
+      {"POST", "/_msearch", 1},
+      {"GET", "/_index_template/x", 1},
+      {"PUT", "/_index_template/_simulate", 0},
+      {"PUT", "/_index_template/t?create=true", 0},
+      {"PUT", "/_ingest/pipeline/p", 0},
+      {"DELETE", "/_ingest/pipeline/_simulate", 0},
+      {"POST", "/_index_template/_simulate/t", 0},
+      {"POST", "/_index_template/_simulate_index/i", 0},
+      {"POST", "/_index_template/_simulate?create=true", 0},
+      {"POST", "/_ingest/pipeline/p/_simulate", 0},
+      {"POST", "/_ingest/pipeline/_simulate?verbose", 0},
+      {"POST", "/_index_template", 0},
+      {"POST", "/_ingest/pipeline", 0},
+  };
+  struct snm_es es = {0};
+  (void)state;
+
+  es.read_only = 1;
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    if (snm_es_may_send(&es, cases[i].method, cases[i].path) != cases[i].ok)
+      fail_msg("%s %s: expected %s", cases[i].method, cases[i].path,
+               cases[i].ok ? "allowed" : "refused");
+  }
+  es.read_only = 0;
+  assert_true(snm_es_may_send(&es, "PUT", "/_ingest/pipeline/p"));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_read_only_refuses_writes),
+      cmocka_unit_test(test_read_only_simulate_rule),
   };
   int rc;
 

@@ -31,6 +31,7 @@
 #include "jtree.h"
 #include "journal.h"
 #include "log.h"
+#include "metadata.h"
 #include "plan.h"
 #include "plan_fixture.h"
 #include "transport.h"
@@ -47,6 +48,38 @@ static const long long DOCS[N_IX] = {5, 7};
 #define PRINTF(...) assert_int_equal(snm_buf_printf(__VA_ARGS__), 0)
 
 /* ---- the clusters ------------------------------------------------------- */
+
+#define ERR_BODY(type, reason, status)                                         \
+  "{\"error\":{\"type\":\"" type "\",\"reason\":\"" reason                     \
+  "\"},\"status\":" #status "}"
+
+/* The metadata the plan copies (its "metadata" section): one item of each
+ * kind on the source, in the order a run must write them; the index
+ * template needs the component and the pipeline, and its pattern is
+ * renamed by the restore's rename (logs-* -> copy-*). */
+#define N_META 4
+static const struct {
+  enum snm_meta_kind kind;
+  const char *name, *body, *want; /* want: the body after the rename */
+} META[N_META] = {
+    {SNM_META_PIPELINE, "p1",
+     "{\"processors\":[{\"set\":{\"field\":\"f\",\"value\":\"v\"}}]}", NULL},
+    {SNM_META_COMPONENT, "c1",
+     "{\"template\":{\"settings\":{\"index\":{\"number_of_shards\":"
+     "\"1\"}}}}",
+     NULL},
+    {SNM_META_TEMPLATE, "t1",
+     "{\"index_patterns\":[\"logs-*\"],\"composed_of\":[\"c1\"],"
+     "\"template\":{\"settings\":{\"index\":{\"default_pipeline\":"
+     "\"p1\"}}},\"priority\":5}",
+     "{\"index_patterns\":[\"copy-*\"],\"composed_of\":[\"c1\"],"
+     "\"template\":{\"settings\":{\"index\":{\"default_pipeline\":"
+     "\"p1\"}}},\"priority\":5}"},
+    {SNM_META_LEGACY, "l1",
+     "{\"order\":0,\"index_patterns\":[\"old-*\"],\"settings\":{},"
+     "\"mappings\":{},\"aliases\":{}}",
+     NULL},
+};
 
 struct world {
   char *repo[2]; /* NULL or the registration (the PUT's body), per domain */
@@ -73,6 +106,10 @@ struct world {
   int recover_polls;   /* _recovery polls until a restored index is done
                           (its health yellow until then) */
   int health_waits;    /* health requests that wait for green */
+  /* the plan's metadata: the source's items (META_*), and what the
+   * target holds of them (NULL: absent; malloced) and the PUTs it took */
+  char *meta_have[N_META];
+  int meta_puts[N_META];
   int violations;
   char violation[512];
 };
@@ -102,6 +139,103 @@ static void world_dispose(struct world *w)
 {
   free(w->repo[0]);
   free(w->repo[1]);
+  for (size_t i = 0; i < N_META; i++)
+    free(w->meta_have[i]);
+}
+
+/* The metadata item whose API root `path` starts with, or -1; *rest is
+ * what follows the root ("", "/NAME", "/NAME?create=true", "/_simulate").*/
+static int meta_of(const char *path, const char **rest)
+{
+  for (int i = 0; i < N_META; i++) {
+    const char *root = snm_meta_root(META[i].kind);
+    size_t n = strlen(root);
+    if (strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/')) {
+      *rest = path + n;
+      return i;
+    }
+  }
+  return -1;
+}
+
+/* A GET of a root: every item of that kind there; of ROOT/NAME: that one
+ * (absent: 404, as the servers answer). */
+static long meta_list(struct snm_buf *b, int i, const char *body,
+                      const char *rest)
+{
+  enum snm_meta_kind k = META[i].kind;
+  int named = rest[0] == '/';
+
+  if (named && (body == NULL || strcmp(rest + 1, META[i].name) != 0)) {
+    if (k == SNM_META_PIPELINE || k == SNM_META_LEGACY)
+      PUTS(b, "{}");
+    else
+      PUTS(b, "{\"error\":{\"type\":\"resource_not_found_exception\","
+              "\"reason\":\"not found\"},\"status\":404}");
+    return 404;
+  }
+  if (k == SNM_META_PIPELINE || k == SNM_META_LEGACY) {
+    if (body != NULL)
+      PRINTF(b, "{\"%s\":%s}", META[i].name, body);
+    else
+      PUTS(b, "{}");
+  } else {
+    const char *lk =
+        k == SNM_META_TEMPLATE ? "index_templates" : "component_templates";
+    const char *bk =
+        k == SNM_META_TEMPLATE ? "index_template" : "component_template";
+    if (body != NULL)
+      PRINTF(b, "{\"%s\":[{\"name\":\"%s\",\"%s\":%s}]}", lk, META[i].name, bk,
+             body);
+    else
+      PRINTF(b, "{\"%s\":[]}", lk);
+  }
+  return 200;
+}
+
+/* The target's side of the metadata: lists, looks, PUTs (in dependency
+ * order, never one that writes what is there already) and simulations. */
+static long meta_target(struct world *w, const char *method, const char *path,
+                        const char *body, struct snm_buf *b)
+{
+  const char *rest = NULL;
+  int i = meta_of(path, &rest);
+
+  if (i < 0)
+    return 0;
+  if (strcmp(method, "POST") == 0 && strcmp(rest, "/_simulate") == 0) {
+    PUTS(b, "{}");
+    return 200;
+  }
+  if (strcmp(method, "GET") == 0)
+    return meta_list(b, i, w->meta_have[i], rest);
+  if (strcmp(method, "PUT") == 0 && rest[0] == '/' &&
+      strncmp(rest + 1, META[i].name, strlen(META[i].name)) == 0) {
+    int create = strstr(rest, "?create=true") != NULL;
+    const char *want = META[i].want != NULL ? META[i].want : META[i].body;
+
+    if (w->meta_have[i] != NULL &&
+        snm_meta_diff(NULL, META[i].kind, w->meta_have[i], body, 0) == 0)
+      violate(w, "PUT %s: writes what the target has already", path);
+    if (snm_meta_diff(NULL, META[i].kind, want, body, 0) != 0)
+      violate(w, "PUT %s: not the source's body: %s", path, body);
+    if (META[i].kind == SNM_META_TEMPLATE &&
+        (w->meta_have[0] == NULL || w->meta_have[1] == NULL))
+      violate(w, "PUT %s before its pipeline and component", path);
+    if (create && w->meta_have[i] != NULL) {
+      violate(w, "PUT %s: it exists (nobody else writes it)", path);
+      PUTS(b, ERR_BODY("illegal_argument_exception", "template already exists",
+                       400));
+      return 400;
+    }
+    w->meta_puts[i]++;
+    free(w->meta_have[i]);
+    w->meta_have[i] = strdup(body);
+    PUTS(b, "{\"acknowledged\":true}");
+    return 200;
+  }
+  violate(w, "%s %s: not a request the metadata step sends", method, path);
+  return 0;
 }
 
 /* Index `i` of the comma list at the start of `p` holds target name k? */
@@ -119,10 +253,6 @@ static int names_has(const char *p, const char *name)
   }
   return 0;
 }
-
-#define ERR_BODY(type, reason, status)                                         \
-  "{\"error\":{\"type\":\"" type "\",\"reason\":\"" reason                     \
-  "\"},\"status\":" #status "}"
 
 /* A look at the snapshot (its listing or its status): the first says it
  * runs, every later one that it is done. */
@@ -208,6 +338,18 @@ static long answer_source(struct world *w, const char *method, const char *path,
 
   snm_buf_init(&b, 0);
   snprintf(snap_path, sizeof(snap_path), "/_snapshot/r/%s", w->snap);
+  {
+    const char *rest = NULL;
+    int m = meta_of(path, &rest);
+
+    if (m >= 0 && strcmp(method, "GET") == 0) {
+      st = meta_list(&b, m, META[m].body, rest);
+      *out = snm_buf_steal(&b);
+      return st;
+    }
+    if (m >= 0)
+      violate(w, "%s %s: the source is only read", method, path);
+  }
   if (strcmp(path, "/") == 0) {
     PUTS(&b, "{\"name\":\"n\",\"cluster_name\":\"c-src\","
              "\"cluster_uuid\":\"uuid-src\",\"version\":{\"number\":"
@@ -333,6 +475,12 @@ static long answer_target(struct world *w, const char *method, const char *path,
   int first = 1;
 
   snm_buf_init(&b, 0);
+  st = meta_target(w, method, path, body, &b);
+  if (st != 0) {
+    *out = snm_buf_steal(&b);
+    return st;
+  }
+  st = 200;
   if (strcmp(path, "/") == 0) {
     PUTS(&b, "{\"name\":\"n\",\"cluster_name\":\"c-dst\","
              "\"cluster_uuid\":\"uuid-dst\",\"version\":{\"number\":"
@@ -557,6 +705,10 @@ static int target_state(const char *name)
 
 struct script;
 
+#define SCRIPT_LOG                                                             \
+  128 /* requests kept for messages (a fresh run sends ~70)                    \
+       */
+
 struct pending {
   uv_timer_t timer;
   struct script *s;
@@ -585,12 +737,12 @@ struct script {
   const char *step; /* the run's current step */
   char run_steps[32][24];
   size_t n_run_steps;
-  char first_work[512]; /* its first request after the preflight */
-  int probed;           /* a probe listing went out since the last POST */
-  char log[64][160];    /* the first requests, for messages */
-  int prev_run, prev_t; /* the last state entered, + 1 (0: none) */
-  size_t sent[2];       /* requests per domain (src, dst) */
-  FILE *events;         /* NULL or where the run's JSON events go */
+  char first_work[512];      /* its first request after the preflight */
+  int probed;                /* a probe listing went out since the last POST */
+  char log[SCRIPT_LOG][160]; /* the first requests, for messages */
+  int prev_run, prev_t;      /* the last state entered, + 1 (0: none) */
+  size_t sent[2];            /* requests per domain (src, dst) */
+  FILE *events;              /* NULL or where the run's JSON events go */
 };
 
 static int in_preflight(const struct script *s)
@@ -732,7 +884,7 @@ static int script_send(void *ctx, const struct snm_request *req,
            req->path);
   k = ++s->requests;
   s->sent[d]++;
-  if (k <= 64)
+  if (k <= SCRIPT_LOG)
     snprintf(s->log[k - 1], sizeof(s->log[0]), "%.150s", p->what);
   if (s->crashed) {
     p->canceled = 1; /* after the crash: never reaches the cluster */
@@ -785,6 +937,9 @@ static const char *PLAN =
     "\"snapshot\": {\"domain\": \"src\"},"
     "\"restores\": [{\"domain\": \"dst\", \"rename\": {\"pattern\": "
     "\"logs-(.+)\", \"replacement\": \"copy-$1\"}}],"
+    "\"metadata\": {\"index_templates\": [\"t*\"], \"component_templates\": "
+    "[\"c1\"], \"legacy_templates\": \"l1\", \"ingest_pipelines\": "
+    "[\"p*\"], \"rename_patterns\": true},"
     "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
 
 static int fx_setup(void **state)
@@ -890,7 +1045,38 @@ static void check_done(struct fx *fx)
     assert_int_equal(ix->docs_found, DOCS[k]);
     assert_true(fx->w.exists[k] && fx->w.ours[k]);
   }
+  /* every metadata item on the target with the source's body (renamed),
+   * written once, and on record as created */
+  assert_int_equal(snm_state_cur(&st)->restores[0].n_meta, N_META);
+  for (size_t i = 0; i < N_META; i++) {
+    const struct snm_state_meta *e =
+        snm_state_find_meta(&snm_state_cur(&st)->restores[0],
+                            snm_meta_kind_word(META[i].kind), META[i].name);
+    assert_non_null(e);
+    assert_int_equal(e->state, SNM_MSTATE_CREATED);
+    assert_non_null(fx->w.meta_have[i]);
+    assert_int_equal(
+        snm_meta_diff(NULL, META[i].kind, fx->w.meta_have[i],
+                      META[i].want != NULL ? META[i].want : META[i].body, 0),
+        0);
+    assert_int_equal(fx->w.meta_puts[i], 1);
+  }
   snm_state_dispose(&st);
+}
+
+/* The metadata step's items all on record, each in a final state. */
+static int meta_done(const struct snm_state *st)
+{
+  const struct snm_state_restore *r = &snm_state_cur(st)->restores[0];
+
+  if (r->n_meta == 0)
+    return 0;
+  for (size_t i = 0; i < r->n_meta; i++)
+    if (r->meta[i].state == SNM_MSTATE_PENDING ||
+        r->meta[i].state == SNM_MSTATE_CREATING ||
+        r->meta[i].state == SNM_MSTATE_REPLACING)
+      return 0;
+  return 1;
 }
 
 /* What the state file left by a crash calls for first after the
@@ -912,6 +1098,8 @@ static const char *expected_first(struct fx *fx)
            snm_state_cur(&st)->snapshot.docs_after.items[0].count ==
                SNM_STATE_UNKNOWN)
     want = "src: POST /_msearch"; /* the counts after it */
+  else if (!meta_done(&st))
+    want = "src: GET /_ingest/pipeline"; /* the metadata: the source */
   else
     want = "dst: GET /copy-"; /* the target: check the names, or poll */
   snm_state_dispose(&st);
@@ -954,7 +1142,7 @@ static long long event_int(yajl_val j, const char *k1, const char *k2)
 
 static void dump(const struct script *s)
 {
-  for (size_t i = 0; i < s->requests && i < 64; i++)
+  for (size_t i = 0; i < s->requests && i < SCRIPT_LOG; i++)
     fprintf(stderr, "  #%zu %s\n", i + 1, s->log[i]);
 }
 
@@ -1067,10 +1255,10 @@ static void test_crash_everywhere(void **state)
   }
   for (size_t k = 1; k <= ref.requests; k++) {
     snprintf(where, sizeof(where), "at request %zu (%.90s), lost", k,
-             k <= 64 ? ref.log[k - 1] : "?");
+             k <= SCRIPT_LOG ? ref.log[k - 1] : "?");
     crash_and_resume(fx, 0, k, 0, where);
     snprintf(where, sizeof(where), "at request %zu (%.90s), applied", k,
-             k <= 64 ? ref.log[k - 1] : "?");
+             k <= SCRIPT_LOG ? ref.log[k - 1] : "?");
     crash_and_resume(fx, 0, k, 1, where);
   }
   fprintf(stderr,
@@ -1083,7 +1271,7 @@ static void test_crash_everywhere(void **state)
 /* The request number of the first request whose text holds `what`. */
 static size_t request_of(const struct script *s, const char *what)
 {
-  for (size_t i = 0; i < s->requests && i < 64; i++)
+  for (size_t i = 0; i < s->requests && i < SCRIPT_LOG; i++)
     if (strstr(s->log[i], what) != NULL)
       return i + 1;
   fail_msg("no request %s", what);
@@ -1342,7 +1530,7 @@ static void test_every_step_covered(void **state)
   /* and the resume and retry branches */
   assert_true(seen_edge[WF_REGISTER][WF_SNAP_LOOKUP]);
   assert_true(seen_edge[WF_REGISTER][WF_COUNT_AFTER]);
-  assert_true(seen_edge[WF_REGISTER][WF_RESTORE]);
+  assert_true(seen_edge[WF_REGISTER][WF_METADATA]);
   assert_true(seen_edge[WF_SNAP_LOOKUP][WF_SNAP_CREATE]);
   assert_true(seen_edge[WF_SNAP_LOOKUP][WF_COUNT_BEFORE]);
   assert_true(seen_tedge[WFT_LIST][WFT_POST]);
