@@ -25,8 +25,9 @@ static const char *const step_names[] = {"preflight", "repository", "snapshot",
                                          "restore",   "verify",     "done"};
 static const char *const snap_names[] = {"pending", "started", "success",
                                          "partial", "failed"};
-static const char *const restore_names[] = {"pending",  "restoring", "restored",
-                                            "verified", "skipped",   "failed"};
+static const char *const restore_names[] = {
+    "pending", "restoring", "restored", "verified",
+    "skipped", "failed",    "replacing"};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -115,6 +116,7 @@ static void round_dispose(struct snm_state_round *rd)
     for (size_t j = 0; j < r->n_indices; j++) {
       free(r->indices[j].source);
       free(r->indices[j].target);
+      free(r->indices[j].uuid);
     }
     free(r->indices);
     free(r->domain);
@@ -325,6 +327,9 @@ int snm_state_restore_add_index(struct snm_state_restore *r, const char *source,
   e->docs_expected = SNM_STATE_UNKNOWN;
   e->docs_found = SNM_STATE_UNKNOWN;
   e->bytes = SNM_STATE_UNKNOWN;
+  e->bytes_reused = SNM_STATE_UNKNOWN;
+  e->uuid = NULL;
+  e->replace = 0;
 found:
   if (out != NULL)
     *out = e;

@@ -74,6 +74,12 @@ static void put_restore(yajl_gen g, const struct snm_state_restore *r)
     snm_gen_key_int_or_null(g, "docs_expected", x->docs_expected);
     snm_gen_key_int_or_null(g, "docs_found", x->docs_found);
     snm_gen_key_int_or_null(g, "bytes", x->bytes);
+    if (x->bytes_reused != SNM_STATE_UNKNOWN)
+      snm_gen_key_int(g, "bytes_reused", x->bytes_reused);
+    if (x->uuid != NULL)
+      snm_gen_key_str(g, "uuid", x->uuid);
+    if (x->replace)
+      snm_gen_str(g, "replace"), yajl_gen_bool(g, 1);
     yajl_gen_map_close(g);
   }
   yajl_gen_array_close(g);
@@ -232,6 +238,15 @@ static void get_str(struct rd *r, const struct snm_json *obj, const char *where,
     nomem(r);
 }
 
+/* An optional boolean: absent or null is 0. */
+static int get_bool(struct rd *r, const struct snm_json *obj, const char *where,
+                    const char *key)
+{
+  const struct snm_json *v = get(r, obj, where, key, SNM_JSON_BOOL, 0);
+
+  return v != NULL && v->u.boolean;
+}
+
 /* A count: null (SNM_STATE_UNKNOWN) or an integer >= 0. */
 static long long count_value(struct rd *r, const struct snm_json *v,
                              const char *what)
@@ -370,6 +385,9 @@ static void read_index(struct rd *r, const struct snm_json *o,
     x->docs_expected = get_count(r, o, where, "docs_expected");
     x->docs_found = get_count(r, o, where, "docs_found");
     x->bytes = get_count(r, o, where, "bytes");
+    x->bytes_reused = get_count(r, o, where, "bytes_reused");
+    get_str(r, o, where, "uuid", 0, &x->uuid);
+    x->replace = get_bool(r, o, where, "replace");
   }
   free(source);
   free(target);

@@ -167,8 +167,8 @@ static void interrupt(struct snm_workflow *wf)
   if (snm_progress_mode(wf->progress) != SNM_PROGRESS_JSON)
     snm_log(SNM_LOG_WARN,
             "%s: stopped; work already started on the clusters keeps "
-            "running there. Resume with: snapmig run %s%s%s",
-            sig, wf->o->plan_path, wf->o->state_path != NULL ? " --state " : "",
+            "running there. Resume with: snapmig %s %s%s%s",
+            sig, wf->o->sync ? "sync" : "run", wf->o->plan_path, wf->o->state_path != NULL ? " --state " : "",
             wf->o->state_path != NULL ? wf->o->state_path : "");
   wf_close(wf);
 }
@@ -472,6 +472,18 @@ static int count_step(struct snm_workflow *wf, int after)
   if (!wf->sent) {
     wf->sent = 1;
     wf->count_next = wf->counts_done = 0;
+    wf->refreshing = after;
+  }
+  if (wf->refreshing) {
+    /* the snapshot holds what was indexed, searchable or not: make it
+     * searchable before counting the upper bound */
+    while (wf->pending < WF_MAX_COUNTS_IN_FLIGHT &&
+           wf->count_next < wf->n_snap_indices)
+      wf_req_source_refresh(wf, wf->count_next++);
+    if (wf->pending > 0)
+      return -1;
+    wf->refreshing = 0;
+    wf->count_next = 0;
   }
   while (wf->pending < WF_MAX_COUNTS_IN_FLIGHT && !wf->r_failed &&
          wf->count_next < wf->n_snap_indices)

@@ -63,8 +63,10 @@ enum wf_tstate {
   WFT_LIST,     /* right before a POST: which target names exist now */
   WFT_ORIGIN,   /* those that exist: were they restored from our snapshot */
   WFT_ROUTING,  /* those _recovery cannot tell: the routing table */
+  WFT_CLOSE,    /* a sync round: POST NAMES/_close for the replaced ones */
   WFT_POST,     /* POST _restore in flight */
   WFT_RECOVER,  /* polling recovery and health */
+  WFT_IDENTITY, /* GET NAMES/_settings: the restored indices' UUIDs */
   WFT_RESTORED, /* health reached */
   WFT_REFRESH,  /* verify: POST TARGETS/_refresh */
   WFT_COUNT,    /* verify: GET INDEX/_count */
@@ -138,6 +140,10 @@ struct wf_target {
   size_t n_wait;
   const char **skipped; /* on_conflict skip targets (malloced array) */
   size_t n_skipped;
+  const char **close; /* replaced targets, closed first (malloced array) */
+  size_t n_close;
+  size_t *close_ends; /* NULL or malloced: `close` in URL-sized chunks */
+  size_t n_close_chunks;
   size_t *chunk_ends;  /* NULL or malloced: `wait` in URL-sized chunks */
   size_t n_chunks;     /* (es_chunk.h) */
   size_t poll_next;    /* the next chunk request of this round */
@@ -153,6 +159,8 @@ struct wf_target {
   size_t n_probe_chunks;
   int *probe_exists;                /* malloced: 1 when the name is taken */
   enum snm_es_origin *probe_origin; /* malloced */
+  char **probe_uuid;                /* malloced, each NULL or malloced */
+  long *probe_shards;               /* malloced: index.number_of_shards, -1 */
   int posts;                        /* POST _restore attempts so far */
   int origin_rounds;                /* origin checks with an answer pending */
   int origin_delay;                 /* wait a poll interval, then ask again */
@@ -230,6 +238,8 @@ struct snm_workflow {
   struct snm_es_snap_info r_info;
   long long *counts; /* n_snap_indices counts (malloced) */
   size_t count_next, counts_done;
+  int refreshing;     /* count_after: the source's refreshes go first */
+  int refresh_warned; /* a refresh failed (said once) */
   int creates; /* PUTs sent with this name in this invocation */
   int lookups; /* lookups that found no snapshot since the last PUT */
 
@@ -283,6 +293,8 @@ void wf_target_run(struct wf_target *t, enum wf_state part);
 void wf_tstep_wait(struct wf_target *t);
 void wf_tstep_probe(struct wf_target *t);
 void wf_tstep_post(struct wf_target *t);
+void wf_tstep_close(struct wf_target *t);
+void wf_tstep_identity(struct wf_target *t);
 void wf_tstep_recover(struct wf_target *t);
 void wf_tstep_verify(struct wf_target *t);
 void wf_tstep_refresh(struct wf_target *t);

@@ -22,6 +22,9 @@ int wf_req_register(struct snm_workflow *wf, size_t d);
 int wf_req_snapshot_get(struct snm_workflow *wf, int lookup);
 int wf_req_source_count(struct snm_workflow *wf, size_t i);
 int wf_req_snapshot_put(struct snm_workflow *wf);
+/* POST INDEX/_refresh on the source (before the "after" counts: a
+ * snapshot holds documents that are not searchable yet); best effort */
+int wf_req_source_refresh(struct snm_workflow *wf, size_t i);
 int wf_req_snapshot_status(struct snm_workflow *wf);
 
 int wf_req_restore(struct wf_target *t);
@@ -42,6 +45,12 @@ int wf_req_refresh(struct wf_target *t, size_t k);
  * unset (the check is best effort; the poll goes on). */
 int wf_req_shards(struct wf_target *t, size_t k);
 int wf_req_explain(struct wf_target *t);
+/* POST CHUNK/_close: chunk `k` of t->close (a sync round's replaced
+ * indices) */
+int wf_req_close(struct wf_target *t, size_t k);
+/* GET CHUNK/_settings/index.creation_date,index.uuid: chunk `k` of
+ * t->wait; records each index's UUID in the state file's entry */
+int wf_req_identity(struct wf_target *t, size_t k);
 int wf_req_target_count(struct wf_target *t, size_t i);
 
 /* workflow_work.c: the work from the preflight and the state file */

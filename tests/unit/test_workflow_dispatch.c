@@ -58,6 +58,7 @@ struct world {
   int ours[N_IX];      /* restored from our snapshot */
   int recovered[N_IX]; /* _recovery answers since its restore */
   int counted[N_IX];   /* its target count was answered */
+  int generation[N_IX]; /* made anew (deleted and created) this often */
   long long target_docs[N_IX];
   int info_lag;      /* GET snapshot says IN_PROGRESS this often after done */
   int put_lost;      /* the snapshot PUT is taken, but answered 502 */
@@ -142,6 +143,9 @@ static long answer_source(struct world *w, const char *method, const char *path,
              "\"index.version.created\":\"136407927\"}}",
              i == 0 ? "{" : ",", SRC_NAMES[i]);
     PUTS(&b, "}");
+  } else if (strcmp(method, "POST") == 0 &&
+             strstr(path, "/_refresh") != NULL) {
+    PUTS(&b, "{\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0}}");
   } else if (strstr(path, "/_count") != NULL) {
     for (size_t i = 0; i < N_IX; i++)
       if (names_has(path + 1, SRC_NAMES[i]))
@@ -287,14 +291,16 @@ static long answer_target(struct world *w, const char *method, const char *path,
       PUTS(&b, "{\"accepted\":true}");
     }
     yajl_tree_free(j);
-  } else if (strstr(path, "/_settings/index.uuid") != NULL) {
+  } else if (strstr(path, "/_settings/index.uuid") != NULL ||
+             strstr(path, "/_settings/index.creation_date,index.uuid") !=
+                 NULL) {
     PUTS(&b, "{");
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
         PRINTF(&b,
-               "%s\"%s\":{\"settings\":{\"index\":{\"uuid\":\"u%zu\""
-               "}}}",
-               first ? "" : ",", DST_NAMES[i], i);
+               "%s\"%s\":{\"settings\":{\"index\":{\"uuid\":\"u%zu-%d\","
+               "\"number_of_shards\":\"1\",\"creation_date\":\"1\"}}}",
+               first ? "" : ",", DST_NAMES[i], i, w->generation[i]);
         first = 0;
       }
     PUTS(&b, "}");
