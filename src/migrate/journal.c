@@ -25,9 +25,9 @@ static const char *const step_names[] = {"preflight", "repository", "snapshot",
                                          "restore",   "verify",     "done"};
 static const char *const snap_names[] = {"pending", "started", "success",
                                          "partial", "failed"};
-static const char *const restore_names[] = {
-    "pending", "restoring", "restored", "verified",
-    "skipped", "failed",    "replacing"};
+static const char *const restore_names[] = {"pending",  "restoring", "restored",
+                                            "verified", "skipped",   "failed",
+                                            "replacing"};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 

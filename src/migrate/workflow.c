@@ -168,7 +168,8 @@ static void interrupt(struct snm_workflow *wf)
     snm_log(SNM_LOG_WARN,
             "%s: stopped; work already started on the clusters keeps "
             "running there. Resume with: snapmig %s %s%s%s",
-            sig, wf->o->sync ? "sync" : "run", wf->o->plan_path, wf->o->state_path != NULL ? " --state " : "",
+            sig, wf->o->sync ? "sync" : "run", wf->o->plan_path,
+            wf->o->state_path != NULL ? " --state " : "",
             wf->o->state_path != NULL ? wf->o->state_path : "");
   wf_close(wf);
 }

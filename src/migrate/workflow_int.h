@@ -240,8 +240,8 @@ struct snm_workflow {
   size_t count_next, counts_done;
   int refreshing;     /* count_after: the source's refreshes go first */
   int refresh_warned; /* a refresh failed (said once) */
-  int creates; /* PUTs sent with this name in this invocation */
-  int lookups; /* lookups that found no snapshot since the last PUT */
+  int creates;        /* PUTs sent with this name in this invocation */
+  int lookups;        /* lookups that found no snapshot since the last PUT */
 
   long interval_ms;
   long long poll_start_ms;

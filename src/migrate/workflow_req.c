@@ -630,8 +630,8 @@ int wf_req_close(struct wf_target *t, size_t k)
   int rc;
 
   snm_buf_init(&p, 0);
-  rc = snm_es_path(&p, "/%l/_close", t->close + start,
-                   t->close_ends[k] - start);
+  rc =
+      snm_es_path(&p, "/%l/_close", t->close + start, t->close_ends[k] - start);
   /* closing a closed index is acknowledged again: safe to replay */
   return req_send(t->wf, t, t->es, K_CLOSE, k, "POST", rc, &p, NULL,
                   SNM_HTTP_REPLAY_YES);

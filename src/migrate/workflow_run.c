@@ -129,7 +129,7 @@ static int open_sync_round(struct snm_workflow *wf, struct snm_err *err)
                          "the first round of plan %s (run %s) is not finished "
                          "(step %s); 'snapmig run %s' resumes it, then "
                          "'snapmig sync' adds rounds",
-                         wf->plan->name, wf->st.run_id, 
+                         wf->plan->name, wf->st.run_id,
                          snm_step_name(wf->st.step), wf->o->plan_path);
     wf->resumed = 1;
     return 0;

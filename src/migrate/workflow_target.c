@@ -278,19 +278,16 @@ static void t_restored(struct wf_target *t)
     total += ix->bytes;
     if (ix->bytes_reused != SNM_STATE_UNKNOWN)
       reused += ix->bytes_reused;
-    wf_event(t->wf, "restore.index",
-             SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
-                        SNM_FSTR("source", ix->source),
-                        SNM_FSTR("target", ix->target),
-                        SNM_FBOOL("replaced", ix->replace),
-                        SNM_FINT("bytes_total", ix->bytes),
-                        SNM_FINT("bytes_transferred",
-                                 ix->bytes - (ix->bytes_reused > 0
-                                                  ? ix->bytes_reused
-                                                  : 0)),
-                        SNM_FINT("bytes_reused", ix->bytes_reused > 0
-                                                     ? ix->bytes_reused
-                                                     : 0)));
+    wf_event(
+        t->wf, "restore.index",
+        SNM_FIELDS(
+            SNM_FSTR("domain", t_domain(t)), SNM_FSTR("source", ix->source),
+            SNM_FSTR("target", ix->target), SNM_FBOOL("replaced", ix->replace),
+            SNM_FINT("bytes_total", ix->bytes),
+            SNM_FINT("bytes_transferred",
+                     ix->bytes - (ix->bytes_reused > 0 ? ix->bytes_reused : 0)),
+            SNM_FINT("bytes_reused",
+                     ix->bytes_reused > 0 ? ix->bytes_reused : 0)));
   }
   wf_event(t->wf, "restore.done",
            SNM_FIELDS(
@@ -647,17 +644,17 @@ static long source_shards(const struct snm_workflow *wf, const char *name)
 static int replace_verdict(const struct wf_target *t, size_t i,
                            struct snm_buf *why)
 {
-  const struct snm_state_index *si = &t_st((struct wf_target *)t)
-                                          ->indices[t->probe_ix[i]];
+  const struct snm_state_index *si =
+      &t_st((struct wf_target *)t)->indices[t->probe_ix[i]];
   long want;
 
   if (!si->replace || si->uuid == NULL || !t->probe_exists[i] ||
       t->probe_origin[i] == SNM_ES_ORIGIN_OURS)
     return 0;
   if (t->probe_uuid[i] == NULL) {
-    snm_best_effort(snm_buf_printf(
-        why, "%s%s: its UUID cannot be read (GET _settings)",
-        why->len ? "; " : "", si->target));
+    snm_best_effort(
+        snm_buf_printf(why, "%s%s: its UUID cannot be read (GET _settings)",
+                       why->len ? "; " : "", si->target));
     return -1;
   }
   if (strcmp(t->probe_uuid[i], si->uuid) != 0) {
@@ -704,8 +701,7 @@ static void t_probe_decide(struct wf_target *t)
    * "replacing" or pending): closed, it has no recovery record at all. */
   for (size_t i = 0; i < t->n_probe; i++) {
     const struct snm_state_index *si = &sr->indices[t->probe_ix[i]];
-    if (si->replace && si->uuid != NULL &&
-        si->state != SNM_RESTORE_RESTORING)
+    if (si->replace && si->uuid != NULL && si->state != SNM_RESTORE_RESTORING)
       continue;
     if (t->probe_exists[i] && t->probe_origin[i] == SNM_ES_ORIGIN_UNKNOWN &&
         t->origin_rounds < WF_ORIGIN_ROUNDS) {

@@ -198,10 +198,10 @@ static int take_restores(struct snm_workflow *wf, struct snm_err *err)
         const char *src = wf->pf.indices[it->index].name;
         struct snm_state_index *ix;
 
-        if (it->action == SNM_PF_BLOCKED || !in_snapshot(wf, src))
-          continue;
         const char *uuid;
 
+        if (it->action == SNM_PF_BLOCKED || !in_snapshot(wf, src))
+          continue;
         if (snm_state_restore_add_index(sr, src, it->target_name, &ix) != 0)
           return snm_err_set(err, SNM_ENOMEM, "out of memory");
         if (it->action == SNM_PF_SKIP)
@@ -228,8 +228,12 @@ static int take_restores(struct snm_workflow *wf, struct snm_err *err)
                             : SNM_WF_IX_RESTORE;
       t->n_actions = sr->n_indices;
     }
+    /* an index a sync round replaces needs the snapshot even when the
+     * check before the restore decides it (its restore may not be done) */
     for (size_t i = 0; i < t->n_actions; i++)
-      if (t->actions[i] == SNM_WF_IX_RESTORE)
+      if (t->actions[i] == SNM_WF_IX_RESTORE ||
+          t->actions[i] == SNM_WF_IX_REPLACE ||
+          (t->actions[i] == SNM_WF_IX_CHECK && sr->indices[i].replace))
         wf->restore_needed = 1;
   }
   return 0;

@@ -52,13 +52,17 @@ struct world {
   char *repo[2]; /* NULL or the registration (the PUT's body), per domain */
   char snap[128];
   char snap_run_id[64];
-  int snap_done;       /* SUCCESS (else IN_PROGRESS) */
-  int status_polls;    /* _status answers while in progress */
-  int exists[N_IX];    /* target index */
-  int ours[N_IX];      /* restored from our snapshot */
-  int recovered[N_IX]; /* _recovery answers since its restore */
-  int counted[N_IX];   /* its target count was answered */
+  int snap_done;        /* SUCCESS (else IN_PROGRESS) */
+  int status_polls;     /* _status answers while in progress */
+  int exists[N_IX];     /* target index */
+  int ours[N_IX];       /* restored from our snapshot */
+  int recovered[N_IX];  /* _recovery answers since its restore */
+  int counted[N_IX];    /* its target count was answered */
   int generation[N_IX]; /* made anew (deleted and created) this often */
+  int closed[N_IX];     /* closed (a sync round, before its restore) */
+  char from[N_IX][128]; /* the snapshot it was restored from */
+  int puts;             /* snapshot PUTs taken */
+  int restored[N_IX];   /* restores of it from the current snapshot */
   long long target_docs[N_IX];
   int info_lag;      /* GET snapshot says IN_PROGRESS this often after done */
   int put_lost;      /* the snapshot PUT is taken, but answered 502 */
@@ -143,8 +147,7 @@ static long answer_source(struct world *w, const char *method, const char *path,
              "\"index.version.created\":\"136407927\"}}",
              i == 0 ? "{" : ",", SRC_NAMES[i]);
     PUTS(&b, "}");
-  } else if (strcmp(method, "POST") == 0 &&
-             strstr(path, "/_refresh") != NULL) {
+  } else if (strcmp(method, "POST") == 0 && strstr(path, "/_refresh") != NULL) {
     PUTS(&b, "{\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0}}");
   } else if (strstr(path, "/_count") != NULL) {
     for (size_t i = 0; i < N_IX; i++)
@@ -160,13 +163,18 @@ static long answer_source(struct world *w, const char *method, const char *path,
     yajl_val j = yajl_tree_parse(body, NULL, 0);
     const char *rid = snm_jstr(j, "metadata", "snapmig_run_id", NULL);
 
-    if (w->snap[0] != '\0') {
+    if (w->snap[0] != '\0' && strlen(w->snap) == n &&
+        strncmp(w->snap, name, n) == 0) {
       violate(w, "PUT %s: the snapshot was taken already", path);
       st = 400;
       PUTS(&b, ERR_BODY("invalid_snapshot_name_exception",
                         "snapshot with the same name already exists", 400));
     } else {
       snprintf(w->snap, sizeof(w->snap), "%.*s", (int)n, name);
+      w->snap_done = 0;
+      w->status_polls = 0;
+      w->puts++;
+      memset(w->restored, 0, sizeof(w->restored));
       snprintf(w->snap_run_id, sizeof(w->snap_run_id), "%s",
                rid != NULL ? rid : "");
       if (w->put_lost) {
@@ -234,8 +242,8 @@ static void recovery_entry(struct snm_buf *b, const struct world *w, size_t i,
          "\"recovered_in_bytes\":%d},\"files\":{\"total\":1,"
          "\"recovered\":%d}}}]}",
          DST_NAMES[i], done ? "DONE" : "INDEX",
-         w->ours[i] ? w->snap : "someone-elses", SRC_NAMES[i], done ? 100 : 40,
-         done ? 1 : 0);
+         w->ours[i] ? w->from[i] : "someone-elses", SRC_NAMES[i],
+         done ? 100 : 40, done ? 1 : 0);
 }
 
 static long answer_target(struct world *w, const char *method, const char *path,
@@ -270,7 +278,13 @@ static long answer_target(struct world *w, const char *method, const char *path,
 
     for (size_t i = 0; ix != NULL && i < N_IX; i++) {
       named[i] = names_has(ix, SRC_NAMES[i]);
-      if (named[i] && w->exists[i]) {
+      if (named[i] && w->exists[i] && w->restored[i] > 0)
+        violate(w, "POST %s restores %s a second time from one snapshot", path,
+                DST_NAMES[i]);
+      if (named[i] && w->exists[i] && w->closed[i] && !w->ours[i])
+        violate(w, "POST %s restores over %s, which the plan did not make",
+                path, DST_NAMES[i]);
+      if (named[i] && w->exists[i] && !w->closed[i]) {
         violate(w, "POST %s restores over %s, which exists", path,
                 DST_NAMES[i]);
         clash = 1;
@@ -286,11 +300,23 @@ static long answer_target(struct world *w, const char *method, const char *path,
       for (size_t i = 0; i < N_IX; i++)
         if (named[i]) {
           w->exists[i] = w->ours[i] = 1;
+          w->closed[i] = 0;
+          w->restored[i]++;
+          snprintf(w->from[i], sizeof(w->from[i]), "%s", w->snap);
           w->recovered[i] = 0;
         }
       PUTS(&b, "{\"accepted\":true}");
     }
     yajl_tree_free(j);
+  } else if (strcmp(method, "POST") == 0 && strstr(path, "/_close") != NULL) {
+    for (size_t i = 0; i < N_IX; i++)
+      if (names_has(path + 1, DST_NAMES[i])) {
+        if (!w->ours[i] || !w->exists[i])
+          violate(w, "POST %s closes %s, which the plan did not make", path,
+                  DST_NAMES[i]);
+        w->closed[i] = 1;
+      }
+    PUTS(&b, "{\"acknowledged\":true}");
   } else if (strstr(path, "/_settings/index.uuid") != NULL ||
              strstr(path, "/_settings/index.creation_date,index.uuid") !=
                  NULL) {
@@ -315,7 +341,7 @@ static long answer_target(struct world *w, const char *method, const char *path,
                "\"recovery_source\":{\"type\":\"SNAPSHOT\","
                "\"repository\":\"r\",\"snapshot\":\"%s\"}}]}}",
                first ? "" : ",", DST_NAMES[i],
-               w->ours[i] ? w->snap : "someone-elses");
+               w->ours[i] ? w->from[i] : "someone-elses");
         first = 0;
       }
     PUTS(&b, "}}}");
@@ -492,6 +518,7 @@ struct script {
   int probed;           /* a probe listing went out since the last POST */
   char log[64][160];    /* the first requests, for messages */
   int prev_run, prev_t; /* the last state entered, + 1 (0: none) */
+  int sync;             /* `snapmig sync` instead of `run` */
 };
 
 static int in_preflight(const struct script *s)
@@ -746,6 +773,7 @@ static enum snm_run_result run(struct fx *fx, struct script *s)
   o.transport = &tp;
   o.on_step = on_step;
   o.on_step_data = s;
+  o.sync = s->sync;
   s->w = &fx->w;
   s->state_path = fx->state_path;
   r = snm_workflow_run(fx->plan, &o);
@@ -811,7 +839,7 @@ static const char *expected_first(struct fx *fx)
   else if (snm_state_cur(&st)->snapshot.docs_after.len == 0 ||
            snm_state_cur(&st)->snapshot.docs_after.items[0].count ==
                SNM_STATE_UNKNOWN)
-    want = "src: GET /logs-"; /* the counts after it */
+    want = "src: POST /logs-"; /* refreshed and counted after it */
   else
     want = "dst: GET /copy-"; /* the target: check the names, or poll */
   snm_state_dispose(&st);
@@ -1047,6 +1075,177 @@ static void test_resume_origin_from_routing(void **state)
   unlink(fx->state_path);
 }
 
+/* ---- a sync round ------------------------------------------------------ */
+
+static void world_copy(struct world *dst, const struct world *src)
+{
+  *dst = *src;
+  for (int d = 0; d < 2; d++)
+    dst->repo[d] = src->repo[d] != NULL ? strdup(src->repo[d]) : NULL;
+}
+
+/* After a sync round: two rounds, two snapshots (one each), every index
+ * replaced (closed, restored over from the round's snapshot exactly once,
+ * open again), counted and verified. */
+static void check_sync_done(struct fx *fx, const char *where)
+{
+  struct snm_state st;
+  int found = 0;
+
+  load_state(fx, &st, &found);
+  assert_true(found);
+  if (st.step != SNM_STEP_DONE || st.n_rounds != 2 || fx->w.puts != 2)
+    fail_msg("sync %s: step %s, %zu rounds, %d snapshots taken", where,
+             snm_step_name(st.step), st.n_rounds, fx->w.puts);
+  assert_string_not_equal(st.rounds[0].snapshot.name,
+                          st.rounds[1].snapshot.name);
+  assert_string_equal(st.rounds[1].snapshot.name, fx->w.snap);
+  for (size_t i = 0; i < N_IX; i++) {
+    const struct snm_state_index *ix = &st.rounds[1].restores[0].indices[i];
+    size_t k = strcmp(ix->target, DST_NAMES[0]) == 0 ? 0 : 1;
+
+    if (ix->state != SNM_RESTORE_VERIFIED || !ix->replace || ix->uuid == NULL ||
+        !fx->w.counted[k] || fx->w.closed[k] || fx->w.restored[k] != 1 ||
+        strcmp(fx->w.from[k], fx->w.snap) != 0)
+      fail_msg("sync %s: %s is %s (replace %d, uuid %s), counted %d, closed "
+               "%d, restored %d times from %s",
+               where, ix->target, snm_restore_state_name(ix->state),
+               ix->replace, ix->uuid != NULL ? ix->uuid : "none",
+               fx->w.counted[k], fx->w.closed[k], fx->w.restored[k],
+               fx->w.from[k]);
+  }
+  snm_state_dispose(&st);
+}
+
+/* `sync` after a finished run, then crashed at every transition and
+ * request of that round and resumed with `sync`: one snapshot per round,
+ * nothing restored twice, nothing closed or restored over that the plan
+ * did not restore, never an index left closed, verified only after its
+ * count was compared. */
+static void test_sync_round(void **state)
+{
+  struct fx *fx = *state;
+  struct script first = {0}, ref = {0};
+  struct world after_run;
+  char *saved;
+  size_t saved_len;
+  char where[160];
+
+  world_init(&fx->w);
+  assert_int_equal(run(fx, &first), SNM_RUN_DONE);
+  check_done(fx);
+  /* keep the state file and the clusters as the run left them */
+  crash(&first);
+  saved = first.saved;
+  saved_len = first.saved_len;
+  first.saved = NULL;
+  world_copy(&after_run, &fx->w);
+  memset(after_run.counted, 0, sizeof(after_run.counted));
+
+  /* a sync of a plan with no run recorded is refused */
+  {
+    struct script none = {.sync = 1};
+    unlink(fx->state_path);
+    assert_int_equal(run(fx, &none), SNM_RUN_REFUSED);
+    assert_int_equal(none.requests, 0);
+  }
+
+  world_dispose(&fx->w);
+  world_copy(&fx->w, &after_run);
+  ref.saved = saved;
+  ref.saved_len = saved_len;
+  ref.state_path = fx->state_path;
+  restore_state_file(&ref);
+  ref.saved = NULL;
+  ref.sync = 1;
+  assert_int_equal(run(fx, &ref), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  check_sync_done(fx, "without a crash");
+  assert_true(seen_tedge[WFT_CLOSE][WFT_POST]);
+
+  for (size_t k = 1; k <= ref.steps + ref.requests * 2; k++) {
+    struct script s = {.sync = 1}, r = {.sync = 1};
+    int level = snm_log_level();
+    size_t req = k > ref.steps ? (k - ref.steps + 1) / 2 : 0;
+
+    if (req == 0)
+      s.crash_step = k;
+    else {
+      s.crash_req = req;
+      s.crash_applied = (k - ref.steps) % 2 == 0;
+    }
+    snprintf(where, sizeof(where), "crashed at %s %zu%s",
+             req ? "request" : "transition", req ? req : k,
+             req ? (s.crash_applied ? " (taken)" : " (lost)") : "");
+    world_dispose(&fx->w);
+    world_copy(&fx->w, &after_run);
+    s.saved = saved;
+    s.saved_len = saved_len;
+    s.state_path = fx->state_path;
+    restore_state_file(&s);
+    s.saved = NULL;
+    snm_log_set_level(SNM_LOG_QUIET);
+    (void)run(fx, &s);
+    snm_log_set_level(level);
+    if (!s.crashed)
+      fail_msg("sync %s: no crash", where);
+    restore_state_file(&s);
+    if (run(fx, &r) != SNM_RUN_DONE || fx->w.violations > 0) {
+      dump(&s);
+      fprintf(stderr, "the resumed sync:\n");
+      dump(&r);
+      fail_msg("sync %s: %s", where,
+               fx->w.violations > 0 ? fx->w.violation : "did not finish");
+    }
+    check_sync_done(fx, where);
+    script_dispose(&s);
+    script_dispose(&r);
+  }
+  fprintf(stderr,
+          "sync: crashed and resumed at %zu transitions and %zu requests\n",
+          ref.steps, ref.requests);
+  free(saved);
+  world_dispose(&after_run);
+  world_dispose(&fx->w);
+  script_dispose(&first);
+  script_dispose(&ref);
+  unlink(fx->state_path);
+}
+
+/* One of the run's indices was deleted and made again by hand (another
+ * UUID): the sync round refuses before it closes anything, and says why. */
+static void test_sync_identity_changed(void **state)
+{
+  struct fx *fx = *state;
+  struct script first = {0}, s = {.sync = 1};
+  struct snm_state st;
+  int found = 0;
+
+  world_init(&fx->w);
+  assert_int_equal(run(fx, &first), SNM_RUN_DONE);
+  fx->w.ours[1] = 0; /* someone else's now */
+  fx->w.generation[1]++;
+  assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  assert_false(fx->w.closed[0] || fx->w.closed[1]);
+  assert_int_equal(fx->w.puts, 2); /* the round's snapshot was taken */
+  for (size_t i = 0; i < s.requests && i < 64; i++)
+    if (strstr(s.log[i], "/_close") != NULL ||
+        strstr(s.log[i], "/_restore") != NULL)
+      fail_msg("the refused round sent %s", s.log[i]);
+  load_state(fx, &st, &found);
+  assert_true(found);
+  assert_int_equal(st.n_rounds, 2);
+  assert_int_equal(st.rounds[1].restores[0].state, SNM_RESTORE_FAILED);
+  snm_state_dispose(&st);
+  script_dispose(&first);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
 /* Every row of both tables was entered, and every `next` taken, by the
  * tests above (they run first). */
 static void test_every_step_covered(void **state)
@@ -1091,6 +1290,9 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_put_outcome_unknown, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_resume_origin_from_routing, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_sync_round, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_sync_identity_changed, fx_setup,
                                       fx_teardown),
       cmocka_unit_test(test_every_step_covered),
   };
