@@ -32,6 +32,23 @@ size_t snm_es_encoded_len(const char *name);
 int snm_es_chunk_names(size_t **ends, size_t *n_chunks,
                        const char *const *names, size_t n, size_t limit);
 
+/* Patterns that cover names[0..n) in a list of at most `limit` encoded
+ * bytes when possible, so that a poll of thousands of indices is one
+ * request (GET /PATTERNS/_recovery): the names themselves, in their order,
+ * when they fit; else the sorted names grouped by their first L bytes, a
+ * group of several as "PREFIX*" (cut back to a whole UTF-8 character) and
+ * a lone name as itself, with the longest L whose list fits.  A pattern
+ * may match other indices too, and a name a wildcard does not expand to
+ * (hidden, closed) may be missing: a reply read through the patterns must
+ * be read for the names alone, and a name it lacks is unknown.  When even
+ * L = 1 does not fit, that list is returned (send it in chunks:
+ * snm_es_chunk_names).  *out (malloced array of malloced strings, free
+ * with snm_es_cover_free; NULL when n is 0) gets *n_out patterns.  Returns
+ * 0 or SNM_ENOMEM (*out NULL, *n_out 0). */
+int snm_es_cover_names(char ***out, size_t *n_out, const char *const *names,
+                       size_t n, size_t limit);
+void snm_es_cover_free(char **v, size_t n);
+
 /* The first name of chunk `k` of `ends`. */
 static inline size_t snm_es_chunk_start(const size_t *ends, size_t k)
 {

@@ -247,6 +247,16 @@ void snm_es_recovery_merge(struct snm_es_recovery *r, size_t at,
   }
 }
 
+void snm_es_recovery_take_listed(struct snm_es_recovery *r,
+                                 const struct snm_es_recovery *part)
+{
+  assert(part->n == r->n);
+  for (size_t i = 0; i < r->n; i++)
+    if (part->items[i].listed)
+      r->items[i] = part->items[i];
+  snm_es_recovery_merge(r, 0, NULL);
+}
+
 int snm_es_parse_count(long long *out, yajl_val json, struct snm_err *err)
 {
   yajl_val count = snm_jget(json, "count", NULL);

@@ -67,6 +67,11 @@ int snm_es_parse_recovery(struct snm_es_recovery *out, yajl_val json,
  *    (parsed with the chunk's names) to r->items[at..] and sums r's
  *    totals over all its items again (r must hold at + part->n items). */
 int snm_es_recovery_size(struct snm_es_recovery *r, size_t n);
+/* A reply read through patterns (es_chunk.h: snm_es_cover_names) and
+ * parsed with all of r's names: copy the items `part` lists to r (the
+ * others keep theirs) and sum r's totals again (part->n must be r->n). */
+void snm_es_recovery_take_listed(struct snm_es_recovery *r,
+                                 const struct snm_es_recovery *part);
 void snm_es_recovery_merge(struct snm_es_recovery *r, size_t at,
                            const struct snm_es_recovery *part);
 

@@ -168,6 +168,14 @@ static int json_line(struct snm_progress *p, long long now, const char *type,
         snm_gen_str(g, f[i].u.sv.v[j]);
       yajl_gen_array_close(g);
       break;
+    case SNM_FIELD_INTMAP:
+      yajl_gen_map_open(g);
+      for (size_t j = 0; j < f[i].u.im.n; j++) {
+        snm_gen_str(g, f[i].u.im.k[j]);
+        yajl_gen_integer(g, f[i].u.im.v[j]);
+      }
+      yajl_gen_map_close(g);
+      break;
     }
   }
   yajl_gen_map_close(g);

@@ -63,7 +63,8 @@ enum snm_field_type {
   SNM_FIELD_INT,    /* u.i */
   SNM_FIELD_DOUBLE, /* u.d: JSON null when not finite */
   SNM_FIELD_BOOL,   /* u.b */
-  SNM_FIELD_STRV    /* u.sv: an array of strings */
+  SNM_FIELD_STRV,   /* u.sv: an array of strings */
+  SNM_FIELD_INTMAP  /* u.im: an object of ints, {"k[0]": v[0], ...} */
 };
 
 /* One typed key/value of an event.  Build them with the SNM_F* macros. */
@@ -79,6 +80,11 @@ struct snm_field {
       const char *const *v;
       size_t n;
     } sv;
+    struct {
+      const char *const *k;
+      const long long *v;
+      size_t n;
+    } im;
   } u;
 };
 
@@ -92,6 +98,9 @@ struct snm_field {
   ((struct snm_field){.key = (k), .type = SNM_FIELD_BOOL, .u.b = !!(v)})
 #define SNM_FSTRV(k, v, n)                                                     \
   ((struct snm_field){.key = (k), .type = SNM_FIELD_STRV, .u.sv = {(v), (n)}})
+#define SNM_FINTMAP(k, keys, vals, n)                                          \
+  ((struct snm_field){                                                         \
+      .key = (k), .type = SNM_FIELD_INTMAP, .u.im = {(keys), (vals), (n)}})
 
 /* The `fields, n_fields` argument pair from a list of SNM_F* values:
  *   snm_progress_event(p, "snapshot.start", "snapshot",

@@ -238,6 +238,14 @@ static int generic(struct snm_buf *b, const char *type,
       if (rc == 0)
         rc = snm_buf_putc(b, ']');
       break;
+    case SNM_FIELD_INTMAP:
+      rc = snm_buf_putc(b, '{');
+      for (size_t j = 0; rc == 0 && j < f[i].u.im.n; j++)
+        rc = snm_buf_printf(b, "%s%s: %lld", j > 0 ? ", " : "", f[i].u.im.k[j],
+                            f[i].u.im.v[j]);
+      if (rc == 0)
+        rc = snm_buf_putc(b, '}');
+      break;
     }
   }
   return rc;

@@ -9,6 +9,8 @@ int snm_transport_send(const struct snm_transport *tp,
                        const struct snm_request *req, snm_es_done_fn done,
                        void *data, struct snm_err *err)
 {
+  int rc;
+
   if ((tp == NULL || tp->send == NULL) && req->ndjson)
     return snm_es_request_ndjson(req->es, req->method, req->path, req->body,
                                  req->replay, done, data, err);
@@ -24,5 +26,8 @@ int snm_transport_send(const struct snm_transport *tp,
     return snm_err_set(err, SNM_EINVAL,
                        "%s: %s %s refused: this handle is read-only",
                        req->es->dom->id, req->method, req->path);
-  return tp->send(tp->ctx, req, done, data, err);
+  rc = tp->send(tp->ctx, req, done, data, err);
+  if (rc == 0) /* counted as snm_es_request counts what it sends */
+    req->es->requests++;
+  return rc;
 }

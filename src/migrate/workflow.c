@@ -156,9 +156,9 @@ static void interrupt(struct snm_workflow *wf)
     snm_preflight_cancel(&wf->pf);
   wf_enter(wf, WF_STOPPING);
   wf->result = SNM_RUN_INTERRUPTED;
-  wf_event(wf, "run.interrupted",
-           SNM_FIELDS(SNM_FSTR("signal", sig),
-                      SNM_FSTR("state_file", wf->state_path)));
+  wf_final_event(wf, "run.interrupted",
+                 SNM_FIELDS(SNM_FSTR("signal", sig),
+                            SNM_FSTR("state_file", wf->state_path)));
   if (wf->st.run_id != NULL) {
     struct snm_err err;
     if (wf_save(wf, &err) != 0)
@@ -463,8 +463,9 @@ void wf_step_lookup(struct snm_workflow *wf)
   }
 }
 
-/* GET INDEX/_count for every snapshot index, a few at a time; then store
- * them as the "before" or "after" counts.  0: stored and saved. */
+/* The document count of every snapshot index (workflow_count.c: a few
+ * POST /_msearch, _count for what they leave unknown); then store them as
+ * the "before" or "after" counts.  0: stored and saved. */
 static int count_step(struct snm_workflow *wf, int after)
 {
   struct snm_state_counts *c = after ? &wf_round(wf)->snapshot.docs_after
@@ -472,23 +473,29 @@ static int count_step(struct snm_workflow *wf, int after)
 
   if (!wf->sent) {
     wf->sent = 1;
-    wf->count_next = wf->counts_done = 0;
+    wf->refresh_next = 0;
     wf->refreshing = after;
+    wf->count_started = 0;
   }
   if (wf->refreshing) {
     /* the snapshot holds what was indexed, searchable or not: make it
      * searchable before counting the upper bound */
     while (wf->pending < WF_MAX_COUNTS_IN_FLIGHT &&
-           wf->count_next < wf->n_snap_indices)
-      wf_req_source_refresh(wf, wf->count_next++);
+           wf->refresh_next < wf->n_snap_indices)
+      wf_req_source_refresh(wf, wf->refresh_next++);
     if (wf->pending > 0)
       return -1;
     wf->refreshing = 0;
-    wf->count_next = 0;
   }
-  while (wf->pending < WF_MAX_COUNTS_IN_FLIGHT && !wf->r_failed &&
-         wf->count_next < wf->n_snap_indices)
-    wf_req_source_count(wf, wf->count_next++);
+  if (!wf->count_started) {
+    wf->count_started = 1;
+    if (wf_count_start(&wf->count, &wf->es[wf->plan->snapshot.domain],
+                       wf->snap_indices, wf->n_snap_indices, wf->counts) != 0) {
+      failf(wf, SNM_ENOMEM, "out of memory");
+      return -1;
+    }
+  }
+  wf_count_pump(&wf->count, wf, NULL);
   if (wf->pending > 0)
     return -1;
   if (wf->r_failed) {
@@ -570,23 +577,40 @@ static void snapshot_progress(struct snm_workflow *wf)
                        SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
 }
 
+/* Progress, now and then: a _status beside the poll when none is in
+ * flight and the last one is old enough (WF_STATUS_MIN_GAP_MS). */
+static void status_maybe(struct snm_workflow *wf, long long now)
+{
+  if (wf->status_pending == 0 && now >= wf->status_due_ms)
+    (void)wf_req_snapshot_status(wf); /* a failure only skips progress */
+}
+
+/* The poll: GET _snapshot/REPO/SNAP (the cluster state's view while it
+ * runs: milliseconds even at thousands of shards) decides when it ended;
+ * GET .../_status (every shard's metadata read from the repository: more
+ * than a second at 900 shards) only feeds the progress, beside it. */
 void wf_step_poll(struct snm_workflow *wf)
 {
   long long now = snm_time_now_ms();
 
+  if (wf->status_fresh) {
+    wf->status_fresh = 0;
+    /* right after the start nothing is known yet: no "0 B of 0 B" */
+    if (wf->r_status.bytes_total > 0 || wf->r_status.shards_done > 0)
+      snapshot_progress(wf);
+  }
   if (wf->pending > 0)
     return;
-  if (wf->sent == 2) { /* a status reply is in */
+  if (wf->sent == 2) { /* the poll's reply is in */
     if (wf->r_failed) {
       fail(wf, &wf->r_err);
       return;
     }
-    if (!wf->r_nonews) {
-      snapshot_progress(wf);
-      if (snm_wf_snapshot_state(wf->r_status.state) != SNM_SNAP_STARTED) {
-        wf_next(wf); /* its final state and failures */
-        return;
-      }
+    if (!wf->r_nonews &&
+        snm_wf_snapshot_state(wf->r_info.state) != SNM_SNAP_STARTED) {
+      wf->info_final = 1;
+      wf_next(wf); /* its final state and failures */
+      return;
     }
     wf->sent = 0;
     wf->r_nonews = 0;
@@ -602,19 +626,26 @@ void wf_step_poll(struct snm_workflow *wf)
             source_id(wf));
       return;
     }
-    wf->interval_ms = snm_wf_poll_next_eta(wf->interval_ms, &wf->plan->polling,
-                                           wf->eta_known, wf->eta_s);
+    long warm = snm_wf_poll_warmup(wf->polls++, &wf->plan->polling);
+
+    if (warm < 0)
+      wf->interval_ms = snm_wf_poll_next_eta(
+          wf->interval_ms, &wf->plan->polling, wf->eta_known, wf->eta_s);
     wf->sent = 1;
     wf->timer_due = 0;
-    wf_arm(wf, &wf->timer, wf->interval_ms);
+    wf_arm(wf, &wf->timer, warm >= 0 ? warm : wf->interval_ms);
     return;
   }
   if (!wf->timer_due)
     return;
   wf->timer_due = 0;
   wf->sent = 2;
-  if (wf_req_snapshot_status(wf) != 0)
+  snm_es_snap_info_dispose(&wf->r_info);
+  if (wf_req_snapshot_poll(wf) != 0) {
     fail(wf, &wf->r_err);
+    return;
+  }
+  status_maybe(wf, now);
 }
 
 void wf_step_info(struct snm_workflow *wf)
@@ -625,8 +656,12 @@ void wf_step_info(struct snm_workflow *wf)
 
   if (!wf->sent) {
     wf->sent = 1;
-    snm_es_snap_info_dispose(&wf->r_info);
-    wf_req_snapshot_get(wf, 0);
+    /* the poll's GET has just read it: no second look */
+    if (!wf->info_final) {
+      snm_es_snap_info_dispose(&wf->r_info);
+      wf_req_snapshot_get(wf, 0);
+    }
+    wf->info_final = 0;
   }
   if (wf->pending > 0)
     return;
@@ -635,7 +670,7 @@ void wf_step_info(struct snm_workflow *wf)
     return;
   }
   st = snm_wf_snapshot_state(si->state);
-  if (st == SNM_SNAP_STARTED) { /* the status ran ahead of the listing */
+  if (st == SNM_SNAP_STARTED) { /* not over after all: poll again */
     wf_enter(wf, WF_SNAP_POLL);
     return;
   }
@@ -658,7 +693,8 @@ void wf_step_info(struct snm_workflow *wf)
                  SNM_FDBL("duration_s", dur_ms >= 0 ? dur_ms / 1000.0 : NAN),
                  SNM_FINT("shards_total", si->shards_total),
                  SNM_FINT("shards_failed", si->shards_failed),
-                 SNM_FINT("bytes_total", wf->r_status.bytes_total)));
+                 SNM_FINT("bytes_total",
+                          wf->have_status ? wf->r_status.bytes_total : -1)));
   if (st == SNM_SNAP_FAILED ||
       (st == SNM_SNAP_PARTIAL && !wf->plan->snapshot.allow_partial)) {
     failf(wf, SNM_EHTTP,

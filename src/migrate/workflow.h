@@ -107,11 +107,46 @@ void snm_wf_health_worst(char *acc, size_t accsz, const char *status);
 int snm_wf_health_reached(yajl_val json, enum snm_wait_for want,
                           size_t n_indices, char *status, size_t statussz);
 
+/* Health per index, for a poll read through patterns: each of
+ * names[0..n) listed under "indices" of a GET _cluster/health/PATTERNS?
+ * level=indices reply raises level[i] to its own: SNM_WF_HEALTH_RED,
+ * _YELLOW, _GREEN (green with initializing shards counts as yellow); a
+ * name not listed keeps its level (0: unknown). */
+enum {
+  SNM_WF_HEALTH_UNKNOWN = 0,
+  SNM_WF_HEALTH_RED,
+  SNM_WF_HEALTH_YELLOW,
+  SNM_WF_HEALTH_GREEN
+};
+void snm_wf_health_levels(yajl_val json, const char *const *names, size_t n,
+                          unsigned char *level);
+/* 1 when every level[0..n) reached `want` (n 0: reached); `status` gets
+ * the worst ("red" for an unknown one: unknown is never reached). */
+int snm_wf_health_levels_reached(const unsigned char *level, size_t n,
+                                 enum snm_wait_for want, char *status,
+                                 size_t statussz);
+
+/* The bytes a restore will have copied in all, for its time left: what
+ * the recovery reports, plus, for each index none of whose shards has
+ * started (the target recovers a few shards per node at a time), the
+ * average of those that have.  -1 while none has: unknown, so that the
+ * estimate never says "almost done" with most of the work not begun. */
+struct snm_es_recovery;
+long long snm_wf_restore_bytes_estimate(const struct snm_es_recovery *rec);
+
 /* ---- pure decisions ----------------------------------------------------- */
 
 /* The next poll interval: `prev` <= 0 gives initial_ms, else prev * 1.5
  * (at least +1 ms) capped at max_ms. */
 long snm_wf_poll_next(long prev, const struct snm_polling *p);
+
+/* The wait before poll number `polls` (0 the first) of a snapshot or a
+ * restore that has just started, or -1 once the warm-up is over (then
+ * snm_wf_poll_next_eta): 1 ms, then initial_ms / 8 (at least 1 ms) eight
+ * times, which covers the first initial_ms.  A small one is over in
+ * tens of milliseconds: noticed within initial_ms / 8 of its end, not
+ * after a whole initial_ms. */
+long snm_wf_poll_warmup(int polls, const struct snm_polling *p);
 
 /* The same, but when the progress so far predicts the end sooner
  * (`eta_known` and `eta_s` >= 0), the wait is cut to half the time left

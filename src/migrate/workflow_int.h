@@ -17,16 +17,23 @@
 #include "progress.h"
 #include "workflow.h"
 
-#define WF_MAX_COUNTS_IN_FLIGHT 4 /* concurrent GET INDEX/_count */
-#define WF_MAX_SNAPSHOT_CREATES 3 /* PUT attempts with one name */
-#define WF_LOOKUP_WAITS 4         /* waits for a PUT that may land late */
-#define WF_MAX_CHUNKS_IN_FLIGHT 4 /* concurrent requests of one index list */
-#define WF_MAX_RESTORE_POSTS 3    /* POST _restore attempts per target */
+#define WF_MAX_COUNTS_IN_FLIGHT 4  /* concurrent GET INDEX/_count */
+#define WF_MAX_MSEARCH_IN_FLIGHT 2 /* concurrent POST /_msearch counts */
+#define WF_MAX_SNAPSHOT_CREATES 3  /* PUT attempts with one name */
+#define WF_LOOKUP_WAITS 4          /* waits for a PUT that may land late */
+#define WF_MAX_CHUNKS_IN_FLIGHT 4  /* concurrent requests of one index list */
+#define WF_MAX_RESTORE_POSTS 3     /* POST _restore attempts per target */
 #define WF_ORIGIN_ROUNDS                                                       \
   40                          /* origin checks of an index whose primary       \
                                  has no recovery record yet (its restore       \
                                  may not have started a shard) */
 #define WF_ORIGIN_WAIT_MS 250 /* between two of them */
+/* GET _snapshot/R/S/_status reads every shard's metadata from the
+ * repository (1.2-1.5 s at 900 shards): it only feeds progress, never
+ * decides the end, and goes out at most this often, and no sooner than
+ * WF_STATUS_GAP_FACTOR times its last answer's time after it. */
+#define WF_STATUS_MIN_GAP_MS 1000
+#define WF_STATUS_GAP_FACTOR 3
 
 /* The run's steps.  What each one does, what it is called in the state
  * file and in events, and where it goes next is its row of the step table
@@ -37,8 +44,9 @@ enum wf_state {
   WF_SNAP_LOOKUP,  /* GET _snapshot/REPO/SNAP: resume or unknown outcome */
   WF_COUNT_BEFORE, /* GET INDEX/_count on the source */
   WF_SNAP_CREATE,  /* PUT _snapshot/REPO/SNAP (write-ahead saved) */
-  WF_SNAP_POLL,    /* GET .../_status on a one-shot timer */
-  WF_SNAP_INFO,    /* GET _snapshot/REPO/SNAP: final state, failures */
+  WF_SNAP_POLL,    /* GET _snapshot/REPO/SNAP on a one-shot timer (and,
+                      now and then, .../_status for progress) */
+  WF_SNAP_INFO,    /* the final state and failures (from the poll's GET) */
   WF_COUNT_AFTER,  /* the source counts again */
   WF_RESTORE,      /* every target's sub-machine (enum wf_tstate) */
   WF_VERIFY,       /* every target's refresh and counts */
@@ -47,13 +55,16 @@ enum wf_state {
   WF_N_STATES
 };
 
-/* A recovery poll round (WFT_RECOVER): the progress and health of every
- * chunk; when the health is red, the shards, then the explanation of a
- * failed one (workflow_failure.c). */
+/* A recovery poll round (WFT_RECOVER): the progress and health of the
+ * restored indices, asked through a few patterns (t->cover: one request
+ * each, however many indices); the names those replies did not list,
+ * asked by name; when the health is red, the shards, then the
+ * explanation of a failed one (workflow_failure.c). */
 enum wf_phase {
-  WFP_POLL,   /* GET CHUNK/_recovery, GET _cluster/health/CHUNK */
-  WFP_SHARDS, /* GET _cat/shards/CHUNK */
-  WFP_EXPLAIN /* POST _cluster/allocation/explain for t->bad */
+  WFP_POLL,    /* GET COVER/_recovery, GET _cluster/health/COVER */
+  WFP_MISSING, /* the same for t->miss by name (a 404 says it is gone) */
+  WFP_SHARDS,  /* GET _cat/shards/COVER */
+  WFP_EXPLAIN  /* POST _cluster/allocation/explain for t->bad */
 };
 
 /* A target's steps (its rows are in workflow_steps.c too).  The order
@@ -77,6 +88,40 @@ enum wf_tstate {
 
 struct snm_workflow;
 struct wf_target;
+
+/* Document counts of names[0..n) on one domain (workflow_count.c): POST
+ * /_msearch in batches; what a reply leaves unknown asked again with
+ * GET NAME/_count, once; _count for everything when _msearch is refused. */
+struct wf_count {
+  struct snm_es *es;        /* borrowed */
+  const char *const *names; /* borrowed */
+  size_t n;
+  long long *out;      /* borrowed: n counts, SNM_STATE_UNKNOWN until
+                          counted */
+  unsigned char *redo; /* malloced, n: ask _count for this one */
+  size_t next;         /* the next name no _msearch has taken */
+  size_t redo_next;    /* the next name to look at for a _count */
+  int msearch_pending; /* _msearch requests in flight */
+  int no_msearch;      /* the server refused _msearch */
+  size_t counts_sent;  /* _count requests sent (re-asks, fallback) */
+};
+
+/* Begin counting names[0..n) on `es` into out[0..n) (all set unknown).
+ * 0 or SNM_ENOMEM. */
+int wf_count_start(struct wf_count *c, struct snm_es *es,
+                   const char *const *names, size_t n, long long *out);
+void wf_count_dispose(struct wf_count *c);
+/* Send what may go out now; the requests count as pending on `t` (or on
+ * `wf` when t is NULL) and record failures there (r_failed / r_err).  The
+ * counting is over when, after this call, nothing is pending: every
+ * out[i] is then a count, or the owner's r_failed is set. */
+void wf_count_pump(struct wf_count *c, struct snm_workflow *wf,
+                   struct wf_target *t);
+/* The reply (or failure) of the _msearch that counted names[first ..
+ * first + n): counts found are stored, the rest marked for _count. */
+void wf_count_msearch_done(struct wf_count *c, size_t first, size_t n,
+                           const struct snm_es_reply *reply,
+                           const struct snm_err *err);
 
 /* WF_KEEP_STEP: a row that leaves the state file's step as it is. */
 #define WF_KEEP_STEP (-1)
@@ -125,6 +170,7 @@ struct wf_target {
   uv_timer_t timer;
   int timer_due; /* the poll timer fired */
   long interval_ms;
+  int polls;               /* recovery polls armed */
   long long wait_start_ms; /* this invocation began waiting */
   long long restore_ms;    /* POST sent, for duration_s */
   long long done_ms;
@@ -144,8 +190,19 @@ struct wf_target {
   size_t n_close;
   size_t *close_ends; /* NULL or malloced: `close` in URL-sized chunks */
   size_t n_close_chunks;
-  size_t *chunk_ends;  /* NULL or malloced: `wait` in URL-sized chunks */
-  size_t n_chunks;     /* (es_chunk.h) */
+  size_t *chunk_ends; /* NULL or malloced: `wait` in URL-sized chunks */
+  size_t n_chunks;    /* (es_chunk.h) */
+  char **cover;       /* NULL or malloced: patterns covering `wait` */
+  size_t n_cover;     /* (snm_es_cover_names: usually one URL's worth) */
+  int cover_wild;     /* some pattern has a wildcard (else: the names) */
+  size_t *cover_ends; /* NULL or malloced: `cover` in URL-sized chunks */
+  size_t n_cover_chunks;
+  unsigned char *hlevel; /* n_wait: this round's health per index */
+  const char **miss;     /* malloced n_wait: names the round's replies did
+                            not list (borrowed from `wait`) */
+  size_t n_miss;
+  size_t *miss_ends; /* NULL or malloced: `miss` in URL-sized chunks */
+  size_t n_miss_chunks;
   size_t poll_next;    /* the next chunk request of this round */
   enum wf_phase phase; /* of the poll round */
 
@@ -187,8 +244,8 @@ struct wf_target {
   double rate_bps;
   double eta_s; /* from the last progress; < 0 or eta_known 0: unknown */
   int eta_known;
-  size_t count_next, counts_done; /* verify */
-  long long *found;               /* n_wait counts, malloced */
+  struct wf_count count; /* verify: the target's counts into found */
+  long long *found;      /* n_wait counts, malloced */
 };
 
 struct snm_workflow {
@@ -229,21 +286,29 @@ struct snm_workflow {
   int restore_needed; /* the snapshot must exist: some restore not done */
 
   /* results the callbacks record */
-  struct snm_err r_err; /* first failure of the current state */
-  int r_failed;         /* r_err is set */
-  int r_unknown;        /* the PUT's outcome is unknown */
-  int r_exists;         /* lookup: the snapshot exists */
-  int r_nonews;         /* a proxy's 502/503/504 while polling */
-  struct snm_es_snap_status r_status;
+  struct snm_err r_err;               /* first failure of the current state */
+  int r_failed;                       /* r_err is set */
+  int r_unknown;                      /* the PUT's outcome is unknown */
+  int r_exists;                       /* lookup: the snapshot exists */
+  int r_nonews;                       /* a proxy's 502/503/504 while polling */
+  struct snm_es_snap_status r_status; /* the last _status answer */
+  int have_status;                    /* r_status holds one */
+  int status_fresh;                   /* ... not reported yet */
+  int status_pending;      /* a _status in flight (not in `pending`) */
+  long long status_due_ms; /* no _status before this time */
   struct snm_es_snap_info r_info;
-  long long *counts; /* n_snap_indices counts (malloced) */
-  size_t count_next, counts_done;
-  int refreshing;     /* count_after: the source's refreshes go first */
-  int refresh_warned; /* a refresh failed (said once) */
-  int creates;        /* PUTs sent with this name in this invocation */
-  int lookups;        /* lookups that found no snapshot since the last PUT */
+  int info_final;        /* r_info: the poll's GET found the snapshot ended */
+  long long *counts;     /* n_snap_indices counts (malloced) */
+  struct wf_count count; /* the source's, into counts */
+  int count_started;     /* count_step: wf_count_start was called */
+  int refreshing;        /* count_after: the source's refreshes go first */
+  size_t refresh_next;   /* the next snapshot index to refresh */
+  int refresh_warned;    /* a refresh failed (said once) */
+  int creates;           /* PUTs sent with this name in this invocation */
+  int lookups;           /* lookups that found no snapshot since the last PUT */
 
   long interval_ms;
+  int polls; /* snapshot polls armed */
   long long poll_start_ms;
   long long last_bytes, last_bytes_ms;
   double rate_bps;
@@ -317,6 +382,14 @@ void wf_err_prefix(struct snm_err *e, const char *prefix);
 void wf_warn(struct snm_workflow *wf, const char *domain, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void wf_failed_event(struct snm_workflow *wf, const struct snm_err *err);
+/* wf_event for the run's last event (run.done, run.failed,
+ * run.interrupted): `fields` plus "requests" (every request sent to the
+ * clusters by this invocation, the preflight's included; retries of one
+ * request not counted) and "requests_by_domain" ({"domain id": n}). */
+void wf_final_event(struct snm_workflow *wf, const char *type,
+                    const struct snm_field *fields, size_t n);
+/* The total of those requests so far. */
+long long wf_requests_sent(const struct snm_workflow *wf);
 void wf_summary(struct snm_workflow *wf);
 double wf_seconds(long long from_ms, long long to_ms);
 

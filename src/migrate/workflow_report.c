@@ -58,6 +58,44 @@ void wf_warn(struct snm_workflow *wf, const char *domain, const char *fmt, ...)
     wf_event(wf, "warning", SNM_FIELDS(SNM_FSTR("message", msg)));
 }
 
+void wf_final_event(struct snm_workflow *wf, const char *type,
+                    const struct snm_field *fields, size_t n)
+{
+  size_t nd = wf->es != NULL ? wf->plan->n_domains : 0;
+  const char **ids = calloc(nd + 1, sizeof(*ids));
+  long long *sent = calloc(nd + 1, sizeof(*sent));
+  struct snm_field *all = calloc(n + 2, sizeof(*all));
+  long long total = 0;
+
+  if (ids == NULL || sent == NULL || all == NULL) {
+    wf_event(wf, type, fields, n); /* without the counts */
+    goto done;
+  }
+  for (size_t d = 0; d < nd; d++) {
+    ids[d] = wf->plan->domains[d].id;
+    sent[d] = (long long)wf->es[d].requests;
+    total += sent[d];
+  }
+  if (n > 0)
+    memcpy(all, fields, n * sizeof(*all));
+  all[n] = SNM_FINT("requests", total);
+  all[n + 1] = SNM_FINTMAP("requests_by_domain", ids, sent, nd);
+  wf_event(wf, type, all, n + 2);
+done:
+  free(all);
+  free(sent);
+  free(ids);
+}
+
+long long wf_requests_sent(const struct snm_workflow *wf)
+{
+  long long total = 0;
+
+  for (size_t d = 0; wf->es != NULL && d < wf->plan->n_domains; d++)
+    total += (long long)wf->es[d].requests;
+  return total;
+}
+
 void wf_failed_event(struct snm_workflow *wf, const struct snm_err *err)
 {
   struct snm_buf clean;
@@ -67,9 +105,9 @@ void wf_failed_event(struct snm_workflow *wf, const struct snm_err *err)
     return;
   snm_buf_init(&clean, 0);
   if (snm_redact_text(&clean, err->msg, strlen(err->msg)) == 0)
-    wf_event(wf, "run.failed",
-             SNM_FIELDS(SNM_FSTR("error", snm_buf_str(&clean)),
-                        SNM_FSTR("code", snm_err_name(err->code))));
+    wf_final_event(wf, "run.failed",
+                   SNM_FIELDS(SNM_FSTR("error", snm_buf_str(&clean)),
+                              SNM_FSTR("code", snm_err_name(err->code))));
   snm_buf_dispose(&clean);
 }
 
@@ -249,27 +287,28 @@ void wf_summary(struct snm_workflow *wf)
               snm_fmt_bytes(d, sizeof(d), reused));
     fprintf(fp,
             "\n%zu ind%s, %lld documents, %s restored and %s in "
-            "%s (snapshot %s).\n",
+            "%s (snapshot %s, %lld requests).\n",
             n, n == 1 ? "ex" : "ices", docs, snm_fmt_bytes(b, sizeof(b), bytes),
             verified_text(wf),
             snm_fmt_duration(d, sizeof(d), wf_seconds(wf->run_start_ms, now)),
-            wf_round(wf)->snapshot.name);
+            wf_round(wf)->snapshot.name, wf_requests_sent(wf));
     fprintf(fp, "Left in place:\n");
     for (size_t i = 0; i < n_left; i++)
       fprintf(fp, "  %s\n", left[i]);
   } else {
     print_table(wf, NULL, &docs, &bytes, &n);
   }
-  wf_event(wf, "run.done",
-           SNM_FIELDS(SNM_FSTR("status", "success"),
-                      SNM_FDBL("duration_s", wf_seconds(wf->run_start_ms, now)),
-                      SNM_FSTR("snapshot", wf_round(wf)->snapshot.name),
-                      SNM_FINT("round", wf_round(wf)->number),
-                      SNM_FINT("indices", n), SNM_FINT("replaced", replaced),
-                      SNM_FINT("docs", docs), SNM_FINT("bytes", bytes),
-                      SNM_FINT("bytes_transferred", bytes - reused),
-                      SNM_FINT("bytes_reused", reused),
-                      SNM_FSTRV("left_in_place", left, n_left)));
+  wf_final_event(
+      wf, "run.done",
+      SNM_FIELDS(SNM_FSTR("status", "success"),
+                 SNM_FDBL("duration_s", wf_seconds(wf->run_start_ms, now)),
+                 SNM_FSTR("snapshot", wf_round(wf)->snapshot.name),
+                 SNM_FINT("round", wf_round(wf)->number),
+                 SNM_FINT("indices", n), SNM_FINT("replaced", replaced),
+                 SNM_FINT("docs", docs), SNM_FINT("bytes", bytes),
+                 SNM_FINT("bytes_transferred", bytes - reused),
+                 SNM_FINT("bytes_reused", reused),
+                 SNM_FSTRV("left_in_place", left, n_left)));
 done:
   if (owned != NULL)
     for (size_t i = 0; i < n_left; i++)

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "snm_version.h"
 #include "es_chunk.h"
+#include "timefmt.h"
 #include "transport.h"
 #include "workflow_int.h"
 
@@ -17,9 +18,11 @@ enum wf_kind {
   K_REGISTER,
   K_SNAP_GET,
   K_SNAP_LOOKUP,
-  K_COUNT,
+  K_COUNT,   /* GET NAME/_count of a wf_count (source or target) */
+  K_MSEARCH, /* POST /_msearch of a wf_count */
   K_SNAP_PUT,
-  K_SNAP_STATUS,
+  K_SNAP_POLL,
+  K_SNAP_STATUS, /* beside the poll: wf->status_pending */
   K_RESTORE,
   K_PROBE_LIST,
   K_PROBE_ORIGIN,
@@ -27,7 +30,6 @@ enum wf_kind {
   K_RECOVERY,
   K_HEALTH,
   K_REFRESH,
-  K_TCOUNT,
   K_SHARDS,
   K_EXPLAIN,
   K_CLOSE,
@@ -39,7 +41,10 @@ struct wf_req {
   struct snm_workflow *wf;
   struct wf_target *t; /* NULL: a top-level request */
   enum wf_kind kind;
-  size_t i; /* domain or index, by kind */
+  size_t i;             /* domain or index, by kind */
+  size_t n;             /* K_MSEARCH: how many names from i */
+  long long sent_ms;    /* K_SNAP_STATUS */
+  struct wf_count *cnt; /* K_COUNT, K_MSEARCH */
 };
 
 static void record_first(struct snm_err *dst, int *flag,
@@ -105,19 +110,6 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
               err->msg);
     }
     return;
-  case K_COUNT:
-    /* a count that cannot be had stops the run: "verified" needs it */
-    wf->counts[q->i] = SNM_STATE_UNKNOWN;
-    if (err->code != SNM_OK) {
-      record_first(&wf->r_err, &wf->r_failed, err);
-    } else if (snm_es_parse_count(&wf->counts[q->i], reply->json, &perr) != 0) {
-      struct snm_err e;
-      snm_err_set(&e, SNM_EPARSE, "%s: GET %s/_count: %s",
-                  wf->plan->domains[wf->plan->snapshot.domain].id,
-                  wf->snap_indices[q->i], perr.msg);
-      record_first(&wf->r_err, &wf->r_failed, &e);
-    }
-    return;
   case K_SNAP_PUT:
     if (err->code == SNM_OK)
       return;
@@ -131,10 +123,10 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
     }
     record_first(&wf->r_err, &wf->r_failed, err);
     return;
-  case K_SNAP_STATUS:
+  case K_SNAP_POLL:
     if (err->code == SNM_OK) {
-      if (snm_es_parse_snapshot_status(&wf->r_status, reply->json,
-                                       wf_round(wf)->snapshot.name, &perr) != 0)
+      if (snm_es_parse_snapshot_info(&wf->r_info, reply->json,
+                                     wf_round(wf)->snapshot.name, &perr) != 0)
         record_first(&wf->r_err, &wf->r_failed, &perr);
     } else if (no_news(err)) {
       wf->r_nonews = 1;
@@ -239,40 +231,27 @@ static void record_probe_origin(struct wf_target *t, size_t k, yajl_val json)
           wf_round(t->wf)->snapshot.name);
 }
 
-/* Chunk `k` of the health wait: the round reached it only when every
- * chunk did; the round's status is the worst chunk's. */
-static void record_health(struct wf_target *t, size_t k, yajl_val json)
+/* A health reply of the round (through the patterns, or by name): the
+ * level of each restored index it lists. */
+static void record_health(struct wf_target *t, yajl_val json)
 {
-  size_t start = snm_es_chunk_start(t->chunk_ends, k);
-  char status[16];
-
-  if (!snm_wf_health_reached(json, t->wf->plan->restores[t->r].wait_for,
-                             t->chunk_ends[k] - start, status, sizeof(status)))
-    t->r_health = 0;
-  snm_wf_health_worst(t->poll_status, sizeof(t->poll_status), status);
+  snm_wf_health_levels(json, t->wait, t->n_wait, t->hlevel);
 }
 
-/* Chunk `k` of the recovery: its indices' part of t->rec. */
-static void record_recovery(struct wf_target *t, size_t k, yajl_val json)
+/* A recovery reply of the round (through the patterns, or by name): the
+ * indices it lists go into t->rec. */
+static void record_recovery(struct wf_target *t, yajl_val json)
 {
-  size_t start = snm_es_chunk_start(t->chunk_ends, k);
   struct snm_es_recovery part;
   struct snm_err perr;
 
-  if (snm_es_parse_recovery(&part, json, t->wait + start,
-                            t->chunk_ends[k] - start, &perr) != 0) {
+  if (snm_es_parse_recovery(&part, json, t->wait, t->n_wait, &perr) != 0) {
     /* a junk reply is no news, unless it keeps coming (t_polled) */
     snm_err_set(&t->bad_reply, perr.code, "%s: GET _recovery: %s",
                 t->es->dom->id, perr.msg);
     t->r_bad = 1;
-  } else {
-    snm_es_recovery_merge(&t->rec, start, &part);
-    t->r_unlisted += part.unlisted;
-    if (part.unlisted > 0 && !t->r_bad)
-      snm_err_set(&t->bad_reply, SNM_EPARSE,
-                  "%s: GET _recovery: the reply lists no shards for %zu of "
-                  "the %zu indices it was asked about",
-                  t->es->dom->id, part.unlisted, part.n);
+  } else if (t->rec.n == part.n) {
+    snm_es_recovery_take_listed(&t->rec, &part);
   }
   snm_es_recovery_dispose(&part);
 }
@@ -281,7 +260,6 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
                           const struct snm_err *err)
 {
   struct wf_target *t = q->t;
-  struct snm_err perr;
 
   switch (q->kind) {
   case K_RESTORE:
@@ -298,7 +276,7 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
   case K_HEALTH:
     /* a health wait that timed out answers 408 with the health body */
     if (q->kind == K_HEALTH && reply != NULL && reply->status == 408) {
-      record_health(t, q->i, reply->json);
+      record_health(t, reply->json);
       return;
     }
     if (err->code != SNM_OK) {
@@ -311,19 +289,17 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
       return;
     }
     if (q->kind == K_HEALTH)
-      record_health(t, q->i, reply->json);
+      record_health(t, reply->json);
     else
-      record_recovery(t, q->i, reply->json);
+      record_recovery(t, reply->json);
     return;
   case K_SHARDS:
     if (err->code != SNM_OK) {
       snm_log(SNM_LOG_DEBUG, "%s (shard check skipped)", err->msg);
     } else if (t->bad_found != 1) {
       /* a failed primary (1) is worth more than a waiting one (2) */
-      size_t start = snm_es_chunk_start(t->chunk_ends, q->i);
       struct snm_es_failed_shard cand;
-      int f = snm_es_find_failed_shard(&cand, reply->json, t->wait + start,
-                                       t->chunk_ends[q->i] - start);
+      int f = snm_es_find_failed_shard(&cand, reply->json, t->wait, t->n_wait);
       if (f != 0 && (t->bad_found == 0 || f < t->bad_found)) {
         t->bad = cand;
         t->bad_found = f;
@@ -369,20 +345,54 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
     }
     record_identity(t, q->i, reply->json);
     return;
-  case K_TCOUNT:
-    if (err->code != SNM_OK) {
-      record_first(&t->r_err, &t->r_failed, err);
-      return;
-    }
-    if (snm_es_parse_count(&t->found[q->i], reply->json, &perr) != 0) {
-      struct snm_err e;
-      snm_err_set(&e, SNM_EPARSE, "%s: GET %s/_count: %s", t->es->dom->id,
-                  t->wait[q->i], perr.msg);
-      record_first(&t->r_err, &t->r_failed, &e);
-    }
-    return;
   default:
     return;
+  }
+}
+
+/* GET NAME/_count of a wf_count: a count that cannot be had stops the
+ * run ("verified" needs it). */
+static void record_count(struct wf_req *q, const struct snm_es_reply *reply,
+                         const struct snm_err *err)
+{
+  struct wf_count *c = q->cnt;
+  struct snm_err *r_err = q->t != NULL ? &q->t->r_err : &q->wf->r_err;
+  int *r_failed = q->t != NULL ? &q->t->r_failed : &q->wf->r_failed;
+  struct snm_err perr;
+
+  c->out[q->i] = SNM_STATE_UNKNOWN;
+  if (err->code != SNM_OK) {
+    record_first(r_err, r_failed, err);
+  } else if (snm_es_parse_count(&c->out[q->i], reply->json, &perr) != 0) {
+    struct snm_err e;
+    c->out[q->i] = SNM_STATE_UNKNOWN;
+    snm_err_set(&e, SNM_EPARSE, "%s: GET %s/_count: %s", c->es->dom->id,
+                c->names[q->i], perr.msg);
+    record_first(r_err, r_failed, &e);
+  }
+}
+
+/* The progress beside the poll: its answer is kept, its failure only
+ * logged (the poll's GET decides; the next _status may do better). */
+static void record_status(struct wf_req *q, const struct snm_es_reply *reply,
+                          const struct snm_err *err)
+{
+  struct snm_workflow *wf = q->wf;
+  struct snm_es_snap_status st;
+  struct snm_err perr;
+  long long now = snm_time_now_ms(),
+            gap = (now - q->sent_ms) * WF_STATUS_GAP_FACTOR;
+
+  wf->status_due_ms =
+      now + (gap > WF_STATUS_MIN_GAP_MS ? gap : WF_STATUS_MIN_GAP_MS);
+  if (err->code != SNM_OK) {
+    snm_log(SNM_LOG_DEBUG, "%s (no progress this time)", err->msg);
+  } else if (snm_es_parse_snapshot_status(
+                 &st, reply->json, wf_round(wf)->snapshot.name, &perr) != 0) {
+    snm_log(SNM_LOG_DEBUG, "%s (no progress this time)", perr.msg);
+  } else {
+    wf->r_status = st;
+    wf->have_status = wf->status_fresh = 1;
   }
 }
 
@@ -392,8 +402,20 @@ static void on_reply(const struct snm_es_reply *reply,
   struct wf_req *q = data;
   struct snm_workflow *wf = q->wf;
 
+  if (q->kind == K_SNAP_STATUS) { /* beside the step's own requests */
+    wf->status_pending--;
+    if (err->code != SNM_ECANCELED && !wf->closing)
+      record_status(q, reply, err);
+    free(q);
+    wf_dispatch(wf);
+    return;
+  }
   if (err->code != SNM_ECANCELED && !wf->closing) {
-    if (q->t != NULL)
+    if (q->kind == K_COUNT)
+      record_count(q, reply, err);
+    else if (q->kind == K_MSEARCH)
+      wf_count_msearch_done(q->cnt, q->i, q->n, reply, err);
+    else if (q->t != NULL)
       record_target(q, reply, err);
     else
       record_wf(q, reply, err);
@@ -409,11 +431,12 @@ static void on_reply(const struct snm_es_reply *reply,
 /* Send `method` `path`, built by snm_es_path() with result `path_rc`;
  * on failure (the path could not be built: nothing is sent) record it as
  * the request's failed reply. */
-static int req_send(struct snm_workflow *wf, struct wf_target *t,
-                    struct snm_es *es, enum wf_kind kind, size_t i,
-                    const char *method, int path_rc, struct snm_buf *path,
-                    const char *body, int replay)
+static int req_send_q(struct snm_workflow *wf, struct wf_target *t,
+                      struct snm_es *es, const struct wf_req *tmpl,
+                      const char *method, int path_rc, struct snm_buf *path,
+                      const char *body, int replay, int ndjson)
 {
+  enum wf_kind kind = tmpl->kind;
   struct wf_req *q = NULL;
   struct snm_err err;
   int rc;
@@ -431,21 +454,23 @@ static int req_send(struct snm_workflow *wf, struct wf_target *t,
     rc = snm_err_set(&err, SNM_ENOMEM, "out of memory");
     goto failed;
   }
+  *q = *tmpl;
   q->wf = wf;
   q->t = t;
-  q->kind = kind;
-  q->i = i;
   rc = snm_transport_send(wf->o->transport,
                           &(struct snm_request){.loop = wf->loop,
                                                 .es = es,
                                                 .method = method,
                                                 .path = snm_buf_str(path),
                                                 .body = body,
-                                                .replay = replay},
+                                                .replay = replay,
+                                                .ndjson = ndjson},
                           on_reply, q, &err);
   if (rc != 0)
     goto failed;
-  if (t != NULL)
+  if (kind == K_SNAP_STATUS)
+    wf->status_pending++;
+  else if (t != NULL)
     t->pending++;
   else
     wf->pending++;
@@ -454,7 +479,9 @@ static int req_send(struct snm_workflow *wf, struct wf_target *t,
 failed:
   free(q);
   snm_buf_dispose(path);
-  if (kind == K_SHARDS || kind == K_EXPLAIN) {
+  if (kind == K_SNAP_STATUS) {
+    snm_log(SNM_LOG_DEBUG, "%s (no progress this time)", err.msg);
+  } else if (kind == K_SHARDS || kind == K_EXPLAIN) {
     snm_log(SNM_LOG_DEBUG, "%s (shard check skipped)", err.msg);
   } else if (t != NULL) {
     record_first(&t->r_err, &t->r_failed, &err);
@@ -462,6 +489,15 @@ failed:
     record_first(&wf->r_err, &wf->r_failed, &err);
   }
   return rc;
+}
+
+static int req_send(struct snm_workflow *wf, struct wf_target *t,
+                    struct snm_es *es, enum wf_kind kind, size_t i,
+                    const char *method, int path_rc, struct snm_buf *path,
+                    const char *body, int replay)
+{
+  return req_send_q(wf, t, es, &(struct wf_req){.kind = kind, .i = i}, method,
+                    path_rc, path, body, replay, 0);
 }
 
 int wf_req_register(struct snm_workflow *wf, size_t d)
@@ -488,15 +524,45 @@ int wf_req_snapshot_get(struct snm_workflow *wf, int lookup)
                   SNM_HTTP_REPLAY_AUTO);
 }
 
-int wf_req_source_count(struct snm_workflow *wf, size_t i)
+int wf_req_count_msearch(struct snm_workflow *wf, struct wf_target *t,
+                         struct wf_count *c, size_t *taken)
+{
+  struct snm_buf p, body;
+  int rc;
+
+  *taken = 0;
+  snm_buf_init(&p, 0);
+  snm_buf_init(&body, 0);
+  rc = snm_es_count_msearch_body(&body, taken, c->names + c->next,
+                                 c->n - c->next, SNM_ES_MSEARCH_BODY_MAX);
+  if (rc != 0) {
+    struct snm_err err;
+    snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    record_first(t != NULL ? &t->r_err : &wf->r_err,
+                 t != NULL ? &t->r_failed : &wf->r_failed, &err);
+    return rc;
+  }
+  rc = snm_es_path(&p, "/_msearch");
+  /* a search, which changes nothing: safe to send again */
+  rc = req_send_q(
+      wf, t, c->es,
+      &(struct wf_req){.kind = K_MSEARCH, .i = c->next, .n = *taken, .cnt = c},
+      "POST", rc, &p, snm_buf_str(&body), SNM_HTTP_REPLAY_YES, 1);
+  snm_buf_dispose(&body);
+  return rc;
+}
+
+int wf_req_count(struct snm_workflow *wf, struct wf_target *t,
+                 struct wf_count *c, size_t i)
 {
   struct snm_buf p;
   int rc;
 
   snm_buf_init(&p, 0);
-  rc = snm_es_path(&p, "/%s/_count", wf->snap_indices[i]);
-  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_COUNT, i,
-                  "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO);
+  rc = snm_es_path(&p, "/%s/_count", c->names[i]);
+  return req_send_q(wf, t, c->es,
+                    &(struct wf_req){.kind = K_COUNT, .i = i, .cnt = c}, "GET",
+                    rc, &p, NULL, SNM_HTTP_REPLAY_AUTO, 0);
 }
 
 int wf_req_source_refresh(struct snm_workflow *wf, size_t i)
@@ -533,16 +599,33 @@ int wf_req_snapshot_put(struct snm_workflow *wf)
   return rc;
 }
 
+int wf_req_snapshot_poll(struct snm_workflow *wf)
+{
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name,
+                   wf_round(wf)->snapshot.name);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_POLL, 0,
+                  "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO);
+}
+
 int wf_req_snapshot_status(struct snm_workflow *wf)
 {
   struct snm_buf p;
   int rc;
 
   snm_buf_init(&p, 0);
-  rc = snm_es_path(&p, "/_snapshot/%s/%s/_status", wf->plan->repository.name,
-                   wf_round(wf)->snapshot.name);
-  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SNAP_STATUS,
-                  0, "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO);
+  /* only what the progress reads: a shard's entry each otherwise */
+  rc = snm_es_path(&p,
+                   "/_snapshot/%s/%s/_status?filter_path=snapshots.snapshot,"
+                   "snapshots.state,snapshots.shards_stats,snapshots.stats",
+                   wf->plan->repository.name, wf_round(wf)->snapshot.name);
+  return req_send_q(
+      wf, NULL, &wf->es[wf->plan->snapshot.domain],
+      &(struct wf_req){.kind = K_SNAP_STATUS, .sent_ms = snm_time_now_ms()},
+      "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO, 0);
 }
 
 int wf_req_restore(struct wf_target *t)
@@ -617,10 +700,43 @@ static int chunk_req(struct wf_target *t, size_t k, enum wf_kind kind,
   return req_send(t->wf, t, t->es, kind, k, method, rc, &p, NULL, replay);
 }
 
+/* Send `method` to the path `fmt` (one "%l" conversion) filled with chunk
+ * `k` of the list `names` cut at `ends`. */
+static int list_req(struct wf_target *t, const char *const *names,
+                    const size_t *ends, size_t k, enum wf_kind kind,
+                    const char *fmt)
+{
+  size_t start = snm_es_chunk_start(ends, k);
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, fmt, names + start, ends[k] - start);
+  return req_send(t->wf, t, t->es, kind, k, "GET", rc, &p, NULL,
+                  SNM_HTTP_REPLAY_AUTO);
+}
+
+/* What the poll reads of a recovery and of the health: a reply of
+ * thousands of shards is a tenth of its size, and so is its parse. */
+#define WF_RECOVERY_FILTER                                                     \
+  "filter_path=*.shards.stage,*.shards.index.size,*.shards.index.files"
+#define WF_HEALTH_FILTER                                                       \
+  "filter_path=status,timed_out,indices.*.status,indices.*.initializing_"      \
+  "shards"
+
+/* The poll's lists: the patterns, or (WFP_MISSING) what they missed, by
+ * name: a name that is gone then answers 404. */
 int wf_req_recovery(struct wf_target *t, size_t k)
 {
-  return chunk_req(t, k, K_RECOVERY, "GET", "/%l/_recovery",
-                   SNM_HTTP_REPLAY_AUTO);
+  if (t->phase == WFP_MISSING)
+    return list_req(t, t->miss, t->miss_ends, k, K_RECOVERY, "/%l/_recovery");
+  /* patterns: hidden indices too; a name alone answers 404 when gone */
+  return list_req(t, (const char *const *)t->cover, t->cover_ends, k,
+                  K_RECOVERY,
+                  t->cover_wild ? "/%l/_recovery?" WF_RECOVERY_FILTER
+                                  "&expand_wildcards=all&"
+                                  "ignore_unavailable=true"
+                                : "/%l/_recovery?" WF_RECOVERY_FILTER);
 }
 
 int wf_req_close(struct wf_target *t, size_t k)
@@ -647,9 +763,13 @@ int wf_req_identity(struct wf_target *t, size_t k)
 
 int wf_req_health(struct wf_target *t, size_t k)
 {
-  return chunk_req(t, k, K_HEALTH, "GET",
-                   "/_cluster/health/%l?level=indices&timeout=0s",
-                   SNM_HTTP_REPLAY_AUTO);
+  if (t->phase == WFP_MISSING)
+    return list_req(
+        t, t->miss, t->miss_ends, k, K_HEALTH,
+        "/_cluster/health/%l?level=indices&timeout=0s&" WF_HEALTH_FILTER);
+  return list_req(
+      t, (const char *const *)t->cover, t->cover_ends, k, K_HEALTH,
+      "/_cluster/health/%l?level=indices&timeout=0s&" WF_HEALTH_FILTER);
 }
 
 int wf_req_refresh(struct wf_target *t, size_t k)
@@ -660,10 +780,9 @@ int wf_req_refresh(struct wf_target *t, size_t k)
 
 int wf_req_shards(struct wf_target *t, size_t k)
 {
-  return chunk_req(t, k, K_SHARDS, "GET",
-                   "/_cat/shards/%l?format=json&h=index,shard,prirep,state,"
-                   "unassigned.reason",
-                   SNM_HTTP_REPLAY_AUTO);
+  return list_req(t, (const char *const *)t->cover, t->cover_ends, k, K_SHARDS,
+                  "/_cat/shards/%l?format=json&h=index,shard,prirep,state,"
+                  "unassigned.reason");
 }
 
 int wf_req_explain(struct wf_target *t)
@@ -680,15 +799,4 @@ int wf_req_explain(struct wf_target *t)
                 SNM_HTTP_REPLAY_YES);
   free(body);
   return rc;
-}
-
-int wf_req_target_count(struct wf_target *t, size_t i)
-{
-  struct snm_buf p;
-  int rc;
-
-  snm_buf_init(&p, 0);
-  rc = snm_es_path(&p, "/%s/_count", t->wait[i]);
-  return req_send(t->wf, t, t->es, K_TCOUNT, i, "GET", rc, &p, NULL,
-                  SNM_HTTP_REPLAY_AUTO);
 }

@@ -16,15 +16,28 @@
 
 struct snm_workflow;
 struct wf_target;
+struct wf_count;
 
 int wf_req_register(struct snm_workflow *wf, size_t d);
 /* `lookup`: a 404 means "absent" (r_exists 0) rather than a failure. */
 int wf_req_snapshot_get(struct snm_workflow *wf, int lookup);
-int wf_req_source_count(struct snm_workflow *wf, size_t i);
+/* The counts of `c` (workflow_int.h), on behalf of target `t` or, when
+ * NULL, of the run: POST /_msearch counting c->names from c->next (as
+ * many as one request takes: *taken), or GET c->names[i]/_count. */
+int wf_req_count_msearch(struct snm_workflow *wf, struct wf_target *t,
+                         struct wf_count *c, size_t *taken);
+int wf_req_count(struct snm_workflow *wf, struct wf_target *t,
+                 struct wf_count *c, size_t i);
 int wf_req_snapshot_put(struct snm_workflow *wf);
 /* POST INDEX/_refresh on the source (before the "after" counts: a
  * snapshot holds documents that are not searchable yet); best effort */
 int wf_req_source_refresh(struct snm_workflow *wf, size_t i);
+/* The poll: GET _snapshot/REPO/SNAP into wf->r_info (a 502/503/504, 429
+ * or lost connection is no news: wf->r_nonews). */
+int wf_req_snapshot_poll(struct snm_workflow *wf);
+/* GET .../_status for progress, beside the poll: not counted in
+ * wf->pending (wf->status_pending), never a failure of the run; an
+ * answer lands in wf->r_status (have_status, status_fresh). */
 int wf_req_snapshot_status(struct snm_workflow *wf);
 
 int wf_req_restore(struct wf_target *t);
@@ -37,12 +50,15 @@ int wf_req_probe_origin(struct wf_target *t, size_t k);
  * failure of this one only leaves them unknown (it needs cluster state
  * rights that _recovery does not). */
 int wf_req_probe_routing(struct wf_target *t, size_t k);
-/* `k`: the chunk of t->wait (t->chunk_ends) the request names. */
+/* The poll: `k` is the chunk of t->cover (t->cover_ends), or in phase
+ * WFP_MISSING of t->miss (t->miss_ends), that the request names. */
 int wf_req_recovery(struct wf_target *t, size_t k);
 int wf_req_health(struct wf_target *t, size_t k);
+/* `k`: the chunk of t->wait (t->chunk_ends) the request names. */
 int wf_req_refresh(struct wf_target *t, size_t k);
-/* The failure check: their errors only leave t->bad_found / t->explained
- * unset (the check is best effort; the poll goes on). */
+/* The failure check (wf_req_shards: chunk `k` of t->cover): their errors
+ * only leave t->bad_found / t->explained unset (the check is best effort;
+ * the poll goes on). */
 int wf_req_shards(struct wf_target *t, size_t k);
 int wf_req_explain(struct wf_target *t);
 /* POST CHUNK/_close: chunk `k` of t->close (a sync round's replaced
@@ -51,7 +67,6 @@ int wf_req_close(struct wf_target *t, size_t k);
 /* GET CHUNK/_settings/index.creation_date,index.uuid: chunk `k` of
  * t->wait; records each index's UUID in the state file's entry */
 int wf_req_identity(struct wf_target *t, size_t k);
-int wf_req_target_count(struct wf_target *t, size_t i);
 
 /* workflow_work.c: the work from the preflight and the state file */
 struct snm_err;

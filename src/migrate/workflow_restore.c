@@ -109,6 +109,72 @@ int snm_wf_health_reached(yajl_val json, enum snm_wait_for want,
   return YAJL_IS_OBJECT(indices) && indices->u.object.len >= n_indices;
 }
 
+long long snm_wf_restore_bytes_estimate(const struct snm_es_recovery *rec)
+{
+  size_t started = 0, waiting = 0;
+  long long started_bytes = 0;
+
+  for (size_t i = 0; i < rec->n; i++) {
+    const struct snm_es_recovery_index *ix = &rec->items[i];
+    if (ix->listed && ix->shards > 0) {
+      started++;
+      started_bytes += ix->bytes_total;
+    } else {
+      waiting++;
+    }
+  }
+  if (waiting == 0)
+    return rec->bytes_total;
+  if (started == 0 || started_bytes <= 0)
+    return -1;
+  return rec->bytes_total +
+         (long long)((double)started_bytes / (double)started * (double)waiting);
+}
+
+void snm_wf_health_levels(yajl_val json, const char *const *names, size_t n,
+                          unsigned char *level)
+{
+  yajl_val indices = snm_jget(json, "indices", NULL);
+
+  if (!YAJL_IS_OBJECT(indices))
+    return;
+  for (size_t i = 0; i < n; i++) {
+    yajl_val ix = snm_jget(indices, names[i], NULL);
+    const char *s = snm_jstr(ix, "status", NULL);
+    unsigned char l = SNM_WF_HEALTH_UNKNOWN;
+
+    if (s == NULL)
+      continue;
+    if (strcmp(s, "green") == 0)
+      l = snm_jint(0, ix, "initializing_shards", NULL) > 0
+              ? SNM_WF_HEALTH_YELLOW
+              : SNM_WF_HEALTH_GREEN;
+    else if (strcmp(s, "yellow") == 0)
+      l = SNM_WF_HEALTH_YELLOW;
+    else
+      l = SNM_WF_HEALTH_RED;
+    if (l > level[i])
+      level[i] = l;
+  }
+}
+
+int snm_wf_health_levels_reached(const unsigned char *level, size_t n,
+                                 enum snm_wait_for want, char *status,
+                                 size_t statussz)
+{
+  static const char *const names[] = {"red", "red", "yellow", "green"};
+  unsigned char worst = SNM_WF_HEALTH_GREEN;
+  unsigned char need =
+      want == SNM_WAIT_YELLOW ? SNM_WF_HEALTH_YELLOW : SNM_WF_HEALTH_GREEN;
+
+  for (size_t i = 0; i < n; i++)
+    if (level[i] < worst)
+      worst = level[i];
+  if (status != NULL)
+    snprintf(status, statussz, "%s", names[worst]);
+  return worst >= need;
+}
+
 enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
                                              int exists)
 {

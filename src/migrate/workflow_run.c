@@ -6,6 +6,7 @@
 #include "log.h"
 #include "session.h"
 #include "timefmt.h"
+#include "es_chunk.h"
 #include "workflow_int.h"
 
 #include <errno.h>
@@ -262,12 +263,18 @@ static void free_targets(struct snm_workflow *wf)
       free(t->probe_uuid[k]);
     free(t->probe_uuid);
     free(t->probe_shards);
+    wf_count_dispose(&t->count);
     free(t->probe);
     free(t->probe_ix);
     free(t->probe_ends);
     free(t->probe_exists);
     free(t->probe_origin);
     free(t->chunk_ends);
+    snm_es_cover_free(t->cover, t->n_cover);
+    free(t->cover_ends);
+    free(t->hlevel);
+    free(t->miss);
+    free(t->miss_ends);
     snm_es_recovery_dispose(&t->rec);
   }
   free(wf->targets);
@@ -283,6 +290,7 @@ static void dispose(struct snm_workflow *wf)
   free_targets(wf);
   free(wf->snap_indices);
   free(wf->counts);
+  wf_count_dispose(&wf->count);
   snm_es_snap_info_dispose(&wf->r_info);
   snm_state_dispose(&wf->st);
   snm_journal_unlock(&wf->plan_lock);

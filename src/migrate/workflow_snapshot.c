@@ -80,6 +80,9 @@ enum snm_snapshot_state snm_wf_snapshot_state(const char *server_state)
   return SNM_SNAP_STARTED; /* IN_PROGRESS, INIT, STARTED, WAITING, ... */
 }
 
+/* The warm-up: the first initial_ms after the start in this many polls. */
+#define WF_WARMUP_POLLS 8
+
 long snm_wf_poll_next(long prev, const struct snm_polling *p)
 {
   long next;
@@ -90,6 +93,17 @@ long snm_wf_poll_next(long prev, const struct snm_polling *p)
   if (next <= prev)
     next = prev + 1;
   return next < p->max_ms ? next : p->max_ms;
+}
+
+long snm_wf_poll_warmup(int polls, const struct snm_polling *p)
+{
+  long v = p->initial_ms / WF_WARMUP_POLLS;
+
+  if (polls == 0)
+    return 1;
+  if (polls > WF_WARMUP_POLLS)
+    return -1;
+  return v > 0 ? v : 1;
 }
 
 long snm_wf_poll_next_eta(long prev, const struct snm_polling *p, int eta_known,

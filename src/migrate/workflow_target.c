@@ -239,7 +239,8 @@ static void t_progress(struct wf_target *t)
       busy = t->wait[i];
     }
   }
-  eta = snm_eta_s(rec->bytes_done, rec->bytes_total, t->rate_bps);
+  eta = snm_eta_s(rec->bytes_done, snm_wf_restore_bytes_estimate(rec),
+                  t->rate_bps);
   t->eta_s = eta;
   t->eta_known = eta >= 0;
   /* nothing is known before the first shard starts: no "0 B of 0 B" */
@@ -358,13 +359,17 @@ void wf_tstep_close(struct wf_target *t)
 }
 
 /* Send the poll round's next requests, WF_MAX_CHUNKS_IN_FLIGHT at a time:
- * the recovery of every chunk of t->wait, then its health; in the failure
- * check the shards of every chunk, then the explanation. */
+ * the recovery of every chunk of the patterns (one, but for thousands of
+ * names with nothing in common), then their health; the same for the
+ * names they missed, by name; in the failure check the shards, then the
+ * explanation. */
 static void t_poll_send(struct wf_target *t)
 {
-  size_t total = t->phase == WFP_POLL     ? 2 * t->n_chunks
-                 : t->phase == WFP_SHARDS ? t->n_chunks
-                                          : 1;
+  size_t chunks =
+      t->phase == WFP_MISSING ? t->n_miss_chunks : t->n_cover_chunks;
+  size_t total = t->phase == WFP_POLL || t->phase == WFP_MISSING ? 2 * chunks
+                 : t->phase == WFP_SHARDS                        ? chunks
+                                                                 : 1;
 
   while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
          t->poll_next < total) {
@@ -373,10 +378,10 @@ static void t_poll_send(struct wf_target *t)
       wf_req_explain(t);
     else if (t->phase == WFP_SHARDS)
       wf_req_shards(t, k);
-    else if (k < t->n_chunks)
+    else if (k < chunks)
       wf_req_recovery(t, k);
     else
-      wf_req_health(t, k - t->n_chunks);
+      wf_req_health(t, k - chunks);
   }
 }
 
@@ -385,6 +390,22 @@ static void t_phase(struct wf_target *t, enum wf_phase ph)
   t->phase = ph;
   t->poll_next = 0;
   t_poll_send(t);
+}
+
+/* The names the round's pattern replies did not list (in the health
+ * reply: the index is gone, or the wildcards do not reach it), to ask by
+ * name.  0 or SNM_ENOMEM. */
+static int t_missing(struct wf_target *t)
+{
+  t->n_miss = 0;
+  for (size_t i = 0; i < t->n_wait; i++)
+    if (t->hlevel[i] == SNM_WF_HEALTH_UNKNOWN)
+      t->miss[t->n_miss++] = t->wait[i];
+  free(t->miss_ends);
+  t->miss_ends = NULL;
+  t->n_miss_chunks = 0;
+  return snm_es_chunk_names(&t->miss_ends, &t->n_miss_chunks, t->miss,
+                            t->n_miss, SNM_ES_URL_LIST_MAX);
 }
 
 /* The poll answered.  0: the target left WFT_RECOVER (restored, failed);
@@ -397,6 +418,15 @@ static int t_polled(struct wf_target *t)
   }
   if (t->r_nonews)
     return 1;
+  t->r_health = snm_wf_health_levels_reached(
+      t->hlevel, t->n_wait, t->wf->plan->restores[t->r].wait_for,
+      t->poll_status, sizeof(t->poll_status));
+  t->r_unlisted = t->rec.unlisted;
+  if (t->r_unlisted > 0 && !t->r_bad)
+    snm_err_set(&t->bad_reply, SNM_EPARSE,
+                "%s: GET _recovery: the reply lists no shards for %zu of "
+                "the %zu indices restored",
+                t->es->dom->id, t->r_unlisted, t->n_wait);
   if (t->r_bad || (t->r_health && t->r_unlisted > 0)) {
     /* health says the indices are there, yet their recovery cannot be
      * read: say so at once, give up after a few rounds */
@@ -465,8 +495,26 @@ void wf_tstep_recover(struct wf_target *t)
     t_poll_send(t);
     if (t->pending > 0)
       return;
-    if (t->phase == WFP_POLL && (!t_polled(t) || t->pending > 0))
-      return;
+    if (t->phase == WFP_POLL) {
+      /* what the patterns missed, by name, before deciding */
+      if (t_missing(t) != 0) {
+        t_failf(t, SNM_ENOMEM, "out of memory");
+        return;
+      }
+      if (t->n_miss > 0 && !t->r_nonews && !t->r_failed) {
+        t_phase(t, WFP_MISSING);
+        if (t->pending > 0)
+          return;
+      }
+    }
+    if (t->phase == WFP_POLL || t->phase == WFP_MISSING) {
+      if (!t_polled(t))
+        return;
+      if (t->phase == WFP_MISSING) /* (t_polled may start the check) */
+        t->phase = WFP_POLL;
+      if (t->pending > 0)
+        return;
+    }
     if (t->phase == WFP_SHARDS && t->bad_found) {
       t_phase(t, WFP_EXPLAIN);
       if (t->pending > 0)
@@ -493,11 +541,14 @@ void wf_tstep_recover(struct wf_target *t)
               snm_wait_for_name(t->wf->plan->restores[t->r].wait_for));
       return;
     }
-    t->interval_ms =
-        snm_wf_poll_next_eta(t->interval_ms, pol, t->eta_known, t->eta_s);
+    long warm = snm_wf_poll_warmup(t->polls++, pol);
+
+    if (warm < 0)
+      t->interval_ms =
+          snm_wf_poll_next_eta(t->interval_ms, pol, t->eta_known, t->eta_s);
     t->sent = 1;
     t->timer_due = 0;
-    wf_arm(t->wf, &t->timer, t->interval_ms);
+    wf_arm(t->wf, &t->timer, warm >= 0 ? warm : t->interval_ms);
     return;
   }
   if (!t->timer_due)
@@ -507,6 +558,12 @@ void wf_tstep_recover(struct wf_target *t)
     t_failf(t, SNM_ENOMEM, "out of memory");
     return;
   }
+  /* this round's answers only */
+  if (t->n_wait > 0) {
+    memset(t->rec.items, 0, t->n_wait * sizeof(*t->rec.items));
+    memset(t->hlevel, 0, t->n_wait);
+  }
+  snm_es_recovery_merge(&t->rec, 0, NULL);
   /* a new round: t_poll_send (from the dispatcher's next pass) sends it */
   t->sent = 2;
   t->phase = WFP_POLL;
@@ -989,15 +1046,20 @@ void wf_tstep_refresh(struct wf_target *t)
   t_next(t); /* WFT_COUNT */
 }
 
+/* The target's counts (workflow_count.c: a few POST /_msearch, _count
+ * for what they leave unknown) */
 void wf_tstep_count(struct wf_target *t)
 {
   if (!t->sent) {
     t->sent = 1;
-    t->count_next = 0;
+    if (wf_count_start(&t->count, t->es, t->wait, t->n_wait, t->found) != 0) {
+      struct snm_err e;
+      snm_err_set(&e, SNM_ENOMEM, "out of memory");
+      t_fail(t, &e);
+      return;
+    }
   }
-  while (t->pending < WF_MAX_COUNTS_IN_FLIGHT && !t->r_failed &&
-         t->count_next < t->n_wait)
-    wf_req_target_count(t, t->count_next++);
+  wf_count_pump(&t->count, t->wf, t);
   if (t->pending > 0)
     return;
   if (t->r_failed) {

@@ -307,12 +307,27 @@ int wf_target_lists(struct wf_target *t)
   t->chunk_ends = NULL;
   t->close_ends = NULL;
   t->close = calloc(n, sizeof(*t->close));
+  snm_es_cover_free(t->cover, t->n_cover);
+  t->cover = NULL;
+  t->n_cover = 0;
+  free(t->cover_ends);
+  t->cover_ends = NULL;
+  free(t->hlevel);
+  free(t->miss);
+  t->hlevel = NULL;
+  t->miss = NULL;
+  free(t->miss_ends);
+  t->miss_ends = NULL;
+  t->n_miss = t->n_miss_chunks = 0;
   t->post_src = calloc(n, sizeof(*t->post_src));
   t->wait = calloc(n, sizeof(*t->wait));
   t->skipped = calloc(n, sizeof(*t->skipped));
   t->found = calloc(n, sizeof(*t->found));
+  t->hlevel = calloc(n, sizeof(*t->hlevel));
+  t->miss = calloc(n, sizeof(*t->miss));
   if (t->post_src == NULL || t->wait == NULL || t->skipped == NULL ||
-      t->found == NULL || t->close == NULL)
+      t->found == NULL || t->hlevel == NULL || t->miss == NULL ||
+      t->close == NULL)
     return SNM_ENOMEM;
   t->n_post = t->n_wait = t->n_skipped = t->n_close = 0;
   for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
@@ -340,8 +355,16 @@ int wf_target_lists(struct wf_target *t)
   if (snm_es_chunk_names(&t->chunk_ends, &t->n_chunks, t->wait, t->n_wait,
                          SNM_ES_URL_LIST_MAX) != 0 ||
       snm_es_chunk_names(&t->close_ends, &t->n_close_chunks, t->close,
-                         t->n_close, SNM_ES_URL_LIST_MAX) != 0)
+                         t->n_close, SNM_ES_URL_LIST_MAX) != 0 ||
+      snm_es_cover_names(&t->cover, &t->n_cover, t->wait, t->n_wait,
+                         SNM_ES_URL_LIST_MAX) != 0 ||
+      snm_es_chunk_names(&t->cover_ends, &t->n_cover_chunks,
+                         (const char *const *)t->cover, t->n_cover,
+                         SNM_ES_URL_LIST_MAX) != 0)
     return SNM_ENOMEM;
+  t->cover_wild = 0;
+  for (size_t i = 0; i < t->n_cover; i++)
+    t->cover_wild |= strchr(t->cover[i], '*') != NULL;
   return 0;
 }
 

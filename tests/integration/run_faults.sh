@@ -88,11 +88,11 @@ fx_done() {
 if fx_want a; then
     fx_setup a 300
     fp_clear "$FP_URL_SP"
-    # the run counts each index before the snapshot (the preflight counts
-    # them all in one POST /_msearch)
-    r_before="$(fp_rule "$FP_URL_SP" '{"method":"GET","path":"/_count","action":"pass","times":2}')"
+    # the preflight counts every index in one POST /_msearch, and so does
+    # the run before the snapshot: those two pass, the "after" one is held
+    r_before="$(fp_rule "$FP_URL_SP" '{"method":"POST","path":"^/_msearch$","action":"pass","times":2}')"
     r_put="$(fp_rule "$FP_URL_SP" "{\"method\":\"PUT\",\"path\":\"^/_snapshot/$REPO/snapmig-\",\"action\":\"hold\"}")"
-    r_after="$(fp_rule "$FP_URL_SP" '{"method":"GET","path":"/_count","action":"hold","times":0}')"
+    r_after="$(fp_rule "$FP_URL_SP" '{"method":"POST","path":"^/_msearch$","action":"hold","times":0}')"
     rn_start "$RN_TMP/a/ev1" --json "$PLAN"
     fp_wait "$FP_URL_SP" "$r_put" 1 60
     # documents that the snapshot has and the "before" counts have not
@@ -161,7 +161,7 @@ fi
 # ---- D: recovery replies that never list the indices
 if fx_want d; then
     fx_setup d 200
-    r_junk="$(fp_rule "$FP_URL_DP" '{"method":"GET","path":"^/fx-.*/_recovery$","action":"rewrite","status":200,"body":{},"times":0}')"
+    r_junk="$(fp_rule "$FP_URL_DP" '{"method":"GET","path":"^/fx-[^?]*/_recovery(\\?filter_path=.*)?$","action":"rewrite","status":200,"body":{},"times":0}')"
     rn_run "$RN_TMP/d/ev" --json "$PLAN"
     assert_eq 1 "$RN_RC" "D: exit when recovery replies never parse"
     assert_contains "$(jq -sr '.[] | select(.type == "warning") | .message' "$RN_TMP/d/ev")" "lists no shards" "D: a warning"
@@ -196,7 +196,8 @@ fi
 # ---- F: the repository's storage fails while the snapshot is polled
 if fx_want f; then
     fx_setup f 200
-    r_repo="$(fp_rule "$FP_URL_SP" "{\"method\":\"GET\",\"path\":\"^/_snapshot/$REPO/snapmig-.*/_status\",\"action\":\"respond\",\"status\":500,\"times\":0,\"body\":{\"error\":{\"type\":\"repository_exception\",\"reason\":\"[$REPO] Could not determine repository generation from root blobs\"},\"status\":500}}")"
+    # the poll (GET _snapshot/R/S, which decides the end) fails
+    r_repo="$(fp_rule "$FP_URL_SP" "{\"method\":\"GET\",\"path\":\"^/_snapshot/$REPO/snapmig-[^/?]*\$\",\"action\":\"respond\",\"status\":500,\"times\":0,\"body\":{\"error\":{\"type\":\"repository_exception\",\"reason\":\"[$REPO] Could not determine repository generation from root blobs\"},\"status\":500}}")"
     rn_run "$RN_TMP/f/ev" --json "$PLAN"
     assert_eq 1 "$RN_RC" "F: exit when the repository fails"
     err="$(jq -sr '.[] | select(.type == "run.failed") | .error' "$RN_TMP/f/ev")"

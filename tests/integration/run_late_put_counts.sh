@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The counts window when the snapshot PUT lands late (found by the
 # kill-point driver's "late" points): the PUT's connection dies without an
-# answer, snapmig looks the snapshot up (not there yet); the next _count it
-# sends (a recount of "before", in the versions that recounted there) is
+# answer, snapmig looks the snapshot up (not there yet); the next count it
+# sends (POST /_msearch) (a recount of "before", in the versions that recounted there) is
 # held until the first PUT has reached the source and created the snapshot,
 # and documents are written after that: they are in neither the snapshot
 # nor the copy.  The copy is right, so the run must verify it: the counts
@@ -55,7 +55,7 @@ lookup="$(kp_rule "$KP_S" GET "$(kp_re_snap_get)" hold 1)"
 KP_PID=$!
 it_on_exit "kill -9 $KP_PID 2>/dev/null || true"
 kp_reach "$KP_S" "$lookup"
-recount="$(kp_rule "$KP_S" GET "$KP_RE_COUNT" hold 0)"
+recount="$(kp_rule "$KP_S" POST "$KP_RE_MSEARCH" hold 0)"
 kp_release "$KP_S" "$lookup"
 kp_reach "$KP_S" "$recount"
 landed() {

@@ -45,18 +45,27 @@ rn_plan "$PLAN" "$(jq -n --arg s "$FP_URL_SP" --arg t "$DST" --arg repo "$REPO" 
               index_settings: {"index.number_of_replicas": 0}}],
   polling: {initial_ms: 100, max_ms: 300}}')"
 
-# the info reply (GET _snapshot/REPO/SNAP, sent once the status says it is
-# done): SUCCESS, both shards, a start an hour ahead, no end time
+# the info reply (GET _snapshot/REPO/SNAP, the poll that decides the end):
+# SUCCESS, both shards, a start an hour ahead, no end time.  Rewritten only
+# once the real snapshot has ended: until then the polls are dropped (no
+# answer: "no news", snapmig polls again), so that the rewritten success
+# is never one the source would not give.
 ahead=$(( $(date +%s) * 1000 + 3600 * 1000 ))
 body="$(jq -cn --arg snap "$SNAP" --argjson start "$ahead" '{snapshots: [{snapshot: $snap,
   uuid: "u", state: "SUCCESS", start_time_in_millis: $start,
   shards: {total: 2, failed: 0, successful: 2}, failures: []}]}')"
-r_info="$(fp_rule "$FP_URL_SP" "$(jq -cn --arg p "^/_snapshot/$REPO/$SNAP\$" --argjson b "$body" \
-    '{method: "GET", path: $p, action: "rewrite", status: 200, body: $b, times: 0}')")"
+r_drop="$(fp_rule "$FP_URL_SP" "$(jq -cn --arg p "^/_snapshot/$REPO/$SNAP\$" \
+    '{method: "GET", path: $p, action: "drop", times: 0}')")"
 
 # without --json: the progress text on stderr is what a user reads
 t0=$SECONDS
-rn_run "$RN_TMP/out" "$PLAN"
+rn_start "$RN_TMP/out" "$PLAN"
+ended() { curl -s -m 10 "$SRC/_snapshot/$REPO/$SNAP" | jq -e '.snapshots[0].state == "SUCCESS"' >/dev/null; }
+wait_for "the snapshot ends on the source" 120 ended
+r_info="$(fp_rule "$FP_URL_SP" "$(jq -cn --arg p "^/_snapshot/$REPO/$SNAP\$" --argjson b "$body" \
+    '{method: "GET", path: $p, action: "rewrite", status: 200, body: $b, times: 0}')")"
+curl -s -m 10 -o /dev/null -X DELETE "$FP_URL_SP/__proxy/rules/$r_drop"
+rn_wait_pid "$RN_PID" 120
 wall=$((SECONDS - t0 + 1))
 assert_eq 0 "$RN_RC" "run exit ($(tail -3 "$RN_TMP/out.err"))"
 (($(fp_hits "$FP_URL_SP" "$r_info") >= 1)) || it_fail "the snapshot info request was not rewritten"

@@ -127,7 +127,17 @@ static void test_json_events(void **state)
           SNM_FIELDS(SNM_FINT("shards_done", 12), SNM_FINT("shards_total", 40),
                      SNM_FDBL("rate_bps", 1.5), SNM_FDBL("eta_s", INFINITY))),
       1);
-  assert_int_equal(snm_progress_event(r.p, "run.done", "done", NULL, 0), 0);
+  {
+    const char *ids[] = {"old", "new \"x\""};
+    const long long sent[] = {7, 1234567890123LL};
+
+    assert_int_equal(
+        snm_progress_event(
+            r.p, "run.done", "done",
+            SNM_FIELDS(SNM_FINT("requests", 7 + 1234567890123LL),
+                       SNM_FINTMAP("requests_by_domain", ids, sent, 2))),
+        0);
+  }
   rig_flush(&r);
   assert_int_equal(r.err_len, 0); /* json mode: nothing on stderr */
   assert_int_equal(count_lines(r.out_buf, r.out_len), 3);
@@ -165,8 +175,19 @@ static void test_json_events(void **state)
                   1.5);
       assert_true(YAJL_IS_NULL(tree_get(root, "eta_s", yajl_t_any)));
     } else {
+      const char *by_old[] = {"requests_by_domain", "old", NULL};
+      const char *by_new[] = {"requests_by_domain", "new \"x\"", NULL};
+      yajl_val m = tree_get(root, "requests_by_domain", yajl_t_object);
+
       assert_string_equal(tree_str(root, "type"), "run.done");
       assert_string_equal(tree_str(root, "step"), "done");
+      assert_int_equal(YAJL_GET_OBJECT(m)->len, 2);
+      assert_int_equal(
+          YAJL_GET_INTEGER(yajl_tree_get(root, by_old, yajl_t_number)), 7);
+      assert_true(YAJL_GET_INTEGER(yajl_tree_get(
+                      root, by_new, yajl_t_number)) == 1234567890123LL);
+      assert_true(YAJL_GET_INTEGER(tree_get(root, "requests", yajl_t_number)) ==
+                  7 + 1234567890123LL);
     }
     yajl_tree_free(root);
     lines++;

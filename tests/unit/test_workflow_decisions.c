@@ -15,6 +15,28 @@
 #include "journal.h"
 #include "workflow.h"
 
+/* A snapshot or restore that has just started is looked at at once, then
+ * a few times quickly, before the adaptive interval takes over. */
+static void test_poll_warmup(void **state)
+{
+  struct snm_polling p = {.initial_ms = 200, .max_ms = 5000};
+  (void)state;
+
+  long sum = 0;
+
+  assert_int_equal(snm_wf_poll_warmup(0, &p), 1);
+  for (int i = 1; i <= 8; i++) {
+    assert_int_equal(snm_wf_poll_warmup(i, &p), 25);
+    sum += snm_wf_poll_warmup(i, &p);
+  }
+  assert_int_equal(sum, 200); /* the first initial_ms */
+  assert_int_equal(snm_wf_poll_warmup(9, &p), -1);
+  assert_int_equal(snm_wf_poll_warmup(100, &p), -1);
+  p.initial_ms = 1;
+  assert_int_equal(snm_wf_poll_warmup(1, &p), 1);
+  assert_int_equal(snm_wf_poll_warmup(8, &p), 1);
+}
+
 static void test_poll_sequence(void **state)
 {
   struct snm_polling p = {.initial_ms = 200, .max_ms = 5000, .timeout_s = 1};
@@ -241,6 +263,7 @@ static void test_count_ok(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_poll_warmup),
       cmocka_unit_test(test_poll_sequence),
       cmocka_unit_test(test_poll_interval_eta),
       cmocka_unit_test(test_resume_snapshot),

@@ -53,7 +53,7 @@ struct world {
   char snap[128];
   char snap_run_id[64];
   int snap_done;        /* SUCCESS (else IN_PROGRESS) */
-  int status_polls;     /* _status answers while in progress */
+  int status_polls;     /* looks at it (listing or _status) */
   int exists[N_IX];     /* target index */
   int ours[N_IX];       /* restored from our snapshot */
   int recovered[N_IX];  /* _recovery answers since its restore */
@@ -64,9 +64,17 @@ struct world {
   int puts;             /* snapshot PUTs taken */
   int restored[N_IX];   /* restores of it from the current snapshot */
   long long target_docs[N_IX];
-  int info_lag;      /* GET snapshot says IN_PROGRESS this often after done */
-  int put_lost;      /* the snapshot PUT is taken, but answered 502 */
-  int hide_recovery; /* the check before a POST finds no recovery record */
+  int info_lag;        /* GET snapshot says IN_PROGRESS this often after done */
+  int put_lost;        /* the snapshot PUT is taken, but answered 502 */
+  int hide_recovery;   /* the check before a POST finds no recovery record */
+  int msearch_refused; /* POST /_msearch: 400, no handler (an old proxy) */
+  int msearch_doubt;   /* the _msearch item of the second index: a shard
+                          failed (so it is asked again with _count) */
+  int msearches;       /* POST /_msearch requests answered */
+  int counts;          /* GET NAME/_count requests answered */
+  int count_broken;    /* GET copy-2/_count on the target: 500 */
+  int status_broken;   /* GET .../_status: 500 (the repository is slow) */
+  int statuses;        /* GET .../_status requests answered */
   int violations;
   char violation[512];
 };
@@ -117,6 +125,80 @@ static int names_has(const char *p, const char *name)
   "{\"error\":{\"type\":\"" type "\",\"reason\":\"" reason                     \
   "\"},\"status\":" #status "}"
 
+/* A look at the snapshot (its listing or its status): the first says it
+ * runs, every later one that it is done. */
+static int snap_advance(struct world *w)
+{
+  if (!w->snap_done && w->status_polls++ >= 1)
+    w->snap_done = 1;
+  return w->snap_done;
+}
+
+/* POST /_msearch counting the indices its NDJSON body names: the source's
+ * (d 0) or the target's (d 1) documents, or a 404 item for a name that
+ * does not exist. */
+static long answer_msearch(struct world *w, int d, const char *body, char **out)
+{
+  struct snm_buf b;
+  const char *line = body;
+  int first = 1, header = 1;
+
+  snm_buf_init(&b, 0);
+  w->msearches++;
+  if (w->msearch_refused) {
+    *out = strdup(ERR_BODY("illegal_argument_exception",
+                           "no handler found for uri [/_msearch] and method "
+                           "[POST]",
+                           400));
+    return 400;
+  }
+  PUTS(&b, "{\"took\":1,\"responses\":[");
+  while (line != NULL && *line != '\0') {
+    const char *nl = strchr(line, '\n');
+    char *one = nl != NULL ? strndup(line, (size_t)(nl - line)) : strdup(line);
+    yajl_val j = yajl_tree_parse(one, NULL, 0);
+    const char *name = snm_jstr(j, "index", NULL);
+
+    if (header) {
+      long long docs = -1;
+      int doubt = 0;
+
+      assert_non_null(name);
+      for (size_t i = 0; i < N_IX; i++) {
+        if (d == 0 && strcmp(name, SRC_NAMES[i]) == 0)
+          docs = DOCS[i];
+        if (d == 1 && strcmp(name, DST_NAMES[i]) == 0 && w->exists[i]) {
+          docs = w->target_docs[i];
+          w->counted[i] = 1;
+        }
+        doubt |= w->msearch_doubt && i == 1 &&
+                 strcmp(name, d == 0 ? SRC_NAMES[i] : DST_NAMES[i]) == 0;
+      }
+      if (docs < 0)
+        PRINTF(&b,
+               "%s{\"error\":{\"type\":\"index_not_found_exception\","
+               "\"reason\":\"no such index [%s]\"},\"status\":404}",
+               first ? "" : ",", name);
+      else
+        PRINTF(&b,
+               "%s{\"took\":1,\"timed_out\":false,\"_shards\":{"
+               "\"total\":1,\"successful\":%d,\"skipped\":0,"
+               "\"failed\":%d},\"hits\":{\"total\":{\"value\":%lld,"
+               "\"relation\":\"eq\"},\"hits\":[]},\"status\":200}",
+               first ? "" : ",", doubt ? 0 : 1, doubt ? 1 : 0,
+               doubt ? 0 : docs);
+      first = 0;
+    }
+    header = !header;
+    yajl_tree_free(j);
+    free(one);
+    line = nl != NULL ? nl + 1 : NULL;
+  }
+  PUTS(&b, "]}");
+  *out = snm_buf_steal(&b);
+  return 200;
+}
+
 /* The source's answer to `method path`: status and body (malloced). */
 static long answer_source(struct world *w, const char *method, const char *path,
                           const char *body, char **out)
@@ -150,6 +232,7 @@ static long answer_source(struct world *w, const char *method, const char *path,
   } else if (strcmp(method, "POST") == 0 && strstr(path, "/_refresh") != NULL) {
     PUTS(&b, "{\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0}}");
   } else if (strstr(path, "/_count") != NULL) {
+    w->counts++;
     for (size_t i = 0; i < N_IX; i++)
       if (names_has(path + 1, SRC_NAMES[i]))
         PRINTF(&b,
@@ -186,13 +269,16 @@ static long answer_source(struct world *w, const char *method, const char *path,
     yajl_tree_free(j);
   } else if (w->snap[0] != '\0' &&
              strncmp(path, snap_path, strlen(snap_path)) == 0 &&
-             strcmp(path + strlen(snap_path), "/_status") == 0) {
-    int done = w->snap_done || w->status_polls >= 1;
+             strncmp(path + strlen(snap_path), "/_status", 8) == 0 &&
+             strchr("?", path[strlen(snap_path) + 8]) != NULL) {
+    int done;
 
-    if (!done)
-      w->status_polls++;
-    if (done)
-      w->snap_done = 1;
+    w->statuses++;
+    if (w->status_broken) {
+      *out = strdup(ERR_BODY("repository_exception", "timed out", 500));
+      return 500;
+    }
+    done = snap_advance(w);
     PRINTF(&b,
            "{\"snapshots\":[{\"snapshot\":\"%s\",\"repository\":"
            "\"r\",\"state\":\"%s\",\"shards_stats\":{\"done\":%d,"
@@ -204,7 +290,8 @@ static long answer_source(struct world *w, const char *method, const char *path,
   } else if (strcmp(method, "GET") == 0 &&
              strncmp(path, "/_snapshot/r/", 13) == 0 &&
              strstr(path, "/_status") == NULL) {
-    int done = w->snap_done;
+    int done =
+        w->snap[0] != '\0' && strcmp(path, snap_path) == 0 && snap_advance(w);
 
     if (w->snap[0] == '\0' || strcmp(path, snap_path) != 0) {
       st = 404;
@@ -381,8 +468,15 @@ static long answer_target(struct world *w, const char *method, const char *path,
   } else if (strstr(path, "/_refresh") != NULL) {
     PUTS(&b, "{\"_shards\":{\"total\":2,\"successful\":2,"
              "\"failed\":0}}");
+  } else if (strstr(path, "/_count") != NULL && w->count_broken &&
+             names_has(path + 1, DST_NAMES[1])) {
+    w->counts++;
+    st = 500;
+    PUTS(&b, ERR_BODY("search_phase_execution_exception", "all shards failed",
+                      500));
   } else if (strstr(path, "/_count") != NULL) {
     st = 404;
+    w->counts++;
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
         w->counted[i] = 1;
@@ -454,6 +548,8 @@ static long answer(struct world *w, int d, const char *method, const char *path,
     *out = strdup("alias index\n");
     return 200;
   }
+  if (strcmp(method, "POST") == 0 && strcmp(path, "/_msearch") == 0)
+    return answer_msearch(w, d, body, out);
   return d == 0 ? answer_source(w, method, path, body, out)
                 : answer_target(w, method, path, body, out);
 }
@@ -519,6 +615,8 @@ struct script {
   char log[64][160];    /* the first requests, for messages */
   int prev_run, prev_t; /* the last state entered, + 1 (0: none) */
   int sync;             /* `snapmig sync` instead of `run` */
+  size_t sent[2];       /* requests per domain (src, dst) */
+  FILE *events;         /* NULL or where the run's JSON events go */
 };
 
 static int in_preflight(const struct script *s)
@@ -659,6 +757,7 @@ static int script_send(void *ctx, const struct snm_request *req,
   snprintf(p->what, sizeof(p->what), "%s: %s %s", req->es->dom->id, req->method,
            req->path);
   k = ++s->requests;
+  s->sent[d]++;
   if (k <= 64)
     snprintf(s->log[k - 1], sizeof(s->log[0]), "%.150s", p->what);
   if (s->crashed) {
@@ -768,7 +867,7 @@ static enum snm_run_result run(struct fx *fx, struct script *s)
   o.plan_path = "t.json";
   o.state_path = fx->state_path;
   o.progress = SNM_PROGRESS_JSON;
-  o.out = out;
+  o.out = s->events != NULL ? s->events : out;
   o.err = out;
   o.transport = &tp;
   o.on_step = on_step;
@@ -831,7 +930,7 @@ static const char *expected_first(struct fx *fx)
 
   load_state(fx, &st, &found);
   if (!found)
-    want = "src: GET /logs-"; /* a fresh run: count, take the snapshot */
+    want = "src: POST /_msearch"; /* a fresh run: count, take the snapshot */
   else if (st.step == SNM_STEP_DONE)
     want = ""; /* nothing at all */
   else if (snm_state_cur(&st)->snapshot.state != SNM_SNAP_SUCCESS)
@@ -839,11 +938,45 @@ static const char *expected_first(struct fx *fx)
   else if (snm_state_cur(&st)->snapshot.docs_after.len == 0 ||
            snm_state_cur(&st)->snapshot.docs_after.items[0].count ==
                SNM_STATE_UNKNOWN)
-    want = "src: POST /logs-"; /* refreshed and counted after it */
+    want = "src: POST /logs-"; /* refreshed, then counted after it */
   else
     want = "dst: GET /copy-"; /* the target: check the names, or poll */
   snm_state_dispose(&st);
   return want;
+}
+
+/* The last event of type `type` in `fp` (JSON lines), parsed. */
+static yajl_val last_event(FILE *fp, const char *type)
+{
+  char line[8192];
+  yajl_val found = NULL;
+
+  rewind(fp);
+  while (fgets(line, sizeof(line), fp) != NULL) {
+    yajl_val j = yajl_tree_parse(line, NULL, 0);
+    const char *t = snm_jstr(j, "type", NULL);
+
+    if (t != NULL && strcmp(t, type) == 0) {
+      yajl_tree_free(found);
+      found = j;
+    } else {
+      yajl_tree_free(j);
+    }
+  }
+  if (found == NULL)
+    fail_msg("no %s event", type);
+  return found;
+}
+
+static long long event_int(yajl_val j, const char *k1, const char *k2)
+{
+  const char *path[] = {k1, k2, NULL};
+  yajl_val v = yajl_tree_get(j, path, yajl_t_number);
+
+  if (v == NULL || !YAJL_IS_INTEGER(v))
+    fail_msg("no integer %s%s%s in the event", k1, k2 != NULL ? "." : "",
+             k2 != NULL ? k2 : "");
+  return YAJL_GET_INTEGER(v);
 }
 
 static void dump(const struct script *s)
@@ -861,11 +994,23 @@ static void test_fresh_run(void **state)
   enum wf_state at = WF_PREFLIGHT;
   size_t k = 0;
 
+  yajl_val done;
+
   world_init(&fx->w);
+  s.events = tmpfile();
+  assert_non_null(s.events);
   assert_int_equal(run(fx, &s), SNM_RUN_DONE);
   if (fx->w.violations > 0)
     fail_msg("%s", fx->w.violation);
   check_done(fx);
+  /* run.done counts every request the run sent, per domain */
+  done = last_event(s.events, "run.done");
+  assert_int_equal(event_int(done, "requests", NULL), s.requests);
+  assert_int_equal(event_int(done, "requests_by_domain", "src"), s.sent[0]);
+  assert_int_equal(event_int(done, "requests_by_domain", "dst"), s.sent[1]);
+  assert_true(s.sent[0] > 0 && s.sent[1] > 0);
+  yajl_tree_free(done);
+  fclose(s.events);
   /* every state a fresh run goes through, in the table's order */
   for (;;) {
     assert_true(k < s.n_run_steps);
@@ -876,8 +1021,11 @@ static void test_fresh_run(void **state)
     at = wf_step(at)->next;
   }
   assert_int_equal(k, s.n_run_steps);
-  assert_string_equal(s.first_work, "src: GET /logs-1/_count");
-  assert_non_null(strstr(s.log[s.requests - 1], "dst: GET /copy-"));
+  assert_string_equal(s.first_work, "src: POST /_msearch");
+  /* every count in one _msearch: the preflight's, before, after, target */
+  assert_int_equal(fx->w.msearches, 4);
+  assert_int_equal(fx->w.counts, 0);
+  assert_non_null(strstr(s.log[s.requests - 1], "dst: POST /_msearch"));
   script_dispose(&s);
   world_dispose(&fx->w);
   unlink(fx->state_path);
@@ -1000,7 +1148,8 @@ static void test_count_mismatch(void **state)
   unlink(fx->state_path);
 }
 
-/* The snapshot's listing lags its status once: poll again. */
+/* The snapshot's listing lags its end once: it is not over until the
+ * listing says so; poll again. */
 static void test_info_behind_status(void **state)
 {
   struct fx *fx = *state;
@@ -1011,7 +1160,6 @@ static void test_info_behind_status(void **state)
   assert_int_equal(run(fx, &s), SNM_RUN_DONE);
   assert_int_equal(fx->w.violations, 0);
   assert_int_equal(fx->w.info_lag, 0);
-  assert_true(seen_edge[WF_SNAP_INFO][WF_SNAP_POLL]);
   check_done(fx);
   script_dispose(&s);
   world_dispose(&fx->w);
@@ -1246,6 +1394,106 @@ static void test_sync_identity_changed(void **state)
   unlink(fx->state_path);
 }
 
+/* The end of the snapshot is the listing's (GET _snapshot/R/S) to say:
+ * a _status that fails (it reads the repository) costs the progress
+ * only, never the run. */
+static void test_status_only_progress(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  fx->w.status_broken = 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  check_done(fx);
+  assert_true(fx->w.statuses >= 1);
+  assert_true(fx->w.snap_done);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* A server without _msearch (an old proxy answers 400, no handler): every
+ * count is a _count, and the run verifies as before. */
+static void test_msearch_refused(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  fx->w.msearch_refused = 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  check_done(fx);
+  /* the preflight's, then one per count step: each refused once */
+  assert_int_equal(fx->w.msearches, 4);
+  /* before, after and the target's: one _count per index each */
+  assert_int_equal(fx->w.counts, 3 * N_IX);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* An _msearch item that is doubtful (a shard failed) is asked again with
+ * _count, once; the others are taken from the _msearch. */
+static void test_msearch_item_doubtful(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  fx->w.msearch_doubt = 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  check_done(fx);
+  assert_int_equal(fx->w.msearches, 4);
+  assert_int_equal(fx->w.counts, 3); /* before, after, target: index 2 */
+  /* the re-ask follows the "before" _msearch (the preflight's is first) */
+  {
+    size_t re = request_of(&s, "src: GET /logs-2/_count"), n = 0;
+    for (size_t i = 0; i + 1 < re; i++)
+      n += strstr(s.log[i], "src: POST /_msearch") != NULL;
+    assert_int_equal(n, 2);
+    assert_true(re < request_of(&s, "src: PUT /_snapshot/r/snapmig-"));
+  }
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* The doubtful item's _count fails too: the run stops in verify, and the
+ * index is not verified (its count was never compared). */
+static void test_msearch_doubt_count_fails(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+  struct snm_state st;
+  int found = 0;
+
+  world_init(&fx->w);
+  fx->w.msearch_doubt = 1;
+  fx->w.count_broken = 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
+  assert_int_equal(fx->w.violations, 0);
+  load_state(fx, &st, &found);
+  assert_true(found);
+  assert_int_equal(st.step, SNM_STEP_VERIFY);
+  for (size_t i = 0; i < N_IX; i++) {
+    const struct snm_state_index *ix =
+        &snm_state_cur(&st)->restores[0].indices[i];
+    if (strcmp(ix->target, DST_NAMES[1]) == 0)
+      assert_int_not_equal(ix->state, SNM_RESTORE_VERIFIED);
+  }
+  snm_state_dispose(&st);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
 /* Every row of both tables was entered, and every `next` taken, by the
  * tests above (they run first). */
 static void test_every_step_covered(void **state)
@@ -1293,6 +1541,14 @@ int main(void)
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_sync_round, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_sync_identity_changed, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_status_only_progress, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_msearch_refused, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_msearch_item_doubtful, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_msearch_doubt_count_fails, fx_setup,
                                       fx_teardown),
       cmocka_unit_test(test_every_step_covered),
   };

@@ -21,22 +21,26 @@
 #   preflight       GET / on the source held (the first preflight request)
 #   repo-src        PUT _snapshot/R on the source held
 #   repo-tgt        PUT _snapshot/R on the target held (source registered)
-#   repo-tgt-after  the first source _count after the target's registration
-#   counts-before   the last of the four "before" _counts held
+#   repo-tgt-after  the first source POST /_msearch after the target's
+#                   registration (the "before" counts) held
+#   counts-before   the source refuses that _msearch (405): the last of
+#                   the four "before" _counts snapmig falls back to held
 #   snap-put-held   the snapshot PUT held; 25 documents are written into a
 #                   source index meanwhile (after the "before" counts)
 #   snap-put-drop   every attempt of the PUT dropped  } then the lookup
 #   snap-put-late   ... delivered 1 s after its      } (GET _snapshot/R/S)
 #                   connection was closed             } that decides what
 #   snap-put-ack    ... executed, its answer lost     } happened is held
-#   status-1/-10    the 1st / 10th GET _snapshot/R/S/_status held
-#   after-success   the GET _snapshot/R/S that reads the final state held
-#   counts-after    the first "after" _count held
+#   status-1/-10    the 1st / 10th poll of the snapshot (GET
+#                   _snapshot/R/S, which decides its end) held
+#   after-success   a poll held until the snapshot has ended on the
+#                   source: the answer that would tell snapmig is lost
+#   counts-after    the "after" counts' POST /_msearch held
 #   restore-drop/-late/-ack  the POST _restore faulted like the PUT; the
 #                   probe after it (GET TARGETS/_settings/index.uuid) held
 #   recovery-1/-10  the 1st / 10th GET TARGETS/_recovery held
 #   refresh         POST TARGETS/_refresh held
-#   target-counts   a GET TARGET/_count on the target held
+#   target-counts   the target's counts (POST /_msearch) held
 # shellcheck disable=SC2034
 KP_ALL_POINTS=(
     preflight repo-src repo-tgt repo-tgt-after counts-before
@@ -126,11 +130,11 @@ kp_release() {
 kp_re_repo() { printf '^/_snapshot/%s$' "$KP_REPO"; }
 kp_re_snap_put() { printf '^/_snapshot/%s/snapmig-[^/?]+\\?wait_for_completion' "$KP_REPO"; }
 kp_re_snap_get() { printf '^/_snapshot/%s/snapmig-[^/?]+$' "$KP_REPO"; }
-kp_re_snap_status() { printf '^/_snapshot/%s/snapmig-[^/?]+/_status$' "$KP_REPO"; }
 KP_RE_COUNT='^/[^/_][^/]*/_count$'
+KP_RE_MSEARCH='^/_msearch$'
 KP_RE_PROBE='/_settings/index\.uuid\?'
 kp_re_restore() { printf '^/_snapshot/%s/snapmig-[^/?]+/_restore\\?' "$KP_REPO"; }
-KP_RE_RECOVERY='^/[^/_][^/]*/_recovery$'
+KP_RE_RECOVERY='^/[^/_][^/?]*/_recovery(\?filter_path=.*)?$'
 KP_RE_REFRESH='^/[^/_][^/]*/_refresh$'
 
 # kp_arm POINT: the rules that must be there before snapmig starts.
@@ -149,12 +153,11 @@ kp_arm() {
             kp_rule "$KP_S" PUT "$(kp_re_snap_put)" "$(kp_fault "$p")" 0 "$(kp_fault_args "$p")" >/dev/null
             KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_get)" hold 0)"
             ;;
-        status-1) KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_status)" hold 1)" ;;
+        status-1 | after-success) KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_get)" hold 1)" ;;
         status-10)
-            kp_rule "$KP_S" GET "$(kp_re_snap_status)" pass 9 >/dev/null
-            KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_status)" hold 1)"
+            kp_rule "$KP_S" GET "$(kp_re_snap_get)" pass 9 >/dev/null
+            KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_get)" hold 1)"
             ;;
-        after-success) KP_H="$(kp_rule "$KP_S" GET "$(kp_re_snap_get)" hold 1)" ;;
         restore-drop | restore-late | restore-ack)
             # the probe before the POST passes; the one after it (which
             # decides whether the POST landed) is held: the kill point
@@ -168,7 +171,7 @@ kp_arm() {
             KP_H="$(kp_rule "$KP_T" GET "$KP_RE_RECOVERY" hold 1)"
             ;;
         refresh) KP_H="$(kp_rule "$KP_T" POST "$KP_RE_REFRESH" hold 1)" ;;
-        target-counts) KP_H="$(kp_rule "$KP_T" GET "$KP_RE_COUNT" hold 1)" ;;
+        target-counts) KP_H="$(kp_rule "$KP_T" POST "$KP_RE_MSEARCH" hold 1)" ;;
         *) it_fail "unknown kill point $p" ;;
     esac
 }
@@ -187,6 +190,13 @@ kp_fault_args() {
     esac
 }
 
+# kp_snapshot_ended: the scenario's snapshot is over on the source (asked
+# directly, not through the proxy).
+kp_snapshot_ended() {
+    curl -s -m 10 "$SRC/_snapshot/$KP_REPO/_all" |
+        jq -e '.snapshots | length > 0 and all(.[]; .state == "SUCCESS")' >/dev/null
+}
+
 # kp_reach_point POINT: block until snapmig is at POINT (rules of kp_arm
 # in place, snapmig started as KP_PID).
 kp_reach_point() {
@@ -194,20 +204,25 @@ kp_reach_point() {
     case "$p" in
         repo-tgt-after | counts-before)
             # the target's registration arrived: from now on the source's
-            # next _count is the first one after it (the preflight's are done)
+            # next _msearch is the "before" counts (the preflight's is done)
             kp_reach "$KP_T" "$KP_H"
             if [[ "$p" == counts-before ]]; then
+                # refused: snapmig counts each index with _count instead
+                kp_rule "$KP_S" POST "$KP_RE_MSEARCH" respond 1 \
+                    '{"status": 405, "body": {"error": "Incorrect HTTP method for uri [/_msearch] and method [POST]", "status": 405}}' >/dev/null
                 kp_rule "$KP_S" GET "$KP_RE_COUNT" pass 3 >/dev/null
+                b="$(kp_rule "$KP_S" GET "$KP_RE_COUNT" hold 0)"
+            else
+                b="$(kp_rule "$KP_S" POST "$KP_RE_MSEARCH" hold 0)"
             fi
-            b="$(kp_rule "$KP_S" GET "$KP_RE_COUNT" hold 0)"
             kp_release "$KP_T" "$KP_H"
             KP_H="$b"
             kp_reach "$KP_S" "$KP_H"
             ;;
         counts-after)
-            # the snapshot PUT arrived: the next _count is an "after" one
+            # the snapshot PUT arrived: the next _msearch is the "after" counts
             kp_reach "$KP_S" "$KP_H"
-            b="$(kp_rule "$KP_S" GET "$KP_RE_COUNT" hold 0)"
+            b="$(kp_rule "$KP_S" POST "$KP_RE_MSEARCH" hold 0)"
             kp_release "$KP_S" "$KP_H"
             KP_H="$b"
             kp_reach "$KP_S" "$KP_H"
@@ -216,7 +231,12 @@ kp_reach_point() {
             kp_reach "$KP_S" "$KP_H"
             kp_write_extra_docs
             ;;
-        preflight | repo-src | status-1 | status-10 | after-success | snap-put-*) kp_reach "$KP_S" "$KP_H" ;;
+        after-success)
+            # a poll is held; the snapshot ends on the source meanwhile
+            kp_reach "$KP_S" "$KP_H"
+            kp_until "the snapshot ended on the source" "$KP_RUN1_DEADLINE" kp_snapshot_ended
+            ;;
+        preflight | repo-src | status-1 | status-10 | snap-put-*) kp_reach "$KP_S" "$KP_H" ;;
         *) kp_reach "$KP_T" "$KP_H" ;;
     esac
 }

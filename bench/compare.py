@@ -1,0 +1,683 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""bench/compare.py - snapmig next to Elasticsearch Curator, at a distance.
+
+Run through bench/compare.sh (see bench/README.md, "Side by side with
+Curator").  For every size x round trip x tool it runs a whole snapshot +
+restore with rename RUNS times against the shared rig, every request of the
+tool going through a Toxiproxy proxy of its own that adds half the round
+trip in each direction, and reports wall time, the servers' own snapshot and
+restore time, their ratio, requests sent, how late the end of each phase was
+noticed and peak RSS (min / median / max).
+
+Everything it makes on the rig carries a unique tag and is deleted at the
+end, also on failure and on Ctrl-C / SIGTERM: proxies, indices, snapshots,
+repositories, fs repository directories.  The rig lock
+(/tmp/snapmig-rig.lock) is held for one measured run and its cleanup (and for
+one seeding chunk), never for the whole benchmark.
+
+A benchmark: it prints figures and asserts nothing about them.
+"""
+
+import argparse
+import datetime
+import fcntl
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RIG = os.path.join(TOP, "tests", "rig", "rig")
+LOCK = "/tmp/snapmig-rig.lock"
+TIME = "/usr/bin/time"
+SIZES = {"tiny": (1, 10), "mid": (4, 20000), "many": (900, 5)}
+TOOLS = ("snapmig-es", "snapmig-os", "curator-9s", "curator-1s")
+CURATOR_PINS = ("elasticsearch-curator==5.8.4", "elasticsearch==7.13.4")
+SEED_CHUNK = 150  # indices seeded per lock hold
+RUN_TIMEOUT = 1800  # seconds one measured run may take before it is killed
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+class Stop(Exception):
+    """SIGTERM/SIGINT: unwind through the cleanup."""
+
+
+def on_signal(signum, _frame):
+    raise Stop(f"signal {signum}")
+
+
+# ------------------------------------------------------------------ rig
+
+def rig_env():
+    out = subprocess.run([RIG, "env"], check=True, capture_output=True, text=True).stdout
+    env = {}
+    for line in out.splitlines():
+        if line.startswith("export "):
+            k, _, v = line[len("export "):].partition("=")
+            env[k] = shlex.split(v)[0] if v else ""
+    return env
+
+
+def http(method, url, body=None, timeout=120, ok=(200, 201, 204)):
+    """One request; returns (status, parsed JSON or text)."""
+    data = None
+    headers = {}
+    if body is not None:
+        data = json.dumps(body).encode() if not isinstance(body, (bytes, str)) else (
+            body.encode() if isinstance(body, str) else body)
+        headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            status, raw = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        status, raw = e.code, e.read()
+    try:
+        doc = json.loads(raw) if raw else None
+    except ValueError:
+        doc = raw.decode(errors="replace")
+    if ok is not None and status not in ok:
+        raise RuntimeError(f"{method} {url}: HTTP {status}: {str(doc)[:300]}")
+    return status, doc
+
+
+class RigLock:
+    """flock(2) on the rig's lock file, the same lock flock(1) takes."""
+
+    def __enter__(self):
+        self.fd = os.open(LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+SEED_MAPPING = {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                "mappings": {"properties": {
+                    "id": {"type": "long"}, "index_no": {"type": "long"}, "ts": {"type": "date"},
+                    "level": {"type": "keyword"}, "service": {"type": "keyword"}, "host": {"type": "keyword"},
+                    "bytes": {"type": "long"}, "status": {"type": "long"}}}}
+LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
+
+
+def seed_doc(index, ino, d):
+    """Document d of index number ino, as tests/rig/lib.sh (cmd_seed) makes it."""
+    head = json.dumps({"index": {"_index": index, "_id": str(d)}})
+    doc = json.dumps({"id": d, "index_no": ino, "ts": 1704067200000 + d * 60000 + ino, "level": LEVELS[d % 4],
+                      "service": f"svc-{d % 7}", "host": f"host-{(d * 3 + ino) % 10:02d}",
+                      "bytes": (d * 7919 + ino) % 100000, "status": 500 if d % 10 == 0 else 200})
+    return head + "\n" + doc + "\n"
+
+
+def bulk(url, lines):
+    req = urllib.request.Request(f"{url}/_bulk", data="".join(lines).encode(), method="POST",
+                                 headers={"Content-Type": "application/x-ndjson"})
+    with urllib.request.urlopen(req, timeout=300) as r:
+        doc = json.loads(r.read())
+    if doc.get("errors"):
+        err = next((it["index"].get("error") for it in doc["items"] if it["index"].get("error")), None)
+        raise RuntimeError(f"seeding: _bulk into {url} failed: {str(err)[:300]}")
+
+
+def ms_of_iso(text):
+    t = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return int(t.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
+
+
+# ------------------------------------------------------------ Toxiproxy
+
+class Proxies:
+    """One Toxiproxy proxy per rig server, named snm-bench-TAG-SERVER."""
+
+    def __init__(self, api, tag):
+        self.api, self.tag, self.made, self.rtt = api, tag, {}, 0
+
+    def make(self, server, upstream_url):
+        name = f"snm-bench-{self.tag}-{server}"
+        hostport = upstream_url.split("://", 1)[1].rstrip("/")
+        self.made[server] = name  # recorded first: deleted even if the reply is lost
+        _, doc = http("POST", f"{self.api}/proxies",
+                      {"name": name, "listen": "127.0.0.1:0", "upstream": hostport, "enabled": True})
+        return "http://" + doc["listen"]
+
+    def set_rtt(self, rtt_ms):
+        """Half the round trip each way (latency toxics, no jitter)."""
+        for name in self.made.values():
+            for stream in ("upstream", "downstream"):
+                http("DELETE", f"{self.api}/proxies/{name}/toxics/bench_{stream}", ok=None)
+                if rtt_ms > 0:
+                    http("POST", f"{self.api}/proxies/{name}/toxics",
+                         {"name": f"bench_{stream}", "type": "latency", "stream": stream,
+                          "attributes": {"latency": rtt_ms // 2, "jitter": 0}})
+        self.rtt = rtt_ms
+
+    def delete_all(self):
+        try:
+            _, doc = http("GET", f"{self.api}/proxies", timeout=10)
+            names = [n for n in (doc or {}) if n.startswith(f"snm-bench-{self.tag}-")]
+        except Exception:  # noqa: BLE001 - best effort: fall back to what we made
+            names = list(self.made.values())
+        for n in names:
+            http("DELETE", f"{self.api}/proxies/{n}", ok=None, timeout=10)
+
+
+# -------------------------------------------------------------- Curator
+
+def curator_python():
+    """A Python older than 3.11 for Curator 5.8.4's PyYAML 5.4.1."""
+    cands = [os.environ.get("BENCH_CURATOR_PYTHON", "")]
+    root = os.path.expanduser("~/.pyenv/versions")
+    if os.path.isdir(root):
+        cands += [os.path.join(root, v, "bin", "python") for v in sorted(os.listdir(root), reverse=True)
+                  if re.match(r"^3\.(8|9|10)\.", v)]
+    cands += [shutil.which(f"python3.{m}") or "" for m in (10, 9, 8)]
+    for c in cands:
+        if c and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+def curator_setup(cache):
+    """Returns (curator executable, None) or (None, reason)."""
+    venv = os.path.join(cache, "curator-5.8.4")
+    exe = os.path.join(venv, "bin", "curator")
+    pip = os.path.join(venv, "bin", "pip")
+    if os.access(exe, os.X_OK):
+        ok = subprocess.run([exe, "--version"], capture_output=True, text=True)
+        if ok.returncode == 0 and "5.8.4" in ok.stdout:
+            return exe, None
+    py = curator_python()
+    if py is None:
+        return None, "no Python older than 3.11 found (Curator 5.8.4 needs PyYAML 5.4.1); set BENCH_CURATOR_PYTHON"
+    os.makedirs(cache, exist_ok=True)
+    logf = os.path.join(cache, "pip.log")
+    log(f"installing Curator 5.8.4 into {venv} with {py} (log: {logf})")
+    steps = [[py, "-m", "venv", venv],
+             # PyYAML 5.4.1 has no wheel for new Pythons and its sdist does not
+             # build with Cython 3: build it with Cython < 3, without isolation
+             [pip, "install", "-q", "cython<3", "wheel", "setuptools"],
+             [pip, "install", "-q", "--no-build-isolation", "pyyaml==5.4.1"],
+             [pip, "install", "-q", *CURATOR_PINS]]
+    with open(logf, "a") as lf:
+        for s in steps:
+            if subprocess.run(s, stdout=lf, stderr=lf).returncode != 0:
+                return None, f"installing Curator failed at `{' '.join(s)}` (see {logf})"
+    return exe, None
+
+
+# ------------------------------------------------------------ the bench
+
+class Bench:
+    def __init__(self, args, env):
+        self.a, self.env = args, env
+        self.tag = args.tag or f"bm{os.getpid()}"
+        self.tmp = tempfile.mkdtemp(prefix=f"snapmig-bench-{self.tag}-")
+        self.proxies = Proxies(env["SNAPMIG_RIG_TOXIPROXY_URL"], self.tag)
+        self.url = {"legacy": env["SNAPMIG_RIG_LEGACY_URL"], "source": env["SNAPMIG_RIG_SOURCE_URL"],
+                    "target": env["SNAPMIG_RIG_TARGET_URL"]}
+        self.purl = {}
+        self.repos = []  # (server, repo name, fs dir or None) to delete at the end
+        self.seeded = {}  # size -> {server: prefix}
+        self.shard_limit = None  # legacy's cluster.max_shards_per_node before we raised it
+        self.n = 0
+        self.results = []
+
+    # --- setup / teardown
+    def start(self):
+        for s, u in self.url.items():
+            self.purl[s] = self.proxies.make(s, u)
+        log(f"tag {self.tag}; proxies {self.purl}; work dir {self.tmp}")
+
+    def cleanup(self):
+        log("cleaning up what the benchmark made on the rig")
+        try:
+            self.proxies.delete_all()
+        except Exception as e:  # noqa: BLE001
+            log(f"warning: deleting proxies: {e}")
+        with RigLock():
+            for server, url in self.url.items():
+                for pat in (f"{self.tag}*", f"c{self.tag}*"):
+                    http("DELETE", f"{url}/{pat}?expand_wildcards=all", ok=None, timeout=300)
+            for server, repo, fsdir in self.repos:
+                http("DELETE", f"{self.url[server]}/_snapshot/{repo}/*", ok=None, timeout=300)
+                http("DELETE", f"{self.url[server]}/_snapshot/{repo}", ok=None)
+                if fsdir:
+                    shutil.rmtree(fsdir, ignore_errors=True)
+            self.restore_shard_limit()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def raise_shard_limit(self):
+        """900 indices copied within one single-node cluster need 1800
+        shards, over Elasticsearch's default 1000 per node: raised while the
+        900-index cases run, set back afterwards."""
+        _, doc = http("GET", f"{self.url['legacy']}/_cluster/settings?flat_settings=true")
+        self.shard_limit = (doc.get("transient", {}).get("cluster.max_shards_per_node"),)
+        http("PUT", f"{self.url['legacy']}/_cluster/settings",
+             {"transient": {"cluster.max_shards_per_node": 4000}})
+
+    def restore_shard_limit(self):
+        if self.shard_limit is not None:
+            http("PUT", f"{self.url['legacy']}/_cluster/settings",
+                 {"transient": {"cluster.max_shards_per_node": self.shard_limit[0]}}, ok=None)
+            self.shard_limit = None
+
+    def seed(self, size, server):
+        """The documents and mapping of `tests/rig/rig seed` (index PREFIX-NNN,
+        document d of index i the same fields and values), written faster:
+        the rig's seed sends five requests per index from a shell loop (about
+        0.6 s an index, 9 minutes for 900); here the indices are created four
+        at a time and the documents go in shared _bulk requests."""
+        n, docs = SIZES[size]
+        prefix = f"{self.tag}-{size}"
+        url = self.url[server]
+        t0 = time.monotonic()
+        self.seeded.setdefault(size, {})[server] = prefix
+        for lo in range(0, n, SEED_CHUNK):
+            hi = min(n, lo + SEED_CHUNK)
+            names = [f"{prefix}-{i:03d}" for i in range(lo, hi)]
+            with RigLock():
+                if size == "many" and server == "legacy" and self.shard_limit is None:
+                    self.raise_shard_limit()
+                with ThreadPoolExecutor(4) as ex:
+                    list(ex.map(lambda x: http("PUT", f"{url}/{x}", SEED_MAPPING), names))
+                batch, count = [], 0
+                for i, name in zip(range(lo, hi), names):
+                    for dno in range(docs):
+                        batch.append(seed_doc(name, i, dno))
+                        count += 1
+                        if count == 10000:
+                            bulk(url, batch)
+                            batch, count = [], 0
+                if batch:
+                    bulk(url, batch)
+                http("POST", f"{url}/{prefix}-*/_refresh")
+        _, rows = http("GET", f"{url}/_cat/indices/{prefix}-*?format=json&h=index,docs.count")
+        bad = [r for r in rows if int(r["docs.count"]) != docs]
+        if len(rows) != n or bad:
+            raise RuntimeError(f"seeding {prefix} on {server}: {len(rows)} indices, wrong counts: {bad[:3]}")
+        log(f"seeded {n} x {docs} on {server} in {time.monotonic() - t0:.0f} s")
+
+    def unseed(self, size):
+        with RigLock():
+            for server, prefix in self.seeded.pop(size, {}).items():
+                http("DELETE", f"{self.url[server]}/{prefix}-*", ok=None, timeout=300)
+            if size == "many":
+                self.restore_shard_limit()
+
+    # --- one measured run
+    def run_case(self, size, rtt, tool, run_no):
+        self.n += 1
+        n = self.n
+        d = os.path.join(self.tmp, f"{n:03d}-{tool}-{size}-{rtt}")
+        os.makedirs(d)
+        repo = f"{self.tag}_{n}"
+        rec = {"size": size, "rtt_ms": rtt, "tool": tool, "run": run_no, "tag": self.tag}
+        if tool == "snapmig-os":
+            src, dst = "source", "target"
+            fsdir = None
+        else:
+            src = dst = "legacy"
+            fsdir = os.path.join(self.env["SNAPMIG_RIG_FS_REPO"], f"bench-{repo}")
+        prefix = self.seeded[size][src]
+        copies = f"c{prefix}-*"
+        with RigLock():
+            try:
+                if tool.startswith("snapmig"):
+                    r = self.run_snapmig(d, tool, src, dst, prefix, repo, fsdir)
+                else:
+                    r = self.run_curator(d, tool, prefix, repo, fsdir)
+                rec.update(r)
+                if rec.get("exit") == 0:
+                    rec.update(self.server_times(src, dst, repo, rec.pop("snapshot"), copies, rec))
+            finally:
+                self.drop_run(src, dst, repo, copies, fsdir)
+        return rec
+
+    def drop_run(self, src, dst, repo, copies, fsdir):
+        http("DELETE", f"{self.url[dst]}/{copies}", ok=None, timeout=300)
+        for server in {src, dst}:
+            if server == src:
+                http("DELETE", f"{self.url[server]}/_snapshot/{repo}/*", ok=None, timeout=300)
+            http("DELETE", f"{self.url[server]}/_snapshot/{repo}", ok=None)
+        if fsdir:
+            shutil.rmtree(fsdir, ignore_errors=True)
+
+    def timed(self, cmd, out, err, cwd):
+        """Run cmd under /usr/bin/time -v: wall seconds (measured here) and
+        the tool's peak RSS in MiB.  (wait4's ru_maxrss of a child forked
+        from this Python would report Python's own RSS for a small tool.)"""
+        tfile = os.path.join(cwd, "time-v.txt")
+        t0 = time.monotonic()
+        p = subprocess.Popen([TIME, "-v", "-o", tfile, *cmd], stdout=out, stderr=err, cwd=cwd,
+                             start_new_session=True)
+        self.child = p
+        try:
+            p.wait(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        finally:
+            if p.returncode is None:  # stopped by a signal: end the tool we started first
+                os.killpg(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+            self.child = None
+        wall = time.monotonic() - t0
+        rss = None
+        with open(tfile) as f:
+            for line in f:
+                m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", line)
+                if m:
+                    rss = int(m.group(1)) / 1024.0
+        return p.returncode, wall, rss
+
+    def run_snapmig(self, d, tool, src, dst, prefix, repo, fsdir):
+        psrc = self.purl[src]
+        if src == dst:  # one cluster under two domain ids (another spelling of the proxy)
+            domains = {"legacy": {"endpoint": psrc},
+                       "copy": {"endpoint": psrc.replace("127.0.0.1", "localhost")}}
+            sid, tid = "legacy", "copy"
+            repository = {"name": repo, "type": "fs", "settings": {"location": fsdir}}
+        else:
+            domains = {"source": {"endpoint": psrc}, "target": {"endpoint": self.purl[dst]}}
+            sid, tid = "source", "target"
+            repository = {"name": repo, "type": "s3",
+                          "settings": {"bucket": self.env["SNAPMIG_RIG_S3_BUCKET"],
+                                       "base_path": f"bench/{self.tag}/{repo}"}}
+            self.repos.append((dst, repo, None))
+        self.repos.append((src, repo, fsdir))
+        plan = {"snapmig": 1, "name": repo.replace("_", "-"), "domains": domains,
+                "repository": repository,
+                "snapshot": {"domain": sid, "indices": [f"{prefix}-*"]},
+                "restores": [{"domain": tid, "rename": {"pattern": "^(.+)$", "replacement": "c$1"}}]}
+        with open(os.path.join(d, "plan.json"), "w") as f:
+            json.dump(plan, f)
+        with open(os.path.join(d, "events.ndjson"), "w") as out, open(os.path.join(d, "trace.log"), "w") as err:
+            rc, wall, rss = self.timed([self.a.binary, "run", "--json", "-v", "--state",
+                                        os.path.join(d, "state.json"), os.path.join(d, "plan.json")],
+                                       out, err, d)
+        rec = {"exit": rc, "wall_s": wall, "rss_mib": rss}
+        events = []
+        with open(os.path.join(d, "events.ndjson")) as f:
+            for line in f:
+                try:
+                    events.append(json.loads(line))
+                except ValueError:
+                    pass
+        rec["requests"], rec["requests_from"], rec["requests_trace"] = snapmig_requests(
+            events, os.path.join(d, "trace.log"))
+        if rc != 0:
+            with open(os.path.join(d, "trace.log")) as f:
+                rec["error"] = "".join(x for x in f.readlines() if "debug:" not in x)[-600:].strip()
+            return rec
+        first = {}
+        for e in events:
+            first.setdefault(e.get("type"), e)
+        rec["snapshot"] = first["snapshot.start"]["snapshot"]
+        rec["snapshot_seen_ms"] = ms_of_iso(first["snapshot.done"]["time"])
+        rec["restore_seen_ms"] = ms_of_iso(first["restore.done"]["time"])
+        return rec
+
+    def run_curator(self, d, tool, prefix, repo, fsdir):
+        interval = 9 if tool == "curator-9s" else 1
+        http("PUT", f"{self.url['legacy']}/_snapshot/{repo}", {"type": "fs", "settings": {"location": fsdir}})
+        self.repos.append(("legacy", repo, fsdir))
+        snap = f"{repo}-curator"
+        port = self.purl["legacy"].rsplit(":", 1)[1]
+        logfile = os.path.join(d, "curator.log")
+        with open(os.path.join(d, "client.yml"), "w") as f:
+            f.write(f"""client:
+  hosts: [127.0.0.1]
+  port: {port}
+  timeout: 600
+logging:
+  loglevel: INFO
+  logfile: {logfile}
+  logformat: default
+  blacklist: []
+""")
+        common = {"wait_for_completion": True, "wait_interval": interval, "max_wait": -1,
+                  "ignore_unavailable": False, "include_global_state": False, "partial": False}
+        actions = {"actions": {
+            1: {"action": "snapshot", "options": dict(common, repository=repo, name=snap),
+                "filters": [{"filtertype": "pattern", "kind": "prefix", "value": f"{prefix}-"}]},
+            2: {"action": "restore",
+                "options": dict(common, repository=repo, name=snap, include_aliases=False,
+                                rename_pattern="^(.+)$", rename_replacement="c$1"),
+                "filters": [{"filtertype": "none"}]}}}
+        with open(os.path.join(d, "actions.yml"), "w") as f:
+            json.dump(actions, f)  # YAML is a superset of JSON
+        with open(os.path.join(d, "stdout"), "w") as out, open(os.path.join(d, "stderr"), "w") as err:
+            rc, wall, rss = self.timed([self.curator, "--config", os.path.join(d, "client.yml"),
+                                        os.path.join(d, "actions.yml")], out, err, d)
+        rec = {"exit": rc, "wall_s": wall, "rss_mib": rss, "snapshot": snap}
+        lines = open(logfile).read().splitlines() if os.path.exists(logfile) else []
+        if rc != 0:
+            rec["error"] = "\n".join([x for x in lines if "ERROR" in x][-3:] or lines[-3:]).strip()
+            return rec
+        # Each request of the elasticsearch client is one INFO line:
+        # "GET http://127.0.0.1:PORT/... [status:200 request:0.004s]"
+        rec["requests"] = sum(1 for x in lines if re.search(r"\s(GET|PUT|POST|DELETE|HEAD) https?://", x))
+        rec["requests_from"] = "log"
+        # The end of each phase as Curator noticed it: its own line after the
+        # check that saw it (both follow one confirming request, as
+        # snapmig's snapshot.done and restore.done do).
+        for x in lines:
+            if "snapshot_seen_ms" not in rec and re.search(r"Snapshot \S+ successfully completed", x):
+                rec["snapshot_seen_ms"] = curator_ms(x)
+            if "restore_seen_ms" not in rec and ("Found restored index" in x
+                                                  or "All indices appear to have been restored" in x):
+                rec["restore_seen_ms"] = curator_ms(x)
+        return rec
+
+    def server_times(self, src, dst, repo, snap, copies, rec):
+        _, doc = http("GET", f"{self.url[src]}/_snapshot/{repo}/{snap}")
+        s = doc["snapshots"][0]
+        _, rdoc = http("GET", f"{self.url[dst]}/{copies}/_recovery")
+        shards = [sh for idx in rdoc.values() for sh in idx["shards"]]
+        r0 = min(sh["start_time_in_millis"] for sh in shards)
+        r1 = max(sh["stop_time_in_millis"] for sh in shards)
+        out = {"snapshot_server_s": (s["end_time_in_millis"] - s["start_time_in_millis"]) / 1000.0,
+               "restore_server_s": (r1 - r0) / 1000.0, "restored_shards": len(shards),
+               "indices": len(s.get("indices", []))}
+        out["server_s"] = out["snapshot_server_s"] + out["restore_server_s"]
+        out["ratio"] = rec["wall_s"] / out["server_s"] if out["server_s"] > 0 else None
+        if "snapshot_seen_ms" in rec:
+            out["snapshot_lag_ms"] = rec["snapshot_seen_ms"] - s["end_time_in_millis"]
+        if "restore_seen_ms" in rec:
+            out["restore_lag_ms"] = rec["restore_seen_ms"] - r1
+        return out
+
+
+def curator_ms(line):
+    """Curator's default log time: local 'YYYY-mm-dd HH:MM:SS,mmm'."""
+    m = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})", line)
+    t = time.mktime(time.strptime(m.group(1), "%Y-%m-%d %H:%M:%S"))
+    return int(t * 1000) + int(m.group(2))
+
+
+REQ_LINE = re.compile(r"^snapmig: \S+ debug: \S+: (GET|PUT|POST|DELETE|HEAD) ")
+
+
+def snapmig_requests(events, trace):
+    """Requests snapmig sent: run.done's own count (`requests`) when the
+    build has it, else the -v trace's lines, one per request (a request the
+    engine retried is one line, as it is one in `requests`).  Returns
+    (count, "summary"|"trace", trace count)."""
+    n = 0
+    with open(trace) as f:
+        for line in f:
+            if REQ_LINE.match(line):
+                n += 1
+    for e in reversed(events):
+        if e.get("type") in ("run.done", "run.failed", "run.interrupted") and isinstance(e.get("requests"), int):
+            return e["requests"], "summary", n
+    return n, "trace", n
+
+
+# ---------------------------------------------------------------- report
+
+def mmm(vals, fmt):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return "–"
+    return " / ".join(fmt.format(v) for v in (min(vals), statistics.median(vals), max(vals)))
+
+
+def report(results, runs_wanted=None):
+    order_t = {t: i for i, t in enumerate(TOOLS)}
+    order_s = {s: i for i, s in enumerate(SIZES)}
+    keys = sorted({(r["size"], r["rtt_ms"], r["tool"]) for r in results},
+                  key=lambda k: (order_s.get(k[0], 9), k[1], order_t.get(k[2], 9)))
+    out = ["| size | RTT | tool | ok | wall s | server s (snapshot + restore) | wall / server "
+           "| requests | snapshot end noticed, ms | restore end noticed, ms | peak RSS MiB |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for k in keys:
+        rs = [r for r in results if (r["size"], r["rtt_ms"], r["tool"]) == k]
+        ok = [r for r in rs if r.get("exit") == 0 and "server_s" in r]
+        n, docs = SIZES.get(k[0], ("?", "?"))
+        g = lambda f: [r.get(f) for r in ok]  # noqa: E731
+        out.append(f"| {n} x {docs} | {k[1]} ms | {k[2]} | {len(ok)}/{len(rs)} | {mmm(g('wall_s'), '{:.2f}')} "
+                   f"| {mmm(g('server_s'), '{:.2f}')} | {mmm(g('ratio'), '{:.2f}')} | {mmm(g('requests'), '{:.0f}')} "
+                   f"| {mmm(g('snapshot_lag_ms'), '{:.0f}')} | {mmm(g('restore_lag_ms'), '{:.0f}')} "
+                   f"| {mmm(g('rss_mib'), '{:.1f}')} |")
+    fails = [r for r in results if r.get("exit") != 0]
+    for r in fails:
+        out.append(f"\nfailed: {r['tool']} {r['size']} {r['rtt_ms']} ms run {r['run']}: exit {r.get('exit')}: "
+                   f"{r.get('error', '')[:400]}")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------ main
+
+def csv(kind, allowed):
+    def parse(text):
+        vals = [v.strip() for v in text.split(",") if v.strip()]
+        for v in vals:
+            if allowed is not None and v not in allowed:
+                raise argparse.ArgumentTypeError(f"unknown {kind} '{v}' (one of {', '.join(allowed)})")
+        return vals
+    return parse
+
+
+def main():
+    ap = argparse.ArgumentParser(description="snapmig next to Elasticsearch Curator on the rig, at 0/30/100 ms")
+    ap.add_argument("--runs", type=int, default=3, help="runs per case (default 3)")
+    ap.add_argument("--rtt", type=csv("round trip", None), default=["0", "30", "100"],
+                    help="round trips in ms between the tool and every server (default 0,30,100)")
+    ap.add_argument("--sizes", type=csv("size", SIZES), default=list(SIZES),
+                    help="tiny (1 x 10), mid (4 x 20000), many (900 x 5); default all")
+    ap.add_argument("--tools", type=csv("tool", TOOLS), default=list(TOOLS),
+                    help="snapmig-es (ES 7.10 within itself, fs), snapmig-os (OpenSearch source -> target, S3), "
+                         "curator-9s, curator-1s; default all")
+    ap.add_argument("--binary", default=os.path.join(TOP, "build", "snapmig"), help="snapmig to measure")
+    ap.add_argument("--out", help="results file (JSON lines, one per run; default in the work dir, kept)")
+    ap.add_argument("--cache", default=os.path.expanduser("~/.cache/snapmig-bench"),
+                    help="where Curator's venv lives (default ~/.cache/snapmig-bench)")
+    ap.add_argument("--tag", help=argparse.SUPPRESS)
+    ap.add_argument("--report", nargs="+", metavar="RESULTS", help="only print the table of results files")
+    a = ap.parse_args()
+
+    if a.report:
+        rs = []
+        for p in a.report:
+            with open(p) as f:
+                rs += [json.loads(x) for x in f if x.strip()]
+        print(report(rs))
+        return 0
+    rtts = []
+    for v in a.rtt:
+        if not v.isdigit() or int(v) % 2:
+            ap.error(f"--rtt: '{v}' is not an even number of milliseconds")
+        rtts.append(int(v))
+    if a.runs < 1:
+        ap.error("--runs must be at least 1")
+    tools = list(a.tools)
+    if any(t.startswith("snapmig") for t in tools) and not os.access(a.binary, os.X_OK):
+        ap.error(f"no snapmig binary at {a.binary} (--binary)")
+
+    if not os.access(TIME, os.X_OK):
+        ap.error(f"{TIME} (GNU time, for peak RSS) is missing: apt-get install time")
+    env = rig_env()
+    for s, u in (("legacy", env["SNAPMIG_RIG_LEGACY_URL"]), ("source", env["SNAPMIG_RIG_SOURCE_URL"]),
+                 ("target", env["SNAPMIG_RIG_TARGET_URL"]), ("toxiproxy", env["SNAPMIG_RIG_TOXIPROXY_URL"])):
+        try:
+            http("GET", u + ("/version" if s == "toxiproxy" else "/"), timeout=10)
+        except Exception as e:  # noqa: BLE001
+            print(f"bench: the rig's {s} does not answer at {u} ({e}); start the rig: tests/rig/rig up",
+                  file=sys.stderr)
+            return 1
+
+    curator = None
+    if any(t.startswith("curator") for t in tools):
+        curator, why = curator_setup(a.cache)
+        if curator is None:
+            print(f"bench: SKIPPING Curator: {why}. No Curator figures are reported.", file=sys.stderr)
+            tools = [t for t in tools if not t.startswith("curator")]
+    if not tools:
+        print("bench: nothing to run", file=sys.stderr)
+        return 1
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    b = Bench(a, env)
+    b.curator = curator
+    out_path = a.out or os.path.join(tempfile.gettempdir(), f"snapmig-bench-{b.tag}.jsonl")
+    outf = open(out_path, "a")
+    rc = 0
+    try:
+        b.start()
+        for size in a.sizes:
+            servers = set()
+            if any(t != "snapmig-os" for t in tools):
+                servers.add("legacy")
+            if "snapmig-os" in tools:
+                servers.add("source")
+            for server in sorted(servers):
+                b.seed(size, server)
+            for rtt in rtts:
+                b.proxies.set_rtt(rtt)
+                for run_no in range(1, a.runs + 1):
+                    for tool in tools:  # interleaved: noise spreads over the tools
+                        rec = b.run_case(size, rtt, tool, run_no)
+                        b.results.append(rec)
+                        outf.write(json.dumps(rec) + "\n")
+                        outf.flush()
+                        log(f"{size} {rtt} ms {tool} #{run_no}: exit {rec.get('exit')} wall {rec.get('wall_s', 0):.2f} s"
+                            f" server {rec.get('server_s', 0):.2f} s requests {rec.get('requests')}"
+                            + (f" ({rec.get('error', '')[:200]})" if rec.get("exit") != 0 else ""))
+            b.unseed(size)
+    except Stop as e:
+        log(f"stopped ({e})")
+        rc = 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        b.cleanup()
+        outf.close()
+    print(report(b.results))
+    print(f"\nresults: {out_path}")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
