@@ -698,11 +698,9 @@ static long source_shards(const struct snm_workflow *wf, const char *name)
  * but what the target says now does not allow it (why in `why`):
  * another UUID (deleted and made again since), another shard count, or
  * either unknown.  Uncertain is never "replace". */
-static int replace_verdict(const struct wf_target *t, size_t i,
-                           struct snm_buf *why)
+static int replace_verdict(struct wf_target *t, size_t i, struct snm_buf *why)
 {
-  const struct snm_state_index *si =
-      &t_st((struct wf_target *)t)->indices[t->probe_ix[i]];
+  const struct snm_state_index *si = &t_st(t)->indices[t->probe_ix[i]];
   long want;
 
   if (!si->replace || si->uuid == NULL || !t->probe_exists[i] ||
