@@ -106,6 +106,7 @@ struct snm_state_snapshot {
   long long finished_ms; /* ms since the epoch, or SNM_STATE_UNKNOWN */
   struct snm_state_counts docs_before; /* source counts before the snapshot */
   struct snm_state_counts docs_after;  /* ... and after it */
+  int deleted; /* 1: deleted from the repository (keep_snapshots) */
 };
 
 /* The repository on one domain ("repositories": {"id": "registered"}). */

@@ -99,6 +99,8 @@ static void put_round(yajl_gen g, const struct snm_state_round *rd)
   snm_gen_key_str(g, "state", snm_snapshot_state_name(s->state));
   put_time(g, "started_at", s->started_ms);
   put_time(g, "finished_at", s->finished_ms);
+  if (s->deleted)
+    snm_gen_str(g, "deleted"), yajl_gen_bool(g, 1);
   put_counts(g, "docs_before", &s->docs_before);
   put_counts(g, "docs_after", &s->docs_after);
   yajl_gen_map_close(g);
@@ -360,6 +362,7 @@ static void read_snapshot(struct rd *r, const struct snm_json *obj,
   GET_ENUM(r, o, w, "state", snm_snapshot_state_parse, &s->state);
   s->started_ms = get_time(r, o, w, "started_at");
   s->finished_ms = get_time(r, o, w, "finished_at");
+  s->deleted = get_bool(r, o, w, "deleted");
   get_counts(r, o, w, "docs_before", &s->docs_before);
   get_counts(r, o, w, "docs_after", &s->docs_after);
 }

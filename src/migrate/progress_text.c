@@ -378,6 +378,13 @@ static int text_restore_index(struct snm_buf *b, const struct snm_field *f,
       snm_fmt_bytes(r, sizeof(r), fint(f, n, "bytes_reused")));
 }
 
+static int text_snapshot_deleted(struct snm_buf *b, const struct snm_field *f,
+                                 size_t n)
+{
+  return snm_buf_printf(b, "snapshot %s of round %lld deleted (keep_snapshots)",
+                        fstr(f, n, "snapshot"), fint(f, n, "round"));
+}
+
 static int text_verify_index(struct snm_buf *b, const struct snm_field *f,
                              size_t n)
 {
@@ -449,6 +456,7 @@ static const struct {
     {"restore.progress", text_restore_progress},
     {"restore.index", text_restore_index},
     {"restore.done", text_restore_done},
+    {"snapshot.deleted", text_snapshot_deleted},
     {"verify.index", text_verify_index},
     {"verify.done", text_verify_done},
     {"run.done", text_run_done},

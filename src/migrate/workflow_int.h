@@ -50,6 +50,7 @@ enum wf_state {
   WF_COUNT_AFTER,  /* the source counts again */
   WF_RESTORE,      /* every target's sub-machine (enum wf_tstate) */
   WF_VERIFY,       /* every target's refresh and counts */
+  WF_PRUNE,        /* keep_snapshots: the plan's older snapshots deleted */
   WF_FINISHED,     /* saved as done: the summary, closing */
   WF_STOPPING,     /* failed or interrupted, closing */
   WF_N_STATES
@@ -304,6 +305,10 @@ struct snm_workflow {
   int refreshing;        /* count_after: the source's refreshes go first */
   size_t refresh_next;   /* the next snapshot index to refresh */
   int refresh_warned;    /* a refresh failed (said once) */
+  size_t prune_next;     /* WF_PRUNE: the round whose snapshot is next */
+  int prune_phase;       /* 0: GET it, 1: decide, 2: DELETE sent */
+  int prune_exists;      /* the GET found it */
+  char *prune_run_id;    /* NULL or malloced: its metadata.snapmig_run_id */
   int creates;           /* PUTs sent with this name in this invocation */
   int lookups;           /* lookups that found no snapshot since the last PUT */
 
@@ -346,6 +351,7 @@ void wf_step_info(struct snm_workflow *wf);
 void wf_step_count_after(struct snm_workflow *wf);
 void wf_step_restore(struct snm_workflow *wf);
 void wf_step_verify(struct snm_workflow *wf);
+void wf_step_prune(struct snm_workflow *wf);
 void wf_step_finished(struct snm_workflow *wf);
 
 /* workflow_target.c: a target's sub-machine.  The one way a target

@@ -34,6 +34,8 @@ enum wf_kind {
   K_EXPLAIN,
   K_CLOSE,
   K_IDENTITY,
+  K_PRUNE_GET,
+  K_PRUNE_DELETE,
   K_SRC_REFRESH
 };
 
@@ -98,6 +100,27 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
     if (snm_es_parse_snapshot_info(&wf->r_info, reply->json,
                                    wf_round(wf)->snapshot.name, &perr) != 0)
       record_first(&wf->r_err, &wf->r_failed, &perr);
+    return;
+  case K_PRUNE_GET:
+  case K_PRUNE_DELETE:
+    if (err->code == SNM_EHTTP && err->http_status == 404) {
+      wf->prune_exists = 0; /* gone already */
+      return;
+    }
+    if (err->code != SNM_OK) {
+      record_first(&wf->r_err, &wf->r_failed, err);
+      return;
+    }
+    wf->prune_exists = 1;
+    if (q->kind == K_PRUNE_GET) {
+      const char *rid = NULL;
+      yajl_val snaps = snm_jget(reply->json, "snapshots", NULL);
+      if (YAJL_IS_ARRAY(snaps) && snaps->u.array.len == 1)
+        rid = snm_jstr(snaps->u.array.values[0], "metadata", "snapmig_run_id",
+                       NULL);
+      free(wf->prune_run_id);
+      wf->prune_run_id = rid != NULL ? strdup(rid) : NULL;
+    }
     return;
   case K_SRC_REFRESH:
     /* best effort: without it the "after" count may miss documents the
@@ -563,6 +586,19 @@ int wf_req_count(struct snm_workflow *wf, struct wf_target *t,
   return req_send_q(wf, t, c->es,
                     &(struct wf_req){.kind = K_COUNT, .i = i, .cnt = c}, "GET",
                     rc, &p, NULL, SNM_HTTP_REPLAY_AUTO, 0);
+}
+
+int wf_req_prune(struct snm_workflow *wf, const char *name, int delete)
+{
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name, name);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain],
+                  delete ? K_PRUNE_DELETE : K_PRUNE_GET, 0,
+                  delete ? "DELETE" : "GET", rc, &p, NULL,
+                  delete ? SNM_HTTP_REPLAY_YES : SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_source_refresh(struct snm_workflow *wf, size_t i)

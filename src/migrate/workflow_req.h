@@ -29,6 +29,10 @@ int wf_req_count_msearch(struct snm_workflow *wf, struct wf_target *t,
 int wf_req_count(struct snm_workflow *wf, struct wf_target *t,
                  struct wf_count *c, size_t i);
 int wf_req_snapshot_put(struct snm_workflow *wf);
+/* keep_snapshots: GET (delete 0) or DELETE (1) _snapshot/REPO/NAME of an
+ * earlier round; the GET's answer in wf->prune_exists/prune_run_id, a
+ * failure in wf->r_err (a 404 of either is no failure) */
+int wf_req_prune(struct snm_workflow *wf, const char *name, int delete);
 /* POST INDEX/_refresh on the source (before the "after" counts: a
  * snapshot holds documents that are not searchable yet); best effort */
 int wf_req_source_refresh(struct snm_workflow *wf, size_t i);

@@ -292,6 +292,7 @@ static void dispose(struct snm_workflow *wf)
   free(wf->counts);
   wf_count_dispose(&wf->count);
   snm_es_snap_info_dispose(&wf->r_info);
+  free(wf->prune_run_id);
   snm_state_dispose(&wf->st);
   snm_journal_unlock(&wf->plan_lock);
   snm_journal_unlock(&wf->lock);

@@ -25,7 +25,8 @@ static const struct wf_step steps[WF_N_STATES] = {
   [WF_SNAP_INFO]    = {"snap_info",    SNM_STEP_SNAPSHOT,   wf_step_info,         WF_COUNT_AFTER},
   [WF_COUNT_AFTER]  = {"count_after",  SNM_STEP_SNAPSHOT,   wf_step_count_after,  WF_RESTORE},
   [WF_RESTORE]      = {"restore",      SNM_STEP_RESTORE,    wf_step_restore,      WF_VERIFY},
-  [WF_VERIFY]       = {"verify",       SNM_STEP_VERIFY,     wf_step_verify,       WF_FINISHED},
+  [WF_VERIFY]       = {"verify",       SNM_STEP_VERIFY,     wf_step_verify,       WF_PRUNE},
+  [WF_PRUNE]        = {"prune",        SNM_STEP_VERIFY,     wf_step_prune,        WF_FINISHED},
   [WF_FINISHED]     = {"finished",     SNM_STEP_DONE,       wf_step_finished,     WF_FINISHED},
   [WF_STOPPING]     = {"stopping",     WF_KEEP_STEP,        NULL,                 WF_STOPPING},
 };

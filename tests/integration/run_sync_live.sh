@@ -79,7 +79,7 @@ rn_plan "$PLAN" "$(jq -n --arg s "$SRC" --arg t "$DST" --arg repo "$REPO" --arg 
     --arg loc "$LOC" --arg p "$PREFIX" '{
   snapmig: 1, name: $name,
   domains: {source: {endpoint: $s}, target: {endpoint: $t}},
-  repository: {name: $repo, type: "fs", settings: {location: $loc}},
+  repository: {name: $repo, type: "fs", settings: {location: $loc}, keep_snapshots: 2},
   snapshot: {domain: "source", indices: [($p + "-*")]},
   restores: [{domain: "target", rename: {pattern: "^(.+)$", replacement: "c-$1"},
               index_settings: {"index.number_of_replicas": 0}}],
@@ -113,6 +113,10 @@ uuid1="$(jq -r '.rounds[0].restores[0].indices[] | select(.source | endswith("-0
 assert_ne "null" "$uuid1" "run records the restored index's UUID"
 
 it_log "run done at ${SECONDS}s"
+# a foreign snapshot in the plan's repository: keep_snapshots never
+# touches it
+it_ack "a foreign snapshot" PUT "$SRC/_snapshot/$REPO/foreign-$RUN?wait_for_completion=true" \
+    "{\"indices\":\"$PREFIX-002\",\"include_global_state\":false}"
 sync_run "$RN_TMP/s1.ndjson"
 assert_eq 0 "$RN_RC" "first sync exit status ($(tail -c 600 "$RN_TMP/s1.ndjson.err"))"
 rn_check_ndjson "$RN_TMP/s1.ndjson"
@@ -175,4 +179,15 @@ it_log "sync 2, the replaced index: $t2 bytes transferred, $r2 reused"
 it_log "sync 2 done at ${SECONDS}s"
 stop_writer
 assert_eq 3 "$(jq '.rounds | length' "$STATE")" "rounds after the second sync"
+# keep_snapshots 2: round 1's snapshot is deleted, rounds 2 and 3 and the
+# foreign one are kept
+snaps="$(it_json GET "$SRC/_snapshot/$REPO/_all" | jq -r '[.snapshots[].snapshot] | sort | join(" ")')"
+for k in 1 2; do
+    assert_contains "$snaps" "$(jq -r ".rounds[$k].snapshot.name" "$STATE")" "round $((k + 1))'s snapshot kept"
+done
+assert_contains "$snaps" "foreign-$RUN" "the foreign snapshot survives"
+r1="$(jq -r '.rounds[0].snapshot.name' "$STATE")"
+[[ " $snaps " != *" $r1 "* ]] || it_fail "round 1's snapshot $r1 is still there ($snaps)"
+assert_eq true "$(jq -r '.rounds[0].snapshot.deleted' "$STATE")" "round 1's snapshot recorded as deleted"
+assert_eq "$r1" "$(jq -r 'select(.type == "snapshot.deleted") | .snapshot' "$RN_TMP/s2.ndjson")" "the deletion event"
 it_pass "run + 2 sync rounds under writes: counts in the window, $t2 B moved vs $r2 B reused"

@@ -62,7 +62,12 @@ struct world {
   int closed[N_IX];     /* closed (a sync round, before its restore) */
   char from[N_IX][128]; /* the snapshot it was restored from */
   int puts;             /* snapshot PUTs taken */
-  int restored[N_IX];   /* restores of it from the current snapshot */
+  /* the repository's other snapshots: earlier rounds', and a foreign one
+   * (another run id) that must survive keep_snapshots */
+  char old[4][128];
+  char old_rid[4][64];
+  int n_old;
+  int restored[N_IX]; /* restores of it from the current snapshot */
   long long target_docs[N_IX];
   int info_lag;        /* GET snapshot says IN_PROGRESS this often after done */
   int put_lost;        /* the snapshot PUT is taken, but answered 502 */
@@ -95,6 +100,9 @@ static void violate(struct world *w, const char *fmt, ...)
 static void world_init(struct world *w)
 {
   memset(w, 0, sizeof(*w));
+  snprintf(w->old[0], sizeof(w->old[0]), "foreign-1");
+  snprintf(w->old_rid[0], sizeof(w->old_rid[0]), "someone-elses-run");
+  w->n_old = 1;
   for (size_t i = 0; i < N_IX; i++)
     w->target_docs[i] = DOCS[i];
 }
@@ -253,6 +261,12 @@ static long answer_source(struct world *w, const char *method, const char *path,
       PUTS(&b, ERR_BODY("invalid_snapshot_name_exception",
                         "snapshot with the same name already exists", 400));
     } else {
+      if (w->snap[0] != '\0' && w->n_old < 4) {
+        snprintf(w->old[w->n_old], sizeof(w->old[0]), "%s", w->snap);
+        snprintf(w->old_rid[w->n_old], sizeof(w->old_rid[0]), "%s",
+                 w->snap_run_id);
+        w->n_old++;
+      }
       snprintf(w->snap, sizeof(w->snap), "%.*s", (int)n, name);
       w->snap_done = 0;
       w->status_polls = 0;
@@ -287,6 +301,40 @@ static long answer_source(struct world *w, const char *method, const char *path,
            "%d},\"total\":{\"size_in_bytes\":200}}}]}",
            w->snap, done ? "SUCCESS" : "STARTED", done ? 2 : 1,
            done ? 200 : 100);
+  } else if (strncmp(path, "/_snapshot/r/", 13) == 0 &&
+             strcmp(path + 13, w->snap) != 0 &&
+             (strcmp(method, "DELETE") == 0 ||
+              (strcmp(method, "GET") == 0 && strchr(path + 13, '/') == NULL))) {
+    /* an older snapshot: looked up or deleted (keep_snapshots) */
+    int k = -1;
+
+    for (int i = 0; i < w->n_old; i++)
+      if (strcmp(path + 13, w->old[i]) == 0)
+        k = i;
+    if (k < 0) {
+      st = 404;
+      PUTS(&b, ERR_BODY("snapshot_missing_exception", "[r:x] is missing", 404));
+    } else if (strcmp(method, "GET") == 0) {
+      PRINTF(&b,
+             "{\"snapshots\":[{\"snapshot\":\"%s\",\"uuid\":\"u\","
+             "\"state\":\"SUCCESS\",\"metadata\":{\"snapmig_run_id\":"
+             "\"%s\"},\"start_time_in_millis\":1000,\"end_time_in_millis\":"
+             "2000,\"shards\":{\"total\":2,\"failed\":0,\"successful\":2},"
+             "\"failures\":[]}]}",
+             w->old[k], w->old_rid[k]);
+    } else {
+      if (strcmp(w->old_rid[k], w->snap_run_id) != 0)
+        violate(w, "DELETE %s: a snapshot of another run", path);
+      memmove(&w->old[k], &w->old[k + 1],
+              (size_t)(w->n_old - k - 1) * sizeof(w->old[0]));
+      memmove(&w->old_rid[k], &w->old_rid[k + 1],
+              (size_t)(w->n_old - k - 1) * sizeof(w->old_rid[0]));
+      w->n_old--;
+      PUTS(&b, "{\"acknowledged\":true}");
+    }
+  } else if (strcmp(method, "DELETE") == 0) {
+    violate(w, "DELETE %s", path);
+    st = 400;
   } else if (strcmp(method, "GET") == 0 &&
              strncmp(path, "/_snapshot/r/", 13) == 0 &&
              strstr(path, "/_status") == NULL) {
@@ -813,7 +861,31 @@ static const char *PLAN =
     "\"logs-(.+)\", \"replacement\": \"copy-$1\"}}],"
     "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
 
+static const char *PLAN_KEEP =
+    "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+    "\"src\": {\"endpoint\": \"http://127.0.0.1:1\"},"
+    "\"dst\": {\"endpoint\": \"http://127.0.0.1:2\"}},"
+    "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
+    "{\"location\": \"/x\"}, \"keep_snapshots\": 1},"
+    "\"snapshot\": {\"domain\": \"src\"},"
+    "\"restores\": [{\"domain\": \"dst\", \"rename\": {\"pattern\": "
+    "\"logs-(.+)\", \"replacement\": \"copy-$1\"}}],"
+    "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
+
+static int fx_setup_plan(void **state, const char *plan);
+
 static int fx_setup(void **state)
+{
+  return fx_setup_plan(state, PLAN);
+}
+
+/* The same plan with "keep_snapshots": 1. */
+static int fx_setup_keep(void **state)
+{
+  return fx_setup_plan(state, PLAN_KEEP);
+}
+
+static int fx_setup_plan(void **state, const char *plan)
 {
   struct fx *fx = calloc(1, sizeof(*fx));
 
@@ -825,7 +897,7 @@ static int fx_setup(void **state)
   assert_non_null(mkdtemp(fx->dir));
   snprintf(fx->state_path, sizeof(fx->state_path), "%s/t.state.json", fx->dir);
   setenv("SNAPMIG_LOCK_DIR", fx->dir, 1);
-  fx->plan = snm_test_plan_parse(PLAN, NULL);
+  fx->plan = snm_test_plan_parse(plan, NULL);
   *state = fx;
   return 0;
 }
@@ -1248,6 +1320,21 @@ static void check_sync_done(struct fx *fx, const char *where)
   assert_string_not_equal(st.rounds[0].snapshot.name,
                           st.rounds[1].snapshot.name);
   assert_string_equal(st.rounds[1].snapshot.name, fx->w.snap);
+  /* keep_snapshots 1: round 1's snapshot is gone, the foreign one stays;
+   * else both stay */
+  {
+    int foreign = 0, first = 0;
+    for (int i = 0; i < fx->w.n_old; i++) {
+      foreign |= strcmp(fx->w.old[i], "foreign-1") == 0;
+      first |= strcmp(fx->w.old[i], st.rounds[0].snapshot.name) == 0;
+    }
+    if (!foreign || first == (fx->plan->repository.keep_snapshots == 1) ||
+        st.rounds[0].snapshot.deleted != !first)
+      fail_msg("sync %s: foreign snapshot %s, round 1's %s (recorded "
+               "deleted: %d)",
+               where, foreign ? "kept" : "GONE", first ? "kept" : "deleted",
+               st.rounds[0].snapshot.deleted);
+  }
   for (size_t i = 0; i < N_IX; i++) {
     const struct snm_state_index *ix = &st.rounds[1].restores[0].indices[i];
     size_t k = strcmp(ix->target, DST_NAMES[0]) == 0 ? 0 : 1;
@@ -1541,6 +1628,8 @@ int main(void)
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_sync_round, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_sync_identity_changed, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_sync_round, fx_setup_keep,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_status_only_progress, fx_setup,
                                       fx_teardown),
