@@ -598,6 +598,19 @@ void wf_step_poll(struct snm_workflow *wf)
     /* right after the start nothing is known yet: no "0 B of 0 B" */
     if (wf->r_status.bytes_total > 0 || wf->r_status.shards_done > 0)
       snapshot_progress(wf);
+    /* the progress came after the next poll was armed: when it predicts
+     * the end sooner, look then (half the time left, as
+     * snm_wf_poll_next_eta) */
+    if (wf->sent == 1 && wf->eta_known && wf->eta_s >= 0) {
+      double half = wf->eta_s * 500.0;
+      long floor = wf->plan->polling.initial_ms;
+      long want = half > (double)floor ? (long)half : floor;
+
+      if (want < wf->poll_due_ms - now) {
+        wf->poll_due_ms = now + want;
+        wf_arm(wf, &wf->timer, want);
+      }
+    }
   }
   if (wf->pending > 0)
     return;
@@ -633,6 +646,7 @@ void wf_step_poll(struct snm_workflow *wf)
           wf->interval_ms, &wf->plan->polling, wf->eta_known, wf->eta_s);
     wf->sent = 1;
     wf->timer_due = 0;
+    wf->poll_due_ms = now + (warm >= 0 ? warm : wf->interval_ms);
     wf_arm(wf, &wf->timer, warm >= 0 ? warm : wf->interval_ms);
     return;
   }

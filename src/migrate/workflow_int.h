@@ -172,6 +172,16 @@ struct wf_target {
   int timer_due; /* the poll timer fired */
   long interval_ms;
   int polls;               /* recovery polls armed */
+  long longpoll_ms;        /* > 0: this round's health request waits up to
+                              this long for the wanted status (the wait
+                              between rounds), answering as soon as it is
+                              reached */
+  int health_last;         /* the last round with news reached the health */
+  int longpoll_off;        /* the last wait answered early, not reached:
+                              the next round waits on the timer */
+  int longpoll_hit;        /* the last wait ended with the health reached:
+                              the next round at once */
+  long long round_ms;      /* this round began */
   long long wait_start_ms; /* this invocation began waiting */
   long long restore_ms;    /* POST sent, for duration_s */
   long long done_ms;
@@ -313,7 +323,8 @@ struct snm_workflow {
   int lookups;           /* lookups that found no snapshot since the last PUT */
 
   long interval_ms;
-  int polls; /* snapshot polls armed */
+  int polls;             /* snapshot polls armed */
+  long long poll_due_ms; /* the armed poll's time */
   long long poll_start_ms;
   long long last_bytes, last_bytes_ms;
   double rate_bps;

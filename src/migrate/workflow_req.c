@@ -803,6 +803,25 @@ int wf_req_health(struct wf_target *t, size_t k)
     return list_req(
         t, t->miss, t->miss_ends, k, K_HEALTH,
         "/_cluster/health/%l?level=indices&timeout=0s&" WF_HEALTH_FILTER);
+  if (t->longpoll_ms > 0) {
+    char ms[32];
+    size_t start = snm_es_chunk_start(t->cover_ends, k);
+    struct snm_buf p;
+    int rc;
+
+    snprintf(ms, sizeof(ms), "%ldms", t->longpoll_ms);
+    snm_buf_init(&p, 0);
+    rc = snm_es_path(
+        &p,
+        "/_cluster/health/%l?level=indices&wait_for_status=%s&"
+        "timeout=%s&" WF_HEALTH_FILTER,
+        (const char *const *)t->cover + start, t->cover_ends[k] - start,
+        t->wf->plan->restores[t->r].wait_for == SNM_WAIT_YELLOW ? "yellow"
+                                                                : "green",
+        ms);
+    return req_send(t->wf, t, t->es, K_HEALTH, k, "GET", rc, &p, NULL,
+                    SNM_HTTP_REPLAY_AUTO);
+  }
   return list_req(
       t, (const char *const *)t->cover, t->cover_ends, k, K_HEALTH,
       "/_cluster/health/%l?level=indices&timeout=0s&" WF_HEALTH_FILTER);

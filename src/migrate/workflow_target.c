@@ -444,6 +444,15 @@ static int t_polled(struct wf_target *t)
     return 1;
   }
   t->bad_reply_rounds = 0;
+  t->health_last = t->r_health;
+  /* a wait that answered early with the health not reached (someone
+   * else's index under a pattern, a name the patterns miss): no second
+   * one in a row, so that the rounds never spin */
+  t->longpoll_off = t->longpoll_ms > 0 && !t->r_health &&
+                    snm_time_now_ms() - t->round_ms < t->longpoll_ms / 2;
+  /* the wait ended with the health reached: the round's _recovery went
+   * out before that and may be behind; look again at once */
+  t->longpoll_hit = t->longpoll_ms > 0 && t->r_health;
   memcpy(t->r_status, t->poll_status, sizeof(t->r_status));
   t_progress(t);
   if (t->r_health && t->rec.indices_done == t->n_wait) {
@@ -541,14 +550,27 @@ void wf_tstep_recover(struct wf_target *t)
               snm_wait_for_name(t->wf->plan->restores[t->r].wait_for));
       return;
     }
-    long warm = snm_wf_poll_warmup(t->polls++, pol);
+    long warm = snm_wf_poll_warmup(t->polls++, pol), wait;
 
     if (warm < 0)
       t->interval_ms =
           snm_wf_poll_next_eta(t->interval_ms, pol, t->eta_known, t->eta_s);
+    wait = warm >= 0 ? warm : t->interval_ms;
+    t->longpoll_ms = 0;
+    if (t->longpoll_hit) {
+      t->longpoll_hit = 0;
+      wait = 1;
+    } else if (warm < 0 && !t->health_last && !t->longpoll_off) {
+      /* the wait is the health request's own (wait_for_status): it
+       * answers the moment the restored indices get there; well within
+       * the request's timeout */
+      long cap = t->es->dom->timeout_s * 1000 / 2;
+      t->longpoll_ms = wait < cap ? wait : cap;
+      wait = 1;
+    }
     t->sent = 1;
     t->timer_due = 0;
-    wf_arm(t->wf, &t->timer, warm >= 0 ? warm : t->interval_ms);
+    wf_arm(t->wf, &t->timer, wait);
     return;
   }
   if (!t->timer_due)
@@ -565,6 +587,7 @@ void wf_tstep_recover(struct wf_target *t)
   }
   snm_es_recovery_merge(&t->rec, 0, NULL);
   /* a new round: t_poll_send (from the dispatcher's next pass) sends it */
+  t->round_ms = snm_time_now_ms();
   t->sent = 2;
   t->phase = WFP_POLL;
   t->r_nonews = 0;

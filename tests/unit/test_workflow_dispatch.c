@@ -80,6 +80,9 @@ struct world {
   int count_broken;    /* GET copy-2/_count on the target: 500 */
   int status_broken;   /* GET .../_status: 500 (the repository is slow) */
   int statuses;        /* GET .../_status requests answered */
+  int recover_polls;   /* _recovery polls until a restored index is done
+                          (its health yellow until then) */
+  int health_waits;    /* health requests that wait for green */
   int violations;
   char violation[512];
 };
@@ -105,6 +108,7 @@ static void world_init(struct world *w)
   w->n_old = 1;
   for (size_t i = 0; i < N_IX; i++)
     w->target_docs[i] = DOCS[i];
+  w->recover_polls = 1;
 }
 
 static void world_dispose(struct world *w)
@@ -487,7 +491,7 @@ static long answer_target(struct world *w, const char *method, const char *path,
     for (size_t i = 0; i < N_IX && !(probe && w->hide_recovery); i++)
       if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
         /* a poll sees the copy under way once, then done */
-        int done = probe || w->recovered[i] >= 1;
+        int done = probe || w->recovered[i] >= w->recover_polls;
         if (!probe)
           w->recovered[i]++;
         if (!first)
@@ -499,6 +503,8 @@ static long answer_target(struct world *w, const char *method, const char *path,
   } else if (strncmp(path, "/_cluster/health/", 17) == 0) {
     int all = 1;
 
+    if (strstr(path, "wait_for_status=green&timeout=") != NULL)
+      w->health_waits++;
     for (size_t i = 0; i < N_IX; i++)
       if (names_has(path + 17, DST_NAMES[i]) && !w->exists[i])
         all = 0;
@@ -508,8 +514,9 @@ static long answer_target(struct world *w, const char *method, const char *path,
            all ? "green" : "red");
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i] && names_has(path + 17, DST_NAMES[i])) {
-        PRINTF(&b, "%s\"%s\":{\"status\":\"green\"}", first ? "" : ",",
-               DST_NAMES[i]);
+        PRINTF(&b, "%s\"%s\":{\"status\":\"%s\"}", first ? "" : ",",
+               DST_NAMES[i],
+               w->recovered[i] >= w->recover_polls ? "green" : "yellow");
         first = 0;
       }
     PUTS(&b, "}}");
@@ -1502,6 +1509,28 @@ static void test_status_only_progress(void **state)
   unlink(fx->state_path);
 }
 
+/* A restore that takes more polls than the warm-up: after it, the health
+ * request itself is the wait (wait_for_status, answering the moment the
+ * indices get there); the run still needs every shard DONE. */
+static void test_restore_long_poll(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  fx->w.recover_polls = 14;
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  check_done(fx);
+  assert_true(fx->w.health_waits >= 1);
+  for (size_t i = 0; i < N_IX; i++)
+    assert_true(fx->w.recovered[i] >= 14);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
 /* A server without _msearch (an old proxy answers 400, no handler): every
  * count is a _count, and the run verifies as before. */
 static void test_msearch_refused(void **state)
@@ -1632,6 +1661,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_sync_round, fx_setup_keep,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_status_only_progress, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_restore_long_poll, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_msearch_refused, fx_setup,
                                       fx_teardown),
