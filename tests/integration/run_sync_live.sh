@@ -115,8 +115,8 @@ assert_ne "null" "$uuid1" "run records the restored index's UUID"
 it_log "run done at ${SECONDS}s"
 # a foreign snapshot in the plan's repository: keep_snapshots never
 # touches it
-it_ack "a foreign snapshot" PUT "$SRC/_snapshot/$REPO/foreign-$RUN?wait_for_completion=true" \
-    "{\"indices\":\"$PREFIX-002\",\"include_global_state\":false}"
+it_json PUT "$SRC/_snapshot/$REPO/foreign-$RUN?wait_for_completion=true" \
+    "{\"indices\":\"$PREFIX-002\",\"include_global_state\":false}" >/dev/null
 sync_run "$RN_TMP/s1.ndjson"
 assert_eq 0 "$RN_RC" "first sync exit status ($(tail -c 600 "$RN_TMP/s1.ndjson.err"))"
 rn_check_ndjson "$RN_TMP/s1.ndjson"
