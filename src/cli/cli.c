@@ -20,6 +20,8 @@ const struct snm_command snm_commands[] = {
     {"check", snm_cmd_check,
      "dry run: predict what a migration would do, find its blockers"},
     {"run", snm_cmd_run, "migrate: snapshot, restore, verify (resumable)"},
+    {"sync", snm_cmd_sync,
+     "one more round: incremental snapshot, restore over, verify"},
     {"status", snm_cmd_status, "show a run's state and live progress"},
     {"sigv4", snm_cmd_sigv4,
      "sign a raw HTTP request and show each step (token in clear)"},

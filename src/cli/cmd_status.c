@@ -204,6 +204,37 @@ static void print_human(FILE *fp, const struct snm_plan *plan,
           st->run_id != NULL ? st->run_id : "?", path);
   fprintf(fp, "step: %s (updated %s)\n", snm_step_name(st->step),
           st->updated_ms > 0 ? snm_time_format(t1, st->updated_ms, 0) : "?");
+  /* earlier rounds (sync): one line each */
+  for (size_t k = 0; k + 1 < st->n_rounds; k++) {
+    const struct snm_state_round *rd = &st->rounds[k];
+    long long bytes = 0, reused = 0;
+    size_t n = 0, replaced = 0, verified = 0;
+
+    for (size_t r = 0; r < rd->n_restores; r++)
+      for (size_t i = 0; i < rd->restores[r].n_indices; i++) {
+        const struct snm_state_index *ix = &rd->restores[r].indices[i];
+        if (ix->state == SNM_RESTORE_SKIPPED)
+          continue;
+        n++;
+        verified += ix->state == SNM_RESTORE_VERIFIED;
+        replaced += ix->replace;
+        bytes += ix->bytes > 0 ? ix->bytes : 0;
+        reused += ix->bytes_reused > 0 ? ix->bytes_reused : 0;
+      }
+    fprintf(fp,
+            "round %u: snapshot %s (%s, taken %s): %zu ind%s (%zu replaced), "
+            "%zu verified; %s transferred, %s reused\n",
+            rd->number, rd->snapshot.name != NULL ? rd->snapshot.name : "?",
+            snm_snapshot_state_name(rd->snapshot.state),
+            rd->snapshot.finished_ms > 0
+                ? snm_time_format(t1, rd->snapshot.finished_ms, 0)
+                : "?",
+            n, n == 1 ? "ex" : "ices", replaced, verified,
+            snm_fmt_bytes(b1, sizeof(b1), bytes - reused),
+            snm_fmt_bytes(b2, sizeof(b2), reused));
+  }
+  if (st->n_rounds > 1)
+    fprintf(fp, "round %u (the last):\n", snm_state_cur(st)->number);
   fprintf(fp, "snapshot: %s in %s: %s", snm_state_cur(st)->snapshot.name,
           plan->repository.name,
           snm_snapshot_state_name(snm_state_cur(st)->snapshot.state));
@@ -238,6 +269,18 @@ static void print_human(FILE *fp, const struct snm_plan *plan,
       if (ix->docs_found != SNM_STATE_UNKNOWN)
         fprintf(fp, " (%lld of %lld documents)", ix->docs_found,
                 ix->docs_expected);
+      if (ix->replace && ix->state != SNM_RESTORE_REPLACING &&
+          ix->state != SNM_RESTORE_RESTORING && ix->bytes != SNM_STATE_UNKNOWN)
+        fprintf(fp, " (replaced: %s transferred, %s reused)",
+                snm_fmt_bytes(
+                    b1, sizeof(b1),
+                    ix->bytes - (ix->bytes_reused > 0 ? ix->bytes_reused : 0)),
+                snm_fmt_bytes(b2, sizeof(b2),
+                              ix->bytes_reused > 0 ? ix->bytes_reused : 0));
+      if (ix->state == SNM_RESTORE_REPLACING ||
+          (ix->replace && ix->state == SNM_RESTORE_RESTORING))
+        fprintf(fp, " (MAY BE CLOSED: a sync round closes it to restore "
+                    "over it; 'snapmig sync' finishes the restore)");
       fputc('\n', fp);
     }
   }

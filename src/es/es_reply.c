@@ -181,6 +181,9 @@ int snm_es_parse_recovery(struct snm_es_recovery *out, yajl_val json,
             add_count(
                 snm_jint(0, sh, "index", "size", "recovered_in_bytes", NULL),
                 snm_jint(0, sh, "index", "size", "reused_in_bytes", NULL)));
+        ix->bytes_reused =
+            add_count(ix->bytes_reused, snm_jint(0, sh, "index", "size",
+                                                 "reused_in_bytes", NULL));
         ix->files_total = add_count(
             ix->files_total, snm_jint(0, sh, "index", "files", "total", NULL));
         ix->files_done = add_count(

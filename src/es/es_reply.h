@@ -43,6 +43,7 @@ int snm_es_parse_snapshot_info(struct snm_es_snap_info *out, yajl_val json,
 /* GET TARGETS/_recovery, summed over the shards of the named indices. */
 struct snm_es_recovery_index {
   long long bytes_done, bytes_total, files_done, files_total;
+  long long bytes_reused;  /* of bytes_total: files the target already held */
   int shards, shards_done; /* shards listed / at stage DONE */
   int listed;              /* the reply has the index with a shard array */
 };

@@ -26,7 +26,8 @@ static const char *const step_names[] = {"preflight", "repository", "snapshot",
 static const char *const snap_names[] = {"pending", "started", "success",
                                          "partial", "failed"};
 static const char *const restore_names[] = {"pending",  "restoring", "restored",
-                                            "verified", "skipped",   "failed"};
+                                            "verified", "skipped",   "failed",
+                                            "replacing"};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -120,6 +121,7 @@ static void round_dispose(struct snm_state_round *rd)
       free(r->indices[j].target);
       free(r->indices[j].data_stream);
       free(r->indices[j].target_stream);
+      free(r->indices[j].uuid);
     }
     free(r->indices);
     free(r->domain);
@@ -333,6 +335,9 @@ int snm_state_restore_add_index(struct snm_state_restore *r, const char *source,
   e->bytes = SNM_STATE_UNKNOWN;
   e->data_stream = NULL;
   e->target_stream = NULL;
+  e->bytes_reused = SNM_STATE_UNKNOWN;
+  e->uuid = NULL;
+  e->replace = 0;
 found:
   if (out != NULL)
     *out = e;

@@ -68,7 +68,11 @@ enum snm_restore_state {
   SNM_RESTORE_RESTORED,  /* "restored": recovered, health reached */
   SNM_RESTORE_VERIFIED,  /* "verified": doc counts checked and equal */
   SNM_RESTORE_SKIPPED,   /* "skipped": on_conflict skip, index existed */
-  SNM_RESTORE_FAILED     /* "failed" */
+  SNM_RESTORE_FAILED,    /* "failed" */
+  /* "replacing": a sync round restores over this index (restored by an
+   * earlier round): it is being closed, or closed and not restored yet.
+   * Written before the close is sent; a resumed run finishes the restore. */
+  SNM_RESTORE_REPLACING
 };
 
 /* The names written to the file; never NULL. */
@@ -107,6 +111,7 @@ struct snm_state_snapshot {
    * docs_before */
   char **data_streams; /* NULL or malloced array of malloced names */
   size_t n_data_streams;
+  int deleted; /* 1: deleted from the repository (keep_snapshots) */
 };
 
 /* The repository on one domain ("repositories": {"id": "registered"}). */
@@ -128,6 +133,17 @@ struct snm_state_index {
    * "data_stream" and "target_data_stream" when set) */
   char *data_stream;
   char *target_stream;
+  /* of `bytes`, what the target already held (files reused, not
+   * downloaded: a restore over a closed index), or SNM_STATE_UNKNOWN */
+  long long bytes_reused;
+  /* NULL or malloced: the target index's UUID as read right after this
+   * round restored it (or, before that, the one an earlier round recorded
+   * and this round expects to replace).  A restore over a closed index
+   * keeps the UUID, so a changed one means the index was deleted and made
+   * again by someone else. */
+  char *uuid;
+  int replace; /* 1: this round restores over the existing index (closed
+                  first); 0: it restores a new one */
 };
 
 /* One template or pipeline of the plan's "metadata" section on a target

@@ -78,6 +78,12 @@ static void put_restore(yajl_gen g, const struct snm_state_restore *r)
       snm_gen_key_str(g, "data_stream", x->data_stream);
       snm_gen_key_str(g, "target_data_stream", x->target_stream);
     }
+    if (x->bytes_reused != SNM_STATE_UNKNOWN)
+      snm_gen_key_int(g, "bytes_reused", x->bytes_reused);
+    if (x->uuid != NULL)
+      snm_gen_key_str(g, "uuid", x->uuid);
+    if (x->replace)
+      snm_gen_str(g, "replace"), yajl_gen_bool(g, 1);
     yajl_gen_map_close(g);
   }
   yajl_gen_array_close(g);
@@ -109,6 +115,8 @@ static void put_round(yajl_gen g, const struct snm_state_round *rd)
   snm_gen_key_str(g, "state", snm_snapshot_state_name(s->state));
   put_time(g, "started_at", s->started_ms);
   put_time(g, "finished_at", s->finished_ms);
+  if (s->deleted)
+    snm_gen_str(g, "deleted"), yajl_gen_bool(g, 1);
   put_counts(g, "docs_before", &s->docs_before);
   put_counts(g, "docs_after", &s->docs_after);
   if (s->n_data_streams > 0) {
@@ -253,6 +261,15 @@ static void get_str(struct rd *r, const struct snm_json *obj, const char *where,
 
   if (v != NULL && snm_state_set_str(out, v->u.string.ptr) != 0)
     nomem(r);
+}
+
+/* An optional boolean: absent or null is 0. */
+static int get_bool(struct rd *r, const struct snm_json *obj, const char *where,
+                    const char *key)
+{
+  const struct snm_json *v = get(r, obj, where, key, SNM_JSON_BOOL, 0);
+
+  return v != NULL && v->u.boolean;
 }
 
 /* A count: null (SNM_STATE_UNKNOWN) or an integer >= 0. */
@@ -400,6 +417,7 @@ static void read_snapshot(struct rd *r, const struct snm_json *obj,
   GET_ENUM(r, o, w, "state", snm_snapshot_state_parse, &s->state);
   s->started_ms = get_time(r, o, w, "started_at");
   s->finished_ms = get_time(r, o, w, "finished_at");
+  s->deleted = get_bool(r, o, w, "deleted");
   get_counts(r, o, w, "docs_before", &s->docs_before);
   get_counts(r, o, w, "docs_after", &s->docs_after);
   read_streams(r, o, w, s);
@@ -432,6 +450,9 @@ static void read_index(struct rd *r, const struct snm_json *o,
       bad(r, o, where,
           "\"data_stream\" and \"target_data_stream\" go "
           "together");
+    x->bytes_reused = get_count(r, o, where, "bytes_reused");
+    get_str(r, o, where, "uuid", 0, &x->uuid);
+    x->replace = get_bool(r, o, where, "replace");
   }
   free(source);
   free(target);

@@ -20,8 +20,8 @@
 static const char *const root_keys[] = {
     "$schema",  "snapmig",  "name",    "domains",  "repository",
     "snapshot", "restores", "polling", "metadata", NULL};
-static const char *const repo_keys[] = {"name", "type", "settings",
-                                        "readonly_on_targets", NULL};
+static const char *const repo_keys[] = {
+    "name", "type", "settings", "readonly_on_targets", "keep_snapshots", NULL};
 static const char *const repo_type_names[] = {"s3", "fs", NULL};
 static const char *const snapshot_keys[] = {
     "domain", "name", "indices", "include_global_state", "allow_partial", NULL};
@@ -174,6 +174,8 @@ static void read_repository(struct pctx *c, struct snm_plan *p,
   }
   pc_bool(c, r, "repository", "readonly_on_targets", 1,
           &repo->readonly_on_targets);
+  pc_long(c, r, "repository", "keep_snapshots", 0, 1, 1000000,
+          &repo->keep_snapshots);
 }
 
 /* Index names and patterns: lowercase, none of the characters Elasticsearch

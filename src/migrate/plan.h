@@ -45,6 +45,10 @@ struct snm_repository {
   char *settings_json; /* compact JSON object sent to the cluster ("{}") */
   const struct snm_json *settings; /* the same as a tree, inside plan->doc */
   int readonly_on_targets;         /* default 1 */
+  /* keep_snapshots: after a verified round, the plan's own snapshots
+   * beyond the newest N are deleted; 0 (absent): keep all.  Not part of
+   * the plan's digest (it changes nothing a round copies). */
+  long keep_snapshots;
   struct snm_plan_pos pos;
 };
 

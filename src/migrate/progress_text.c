@@ -379,6 +379,25 @@ static int text_restore_done(struct snm_buf *b, const struct snm_field *f,
       snm_fmt_duration(d, sizeof(d), fdbl(f, n, "duration_s")));
 }
 
+static int text_restore_index(struct snm_buf *b, const struct snm_field *f,
+                              size_t n)
+{
+  char t[SNM_FMT_MAX], r[SNM_FMT_MAX];
+
+  return snm_buf_printf(
+      b, "%s: %s %s: %s transferred, %s reused", fstr(f, n, "domain"),
+      fstr(f, n, "target"), fbool(f, n, "replaced") ? "replaced" : "restored",
+      snm_fmt_bytes(t, sizeof(t), fint(f, n, "bytes_transferred")),
+      snm_fmt_bytes(r, sizeof(r), fint(f, n, "bytes_reused")));
+}
+
+static int text_snapshot_deleted(struct snm_buf *b, const struct snm_field *f,
+                                 size_t n)
+{
+  return snm_buf_printf(b, "snapshot %s of round %lld deleted (keep_snapshots)",
+                        fstr(f, n, "snapshot"), fint(f, n, "round"));
+}
+
 static int text_verify_index(struct snm_buf *b, const struct snm_field *f,
                              size_t n)
 {
@@ -465,7 +484,9 @@ static const struct {
     {"snapshot.done", text_snapshot_done},
     {"restore.start", text_restore_start},
     {"restore.progress", text_restore_progress},
+    {"restore.index", text_restore_index},
     {"restore.done", text_restore_done},
+    {"snapshot.deleted", text_snapshot_deleted},
     {"verify.index", text_verify_index},
     {"verify.data_stream", text_verify_data_stream},
     {"verify.done", text_verify_done},

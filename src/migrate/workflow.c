@@ -177,8 +177,9 @@ static void interrupt(struct snm_workflow *wf)
   if (snm_progress_mode(wf->progress) != SNM_PROGRESS_JSON)
     snm_log(SNM_LOG_WARN,
             "%s: stopped; work already started on the clusters keeps "
-            "running there. Resume with: snapmig run %s%s%s",
-            sig, wf->o->plan_path, wf->o->state_path != NULL ? " --state " : "",
+            "running there. Resume with: snapmig %s %s%s%s",
+            sig, wf->o->sync ? "sync" : "run", wf->o->plan_path,
+            wf->o->state_path != NULL ? " --state " : "",
             wf->o->state_path != NULL ? wf->o->state_path : "");
   wf_close(wf);
 }
@@ -482,6 +483,22 @@ static int count_step(struct snm_workflow *wf, int after)
 
   if (!wf->sent) {
     wf->sent = 1;
+    wf->refresh_next = 0;
+    wf->refreshing = after;
+    wf->count_started = 0;
+  }
+  if (wf->refreshing) {
+    /* the snapshot holds what was indexed, searchable or not: make it
+     * searchable before counting the upper bound */
+    while (wf->pending < WF_MAX_COUNTS_IN_FLIGHT &&
+           wf->refresh_next < wf->n_snap_indices)
+      wf_req_source_refresh(wf, wf->refresh_next++);
+    if (wf->pending > 0)
+      return -1;
+    wf->refreshing = 0;
+  }
+  if (!wf->count_started) {
+    wf->count_started = 1;
     if (wf_count_start(&wf->count, &wf->es[wf->plan->snapshot.domain],
                        wf->snap_indices, wf->n_snap_indices, wf->counts) != 0) {
       failf(wf, SNM_ENOMEM, "out of memory");
@@ -795,6 +812,92 @@ void wf_step_verify(struct snm_workflow *wf)
         return;
       }
   }
+  wf_next(wf); /* saved as done */
+}
+
+/* keep_snapshots: after a verified round, the snapshots of this run's
+ * earlier rounds beyond the newest N are deleted, one at a time: only
+ * names the state file records, and each only when its metadata carries
+ * this run's id (a snapshot of that name made by anyone else is left
+ * alone).  A failure here leaves the snapshot and warns: the round's copy
+ * is verified, and a later round tries again. */
+void wf_step_prune(struct snm_workflow *wf)
+{
+  long keep = wf->plan->repository.keep_snapshots;
+  size_t n_old;
+
+  if (!wf->sent) {
+    wf->sent = 1;
+    wf->prune_next = 0;
+    wf->prune_phase = 0;
+    if (keep > 0 && !wf->metadata && wf->st.n_rounds > (size_t)keep) {
+      wf_warn(wf, source_id(wf),
+              "keep_snapshots: the source keeps no snapshot metadata "
+              "(Elasticsearch before 7.3), so snapmig cannot tell its own "
+              "snapshots for sure: none deleted");
+      keep = 0;
+    }
+    if (keep <= 0)
+      wf->prune_next = wf->st.n_rounds; /* nothing to do */
+  }
+  n_old = keep > 0 && wf->st.n_rounds > (size_t)keep
+              ? wf->st.n_rounds - (size_t)keep
+              : 0;
+  while (wf->pending == 0 && wf->prune_next < n_old) {
+    struct snm_state_snapshot *ss = &wf->st.rounds[wf->prune_next].snapshot;
+
+    if (ss->deleted || ss->name == NULL || ss->state == SNM_SNAP_PENDING) {
+      wf->prune_next++;
+      continue;
+    }
+    if (wf->r_failed) {
+      wf_warn(wf, source_id(wf),
+              "keep_snapshots: snapshot %s (round %u) is kept: %s; a later "
+              "round tries again",
+              ss->name, wf->st.rounds[wf->prune_next].number, wf->r_err.msg);
+      wf->r_failed = 0;
+      snm_err_clear(&wf->r_err);
+      wf->prune_phase = 0;
+      wf->prune_next++;
+      continue;
+    }
+    if (wf->prune_phase == 0) {
+      wf->prune_phase = 1;
+      wf->prune_exists = 0;
+      wf_req_prune(wf, ss->name, 0);
+      continue;
+    }
+    if (wf->prune_phase == 1 && wf->prune_exists &&
+        (wf->prune_run_id == NULL ||
+         strcmp(wf->prune_run_id, wf->st.run_id) != 0)) {
+      wf_warn(wf, source_id(wf),
+              "keep_snapshots: snapshot %s in repository %s was not taken "
+              "by this run (its metadata says run %s): left alone",
+              ss->name, repo(wf),
+              wf->prune_run_id != NULL ? wf->prune_run_id : "none");
+      wf->prune_phase = 0;
+      wf->prune_next++;
+      continue;
+    }
+    if (wf->prune_phase == 1 && wf->prune_exists) {
+      wf->prune_phase = 2;
+      wf_req_prune(wf, ss->name, 1);
+      continue;
+    }
+    /* deleted now, or gone already */
+    ss->deleted = 1;
+    if (save(wf) != 0)
+      return;
+    wf_event(wf, "snapshot.deleted",
+             SNM_FIELDS(SNM_FSTR("snapshot", ss->name),
+                        SNM_FSTR("repository", repo(wf)),
+                        SNM_FINT("round", wf->st.rounds[wf->prune_next].number),
+                        SNM_FBOOL("was_there", wf->prune_phase == 2)));
+    wf->prune_phase = 0;
+    wf->prune_next++;
+  }
+  if (wf->pending > 0)
+    return;
   wf_next(wf); /* saved as done */
 }
 

@@ -37,6 +37,10 @@ struct snm_run_opts {
   const char *plan_path;  /* as given on the command line */
   const char *state_path; /* NULL: snm_journal_default_path() */
   int fresh;              /* 1: set an existing state aside, start anew */
+  /* 1: `snapmig sync`: after a finished run, one more round (a new
+   * snapshot, restored over the indices earlier rounds restored, plus the
+   * new ones); an unfinished later round is resumed.  0: `snapmig run`. */
+  int sync;
   enum snm_progress_mode progress;
   FILE *out; /* NULL: stdout (summary, --json events) */
   FILE *err; /* NULL: stderr (progress, messages) */
@@ -182,9 +186,12 @@ enum snm_wf_index_action {
   SNM_WF_IX_ADOPT,   /* ours, on the server already: wait for it */
   SNM_WF_IX_SKIP,    /* skipped by on_conflict */
   SNM_WF_IX_GONE,    /* restored earlier, deleted since */
-  SNM_WF_IX_CHECK    /* exists; whether this run restored it is not known:
+  SNM_WF_IX_CHECK,   /* exists; whether this run restored it is not known:
                         the target's _recovery decides (restored from this
                         run's snapshot: adopt; else a conflict) */
+  SNM_WF_IX_REPLACE  /* a sync round: restored by an earlier round of this
+                        plan, its identity (UUID) unchanged: close it and
+                        restore over it */
 };
 /* From the state file's index state and whether the target exists. */
 enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,

@@ -51,6 +51,7 @@ enum wf_state {
   WF_METADATA,     /* templates and pipelines copied (workflow_meta.c) */
   WF_RESTORE,      /* every target's sub-machine (enum wf_tstate) */
   WF_VERIFY,       /* every target's refresh and counts */
+  WF_PRUNE,        /* keep_snapshots: the plan's older snapshots deleted */
   WF_FINISHED,     /* saved as done: the summary, closing */
   WF_STOPPING,     /* failed or interrupted, closing */
   WF_N_STATES
@@ -75,8 +76,10 @@ enum wf_tstate {
   WFT_LIST,     /* right before a POST: which target names exist now */
   WFT_ORIGIN,   /* those that exist: were they restored from our snapshot */
   WFT_ROUTING,  /* those _recovery cannot tell: the routing table */
+  WFT_CLOSE,    /* a sync round: POST NAMES/_close for the replaced ones */
   WFT_POST,     /* POST _restore in flight */
   WFT_RECOVER,  /* polling recovery and health */
+  WFT_IDENTITY, /* GET NAMES/_settings: the restored indices' UUIDs */
   WFT_RESTORED, /* health reached */
   WFT_REFRESH,  /* verify: POST TARGETS/_refresh */
   WFT_COUNT,    /* verify: GET INDEX/_count */
@@ -195,6 +198,10 @@ struct wf_target {
   size_t n_wait;
   const char **skipped; /* on_conflict skip targets (malloced array) */
   size_t n_skipped;
+  const char **close; /* replaced targets, closed first (malloced array) */
+  size_t n_close;
+  size_t *close_ends; /* NULL or malloced: `close` in URL-sized chunks */
+  size_t n_close_chunks;
   size_t *chunk_ends; /* NULL or malloced: `wait` in URL-sized chunks */
   size_t n_chunks;    /* (es_chunk.h) */
   char **cover;       /* NULL or malloced: patterns covering `wait` */
@@ -221,6 +228,8 @@ struct wf_target {
   size_t n_probe_chunks;
   int *probe_exists;                /* malloced: 1 when the name is taken */
   enum snm_es_origin *probe_origin; /* malloced */
+  char **probe_uuid;                /* malloced, each NULL or malloced */
+  long *probe_shards;               /* malloced: index.number_of_shards, -1 */
   int posts;                        /* POST _restore attempts so far */
   int origin_rounds;                /* origin checks with an answer pending */
   int origin_delay;                 /* wait a poll interval, then ask again */
@@ -310,6 +319,14 @@ struct snm_workflow {
   int info_final;        /* r_info: the poll's GET found the snapshot ended */
   long long *counts;     /* n_snap_indices counts (malloced) */
   struct wf_count count; /* the source's, into counts */
+  int count_started;     /* count_step: wf_count_start was called */
+  int refreshing;        /* count_after: the source's refreshes go first */
+  size_t refresh_next;   /* the next snapshot index to refresh */
+  int refresh_warned;    /* a refresh failed (said once) */
+  size_t prune_next;     /* WF_PRUNE: the round whose snapshot is next */
+  int prune_phase;       /* 0: GET it, 1: decide, 2: DELETE sent */
+  int prune_exists;      /* the GET found it */
+  char *prune_run_id;    /* NULL or malloced: its metadata.snapmig_run_id */
   int creates;           /* PUTs sent with this name in this invocation */
   int lookups;           /* lookups that found no snapshot since the last PUT */
 
@@ -362,6 +379,7 @@ void wf_step_restore(struct snm_workflow *wf);
 void wf_step_metadata(struct snm_workflow *wf);
 void wf_meta_free(struct snm_workflow *wf);
 void wf_step_verify(struct snm_workflow *wf);
+void wf_step_prune(struct snm_workflow *wf);
 void wf_step_finished(struct snm_workflow *wf);
 
 /* workflow_target.c: a target's sub-machine.  The one way a target
@@ -374,6 +392,8 @@ void wf_target_run(struct wf_target *t, enum wf_state part);
 void wf_tstep_wait(struct wf_target *t);
 void wf_tstep_probe(struct wf_target *t);
 void wf_tstep_post(struct wf_target *t);
+void wf_tstep_close(struct wf_target *t);
+void wf_tstep_identity(struct wf_target *t);
 void wf_tstep_recover(struct wf_target *t);
 void wf_tstep_verify(struct wf_target *t);
 void wf_tstep_refresh(struct wf_target *t);

@@ -290,7 +290,8 @@ void wf_summary(struct snm_workflow *wf)
   enum snm_progress_mode mode = snm_progress_mode(wf->progress);
   const char **left = calloc(p->n_domains + 2, sizeof(*left));
   char **owned = calloc(p->n_domains + 2, sizeof(*owned));
-  long long docs = 0, bytes = 0, now = snm_time_now_ms();
+  long long docs = 0, bytes = 0, reused = 0, now = snm_time_now_ms();
+  size_t replaced = 0;
   size_t n = 0, n_left = 0, n_ds = 0, cap = 0;
   char **ds_lines = NULL;
   const char **ds_names = NULL;
@@ -316,6 +317,14 @@ void wf_summary(struct snm_workflow *wf)
       (owned[n_left] = snm_buf_steal(&line)) != NULL)
     left[n_left] = owned[n_left], n_left++;
 
+  for (size_t r = 0; r < wf->n_targets; r++) {
+    const struct snm_state_restore *sr = &wf_round(wf)->restores[r];
+    for (size_t i = 0; i < sr->n_indices; i++) {
+      if (sr->indices[i].bytes_reused > 0)
+        reused += sr->indices[i].bytes_reused;
+      replaced += sr->indices[i].replace;
+    }
+  }
   for (size_t r = 0; r < wf->n_targets; r++)
     cap += wf_round(wf)->restores[r].n_indices;
   ds_lines = calloc(cap + 1, sizeof(*ds_lines));
@@ -325,6 +334,13 @@ void wf_summary(struct snm_workflow *wf)
   n_ds = stream_lines(wf, ds_lines, ds_names, cap);
   if (mode != SNM_PROGRESS_JSON && mode != SNM_PROGRESS_QUIET) {
     print_table(wf, fp, &docs, &bytes, &n);
+    if (wf_round(wf)->number > 1)
+      fprintf(fp,
+              "\nRound %u: %zu ind%s replaced, %zu new; %s transferred, "
+              "%s reused (already on the target).\n",
+              wf_round(wf)->number, replaced, replaced == 1 ? "ex" : "ices",
+              n - replaced, snm_fmt_bytes(b, sizeof(b), bytes - reused),
+              snm_fmt_bytes(d, sizeof(d), reused));
     if (n_ds > 0)
       fprintf(fp, "\nData streams:\n");
     for (size_t i = 0; i < n_ds; i++)
@@ -347,8 +363,11 @@ void wf_summary(struct snm_workflow *wf)
       SNM_FIELDS(SNM_FSTR("status", "success"),
                  SNM_FDBL("duration_s", wf_seconds(wf->run_start_ms, now)),
                  SNM_FSTR("snapshot", wf_round(wf)->snapshot.name),
-                 SNM_FINT("indices", n), SNM_FINT("docs", docs),
-                 SNM_FINT("bytes", bytes),
+                 SNM_FINT("round", wf_round(wf)->number),
+                 SNM_FINT("indices", n), SNM_FINT("replaced", replaced),
+                 SNM_FINT("docs", docs), SNM_FINT("bytes", bytes),
+                 SNM_FINT("bytes_transferred", bytes - reused),
+                 SNM_FINT("bytes_reused", reused),
                  SNM_FSTRV("data_streams", ds_names, n_ds),
                  SNM_FSTRV("left_in_place", left, n_left)));
 done:

@@ -32,7 +32,12 @@ enum wf_kind {
   K_REFRESH,
   K_TSTREAM,
   K_SHARDS,
-  K_EXPLAIN
+  K_EXPLAIN,
+  K_CLOSE,
+  K_IDENTITY,
+  K_PRUNE_GET,
+  K_PRUNE_DELETE,
+  K_SRC_REFRESH
 };
 
 struct wf_req {
@@ -97,6 +102,38 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
                                    wf_round(wf)->snapshot.name, &perr) != 0)
       record_first(&wf->r_err, &wf->r_failed, &perr);
     return;
+  case K_PRUNE_GET:
+  case K_PRUNE_DELETE:
+    if (err->code == SNM_EHTTP && err->http_status == 404) {
+      wf->prune_exists = 0; /* gone already */
+      return;
+    }
+    if (err->code != SNM_OK) {
+      record_first(&wf->r_err, &wf->r_failed, err);
+      return;
+    }
+    wf->prune_exists = 1;
+    if (q->kind == K_PRUNE_GET) {
+      const char *rid = NULL;
+      yajl_val snaps = snm_jget(reply->json, "snapshots", NULL);
+      if (YAJL_IS_ARRAY(snaps) && snaps->u.array.len == 1)
+        rid = snm_jstr(snaps->u.array.values[0], "metadata", "snapmig_run_id",
+                       NULL);
+      free(wf->prune_run_id);
+      wf->prune_run_id = rid != NULL ? strdup(rid) : NULL;
+    }
+    return;
+  case K_SRC_REFRESH:
+    /* best effort: without it the "after" count may miss documents the
+     * snapshot holds (indexed, not yet searchable) */
+    if (err->code != SNM_OK && !wf->refresh_warned) {
+      wf->refresh_warned = 1;
+      snm_log(SNM_LOG_WARN,
+              "%s (the source is counted without a refresh: documents "
+              "written during the snapshot may be missing from the count)",
+              err->msg);
+    }
+    return;
   case K_SNAP_PUT:
     if (err->code == SNM_OK)
       return;
@@ -148,8 +185,40 @@ static void record_probe_list(struct wf_target *t, size_t k, yajl_val json)
     record_first(&t->r_err, &t->r_failed, &e);
     return;
   }
-  for (size_t i = start; i < t->probe_ends[k]; i++)
+  for (size_t i = start; i < t->probe_ends[k]; i++) {
+    yajl_val ix = snm_jget(json, t->probe[i], "settings", "index", NULL);
+    const char *uuid = snm_jstr(ix, "uuid", NULL);
+    const char *shards = snm_jstr(ix, "number_of_shards", NULL);
+    char *end = NULL;
+    long n = shards != NULL ? strtol(shards, &end, 10) : -1;
+
     t->probe_exists[i] = snm_jget(json, t->probe[i], NULL) != NULL;
+    free(t->probe_uuid[i]);
+    t->probe_uuid[i] = uuid != NULL ? strdup(uuid) : NULL;
+    t->probe_shards[i] = end != NULL && end != shards && *end == '\0' ? n : -1;
+  }
+}
+
+/* Chunk `k` of the restored indices' identities: the UUID of each, kept in
+ * its state file entry (a later sync round replaces an index only while
+ * that UUID is unchanged).  An index the reply leaves out keeps no UUID:
+ * a later round then refuses to replace it, never guesses. */
+static void record_identity(struct wf_target *t, size_t k, yajl_val json)
+{
+  struct snm_state_restore *sr = &wf_round(t->wf)->restores[t->r];
+  size_t start = snm_es_chunk_start(t->chunk_ends, k);
+
+  for (size_t i = start; i < t->chunk_ends[k]; i++) {
+    const char *uuid =
+        snm_jstr(json, t->wait[i], "settings", "index", "uuid", NULL);
+    for (size_t j = 0; j < sr->n_indices; j++)
+      if (strcmp(sr->indices[j].target, t->wait[i]) == 0 &&
+          snm_state_set_str(&sr->indices[j].uuid, uuid) != 0) {
+        struct snm_err e;
+        snm_err_set(&e, SNM_ENOMEM, "out of memory");
+        record_first(&t->r_err, &t->r_failed, &e);
+      }
+  }
 }
 
 /* The origins that _recovery left unknown in chunk `k`, from the routing
@@ -326,6 +395,7 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
     record_probe_routing(t, q->i, reply->json);
     return;
   case K_REFRESH:
+  case K_CLOSE:
     if (err->code != SNM_OK)
       record_first(&t->r_err, &t->r_failed, err);
     return;
@@ -335,6 +405,13 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
       return;
     }
     record_stream(t, q->i, reply->json);
+    return;
+  case K_IDENTITY:
+    if (err->code != SNM_OK) {
+      record_first(&t->r_err, &t->r_failed, err);
+      return;
+    }
+    record_identity(t, q->i, reply->json);
     return;
   default:
     return;
@@ -556,6 +633,30 @@ int wf_req_count(struct snm_workflow *wf, struct wf_target *t,
                     rc, &p, NULL, SNM_HTTP_REPLAY_AUTO, 0);
 }
 
+int wf_req_prune(struct snm_workflow *wf, const char *name, int delete)
+{
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/_snapshot/%s/%s", wf->plan->repository.name, name);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain],
+                  delete ? K_PRUNE_DELETE : K_PRUNE_GET, 0,
+                  delete ? "DELETE" : "GET", rc, &p, NULL,
+                  delete ? SNM_HTTP_REPLAY_YES : SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_source_refresh(struct snm_workflow *wf, size_t i)
+{
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/%s/_refresh", wf->snap_indices[i]);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SRC_REFRESH,
+                  i, "POST", rc, &p, NULL, SNM_HTTP_REPLAY_YES);
+}
+
 int wf_req_snapshot_put(struct snm_workflow *wf)
 {
   struct snm_buf p;
@@ -667,8 +768,8 @@ static int probe_req(struct wf_target *t, size_t k, enum wf_kind kind,
 int wf_req_probe_list(struct wf_target *t, size_t k)
 {
   return probe_req(t, k, K_PROBE_LIST,
-                   "/%l/_settings/index.uuid?expand_wildcards=all&"
-                   "ignore_unavailable=true");
+                   "/%l/_settings/index.uuid,index.number_of_shards?"
+                   "expand_wildcards=all&ignore_unavailable=true");
 }
 
 int wf_req_probe_routing(struct wf_target *t, size_t k)
@@ -736,6 +837,28 @@ int wf_req_recovery(struct wf_target *t, size_t k)
                                   "&expand_wildcards=all&"
                                   "ignore_unavailable=true"
                                 : "/%l/_recovery?" WF_RECOVERY_FILTER);
+}
+
+int wf_req_close(struct wf_target *t, size_t k)
+{
+  size_t start = snm_es_chunk_start(t->close_ends, k);
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc =
+      snm_es_path(&p, "/%l/_close", t->close + start, t->close_ends[k] - start);
+  /* closing a closed index is acknowledged again: safe to replay */
+  return req_send(t->wf, t, t->es, K_CLOSE, k, "POST", rc, &p, NULL,
+                  SNM_HTTP_REPLAY_YES);
+}
+
+int wf_req_identity(struct wf_target *t, size_t k)
+{
+  return chunk_req(t, k, K_IDENTITY, "GET",
+                   "/%l/_settings/index.creation_date,index.uuid?"
+                   "expand_wildcards=all",
+                   SNM_HTTP_REPLAY_AUTO);
 }
 
 int wf_req_health(struct wf_target *t, size_t k)

@@ -29,6 +29,13 @@ int wf_req_count_msearch(struct snm_workflow *wf, struct wf_target *t,
 int wf_req_count(struct snm_workflow *wf, struct wf_target *t,
                  struct wf_count *c, size_t i);
 int wf_req_snapshot_put(struct snm_workflow *wf);
+/* keep_snapshots: GET (delete 0) or DELETE (1) _snapshot/REPO/NAME of an
+ * earlier round; the GET's answer in wf->prune_exists/prune_run_id, a
+ * failure in wf->r_err (a 404 of either is no failure) */
+int wf_req_prune(struct snm_workflow *wf, const char *name, int delete);
+/* POST INDEX/_refresh on the source (before the "after" counts: a
+ * snapshot holds documents that are not searchable yet); best effort */
+int wf_req_source_refresh(struct snm_workflow *wf, size_t i);
 /* The poll: GET _snapshot/REPO/SNAP into wf->r_info (a 502/503/504, 429
  * or lost connection is no news: wf->r_nonews). */
 int wf_req_snapshot_poll(struct snm_workflow *wf);
@@ -60,6 +67,12 @@ int wf_req_shards(struct wf_target *t, size_t k);
 int wf_req_explain(struct wf_target *t);
 /* GET _data_stream/NAME for t->ds_names[i]: t->ds_backing[i]. */
 int wf_req_target_stream(struct wf_target *t, size_t i);
+/* POST CHUNK/_close: chunk `k` of t->close (a sync round's replaced
+ * indices) */
+int wf_req_close(struct wf_target *t, size_t k);
+/* GET CHUNK/_settings/index.creation_date,index.uuid: chunk `k` of
+ * t->wait; records each index's UUID in the state file's entry */
+int wf_req_identity(struct wf_target *t, size_t k);
 
 /* workflow_work.c: the work from the preflight and the state file */
 struct snm_err;

@@ -213,6 +213,7 @@ enum snm_wf_index_action snm_wf_resume_index(enum snm_restore_state st,
   case SNM_RESTORE_RESTORED:
   case SNM_RESTORE_VERIFIED:
     return exists ? SNM_WF_IX_ADOPT : SNM_WF_IX_GONE;
+  case SNM_RESTORE_REPLACING: /* closed, or being closed: finish it */
   case SNM_RESTORE_PENDING:
   case SNM_RESTORE_FAILED:
   default:

@@ -93,6 +93,63 @@ static int set_aside(const char *path, const struct snm_state *old,
   return 0;
 }
 
+/* A sync round's snapshot name: the plan's template now, with "-rN"
+ * (the round) after it, so that two rounds never share a name. */
+static int round_snapshot_name(char *out, size_t outsz,
+                               const struct snm_workflow *wf, unsigned round,
+                               struct snm_err *err)
+{
+  char name[SNM_SNAPSHOT_NAME_MAX + 1];
+  int rc, n;
+
+  if ((rc = snm_plan_snapshot_name(name, sizeof(name), wf->plan,
+                                   (time_t)(wf->run_start_ms / 1000), err)) !=
+      0)
+    return rc;
+  n = snprintf(out, outsz, "%s-r%u", name, round);
+  if (n < 0 || (size_t)n >= outsz || n > SNM_SNAPSHOT_NAME_MAX)
+    return snm_err_set(err, SNM_EINVAL,
+                       "the snapshot name of round %u (%s-r%u) is longer "
+                       "than %d bytes; shorten snapshot.name",
+                       round, name, round, SNM_SNAPSHOT_NAME_MAX);
+  return 0;
+}
+
+/* `snapmig sync` on a loaded state: a finished run gets one more round;
+ * an unfinished later round is resumed; an unfinished first round is
+ * `run`'s to finish.  Returns 0 (wf->resumed says which) or an error. */
+static int open_sync_round(struct snm_workflow *wf, struct snm_err *err)
+{
+  char name[SNM_SNAPSHOT_NAME_MAX + 1];
+  unsigned next = (unsigned)wf->st.n_rounds + 1;
+  int rc;
+
+  if (wf->st.step != SNM_STEP_DONE) {
+    if (wf_round(wf)->number <= 1)
+      return snm_err_set(err, SNM_EINVAL,
+                         "the first round of plan %s (run %s) is not finished "
+                         "(step %s); 'snapmig run %s' resumes it, then "
+                         "'snapmig sync' adds rounds",
+                         wf->plan->name, wf->st.run_id,
+                         snm_step_name(wf->st.step), wf->o->plan_path);
+    wf->resumed = 1;
+    return 0;
+  }
+  if ((rc = round_snapshot_name(name, sizeof(name), wf, next, err)) != 0)
+    return rc;
+  for (size_t i = 0; i < wf->st.n_rounds; i++)
+    if (wf->st.rounds[i].snapshot.name != NULL &&
+        strcmp(wf->st.rounds[i].snapshot.name, name) == 0)
+      return snm_err_set(err, SNM_EINVAL,
+                         "round %zu already took snapshot %s; wait a moment "
+                         "or give snapshot.name a finer time placeholder",
+                         i + 1, name);
+  if ((rc = snm_state_add_round(&wf->st, wf->plan, name, err)) != 0)
+    return rc;
+  wf->st.step = SNM_STEP_PREFLIGHT;
+  return wf_save(wf, err);
+}
+
 /* Load or begin the state.  Returns 0, 1 when the run is already done,
  * or an error (SNM_EINVAL: the state is another plan's). */
 static int open_state(struct snm_workflow *wf, struct snm_err *err)
@@ -102,6 +159,12 @@ static int open_state(struct snm_workflow *wf, struct snm_err *err)
 
   if ((rc = snm_state_load(&wf->st, &found, wf->state_path, err)) != 0)
     return rc;
+  if (!found && wf->o->sync)
+    return snm_err_set(err, SNM_EINVAL,
+                       "no run of plan %s is recorded in %s; 'snapmig run "
+                       "%s' makes the first round, 'snapmig sync' the next "
+                       "ones",
+                       wf->plan->name, wf->state_path, wf->o->plan_path);
   if (found && wf->o->fresh) {
     if ((rc = set_aside(wf->state_path, &wf->st, err)) != 0)
       return rc;
@@ -112,6 +175,10 @@ static int open_state(struct snm_workflow *wf, struct snm_err *err)
     if ((rc = snm_state_check_plan(&wf->st, wf->plan, wf->state_path, err)) !=
         0)
       return rc;
+    if (wf->o->sync && (rc = open_sync_round(wf, err)) != 0)
+      return rc;
+    if (wf->o->sync && !wf->resumed)
+      return 0; /* a new round: counted and taken as a fresh run's */
     if (wf->st.step == SNM_STEP_DONE)
       return 1;
     if (wf_round(wf)->snapshot.name == NULL ||
@@ -193,7 +260,13 @@ static void free_targets(struct snm_workflow *wf)
     free(t->ds_names);
     free(t->wait);
     free(t->skipped);
+    free(t->close);
+    free(t->close_ends);
     free(t->found);
+    for (size_t k = 0; t->probe_uuid != NULL && k < t->n_probe; k++)
+      free(t->probe_uuid[k]);
+    free(t->probe_uuid);
+    free(t->probe_shards);
     wf_count_dispose(&t->count);
     free(t->probe);
     free(t->probe_ix);
@@ -224,6 +297,7 @@ static void dispose(struct snm_workflow *wf)
   free(wf->counts);
   wf_count_dispose(&wf->count);
   snm_es_snap_info_dispose(&wf->r_info);
+  free(wf->prune_run_id);
   snm_state_dispose(&wf->st);
   snm_journal_unlock(&wf->plan_lock);
   snm_journal_unlock(&wf->lock);

@@ -159,20 +159,32 @@ static void set_index_states(struct wf_target *t, const char *const *sources,
 
 static void t_start(struct wf_target *t)
 {
+  struct snm_state_restore *sr = t_st(t);
+
   t->restore_ms = snm_time_now_ms();
   if (t->n_post > 0) {
-    /* write-ahead: "restoring" is on disk before the POST goes out */
+    /* write-ahead: "restoring" is on disk before the POST goes out, and
+     * "replacing" before the close of an index a sync round restores
+     * over (a resumed run then finishes its restore) */
     set_index_states(t, t->post_src, t->n_post, SNM_RESTORE_RESTORING);
-    t_st(t)->state = SNM_RESTORE_RESTORING;
+    for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
+      sr->indices[i].replace = t->actions[i] == SNM_WF_IX_REPLACE;
+      if (t->actions[i] == SNM_WF_IX_REPLACE)
+        sr->indices[i].state = SNM_RESTORE_REPLACING;
+    }
+    sr->state = SNM_RESTORE_RESTORING;
     if (t_save(t) != 0)
       return;
   }
   wf_event(t->wf, "restore.start",
            SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
                       SNM_FSTRV("indices", t->wait, t->n_wait),
+                      SNM_FSTRV("replaced", t->close, t->n_close),
                       SNM_FSTRV("skipped", t->skipped, t->n_skipped)));
   /* nothing to POST (every index adopted or skipped): wait for them */
-  t_enter(t, t->n_post > 0 ? WFT_POST : WFT_RECOVER);
+  t_enter(t, t->n_close > 0  ? WFT_CLOSE
+             : t->n_post > 0 ? WFT_POST
+                             : WFT_RECOVER);
 }
 
 /* A "restore.progress" event; "index" names the index with the most bytes
@@ -239,6 +251,7 @@ static void t_progress(struct wf_target *t)
 static void t_restored(struct wf_target *t)
 {
   struct snm_state_restore *sr = t_st(t);
+  long long total = 0, reused = 0;
   char key[160];
 
   for (size_t i = 0; i < sr->n_indices; i++) {
@@ -249,6 +262,7 @@ static void t_restored(struct wf_target *t)
             ix->state == SNM_RESTORE_PENDING)
           ix->state = SNM_RESTORE_RESTORED;
         ix->bytes = t->rec.items[k].bytes_total;
+        ix->bytes_reused = t->rec.items[k].bytes_reused;
       }
   }
   if (sr->state != SNM_RESTORE_VERIFIED)
@@ -258,12 +272,90 @@ static void t_restored(struct wf_target *t)
     return;
   t_key(key, sizeof(key), t);
   snm_progress_end(t->wf->progress, key);
+  for (size_t i = 0; i < sr->n_indices; i++) {
+    const struct snm_state_index *ix = &sr->indices[i];
+    if (ix->state != SNM_RESTORE_RESTORED || ix->bytes == SNM_STATE_UNKNOWN)
+      continue;
+    total += ix->bytes;
+    if (ix->bytes_reused != SNM_STATE_UNKNOWN)
+      reused += ix->bytes_reused;
+    wf_event(
+        t->wf, "restore.index",
+        SNM_FIELDS(
+            SNM_FSTR("domain", t_domain(t)), SNM_FSTR("source", ix->source),
+            SNM_FSTR("target", ix->target), SNM_FBOOL("replaced", ix->replace),
+            SNM_FINT("bytes_total", ix->bytes),
+            SNM_FINT("bytes_transferred",
+                     ix->bytes - (ix->bytes_reused > 0 ? ix->bytes_reused : 0)),
+            SNM_FINT("bytes_reused",
+                     ix->bytes_reused > 0 ? ix->bytes_reused : 0)));
+  }
   wf_event(t->wf, "restore.done",
            SNM_FIELDS(
                SNM_FSTR("domain", t_domain(t)), SNM_FSTR("state", "restored"),
                SNM_FINT("indices", t->n_wait),
+               SNM_FINT("bytes_transferred", total - reused),
+               SNM_FINT("bytes_reused", reused),
                SNM_FDBL("duration_s", wf_seconds(t->restore_ms, t->done_ms))));
+  t_next(t); /* WFT_IDENTITY */
+}
+
+/* WFT_IDENTITY: the UUID of every restored index, kept in the state file
+ * (a later sync round replaces an index only while it is unchanged). */
+void wf_tstep_identity(struct wf_target *t)
+{
+  if (!t->sent) {
+    t->sent = 1;
+    t->poll_next = 0;
+  }
+  while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
+         t->poll_next < t->n_chunks)
+    wf_req_identity(t, t->poll_next++);
+  if (t->pending > 0)
+    return;
+  if (t->r_failed) {
+    struct snm_err e = t->r_err;
+    wf_err_prefix(&e, "reading the restored indices' UUIDs (a later "
+                      "'snapmig sync' needs them to tell its own indices)");
+    t_fail(t, &e);
+    return;
+  }
+  if (t_save(t) != 0)
+    return;
   t_next(t); /* WFT_RESTORED */
+}
+
+/* WFT_CLOSE: close the indices a sync round restores over, a few chunks
+ * at once; their state file entries say "replacing" already. */
+void wf_tstep_close(struct wf_target *t)
+{
+  if (!t->sent) {
+    t->sent = 1;
+    t->poll_next = 0;
+  }
+  while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
+         t->poll_next < t->n_close_chunks)
+    wf_req_close(t, t->poll_next++);
+  if (t->pending > 0)
+    return;
+  if (t->r_failed) {
+    struct snm_err e;
+    snm_err_set(&e, t->r_err.code,
+                "%s; the indices being replaced may be closed now (snapmig "
+                "status shows them as \"replacing\"); fix the cause and run "
+                "'snapmig sync %s' again: it closes what is left and "
+                "restores them",
+                t->r_err.msg, t->wf->o->plan_path);
+    t_fail(t, &e);
+    return;
+  }
+  /* closed: from here the POST may go out */
+  for (size_t i = 0; i < t_st(t)->n_indices; i++)
+    if (t_st(t)->indices[i].state == SNM_RESTORE_REPLACING)
+      t_st(t)->indices[i].state = SNM_RESTORE_RESTORING;
+  if (t_save(t) != 0)
+    return;
+  t_next(t); /* WFT_POST */
 }
 
 /* Send the poll round's next requests, WF_MAX_CHUNKS_IN_FLIGHT at a time:
@@ -537,6 +629,10 @@ static void t_probe_begin(struct wf_target *t)
   free(t->probe_ends);
   free(t->probe_exists);
   free(t->probe_origin);
+  for (size_t i = 0; t->probe_uuid != NULL && i < t->n_probe; i++)
+    free(t->probe_uuid[i]);
+  free(t->probe_uuid);
+  free(t->probe_shards);
   t->probe_ends = NULL;
   t->n_probe = t->n_probe_chunks = 0;
   t->origin_rounds = 0;
@@ -545,8 +641,11 @@ static void t_probe_begin(struct wf_target *t)
   t->probe_ix = calloc(sr->n_indices + 1, sizeof(*t->probe_ix));
   t->probe_exists = calloc(sr->n_indices + 1, sizeof(*t->probe_exists));
   t->probe_origin = calloc(sr->n_indices + 1, sizeof(*t->probe_origin));
+  t->probe_uuid = calloc(sr->n_indices + 1, sizeof(*t->probe_uuid));
+  t->probe_shards = calloc(sr->n_indices + 1, sizeof(*t->probe_shards));
   if (t->probe == NULL || t->probe_ix == NULL || t->probe_exists == NULL ||
-      t->probe_origin == NULL) {
+      t->probe_origin == NULL || t->probe_uuid == NULL ||
+      t->probe_shards == NULL) {
     t_failf(t, SNM_ENOMEM, "out of memory");
     return;
   }
@@ -554,7 +653,8 @@ static void t_probe_begin(struct wf_target *t)
    * POST that failed or whose outcome is unknown, what it named */
   for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
     if (t->actions[i] == SNM_WF_IX_RESTORE ||
-        t->actions[i] == SNM_WF_IX_CHECK) {
+        t->actions[i] == SNM_WF_IX_CHECK ||
+        t->actions[i] == SNM_WF_IX_REPLACE) {
       t->probe_ix[t->n_probe] = i;
       t->probe[t->n_probe++] = sr->indices[i].target;
     }
@@ -583,14 +683,16 @@ static int probe_chunk_exists(const struct wf_target *t, size_t k, int unknown)
   return 0;
 }
 
-/* The names of the probe that are someone else's, for the message. */
+/* The names of the probe that are someone else's, for the message
+ * (`replace[i]` 1: an earlier round's own, replaced). */
 static void probe_conflicts(struct snm_buf *b, const struct wf_target *t,
-                            size_t *n_out)
+                            const int *replace, size_t *n_out)
 {
   size_t n = 0;
 
   for (size_t i = 0; i < t->n_probe; i++) {
-    if (!t->probe_exists[i] || t->probe_origin[i] == SNM_ES_ORIGIN_OURS)
+    if (!t->probe_exists[i] || t->probe_origin[i] == SNM_ES_ORIGIN_OURS ||
+        replace[i] == 1)
       continue;
     if (n < 5)
       snm_best_effort(
@@ -605,19 +707,91 @@ static void probe_conflicts(struct snm_buf *b, const struct wf_target *t,
   *n_out = n;
 }
 
-/* Every answer is in: adopt ours, skip or refuse the others, restore the
- * absent ones. */
+static long source_shards(const struct snm_workflow *wf, const char *name)
+{
+  for (size_t i = 0; i < wf->pf.n_indices; i++)
+    if (strcmp(wf->pf.indices[i].name, name) == 0)
+      return wf->pf.indices[i].shards;
+  return -1;
+}
+
+/* Probe `i` of a sync round: an index an earlier round of this plan
+ * restored (its UUID on record), now to be closed and restored over?
+ * 1: yes; 0: not such an index (the usual checks decide); -1: it was,
+ * but what the target says now does not allow it (why in `why`):
+ * another UUID (deleted and made again since), another shard count, or
+ * either unknown.  Uncertain is never "replace". */
+static int replace_verdict(struct wf_target *t, size_t i, struct snm_buf *why)
+{
+  const struct snm_state_index *si = &t_st(t)->indices[t->probe_ix[i]];
+  long want;
+
+  if (!si->replace || si->uuid == NULL || !t->probe_exists[i] ||
+      t->probe_origin[i] == SNM_ES_ORIGIN_OURS)
+    return 0;
+  if (si->target_stream != NULL) {
+    /* a data stream is restored whole, by its name, and the servers
+     * refuse one that exists: not closed and restored over index by
+     * index (not built yet) */
+    snm_best_effort(snm_buf_printf(
+        why,
+        "%s%s is a backing index of data stream %s: a sync round does not "
+        "replace data streams yet",
+        why->len ? "; " : "", si->target, si->target_stream));
+    return -1;
+  }
+  if (t->probe_uuid[i] == NULL) {
+    snm_best_effort(
+        snm_buf_printf(why, "%s%s: its UUID cannot be read (GET _settings)",
+                       why->len ? "; " : "", si->target));
+    return -1;
+  }
+  if (strcmp(t->probe_uuid[i], si->uuid) != 0) {
+    snm_best_effort(snm_buf_printf(
+        why,
+        "%s%s has UUID %s, not %s as when this plan restored it: it was "
+        "deleted and made again since, and snapmig does not replace an "
+        "index it did not restore",
+        why->len ? "; " : "", si->target, t->probe_uuid[i], si->uuid));
+    return -1;
+  }
+  want = source_shards(t->wf, si->source);
+  if (want < 0 || t->probe_shards[i] < 0 || want != t->probe_shards[i]) {
+    if (want < 0 || t->probe_shards[i] < 0)
+      snm_best_effort(snm_buf_printf(
+          why, "%s%s: the shard count of %s is unknown", why->len ? "; " : "",
+          si->target, want < 0 ? si->source : si->target));
+    else
+      snm_best_effort(snm_buf_printf(
+          why,
+          "%s%s has %ld shards and the source %s %ld: a restore over a "
+          "closed index needs the same number",
+          why->len ? "; " : "", si->target, t->probe_shards[i], si->source,
+          want));
+    return -1;
+  }
+  return 1;
+}
+
+/* Every answer is in: adopt ours, replace an earlier round's (a sync
+ * round), skip or refuse the others, restore the absent ones. */
 static void t_probe_decide(struct wf_target *t)
 {
   struct snm_state_restore *sr = t_st(t);
   const struct snm_restore *pr = &t->wf->plan->restores[t->r];
   struct snm_buf names;
   size_t n_other = 0;
+  int *replace;
 
   /* an index that exists but whose primaries have no recovery record
    * yet may be a restore (ours, landed late) whose shards have not
-   * started: ask again a little later before calling it someone else's */
-  for (size_t i = 0; i < t->n_probe; i++)
+   * started: ask again a little later before calling it someone else's.
+   * Not an index of a sync round whose POST was never sent (still
+   * "replacing" or pending): closed, it has no recovery record at all. */
+  for (size_t i = 0; i < t->n_probe; i++) {
+    const struct snm_state_index *si = &sr->indices[t->probe_ix[i]];
+    if (si->replace && si->uuid != NULL && si->state != SNM_RESTORE_RESTORING)
+      continue;
     if (t->probe_exists[i] && t->probe_origin[i] == SNM_ES_ORIGIN_UNKNOWN &&
         t->origin_rounds < WF_ORIGIN_ROUNDS) {
       t->origin_rounds++;
@@ -625,8 +799,27 @@ static void t_probe_decide(struct wf_target *t)
       t->origin_delay = 1;
       return;
     }
+  }
+  replace = calloc(t->n_probe + 1, sizeof(*replace));
+  if (replace == NULL) {
+    t_failf(t, SNM_ENOMEM, "out of memory");
+    return;
+  }
   snm_buf_init(&names, 0);
-  probe_conflicts(&names, t, &n_other);
+  for (size_t i = 0; i < t->n_probe; i++)
+    replace[i] = replace_verdict(t, i, &names);
+  if (names.len > 0) {
+    t_failf(t, SNM_EINVAL,
+            "%s: not replacing what this plan restored before: %s; nothing "
+            "was closed or restored over; delete or rename the index on %s "
+            "(a sync then restores it anew), or restore under another "
+            "name, then run snapmig again",
+            t_domain(t), snm_buf_str(&names), t_domain(t));
+    snm_buf_dispose(&names);
+    free(replace);
+    return;
+  }
+  probe_conflicts(&names, t, replace, &n_other);
   if (n_other > 0 && pr->on_conflict != SNM_CONFLICT_SKIP) {
     t_failf(t, SNM_EINVAL,
             "%s: %zu ind%s with the name%s this restore would give exist%s "
@@ -639,6 +832,7 @@ static void t_probe_decide(struct wf_target *t)
             n_other == 1 ? "was" : "were", wf_round(t->wf)->snapshot.name,
             snm_buf_str(&names), n_other == 1 ? "it" : "them", t_domain(t));
     snm_buf_dispose(&names);
+    free(replace);
     return;
   }
   snm_buf_dispose(&names);
@@ -648,6 +842,9 @@ static void t_probe_decide(struct wf_target *t)
 
     if (!t->probe_exists[i]) {
       t->actions[ix] = SNM_WF_IX_RESTORE;
+      si->replace = 0; /* gone since: restored anew */
+    } else if (replace[i] == 1) {
+      t->actions[ix] = SNM_WF_IX_REPLACE;
     } else if (t->probe_origin[i] == SNM_ES_ORIGIN_OURS) {
       if (t->actions[ix] != SNM_WF_IX_ADOPT)
         snm_log(SNM_LOG_INFO,
@@ -666,6 +863,7 @@ static void t_probe_decide(struct wf_target *t)
       si->state = SNM_RESTORE_SKIPPED;
     }
   }
+  free(replace);
   if (wf_target_lists(t) != 0) {
     t_failf(t, SNM_ENOMEM, "out of memory");
     return;

@@ -41,15 +41,38 @@ static int source_done(const struct snm_workflow *wf)
   return 1;
 }
 
+/* The UUID an earlier round of this run recorded for `target` of plan
+ * restore `r` when it restored it (the latest such round), or NULL. */
+static const char *earlier_identity(const struct snm_workflow *wf, size_t r,
+                                    const char *target)
+{
+  for (size_t k = wf->st.n_rounds - 1; k-- > 0;) {
+    const struct snm_state_round *rd = &wf->st.rounds[k];
+    if (r >= rd->n_restores)
+      continue;
+    for (size_t i = 0; i < rd->restores[r].n_indices; i++) {
+      const struct snm_state_index *ix = &rd->restores[r].indices[i];
+      if (strcmp(ix->target, target) == 0)
+        return ix->state != SNM_RESTORE_SKIPPED ? ix->uuid : NULL;
+    }
+  }
+  return NULL;
+}
+
 /* Is `target` of restore `r` this resumed run's own (restored, or maybe
  * restored: the target's check right before the restore decides those,
- * from their recovery source)?  The verdicts then take it for neither a
- * name conflict nor new shards (snm_pf_own_fn). */
+ * from their recovery source), or, in a sync round, one an earlier round
+ * restored (its UUID on record: the check before the restore compares
+ * it)?  The verdicts then take it for neither a name conflict nor new
+ * shards (snm_pf_own_fn). */
 static int own_target(void *data, size_t r, const char *target)
 {
   struct snm_workflow *wf = data;
   const struct snm_state_restore *sr = &wf_round(wf)->restores[r];
   const struct wf_target *t = &wf->targets[r];
+
+  if (earlier_identity(wf, r, target) != NULL)
+    return 1;
 
   for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++)
     if ((t->actions[i] == SNM_WF_IX_ADOPT ||
@@ -217,6 +240,8 @@ static int take_restores(struct snm_workflow *wf, struct snm_err *err)
         const char *src = wf->pf.indices[it->index].name, *ds, *tds;
         struct snm_state_index *ix;
 
+        const char *uuid;
+
         if (it->action == SNM_PF_BLOCKED || !in_snapshot(wf, src))
           continue;
         if (snm_state_restore_add_index(sr, src, it->target_name, &ix) != 0)
@@ -228,6 +253,14 @@ static int take_restores(struct snm_workflow *wf, struct snm_err *err)
           return snm_err_set(err, SNM_ENOMEM, "out of memory");
         if (it->action == SNM_PF_SKIP)
           ix->state = SNM_RESTORE_SKIPPED;
+        /* a sync round: an index an earlier round restored is replaced
+         * while its UUID is the one on record (checked right before) */
+        uuid = earlier_identity(wf, r, it->target_name);
+        if (uuid != NULL && it->action == SNM_PF_RESTORE) {
+          if (snm_state_set_str(&ix->uuid, uuid) != 0)
+            return snm_err_set(err, SNM_ENOMEM, "out of memory");
+          ix->replace = 1;
+        }
       }
     }
     if (t->n_actions != sr->n_indices) {
@@ -242,8 +275,12 @@ static int take_restores(struct snm_workflow *wf, struct snm_err *err)
                             : SNM_WF_IX_RESTORE;
       t->n_actions = sr->n_indices;
     }
+    /* an index a sync round replaces needs the snapshot even when the
+     * check before the restore decides it (its restore may not be done) */
     for (size_t i = 0; i < t->n_actions; i++)
-      if (t->actions[i] == SNM_WF_IX_RESTORE)
+      if (t->actions[i] == SNM_WF_IX_RESTORE ||
+          t->actions[i] == SNM_WF_IX_REPLACE ||
+          (t->actions[i] == SNM_WF_IX_CHECK && sr->indices[i].replace))
         wf->restore_needed = 1;
   }
   return 0;
@@ -254,15 +291,15 @@ int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err)
   const struct snm_plan *plan = wf->plan;
   int rc;
 
-  if (wf->resumed) {
-    if ((rc = decide_resumed(wf, err)) != 0)
+  if (wf->resumed || wf_round(wf)->number > 1) {
+    if (wf->resumed && (rc = decide_resumed(wf, err)) != 0)
       return rc;
     snm_preflight_forget_snapshot(&wf->pf, wf->plan->repository.name,
                                   wf_round(wf)->snapshot.name);
     wf->pf.own_fn = own_target;
     wf->pf.own_data = wf;
-    wf->pf.source_optional = source_done(wf);
-    wf->pf.resuming = 1;
+    wf->pf.source_optional = wf->resumed && source_done(wf);
+    wf->pf.resuming = wf->resumed;
     if (snm_preflight_verdict(&wf->pf) != 0)
       return snm_err_set(err, SNM_ENOMEM, "out of memory");
   }
@@ -310,9 +347,13 @@ int wf_target_lists(struct wf_target *t)
   free(t->post_src);
   free(t->wait);
   free(t->skipped);
+  free(t->close);
   free(t->found);
   free(t->chunk_ends);
+  free(t->close_ends);
   t->chunk_ends = NULL;
+  t->close_ends = NULL;
+  t->close = calloc(n, sizeof(*t->close));
   snm_es_cover_free(t->cover, t->n_cover);
   t->cover = NULL;
   t->n_cover = 0;
@@ -332,12 +373,16 @@ int wf_target_lists(struct wf_target *t)
   t->hlevel = calloc(n, sizeof(*t->hlevel));
   t->miss = calloc(n, sizeof(*t->miss));
   if (t->post_src == NULL || t->wait == NULL || t->skipped == NULL ||
-      t->found == NULL || t->hlevel == NULL || t->miss == NULL)
+      t->found == NULL || t->hlevel == NULL || t->miss == NULL ||
+      t->close == NULL)
     return SNM_ENOMEM;
-  t->n_post = t->n_wait = t->n_skipped = 0;
+  t->n_post = t->n_wait = t->n_skipped = t->n_close = 0;
   for (size_t i = 0; i < sr->n_indices && i < t->n_actions; i++) {
     const struct snm_state_index *ix = &sr->indices[i];
     switch (t->actions[i]) {
+    case SNM_WF_IX_REPLACE:
+      t->close[t->n_close++] = ix->target;
+      /* fall through */
     case SNM_WF_IX_RESTORE:
       t->post_src[t->n_post++] = ix->source;
       t->wait[t->n_wait++] = ix->target;
@@ -356,6 +401,8 @@ int wf_target_lists(struct wf_target *t)
     t->found[i] = SNM_STATE_UNKNOWN;
   if (snm_es_chunk_names(&t->chunk_ends, &t->n_chunks, t->wait, t->n_wait,
                          SNM_ES_URL_LIST_MAX) != 0 ||
+      snm_es_chunk_names(&t->close_ends, &t->n_close_chunks, t->close,
+                         t->n_close, SNM_ES_URL_LIST_MAX) != 0 ||
       snm_es_cover_names(&t->cover, &t->n_cover, t->wait, t->n_wait,
                          SNM_ES_URL_LIST_MAX) != 0 ||
       snm_es_chunk_names(&t->cover_ends, &t->n_cover_chunks,

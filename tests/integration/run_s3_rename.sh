@@ -57,7 +57,7 @@ assert_eq 0 "$RN_RC" "exit status of run ($(cat "$RN_TMP/ev.ndjson.err"))"
 # --json: NDJSON events only, in the documented order
 rn_check_ndjson "$RN_TMP/ev.ndjson"
 types="$(rn_types "$RN_TMP/ev.ndjson" | grep -v -e '\.progress$' -e '^warning$' | tr '\n' ' ')"
-assert_eq "run.start preflight.done repository.registered snapshot.start snapshot.done restore.start restore.done verify.index verify.done run.done " \
+assert_eq "run.start preflight.done repository.registered snapshot.start snapshot.done restore.start restore.index restore.done verify.index verify.done run.done " \
     "$types" "event sequence"
 assert_eq 3 "$(jq -s '[.[] | select(.type == "verify.index" and .ok)] | length' "$RN_TMP/ev.ndjson")" "verified indices"
 assert_eq '["source","target"]' "$(jq -sc '[.[] | select(.type == "repository.registered") | .domain] | sort' "$RN_TMP/ev.ndjson")" "registrations"

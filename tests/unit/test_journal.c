@@ -186,6 +186,7 @@ static void full_state(struct snm_state *st)
   x->docs_expected = 12;
   x->docs_found = 12;
   x->bytes = 4096;
+  assert_int_equal(snm_state_set_str(&x->uuid, "Yf3-uuid"), 0);
   assert_int_equal(
       snm_state_restore_add_index(r, "logs-2", "migrated-logs-2", &x), 0);
   x->state = SNM_RESTORE_FAILED;
@@ -212,8 +213,12 @@ static void full_state(struct snm_state *st)
   r->state = SNM_RESTORE_RESTORING;
   assert_int_equal(
       snm_state_restore_add_index(r, "logs-1", "migrated-logs-1", &x), 0);
-  x->state = SNM_RESTORE_RESTORING;
+  x->state = SNM_RESTORE_REPLACING;
   x->docs_expected = 15;
+  x->bytes = 5000;
+  x->bytes_reused = 4000;
+  x->replace = 1;
+  assert_int_equal(snm_state_set_str(&x->uuid, "Yf3-uuid"), 0);
 }
 
 static void assert_counts_equal(const struct snm_state_counts *a,
@@ -251,6 +256,12 @@ static void assert_rounds_equal(const struct snm_state_round *a,
       assert_true(ra->indices[j].docs_expected == rb->indices[j].docs_expected);
       assert_true(ra->indices[j].docs_found == rb->indices[j].docs_found);
       assert_true(ra->indices[j].bytes == rb->indices[j].bytes);
+      assert_true(ra->indices[j].bytes_reused == rb->indices[j].bytes_reused);
+      assert_int_equal(ra->indices[j].replace, rb->indices[j].replace);
+      if (ra->indices[j].uuid == NULL)
+        assert_null(rb->indices[j].uuid);
+      else
+        assert_string_equal(ra->indices[j].uuid, rb->indices[j].uuid);
     }
   }
 }
@@ -305,6 +316,13 @@ static void test_round_trip(void **state)
   assert_ptr_equal(snm_state_cur(&b), &b.rounds[1]);
   assert_string_equal(snm_state_cur(&b)->snapshot.name, "snap-2");
   assert_true(b.rounds[0].snapshot.finished_ms == SNM_STATE_UNKNOWN);
+  /* a sync round's index: closing or closed, replaced, bytes reused */
+  assert_int_equal(b.rounds[1].restores[0].indices[0].state,
+                   SNM_RESTORE_REPLACING);
+  assert_true(b.rounds[1].restores[0].indices[0].bytes_reused == 4000);
+  assert_true(b.rounds[0].restores[0].indices[1].bytes_reused ==
+              SNM_STATE_UNKNOWN);
+  assert_false(b.rounds[0].restores[0].indices[0].replace);
   assert_true(b.rounds[0].restores[0].indices[1].docs_found ==
               SNM_STATE_UNKNOWN);
   assert_string_equal(b.rounds[0].snapshot.docs_before.items[0].index,

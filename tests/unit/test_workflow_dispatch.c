@@ -85,12 +85,22 @@ struct world {
   char *repo[2]; /* NULL or the registration (the PUT's body), per domain */
   char snap[128];
   char snap_run_id[64];
-  int snap_done;       /* SUCCESS (else IN_PROGRESS) */
-  int status_polls;    /* looks at it (listing or _status) */
-  int exists[N_IX];    /* target index */
-  int ours[N_IX];      /* restored from our snapshot */
-  int recovered[N_IX]; /* _recovery answers since its restore */
-  int counted[N_IX];   /* its target count was answered */
+  int snap_done;        /* SUCCESS (else IN_PROGRESS) */
+  int status_polls;     /* looks at it (listing or _status) */
+  int exists[N_IX];     /* target index */
+  int ours[N_IX];       /* restored from our snapshot */
+  int recovered[N_IX];  /* _recovery answers since its restore */
+  int counted[N_IX];    /* its target count was answered */
+  int generation[N_IX]; /* made anew (deleted and created) this often */
+  int closed[N_IX];     /* closed (a sync round, before its restore) */
+  char from[N_IX][128]; /* the snapshot it was restored from */
+  int puts;             /* snapshot PUTs taken */
+  /* the repository's other snapshots: earlier rounds', and a foreign one
+   * (another run id) that must survive keep_snapshots */
+  char old[4][128];
+  char old_rid[4][64];
+  int n_old;
+  int restored[N_IX]; /* restores of it from the current snapshot */
   long long target_docs[N_IX];
   int info_lag;        /* GET snapshot says IN_PROGRESS this often after done */
   int put_lost;        /* the snapshot PUT is taken, but answered 502 */
@@ -130,6 +140,9 @@ static void violate(struct world *w, const char *fmt, ...)
 static void world_init(struct world *w)
 {
   memset(w, 0, sizeof(*w));
+  snprintf(w->old[0], sizeof(w->old[0]), "foreign-1");
+  snprintf(w->old_rid[0], sizeof(w->old_rid[0]), "someone-elses-run");
+  w->n_old = 1;
   for (size_t i = 0; i < N_IX; i++)
     w->target_docs[i] = DOCS[i];
   w->recover_polls = 1;
@@ -370,6 +383,8 @@ static long answer_source(struct world *w, const char *method, const char *path,
              "\"index.version.created\":\"136407927\"}}",
              i == 0 ? "{" : ",", SRC_NAMES[i]);
     PUTS(&b, "}");
+  } else if (strcmp(method, "POST") == 0 && strstr(path, "/_refresh") != NULL) {
+    PUTS(&b, "{\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0}}");
   } else if (strstr(path, "/_count") != NULL) {
     w->counts++;
     for (size_t i = 0; i < N_IX; i++)
@@ -385,13 +400,24 @@ static long answer_source(struct world *w, const char *method, const char *path,
     yajl_val j = yajl_tree_parse(body, NULL, 0);
     const char *rid = snm_jstr(j, "metadata", "snapmig_run_id", NULL);
 
-    if (w->snap[0] != '\0') {
+    if (w->snap[0] != '\0' && strlen(w->snap) == n &&
+        strncmp(w->snap, name, n) == 0) {
       violate(w, "PUT %s: the snapshot was taken already", path);
       st = 400;
       PUTS(&b, ERR_BODY("invalid_snapshot_name_exception",
                         "snapshot with the same name already exists", 400));
     } else {
+      if (w->snap[0] != '\0' && w->n_old < 4) {
+        snprintf(w->old[w->n_old], sizeof(w->old[0]), "%s", w->snap);
+        snprintf(w->old_rid[w->n_old], sizeof(w->old_rid[0]), "%s",
+                 w->snap_run_id);
+        w->n_old++;
+      }
       snprintf(w->snap, sizeof(w->snap), "%.*s", (int)n, name);
+      w->snap_done = 0;
+      w->status_polls = 0;
+      w->puts++;
+      memset(w->restored, 0, sizeof(w->restored));
       snprintf(w->snap_run_id, sizeof(w->snap_run_id), "%s",
                rid != NULL ? rid : "");
       if (w->put_lost) {
@@ -421,6 +447,40 @@ static long answer_source(struct world *w, const char *method, const char *path,
            "%d},\"total\":{\"size_in_bytes\":200}}}]}",
            w->snap, done ? "SUCCESS" : "STARTED", done ? 2 : 1,
            done ? 200 : 100);
+  } else if (strncmp(path, "/_snapshot/r/", 13) == 0 &&
+             strcmp(path + 13, w->snap) != 0 &&
+             (strcmp(method, "DELETE") == 0 ||
+              (strcmp(method, "GET") == 0 && strchr(path + 13, '/') == NULL))) {
+    /* an older snapshot: looked up or deleted (keep_snapshots) */
+    int k = -1;
+
+    for (int i = 0; i < w->n_old; i++)
+      if (strcmp(path + 13, w->old[i]) == 0)
+        k = i;
+    if (k < 0) {
+      st = 404;
+      PUTS(&b, ERR_BODY("snapshot_missing_exception", "[r:x] is missing", 404));
+    } else if (strcmp(method, "GET") == 0) {
+      PRINTF(&b,
+             "{\"snapshots\":[{\"snapshot\":\"%s\",\"uuid\":\"u\","
+             "\"state\":\"SUCCESS\",\"metadata\":{\"snapmig_run_id\":"
+             "\"%s\"},\"start_time_in_millis\":1000,\"end_time_in_millis\":"
+             "2000,\"shards\":{\"total\":2,\"failed\":0,\"successful\":2},"
+             "\"failures\":[]}]}",
+             w->old[k], w->old_rid[k]);
+    } else {
+      if (strcmp(w->old_rid[k], w->snap_run_id) != 0)
+        violate(w, "DELETE %s: a snapshot of another run", path);
+      memmove(&w->old[k], &w->old[k + 1],
+              (size_t)(w->n_old - k - 1) * sizeof(w->old[0]));
+      memmove(&w->old_rid[k], &w->old_rid[k + 1],
+              (size_t)(w->n_old - k - 1) * sizeof(w->old_rid[0]));
+      w->n_old--;
+      PUTS(&b, "{\"acknowledged\":true}");
+    }
+  } else if (strcmp(method, "DELETE") == 0) {
+    violate(w, "DELETE %s", path);
+    st = 400;
   } else if (strcmp(method, "GET") == 0 &&
              strncmp(path, "/_snapshot/r/", 13) == 0 &&
              strstr(path, "/_status") == NULL) {
@@ -463,8 +523,8 @@ static void recovery_entry(struct snm_buf *b, const struct world *w, size_t i,
          "\"recovered_in_bytes\":%d},\"files\":{\"total\":1,"
          "\"recovered\":%d}}}]}",
          DST_NAMES[i], done ? "DONE" : "INDEX",
-         w->ours[i] ? w->snap : "someone-elses", SRC_NAMES[i], done ? 100 : 40,
-         done ? 1 : 0);
+         w->ours[i] ? w->from[i] : "someone-elses", SRC_NAMES[i],
+         done ? 100 : 40, done ? 1 : 0);
 }
 
 static long answer_target(struct world *w, const char *method, const char *path,
@@ -505,7 +565,13 @@ static long answer_target(struct world *w, const char *method, const char *path,
 
     for (size_t i = 0; ix != NULL && i < N_IX; i++) {
       named[i] = names_has(ix, SRC_NAMES[i]);
-      if (named[i] && w->exists[i]) {
+      if (named[i] && w->exists[i] && w->restored[i] > 0)
+        violate(w, "POST %s restores %s a second time from one snapshot", path,
+                DST_NAMES[i]);
+      if (named[i] && w->exists[i] && w->closed[i] && !w->ours[i])
+        violate(w, "POST %s restores over %s, which the plan did not make",
+                path, DST_NAMES[i]);
+      if (named[i] && w->exists[i] && !w->closed[i]) {
         violate(w, "POST %s restores over %s, which exists", path,
                 DST_NAMES[i]);
         clash = 1;
@@ -521,19 +587,33 @@ static long answer_target(struct world *w, const char *method, const char *path,
       for (size_t i = 0; i < N_IX; i++)
         if (named[i]) {
           w->exists[i] = w->ours[i] = 1;
+          w->closed[i] = 0;
+          w->restored[i]++;
+          snprintf(w->from[i], sizeof(w->from[i]), "%s", w->snap);
           w->recovered[i] = 0;
         }
       PUTS(&b, "{\"accepted\":true}");
     }
     yajl_tree_free(j);
-  } else if (strstr(path, "/_settings/index.uuid") != NULL) {
+  } else if (strcmp(method, "POST") == 0 && strstr(path, "/_close") != NULL) {
+    for (size_t i = 0; i < N_IX; i++)
+      if (names_has(path + 1, DST_NAMES[i])) {
+        if (!w->ours[i] || !w->exists[i])
+          violate(w, "POST %s closes %s, which the plan did not make", path,
+                  DST_NAMES[i]);
+        w->closed[i] = 1;
+      }
+    PUTS(&b, "{\"acknowledged\":true}");
+  } else if (strstr(path, "/_settings/index.uuid") != NULL ||
+             strstr(path, "/_settings/index.creation_date,index.uuid") !=
+                 NULL) {
     PUTS(&b, "{");
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
         PRINTF(&b,
-               "%s\"%s\":{\"settings\":{\"index\":{\"uuid\":\"u%zu\""
-               "}}}",
-               first ? "" : ",", DST_NAMES[i], i);
+               "%s\"%s\":{\"settings\":{\"index\":{\"uuid\":\"u%zu-%d\","
+               "\"number_of_shards\":\"1\",\"creation_date\":\"1\"}}}",
+               first ? "" : ",", DST_NAMES[i], i, w->generation[i]);
         first = 0;
       }
     PUTS(&b, "}");
@@ -548,7 +628,7 @@ static long answer_target(struct world *w, const char *method, const char *path,
                "\"recovery_source\":{\"type\":\"SNAPSHOT\","
                "\"repository\":\"r\",\"snapshot\":\"%s\"}}]}}",
                first ? "" : ",", DST_NAMES[i],
-               w->ours[i] ? w->snap : "someone-elses");
+               w->ours[i] ? w->from[i] : "someone-elses");
         first = 0;
       }
     PUTS(&b, "}}}");
@@ -741,6 +821,7 @@ struct script {
   int probed;                /* a probe listing went out since the last POST */
   char log[SCRIPT_LOG][160]; /* the first requests, for messages */
   int prev_run, prev_t;      /* the last state entered, + 1 (0: none) */
+  int sync;                  /* `snapmig sync` instead of `run` */
   size_t sent[2];            /* requests per domain (src, dst) */
   FILE *events;              /* NULL or where the run's JSON events go */
 };
@@ -942,7 +1023,31 @@ static const char *PLAN =
     "[\"p*\"], \"rename_patterns\": true},"
     "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
 
+static const char *PLAN_KEEP =
+    "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+    "\"src\": {\"endpoint\": \"http://127.0.0.1:1\"},"
+    "\"dst\": {\"endpoint\": \"http://127.0.0.1:2\"}},"
+    "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
+    "{\"location\": \"/x\"}, \"keep_snapshots\": 1},"
+    "\"snapshot\": {\"domain\": \"src\"},"
+    "\"restores\": [{\"domain\": \"dst\", \"rename\": {\"pattern\": "
+    "\"logs-(.+)\", \"replacement\": \"copy-$1\"}}],"
+    "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
+
+static int fx_setup_plan(void **state, const char *plan);
+
 static int fx_setup(void **state)
+{
+  return fx_setup_plan(state, PLAN);
+}
+
+/* The same plan with "keep_snapshots": 1. */
+static int fx_setup_keep(void **state)
+{
+  return fx_setup_plan(state, PLAN_KEEP);
+}
+
+static int fx_setup_plan(void **state, const char *plan)
 {
   struct fx *fx = calloc(1, sizeof(*fx));
 
@@ -954,7 +1059,7 @@ static int fx_setup(void **state)
   assert_non_null(mkdtemp(fx->dir));
   snprintf(fx->state_path, sizeof(fx->state_path), "%s/t.state.json", fx->dir);
   setenv("SNAPMIG_LOCK_DIR", fx->dir, 1);
-  fx->plan = snm_test_plan_parse(PLAN, NULL);
+  fx->plan = snm_test_plan_parse(plan, NULL);
   *state = fx;
   return 0;
 }
@@ -1001,6 +1106,7 @@ static enum snm_run_result run(struct fx *fx, struct script *s)
   o.transport = &tp;
   o.on_step = on_step;
   o.on_step_data = s;
+  o.sync = s->sync;
   s->w = &fx->w;
   s->state_path = fx->state_path;
   r = snm_workflow_run(fx->plan, &o);
@@ -1046,9 +1152,13 @@ static void check_done(struct fx *fx)
     assert_true(fx->w.exists[k] && fx->w.ours[k]);
   }
   /* every metadata item on the target with the source's body (renamed),
-   * written once, and on record as created */
-  assert_int_equal(snm_state_cur(&st)->restores[0].n_meta, N_META);
-  for (size_t i = 0; i < N_META; i++) {
+   * written once, and on record as created; none without the section */
+  if (!fx->plan->metadata.present)
+    for (size_t i = 0; i < N_META; i++)
+      assert_int_equal(fx->w.meta_puts[i], 0);
+  assert_int_equal(snm_state_cur(&st)->restores[0].n_meta,
+                   fx->plan->metadata.present ? N_META : 0);
+  for (size_t i = 0; i < N_META && fx->plan->metadata.present; i++) {
     const struct snm_state_meta *e =
         snm_state_find_meta(&snm_state_cur(&st)->restores[0],
                             snm_meta_kind_word(META[i].kind), META[i].name);
@@ -1097,7 +1207,7 @@ static const char *expected_first(struct fx *fx)
   else if (snm_state_cur(&st)->snapshot.docs_after.len == 0 ||
            snm_state_cur(&st)->snapshot.docs_after.items[0].count ==
                SNM_STATE_UNKNOWN)
-    want = "src: POST /_msearch"; /* the counts after it */
+    want = "src: POST /logs-"; /* refreshed, then counted after it */
   else if (!meta_done(&st))
     want = "src: GET /_ingest/pipeline"; /* the metadata: the source */
   else
@@ -1384,6 +1494,195 @@ static void test_resume_origin_from_routing(void **state)
   unlink(fx->state_path);
 }
 
+/* ---- a sync round ------------------------------------------------------ */
+
+static void world_copy(struct world *dst, const struct world *src)
+{
+  *dst = *src;
+  for (int d = 0; d < 2; d++)
+    dst->repo[d] = src->repo[d] != NULL ? strdup(src->repo[d]) : NULL;
+  for (int i = 0; i < N_META; i++)
+    dst->meta_have[i] =
+        src->meta_have[i] != NULL ? strdup(src->meta_have[i]) : NULL;
+}
+
+/* After a sync round: two rounds, two snapshots (one each), every index
+ * replaced (closed, restored over from the round's snapshot exactly once,
+ * open again), counted and verified. */
+static void check_sync_done(struct fx *fx, const char *where)
+{
+  struct snm_state st;
+  int found = 0;
+
+  load_state(fx, &st, &found);
+  assert_true(found);
+  if (st.step != SNM_STEP_DONE || st.n_rounds != 2 || fx->w.puts != 2)
+    fail_msg("sync %s: step %s, %zu rounds, %d snapshots taken", where,
+             snm_step_name(st.step), st.n_rounds, fx->w.puts);
+  assert_string_not_equal(st.rounds[0].snapshot.name,
+                          st.rounds[1].snapshot.name);
+  assert_string_equal(st.rounds[1].snapshot.name, fx->w.snap);
+  /* keep_snapshots 1: round 1's snapshot is gone, the foreign one stays;
+   * else both stay */
+  {
+    int foreign = 0, first = 0;
+    for (int i = 0; i < fx->w.n_old; i++) {
+      foreign |= strcmp(fx->w.old[i], "foreign-1") == 0;
+      first |= strcmp(fx->w.old[i], st.rounds[0].snapshot.name) == 0;
+    }
+    if (!foreign || first == (fx->plan->repository.keep_snapshots == 1) ||
+        st.rounds[0].snapshot.deleted != !first)
+      fail_msg("sync %s: foreign snapshot %s, round 1's %s (recorded "
+               "deleted: %d)",
+               where, foreign ? "kept" : "GONE", first ? "kept" : "deleted",
+               st.rounds[0].snapshot.deleted);
+  }
+  for (size_t i = 0; i < N_IX; i++) {
+    const struct snm_state_index *ix = &st.rounds[1].restores[0].indices[i];
+    size_t k = strcmp(ix->target, DST_NAMES[0]) == 0 ? 0 : 1;
+
+    if (ix->state != SNM_RESTORE_VERIFIED || !ix->replace || ix->uuid == NULL ||
+        !fx->w.counted[k] || fx->w.closed[k] || fx->w.restored[k] != 1 ||
+        strcmp(fx->w.from[k], fx->w.snap) != 0)
+      fail_msg("sync %s: %s is %s (replace %d, uuid %s), counted %d, closed "
+               "%d, restored %d times from %s",
+               where, ix->target, snm_restore_state_name(ix->state),
+               ix->replace, ix->uuid != NULL ? ix->uuid : "none",
+               fx->w.counted[k], fx->w.closed[k], fx->w.restored[k],
+               fx->w.from[k]);
+  }
+  snm_state_dispose(&st);
+}
+
+/* `sync` after a finished run, then crashed at every transition and
+ * request of that round and resumed with `sync`: one snapshot per round,
+ * nothing restored twice, nothing closed or restored over that the plan
+ * did not restore, never an index left closed, verified only after its
+ * count was compared. */
+static void test_sync_round(void **state)
+{
+  struct fx *fx = *state;
+  struct script first = {0}, ref = {0};
+  struct world after_run;
+  char *saved;
+  size_t saved_len;
+  char where[160];
+
+  world_init(&fx->w);
+  assert_int_equal(run(fx, &first), SNM_RUN_DONE);
+  check_done(fx);
+  /* keep the state file and the clusters as the run left them */
+  crash(&first);
+  saved = first.saved;
+  saved_len = first.saved_len;
+  first.saved = NULL;
+  world_copy(&after_run, &fx->w);
+  memset(after_run.counted, 0, sizeof(after_run.counted));
+
+  /* a sync of a plan with no run recorded is refused */
+  {
+    struct script none = {.sync = 1};
+    unlink(fx->state_path);
+    assert_int_equal(run(fx, &none), SNM_RUN_REFUSED);
+    assert_int_equal(none.requests, 0);
+  }
+
+  world_dispose(&fx->w);
+  world_copy(&fx->w, &after_run);
+  ref.saved = saved;
+  ref.saved_len = saved_len;
+  ref.state_path = fx->state_path;
+  restore_state_file(&ref);
+  ref.saved = NULL;
+  ref.sync = 1;
+  assert_int_equal(run(fx, &ref), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  check_sync_done(fx, "without a crash");
+  assert_true(seen_tedge[WFT_CLOSE][WFT_POST]);
+
+  for (size_t k = 1; k <= ref.steps + ref.requests * 2; k++) {
+    struct script s = {.sync = 1}, r = {.sync = 1};
+    int level = snm_log_level();
+    size_t req = k > ref.steps ? (k - ref.steps + 1) / 2 : 0;
+
+    if (req == 0)
+      s.crash_step = k;
+    else {
+      s.crash_req = req;
+      s.crash_applied = (k - ref.steps) % 2 == 0;
+    }
+    snprintf(where, sizeof(where), "crashed at %s %zu%s",
+             req ? "request" : "transition", req ? req : k,
+             req ? (s.crash_applied ? " (taken)" : " (lost)") : "");
+    world_dispose(&fx->w);
+    world_copy(&fx->w, &after_run);
+    s.saved = saved;
+    s.saved_len = saved_len;
+    s.state_path = fx->state_path;
+    restore_state_file(&s);
+    s.saved = NULL;
+    snm_log_set_level(SNM_LOG_QUIET);
+    (void)run(fx, &s);
+    snm_log_set_level(level);
+    if (!s.crashed)
+      fail_msg("sync %s: no crash", where);
+    restore_state_file(&s);
+    if (run(fx, &r) != SNM_RUN_DONE || fx->w.violations > 0) {
+      dump(&s);
+      fprintf(stderr, "the resumed sync:\n");
+      dump(&r);
+      fail_msg("sync %s: %s", where,
+               fx->w.violations > 0 ? fx->w.violation : "did not finish");
+    }
+    check_sync_done(fx, where);
+    script_dispose(&s);
+    script_dispose(&r);
+  }
+  fprintf(stderr,
+          "sync: crashed and resumed at %zu transitions and %zu requests\n",
+          ref.steps, ref.requests);
+  free(saved);
+  world_dispose(&after_run);
+  world_dispose(&fx->w);
+  script_dispose(&first);
+  script_dispose(&ref);
+  unlink(fx->state_path);
+}
+
+/* One of the run's indices was deleted and made again by hand (another
+ * UUID): the sync round refuses before it closes anything, and says why. */
+static void test_sync_identity_changed(void **state)
+{
+  struct fx *fx = *state;
+  struct script first = {0}, s = {.sync = 1};
+  struct snm_state st;
+  int found = 0;
+
+  world_init(&fx->w);
+  assert_int_equal(run(fx, &first), SNM_RUN_DONE);
+  fx->w.ours[1] = 0; /* someone else's now */
+  fx->w.generation[1]++;
+  assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  assert_false(fx->w.closed[0] || fx->w.closed[1]);
+  assert_int_equal(fx->w.puts, 2); /* the round's snapshot was taken */
+  for (size_t i = 0; i < s.requests && i < 64; i++)
+    if (strstr(s.log[i], "/_close") != NULL ||
+        strstr(s.log[i], "/_restore") != NULL)
+      fail_msg("the refused round sent %s", s.log[i]);
+  load_state(fx, &st, &found);
+  assert_true(found);
+  assert_int_equal(st.n_rounds, 2);
+  assert_int_equal(st.rounds[1].restores[0].state, SNM_RESTORE_FAILED);
+  snm_state_dispose(&st);
+  script_dispose(&first);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
 /* The end of the snapshot is the listing's (GET _snapshot/R/S) to say:
  * a _status that fails (it reads the repository) costs the progress
  * only, never the run. */
@@ -1550,6 +1849,11 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_put_outcome_unknown, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_resume_origin_from_routing, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_sync_round, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_sync_identity_changed, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_sync_round, fx_setup_keep,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_status_only_progress, fx_setup,
                                       fx_teardown),
