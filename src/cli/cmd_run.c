@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cmd_run.c - `snapmig run [options] PLAN`: the migration (workflow.h). */
+/* cmd_run.c - `snapmig run [options] PLAN`: the migration (workflow.h);
+ * `snapmig sync [options] PLAN`: one more round of a finished run
+ * (docs/live-migration.md): a new, incremental snapshot, restored over
+ * the indices earlier rounds of this plan restored, plus new ones.  One
+ * parser and one body; sync has no --fresh. */
 #include "cli.h"
 #include "diag.h"
 #include "log.h"
@@ -45,6 +49,38 @@ static const struct snm_opt_spec run_spec = {
     "(also: the state file belongs to a changed plan), 130 interrupted.\n",
     0};
 
+static const struct snm_opt sync_opts[] = {
+    {O_JSON, "json", 0, SNM_OPT_FLAG, NULL,
+     "NDJSON events on stdout (docs/events.md)"},
+    {O_QUIET, "quiet", 'q', SNM_OPT_FLAG, NULL,
+     "no progress, no summary; errors only"},
+    {O_VERBOSE, "verbose", 'v', SNM_OPT_FLAG, NULL,
+     "log requests (-vv: HTTP traces, redacted)"},
+    {O_STATE, "state", 0, SNM_OPT_VALUE, "FILE",
+     "the state file (default: .snapmig/NAME.state.json\n"
+     "beside the plan)"},
+    SNM_OPT_HELP_ENTRY,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+static const struct snm_opt_spec sync_spec = {
+    "sync",
+    "[--json] [-q] [-v] [--state FILE] PLAN",
+    "One more round of a finished run: a new snapshot of the same indices\n"
+    "(and of new ones that now match the plan) in the same repository, which\n"
+    "stores only what changed; on every target, the indices earlier rounds\n"
+    "of this plan restored are closed and restored over (only changed files\n"
+    "are downloaded) while their UUID is the one recorded, new ones are\n"
+    "restored; then health and document counts are checked.  Repeatable;\n"
+    "after a crash or Ctrl-C the same command resumes the round.  See\n"
+    "docs/live-migration.md.\n",
+    sync_opts,
+    "Environment: SNAPMIG_LOCK_DIR  where the plan lock lives.\n"
+    "\n"
+    "Exit status: 0 the round is restored and verified, 1 failed (blockers,\n"
+    "a failed step, a count mismatch), 2 invalid plan or usage (also: no\n"
+    "run recorded, or its first round unfinished), 130 interrupted.\n",
+    0};
+
 struct run_args {
   const char *plan;
   const char *state;
@@ -52,16 +88,17 @@ struct run_args {
 };
 
 /* -1: go on; else the exit status. */
-static int parse_args(int argc, char **argv, struct run_args *a)
+static int parse_args(int argc, char **argv, const struct snm_opt_spec *spec,
+                      struct run_args *a)
 {
   struct snm_opt_iter it;
   int c;
 
-  snm_opt_init(&it, &run_spec, argc, argv);
+  snm_opt_init(&it, spec, argc, argv);
   while ((c = snm_opt_next(&it)) != SNM_OPT_END) {
     switch (c) {
     case O_HELP:
-      snm_opt_help(stdout, &run_spec);
+      snm_opt_help(stdout, spec);
       return SNM_EXIT_OK;
     case O_JSON:
       a->json = 1;
@@ -80,26 +117,27 @@ static int parse_args(int argc, char **argv, struct run_args *a)
       break;
     case SNM_OPT_OPERAND:
       if (a->plan != NULL)
-        return snm_opt_usage_error(&run_spec, "one plan at a time");
+        return snm_opt_usage_error(spec, "one plan at a time");
       a->plan = it.value;
       break;
     default:
-      return snm_opt_usage_error(&run_spec, "%s", it.error);
+      return snm_opt_usage_error(spec, "%s", it.error);
     }
   }
   if (a->plan == NULL)
-    return snm_opt_missing(&run_spec, "PLAN");
+    return snm_opt_missing(spec, "PLAN");
   return -1;
 }
 
-int snm_cmd_run(int argc, char **argv)
+static int run_or_sync(int argc, char **argv, const struct snm_opt_spec *spec,
+                       int sync)
 {
   struct run_args a = {0};
   struct snm_plan *plan = NULL;
   struct snm_run_opts opts = {0};
   int rc, status;
 
-  if ((rc = parse_args(argc, argv, &a)) >= 0)
+  if ((rc = parse_args(argc, argv, spec, &a)) >= 0)
     return rc;
   snm_cli_set_log_level(a.quiet, a.verbose);
   if ((status = snm_cli_load_plan(&plan, a.plan, a.quiet)) != SNM_EXIT_OK)
@@ -107,6 +145,7 @@ int snm_cmd_run(int argc, char **argv)
   opts.plan_path = a.plan;
   opts.state_path = a.state;
   opts.fresh = a.fresh;
+  opts.sync = sync;
   opts.progress = a.json    ? SNM_PROGRESS_JSON
                   : a.quiet ? SNM_PROGRESS_QUIET
                             : SNM_PROGRESS_AUTO;
@@ -114,4 +153,14 @@ int snm_cmd_run(int argc, char **argv)
 done:
   snm_plan_free(plan);
   return status;
+}
+
+int snm_cmd_run(int argc, char **argv)
+{
+  return run_or_sync(argc, argv, &run_spec, 0);
+}
+
+int snm_cmd_sync(int argc, char **argv)
+{
+  return run_or_sync(argc, argv, &sync_spec, 1);
 }
