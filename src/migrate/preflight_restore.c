@@ -27,25 +27,33 @@ static char *xstrdup(struct snm__vctx *c, const char *s)
 }
 
 /* Replace an item's verdict. */
+/* *verdict = the formatted text (c->nomem when it cannot be had). */
+static void set_text(struct snm__vctx *c, char **verdict, const char *fmt,
+                     va_list ap)
+{
+  struct snm_buf b;
+
+  snm_buf_init(&b, 0);
+  if (snm_buf_vprintf(&b, fmt, ap) != 0)
+    c->nomem = 1;
+  free(*verdict);
+  *verdict = snm_buf_steal(&b);
+  if (*verdict == NULL)
+    c->nomem = 1;
+  snm_buf_dispose(&b);
+}
+
 static void set_verdict(struct snm__vctx *c, struct snm_pf_item *it,
                         enum snm_pf_action action, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void set_verdict(struct snm__vctx *c, struct snm_pf_item *it,
                         enum snm_pf_action action, const char *fmt, ...)
 {
-  struct snm_buf b;
   va_list ap;
 
-  snm_buf_init(&b, 0);
   va_start(ap, fmt);
-  if (snm_buf_vprintf(&b, fmt, ap) != 0)
-    c->nomem = 1;
+  set_text(c, &it->verdict, fmt, ap);
   va_end(ap);
-  free(it->verdict);
-  it->verdict = snm_buf_steal(&b);
-  if (it->verdict == NULL)
-    c->nomem = 1;
-  snm_buf_dispose(&b);
   it->action = action;
 }
 
@@ -53,19 +61,11 @@ void snm__pf_set_stream_verdict(struct snm__vctx *c,
                                 struct snm_pf_stream_item *st,
                                 enum snm_pf_action action, const char *fmt, ...)
 {
-  struct snm_buf b;
   va_list ap;
 
-  snm_buf_init(&b, 0);
   va_start(ap, fmt);
-  if (snm_buf_vprintf(&b, fmt, ap) != 0)
-    c->nomem = 1;
+  set_text(c, &st->verdict, fmt, ap);
   va_end(ap);
-  free(st->verdict);
-  st->verdict = snm_buf_steal(&b);
-  if (st->verdict == NULL)
-    c->nomem = 1;
-  snm_buf_dispose(&b);
   st->action = action;
 }
 

@@ -58,9 +58,7 @@ static void fail(struct snm_workflow *wf, const struct snm_err *err)
   wf_close(wf);
 }
 
-static void failf(struct snm_workflow *wf, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void failf(struct snm_workflow *wf, int code, const char *fmt, ...)
+void wf_failf(struct snm_workflow *wf, int code, const char *fmt, ...)
 {
   struct snm_err e;
   va_list ap;
@@ -223,9 +221,9 @@ static void preflight_done(struct snm_workflow *wf)
   for (size_t i = 0; i < wf->plan->n_domains; i++)
     wf->es[i].read_only = 0;
   if (wf->pf.result != SNM_OK) {
-    failf(wf, wf->pf.result, "preflight: %s",
-          wf->pf.result == SNM_ENOMEM ? "out of memory"
-                                      : "the preflight did not finish");
+    wf_failf(wf, wf->pf.result, "preflight: %s",
+             wf->pf.result == SNM_ENOMEM ? "out of memory"
+                                         : "the preflight did not finish");
     return;
   }
   if (wf_take_preflight(wf, &err) != 0) {
@@ -233,14 +231,14 @@ static void preflight_done(struct snm_workflow *wf)
     return;
   }
   if (wf->pf.n_blockers > 0) {
-    failf(wf, SNM_EINVAL,
-          "preflight: %zu blocker%s found, %s; fix %s and run again "
-          "('snapmig check %s' shows the details)",
-          wf->pf.n_blockers, wf->pf.n_blockers == 1 ? "" : "s",
-          wf->resumed ? "the run stopped before its next step (what it did "
-                        "so far is kept: running it again resumes)"
-                      : "nothing was changed",
-          wf->pf.n_blockers == 1 ? "it" : "them", wf->o->plan_path);
+    wf_failf(wf, SNM_EINVAL,
+             "preflight: %zu blocker%s found, %s; fix %s and run again "
+             "('snapmig check %s' shows the details)",
+             wf->pf.n_blockers, wf->pf.n_blockers == 1 ? "" : "s",
+             wf->resumed ? "the run stopped before its next step (what it did "
+                           "so far is kept: running it again resumes)"
+                         : "nothing was changed",
+             wf->pf.n_blockers == 1 ? "it" : "them", wf->o->plan_path);
     return;
   }
   /* the work is on record; the next state's step is saved on entry */
@@ -321,7 +319,7 @@ void wf_step_register(struct snm_workflow *wf)
         if (snm_state_find_registration(&wf->st, plan->domains[d].id) == NULL &&
             snm_state_set_registration(&wf->st, plan->domains[d].id, created) !=
                 0) {
-          failf(wf, SNM_ENOMEM, "out of memory");
+          wf_failf(wf, SNM_ENOMEM, "out of memory");
           return;
         }
         continue;
@@ -329,7 +327,7 @@ void wf_step_register(struct snm_workflow *wf)
       /* write-ahead: a run stopped between the registrations knows on
        * resume that this one was its own */
       if (snm_state_set_registration(&wf->st, plan->domains[d].id, 1) != 0) {
-        failf(wf, SNM_ENOMEM, "out of memory");
+        wf_failf(wf, SNM_ENOMEM, "out of memory");
         return;
       }
       if (save(wf) != 0)
@@ -351,7 +349,7 @@ void wf_step_register(struct snm_workflow *wf)
     if (wf->repo_body[d] == NULL)
       continue;
     if (snm_state_set_registration(&wf->st, plan->domains[d].id, 1) != 0) {
-      failf(wf, SNM_ENOMEM, "out of memory");
+      wf_failf(wf, SNM_ENOMEM, "out of memory");
       return;
     }
     wf_event(wf, "repository.registered",
@@ -438,14 +436,15 @@ void wf_step_lookup(struct snm_workflow *wf)
   wf->lookups = 0;
   switch (a) {
   case SNM_WF_SNAP_FAIL:
-    failf(wf, SNM_EINVAL, "snapshot: %s", why);
+    wf_failf(wf, SNM_EINVAL, "snapshot: %s", why);
     return;
   case SNM_WF_SNAP_CREATE:
     if (wf->creates >= WF_MAX_SNAPSHOT_CREATES) {
-      failf(wf, SNM_EHTTP,
-            "snapshot: %s did not appear in repository %s on %s after %d "
-            "create requests; check the source's logs, then run again",
-            wf_round(wf)->snapshot.name, repo(wf), source_id(wf), wf->creates);
+      wf_failf(wf, SNM_EHTTP,
+               "snapshot: %s did not appear in repository %s on %s after %d "
+               "create requests; check the source's logs, then run again",
+               wf_round(wf)->snapshot.name, repo(wf), source_id(wf),
+               wf->creates);
       return;
     }
     snm_log(SNM_LOG_INFO, "snapshot: %s is not in repository %s: taking it",
@@ -501,7 +500,7 @@ static int count_step(struct snm_workflow *wf, int after)
     wf->count_started = 1;
     if (wf_count_start(&wf->count, &wf->es[wf->plan->snapshot.domain],
                        wf->snap_indices, wf->n_snap_indices, wf->counts) != 0) {
-      failf(wf, SNM_ENOMEM, "out of memory");
+      wf_failf(wf, SNM_ENOMEM, "out of memory");
       return -1;
     }
   }
@@ -509,17 +508,18 @@ static int count_step(struct snm_workflow *wf, int after)
   if (wf->pending > 0)
     return -1;
   if (wf->r_failed) {
-    failf(wf, wf->r_err.code,
-          "%s; the document counts %s the snapshot are needed to verify "
-          "the copy, so the run stops here (%s); run snapmig again once "
-          "the source answers: it resumes",
-          wf->r_err.msg, after ? "after" : "before",
-          after ? "the snapshot is taken and kept" : "no snapshot was started");
+    wf_failf(wf, wf->r_err.code,
+             "%s; the document counts %s the snapshot are needed to verify "
+             "the copy, so the run stops here (%s); run snapmig again once "
+             "the source answers: it resumes",
+             wf->r_err.msg, after ? "after" : "before",
+             after ? "the snapshot is taken and kept"
+                   : "no snapshot was started");
     return -1;
   }
   for (size_t i = 0; i < wf->n_snap_indices; i++)
     if (snm_state_counts_set(c, wf->snap_indices[i], wf->counts[i]) != 0) {
-      failf(wf, SNM_ENOMEM, "out of memory");
+      wf_failf(wf, SNM_ENOMEM, "out of memory");
       return -1;
     }
   /* write-ahead: the name and the counts are on disk before the PUT */
@@ -642,11 +642,11 @@ void wf_step_poll(struct snm_workflow *wf)
     if (wf->poll_start_ms == 0)
       wf->poll_start_ms = now;
     if (now - wf->poll_start_ms > wf->plan->polling.timeout_s * 1000) {
-      failf(wf, SNM_ETIMEOUT,
-            "snapshot: %s not finished after %lds (polling.timeout_s); it "
-            "keeps running on %s: run snapmig again to go on waiting",
-            wf_round(wf)->snapshot.name, wf->plan->polling.timeout_s,
-            source_id(wf));
+      wf_failf(wf, SNM_ETIMEOUT,
+               "snapshot: %s not finished after %lds (polling.timeout_s); it "
+               "keeps running on %s: run snapmig again to go on waiting",
+               wf_round(wf)->snapshot.name, wf->plan->polling.timeout_s,
+               source_id(wf));
       return;
     }
     long warm = snm_wf_poll_warmup(wf->polls++, &wf->plan->polling);
@@ -721,14 +721,15 @@ void wf_step_info(struct snm_workflow *wf)
                           wf->have_status ? wf->r_status.bytes_total : -1)));
   if (st == SNM_SNAP_FAILED ||
       (st == SNM_SNAP_PARTIAL && !wf->plan->snapshot.allow_partial)) {
-    failf(wf, SNM_EHTTP,
-          "snapshot: %s on %s ended %s (%lld of %lld shards failed)%s%s%s%s; "
-          "fix the cause and run 'snapmig run --fresh %s'",
-          wf_round(wf)->snapshot.name, source_id(wf), si->state,
-          si->shards_failed, si->shards_total, si->reason != NULL ? ": " : "",
-          si->reason != NULL ? si->reason : "",
-          si->failures != NULL ? "; failures: " : "",
-          si->failures != NULL ? si->failures : "", wf->o->plan_path);
+    wf_failf(
+        wf, SNM_EHTTP,
+        "snapshot: %s on %s ended %s (%lld of %lld shards failed)%s%s%s%s; "
+        "fix the cause and run 'snapmig run --fresh %s'",
+        wf_round(wf)->snapshot.name, source_id(wf), si->state,
+        si->shards_failed, si->shards_total, si->reason != NULL ? ": " : "",
+        si->reason != NULL ? si->reason : "",
+        si->failures != NULL ? "; failures: " : "",
+        si->failures != NULL ? si->failures : "", wf->o->plan_path);
     return;
   }
   wf_next(wf);
@@ -758,7 +759,7 @@ void wf_step_restore(struct snm_workflow *wf)
   if (!wf->sent) {
     wf->sent = 1;
     if (wf_targets_prepare(wf) != 0) {
-      failf(wf, SNM_ENOMEM, "out of memory");
+      wf_failf(wf, SNM_ENOMEM, "out of memory");
       return;
     }
   }

@@ -362,6 +362,9 @@ int wf_next(struct snm_workflow *wf);
 /* Stop the run on `err` (step context added), for drivers outside
  * workflow.c. */
 void wf_fail(struct snm_workflow *wf, const struct snm_err *err);
+/* The same with a formatted message. */
+void wf_failf(struct snm_workflow *wf, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Save the state file; on failure the run stops (failed) and -1. */
 int wf_save_or_fail(struct snm_workflow *wf);
 

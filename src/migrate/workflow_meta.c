@@ -277,19 +277,6 @@ failed:
   record_err(m, &err);
 }
 
-static void failf(struct snm_workflow *wf, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void failf(struct snm_workflow *wf, int code, const char *fmt, ...)
-{
-  struct snm_err e;
-  va_list ap;
-
-  va_start(ap, fmt);
-  snm_err_setv(&e, code, fmt, ap);
-  va_end(ap);
-  wf_fail(wf, &e);
-}
-
 /* The plan's names resolved on the source into every restore's list of
  * items (kept where an earlier run put them).  0, or -1 (failed). */
 static int resolve(struct snm_workflow *wf)
@@ -310,16 +297,16 @@ static int resolve(struct snm_workflow *wf)
                      : (size_t)-1;
     if (n == (size_t)-1) {
       free(hits);
-      failf(wf, SNM_ENOMEM, "out of memory");
+      wf_failf(wf, SNM_ENOMEM, "out of memory");
       return -1;
     }
     for (size_t j = 0; j < spec->n_names[k]; j++)
       if (hits[j] == SNM_INDEXPAT_NOT_FOUND) {
-        failf(wf, SNM_EINVAL,
-              "metadata: %s %s (metadata.%s) is not on the source %s; fix "
-              "the plan or create it there, then run again",
-              snm_meta_label((enum snm_meta_kind)k), spec->names[k][j],
-              snm_meta_kind_key((enum snm_meta_kind)k), src);
+        wf_failf(wf, SNM_EINVAL,
+                 "metadata: %s %s (metadata.%s) is not on the source %s; fix "
+                 "the plan or create it there, then run again",
+                 snm_meta_label((enum snm_meta_kind)k), spec->names[k][j],
+                 snm_meta_kind_key((enum snm_meta_kind)k), src);
         free(hits);
         free(sel);
         return -1;
@@ -332,7 +319,7 @@ static int resolve(struct snm_workflow *wf)
                                m->src[k].items[i].name, NULL) != 0) {
           free(hits);
           free(sel);
-          failf(wf, SNM_ENOMEM, "out of memory");
+          wf_failf(wf, SNM_ENOMEM, "out of memory");
           return -1;
         }
     free(hits);
@@ -382,11 +369,11 @@ static char *wanted(struct snm_workflow *wf, size_t r, enum snm_meta_kind k,
   char *out = NULL;
 
   if (it == NULL) {
-    failf(wf, SNM_EINVAL,
-          "metadata: %s %s was on the source %s when this run resolved the "
-          "plan and is gone now; put it back, or start over with --fresh",
-          snm_meta_label(k), name,
-          wf->plan->domains[wf->plan->snapshot.domain].id);
+    wf_failf(wf, SNM_EINVAL,
+             "metadata: %s %s was on the source %s when this run resolved the "
+             "plan and is gone now; put it back, or start over with --fresh",
+             snm_meta_label(k), name,
+             wf->plan->domains[wf->plan->snapshot.domain].id);
     return NULL;
   }
   if (snm_meta_rename(&out, NULL, k, it->body,
@@ -415,10 +402,10 @@ static int decide(struct snm_workflow *wf)
   int replace;
 
   if (snm_meta_kind_parse(e->kind, &k) != 0) {
-    failf(wf, SNM_EINVAL,
-          "metadata: the state file names an unknown kind "
-          "\"%s\"; start over with --fresh",
-          e->kind);
+    wf_failf(wf, SNM_EINVAL,
+             "metadata: the state file names an unknown kind "
+             "\"%s\"; start over with --fresh",
+             e->kind);
     return 0;
   }
   if (m->phase == MP_PUT) { /* a PUT answered */
@@ -432,10 +419,10 @@ static int decide(struct snm_workflow *wf)
     }
     /* unknown outcome: look again */
     if (++m->tries >= META_MAX_TRIES) {
-      failf(wf, SNM_EHTTP,
-            "metadata: %s %s on %s: %d PUTs did not tell whether it was "
-            "written; check the target, then run again (it resumes)",
-            snm_meta_label(k), e->name, dom, m->tries);
+      wf_failf(wf, SNM_EHTTP,
+               "metadata: %s %s on %s: %d PUTs did not tell whether it was "
+               "written; check the target, then run again (it resumes)",
+               snm_meta_label(k), e->name, dom, m->tries);
       return 0;
     }
     m->phase = MP_LOOK;
@@ -478,20 +465,20 @@ static int decide(struct snm_workflow *wf)
       return 0;
     }
     if (nd > 0) {
-      failf(wf, SNM_EINVAL,
-            "metadata: %s %s on %s differs from the source's (%s); set "
-            "metadata.on_conflict to \"skip\" or \"replace\", or remove it "
-            "there, then run again",
-            snm_meta_label(k), e->name, dom, snm_buf_str(&paths));
+      wf_failf(wf, SNM_EINVAL,
+               "metadata: %s %s on %s differs from the source's (%s); set "
+               "metadata.on_conflict to \"skip\" or \"replace\", or remove it "
+               "there, then run again",
+               snm_meta_label(k), e->name, dom, snm_buf_str(&paths));
       snm_buf_dispose(&paths);
       free(want);
       return 0;
     }
     snm_buf_dispose(&paths);
     if (nd < 0) {
-      failf(wf, nd == -2 ? SNM_ENOMEM : SNM_EPARSE,
-            "metadata: %s %s: a body is not a JSON object", snm_meta_label(k),
-            e->name);
+      wf_failf(wf, nd == -2 ? SNM_ENOMEM : SNM_EPARSE,
+               "metadata: %s %s: a body is not a JSON object",
+               snm_meta_label(k), e->name);
       free(want);
       return 0;
     }
@@ -545,7 +532,7 @@ void wf_step_metadata(struct snm_workflow *wf)
     wf_meta_free(wf);
     wf->meta = calloc(1, sizeof(*wf->meta));
     if (wf->meta == NULL) {
-      failf(wf, SNM_ENOMEM, "out of memory");
+      wf_failf(wf, SNM_ENOMEM, "out of memory");
       return;
     }
     wf->meta->phase = MP_LIST;
