@@ -37,7 +37,7 @@
 #                   source: the answer that would tell snapmig is lost
 #   counts-after    the "after" counts' POST /_msearch held
 #   restore-drop/-late/-ack  the POST _restore faulted like the PUT; the
-#                   probe after it (GET TARGETS/_settings/index.uuid) held
+#                   probe after it (GET TARGETS/_settings/index.uuid,index.number_of_shards) held
 #   recovery-1/-10  the 1st / 10th GET TARGETS/_recovery held
 #   refresh         POST TARGETS/_refresh held
 #   target-counts   the target's counts (POST /_msearch) held
@@ -132,7 +132,7 @@ kp_re_snap_put() { printf '^/_snapshot/%s/snapmig-[^/?]+\\?wait_for_completion' 
 kp_re_snap_get() { printf '^/_snapshot/%s/snapmig-[^/?]+$' "$KP_REPO"; }
 KP_RE_COUNT='^/[^/_][^/]*/_count$'
 KP_RE_MSEARCH='^/_msearch$'
-KP_RE_PROBE='/_settings/index\.uuid\?'
+KP_RE_PROBE='/_settings/index\.uuid,index\.number_of_shards\?'
 kp_re_restore() { printf '^/_snapshot/%s/snapmig-[^/?]+/_restore\\?' "$KP_REPO"; }
 KP_RE_RECOVERY='^/[^/_][^/?]*/_recovery(\?filter_path=.*)?$'
 KP_RE_REFRESH='^/[^/_][^/]*/_refresh$'
