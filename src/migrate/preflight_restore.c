@@ -29,6 +29,8 @@ static char *xstrdup(struct snm__vctx *c, const char *s)
 /* Replace an item's verdict. */
 /* *verdict = the formatted text (c->nomem when it cannot be had). */
 static void set_text(struct snm__vctx *c, char **verdict, const char *fmt,
+                     va_list ap) __attribute__((format(printf, 3, 0)));
+static void set_text(struct snm__vctx *c, char **verdict, const char *fmt,
                      va_list ap)
 {
   struct snm_buf b;
