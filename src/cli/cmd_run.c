@@ -14,16 +14,22 @@
 
 enum { O_HELP = SNM_OPT_HELP, O_JSON, O_QUIET, O_VERBOSE, O_STATE, O_FRESH };
 
+/* The options run and sync share. */
+/* clang-format off */
+#define RUN_COMMON_OPTS                                                        \
+  {O_JSON, "json", 0, SNM_OPT_FLAG, NULL,                                      \
+   "NDJSON events on stdout (docs/events.md)"},                                \
+  {O_QUIET, "quiet", 'q', SNM_OPT_FLAG, NULL,                                  \
+   "no progress, no summary; errors only"},                                    \
+  {O_VERBOSE, "verbose", 'v', SNM_OPT_FLAG, NULL,                              \
+   "log requests (-vv: HTTP traces, redacted)"},                               \
+  {O_STATE, "state", 0, SNM_OPT_VALUE, "FILE",                                 \
+   "the state file (default: .snapmig/NAME.state.json\n"                       \
+   "beside the plan)"}
+/* clang-format on */
+
 static const struct snm_opt run_opts[] = {
-    {O_JSON, "json", 0, SNM_OPT_FLAG, NULL,
-     "NDJSON events on stdout (docs/events.md)"},
-    {O_QUIET, "quiet", 'q', SNM_OPT_FLAG, NULL,
-     "no progress, no summary; errors only"},
-    {O_VERBOSE, "verbose", 'v', SNM_OPT_FLAG, NULL,
-     "log requests (-vv: HTTP traces, redacted)"},
-    {O_STATE, "state", 0, SNM_OPT_VALUE, "FILE",
-     "the state file (default: .snapmig/NAME.state.json\n"
-     "beside the plan)"},
+    RUN_COMMON_OPTS,
     {O_FRESH, "fresh", 0, SNM_OPT_FLAG, NULL,
      "start a new run (new snapshot name); the old state\n"
      "file is kept as FILE.RUNID.old"},
@@ -50,17 +56,7 @@ static const struct snm_opt_spec run_spec = {
     0};
 
 static const struct snm_opt sync_opts[] = {
-    {O_JSON, "json", 0, SNM_OPT_FLAG, NULL,
-     "NDJSON events on stdout (docs/events.md)"},
-    {O_QUIET, "quiet", 'q', SNM_OPT_FLAG, NULL,
-     "no progress, no summary; errors only"},
-    {O_VERBOSE, "verbose", 'v', SNM_OPT_FLAG, NULL,
-     "log requests (-vv: HTTP traces, redacted)"},
-    {O_STATE, "state", 0, SNM_OPT_VALUE, "FILE",
-     "the state file (default: .snapmig/NAME.state.json\n"
-     "beside the plan)"},
-    SNM_OPT_HELP_ENTRY,
-    {0, NULL, 0, 0, NULL, NULL}};
+    RUN_COMMON_OPTS, SNM_OPT_HELP_ENTRY, {0, NULL, 0, 0, NULL, NULL}};
 
 static const struct snm_opt_spec sync_spec = {
     "sync",

@@ -3,6 +3,7 @@
  * differences, renames (metadata.h). */
 #include "metadata.h"
 #include "buf.h"
+#include "es.h"
 #include "indexpat.h"
 #include "json.h"
 #include "jtree.h"
@@ -347,28 +348,15 @@ static void gen_number(yajl_gen g, yajl_val v)
 }
 
 /* Any value with sorted keys. */
+typedef int (*member_fn)(yajl_gen g, const char *key, yajl_val v, int *rc);
+static int gen_object(yajl_gen g, yajl_val o, member_fn member);
+
 static int gen_sorted(yajl_gen g, yajl_val v)
 {
   int rc = 0;
 
   if (YAJL_IS_OBJECT(v)) {
-    struct kv *kv = malloc((v->u.object.len + 1) * sizeof(*kv));
-
-    if (kv == NULL)
-      return SNM_ENOMEM;
-    for (size_t i = 0; i < v->u.object.len; i++) {
-      kv[i].key = v->u.object.keys[i];
-      kv[i].v = v->u.object.values[i];
-    }
-    if (v->u.object.len > 1)
-      qsort(kv, v->u.object.len, sizeof(*kv), kv_cmp);
-    yajl_gen_map_open(g);
-    for (size_t i = 0; i < v->u.object.len && rc == 0; i++) {
-      snm_gen_str(g, kv[i].key);
-      rc = gen_sorted(g, kv[i].v);
-    }
-    yajl_gen_map_close(g);
-    free(kv);
+    rc = gen_object(g, v, NULL);
   } else if (YAJL_IS_ARRAY(v)) {
     yajl_gen_array_open(g);
     for (size_t i = 0; i < v->u.array.len && rc == 0; i++)
@@ -393,10 +381,8 @@ static int gen_mappings(yajl_gen g, yajl_val m)
 }
 
 /* Generate the members of an object with sorted keys, through `member`
- * for the ones it knows (it returns 1 when it wrote or dropped the
- * member, 0 to let the generic code write it). */
-typedef int (*member_fn)(yajl_gen g, const char *key, yajl_val v, int *rc);
-
+ * (NULL: none) for the ones it knows (it returns 1 when it wrote or
+ * dropped the member, 0 to let the generic code write it). */
 static int gen_object(yajl_gen g, yajl_val o, member_fn member)
 {
   struct kv *kv = malloc((o->u.object.len + 1) * sizeof(*kv));
@@ -883,4 +869,16 @@ int snm_meta_simulate_body(char **out, enum snm_meta_kind k, const char *body,
   yajl_gen_free(g);
   yajl_tree_free(j);
   return rc;
+}
+
+int snm_meta_reply_absent(const struct snm_es_reply *reply)
+{
+  const char *type;
+
+  if (reply == NULL || reply->status != 404)
+    return 0;
+  if (YAJL_IS_OBJECT(reply->json) && reply->json->u.object.len == 0)
+    return 1;
+  type = snm_jstr(reply->json, "error", "type", NULL);
+  return type != NULL && strcmp(type, "resource_not_found_exception") == 0;
 }

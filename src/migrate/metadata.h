@@ -143,4 +143,11 @@ int snm_meta_simulate_body(char **out, enum snm_meta_kind k, const char *body,
 /* "/_index_template/_simulate" or "/_ingest/pipeline/_simulate". */
 const char *snm_meta_simulate_path(enum snm_meta_kind k);
 
+/* 1 when a reply to GET of a named item or a list says "no such item", as
+ * opposed to any other 404 (a proxy's, an API the server does not have):
+ * a 404 with the body {} (pipelines, legacy templates) or a
+ * resource_not_found_exception. */
+struct snm_es_reply;
+int snm_meta_reply_absent(const struct snm_es_reply *reply);
+
 #endif

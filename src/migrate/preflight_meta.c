@@ -132,19 +132,6 @@ void snm__pf_meta_dispose(struct snm_preflight *pf)
 
 /* ---- replies ------------------------------------------------------------ */
 
-/* A 404 that means "none": {} or resource_not_found_exception. */
-static int says_none(const struct snm_es_reply *reply)
-{
-  const char *type;
-
-  if (reply == NULL || reply->status != 404)
-    return 0;
-  if (YAJL_IS_OBJECT(reply->json) && reply->json->u.object.len == 0)
-    return 1;
-  type = snm_jstr(reply->json, "error", "type", NULL);
-  return type != NULL && strcmp(type, "resource_not_found_exception") == 0;
-}
-
 static void record_list(struct snm_preflight *pf, struct pm_list *pl,
                         enum snm_meta_kind k, const char *dom,
                         const struct snm_es_reply *reply,
@@ -153,7 +140,7 @@ static void record_list(struct snm_preflight *pf, struct pm_list *pl,
   char why[160];
   int rc;
 
-  if (err->code != SNM_OK && !says_none(reply)) {
+  if (err->code != SNM_OK && !snm_meta_reply_absent(reply)) {
     pl->error = dupe(pf, err->msg);
     return;
   }

@@ -112,21 +112,6 @@ static void record_err(struct wf_meta *m, const struct snm_err *e)
   }
 }
 
-/* A 404 that says "no such item", as opposed to any other 404 (a proxy's,
- * an API the server does not have): the body {} (pipelines, legacy
- * templates) or a resource_not_found_exception. */
-static int says_absent(const struct snm_es_reply *reply)
-{
-  const char *type;
-
-  if (reply == NULL || reply->status != 404)
-    return 0;
-  if (YAJL_IS_OBJECT(reply->json) && reply->json->u.object.len == 0)
-    return 1;
-  type = snm_jstr(reply->json, "error", "type", NULL);
-  return type != NULL && strcmp(type, "resource_not_found_exception") == 0;
-}
-
 /* The PUT's outcome is not known: no answer, a gateway's 502/504. */
 static int outcome_unknown(const struct snm_err *err)
 {
@@ -147,7 +132,7 @@ static void record(struct meta_req *q, const struct snm_es_reply *reply,
   switch (q->phase) {
   case MP_LIST:
     dom = q->wf->plan->domains[q->wf->plan->snapshot.domain].id;
-    if (err->code != SNM_OK && !says_absent(reply)) {
+    if (err->code != SNM_OK && !snm_meta_reply_absent(reply)) {
       record_err(m, err);
       return;
     }
@@ -170,7 +155,7 @@ static void record(struct meta_req *q, const struct snm_es_reply *reply,
     free(m->have);
     m->have = NULL;
     if (err->code != SNM_OK) {
-      if (!says_absent(reply))
+      if (!snm_meta_reply_absent(reply))
         record_err(m, err);
       return;
     }
