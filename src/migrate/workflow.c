@@ -497,7 +497,10 @@ static int count_step(struct snm_workflow *wf, int after)
   if (!wf->sent) {
     wf->sent = 1;
     wf->refresh_next = 0;
-    wf->refreshing = after;
+    /* a cutover's "before" too: writes accepted before the block and not
+     * searchable yet would otherwise show up only in the "after" count */
+    wf->refreshing = after || (wf->o->cutover &&
+                               wf_round(wf)->cutover.state != SNM_CUT_NONE);
     wf->count_started = 0;
   }
   if (wf->refreshing) {
@@ -830,7 +833,7 @@ void wf_step_verify(struct snm_workflow *wf)
     return;
   for (size_t i = 0; i < wf->n_targets; i++) {
     const struct snm_state_restore *sr = &wf_round(wf)->restores[i];
-    if (wf->plan->restores[i].verify != SNM_VERIFY_DOC_COUNT)
+    if (wf->plan->restores[i].verify == SNM_VERIFY_NONE)
       continue;
     for (size_t k = 0; k < sr->n_indices; k++) {
       if (sr->indices[k].state == SNM_RESTORE_VERIFIED)

@@ -1025,7 +1025,8 @@ int wf_req_cut_settings(struct snm_workflow *wf, size_t k)
 
   snm_buf_init(&p, 0);
   rc = snm_es_path(&p,
-                   "/%l/_settings/index.blocks.write?flat_settings=true&"
+                   "/%l/_settings/index.blocks.write,index.uuid?"
+                   "flat_settings=true&"
                    "expand_wildcards=all",
                    wf->cut_names + start, wf->cut_ends[k] - start);
   return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_CUT_GET, k,

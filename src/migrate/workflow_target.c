@@ -1108,8 +1108,7 @@ static void t_compare(struct wf_target *t)
 /* WFT_RESTORED: verify by counting, or not */
 void wf_tstep_verify(struct wf_target *t)
 {
-  if (t->wf->plan->restores[t->r].verify != SNM_VERIFY_DOC_COUNT ||
-      t->n_wait == 0) {
+  if (t->wf->plan->restores[t->r].verify == SNM_VERIFY_NONE || t->n_wait == 0) {
     t_enter(t, WFT_VERIFIED);
     return;
   }

@@ -403,9 +403,12 @@ static long answer_source(struct world *w, const char *method, const char *path,
     PUTS(&b, "{");
     for (size_t i = 0; i < N_IX; i++)
       if (names_has(path + 1, SRC_NAMES[i])) {
-        PRINTF(&b, "%s\"%s\":{\"settings\":{", first ? "" : ",", SRC_NAMES[i]);
+        /* as a server answers: an unset setting is left out; the uuid
+         * (asked for too) lists the index */
+        PRINTF(&b, "%s\"%s\":{\"settings\":{\"index.uuid\":\"s%zu\"",
+               first ? "" : ",", SRC_NAMES[i], i);
         if (w->src_block[i] >= 0)
-          PRINTF(&b, "\"index.blocks.write\":\"%s\"",
+          PRINTF(&b, ",\"index.blocks.write\":\"%s\"",
                  w->src_block[i] ? "true" : "false");
         PUTS(&b, "}}");
         first = 0;
@@ -1929,7 +1932,7 @@ static const char *PLAN_CUT =
     "{\"location\": \"/x\"}},"
     "\"snapshot\": {\"domain\": \"src\"},"
     "\"restores\": [{\"domain\": \"dst\", \"rename\": {\"pattern\": "
-    "\"logs-(.+)\", \"replacement\": \"copy-$1\"}}],"
+    "\"logs-(.+)\", \"replacement\": \"copy-$1\"}, \"verify\": \"sample\"}],"
     "\"cutover\": {\"aliases\": [{\"alias\": \"live\", \"index\": "
     "\"copy-1\"}]},"
     "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
