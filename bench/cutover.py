@@ -124,6 +124,17 @@ class Cutover:
                 raise RuntimeError(f"snapmig {verb} exited {rc}: {f.read()[-800:]}")
         return wall, rss, events
 
+    def server_restore_s(self, copies):
+        """The target's own time for the last restore of the copies: first
+        shard recovery start to last stop (GET _recovery)."""
+        _, doc = http("GET", f"{self.dst}/{copies}*/_recovery")
+        shards = [sh for idx in doc.values() for sh in idx["shards"]
+                  if sh.get("type") == "SNAPSHOT"]
+        if not shards:
+            return None
+        return (max(sh["stop_time_in_millis"] for sh in shards)
+                - min(sh["start_time_in_millis"] for sh in shards)) / 1000.0
+
     def has_cutover(self):
         p = subprocess.run([self.a.binary, "cutover", "--help"], capture_output=True, text=True)
         return p.returncode == 0
@@ -176,7 +187,8 @@ class Cutover:
                 wall, rss, ev = self.snapmig(d, "sync", pfile, state)
                 done = [e for e in ev if e.get("type") == "run.done"][-1]
                 rec.update(sync_s=wall, sync_transferred=done.get("bytes_transferred"),
-                           sync_reused=done.get("bytes_reused"), sync_rss_mib=rss)
+                           sync_reused=done.get("bytes_reused"), sync_rss_mib=rss,
+                           sync_restore_server_s=self.server_restore_s(copies))
                 log(f"run {run_no}: sync {wall:.1f} s, {done.get('bytes_transferred')} B "
                     f"transferred, {done.get('bytes_reused')} B reused")
 
@@ -190,7 +202,8 @@ class Cutover:
                 done = [e for e in ev if e.get("type") == "run.done"][-1]
                 rec.update(cutover_s=wall, cutover_rss_mib=rss,
                            cutover_transferred=done.get("bytes_transferred"),
-                           cutover_reused=done.get("bytes_reused"))
+                           cutover_reused=done.get("bytes_reused"),
+                           cutover_restore_server_s=self.server_restore_s(copies))
                 if cd:
                     rec["downtime_s"] = cd[-1].get("downtime_ms", 0) / 1000.0
                     rec["downtime_ratio"] = rec["downtime_s"] / rec["run_s"]
@@ -220,9 +233,12 @@ def report(results, args):
     rows = [
         ("full run (s)", [r.get("run_s") for r in results], "{:.1f}"),
         ("sync (s)", [r.get("sync_s") for r in results], "{:.1f}"),
+        ("sync: the target's restore time (s)", [r.get("sync_restore_server_s") for r in results], "{:.1f}"),
         ("sync: transferred (MiB)", [mib(r.get("sync_transferred")) for r in results], "{:.2f}"),
         ("sync: reused (MiB)", [mib(r.get("sync_reused")) for r in results], "{:.2f}"),
         ("cutover (s)", [r.get("cutover_s") for r in results], "{:.1f}"),
+        ("cutover: the target's restore time (s)", [r.get("cutover_restore_server_s") for r in results],
+         "{:.1f}"),
         ("cutover: transferred (MiB)", [mib(r.get("cutover_transferred")) for r in results], "{:.2f}"),
         ("cutover: reused (MiB)", [mib(r.get("cutover_reused")) for r in results], "{:.2f}"),
         ("write downtime (s)", [r.get("downtime_s") for r in results], "{:.2f}"),
