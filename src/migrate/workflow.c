@@ -248,6 +248,16 @@ static void preflight_done(struct snm_workflow *wf)
              wf->pf.n_blockers == 1 ? "it" : "them", wf->o->plan_path);
     return;
   }
+  /* "sample" compares documents only while the source is frozen */
+  for (size_t i = 0; !wf->o->cutover && i < wf->plan->n_restores; i++)
+    if (wf->plan->restores[i].verify == SNM_VERIFY_SAMPLE) {
+      wf_warn(wf, NULL,
+              "restores[%zu].verify \"sample\" compares documents only in "
+              "'snapmig cutover' (the source write-blocked); this round "
+              "compares document counts",
+              i);
+      break;
+    }
   /* the work is on record; the next state's step is saved on entry */
   if (save(wf) != 0)
     return;

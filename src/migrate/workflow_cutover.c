@@ -751,3 +751,161 @@ void wf_step_rollback(struct snm_workflow *wf)
   }
   wf_close(wf);
 }
+
+/* ---- verify "sample" ---------------------------------------------------- */
+
+int wf_sample_due(const struct wf_target *t)
+{
+  return is_cutover(t->wf) &&
+         t->wf->plan->restores[t->r].verify == SNM_VERIFY_SAMPLE;
+}
+
+static void sample_free(struct wf_target *t)
+{
+  for (size_t i = 0; t->samples != NULL && i < t->n_samp; i++)
+    snm_es_sample_dispose(&t->samples[i]);
+  free(t->samples);
+  free(t->verdicts);
+  free(t->samp_src);
+  free(t->samp_dst);
+  t->samples = NULL;
+  t->verdicts = NULL;
+  t->samp_src = t->samp_dst = NULL;
+  t->n_samp = 0;
+}
+
+void wf_target_sample_free(struct wf_target *t)
+{
+  sample_free(t);
+}
+
+/* The restored indices of `t` (sources and targets) to sample. */
+static int sample_prepare(struct wf_target *t)
+{
+  const struct snm_state_restore *sr = &wf_round(t->wf)->restores[t->r];
+
+  sample_free(t);
+  t->samp_src = calloc(sr->n_indices + 1, sizeof(*t->samp_src));
+  t->samp_dst = calloc(sr->n_indices + 1, sizeof(*t->samp_dst));
+  t->samples = calloc(sr->n_indices + 1, sizeof(*t->samples));
+  t->verdicts = calloc(sr->n_indices + 1, sizeof(*t->verdicts));
+  if (t->samp_src == NULL || t->samp_dst == NULL || t->samples == NULL ||
+      t->verdicts == NULL)
+    return SNM_ENOMEM;
+  for (size_t i = 0; i < sr->n_indices; i++) {
+    const struct snm_state_index *ix = &sr->indices[i];
+
+    if (ix->state != SNM_RESTORE_RESTORED)
+      continue;
+    t->samp_src[t->n_samp] = ix->source;
+    t->samp_dst[t->n_samp] = ix->target;
+    t->n_samp++;
+  }
+  return 0;
+}
+
+static void sample_fail(struct wf_target *t, struct snm_err *e)
+{
+  struct snm_state_restore *sr = &wf_round(t->wf)->restores[t->r];
+  struct snm_err keep = *e;
+
+  for (size_t i = 0; i < sr->n_indices; i++)
+    if (sr->indices[i].state == SNM_RESTORE_RESTORED)
+      sr->indices[i].state = SNM_RESTORE_FAILED;
+  sr->state = SNM_RESTORE_FAILED;
+  (void)wf_save_or_fail(t->wf);
+  wf_target_enter(t, WFT_FAILED);
+  t->r_err = keep;
+}
+
+/* WFT_SAMPLE: phase 0 draws K documents of every index on the source
+ * (POST /_msearch, random_score), phase 1 asks the target for them (POST
+ * /_mget) and compares each _source; an index is verified only when every
+ * drawn document was found there with the same _source. */
+void wf_tstep_sample(struct wf_target *t)
+{
+  struct snm_workflow *wf = t->wf;
+  struct snm_state_restore *sr = &wf_round(wf)->restores[t->r];
+
+  if (!wf_sample_due(t)) {
+    wf_target_enter(t, WFT_VERIFIED);
+    return;
+  }
+  if (!t->sent) {
+    t->sent = 1;
+    t->samp_phase = 0;
+    t->samp_next = 0;
+    if (sample_prepare(t) != 0) {
+      struct snm_err e;
+      snm_err_set(&e, SNM_ENOMEM, "out of memory");
+      sample_fail(t, &e);
+      return;
+    }
+  }
+  while (t->pending == 0 && !t->r_failed && t->samp_next < t->n_samp) {
+    size_t taken = 0, docs = 0;
+
+    if (t->samp_phase == 0)
+      wf_req_sample_draw(t, &taken);
+    else
+      wf_req_sample_mget(t, &taken, &docs);
+    if (taken == 0)
+      break;
+    t->samp_next += taken;
+  }
+  if (t->pending > 0)
+    return;
+  if (t->r_failed) {
+    struct snm_err e = t->r_err;
+    err_append(&e, "; the sample could not be compared, so the copy is not "
+                   "verified");
+    sample_fail(t, &e);
+    return;
+  }
+  if (t->samp_phase == 0) {
+    for (size_t i = 0; i < t->n_samp; i++)
+      if (t->samples[i].why[0] != '\0') {
+        struct snm_err e;
+        snm_err_set(&e, SNM_EHTTP,
+                    "verify: %s: the sample of %s could not be drawn: %s",
+                    source_id(wf), t->samp_src[i], t->samples[i].why);
+        sample_fail(t, &e);
+        return;
+      }
+    t->samp_phase = 1;
+    t->samp_next = 0;
+    wf_tstep_sample(t);
+    return;
+  }
+  for (size_t i = 0; i < t->n_samp; i++) {
+    const struct snm_es_sample_verdict *v = &t->verdicts[i];
+    int ok = v->equal == t->samples[i].n;
+
+    wf_event(wf, "verify.sample",
+             SNM_FIELDS(SNM_FSTR("domain", t->es->dom->id),
+                        SNM_FSTR("source", t->samp_src[i]),
+                        SNM_FSTR("target", t->samp_dst[i]),
+                        SNM_FINT("sampled", t->samples[i].n),
+                        SNM_FINT("equal", v->equal),
+                        SNM_FINT("missing", v->missing),
+                        SNM_FINT("differ", v->differ), SNM_FBOOL("ok", ok)));
+    if (!ok) {
+      struct snm_err e;
+      snm_err_set(&e, SNM_EINVAL,
+                  "verify: %s: %s: %zu of %zu sampled documents of %s differ "
+                  "(%zu missing, %zu with another _source, %zu unknown): %s",
+                  t->es->dom->id, t->samp_dst[i], t->samples[i].n - v->equal,
+                  t->samples[i].n, t->samp_src[i], v->missing, v->differ,
+                  v->unknown, v->first[0] != '\0' ? v->first : "no detail");
+      sample_fail(t, &e);
+      return;
+    }
+  }
+  for (size_t i = 0; i < sr->n_indices; i++)
+    if (sr->indices[i].state == SNM_RESTORE_RESTORED)
+      sr->indices[i].state = SNM_RESTORE_VERIFIED;
+  sr->state = SNM_RESTORE_VERIFIED;
+  if (wf_save_or_fail(wf) != 0)
+    return;
+  wf_target_enter(t, WFT_VERIFIED);
+}

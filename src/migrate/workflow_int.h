@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "es.h"
+#include "es_sample.h"
 #include "journal.h"
 #include "preflight.h"
 #include "progress.h"
@@ -91,6 +92,8 @@ enum wf_tstate {
   WFT_RESTORED, /* health reached */
   WFT_REFRESH,  /* verify: POST TARGETS/_refresh */
   WFT_COUNT,    /* verify: GET INDEX/_count */
+  WFT_SAMPLE,   /* verify "sample" in a cutover: K documents per index
+                   drawn on the source, fetched from the target, compared */
   WFT_VERIFIED, /* counts compared */
   WFT_FAILED,
   WFT_N_STATES
@@ -269,8 +272,17 @@ struct wf_target {
   /* verify, per data stream: the target streams (borrowed from the state
    * file) and what GET _data_stream/NAME lists as their backing indices
    * (NULL: not read; else malloced "a,b" in the server's order) */
-  const char **ds_names; /* malloced array */
-  char **ds_backing;     /* malloced array of malloced strings */
+  /* verify "sample" (WFT_SAMPLE): the sources and targets of t->wait, the
+   * documents drawn from each and what the target holds of them */
+  const char **samp_src; /* malloced array (borrowed names) */
+  const char **samp_dst; /* malloced array (borrowed names) */
+  size_t n_samp;
+  struct snm_es_sample *samples;          /* malloced, n_samp */
+  struct snm_es_sample_verdict *verdicts; /* malloced, n_samp */
+  size_t samp_next;                       /* next name to send */
+  int samp_phase;                         /* 0 draw, 1 compare */
+  const char **ds_names;                  /* malloced array */
+  char **ds_backing; /* malloced array of malloced strings */
   size_t n_ds;
   int ds_sent;
 };
@@ -440,6 +452,11 @@ void wf_tstep_recover(struct wf_target *t);
 void wf_tstep_verify(struct wf_target *t);
 void wf_tstep_refresh(struct wf_target *t);
 void wf_tstep_count(struct wf_target *t);
+void wf_tstep_sample(struct wf_target *t);
+/* 1 when target `t` compares a sample after its counts (a cutover round,
+ * verify "sample"; workflow_cutover.c) */
+int wf_sample_due(const struct wf_target *t);
+void wf_target_sample_free(struct wf_target *t);
 
 /* workflow_run.c */
 int wf_save(struct snm_workflow *wf, struct snm_err *err);

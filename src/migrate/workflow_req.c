@@ -38,10 +38,12 @@ enum wf_kind {
   K_PRUNE_GET,
   K_PRUNE_DELETE,
   K_SRC_REFRESH,
-  K_CUT_GET,   /* GET CHUNK/_settings/index.blocks.write (source) */
-  K_CUT_PUT,   /* PUT CHUNK/_settings {"index.blocks.write": ..} */
-  K_ALIAS_GET, /* GET /_alias/NAME (a target) */
-  K_ALIAS_POST /* POST /_aliases (a target) */
+  K_CUT_GET,    /* GET CHUNK/_settings/index.blocks.write (source) */
+  K_CUT_PUT,    /* PUT CHUNK/_settings {"index.blocks.write": ..} */
+  K_ALIAS_GET,  /* GET /_alias/NAME (a target) */
+  K_ALIAS_POST, /* POST /_aliases (a target) */
+  K_SAMPLE,     /* POST /_msearch on the source: a sample draw (target) */
+  K_MGET        /* POST /_mget on the target: the drawn documents */
 };
 
 struct wf_req {
@@ -499,6 +501,32 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
     }
     record_identity(t, q->i, reply->json);
     return;
+  case K_SAMPLE:
+  case K_MGET: {
+    struct snm_err perr;
+    int rc;
+
+    if (err->code != SNM_OK) {
+      record_first(&t->r_err, &t->r_failed, err);
+      return;
+    }
+    rc = q->kind == K_SAMPLE
+             ? snm_es_parse_sample_msearch(t->samples + q->i, q->n, reply->json,
+                                           &perr)
+             : snm_es_sample_check_mget(t->verdicts + q->i, t->samples + q->i,
+                                        q->n, reply->json, &perr);
+    if (rc != 0) {
+      struct snm_err e;
+      snm_err_set(&e, rc, "%s: POST /%s: %s",
+                  q->kind == K_SAMPLE
+                      ? t->wf->plan->domains[t->wf->plan->snapshot.domain].id
+                      : t->es->dom->id,
+                  q->kind == K_SAMPLE ? "_msearch (sample draw)" : "_mget",
+                  perr.msg);
+      record_first(&t->r_err, &t->r_failed, &e);
+    }
+    return;
+  }
   default:
     return;
   }
@@ -1069,4 +1097,63 @@ int wf_req_aliases_post(struct snm_workflow *wf, size_t domain,
   rc = snm_es_path(&p, "/_aliases");
   return req_send(wf, NULL, &wf->es[domain], K_ALIAS_POST, domain, "POST", rc,
                   &p, body, SNM_HTTP_REPLAY_NO);
+}
+
+int wf_req_sample_draw(struct wf_target *t, size_t *taken)
+{
+  struct snm_workflow *wf = t->wf;
+  long k = wf->plan->restores[t->r].sample_size;
+  struct snm_buf p, body;
+  int rc;
+
+  *taken = 0;
+  snm_buf_init(&p, 0);
+  snm_buf_init(&body, 0);
+  rc = snm_es_sample_msearch_body(
+      &body, taken, t->samp_src + t->samp_next, t->n_samp - t->samp_next,
+      (unsigned)(k > 0 ? k : 10), SNM_ES_MSEARCH_BODY_MAX);
+  if (rc != 0) {
+    struct snm_err err;
+    snm_buf_dispose(&body);
+    snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    record_first(&t->r_err, &t->r_failed, &err);
+    return rc;
+  }
+  rc = snm_es_path(&p, "/_msearch");
+  /* a search: safe to send again */
+  rc = req_send_q(
+      wf, t, &wf->es[wf->plan->snapshot.domain],
+      &(struct wf_req){.kind = K_SAMPLE, .i = t->samp_next, .n = *taken},
+      "POST", rc, &p, snm_buf_str(&body), SNM_HTTP_REPLAY_YES, 1);
+  snm_buf_dispose(&body);
+  return rc;
+}
+
+int wf_req_sample_mget(struct wf_target *t, size_t *taken, size_t *docs)
+{
+  struct snm_buf p;
+  char *body = NULL;
+  int rc;
+
+  *taken = *docs = 0;
+  snm_buf_init(&p, 0);
+  if (snm_es_sample_mget_body(&body, taken, docs, t->samp_dst + t->samp_next,
+                              t->samples + t->samp_next,
+                              t->n_samp - t->samp_next) != 0) {
+    struct snm_err err;
+    snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    record_first(&t->r_err, &t->r_failed, &err);
+    return SNM_ENOMEM;
+  }
+  if (*docs == 0) {
+    free(body);
+    return 0;
+  }
+  rc = snm_es_path(&p, "/_mget");
+  rc = req_send_q(
+      t->wf, t, t->es,
+      &(struct wf_req){.kind = K_MGET, .i = t->samp_next, .n = *taken}, "POST",
+      rc, &p, body, SNM_HTTP_REPLAY_YES, 0);
+  free(body);
+  return rc;
 }

@@ -87,6 +87,13 @@ int wf_req_alias_get(struct snm_workflow *wf, size_t i, size_t domain,
 int wf_req_aliases_post(struct snm_workflow *wf, size_t domain,
                         const char *body);
 
+/* verify "sample": POST /_msearch on the source drawing from
+ * t->samp_src[t->samp_next..] (as many as one request takes: *taken, into
+ * t->samples); POST /_mget on the target for t->samples[t->samp_next..]
+ * (*taken; *docs 0: nothing to ask, nothing sent) into t->verdicts */
+int wf_req_sample_draw(struct wf_target *t, size_t *taken);
+int wf_req_sample_mget(struct wf_target *t, size_t *taken, size_t *docs);
+
 /* workflow_work.c: the work from the preflight and the state file */
 struct snm_err;
 int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err);

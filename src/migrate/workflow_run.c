@@ -326,6 +326,7 @@ static void free_targets(struct snm_workflow *wf)
   for (size_t i = 0; i < wf->n_targets; i++) {
     struct wf_target *t = &wf->targets[i];
     free(t->actions);
+    wf_target_sample_free(t);
     free(t->post_src);
     for (size_t k = 0; k < t->n_ds; k++)
       free(t->ds_backing[k]);

@@ -49,7 +49,8 @@ static const struct wf_tstep tsteps[WFT_N_STATES] = {
   [WFT_IDENTITY] = {"identity", WF_RESTORE,   wf_tstep_identity, WFT_RESTORED},
   [WFT_RESTORED] = {"restored", WF_VERIFY,    wf_tstep_verify,   WFT_REFRESH},
   [WFT_REFRESH]  = {"refresh",  WF_VERIFY,    wf_tstep_refresh,  WFT_COUNT},
-  [WFT_COUNT]    = {"count",    WF_VERIFY,    wf_tstep_count,    WFT_VERIFIED},
+  [WFT_COUNT]    = {"count",    WF_VERIFY,    wf_tstep_count,    WFT_SAMPLE},
+  [WFT_SAMPLE]   = {"sample",   WF_VERIFY,    wf_tstep_sample,   WFT_VERIFIED},
   [WFT_VERIFIED] = {"verified", WF_N_STATES,  NULL,              WFT_VERIFIED},
   [WFT_FAILED]   = {"failed",   WF_N_STATES,  NULL,              WFT_FAILED},
 };

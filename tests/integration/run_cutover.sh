@@ -136,6 +136,13 @@ sdown="$(jq -s '[.[] | select(.type == "cutover.done")][0].switch_downtime_ms' "
 assert_eq "$down" "$(jq -s '[.[] | select(.type == "run.done")][0].downtime_ms' "$RN_TMP/cut.ndjson")" "run.done downtime_ms"
 assert_eq "$down" "$(jq -r '.rounds[-1].cutover.downtime_ms' "$STATE")" "the state file's downtime_ms"
 rn_has_event "$RN_TMP/cut.ndjson" cutover.blocked || it_fail "no cutover.blocked event"
+# verify "sample": every index compared by _source (20 documents each)
+assert_eq "3 true 60" \
+    "$(jq -s '[.[] | select(.type == "verify.sample")] | "\(length) \(all(.ok)) \(map(.equal) | add)"' -r "$RN_TMP/cut.ndjson")" \
+    "verify.sample events (indices, all ok, documents equal)"
+# in `run`, "sample" compares counts only, and says so once
+assert_eq 1 "$(jq -s '[.[] | select(.type == "warning" and (.message | test("compares documents only in")))] | length' "$RN_TMP/run.ndjson")" \
+    "run warns once that sample compares documents only in cutover"
 it_log "cutover done at ${SECONDS}s: write downtime $down ms to verified, $sdown ms to switched"
 
 # status: every round, the block, the last downtime

@@ -127,7 +127,10 @@ struct world {
   int src_block[N_IX];
   char alias_on[128];
   int alias_posts;
-  int restore_fail; /* POST _restore: 500 (a failure after the block) */
+  int restore_fail;  /* POST _restore: 500 (a failure after the block) */
+  int sample_draws;  /* POST /_msearch sample draws on the source */
+  int mgets;         /* POST /_mget on the target */
+  int sample_differ; /* the target's copy of _id "b" differs */
   int violations;
   char violation[512];
 };
@@ -308,6 +311,38 @@ static long answer_msearch(struct world *w, int d, const char *body, char **out)
     return 400;
   }
   PUTS(&b, "{\"took\":1,\"responses\":[");
+  if (strstr(body, "random_score") != NULL) {
+    /* a sample draw (cutover, verify "sample"): two documents an index */
+    w->sample_draws++;
+    if (d != 0)
+      violate(w, "a sample drawn from the target");
+    for (; line != NULL && *line != '\0'; header = !header) {
+      const char *nl = strchr(line, '\n');
+      char *one =
+          nl != NULL ? strndup(line, (size_t)(nl - line)) : strdup(line);
+      yajl_val j = yajl_tree_parse(one, NULL, 0);
+      const char *name = snm_jstr(j, "index", NULL);
+
+      if (header) {
+        assert_non_null(name);
+        PRINTF(&b,
+               "%s{\"took\":1,\"timed_out\":false,\"_shards\":{\"total\":"
+               "1,\"successful\":1,\"skipped\":0,\"failed\":0},\"hits\":"
+               "{\"hits\":[{\"_index\":\"%s\",\"_id\":\"a\",\"_score\":"
+               "1,\"_source\":{\"v\":1}},{\"_index\":\"%s\",\"_id\":"
+               "\"b\",\"_score\":1,\"_source\":{\"v\":2}}]},\"status\":"
+               "200}",
+               first ? "" : ",", name, name);
+        first = 0;
+      }
+      yajl_tree_free(j);
+      free(one);
+      line = nl != NULL ? nl + 1 : NULL;
+    }
+    PUTS(&b, "]}");
+    *out = snm_buf_steal(&b);
+    return 200;
+  }
   while (line != NULL && *line != '\0') {
     const char *nl = strchr(line, '\n');
     char *one = nl != NULL ? strndup(line, (size_t)(nl - line)) : strdup(line);
@@ -661,6 +696,35 @@ static long answer_target(struct world *w, const char *method, const char *path,
       w->alias_posts++;
       PUTS(&b, "{\"acknowledged\":true}");
     }
+    yajl_tree_free(j);
+  } else if (strcmp(method, "POST") == 0 && strcmp(path, "/_mget") == 0) {
+    yajl_val j = yajl_tree_parse(body, NULL, 0);
+    const char *key[] = {"docs", NULL};
+    yajl_val a = yajl_tree_get(j, key, yajl_t_array);
+
+    w->mgets++;
+    PUTS(&b, "{\"docs\":[");
+    for (size_t i = 0; a != NULL && i < a->u.array.len; i++) {
+      const char *ix = snm_jstr(a->u.array.values[i], "_index", NULL);
+      const char *id = snm_jstr(a->u.array.values[i], "_id", NULL);
+      int have = 0;
+
+      for (size_t k = 0; ix != NULL && k < N_IX; k++)
+        if (strcmp(ix, DST_NAMES[k]) == 0 && w->exists[k] && !w->closed[k]) {
+          have = 1;
+          if (!w->counted[k])
+            violate(w, "_mget of %s before its count", ix);
+        }
+      PRINTF(&b, "%s{\"_index\":\"%s\",\"_id\":\"%s\",\"found\":%s",
+             i ? "," : "", ix, id, have ? "true" : "false");
+      if (have)
+        PRINTF(&b, ",\"_source\":{\"v\":%d}",
+               strcmp(id, "a") == 0 ? 1
+               : w->sample_differ   ? 3
+                                    : 2);
+      PUTS(&b, "}");
+    }
+    PUTS(&b, "]}");
     yajl_tree_free(j);
   } else if (strcmp(method, "POST") == 0 && strstr(path, "/_restore") != NULL &&
              w->restore_fail) {
@@ -2008,6 +2072,9 @@ static void check_cutover_done(struct fx *fx, unsigned round, const int *before,
       c->switched_ms < c->verified_ms)
     fail_msg("cutover %s: times blocked %lld verified %lld switched %lld",
              where, c->blocked_ms, c->verified_ms, c->switched_ms);
+  if (fx->w.sample_draws < 1 || fx->w.mgets < 1)
+    fail_msg("cutover %s: verify sample: %d draws, %d _mget", where,
+             fx->w.sample_draws, fx->w.mgets);
   if (strcmp(fx->w.alias_on, DST_NAMES[0]) != 0 || fx->w.alias_posts != 1)
     fail_msg("cutover %s: alias on [%s] after %d effective POST /_aliases",
              where, fx->w.alias_on, fx->w.alias_posts);
@@ -2251,6 +2318,49 @@ static void test_cutover_failure_rolls_back(void **state)
   unlink(fx->state_path);
 }
 
+/* verify "sample": a sampled document whose _source differs on the
+ * target fails the round before the switch, naming index and _id; the
+ * blocks go back. */
+static void test_cutover_sample_differs(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {.cutover = 1};
+  struct world after_run;
+  size_t saved_len;
+  char *saved = first_round(fx, &saved_len, &after_run);
+  const int before[N_IX] = {-1, 0};
+  FILE *ev = tmpfile();
+  yajl_val failed;
+
+  assert_non_null(ev);
+  after_run.sample_differ = 1;
+  reset_to(fx, &after_run, saved, saved_len);
+  s.events = ev;
+  snm_log_set_level(SNM_LOG_QUIET);
+  assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
+  snm_log_set_level(SNM_LOG_WARN);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  check_rolled_back(fx, before, "after a sample mismatch");
+  failed = last_event(ev, "run.failed");
+  {
+    const char *path[] = {"error", NULL};
+    yajl_val e = yajl_tree_get(failed, path, yajl_t_string);
+    const char *msg = e != NULL ? YAJL_GET_STRING(e) : NULL;
+
+    assert_non_null(msg);
+    assert_non_null(strstr(msg, "_id \"b\": _source differs"));
+    assert_non_null(strstr(msg, "put back to their previous"));
+  }
+  yajl_tree_free(failed);
+  fclose(ev);
+  free(saved);
+  world_dispose(&after_run);
+  world_dispose(&fx->w);
+  script_dispose(&s);
+  unlink(fx->state_path);
+}
+
 /* keep_blocked_on_failure: a failure leaves the blocks on (an index that
  * was blocked before stays so either way); --rollback lifts them, and is
  * refused when there is nothing left to lift. */
@@ -2437,6 +2547,8 @@ int main(void)
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_cutover_failure_rolls_back,
                                       fx_setup_cut, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_cutover_sample_differs, fx_setup_cut,
+                                      fx_teardown),
       cmocka_unit_test_setup_teardown(test_cutover_keep_blocked_and_rollback,
                                       fx_setup_cut_keep, fx_teardown),
       cmocka_unit_test_setup_teardown(test_cutover_no_rollback_after_switch,
