@@ -236,6 +236,20 @@ static int open_state(struct snm_workflow *wf, struct snm_err *err)
     if ((rc = snm_state_check_plan(&wf->st, wf->plan, wf->state_path, err)) !=
         0)
       return rc;
+    /* an unfinished cutover round is cutover's: its blocks are on record
+     * there, and only it finishes or lifts them */
+    if (!wf->o->cutover && wf->st.step != SNM_STEP_DONE &&
+        wf_round(wf)->cutover.state != SNM_CUT_NONE)
+      return snm_err_set(err, SNM_EINVAL,
+                         "round %u of plan %s is an unfinished cutover "
+                         "(%s%s); 'snapmig cutover %s' finishes it, 'snapmig "
+                         "cutover --rollback %s' lifts its write blocks",
+                         wf_round(wf)->number, wf->plan->name,
+                         snm_cutover_state_name(wf_round(wf)->cutover.state),
+                         wf_round(wf)->cutover.source_blocked
+                             ? ", the source write-blocked"
+                             : "",
+                         wf->o->plan_path, wf->o->plan_path);
     if (wf->o->cutover) {
       if ((rc = open_cutover_round(wf, err)) != 0)
         return rc;

@@ -2387,6 +2387,16 @@ static void test_cutover_keep_blocked_and_rollback(void **state)
   assert_int_equal(snm_state_cur(&st)->cutover.state, SNM_CUT_BLOCKED);
   assert_true(snm_state_cur(&st)->cutover.source_blocked);
   snm_state_dispose(&st);
+  /* `sync` and `run` leave an unfinished cutover to cutover (its blocks
+   * would be forgotten): refused, nothing sent */
+  {
+    struct script sy = {.sync = 1}, ru = {0};
+
+    assert_int_equal(run(fx, &sy), SNM_RUN_REFUSED);
+    assert_int_equal(sy.requests, 0);
+    assert_int_equal(run(fx, &ru), SNM_RUN_REFUSED);
+    assert_int_equal(ru.requests, 0);
+  }
   /* --rollback, crashed at each of its requests (taken) and resumed */
   {
     struct script keep = {0};
