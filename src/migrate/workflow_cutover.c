@@ -400,6 +400,26 @@ static void switched(struct snm_workflow *wf)
   wf_next(wf);
 }
 
+/* Are the indices of the comma list `now` (NULL: none) the holders `a`
+ * recorded before the switch, in any order? */
+static int same_holders(const struct snm_state_alias *a, const char *now)
+{
+  size_t n = 0;
+
+  for (const char *h = now; h != NULL && *h != '\0'; n++) {
+    size_t len = strcspn(h, ",");
+    int known = 0;
+
+    for (size_t k = 0; k < a->n_holders; k++)
+      known |=
+          strlen(a->holders[k]) == len && strncmp(a->holders[k], h, len) == 0;
+    if (!known)
+      return 0;
+    h += len + (h[len] == ',');
+  }
+  return n == a->n_holders;
+}
+
 /* Record the holders just read as each alias's "before" (write-ahead of
  * the POST). */
 static int record_holders(struct snm_workflow *wf)
@@ -452,6 +472,7 @@ void wf_step_switch(struct snm_workflow *wf)
   if (!wf->sent) {
     wf->sent = 1;
     wf->cut_next = 0; /* POSTs sent by this invocation */
+    wf->cut_post_failed = 0;
     if (c->verified_ms == SNM_STATE_UNKNOWN) {
       c->verified_ms = snm_time_now_ms();
       if (wf_save_or_fail(wf) != 0)
@@ -475,6 +496,14 @@ void wf_step_switch(struct snm_workflow *wf)
       snm_log(SNM_LOG_WARN, "switch: %s; reading the aliases back",
               wf->r_err.msg);
       wf->r_unknown = 0;
+    }
+    if (wf->r_failed && wf->cut_phase == 2 && !wf->cut_post_failed) {
+      /* the POST was refused: read back whether anything moved (an
+       * _aliases request is atomic per target; unknown is never "no") */
+      wf->cut_post_failed = 1;
+      wf->cut_err = wf->r_err;
+      wf->r_failed = 0;
+      snm_err_clear(&wf->r_err);
     }
     if (wf->r_failed) {
       wf_fail(wf, &wf->r_err);
@@ -517,6 +546,24 @@ void wf_step_switch(struct snm_workflow *wf)
       break;
     }
     break;
+  }
+  if (wf->cut_post_failed) {
+    int moved = 0;
+
+    for (size_t i = 0; i < c->n_aliases; i++)
+      moved |= !same_holders(&c->aliases[i], wf->cut_holders[i]);
+    if (!moved) {
+      /* nothing switched anywhere: the round is where it was before the
+       * switch, and its blocks may be put back */
+      c->state = SNM_CUT_BLOCKED;
+      if (wf_save_or_fail(wf) != 0)
+        return;
+      wf_fail(wf, &wf->cut_err);
+      return;
+    }
+    err_append(&wf->cut_err, "; some aliases moved, some did not");
+    wf_fail(wf, &wf->cut_err);
+    return;
   }
   for (size_t i = 0; i < c->n_aliases; i++) {
     if (holds_only(wf->cut_holders[i], c->aliases[i].index))

@@ -377,6 +377,7 @@ struct snm_workflow {
   int *cut_alias_read;    /* per state alias: its GET answered */
   struct snm_err cut_err; /* the failure a rollback reports */
   int cut_failing;        /* WF_ROLLBACK after a failure (else --rollback) */
+  int cut_post_failed;    /* switch: a POST /_aliases was refused (cut_err) */
 };
 
 /* The run's current round (journal.h): its snapshot and restores. */

@@ -131,6 +131,7 @@ struct world {
   int sample_draws;  /* POST /_msearch sample draws on the source */
   int mgets;         /* POST /_mget on the target */
   int sample_differ; /* the target's copy of _id "b" differs */
+  int alias_refused; /* POST /_aliases: 400 (nothing moves) */
   int violations;
   char violation[512];
 };
@@ -687,7 +688,13 @@ static long answer_target(struct world *w, const char *method, const char *path,
     }
     if (a == NULL)
       violate(w, "POST /_aliases without actions: %s", body);
-    if (missing) {
+    if (w->alias_refused) {
+      st = 400;
+      PUTS(&b, ERR_BODY("invalid_alias_name_exception",
+                        "an index or data stream exists with the same name "
+                        "as the alias",
+                        400));
+    } else if (missing) {
       st = 404;
       PUTS(&b, ERR_BODY("aliases_not_found_exception", "aliases [live] missing",
                         404));
@@ -2361,6 +2368,33 @@ static void test_cutover_sample_differs(void **state)
   unlink(fx->state_path);
 }
 
+/* The target refuses POST /_aliases (nothing moved, read back): the
+ * switch did not happen, so the blocks go back like any failure before
+ * it. */
+static void test_cutover_switch_refused(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {.cutover = 1};
+  struct world after_run;
+  size_t saved_len;
+  char *saved = first_round(fx, &saved_len, &after_run);
+  const int before[N_IX] = {-1, 0};
+
+  after_run.alias_refused = 1;
+  reset_to(fx, &after_run, saved, saved_len);
+  snm_log_set_level(SNM_LOG_QUIET);
+  assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
+  snm_log_set_level(SNM_LOG_WARN);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  check_rolled_back(fx, before, "after a refused switch");
+  free(saved);
+  world_dispose(&after_run);
+  world_dispose(&fx->w);
+  script_dispose(&s);
+  unlink(fx->state_path);
+}
+
 /* keep_blocked_on_failure: a failure leaves the blocks on (an index that
  * was blocked before stays so either way); --rollback lifts them, and is
  * refused when there is nothing left to lift. */
@@ -2558,6 +2592,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_cutover_failure_rolls_back,
                                       fx_setup_cut, fx_teardown),
       cmocka_unit_test_setup_teardown(test_cutover_sample_differs, fx_setup_cut,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_cutover_switch_refused, fx_setup_cut,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_cutover_keep_blocked_and_rollback,
                                       fx_setup_cut_keep, fx_teardown),
