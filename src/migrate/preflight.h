@@ -69,6 +69,10 @@ struct snm_pf_existing { /* an index on a domain (GET _cat/indices) */
   int closed;            /* 1: status "close" */
   char health[8];        /* "green", ... or "" */
   long long pri_bytes;   /* primary store size; -1 unknown */
+  /* targets (GET _cat/indices h=status,uuid,pri,index): NULL / 0 when
+   * unknown (a domain that is also the source lists other columns) */
+  char *uuid;  /* malloced */
+  long shards; /* primary shards, 0 unknown */
 };
 
 struct snm_pf_alias { /* one alias -> index pair */
@@ -265,6 +269,12 @@ struct snm_pf_item {
   int own;       /* 1: a resumed run's own index (pf->own_fn): it is on
                     the target already, so neither a name conflict nor new
                     shards or disk; the run checks it before restoring */
+  /* SNM_PF_RESTORE over an index that exists on the target, closed and
+   * restored over: 1, on_conflict "replace" (an index this plan did not
+   * create; `uuid` is the one the preflight saw, the run refuses another);
+   * 2, an earlier round's (check on a plan with rounds: the next sync) */
+  int replace;
+  char *uuid; /* NULL or malloced: the target index's UUID (replace) */
 };
 
 /* For a resumed run: 1 when the target name `target` of plan restore
@@ -293,6 +303,12 @@ struct snm_pf_restore {      /* pf->restores[r] is plan->restores[r] */
   long replicas;          /* replicas after index_settings, -1: as source */
   long long bytes_needed; /* restored copies that will be allocated */
   long new_shards;        /* shards counted by the shard limit */
+  /* the indices it closes and restores over (item replace != 0): their
+   * count, and the most a restore over them downloads (their full size
+   * x copies: a restore fetches only the files that changed, but a merge
+   * on the source may have rewritten all of them) */
+  long n_replace;
+  long long bytes_replace_max;
 };
 
 enum snm_pf_severity { SNM_PF_BLOCKER = 0, SNM_PF_WARNING = 1 };

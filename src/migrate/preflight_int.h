@@ -116,7 +116,7 @@ int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
 /* The _cat text tables (format txt with a header line: `v`), asked for
  * with these h= columns.  A reply whose header does not name them, or a
  * line that does not parse, is refused whole. */
-#define SNM__PF_CAT_INDICES "status,index"
+#define SNM__PF_CAT_INDICES "status,uuid,pri,index"
 #define SNM__PF_CAT_INDICES_SOURCE "status,health,pri.store.size,index"
 #define SNM__PF_CAT_ALIASES "alias,index"
 #define SNM__PF_CAT_SNAPSHOTS "id"

@@ -235,6 +235,14 @@ static void human_indices(FILE *fp, const struct snm_preflight *pf)
   }
 }
 
+/* "replace" for an index closed and restored over, else the action */
+static const char *item_action(const struct snm_pf_item *it)
+{
+  return it->action == SNM_PF_RESTORE && it->replace
+             ? "replace"
+             : snm_pf_action_name(it->action);
+}
+
 static void human_restores(FILE *fp, const struct snm_preflight *pf)
 {
   char docs[24], size[32], need[32];
@@ -261,7 +269,7 @@ static void human_restores(FILE *fp, const struct snm_preflight *pf)
       hprintf(fp, "  %-32s %-32s %12s %11s %-8s %s\n", ix->name,
               it->target_name, docs,
               snm_report_bytes(size, sizeof(size), ix->pri_bytes),
-              snm_pf_action_name(it->action), it->verdict);
+              item_action(it), it->verdict);
     }
     for (size_t k = 0; k < rs->n_streams; k++) {
       const struct snm_pf_stream_item *st = &rs->streams[k];
@@ -285,6 +293,12 @@ static void human_restores(FILE *fp, const struct snm_preflight *pf)
             rs->new_shards);
     if (rs->replicas >= 0)
       hprintf(fp, " (replicas set to %ld)", rs->replicas);
+    if (rs->n_replace > 0)
+      hprintf(fp,
+              "; replaces %ld ind%s (closed, then restored over: up to "
+              "%s downloaded)",
+              rs->n_replace, rs->n_replace == 1 ? "ex" : "ices",
+              snm_report_bytes(need, sizeof(need), rs->bytes_replace_max));
     fputc('\n', fp);
   }
 }
@@ -490,6 +504,8 @@ static void json_restore(yajl_gen g, const struct snm_preflight *pf, size_t r)
   snm_gen_key_int_or_null(g, "replicas", rs->replicas);
   snm_gen_key_int(g, "bytes_needed", rs->bytes_needed);
   snm_gen_key_int(g, "new_shards", rs->new_shards);
+  snm_gen_key_int(g, "replaced", rs->n_replace);
+  snm_gen_key_int(g, "bytes_replace_max", rs->bytes_replace_max);
   snm_gen_str(g, "items");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < rs->n_items; i++) {
@@ -498,8 +514,13 @@ static void json_restore(yajl_gen g, const struct snm_preflight *pf, size_t r)
     yajl_gen_map_open(g);
     snm_gen_key_str(g, "source", ix->name);
     snm_gen_key_str(g, "target", it->target_name);
-    snm_gen_key_str(g, "action", snm_pf_action_name(it->action));
+    snm_gen_key_str(g, "action", item_action(it));
     snm_gen_key_str(g, "verdict", it->verdict);
+    snm_gen_key_str(g, "replace",
+                    it->action != SNM_PF_RESTORE || !it->replace ? NULL
+                    : it->replace == 1                           ? "on_conflict"
+                                                                 : "round");
+    snm_gen_key_str(g, "target_uuid", it->uuid);
     snm_gen_key_int_or_null(g, "docs", ix->docs);
     snm_gen_key_int_or_null(g, "primary_bytes", ix->pri_bytes);
     snm_gen_key_str(g, "data_stream", ix->data_stream);

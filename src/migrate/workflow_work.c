@@ -256,6 +256,10 @@ static int take_restores(struct snm_workflow *wf, struct snm_err *err)
         /* a sync round: an index an earlier round restored is replaced
          * while its UUID is the one on record (checked right before) */
         uuid = earlier_identity(wf, r, it->target_name);
+        /* on_conflict replace: the index the preflight saw, by its UUID
+         * (saved before anything is closed; another one is refused) */
+        if (it->action == SNM_PF_RESTORE && it->replace == 1)
+          uuid = it->uuid;
         if (uuid != NULL && it->action == SNM_PF_RESTORE) {
           if (snm_state_set_str(&ix->uuid, uuid) != 0)
             return snm_err_set(err, SNM_ENOMEM, "out of memory");

@@ -546,10 +546,10 @@ static long answer_target(struct world *w, const char *method, const char *path,
              "\"cluster_uuid\":\"uuid-dst\",\"version\":{\"number\":"
              "\"2.19.1\",\"distribution\":\"opensearch\"}}");
   } else if (strncmp(path, "/_cat/indices", 13) == 0) {
-    PUTS(&b, "status index\n");
+    PUTS(&b, "status uuid pri index\n");
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i])
-        PRINTF(&b, "open   %s\n", DST_NAMES[i]);
+        PRINTF(&b, "open   u-%d 1 %s\n", w->generation[i], DST_NAMES[i]);
   } else if (strncmp(path, "/_cat/allocation", 16) == 0) {
     PUTS(&b, "[{\"shards\":\"1\",\"disk.avail\":\"1000000000\","
              "\"disk.total\":\"2000000000\",\"node\":\"n\"}]");
