@@ -111,6 +111,7 @@ void snm_preflight_dispose(struct snm_preflight *pf)
     free(pf->ds_backing[i].index);
   }
   free(pf->ds_backing);
+  free(pf->rounds_error);
   snm__pf_meta_dispose(pf);
   snm_preflight_init(pf);
 }

@@ -47,6 +47,7 @@
 #include "compat.h"
 #include "err.h"
 #include "es.h"
+#include "journal.h"
 #include "plan.h"
 
 /* ---- facts ------------------------------------------------------------ */
@@ -274,7 +275,14 @@ struct snm_pf_item {
    * create; `uuid` is the one the preflight saw, the run refuses another);
    * 2, an earlier round's (check on a plan with rounds: the next sync) */
   int replace;
-  char *uuid; /* NULL or malloced: the target index's UUID (replace) */
+  char *uuid; /* NULL or malloced: the target index's UUID (replace; with
+                 `round`, the one that round recorded) */
+  /* check on a plan with earlier rounds (pf->rounds): the latest round
+   * that restored this target name (0: none), and then the source's
+   * document count (docs_after of its snapshot, else docs_before) and
+   * the size restored (the target's _recovery total); -1 unknown */
+  unsigned round;
+  long long docs_last, bytes_last;
 };
 
 /* For a resumed run: 1 when the target name `target` of plan restore
@@ -344,6 +352,14 @@ struct snm_preflight {
   size_t n_restores;
   snm_pf_own_fn own_fn; /* NULL, or set by a resumed run before verdict */
   void *own_data;
+  /* check on a plan with earlier rounds: the state file (borrowed; NULL:
+   * none), so that the verdicts predict the next `sync` (preflight_
+   * rounds.c): an index an earlier round restored is replaced while its
+   * UUID and shard count are as recorded, and a blocker otherwise.
+   * rounds_error: NULL, or malloced: why the state file cannot be used
+   * (another plan's: a blocker, as run and sync refuse it). */
+  const struct snm_state *rounds;
+  char *rounds_error;
   /* 1: the source is not needed (a resumed run whose snapshot is taken
    * and counted).  From snm_preflight_opts at start, or set by the run
    * before it computes the verdicts again (see the opts for what it
@@ -460,6 +476,10 @@ int snm_preflight_snapshot_indices(const struct snm_preflight *pf,
  * pf->data_streams order.  As snm_preflight_snapshot_indices. */
 int snm_preflight_snapshot_streams(const struct snm_preflight *pf,
                                    const char ***out, size_t *n);
+
+/* With pf->rounds: the round the next `snapmig sync` makes (the last
+ * round + 1) or resumes (the last round, when unfinished); 0 without. */
+unsigned snm_preflight_next_round(const struct snm_preflight *pf);
 
 /* The data stream that source index `name` backs, or NULL. */
 const char *snm_preflight_stream_of(const struct snm_preflight *pf,

@@ -241,6 +241,9 @@ static void build_items(struct snm__vctx *c, size_t r, const char **names,
       it->own = 1;
       set_verdict(c, it, SNM_PF_RESTORE, "this run's own (resuming)");
     }
+    it->docs_last = it->bytes_last = -1;
+    if (!it->own && c->pf->rounds != NULL)
+      snm__pf_prior(c, r, it);
   }
   if (out->n_items == 0)
     ISSUE(c, SNM_PF_WARNING, "restore-empty", id, NULL,
@@ -387,6 +390,12 @@ static void check_conflicts(struct snm__vctx *c, size_t r)
     if (t->existing_known &&
         (ex = existing_index(t, it->target_name)) != NULL) {
       const char *state = ex->closed ? "closed" : "open";
+      if (it->round > 0) { /* an earlier round's: the next sync's */
+        snm__pf_check_prior(c, r, it, ex);
+        if (it->action == SNM_PF_RESTORE)
+          goto aliases;
+        continue;
+      }
       if (skip) {
         set_verdict(c, it, SNM_PF_SKIP, "exists (%s): skipped", state);
         continue;
