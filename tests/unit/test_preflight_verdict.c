@@ -440,6 +440,100 @@ static void test_replace_verdicts(void **state)
   teardown();
 }
 
+/* A state file of one finished round that restored `names` (UUID
+ * "u-NAME", verified; the source had 7 documents then). */
+static void one_round(struct snm_state *st, const char *const *names, size_t n)
+{
+  struct snm_err err;
+  struct snm_state_round *rd;
+
+  snm_state_init(st);
+  assert_int_equal(snm_state_add_round(st, plan, "snap-0", &err), 0);
+  rd = snm_state_cur(st);
+  for (size_t i = 0; i < n; i++) {
+    struct snm_state_index *ix;
+    char uuid[64];
+    assert_int_equal(
+        snm_state_restore_add_index(&rd->restores[0], names[i], names[i], &ix),
+        0);
+    snprintf(uuid, sizeof(uuid), "u-%s", names[i]);
+    assert_int_equal(snm_state_set_str(&ix->uuid, uuid), 0);
+    ix->state = SNM_RESTORE_VERIFIED;
+    ix->bytes = 900;
+    assert_int_equal(
+        snm_state_counts_set(&rd->snapshot.docs_after, names[i], 7), 0);
+  }
+  st->step = SNM_STEP_DONE;
+}
+
+/* check on a plan with an earlier round predicts the next sync: the
+ * round's indices are replaced while their UUID, shard count and open
+ * state are as recorded, else blocked; the others are new. */
+static void test_next_round(void **state)
+{
+  static const char *const done[] = {"a", "b", "c", "e", "f"};
+  struct snm_state st;
+  (void)state;
+
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  one_round(&st, done, 5);
+  add_ix("a", 1000, 2, 0, 0);
+  add_ix("b", 1000, 1, 0, 0);
+  add_ix("c", 1000, 1, 0, 0);
+  add_ix("d", 1000, 1, 0, 0);
+  add_ix("e", 1000, 1, 0, 0);
+  add_ix("f", 1000, 1, 0, 0);
+  add_existing_ident(1, "a", "u-a", 2);  /* as recorded: replaced */
+  add_existing_ident(1, "b", "u-b2", 1); /* made again */
+  add_existing_ident(1, "c", "u-c", 1);  /* closed by someone */
+  pf.domains[1].existing[2].closed = 1;
+  add_existing_ident(1, "f", "u-f", 3); /* another shard count */
+  /* without the state file: index-exists blockers (the old report) */
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-exists"), 4);
+  pf.rounds = &st;
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-exists"), 0);
+  assert_int_equal(item(0, "a")->action, SNM_PF_RESTORE);
+  assert_int_equal(item(0, "a")->replace, 2);
+  assert_int_equal(item(0, "a")->round, 1);
+  assert_true(item(0, "a")->docs_last == 7);
+  assert_true(item(0, "a")->bytes_last == 900);
+  assert_string_equal(item(0, "a")->verdict, "replace");
+  assert_int_equal(item(0, "b")->action, SNM_PF_BLOCKED);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-recreated"), 1);
+  assert_non_null(strstr(issue_msg("index-recreated"), "u-b2, not u-b"));
+  assert_int_equal(item(0, "c")->action, SNM_PF_BLOCKED);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-closed"), 1);
+  assert_int_equal(item(0, "f")->action, SNM_PF_BLOCKED);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "replace-shards"), 1);
+  assert_string_equal(item(0, "d")->verdict, "new");
+  assert_int_equal(item(0, "d")->round, 0);
+  assert_string_equal(item(0, "e")->verdict, "new (the earlier copy is gone)");
+  assert_int_equal(item(0, "e")->replace, 0);
+  assert_int_equal(snm_preflight_next_round(&pf), 2);
+  /* the replaced index adds no shards: d and e do */
+  assert_int_equal(pf.restores[0].new_shards, 2);
+  assert_int_equal(pf.restores[0].n_replace, 1);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "round-unfinished"), 0);
+
+  /* an unfinished round: its indices are the resumed run's own */
+  st.step = SNM_STEP_RESTORE;
+  verdict();
+  assert_int_equal(snm_preflight_next_round(&pf), 1);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "round-unfinished"), 1);
+  assert_true(item(0, "b")->own);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-recreated"), 0);
+
+  /* a state file of another plan: a blocker */
+  pf.rounds = NULL;
+  pf.rounds_error = strdup("the state file is of another plan");
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "state-mismatch"), 1);
+  snm_state_dispose(&st);
+  teardown();
+}
+
 /* Safety issue, item 8: one cluster under two domain ids shares one
  * registration; its repository facts are the source's. */
 static void test_same_cluster(void **state)
@@ -1532,6 +1626,7 @@ int main(void)
       cmocka_unit_test(test_source_optional_verdicts),
       cmocka_unit_test(test_resuming_wording),
       cmocka_unit_test(test_replace_verdicts),
+      cmocka_unit_test(test_next_round),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,8 +96,8 @@ struct world {
   /* on_conflict replace: 1 + the generation of a foreign index the plan
    * may close and restore over (0: none) */
   int foreign_ok[N_IX];
-  int regen_at_probe; /* the check before the restore finds every foreign
-                         index made anew (another UUID) */
+  int regen_at_probe;   /* the check before the restore finds every foreign
+                           index made anew (another UUID) */
   char from[N_IX][128]; /* the snapshot it was restored from */
   int puts;             /* snapshot PUTs taken */
   /* the repository's other snapshots: earlier rounds', and a foreign one
@@ -1747,10 +1747,10 @@ static void check_replace_done(struct fx *fx, const char *where)
     char uuid[32];
 
     snprintf(uuid, sizeof(uuid), "u%zu-5", k);
-    if (ix->state != SNM_RESTORE_VERIFIED || !ix->replace ||
-        ix->uuid == NULL || strcmp(ix->uuid, uuid) != 0 ||
-        !fx->w.counted[k] || fx->w.closed[k] || fx->w.restored[k] != 1 ||
-        fx->w.generation[k] != 5 || strcmp(fx->w.from[k], fx->w.snap) != 0)
+    if (ix->state != SNM_RESTORE_VERIFIED || !ix->replace || ix->uuid == NULL ||
+        strcmp(ix->uuid, uuid) != 0 || !fx->w.counted[k] || fx->w.closed[k] ||
+        fx->w.restored[k] != 1 || fx->w.generation[k] != 5 ||
+        strcmp(fx->w.from[k], fx->w.snap) != 0)
       fail_msg("replace %s: %s is %s (replace %d, uuid %s), counted %d, "
                "closed %d, restored %d times from %s, generation %d",
                where, ix->target, snm_restore_state_name(ix->state),
