@@ -122,7 +122,7 @@ void snm__pf_check_prior(struct snm__vctx *c, size_t r, struct snm_pf_item *it,
           it->target_name, id, ex->uuid, it->uuid, it->round);
   } else if (ex->closed) {
     why = "exists: closed by someone else";
-    ISSUE(c, SNM_PF_BLOCKER, "index-closed", id, it->target_name,
+    ISSUE(c, SNM_PF_BLOCKER, "target-index-closed", id, it->target_name,
           "open it (POST NAME/_open) or delete it on the target, then check "
           "again",
           "%s on %s (restored by round %u) is closed: someone closed it "

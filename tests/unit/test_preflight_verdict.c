@@ -504,7 +504,7 @@ static void test_next_round(void **state)
   assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-recreated"), 1);
   assert_non_null(strstr(issue_msg("index-recreated"), "u-b2, not u-b"));
   assert_int_equal(item(0, "c")->action, SNM_PF_BLOCKED);
-  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-closed"), 1);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "target-index-closed"), 1);
   assert_int_equal(item(0, "f")->action, SNM_PF_BLOCKED);
   assert_int_equal(count_issues(SNM_PF_BLOCKER, "replace-shards"), 1);
   assert_string_equal(item(0, "d")->verdict, "new");
