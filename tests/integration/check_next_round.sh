@@ -111,6 +111,7 @@ assert_eq "2 2 1 0 1" "$(jq -r '"\(.next_round.round) \(.next_round.replace) \(.
     "next_round after writes; the new index's shard"
 "$SNM_BINARY" check "$PLAN" >"$RN_TMP/c1.txt" 2>&1 || true
 assert_contains "$(cat "$RN_TMP/c1.txt")" "Next sync: round 2: 2 indices replaced, 1 new, 0 blocked" "human next-round line"
+it_log "$(sed -n '/^Next sync/,/^$/p' "$RN_TMP/c1.txt")"
 
 sync_run "$RN_TMP/s1.ndjson"
 assert_eq 0 "$RN_RC" "sync ($(tail -c 600 "$RN_TMP/s1.ndjson.err"))"
