@@ -125,6 +125,22 @@ assert_eq "c-$PREFIX-001:replace c-$PREFIX-002:replace c-$PREFIX-003:replace" "$
 assert_eq "3 0" "$(jq -r '"\(.next_round.round) \(.restores[0].items[] | select(.target == "c-'"$PREFIX"'-001") | .docs_changed)"' "$RN_TMP/c2.json")" \
     "round 3, 001 unchanged since round 2"
 
+# a target index closed by hand: a blocker; sync refuses, it stays closed
+it_ack "close c-$PREFIX-001 by hand" POST "$DST/c-$PREFIX-001/_close"
+u001="$(uuid_of "$DST" "c-$PREFIX-001")"
+check "$RN_TMP/cc.json"
+assert_eq "1 target-index-closed c-$PREFIX-001" \
+    "$RN_RC $(jq -r '[.issues[] | select(.severity == "blocker")][0] | "\(.code) \(.index)"' "$RN_TMP/cc.json")" \
+    "check blocks the closed index"
+sync_run "$RN_TMP/sc.ndjson"
+assert_eq 1 "$RN_RC" "sync with a closed index"
+assert_contains "$(jq -r 'select(.type == "run.failed") | .error' "$RN_TMP/sc.ndjson")" "is closed" \
+    "the failure says the index is closed"
+assert_eq "$u001 close" "$(uuid_of "$DST" "c-$PREFIX-001") $(status_of "$DST" "c-$PREFIX-001")" \
+    "the closed index is left closed, same UUID"
+it_ack "open c-$PREFIX-001" POST "$DST/c-$PREFIX-001/_open"
+wait_for "c-$PREFIX-001 open and green" 30 indices_green "$DST" "c-$PREFIX-001" 1
+
 # a target index recreated by hand: a blocker; sync refuses, untouched
 it_ack "delete c-$PREFIX-002" DELETE "$DST/c-$PREFIX-002"
 it_ack "recreate c-$PREFIX-002" PUT "$DST/c-$PREFIX-002" '{"settings":{"number_of_shards":1,"number_of_replicas":0}}'
@@ -139,4 +155,4 @@ assert_eq 1 "$RN_RC" "sync with a recreated index"
 assert_eq "$hand open 0" "$(uuid_of "$DST" "c-$PREFIX-002") $(status_of "$DST" "c-$PREFIX-002") $(doc_count "$DST" "c-$PREFIX-002")" \
     "the recreated index is untouched"
 assert_eq open "$(status_of "$DST" "c-$PREFIX-001")" "nothing closed"
-it_pass "check predicted the sync (2 replaced, 1 new), and blocks a recreated index as sync does"
+it_pass "check predicted the sync (2 replaced, 1 new), and blocks a closed and a recreated index as sync does"
