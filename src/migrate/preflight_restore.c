@@ -84,6 +84,15 @@ existing_index(const struct snm_pf_domain *d, const char *name)
   return NULL;
 }
 
+/* 1: `name` is a data stream on the target. */
+static int target_stream(const struct snm_pf_domain *d, const char *name)
+{
+  for (size_t i = 0; i < d->n_streams; i++)
+    if (strcmp(d->streams[i], name) == 0)
+      return 1;
+  return 0;
+}
+
 static const char *existing_alias(const struct snm_pf_domain *d,
                                   const char *name)
 {
@@ -414,6 +423,19 @@ static void check_conflicts(struct snm__vctx *c, size_t r)
             "%s index %s already exists on %s (restore of %s)%s", state,
             it->target_name, id, pf->indices[it->index].name,
             ex->closed ? ": the restore would overwrite it" : "");
+      continue;
+    }
+    if (t->streams_known && target_stream(t, it->target_name)) {
+      /* (an index of a data stream's backing index name is an index) */
+      set_verdict(c, it, SNM_PF_BLOCKED, "name taken by a data stream");
+      ISSUE(c, SNM_PF_BLOCKER, "data-stream-exists", id, it->target_name,
+            "rename the restore, or delete the data stream on the target",
+            "%s is a data stream on %s; index %s cannot be restored under "
+            "its name%s",
+            it->target_name, id, pf->indices[it->index].name,
+            rs->on_conflict == SNM_CONFLICT_REPLACE
+                ? " (on_conflict \"replace\" replaces plain indices only)"
+                : "");
       continue;
     }
     if (t->aliases_known &&

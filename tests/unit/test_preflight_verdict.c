@@ -429,6 +429,20 @@ static void test_replace_verdicts(void **state)
   assert_int_equal(count_issues(SNM_PF_BLOCKER, "alias-conflict"), 1);
   teardown();
 
+  /* a data stream of that name: a blocker (replace or not) */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"on_conflict\": \"replace\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  pf.domains[1].streams = calloc(2, sizeof(char *));
+  assert_non_null(pf.domains[1].streams);
+  pf.domains[1].streams[0] = strdup("a");
+  pf.domains[1].n_streams = 1;
+  verdict();
+  assert_int_equal(item(0, "a")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(0, "a")->replace, 0);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-stream-exists"), 1);
+  teardown();
+
   /* without "replace": a blocker, as always */
   setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
   add_ix("a", 10, 2, 0, 0);
