@@ -194,6 +194,8 @@ int snm_state_add_meta(struct snm_state_restore *r, const char *kind,
 /* Free r->meta (journal.c's dispose calls it). */
 void snm_state_meta_dispose(struct snm_state_restore *r);
 
+struct snm_state_round;
+
 /* A cutover round's write blocks and alias switch (journal_cutover.c;
  * "cutover" in the round, written only for a cutover round).  Every
  * request that changes the source or the aliases is preceded by a save
@@ -262,6 +264,12 @@ int snm_state_cutover_add_alias(struct snm_state_cutover *c, const char *domain,
 int snm_state_alias_set_holders(struct snm_state_alias *a,
                                 const char *const *names, size_t n);
 void snm_state_cutover_dispose(struct snm_state_cutover *c);
+/* 1 when round `rd` is a cutover rolled back before its restores of plan
+ * restore `r` finished, and `target` is one of them: the round may have
+ * closed it (to restore over it) and left it so.  A later round restores
+ * over it like over an open one of its own (same UUID checked). */
+int snm_state_round_left_closed(const struct snm_state_round *rd, size_t r,
+                                const char *target);
 
 /* One round: a snapshot and its restores.  rounds[i].number == i + 1. */
 struct snm_state_round {

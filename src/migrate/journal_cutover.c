@@ -126,3 +126,18 @@ void snm_state_cutover_dispose(struct snm_state_cutover *c)
   c->blocked_ms = c->verified_ms = SNM_STATE_UNKNOWN;
   c->switched_ms = c->unblocked_ms = SNM_STATE_UNKNOWN;
 }
+
+int snm_state_round_left_closed(const struct snm_state_round *rd, size_t r,
+                                const char *target)
+{
+  if (rd->cutover.state != SNM_CUT_ROLLED_BACK || r >= rd->n_restores)
+    return 0;
+  for (size_t i = 0; i < rd->restores[r].n_indices; i++) {
+    const struct snm_state_index *ix = &rd->restores[r].indices[i];
+
+    if (strcmp(ix->target, target) == 0)
+      return ix->replace && ix->state != SNM_RESTORE_VERIFIED &&
+             ix->state != SNM_RESTORE_SKIPPED;
+  }
+  return 0;
+}
