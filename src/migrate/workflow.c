@@ -11,6 +11,7 @@
  * (workflow_target.c holds their drivers).
  */
 #include "buf.h"
+#include "es_chunk.h"
 #include "log.h"
 #include "snm_version.h"
 #include "timefmt.h"
@@ -485,12 +486,23 @@ static int count_step(struct snm_workflow *wf, int after)
     wf->refresh_next = 0;
     wf->refreshing = after;
     wf->count_started = 0;
+    free(wf->refresh_ends);
+    wf->refresh_ends = NULL;
+    wf->n_refresh_chunks = 0;
+    /* a few names a request (as many as fit the request line), not one
+     * request an index: 900 indices are 6 requests */
+    if (after && snm_es_chunk_names(&wf->refresh_ends, &wf->n_refresh_chunks,
+                                    wf->snap_indices, wf->n_snap_indices,
+                                    SNM_ES_URL_LIST_MAX) != 0) {
+      wf_failf(wf, SNM_ENOMEM, "out of memory");
+      return -1;
+    }
   }
   if (wf->refreshing) {
     /* the snapshot holds what was indexed, searchable or not: make it
      * searchable before counting the upper bound */
-    while (wf->pending < WF_MAX_COUNTS_IN_FLIGHT &&
-           wf->refresh_next < wf->n_snap_indices)
+    while (wf->pending < WF_MAX_CHUNKS_IN_FLIGHT &&
+           wf->refresh_next < wf->n_refresh_chunks)
       wf_req_source_refresh(wf, wf->refresh_next++);
     if (wf->pending > 0)
       return -1;

@@ -1297,6 +1297,20 @@ static void test_fresh_run(void **state)
   assert_int_equal(fx->w.msearches, 4);
   assert_int_equal(fx->w.counts, 0);
   assert_non_null(strstr(s.log[s.requests - 1], "dst: POST /_msearch"));
+  /* the source's refresh before the "after" counts names every snapshot
+   * index in one request (chunks of names), not one request an index */
+  {
+    size_t refreshes = 0;
+
+    assert_true(s.requests <= SCRIPT_LOG);
+    for (size_t i = 0; i < s.requests; i++)
+      if (strncmp(s.log[i], "src: POST /", 11) == 0 &&
+          strstr(s.log[i], "/_refresh") != NULL) {
+        refreshes++;
+        assert_non_null(strstr(s.log[i], "/logs-1,logs-2/_refresh"));
+      }
+    assert_int_equal(refreshes, 1);
+  }
   script_dispose(&s);
   world_dispose(&fx->w);
   unlink(fx->state_path);
