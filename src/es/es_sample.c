@@ -1,46 +1,487 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* es_sample.c - sample verification (es_sample.h).  Placeholder while the
- * implementation is written: every function fails with SNM_ENOMEM. */
+/* es_sample.c - sample verification (es_sample.h). */
 #include "es_sample.h"
-
-#include <stdlib.h>
-
 #include "buf.h"
+#include "es.h"
+#include "es_reply.h"
+#include "jtree.h"
+#include "json.h"
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <yajl/yajl_gen.h>
 
 void snm_es_sample_dispose(struct snm_es_sample *s)
 {
-  (void)s;
+  for (size_t i = 0; i < s->n; i++) {
+    free(s->docs[i].id);
+    free(s->docs[i].routing);
+  }
+  free(s->docs);
+  s->docs = NULL;
+  s->n = 0;
 }
+
+/* ---- the draw ----------------------------------------------------------- */
 
 int snm_es_sample_msearch_body(struct snm_buf *out, size_t *taken,
                                const char *const *names, size_t n, unsigned k,
                                size_t limit)
 {
-  (void)out, (void)names, (void)n, (void)k, (void)limit;
+  char query[256];
+  size_t qlen;
+  yajl_gen g = yajl_gen_alloc(NULL);
+  int rc = 0;
+
   *taken = 0;
-  return SNM_ENOMEM;
+  if (g == NULL)
+    return SNM_ENOMEM;
+  if (k < 1)
+    k = 1;
+  if (k > SNM_ES_SAMPLE_K_MAX)
+    k = SNM_ES_SAMPLE_K_MAX;
+  /* random_score without a seed: the server's own random order, fresh on
+   * every draw; no field needed, accepted by Elasticsearch 7 and every
+   * OpenSearch */
+  qlen = (size_t)snprintf(query, sizeof(query),
+                          "{\"size\":%u,\"track_total_hits\":false,"
+                          "\"_source\":true,\"query\":{\"function_score\":{"
+                          "\"query\":{\"match_all\":{}},\"random_score\":{}}}}"
+                          "\n",
+                          k);
+  for (size_t i = 0; i < n && i < SNM_ES_MSEARCH_ITEMS_MAX; i++) {
+    const unsigned char *hdr;
+    size_t hlen;
+
+    yajl_gen_clear(g);
+    yajl_gen_reset(g, NULL);
+    if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+        snm_gen_key_str(g, "index", names[i]) != yajl_gen_status_ok ||
+        yajl_gen_map_close(g) != yajl_gen_status_ok ||
+        yajl_gen_get_buf(g, &hdr, &hlen) != yajl_gen_status_ok) {
+      rc = SNM_ENOMEM;
+      break;
+    }
+    /* the first name goes in however long; the others only if they fit */
+    if (i > 0 && out->len + hlen + 1 + qlen > limit)
+      break;
+    if (snm_buf_append(out, hdr, hlen) != 0 || snm_buf_putc(out, '\n') != 0 ||
+        snm_buf_append(out, query, qlen) != 0) {
+      rc = SNM_ENOMEM;
+      break;
+    }
+    (*taken)++;
+  }
+  yajl_gen_free(g);
+  return rc;
+}
+
+static void set_why(char *why, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_why(char *why, size_t size, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(why, size, fmt, ap);
+  va_end(ap);
+  snm_sanitize_line(why, strlen(why));
+}
+
+/* The server's reason in an error entry, into why. */
+static void error_why(char *why, size_t size, const char *what, yajl_val r)
+{
+  struct snm_buf reason;
+  long long status = snm_jint(0, r, "status", NULL);
+
+  snm_buf_init(&reason, 0);
+  snm_best_effort(snm_es_error_reason(&reason, r, NULL, 0));
+  set_why(why, size, "%s (status %lld): %s", what, status,
+          reason.len > 0 ? snm_buf_str(&reason) : "(no reason given)");
+  snm_buf_dispose(&reason);
+}
+
+/* ---- canonical _source -------------------------------------------------- */
+
+struct member_ref {
+  const char *key;
+  yajl_val value;
+  size_t at; /* the member's place: duplicate keys keep their order */
+};
+
+static int member_cmp(const void *a, const void *b)
+{
+  const struct member_ref *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+
+  if (c != 0)
+    return c;
+  return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Write v to g with every object's keys sorted; numbers as sent. */
+static int gen_canon(yajl_gen g, yajl_val v, unsigned depth)
+{
+  if (depth > 512)
+    return SNM_EPARSE; /* the server's own limit is far lower */
+  if (YAJL_IS_OBJECT(v)) {
+    size_t n = v->u.object.len;
+    struct member_ref *m = n > 0 ? calloc(n, sizeof(*m)) : NULL;
+    int rc = 0;
+
+    if (n > 0 && m == NULL)
+      return SNM_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+      m[i] = (struct member_ref){v->u.object.keys[i], v->u.object.values[i], i};
+    if (n > 1)
+      qsort(m, n, sizeof(*m), member_cmp);
+    if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+      rc = SNM_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+      if (snm_gen_str(g, m[i].key) != yajl_gen_status_ok)
+        rc = SNM_ENOMEM;
+      else
+        rc = gen_canon(g, m[i].value, depth + 1);
+    }
+    if (rc == 0 && yajl_gen_map_close(g) != yajl_gen_status_ok)
+      rc = SNM_ENOMEM;
+    free(m);
+    return rc;
+  }
+  if (YAJL_IS_ARRAY(v)) {
+    if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+      return SNM_ENOMEM;
+    for (size_t i = 0; i < v->u.array.len; i++) {
+      int rc = gen_canon(g, v->u.array.values[i], depth + 1);
+      if (rc != 0)
+        return rc;
+    }
+    return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : SNM_ENOMEM;
+  }
+  if (YAJL_IS_NUMBER(v)) {
+    const char *r = v->u.number.r;
+    return yajl_gen_number(g, r, strlen(r)) == yajl_gen_status_ok ? 0
+                                                                  : SNM_ENOMEM;
+  }
+  if (YAJL_IS_STRING(v))
+    return snm_gen_str(g, YAJL_GET_STRING(v)) == yajl_gen_status_ok
+               ? 0
+               : SNM_ENOMEM;
+  if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
+    return yajl_gen_bool(g, YAJL_IS_TRUE(v)) == yajl_gen_status_ok ? 0
+                                                                   : SNM_ENOMEM;
+  return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : SNM_ENOMEM;
+}
+
+/* SHA-256 of v's canonical text. */
+static int source_digest(unsigned char digest[32], yajl_val v)
+{
+  yajl_gen g = yajl_gen_alloc(NULL);
+  const unsigned char *text;
+  size_t len;
+  unsigned int md_len = 0;
+  int rc;
+
+  if (g == NULL)
+    return SNM_ENOMEM;
+  rc = gen_canon(g, v, 0);
+  if (rc == 0 && yajl_gen_get_buf(g, &text, &len) != yajl_gen_status_ok)
+    rc = SNM_ENOMEM;
+  if (rc == 0 &&
+      (EVP_Digest(text, len, digest, &md_len, EVP_sha256(), NULL) != 1 ||
+       md_len != 32))
+    rc = SNM_ENOMEM;
+  yajl_gen_free(g);
+  return rc;
+}
+
+/* One entry of "responses". */
+static int sample_item(struct snm_es_sample *s, yajl_val r)
+{
+  yajl_val shards = snm_jget(r, "_shards", NULL);
+  yajl_val hits = snm_jget(r, "hits", "hits", NULL);
+  long long status = snm_jint(0, r, "status", NULL);
+  long long sh_total, sh_ok, sh_failed;
+
+  if (!YAJL_IS_OBJECT(r)) {
+    set_why(s->why, sizeof(s->why), "the reply's entry is not a JSON object");
+    return 0;
+  }
+  if (snm_jget(r, "error", NULL) != NULL) {
+    error_why(s->why, sizeof(s->why), "the search failed", r);
+    return 0;
+  }
+  if (status != 0 && (status < 200 || status > 299)) {
+    set_why(s->why, sizeof(s->why), "the search answered status %lld", status);
+    return 0;
+  }
+  if (YAJL_IS_TRUE(snm_jget(r, "timed_out", NULL))) {
+    set_why(s->why, sizeof(s->why), "the search timed out");
+    return 0;
+  }
+  sh_total = snm_jint(-1, shards, "total", NULL);
+  sh_ok = snm_jint(-1, shards, "successful", NULL);
+  sh_failed = snm_jint(-1, shards, "failed", NULL);
+  if (sh_total < 0 || sh_ok < 0 || sh_failed < 0) {
+    set_why(s->why, sizeof(s->why),
+            "the reply does not say how many shards answered");
+    return 0;
+  }
+  if (sh_failed != 0 || sh_ok < sh_total) {
+    set_why(s->why, sizeof(s->why),
+            "%lld of %lld shards answered (%lld failed): the draw would "
+            "miss their documents",
+            sh_ok, sh_total, sh_failed);
+    return 0;
+  }
+  if (!YAJL_IS_ARRAY(hits)) {
+    set_why(s->why, sizeof(s->why), "the reply has no hits.hits array");
+    return 0;
+  }
+  if (hits->u.array.len > 0) {
+    s->docs = calloc(hits->u.array.len, sizeof(*s->docs));
+    if (s->docs == NULL)
+      return SNM_ENOMEM;
+  }
+  for (size_t i = 0; i < hits->u.array.len; i++) {
+    yajl_val h = hits->u.array.values[i];
+    const char *id = snm_jstr(h, "_id", NULL);
+    const char *routing = snm_jstr(h, "_routing", NULL);
+    yajl_val src = snm_jget(h, "_source", NULL);
+    struct snm_es_sample_doc *d = &s->docs[s->n];
+    int rc;
+
+    if (id == NULL) {
+      snm_es_sample_dispose(s);
+      set_why(s->why, sizeof(s->why), "a hit of the reply has no _id");
+      return 0;
+    }
+    d->id = strdup(id);
+    d->routing = routing != NULL ? strdup(routing) : NULL;
+    s->n++;
+    if (d->id == NULL || (routing != NULL && d->routing == NULL))
+      return SNM_ENOMEM;
+    if (src != NULL) {
+      d->has_source = 1;
+      rc = source_digest(d->digest, src);
+      if (rc == SNM_ENOMEM)
+        return rc;
+      if (rc != 0) {
+        snm_es_sample_dispose(s);
+        set_why(s->why, sizeof(s->why),
+                "a document's _source is nested too deeply to compare");
+        return 0;
+      }
+    }
+  }
+  s->why[0] = '\0';
+  return 0;
 }
 
 int snm_es_parse_sample_msearch(struct snm_es_sample *samples, size_t n,
                                 yajl_val json, struct snm_err *err)
 {
-  (void)samples, (void)n, (void)json, (void)err;
-  return SNM_ENOMEM;
+  yajl_val arr = snm_jget(json, "responses", NULL);
+  const char *why = NULL;
+
+  for (size_t i = 0; i < n; i++) {
+    snm_es_sample_dispose(&samples[i]);
+    snprintf(samples[i].why, sizeof(samples[i].why), "no reply for this index");
+  }
+  if (!YAJL_IS_OBJECT(json))
+    why = "the reply is not a JSON object";
+  else if (snm_jget(json, "error", NULL) != NULL)
+    why = "the reply is an error";
+  else if (!YAJL_IS_ARRAY(arr))
+    why = "the reply has no \"responses\" array";
+  else if (arr->u.array.len != n)
+    why = "the reply's \"responses\" do not match the request's searches";
+  if (why != NULL) {
+    struct snm_buf reason;
+    int rc;
+
+    snm_buf_init(&reason, 0);
+    if (YAJL_IS_OBJECT(json))
+      snm_best_effort(snm_es_error_reason(&reason, json, NULL, 0));
+    rc = snm_err_set(err, SNM_EPARSE, "%s%s%s", why, reason.len > 0 ? ": " : "",
+                     snm_buf_str(&reason));
+    snm_buf_dispose(&reason);
+    for (size_t i = 0; i < n; i++)
+      snprintf(samples[i].why, sizeof(samples[i].why), "%.200s", err->msg);
+    return rc;
+  }
+  for (size_t i = 0; i < n; i++) {
+    int rc = sample_item(&samples[i], arr->u.array.values[i]);
+    if (rc != 0) {
+      for (size_t j = 0; j < n; j++)
+        snm_es_sample_dispose(&samples[j]);
+      return snm_err_set(err, rc, "out of memory reading a sample");
+    }
+  }
+  return 0;
 }
+
+/* ---- the fetch from a target -------------------------------------------- */
 
 int snm_es_sample_mget_body(char **out, size_t *taken, size_t *docs,
                             const char *const *targets,
                             const struct snm_es_sample *samples, size_t n)
 {
-  (void)targets, (void)samples, (void)n;
-  *out = NULL, *taken = 0, *docs = 0;
-  return SNM_ENOMEM;
+  yajl_gen g = yajl_gen_alloc(NULL);
+  int rc = 0;
+
+  *out = NULL;
+  *taken = 0;
+  *docs = 0;
+  if (g == NULL)
+    return SNM_ENOMEM;
+  if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+      snm_gen_str(g, "docs") != yajl_gen_status_ok ||
+      yajl_gen_array_open(g) != yajl_gen_status_ok)
+    rc = SNM_ENOMEM;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    const struct snm_es_sample *s = &samples[i];
+
+    if (*docs > 0 && *docs + s->n > SNM_ES_SAMPLE_MGET_DOCS_MAX)
+      break;
+    for (size_t j = 0; rc == 0 && j < s->n; j++) {
+      const struct snm_es_sample_doc *d = &s->docs[j];
+
+      if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+          snm_gen_key_str(g, "_index", targets[i]) != yajl_gen_status_ok ||
+          snm_gen_key_str(g, "_id", d->id) != yajl_gen_status_ok ||
+          (d->routing != NULL &&
+           snm_gen_key_str(g, "routing", d->routing) != yajl_gen_status_ok) ||
+          snm_gen_str(g, "_source") != yajl_gen_status_ok ||
+          yajl_gen_bool(g, d->has_source) != yajl_gen_status_ok ||
+          yajl_gen_map_close(g) != yajl_gen_status_ok)
+        rc = SNM_ENOMEM;
+    }
+    *docs += s->n;
+    (*taken)++;
+  }
+  if (rc == 0 && (yajl_gen_array_close(g) != yajl_gen_status_ok ||
+                  yajl_gen_map_close(g) != yajl_gen_status_ok))
+    rc = SNM_ENOMEM;
+  if (rc == 0 && *docs == 0) {
+    *out = strdup("");
+    rc = *out != NULL ? 0 : SNM_ENOMEM;
+  } else if (rc == 0) {
+    rc = snm_gen_finish(out, g);
+  }
+  yajl_gen_free(g);
+  if (rc != 0) {
+    free(*out);
+    *out = NULL;
+    *taken = 0;
+    *docs = 0;
+  }
+  return rc;
+}
+
+static void note_first(struct snm_es_sample_verdict *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void note_first(struct snm_es_sample_verdict *v, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (v->first[0] != '\0')
+    return;
+  va_start(ap, fmt);
+  vsnprintf(v->first, sizeof(v->first), fmt, ap);
+  va_end(ap);
+  snm_sanitize_line(v->first, strlen(v->first));
 }
 
 int snm_es_sample_check_mget(struct snm_es_sample_verdict *verdicts,
                              const struct snm_es_sample *samples, size_t n,
                              yajl_val json, struct snm_err *err)
 {
-  (void)verdicts, (void)samples, (void)n, (void)json, (void)err;
-  return SNM_ENOMEM;
+  yajl_val arr = snm_jget(json, "docs", NULL);
+  size_t want = 0, at = 0;
+
+  for (size_t i = 0; i < n; i++)
+    want += samples[i].n;
+  if (!YAJL_IS_OBJECT(json) || !YAJL_IS_ARRAY(arr)) {
+    struct snm_buf reason;
+    int rc;
+
+    snm_buf_init(&reason, 0);
+    if (YAJL_IS_OBJECT(json))
+      snm_best_effort(snm_es_error_reason(&reason, json, NULL, 0));
+    rc = snm_err_set(err, SNM_EPARSE,
+                     "the _mget reply has no \"docs\" "
+                     "array%s%s",
+                     reason.len > 0 ? ": " : "", snm_buf_str(&reason));
+    snm_buf_dispose(&reason);
+    return rc;
+  }
+  if (arr->u.array.len != want)
+    return snm_err_set(err, SNM_EPARSE,
+                       "the _mget reply lists %zu documents for the %zu asked "
+                       "for",
+                       arr->u.array.len, want);
+  /* every entry must be the document asked for, in order, before any
+   * verdict is counted */
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < samples[i].n; j++, at++) {
+      const char *id = snm_jstr(arr->u.array.values[at], "_id", NULL);
+      if (id == NULL || strcmp(id, samples[i].docs[j].id) != 0)
+        return snm_err_set(err, SNM_EPARSE,
+                           "the _mget reply's entry %zu is not the document "
+                           "asked for",
+                           at);
+    }
+  at = 0;
+  for (size_t i = 0; i < n; i++) {
+    struct snm_es_sample_verdict *v = &verdicts[i];
+
+    for (size_t j = 0; j < samples[i].n; j++, at++) {
+      const struct snm_es_sample_doc *d = &samples[i].docs[j];
+      yajl_val e = arr->u.array.values[at];
+      yajl_val src = snm_jget(e, "_source", NULL);
+      unsigned char digest[32];
+      int rc;
+
+      if (snm_jget(e, "error", NULL) != NULL) {
+        char why[400];
+
+        error_why(why, sizeof(why), "the target could not read it", e);
+        v->unknown++;
+        note_first(v, "_id \"%.80s\": %s", d->id, why);
+        continue;
+      }
+      if (!YAJL_IS_TRUE(snm_jget(e, "found", NULL))) {
+        v->missing++;
+        note_first(v, "_id \"%.80s\": not found on the target", d->id);
+        continue;
+      }
+      if (!d->has_source) {
+        v->equal++;
+        continue;
+      }
+      if (src == NULL) {
+        v->differ++;
+        note_first(v, "_id \"%.80s\": the target returned no _source", d->id);
+        continue;
+      }
+      rc = source_digest(digest, src);
+      if (rc == SNM_ENOMEM)
+        return snm_err_set(err, rc, "out of memory comparing a sample");
+      if (rc != 0 || memcmp(digest, d->digest, sizeof(digest)) != 0) {
+        v->differ++;
+        note_first(v, "_id \"%.80s\": _source differs", d->id);
+        continue;
+      }
+      v->equal++;
+    }
+  }
+  return 0;
 }
