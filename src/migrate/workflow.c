@@ -599,11 +599,20 @@ static void snapshot_progress(struct snm_workflow *wf)
                        SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
 }
 
+/* Every shard done: the server is finalizing the snapshot. */
+static int snap_finalizing(const struct snm_workflow *wf)
+{
+  return wf->have_status && snm_wf_snap_finalizing(&wf->r_status);
+}
+
 /* Progress, now and then: a _status beside the poll when none is in
- * flight and the last one is old enough (WF_STATUS_MIN_GAP_MS). */
+ * flight and the last one is old enough (WF_STATUS_MIN_GAP_MS); none once
+ * it said every shard is done (nothing left to learn from it, and it
+ * reads every shard's metadata from the repository). */
 static void status_maybe(struct snm_workflow *wf, long long now)
 {
-  if (wf->status_pending == 0 && now >= wf->status_due_ms)
+  if (wf->status_pending == 0 && now >= wf->status_due_ms &&
+      !snap_finalizing(wf))
     (void)wf_req_snapshot_status(wf); /* a failure only skips progress */
 }
 
@@ -622,11 +631,14 @@ void wf_step_poll(struct snm_workflow *wf)
       snapshot_progress(wf);
     /* the progress came after the next poll was armed: when it predicts
      * the end sooner, look then (half the time left, as
-     * snm_wf_poll_next_eta) */
-    if (wf->sent == 1 && wf->eta_known && wf->eta_s >= 0) {
+     * snm_wf_poll_next_eta; every shard done: SNM_WF_FINAL_POLL_MS) */
+    if (wf->sent == 1 &&
+        ((wf->eta_known && wf->eta_s >= 0) || snap_finalizing(wf))) {
       double half = wf->eta_s * 500.0;
       long floor = wf->plan->polling.initial_ms;
-      long want = half > (double)floor ? (long)half : floor;
+      long want = snm_wf_poll_snapshot(
+          wf->eta_known && half > (double)floor ? (long)half : floor,
+          snap_finalizing(wf));
 
       if (want < wf->poll_due_ms - now) {
         wf->poll_due_ms = now + want;
@@ -661,15 +673,17 @@ void wf_step_poll(struct snm_workflow *wf)
                source_id(wf));
       return;
     }
-    long warm = snm_wf_poll_warmup(wf->polls++, &wf->plan->polling);
+    long warm = snm_wf_poll_warmup(wf->polls++, &wf->plan->polling), wait;
 
     if (warm < 0)
       wf->interval_ms = snm_wf_poll_next_eta(
           wf->interval_ms, &wf->plan->polling, wf->eta_known, wf->eta_s);
+    wait = snm_wf_poll_snapshot(warm >= 0 ? warm : wf->interval_ms,
+                                snap_finalizing(wf));
     wf->sent = 1;
     wf->timer_due = 0;
-    wf->poll_due_ms = now + (warm >= 0 ? warm : wf->interval_ms);
-    wf_arm(wf, &wf->timer, warm >= 0 ? warm : wf->interval_ms);
+    wf->poll_due_ms = now + wait;
+    wf_arm(wf, &wf->timer, wait);
     return;
   }
   if (!wf->timer_due)

@@ -122,6 +122,20 @@ long snm_wf_poll_next_eta(long prev, const struct snm_polling *p, int eta_known,
   return eta_ms > (double)p->initial_ms ? (long)eta_ms : p->initial_ms;
 }
 
+int snm_wf_snap_finalizing(const struct snm_es_snap_status *s)
+{
+  return s->shards_total > 0 &&
+         s->shards_done + (s->shards_failed > 0 ? s->shards_failed : 0) >=
+             s->shards_total;
+}
+
+long snm_wf_poll_snapshot(long wait, int finalizing)
+{
+  if (finalizing && wait > SNM_WF_FINAL_POLL_MS)
+    return SNM_WF_FINAL_POLL_MS;
+  return wait;
+}
+
 enum snm_wf_snap_action snm_wf_resume_snapshot(const struct snm_state *st,
                                                int put_sent, int exists,
                                                const char *server_run_id,
