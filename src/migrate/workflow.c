@@ -488,10 +488,10 @@ static int count_step(struct snm_workflow *wf, int after)
     wf->count_started = 0;
     free(wf->refresh_ends);
     wf->refresh_ends = NULL;
-    wf->n_refresh_chunks = 0;
+    wf->n_refreshes = 0;
     /* a few names a request (as many as fit the request line), not one
      * request an index: 900 indices are 6 requests */
-    if (after && snm_es_chunk_names(&wf->refresh_ends, &wf->n_refresh_chunks,
+    if (after && snm_es_chunk_names(&wf->refresh_ends, &wf->n_refreshes,
                                     wf->snap_indices, wf->n_snap_indices,
                                     SNM_ES_URL_LIST_MAX) != 0) {
       wf_failf(wf, SNM_ENOMEM, "out of memory");
@@ -502,7 +502,7 @@ static int count_step(struct snm_workflow *wf, int after)
     /* the snapshot holds what was indexed, searchable or not: make it
      * searchable before counting the upper bound */
     while (wf->pending < WF_MAX_CHUNKS_IN_FLIGHT &&
-           wf->refresh_next < wf->n_refresh_chunks)
+           wf->refresh_next < wf->n_refreshes)
       wf_req_source_refresh(wf, wf->refresh_next++);
     if (wf->pending > 0)
       return -1;
