@@ -571,6 +571,7 @@ class Bench:
         rec["snapshot"] = first["snapshot.start"]["snapshot"]
         rec["snapshot_seen_ms"] = ms_of_iso(first["snapshot.done"]["time"])
         rec["restore_seen_ms"] = ms_of_iso(first["restore.done"]["time"])
+        rec["steps_ms"] = snapmig_steps(events, wall)
         return rec
 
     def run_curator(self, d, tool, prefix, repo, fsdir):
@@ -662,6 +663,57 @@ def curator_ms(line):
     return int(t * 1000) + int(m.group(2))
 
 
+# The steps of a run as its events mark them: each step's time is from the
+# end of the one before to the last event named here (events carry ms).
+STEP_ENDS = (("preflight", "preflight.done"), ("register", "repository.registered"),
+             ("count+PUT", "snapshot.start"), ("snapshot", "snapshot.done"),
+             ("count after", "restore.start"), ("restore", "restore.done"),
+             ("verify", "verify.done"), ("finish", "run.done"))
+
+
+def snapmig_steps(events, wall_s):
+    """Milliseconds per step of a run (STEP_ENDS), plus "outside": the wall
+    time before run.start and after run.done (exec, plan, state lock;
+    exit)."""
+    t = {}
+    for e in events:
+        if "time" not in e:
+            continue
+        ms = ms_of_iso(e["time"])
+        if e.get("type") == "run.start":
+            t.setdefault("run.start", ms)
+        else:
+            t[e.get("type")] = ms  # the last of a type
+    if "run.start" not in t or "run.done" not in t:
+        return None
+    out, prev = {}, t["run.start"]
+    for name, ev in STEP_ENDS:
+        if ev in t:
+            out[name] = t[ev] - prev
+            prev = t[ev]
+    out["outside"] = round(wall_s * 1000 - (t["run.done"] - t["run.start"]))
+    return out
+
+
+def steps_table(results):
+    """Median ms per step over the runs of each snapmig case."""
+    keys = sorted({(r["size"], r["rtt_ms"], r["tool"]) for r in results if r.get("steps_ms")},
+                  key=lambda k: (list(SIZES).index(k[0]) if k[0] in SIZES else 9, k[1], k[2]))
+    if not keys:
+        return ""
+    names = [n for n, _ in STEP_ENDS] + ["outside"]
+    out = ["| size | RTT | tool | " + " | ".join(names) + " |", "|---|---|---|" + "---|" * len(names)]
+    for k in keys:
+        rs = [r["steps_ms"] for r in results if (r["size"], r["rtt_ms"], r["tool"]) == k and r.get("steps_ms")]
+        cells = []
+        for n in names:
+            v = [x[n] for x in rs if n in x]
+            cells.append(f"{statistics.median(v):.0f}" if v else "–")
+        n_ix, docs = SIZES.get(k[0], ("?", "?"))
+        out.append(f"| {n_ix} x {docs} | {k[1]} ms | {k[2]} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 REQ_LINE = re.compile(r"^snapmig: \S+ debug: \S+: (GET|PUT|POST|DELETE|HEAD) ")
 
 
@@ -709,6 +761,11 @@ def report(results, runs_wanted=None):
                    f"| {mmm(g('snapshot_lag_ms'), '{:.0f}')} | {mmm(g('snapshot_final_ms'), '{:.0f}')} "
                    f"| {mmm(g('snapshot_obs_lag_ms'), '{:.0f}')} | {mmm(g('restore_lag_ms'), '{:.0f}')} "
                    f"| {mmm(g('rss_mib'), '{:.1f}')} |")
+    st = steps_table(results)
+    if st:
+        out.append("\nsnapmig's steps, median ms (from its events; `outside`: wall time before run.start and "
+                   "after run.done):\n")
+        out.append(st)
     fails = [r for r in results if r.get("exit") != 0]
     for r in fails:
         out.append(f"\nfailed: {r['tool']} {r['size']} {r['rtt_ms']} ms run {r['run']}: exit {r.get('exit')}: "
