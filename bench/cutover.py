@@ -15,10 +15,10 @@ rig's OpenSearch 2.19 source and target, through the rig's S3 server:
 
 It reports each step's wall time, the sync's and the cutover's bytes
 transferred and reused, and the downtime against the full run's time (the
-goal: at most 10 %).  Repeated --runs times (min / median / max), each run
-on freshly seeded indices.  Everything it makes carries a unique tag and is
+goal: at most 10 %).  Repeated --runs times (min / median / max) on the same seeded
+source (each run adds 2 x CHANGE to it).  Everything it makes carries a unique tag and is
 deleted at the end, also on failure and on Ctrl-C.  It holds the rig lock
-(/tmp/snapmig-rig.lock) for each run whole, seeding included: other users of
+(/tmp/snapmig-rig.lock) for the seeding and for each run whole: other users of
 the shared rig wait rather than disturb the figures.
 
 A benchmark: it prints figures and asserts nothing about them.
@@ -51,6 +51,7 @@ class Cutover:
         self.src = env["SNAPMIG_RIG_SOURCE_URL"]
         self.dst = env["SNAPMIG_RIG_TARGET_URL"]
         self.made = []  # (url, repo) to delete at the end
+        self.next_id = args.docs  # the _id of the next new document
         self.results = []
 
     # --- rig
@@ -86,10 +87,9 @@ class Cutover:
             list(ex.map(one, enumerate(names)))
         http("POST", f"{self.src}/{','.join(names)}/_refresh", timeout=600)
 
-    def drop(self, prefix):
-        http("DELETE", f"{self.src}/{prefix}-*?expand_wildcards=all", ok=None, timeout=600)
-        http("DELETE", f"{self.dst}/c{prefix}-*?expand_wildcards=all", ok=None, timeout=600)
-        http("DELETE", f"{self.dst}/{prefix}-alias-old", ok=None)
+    def drop_run(self, copies):
+        """A run's target copies, alias index, snapshots and repositories."""
+        http("DELETE", f"{self.dst}/{copies}*?expand_wildcards=all", ok=None, timeout=600)
         for url, repo in self.made:
             if url == self.src:
                 http("DELETE", f"{url}/_snapshot/{repo}/*", ok=None, timeout=600)
@@ -124,27 +124,40 @@ class Cutover:
                 raise RuntimeError(f"snapmig {verb} exited {rc}: {f.read()[-800:]}")
         return wall, rss, events
 
+    def server_restore_s(self, copies):
+        """The target's own time for the last restore of the copies: first
+        shard recovery start to last stop (GET _recovery)."""
+        _, doc = http("GET", f"{self.dst}/{copies}*/_recovery")
+        shards = [sh for idx in doc.values() for sh in idx["shards"]
+                  if sh.get("type") == "SNAPSHOT"]
+        if not shards:
+            return None
+        return (max(sh["stop_time_in_millis"] for sh in shards)
+                - min(sh["start_time_in_millis"] for sh in shards)) / 1000.0
+
     def has_cutover(self):
         p = subprocess.run([self.a.binary, "cutover", "--help"], capture_output=True, text=True)
         return p.returncode == 0
 
-    def one_run(self, run_no):
-        prefix = f"{self.tag}-{run_no}"
+    def one_run(self, run_no, prefix, names):
+        """A run on the seeded source: its copies on the target are named
+        c<run>-<source name>; the source grows by 2 x CHANGE a run."""
         repo = f"{self.tag}_{run_no}"
+        copies = f"c{run_no}-{self.tag}"
         d = os.path.join(self.tmp, f"run-{run_no}")
         os.makedirs(d)
         rec = {"run": run_no}
         with RigLock():
             try:
-                names = self.seed(prefix)
-                total = self.a.indices * self.a.docs
+                _, c = http("GET", f"{self.src}/{prefix}-*/_count")
+                total = c["count"]
                 self.made += [(self.src, repo), (self.dst, repo)]
                 # an old index that holds the alias the cutover moves
-                http("PUT", f"{self.dst}/{prefix}-alias-old",
+                http("PUT", f"{self.dst}/{copies}-alias-old",
                      {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
-                      "aliases": {f"{prefix}-live": {}}})
+                      "aliases": {f"{copies}-live": {}}})
                 restore = {"domain": "target",
-                           "rename": {"pattern": "^(.+)$", "replacement": "c$1"},
+                           "rename": {"pattern": "^(.+)$", "replacement": f"c{run_no}-$1"},
                            "index_settings": {"index.number_of_replicas": 0}}
                 cutover = self.has_cutover()
                 if self.a.sample and cutover:
@@ -158,8 +171,8 @@ class Cutover:
                         "snapshot": {"domain": "source", "indices": [f"{prefix}-*"]},
                         "restores": [restore]}
                 if cutover:
-                    plan["cutover"] = {"aliases": [{"alias": f"{prefix}-live",
-                                                    "index": f"c{names[0]}"}],
+                    plan["cutover"] = {"aliases": [{"alias": f"{copies}-live",
+                                                    "index": f"c{run_no}-{names[0]}"}],
                                        "unblock_source": True}
                 pfile, state = os.path.join(d, "plan.json"), os.path.join(d, "state.json")
                 with open(pfile, "w") as f:
@@ -169,24 +182,28 @@ class Cutover:
                 log(f"run {run_no}: full run {wall:.1f} s")
 
                 change = max(1, int(self.a.docs * self.a.change))
-                self.add_docs(names, self.a.docs, change)
+                self.add_docs(names, self.next_id, change)
+                self.next_id += change
                 wall, rss, ev = self.snapmig(d, "sync", pfile, state)
                 done = [e for e in ev if e.get("type") == "run.done"][-1]
                 rec.update(sync_s=wall, sync_transferred=done.get("bytes_transferred"),
-                           sync_reused=done.get("bytes_reused"), sync_rss_mib=rss)
+                           sync_reused=done.get("bytes_reused"), sync_rss_mib=rss,
+                           sync_restore_server_s=self.server_restore_s(copies))
                 log(f"run {run_no}: sync {wall:.1f} s, {done.get('bytes_transferred')} B "
                     f"transferred, {done.get('bytes_reused')} B reused")
 
                 if not cutover:
                     rec["cutover"] = "not built (snapmig cutover --help fails)"
                     return rec
-                self.add_docs(names, self.a.docs + change, change)
+                self.add_docs(names, self.next_id, change)
+                self.next_id += change
                 wall, rss, ev = self.snapmig(d, "cutover", pfile, state)
                 cd = [e for e in ev if e.get("type") == "cutover.done"]
                 done = [e for e in ev if e.get("type") == "run.done"][-1]
                 rec.update(cutover_s=wall, cutover_rss_mib=rss,
                            cutover_transferred=done.get("bytes_transferred"),
-                           cutover_reused=done.get("bytes_reused"))
+                           cutover_reused=done.get("bytes_reused"),
+                           cutover_restore_server_s=self.server_restore_s(copies))
                 if cd:
                     rec["downtime_s"] = cd[-1].get("downtime_ms", 0) / 1000.0
                     rec["downtime_ratio"] = rec["downtime_s"] / rec["run_s"]
@@ -195,12 +212,12 @@ class Cutover:
                 # counts equal the source's
                 for name in names:
                     _, a = http("GET", f"{self.src}/{name}/_count")
-                    _, b = http("GET", f"{self.dst}/c{name}/_count")
+                    _, b = http("GET", f"{self.dst}/c{run_no}-{name}/_count")
                     if a["count"] != b["count"]:
-                        raise RuntimeError(f"after cutover c{name} holds {b['count']} "
+                        raise RuntimeError(f"after cutover c{run_no}-{name} holds {b['count']} "
                                            f"documents, the source {a['count']}")
             finally:
-                self.drop(prefix)
+                self.drop_run(copies)
         return rec
 
 
@@ -216,9 +233,12 @@ def report(results, args):
     rows = [
         ("full run (s)", [r.get("run_s") for r in results], "{:.1f}"),
         ("sync (s)", [r.get("sync_s") for r in results], "{:.1f}"),
+        ("sync: the target's restore time (s)", [r.get("sync_restore_server_s") for r in results], "{:.1f}"),
         ("sync: transferred (MiB)", [mib(r.get("sync_transferred")) for r in results], "{:.2f}"),
         ("sync: reused (MiB)", [mib(r.get("sync_reused")) for r in results], "{:.2f}"),
         ("cutover (s)", [r.get("cutover_s") for r in results], "{:.1f}"),
+        ("cutover: the target's restore time (s)", [r.get("cutover_restore_server_s") for r in results],
+         "{:.1f}"),
         ("cutover: transferred (MiB)", [mib(r.get("cutover_transferred")) for r in results], "{:.2f}"),
         ("cutover: reused (MiB)", [mib(r.get("cutover_reused")) for r in results], "{:.2f}"),
         ("write downtime (s)", [r.get("downtime_s") for r in results], "{:.2f}"),
@@ -253,13 +273,17 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     bench = Cutover(args, rig_env())
+    prefix = f"{bench.tag}-src"
     try:
+        with RigLock():
+            names = bench.seed(prefix)
         for i in range(1, args.runs + 1):
-            bench.results.append(bench.one_run(i))
+            bench.results.append(bench.one_run(i, prefix, names))
     except Stop as e:
         log(f"stopped: {e}")
         return 130
     finally:
+        http("DELETE", f"{bench.src}/{prefix}-*?expand_wildcards=all", ok=None, timeout=600)
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(bench.results, f, indent=1)
