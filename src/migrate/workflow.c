@@ -605,6 +605,14 @@ static int snap_finalizing(const struct snm_workflow *wf)
   return wf->have_status && snm_wf_snap_finalizing(&wf->r_status);
 }
 
+/* Finalizing, or expected to end within 2 * initial_ms: look every
+ * SNM_WF_FINAL_POLL_MS. */
+static int snap_near_end(const struct snm_workflow *wf)
+{
+  return snm_wf_snap_near_end(wf->have_status ? &wf->r_status : NULL,
+                              wf->eta_known, wf->eta_s, &wf->plan->polling);
+}
+
 /* Progress, now and then: a _status beside the poll when none is in
  * flight and the last one is old enough (WF_STATUS_MIN_GAP_MS); none once
  * it said every shard is done (nothing left to learn from it, and it
@@ -638,7 +646,7 @@ void wf_step_poll(struct snm_workflow *wf)
       long floor = wf->plan->polling.initial_ms;
       long want = snm_wf_poll_snapshot(
           wf->eta_known && half > (double)floor ? (long)half : floor,
-          snap_finalizing(wf));
+          snap_near_end(wf));
 
       if (want < wf->poll_due_ms - now) {
         wf->poll_due_ms = now + want;
@@ -679,7 +687,7 @@ void wf_step_poll(struct snm_workflow *wf)
       wf->interval_ms = snm_wf_poll_next_eta(
           wf->interval_ms, &wf->plan->polling, wf->eta_known, wf->eta_s);
     wait = snm_wf_poll_snapshot(warm >= 0 ? warm : wf->interval_ms,
-                                snap_finalizing(wf));
+                                snap_near_end(wf));
     wf->sent = 1;
     wf->timer_due = 0;
     wf->poll_due_ms = now + wait;

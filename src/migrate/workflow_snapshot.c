@@ -129,9 +129,18 @@ int snm_wf_snap_finalizing(const struct snm_es_snap_status *s)
              s->shards_total;
 }
 
-long snm_wf_poll_snapshot(long wait, int finalizing)
+int snm_wf_snap_near_end(const struct snm_es_snap_status *s, int eta_known,
+                         double eta_s, const struct snm_polling *p)
 {
-  if (finalizing && wait > SNM_WF_FINAL_POLL_MS)
+  if (s != NULL && snm_wf_snap_finalizing(s))
+    return 1;
+  return eta_known && eta_s >= 0 &&
+         eta_s * 1000.0 <= 2.0 * (double)p->initial_ms;
+}
+
+long snm_wf_poll_snapshot(long wait, int near_end)
+{
+  if (near_end && wait > SNM_WF_FINAL_POLL_MS)
     return SNM_WF_FINAL_POLL_MS;
   return wait;
 }
