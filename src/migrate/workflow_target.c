@@ -730,14 +730,23 @@ static int replace_verdict(struct wf_target *t, size_t i, struct snm_buf *why)
       t->probe_origin[i] == SNM_ES_ORIGIN_OURS)
     return 0;
   if (si->target_stream != NULL) {
-    /* a data stream is restored whole, by its name, and the servers
-     * refuse one that exists: not closed and restored over index by
-     * index (not built yet) */
-    snm_best_effort(snm_buf_printf(
-        why,
-        "%s%s is a backing index of data stream %s: a sync round does not "
-        "replace data streams yet",
-        why->len ? "; " : "", si->target, si->target_stream));
+    /* a data stream is restored whole, by its name, into no existing
+     * stream, and the servers refuse to close a stream's write index
+     * ("cannot close the following data stream write indices", measured
+     * on OpenSearch 2.19): it cannot be closed and restored over.  Said
+     * once per stream. */
+    char head[600];
+
+    snprintf(head, sizeof(head), "data stream %s (", si->target_stream);
+    if (strstr(snm_buf_str(why), head) == NULL)
+      snm_best_effort(snm_buf_printf(
+          why,
+          "%sdata stream %s (backing index %s and the others): the servers "
+          "refuse to close a data stream's write index and restore a stream "
+          "only whole, into no existing stream, so a sync round cannot "
+          "bring it up to date; keep the stream out of the plans you sync, "
+          "or copy it anew under another name with a new plan",
+          why->len ? "; " : "", si->target_stream, si->target));
     return -1;
   }
   if (t->probe_uuid[i] == NULL) {
