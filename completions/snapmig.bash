@@ -107,7 +107,7 @@ _snapmig()
       --verbose -h --help"
     ;;
   validate) opts="--json -q --quiet -h --help" ;;
-  check) opts="--json -v --verbose -q --quiet -h --help" ;;
+  check) opts="--json -v --verbose -q --quiet --state -h --help" ;;
   run) opts="--json -q --quiet -v --verbose --state --fresh -h --help" ;;
   sync) opts="--json -q --quiet -v --verbose --state -h --help" ;;
   status) opts="--json --state -h --help" ;;

@@ -36,7 +36,8 @@ static const char *const restore_keys[] = {"domain",
                                            "verify",
                                            NULL};
 static const char *const rename_keys[] = {"pattern", "replacement", NULL};
-static const char *const on_conflict_names[] = {"fail", "skip", NULL};
+static const char *const on_conflict_names[] = {"fail", "skip", "replace",
+                                                NULL};
 static const char *const wait_for_names[] = {"green", "yellow", NULL};
 static const char *const verify_names[] = {"doc-count", "none", NULL};
 static const char *const polling_keys[] = {"initial_ms", "max_ms", "timeout_s",

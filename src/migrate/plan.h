@@ -29,7 +29,13 @@
 #define SNM_PLAN_DEFAULT_SNAPSHOT_NAME "snapmig-{plan}-{utc:%Y%m%d-%H%M%S}"
 
 enum snm_repo_type { SNM_REPO_S3, SNM_REPO_FS };
-enum snm_on_conflict { SNM_CONFLICT_FAIL, SNM_CONFLICT_SKIP };
+/* replace: close and restore over a target index of the restored name that
+ * this plan did not create (same shard count, UUID as the preflight saw) */
+enum snm_on_conflict {
+  SNM_CONFLICT_FAIL,
+  SNM_CONFLICT_SKIP,
+  SNM_CONFLICT_REPLACE
+};
 enum snm_wait_for { SNM_WAIT_GREEN, SNM_WAIT_YELLOW };
 enum snm_verify { SNM_VERIFY_DOC_COUNT, SNM_VERIFY_NONE };
 

@@ -40,8 +40,10 @@ static void domain_dispose(struct snm_pf_domain *d)
     free(d->running[i].state);
   }
   free(d->running);
-  for (size_t i = 0; i < d->n_existing; i++)
+  for (size_t i = 0; i < d->n_existing; i++) {
     free(d->existing[i].name);
+    free(d->existing[i].uuid);
+  }
   free(d->existing);
   for (size_t i = 0; i < d->n_aliases; i++) {
     free(d->aliases[i].alias);
@@ -66,6 +68,7 @@ void snm__preflight_clear_verdicts(struct snm_preflight *pf)
     for (size_t i = 0; i < rs->n_items; i++) {
       free(rs->items[i].target_name);
       free(rs->items[i].verdict);
+      free(rs->items[i].uuid);
     }
     free(rs->items);
     for (size_t i = 0; i < rs->n_streams; i++) {
@@ -108,6 +111,7 @@ void snm_preflight_dispose(struct snm_preflight *pf)
     free(pf->ds_backing[i].index);
   }
   free(pf->ds_backing);
+  free(pf->rounds_error);
   snm__pf_meta_dispose(pf);
   snm_preflight_init(pf);
 }

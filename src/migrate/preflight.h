@@ -47,6 +47,7 @@
 #include "compat.h"
 #include "err.h"
 #include "es.h"
+#include "journal.h"
 #include "plan.h"
 
 /* ---- facts ------------------------------------------------------------ */
@@ -69,6 +70,10 @@ struct snm_pf_existing { /* an index on a domain (GET _cat/indices) */
   int closed;            /* 1: status "close" */
   char health[8];        /* "green", ... or "" */
   long long pri_bytes;   /* primary store size; -1 unknown */
+  /* targets (GET _cat/indices h=status,uuid,pri,index): NULL / 0 when
+   * unknown (a domain that is also the source lists other columns) */
+  char *uuid;  /* malloced */
+  long shards; /* primary shards, 0 unknown */
 };
 
 struct snm_pf_alias { /* one alias -> index pair */
@@ -265,6 +270,19 @@ struct snm_pf_item {
   int own;       /* 1: a resumed run's own index (pf->own_fn): it is on
                     the target already, so neither a name conflict nor new
                     shards or disk; the run checks it before restoring */
+  /* SNM_PF_RESTORE over an index that exists on the target, closed and
+   * restored over: 1, on_conflict "replace" (an index this plan did not
+   * create; `uuid` is the one the preflight saw, the run refuses another);
+   * 2, an earlier round's (check on a plan with rounds: the next sync) */
+  int replace;
+  char *uuid; /* NULL or malloced: the target index's UUID (replace; with
+                 `round`, the one that round recorded) */
+  /* check on a plan with earlier rounds (pf->rounds): the latest round
+   * that restored this target name (0: none), and then the source's
+   * document count (docs_after of its snapshot, else docs_before) and
+   * the size restored (the target's _recovery total); -1 unknown */
+  unsigned round;
+  long long docs_last, bytes_last;
 };
 
 /* For a resumed run: 1 when the target name `target` of plan restore
@@ -293,6 +311,12 @@ struct snm_pf_restore {      /* pf->restores[r] is plan->restores[r] */
   long replicas;          /* replicas after index_settings, -1: as source */
   long long bytes_needed; /* restored copies that will be allocated */
   long new_shards;        /* shards counted by the shard limit */
+  /* the indices it closes and restores over (item replace != 0): their
+   * count, and the most a restore over them downloads (their full size
+   * x copies: a restore fetches only the files that changed, but a merge
+   * on the source may have rewritten all of them) */
+  long n_replace;
+  long long bytes_replace_max;
 };
 
 enum snm_pf_severity { SNM_PF_BLOCKER = 0, SNM_PF_WARNING = 1 };
@@ -328,6 +352,14 @@ struct snm_preflight {
   size_t n_restores;
   snm_pf_own_fn own_fn; /* NULL, or set by a resumed run before verdict */
   void *own_data;
+  /* check on a plan with earlier rounds: the state file (borrowed; NULL:
+   * none), so that the verdicts predict the next `sync` (preflight_
+   * rounds.c): an index an earlier round restored is replaced while its
+   * UUID and shard count are as recorded, and a blocker otherwise.
+   * rounds_error: NULL, or malloced: why the state file cannot be used
+   * (another plan's: a blocker, as run and sync refuse it). */
+  const struct snm_state *rounds;
+  char *rounds_error;
   /* 1: the source is not needed (a resumed run whose snapshot is taken
    * and counted).  From snm_preflight_opts at start, or set by the run
    * before it computes the verdicts again (see the opts for what it
@@ -444,6 +476,10 @@ int snm_preflight_snapshot_indices(const struct snm_preflight *pf,
  * pf->data_streams order.  As snm_preflight_snapshot_indices. */
 int snm_preflight_snapshot_streams(const struct snm_preflight *pf,
                                    const char ***out, size_t *n);
+
+/* With pf->rounds: the round the next `snapmig sync` makes (the last
+ * round + 1) or resumes (the last round, when unfinished); 0 without. */
+unsigned snm_preflight_next_round(const struct snm_preflight *pf);
 
 /* The data stream that source index `name` backs, or NULL. */
 const char *snm_preflight_stream_of(const struct snm_preflight *pf,

@@ -44,6 +44,18 @@ size_t snm__pf_cluster_of(const struct snm_preflight *pf, size_t d);
  * issues. */
 void snm__pf_check_restores(struct snm__vctx *c);
 
+/* pf->rounds (preflight_rounds.c): item `it` of restore `r`, built, not
+ * a resumed run's own: record the earlier round that restored its target
+ * name (it->round, uuid, docs_last, bytes_last), or mark it own when the
+ * unfinished last round is restoring it. */
+void snm__pf_prior(struct snm__vctx *c, size_t r, struct snm_pf_item *it);
+/* An item with it->round whose target name exists on the target as `ex`:
+ * "replace" (it->replace 2) when the next sync would, else a blocker. */
+void snm__pf_check_prior(struct snm__vctx *c, size_t r, struct snm_pf_item *it,
+                         const struct snm_pf_existing *ex);
+/* The state file's issues (another plan's; an unfinished round). */
+void snm__pf_check_rounds(struct snm__vctx *c);
+
 /* Saturating arithmetic for counts and sizes that come from servers: the
  * result is clamped to [LLONG_MIN, LLONG_MAX] instead of overflowing. */
 long long snm__sat_add(long long a, long long b);
@@ -116,7 +128,7 @@ int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
 /* The _cat text tables (format txt with a header line: `v`), asked for
  * with these h= columns.  A reply whose header does not name them, or a
  * line that does not parse, is refused whole. */
-#define SNM__PF_CAT_INDICES "status,index"
+#define SNM__PF_CAT_INDICES "status,uuid,pri,index"
 #define SNM__PF_CAT_INDICES_SOURCE "status,health,pri.store.size,index"
 #define SNM__PF_CAT_ALIASES "alias,index"
 #define SNM__PF_CAT_SNAPSHOTS "id"

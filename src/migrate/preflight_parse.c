@@ -323,7 +323,8 @@ static int cat_read(struct cat_ctx *cx, const char *body, size_t len,
   return 0;
 }
 
-/* status index, or status [health] [pri.store.size] index */
+/* status uuid pri index (a target), or status [health] [pri.store.size]
+ * index (the source) */
 static int cat_index_row(void *payload, const struct cat_cell *c, size_t n,
                          int record, char *why, size_t whysz)
 {
@@ -331,10 +332,25 @@ static int cat_index_row(void *payload, const struct cat_cell *c, size_t n,
   const struct cat_cell *health = NULL, *size = NULL;
   struct snm_pf_existing *e;
 
-  if (n < 2 || n > (cx->source ? 4u : 2u))
+  if (cx->source ? n < 2 || n > 4 : n != 4)
     return snm__pf_refuse(why, whysz, "%zu cells", n);
   if (!cell_is(&c[0], "open") && !cell_is(&c[0], "close"))
     return snm__pf_refuse(why, whysz, "the status is not open or close");
+  if (!cx->source) {
+    if (!cell_digits(&c[2]) || c[2].n > 6 || c[1].n >= 64)
+      return snm__pf_refuse(why, whysz, "no uuid and shard count");
+    if (!record) {
+      cx->kept++;
+      return 0;
+    }
+    e = &cx->d->existing[cx->d->n_existing++];
+    e->name = cell_dup(cx->pf, &c[3]);
+    e->uuid = cell_dup(cx->pf, &c[1]);
+    e->closed = cell_is(&c[0], "close");
+    e->shards = strtol(c[2].p, NULL, 10);
+    e->pri_bytes = -1;
+    return 0;
+  }
   for (size_t i = 1; i + 1 < n; i++) {
     if (cell_digits(&c[i]) && size == NULL && c[i].n <= 18)
       size = &c[i];

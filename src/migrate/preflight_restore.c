@@ -84,6 +84,15 @@ existing_index(const struct snm_pf_domain *d, const char *name)
   return NULL;
 }
 
+/* 1: `name` is a data stream on the target. */
+static int target_stream(const struct snm_pf_domain *d, const char *name)
+{
+  for (size_t i = 0; i < d->n_streams; i++)
+    if (strcmp(d->streams[i], name) == 0)
+      return 1;
+  return 0;
+}
+
 static const char *existing_alias(const struct snm_pf_domain *d,
                                   const char *name)
 {
@@ -241,6 +250,9 @@ static void build_items(struct snm__vctx *c, size_t r, const char **names,
       it->own = 1;
       set_verdict(c, it, SNM_PF_RESTORE, "this run's own (resuming)");
     }
+    it->docs_last = it->bytes_last = -1;
+    if (!it->own && c->pf->rounds != NULL)
+      snm__pf_prior(c, r, it);
   }
   if (out->n_items == 0)
     ISSUE(c, SNM_PF_WARNING, "restore-empty", id, NULL,
@@ -302,6 +314,64 @@ static int predicted_name(const struct snm_preflight *pf, size_t dom,
   return 0;
 }
 
+/* on_conflict "replace": index `ex` on the target has the name item `it`
+ * of restore `r` gets.  It is closed and restored over when it is a plain
+ * index with the source index's number of primary shards (a restore over
+ * an existing index needs the same), its UUID known (the run refuses
+ * another one).  0: the verdict is "replace"; -1: a blocker says why not. */
+static int check_replace(struct snm__vctx *c, size_t r, struct snm_pf_item *it,
+                         const struct snm_pf_existing *ex)
+{
+  struct snm_preflight *pf = c->pf;
+  const struct snm_pf_index *ix = &pf->indices[it->index];
+  const char *id = c->plan->domains[c->plan->restores[r].domain].id;
+
+  if (ix->data_stream != NULL || strncmp(ex->name, ".ds-", 4) == 0) {
+    set_verdict(c, it, SNM_PF_BLOCKED, "exists: data stream, not replaced");
+    ISSUE(c, SNM_PF_BLOCKER, "replace-data-stream", id, it->target_name,
+          "delete it or rename the restore",
+          "%s exists on %s and %s: on_conflict \"replace\" replaces plain "
+          "indices only",
+          it->target_name, id,
+          ix->data_stream != NULL
+              ? "the source index backs a data stream (restored whole, as a "
+                "stream)"
+              : "its name is a data stream backing index's (.ds-)");
+    return -1;
+  }
+  if (ex->uuid == NULL || ex->shards <= 0 || ix->shards <= 0) {
+    set_verdict(c, it, SNM_PF_BLOCKED, "exists: cannot tell if replaceable");
+    ISSUE(c, SNM_PF_BLOCKER, "replace-unknown", id, it->target_name,
+          "check that GET _cat/indices answers on both clusters, then check "
+          "again",
+          "%s exists on %s and %s is unknown: snapmig replaces an index only "
+          "when it knows its UUID and that the shard counts match",
+          it->target_name, id,
+          ex->uuid == NULL ? "its UUID"
+          : ex->shards <= 0
+              ? "its number of primary shards"
+              : "the number of primary shards of the source index");
+    return -1;
+  }
+  if (ex->shards != ix->shards) {
+    set_verdict(c, it, SNM_PF_BLOCKED, "exists: %ld shards, source %ld",
+                ex->shards, ix->shards);
+    ISSUE(c, SNM_PF_BLOCKER, "replace-shards", id, it->target_name,
+          "delete it or rename the restore (a restore over an existing index "
+          "needs the same number of primary shards)",
+          "%s exists on %s with %ld primary shard%s and the source index %s "
+          "has %ld: it cannot be replaced",
+          it->target_name, id, ex->shards, ex->shards == 1 ? "" : "s", ix->name,
+          ix->shards);
+    return -1;
+  }
+  free(it->uuid);
+  it->uuid = xstrdup(c, ex->uuid);
+  it->replace = 1;
+  set_verdict(c, it, SNM_PF_RESTORE, "replace");
+  return 0;
+}
+
 /* Existing indices and aliases on the target. */
 static void check_conflicts(struct snm__vctx *c, size_t r)
 {
@@ -329,8 +399,19 @@ static void check_conflicts(struct snm__vctx *c, size_t r)
     if (t->existing_known &&
         (ex = existing_index(t, it->target_name)) != NULL) {
       const char *state = ex->closed ? "closed" : "open";
+      if (it->round > 0) { /* an earlier round's: the next sync's */
+        snm__pf_check_prior(c, r, it, ex);
+        if (it->action == SNM_PF_RESTORE)
+          goto aliases;
+        continue;
+      }
       if (skip) {
         set_verdict(c, it, SNM_PF_SKIP, "exists (%s): skipped", state);
+        continue;
+      }
+      if (rs->on_conflict == SNM_CONFLICT_REPLACE) {
+        if (check_replace(c, r, it, ex) == 0)
+          goto aliases; /* the name is an index's: no alias has it */
         continue;
       }
       set_verdict(c, it, SNM_PF_BLOCKED, "exists (%s)", state);
@@ -344,6 +425,19 @@ static void check_conflicts(struct snm__vctx *c, size_t r)
             ex->closed ? ": the restore would overwrite it" : "");
       continue;
     }
+    if (t->streams_known && target_stream(t, it->target_name)) {
+      /* (an index of a data stream's backing index name is an index) */
+      set_verdict(c, it, SNM_PF_BLOCKED, "name taken by a data stream");
+      ISSUE(c, SNM_PF_BLOCKER, "data-stream-exists", id, it->target_name,
+            "rename the restore, or delete the data stream on the target",
+            "%s is a data stream on %s; index %s cannot be restored under "
+            "its name%s",
+            it->target_name, id, pf->indices[it->index].name,
+            rs->on_conflict == SNM_CONFLICT_REPLACE
+                ? " (on_conflict \"replace\" replaces plain indices only)"
+                : "");
+      continue;
+    }
     if (t->aliases_known &&
         (owner = existing_alias(t, it->target_name)) != NULL) {
       set_verdict(c, it, SNM_PF_BLOCKED, "name taken by an alias");
@@ -353,6 +447,7 @@ static void check_conflicts(struct snm__vctx *c, size_t r)
             it->target_name, owner, id);
       continue;
     }
+  aliases:
     if (!rs->include_aliases || it->action != SNM_PF_RESTORE)
       continue;
     for (size_t k = 0; k < src->n_aliases; k++) {
@@ -437,7 +532,7 @@ static void check_capacity(struct snm__vctx *c, size_t dom)
   struct snm_preflight *pf = c->pf;
   const struct snm_pf_domain *t = &pf->domains[dom];
   const char *id = t->dom->id;
-  long long bytes = 0;
+  long long bytes = 0, upper = 0;
   long shards = 0, unknown = 0;
   int replicas_single = 0, wait_green = 0;
 
@@ -447,16 +542,28 @@ static void check_capacity(struct snm__vctx *c, size_t dom)
       continue;
     rs->bytes_needed = 0;
     rs->new_shards = 0;
+    rs->n_replace = 0;
+    rs->bytes_replace_max = 0;
     for (size_t i = 0; i < rs->n_items; i++) {
       const struct snm_pf_index *ix = &pf->indices[rs->items[i].index];
       long rep = rs->replicas >= 0   ? rs->replicas
                  : ix->replicas >= 0 ? ix->replicas
                                      : 1;
       long copies = (long)snm__sat_add(1, rep), placed = copies;
-      if (rs->items[i].action != SNM_PF_RESTORE || rs->items[i].own)
-        continue;
       if (t->data_nodes > 0 && placed > t->data_nodes)
         placed = t->data_nodes; /* never two copies on one node */
+      if (rs->items[i].action == SNM_PF_RESTORE && rs->items[i].replace) {
+        /* no new shards; at most its full size downloaded again */
+        rs->n_replace++;
+        if (ix->pri_bytes >= 0)
+          rs->bytes_replace_max = snm__sat_add(
+              rs->bytes_replace_max, snm__sat_mul(ix->pri_bytes, placed));
+        else
+          unknown++;
+        continue;
+      }
+      if (rs->items[i].action != SNM_PF_RESTORE || rs->items[i].own)
+        continue;
       if (ix->pri_bytes >= 0)
         rs->bytes_needed =
             snm__sat_add(rs->bytes_needed, snm__sat_mul(ix->pri_bytes, placed));
@@ -471,6 +578,7 @@ static void check_capacity(struct snm__vctx *c, size_t dom)
       }
     }
     bytes = snm__sat_add(bytes, rs->bytes_needed);
+    upper = snm__sat_add(upper, rs->bytes_replace_max);
     shards = (long)snm__sat_add(shards, rs->new_shards);
   }
   if (!t->reached)
@@ -482,6 +590,16 @@ static void check_capacity(struct snm__vctx *c, size_t dom)
           "%s needs %lld bytes for the restored shards but has %lld usable "
           "(below the high disk watermark)",
           id, bytes, t->disk_usable);
+  else if (t->disk_usable >= 0 && upper > 0 &&
+           snm__sat_add(bytes, upper) > t->disk_usable)
+    ISSUE(c, SNM_PF_WARNING, "disk-headroom", id, NULL,
+          "free disk space on the target, or force-merge nothing on the "
+          "source before the next round",
+          "%s has %lld bytes usable (below the high disk watermark); the "
+          "restore needs %lld for new indices and up to %lld more for the "
+          "indices it replaces (only their changed files are downloaded, "
+          "but a merge on the source may have rewritten all of them)",
+          id, t->disk_usable, bytes, upper);
   if (unknown > 0)
     ISSUE(c, SNM_PF_WARNING, "size-unknown", id, NULL,
           "open the indices on the source to measure them",

@@ -654,6 +654,8 @@ int snm_preflight_verdict(struct snm_preflight *pf)
   snm__pf_check_security(&c);
   check_source(&c);
   snm__pf_check_restores(&c);
+  if (pf->rounds != NULL || pf->rounds_error != NULL)
+    snm__pf_check_rounds(&c);
   snm__pf_check_meta(&c);
   return c.nomem ? SNM_ENOMEM : 0;
 }

@@ -235,6 +235,14 @@ static void human_indices(FILE *fp, const struct snm_preflight *pf)
   }
 }
 
+/* "replace" for an index closed and restored over, else the action */
+static const char *item_action(const struct snm_pf_item *it)
+{
+  return it->action == SNM_PF_RESTORE && it->replace
+             ? "replace"
+             : snm_pf_action_name(it->action);
+}
+
 static void human_restores(FILE *fp, const struct snm_preflight *pf)
 {
   char docs[24], size[32], need[32];
@@ -261,7 +269,7 @@ static void human_restores(FILE *fp, const struct snm_preflight *pf)
       hprintf(fp, "  %-32s %-32s %12s %11s %-8s %s\n", ix->name,
               it->target_name, docs,
               snm_report_bytes(size, sizeof(size), ix->pri_bytes),
-              snm_pf_action_name(it->action), it->verdict);
+              item_action(it), it->verdict);
     }
     for (size_t k = 0; k < rs->n_streams; k++) {
       const struct snm_pf_stream_item *st = &rs->streams[k];
@@ -285,8 +293,88 @@ static void human_restores(FILE *fp, const struct snm_preflight *pf)
             rs->new_shards);
     if (rs->replicas >= 0)
       hprintf(fp, " (replicas set to %ld)", rs->replicas);
+    if (rs->n_replace > 0)
+      hprintf(fp,
+              "; replaces %ld ind%s (closed, then restored over: up to "
+              "%s downloaded)",
+              rs->n_replace, rs->n_replace == 1 ? "ex" : "ices",
+              snm_report_bytes(need, sizeof(need), rs->bytes_replace_max));
     fputc('\n', fp);
   }
+}
+
+/* The next sync's items, counted over every restore (pf->rounds). */
+struct next_counts {
+  size_t replace, fresh, blocked;
+};
+
+static struct next_counts next_counts(const struct snm_preflight *pf)
+{
+  struct next_counts n = {0, 0, 0};
+
+  for (size_t r = 0; r < pf->n_restores; r++)
+    for (size_t i = 0; i < pf->restores[r].n_items; i++) {
+      const struct snm_pf_item *it = &pf->restores[r].items[i];
+      if (it->action == SNM_PF_BLOCKED)
+        n.blocked++;
+      else if (it->action == SNM_PF_RESTORE && it->replace)
+        n.replace++;
+      else if (it->action == SNM_PF_RESTORE && !it->own)
+        n.fresh++;
+    }
+  return n;
+}
+
+/* 1 and *out: the documents the source index gained (negative: lost)
+ * since the round that restored it; 0 when unknown. */
+static int docs_changed(const struct snm_preflight *pf,
+                        const struct snm_pf_item *it, long long *out)
+{
+  long long now = pf->indices[it->index].docs;
+
+  if (it->round == 0 || it->docs_last < 0 || now < 0)
+    return 0;
+  *out = now - it->docs_last;
+  return 1;
+}
+
+/* "Next sync": per index what the next round does and what changed. */
+static void human_next(FILE *fp, const struct snm_preflight *pf)
+{
+  struct next_counts n = next_counts(pf);
+  char then[32], now[32], d1[24], d2[24], ch[32];
+
+  hprintf(fp,
+          "\nNext sync: round %u: %zu ind%s replaced, %zu new, %zu blocked\n",
+          snm_preflight_next_round(pf), n.replace,
+          n.replace == 1 ? "ex" : "ices", n.fresh, n.blocked);
+  hprintf(fp, "  %-32s %-8s %12s %12s %10s %11s %11s\n", "TARGET NAME",
+          "ACTION", "DOCS THEN", "DOCS NOW", "CHANGED", "SIZE THEN",
+          "SIZE NOW");
+  for (size_t r = 0; r < pf->n_restores; r++)
+    for (size_t i = 0; i < pf->restores[r].n_items; i++) {
+      const struct snm_pf_item *it = &pf->restores[r].items[i];
+      const struct snm_pf_index *ix = &pf->indices[it->index];
+      long long dc = 0;
+      if (it->action == SNM_PF_SKIP)
+        continue;
+      docs_text(d1, sizeof(d1), it->round > 0 ? it->docs_last : -1);
+      docs_text(d2, sizeof(d2), ix->docs);
+      if (docs_changed(pf, it, &dc))
+        snprintf(ch, sizeof(ch), "%+lld", dc);
+      else
+        snprintf(ch, sizeof(ch), "%s", it->round > 0 ? "?" : "-");
+      hprintf(fp, "  %-32s %-8s %12s %12s %10s %11s %11s\n", it->target_name,
+              it->action == SNM_PF_BLOCKED ? "blocked"
+              : it->replace                ? "replace"
+              : it->own                    ? "resume"
+                                           : "new",
+              it->round > 0 ? d1 : "-", d2, ch,
+              it->round > 0
+                  ? snm_report_bytes(then, sizeof(then), it->bytes_last)
+                  : "-",
+              snm_report_bytes(now, sizeof(now), ix->pri_bytes));
+    }
 }
 
 void snm_report_check_human(FILE *fp, const struct snm_preflight *pf, int quiet)
@@ -300,6 +388,8 @@ void snm_report_check_human(FILE *fp, const struct snm_preflight *pf, int quiet)
       human_indices(fp, pf);
     human_restores(fp, pf);
   }
+  if (pf->rounds != NULL)
+    human_next(fp, pf);
   for (int sev = SNM_PF_BLOCKER; sev <= SNM_PF_WARNING; sev++) {
     size_t n = sev == SNM_PF_BLOCKER ? pf->n_blockers : pf->n_warnings;
     if (n == 0)
@@ -490,16 +580,33 @@ static void json_restore(yajl_gen g, const struct snm_preflight *pf, size_t r)
   snm_gen_key_int_or_null(g, "replicas", rs->replicas);
   snm_gen_key_int(g, "bytes_needed", rs->bytes_needed);
   snm_gen_key_int(g, "new_shards", rs->new_shards);
+  snm_gen_key_int(g, "replaced", rs->n_replace);
+  snm_gen_key_int(g, "bytes_replace_max", rs->bytes_replace_max);
   snm_gen_str(g, "items");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < rs->n_items; i++) {
     const struct snm_pf_item *it = &rs->items[i];
     const struct snm_pf_index *ix = &pf->indices[it->index];
+    long long dc = 0;
     yajl_gen_map_open(g);
     snm_gen_key_str(g, "source", ix->name);
     snm_gen_key_str(g, "target", it->target_name);
-    snm_gen_key_str(g, "action", snm_pf_action_name(it->action));
+    snm_gen_key_str(g, "action", item_action(it));
     snm_gen_key_str(g, "verdict", it->verdict);
+    snm_gen_key_str(g, "replace",
+                    it->action != SNM_PF_RESTORE || !it->replace ? NULL
+                    : it->replace == 1                           ? "on_conflict"
+                                                                 : "round");
+    snm_gen_key_str(g, "target_uuid", it->uuid);
+    snm_gen_key_int_or_null(g, "round",
+                            it->round > 0 ? (long long)it->round : -1);
+    snm_gen_key_int_or_null(g, "docs_last", it->round > 0 ? it->docs_last : -1);
+    if (docs_changed(pf, it, &dc))
+      snm_gen_key_int(g, "docs_changed", dc);
+    else
+      snm_gen_key_str(g, "docs_changed", NULL);
+    snm_gen_key_int_or_null(g, "bytes_last",
+                            it->round > 0 ? it->bytes_last : -1);
     snm_gen_key_int_or_null(g, "docs", ix->docs);
     snm_gen_key_int_or_null(g, "primary_bytes", ix->pri_bytes);
     snm_gen_key_str(g, "data_stream", ix->data_stream);
@@ -603,6 +710,19 @@ int snm_report_check_json(FILE *fp, const struct snm_preflight *pf)
   for (size_t r = 0; r < pf->n_restores; r++)
     json_restore(g, pf, r);
   yajl_gen_array_close(g);
+  /* with earlier rounds: what the next sync does */
+  snm_gen_str(g, "next_round");
+  if (pf->rounds == NULL) {
+    yajl_gen_null(g);
+  } else {
+    struct next_counts n = next_counts(pf);
+    yajl_gen_map_open(g);
+    snm_gen_key_int(g, "round", (long long)snm_preflight_next_round(pf));
+    snm_gen_key_int(g, "replace", (long long)n.replace);
+    snm_gen_key_int(g, "new", (long long)n.fresh);
+    snm_gen_key_int(g, "blocked", (long long)n.blocked);
+    yajl_gen_map_close(g);
+  }
   snm_gen_str(g, "issues");
   yajl_gen_array_open(g);
   for (size_t i = 0; i < pf->n_issues; i++) {

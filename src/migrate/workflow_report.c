@@ -334,7 +334,7 @@ void wf_summary(struct snm_workflow *wf)
   n_ds = stream_lines(wf, ds_lines, ds_names, cap);
   if (mode != SNM_PROGRESS_JSON && mode != SNM_PROGRESS_QUIET) {
     print_table(wf, fp, &docs, &bytes, &n);
-    if (wf_round(wf)->number > 1)
+    if (wf_round(wf)->number > 1 || replaced > 0) /* or on_conflict replace */
       fprintf(fp,
               "\nRound %u: %zu ind%s replaced, %zu new; %s transferred, "
               "%s reused (already on the target).\n",

@@ -715,6 +715,23 @@ static long source_shards(const struct snm_workflow *wf, const char *name)
   return -1;
 }
 
+/* 1: an earlier round of this run restored `target` (onto this target). */
+static int earlier_restored(const struct wf_target *t, const char *target)
+{
+  const struct snm_state *st = &t->wf->st;
+
+  for (size_t k = 0; k + 1 < st->n_rounds; k++) {
+    const struct snm_state_round *rd = &st->rounds[k];
+    if (t->r >= rd->n_restores)
+      continue;
+    for (size_t j = 0; j < rd->restores[t->r].n_indices; j++)
+      if (strcmp(rd->restores[t->r].indices[j].target, target) == 0 &&
+          rd->restores[t->r].indices[j].state != SNM_RESTORE_SKIPPED)
+        return 1;
+  }
+  return 0;
+}
+
 /* Probe `i` of a sync round: an index an earlier round of this plan
  * restored (its UUID on record), now to be closed and restored over?
  * 1: yes; 0: not such an index (the usual checks decide); -1: it was,
@@ -724,6 +741,9 @@ static long source_shards(const struct snm_workflow *wf, const char *name)
 static int replace_verdict(struct wf_target *t, size_t i, struct snm_buf *why)
 {
   const struct snm_state_index *si = &t_st(t)->indices[t->probe_ix[i]];
+  /* on_conflict replace: an index this plan did not restore, recorded
+   * by the preflight */
+  int foreign = earlier_restored(t, si->target) == 0;
   long want;
 
   if (!si->replace || si->uuid == NULL || !t->probe_exists[i] ||
@@ -758,10 +778,12 @@ static int replace_verdict(struct wf_target *t, size_t i, struct snm_buf *why)
   if (strcmp(t->probe_uuid[i], si->uuid) != 0) {
     snm_best_effort(snm_buf_printf(
         why,
-        "%s%s has UUID %s, not %s as when this plan restored it: it was "
-        "deleted and made again since, and snapmig does not replace an "
-        "index it did not restore",
-        why->len ? "; " : "", si->target, t->probe_uuid[i], si->uuid));
+        "%s%s has UUID %s, not %s as when %s: it was deleted and made "
+        "again since, and snapmig replaces only the index it %s",
+        why->len ? "; " : "", si->target, t->probe_uuid[i], si->uuid,
+        foreign ? "the preflight saw it (on_conflict replace)"
+                : "this plan restored it",
+        foreign ? "checked" : "restored"));
     return -1;
   }
   want = source_shards(t->wf, si->source);
@@ -819,9 +841,9 @@ static void t_probe_decide(struct wf_target *t)
     replace[i] = replace_verdict(t, i, &names);
   if (names.len > 0) {
     t_failf(t, SNM_EINVAL,
-            "%s: not replacing what this plan restored before: %s; nothing "
-            "was closed or restored over; delete or rename the index on %s "
-            "(a sync then restores it anew), or restore under another "
+            "%s: not replacing the existing index: %s; nothing was "
+            "closed or restored over; delete or rename the index on %s "
+            "(snapmig then restores it anew), or restore under another "
             "name, then run snapmig again",
             t_domain(t), snm_buf_str(&names), t_domain(t));
     snm_buf_dispose(&names);

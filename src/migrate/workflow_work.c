@@ -20,6 +20,14 @@ static int existing_has(const struct snm_pf_domain *d, const char *name)
   return 0;
 }
 
+static int existing_closed(const struct snm_pf_domain *d, const char *name)
+{
+  for (size_t i = 0; d->existing_known && i < d->n_existing; i++)
+    if (strcmp(d->existing[i].name, name) == 0)
+      return d->existing[i].closed;
+  return 0;
+}
+
 /* The snapshot is taken and both its counts are on record: a resumed run
  * needs nothing more from the source. */
 static int source_done(const struct snm_workflow *wf)
@@ -256,6 +264,24 @@ static int take_restores(struct snm_workflow *wf, struct snm_err *err)
         /* a sync round: an index an earlier round restored is replaced
          * while its UUID is the one on record (checked right before) */
         uuid = earlier_identity(wf, r, it->target_name);
+        /* an earlier round's index closed since by someone else: not
+         * restored over (check says index-closed); nothing changed yet */
+        if (uuid != NULL && it->action == SNM_PF_RESTORE &&
+            existing_closed(&wf->pf.domains[wf->plan->restores[r].domain],
+                            it->target_name))
+          return snm_err_set(
+              err, SNM_EINVAL,
+              "preflight: %s on %s, restored by an earlier round, is closed: "
+              "someone closed it since, and snapmig does not restore over "
+              "it; open it (POST %s/_open) or delete it, then run snapmig "
+              "again",
+              it->target_name,
+              wf->plan->domains[wf->plan->restores[r].domain].id,
+              it->target_name);
+        /* on_conflict replace: the index the preflight saw, by its UUID
+         * (saved before anything is closed; another one is refused) */
+        if (it->action == SNM_PF_RESTORE && it->replace == 1)
+          uuid = it->uuid;
         if (uuid != NULL && it->action == SNM_PF_RESTORE) {
           if (snm_state_set_str(&ix->uuid, uuid) != 0)
             return snm_err_set(err, SNM_ENOMEM, "out of memory");

@@ -51,7 +51,7 @@ check_invalid tests/plans/invalid-many.json \
   "restores[1].rename.pattern: missing closing parenthesis at offset 8: \"logs-(.+\"" \
   "unknown domain \"usa\" (did you mean 'us'?)" \
   "duplicate key" "is the snapshot's source domain" \
-  "unknown value \"overwrite\" (expected \"fail\" or \"skip\")"
+  "unknown value \"overwrite\" (expected \"fail\", \"skip\" or \"replace\")"
 [ "$(grep -c ': error: ' <<<"$err")" -eq 18 ] || fail "invalid-many: want 18 errors: $err"
 check_invalid tests/plans/invalid-auth.json "cannot be derived" "port must be 1 to 65535"
 check_invalid tests/plans/invalid-repo.json "missing required key 'bucket'" "empty strftime format"

@@ -209,8 +209,8 @@ static void test_invalid_many(void **state)
       {E, 16, 46, "snapshot.name: unknown placeholder \"{plna}\""},
       {E, 18, 16, "restores[0].domain: \"eu\" is the snapshot's source"},
       {E, 18, 37,
-       "unknown value \"overwrite\" (expected \"fail\" or "
-       "\"skip\")"},
+       "unknown value \"overwrite\" (expected \"fail\", \"skip\" or "
+       "\"replace\")"},
       {E, 19, 16,
        "restores[1].domain: unknown domain \"usa\" (did you mean "
        "'us'?)"},

@@ -146,7 +146,7 @@ static void test_healthy(void **state)
   fx_init(&fx, NULL);
   snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
   snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
-                      "status index\nclose  old-1\n");
+                      "status uuid pri index\nclose  u-old-1 1 old-1\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.n_blockers, 0);
@@ -161,7 +161,7 @@ static void test_healthy(void **state)
                "\"old\"}");
   snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
   snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
-                      "status index\nclose  old-1\n");
+                      "status uuid pri index\nclose  u-old-1 1 old-1\n");
   check(&fx);
   assert_int_equal(fx.pf.n_blockers, 1);
   assert_non_null(find_issue(&fx.pf, "index-exists", "dst"));
@@ -188,7 +188,7 @@ static void test_closed_index_count(void **state)
       "\"reason\":\"closed\"},\"status\":400}]}");
   snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
   snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
-                      "status index\nclose  old-1\n");
+                      "status uuid pri index\nclose  u-old-1 1 old-1\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_null(find_issue(&fx.pf, "count-unreadable", NULL));
@@ -229,7 +229,7 @@ static void test_counts_batched(void **state)
       "\"hits\":{\"total\":{\"value\":0,\"relation\":\"eq\"}}}]}");
   snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
   snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
-                      "status index\nclose  old-1\n");
+                      "status uuid pri index\nclose  u-old-1 1 old-1\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.n_indices, 3);
@@ -303,7 +303,7 @@ static void test_target_listing_unknown(void **state)
                     SNM_TEST_JSON_CT, f->body);
     snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
     snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
-                        "status index\nclose  old-1\n");
+                        "status uuid pri index\nclose  u-old-1 1 old-1\n");
     check(&fx);
     is = find_issue(&fx.pf, f->code, f->on_source ? "src" : "dst");
     if (is == NULL || is->severity != f->sev ||
@@ -378,7 +378,7 @@ static void test_each_fact_unknown(void **state)
                       b == 0 ? 403 : 200, SNM_TEST_JSON_CT, bodies[b]);
       snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
       snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
-                          "status index\nclose  old-1\n");
+                          "status uuid pri index\nclose  u-old-1 1 old-1\n");
       check(&fx);
       /* a refused repository read names the permission the identity
        * lacks (the security plugin's reason) */
@@ -442,7 +442,7 @@ static void test_source_narrowed(void **state)
                   "template\":{\"index_patterns\":[\"ap*\"],\"data_"
                   "stream\":{}}}]}");
   snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
-                      "status index\nclose  old-1\n");
+                      "status uuid pri index\nclose  u-old-1 1 old-1\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.n_blockers, 0);
@@ -486,7 +486,7 @@ static void test_source_narrowed(void **state)
       "{\"logs-1\":{\"settings\":{}},\"logs-2\":{\"settings\":{}}}");
   snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
   snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
-                      "status index\nclose  old-1\n");
+                      "status uuid pri index\nclose  u-old-1 1 old-1\n");
   check(&fx);
   assert_non_null(find_issue(&fx.pf, "indices-unreadable", "src"));
   assert_non_null(

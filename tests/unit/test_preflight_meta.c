@@ -167,7 +167,7 @@ static void target_empty(struct snm_standin *s)
   add(s, "GET", "/_template", 200, "{}");
   add(s, "POST", "/_index_template/_simulate", 200, "{\"template\":{}}");
   add(s, "POST", "/_ingest/pipeline/_simulate", 200, "{\"docs\":[]}");
-  snm_test_pf_cluster(s, 0, "2.19.1", "opensearch", "status index\n");
+  snm_test_pf_cluster(s, 0, "2.19.1", "opensearch", "status uuid pri index\n");
 }
 
 static const char *ALL =

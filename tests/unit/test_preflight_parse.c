@@ -154,14 +154,15 @@ static char *rows_text(int source)
     fprintf(fp, "%-6s %-6s %14s %s\n", "status", "health", "pri.store.size",
             "index");
   else
-    fprintf(fp, "%-6s %s\n", "status", "index");
+    fprintf(fp, "%-6s %-22s %3s %s\n", "status", "uuid", "pri", "index");
   for (size_t i = 0; i < N_ROWS; i++) {
     snprintf(size, sizeof(size), "%lld", rows[i].size);
     if (source)
       fprintf(fp, "%-6s %-6s %14s %s\n", rows[i].status, rows[i].health,
               rows[i].size >= 0 ? size : "", rows[i].name);
     else
-      fprintf(fp, "%-6s %s\n", rows[i].status, rows[i].name);
+      fprintf(fp, "%-6s uuid-%-17zu %3zu %s\n", rows[i].status, i, i + 1,
+              rows[i].name);
   }
   fclose(fp);
   return out;
@@ -191,8 +192,10 @@ static void existing_from_json(struct snm_pf_domain *d, const char *json)
 
 static void domain_free(struct snm_pf_domain *d)
 {
-  for (size_t i = 0; i < d->n_existing; i++)
+  for (size_t i = 0; i < d->n_existing; i++) {
     free(d->existing[i].name);
+    free(d->existing[i].uuid);
+  }
   free(d->existing);
   for (size_t i = 0; i < d->n_aliases; i++) {
     free(d->aliases[i].alias);
@@ -229,9 +232,13 @@ static void test_cat_indices_same_as_json(void **state)
       if (source) { /* the target's table has no health and size */
         assert_string_equal(got.existing[i].health, want.existing[i].health);
         assert_true(got.existing[i].pri_bytes == want.existing[i].pri_bytes);
-      } else {
+      } else { /* and the source's has no uuid and shard count */
+        char uuid[32];
+        snprintf(uuid, sizeof(uuid), "uuid-%zu", i);
         assert_string_equal(got.existing[i].health, "");
         assert_true(got.existing[i].pri_bytes == -1);
+        assert_string_equal(got.existing[i].uuid, uuid);
+        assert_int_equal(got.existing[i].shards, (long)i + 1);
       }
     }
     domain_free(&got);
@@ -249,19 +256,24 @@ static void test_cat_tables_refused(void **state)
     const char *body, *why;
   } bad[] = {
       {0, "", "the reply is empty"},
-      {0, "status index\nopen a\nopen b", "ends in the middle of a line"},
+      {0, "status uuid pri index\nopen u 1 a\nopen u 1 b",
+       "ends in the middle of a line"},
       {0, "[{\"index\":\"a\",\"status\":\"open\"}]\n", "not the table"},
       {0, "<html>Bad gateway</html>\n", "not the table"},
-      {0, "open a\n", "not the table"},               /* no header */
-      {0, "index status\nopen a\n", "not the table"}, /* other order */
-      {0, "status index uuid\nopen a u\n", "other columns"},
+      {0, "open u 1 a\n", "not the table"}, /* no header */
+      {0, "status index uuid pri\nopen a u 1\n", "not the table"}, /* order */
+      {0, "status uuid pri index x\nopen u 1 a x\n", "other columns"},
+      {0, "status index\nopen a\n", "not the table"}, /* before uuid,pri */
       {0, "status\nopen\n", "not the table"},
-      {0, "status index\nopen\n", "line 2 of the reply: 1 cells"},
-      {0, "status index\nopen a\n\n", "line 3 of the reply is blank"},
-      {0, "status index\nopen a x\n", "line 2 of the reply: 3 cells"},
-      {0, "status index\nshut a\n", "not open or close"},
+      {0, "status uuid pri index\nopen\n", "line 2 of the reply: 1 cells"},
+      {0, "status uuid pri index\nopen u 1 a\n\n",
+       "line 3 of the reply is blank"},
+      {0, "status uuid pri index\nopen u 1\n", "line 2 of the reply: 3 cells"},
+      {0, "status uuid pri index\nopen u x a\n", "no uuid and shard count"},
+      {0, "status uuid pri index\nshut u 1 a\n", "not open or close"},
       /* a name with a newline in it splits into a line of one cell */
-      {0, "status index\nopen a\nb\n", "line 3 of the reply: 1 cells"},
+      {0, "status uuid pri index\nopen u 1 a\nb\n",
+       "line 3 of the reply: 1 cells"},
       {1, "status health pri.store.size index\nopen 12 13 a\n",
        "neither a health nor a size"},
       {1, "status health pri.store.size index\nopen 12 green a\n",

@@ -399,7 +399,8 @@ static void test_roles_lack_permissions(void **state)
   snm_test_pf_add(fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
                   authinfo("reader", "\"readall\",\"kibana_user\""));
   snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
-  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch",
+                      "status uuid pri index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(count_issues(&fx.pf, "permission-missing", NULL), 2);
@@ -457,7 +458,8 @@ static void test_roles_grant_permissions(void **state)
   snm_test_pf_add(fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
                   authinfo("migrator", "\"all_access\""));
   snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
-  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch",
+                      "status uuid pri index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.n_blockers, 0);
@@ -496,7 +498,8 @@ static void test_roles_unknown(void **state)
       authinfo("reader", "\"snapmig_rig_read_monitor\",\"readall\""));
   snm_test_pf_add(fx.src, "/_snapshot/r", 403, SNM_TEST_JSON_CT, denied);
   snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
-  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch",
+                      "status uuid pri index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.domains[0].sec.grant, SNM_PF_GRANT_UNKNOWN);
@@ -530,7 +533,8 @@ static void test_roles_unknown(void **state)
                   authinfo("reader", "\"readall\""));
   snm_test_pf_add(fx.src, "/_snapshot/r", 403, SNM_TEST_JSON_CT, denied);
   snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
-  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch",
+                      "status uuid pri index\n");
   check(&fx);
   assert_int_equal(count_issues(&fx.pf, "permission-missing", "src"), 1);
   assert_non_null(
@@ -554,7 +558,8 @@ static void test_plugin_absent(void **state)
       "{\"error\":\"no handler found for uri [/_plugins/_security/authinfo] "
       "and method [GET]\"}");
   snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
-  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch",
+                      "status uuid pri index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_true(was_asked(fx.src, AUTHINFO_PATH));
@@ -578,7 +583,7 @@ static void test_plugin_absent(void **state)
       "{\"error\":{\"type\":\"index_not_found_exception\",\"reason\":\"no "
       "such index [_opendistro]\"},\"status\":404}");
   snm_test_pf_cluster(fx.src, 1, "7.10.2", NULL, NULL);
-  snm_test_pf_cluster(fx.dst, 0, "7.10.2", NULL, "status index\n");
+  snm_test_pf_cluster(fx.dst, 0, "7.10.2", NULL, "status uuid pri index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_true(was_asked(fx.src, "/_opendistro/_security/authinfo"));
@@ -622,7 +627,8 @@ static void test_authinfo_unreadable(void **state)
     snm_test_pf_add(fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
                     authinfo("u", "\"manage_snapshots\""));
     snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
-    snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
+    snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch",
+                        "status uuid pri index\n");
     check(&fx);
     print_issues(&fx.pf);
     assert_int_equal(fx.pf.domains[0].sec.state, SNM_PF_SEC_UNKNOWN);
@@ -665,7 +671,8 @@ static void test_registered_repository_not_needed(void **state)
   snm_test_pf_add(fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
                   authinfo("reader", "\"readall\""));
   snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
-  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", "status index\n");
+  snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch",
+                      "status uuid pri index\n");
   check(&fx);
   print_issues(&fx.pf);
   assert_int_equal(fx.pf.domains[1].repo_state, SNM_PF_REPO_MATCHES);

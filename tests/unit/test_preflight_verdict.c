@@ -346,6 +346,208 @@ static void test_capacity_resumed(void **state)
   teardown();
 }
 
+static void add_existing_ident(size_t d, const char *name, const char *uuid,
+                               long shards)
+{
+  struct snm_pf_existing *e;
+
+  add_existing(d, name, 0);
+  e = &pf.domains[d].existing[pf.domains[d].n_existing - 1];
+  e->uuid = uuid != NULL ? strdup(uuid) : NULL;
+  e->shards = shards;
+}
+
+/* on_conflict "replace": an existing index with the source's shard count
+ * is replaced (its UUID kept for the run); another shard count, a data
+ * stream's backing index or what cannot be told is a blocker; without
+ * "replace" it stays an index-exists blocker. */
+static void test_replace_verdicts(void **state)
+{
+  (void)state;
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"on_conflict\": \"replace\"}]"));
+  pf.domains[1].disk_usable = 2500;
+  add_ix("a", 1000, 2, 0, 0);
+  add_ix("b", 1000, 1, 0, 0);
+  add_ix("c", 1000, 3, 0, 0);
+  add_ix("d", 1000, 1, 0, 0);
+  add_ix("e", 1000, 1, 0, 0);
+  add_existing_ident(1, "a", "uuid-a", 2); /* same shards: replaced */
+  add_existing_ident(1, "b", "uuid-b", 3); /* differs */
+  add_existing_ident(1, "c", NULL, 3);     /* UUID unknown */
+  add_existing_ident(1, "d", "uuid-d", 0); /* shards unknown */
+  verdict();
+  assert_int_equal(item(0, "a")->action, SNM_PF_RESTORE);
+  assert_int_equal(item(0, "a")->replace, 1);
+  assert_string_equal(item(0, "a")->uuid, "uuid-a");
+  assert_string_equal(item(0, "a")->verdict, "replace");
+  assert_int_equal(item(0, "b")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(0, "b")->replace, 0);
+  assert_int_equal(item(0, "c")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(0, "d")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(0, "e")->action, SNM_PF_RESTORE); /* new */
+  assert_int_equal(item(0, "e")->replace, 0);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "replace-shards"), 1);
+  assert_non_null(strstr(issue_msg("replace-shards"), "3 primary shards"));
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "replace-unknown"), 2);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-exists"), 0);
+  /* a replaced index adds no shards; its full size is the upper bound */
+  assert_int_equal(pf.restores[0].new_shards, 1);
+  assert_int_equal(pf.restores[0].bytes_needed, 1000);
+  assert_int_equal(pf.restores[0].n_replace, 1);
+  assert_int_equal(pf.restores[0].bytes_replace_max, 1000);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "disk"), 0);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "disk-headroom"), 0);
+  pf.domains[1].disk_usable = 1500; /* the new fits, not the upper bound */
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "disk"), 0);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "disk-headroom"), 1);
+  pf.domains[1].disk_usable = 900;
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "disk"), 1);
+  teardown();
+
+  /* a .ds- name is never replaced */
+  setup(plan_text("", REPO,
+                  "{\"domain\": \"src\", \"indices\": [\".ds-x-000001\"]}",
+                  "[{\"domain\": \"dst\", \"on_conflict\": \"replace\"}]"));
+  add_ix(".ds-x-000001", 10, 1, 0, 0);
+  add_existing_ident(1, ".ds-x-000001", "uuid-x", 1);
+  verdict();
+  assert_int_equal(item(0, ".ds-x-000001")->action, SNM_PF_BLOCKED);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "replace-data-stream"), 1);
+  teardown();
+
+  /* an alias of that name is still an alias conflict */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"on_conflict\": \"replace\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  add_existing_ident(1, "other", "uuid-o", 1);
+  add_alias(1, "a", "other");
+  verdict();
+  assert_int_equal(item(0, "a")->action, SNM_PF_BLOCKED);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "alias-conflict"), 1);
+  teardown();
+
+  /* a data stream of that name: a blocker (replace or not) */
+  setup(plan_text("", REPO, SNAP,
+                  "[{\"domain\": \"dst\", \"on_conflict\": \"replace\"}]"));
+  add_ix("a", 10, 1, 0, 0);
+  pf.domains[1].streams = calloc(2, sizeof(char *));
+  assert_non_null(pf.domains[1].streams);
+  pf.domains[1].streams[0] = strdup("a");
+  pf.domains[1].n_streams = 1;
+  verdict();
+  assert_int_equal(item(0, "a")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(0, "a")->replace, 0);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "data-stream-exists"), 1);
+  teardown();
+
+  /* without "replace": a blocker, as always */
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  add_ix("a", 10, 2, 0, 0);
+  add_existing_ident(1, "a", "uuid-a", 2);
+  verdict();
+  assert_int_equal(item(0, "a")->action, SNM_PF_BLOCKED);
+  assert_int_equal(item(0, "a")->replace, 0);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-exists"), 1);
+  teardown();
+}
+
+/* A state file of one finished round that restored `names` (UUID
+ * "u-NAME", verified; the source had 7 documents then). */
+static void one_round(struct snm_state *st, const char *const *names, size_t n)
+{
+  struct snm_err err;
+  struct snm_state_round *rd;
+
+  snm_state_init(st);
+  assert_int_equal(snm_state_add_round(st, plan, "snap-0", &err), 0);
+  rd = snm_state_cur(st);
+  for (size_t i = 0; i < n; i++) {
+    struct snm_state_index *ix;
+    char uuid[64];
+    assert_int_equal(
+        snm_state_restore_add_index(&rd->restores[0], names[i], names[i], &ix),
+        0);
+    snprintf(uuid, sizeof(uuid), "u-%s", names[i]);
+    assert_int_equal(snm_state_set_str(&ix->uuid, uuid), 0);
+    ix->state = SNM_RESTORE_VERIFIED;
+    ix->bytes = 900;
+    assert_int_equal(
+        snm_state_counts_set(&rd->snapshot.docs_after, names[i], 7), 0);
+  }
+  st->step = SNM_STEP_DONE;
+}
+
+/* check on a plan with an earlier round predicts the next sync: the
+ * round's indices are replaced while their UUID, shard count and open
+ * state are as recorded, else blocked; the others are new. */
+static void test_next_round(void **state)
+{
+  static const char *const done[] = {"a", "b", "c", "e", "f"};
+  struct snm_state st;
+  (void)state;
+
+  setup(plan_text("", REPO, SNAP, "[{\"domain\": \"dst\"}]"));
+  one_round(&st, done, 5);
+  add_ix("a", 1000, 2, 0, 0);
+  add_ix("b", 1000, 1, 0, 0);
+  add_ix("c", 1000, 1, 0, 0);
+  add_ix("d", 1000, 1, 0, 0);
+  add_ix("e", 1000, 1, 0, 0);
+  add_ix("f", 1000, 1, 0, 0);
+  add_existing_ident(1, "a", "u-a", 2);  /* as recorded: replaced */
+  add_existing_ident(1, "b", "u-b2", 1); /* made again */
+  add_existing_ident(1, "c", "u-c", 1);  /* closed by someone */
+  pf.domains[1].existing[2].closed = 1;
+  add_existing_ident(1, "f", "u-f", 3); /* another shard count */
+  /* without the state file: index-exists blockers (the old report) */
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-exists"), 4);
+  pf.rounds = &st;
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-exists"), 0);
+  assert_int_equal(item(0, "a")->action, SNM_PF_RESTORE);
+  assert_int_equal(item(0, "a")->replace, 2);
+  assert_int_equal(item(0, "a")->round, 1);
+  assert_true(item(0, "a")->docs_last == 7);
+  assert_true(item(0, "a")->bytes_last == 900);
+  assert_string_equal(item(0, "a")->verdict, "replace");
+  assert_int_equal(item(0, "b")->action, SNM_PF_BLOCKED);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-recreated"), 1);
+  assert_non_null(strstr(issue_msg("index-recreated"), "u-b2, not u-b"));
+  assert_int_equal(item(0, "c")->action, SNM_PF_BLOCKED);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "target-index-closed"), 1);
+  assert_int_equal(item(0, "f")->action, SNM_PF_BLOCKED);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "replace-shards"), 1);
+  assert_string_equal(item(0, "d")->verdict, "new");
+  assert_int_equal(item(0, "d")->round, 0);
+  assert_string_equal(item(0, "e")->verdict, "new (the earlier copy is gone)");
+  assert_int_equal(item(0, "e")->replace, 0);
+  assert_int_equal(snm_preflight_next_round(&pf), 2);
+  /* the replaced index adds no shards: d and e do */
+  assert_int_equal(pf.restores[0].new_shards, 2);
+  assert_int_equal(pf.restores[0].n_replace, 1);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "round-unfinished"), 0);
+
+  /* an unfinished round: its indices are the resumed run's own */
+  st.step = SNM_STEP_RESTORE;
+  verdict();
+  assert_int_equal(snm_preflight_next_round(&pf), 1);
+  assert_int_equal(count_issues(SNM_PF_WARNING, "round-unfinished"), 1);
+  assert_true(item(0, "b")->own);
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "index-recreated"), 0);
+
+  /* a state file of another plan: a blocker */
+  pf.rounds = NULL;
+  pf.rounds_error = strdup("the state file is of another plan");
+  verdict();
+  assert_int_equal(count_issues(SNM_PF_BLOCKER, "state-mismatch"), 1);
+  snm_state_dispose(&st);
+  teardown();
+}
+
 /* Safety issue, item 8: one cluster under two domain ids shares one
  * registration; its repository facts are the source's. */
 static void test_same_cluster(void **state)
@@ -1437,6 +1639,8 @@ int main(void)
       cmocka_unit_test(test_same_cluster_ids),
       cmocka_unit_test(test_source_optional_verdicts),
       cmocka_unit_test(test_resuming_wording),
+      cmocka_unit_test(test_replace_verdicts),
+      cmocka_unit_test(test_next_round),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,6 +94,11 @@ struct world {
   int counted[N_IX];    /* its target count was answered */
   int generation[N_IX]; /* made anew (deleted and created) this often */
   int closed[N_IX];     /* closed (a sync round, before its restore) */
+  /* on_conflict replace: 1 + the generation of a foreign index the plan
+   * may close and restore over (0: none) */
+  int foreign_ok[N_IX];
+  int regen_at_probe;   /* the check before the restore finds every foreign
+                           index made anew (another UUID) */
   char from[N_IX][128]; /* the snapshot it was restored from */
   int puts;             /* snapshot PUTs taken */
   /* the repository's other snapshots: earlier rounds', and a foreign one
@@ -550,10 +555,11 @@ static long answer_target(struct world *w, const char *method, const char *path,
              "\"cluster_uuid\":\"uuid-dst\",\"version\":{\"number\":"
              "\"2.19.1\",\"distribution\":\"opensearch\"}}");
   } else if (strncmp(path, "/_cat/indices", 13) == 0) {
-    PUTS(&b, "status index\n");
+    PUTS(&b, "status uuid pri index\n");
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i])
-        PRINTF(&b, "open   %s\n", DST_NAMES[i]);
+        PRINTF(&b, "%-6s u%zu-%d 1 %s\n", w->closed[i] ? "close" : "open", i,
+               w->generation[i], DST_NAMES[i]);
   } else if (strncmp(path, "/_cat/allocation", 16) == 0) {
     PUTS(&b, "[{\"shards\":\"1\",\"disk.avail\":\"1000000000\","
              "\"disk.total\":\"2000000000\",\"node\":\"n\"}]");
@@ -572,7 +578,8 @@ static long answer_target(struct world *w, const char *method, const char *path,
       if (named[i] && w->exists[i] && w->restored[i] > 0)
         violate(w, "POST %s restores %s a second time from one snapshot", path,
                 DST_NAMES[i]);
-      if (named[i] && w->exists[i] && w->closed[i] && !w->ours[i])
+      if (named[i] && w->exists[i] && w->closed[i] && !w->ours[i] &&
+          w->foreign_ok[i] != w->generation[i] + 1)
         violate(w, "POST %s restores over %s, which the plan did not make",
                 path, DST_NAMES[i]);
       if (named[i] && w->exists[i] && !w->closed[i]) {
@@ -602,7 +609,8 @@ static long answer_target(struct world *w, const char *method, const char *path,
   } else if (strcmp(method, "POST") == 0 && strstr(path, "/_close") != NULL) {
     for (size_t i = 0; i < N_IX; i++)
       if (names_has(path + 1, DST_NAMES[i])) {
-        if (!w->ours[i] || !w->exists[i])
+        if ((!w->ours[i] && w->foreign_ok[i] != w->generation[i] + 1) ||
+            !w->exists[i])
           violate(w, "POST %s closes %s, which the plan did not make", path,
                   DST_NAMES[i]);
         w->closed[i] = 1;
@@ -611,6 +619,12 @@ static long answer_target(struct world *w, const char *method, const char *path,
   } else if (strstr(path, "/_settings/index.uuid") != NULL ||
              strstr(path, "/_settings/index.creation_date,index.uuid") !=
                  NULL) {
+    if (w->regen_at_probe && strstr(path, "index.number_of_shards") != NULL) {
+      w->regen_at_probe = 0;
+      for (size_t i = 0; i < N_IX; i++)
+        if (w->exists[i] && !w->ours[i])
+          w->generation[i]++;
+    }
     PUTS(&b, "{");
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
@@ -1038,7 +1052,25 @@ static const char *PLAN_KEEP =
     "\"logs-(.+)\", \"replacement\": \"copy-$1\"}}],"
     "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
 
+static const char *PLAN_REPLACE =
+    "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+    "\"src\": {\"endpoint\": \"http://127.0.0.1:1\"},"
+    "\"dst\": {\"endpoint\": \"http://127.0.0.1:2\"}},"
+    "\"repository\": {\"name\": \"r\", \"type\": \"fs\", \"settings\": "
+    "{\"location\": \"/x\"}},"
+    "\"snapshot\": {\"domain\": \"src\"},"
+    "\"restores\": [{\"domain\": \"dst\", \"on_conflict\": \"replace\", "
+    "\"rename\": {\"pattern\": \"logs-(.+)\", \"replacement\": "
+    "\"copy-$1\"}}],"
+    "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
+
 static int fx_setup_plan(void **state, const char *plan);
+
+/* The plan with on_conflict "replace". */
+static int fx_setup_replace(void **state)
+{
+  return fx_setup_plan(state, PLAN_REPLACE);
+}
 
 static int fx_setup(void **state)
 {
@@ -1701,6 +1733,136 @@ static void test_sync_identity_changed(void **state)
   unlink(fx->state_path);
 }
 
+/* ---- on_conflict replace ------------------------------------------------ */
+
+/* Both target names exist, made by someone else (generation 5), with the
+ * source's shard count; the plan says on_conflict "replace". */
+static void world_foreign(struct world *w)
+{
+  world_init(w);
+  for (size_t i = 0; i < N_IX; i++) {
+    w->exists[i] = 1;
+    w->generation[i] = 5;
+    w->foreign_ok[i] = 6;
+  }
+}
+
+/* Every foreign index closed and restored over exactly once, from this
+ * run's snapshot, with the UUID the preflight saw, open and verified. */
+static void check_replace_done(struct fx *fx, const char *where)
+{
+  struct snm_state st;
+  int found = 0;
+
+  load_state(fx, &st, &found);
+  assert_true(found);
+  if (st.step != SNM_STEP_DONE || st.n_rounds != 1 || fx->w.puts != 1)
+    fail_msg("replace %s: step %s, %zu rounds, %d snapshots taken", where,
+             snm_step_name(st.step), st.n_rounds, fx->w.puts);
+  for (size_t i = 0; i < N_IX; i++) {
+    const struct snm_state_index *ix = &st.rounds[0].restores[0].indices[i];
+    size_t k = strcmp(ix->target, DST_NAMES[0]) == 0 ? 0 : 1;
+    char uuid[32];
+
+    snprintf(uuid, sizeof(uuid), "u%zu-5", k);
+    if (ix->state != SNM_RESTORE_VERIFIED || !ix->replace || ix->uuid == NULL ||
+        strcmp(ix->uuid, uuid) != 0 || !fx->w.counted[k] || fx->w.closed[k] ||
+        fx->w.restored[k] != 1 || fx->w.generation[k] != 5 ||
+        strcmp(fx->w.from[k], fx->w.snap) != 0)
+      fail_msg("replace %s: %s is %s (replace %d, uuid %s), counted %d, "
+               "closed %d, restored %d times from %s, generation %d",
+               where, ix->target, snm_restore_state_name(ix->state),
+               ix->replace, ix->uuid != NULL ? ix->uuid : "none",
+               fx->w.counted[k], fx->w.closed[k], fx->w.restored[k],
+               fx->w.from[k], fx->w.generation[k]);
+  }
+  snm_state_dispose(&st);
+}
+
+/* `run` with on_conflict "replace" over two foreign indices, then crashed
+ * at every transition and request and resumed: each is closed and
+ * restored over once (never twice), never one of another UUID, and
+ * verified after its count. */
+static void test_replace_foreign(void **state)
+{
+  struct fx *fx = *state;
+  struct script ref = {0};
+  char where[160];
+
+  world_foreign(&fx->w);
+  assert_int_equal(run(fx, &ref), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  check_replace_done(fx, "without a crash");
+  assert_true(seen_tedge[WFT_CLOSE][WFT_POST]);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+  for (size_t k = 1; k <= ref.steps + ref.requests * 2; k++) {
+    struct script s = {0}, r = {0};
+    int level = snm_log_level();
+    size_t req = k > ref.steps ? (k - ref.steps + 1) / 2 : 0;
+
+    if (req == 0)
+      s.crash_step = k;
+    else {
+      s.crash_req = req;
+      s.crash_applied = (k - ref.steps) % 2 == 0;
+    }
+    snprintf(where, sizeof(where), "crashed at %s %zu%s",
+             req ? "request" : "transition", req ? req : k,
+             req ? (s.crash_applied ? " (taken)" : " (lost)") : "");
+    world_foreign(&fx->w);
+    snm_log_set_level(SNM_LOG_QUIET);
+    (void)run(fx, &s);
+    snm_log_set_level(level);
+    if (!s.crashed)
+      fail_msg("replace %s: no crash", where);
+    restore_state_file(&s);
+    if (run(fx, &r) != SNM_RUN_DONE || fx->w.violations > 0) {
+      dump(&s);
+      fprintf(stderr, "the resumed run:\n");
+      dump(&r);
+      fail_msg("replace %s: %s", where,
+               fx->w.violations > 0 ? fx->w.violation : "did not finish");
+    }
+    check_replace_done(fx, where);
+    script_dispose(&s);
+    script_dispose(&r);
+    world_dispose(&fx->w);
+    unlink(fx->state_path);
+  }
+  fprintf(stderr,
+          "replace: crashed and resumed at %zu transitions and %zu requests\n",
+          ref.steps, ref.requests);
+  script_dispose(&ref);
+}
+
+/* The foreign indices were made anew between the preflight and the
+ * restore (another UUID): nothing is closed or restored over. */
+static void test_replace_uuid_changed(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_foreign(&fx->w);
+  fx->w.regen_at_probe = 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  for (size_t i = 0; i < N_IX; i++) {
+    assert_false(fx->w.closed[i]);
+    assert_int_equal(fx->w.restored[i], 0);
+    assert_int_equal(fx->w.generation[i], 6);
+  }
+  for (size_t i = 0; i < s.requests && i < SCRIPT_LOG; i++)
+    if (strstr(s.log[i], "/_close") != NULL ||
+        strstr(s.log[i], "/_restore") != NULL)
+      fail_msg("the refused run sent %s", s.log[i]);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
 /* The end of the snapshot is the listing's (GET _snapshot/R/S) to say:
  * a _status that fails (it reads the repository) costs the progress
  * only, never the run. */
@@ -1911,6 +2073,10 @@ int main(void)
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_msearch_doubt_count_fails, fx_setup,
                                       fx_teardown),
+      cmocka_unit_test_setup_teardown(test_replace_foreign, fx_setup_replace,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_replace_uuid_changed,
+                                      fx_setup_replace, fx_teardown),
       cmocka_unit_test(test_every_step_covered),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
