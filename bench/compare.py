@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -43,11 +44,14 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RIG = os.path.join(TOP, "tests", "rig", "rig")
 LOCK = "/tmp/snapmig-rig.lock"
 TIME = "/usr/bin/time"
-SIZES = {"tiny": (1, 10), "mid": (4, 20000), "many": (900, 5)}
+SIZES = {"tiny": (1, 10), "mid": (4, 20000), "many": (900, 5), "thousand": (1000, 5)}
+DEFAULT_SIZES = ("tiny", "mid", "many")  # "thousand" (peak RSS at 1 000 indices) only when asked
+BIG_SIZES = ("many", "thousand")  # OpenSearch only (see --es-many); shard limits raised while they run
 TOOLS = ("snapmig-es", "snapmig-os", "curator-9s", "curator-1s")
 CURATOR_PINS = ("elasticsearch-curator==5.8.4", "elasticsearch==7.13.4")
 SEED_CHUNK = 150  # indices seeded per lock hold
 RUN_TIMEOUT = 1800  # seconds one measured run may take before it is killed
+OBSERVE_GAP_S = 0.01  # the observer's pause between two GET _snapshot/R/S
 
 
 def log(msg):
@@ -229,6 +233,75 @@ def curator_setup(cache):
     return exe, None
 
 
+# ------------------------------------------------------------- observer
+
+class SnapshotObserver(threading.Thread):
+    """When did the server first report the snapshot ended?  Reads the
+    tool's events file for the snapshot's name (snapmig's snapshot.start),
+    then asks GET _snapshot/REPO/SNAP directly (not through the proxy: no
+    added round trip) every OBSERVE_GAP_S until its state is no longer
+    running.  The first reply that says so bounds the moment: after `sent`,
+    before `recv`.  The tool's lag is then measured against `recv` (the
+    earliest a poller at 0 ms could have known), which separates the
+    server's finalization (end_time -> first observable end) from polling."""
+
+    def __init__(self, url, repo, events_path, snap=None):
+        super().__init__(daemon=True)
+        self.url, self.repo, self.events_path, self.snap = url, repo, events_path, snap
+        self.stop_ev = threading.Event()
+        self.first_done = None  # (sent_ms, recv_ms, state)
+        self.last_running_recv = None
+        self.polls = 0
+        self.error = None
+
+    def name_from_events(self):
+        try:
+            with open(self.events_path) as f:
+                for line in f:
+                    if '"snapshot.start"' in line:
+                        try:
+                            return json.loads(line).get("snapshot")
+                        except ValueError:
+                            return None
+        except OSError:
+            return None
+        return None
+
+    def run(self):
+        try:
+            while not self.stop_ev.is_set() and self.first_done is None:
+                if self.snap is None:
+                    self.snap = self.name_from_events()
+                    if self.snap is None:
+                        self.stop_ev.wait(OBSERVE_GAP_S)
+                        continue
+                sent = time.time() * 1000.0
+                status, doc = http("GET", f"{self.url}/_snapshot/{self.repo}/{self.snap}"
+                                   "?filter_path=snapshots.state", ok=None, timeout=30)
+                recv = time.time() * 1000.0
+                self.polls += 1
+                state = None
+                if status == 200 and isinstance(doc, dict) and doc.get("snapshots"):
+                    state = doc["snapshots"][0].get("state")
+                if state in ("SUCCESS", "PARTIAL", "FAILED", "INCOMPATIBLE"):
+                    self.first_done = (sent, recv, state)
+                    break
+                if state is not None:
+                    self.last_running_recv = recv
+                self.stop_ev.wait(OBSERVE_GAP_S)
+        except Exception as e:  # noqa: BLE001 - an observer's failure leaves its figures empty
+            self.error = str(e)
+
+    def finish(self):
+        self.stop_ev.set()
+        self.join(timeout=60)
+        if self.first_done is None:
+            return {"observer_polls": self.polls, "observer_error": self.error}
+        sent, recv, state = self.first_done
+        return {"observer_polls": self.polls, "observer_done_sent_ms": sent, "observer_done_recv_ms": recv,
+                "observer_last_running_ms": self.last_running_recv, "observer_state": state}
+
+
 # ------------------------------------------------------------ the bench
 
 class Bench:
@@ -241,8 +314,9 @@ class Bench:
                     "target": env["SNAPMIG_RIG_TARGET_URL"]}
         self.purl = {}
         self.repos = []  # (server, repo name, fs dir or None) to delete at the end
+        self.templates = []  # (server, index template) made for seeding, to delete at the end
         self.seeded = {}  # size -> {server: prefix}
-        self.shard_limit = None  # legacy's cluster.max_shards_per_node before we raised it
+        self.shard_limits = {}  # server -> (its transient cluster.max_shards_per_node before we raised it,)
         self.n = 0
         self.results = []
 
@@ -270,13 +344,15 @@ class Bench:
                 http("DELETE", f"{self.url[server]}/_snapshot/{repo}", ok=None)
                 if fsdir:
                     shutil.rmtree(fsdir, ignore_errors=True)
-            self.restore_shard_limit()
+            for server, template in self.templates:
+                http("DELETE", f"{self.url[server]}/_index_template/{template}", ok=None)
+            self.restore_shard_limits()
         log(f"each run's plan, events, trace and logs are kept in {self.tmp}")
 
     def leftovers(self):
         """Anything of this run still on the rig (asked without the lock:
         reads only)?  Unknown counts as yes."""
-        if self.shard_limit is not None:
+        if self.shard_limits or self.templates:
             return True
         try:
             for url in self.url.values():
@@ -289,40 +365,58 @@ class Bench:
             return True
         return any(fsdir and os.path.exists(fsdir) for _, _, fsdir in self.repos)
 
-    def raise_shard_limit(self):
+    def raise_shard_limit(self, server):
         """900 indices copied within one single-node cluster need 1800
-        shards, over Elasticsearch's default 1000 per node: raised while the
-        900-index cases run, set back afterwards."""
-        _, doc = http("GET", f"{self.url['legacy']}/_cluster/settings?flat_settings=true")
-        self.shard_limit = (doc.get("transient", {}).get("cluster.max_shards_per_node"),)
-        http("PUT", f"{self.url['legacy']}/_cluster/settings",
+        shards, over the default 1000 per node; 1000 indices on the shared
+        source (or their copies on the target) do too, beside everyone
+        else's: raised (transient) while those sizes run, set back
+        afterwards, also after a failure."""
+        if server in self.shard_limits:
+            return
+        _, doc = http("GET", f"{self.url[server]}/_cluster/settings?flat_settings=true")
+        self.shard_limits[server] = (doc.get("transient", {}).get("cluster.max_shards_per_node"),)
+        http("PUT", f"{self.url[server]}/_cluster/settings",
              {"transient": {"cluster.max_shards_per_node": 4000}})
 
-    def restore_shard_limit(self):
-        if self.shard_limit is not None:
-            http("PUT", f"{self.url['legacy']}/_cluster/settings",
-                 {"transient": {"cluster.max_shards_per_node": self.shard_limit[0]}}, ok=None)
-            self.shard_limit = None
+    def restore_shard_limits(self):
+        for server, (prev,) in list(self.shard_limits.items()):
+            http("PUT", f"{self.url[server]}/_cluster/settings",
+                 {"transient": {"cluster.max_shards_per_node": prev}}, ok=None)
+            del self.shard_limits[server]
 
     def seed(self, size, server):
         """The documents and mapping of `tests/rig/rig seed` (index PREFIX-NNN,
         document d of index i the same fields and values), written faster:
         the rig's seed sends five requests per index from a shell loop (about
         0.6 s an index, 9 minutes for 900); here the indices are created four
-        at a time and the documents go in shared _bulk requests."""
+        at a time and the documents go in shared _bulk requests.  From 100
+        indices on, an index template of the run's own (deleted right after)
+        carries the mapping and _bulk creates the indices itself, which the
+        server batches into few cluster state updates (1 000 indices in
+        seconds instead of minutes)."""
         n, docs = SIZES[size]
         prefix = f"{self.tag}-{size}"
         url = self.url[server]
         t0 = time.monotonic()
         self.seeded.setdefault(size, {})[server] = prefix
+        template = f"{prefix}-seed"
+        by_template = n >= 100
+        if size in BIG_SIZES:
+            with self.lock("chunk"):
+                self.raise_shard_limit(server)
+                if server == "source":
+                    self.raise_shard_limit("target")  # where the copies go
+        if by_template:
+            self.templates.append((server, template))
+            http("PUT", f"{url}/_index_template/{template}",
+                 {"index_patterns": [f"{prefix}-*"], "priority": 900, "template": SEED_MAPPING})
         for lo in range(0, n, SEED_CHUNK):
             hi = min(n, lo + SEED_CHUNK)
             names = [f"{prefix}-{i:03d}" for i in range(lo, hi)]
             with self.lock("chunk"):
-                if size == "many" and server == "legacy" and self.shard_limit is None:
-                    self.raise_shard_limit()
-                with ThreadPoolExecutor(4) as ex:
-                    list(ex.map(lambda x: http("PUT", f"{url}/{x}", SEED_MAPPING), names))
+                if not by_template:
+                    with ThreadPoolExecutor(4) as ex:
+                        list(ex.map(lambda x: http("PUT", f"{url}/{x}", SEED_MAPPING), names))
                 batch, count = [], 0
                 for i, name in zip(range(lo, hi), names):
                     for dno in range(docs):
@@ -334,6 +428,9 @@ class Bench:
                 if batch:
                     bulk(url, batch)
                 http("POST", f"{url}/{prefix}-*/_refresh")
+        if by_template:
+            http("DELETE", f"{url}/_index_template/{template}", ok=None)
+            self.templates.remove((server, template))
         _, rows = http("GET", f"{url}/_cat/indices/{prefix}-*?format=json&h=index,docs.count")
         bad = [r for r in rows if int(r["docs.count"]) != docs]
         if len(rows) != n or bad:
@@ -352,8 +449,8 @@ class Bench:
         with self.lock("chunk"):
             for server, prefix in self.seeded.pop(size, {}).items():
                 http("DELETE", f"{self.url[server]}/{prefix}-*", ok=None, timeout=300)
-            if size == "many":
-                self.restore_shard_limit()
+            if size in BIG_SIZES:
+                self.restore_shard_limits()
 
     # --- one measured run
     def run_case(self, size, rtt, tool, run_no):
@@ -445,11 +542,16 @@ class Bench:
                 "restores": [{"domain": tid, "rename": {"pattern": "^(.+)$", "replacement": "c$1"}}]}
         with open(os.path.join(d, "plan.json"), "w") as f:
             json.dump(plan, f)
+        obs = SnapshotObserver(self.url[src], repo, os.path.join(d, "events.ndjson"))
         with open(os.path.join(d, "events.ndjson"), "w") as out, open(os.path.join(d, "trace.log"), "w") as err:
-            rc, wall, rss = self.timed([self.a.binary, "run", "--json", "-v", "--state",
-                                        os.path.join(d, "state.json"), os.path.join(d, "plan.json")],
-                                       out, err, d)
-        rec = {"exit": rc, "wall_s": wall, "rss_mib": rss}
+            obs.start()
+            try:
+                rc, wall, rss = self.timed([self.a.binary, "run", "--json", "-v", "--state",
+                                            os.path.join(d, "state.json"), os.path.join(d, "plan.json")],
+                                           out, err, d)
+            finally:
+                ob = obs.finish()
+        rec = {"exit": rc, "wall_s": wall, "rss_mib": rss, **ob}
         events = []
         with open(os.path.join(d, "events.ndjson")) as f:
             for line in f:
@@ -469,6 +571,7 @@ class Bench:
         rec["snapshot"] = first["snapshot.start"]["snapshot"]
         rec["snapshot_seen_ms"] = ms_of_iso(first["snapshot.done"]["time"])
         rec["restore_seen_ms"] = ms_of_iso(first["restore.done"]["time"])
+        rec["steps_ms"] = snapmig_steps(events, wall)
         return rec
 
     def run_curator(self, d, tool, prefix, repo, fsdir):
@@ -500,10 +603,15 @@ logging:
                 "filters": [{"filtertype": "none"}]}}}
         with open(os.path.join(d, "actions.yml"), "w") as f:
             json.dump(actions, f)  # YAML is a superset of JSON
+        obs = SnapshotObserver(self.url["legacy"], repo, None, snap)
         with open(os.path.join(d, "stdout"), "w") as out, open(os.path.join(d, "stderr"), "w") as err:
-            rc, wall, rss = self.timed([self.curator, "--config", os.path.join(d, "client.yml"),
-                                        os.path.join(d, "actions.yml")], out, err, d)
-        rec = {"exit": rc, "wall_s": wall, "rss_mib": rss, "snapshot": snap}
+            obs.start()
+            try:
+                rc, wall, rss = self.timed([self.curator, "--config", os.path.join(d, "client.yml"),
+                                            os.path.join(d, "actions.yml")], out, err, d)
+            finally:
+                ob = obs.finish()
+        rec = {"exit": rc, "wall_s": wall, "rss_mib": rss, "snapshot": snap, **ob}
         lines = open(logfile).read().splitlines() if os.path.exists(logfile) else []
         if rc != 0:
             rec["error"] = "\n".join([x for x in lines if "ERROR" in x][-3:] or lines[-3:]).strip()
@@ -537,6 +645,12 @@ logging:
         out["ratio"] = rec["wall_s"] / out["server_s"] if out["server_s"] > 0 else None
         if "snapshot_seen_ms" in rec:
             out["snapshot_lag_ms"] = rec["snapshot_seen_ms"] - s["end_time_in_millis"]
+        if rec.get("observer_done_recv_ms") is not None:
+            # the server's part: from its end_time to the first reply saying so
+            out["snapshot_final_ms"] = rec["observer_done_recv_ms"] - s["end_time_in_millis"]
+            if "snapshot_seen_ms" in rec:
+                # the tool's part: from that reply to the tool's own notice
+                out["snapshot_obs_lag_ms"] = rec["snapshot_seen_ms"] - rec["observer_done_recv_ms"]
         if "restore_seen_ms" in rec:
             out["restore_lag_ms"] = rec["restore_seen_ms"] - r1
         return out
@@ -547,6 +661,57 @@ def curator_ms(line):
     m = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})", line)
     t = time.mktime(time.strptime(m.group(1), "%Y-%m-%d %H:%M:%S"))
     return int(t * 1000) + int(m.group(2))
+
+
+# The steps of a run as its events mark them: each step's time is from the
+# end of the one before to the last event named here (events carry ms).
+STEP_ENDS = (("preflight", "preflight.done"), ("register", "repository.registered"),
+             ("count+PUT", "snapshot.start"), ("snapshot", "snapshot.done"),
+             ("count after", "restore.start"), ("restore", "restore.done"),
+             ("verify", "verify.done"), ("finish", "run.done"))
+
+
+def snapmig_steps(events, wall_s):
+    """Milliseconds per step of a run (STEP_ENDS), plus "outside": the wall
+    time before run.start and after run.done (exec, plan, state lock;
+    exit)."""
+    t = {}
+    for e in events:
+        if "time" not in e:
+            continue
+        ms = ms_of_iso(e["time"])
+        if e.get("type") == "run.start":
+            t.setdefault("run.start", ms)
+        else:
+            t[e.get("type")] = ms  # the last of a type
+    if "run.start" not in t or "run.done" not in t:
+        return None
+    out, prev = {}, t["run.start"]
+    for name, ev in STEP_ENDS:
+        if ev in t:
+            out[name] = t[ev] - prev
+            prev = t[ev]
+    out["outside"] = round(wall_s * 1000 - (t["run.done"] - t["run.start"]))
+    return out
+
+
+def steps_table(results):
+    """Median ms per step over the runs of each snapmig case."""
+    keys = sorted({(r["size"], r["rtt_ms"], r["tool"]) for r in results if r.get("steps_ms")},
+                  key=lambda k: (list(SIZES).index(k[0]) if k[0] in SIZES else 9, k[1], k[2]))
+    if not keys:
+        return ""
+    names = [n for n, _ in STEP_ENDS] + ["outside"]
+    out = ["| size | RTT | tool | " + " | ".join(names) + " |", "|---|---|---|" + "---|" * len(names)]
+    for k in keys:
+        rs = [r["steps_ms"] for r in results if (r["size"], r["rtt_ms"], r["tool"]) == k and r.get("steps_ms")]
+        cells = []
+        for n in names:
+            v = [x[n] for x in rs if n in x]
+            cells.append(f"{statistics.median(v):.0f}" if v else "–")
+        n_ix, docs = SIZES.get(k[0], ("?", "?"))
+        out.append(f"| {n_ix} x {docs} | {k[1]} ms | {k[2]} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
 
 
 REQ_LINE = re.compile(r"^snapmig: \S+ debug: \S+: (GET|PUT|POST|DELETE|HEAD) ")
@@ -583,8 +748,9 @@ def report(results, runs_wanted=None):
     keys = sorted({(r["size"], r["rtt_ms"], r["tool"]) for r in results},
                   key=lambda k: (order_s.get(k[0], 9), k[1], order_t.get(k[2], 9)))
     out = ["| size | RTT | tool | ok | wall s | server s (snapshot + restore) | wall / server "
-           "| requests | snapshot end noticed, ms | restore end noticed, ms | peak RSS MiB |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| requests | snapshot end noticed, ms | ... observable, ms | ... noticed after observable, ms "
+           "| restore end noticed, ms | peak RSS MiB |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for k in keys:
         rs = [r for r in results if (r["size"], r["rtt_ms"], r["tool"]) == k]
         ok = [r for r in rs if r.get("exit") == 0 and "server_s" in r]
@@ -592,8 +758,14 @@ def report(results, runs_wanted=None):
         g = lambda f: [r.get(f) for r in ok]  # noqa: E731
         out.append(f"| {n} x {docs} | {k[1]} ms | {k[2]} | {len(ok)}/{len(rs)} | {mmm(g('wall_s'), '{:.2f}')} "
                    f"| {mmm(g('server_s'), '{:.2f}')} | {mmm(g('ratio'), '{:.2f}')} | {mmm(g('requests'), '{:.0f}')} "
-                   f"| {mmm(g('snapshot_lag_ms'), '{:.0f}')} | {mmm(g('restore_lag_ms'), '{:.0f}')} "
+                   f"| {mmm(g('snapshot_lag_ms'), '{:.0f}')} | {mmm(g('snapshot_final_ms'), '{:.0f}')} "
+                   f"| {mmm(g('snapshot_obs_lag_ms'), '{:.0f}')} | {mmm(g('restore_lag_ms'), '{:.0f}')} "
                    f"| {mmm(g('rss_mib'), '{:.1f}')} |")
+    st = steps_table(results)
+    if st:
+        out.append("\nsnapmig's steps, median ms (from its events; `outside`: wall time before run.start and "
+                   "after run.done):\n")
+        out.append(st)
     fails = [r for r in results if r.get("exit") != 0]
     for r in fails:
         out.append(f"\nfailed: {r['tool']} {r['size']} {r['rtt_ms']} ms run {r['run']}: exit {r.get('exit')}: "
@@ -618,8 +790,9 @@ def main():
     ap.add_argument("--runs", type=int, default=3, help="runs per case (default 3)")
     ap.add_argument("--rtt", type=csv("round trip", None), default=["0", "30", "100"],
                     help="round trips in ms between the tool and every server (default 0,30,100)")
-    ap.add_argument("--sizes", type=csv("size", SIZES), default=list(SIZES),
-                    help="tiny (1 x 10), mid (4 x 20000), many (900 x 5); default all")
+    ap.add_argument("--sizes", type=csv("size", SIZES), default=list(DEFAULT_SIZES),
+                    help="tiny (1 x 10), mid (4 x 20000), many (900 x 5), thousand (1000 x 5, OpenSearch only: "
+                         "peak RSS at 1 000 indices); default tiny,mid,many")
     ap.add_argument("--tools", type=csv("tool", TOOLS), default=list(TOOLS),
                     help="snapmig-es (ES 7.10 within itself, fs), snapmig-os (OpenSearch source -> target, S3), "
                          "curator-9s, curator-1s; default all")
@@ -688,7 +861,7 @@ def main():
         b.start()
         for size in a.sizes:
             size_tools = tools
-            if size == "many" and not a.es_many:
+            if size in BIG_SIZES and not a.es_many:
                 size_tools = [t for t in tools if t == "snapmig-os"]
                 if size_tools != tools:
                     log("SKIPPING the 900-index cases on Elasticsearch 7.10 (snapmig-es, Curator): a copy within "

@@ -41,11 +41,14 @@
 static const struct {
   const char *name;
   int grants;
+  int closes; /* grants indices:admin/close on every index too (a sync
+                 round, or on_conflict "replace", closes the indices it
+                 restores over); manage_snapshots does not */
 } static_roles[] = {
-    {"all_access", 1},  {"manage_snapshots", 1},
-    {"kibana_user", 0}, {"kibana_server", 0},
-    {"logstash", 0},    {"own_index", 0},
-    {"readall", 0},     {"readall_and_monitor", 0},
+    {"all_access", 1, 1},  {"manage_snapshots", 1, 0},
+    {"kibana_user", 0, 0}, {"kibana_server", 0, 0},
+    {"logstash", 0, 0},    {"own_index", 0, 0},
+    {"readall", 0, 0},     {"readall_and_monitor", 0, 0},
 };
 
 /* 1: static role granting everything, 0: static role granting none, -1:
@@ -56,6 +59,27 @@ static int static_role_grants(const char *role)
     if (strcmp(static_roles[i].name, role) == 0)
       return static_roles[i].grants;
   return -1;
+}
+
+enum snm_pf_grant
+snm__pf_security_grant_close(const struct snm_pf_security *sec)
+{
+  int unknown = 0;
+
+  if (sec->state != SNM_PF_SEC_KNOWN)
+    return SNM_PF_GRANT_UNKNOWN;
+  for (size_t i = 0; i < sec->n_roles; i++) {
+    size_t k;
+
+    for (k = 0; k < sizeof(static_roles) / sizeof(static_roles[0]); k++)
+      if (strcmp(static_roles[k].name, sec->roles[i]) == 0)
+        break;
+    if (k == sizeof(static_roles) / sizeof(static_roles[0]))
+      unknown = 1;
+    else if (static_roles[k].closes)
+      return SNM_PF_GRANT_YES;
+  }
+  return unknown ? SNM_PF_GRANT_UNKNOWN : SNM_PF_GRANT_NO;
 }
 
 enum snm_pf_grant snm__pf_security_grant(const struct snm_pf_security *sec,
@@ -470,5 +494,75 @@ void snm__pf_check_security(struct snm__vctx *c)
       continue;
     }
     permission_blocker(c, d);
+  }
+}
+
+/* The restores that close and restore over target indices (a sync round's
+ * earlier indices, on_conflict "replace") need indices:admin/close on
+ * them, which manage_snapshots does not grant: the run would stop with a
+ * 403 at the close.  Once per target domain, after the restores' verdicts
+ * (snm__pf_check_restores, snm__pf_check_rounds). */
+void snm__pf_check_close_security(struct snm__vctx *c)
+{
+  struct snm_preflight *pf = c->pf;
+
+  for (size_t i = 0; i < pf->n_domains; i++) {
+    struct snm_pf_domain *d = &pf->domains[i];
+    struct snm_pf_security *sec = &d->sec;
+    long n = 0;
+    enum snm_pf_grant g;
+    struct snm_buf roles;
+
+    for (size_t r = 0; r < pf->n_restores; r++)
+      if (pf->restores[r].domain == i && pf->restores[r].n_replace > 0)
+        n += pf->restores[r].n_replace;
+    /* nothing closed here, nothing read, or already blocked for the
+     * snapshot permissions (that blocker names the role to map) */
+    if (n == 0 || sec->state != SNM_PF_SEC_KNOWN || !d->reached ||
+        sec->grant == SNM_PF_GRANT_NO)
+      continue;
+    g = snm__pf_security_grant_close(sec);
+    if (g == SNM_PF_GRANT_YES)
+      continue;
+    snm_buf_init(&roles, 0);
+    if (join(&roles, sec->roles, sec->n_roles) != 0) {
+      c->nomem = 1;
+      snm_buf_dispose(&roles);
+      continue;
+    }
+    {
+      char who[300];
+
+      if (d->dom->auth == SNM_AUTH_AWS_SIGV4)
+        snprintf(who, sizeof(who), "the AWS identity %s", sec->user);
+      else if (sec->user[0] != '\0')
+        snprintf(who, sizeof(who), "user \"%s\"", sec->user);
+      else
+        snprintf(who, sizeof(who), "the identity");
+      if (g == SNM_PF_GRANT_NO)
+        SNM__ISSUE(c, SNM_PF_BLOCKER, "permission-missing", d->dom->id, NULL,
+                   "give one of its roles indices:admin/close on the indices "
+                   "it restores over (a role of your own, or all_access), "
+                   "then run check again",
+                   "%s on %s lacks indices:admin/close, which closing and "
+                   "restoring over %ld ind%s needs there: the security "
+                   "plugin maps it to the roles %s, none of which grants it "
+                   "(manage_snapshots does not)",
+                   who, d->dom->id, n, n == 1 ? "ex" : "ices",
+                   snm_buf_str(&roles));
+      else
+        SNM__ISSUE(c, SNM_PF_WARNING, "permission-unknown", d->dom->id, NULL,
+                   "make sure one of its roles grants indices:admin/close on "
+                   "those indices; without it the run stops at the close "
+                   "with a 403, before anything is restored over",
+                   "cannot tell whether %s on %s may close indices "
+                   "(indices:admin/close), which closing and restoring over "
+                   "%ld ind%s needs there: its roles are %s; manage_snapshots "
+                   "does not grant it, and what the others grant is readable "
+                   "only with the security REST API's rights",
+                   who, d->dom->id, n, n == 1 ? "ex" : "ices",
+                   snm_buf_str(&roles));
+    }
+    snm_buf_dispose(&roles);
   }
 }

@@ -11,6 +11,7 @@
  * (workflow_target.c holds their drivers).
  */
 #include "buf.h"
+#include "es_chunk.h"
 #include "log.h"
 #include "snm_version.h"
 #include "timefmt.h"
@@ -512,12 +513,23 @@ static int count_step(struct snm_workflow *wf, int after)
     wf->refreshing = after || (wf->o->cutover &&
                                wf_round(wf)->cutover.state != SNM_CUT_NONE);
     wf->count_started = 0;
+    free(wf->refresh_ends);
+    wf->refresh_ends = NULL;
+    wf->n_refreshes = 0;
+    /* a few names a request (as many as fit the request line), not one
+     * request an index: 900 indices are 6 requests */
+    if (after && snm_es_chunk_names(&wf->refresh_ends, &wf->n_refreshes,
+                                    wf->snap_indices, wf->n_snap_indices,
+                                    SNM_ES_URL_LIST_MAX) != 0) {
+      wf_failf(wf, SNM_ENOMEM, "out of memory");
+      return -1;
+    }
   }
   if (wf->refreshing) {
     /* the snapshot holds what was indexed, searchable or not: make it
      * searchable before counting the upper bound */
-    while (wf->pending < WF_MAX_COUNTS_IN_FLIGHT &&
-           wf->refresh_next < wf->n_snap_indices)
+    while (wf->pending < WF_MAX_CHUNKS_IN_FLIGHT &&
+           wf->refresh_next < wf->n_refreshes)
       wf_req_source_refresh(wf, wf->refresh_next++);
     if (wf->pending > 0)
       return -1;
@@ -640,11 +652,28 @@ static void snapshot_progress(struct snm_workflow *wf)
                        SNM_FDBL("eta_s", eta >= 0 ? eta : NAN)));
 }
 
+/* Every shard done: the server is finalizing the snapshot. */
+static int snap_finalizing(const struct snm_workflow *wf)
+{
+  return wf->have_status && snm_wf_snap_finalizing(&wf->r_status);
+}
+
+/* Finalizing, or expected to end within 2 * initial_ms: look every
+ * SNM_WF_FINAL_POLL_MS. */
+static int snap_near_end(const struct snm_workflow *wf)
+{
+  return snm_wf_snap_near_end(wf->have_status ? &wf->r_status : NULL,
+                              wf->eta_known, wf->eta_s, &wf->plan->polling);
+}
+
 /* Progress, now and then: a _status beside the poll when none is in
- * flight and the last one is old enough (WF_STATUS_MIN_GAP_MS). */
+ * flight and the last one is old enough (WF_STATUS_MIN_GAP_MS); none once
+ * it said every shard is done (nothing left to learn from it, and it
+ * reads every shard's metadata from the repository). */
 static void status_maybe(struct snm_workflow *wf, long long now)
 {
-  if (wf->status_pending == 0 && now >= wf->status_due_ms)
+  if (wf->status_pending == 0 && now >= wf->status_due_ms &&
+      !snap_finalizing(wf))
     (void)wf_req_snapshot_status(wf); /* a failure only skips progress */
 }
 
@@ -663,11 +692,14 @@ void wf_step_poll(struct snm_workflow *wf)
       snapshot_progress(wf);
     /* the progress came after the next poll was armed: when it predicts
      * the end sooner, look then (half the time left, as
-     * snm_wf_poll_next_eta) */
-    if (wf->sent == 1 && wf->eta_known && wf->eta_s >= 0) {
+     * snm_wf_poll_next_eta; every shard done: SNM_WF_FINAL_POLL_MS) */
+    if (wf->sent == 1 &&
+        ((wf->eta_known && wf->eta_s >= 0) || snap_finalizing(wf))) {
       double half = wf->eta_s * 500.0;
       long floor = wf->plan->polling.initial_ms;
-      long want = half > (double)floor ? (long)half : floor;
+      long want = snm_wf_poll_snapshot(
+          wf->eta_known && half > (double)floor ? (long)half : floor,
+          snap_near_end(wf));
 
       if (want < wf->poll_due_ms - now) {
         wf->poll_due_ms = now + want;
@@ -702,15 +734,17 @@ void wf_step_poll(struct snm_workflow *wf)
                source_id(wf));
       return;
     }
-    long warm = snm_wf_poll_warmup(wf->polls++, &wf->plan->polling);
+    long warm = snm_wf_poll_warmup(wf->polls++, &wf->plan->polling), wait;
 
     if (warm < 0)
       wf->interval_ms = snm_wf_poll_next_eta(
           wf->interval_ms, &wf->plan->polling, wf->eta_known, wf->eta_s);
+    wait = snm_wf_poll_snapshot(warm >= 0 ? warm : wf->interval_ms,
+                                snap_near_end(wf));
     wf->sent = 1;
     wf->timer_due = 0;
-    wf->poll_due_ms = now + (warm >= 0 ? warm : wf->interval_ms);
-    wf_arm(wf, &wf->timer, warm >= 0 ? warm : wf->interval_ms);
+    wf->poll_due_ms = now + wait;
+    wf_arm(wf, &wf->timer, wait);
     return;
   }
   if (!wf->timer_due)

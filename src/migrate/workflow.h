@@ -173,6 +173,32 @@ long snm_wf_poll_warmup(int polls, const struct snm_polling *p);
 long snm_wf_poll_next_eta(long prev, const struct snm_polling *p, int eta_known,
                           double eta_s);
 
+/* The wait between two looks at a snapshot whose shards are all done
+ * (snm_wf_snap_finalizing): the server is writing the snapshot's
+ * metadata to the repository (seconds at thousands of shards), and only
+ * GET _snapshot/REPO/SNAP, a few milliseconds from the cluster state,
+ * tells when that is over.  A look every SNM_WF_FINAL_POLL_MS there
+ * notices the end within that and one round trip (issue 13's goal: one
+ * round trip + 100 ms), for as long as finalizing lasts. */
+#define SNM_WF_FINAL_POLL_MS 50
+
+/* 1 when the snapshot's _status says every shard is done or failed (the
+ * server is finalizing it), else 0. */
+int snm_wf_snap_finalizing(const struct snm_es_snap_status *s);
+
+/* 1 when the end of the snapshot is near: it is finalizing (`s` not
+ * NULL and snm_wf_snap_finalizing), or the progress expects its end
+ * within 2 * initial_ms (`eta_known`, `eta_s`), where
+ * snm_wf_poll_next_eta would otherwise wait initial_ms. */
+int snm_wf_snap_near_end(const struct snm_es_snap_status *s, int eta_known,
+                         double eta_s, const struct snm_polling *p);
+
+/* The wait before the next look at a snapshot: `wait` (the warm-up's or
+ * snm_wf_poll_next_eta's), cut to SNM_WF_FINAL_POLL_MS while `near_end`
+ * (snm_wf_snap_near_end; never above what it was: a max_ms below it
+ * stays). */
+long snm_wf_poll_snapshot(long wait, int near_end);
+
 enum snm_wf_snap_action {
   SNM_WF_SNAP_CREATE, /* send the PUT (again) with the recorded name */
   SNM_WF_SNAP_ADOPT,  /* the snapshot is ours: poll it */

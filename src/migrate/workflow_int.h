@@ -341,7 +341,9 @@ struct snm_workflow {
   struct wf_count count; /* the source's, into counts */
   int count_started;     /* count_step: wf_count_start was called */
   int refreshing;        /* count_after: the source's refreshes go first */
-  size_t refresh_next;   /* the next snapshot index to refresh */
+  size_t refresh_next;   /* the next chunk of refresh_ends to refresh */
+  size_t *refresh_ends;  /* the snapshot indices in URL-sized chunks */
+  size_t n_refreshes;    /* chunks in refresh_ends */
   int refresh_warned;    /* a refresh failed (said once) */
   size_t prune_next;     /* WF_PRUNE: the round whose snapshot is next */
   int prune_phase;       /* 0: GET it, 1: decide, 2: DELETE sent */

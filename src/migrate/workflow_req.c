@@ -760,15 +760,19 @@ int wf_req_prune(struct snm_workflow *wf, const char *name, int delete)
                   delete ? SNM_HTTP_REPLAY_YES : SNM_HTTP_REPLAY_AUTO);
 }
 
-int wf_req_source_refresh(struct snm_workflow *wf, size_t i)
+int wf_req_source_refresh(struct snm_workflow *wf, size_t k)
 {
   struct snm_buf p;
+  size_t start = snm_es_chunk_start(wf->refresh_ends, k);
   int rc;
 
   snm_buf_init(&p, 0);
-  rc = snm_es_path(&p, "/%s/_refresh", wf->snap_indices[i]);
+  /* ignore_unavailable: an index gone from the source leaves the rest of
+   * its chunk refreshed (its own count then says it is gone) */
+  rc = snm_es_path(&p, "/%l/_refresh?ignore_unavailable=true",
+                   wf->snap_indices + start, wf->refresh_ends[k] - start);
   return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_SRC_REFRESH,
-                  i, "POST", rc, &p, NULL, SNM_HTTP_REPLAY_YES);
+                  k, "POST", rc, &p, NULL, SNM_HTTP_REPLAY_YES);
 }
 
 int wf_req_snapshot_put(struct snm_workflow *wf)

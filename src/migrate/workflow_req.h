@@ -33,9 +33,10 @@ int wf_req_snapshot_put(struct snm_workflow *wf);
  * earlier round; the GET's answer in wf->prune_exists/prune_run_id, a
  * failure in wf->r_err (a 404 of either is no failure) */
 int wf_req_prune(struct snm_workflow *wf, const char *name, int delete);
-/* POST INDEX/_refresh on the source (before the "after" counts: a
- * snapshot holds documents that are not searchable yet); best effort */
-int wf_req_source_refresh(struct snm_workflow *wf, size_t i);
+/* POST A,B,C/_refresh on the source for chunk `k` of wf->refresh_ends
+ * (before the "after" counts: a snapshot holds documents that are not
+ * searchable yet); best effort */
+int wf_req_source_refresh(struct snm_workflow *wf, size_t k);
 /* The poll: GET _snapshot/REPO/SNAP into wf->r_info (a 502/503/504, 429
  * or lost connection is no news: wf->r_nonews). */
 int wf_req_snapshot_poll(struct snm_workflow *wf);

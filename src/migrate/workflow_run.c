@@ -383,6 +383,7 @@ static void dispose(struct snm_workflow *wf)
   wf_meta_free(wf);
   wf_cut_free(wf);
   free(wf->snap_indices);
+  free(wf->refresh_ends);
   free(wf->counts);
   wf_count_dispose(&wf->count);
   snm_es_snap_info_dispose(&wf->r_info);

@@ -122,6 +122,29 @@ long snm_wf_poll_next_eta(long prev, const struct snm_polling *p, int eta_known,
   return eta_ms > (double)p->initial_ms ? (long)eta_ms : p->initial_ms;
 }
 
+int snm_wf_snap_finalizing(const struct snm_es_snap_status *s)
+{
+  return s->shards_total > 0 &&
+         s->shards_done + (s->shards_failed > 0 ? s->shards_failed : 0) >=
+             s->shards_total;
+}
+
+int snm_wf_snap_near_end(const struct snm_es_snap_status *s, int eta_known,
+                         double eta_s, const struct snm_polling *p)
+{
+  if (s != NULL && snm_wf_snap_finalizing(s))
+    return 1;
+  return eta_known && eta_s >= 0 &&
+         eta_s * 1000.0 <= 2.0 * (double)p->initial_ms;
+}
+
+long snm_wf_poll_snapshot(long wait, int near_end)
+{
+  if (near_end && wait > SNM_WF_FINAL_POLL_MS)
+    return SNM_WF_FINAL_POLL_MS;
+  return wait;
+}
+
 enum snm_wf_snap_action snm_wf_resume_snapshot(const struct snm_state *st,
                                                int put_sent, int exists,
                                                const char *server_run_id,

@@ -256,8 +256,10 @@ struct fx {
   int done;
 };
 
-/* A plan src -> dst, both with basic auth as `user`. */
-static void fx_init(struct fx *fx, const char *user)
+/* A plan src -> dst, both with basic auth as `user`; `restore` is more
+ * of the restore's members (", ..." or ""). */
+static void fx_init_restore(struct fx *fx, const char *user,
+                            const char *restore)
 {
   struct snm_http_opts hopts = {0};
   struct snm_err err;
@@ -276,8 +278,8 @@ static void fx_init(struct fx *fx, const char *user)
       "\"src\": {\"endpoint\": \"%s\", %s}, \"dst\": {\"endpoint\": \"%s\", "
       "%s}}, \"repository\": {\"name\": \"r\", \"type\": \"fs\", "
       "\"settings\": {\"location\": \"/x\"}}, \"snapshot\": {\"domain\": "
-      "\"src\"}, \"restores\": [{\"domain\": \"dst\"}]}",
-      snm_standin_url(fx->src), auth, snm_standin_url(fx->dst), auth);
+      "\"src\"}, \"restores\": [{\"domain\": \"dst\"%s}]}",
+      snm_standin_url(fx->src), auth, snm_standin_url(fx->dst), auth, restore);
   hopts.max_attempts = 1;
   snm_test_loop_init(&fx->lp, &hopts);
   for (size_t i = 0; i < 2; i++) {
@@ -285,6 +287,11 @@ static void fx_init(struct fx *fx, const char *user)
         snm_es_init(&fx->es[i], &fx->plan->domains[i], fx->lp.http, &err), 0);
     fx->es[i].read_only = 1;
   }
+}
+
+static void fx_init(struct fx *fx, const char *user)
+{
+  fx_init_restore(fx, user, "");
 }
 
 static void fx_done(struct fx *fx)
@@ -473,6 +480,68 @@ static void test_roles_grant_permissions(void **state)
                                "all_access)"));
   free(text);
   fx_done(&fx);
+}
+
+/* A restore over an existing target index (on_conflict "replace") closes
+ * it first: indices:admin/close, which manage_snapshots lacks.  Roles all
+ * known: a permission-missing blocker on the target naming it; a role of
+ * the cluster's own beside: a warning (cannot tell); all_access: nothing.
+ * Without an index to replace nothing is said. */
+static void test_close_permission(void **state)
+{
+  static const struct {
+    const char *roles;   /* the target's, as JSON list members */
+    const char *restore; /* the restore's other members */
+    const char *target;  /* the target's _cat/indices */
+    const char *code;    /* the issue on dst, or NULL */
+    int blocker;
+  } cases[] = {
+      {"\"manage_snapshots\"", ", \"on_conflict\": \"replace\"",
+       "status uuid pri index\nopen u-1 1 logs-1\n", "permission-missing", 1},
+      {"\"manage_snapshots\",\"snapmig_read\"",
+       ", \"on_conflict\": \"replace\"",
+       "status uuid pri index\nopen u-1 1 logs-1\n", "permission-unknown", 0},
+      {"\"all_access\"", ", \"on_conflict\": \"replace\"",
+       "status uuid pri index\nopen u-1 1 logs-1\n", NULL, 0},
+      /* nothing to replace: no word about closing */
+      {"\"manage_snapshots\"", ", \"on_conflict\": \"replace\"",
+       "status uuid pri index\n", NULL, 0},
+  };
+  (void)state;
+
+  for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+    const struct snm_pf_issue *is;
+    struct fx fx;
+
+    fx_init_restore(&fx, "migrator", cases[k].restore);
+    snm_test_pf_add(fx.src, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                    authinfo("migrator", "\"manage_snapshots\""));
+    snm_test_pf_add(fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                    authinfo("migrator", cases[k].roles));
+    snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
+    snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch", cases[k].target);
+    check(&fx);
+    print_issues(&fx.pf);
+    assert_int_equal(count_issues(&fx.pf, "permission-missing", "src"), 0);
+    if (cases[k].target[strlen("status uuid pri index\n")] != '\0')
+      assert_int_equal(fx.pf.restores[0].n_replace, 1);
+    if (cases[k].code == NULL) {
+      assert_int_equal(count_issues(&fx.pf, "permission-missing", NULL) +
+                           count_issues(&fx.pf, "permission-unknown", NULL),
+                       0);
+      fx_done(&fx);
+      continue;
+    }
+    is = find_issue(&fx.pf, cases[k].code, "dst");
+    assert_non_null(is);
+    assert_int_equal(is->severity,
+                     cases[k].blocker ? SNM_PF_BLOCKER : SNM_PF_WARNING);
+    assert_non_null(strstr(is->message, "indices:admin/close"));
+    assert_non_null(strstr(is->message, "user \"migrator\" on dst"));
+    assert_non_null(strstr(is->message, "restoring over 1 index"));
+    assert_non_null(strstr(is->hint, "indices:admin/close"));
+    fx_done(&fx);
+  }
 }
 
 /* A role of the cluster's own, whose definition a non-admin cannot read:
@@ -695,6 +764,7 @@ int main(void)
       cmocka_unit_test(test_roles_lack_permissions),
       cmocka_unit_test(test_roles_grant_permissions),
       cmocka_unit_test(test_roles_unknown),
+      cmocka_unit_test(test_close_permission),
       cmocka_unit_test(test_plugin_absent),
       cmocka_unit_test(test_authinfo_unreadable),
       cmocka_unit_test(test_registered_repository_not_needed),

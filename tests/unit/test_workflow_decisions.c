@@ -74,6 +74,61 @@ static void test_poll_interval_eta(void **state)
   assert_int_equal(snm_wf_poll_next_eta(0, &p, 1, 60.0), 200);
 }
 
+/* Every shard done: the server finalizes the snapshot, and the next look
+ * comes within SNM_WF_FINAL_POLL_MS, whatever the interval had grown to. */
+static void test_poll_finalizing(void **state)
+{
+  struct snm_es_snap_status s = {.shards_done = 899, .shards_total = 900};
+
+  (void)state;
+  assert_int_equal(snm_wf_snap_finalizing(&s), 0);
+  s.shards_done = 900;
+  assert_int_equal(snm_wf_snap_finalizing(&s), 1);
+  s.shards_done = 898;
+  s.shards_failed = 2; /* failed shards are over too */
+  assert_int_equal(snm_wf_snap_finalizing(&s), 1);
+  s.shards_done = s.shards_failed = s.shards_total = 0; /* nothing known */
+  assert_int_equal(snm_wf_snap_finalizing(&s), 0);
+  s.shards_failed = -1; /* absent */
+  s.shards_total = 3;
+  s.shards_done = 2;
+  assert_int_equal(snm_wf_snap_finalizing(&s), 0);
+
+  assert_int_equal(snm_wf_poll_snapshot(5000, 1), SNM_WF_FINAL_POLL_MS);
+  assert_int_equal(snm_wf_poll_snapshot(5000, 0), 5000);
+  assert_int_equal(snm_wf_poll_snapshot(25, 1), 25); /* never slower */
+  assert_true(SNM_WF_FINAL_POLL_MS <= 100);
+}
+
+/* Near the end by the estimate too: where snm_wf_poll_next_eta would
+ * wait initial_ms (half the time left below it), look every
+ * SNM_WF_FINAL_POLL_MS instead; finalizing whatever the estimate. */
+static void test_poll_near_end(void **state)
+{
+  struct snm_polling p = {200, 5000, 86400};
+  struct snm_es_snap_status done = {.shards_done = 2, .shards_total = 2};
+  struct snm_es_snap_status busy = {.shards_done = 1, .shards_total = 2};
+
+  (void)state;
+  assert_int_equal(snm_wf_snap_near_end(NULL, 0, 0.0, &p), 0);
+  assert_int_equal(snm_wf_snap_near_end(NULL, 1, 0.0, &p), 1);
+  assert_int_equal(snm_wf_snap_near_end(NULL, 1, 0.4, &p), 1);
+  assert_int_equal(snm_wf_snap_near_end(NULL, 1, 0.41, &p), 0);
+  assert_int_equal(snm_wf_snap_near_end(NULL, 1, -1.0, &p), 0);
+  assert_int_equal(snm_wf_snap_near_end(&busy, 1, 60.0, &p), 0);
+  assert_int_equal(snm_wf_snap_near_end(&done, 1, 60.0, &p), 1);
+  assert_int_equal(snm_wf_snap_near_end(&done, 0, 0.0, &p), 1);
+  /* what the snapshot poll then waits, from a grown interval */
+  assert_int_equal(
+      snm_wf_poll_snapshot(snm_wf_poll_next_eta(4000, &p, 1, 0.3),
+                           snm_wf_snap_near_end(&busy, 1, 0.3, &p)),
+      SNM_WF_FINAL_POLL_MS);
+  assert_int_equal(
+      snm_wf_poll_snapshot(snm_wf_poll_next_eta(4000, &p, 1, 1.2),
+                           snm_wf_snap_near_end(&busy, 1, 1.2, &p)),
+      600);
+}
+
 static void mkstate(struct snm_state *st, enum snm_snapshot_state s)
 {
   struct snm_state_round *rd;
@@ -266,6 +321,8 @@ int main(void)
       cmocka_unit_test(test_poll_warmup),
       cmocka_unit_test(test_poll_sequence),
       cmocka_unit_test(test_poll_interval_eta),
+      cmocka_unit_test(test_poll_finalizing),
+      cmocka_unit_test(test_poll_near_end),
       cmocka_unit_test(test_resume_snapshot),
       cmocka_unit_test(test_resume_index),
       cmocka_unit_test(test_count_ok),

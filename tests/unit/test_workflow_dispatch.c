@@ -34,6 +34,7 @@
 #include "metadata.h"
 #include "plan.h"
 #include "plan_fixture.h"
+#include "timefmt.h"
 #include "transport.h"
 #include "workflow.h"
 #include "workflow_int.h"
@@ -107,20 +108,21 @@ struct world {
   int n_old;
   int restored[N_IX]; /* restores of it from the current snapshot */
   long long target_docs[N_IX];
-  int info_lag;        /* GET snapshot says IN_PROGRESS this often after done */
-  int put_lost;        /* the snapshot PUT is taken, but answered 502 */
-  int hide_recovery;   /* the check before a POST finds no recovery record */
-  int msearch_refused; /* POST /_msearch: 400, no handler (an old proxy) */
-  int msearch_doubt;   /* the _msearch item of the second index: a shard
-                          failed (so it is asked again with _count) */
-  int msearches;       /* POST /_msearch requests answered */
-  int counts;          /* GET NAME/_count requests answered */
-  int count_broken;    /* GET copy-2/_count on the target: 500 */
-  int status_broken;   /* GET .../_status: 500 (the repository is slow) */
-  int statuses;        /* GET .../_status requests answered */
-  int recover_polls;   /* _recovery polls until a restored index is done
-                          (its health yellow until then) */
-  int health_waits;    /* health requests that wait for green */
+  int info_lag; /* GET snapshot says IN_PROGRESS this often after done */
+  long long lag_until_ms; /* > 0: ... and until this time (snm_time_now_ms) */
+  int put_lost;           /* the snapshot PUT is taken, but answered 502 */
+  int hide_recovery;      /* the check before a POST finds no recovery record */
+  int msearch_refused;    /* POST /_msearch: 400, no handler (an old proxy) */
+  int msearch_doubt;      /* the _msearch item of the second index: a shard
+                             failed (so it is asked again with _count) */
+  int msearches;          /* POST /_msearch requests answered */
+  int counts;             /* GET NAME/_count requests answered */
+  int count_broken;       /* GET copy-2/_count on the target: 500 */
+  int status_broken;      /* GET .../_status: 500 (the repository is slow) */
+  int statuses;           /* GET .../_status requests answered */
+  int recover_polls;      /* _recovery polls until a restored index is done
+                             (its health yellow until then) */
+  int health_waits;       /* health requests that wait for green */
   /* the plan's metadata: the source's items (META_*), and what the
    * target holds of them (NULL: absent; malloced) and the PUTs it took */
   char *meta_have[N_META];
@@ -584,6 +586,8 @@ static long answer_source(struct world *w, const char *method, const char *path,
       st = 404;
       PUTS(&b, ERR_BODY("snapshot_missing_exception", "[r:x] is missing", 404));
     } else {
+      if (done && w->lag_until_ms > 0 && snm_time_now_ms() >= w->lag_until_ms)
+        w->info_lag = 0;
       if (done && w->info_lag > 0) {
         w->info_lag--;
         done = 0;
@@ -1517,6 +1521,20 @@ static void test_fresh_run(void **state)
   assert_int_equal(fx->w.msearches, 4);
   assert_int_equal(fx->w.counts, 0);
   assert_non_null(strstr(s.log[s.requests - 1], "dst: POST /_msearch"));
+  /* the source's refresh before the "after" counts names every snapshot
+   * index in one request (chunks of names), not one request an index */
+  {
+    size_t refreshes = 0;
+
+    assert_true(s.requests <= SCRIPT_LOG);
+    for (size_t i = 0; i < s.requests; i++)
+      if (strncmp(s.log[i], "src: POST /", 11) == 0 &&
+          strstr(s.log[i], "/_refresh") != NULL) {
+        refreshes++;
+        assert_non_null(strstr(s.log[i], "/logs-1,logs-2/_refresh"));
+      }
+    assert_int_equal(refreshes, 1);
+  }
   script_dispose(&s);
   world_dispose(&fx->w);
   unlink(fx->state_path);
@@ -2049,6 +2067,32 @@ static void test_status_only_progress(void **state)
   check_done(fx);
   assert_true(fx->w.statuses >= 1);
   assert_true(fx->w.snap_done);
+  script_dispose(&s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
+/* Every shard done by the _status, the listing still "IN_PROGRESS" for a
+ * while (the server finalizing: seconds at 900 shards): the end is the
+ * listing's to tell, and no more _status goes out (it reads every
+ * shard's metadata from the repository and has nothing left to say).
+ * Finalizing outlasts WF_STATUS_MIN_GAP_MS here, after which a _status
+ * would otherwise be due again. */
+static void test_snapshot_finalizing(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+  long long t0 = snm_time_now_ms();
+
+  world_init(&fx->w);
+  fx->w.info_lag = 1000000; /* until ended below */
+  fx->w.lag_until_ms = t0 + WF_STATUS_MIN_GAP_MS + 300;
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+  check_done(fx);
+  assert_true(snm_time_now_ms() >= fx->w.lag_until_ms);
+  assert_int_equal(fx->w.statuses, 1);
   script_dispose(&s);
   world_dispose(&fx->w);
   unlink(fx->state_path);
@@ -2736,6 +2780,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_sync_identity_changed, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_sync_round, fx_setup_keep,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_snapshot_finalizing, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_status_only_progress, fx_setup,
                                       fx_teardown),
