@@ -167,6 +167,31 @@ static void err_append(struct snm_err *e, const char *tail)
   e->msg[n + t] = '\0';
 }
 
+/* The add-index-block API (PUT IDX/_block/write: OpenSearch, Elasticsearch
+ * >= 7.9) acknowledges only once the writes in flight on every shard are
+ * done, so no write accepted before the block lands after it (a settings
+ * PUT sets the same block without that wait). */
+static int has_block_api(const struct snm_workflow *wf)
+{
+  const struct snm_version *v =
+      &wf->pf.domains[wf->plan->snapshot.domain].info.version;
+
+  return v->engine == SNM_ENGINE_OPENSEARCH ||
+         (v->engine == SNM_ENGINE_ELASTICSEARCH &&
+          (v->major > 7 || (v->major == 7 && v->minor >= 9)));
+}
+
+/* Send the block over every chunk of wf->cut_names. */
+static void send_block(struct snm_workflow *wf)
+{
+  if (!has_block_api(wf)) {
+    send_chunks(wf, "{\"index.blocks.write\":true}");
+    return;
+  }
+  for (size_t k = 0; k < wf->n_cut_chunks; k++)
+    wf_req_cut_block(wf, k);
+}
+
 static void nomem(struct snm_workflow *wf)
 {
   wf_failf(wf, SNM_ENOMEM, "out of memory");
@@ -194,7 +219,7 @@ void wf_step_block(struct snm_workflow *wf)
         nomem(wf);
         return;
       }
-      send_chunks(wf, "{\"index.blocks.write\":true}");
+      send_block(wf);
     } else {
       wf->cut_phase = 0;
       wf->cut_bad_reply = 0;
@@ -236,7 +261,7 @@ void wf_step_block(struct snm_workflow *wf)
     if (wf_save_or_fail(wf) != 0)
       return;
     wf->cut_phase = 1;
-    send_chunks(wf, "{\"index.blocks.write\":true}");
+    send_block(wf);
     return;
   }
   if (wf->cut_phase == 1) {

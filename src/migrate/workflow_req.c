@@ -1079,6 +1079,20 @@ int wf_req_cut_put(struct snm_workflow *wf, size_t k, const char *body)
                   "PUT", rc, &p, body, SNM_HTTP_REPLAY_YES);
 }
 
+int wf_req_cut_block(struct snm_workflow *wf, size_t k)
+{
+  size_t start = snm_es_chunk_start(wf->cut_ends, k);
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/%l/_block/write", wf->cut_names + start,
+                   wf->cut_ends[k] - start);
+  /* adding a block that is on is acknowledged again: safe to replay */
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_CUT_PUT, k,
+                  "PUT", rc, &p, NULL, SNM_HTTP_REPLAY_YES);
+}
+
 int wf_req_alias_get(struct snm_workflow *wf, size_t i, size_t domain,
                      const char *alias)
 {

@@ -80,6 +80,9 @@ int wf_req_identity(struct wf_target *t, size_t k);
  * PUT _settings with `body` */
 int wf_req_cut_settings(struct snm_workflow *wf, size_t k);
 int wf_req_cut_put(struct snm_workflow *wf, size_t k, const char *body);
+/* PUT CHUNK/_block/write (Elasticsearch >= 7.9, OpenSearch): the block,
+ * acknowledged once the writes in flight on every shard are done */
+int wf_req_cut_block(struct snm_workflow *wf, size_t k);
 /* GET /_alias/ALIAS on `domain` into wf->cut_holders[i] (a 404 is "on
  * no index"); POST /_aliases (never replayed: an unknown outcome sets
  * wf->r_unknown) */

@@ -136,6 +136,7 @@ struct world {
   int alias_posts;
   int restore_fail;  /* POST _restore: 500 (a failure after the block) */
   int sample_draws;  /* POST /_msearch sample draws on the source */
+  int block_api;     /* PUT IDX/_block/write requests */
   int mgets;         /* POST /_mget on the target */
   int sample_differ; /* the target's copy of _id "b" differs */
   int alias_refused; /* POST /_aliases: 400 (nothing moves) */
@@ -457,6 +458,14 @@ static long answer_source(struct world *w, const char *method, const char *path,
         first = 0;
       }
     PUTS(&b, "}");
+  } else if (strcmp(method, "PUT") == 0 &&
+             strstr(path, "/_block/write") != NULL) {
+    /* the add-block API (the source is OpenSearch 2.19) */
+    w->block_api++;
+    for (size_t i = 0; i < N_IX; i++)
+      if (names_has(path + 1, SRC_NAMES[i]))
+        w->src_block[i] = 1;
+    PUTS(&b, "{\"acknowledged\":true,\"shards_acknowledged\":true}");
   } else if (strcmp(method, "PUT") == 0 && strstr(path, "/_settings") != NULL) {
     yajl_val j = yajl_tree_parse(body, NULL, 0);
     const char *key[] = {"index.blocks.write", NULL};
@@ -2285,6 +2294,10 @@ static void check_cutover_done(struct fx *fx, unsigned round, const int *before,
       c->switched_ms < c->verified_ms)
     fail_msg("cutover %s: times blocked %lld verified %lld switched %lld",
              where, c->blocked_ms, c->verified_ms, c->switched_ms);
+  if (fx->w.block_api < 1)
+    fail_msg("cutover %s: the block was not set through _block/write "
+             "(which waits for the writes in flight)",
+             where);
   if (fx->w.sample_draws < 1 || fx->w.mgets < 1)
     fail_msg("cutover %s: verify sample: %d draws, %d _mget", where,
              fx->w.sample_draws, fx->w.mgets);
