@@ -39,7 +39,7 @@ _snapmig_profiles()
 _snapmig()
 {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="init validate check run sync status iam-policy sigv4 version help"
+  local commands="init validate check run sync cutover status iam-policy sigv4 version help"
   local cmd="" helping="" i opts="" w
   COMPREPLY=()
 
@@ -65,7 +65,7 @@ _snapmig()
 
   # an option's value
   case $cmd:$prev in
-  run:--state | sync:--state | status:--state)
+  run:--state | sync:--state | cutover:--state | status:--state)
     _snapmig_files
     return
     ;;
@@ -110,6 +110,9 @@ _snapmig()
   check) opts="--json -v --verbose -q --quiet --state -h --help" ;;
   run) opts="--json -q --quiet -v --verbose --state --fresh -h --help" ;;
   sync) opts="--json -q --quiet -v --verbose --state -h --help" ;;
+  cutover)
+    opts="--json -q --quiet -v --verbose --state --rollback -h --help"
+    ;;
   status) opts="--json --state -h --help" ;;
   iam-policy) opts="--document -h --help" ;;
   version) opts="-h --help" ;;

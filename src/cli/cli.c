@@ -22,6 +22,8 @@ const struct snm_command snm_commands[] = {
     {"run", snm_cmd_run, "migrate: snapshot, restore, verify (resumable)"},
     {"sync", snm_cmd_sync,
      "one more round: incremental snapshot, restore over, verify"},
+    {"cutover", snm_cmd_cutover,
+     "final round: write-block the source, sync, verify exact, switch"},
     {"status", snm_cmd_status, "show a run's state and live progress"},
     {"sigv4", snm_cmd_sigv4,
      "sign a raw HTTP request and show each step (token in clear)"},

@@ -57,6 +57,7 @@ int snm_cmd_validate(int argc, char **argv);
 int snm_cmd_check(int argc, char **argv);
 int snm_cmd_run(int argc, char **argv);
 int snm_cmd_sync(int argc, char **argv);
+int snm_cmd_cutover(int argc, char **argv);
 int snm_cmd_status(int argc, char **argv);
 int snm_cmd_sigv4(int argc, char **argv);
 int snm_cmd_iam_policy(int argc, char **argv);

@@ -12,7 +12,15 @@
 
 #include <stdio.h>
 
-enum { O_HELP = SNM_OPT_HELP, O_JSON, O_QUIET, O_VERBOSE, O_STATE, O_FRESH };
+enum {
+  O_HELP = SNM_OPT_HELP,
+  O_JSON,
+  O_QUIET,
+  O_VERBOSE,
+  O_STATE,
+  O_FRESH,
+  O_ROLLBACK
+};
 
 /* The options run and sync share. */
 /* clang-format off */
@@ -77,10 +85,38 @@ static const struct snm_opt_spec sync_spec = {
     "run recorded, or its first round unfinished), 130 interrupted.\n",
     0};
 
+static const struct snm_opt cutover_opts[] = {
+    RUN_COMMON_OPTS,
+    {O_ROLLBACK, "rollback", 0, SNM_OPT_FLAG, NULL,
+     "lift the write blocks of an unfinished cutover that\n"
+     "has not switched (their previous values back)"},
+    SNM_OPT_HELP_ENTRY,
+    {0, NULL, 0, 0, NULL, NULL}};
+
+static const struct snm_opt_spec cutover_spec = {
+    "cutover",
+    "[--json] [-q] [-v] [--state FILE] [--rollback] PLAN",
+    "The final round of a live migration: write-block the source indices\n"
+    "(their previous index.blocks.write saved first), take an incremental\n"
+    "snapshot, close and restore over on every target, verify exact\n"
+    "document counts (and samples with \"verify\": \"sample\"), move the\n"
+    "plan's cutover.aliases in one atomic request per target, and report\n"
+    "the write downtime.  A failure before the switch puts the previous\n"
+    "blocks back (unless cutover.keep_blocked_on_failure).  Also works as\n"
+    "the very first round.  After a crash or Ctrl-C the same command\n"
+    "resumes.  See docs/live-migration.md.\n",
+    cutover_opts,
+    "Environment: SNAPMIG_LOCK_DIR  where the plan lock lives.\n"
+    "\n"
+    "Exit status: 0 verified and switched (--rollback: blocks lifted), 1\n"
+    "failed (the message says what became of the blocks), 2 invalid plan\n"
+    "or usage (also: an unfinished run or sync round), 130 interrupted.\n",
+    0};
+
 struct run_args {
   const char *plan;
   const char *state;
-  int json, quiet, verbose, fresh;
+  int json, quiet, verbose, fresh, rollback;
 };
 
 /* -1: go on; else the exit status. */
@@ -111,6 +147,9 @@ static int parse_args(int argc, char **argv, const struct snm_opt_spec *spec,
     case O_FRESH:
       a->fresh = 1;
       break;
+    case O_ROLLBACK:
+      a->rollback = 1;
+      break;
     case SNM_OPT_OPERAND:
       if (a->plan != NULL)
         return snm_opt_usage_error(spec, "one plan at a time");
@@ -125,6 +164,7 @@ static int parse_args(int argc, char **argv, const struct snm_opt_spec *spec,
   return -1;
 }
 
+/* sync: 1 sync, 2 cutover */
 static int run_or_sync(int argc, char **argv, const struct snm_opt_spec *spec,
                        int sync)
 {
@@ -141,7 +181,9 @@ static int run_or_sync(int argc, char **argv, const struct snm_opt_spec *spec,
   opts.plan_path = a.plan;
   opts.state_path = a.state;
   opts.fresh = a.fresh;
-  opts.sync = sync;
+  opts.sync = sync != 0;
+  opts.cutover = sync == 2;
+  opts.rollback = a.rollback;
   opts.progress = a.json    ? SNM_PROGRESS_JSON
                   : a.quiet ? SNM_PROGRESS_QUIET
                             : SNM_PROGRESS_AUTO;
@@ -159,4 +201,9 @@ int snm_cmd_run(int argc, char **argv)
 int snm_cmd_sync(int argc, char **argv)
 {
   return run_or_sync(argc, argv, &sync_spec, 1);
+}
+
+int snm_cmd_cutover(int argc, char **argv)
+{
+  return run_or_sync(argc, argv, &cutover_spec, 2);
 }

@@ -194,6 +194,70 @@ static void ask_all(struct live *lv, const struct snm_plan *plan,
     snm_session_close(lv->session);
 }
 
+/* The cutover rounds: each one's state and downtime, and whether the
+ * source is write-blocked by this plan now (the state file's record: the
+ * blocks a cutover set and has not put back). */
+static void print_cutover(FILE *fp, const struct snm_plan *plan,
+                          const struct snm_state *st)
+{
+  char t1[SNM_TIME_RFC3339_MAX], d1[SNM_FMT_MAX], d2[SNM_FMT_MAX];
+  const struct snm_state_round *last = NULL, *blocked = NULL;
+
+  for (size_t k = 0; k < st->n_rounds; k++) {
+    const struct snm_state_cutover *c = &st->rounds[k].cutover;
+
+    if (c->state == SNM_CUT_NONE)
+      continue;
+    last = &st->rounds[k];
+    if (c->source_blocked)
+      blocked = &st->rounds[k];
+    fprintf(fp, "cutover (round %u): %s", st->rounds[k].number,
+            snm_cutover_state_name(c->state));
+    if (c->blocked_ms != SNM_STATE_UNKNOWN &&
+        c->verified_ms != SNM_STATE_UNKNOWN)
+      fprintf(fp, "; write downtime %s to verified",
+              snm_fmt_duration(d1, sizeof(d1),
+                               (c->verified_ms - c->blocked_ms) / 1000.0));
+    if (c->blocked_ms != SNM_STATE_UNKNOWN &&
+        c->switched_ms != SNM_STATE_UNKNOWN)
+      fprintf(fp, ", %s to switched",
+              snm_fmt_duration(d2, sizeof(d2),
+                               (c->switched_ms - c->blocked_ms) / 1000.0));
+    fputc('\n', fp);
+    for (size_t i = 0; i < c->n_aliases; i++)
+      fprintf(fp, "  alias %s on %s -> %s: %s\n", c->aliases[i].alias,
+              c->aliases[i].domain, c->aliases[i].index,
+              c->aliases[i].switched ? "switched" : "not switched");
+  }
+  if (last == NULL)
+    return;
+  if (blocked == NULL) {
+    fprintf(fp, "source %s: not write-blocked by this plan\n",
+            plan->domains[plan->snapshot.domain].id);
+    return;
+  }
+  fprintf(fp,
+          "source %s: WRITE-BLOCKED by this plan's cutover (round %u, %s) "
+          "since %s:",
+          plan->domains[plan->snapshot.domain].id, blocked->number,
+          snm_cutover_state_name(blocked->cutover.state),
+          blocked->cutover.blocked_ms != SNM_STATE_UNKNOWN
+              ? snm_time_format(t1, blocked->cutover.blocked_ms, 0)
+              : "the block request (not confirmed)");
+  for (size_t i = 0; i < blocked->cutover.n_blocks; i++)
+    fprintf(fp, " %s%s", blocked->cutover.blocks[i].index,
+            blocked->cutover.blocks[i].previous == 1 ? " (was blocked before)"
+                                                     : "");
+  fputc('\n', fp);
+  if (blocked->cutover.state < SNM_CUT_SWITCHING ||
+      blocked->cutover.state == SNM_CUT_ROLLING_BACK)
+    fprintf(fp,
+            "  'snapmig cutover %s' finishes the cutover, 'snapmig "
+            "cutover --rollback %s' lifts the blocks\n",
+            plan->path != NULL ? plan->path : "PLAN",
+            plan->path != NULL ? plan->path : "PLAN");
+}
+
 static void print_human(FILE *fp, const struct snm_plan *plan,
                         const struct snm_state *st, const struct live *lv,
                         const char *path)
@@ -284,6 +348,7 @@ static void print_human(FILE *fp, const struct snm_plan *plan,
       fputc('\n', fp);
     }
   }
+  print_cutover(fp, plan, st);
 }
 
 static void print_json(FILE *fp, const struct snm_state *st,

@@ -128,6 +128,7 @@ static void round_dispose(struct snm_state_round *rd)
     snm_state_meta_dispose(r);
   }
   free(rd->restores);
+  snm_state_cutover_dispose(&rd->cutover);
 }
 
 void snm_state_dispose(struct snm_state *st)
@@ -248,6 +249,8 @@ int snm_state_push_round(struct snm_state *st, struct snm_state_round **out)
   rd->snapshot.state = SNM_SNAP_PENDING;
   rd->snapshot.started_ms = SNM_STATE_UNKNOWN;
   rd->snapshot.finished_ms = SNM_STATE_UNKNOWN;
+  rd->cutover.blocked_ms = rd->cutover.verified_ms = SNM_STATE_UNKNOWN;
+  rd->cutover.switched_ms = rd->cutover.unblocked_ms = SNM_STATE_UNKNOWN;
   if (out != NULL)
     *out = rd;
   return 0;

@@ -194,10 +194,88 @@ int snm_state_add_meta(struct snm_state_restore *r, const char *kind,
 /* Free r->meta (journal.c's dispose calls it). */
 void snm_state_meta_dispose(struct snm_state_restore *r);
 
+struct snm_state_round;
+
+/* A cutover round's write blocks and alias switch (journal_cutover.c;
+ * "cutover" in the round, written only for a cutover round).  Every
+ * request that changes the source or the aliases is preceded by a save
+ * that says what it is about to do: a crash never forgets a block. */
+enum snm_cutover_state {
+  SNM_CUT_NONE,         /* "none": not a cutover round */
+  SNM_CUT_PENDING,      /* "pending": nothing blocked yet */
+  SNM_CUT_BLOCKING,     /* "blocking": the previous values are on record;
+                           the block PUT may have been sent */
+  SNM_CUT_BLOCKED,      /* "blocked": read back on (blocked_at) */
+  SNM_CUT_SWITCHING,    /* "switching": the aliases' holders are on
+                           record; POST _aliases may have been sent */
+  SNM_CUT_SWITCHED,     /* "switched" (switched_at) */
+  SNM_CUT_UNBLOCKING,   /* "unblocking": unblock_source, after the switch */
+  SNM_CUT_ROLLING_BACK, /* "rolling_back": the previous values being put
+                           back before the switch (failure, --rollback) */
+  SNM_CUT_ROLLED_BACK,  /* "rolled_back": put back; never switched */
+  SNM_CUT_DONE          /* "done": switched (and unblocked when asked) */
+};
+const char *snm_cutover_state_name(enum snm_cutover_state s);
+int snm_cutover_state_parse(const char *name,
+                            enum snm_cutover_state *out) SNM_MUST_CHECK;
+
+/* One source index's index.blocks.write before the cutover blocked it. */
+#define SNM_BLOCK_UNSET (-1)
+struct snm_state_block {
+  char *index;  /* malloced */
+  int previous; /* 1 true, 0 false, SNM_BLOCK_UNSET: not set */
+};
+
+/* One alias moved on one target. */
+struct snm_state_alias {
+  char *domain;   /* malloced target domain id */
+  char *alias;    /* malloced */
+  char *index;    /* malloced: where it goes */
+  char **holders; /* NULL or malloced: the indices it was on before the
+                     switch (read right before the POST) */
+  size_t n_holders;
+  int switched; /* 1: read back on `index` alone */
+};
+
+struct snm_state_cutover {
+  enum snm_cutover_state state;
+  int source_blocked; /* 1: the blocks of `blocks` may be on (set before
+                         the block PUT, cleared once put back) */
+  struct snm_state_block *blocks; /* NULL or malloced */
+  size_t n_blocks;
+  struct snm_state_alias *aliases; /* NULL or malloced */
+  size_t n_aliases;
+  long long blocked_ms;   /* the block read back on: writes stop here */
+  long long verified_ms;  /* the counts (and samples) compared */
+  long long switched_ms;  /* the aliases moved */
+  long long unblocked_ms; /* the previous values back */
+};
+
+/* Record `index`'s previous value (an existing entry is kept as it is:
+ * the first reading is the one before any block).  0 or SNM_ENOMEM. */
+int snm_state_cutover_add_block(struct snm_state_cutover *c, const char *index,
+                                int previous);
+/* Add an alias entry (or return the existing one for domain+alias).
+ * 0 or SNM_ENOMEM. */
+int snm_state_cutover_add_alias(struct snm_state_cutover *c, const char *domain,
+                                const char *alias, const char *index,
+                                struct snm_state_alias **out);
+/* Replace a's holders with names[0..n).  0 or SNM_ENOMEM. */
+int snm_state_alias_set_holders(struct snm_state_alias *a,
+                                const char *const *names, size_t n);
+void snm_state_cutover_dispose(struct snm_state_cutover *c);
+/* 1 when round `rd` is a cutover rolled back before its restores of plan
+ * restore `r` finished, and `target` is one of them: the round may have
+ * closed it (to restore over it) and left it so.  A later round restores
+ * over it like over an open one of its own (same UUID checked). */
+int snm_state_round_left_closed(const struct snm_state_round *rd, size_t r,
+                                const char *target);
+
 /* One round: a snapshot and its restores.  rounds[i].number == i + 1. */
 struct snm_state_round {
   unsigned number; /* 1-based */
   struct snm_state_snapshot snapshot;
+  struct snm_state_cutover cutover; /* state SNM_CUT_NONE: not a cutover */
   /* One per plan restore, in plan order: restores[i] is plan->restores[i]. */
   struct snm_state_restore *restores; /* NULL or malloced */
   size_t n_restores;

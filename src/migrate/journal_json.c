@@ -102,6 +102,58 @@ static void put_restore(yajl_gen g, const struct snm_state_restore *r)
   yajl_gen_map_close(g);
 }
 
+static void put_cutover(yajl_gen g, const struct snm_state_cutover *c)
+{
+  snm_gen_str(g, "cutover");
+  yajl_gen_map_open(g);
+  snm_gen_key_str(g, "state", snm_cutover_state_name(c->state));
+  snm_gen_str(g, "source_blocked");
+  yajl_gen_bool(g, c->source_blocked);
+  put_time(g, "blocked_at", c->blocked_ms);
+  put_time(g, "verified_at", c->verified_ms);
+  put_time(g, "switched_at", c->switched_ms);
+  put_time(g, "unblocked_at", c->unblocked_ms);
+  /* the write downtime so far: block effective -> verified */
+  snm_gen_key_int_or_null(g, "downtime_ms",
+                          c->blocked_ms != SNM_STATE_UNKNOWN &&
+                                  c->verified_ms != SNM_STATE_UNKNOWN
+                              ? c->verified_ms - c->blocked_ms
+                              : SNM_STATE_UNKNOWN);
+  snm_gen_str(g, "blocks");
+  yajl_gen_array_open(g);
+  for (size_t i = 0; i < c->n_blocks; i++) {
+    yajl_gen_map_open(g);
+    snm_gen_key_str(g, "index", c->blocks[i].index);
+    snm_gen_str(g, "previous");
+    if (c->blocks[i].previous == SNM_BLOCK_UNSET)
+      yajl_gen_null(g);
+    else
+      yajl_gen_bool(g, c->blocks[i].previous);
+    yajl_gen_map_close(g);
+  }
+  yajl_gen_array_close(g);
+  snm_gen_str(g, "aliases");
+  yajl_gen_array_open(g);
+  for (size_t i = 0; i < c->n_aliases; i++) {
+    const struct snm_state_alias *a = &c->aliases[i];
+
+    yajl_gen_map_open(g);
+    snm_gen_key_str(g, "domain", a->domain);
+    snm_gen_key_str(g, "alias", a->alias);
+    snm_gen_key_str(g, "index", a->index);
+    snm_gen_str(g, "holders");
+    yajl_gen_array_open(g);
+    for (size_t k = 0; k < a->n_holders; k++)
+      snm_gen_str(g, a->holders[k]);
+    yajl_gen_array_close(g);
+    snm_gen_str(g, "switched");
+    yajl_gen_bool(g, a->switched);
+    yajl_gen_map_close(g);
+  }
+  yajl_gen_array_close(g);
+  yajl_gen_map_close(g);
+}
+
 static void put_round(yajl_gen g, const struct snm_state_round *rd)
 {
   const struct snm_state_snapshot *s = &rd->snapshot;
@@ -132,6 +184,8 @@ static void put_round(yajl_gen g, const struct snm_state_round *rd)
   for (size_t i = 0; i < rd->n_restores; i++)
     put_restore(g, &rd->restores[i]);
   yajl_gen_array_close(g);
+  if (rd->cutover.state != SNM_CUT_NONE)
+    put_cutover(g, &rd->cutover);
   yajl_gen_map_close(g);
 }
 
@@ -524,6 +578,93 @@ static void read_restores(struct rd *r, const struct snm_json *obj,
   }
 }
 
+/* A cutover round's "cutover" (absent: not a cutover round). */
+static void read_cutover(struct rd *r, const struct snm_json *obj,
+                         const char *where, struct snm_state_cutover *c)
+{
+  const struct snm_json *o = get(r, obj, where, "cutover", SNM_JSON_OBJECT, 0);
+  const struct snm_json *a;
+  char w[64], iw[96];
+
+  if (o == NULL)
+    return;
+  snprintf(w, sizeof(w), "%s.cutover", where);
+  GET_ENUM(r, o, w, "state", snm_cutover_state_parse, &c->state);
+  c->source_blocked = get_bool(r, o, w, "source_blocked");
+  c->blocked_ms = get_time(r, o, w, "blocked_at");
+  c->verified_ms = get_time(r, o, w, "verified_at");
+  c->switched_ms = get_time(r, o, w, "switched_at");
+  c->unblocked_ms = get_time(r, o, w, "unblocked_at");
+  a = get(r, o, w, "blocks", SNM_JSON_ARRAY, 0);
+  for (size_t i = 0; a != NULL && i < a->u.array.len && r->rc == 0; i++) {
+    const struct snm_json *b = a->u.array.items[i], *pv;
+    char *index = NULL;
+    int prev = SNM_BLOCK_UNSET;
+
+    snprintf(iw, sizeof(iw), "%s.blocks[%zu]", w, i);
+    if (b->type != SNM_JSON_OBJECT) {
+      bad(r, b, iw, "expected an object");
+      return;
+    }
+    get_str(r, b, iw, "index", 1, &index);
+    pv = snm_json_get(b, "previous");
+    if (pv != NULL && pv->type == SNM_JSON_BOOL)
+      prev = pv->u.boolean;
+    else if (pv == NULL || pv->type != SNM_JSON_NULL)
+      bad(r, pv != NULL ? pv : b, iw,
+          "\"previous\" must be true, false or "
+          "null (unset)");
+    if (r->rc == 0 && snm_state_cutover_add_block(c, index, prev) != 0)
+      nomem(r);
+    free(index);
+  }
+  a = get(r, o, w, "aliases", SNM_JSON_ARRAY, 0);
+  for (size_t i = 0; a != NULL && i < a->u.array.len && r->rc == 0; i++) {
+    const struct snm_json *e = a->u.array.items[i], *h;
+    char *dom = NULL, *alias = NULL, *index = NULL;
+    struct snm_state_alias *sa = NULL;
+
+    snprintf(iw, sizeof(iw), "%s.aliases[%zu]", w, i);
+    if (e->type != SNM_JSON_OBJECT) {
+      bad(r, e, iw, "expected an object");
+      return;
+    }
+    get_str(r, e, iw, "domain", 1, &dom);
+    get_str(r, e, iw, "alias", 1, &alias);
+    get_str(r, e, iw, "index", 1, &index);
+    if (r->rc == 0 &&
+        snm_state_cutover_add_alias(c, dom, alias, index, &sa) != 0)
+      nomem(r);
+    if (r->rc == 0) {
+      sa->switched = get_bool(r, e, iw, "switched");
+      h = get(r, e, iw, "holders", SNM_JSON_ARRAY, 0);
+      for (size_t k = 0; h != NULL && k < h->u.array.len && r->rc == 0; k++) {
+        const struct snm_json *hv = h->u.array.items[k];
+        char **nh;
+
+        if (hv->type != SNM_JSON_STRING || !snm_json_is_cstring(hv)) {
+          bad(r, hv, iw, "holders: expected index names");
+          break;
+        }
+        nh = realloc(sa->holders, (sa->n_holders + 1) * sizeof(*nh));
+        if (nh == NULL) {
+          nomem(r);
+          break;
+        }
+        sa->holders = nh;
+        if ((nh[sa->n_holders] = strdup(hv->u.string.ptr)) == NULL) {
+          nomem(r);
+          break;
+        }
+        sa->n_holders++;
+      }
+    }
+    free(dom);
+    free(alias);
+    free(index);
+  }
+}
+
 /* Format 2: "rounds", a non-empty array of rounds numbered 1, 2, ... */
 static void read_rounds(struct rd *r, const struct snm_json *root,
                         struct snm_state *st)
@@ -561,6 +702,7 @@ static void read_rounds(struct rd *r, const struct snm_json *root,
     }
     read_snapshot(r, o, where, &rd->snapshot);
     read_restores(r, o, where, rd);
+    read_cutover(r, o, where, &rd->cutover);
   }
 }
 

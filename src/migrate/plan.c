@@ -18,8 +18,8 @@
 /* "$schema" names the JSON Schema an editor validates the plan with
  * (docs/plan.schema.json); snapmig only checks that it is a string. */
 static const char *const root_keys[] = {
-    "$schema",  "snapmig",  "name",    "domains",  "repository",
-    "snapshot", "restores", "polling", "metadata", NULL};
+    "$schema",  "snapmig", "name",     "domains", "repository", "snapshot",
+    "restores", "polling", "metadata", "cutover", NULL};
 static const char *const repo_keys[] = {
     "name", "type", "settings", "readonly_on_targets", "keep_snapshots", NULL};
 static const char *const repo_type_names[] = {"s3", "fs", NULL};
@@ -34,12 +34,13 @@ static const char *const restore_keys[] = {"domain",
                                            "on_conflict",
                                            "wait_for",
                                            "verify",
+                                           "sample_size",
                                            NULL};
 static const char *const rename_keys[] = {"pattern", "replacement", NULL};
 static const char *const on_conflict_names[] = {"fail", "skip", "replace",
                                                 NULL};
 static const char *const wait_for_names[] = {"green", "yellow", NULL};
-static const char *const verify_names[] = {"doc-count", "none", NULL};
+static const char *const verify_names[] = {"doc-count", "none", "sample", NULL};
 static const char *const polling_keys[] = {"initial_ms", "max_ms", "timeout_s",
                                            NULL};
 
@@ -328,6 +329,10 @@ static void read_restore(struct pctx *c, struct snm_plan *p,
   rs->wait_for = (enum snm_wait_for)v;
   pc_enum(c, obj, path, "verify", verify_names, SNM_VERIFY_DOC_COUNT, &v);
   rs->verify = (enum snm_verify)v;
+  if (pc_long(c, obj, path, "sample_size", 10, 1, 1000, &rs->sample_size) &&
+      rs->verify != SNM_VERIFY_SAMPLE && snm_json_get(obj, "sample_size"))
+    pc_warn(c, snm_json_get(obj, "sample_size")->offset,
+            "%s.sample_size: used only with \"verify\": \"sample\"", path);
 }
 
 static void read_restores(struct pctx *c, struct snm_plan *p,
@@ -440,6 +445,7 @@ static void read_plan(struct pctx *c, struct snm_plan *p,
   read_restores(c, p, root);
   read_polling(c, p, root);
   pc_read_metadata(c, p, root);
+  pc_read_cutover(c, p, root);
   if (c->diags->errors == 0)
     warn_unused_domains(c, p, root);
 }
@@ -626,6 +632,7 @@ void snm_plan_free(struct snm_plan *p)
     restore_dispose(&p->restores[i]);
   free(p->restores);
   pc_metadata_dispose(&p->metadata);
+  pc_cutover_dispose(&p->cutover);
   snm_json_doc_free(p->doc);
   free(p->name);
   free(p->path);

@@ -37,7 +37,10 @@ enum snm_on_conflict {
   SNM_CONFLICT_REPLACE
 };
 enum snm_wait_for { SNM_WAIT_GREEN, SNM_WAIT_YELLOW };
-enum snm_verify { SNM_VERIFY_DOC_COUNT, SNM_VERIFY_NONE };
+/* "sample": doc-count, and in `cutover` (the source write-blocked) K
+ * random documents per index compared by _source (es_sample.h); in run
+ * and sync it acts as doc-count. */
+enum snm_verify { SNM_VERIFY_DOC_COUNT, SNM_VERIFY_NONE, SNM_VERIFY_SAMPLE };
 
 /* Names as written in a plan ("aws-sigv4", "s3", "skip", "green", ...). */
 const char *snm_repo_type_name(enum snm_repo_type t);
@@ -83,6 +86,8 @@ struct snm_restore {
   enum snm_on_conflict on_conflict;
   enum snm_wait_for wait_for;
   enum snm_verify verify;
+  long sample_size;        /* verify "sample": documents per index, 1..1000
+                              (default 10) */
   struct snm_plan_pos pos; /* the restore's '{' */
 };
 
@@ -120,6 +125,25 @@ struct snm_metadata_spec {
   struct snm_plan_pos pos;
 };
 
+/* The plan's "cutover" section (plan_cutover.c): what `snapmig cutover`
+ * does besides a sync round (docs/live-migration.md). */
+struct snm_cutover_alias {
+  char *alias;   /* malloced */
+  char *index;   /* malloced: the target index name (after rename) */
+  size_t domain; /* index into plan->domains: a target of some restore */
+  struct snm_plan_pos pos;
+};
+
+struct snm_cutover_spec {
+  int present;                       /* 1: the plan has "cutover" */
+  struct snm_cutover_alias *aliases; /* NULL or malloced */
+  size_t n_aliases;
+  int unblock_source;          /* default 0: the source stays write-blocked */
+  int keep_blocked_on_failure; /* default 0: a failure before the switch
+                                  puts the previous blocks back */
+  struct snm_plan_pos pos;
+};
+
 struct snm_polling {
   long initial_ms; /* first poll interval, default 200 */
   long max_ms;     /* the interval doubles up to this, default 5000 */
@@ -137,6 +161,7 @@ struct snm_plan {
   size_t n_restores;
   struct snm_polling polling;
   struct snm_metadata_spec metadata;
+  struct snm_cutover_spec cutover;
   struct snm_json_doc *doc; /* the parsed file (positions, settings) */
 };
 

@@ -81,6 +81,11 @@ void pc_read_metadata(struct pctx *c, struct snm_plan *p,
                       const struct snm_json *root);
 void pc_metadata_dispose(struct snm_metadata_spec *m);
 
+/* The "cutover" section (plan_cutover.c); after the restores are read. */
+void pc_read_cutover(struct pctx *c, struct snm_plan *p,
+                     const struct snm_json *root);
+void pc_cutover_dispose(struct snm_cutover_spec *cs);
+
 char *pc_strdup(struct pctx *c, const char *s);
 void pc_free_list(char **list, size_t n);
 

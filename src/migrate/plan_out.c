@@ -181,7 +181,11 @@ static void canon_plan(struct canon *c, const struct snm_plan *p)
     c_str(c, "wait_for");
     c_str(c, snm_wait_for_name(r->wait_for));
     c_str(c, "verify");
-    c_str(c, snm_verify_name(r->verify));
+    /* "sample" only adds a comparison in cutover: it changes nothing a
+     * round copies, so a plan may switch to it between rounds */
+    c_str(c,
+          snm_verify_name(r->verify == SNM_VERIFY_SAMPLE ? SNM_VERIFY_DOC_COUNT
+                                                         : r->verify));
     c_close(c, 1);
   }
   c_close(c, 0);

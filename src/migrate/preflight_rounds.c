@@ -120,7 +120,10 @@ void snm__pf_check_prior(struct snm__vctx *c, size_t r, struct snm_pf_item *it,
           "%s on %s has UUID %s, not %s as round %u recorded: it was "
           "deleted and made again since, and sync never replaces it",
           it->target_name, id, ex->uuid, it->uuid, it->round);
-  } else if (ex->closed) {
+  } else if (ex->closed &&
+             !snm_state_round_left_closed(&pf->rounds->rounds[it->round - 1], r,
+                                          it->target_name)) {
+    /* (a cutover rolled back mid-restore may have closed it: its own) */
     why = "exists: closed by someone else";
     ISSUE(c, SNM_PF_BLOCKER, "target-index-closed", id, it->target_name,
           "open it (POST NAME/_open) or delete it on the target, then check "

@@ -51,6 +51,10 @@ static void fail(struct snm_workflow *wf, const struct snm_err *err)
   snm_wf_explain(&e, err);
   if (strncmp(e.msg, step, n) != 0 || e.msg[n] != ':')
     wf_err_prefix(&e, step);
+  /* a cutover round puts the source's blocks back first (WF_ROLLBACK
+   * reports the failure once that is done), or says why it does not */
+  if (wf_cut_on_failure(wf, &e))
+    return;
   wf_enter(wf, WF_STOPPING);
   wf->result = SNM_RUN_FAILED;
   wf_failed_event(wf, &e);
@@ -177,8 +181,11 @@ static void interrupt(struct snm_workflow *wf)
     snm_log(SNM_LOG_WARN,
             "%s: stopped; work already started on the clusters keeps "
             "running there. Resume with: snapmig %s %s%s%s",
-            sig, wf->o->sync ? "sync" : "run", wf->o->plan_path,
-            wf->o->state_path != NULL ? " --state " : "",
+            sig,
+            wf->o->cutover ? "cutover"
+            : wf->o->sync  ? "sync"
+                           : "run",
+            wf->o->plan_path, wf->o->state_path != NULL ? " --state " : "",
             wf->o->state_path != NULL ? wf->o->state_path : "");
   wf_close(wf);
 }
@@ -242,6 +249,16 @@ static void preflight_done(struct snm_workflow *wf)
              wf->pf.n_blockers == 1 ? "it" : "them", wf->o->plan_path);
     return;
   }
+  /* "sample" compares documents only while the source is frozen */
+  for (size_t i = 0; !wf->o->cutover && i < wf->plan->n_restores; i++)
+    if (wf->plan->restores[i].verify == SNM_VERIFY_SAMPLE) {
+      wf_warn(wf, NULL,
+              "restores[%zu].verify \"sample\" compares documents only in "
+              "'snapmig cutover' (the source write-blocked); this round "
+              "compares document counts",
+              i);
+      break;
+    }
   /* the work is on record; the next state's step is saved on entry */
   if (save(wf) != 0)
     return;
@@ -362,6 +379,13 @@ void wf_step_register(struct snm_workflow *wf)
    * entry */
   if (save(wf) != 0)
     return;
+  wf_next(wf); /* a cutover's block, then wf_after_register() */
+}
+
+void wf_after_register(struct snm_workflow *wf)
+{
+  const struct snm_plan *plan = wf->plan;
+
   if (!wf->restore_needed) {
     wf_enter(wf, WF_METADATA); /* then the restores */
   } else if ((wf_round(wf)->snapshot.state == SNM_SNAP_SUCCESS ||
@@ -382,7 +406,7 @@ void wf_step_register(struct snm_workflow *wf)
   } else if (wf->resumed) {
     wf_enter(wf, WF_SNAP_LOOKUP);
   } else {
-    wf_next(wf); /* a fresh run: count, then take the snapshot */
+    wf_enter(wf, WF_COUNT_BEFORE); /* a fresh run: count, then snapshot */
   }
 }
 
@@ -484,7 +508,10 @@ static int count_step(struct snm_workflow *wf, int after)
   if (!wf->sent) {
     wf->sent = 1;
     wf->refresh_next = 0;
-    wf->refreshing = after;
+    /* a cutover's "before" too: writes accepted before the block and not
+     * searchable yet would otherwise show up only in the "after" count */
+    wf->refreshing = after || (wf->o->cutover &&
+                               wf_round(wf)->cutover.state != SNM_CUT_NONE);
     wf->count_started = 0;
     free(wf->refresh_ends);
     wf->refresh_ends = NULL;
@@ -546,9 +573,35 @@ void wf_step_count_before(struct snm_workflow *wf)
     wf_next(wf);
 }
 
+/* A cutover's source is write-blocked from before its "before" counts:
+ * a count that moved means someone lifted the block. */
+static int cutover_counts_moved(struct snm_workflow *wf)
+{
+  const struct snm_state_snapshot *ss = &wf_round(wf)->snapshot;
+
+  if (!wf->o->cutover || wf_round(wf)->cutover.state == SNM_CUT_NONE)
+    return 0;
+  for (size_t i = 0; i < ss->docs_before.len; i++) {
+    const struct snm_state_count *a =
+        snm_state_counts_find(&ss->docs_after, ss->docs_before.items[i].index);
+
+    if (a != NULL && a->count != ss->docs_before.items[i].count) {
+      wf_failf(wf, SNM_EINVAL,
+               "snapshot: the document count of %s on %s moved from %lld to "
+               "%lld while the source was write-blocked: someone lifted the "
+               "write block (index.blocks.write) during the cutover, so the "
+               "copy cannot be verified exact",
+               a->index, source_id(wf), ss->docs_before.items[i].count,
+               a->count);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 void wf_step_count_after(struct snm_workflow *wf)
 {
-  if (count_step(wf, 1) == 0)
+  if (count_step(wf, 1) == 0 && !cutover_counts_moved(wf))
     wf_next(wf);
 }
 
@@ -824,7 +877,7 @@ void wf_step_verify(struct snm_workflow *wf)
     return;
   for (size_t i = 0; i < wf->n_targets; i++) {
     const struct snm_state_restore *sr = &wf_round(wf)->restores[i];
-    if (wf->plan->restores[i].verify != SNM_VERIFY_DOC_COUNT)
+    if (wf->plan->restores[i].verify == SNM_VERIFY_NONE)
       continue;
     for (size_t k = 0; k < sr->n_indices; k++) {
       if (sr->indices[k].state == SNM_RESTORE_VERIFIED)

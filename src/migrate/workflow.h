@@ -41,6 +41,13 @@ struct snm_run_opts {
    * snapshot, restored over the indices earlier rounds restored, plus the
    * new ones); an unfinished later round is resumed.  0: `snapmig run`. */
   int sync;
+  /* 1: `snapmig cutover`: a round like sync's (also the very first one)
+   * with the source write-blocked before its counts, exact counts, the
+   * plan's cutover.aliases switched after verify (docs/live-migration.md).
+   * With `rollback` too: lift the blocks of the unfinished cutover round
+   * (not switched) and mark it rolled back; nothing else. */
+  int cutover;
+  int rollback;
   enum snm_progress_mode progress;
   FILE *out; /* NULL: stdout (summary, --json events) */
   FILE *err; /* NULL: stderr (progress, messages) */

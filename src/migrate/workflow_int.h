@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "es.h"
+#include "es_sample.h"
 #include "journal.h"
 #include "preflight.h"
 #include "progress.h"
@@ -41,6 +42,8 @@
 enum wf_state {
   WF_PREFLIGHT,    /* the read-only preflight runs */
   WF_REGISTER,     /* PUT _snapshot/REPO where missing */
+  WF_BLOCK,        /* cutover: the source write-blocked (previous values
+                      saved first); else nothing (workflow_cutover.c) */
   WF_SNAP_LOOKUP,  /* GET _snapshot/REPO/SNAP: resume or unknown outcome */
   WF_COUNT_BEFORE, /* GET INDEX/_count on the source */
   WF_SNAP_CREATE,  /* PUT _snapshot/REPO/SNAP (write-ahead saved) */
@@ -51,9 +54,15 @@ enum wf_state {
   WF_METADATA,     /* templates and pipelines copied (workflow_meta.c) */
   WF_RESTORE,      /* every target's sub-machine (enum wf_tstate) */
   WF_VERIFY,       /* every target's refresh and counts */
+  WF_SWITCH,       /* cutover: cutover.aliases moved in one POST _aliases
+                      per target; else nothing */
+  WF_UNBLOCK,      /* cutover: unblock_source puts the previous values
+                      back; cutover.done; else nothing */
   WF_PRUNE,        /* keep_snapshots: the plan's older snapshots deleted */
   WF_FINISHED,     /* saved as done: the summary, closing */
   WF_STOPPING,     /* failed or interrupted, closing */
+  WF_ROLLBACK,     /* cutover: a failure before the switch (or --rollback)
+                      puts the source's previous blocks back, then stops */
   WF_N_STATES
 };
 
@@ -83,6 +92,8 @@ enum wf_tstate {
   WFT_RESTORED, /* health reached */
   WFT_REFRESH,  /* verify: POST TARGETS/_refresh */
   WFT_COUNT,    /* verify: GET INDEX/_count */
+  WFT_SAMPLE,   /* verify "sample" in a cutover: K documents per index
+                   drawn on the source, fetched from the target, compared */
   WFT_VERIFIED, /* counts compared */
   WFT_FAILED,
   WFT_N_STATES
@@ -261,8 +272,17 @@ struct wf_target {
   /* verify, per data stream: the target streams (borrowed from the state
    * file) and what GET _data_stream/NAME lists as their backing indices
    * (NULL: not read; else malloced "a,b" in the server's order) */
-  const char **ds_names; /* malloced array */
-  char **ds_backing;     /* malloced array of malloced strings */
+  /* verify "sample" (WFT_SAMPLE): the sources and targets of t->wait, the
+   * documents drawn from each and what the target holds of them */
+  const char **samp_src; /* malloced array (borrowed names) */
+  const char **samp_dst; /* malloced array (borrowed names) */
+  size_t n_samp;
+  struct snm_es_sample *samples;          /* malloced, n_samp */
+  struct snm_es_sample_verdict *verdicts; /* malloced, n_samp */
+  size_t samp_next;                       /* next name to send */
+  int samp_phase;                         /* 0 draw, 1 compare */
+  const char **ds_names;                  /* malloced array */
+  char **ds_backing; /* malloced array of malloced strings */
   size_t n_ds;
   int ds_sent;
 };
@@ -343,6 +363,23 @@ struct snm_workflow {
   struct wf_target *targets; /* plan->n_restores, malloced */
   size_t n_targets;
   struct wf_meta *meta; /* NULL or malloced: the metadata step's work */
+
+  /* cutover (workflow_cutover.c) */
+  int cut_phase;          /* of the current cutover step */
+  const char **cut_names; /* malloced array (borrowed strings): the names
+                             of the current requests */
+  size_t n_cut_names;
+  size_t *cut_ends; /* NULL or malloced: cut_names in URL-sized chunks */
+  size_t n_cut_chunks;
+  int *cut_value;         /* n_cut_names: index.blocks.write read (-1 unset,
+                             0, 1, -2 not in the reply) */
+  int cut_bad_reply;      /* a settings reply was not an object */
+  size_t cut_next;        /* next alias (switch) */
+  char **cut_holders;     /* per state alias: NULL or malloced "a,b" read */
+  int *cut_alias_read;    /* per state alias: its GET answered */
+  struct snm_err cut_err; /* the failure a rollback reports */
+  int cut_failing;        /* WF_ROLLBACK after a failure (else --rollback) */
+  int cut_post_failed;    /* switch: a POST /_aliases was refused (cut_err) */
 };
 
 /* The run's current round (journal.h): its snapshot and restores. */
@@ -385,6 +422,21 @@ void wf_step_metadata(struct snm_workflow *wf);
 void wf_meta_free(struct snm_workflow *wf);
 void wf_step_verify(struct snm_workflow *wf);
 void wf_step_prune(struct snm_workflow *wf);
+/* workflow_cutover.c */
+void wf_step_block(struct snm_workflow *wf);
+void wf_step_switch(struct snm_workflow *wf);
+void wf_step_unblock(struct snm_workflow *wf);
+void wf_step_rollback(struct snm_workflow *wf);
+/* A failure `e` (step context added) of a cutover round: 1 when it was
+ * taken over (the blocks are being put back: WF_ROLLBACK reports it), 0
+ * when the caller stops as usual; `e` then says what became of the
+ * blocks. */
+int wf_cut_on_failure(struct snm_workflow *wf, struct snm_err *e);
+void wf_cut_free(struct snm_workflow *wf);
+/* workflow.c: after the registrations (and a cutover's block), where the
+ * round goes: the snapshot, its lookup, its "after" counts, or the
+ * restores. */
+void wf_after_register(struct snm_workflow *wf);
 void wf_step_finished(struct snm_workflow *wf);
 
 /* workflow_target.c: a target's sub-machine.  The one way a target
@@ -403,6 +455,11 @@ void wf_tstep_recover(struct wf_target *t);
 void wf_tstep_verify(struct wf_target *t);
 void wf_tstep_refresh(struct wf_target *t);
 void wf_tstep_count(struct wf_target *t);
+void wf_tstep_sample(struct wf_target *t);
+/* 1 when target `t` compares a sample after its counts (a cutover round,
+ * verify "sample"; workflow_cutover.c) */
+int wf_sample_due(const struct wf_target *t);
+void wf_target_sample_free(struct wf_target *t);
 
 /* workflow_run.c */
 int wf_save(struct snm_workflow *wf, struct snm_err *err);

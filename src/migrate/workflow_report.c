@@ -283,6 +283,45 @@ static const char *verified_text(const struct snm_workflow *wf)
   return "partly verified (verify is \"none\" for some restores)";
 }
 
+/* A cutover round's write downtime: block effective -> verified
+ * (`switch` 0) or -> switched (1); -1 when unknown or not a cutover. */
+static long long cut_ms(const struct snm_workflow *wf, int to_switch)
+{
+  const struct snm_state_cutover *c = &wf_round(wf)->cutover;
+  long long end = to_switch ? c->switched_ms : c->verified_ms;
+
+  if (c->state == SNM_CUT_NONE || c->blocked_ms == SNM_STATE_UNKNOWN ||
+      end == SNM_STATE_UNKNOWN)
+    return -1;
+  return end - c->blocked_ms;
+}
+
+static void cutover_lines(const struct snm_workflow *wf, FILE *fp)
+{
+  const struct snm_state_cutover *c = &wf_round(wf)->cutover;
+  char a[SNM_FMT_MAX], b[SNM_FMT_MAX];
+
+  if (c->state == SNM_CUT_NONE)
+    return;
+  fprintf(fp,
+          "\nCutover (round %u): writes to the source were blocked for %s "
+          "until verified, %s until the aliases were switched.\n",
+          wf_round(wf)->number,
+          snm_fmt_duration(a, sizeof(a), cut_ms(wf, 0) / 1000.0),
+          snm_fmt_duration(b, sizeof(b), cut_ms(wf, 1) / 1000.0));
+  for (size_t i = 0; i < c->n_aliases; i++)
+    fprintf(fp, "  alias %s on %s -> %s\n", c->aliases[i].alias,
+            c->aliases[i].domain, c->aliases[i].index);
+  if (c->source_blocked)
+    fprintf(fp,
+            "The source stays write-blocked (%zu ind%s, "
+            "index.blocks.write: true; cutover.unblock_source is false).\n",
+            c->n_blocks, c->n_blocks == 1 ? "ex" : "ices");
+  else
+    fprintf(fp, "The source's write blocks were put back to their previous "
+                "values (cutover.unblock_source).\n");
+}
+
 void wf_summary(struct snm_workflow *wf)
 {
   const struct snm_plan *p = wf->plan;
@@ -355,21 +394,26 @@ void wf_summary(struct snm_workflow *wf)
     fprintf(fp, "Left in place:\n");
     for (size_t i = 0; i < n_left; i++)
       fprintf(fp, "  %s\n", left[i]);
+    cutover_lines(wf, fp);
   } else {
     print_table(wf, NULL, &docs, &bytes, &n);
   }
   wf_final_event(
       wf, "run.done",
-      SNM_FIELDS(SNM_FSTR("status", "success"),
-                 SNM_FDBL("duration_s", wf_seconds(wf->run_start_ms, now)),
-                 SNM_FSTR("snapshot", wf_round(wf)->snapshot.name),
-                 SNM_FINT("round", wf_round(wf)->number),
-                 SNM_FINT("indices", n), SNM_FINT("replaced", replaced),
-                 SNM_FINT("docs", docs), SNM_FINT("bytes", bytes),
-                 SNM_FINT("bytes_transferred", bytes - reused),
-                 SNM_FINT("bytes_reused", reused),
-                 SNM_FSTRV("data_streams", ds_names, n_ds),
-                 SNM_FSTRV("left_in_place", left, n_left)));
+      SNM_FIELDS(
+          SNM_FSTR("status", "success"),
+          SNM_FDBL("duration_s", wf_seconds(wf->run_start_ms, now)),
+          SNM_FSTR("snapshot", wf_round(wf)->snapshot.name),
+          SNM_FINT("round", wf_round(wf)->number), SNM_FINT("indices", n),
+          SNM_FINT("replaced", replaced), SNM_FINT("docs", docs),
+          SNM_FINT("bytes", bytes),
+          SNM_FINT("bytes_transferred", bytes - reused),
+          SNM_FINT("bytes_reused", reused),
+          SNM_FSTRV("data_streams", ds_names, n_ds),
+          SNM_FSTRV("left_in_place", left, n_left),
+          SNM_FINT("downtime_ms", cut_ms(wf, 0)),
+          SNM_FINT("switch_downtime_ms", cut_ms(wf, 1)),
+          SNM_FBOOL("source_blocked", wf_round(wf)->cutover.source_blocked)));
 done:
   if (owned != NULL)
     for (size_t i = 0; i < n_left; i++)

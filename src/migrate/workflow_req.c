@@ -37,7 +37,13 @@ enum wf_kind {
   K_IDENTITY,
   K_PRUNE_GET,
   K_PRUNE_DELETE,
-  K_SRC_REFRESH
+  K_SRC_REFRESH,
+  K_CUT_GET,    /* GET CHUNK/_settings/index.blocks.write (source) */
+  K_CUT_PUT,    /* PUT CHUNK/_settings {"index.blocks.write": ..} */
+  K_ALIAS_GET,  /* GET /_alias/NAME (a target) */
+  K_ALIAS_POST, /* POST /_aliases (a target) */
+  K_SAMPLE,     /* POST /_msearch on the source: a sample draw (target) */
+  K_MGET        /* POST /_mget on the target: the drawn documents */
 };
 
 struct wf_req {
@@ -77,6 +83,56 @@ static int outcome_unknown(const struct snm_err *err)
   return err->code == SNM_ENET || err->code == SNM_ETIMEOUT ||
          (err->code == SNM_EHTTP &&
           (err->http_status == 502 || err->http_status == 504));
+}
+
+/* Chunk `k` of a cutover's GET _settings/index.blocks.write (flat): each
+ * name's value, -1 when the index has none set, -2 when the reply does not
+ * list the index (unknown: never read as unset). */
+static void record_blocks(struct snm_workflow *wf, size_t k, yajl_val json)
+{
+  size_t start = snm_es_chunk_start(wf->cut_ends, k);
+
+  if (!YAJL_IS_OBJECT(json)) {
+    wf->cut_bad_reply = 1;
+    return;
+  }
+  for (size_t i = start; i < wf->cut_ends[k]; i++) {
+    yajl_val set = snm_jget(json, wf->cut_names[i], "settings", NULL);
+    yajl_val v = NULL;
+
+    if (!YAJL_IS_OBJECT(set)) {
+      wf->cut_value[i] = -2;
+      continue;
+    }
+    for (size_t m = 0; m < set->u.object.len; m++)
+      if (strcmp(set->u.object.keys[m], "index.blocks.write") == 0)
+        v = set->u.object.values[m];
+    if (v == NULL)
+      wf->cut_value[i] = -1;
+    else if (YAJL_IS_STRING(v))
+      wf->cut_value[i] = strcmp(v->u.string, "true") == 0 ? 1 : 0;
+    else
+      wf->cut_value[i] = YAJL_IS_TRUE(v) ? 1 : 0;
+  }
+}
+
+/* GET /_alias/NAME of alias `i`: the indices that hold it
+ * ({"idx": {"aliases": {"NAME": {}}}, ...}). */
+static void record_holders(struct snm_workflow *wf, size_t i, yajl_val json)
+{
+  struct snm_buf b;
+
+  wf->cut_alias_read[i] = 1;
+  if (!YAJL_IS_OBJECT(json))
+    return;
+  snm_buf_init(&b, 0);
+  for (size_t m = 0; m < json->u.object.len; m++)
+    if (snm_buf_printf(&b, "%s%s", b.len > 0 ? "," : "",
+                       json->u.object.keys[m]) != 0)
+      break;
+  free(wf->cut_holders[i]);
+  wf->cut_holders[i] = snm_buf_steal(&b);
+  snm_buf_dispose(&b);
 }
 
 static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
@@ -160,8 +216,40 @@ static void record_wf(struct wf_req *q, const struct snm_es_reply *reply,
     }
     return;
   case K_REGISTER:
+  case K_CUT_PUT:
     if (err->code != SNM_OK)
       record_first(&wf->r_err, &wf->r_failed, err);
+    return;
+  case K_CUT_GET:
+    if (err->code != SNM_OK) {
+      record_first(&wf->r_err, &wf->r_failed, err);
+      return;
+    }
+    record_blocks(wf, q->i, reply->json);
+    return;
+  case K_ALIAS_GET:
+    /* 404: the alias is on no index */
+    if (err->code == SNM_EHTTP && err->http_status == 404 &&
+        (reply == NULL || reply->body == NULL ||
+         strstr(reply->body, "index_not_found") == NULL)) {
+      wf->cut_alias_read[q->i] = 1;
+      return;
+    }
+    if (err->code != SNM_OK) {
+      record_first(&wf->r_err, &wf->r_failed, err);
+      return;
+    }
+    record_holders(wf, q->i, reply->json);
+    return;
+  case K_ALIAS_POST:
+    if (err->code == SNM_OK)
+      return;
+    if (outcome_unknown(err)) {
+      wf->r_unknown = 1;
+      wf->r_err = *err;
+      return;
+    }
+    record_first(&wf->r_err, &wf->r_failed, err);
     return;
   default:
     return;
@@ -413,6 +501,32 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
     }
     record_identity(t, q->i, reply->json);
     return;
+  case K_SAMPLE:
+  case K_MGET: {
+    struct snm_err perr;
+    int rc;
+
+    if (err->code != SNM_OK) {
+      record_first(&t->r_err, &t->r_failed, err);
+      return;
+    }
+    rc = q->kind == K_SAMPLE
+             ? snm_es_parse_sample_msearch(t->samples + q->i, q->n, reply->json,
+                                           &perr)
+             : snm_es_sample_check_mget(t->verdicts + q->i, t->samples + q->i,
+                                        q->n, reply->json, &perr);
+    if (rc != 0) {
+      struct snm_err e;
+      snm_err_set(&e, rc, "%s: POST /%s: %s",
+                  q->kind == K_SAMPLE
+                      ? t->wf->plan->domains[t->wf->plan->snapshot.domain].id
+                      : t->es->dom->id,
+                  q->kind == K_SAMPLE ? "_msearch (sample draw)" : "_mget",
+                  perr.msg);
+      record_first(&t->r_err, &t->r_failed, &e);
+    }
+    return;
+  }
   default:
     return;
   }
@@ -933,4 +1047,131 @@ int wf_req_target_stream(struct wf_target *t, size_t i)
   rc = snm_es_path(&p, "/_data_stream/%s", t->ds_names[i]);
   return req_send(t->wf, t, t->es, K_TSTREAM, i, "GET", rc, &p, NULL,
                   SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_cut_settings(struct snm_workflow *wf, size_t k)
+{
+  size_t start = snm_es_chunk_start(wf->cut_ends, k);
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p,
+                   "/%l/_settings/index.blocks.write,index.uuid?"
+                   "flat_settings=true&"
+                   "expand_wildcards=all",
+                   wf->cut_names + start, wf->cut_ends[k] - start);
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_CUT_GET, k,
+                  "GET", rc, &p, NULL, SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_cut_put(struct snm_workflow *wf, size_t k, const char *body)
+{
+  size_t start = snm_es_chunk_start(wf->cut_ends, k);
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/%l/_settings", wf->cut_names + start,
+                   wf->cut_ends[k] - start);
+  /* setting a value twice is harmless: safe to replay */
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_CUT_PUT, k,
+                  "PUT", rc, &p, body, SNM_HTTP_REPLAY_YES);
+}
+
+int wf_req_cut_block(struct snm_workflow *wf, size_t k)
+{
+  size_t start = snm_es_chunk_start(wf->cut_ends, k);
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/%l/_block/write", wf->cut_names + start,
+                   wf->cut_ends[k] - start);
+  /* adding a block that is on is acknowledged again: safe to replay */
+  return req_send(wf, NULL, &wf->es[wf->plan->snapshot.domain], K_CUT_PUT, k,
+                  "PUT", rc, &p, NULL, SNM_HTTP_REPLAY_YES);
+}
+
+int wf_req_alias_get(struct snm_workflow *wf, size_t i, size_t domain,
+                     const char *alias)
+{
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/_alias/%s", alias);
+  return req_send(wf, NULL, &wf->es[domain], K_ALIAS_GET, i, "GET", rc, &p,
+                  NULL, SNM_HTTP_REPLAY_AUTO);
+}
+
+int wf_req_aliases_post(struct snm_workflow *wf, size_t domain,
+                        const char *body)
+{
+  struct snm_buf p;
+  int rc;
+
+  snm_buf_init(&p, 0);
+  rc = snm_es_path(&p, "/_aliases");
+  return req_send(wf, NULL, &wf->es[domain], K_ALIAS_POST, domain, "POST", rc,
+                  &p, body, SNM_HTTP_REPLAY_NO);
+}
+
+int wf_req_sample_draw(struct wf_target *t, size_t *taken)
+{
+  struct snm_workflow *wf = t->wf;
+  long k = wf->plan->restores[t->r].sample_size;
+  struct snm_buf p, body;
+  int rc;
+
+  *taken = 0;
+  snm_buf_init(&p, 0);
+  snm_buf_init(&body, 0);
+  rc = snm_es_sample_msearch_body(
+      &body, taken, t->samp_src + t->samp_next, t->n_samp - t->samp_next,
+      (unsigned)(k > 0 ? k : 10), SNM_ES_MSEARCH_BODY_MAX);
+  if (rc != 0) {
+    struct snm_err err;
+    snm_buf_dispose(&body);
+    snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    record_first(&t->r_err, &t->r_failed, &err);
+    return rc;
+  }
+  rc = snm_es_path(&p, "/_msearch");
+  /* a search: safe to send again */
+  rc = req_send_q(
+      wf, t, &wf->es[wf->plan->snapshot.domain],
+      &(struct wf_req){.kind = K_SAMPLE, .i = t->samp_next, .n = *taken},
+      "POST", rc, &p, snm_buf_str(&body), SNM_HTTP_REPLAY_YES, 1);
+  snm_buf_dispose(&body);
+  return rc;
+}
+
+int wf_req_sample_mget(struct wf_target *t, size_t *taken, size_t *docs)
+{
+  struct snm_buf p;
+  char *body = NULL;
+  int rc;
+
+  *taken = *docs = 0;
+  snm_buf_init(&p, 0);
+  if (snm_es_sample_mget_body(&body, taken, docs, t->samp_dst + t->samp_next,
+                              t->samples + t->samp_next,
+                              t->n_samp - t->samp_next) != 0) {
+    struct snm_err err;
+    snm_err_set(&err, SNM_ENOMEM, "out of memory");
+    record_first(&t->r_err, &t->r_failed, &err);
+    return SNM_ENOMEM;
+  }
+  if (*docs == 0) {
+    free(body);
+    return 0;
+  }
+  rc = snm_es_path(&p, "/_mget");
+  rc = req_send_q(
+      t->wf, t, t->es,
+      &(struct wf_req){.kind = K_MGET, .i = t->samp_next, .n = *taken}, "POST",
+      rc, &p, body, SNM_HTTP_REPLAY_YES, 0);
+  free(body);
+  return rc;
 }

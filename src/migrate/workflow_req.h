@@ -75,6 +75,29 @@ int wf_req_close(struct wf_target *t, size_t k);
  * t->wait; records each index's UUID in the state file's entry */
 int wf_req_identity(struct wf_target *t, size_t k);
 
+/* cutover (workflow_cutover.c), on chunk `k` of wf->cut_names
+ * (wf->cut_ends): GET _settings/index.blocks.write into wf->cut_value;
+ * PUT _settings with `body` */
+int wf_req_cut_settings(struct snm_workflow *wf, size_t k);
+int wf_req_cut_put(struct snm_workflow *wf, size_t k, const char *body);
+/* PUT CHUNK/_block/write (Elasticsearch >= 7.9, OpenSearch): the block,
+ * acknowledged once the writes in flight on every shard are done */
+int wf_req_cut_block(struct snm_workflow *wf, size_t k);
+/* GET /_alias/ALIAS on `domain` into wf->cut_holders[i] (a 404 is "on
+ * no index"); POST /_aliases (never replayed: an unknown outcome sets
+ * wf->r_unknown) */
+int wf_req_alias_get(struct snm_workflow *wf, size_t i, size_t domain,
+                     const char *alias);
+int wf_req_aliases_post(struct snm_workflow *wf, size_t domain,
+                        const char *body);
+
+/* verify "sample": POST /_msearch on the source drawing from
+ * t->samp_src[t->samp_next..] (as many as one request takes: *taken, into
+ * t->samples); POST /_mget on the target for t->samples[t->samp_next..]
+ * (*taken; *docs 0: nothing to ask, nothing sent) into t->verdicts */
+int wf_req_sample_draw(struct wf_target *t, size_t *taken);
+int wf_req_sample_mget(struct wf_target *t, size_t *taken, size_t *docs);
+
 /* workflow_work.c: the work from the preflight and the state file */
 struct snm_err;
 int wf_take_preflight(struct snm_workflow *wf, struct snm_err *err);

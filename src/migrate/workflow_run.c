@@ -150,6 +150,62 @@ static int open_sync_round(struct snm_workflow *wf, struct snm_err *err)
   return wf_save(wf, err);
 }
 
+/* `snapmig cutover` on a loaded state: a finished round gets a cutover
+ * round after it; an unfinished cutover round is resumed (one rolling
+ * back is rolled back: wf->cut_failing 0 and the run enters WF_ROLLBACK);
+ * an unfinished run or sync round is theirs to finish.  --rollback: only
+ * an unfinished cutover round that has not switched.  Returns 0, 1 when
+ * there is nothing to do, or an error. */
+static int open_cutover_round(struct snm_workflow *wf, struct snm_err *err)
+{
+  struct snm_state_cutover *c = &wf_round(wf)->cutover;
+  int rc;
+
+  if (wf->o->rollback) {
+    if (c->state == SNM_CUT_NONE || wf->st.step == SNM_STEP_DONE ||
+        c->state == SNM_CUT_ROLLED_BACK || c->state == SNM_CUT_DONE)
+      return snm_err_set(
+          err, SNM_EINVAL,
+          "--rollback: plan %s has no unfinished cutover "
+          "(round %u is %s%s); nothing to lift",
+          wf->plan->name, wf_round(wf)->number,
+          c->state == SNM_CUT_NONE ? "not a cutover round" : "cutover ",
+          c->state == SNM_CUT_NONE ? "" : snm_cutover_state_name(c->state));
+    if (c->state >= SNM_CUT_SWITCHING && c->state != SNM_CUT_ROLLING_BACK)
+      return snm_err_set(err, SNM_EINVAL,
+                         "--rollback: the cutover of plan %s has %s its "
+                         "aliases on the targets (state %s): writes may "
+                         "already go to the target, so its source blocks are "
+                         "not lifted; run 'snapmig cutover %s' to finish, or "
+                         "lift them by hand (PUT INDEX/_settings "
+                         "{\"index.blocks.write\": null})",
+                         wf->plan->name,
+                         c->state == SNM_CUT_SWITCHING ? "begun to switch"
+                                                       : "switched",
+                         snm_cutover_state_name(c->state), wf->o->plan_path);
+    wf->resumed = 1;
+    return 0;
+  }
+  if (wf->st.step != SNM_STEP_DONE) {
+    if (c->state == SNM_CUT_NONE)
+      return snm_err_set(
+          err, SNM_EINVAL,
+          "round %u of plan %s (run %s) is an unfinished %s round (step "
+          "%s); 'snapmig %s %s' finishes it, then 'snapmig cutover' adds "
+          "the final round",
+          wf_round(wf)->number, wf->plan->name, wf->st.run_id,
+          wf_round(wf)->number <= 1 ? "run" : "sync",
+          snm_step_name(wf->st.step),
+          wf_round(wf)->number <= 1 ? "run" : "sync", wf->o->plan_path);
+    wf->resumed = 1;
+    return 0;
+  }
+  if ((rc = open_sync_round(wf, err)) != 0)
+    return rc;
+  wf_round(wf)->cutover.state = SNM_CUT_PENDING;
+  return wf_save(wf, err);
+}
+
 /* Load or begin the state.  Returns 0, 1 when the run is already done,
  * or an error (SNM_EINVAL: the state is another plan's). */
 static int open_state(struct snm_workflow *wf, struct snm_err *err)
@@ -159,7 +215,12 @@ static int open_state(struct snm_workflow *wf, struct snm_err *err)
 
   if ((rc = snm_state_load(&wf->st, &found, wf->state_path, err)) != 0)
     return rc;
-  if (!found && wf->o->sync)
+  if (!found && wf->o->rollback)
+    return snm_err_set(err, SNM_EINVAL,
+                       "--rollback: no run of plan %s is recorded in %s; "
+                       "nothing to lift",
+                       wf->plan->name, wf->state_path);
+  if (!found && wf->o->sync && !wf->o->cutover)
     return snm_err_set(err, SNM_EINVAL,
                        "no run of plan %s is recorded in %s; 'snapmig run "
                        "%s' makes the first round, 'snapmig sync' the next "
@@ -175,7 +236,29 @@ static int open_state(struct snm_workflow *wf, struct snm_err *err)
     if ((rc = snm_state_check_plan(&wf->st, wf->plan, wf->state_path, err)) !=
         0)
       return rc;
-    if (wf->o->sync && (rc = open_sync_round(wf, err)) != 0)
+    /* an unfinished cutover round is cutover's: its blocks are on record
+     * there, and only it finishes or lifts them */
+    if (!wf->o->cutover && wf->st.step != SNM_STEP_DONE &&
+        wf_round(wf)->cutover.state != SNM_CUT_NONE)
+      return snm_err_set(err, SNM_EINVAL,
+                         "round %u of plan %s is an unfinished cutover "
+                         "(%s%s); 'snapmig cutover %s' finishes it, 'snapmig "
+                         "cutover --rollback %s' lifts its write blocks",
+                         wf_round(wf)->number, wf->plan->name,
+                         snm_cutover_state_name(wf_round(wf)->cutover.state),
+                         wf_round(wf)->cutover.source_blocked
+                             ? ", the source write-blocked"
+                             : "",
+                         wf->o->plan_path, wf->o->plan_path);
+    if (wf->o->cutover) {
+      if ((rc = open_cutover_round(wf, err)) != 0)
+        return rc;
+      if (!wf->resumed)
+        return 0; /* a new round */
+      if (wf->o->rollback ||
+          wf_round(wf)->cutover.state == SNM_CUT_ROLLING_BACK)
+        return 2; /* straight to WF_ROLLBACK */
+    } else if (wf->o->sync && (rc = open_sync_round(wf, err)) != 0)
       return rc;
     if (wf->o->sync && !wf->resumed)
       return 0; /* a new round: counted and taken as a fresh run's */
@@ -194,8 +277,12 @@ static int open_state(struct snm_workflow *wf, struct snm_err *err)
                                    (time_t)(wf->run_start_ms / 1000), err)) !=
       0)
     return rc;
-  return snm_state_begin(&wf->st, wf->plan, wf->o->plan_path, name,
-                         wf->run_start_ms, err);
+  if ((rc = snm_state_begin(&wf->st, wf->plan, wf->o->plan_path, name,
+                            wf->run_start_ms, err)) != 0)
+    return rc;
+  if (wf->o->cutover) /* the very first round is the cutover */
+    wf_round(wf)->cutover.state = SNM_CUT_PENDING;
+  return 0;
 }
 
 /* ---- set up, run, tear down --------------------------------------------- */
@@ -253,6 +340,7 @@ static void free_targets(struct snm_workflow *wf)
   for (size_t i = 0; i < wf->n_targets; i++) {
     struct wf_target *t = &wf->targets[i];
     free(t->actions);
+    wf_target_sample_free(t);
     free(t->post_src);
     for (size_t k = 0; k < t->n_ds; k++)
       free(t->ds_backing[k]);
@@ -293,6 +381,7 @@ static void dispose(struct snm_workflow *wf)
   free(wf->repo_body);
   free_targets(wf);
   wf_meta_free(wf);
+  wf_cut_free(wf);
   free(wf->snap_indices);
   free(wf->refresh_ends);
   free(wf->counts);
@@ -313,7 +402,7 @@ enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
   struct snm_progress_opts popts;
   struct snm_session sess;
   struct snm_err err;
-  int rc;
+  int rc, rollback = 0;
 
   memset(&wf, 0, sizeof(wf));
   wf.plan = plan;
@@ -352,6 +441,10 @@ enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
     goto done;
   }
   rc = open_state(&wf, &err);
+  if (rc == 2) {
+    rollback = 1;
+    rc = 0;
+  }
   if (rc == 1) {
     fprintf(opts->err != NULL ? opts->err : stderr,
             "snapmig: plan %s is already migrated (run %s, state file %s); "
@@ -379,7 +472,10 @@ enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
     goto session_done;
   }
   start_handles(&wf);
-  if (wf_enter(&wf, WF_PREFLIGHT) == 0)
+  if (rollback) { /* --rollback, or a rollback a crash interrupted */
+    if (wf_enter(&wf, WF_ROLLBACK) == 0)
+      wf_dispatch(&wf);
+  } else if (wf_enter(&wf, WF_PREFLIGHT) == 0)
     wf_dispatch(&wf);
   uv_run(&sess.loop, UV_RUN_DEFAULT);
   if (!wf.closing) /* a second signal stopped the loop */

@@ -17,7 +17,8 @@
 static const struct wf_step steps[WF_N_STATES] = {
   /*                  name            state file's step    driver                next */
   [WF_PREFLIGHT]    = {"preflight",    SNM_STEP_PREFLIGHT,  wf_step_preflight,    WF_REGISTER},
-  [WF_REGISTER]     = {"register",     SNM_STEP_REPOSITORY, wf_step_register,     WF_COUNT_BEFORE},
+  [WF_REGISTER]     = {"register",     SNM_STEP_REPOSITORY, wf_step_register,     WF_BLOCK},
+  [WF_BLOCK]        = {"block",        WF_KEEP_STEP,        wf_step_block,        WF_COUNT_BEFORE},
   [WF_SNAP_LOOKUP]  = {"snap_lookup",  SNM_STEP_SNAPSHOT,   wf_step_lookup,       WF_SNAP_POLL},
   [WF_COUNT_BEFORE] = {"count_before", SNM_STEP_SNAPSHOT,   wf_step_count_before, WF_SNAP_CREATE},
   [WF_SNAP_CREATE]  = {"snap_create",  SNM_STEP_SNAPSHOT,   wf_step_create,       WF_SNAP_POLL},
@@ -26,10 +27,13 @@ static const struct wf_step steps[WF_N_STATES] = {
   [WF_COUNT_AFTER]  = {"count_after",  SNM_STEP_SNAPSHOT,   wf_step_count_after,  WF_METADATA},
   [WF_METADATA]     = {"metadata",     SNM_STEP_RESTORE,    wf_step_metadata,     WF_RESTORE},
   [WF_RESTORE]      = {"restore",      SNM_STEP_RESTORE,    wf_step_restore,      WF_VERIFY},
-  [WF_VERIFY]       = {"verify",       SNM_STEP_VERIFY,     wf_step_verify,       WF_PRUNE},
+  [WF_VERIFY]       = {"verify",       SNM_STEP_VERIFY,     wf_step_verify,       WF_SWITCH},
+  [WF_SWITCH]       = {"switch",       SNM_STEP_VERIFY,     wf_step_switch,       WF_UNBLOCK},
+  [WF_UNBLOCK]      = {"unblock",      SNM_STEP_VERIFY,     wf_step_unblock,      WF_PRUNE},
   [WF_PRUNE]        = {"prune",        SNM_STEP_VERIFY,     wf_step_prune,        WF_FINISHED},
   [WF_FINISHED]     = {"finished",     SNM_STEP_DONE,       wf_step_finished,     WF_FINISHED},
   [WF_STOPPING]     = {"stopping",     WF_KEEP_STEP,        NULL,                 WF_STOPPING},
+  [WF_ROLLBACK]     = {"rollback",     WF_KEEP_STEP,        wf_step_rollback,     WF_STOPPING},
 };
 
 /* A target's restore (driven by WF_RESTORE) and verification (WF_VERIFY). */
@@ -45,7 +49,8 @@ static const struct wf_tstep tsteps[WFT_N_STATES] = {
   [WFT_IDENTITY] = {"identity", WF_RESTORE,   wf_tstep_identity, WFT_RESTORED},
   [WFT_RESTORED] = {"restored", WF_VERIFY,    wf_tstep_verify,   WFT_REFRESH},
   [WFT_REFRESH]  = {"refresh",  WF_VERIFY,    wf_tstep_refresh,  WFT_COUNT},
-  [WFT_COUNT]    = {"count",    WF_VERIFY,    wf_tstep_count,    WFT_VERIFIED},
+  [WFT_COUNT]    = {"count",    WF_VERIFY,    wf_tstep_count,    WFT_SAMPLE},
+  [WFT_SAMPLE]   = {"sample",   WF_VERIFY,    wf_tstep_sample,   WFT_VERIFIED},
   [WFT_VERIFIED] = {"verified", WF_N_STATES,  NULL,              WFT_VERIFIED},
   [WFT_FAILED]   = {"failed",   WF_N_STATES,  NULL,              WFT_FAILED},
 };

@@ -1101,7 +1101,10 @@ static void t_compare(struct wf_target *t)
               "before, %lld after); %s must hold a count between them",
               ix->source, before, after, ix->target);
     ok = snm_wf_count_ok(before, after, found);
-    ix->state = ok ? SNM_RESTORE_VERIFIED : SNM_RESTORE_FAILED;
+    /* with a sample to compare, "verified" waits for it (WFT_SAMPLE) */
+    ix->state = !ok                ? SNM_RESTORE_FAILED
+                : wf_sample_due(t) ? SNM_RESTORE_RESTORED
+                                   : SNM_RESTORE_VERIFIED;
     wf_event(wf, "verify.index",
              SNM_FIELDS(SNM_FSTR("domain", t_domain(t)),
                         SNM_FSTR("source", ix->source),
@@ -1122,7 +1125,9 @@ static void t_compare(struct wf_target *t)
     }
   }
   n_bad += t_compare_streams(t, bad, sizeof(bad), &used, n_bad);
-  sr->state = n_bad == 0 ? SNM_RESTORE_VERIFIED : SNM_RESTORE_FAILED;
+  sr->state = n_bad > 0          ? SNM_RESTORE_FAILED
+              : wf_sample_due(t) ? SNM_RESTORE_RESTORED
+                                 : SNM_RESTORE_VERIFIED;
   if (t_save(t) != 0)
     return;
   if (n_bad > 0) {
@@ -1139,8 +1144,7 @@ static void t_compare(struct wf_target *t)
 /* WFT_RESTORED: verify by counting, or not */
 void wf_tstep_verify(struct wf_target *t)
 {
-  if (t->wf->plan->restores[t->r].verify != SNM_VERIFY_DOC_COUNT ||
-      t->n_wait == 0) {
+  if (t->wf->plan->restores[t->r].verify == SNM_VERIFY_NONE || t->n_wait == 0) {
     t_enter(t, WFT_VERIFIED);
     return;
   }

@@ -67,6 +67,21 @@ static const char *earlier_identity(const struct snm_workflow *wf, size_t r,
   return NULL;
 }
 
+/* Was `target` of restore `r` left closed by the earlier round that last
+ * restored it (a cutover rolled back mid-restore)? */
+static int left_closed_by_us(const struct snm_workflow *wf, size_t r,
+                             const char *target)
+{
+  for (size_t k = wf->st.n_rounds - 1; k-- > 0;) {
+    const struct snm_state_round *rd = &wf->st.rounds[k];
+
+    for (size_t i = 0; r < rd->n_restores && i < rd->restores[r].n_indices; i++)
+      if (strcmp(rd->restores[r].indices[i].target, target) == 0)
+        return snm_state_round_left_closed(rd, r, target);
+  }
+  return 0;
+}
+
 /* Is `target` of restore `r` this resumed run's own (restored, or maybe
  * restored: the target's check right before the restore decides those,
  * from their recovery source), or, in a sync round, one an earlier round
@@ -268,7 +283,8 @@ static int take_restores(struct snm_workflow *wf, struct snm_err *err)
          * restored over (check says index-closed); nothing changed yet */
         if (uuid != NULL && it->action == SNM_PF_RESTORE &&
             existing_closed(&wf->pf.domains[wf->plan->restores[r].domain],
-                            it->target_name))
+                            it->target_name) &&
+            !left_closed_by_us(wf, r, it->target_name))
           return snm_err_set(
               err, SNM_EINVAL,
               "preflight: %s on %s, restored by an earlier round, is closed: "

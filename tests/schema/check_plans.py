@@ -33,6 +33,15 @@ from jsonschema import Draft202012Validator
 # tests/plans/invalid-*.json whose mistakes are of shape: (instance path,
 # text of the message) pairs the validator must report, among others.
 SHAPE = {
+    "invalid-cutover.json": [
+        ("/restores/0/verify", "'samples' is not one of"),
+        ("/restores/0/sample_size", "0 is less than the minimum of 1"),
+        ("/restores/1/sample_size", "1001 is greater than the maximum"),
+        ("/cutover/aliases/3", "'targte' was unexpected"),
+        ("/cutover/aliases/4", "is not of type 'object'"),
+        ("/cutover/unblock_source", "is not of type 'boolean'"),
+        ("/cutover", "'keep_blocked' was unexpected"),
+    ],
     "invalid-auth.json": [
         ("/snapmig", "1 was expected"),
         ("/domains", "'B' does not match"),

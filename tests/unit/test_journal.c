@@ -351,6 +351,78 @@ static void test_round_trip(void **state)
   snm_state_dispose(&b);
 }
 
+static int parse_text(const char *text, struct snm_err *err);
+
+/* A cutover round's record: the previous values (true, false, unset),
+ * the aliases with their holders, the times and the downtime, read back
+ * as written; a bad "previous" is refused with its position. */
+static void test_cutover_round_trip(void **state)
+{
+  struct tmpdir *t = *state;
+  struct snm_state a, b;
+  struct snm_state_cutover *c;
+  struct snm_state_alias *al;
+  const char *holders[] = {"old-1", "old-2"};
+  struct snm_err err;
+  char *text;
+  int found = -1;
+
+  full_state(&a);
+  c = &snm_state_cur(&a)->cutover;
+  c->state = SNM_CUT_SWITCHING;
+  c->source_blocked = 1;
+  assert_int_equal(snm_state_cutover_add_block(c, "logs-1", SNM_BLOCK_UNSET),
+                   0);
+  assert_int_equal(snm_state_cutover_add_block(c, "logs-2", 0), 0);
+  assert_int_equal(snm_state_cutover_add_block(c, "logs-3", 1), 0);
+  /* the first reading is kept */
+  assert_int_equal(snm_state_cutover_add_block(c, "logs-2", 1), 0);
+  assert_int_equal(snm_state_cutover_add_alias(c, "new", "live", "copy-1", &al),
+                   0);
+  assert_int_equal(snm_state_alias_set_holders(al, holders, 2), 0);
+  c->blocked_ms = 1764000000000LL;
+  c->verified_ms = 1764000001234LL;
+  snm_state_init(&b);
+  assert_int_equal(snm_state_save(&a, t->state, &err), 0);
+  assert_int_equal(snm_state_load(&b, &found, t->state, &err), 0);
+  assert_int_equal(found, 1);
+  assert_int_equal(b.rounds[0].cutover.state, SNM_CUT_NONE); /* not written */
+  c = &snm_state_cur(&b)->cutover;
+  assert_int_equal(c->state, SNM_CUT_SWITCHING);
+  assert_true(c->source_blocked);
+  assert_int_equal(c->n_blocks, 3);
+  assert_int_equal(c->blocks[0].previous, SNM_BLOCK_UNSET);
+  assert_int_equal(c->blocks[1].previous, 0);
+  assert_int_equal(c->blocks[2].previous, 1);
+  assert_string_equal(c->blocks[2].index, "logs-3");
+  assert_int_equal(c->n_aliases, 1);
+  assert_string_equal(c->aliases[0].domain, "new");
+  assert_string_equal(c->aliases[0].index, "copy-1");
+  assert_int_equal(c->aliases[0].n_holders, 2);
+  assert_string_equal(c->aliases[0].holders[1], "old-2");
+  assert_false(c->aliases[0].switched);
+  assert_true(c->blocked_ms == 1764000000000LL);
+  assert_true(c->verified_ms == 1764000001234LL);
+  assert_true(c->switched_ms == SNM_STATE_UNKNOWN);
+  text = read_text(t->state);
+  assert_non_null(strstr(text, "\"downtime_ms\": 1234"));
+  assert_non_null(strstr(text, "\"previous\": null"));
+  free(text);
+  snm_state_dispose(&a);
+  snm_state_dispose(&b);
+
+  /* a "previous" that is not true, false or null */
+  text = read_text(t->state);
+  {
+    char *at = strstr(text, "\"previous\": null");
+    assert_non_null(at);
+    memcpy(at, "\"previous\": 7   ", 16);
+    assert_int_equal(parse_text(text, &err), SNM_EPARSE);
+    assert_non_null(strstr(err.msg, "previous"));
+  }
+  free(text);
+}
+
 static void test_modes_and_no_tmp_left(void **state)
 {
   struct tmpdir *t = *state;
@@ -1152,6 +1224,8 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_round_trip, setup_tmp, teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_cutover_round_trip, setup_tmp,
+                                      teardown_tmp),
       cmocka_unit_test_setup_teardown(test_modes_and_no_tmp_left, setup_tmp,
                                       teardown_tmp),
       cmocka_unit_test_setup_teardown(test_save_errors_name_path, setup_tmp,

@@ -597,6 +597,92 @@ static void test_schema_key(void **state)
   snm_diag_list_dispose(&d);
 }
 
+static void test_cutover_section(void **state)
+{
+  struct snm_diag_list d;
+  struct snm_plan *p;
+  char d1[65], d2[65];
+  (void)state;
+
+  p = snm_test_plan_load(PLANS "valid-cutover.json", &d);
+  assert_int_equal(d.len, 0);
+  assert_true(p->cutover.present);
+  assert_int_equal(p->cutover.n_aliases, 1);
+  assert_string_equal(p->cutover.aliases[0].alias, "logs");
+  assert_string_equal(p->cutover.aliases[0].index, "logs-2024");
+  /* one target: "target" may be left out */
+  assert_int_equal(p->cutover.aliases[0].domain, 1);
+  assert_int_equal(p->cutover.unblock_source, 1);
+  assert_int_equal(p->cutover.keep_blocked_on_failure, 0);
+  assert_int_equal(p->restores[0].verify, SNM_VERIFY_SAMPLE);
+  assert_int_equal(p->restores[0].sample_size, 25);
+  assert_string_equal(snm_verify_name(SNM_VERIFY_SAMPLE), "sample");
+  snm_diag_list_dispose(&d);
+  snm_plan_free(p);
+
+  /* defaults: no cutover section, sample_size 10 */
+  p = snm_test_plan_parse(
+      "{\"snapmig\":1,\"name\":\"d\",\"domains\":{\"s\":{\"endpoint\":"
+      "\"https://s.example.com\"},\"t\":{\"endpoint\":\"https://t.example."
+      "com\"}},\"repository\":{\"name\":\"r\",\"type\":\"fs\",\"settings\":"
+      "{\"location\":\"/x\"}},\"snapshot\":{\"domain\":\"s\"},"
+      "\"restores\":[{\"domain\":\"t\",\"verify\":\"sample\"}],"
+      "\"cutover\":{}}",
+      NULL);
+  assert_true(p->cutover.present);
+  assert_int_equal(p->cutover.n_aliases, 0);
+  assert_int_equal(p->cutover.unblock_source, 0);
+  assert_int_equal(p->restores[0].sample_size, 10);
+  snm_plan_free(p);
+
+  /* neither the cutover section nor "sample" (vs doc-count) changes the
+   * digest: they may be added between rounds */
+  digest_of("{\"snapmig\":1,\"name\":\"d\",\"domains\":{\"s\":{"
+            "\"endpoint\":\"https://s.example.com\"},\"t\":{\"endpoint\":"
+            "\"https://t.example.com\"}},\"repository\":{\"name\":\"r\","
+            "\"type\":\"fs\",\"settings\":{\"location\":\"/x\"}},"
+            "\"snapshot\":{\"domain\":\"s\"},\"restores\":[{\"domain\":"
+            "\"t\"}]}",
+            d1);
+  digest_of("{\"snapmig\":1,\"name\":\"d\",\"domains\":{\"s\":{"
+            "\"endpoint\":\"https://s.example.com\"},\"t\":{\"endpoint\":"
+            "\"https://t.example.com\"}},\"repository\":{\"name\":\"r\","
+            "\"type\":\"fs\",\"settings\":{\"location\":\"/x\"}},"
+            "\"snapshot\":{\"domain\":\"s\"},\"restores\":[{\"domain\":"
+            "\"t\",\"verify\":\"sample\",\"sample_size\":5}],\"cutover\":"
+            "{\"aliases\":[{\"alias\":\"a\",\"index\":\"i\"}]}}",
+            d2);
+  assert_string_equal(d1, d2);
+}
+
+static void test_cutover_errors(void **state)
+{
+  static const struct want w[] = {
+      {E, 12, 31,
+       "restores[0].verify: unknown value \"samples\" (expected "
+       "\"doc-count\", \"none\" or \"sample\"); did you mean 'sample'?"},
+      {E, 12, 57, "restores[0].sample_size: 0 is out of range (1 to 1000)"},
+      {E, 13, 56, "restores[1].sample_size: 1001 is out of range (1 to 1000)"},
+      {E, 17, 7,
+       "cutover.aliases[0]: missing \"target\" (the plan restores onto 2 "
+       "domains"},
+      {E, 18, 17, "cutover.aliases[1].alias: \"_x\" is not a valid alias name"},
+      {E, 18, 32, "cutover.aliases[1].index: \"logs-*\" is not an index name"},
+      {E, 19, 17, "cutover.aliases[2].alias: \"y\" is the index's own name"},
+      {E, 19, 46,
+       "cutover.aliases[2].target: \"old\" is not the domain of any restore"},
+      {E, 20, 17, "cutover.aliases[3].alias: \"z\" is the index's own name"},
+      {E, 20, 51,
+       "cutover.aliases[3].targte: unknown key (did you mean 'target'?)"},
+      {E, 21, 7, "cutover.aliases[4]: expected an object, got string"},
+      {E, 23, 23, "cutover.unblock_source: expected a boolean, got a string"},
+      {E, 24, 5, "cutover.keep_blocked: unknown key"},
+  };
+  (void)state;
+  expect_diags(PLANS "invalid-cutover.json", SNM_EINVAL, w,
+               sizeof(w) / sizeof(w[0]));
+}
+
 static void test_describe(void **state)
 {
   struct snm_diag_list d;
@@ -635,6 +721,8 @@ int main(void)
       cmocka_unit_test(test_snapshot_names),
       cmocka_unit_test(test_digest),
       cmocka_unit_test(test_schema_key),
+      cmocka_unit_test(test_cutover_section),
+      cmocka_unit_test(test_cutover_errors),
       cmocka_unit_test(test_describe),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
