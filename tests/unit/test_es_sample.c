@@ -184,9 +184,12 @@ static void test_mget_body(void **state)
   (void)state;
   draw(
       s, 3,
-      "{\"responses\":[" HITS_REPLY("{\"_id\":\"1\",\"_source\":{}},"
-                                    "{\"_id\":\"2\",\"_routing\":\"r\",\"_"
-                                    "source\":{}}") "," HITS_REPLY("") "," HITS_REPLY("{\"_id\":\"q\\\"x\"}") "]}");
+      "{\"responses\":[" HITS_REPLY(
+          "{\"_id\":\"1\",\"_source\":{}},"
+          "{\"_id\":\"2\",\"_routing\":\"r\",\"_"
+          "source\":{}}") "," HITS_REPLY("") "," HITS_REPLY("{\"_id\":"
+                                                            "\"q\\\"x\"}") "]"
+                                                                           "}");
   assert_int_equal(snm_es_sample_mget_body(&body, &taken, &docs, targets, s, 3),
                    0);
   assert_int_equal(taken, 3);
