@@ -226,6 +226,25 @@ static int open_state(struct snm_workflow *wf, struct snm_err *err)
                        "%s' makes the first round, 'snapmig sync' the next "
                        "ones",
                        wf->plan->name, wf->state_path, wf->o->plan_path);
+  /* --fresh would set aside the record of the write blocks an unfinished
+   * cutover may have on the source: they would be forgotten (not before
+   * the block, nor once rolled back) */
+  if (found && wf->o->fresh && wf->st.n_rounds > 0 &&
+      wf->st.step != SNM_STEP_DONE &&
+      wf_round(wf)->cutover.state != SNM_CUT_NONE &&
+      wf_round(wf)->cutover.state != SNM_CUT_PENDING &&
+      wf_round(wf)->cutover.state != SNM_CUT_ROLLED_BACK)
+    return snm_err_set(err, SNM_EINVAL,
+                       "--fresh: round %u of plan %s is an unfinished "
+                       "cutover (%s%s), recorded in %s; 'snapmig cutover "
+                       "%s' finishes it, 'snapmig cutover --rollback %s' "
+                       "lifts its write blocks; then start anew",
+                       wf_round(wf)->number, wf->plan->name,
+                       snm_cutover_state_name(wf_round(wf)->cutover.state),
+                       wf_round(wf)->cutover.source_blocked
+                           ? ", the source write-blocked"
+                           : "",
+                       wf->state_path, wf->o->plan_path, wf->o->plan_path);
   if (found && wf->o->fresh) {
     if ((rc = set_aside(wf->state_path, &wf->st, err)) != 0)
       return rc;

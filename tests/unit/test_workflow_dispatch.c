@@ -1033,6 +1033,7 @@ struct script {
   int prev_run, prev_t;      /* the last state entered, + 1 (0: none) */
   int sync;                  /* `snapmig sync` instead of `run` */
   int cutover, rollback;     /* `snapmig cutover [--rollback]` */
+  int fresh;                 /* `snapmig run --fresh` */
   size_t sent[2];            /* requests per domain (src, dst) */
   FILE *events;              /* NULL or where the run's JSON events go */
 };
@@ -1068,6 +1069,23 @@ static void crash(struct script *s)
     s->stopped = 1;
     uv_stop(s->loop);
   }
+}
+
+/* A whole file, NUL-terminated (malloced), or NULL when it cannot be read. */
+static char *read_file_text(const char *path)
+{
+  FILE *fp = fopen(path, "rb");
+  char buf[4096];
+  size_t n;
+  struct snm_buf b;
+
+  if (fp == NULL)
+    return NULL;
+  snm_buf_init(&b, 0);
+  while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+    assert_int_equal(snm_buf_append(&b, buf, n), 0);
+  fclose(fp);
+  return b.len > 0 ? snm_buf_steal(&b) : strdup("");
 }
 
 /* Put the state file back as it was at the crash. */
@@ -1340,6 +1358,7 @@ static enum snm_run_result run(struct fx *fx, struct script *s)
   o.sync = s->sync || s->cutover;
   o.cutover = s->cutover;
   o.rollback = s->rollback;
+  o.fresh = s->fresh;
   s->w = &fx->w;
   s->state_path = fx->state_path;
   r = snm_workflow_run(fx->plan, &o);
@@ -2649,6 +2668,20 @@ static void test_cutover_keep_blocked_and_rollback(void **state)
     assert_int_equal(sy.requests, 0);
     assert_int_equal(run(fx, &ru), SNM_RUN_REFUSED);
     assert_int_equal(ru.requests, 0);
+  }
+  /* nor does `run --fresh` set the state file aside: the blocks on
+   * record would be forgotten; the file stays where it was */
+  {
+    struct script fr = {.fresh = 1};
+    char *was = read_file_text(fx->state_path), *after;
+
+    assert_int_equal(run(fx, &fr), SNM_RUN_REFUSED);
+    assert_int_equal(fr.requests, 0);
+    after = read_file_text(fx->state_path);
+    assert_non_null(after);
+    assert_string_equal(was, after);
+    free(was);
+    free(after);
   }
   /* --rollback, crashed at each of its requests (taken) and resumed */
   {
