@@ -502,7 +502,74 @@ void snm__pf_check_security(struct snm__vctx *c)
  * them, which manage_snapshots does not grant: the run would stop with a
  * 403 at the close.  Once per target domain, after the restores' verdicts
  * (snm__pf_check_restores, snm__pf_check_rounds). */
-void snm__pf_check_close_security(struct snm__vctx *c)
+/* "user \"x\"" / "the AWS identity ARN" / "the identity" into who. */
+static void who_text(char *who, size_t size, const struct snm_pf_domain *d)
+{
+  const struct snm_pf_security *sec = &d->sec;
+
+  if (d->dom->auth == SNM_AUTH_AWS_SIGV4)
+    snprintf(who, size, "the AWS identity %s", sec->user);
+  else if (sec->user[0] != '\0')
+    snprintf(who, size, "user \"%s\"", sec->user);
+  else
+    snprintf(who, size, "the identity");
+}
+
+/* The cutover of a plan with a "cutover" section write-blocks the source
+ * (PUT _block/write: indices:admin/block/add; the previous values back:
+ * indices:admin/settings/update) and moves aliases on targets (POST
+ * _aliases: indices:admin/aliases); manage_snapshots grants none of it.
+ * A warning, never a blocker: `run` and `sync` do not need them. */
+static void check_cutover_security(struct snm__vctx *c, size_t i,
+                                   const char *who, const char *roles,
+                                   enum snm_pf_grant g)
+{
+  const struct snm_plan *plan = c->plan;
+  struct snm_pf_domain *d = &c->pf->domains[i];
+  size_t n_aliases = 0;
+  int source = plan->snapshot.domain == i;
+  const char *perms;
+
+  for (size_t k = 0; k < plan->cutover.n_aliases; k++)
+    n_aliases += plan->cutover.aliases[k].domain == i;
+  if (!plan->cutover.present || (!source && n_aliases == 0))
+    return;
+  perms = source && n_aliases > 0
+              ? "indices:admin/block/add and indices:admin/settings/update "
+                "on the source indices, indices:admin/aliases on the "
+                "cutover's aliases and indices"
+          : source ? "indices:admin/block/add and indices:admin/settings/"
+                     "update on the source indices"
+                   : "indices:admin/aliases on the cutover's aliases and "
+                     "indices";
+  if (g == SNM_PF_GRANT_NO)
+    SNM__ISSUE(c, SNM_PF_WARNING, "cutover-permission", d->dom->id, NULL,
+               "give one of its roles those permissions (a role of your "
+               "own, or all_access) before `snapmig cutover`; run and sync "
+               "do not need them",
+               "%s on %s lacks %s, which `snapmig cutover` needs there (to "
+               "%s): the security plugin maps it to the roles %s, none of "
+               "which grants them (manage_snapshots does not)",
+               who, d->dom->id, perms,
+               source && n_aliases > 0 ? "write-block the source and move "
+                                         "the aliases"
+               : source                ? "write-block the source and lift "
+                                         "the blocks"
+                                       : "move the aliases",
+               roles);
+  else
+    SNM__ISSUE(c, SNM_PF_WARNING, "cutover-permission", d->dom->id, NULL,
+               "make sure one of its roles grants them before `snapmig "
+               "cutover`; without them the cutover stops with a 403 (before "
+               "the block, or with the blocks put back)",
+               "cannot tell whether %s on %s has %s, which `snapmig cutover` "
+               "needs there: its roles are %s; manage_snapshots does not "
+               "grant them, and what the others grant is readable only with "
+               "the security REST API's rights",
+               who, d->dom->id, perms, roles);
+}
+
+void snm__pf_check_write_security(struct snm__vctx *c)
 {
   struct snm_preflight *pf = c->pf;
 
@@ -512,13 +579,14 @@ void snm__pf_check_close_security(struct snm__vctx *c)
     long n = 0;
     enum snm_pf_grant g;
     struct snm_buf roles;
+    char who[300];
 
     for (size_t r = 0; r < pf->n_restores; r++)
       if (pf->restores[r].domain == i && pf->restores[r].n_replace > 0)
         n += pf->restores[r].n_replace;
-    /* nothing closed here, nothing read, or already blocked for the
-     * snapshot permissions (that blocker names the role to map) */
-    if (n == 0 || sec->state != SNM_PF_SEC_KNOWN || !d->reached ||
+    /* nothing read, or already blocked for the snapshot permissions (that
+     * blocker names the role to map) */
+    if (sec->state != SNM_PF_SEC_KNOWN || !d->reached ||
         sec->grant == SNM_PF_GRANT_NO)
       continue;
     g = snm__pf_security_grant_close(sec);
@@ -530,39 +598,31 @@ void snm__pf_check_close_security(struct snm__vctx *c)
       snm_buf_dispose(&roles);
       continue;
     }
-    {
-      char who[300];
-
-      if (d->dom->auth == SNM_AUTH_AWS_SIGV4)
-        snprintf(who, sizeof(who), "the AWS identity %s", sec->user);
-      else if (sec->user[0] != '\0')
-        snprintf(who, sizeof(who), "user \"%s\"", sec->user);
-      else
-        snprintf(who, sizeof(who), "the identity");
-      if (g == SNM_PF_GRANT_NO)
-        SNM__ISSUE(c, SNM_PF_BLOCKER, "permission-missing", d->dom->id, NULL,
-                   "give one of its roles indices:admin/close on the indices "
-                   "it restores over (a role of your own, or all_access), "
-                   "then run check again",
-                   "%s on %s lacks indices:admin/close, which closing and "
-                   "restoring over %ld ind%s needs there: the security "
-                   "plugin maps it to the roles %s, none of which grants it "
-                   "(manage_snapshots does not)",
-                   who, d->dom->id, n, n == 1 ? "ex" : "ices",
-                   snm_buf_str(&roles));
-      else
-        SNM__ISSUE(c, SNM_PF_WARNING, "permission-unknown", d->dom->id, NULL,
-                   "make sure one of its roles grants indices:admin/close on "
-                   "those indices; without it the run stops at the close "
-                   "with a 403, before anything is restored over",
-                   "cannot tell whether %s on %s may close indices "
-                   "(indices:admin/close), which closing and restoring over "
-                   "%ld ind%s needs there: its roles are %s; manage_snapshots "
-                   "does not grant it, and what the others grant is readable "
-                   "only with the security REST API's rights",
-                   who, d->dom->id, n, n == 1 ? "ex" : "ices",
-                   snm_buf_str(&roles));
-    }
+    who_text(who, sizeof(who), d);
+    if (n > 0 && g == SNM_PF_GRANT_NO)
+      SNM__ISSUE(c, SNM_PF_BLOCKER, "permission-missing", d->dom->id, NULL,
+                 "give one of its roles indices:admin/close on the indices "
+                 "it restores over (a role of your own, or all_access), "
+                 "then run check again",
+                 "%s on %s lacks indices:admin/close, which closing and "
+                 "restoring over %ld ind%s needs there: the security "
+                 "plugin maps it to the roles %s, none of which grants it "
+                 "(manage_snapshots does not)",
+                 who, d->dom->id, n, n == 1 ? "ex" : "ices",
+                 snm_buf_str(&roles));
+    else if (n > 0)
+      SNM__ISSUE(c, SNM_PF_WARNING, "permission-unknown", d->dom->id, NULL,
+                 "make sure one of its roles grants indices:admin/close on "
+                 "those indices; without it the run stops at the close "
+                 "with a 403, before anything is restored over",
+                 "cannot tell whether %s on %s may close indices "
+                 "(indices:admin/close), which closing and restoring over "
+                 "%ld ind%s needs there: its roles are %s; manage_snapshots "
+                 "does not grant it, and what the others grant is readable "
+                 "only with the security REST API's rights",
+                 who, d->dom->id, n, n == 1 ? "ex" : "ices",
+                 snm_buf_str(&roles));
+    check_cutover_security(c, i, who, snm_buf_str(&roles), g);
     snm_buf_dispose(&roles);
   }
 }

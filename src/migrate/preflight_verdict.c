@@ -656,7 +656,7 @@ int snm_preflight_verdict(struct snm_preflight *pf)
   snm__pf_check_restores(&c);
   if (pf->rounds != NULL || pf->rounds_error != NULL)
     snm__pf_check_rounds(&c);
-  snm__pf_check_close_security(&c);
+  snm__pf_check_write_security(&c);
   snm__pf_check_meta(&c);
   return c.nomem ? SNM_ENOMEM : 0;
 }

@@ -258,8 +258,8 @@ struct fx {
 
 /* A plan src -> dst, both with basic auth as `user`; `restore` is more
  * of the restore's members (", ..." or ""). */
-static void fx_init_restore(struct fx *fx, const char *user,
-                            const char *restore)
+static void fx_init_plan(struct fx *fx, const char *user, const char *restore,
+                         const char *top)
 {
   struct snm_http_opts hopts = {0};
   struct snm_err err;
@@ -278,8 +278,9 @@ static void fx_init_restore(struct fx *fx, const char *user,
       "\"src\": {\"endpoint\": \"%s\", %s}, \"dst\": {\"endpoint\": \"%s\", "
       "%s}}, \"repository\": {\"name\": \"r\", \"type\": \"fs\", "
       "\"settings\": {\"location\": \"/x\"}}, \"snapshot\": {\"domain\": "
-      "\"src\"}, \"restores\": [{\"domain\": \"dst\"%s}]}",
-      snm_standin_url(fx->src), auth, snm_standin_url(fx->dst), auth, restore);
+      "\"src\"}, \"restores\": [{\"domain\": \"dst\"%s}]%s}",
+      snm_standin_url(fx->src), auth, snm_standin_url(fx->dst), auth, restore,
+      top);
   hopts.max_attempts = 1;
   snm_test_loop_init(&fx->lp, &hopts);
   for (size_t i = 0; i < 2; i++) {
@@ -287,6 +288,12 @@ static void fx_init_restore(struct fx *fx, const char *user,
         snm_es_init(&fx->es[i], &fx->plan->domains[i], fx->lp.http, &err), 0);
     fx->es[i].read_only = 1;
   }
+}
+
+static void fx_init_restore(struct fx *fx, const char *user,
+                            const char *restore)
+{
+  fx_init_plan(fx, user, restore, "");
 }
 
 static void fx_init(struct fx *fx, const char *user)
@@ -544,6 +551,58 @@ static void test_close_permission(void **state)
   }
 }
 
+/* A plan with a "cutover" section: the cutover write-blocks the source
+ * and moves aliases on the target, which manage_snapshots does not grant:
+ * a cutover-permission warning per domain (never a blocker: run and sync
+ * do not need them), none with all_access or without the section. */
+static void test_cutover_permission(void **state)
+{
+  static const char *cut =
+      ", \"cutover\": {\"aliases\": [{\"alias\": \"live\", \"index\": "
+      "\"logs-1\"}]}";
+  static const struct {
+    const char *roles, *top;
+    size_t want;
+    const char *needle;
+  } cases[] = {
+      {"\"manage_snapshots\"", NULL, 2, "lacks"},
+      {"\"manage_snapshots\",\"snapmig_read\"", NULL, 2, "cannot tell"},
+      {"\"all_access\"", NULL, 0, NULL},
+      {"\"manage_snapshots\"", "", 0, NULL},
+  };
+  (void)state;
+
+  for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+    const struct snm_pf_issue *is;
+    struct fx fx;
+
+    fx_init_plan(&fx, "migrator", "", cases[k].top ? cases[k].top : cut);
+    snm_test_pf_add(fx.src, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                    authinfo("migrator", cases[k].roles));
+    snm_test_pf_add(fx.dst, AUTHINFO_PATH, 200, SNM_TEST_JSON_CT,
+                    authinfo("migrator", cases[k].roles));
+    snm_test_pf_cluster(fx.src, 1, "2.19.4", "opensearch", NULL);
+    snm_test_pf_cluster(fx.dst, 0, "2.19.4", "opensearch",
+                        "status uuid pri index\n");
+    check(&fx);
+    print_issues(&fx.pf);
+    assert_int_equal(count_issues(&fx.pf, "cutover-permission", NULL),
+                     cases[k].want);
+    assert_int_equal(fx.pf.n_blockers, 0);
+    if (cases[k].want > 0) {
+      is = find_issue(&fx.pf, "cutover-permission", "src");
+      assert_int_equal(is->severity, SNM_PF_WARNING);
+      assert_non_null(strstr(is->message, cases[k].needle));
+      assert_non_null(strstr(is->message, "indices:admin/block/add"));
+      assert_null(strstr(is->message, "indices:admin/aliases"));
+      is = find_issue(&fx.pf, "cutover-permission", "dst");
+      assert_non_null(strstr(is->message, "indices:admin/aliases"));
+      assert_null(strstr(is->message, "block/add"));
+    }
+    fx_done(&fx);
+  }
+}
+
 /* A role of the cluster's own, whose definition a non-admin cannot read:
  * no blocker from the roles (cannot tell), the report says so; the
  * refused repository read remains the blocker. */
@@ -765,6 +824,7 @@ int main(void)
       cmocka_unit_test(test_roles_grant_permissions),
       cmocka_unit_test(test_roles_unknown),
       cmocka_unit_test(test_close_permission),
+      cmocka_unit_test(test_cutover_permission),
       cmocka_unit_test(test_plugin_absent),
       cmocka_unit_test(test_authinfo_unreadable),
       cmocka_unit_test(test_registered_repository_not_needed),
