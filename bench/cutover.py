@@ -36,11 +36,33 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import (RigLock, SEED_MAPPING, Stop, bulk, http, log,  # noqa: E402
+from compare import (RigLock, SEED_MAPPING, Stop, http, log,  # noqa: E402
                      on_signal, rig_env, seed_doc)
 
 TIME = "/usr/bin/time"
 BULK_DOCS = 5000  # documents per _bulk request while seeding
+
+
+def bulk(url, lines):
+    """POST _bulk (NDJSON); a 429 (the rig's 512 MiB node at its circuit
+    breaker) is retried after a pause, any item error is fatal."""
+    import urllib.error
+    import urllib.request
+    data = "".join(lines).encode()
+    for attempt in range(12):
+        req = urllib.request.Request(f"{url}/_bulk", data=data, method="POST",
+                                     headers={"Content-Type": "application/x-ndjson"})
+        try:
+            with urllib.request.urlopen(req, timeout=300) as r:
+                doc = json.loads(r.read())
+            break
+        except urllib.error.HTTPError as e:
+            if e.code != 429 or attempt == 11:
+                raise
+            time.sleep(min(10, 0.5 * 2 ** attempt))
+    if doc.get("errors"):
+        err = next((it["index"].get("error") for it in doc["items"] if it["index"].get("error")), None)
+        raise RuntimeError(f"_bulk into {url} failed: {str(err)[:300]}")
 
 
 class Cutover:
