@@ -261,7 +261,8 @@ enum snm_pf_grant snm__pf_security_grant(const struct snm_pf_security *sec,
  * repo_state). */
 void snm__pf_check_security(struct snm__vctx *c);
 /* indices:admin/close on the targets where the run closes and restores
- * over indices (after the restores' and rounds' verdicts). */
+ * over indices, and what a plan's cutover needs beyond a snapshot role
+ * (after the restores' and rounds' verdicts). */
 void snm__pf_check_write_security(struct snm__vctx *c);
 /* Whether the roles grant indices:admin/close on every index. */
 enum snm_pf_grant
