@@ -422,10 +422,11 @@ int snm_es_explain_body(char **out, const char *index, long shard)
 static const char msearch_count_query[] =
     "{\"size\":0,\"track_total_hits\":true,\"query\":{\"match_all\":{}}}\n";
 
-int snm_es_count_msearch_body(struct snm_buf *out, size_t *taken,
-                              const char *const *names, size_t n, size_t limit)
+int snm_es_msearch_body(struct snm_buf *out, size_t *taken,
+                        const char *const *names, size_t n, const char *query,
+                        size_t limit)
 {
-  const size_t qlen = sizeof(msearch_count_query) - 1;
+  const size_t qlen = strlen(query);
   yajl_gen g = yajl_gen_alloc(NULL);
   int rc = 0;
 
@@ -449,7 +450,7 @@ int snm_es_count_msearch_body(struct snm_buf *out, size_t *taken,
     if (i > 0 && out->len + hlen + 1 + qlen > limit)
       break;
     if (snm_buf_append(out, hdr, hlen) != 0 || snm_buf_putc(out, '\n') != 0 ||
-        snm_buf_append(out, msearch_count_query, qlen) != 0) {
+        snm_buf_append(out, query, qlen) != 0) {
       rc = SNM_ENOMEM;
       break;
     }
@@ -457,6 +458,12 @@ int snm_es_count_msearch_body(struct snm_buf *out, size_t *taken,
   }
   yajl_gen_free(g);
   return rc;
+}
+
+int snm_es_count_msearch_body(struct snm_buf *out, size_t *taken,
+                              const char *const *names, size_t n, size_t limit)
+{
+  return snm_es_msearch_body(out, taken, names, n, msearch_count_query, limit);
 }
 
 static void item_unknown(struct snm_es_count_item *it, const char *fmt, ...)

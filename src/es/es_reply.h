@@ -93,6 +93,15 @@ int snm_es_parse_count(long long *out, yajl_val json,
 #define SNM_ES_MSEARCH_BODY_MAX (256u * 1024u)
 #define SNM_ES_MSEARCH_ITEMS_MAX 1000u
 
+/* Append to `out` an NDJSON _msearch body of one search per name: the
+ * header {"index": NAME} and the line `query` (one JSON document ending
+ * in "\n"), for as many names as fit within `limit` bytes of `out` (at
+ * least one, however long) and at most SNM_ES_MSEARCH_ITEMS_MAX; *taken
+ * gets how many.  0 or SNM_ENOMEM; n must be > 0. */
+int snm_es_msearch_body(struct snm_buf *out, size_t *taken,
+                        const char *const *names, size_t n, const char *query,
+                        size_t limit) SNM_MUST_CHECK;
+
 /* Append to `out` the NDJSON body counting names[0..n): as many names as
  * fit within `limit` bytes of `out` (at least one, however long) and at
  * most SNM_ES_MSEARCH_ITEMS_MAX; *taken gets how many.  0 or SNM_ENOMEM

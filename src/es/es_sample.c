@@ -34,13 +34,7 @@ int snm_es_sample_msearch_body(struct snm_buf *out, size_t *taken,
                                size_t limit)
 {
   char query[256];
-  size_t qlen;
-  yajl_gen g = yajl_gen_alloc(NULL);
-  int rc = 0;
 
-  *taken = 0;
-  if (g == NULL)
-    return SNM_ENOMEM;
   if (k < 1)
     k = 1;
   if (k > SNM_ES_SAMPLE_K_MAX)
@@ -48,37 +42,12 @@ int snm_es_sample_msearch_body(struct snm_buf *out, size_t *taken,
   /* random_score without a seed: the server's own random order, fresh on
    * every draw; no field needed, accepted by Elasticsearch 7 and every
    * OpenSearch */
-  qlen = (size_t)snprintf(query, sizeof(query),
-                          "{\"size\":%u,\"track_total_hits\":false,"
-                          "\"_source\":true,\"query\":{\"function_score\":{"
-                          "\"query\":{\"match_all\":{}},\"random_score\":{}}}}"
-                          "\n",
-                          k);
-  for (size_t i = 0; i < n && i < SNM_ES_MSEARCH_ITEMS_MAX; i++) {
-    const unsigned char *hdr;
-    size_t hlen;
-
-    yajl_gen_clear(g);
-    yajl_gen_reset(g, NULL);
-    if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-        snm_gen_key_str(g, "index", names[i]) != yajl_gen_status_ok ||
-        yajl_gen_map_close(g) != yajl_gen_status_ok ||
-        yajl_gen_get_buf(g, &hdr, &hlen) != yajl_gen_status_ok) {
-      rc = SNM_ENOMEM;
-      break;
-    }
-    /* the first name goes in however long; the others only if they fit */
-    if (i > 0 && out->len + hlen + 1 + qlen > limit)
-      break;
-    if (snm_buf_append(out, hdr, hlen) != 0 || snm_buf_putc(out, '\n') != 0 ||
-        snm_buf_append(out, query, qlen) != 0) {
-      rc = SNM_ENOMEM;
-      break;
-    }
-    (*taken)++;
-  }
-  yajl_gen_free(g);
-  return rc;
+  snprintf(query, sizeof(query),
+           "{\"size\":%u,\"track_total_hits\":false,\"_source\":true,"
+           "\"query\":{\"function_score\":{\"query\":{\"match_all\":{}},"
+           "\"random_score\":{}}}}\n",
+           k);
+  return snm_es_msearch_body(out, taken, names, n, query, limit);
 }
 
 static void set_why(char *why, size_t size, const char *fmt, ...)
