@@ -17,11 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/check/common.sh"
 
 declare -F fp_start >/dev/null ||
     it_fail "this test needs the fault proxy helpers (fp_start, fp_rule in lib.sh)"
-it_load_rig_env
-SRC="$SNAPMIG_RIG_SOURCE_URL"
-DST="$SNAPMIG_RIG_TARGET_URL"
-it_require_search_up source "$SRC"
-it_require_search_up target "$DST"
+it_source_and_target
 it_require_s3_up
 
 RUN="$(it_run_id)"

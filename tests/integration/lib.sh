@@ -56,6 +56,16 @@ it_load_rig_env() {
     done
 }
 
+# it_source_and_target: the rig's environment, and SRC and DST set to its
+# OpenSearch source and target nodes, both answering.
+it_source_and_target() {
+    it_load_rig_env
+    SRC="$SNAPMIG_RIG_SOURCE_URL"
+    DST="$SNAPMIG_RIG_TARGET_URL"
+    it_require_search_up source "$SRC"
+    it_require_search_up target "$DST"
+}
+
 # it_require_search_up NAME URL: the node answers and its cluster is not red.
 it_require_search_up() {
     local name="$1" url="$2" body

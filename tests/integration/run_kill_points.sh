@@ -31,11 +31,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/run/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/run/kill_points.sh"
 
 T_START=$SECONDS
-it_load_rig_env
-SRC="$SNAPMIG_RIG_SOURCE_URL"
-DST="$SNAPMIG_RIG_TARGET_URL"
-it_require_search_up source "$SRC"
-it_require_search_up target "$DST"
+it_source_and_target
 it_require_s3_up
 command -v timeout >/dev/null 2>&1 || it_fail "timeout (coreutils) not found"
 

@@ -18,11 +18,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/run/common.sh"
 # shellcheck source=run/kill_points.sh
 source "$(dirname "${BASH_SOURCE[0]}")/run/kill_points.sh"
 
-it_load_rig_env
-SRC="$SNAPMIG_RIG_SOURCE_URL"
-DST="$SNAPMIG_RIG_TARGET_URL"
-it_require_search_up source "$SRC"
-it_require_search_up target "$DST"
+it_source_and_target
 it_require_s3_up
 
 RUN="$(it_run_id)"

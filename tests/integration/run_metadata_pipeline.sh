@@ -11,11 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/run/common.sh"
 
-it_load_rig_env
-SRC="$SNAPMIG_RIG_SOURCE_URL"
-DST="$SNAPMIG_RIG_TARGET_URL"
-it_require_search_up source "$SRC"
-it_require_search_up target "$DST"
+it_source_and_target
 for u in "$SRC" "$DST"; do
     curl -s -m 10 "$u/_nodes/plugins" | jq -e '[.nodes[].modules[].name] | index("ingest-common")' >/dev/null ||
         it_fail "$u has no ingest-common module: the rig installs it since issue 11; restart that node (tests/rig/rig down source target && tests/rig/rig up source target)"

@@ -9,11 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/run/common.sh"
 
-it_load_rig_env
-SRC="$SNAPMIG_RIG_SOURCE_URL"
-DST="$SNAPMIG_RIG_TARGET_URL"
-it_require_search_up source "$SRC"
-it_require_search_up target "$DST"
+it_source_and_target
 it_require_s3_up
 
 RUN="$(it_run_id)"
