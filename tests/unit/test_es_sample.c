@@ -139,8 +139,8 @@ static void test_draw_reply(void **state)
   {
     const char *bad[] = {"[]", "{\"responses\":{}}",
                          "{\"responses\":[" HITS_REPLY("") "]}",
-                         "{\"error\":{\"type\":\"x\",\"reason\":\"nope\"},"
-                         "\"status\":500}"};
+                         ("{\"error\":{\"type\":\"x\",\"reason\":\"nope\"},"
+                          "\"status\":500}")};
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
       struct snm_err e2 = {0};
       memset(s, 0, sizeof(s));
@@ -349,8 +349,8 @@ static void test_compare(void **state)
         /* one short */
         "{\"docs\":[{\"_id\":\"1\",\"found\":true}]}",
         /* the right number, another document */
-        "{\"docs\":[{\"_id\":\"1\",\"found\":true},{\"_id\":\"2\"},{\"_id\":"
-        "\"3\"},{\"_id\":\"4\"},{\"_id\":\"5\"},{\"_id\":\"7\"}]}"};
+        ("{\"docs\":[{\"_id\":\"1\",\"found\":true},{\"_id\":\"2\"},{\"_id\":"
+         "\"3\"},{\"_id\":\"4\"},{\"_id\":\"5\"},{\"_id\":\"7\"}]}")};
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
       memset(v, 0, sizeof(v));
       j = parse(bad[k]);
