@@ -480,56 +480,82 @@ static void item_unknown(struct snm_es_count_item *it, const char *fmt, ...)
   snm_sanitize_line(it->why, strlen(it->why));
 }
 
-/* One entry of "responses". */
-static void count_item(struct snm_es_count_item *it, yajl_val r)
+static void why_set(char *why, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void why_set(char *why, size_t size, const char *fmt, ...)
 {
-  yajl_val status = snm_jget(r, "status", NULL);
-  yajl_val total = snm_jget(r, "hits", "total", NULL);
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(why, size, fmt, ap);
+  va_end(ap);
+  snm_sanitize_line(why, strlen(why));
+}
+
+int snm_es_msearch_item_ok(yajl_val r, const char *what, char *why, size_t size)
+{
   yajl_val shards = snm_jget(r, "_shards", NULL);
-  yajl_val value = total;
+  long long status = snm_jint(0, r, "status", NULL);
   long long sh_total, sh_ok, sh_failed;
 
-  it->status = YAJL_IS_INTEGER(status) ? (long)YAJL_GET_INTEGER(status) : 0;
   if (!YAJL_IS_OBJECT(r)) {
-    item_unknown(it, "the reply's entry is not a JSON object");
-    return;
+    why_set(why, size, "the reply's entry is not a JSON object");
+    return 0;
   }
   if (snm_jget(r, "error", NULL) != NULL) {
-    struct snm_buf why;
+    struct snm_buf reason;
 
-    snm_buf_init(&why, 0);
-    snm_best_effort(snm_es_error_reason(&why, r, NULL, 0));
-    item_unknown(it, "the search failed (status %ld): %s", it->status,
-                 why.len > 0 ? snm_buf_str(&why) : "(no reason given)");
-    snm_buf_dispose(&why);
-    return;
+    snm_buf_init(&reason, 0);
+    snm_best_effort(snm_es_error_reason(&reason, r, NULL, 0));
+    why_set(why, size, "the search failed (status %lld): %s", status,
+            reason.len > 0 ? snm_buf_str(&reason) : "(no reason given)");
+    snm_buf_dispose(&reason);
+    return 0;
   }
-  if (it->status != 0 && (it->status < 200 || it->status > 299)) {
-    item_unknown(it, "the search answered status %ld", it->status);
-    return;
+  if (status != 0 && (status < 200 || status > 299)) {
+    why_set(why, size, "the search answered status %lld", status);
+    return 0;
   }
   if (YAJL_IS_TRUE(snm_jget(r, "timed_out", NULL))) {
-    item_unknown(it, "the search timed out, so the count may miss documents");
-    return;
+    why_set(why, size, "the search timed out, so the %s may miss documents",
+            what);
+    return 0;
   }
   if (!YAJL_IS_OBJECT(shards)) {
-    item_unknown(it, "the reply does not say how many shards answered (no "
-                     "\"_shards\")");
-    return;
+    why_set(why, size,
+            "the reply does not say how many shards answered (no "
+            "\"_shards\")");
+    return 0;
   }
   sh_total = snm_jint(-1, shards, "total", NULL);
   sh_ok = snm_jint(-1, shards, "successful", NULL);
   sh_failed = snm_jint(-1, shards, "failed", NULL);
   if (sh_total < 0 || sh_ok < 0 || sh_failed < 0) {
-    item_unknown(it, "the reply's \"_shards\" lacks total, successful or "
-                     "failed");
-    return;
+    why_set(why, size,
+            "the reply's \"_shards\" lacks total, successful or failed");
+    return 0;
   }
   if (sh_failed != 0 || sh_ok < sh_total) {
-    item_unknown(it,
-                 "%lld of %lld shards answered (%lld failed), so the count "
-                 "misses their documents",
-                 sh_ok, sh_total, sh_failed);
+    why_set(why, size,
+            "%lld of %lld shards answered (%lld failed), so the %s misses "
+            "their documents",
+            sh_ok, sh_total, sh_failed, what);
+    return 0;
+  }
+  return 1;
+}
+
+/* One entry of "responses". */
+static void count_item(struct snm_es_count_item *it, yajl_val r)
+{
+  yajl_val status = snm_jget(r, "status", NULL);
+  yajl_val total = snm_jget(r, "hits", "total", NULL);
+  yajl_val value = total;
+
+  it->status = YAJL_IS_INTEGER(status) ? (long)YAJL_GET_INTEGER(status) : 0;
+  if (!snm_es_msearch_item_ok(r, "count", it->why, sizeof(it->why))) {
+    it->count = -1;
     return;
   }
   if (YAJL_IS_OBJECT(total)) {
@@ -554,17 +580,12 @@ static void count_item(struct snm_es_count_item *it, yajl_val r)
   it->why[0] = '\0';
 }
 
-int snm_es_parse_count_msearch(struct snm_es_count_item *items, size_t n,
-                               yajl_val json, struct snm_err *err)
+yajl_val snm_es_msearch_responses(yajl_val json, size_t n, struct snm_err *err)
 {
   yajl_val arr = snm_jget(json, "responses", NULL);
   const char *why = NULL;
+  struct snm_buf reason;
 
-  for (size_t i = 0; i < n; i++) {
-    items[i].count = -1;
-    items[i].status = 0;
-    snprintf(items[i].why, sizeof(items[i].why), "no reply for this index");
-  }
   if (!YAJL_IS_OBJECT(json))
     why = "the reply is not a JSON object";
   else if (snm_jget(json, "error", NULL) != NULL)
@@ -573,24 +594,33 @@ int snm_es_parse_count_msearch(struct snm_es_count_item *items, size_t n,
     why = "the reply has no \"responses\" array";
   else if (arr->u.array.len != n)
     why = "the reply's \"responses\" do not match the request's searches";
-  if (why != NULL) {
-    struct snm_buf reason;
-    int rc;
+  if (why == NULL)
+    return arr;
+  snm_buf_init(&reason, 0);
+  if (YAJL_IS_OBJECT(json))
+    snm_best_effort(snm_es_error_reason(&reason, json, NULL, 0));
+  if (arr != NULL && YAJL_IS_ARRAY(arr) && arr->u.array.len != n)
+    snm_err_set(err, SNM_EPARSE, "%s (%zu for %zu)", why, arr->u.array.len, n);
+  else
+    snm_err_set(err, SNM_EPARSE, "%s%s%s", why, reason.len > 0 ? ": " : "",
+                snm_buf_str(&reason));
+  snm_buf_dispose(&reason);
+  return NULL;
+}
 
-    snm_buf_init(&reason, 0);
-    if (YAJL_IS_OBJECT(json))
-      snm_best_effort(snm_es_error_reason(&reason, json, NULL, 0));
-    if (arr != NULL && YAJL_IS_ARRAY(arr) && arr->u.array.len != n)
-      rc = snm_err_set(err, SNM_EPARSE, "%s (%zu for %zu)", why,
-                       arr->u.array.len, n);
-    else
-      rc = snm_err_set(err, SNM_EPARSE, "%s%s%s", why,
-                       reason.len > 0 ? ": " : "", snm_buf_str(&reason));
-    snm_buf_dispose(&reason);
-    for (size_t i = 0; i < n; i++)
-      snprintf(items[i].why, sizeof(items[i].why), "%.200s", err->msg);
-    return rc;
+int snm_es_parse_count_msearch(struct snm_es_count_item *items, size_t n,
+                               yajl_val json, struct snm_err *err)
+{
+  yajl_val arr = snm_es_msearch_responses(json, n, err);
+
+  for (size_t i = 0; i < n; i++) {
+    items[i].count = -1;
+    items[i].status = 0;
+    snprintf(items[i].why, sizeof(items[i].why), "%.200s",
+             arr != NULL ? "no reply for this index" : err->msg);
   }
+  if (arr == NULL)
+    return SNM_EPARSE;
   for (size_t i = 0; i < n; i++)
     count_item(&items[i], arr->u.array.values[i]);
   return 0;

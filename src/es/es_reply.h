@@ -117,6 +117,21 @@ struct snm_es_count_item {
   char why[256];   /* "" when counted; else the reason, sanitised */
 };
 
+/* The "responses" array of an _msearch reply for n searches, or NULL with
+ * `err` (SNM_EPARSE) saying why: not a JSON object, an error (its reason
+ * quoted), no "responses" array, or one of another length. */
+yajl_val snm_es_msearch_responses(yajl_val json, size_t n, struct snm_err *err);
+
+/* One entry `r` of an _msearch reply's "responses": 1 when it is a search
+ * every shard answered in time; else 0 with `why` (sanitised) saying why:
+ * not an object, an error object (its status and reason quoted), a
+ * status other than 2xx, timed out, no "_shards" or one lacking total,
+ * successful or failed, failed or missing shards.  `what` names what the
+ * search was for in those sentences ("count": "so the count misses their
+ * documents"). */
+int snm_es_msearch_item_ok(yajl_val r, const char *what, char *why,
+                           size_t size);
+
 /* Read the reply of an snm_es_count_msearch_body request for names[0..n)
  * into items[0..n) (the replies come in the order of the requests).  With
  * the rules of snm_es_parse_count, per item: an error object (its reason

@@ -173,42 +173,10 @@ static int source_digest(unsigned char digest[32], yajl_val v)
 /* One entry of "responses". */
 static int sample_item(struct snm_es_sample *s, yajl_val r)
 {
-  yajl_val shards = snm_jget(r, "_shards", NULL);
   yajl_val hits = snm_jget(r, "hits", "hits", NULL);
-  long long status = snm_jint(0, r, "status", NULL);
-  long long sh_total, sh_ok, sh_failed;
 
-  if (!YAJL_IS_OBJECT(r)) {
-    set_why(s->why, sizeof(s->why), "the reply's entry is not a JSON object");
+  if (!snm_es_msearch_item_ok(r, "draw", s->why, sizeof(s->why)))
     return 0;
-  }
-  if (snm_jget(r, "error", NULL) != NULL) {
-    error_why(s->why, sizeof(s->why), "the search failed", r);
-    return 0;
-  }
-  if (status != 0 && (status < 200 || status > 299)) {
-    set_why(s->why, sizeof(s->why), "the search answered status %lld", status);
-    return 0;
-  }
-  if (YAJL_IS_TRUE(snm_jget(r, "timed_out", NULL))) {
-    set_why(s->why, sizeof(s->why), "the search timed out");
-    return 0;
-  }
-  sh_total = snm_jint(-1, shards, "total", NULL);
-  sh_ok = snm_jint(-1, shards, "successful", NULL);
-  sh_failed = snm_jint(-1, shards, "failed", NULL);
-  if (sh_total < 0 || sh_ok < 0 || sh_failed < 0) {
-    set_why(s->why, sizeof(s->why),
-            "the reply does not say how many shards answered");
-    return 0;
-  }
-  if (sh_failed != 0 || sh_ok < sh_total) {
-    set_why(s->why, sizeof(s->why),
-            "%lld of %lld shards answered (%lld failed): the draw would "
-            "miss their documents",
-            sh_ok, sh_total, sh_failed);
-    return 0;
-  }
   if (!YAJL_IS_ARRAY(hits)) {
     set_why(s->why, sizeof(s->why), "the reply has no hits.hits array");
     return 0;
@@ -256,35 +224,15 @@ static int sample_item(struct snm_es_sample *s, yajl_val r)
 int snm_es_parse_sample_msearch(struct snm_es_sample *samples, size_t n,
                                 yajl_val json, struct snm_err *err)
 {
-  yajl_val arr = snm_jget(json, "responses", NULL);
-  const char *why = NULL;
+  yajl_val arr = snm_es_msearch_responses(json, n, err);
 
   for (size_t i = 0; i < n; i++) {
     snm_es_sample_dispose(&samples[i]);
-    snprintf(samples[i].why, sizeof(samples[i].why), "no reply for this index");
+    snprintf(samples[i].why, sizeof(samples[i].why), "%.200s",
+             arr != NULL ? "no reply for this index" : err->msg);
   }
-  if (!YAJL_IS_OBJECT(json))
-    why = "the reply is not a JSON object";
-  else if (snm_jget(json, "error", NULL) != NULL)
-    why = "the reply is an error";
-  else if (!YAJL_IS_ARRAY(arr))
-    why = "the reply has no \"responses\" array";
-  else if (arr->u.array.len != n)
-    why = "the reply's \"responses\" do not match the request's searches";
-  if (why != NULL) {
-    struct snm_buf reason;
-    int rc;
-
-    snm_buf_init(&reason, 0);
-    if (YAJL_IS_OBJECT(json))
-      snm_best_effort(snm_es_error_reason(&reason, json, NULL, 0));
-    rc = snm_err_set(err, SNM_EPARSE, "%s%s%s", why, reason.len > 0 ? ": " : "",
-                     snm_buf_str(&reason));
-    snm_buf_dispose(&reason);
-    for (size_t i = 0; i < n; i++)
-      snprintf(samples[i].why, sizeof(samples[i].why), "%.200s", err->msg);
-    return rc;
-  }
+  if (arr == NULL)
+    return SNM_EPARSE;
   for (size_t i = 0; i < n; i++) {
     int rc = sample_item(&samples[i], arr->u.array.values[i]);
     if (rc != 0) {
