@@ -1372,6 +1372,21 @@ static void script_dispose(struct script *s)
   s->saved = NULL;
 }
 
+/* The world saw no broken guarantee (else the first one, as the failure). */
+static void no_violations(struct fx *fx)
+{
+  if (fx->w.violations > 0)
+    fail_msg("%s", fx->w.violation);
+}
+
+/* The end of a scenario: its script, its world and its state file gone. */
+static void scenario_done(struct fx *fx, struct script *s)
+{
+  script_dispose(s);
+  world_dispose(&fx->w);
+  unlink(fx->state_path);
+}
+
 static void load_state(struct fx *fx, struct snm_state *st, int *found)
 {
   struct snm_err err;
@@ -1523,8 +1538,7 @@ static void test_fresh_run(void **state)
   s.events = tmpfile();
   assert_non_null(s.events);
   assert_int_equal(run(fx, &s), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_done(fx);
   /* run.done counts every request the run sent, per domain */
   done = last_event(s.events, "run.done");
@@ -1563,9 +1577,7 @@ static void test_fresh_run(void **state)
       }
     assert_int_equal(refreshes, 1);
   }
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* Crash at transition `step` or request `req`, resume, check. */
@@ -1680,9 +1692,7 @@ static void test_count_mismatch(void **state)
     assert_int_equal(ix->docs_found, second ? DOCS[1] - 1 : DOCS[0]);
   }
   snm_state_dispose(&st);
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* The snapshot's listing lags its end once: it is not over until the
@@ -1698,9 +1708,7 @@ static void test_info_behind_status(void **state)
   assert_int_equal(fx->w.violations, 0);
   assert_int_equal(fx->w.info_lag, 0);
   check_done(fx);
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* The snapshot PUT is taken but its answer is a 502: look it up, adopt
@@ -1713,13 +1721,10 @@ static void test_put_outcome_unknown(void **state)
   world_init(&fx->w);
   fx->w.put_lost = 1;
   assert_int_equal(run(fx, &s), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   assert_true(seen_edge[WF_SNAP_CREATE][WF_SNAP_LOOKUP]);
   check_done(fx);
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* A crash right after the restore POST was taken; on resume one of its
@@ -1747,8 +1752,7 @@ static void test_resume_origin_from_routing(void **state)
   fx->w.exists[1] = fx->w.ours[1] = 0;
   fx->w.hide_recovery = 1;
   assert_int_equal(run(fx, &r), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   assert_true(request_of(&r, "dst: GET /_cluster/state/routing_table/") <
               request_of(&r, "/_restore"));
   assert_true(seen_tedge[WFT_ROUTING][WFT_POST]);
@@ -1862,8 +1866,7 @@ static void test_sync_round(void **state)
   ref.saved = NULL;
   ref.sync = 1;
   assert_int_equal(run(fx, &ref), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_sync_done(fx, "without a crash");
   assert_true(seen_tedge[WFT_CLOSE][WFT_POST]);
 
@@ -1930,8 +1933,7 @@ static void test_sync_identity_changed(void **state)
   fx->w.ours[1] = 0; /* someone else's now */
   fx->w.generation[1]++;
   assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   assert_false(fx->w.closed[0] || fx->w.closed[1]);
   assert_int_equal(fx->w.puts, 2); /* the round's snapshot was taken */
   for (size_t i = 0; i < s.requests && i < 64; i++)
@@ -1944,9 +1946,7 @@ static void test_sync_identity_changed(void **state)
   assert_int_equal(st.rounds[1].restores[0].state, SNM_RESTORE_FAILED);
   snm_state_dispose(&st);
   script_dispose(&first);
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* ---- on_conflict replace ------------------------------------------------ */
@@ -2007,8 +2007,7 @@ static void test_replace_foreign(void **state)
 
   world_foreign(&fx->w);
   assert_int_equal(run(fx, &ref), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_replace_done(fx, "without a crash");
   assert_true(seen_tedge[WFT_CLOSE][WFT_POST]);
   world_dispose(&fx->w);
@@ -2063,8 +2062,7 @@ static void test_replace_uuid_changed(void **state)
   world_foreign(&fx->w);
   fx->w.regen_at_probe = 1;
   assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   for (size_t i = 0; i < N_IX; i++) {
     assert_false(fx->w.closed[i]);
     assert_int_equal(fx->w.restored[i], 0);
@@ -2074,9 +2072,7 @@ static void test_replace_uuid_changed(void **state)
     if (strstr(s.log[i], "/_close") != NULL ||
         strstr(s.log[i], "/_restore") != NULL)
       fail_msg("the refused run sent %s", s.log[i]);
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* The end of the snapshot is the listing's (GET _snapshot/R/S) to say:
@@ -2090,14 +2086,11 @@ static void test_status_only_progress(void **state)
   world_init(&fx->w);
   fx->w.status_broken = 1;
   assert_int_equal(run(fx, &s), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_done(fx);
   assert_true(fx->w.statuses >= 1);
   assert_true(fx->w.snap_done);
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* Every shard done by the _status, the listing still "IN_PROGRESS" for a
@@ -2116,14 +2109,11 @@ static void test_snapshot_finalizing(void **state)
   fx->w.info_lag = 1000000; /* until ended below */
   fx->w.lag_until_ms = t0 + WF_STATUS_MIN_GAP_MS + 300;
   assert_int_equal(run(fx, &s), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_done(fx);
   assert_true(snm_time_now_ms() >= fx->w.lag_until_ms);
   assert_int_equal(fx->w.statuses, 1);
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* A restore that takes more polls than the warm-up: after it, the health
@@ -2137,15 +2127,12 @@ static void test_restore_long_poll(void **state)
   world_init(&fx->w);
   fx->w.recover_polls = 14;
   assert_int_equal(run(fx, &s), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_done(fx);
   assert_true(fx->w.health_waits >= 1);
   for (size_t i = 0; i < N_IX; i++)
     assert_true(fx->w.recovered[i] >= 14);
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* A server without _msearch (an old proxy answers 400, no handler): every
@@ -2158,16 +2145,13 @@ static void test_msearch_refused(void **state)
   world_init(&fx->w);
   fx->w.msearch_refused = 1;
   assert_int_equal(run(fx, &s), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_done(fx);
   /* the preflight's, then one per count step: each refused once */
   assert_int_equal(fx->w.msearches, 4);
   /* before, after and the target's: one _count per index each */
   assert_int_equal(fx->w.counts, 3 * N_IX);
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* An _msearch item that is doubtful (a shard failed) is asked again with
@@ -2180,8 +2164,7 @@ static void test_msearch_item_doubtful(void **state)
   world_init(&fx->w);
   fx->w.msearch_doubt = 1;
   assert_int_equal(run(fx, &s), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_done(fx);
   assert_int_equal(fx->w.msearches, 4);
   assert_int_equal(fx->w.counts, 3); /* before, after, target: index 2 */
@@ -2193,9 +2176,7 @@ static void test_msearch_item_doubtful(void **state)
     assert_int_equal(n, 2);
     assert_true(re < request_of(&s, "src: PUT /_snapshot/r/snapmig-"));
   }
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* The doubtful item's _count fails too: the run stops in verify, and the
@@ -2222,9 +2203,7 @@ static void test_msearch_doubt_count_fails(void **state)
       assert_int_not_equal(ix->state, SNM_RESTORE_VERIFIED);
   }
   snm_state_dispose(&st);
-  script_dispose(&s);
-  world_dispose(&fx->w);
-  unlink(fx->state_path);
+  scenario_done(fx, &s);
 }
 
 /* ---- cutover ------------------------------------------------------------ */
@@ -2390,8 +2369,7 @@ static void test_cutover_round(void **state)
   ref.events = tmpfile();
   assert_non_null(ref.events);
   assert_int_equal(run(fx, &ref), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_cutover_done(fx, 2, before, "without a crash");
   /* the downtime in cutover.done and run.done */
   done = last_event(ref.events, "cutover.done");
@@ -2459,8 +2437,7 @@ static void test_cutover_first_round(void **state)
   world_init(&fx->w);
   fx->w.cutover = 1;
   assert_int_equal(run(fx, &s), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_cutover_done(fx, 1, before, "as the first round");
   world_dispose(&fx->w);
   script_dispose(&s);
@@ -2513,8 +2490,7 @@ static void test_cutover_failure_rolls_back(void **state)
   snm_log_set_level(SNM_LOG_QUIET);
   assert_int_equal(run(fx, &ref), SNM_RUN_FAILED);
   snm_log_set_level(SNM_LOG_WARN);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_rolled_back(fx, before, "without a crash");
   assert_true(seen_edge[WF_ROLLBACK][WF_STOPPING]);
 
@@ -2584,8 +2560,7 @@ static void test_cutover_sample_differs(void **state)
   snm_log_set_level(SNM_LOG_QUIET);
   assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
   snm_log_set_level(SNM_LOG_WARN);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_rolled_back(fx, before, "after a sample mismatch");
   failed = last_event(ev, "run.failed");
   {
@@ -2623,8 +2598,7 @@ static void test_cutover_switch_refused(void **state)
   snm_log_set_level(SNM_LOG_QUIET);
   assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
   snm_log_set_level(SNM_LOG_WARN);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_rolled_back(fx, before, "after a refused switch");
   free(saved);
   world_dispose(&after_run);
@@ -2722,8 +2696,7 @@ static void test_cutover_keep_blocked_and_rollback(void **state)
     world_dispose(&w);
   }
   assert_int_equal(run(fx, &rb), SNM_RUN_DONE);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_rolled_back(fx, before, "--rollback");
   /* nothing left to lift */
   assert_int_equal(run(fx, &again), SNM_RUN_REFUSED);
@@ -2760,8 +2733,7 @@ static void test_cutover_no_rollback_after_switch(void **state)
   assert_int_equal(fx->w.src_block[1], 1);
   assert_int_equal(run(fx, &r), SNM_RUN_DONE);
   snm_log_set_level(SNM_LOG_WARN);
-  if (fx->w.violations > 0)
-    fail_msg("%s", fx->w.violation);
+  no_violations(fx);
   check_cutover_done(fx, 2, before, "after a stop at the switch");
   free(saved);
   world_dispose(&after_run);
