@@ -139,11 +139,7 @@ static int load_rounds(struct snm_preflight *pf, struct snm_state *st,
   int found = 0;
 
   snm_err_clear(&err);
-  if (state_arg != NULL)
-    path = strdup(state_arg);
-  else if (snm_journal_default_path(&path, plan_path, plan->name) != 0)
-    path = NULL;
-  if (path == NULL) {
+  if (snm_journal_state_path(&path, state_arg, plan_path, plan->name) != 0) {
     fprintf(stderr, "snapmig: error: out of memory\n");
     return SNM_EXIT_FAILED;
   }

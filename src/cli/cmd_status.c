@@ -472,11 +472,7 @@ int snm_cmd_status(int argc, char **argv)
     status = rc;
     goto done;
   }
-  if (state_arg != NULL)
-    path = strdup(state_arg);
-  else if (snm_journal_default_path(&path, plan_path, plan->name) != 0)
-    path = NULL;
-  if (path == NULL) {
+  if (snm_journal_state_path(&path, state_arg, plan_path, plan->name) != 0) {
     fprintf(stderr, "snapmig: error: out of memory\n");
     goto done;
   }

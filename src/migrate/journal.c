@@ -519,6 +519,15 @@ done:
   return rc;
 }
 
+int snm_journal_state_path(char **out, const char *given, const char *plan_path,
+                           const char *plan_name)
+{
+  if (given == NULL)
+    return snm_journal_default_path(out, plan_path, plan_name);
+  *out = strdup(given);
+  return *out != NULL ? 0 : SNM_ENOMEM;
+}
+
 int snm_journal_default_path(char **out, const char *plan_path,
                              const char *plan_name)
 {

@@ -415,6 +415,12 @@ int snm_state_check_plan(const struct snm_state *st,
 int snm_journal_default_path(char **out, const char *plan_path,
                              const char *plan_name);
 
+/* The state path a command uses: `given` (--state) when not NULL, else
+ * the default of snm_journal_default_path.  Returns 0 and *out (malloced);
+ * SNM_ENOMEM (*out NULL). */
+int snm_journal_state_path(char **out, const char *given, const char *plan_path,
+                           const char *plan_name);
+
 /* The run lock: `<state path>.lock`, flock()ed exclusively. */
 struct snm_journal_lock {
   int fd;     /* -1 when not held */

@@ -206,6 +206,26 @@ static int open_cutover_round(struct snm_workflow *wf, struct snm_err *err)
   return wf_save(wf, err);
 }
 
+/* The state's current round is an unfinished cutover, whose blocks only
+ * `snapmig cutover` finishes or lifts: SNM_EINVAL saying so (`fresh`:
+ * for --fresh, which would set its record aside). */
+static int refuse_unfinished_cutover(struct snm_workflow *wf, int fresh,
+                                     struct snm_err *err)
+{
+  const struct snm_state_round *rd = wf_round(wf);
+
+  return snm_err_set(
+      err, SNM_EINVAL,
+      "%sround %u of plan %s is an unfinished cutover (%s%s)%s%s; 'snapmig "
+      "cutover %s' finishes it, 'snapmig cutover --rollback %s' lifts its "
+      "write blocks%s",
+      fresh ? "--fresh: " : "", rd->number, wf->plan->name,
+      snm_cutover_state_name(rd->cutover.state),
+      rd->cutover.source_blocked ? ", the source write-blocked" : "",
+      fresh ? ", recorded in " : "", fresh ? wf->state_path : "",
+      wf->o->plan_path, wf->o->plan_path, fresh ? "; then start anew" : "");
+}
+
 /* Load or begin the state.  Returns 0, 1 when the run is already done,
  * or an error (SNM_EINVAL: the state is another plan's). */
 static int open_state(struct snm_workflow *wf, struct snm_err *err)
@@ -234,17 +254,7 @@ static int open_state(struct snm_workflow *wf, struct snm_err *err)
       wf_round(wf)->cutover.state != SNM_CUT_NONE &&
       wf_round(wf)->cutover.state != SNM_CUT_PENDING &&
       wf_round(wf)->cutover.state != SNM_CUT_ROLLED_BACK)
-    return snm_err_set(err, SNM_EINVAL,
-                       "--fresh: round %u of plan %s is an unfinished "
-                       "cutover (%s%s), recorded in %s; 'snapmig cutover "
-                       "%s' finishes it, 'snapmig cutover --rollback %s' "
-                       "lifts its write blocks; then start anew",
-                       wf_round(wf)->number, wf->plan->name,
-                       snm_cutover_state_name(wf_round(wf)->cutover.state),
-                       wf_round(wf)->cutover.source_blocked
-                           ? ", the source write-blocked"
-                           : "",
-                       wf->state_path, wf->o->plan_path, wf->o->plan_path);
+    return refuse_unfinished_cutover(wf, 1, err);
   if (found && wf->o->fresh) {
     if ((rc = set_aside(wf->state_path, &wf->st, err)) != 0)
       return rc;
@@ -259,16 +269,7 @@ static int open_state(struct snm_workflow *wf, struct snm_err *err)
      * there, and only it finishes or lifts them */
     if (!wf->o->cutover && wf->st.step != SNM_STEP_DONE &&
         wf_round(wf)->cutover.state != SNM_CUT_NONE)
-      return snm_err_set(err, SNM_EINVAL,
-                         "round %u of plan %s is an unfinished cutover "
-                         "(%s%s); 'snapmig cutover %s' finishes it, 'snapmig "
-                         "cutover --rollback %s' lifts its write blocks",
-                         wf_round(wf)->number, wf->plan->name,
-                         snm_cutover_state_name(wf_round(wf)->cutover.state),
-                         wf_round(wf)->cutover.source_blocked
-                             ? ", the source write-blocked"
-                             : "",
-                         wf->o->plan_path, wf->o->plan_path);
+      return refuse_unfinished_cutover(wf, 0, err);
     if (wf->o->cutover) {
       if ((rc = open_cutover_round(wf, err)) != 0)
         return rc;
@@ -443,12 +444,8 @@ enum snm_run_result snm_workflow_run(const struct snm_plan *plan,
     snm_log(SNM_LOG_ERROR, "out of memory");
     goto done;
   }
-  if (opts->state_path != NULL)
-    wf.state_path = strdup(opts->state_path);
-  else if (snm_journal_default_path(&wf.state_path, opts->plan_path,
-                                    plan->name) != 0)
-    wf.state_path = NULL;
-  if (wf.state_path == NULL) {
+  if (snm_journal_state_path(&wf.state_path, opts->state_path, opts->plan_path,
+                             plan->name) != 0) {
     snm_log(SNM_LOG_ERROR, "out of memory");
     goto done;
   }
