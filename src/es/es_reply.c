@@ -466,6 +466,33 @@ int snm_es_count_msearch_body(struct snm_buf *out, size_t *taken,
   return snm_es_msearch_body(out, taken, names, n, msearch_count_query, limit);
 }
 
+void snm_es_vwhy(char *why, size_t size, const char *fmt, va_list ap)
+{
+  vsnprintf(why, size, fmt, ap);
+  snm_sanitize_line(why, strlen(why));
+}
+
+void snm_es_why(char *why, size_t size, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  snm_es_vwhy(why, size, fmt, ap);
+  va_end(ap);
+}
+
+void snm_es_error_why(char *why, size_t size, const char *what, yajl_val r)
+{
+  struct snm_buf reason;
+
+  snm_buf_init(&reason, 0);
+  snm_best_effort(snm_es_error_reason(&reason, r, NULL, 0));
+  snm_es_why(why, size, "%s (status %lld): %s", what,
+             snm_jint(0, r, "status", NULL),
+             reason.len > 0 ? snm_buf_str(&reason) : "(no reason given)");
+  snm_buf_dispose(&reason);
+}
+
 static void item_unknown(struct snm_es_count_item *it, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -475,22 +502,8 @@ static void item_unknown(struct snm_es_count_item *it, const char *fmt, ...)
 
   it->count = -1;
   va_start(ap, fmt);
-  vsnprintf(it->why, sizeof(it->why), fmt, ap);
+  snm_es_vwhy(it->why, sizeof(it->why), fmt, ap);
   va_end(ap);
-  snm_sanitize_line(it->why, strlen(it->why));
-}
-
-static void why_set(char *why, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void why_set(char *why, size_t size, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(why, size, fmt, ap);
-  va_end(ap);
-  snm_sanitize_line(why, strlen(why));
 }
 
 int snm_es_msearch_item_ok(yajl_val r, const char *what, char *why, size_t size)
@@ -500,47 +513,41 @@ int snm_es_msearch_item_ok(yajl_val r, const char *what, char *why, size_t size)
   long long sh_total, sh_ok, sh_failed;
 
   if (!YAJL_IS_OBJECT(r)) {
-    why_set(why, size, "the reply's entry is not a JSON object");
+    snm_es_why(why, size, "the reply's entry is not a JSON object");
     return 0;
   }
   if (snm_jget(r, "error", NULL) != NULL) {
-    struct snm_buf reason;
-
-    snm_buf_init(&reason, 0);
-    snm_best_effort(snm_es_error_reason(&reason, r, NULL, 0));
-    why_set(why, size, "the search failed (status %lld): %s", status,
-            reason.len > 0 ? snm_buf_str(&reason) : "(no reason given)");
-    snm_buf_dispose(&reason);
+    snm_es_error_why(why, size, "the search failed", r);
     return 0;
   }
   if (status != 0 && (status < 200 || status > 299)) {
-    why_set(why, size, "the search answered status %lld", status);
+    snm_es_why(why, size, "the search answered status %lld", status);
     return 0;
   }
   if (YAJL_IS_TRUE(snm_jget(r, "timed_out", NULL))) {
-    why_set(why, size, "the search timed out, so the %s may miss documents",
-            what);
+    snm_es_why(why, size, "the search timed out, so the %s may miss documents",
+               what);
     return 0;
   }
   if (!YAJL_IS_OBJECT(shards)) {
-    why_set(why, size,
-            "the reply does not say how many shards answered (no "
-            "\"_shards\")");
+    snm_es_why(why, size,
+               "the reply does not say how many shards answered (no "
+               "\"_shards\")");
     return 0;
   }
   sh_total = snm_jint(-1, shards, "total", NULL);
   sh_ok = snm_jint(-1, shards, "successful", NULL);
   sh_failed = snm_jint(-1, shards, "failed", NULL);
   if (sh_total < 0 || sh_ok < 0 || sh_failed < 0) {
-    why_set(why, size,
-            "the reply's \"_shards\" lacks total, successful or failed");
+    snm_es_why(why, size,
+               "the reply's \"_shards\" lacks total, successful or failed");
     return 0;
   }
   if (sh_failed != 0 || sh_ok < sh_total) {
-    why_set(why, size,
-            "%lld of %lld shards answered (%lld failed), so the %s misses "
-            "their documents",
-            sh_ok, sh_total, sh_failed, what);
+    snm_es_why(why, size,
+               "%lld of %lld shards answered (%lld failed), so the %s misses "
+               "their documents",
+               sh_ok, sh_total, sh_failed, what);
     return 0;
   }
   return 1;

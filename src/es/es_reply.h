@@ -8,6 +8,7 @@
 #ifndef SNM_ES_REPLY_H
 #define SNM_ES_REPLY_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <yajl/yajl_tree.h>
 
@@ -121,6 +122,16 @@ struct snm_es_count_item {
  * `err` (SNM_EPARSE) saying why: not a JSON object, an error (its reason
  * quoted), no "responses" array, or one of another length. */
 yajl_val snm_es_msearch_responses(yajl_val json, size_t n, struct snm_err *err);
+
+/* A reason for a reply's item into the fixed buffer `why` (printf, cut
+ * at `size`), the line sanitised (snm_sanitize_line): what the reply
+ * parsers keep per index. */
+void snm_es_why(char *why, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void snm_es_vwhy(char *why, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+/* "WHAT (status N): the server's reason" of an error entry `r`. */
+void snm_es_error_why(char *why, size_t size, const char *what, yajl_val r);
 
 /* One entry `r` of an _msearch reply's "responses": 1 when it is a search
  * every shard answered in time; else 0 with `why` (sanitised) saying why:

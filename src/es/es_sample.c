@@ -50,32 +50,6 @@ int snm_es_sample_msearch_body(struct snm_buf *out, size_t *taken,
   return snm_es_msearch_body(out, taken, names, n, query, limit);
 }
 
-static void set_why(char *why, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t size, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(why, size, fmt, ap);
-  va_end(ap);
-  snm_sanitize_line(why, strlen(why));
-}
-
-/* The server's reason in an error entry, into why. */
-static void error_why(char *why, size_t size, const char *what, yajl_val r)
-{
-  struct snm_buf reason;
-  long long status = snm_jint(0, r, "status", NULL);
-
-  snm_buf_init(&reason, 0);
-  snm_best_effort(snm_es_error_reason(&reason, r, NULL, 0));
-  set_why(why, size, "%s (status %lld): %s", what, status,
-          reason.len > 0 ? snm_buf_str(&reason) : "(no reason given)");
-  snm_buf_dispose(&reason);
-}
-
 /* ---- canonical _source -------------------------------------------------- */
 
 struct member_ref {
@@ -178,7 +152,7 @@ static int sample_item(struct snm_es_sample *s, yajl_val r)
   if (!snm_es_msearch_item_ok(r, "draw", s->why, sizeof(s->why)))
     return 0;
   if (!YAJL_IS_ARRAY(hits)) {
-    set_why(s->why, sizeof(s->why), "the reply has no hits.hits array");
+    snm_es_why(s->why, sizeof(s->why), "the reply has no hits.hits array");
     return 0;
   }
   if (hits->u.array.len > 0) {
@@ -196,7 +170,7 @@ static int sample_item(struct snm_es_sample *s, yajl_val r)
 
     if (id == NULL) {
       snm_es_sample_dispose(s);
-      set_why(s->why, sizeof(s->why), "a hit of the reply has no _id");
+      snm_es_why(s->why, sizeof(s->why), "a hit of the reply has no _id");
       return 0;
     }
     d->id = strdup(id);
@@ -211,8 +185,8 @@ static int sample_item(struct snm_es_sample *s, yajl_val r)
         return rc;
       if (rc != 0) {
         snm_es_sample_dispose(s);
-        set_why(s->why, sizeof(s->why),
-                "a document's _source is nested too deeply to compare");
+        snm_es_why(s->why, sizeof(s->why),
+                   "a document's _source is nested too deeply to compare");
         return 0;
       }
     }
@@ -312,9 +286,8 @@ static void note_first(struct snm_es_sample_verdict *v, const char *fmt, ...)
   if (v->first[0] != '\0')
     return;
   va_start(ap, fmt);
-  vsnprintf(v->first, sizeof(v->first), fmt, ap);
+  snm_es_vwhy(v->first, sizeof(v->first), fmt, ap);
   va_end(ap);
-  snm_sanitize_line(v->first, strlen(v->first));
 }
 
 int snm_es_sample_check_mget(struct snm_es_sample_verdict *verdicts,
@@ -370,7 +343,7 @@ int snm_es_sample_check_mget(struct snm_es_sample_verdict *verdicts,
       if (snm_jget(e, "error", NULL) != NULL) {
         char why[400];
 
-        error_why(why, sizeof(why), "the target could not read it", e);
+        snm_es_error_why(why, sizeof(why), "the target could not read it", e);
         v->unknown++;
         note_first(v, "_id \"%.80s\": %s", d->id, why);
         continue;
