@@ -51,39 +51,20 @@ static const struct {
     {"readall", 0, 0},     {"readall_and_monitor", 0, 0},
 };
 
-/* 1: static role granting everything, 0: static role granting none, -1:
- * not a static role (its definition is not known). */
-static int static_role_grants(const char *role)
+/* Of static role `role`: 1 when it grants the snapshot permissions
+ * (`closes` 0) or indices:admin/close too (`closes` 1), 0 when not, -1
+ * when it is not a static role (its definition is not known). */
+static int static_role_grants(const char *role, int closes)
 {
   for (size_t i = 0; i < sizeof(static_roles) / sizeof(static_roles[0]); i++)
     if (strcmp(static_roles[i].name, role) == 0)
-      return static_roles[i].grants;
+      return closes ? static_roles[i].closes : static_roles[i].grants;
   return -1;
 }
 
-enum snm_pf_grant
-snm__pf_security_grant_close(const struct snm_pf_security *sec)
-{
-  int unknown = 0;
-
-  if (sec->state != SNM_PF_SEC_KNOWN)
-    return SNM_PF_GRANT_UNKNOWN;
-  for (size_t i = 0; i < sec->n_roles; i++) {
-    size_t k;
-
-    for (k = 0; k < sizeof(static_roles) / sizeof(static_roles[0]); k++)
-      if (strcmp(static_roles[k].name, sec->roles[i]) == 0)
-        break;
-    if (k == sizeof(static_roles) / sizeof(static_roles[0]))
-      unknown = 1;
-    else if (static_roles[k].closes)
-      return SNM_PF_GRANT_YES;
-  }
-  return unknown ? SNM_PF_GRANT_UNKNOWN : SNM_PF_GRANT_NO;
-}
-
-enum snm_pf_grant snm__pf_security_grant(const struct snm_pf_security *sec,
-                                         const char **granting)
+/* The verdict over sec's roles (see static_role_grants). */
+static enum snm_pf_grant grant_of(const struct snm_pf_security *sec, int closes,
+                                  const char **granting)
 {
   int unknown = 0;
 
@@ -92,7 +73,7 @@ enum snm_pf_grant snm__pf_security_grant(const struct snm_pf_security *sec,
   if (sec->state != SNM_PF_SEC_KNOWN)
     return SNM_PF_GRANT_UNKNOWN;
   for (size_t i = 0; i < sec->n_roles; i++) {
-    int g = static_role_grants(sec->roles[i]);
+    int g = static_role_grants(sec->roles[i], closes);
     if (g == 1) {
       if (granting != NULL)
         *granting = sec->roles[i];
@@ -102,6 +83,18 @@ enum snm_pf_grant snm__pf_security_grant(const struct snm_pf_security *sec,
       unknown = 1;
   }
   return unknown ? SNM_PF_GRANT_UNKNOWN : SNM_PF_GRANT_NO;
+}
+
+enum snm_pf_grant
+snm__pf_security_grant_close(const struct snm_pf_security *sec)
+{
+  return grant_of(sec, 1, NULL);
+}
+
+enum snm_pf_grant snm__pf_security_grant(const struct snm_pf_security *sec,
+                                         const char **granting)
+{
+  return grant_of(sec, 0, granting);
 }
 
 /* ---- reading authinfo --------------------------------------------------- */
@@ -386,7 +379,7 @@ static int list_unknown_roles(struct snm_pf_security *sec)
 
   snm_buf_init(&b, 0);
   for (size_t i = 0; i < sec->n_roles && rc == 0; i++)
-    if (static_role_grants(sec->roles[i]) < 0)
+    if (static_role_grants(sec->roles[i], 0) < 0)
       rc = snm_buf_printf(&b, "%s%s", n++ > 0 ? ", " : "", sec->roles[i]);
   sec->unknown_roles = rc == 0 && n > 0 ? snm_buf_steal(&b) : NULL;
   snm_buf_dispose(&b);
