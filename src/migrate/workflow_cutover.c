@@ -276,9 +276,12 @@ void wf_step_block(struct snm_workflow *wf)
     if (wf->cut_value[i] != 1) {
       wf_failf(wf, SNM_EHTTP,
                "block: %s: index.blocks.write of %s reads %s right after "
-               "PUT %s/_settings set it to true",
+               "PUT %s/_settings set it to true: something else sets it "
+               "(an index policy, another tool); stop that, then run "
+               "'snapmig cutover %s' again",
                source_id(wf), wf->cut_names[i],
-               wf->cut_value[i] == 0 ? "false" : "unset", wf->cut_names[i]);
+               wf->cut_value[i] == 0 ? "false" : "unset", wf->cut_names[i],
+               wf->o->plan_path);
       return;
     }
   c->state = SNM_CUT_BLOCKED;
@@ -342,8 +345,10 @@ static void read_aliases(struct snm_workflow *wf)
     wf->cut_alias_read[i] = 0;
     if (d == (size_t)-1) {
       wf_failf(wf, SNM_EINVAL,
-               "switch: domain %s of alias %s is not in the plan any more",
-               c->aliases[i].domain, c->aliases[i].alias);
+               "switch: domain %s of alias %s is not in the plan any more; "
+               "this cutover recorded that alias: put the domain back in "
+               "the plan, then run 'snapmig cutover %s' again",
+               c->aliases[i].domain, c->aliases[i].alias, wf->o->plan_path);
       return;
     }
     wf_req_alias_get(wf, i, d, c->aliases[i].alias);
@@ -939,8 +944,11 @@ void wf_tstep_sample(struct wf_target *t)
       if (t->samples[i].why[0] != '\0') {
         struct snm_err e;
         snm_err_set(&e, SNM_EHTTP,
-                    "verify: %s: the sample of %s could not be drawn: %s",
-                    source_id(wf), t->samp_src[i], t->samples[i].why);
+                    "verify: %s: the sample of %s could not be drawn: %s; "
+                    "once the source answers that search, run 'snapmig "
+                    "cutover %s' again",
+                    source_id(wf), t->samp_src[i], t->samples[i].why,
+                    wf->o->plan_path);
         sample_fail(t, &e);
         return;
       }
@@ -965,7 +973,10 @@ void wf_tstep_sample(struct wf_target *t)
       struct snm_err e;
       snm_err_set(&e, SNM_EINVAL,
                   "verify: %s: %s: %zu of %zu sampled documents of %s differ "
-                  "(%zu missing, %zu with another _source, %zu unknown): %s",
+                  "(%zu missing, %zu with another _source, %zu unknown): %s; "
+                  "compare that document on both sides (GET INDEX/_doc/ID): "
+                  "a target index written to since its restore is not the "
+                  "source's copy",
                   t->es->dom->id, t->samp_dst[i], t->samples[i].n - v->equal,
                   t->samples[i].n, t->samp_src[i], v->missing, v->differ,
                   v->unknown, v->first[0] != '\0' ? v->first : "no detail");
