@@ -30,14 +30,7 @@ it_on_exit "curl -s -m 30 -X DELETE '$SRC/_snapshot/$REPO'"
 it_on_exit "curl -s -m 30 -X DELETE '$DST/_snapshot/$REPO'"
 it_on_exit "rm -rf '$LOC'"
 
-bulk() { # URL INDEX FROM N
-    local i f="$RN_TMP/bulk"
-    : >"$f"
-    for ((i = $3; i < $3 + $4; i++)); do
-        printf '{"index":{"_id":"%d"}}\n{"n":%d,"t":"document %d"}\n' "$i" "$i" "$i" >>"$f"
-    done
-    curl -s -m 60 -H 'Content-Type: application/x-ndjson' -X POST "$1/$2/_bulk?refresh=true" --data-binary "@$f" -o /dev/null
-}
+bulk() { rn_bulk "$1" "$2" "$3" "$4" "?refresh=true" ""; } # URL INDEX FROM N
 uuid_of() { jq -r '.[].settings.index.uuid' <<<"$(it_json GET "$1/$2/_settings/index.uuid")"; }
 status_of() { curl -s -m 30 "$1/_cat/indices/$2?h=status" | tr -d ' \n'; }
 

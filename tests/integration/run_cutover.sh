@@ -31,15 +31,7 @@ it_on_exit "curl -s -m 30 -X DELETE '$SRC/_snapshot/$REPO'"
 it_on_exit "curl -s -m 30 -X DELETE '$DST/_snapshot/$REPO'"
 it_on_exit "rm -rf '$LOC'"
 
-bulk() { # INDEX FROM N [QUERY]
-    local i f="$RN_TMP/bulk.$1.$2"
-    : >"$f"
-    for ((i = $2; i < $2 + $3; i++)); do
-        printf '{"index":{"_id":"%d"}}\n{"n":%d,"t":"document %d"}\n' "$i" "$i" "$i" >>"$f"
-    done
-    curl -s -m 60 -H 'Content-Type: application/x-ndjson' -X POST "$SRC/$1/_bulk${4:-}" --data-binary "@$f" -o /dev/null
-    rm -f "$f"
-}
+bulk() { rn_bulk "$SRC" "$1" "$2" "$3" "${4:-}" ""; } # INDEX FROM N [QUERY]
 for ix in a b c; do
     it_ack "create $PREFIX-$ix" PUT "$SRC/$PREFIX-$ix" '{"settings":{"number_of_shards":1,"number_of_replicas":0}}'
     bulk "$PREFIX-$ix" 0 500

@@ -35,14 +35,7 @@ fp_start T "$DST"
 S="$FP_URL_S"
 T="$FP_URL_T"
 
-bulk() { # INDEX FROM N
-    local i f="$RN_TMP/bulk"
-    : >"$f"
-    for ((i = $2; i < $2 + $3; i++)); do
-        printf '{"index":{"_id":"%d"}}\n{"n":%d}\n' "$i" "$i" >>"$f"
-    done
-    curl -s -m 60 -H 'Content-Type: application/x-ndjson' -X POST "$SRC/$1/_bulk?refresh=true" --data-binary "@$f" -o /dev/null
-}
+bulk() { rn_bulk "$SRC" "$1" "$2" "$3" "?refresh=true"; } # INDEX FROM N
 for ix in a b; do
     it_ack "create $PREFIX-$ix" PUT "$SRC/$PREFIX-$ix" '{"settings":{"number_of_shards":1,"number_of_replicas":0}}'
     bulk "$PREFIX-$ix" 0 300

@@ -33,14 +33,7 @@ it_on_exit "rm -rf '$LOC'"
 fp_start T "$DST"
 T="$FP_URL_T"
 
-bulk() { # INDEX FROM N
-    local i f="$RN_TMP/bulk"
-    : >"$f"
-    for ((i = $2; i < $2 + $3; i++)); do
-        printf '{"index":{"_id":"%d"}}\n{"n":%d}\n' "$i" "$i" >>"$f"
-    done
-    curl -s -m 60 -H 'Content-Type: application/x-ndjson' -X POST "$SRC/$1/_bulk?refresh=true" --data-binary "@$f" -o /dev/null
-}
+bulk() { rn_bulk "$SRC" "$1" "$2" "$3" "?refresh=true"; } # INDEX FROM N
 for ix in 001 002; do
     it_ack "create $PREFIX-$ix" PUT "$SRC/$PREFIX-$ix" '{"settings":{"number_of_shards":2,"number_of_replicas":0}}'
     bulk "$PREFIX-$ix" 0 500

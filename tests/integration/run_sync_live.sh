@@ -27,15 +27,7 @@ it_on_exit "curl -s -m 30 -X DELETE '$SRC/_snapshot/$REPO'"
 it_on_exit "curl -s -m 30 -X DELETE '$DST/_snapshot/$REPO'"
 it_on_exit "rm -rf '$LOC'"
 
-bulk() { # INDEX FROM N [QUERY]
-    local i f="$RN_TMP/bulk.$1.$2"
-    : >"$f"
-    for ((i = $2; i < $2 + $3; i++)); do
-        printf '{"index":{"_id":"%d"}}\n{"n":%d,"t":"document %d with some text to give the segments a size"}\n' "$i" "$i" "$i" >>"$f"
-    done
-    curl -s -m 60 -H 'Content-Type: application/x-ndjson' -X POST "$SRC/$1/_bulk${4:-}" --data-binary "@$f" -o /dev/null
-    rm -f "$f"
-}
+bulk() { rn_bulk "$SRC" "$1" "$2" "$3" "${4:-}" "with some text to give the segments a size"; } # INDEX FROM N [QUERY]
 # Merges on the source rewrite segments, and a rewritten segment is
 # downloaded again.  Lucene treats every segment below
 # index.merge.policy.floor_segment (2 MB) as the same size, so in an index

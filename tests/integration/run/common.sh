@@ -15,6 +15,25 @@ rn_plan() {
     jq . <<<"$2" >"$1" || it_fail "bad plan JSON for $1"
 }
 
+# rn_bulk URL INDEX FROM N [QUERY] [TEXT]: index documents FROM..FROM+N-1
+# (_id and "n" the number; with TEXT given, also "t": "document N TEXT",
+# TEXT may be empty) through one POST URL/INDEX/_bulk[QUERY]; safe to call
+# from several subshells at once (a writer in the background).
+rn_bulk() {
+    local url="$1" index="$2" from="$3" n="$4" query="${5:-}" i
+    local f="$RN_TMP/bulk.$BASHPID.$from"
+    : >"$f"
+    for ((i = from; i < from + n; i++)); do
+        if [[ $# -ge 6 ]]; then
+            printf '{"index":{"_id":"%d"}}\n{"n":%d,"t":"document %d%s"}\n' "$i" "$i" "$i" "${6:+ $6}" >>"$f"
+        else
+            printf '{"index":{"_id":"%d"}}\n{"n":%d}\n' "$i" "$i" >>"$f"
+        fi
+    done
+    curl -s -m 60 -H 'Content-Type: application/x-ndjson' -X POST "$url/$index/_bulk$query" --data-binary "@$f" -o /dev/null
+    rm -f "$f"
+}
+
 # rn_run OUT ARGS...: run snapmig run ARGS; stdout to OUT, stderr to
 # OUT.err; sets RN_RC.
 rn_run() {
