@@ -44,7 +44,14 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RIG = os.path.join(TOP, "tests", "rig", "rig")
 LOCK = "/tmp/snapmig-rig.lock"
 TIME = "/usr/bin/time"
-SIZES = {"tiny": (1, 10), "mid": (4, 20000), "many": (900, 5), "thousand": (1000, 5)}
+SIZES = {"tiny": (1, 10), "mid": (4, 20000), "mid5": (4, 20000), "mid13": (4, 20000), "many": (900, 5),
+         "thousand": (1000, 5)}
+# Sizes whose repository is throttled so that the snapshot and the restore
+# each take about this many seconds on the server (issue 13's goal is about
+# phases of 5 s and more): max_snapshot_bytes_per_sec and
+# max_restore_bytes_per_sec = the seeded indices' primary store size / this,
+# measured after seeding, the same for every tool of a cluster.
+PHASE_S = {"mid5": 5.0, "mid13": 13.0}
 DEFAULT_SIZES = ("tiny", "mid", "many")  # "thousand" (peak RSS at 1 000 indices) only when asked
 BIG_SIZES = ("many", "thousand")  # OpenSearch only (see --es-many); shard limits raised while they run
 TOOLS = ("snapmig-es", "snapmig-os", "curator-9s", "curator-1s")
@@ -145,6 +152,12 @@ def bulk(url, lines):
     if doc.get("errors"):
         err = next((it["index"].get("error") for it in doc["items"] if it["index"].get("error")), None)
         raise RuntimeError(f"seeding: _bulk into {url} failed: {str(err)[:300]}")
+
+
+def size_label(size):
+    """'4 x 20000', '4 x 20000, ~5 s' for a throttled size."""
+    n, docs = SIZES.get(size, ("?", "?"))
+    return f"{n} x {docs}" + (f", ~{PHASE_S[size]:g} s" if size in PHASE_S else "")
 
 
 def ms_of_iso(text):
@@ -317,6 +330,7 @@ class Bench:
         self.templates = []  # (server, index template) made for seeding, to delete at the end
         self.seeded = {}  # size -> {server: prefix}
         self.shard_limits = {}  # server -> (its transient cluster.max_shards_per_node before we raised it,)
+        self.throttle = {}  # (size, server) -> repository byte rate (bytes/s) of a PHASE_S size
         self.n = 0
         self.results = []
 
@@ -436,6 +450,29 @@ class Bench:
         if len(rows) != n or bad:
             raise RuntimeError(f"seeding {prefix} on {server}: {len(rows)} indices, wrong counts: {bad[:3]}")
         log(f"seeded {n} x {docs} on {server} in {time.monotonic() - t0:.0f} s")
+        if size in PHASE_S:
+            self.set_throttle(size, server, prefix)
+
+    def set_throttle(self, size, server, prefix):
+        """The byte rate for a throttled size: the seeded indices' primary
+        store size (flushed first, so that the files on disk are the ones a
+        snapshot copies) over PHASE_S seconds."""
+        url = self.url[server]
+        with self.lock("chunk"):
+            http("POST", f"{url}/{prefix}-*/_flush")
+        _, rows = http("GET", f"{url}/_cat/indices/{prefix}-*?format=json&bytes=b&h=index,pri.store.size")
+        total = sum(int(r["pri.store.size"]) for r in rows)
+        rate = max(1, int(total / PHASE_S[size]))
+        self.throttle[(size, server)] = rate
+        log(f"{size} on {server}: {total} bytes in {len(rows)} indices; repository throttled to {rate} bytes/s "
+            f"(max_snapshot_bytes_per_sec, max_restore_bytes_per_sec) for about {PHASE_S[size]:g} s a phase")
+
+    def repo_throttle(self, size, server):
+        """Repository settings that throttle a PHASE_S size (empty otherwise)."""
+        rate = self.throttle.get((size, server))
+        if rate is None:
+            return {}
+        return {"max_snapshot_bytes_per_sec": f"{rate}b", "max_restore_bytes_per_sec": f"{rate}b"}
 
     def lock(self, level):
         """The rig lock at `level` ("size", "row" or "chunk") when that is
@@ -470,9 +507,11 @@ class Bench:
         copies = f"c{prefix}-*"
         try:
             if tool.startswith("snapmig"):
-                r = self.run_snapmig(d, tool, src, dst, prefix, repo, fsdir)
+                r = self.run_snapmig(d, tool, src, dst, prefix, repo, fsdir, self.repo_throttle(size, src))
             else:
-                r = self.run_curator(d, tool, prefix, repo, fsdir)
+                r = self.run_curator(d, tool, prefix, repo, fsdir, self.repo_throttle(size, src))
+            if size in PHASE_S:
+                rec["throttle_bps"] = self.throttle[(size, src)]
             rec.update(r)
             if rec.get("exit") == 0:
                 rec.update(self.server_times(src, dst, repo, rec.pop("snapshot"), copies, rec))
@@ -521,19 +560,19 @@ class Bench:
                     rss = int(m.group(1)) / 1024.0
         return p.returncode, wall, rss
 
-    def run_snapmig(self, d, tool, src, dst, prefix, repo, fsdir):
+    def run_snapmig(self, d, tool, src, dst, prefix, repo, fsdir, throttle):
         psrc = self.purl[src]
         if src == dst:  # one cluster under two domain ids (another spelling of the proxy)
             domains = {"legacy": {"endpoint": psrc},
                        "copy": {"endpoint": psrc.replace("127.0.0.1", "localhost")}}
             sid, tid = "legacy", "copy"
-            repository = {"name": repo, "type": "fs", "settings": {"location": fsdir}}
+            repository = {"name": repo, "type": "fs", "settings": {"location": fsdir, **throttle}}
         else:
             domains = {"source": {"endpoint": psrc}, "target": {"endpoint": self.purl[dst]}}
             sid, tid = "source", "target"
             repository = {"name": repo, "type": "s3",
                           "settings": {"bucket": self.env["SNAPMIG_RIG_S3_BUCKET"],
-                                       "base_path": f"bench/{self.tag}/{repo}"}}
+                                       "base_path": f"bench/{self.tag}/{repo}", **throttle}}
             self.repos.append((dst, repo, None))
         self.repos.append((src, repo, fsdir))
         plan = {"snapmig": 1, "name": repo.replace("_", "-"), "domains": domains,
@@ -571,13 +610,19 @@ class Bench:
         rec["snapshot"] = first["snapshot.start"]["snapshot"]
         rec["snapshot_seen_ms"] = ms_of_iso(first["snapshot.done"]["time"])
         rec["restore_seen_ms"] = ms_of_iso(first["restore.done"]["time"])
+        # each phase as snapmig saw it: its start event to its done event
+        rec["snapshot_tool_ms"] = rec["snapshot_seen_ms"] - ms_of_iso(first["snapshot.start"]["time"])
+        rec["restore_tool_ms"] = rec["restore_seen_ms"] - ms_of_iso(first["restore.start"]["time"])
         rec["steps_ms"] = snapmig_steps(events, wall)
         return rec
 
-    def run_curator(self, d, tool, prefix, repo, fsdir):
+    def run_curator(self, d, tool, prefix, repo, fsdir, throttle):
         interval = 9 if tool == "curator-9s" else 1
-        http("PUT", f"{self.url['legacy']}/_snapshot/{repo}", {"type": "fs", "settings": {"location": fsdir}})
-        self.repos.append(("legacy", repo, fsdir))
+        # registered beforehand (Curator does not register repositories),
+        # with the same settings, throttle included, as snapmig-es's plan
+        self.repos.append(("legacy", repo, fsdir))  # recorded first: deleted even if the reply is lost
+        http("PUT", f"{self.url['legacy']}/_snapshot/{repo}",
+             {"type": "fs", "settings": {"location": fsdir, **throttle}})
         snap = f"{repo}-curator"
         port = self.purl["legacy"].rsplit(":", 1)[1]
         logfile = os.path.join(d, "curator.log")
@@ -623,12 +668,23 @@ logging:
         # The end of each phase as Curator noticed it: its own line after the
         # check that saw it (both follow one confirming request, as
         # snapmig's snapshot.done and restore.done do).
+        # Each phase as Curator saw it: from its line right before the
+        # snapshot PUT ("Creating snapshot ...") or the restore POST
+        # ("Restoring indices ...") to the line that says it is over.
+        starts = {}
         for x in lines:
+            if "snapshot" not in starts and re.search(r"\sINFO\s+Creating snapshot ", x):
+                starts["snapshot"] = curator_ms(x)
+            if "restore" not in starts and re.search(r"\sINFO\s+Restoring indices ", x):
+                starts["restore"] = curator_ms(x)
             if "snapshot_seen_ms" not in rec and re.search(r"Snapshot \S+ successfully completed", x):
                 rec["snapshot_seen_ms"] = curator_ms(x)
             if "restore_seen_ms" not in rec and ("Found restored index" in x
                                                   or "All indices appear to have been restored" in x):
                 rec["restore_seen_ms"] = curator_ms(x)
+        for phase in ("snapshot", "restore"):
+            if phase in starts and f"{phase}_seen_ms" in rec:
+                rec[f"{phase}_tool_ms"] = rec[f"{phase}_seen_ms"] - starts[phase]
         return rec
 
     def server_times(self, src, dst, repo, snap, copies, rec):
@@ -642,6 +698,9 @@ logging:
                "restore_server_s": (r1 - r0) / 1000.0, "restored_shards": len(shards),
                "indices": len(s.get("indices", []))}
         out["server_s"] = out["snapshot_server_s"] + out["restore_server_s"]
+        for phase in ("snapshot", "restore"):  # the phase as the tool saw it / the server's phase
+            if rec.get(f"{phase}_tool_ms") is not None and out[f"{phase}_server_s"] > 0:
+                out[f"{phase}_ratio"] = rec[f"{phase}_tool_ms"] / 1000.0 / out[f"{phase}_server_s"]
         out["ratio"] = rec["wall_s"] / out["server_s"] if out["server_s"] > 0 else None
         if "snapshot_seen_ms" in rec:
             out["snapshot_lag_ms"] = rec["snapshot_seen_ms"] - s["end_time_in_millis"]
@@ -695,6 +754,31 @@ def snapmig_steps(events, wall_s):
     return out
 
 
+def phases_table(results):
+    """Per case: each phase as the tool saw it, the server's phase, their
+    ratio (min / median / max), the repository throttle of a PHASE_S size."""
+    order_t = {t: i for i, t in enumerate(TOOLS)}
+    order_s = {s: i for i, s in enumerate(SIZES)}
+    keys = sorted({(r["size"], r["rtt_ms"], r["tool"]) for r in results},
+                  key=lambda k: (order_s.get(k[0], 9), k[1], order_t.get(k[2], 9)))
+    out = ["| size | RTT | tool | ok | throttle kB/s | snapshot: server s | snapshot: tool s | snapshot: tool / server "
+           "| restore: server s | restore: tool s | restore: tool / server | whole run: wall / server |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for k in keys:
+        ok = [r for r in results if (r["size"], r["rtt_ms"], r["tool"]) == k and r.get("exit") == 0
+              and "server_s" in r]
+        n_all = sum(1 for r in results if (r["size"], r["rtt_ms"], r["tool"]) == k)
+        g = lambda f: [r.get(f) for r in ok]  # noqa: E731
+        s_ = lambda f: [r[f] / 1000.0 if r.get(f) is not None else None for r in ok]  # noqa: E731
+        kb = [r["throttle_bps"] / 1000.0 if r.get("throttle_bps") else None for r in ok]
+        out.append(f"| {size_label(k[0])} | {k[1]} ms | {k[2]} | {len(ok)}/{n_all} | {mmm(kb, '{:.0f}')} "
+                   f"| {mmm(g('snapshot_server_s'), '{:.2f}')} | {mmm(s_('snapshot_tool_ms'), '{:.2f}')} "
+                   f"| {mmm(g('snapshot_ratio'), '{:.3f}')} | {mmm(g('restore_server_s'), '{:.2f}')} "
+                   f"| {mmm(s_('restore_tool_ms'), '{:.2f}')} | {mmm(g('restore_ratio'), '{:.3f}')} "
+                   f"| {mmm(g('ratio'), '{:.3f}')} |")
+    return "\n".join(out)
+
+
 def steps_table(results):
     """Median ms per step over the runs of each snapmig case."""
     keys = sorted({(r["size"], r["rtt_ms"], r["tool"]) for r in results if r.get("steps_ms")},
@@ -709,8 +793,7 @@ def steps_table(results):
         for n in names:
             v = [x[n] for x in rs if n in x]
             cells.append(f"{statistics.median(v):.0f}" if v else "–")
-        n_ix, docs = SIZES.get(k[0], ("?", "?"))
-        out.append(f"| {n_ix} x {docs} | {k[1]} ms | {k[2]} | " + " | ".join(cells) + " |")
+        out.append(f"| {size_label(k[0])} | {k[1]} ms | {k[2]} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
 
@@ -754,13 +837,20 @@ def report(results, runs_wanted=None):
     for k in keys:
         rs = [r for r in results if (r["size"], r["rtt_ms"], r["tool"]) == k]
         ok = [r for r in rs if r.get("exit") == 0 and "server_s" in r]
-        n, docs = SIZES.get(k[0], ("?", "?"))
         g = lambda f: [r.get(f) for r in ok]  # noqa: E731
-        out.append(f"| {n} x {docs} | {k[1]} ms | {k[2]} | {len(ok)}/{len(rs)} | {mmm(g('wall_s'), '{:.2f}')} "
+        out.append(f"| {size_label(k[0])} | {k[1]} ms | {k[2]} | {len(ok)}/{len(rs)} | {mmm(g('wall_s'), '{:.2f}')} "
                    f"| {mmm(g('server_s'), '{:.2f}')} | {mmm(g('ratio'), '{:.2f}')} | {mmm(g('requests'), '{:.0f}')} "
                    f"| {mmm(g('snapshot_lag_ms'), '{:.0f}')} | {mmm(g('snapshot_final_ms'), '{:.0f}')} "
                    f"| {mmm(g('snapshot_obs_lag_ms'), '{:.0f}')} | {mmm(g('restore_lag_ms'), '{:.0f}')} "
                    f"| {mmm(g('rss_mib'), '{:.1f}')} |")
+    pt = phases_table(results)
+    if pt:
+        out.append("\nPhases (snapshot: the tool's start to its done, snapmig's snapshot.start -> snapshot.done events, "
+                   "Curator's \"Creating snapshot\" -> \"... successfully completed\" lines; the server's "
+                   "end_time - start_time. Restore: restore.start -> restore.done, \"Restoring indices\" -> "
+                   "\"Found restored index\"; the server's first recovery start to last stop). "
+                   "tool / server is the overhead factor of the phase:\n")
+        out.append(pt)
     st = steps_table(results)
     if st:
         out.append("\nsnapmig's steps, median ms (from its events; `outside`: wall time before run.start and "
@@ -791,8 +881,10 @@ def main():
     ap.add_argument("--rtt", type=csv("round trip", None), default=["0", "30", "100"],
                     help="round trips in ms between the tool and every server (default 0,30,100)")
     ap.add_argument("--sizes", type=csv("size", SIZES), default=list(DEFAULT_SIZES),
-                    help="tiny (1 x 10), mid (4 x 20000), many (900 x 5), thousand (1000 x 5, OpenSearch only: "
-                         "peak RSS at 1 000 indices); default tiny,mid,many")
+                    help="tiny (1 x 10), mid (4 x 20000), mid5 and mid13 (4 x 20000, the repository throttled so "
+                         "that the snapshot and the restore each take about 5 s / 13 s on the server), many "
+                         "(900 x 5), thousand (1000 x 5, OpenSearch only: peak RSS at 1 000 indices); "
+                         "default tiny,mid,many")
     ap.add_argument("--tools", type=csv("tool", TOOLS), default=list(TOOLS),
                     help="snapmig-es (ES 7.10 within itself, fs), snapmig-os (OpenSearch source -> target, S3), "
                          "curator-9s, curator-1s; default all")
