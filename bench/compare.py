@@ -614,6 +614,7 @@ class Bench:
         rec["snapshot_tool_ms"] = rec["snapshot_seen_ms"] - ms_of_iso(first["snapshot.start"]["time"])
         rec["restore_tool_ms"] = rec["restore_seen_ms"] - ms_of_iso(first["restore.start"]["time"])
         rec["steps_ms"] = snapmig_steps(events, wall)
+        rec.update(serial_rounds(events, os.path.join(d, "trace.log")) or {})
         return rec
 
     def run_curator(self, d, tool, prefix, repo, fsdir, throttle):
@@ -762,8 +763,9 @@ def phases_table(results):
     keys = sorted({(r["size"], r["rtt_ms"], r["tool"]) for r in results},
                   key=lambda k: (order_s.get(k[0], 9), k[1], order_t.get(k[2], 9)))
     out = ["| size | RTT | tool | ok | throttle kB/s | snapshot: server s | snapshot: tool s | snapshot: tool / server "
-           "| restore: server s | restore: tool s | restore: tool / server | whole run: wall / server |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| restore: server s | restore: tool s | restore: tool / server | whole run: wall / server "
+           "| serial round trips | (server + those x RTT) / server |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for k in keys:
         ok = [r for r in results if (r["size"], r["rtt_ms"], r["tool"]) == k and r.get("exit") == 0
               and "server_s" in r]
@@ -771,11 +773,16 @@ def phases_table(results):
         g = lambda f: [r.get(f) for r in ok]  # noqa: E731
         s_ = lambda f: [r[f] / 1000.0 if r.get(f) is not None else None for r in ok]  # noqa: E731
         kb = [r["throttle_bps"] / 1000.0 if r.get("throttle_bps") else None for r in ok]
+        # the least wall / server the distance allows: the server's time plus
+        # the round trips the run waits for one after another (serial_rounds)
+        floor = [(r["server_s"] + r["serial_rounds"] * r["rtt_ms"] / 1000.0) / r["server_s"]
+                 if r.get("serial_rounds") and r["server_s"] > 0 else None for r in ok]
         out.append(f"| {size_label(k[0])} | {k[1]} ms | {k[2]} | {len(ok)}/{n_all} | {mmm(kb, '{:.0f}')} "
                    f"| {mmm(g('snapshot_server_s'), '{:.2f}')} | {mmm(s_('snapshot_tool_ms'), '{:.2f}')} "
                    f"| {mmm(g('snapshot_ratio'), '{:.3f}')} | {mmm(g('restore_server_s'), '{:.2f}')} "
                    f"| {mmm(s_('restore_tool_ms'), '{:.2f}')} | {mmm(g('restore_ratio'), '{:.3f}')} "
-                   f"| {mmm(g('ratio'), '{:.3f}')} |")
+                   f"| {mmm(g('ratio'), '{:.3f}')} | {mmm(g('serial_rounds'), '{:.0f}')} "
+                   f"| {mmm(floor, '{:.3f}')} |")
     return "\n".join(out)
 
 
@@ -798,6 +805,89 @@ def steps_table(results):
 
 
 REQ_LINE = re.compile(r"^snapmig: \S+ debug: \S+: (GET|PUT|POST|DELETE|HEAD) ")
+
+
+TRACE_REQ = re.compile(r"^snapmig: (\d\d):(\d\d):(\d\d)\.(\d{3}) debug: (\S+): (GET|PUT|POST|DELETE|HEAD) (\S+) "
+                       r"-> \d+ \((\d+) ms")
+REPLY_GAP_MS = 10  # a request sent within this long after a reply was sent because of it
+
+
+def serial_rounds(events, trace):
+    """Round trips a run waits for one after another outside the phases'
+    polling: the floor that the distance puts under its wall time.
+
+    From the -v trace (one line per request at its reply: the time of day,
+    domain, method, path, the request's own milliseconds): a request's
+    interval is [reply - ms, reply].  The polls of the two phases (GETs
+    between snapshot.start and snapshot.done, and between restore.start and
+    restore.done) are left out: they overlap the server's work.  The other
+    requests fall into groups of overlapping intervals (the client had
+    something in flight throughout); within a group, a request sent at most
+    REPLY_GAP_MS after another's reply waited for it (a chain).  Each group
+    costs its longest chain of round trips; the sum is returned with the
+    rounds per step (the step whose events bracket the group's start)."""
+    t = {}
+    for e in events:
+        if "time" in e:
+            t.setdefault(e.get("type"), ms_of_iso(e["time"]))
+    if "run.start" not in t:
+        return None
+    reqs = []
+    with open(trace) as f:
+        for line in f:
+            m = TRACE_REQ.match(line)
+            if m:
+                tod = ((int(m.group(1)) * 60 + int(m.group(2))) * 60 + int(m.group(3))) * 1000 + int(m.group(4))
+                reqs.append((tod - int(m.group(8)), tod, m.group(6), m.group(7)))
+    if not reqs:
+        return None
+    # the trace has the local time of day, the events UTC: align on whole
+    # quarter hours (the first reply comes within seconds of run.start)
+    day = 86400000
+    run_tod = t["run.start"] % day
+    first = min(r[1] for r in reqs)
+    shift = round((first - run_tod) / 900000.0) * 900000
+    base = t["run.start"] - run_tod
+    reqs = sorted((s - shift + base, e - shift + base, m, p) for s, e, m, p in reqs)
+
+    def in_phase(r):
+        for a, b in (("snapshot.start", "snapshot.done"), ("restore.start", "restore.done")):
+            if a in t and b in t and r[2] == "GET" and r[0] >= t[a] and r[1] <= t[b] + 1:
+                return True
+        return False
+
+    work = [r for r in reqs if not in_phase(r)]
+    groups, cur, cur_end = [], [], None
+    for r in work:
+        if cur and r[0] > cur_end:
+            groups.append(cur)
+            cur = []
+        if not cur:
+            cur_end = r[1]
+        cur.append(r)
+        cur_end = max(cur_end, r[1])
+    if cur:
+        groups.append(cur)
+    total, per_step = 0, {}
+    for g in groups:
+        depth = []
+        for i, r in enumerate(g):
+            d = 1
+            for j in range(i):
+                if g[j][1] <= r[0] + 1 and r[0] - g[j][1] <= REPLY_GAP_MS:
+                    d = max(d, depth[j] + 1)
+            depth.append(d)
+        n = max(depth)
+        total += n
+        step = "preflight"
+        for name, ev in STEP_ENDS:
+            if ev in t and g[0][0] >= t[ev]:
+                step = {"preflight": "register", "register": "count+PUT", "count+PUT": "snapshot",
+                        "snapshot": "count after", "count after": "restore", "restore": "verify",
+                        "verify": "finish", "finish": "after"}[name]
+        per_step[step] = per_step.get(step, 0) + n
+    return {"serial_rounds": total, "serial_rounds_steps": per_step,
+            "phase_polls": len(reqs) - len(work)}
 
 
 def snapmig_requests(events, trace):
