@@ -446,6 +446,13 @@ static int fsync_dir(const char *path, struct snm_err *err)
   return rc;
 }
 
+static unsigned long state_saves; /* see snm_state_saves() */
+
+unsigned long snm_state_saves(void)
+{
+  return state_saves;
+}
+
 int snm_state_save(const struct snm_state *st, const char *path,
                    struct snm_err *err)
 {
@@ -497,6 +504,8 @@ int snm_state_save(const struct snm_state *st, const char *path,
     goto fail;
   }
   rc = fsync_dir(path, err);
+  if (rc == 0)
+    state_saves++;
   goto done;
 
 fail:

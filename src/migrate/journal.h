@@ -380,6 +380,10 @@ int snm_state_restore_add_index(struct snm_state_restore *r, const char *source,
 int snm_state_save(const struct snm_state *st, const char *path,
                    struct snm_err *err) SNM_MUST_CHECK;
 
+/* How many snm_state_save() calls of this process wrote their file (for
+ * tests: how often a run writes its state, not what). */
+unsigned long snm_state_saves(void);
+
 /* Render `st` as that JSON text into *out (malloced, NUL-terminated).
  * Returns 0 or SNM_ENOMEM. */
 int snm_state_to_json(char **out, const struct snm_state *st,

@@ -44,10 +44,14 @@ void wf_err_prefix(struct snm_err *e, const char *prefix)
  * user meets often, what they mean (snm_wf_explain). */
 static void fail(struct snm_workflow *wf, const struct snm_err *err)
 {
-  struct snm_err e, serr;
+  struct snm_err e;
   const char *step = snm_step_name(wf->st.step);
   size_t n = strlen(step);
 
+  if (wf->closing) { /* stopped already (and said why) */
+    snm_log(SNM_LOG_DEBUG, "%s", err->msg);
+    return;
+  }
   snm_wf_explain(&e, err);
   if (strncmp(e.msg, step, n) != 0 || e.msg[n] != ':')
     wf_err_prefix(&e, step);
@@ -58,9 +62,8 @@ static void fail(struct snm_workflow *wf, const struct snm_err *err)
   wf_enter(wf, WF_STOPPING);
   wf->result = SNM_RUN_FAILED;
   wf_failed_event(wf, &e);
-  if (wf->st.run_id != NULL && wf_save(wf, &serr) != 0)
-    snm_log(SNM_LOG_ERROR, "%s", serr.msg);
-  wf_close(wf);
+  wf->save_due = 1;
+  wf_close(wf); /* writes the state (an error is logged) */
 }
 
 void wf_failf(struct snm_workflow *wf, int code, const char *fmt, ...)
@@ -79,20 +82,52 @@ void wf_fail(struct snm_workflow *wf, const struct snm_err *err)
   fail(wf, err);
 }
 
-/* Save, or stop the run: without its state file it is not resumable. */
+/* The state changed: written before the next request or at the end of
+ * this dispatch (wf_flush), whichever comes first.  A run's state moves
+ * in bursts (a reply handled, a step entered, a target's record), three
+ * saves in a row with nothing sent between them; each one written was a
+ * file and a directory fsync for the same write-ahead guarantee. */
 static int save(struct snm_workflow *wf)
 {
-  struct snm_err err;
-
-  if (wf_save(wf, &err) == 0)
-    return 0;
-  fail(wf, &err);
-  return -1;
+  wf->save_due = 1;
+  return 0;
 }
 
 int wf_save_or_fail(struct snm_workflow *wf)
 {
   return save(wf);
+}
+
+int wf_flush(struct snm_workflow *wf)
+{
+  struct snm_err err;
+
+  if (!wf->save_due || wf->st.run_id == NULL)
+    return 0;
+  if (wf_save(wf, &err) == 0)
+    return 0;
+  /* without its state file the run is not resumable */
+  if (wf->closing)
+    snm_log(SNM_LOG_ERROR, "%s", err.msg);
+  else
+    fail(wf, &err);
+  return -1;
+}
+
+int wf_send(struct snm_workflow *wf, const struct snm_request *req,
+            snm_es_done_fn done, void *data, struct snm_err *err)
+{
+  if (wf->save_due && wf->st.run_id != NULL && wf_save(wf, err) != 0) {
+    size_t n = strlen(err->msg);
+
+    snprintf(err->msg + n, sizeof(err->msg) - n, "; %s %s %s was not sent",
+             req->es->dom->id, req->method, req->path);
+    /* the run stops on this error, not on what its step makes of a
+     * request that failed */
+    fail(wf, err);
+    return err->code;
+  }
+  return snm_transport_send(wf->o->transport, req, done, data, err);
 }
 
 int wf_enter(struct snm_workflow *wf, enum wf_state s)
@@ -157,6 +192,7 @@ void wf_on_signal(struct snm_workflow *wf, int signum)
   /* second one: save and leave the loop at once */
   if (wf->st.run_id != NULL && wf_save(wf, &err) != 0)
     snm_log(SNM_LOG_ERROR, "%s", err.msg);
+  wf->save_due = 0; /* tried: not again when the run closes */
   wf->result = SNM_RUN_INTERRUPTED;
   uv_stop(wf->loop);
 }
@@ -172,11 +208,7 @@ static void interrupt(struct snm_workflow *wf)
   wf_final_event(wf, "run.interrupted",
                  SNM_FIELDS(SNM_FSTR("signal", sig),
                             SNM_FSTR("state_file", wf->state_path)));
-  if (wf->st.run_id != NULL) {
-    struct snm_err err;
-    if (wf_save(wf, &err) != 0)
-      snm_log(SNM_LOG_ERROR, "%s", err.msg);
-  }
+  wf->save_due = 1; /* written by wf_close (an error is logged) */
   if (snm_progress_mode(wf->progress) != SNM_PROGRESS_JSON)
     snm_log(SNM_LOG_WARN,
             "%s: stopped; work already started on the clusters keeps "
@@ -991,6 +1023,8 @@ void wf_step_prune(struct snm_workflow *wf)
 
 void wf_step_finished(struct snm_workflow *wf)
 {
+  if (wf_flush(wf) != 0) /* "done" on disk before the summary says so */
+    return;
   wf->result = SNM_RUN_DONE;
   wf_summary(wf);
   wf_close(wf);
@@ -998,7 +1032,7 @@ void wf_step_finished(struct snm_workflow *wf)
 
 /* ---- the dispatcher ----------------------------------------------------- */
 
-void wf_dispatch(struct snm_workflow *wf)
+static void dispatch(struct snm_workflow *wf)
 {
   for (;;) {
     enum wf_state before = wf->state;
@@ -1017,4 +1051,13 @@ void wf_dispatch(struct snm_workflow *wf)
     if (wf->state == before)
       return;
   }
+}
+
+void wf_dispatch(struct snm_workflow *wf)
+{
+  dispatch(wf);
+  /* what changed and was not written before a request is written before
+   * the loop waits (closing: wf_close wrote it) */
+  if (!wf->closing)
+    (void)wf_flush(wf);
 }

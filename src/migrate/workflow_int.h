@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "preflight.h"
 #include "progress.h"
+#include "transport.h"
 #include "workflow.h"
 
 #define WF_MAX_COUNTS_IN_FLIGHT 4  /* concurrent GET INDEX/_count */
@@ -306,8 +307,9 @@ struct snm_workflow {
   uv_timer_t timer; /* snapshot poll */
   int timer_due;
   int closing;
-  int signal;  /* 0, SIGINT or SIGTERM */
-  int signals; /* how many arrived */
+  int save_due; /* the state changed since it was last written (wf_flush) */
+  int signal;   /* 0, SIGINT or SIGTERM */
+  int signals;  /* how many arrived */
   struct snm_progress *progress;
 
   struct snm_state st;
@@ -404,8 +406,19 @@ void wf_fail(struct snm_workflow *wf, const struct snm_err *err);
 /* The same with a formatted message. */
 void wf_failf(struct snm_workflow *wf, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Save the state file; on failure the run stops (failed) and -1. */
+/* The state changed: it is written before the next request goes out
+ * (wf_send) or when the current dispatch ends (wf_flush), whichever comes
+ * first, so that saves no request separates cost one write.  Returns 0
+ * (kept for the drivers' `if (... != 0) return;`). */
 int wf_save_or_fail(struct snm_workflow *wf);
+/* Write the state now if it changed; on failure the run stops (failed,
+ * unless it is closing already: then logged) and -1. */
+int wf_flush(struct snm_workflow *wf);
+/* Send one of the run's requests (snm_transport_send) once the state is
+ * on disk: a change the request makes is preceded by its write-ahead
+ * record.  A state that cannot be written sends nothing: that error. */
+int wf_send(struct snm_workflow *wf, const struct snm_request *req,
+            snm_es_done_fn done, void *data, struct snm_err *err);
 
 /* The run's drivers (the `run` column), in workflow.c */
 void wf_step_preflight(struct snm_workflow *wf);
@@ -462,6 +475,7 @@ int wf_sample_due(const struct wf_target *t);
 void wf_target_sample_free(struct wf_target *t);
 
 /* workflow_run.c */
+/* Write the state file now (atomic, durable); clears save_due. */
 int wf_save(struct snm_workflow *wf, struct snm_err *err);
 void wf_close(struct snm_workflow *wf);
 void wf_arm(struct snm_workflow *wf, uv_timer_t *timer, long ms);

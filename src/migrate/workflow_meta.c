@@ -242,14 +242,14 @@ static void meta_send(struct snm_workflow *wf, size_t d, enum meta_phase phase,
   q->wf = wf;
   q->phase = phase;
   q->kind = k;
-  if (snm_transport_send(wf->o->transport,
-                         &(struct snm_request){.loop = wf->loop,
-                                               .es = &wf->es[d],
-                                               .method = method,
-                                               .path = snm_buf_str(&path),
-                                               .body = body,
-                                               .replay = SNM_HTTP_REPLAY_NO},
-                         on_reply, q, &err) != 0)
+  if (wf_send(wf,
+              &(struct snm_request){.loop = wf->loop,
+                                    .es = &wf->es[d],
+                                    .method = method,
+                                    .path = snm_buf_str(&path),
+                                    .body = body,
+                                    .replay = SNM_HTTP_REPLAY_NO},
+              on_reply, q, &err) != 0)
     goto failed;
   wf->pending++;
   snm_buf_dispose(&path);

@@ -639,15 +639,15 @@ static int req_send_q(struct snm_workflow *wf, struct wf_target *t,
   *q = *tmpl;
   q->wf = wf;
   q->t = t;
-  rc = snm_transport_send(wf->o->transport,
-                          &(struct snm_request){.loop = wf->loop,
-                                                .es = es,
-                                                .method = method,
-                                                .path = snm_buf_str(path),
-                                                .body = body,
-                                                .replay = replay,
-                                                .ndjson = ndjson},
-                          on_reply, q, &err);
+  rc = wf_send(wf,
+               &(struct snm_request){.loop = wf->loop,
+                                     .es = es,
+                                     .method = method,
+                                     .path = snm_buf_str(path),
+                                     .body = body,
+                                     .replay = replay,
+                                     .ndjson = ndjson},
+               on_reply, q, &err);
   if (rc != 0)
     goto failed;
   if (kind == K_SNAP_STATUS)

@@ -17,9 +17,14 @@
 
 int wf_save(struct snm_workflow *wf, struct snm_err *err)
 {
+  int rc;
+
   wf->st.updated_ms = snm_time_now_ms();
   wf->st.events = snm_progress_count(wf->progress);
-  return snm_state_save(&wf->st, wf->state_path, err);
+  rc = snm_state_save(&wf->st, wf->state_path, err);
+  if (rc == 0)
+    wf->save_due = 0;
+  return rc;
 }
 
 static void on_close_noop(uv_handle_t *h)
@@ -32,6 +37,7 @@ void wf_close(struct snm_workflow *wf)
   if (wf->closing)
     return;
   wf->closing = 1;
+  (void)wf_flush(wf); /* a change not written yet (logged if it fails) */
   if (wf->pf_running)
     snm_preflight_cancel(&wf->pf);
   uv_close((uv_handle_t *)&wf->timer, on_close_noop);

@@ -72,15 +72,11 @@ static struct snm_state_restore *t_st(struct wf_target *t)
   return &wf_round(t->wf)->restores[t->r];
 }
 
-/* Save; a failure fails this target (and so the run) with that error. */
+/* Save (wf_save_or_fail: written before the next request or when the
+ * dispatch ends; a failure then stops the run). */
 static int t_save(struct wf_target *t)
 {
-  struct snm_err err;
-
-  if (wf_save(t->wf, &err) == 0)
-    return 0;
-  t_failed(t, &err);
-  return -1;
+  return wf_save_or_fail(t->wf);
 }
 
 /* The target failed: say so, record it, keep the message for the run. */

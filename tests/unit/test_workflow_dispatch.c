@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -1036,7 +1037,25 @@ struct script {
   int fresh;                 /* `snapmig run --fresh` */
   size_t sent[2];            /* requests per domain (src, dst) */
   FILE *events;              /* NULL or where the run's JSON events go */
+  /* state file writes: the count at the last request or reply, and the
+   * most seen between two of those */
+  unsigned long saves_mark, saves_burst;
+  /* on entering this run step, the state file can no longer be written
+   * (a directory where its temporary file goes) */
+  const char *unwritable_at;
+  char unwritable[512];
 };
+
+/* A request goes out or a reply comes in: how many times the state file
+ * was written since the last one. */
+static void mark_saves(struct script *s)
+{
+  unsigned long n = snm_state_saves();
+
+  if (n - s->saves_mark > s->saves_burst)
+    s->saves_burst = n - s->saves_mark;
+  s->saves_mark = n;
+}
 
 static int in_preflight(const struct script *s)
 {
@@ -1120,6 +1139,12 @@ static void on_step(void *data, size_t target, const char *step)
       seen_tedge[s->prev_t - 1][at] = 1;
     s->prev_t = at + 1;
   }
+  if (target == SNM_RUN_STEP_RUN && s->unwritable_at != NULL &&
+      s->unwritable[0] == '\0' && strcmp(step, s->unwritable_at) == 0) {
+    snprintf(s->unwritable, sizeof(s->unwritable), "%s.tmp.%ld", s->state_path,
+             (long)getpid());
+    assert_int_equal(mkdir(s->unwritable, 0700), 0);
+  }
   if (target == SNM_RUN_STEP_RUN) {
     s->step = step;
     if (s->n_run_steps < 32)
@@ -1170,6 +1195,7 @@ static void on_due(uv_timer_t *t)
                   reason != NULL ? reason : "");
       err.http_status = p->status;
     }
+    mark_saves(s);
     p->done(&reply, &err, p->data);
     yajl_tree_free(reply.json);
   }
@@ -1187,6 +1213,7 @@ static int script_send(void *ctx, const struct snm_request *req,
 
   (void)err;
   assert_non_null(p);
+  mark_saves(s);
   s->loop = req->loop;
   p->s = s;
   p->done = done;
@@ -1361,7 +1388,9 @@ static enum snm_run_result run(struct fx *fx, struct script *s)
   o.fresh = s->fresh;
   s->w = &fx->w;
   s->state_path = fx->state_path;
+  s->saves_mark = snm_state_saves();
   r = snm_workflow_run(fx->plan, &o);
+  mark_saves(s);
   fclose(out);
   return r;
 }
@@ -1558,6 +1587,11 @@ static void test_fresh_run(void **state)
     at = wf_step(at)->next;
   }
   assert_int_equal(k, s.n_run_steps);
+  /* the state file is written at most once between two requests or
+   * replies: changes no request separates share one write (each is a
+   * file and a directory fsync) */
+  assert_true(s.saves_mark > 0);
+  assert_int_equal(s.saves_burst, 1);
   assert_string_equal(s.first_work, "src: POST /_msearch");
   /* every count in one _msearch: the preflight's, before, after, target */
   assert_int_equal(fx->w.msearches, 4);
@@ -1576,6 +1610,68 @@ static void test_fresh_run(void **state)
         assert_non_null(strstr(s.log[i], "/logs-1,logs-2/_refresh"));
       }
     assert_int_equal(refreshes, 1);
+  }
+  scenario_done(fx, &s);
+}
+
+/* The state file cannot be written once the run counts the source
+ * before its snapshot: the run stops there, failed, saying why, and
+ * sends nothing more (the snapshot PUT's write-ahead record would be
+ * missing); the state file left is the one written before. */
+static void test_state_unwritable(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {.unwritable_at = "count_before"};
+  FILE *ev = tmpfile();
+  size_t sent_before;
+  yajl_val failed;
+
+  assert_non_null(ev);
+  world_init(&fx->w);
+  s.events = ev;
+  snm_log_set_level(SNM_LOG_QUIET);
+  assert_int_equal(run(fx, &s), SNM_RUN_FAILED);
+  snm_log_set_level(SNM_LOG_WARN);
+  no_violations(fx);
+  assert_true(s.unwritable[0] != '\0');
+  assert_int_equal(fx->w.puts, 0);
+  sent_before = s.requests;
+  for (size_t i = 0; i < s.requests && i < SCRIPT_LOG; i++)
+    assert_null(strstr(s.log[i], "/_snapshot/r/snapmig-"));
+  failed = last_event(ev, "run.failed");
+  {
+    const char *path[] = {"error", NULL};
+    yajl_val e = yajl_tree_get(failed, path, yajl_t_string);
+    const char *msg = e != NULL ? YAJL_GET_STRING(e) : NULL;
+
+    assert_non_null(msg);
+    assert_non_null(strstr(msg, s.state_path));
+    assert_non_null(strstr(msg, "POST /_msearch was not sent"));
+    /* the state file's error, not what a failed count would say */
+    assert_null(strstr(msg, "once the source answers"));
+  }
+  yajl_tree_free(failed);
+  fclose(ev);
+  {
+    struct snm_state st;
+    int found = 0;
+
+    load_state(fx, &st, &found);
+    assert_true(found);
+    assert_int_equal(st.step, SNM_STEP_REPOSITORY);
+    snm_state_dispose(&st);
+  }
+  /* writable again: the same command resumes and finishes */
+  assert_int_equal(rmdir(s.unwritable), 0);
+  {
+    struct script r = {0};
+
+    assert_int_equal(run(fx, &r), SNM_RUN_DONE);
+    no_violations(fx);
+    check_done(fx);
+    assert_int_equal(fx->w.puts, 1);
+    assert_true(r.requests > 0 && sent_before > 0);
+    script_dispose(&r);
   }
   scenario_done(fx, &s);
 }
@@ -2784,6 +2880,8 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_fresh_run, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_state_unwritable, fx_setup,
+                                      fx_teardown),
       cmocka_unit_test_setup_teardown(test_crash_everywhere, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_count_mismatch, fx_setup,
