@@ -107,7 +107,10 @@ struct world {
   char old[4][128];
   char old_rid[4][64];
   int n_old;
-  int restored[N_IX]; /* restores of it from the current snapshot */
+  int restored[N_IX];  /* restores of it from the current snapshot */
+  int refreshed[N_IX]; /* refreshed on the target since its restore */
+  int dst_refreshes;   /* POST .../_refresh requests on the target */
+  int refresh_fail;    /* the target's first refresh: 503 */
   long long target_docs[N_IX];
   int info_lag; /* GET snapshot says IN_PROGRESS this often after done */
   long long lag_until_ms; /* > 0: ... and until this time (snm_time_now_ms) */
@@ -370,6 +373,9 @@ static long answer_msearch(struct world *w, int d, const char *body, char **out)
         if (d == 1 && strcmp(name, DST_NAMES[i]) == 0 && w->exists[i]) {
           docs = w->target_docs[i];
           w->counted[i] = 1;
+          if (w->restored[i] > 0 && !w->refreshed[i])
+            violate(w, "%s counted before a refresh after its restore",
+                    DST_NAMES[i]);
         }
         doubt |= w->msearch_doubt && i == 1 &&
                  strcmp(name, d == 0 ? SRC_NAMES[i] : DST_NAMES[i]) == 0;
@@ -792,6 +798,7 @@ static long answer_target(struct world *w, const char *method, const char *path,
           w->exists[i] = w->ours[i] = 1;
           w->closed[i] = 0;
           w->restored[i]++;
+          w->refreshed[i] = 0;
           snprintf(w->from[i], sizeof(w->from[i]), "%s", w->snap);
           w->recovered[i] = 0;
         }
@@ -878,7 +885,14 @@ static long answer_target(struct world *w, const char *method, const char *path,
         first = 0;
       }
     PUTS(&b, "}}");
+  } else if (strstr(path, "/_refresh") != NULL && w->dst_refreshes++ == 0 &&
+             w->refresh_fail) {
+    st = 503;
+    PUTS(&b, ERR_BODY("cluster_block_exception", "blocked for a moment", 503));
   } else if (strstr(path, "/_refresh") != NULL) {
+    for (size_t i = 0; i < N_IX; i++)
+      if (names_has(path + 1, DST_NAMES[i]))
+        w->refreshed[i] = 1;
     PUTS(&b, "{\"_shards\":{\"total\":2,\"successful\":2,"
              "\"failed\":0}}");
   } else if (strstr(path, "/_count") != NULL && w->count_broken &&
@@ -893,6 +907,9 @@ static long answer_target(struct world *w, const char *method, const char *path,
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
         w->counted[i] = 1;
+        if (w->restored[i] > 0 && !w->refreshed[i])
+          violate(w, "%s counted before a refresh after its restore",
+                  DST_NAMES[i]);
         st = 200;
         PRINTF(&b,
                "{\"count\":%lld,\"_shards\":{\"total\":1,"
@@ -1009,6 +1026,7 @@ struct pending {
   char what[512];
   int canceled;
   int raw;
+  int identity; /* a read of the restored indices' UUIDs */
 };
 
 struct script {
@@ -1040,6 +1058,9 @@ struct script {
   /* state file writes: the count at the last request or reply, and the
    * most seen between two of those */
   unsigned long saves_mark, saves_burst;
+  /* UUID reads of restored indices in flight; a target refresh went out
+   * while one was */
+  int identity_inflight, refresh_beside_identity;
   /* on entering this run step, the state file can no longer be written
    * (a directory where its temporary file goes) */
   const char *unwritable_at;
@@ -1172,6 +1193,8 @@ static void on_due(uv_timer_t *t)
   struct snm_err err;
 
   snm_err_clear(&err);
+  if (p->identity)
+    s->identity_inflight--;
   if (p->canceled || s->crashed) {
     if (!s->stopped && s->loop != NULL) {
       s->stopped = 1;
@@ -1223,6 +1246,13 @@ static int script_send(void *ctx, const struct snm_request *req,
            req->path);
   k = ++s->requests;
   s->sent[d]++;
+  if (d == 1 && strstr(p->what, "index.creation_date,index.uuid") != NULL) {
+    p->identity = 1;
+    s->identity_inflight++;
+  }
+  if (d == 1 && strstr(p->what, "/_refresh") != NULL &&
+      s->identity_inflight > 0)
+    s->refresh_beside_identity = 1;
   if (k <= SCRIPT_LOG)
     snprintf(s->log[k - 1], sizeof(s->log[0]), "%.150s", p->what);
   if (s->crashed) {
@@ -1592,6 +1622,10 @@ static void test_fresh_run(void **state)
    * file and a directory fsync) */
   assert_true(s.saves_mark > 0);
   assert_int_equal(s.saves_burst, 1);
+  /* verify's refresh goes out beside the restored indices' UUID reads,
+   * once (the world checks that every count follows one) */
+  assert_true(s.refresh_beside_identity);
+  assert_int_equal(fx->w.dst_refreshes, 1);
   assert_string_equal(s.first_work, "src: POST /_msearch");
   /* every count in one _msearch: the preflight's, before, after, target */
   assert_int_equal(fx->w.msearches, 4);
@@ -1673,6 +1707,23 @@ static void test_state_unwritable(void **state)
     assert_true(r.requests > 0 && sent_before > 0);
     script_dispose(&r);
   }
+  scenario_done(fx, &s);
+}
+
+/* The refresh sent beside the UUID reads fails: verify refreshes again
+ * before it counts, and the run is verified. */
+static void test_refresh_early_failed(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  fx->w.refresh_fail = 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  no_violations(fx);
+  check_done(fx);
+  assert_true(s.refresh_beside_identity);
+  assert_int_equal(fx->w.dst_refreshes, 2);
   scenario_done(fx, &s);
 }
 
@@ -2881,6 +2932,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_fresh_run, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_state_unwritable, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_refresh_early_failed, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_crash_everywhere, fx_setup,
                                       fx_teardown),
