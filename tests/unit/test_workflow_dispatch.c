@@ -1026,7 +1026,8 @@ struct pending {
   char what[512];
   int canceled;
   int raw;
-  int identity; /* a read of the restored indices' UUIDs */
+  int identity;   /* a read of the restored indices' UUIDs */
+  int register_d; /* 1 + the domain of a PUT /_snapshot/r (0: other) */
 };
 
 struct script {
@@ -1061,6 +1062,9 @@ struct script {
   /* UUID reads of restored indices in flight; a target refresh went out
    * while one was */
   int identity_inflight, refresh_beside_identity;
+  /* repository registrations in flight per domain; one went out while
+   * the other domain's was */
+  int register_inflight[2], registered_together;
   /* on entering this run step, the state file can no longer be written
    * (a directory where its temporary file goes) */
   const char *unwritable_at;
@@ -1195,6 +1199,8 @@ static void on_due(uv_timer_t *t)
   snm_err_clear(&err);
   if (p->identity)
     s->identity_inflight--;
+  if (p->register_d > 0)
+    s->register_inflight[p->register_d - 1]--;
   if (p->canceled || s->crashed) {
     if (!s->stopped && s->loop != NULL) {
       s->stopped = 1;
@@ -1253,6 +1259,13 @@ static int script_send(void *ctx, const struct snm_request *req,
   if (d == 1 && strstr(p->what, "/_refresh") != NULL &&
       s->identity_inflight > 0)
     s->refresh_beside_identity = 1;
+  if (strcmp(req->method, "PUT") == 0 &&
+      strcmp(req->path, "/_snapshot/r") == 0) {
+    p->register_d = d + 1;
+    s->register_inflight[d]++;
+    if (s->register_inflight[1 - d] > 0)
+      s->registered_together = 1;
+  }
   if (k <= SCRIPT_LOG)
     snprintf(s->log[k - 1], sizeof(s->log[0]), "%.150s", p->what);
   if (s->crashed) {
@@ -1311,6 +1324,17 @@ static const char *PLAN =
     "[\"p*\"], \"rename_patterns\": true},"
     "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
 
+static const char *PLAN_S3 =
+    "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+    "\"src\": {\"endpoint\": \"http://127.0.0.1:1\"},"
+    "\"dst\": {\"endpoint\": \"http://127.0.0.1:2\"}},"
+    "\"repository\": {\"name\": \"r\", \"type\": \"s3\", \"settings\": "
+    "{\"bucket\": \"b\", \"base_path\": \"p\"}},"
+    "\"snapshot\": {\"domain\": \"src\"},"
+    "\"restores\": [{\"domain\": \"dst\", \"rename\": {\"pattern\": "
+    "\"logs-(.+)\", \"replacement\": \"copy-$1\"}}],"
+    "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
+
 static const char *PLAN_KEEP =
     "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
     "\"src\": {\"endpoint\": \"http://127.0.0.1:1\"},"
@@ -1348,6 +1372,11 @@ static int fx_setup(void **state)
 }
 
 /* The same plan with "keep_snapshots": 1. */
+static int fx_setup_s3(void **state)
+{
+  return fx_setup_plan(state, PLAN_S3);
+}
+
 static int fx_setup_keep(void **state)
 {
   return fx_setup_plan(state, PLAN_KEEP);
@@ -1626,6 +1655,9 @@ static void test_fresh_run(void **state)
    * once (the world checks that every count follows one) */
   assert_true(s.refresh_beside_identity);
   assert_int_equal(fx->w.dst_refreshes, 1);
+  /* an fs repository: the target registers once the source's
+   * registration (which creates the location's root) answered */
+  assert_false(s.registered_together);
   assert_string_equal(s.first_work, "src: POST /_msearch");
   /* every count in one _msearch: the preflight's, before, after, target */
   assert_int_equal(fx->w.msearches, 4);
@@ -1707,6 +1739,24 @@ static void test_state_unwritable(void **state)
     assert_true(r.requests > 0 && sent_before > 0);
     script_dispose(&r);
   }
+  scenario_done(fx, &s);
+}
+
+/* An S3 repository has no root to create: the source and the target
+ * register it at once, and the run goes on as with fs. */
+static void test_register_s3_together(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  no_violations(fx);
+  check_done(fx);
+  assert_true(s.registered_together);
+  assert_non_null(fx->w.repo[0]);
+  assert_non_null(fx->w.repo[1]);
+  assert_non_null(strstr(fx->w.repo[1], "\"readonly\":true"));
   scenario_done(fx, &s);
 }
 
@@ -2934,6 +2984,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_state_unwritable, fx_setup,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_refresh_early_failed, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_register_s3_together, fx_setup_s3,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_crash_everywhere, fx_setup,
                                       fx_teardown),
