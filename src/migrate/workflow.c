@@ -334,19 +334,26 @@ static int counts_before_missing(const struct snm_workflow *wf)
 
 /* ---- repository --------------------------------------------------------- */
 
-/* Register where needed: the source first (its registration creates the
- * repository's root, which a read-only registration, e.g. of an empty fs
- * location, needs to find), then every target at once. */
+/* Register where needed.  An fs repository: the source first (its
+ * registration creates the location's root, which a read-only
+ * registration of an empty location needs to find), then every target at
+ * once.  An S3 repository has no root to create (a key prefix; a
+ * read-only registration verifies nothing and reads an empty repository
+ * as empty): every domain at once, one round trip. */
 void wf_step_register(struct snm_workflow *wf)
 {
   const struct snm_plan *plan = wf->plan;
   int announce = wf->st.step <= SNM_STEP_REPOSITORY;
+  int together = plan->repository.type == SNM_REPO_S3;
 
-  while (wf->sent < 2 && wf->pending == 0 && !wf->r_failed) {
+  while (wf->sent < (together ? 1 : 2) && wf->pending == 0 && !wf->r_failed) {
     int source_pass = wf->sent == 0;
 
     wf->sent++;
-    for (size_t d = 0; d < plan->n_domains; d++) {
+    for (size_t k = 0; k < plan->n_domains; k++) {
+      /* the source first: a domain sharing its cluster reads its record */
+      size_t src = plan->snapshot.domain;
+      size_t d = k == 0 ? src : k <= src ? k - 1 : k;
       const struct snm_pf_domain *pd = &wf->pf.domains[d];
       /* a domain that is another's cluster shares that one's registration
        * (the source's is writable) */
@@ -354,7 +361,8 @@ void wf_step_register(struct snm_workflow *wf)
       int readonly = !(wf->pf.domains[owner].roles & SNM_PF_ROLE_SOURCE) &&
                      plan->repository.readonly_on_targets;
 
-      if (pd->roles == 0 || source_pass != (d == plan->snapshot.domain))
+      if (pd->roles == 0 ||
+          (!together && source_pass != (d == plan->snapshot.domain)))
         continue;
       if (wf->repo_body[d] == NULL) {
         const struct snm_state_registration *own =

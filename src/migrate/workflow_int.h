@@ -229,6 +229,11 @@ struct wf_target {
   size_t n_miss_chunks;
   size_t poll_next;    /* the next chunk request of this round */
   enum wf_phase phase; /* of the poll round */
+  /* verify's refresh, sent beside the UUID reads of WFT_IDENTITY (one
+   * round trip fewer): the next chunk, whether one failed (WFT_REFRESH
+   * then asks again) and whether every chunk was refreshed */
+  size_t refresh_next;
+  int refresh_early_failed, refreshed_early;
 
   /* the check right before a POST (WFT_LIST, WFT_ORIGIN): the names of
    * the indices to restore or to check, as probe[i] = the state's

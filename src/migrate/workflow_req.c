@@ -483,6 +483,15 @@ static void record_target(struct wf_req *q, const struct snm_es_reply *reply,
     record_probe_routing(t, q->i, reply->json);
     return;
   case K_REFRESH:
+    if (t->state == WFT_IDENTITY) { /* early: WFT_REFRESH asks again */
+      if (err->code != SNM_OK) {
+        snm_log(SNM_LOG_DEBUG, "%s (refreshed again before counting)",
+                err->msg);
+        t->refresh_early_failed = 1;
+      }
+      return;
+    }
+    /* fall through */
   case K_CLOSE:
     if (err->code != SNM_OK)
       record_first(&t->r_err, &t->r_failed, err);

@@ -296,19 +296,37 @@ static void t_restored(struct wf_target *t)
   t_next(t); /* WFT_IDENTITY */
 }
 
+/* Verify counts this target's indices (WFT_RESTORED). */
+static int t_counts(const struct wf_target *t)
+{
+  return t->wf->plan->restores[t->r].verify != SNM_VERIFY_NONE && t->n_wait > 0;
+}
+
 /* WFT_IDENTITY: the UUID of every restored index, kept in the state file
- * (a later sync round replaces an index only while it is unchanged). */
+ * (a later sync round replaces an index only while it is unchanged); with
+ * them, verify's refresh of the same chunks (it changes no data, so it
+ * need not wait for the UUIDs: one round trip fewer before the counts). */
 void wf_tstep_identity(struct wf_target *t)
 {
   if (!t->sent) {
     t->sent = 1;
     t->poll_next = 0;
+    t->refresh_next = 0;
+    t->refresh_early_failed = 0;
+    t->refreshed_early = 0;
   }
-  while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
-         t->poll_next < t->n_chunks)
-    wf_req_identity(t, t->poll_next++);
+  while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed) {
+    if (t->poll_next < t->n_chunks)
+      wf_req_identity(t, t->poll_next++);
+    else if (t_counts(t) && t->refresh_next < t->n_chunks)
+      wf_req_refresh(t, t->refresh_next++);
+    else
+      break;
+  }
   if (t->pending > 0)
     return;
+  t->refreshed_early =
+      t_counts(t) && t->refresh_next == t->n_chunks && !t->refresh_early_failed;
   if (t->r_failed) {
     struct snm_err e = t->r_err;
     wf_err_prefix(&e, "reading the restored indices' UUIDs (a later "
@@ -1140,19 +1158,25 @@ static void t_compare(struct wf_target *t)
 /* WFT_RESTORED: verify by counting, or not */
 void wf_tstep_verify(struct wf_target *t)
 {
-  if (t->wf->plan->restores[t->r].verify == SNM_VERIFY_NONE || t->n_wait == 0) {
+  if (!t_counts(t)) {
     t_enter(t, WFT_VERIFIED);
     return;
   }
   t_next(t); /* WFT_REFRESH */
 }
 
-/* POST CHUNK/_refresh for every chunk of the names, a few at once */
+/* POST CHUNK/_refresh for every chunk of the names, a few at once (done
+ * already when WFT_IDENTITY's went through, in this process) */
 void wf_tstep_refresh(struct wf_target *t)
 {
   if (!t->sent) {
     t->sent = 1;
     t->poll_next = 0;
+    if (t->refreshed_early) {
+      t->refreshed_early = 0;
+      t_next(t); /* WFT_COUNT */
+      return;
+    }
   }
   while (t->pending < WF_MAX_CHUNKS_IN_FLIGHT && !t->r_failed &&
          t->poll_next < t->n_chunks)

@@ -107,7 +107,10 @@ struct world {
   char old[4][128];
   char old_rid[4][64];
   int n_old;
-  int restored[N_IX]; /* restores of it from the current snapshot */
+  int restored[N_IX];  /* restores of it from the current snapshot */
+  int refreshed[N_IX]; /* refreshed on the target since its restore */
+  int dst_refreshes;   /* POST .../_refresh requests on the target */
+  int refresh_fail;    /* the target's first refresh: 503 */
   long long target_docs[N_IX];
   int info_lag; /* GET snapshot says IN_PROGRESS this often after done */
   long long lag_until_ms; /* > 0: ... and until this time (snm_time_now_ms) */
@@ -370,6 +373,9 @@ static long answer_msearch(struct world *w, int d, const char *body, char **out)
         if (d == 1 && strcmp(name, DST_NAMES[i]) == 0 && w->exists[i]) {
           docs = w->target_docs[i];
           w->counted[i] = 1;
+          if (w->restored[i] > 0 && !w->refreshed[i])
+            violate(w, "%s counted before a refresh after its restore",
+                    DST_NAMES[i]);
         }
         doubt |= w->msearch_doubt && i == 1 &&
                  strcmp(name, d == 0 ? SRC_NAMES[i] : DST_NAMES[i]) == 0;
@@ -792,6 +798,7 @@ static long answer_target(struct world *w, const char *method, const char *path,
           w->exists[i] = w->ours[i] = 1;
           w->closed[i] = 0;
           w->restored[i]++;
+          w->refreshed[i] = 0;
           snprintf(w->from[i], sizeof(w->from[i]), "%s", w->snap);
           w->recovered[i] = 0;
         }
@@ -878,7 +885,14 @@ static long answer_target(struct world *w, const char *method, const char *path,
         first = 0;
       }
     PUTS(&b, "}}");
+  } else if (strstr(path, "/_refresh") != NULL && w->dst_refreshes++ == 0 &&
+             w->refresh_fail) {
+    st = 503;
+    PUTS(&b, ERR_BODY("cluster_block_exception", "blocked for a moment", 503));
   } else if (strstr(path, "/_refresh") != NULL) {
+    for (size_t i = 0; i < N_IX; i++)
+      if (names_has(path + 1, DST_NAMES[i]))
+        w->refreshed[i] = 1;
     PUTS(&b, "{\"_shards\":{\"total\":2,\"successful\":2,"
              "\"failed\":0}}");
   } else if (strstr(path, "/_count") != NULL && w->count_broken &&
@@ -893,6 +907,9 @@ static long answer_target(struct world *w, const char *method, const char *path,
     for (size_t i = 0; i < N_IX; i++)
       if (w->exists[i] && names_has(path + 1, DST_NAMES[i])) {
         w->counted[i] = 1;
+        if (w->restored[i] > 0 && !w->refreshed[i])
+          violate(w, "%s counted before a refresh after its restore",
+                  DST_NAMES[i]);
         st = 200;
         PRINTF(&b,
                "{\"count\":%lld,\"_shards\":{\"total\":1,"
@@ -1009,6 +1026,8 @@ struct pending {
   char what[512];
   int canceled;
   int raw;
+  int identity;   /* a read of the restored indices' UUIDs */
+  int register_d; /* 1 + the domain of a PUT /_snapshot/r (0: other) */
 };
 
 struct script {
@@ -1040,6 +1059,12 @@ struct script {
   /* state file writes: the count at the last request or reply, and the
    * most seen between two of those */
   unsigned long saves_mark, saves_burst;
+  /* UUID reads of restored indices in flight; a target refresh went out
+   * while one was */
+  int identity_inflight, refresh_beside_identity;
+  /* repository registrations in flight per domain; one went out while
+   * the other domain's was */
+  int register_inflight[2], registered_together;
   /* on entering this run step, the state file can no longer be written
    * (a directory where its temporary file goes) */
   const char *unwritable_at;
@@ -1172,6 +1197,10 @@ static void on_due(uv_timer_t *t)
   struct snm_err err;
 
   snm_err_clear(&err);
+  if (p->identity)
+    s->identity_inflight--;
+  if (p->register_d > 0)
+    s->register_inflight[p->register_d - 1]--;
   if (p->canceled || s->crashed) {
     if (!s->stopped && s->loop != NULL) {
       s->stopped = 1;
@@ -1223,6 +1252,20 @@ static int script_send(void *ctx, const struct snm_request *req,
            req->path);
   k = ++s->requests;
   s->sent[d]++;
+  if (d == 1 && strstr(p->what, "index.creation_date,index.uuid") != NULL) {
+    p->identity = 1;
+    s->identity_inflight++;
+  }
+  if (d == 1 && strstr(p->what, "/_refresh") != NULL &&
+      s->identity_inflight > 0)
+    s->refresh_beside_identity = 1;
+  if (strcmp(req->method, "PUT") == 0 &&
+      strcmp(req->path, "/_snapshot/r") == 0) {
+    p->register_d = d + 1;
+    s->register_inflight[d]++;
+    if (s->register_inflight[1 - d] > 0)
+      s->registered_together = 1;
+  }
   if (k <= SCRIPT_LOG)
     snprintf(s->log[k - 1], sizeof(s->log[0]), "%.150s", p->what);
   if (s->crashed) {
@@ -1281,6 +1324,17 @@ static const char *PLAN =
     "[\"p*\"], \"rename_patterns\": true},"
     "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
 
+static const char *PLAN_S3 =
+    "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
+    "\"src\": {\"endpoint\": \"http://127.0.0.1:1\"},"
+    "\"dst\": {\"endpoint\": \"http://127.0.0.1:2\"}},"
+    "\"repository\": {\"name\": \"r\", \"type\": \"s3\", \"settings\": "
+    "{\"bucket\": \"b\", \"base_path\": \"p\"}},"
+    "\"snapshot\": {\"domain\": \"src\"},"
+    "\"restores\": [{\"domain\": \"dst\", \"rename\": {\"pattern\": "
+    "\"logs-(.+)\", \"replacement\": \"copy-$1\"}}],"
+    "\"polling\": {\"initial_ms\": 1, \"max_ms\": 2}}";
+
 static const char *PLAN_KEEP =
     "{\"snapmig\": 1, \"name\": \"t\", \"domains\": {"
     "\"src\": {\"endpoint\": \"http://127.0.0.1:1\"},"
@@ -1318,6 +1372,11 @@ static int fx_setup(void **state)
 }
 
 /* The same plan with "keep_snapshots": 1. */
+static int fx_setup_s3(void **state)
+{
+  return fx_setup_plan(state, PLAN_S3);
+}
+
 static int fx_setup_keep(void **state)
 {
   return fx_setup_plan(state, PLAN_KEEP);
@@ -1592,6 +1651,13 @@ static void test_fresh_run(void **state)
    * file and a directory fsync) */
   assert_true(s.saves_mark > 0);
   assert_int_equal(s.saves_burst, 1);
+  /* verify's refresh goes out beside the restored indices' UUID reads,
+   * once (the world checks that every count follows one) */
+  assert_true(s.refresh_beside_identity);
+  assert_int_equal(fx->w.dst_refreshes, 1);
+  /* an fs repository: the target registers once the source's
+   * registration (which creates the location's root) answered */
+  assert_false(s.registered_together);
   assert_string_equal(s.first_work, "src: POST /_msearch");
   /* every count in one _msearch: the preflight's, before, after, target */
   assert_int_equal(fx->w.msearches, 4);
@@ -1673,6 +1739,41 @@ static void test_state_unwritable(void **state)
     assert_true(r.requests > 0 && sent_before > 0);
     script_dispose(&r);
   }
+  scenario_done(fx, &s);
+}
+
+/* An S3 repository has no root to create: the source and the target
+ * register it at once, and the run goes on as with fs. */
+static void test_register_s3_together(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  no_violations(fx);
+  check_done(fx);
+  assert_true(s.registered_together);
+  assert_non_null(fx->w.repo[0]);
+  assert_non_null(fx->w.repo[1]);
+  assert_non_null(strstr(fx->w.repo[1], "\"readonly\":true"));
+  scenario_done(fx, &s);
+}
+
+/* The refresh sent beside the UUID reads fails: verify refreshes again
+ * before it counts, and the run is verified. */
+static void test_refresh_early_failed(void **state)
+{
+  struct fx *fx = *state;
+  struct script s = {0};
+
+  world_init(&fx->w);
+  fx->w.refresh_fail = 1;
+  assert_int_equal(run(fx, &s), SNM_RUN_DONE);
+  no_violations(fx);
+  check_done(fx);
+  assert_true(s.refresh_beside_identity);
+  assert_int_equal(fx->w.dst_refreshes, 2);
   scenario_done(fx, &s);
 }
 
@@ -2881,6 +2982,10 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_fresh_run, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_state_unwritable, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_refresh_early_failed, fx_setup,
+                                      fx_teardown),
+      cmocka_unit_test_setup_teardown(test_register_s3_together, fx_setup_s3,
                                       fx_teardown),
       cmocka_unit_test_setup_teardown(test_crash_everywhere, fx_setup,
                                       fx_teardown),
