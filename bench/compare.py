@@ -496,7 +496,7 @@ class Bench:
         d = os.path.join(self.tmp, f"{n:03d}-{tool}-{size}-{rtt}")
         os.makedirs(d)
         repo = f"{self.tag}_{n}"
-        rec = {"size": size, "rtt_ms": rtt, "tool": tool, "run": run_no, "tag": self.tag}
+        rec = {"size": size, "rtt_ms": rtt, "tool": tool, "run": run_no, "tag": self.tag, "dir": d}
         if tool == "snapmig-os":
             src, dst = "source", "target"
             fsdir = None
@@ -852,7 +852,7 @@ def serial_rounds(events, trace):
 
     def in_phase(r):
         for a, b in (("snapshot.start", "snapshot.done"), ("restore.start", "restore.done")):
-            if a in t and b in t and r[2] == "GET" and r[0] >= t[a] and r[1] <= t[b] + 1:
+            if a in t and b in t and r[2] == "GET" and t[a] <= r[0] < t[b]:
                 return True
         return False
 
@@ -881,7 +881,7 @@ def serial_rounds(events, trace):
         total += n
         step = "preflight"
         for name, ev in STEP_ENDS:
-            if ev in t and g[0][0] >= t[ev]:
+            if ev in t and g[0][0] + 2 >= t[ev]:  # the trace's start is the reply's ms minus the request's ms
                 step = {"preflight": "register", "register": "count+PUT", "count+PUT": "snapshot",
                         "snapshot": "count after", "count after": "restore", "restore": "verify",
                         "verify": "finish", "finish": "after"}[name]
@@ -997,6 +997,12 @@ def main():
         for p in a.report:
             with open(p) as f:
                 rs += [json.loads(x) for x in f if x.strip()]
+        for r in rs:  # the serial round trips again from the run's kept trace (this version's count)
+            d = r.get("dir")
+            if r.get("exit") == 0 and d and os.path.exists(os.path.join(d, "trace.log")):
+                with open(os.path.join(d, "events.ndjson")) as f:
+                    events = [json.loads(x) for x in f if x.strip().startswith("{")]
+                r.update(serial_rounds(events, os.path.join(d, "trace.log")) or {})
         print(report(rs))
         return 0
     rtts = []
