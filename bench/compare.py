@@ -818,9 +818,14 @@ def serial_rounds(events, trace):
 
     From the -v trace (one line per request at its reply: the time of day,
     domain, method, path, the request's own milliseconds): a request's
-    interval is [reply - ms, reply].  The polls of the two phases (GETs
-    between snapshot.start and snapshot.done, and between restore.start and
-    restore.done) are left out: they overlap the server's work.  The other
+    interval is [reply - ms, reply].  The polls of the two phases (GET
+    _snapshot/... sent between snapshot.start and snapshot.done, GET
+    _recovery and _cluster/health sent between restore.start and
+    restore.done, even when their reply comes after the phase) are left
+    out: they overlap the server's work.  What else goes out within a phase
+    counts (the target's probe and the restore POST; the source's "after"
+    counts, which newer builds send beside those, overlap them and so add
+    no round trip of their own).  The other
     requests fall into groups of overlapping intervals (the client had
     something in flight throughout); within a group, a request sent at most
     REPLY_GAP_MS after another's reply waited for it (a chain).  Each group
@@ -851,8 +856,10 @@ def serial_rounds(events, trace):
     reqs = sorted((s - shift + base, e - shift + base, m, p) for s, e, m, p in reqs)
 
     def in_phase(r):
-        for a, b in (("snapshot.start", "snapshot.done"), ("restore.start", "restore.done")):
-            if a in t and b in t and r[2] == "GET" and t[a] <= r[0] < t[b]:
+        for a, b, polls in (("snapshot.start", "snapshot.done", ("/_snapshot/",)),
+                            ("restore.start", "restore.done", ("/_recovery", "/_cluster/health"))):
+            if (a in t and b in t and r[2] == "GET" and t[a] <= r[0] < t[b]
+                    and any(x in r[3] for x in polls)):
                 return True
         return False
 
