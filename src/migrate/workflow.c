@@ -683,6 +683,7 @@ static void snapshot_progress(struct snm_workflow *wf)
 
   wf->eta_s = eta;
   wf->eta_known = eta >= 0;
+  wf->eta_at_ms = now;
 
   wf_update(wf, "snapshot", "snapshot.progress",
             SNM_FIELDS(SNM_FINT("shards_done", s->shards_done),
@@ -699,12 +700,24 @@ static int snap_finalizing(const struct snm_workflow *wf)
   return wf->have_status && snm_wf_snap_finalizing(&wf->r_status);
 }
 
-/* Finalizing, or expected to end within 2 * initial_ms: look every
+/* The time left by the last progress, less the time since it came
+ * (snm_wf_eta_now): 1 and *left, or 0 when unknown. */
+static int eta_left(const struct snm_workflow *wf, double *left)
+{
+  return snm_wf_eta_now(left, wf->eta_known, wf->eta_s, wf->eta_at_ms,
+                        snm_time_now_ms());
+}
+
+/* Finalizing, or expected to end within SNM_WF_NEAR_END_MS (or 2 *
+ * initial_ms) of now: look every
  * SNM_WF_FINAL_POLL_MS. */
 static int snap_near_end(const struct snm_workflow *wf)
 {
-  return snm_wf_snap_near_end(wf->have_status ? &wf->r_status : NULL,
-                              wf->eta_known, wf->eta_s, &wf->plan->polling);
+  double left = -1;
+  int known = eta_left(wf, &left);
+
+  return snm_wf_snap_near_end(wf->have_status ? &wf->r_status : NULL, known,
+                              left, &wf->plan->polling);
 }
 
 /* Progress, now and then: a _status beside the poll when none is in
@@ -734,12 +747,14 @@ void wf_step_poll(struct snm_workflow *wf)
     /* the progress came after the next poll was armed: when it predicts
      * the end sooner, look then (half the time left, as
      * snm_wf_poll_next_eta; every shard done: SNM_WF_FINAL_POLL_MS) */
-    if (wf->sent == 1 &&
-        ((wf->eta_known && wf->eta_s >= 0) || snap_finalizing(wf))) {
-      double half = wf->eta_s * 500.0;
+    double left = -1;
+    int known = eta_left(wf, &left);
+
+    if (wf->sent == 1 && (known || snap_finalizing(wf))) {
+      double half = left * 500.0;
       long floor = wf->plan->polling.initial_ms;
       long want = snm_wf_poll_snapshot(
-          wf->eta_known && half > (double)floor ? (long)half : floor,
+          known && half > (double)floor ? (long)half : floor,
           snap_near_end(wf));
 
       if (want < wf->poll_due_ms - now) {
@@ -776,10 +791,12 @@ void wf_step_poll(struct snm_workflow *wf)
       return;
     }
     long warm = snm_wf_poll_warmup(wf->polls++, &wf->plan->polling), wait;
+    double left = -1;
+    int known = eta_left(wf, &left);
 
     if (warm < 0)
-      wf->interval_ms = snm_wf_poll_next_eta(
-          wf->interval_ms, &wf->plan->polling, wf->eta_known, wf->eta_s);
+      wf->interval_ms = snm_wf_poll_next_eta(wf->interval_ms,
+                                             &wf->plan->polling, known, left);
     wait = snm_wf_poll_snapshot(warm >= 0 ? warm : wf->interval_ms,
                                 snap_near_end(wf));
     wf->sent = 1;

@@ -173,6 +173,27 @@ long snm_wf_poll_warmup(int polls, const struct snm_polling *p);
 long snm_wf_poll_next_eta(long prev, const struct snm_polling *p, int eta_known,
                           double eta_s);
 
+/* How long past the end an estimate predicted it still counts (as 0 s
+ * left): a fresh progress replaces it within about a second; later
+ * than this it is no estimate at all. */
+#define SNM_WF_ETA_OVERRUN_MS 1000
+
+/* The last stretch the estimate predicts, looked at every
+ * SNM_WF_FINAL_POLL_MS (or 2 * initial_ms, when longer): on a small or
+ * throttled snapshot the estimate is off by about half a second (the
+ * bytes done move a file at a time), so a shorter window lets the end
+ * fall between two polls a few hundred ms apart.  At most about 20 looks
+ * a second, for this and SNM_WF_ETA_OVERRUN_MS. */
+#define SNM_WF_NEAR_END_MS 1000
+
+/* The progress's estimate of the time left, `eta_s` (known when
+ * `eta_known` and >= 0), taken at `at_ms`, as of `now_ms`: it shrinks by
+ * the time since, down to 0 once the end it predicted has passed.
+ * Returns 1 and *left_s, or 0 when there is no estimate, or its end is
+ * more than SNM_WF_ETA_OVERRUN_MS past. */
+int snm_wf_eta_now(double *left_s, int eta_known, double eta_s, long long at_ms,
+                   long long now_ms);
+
 /* The wait between two looks at a snapshot whose shards are all done
  * (snm_wf_snap_finalizing): the server is writing the snapshot's
  * metadata to the repository (seconds at thousands of shards), and only
@@ -188,7 +209,8 @@ int snm_wf_snap_finalizing(const struct snm_es_snap_status *s);
 
 /* 1 when the end of the snapshot is near: it is finalizing (`s` not
  * NULL and snm_wf_snap_finalizing), or the progress expects its end
- * within 2 * initial_ms (`eta_known`, `eta_s`), where
+ * within SNM_WF_NEAR_END_MS or 2 * initial_ms, the longer (`eta_known`,
+ * `eta_s`: snm_wf_eta_now's time left), where
  * snm_wf_poll_next_eta would otherwise wait initial_ms. */
 int snm_wf_snap_near_end(const struct snm_es_snap_status *s, int eta_known,
                          double eta_s, const struct snm_polling *p);

@@ -370,6 +370,7 @@ struct snm_workflow {
   double rate_bps;
   double eta_s; /* from the last progress; < 0 or eta_known 0: unknown */
   int eta_known;
+  long long eta_at_ms;       /* when eta_s was estimated (snm_wf_eta_now) */
   struct wf_target *targets; /* plan->n_restores, malloced */
   size_t n_targets;
   struct wf_meta *meta; /* NULL or malloced: the metadata step's work */

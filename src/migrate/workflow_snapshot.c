@@ -122,6 +122,20 @@ long snm_wf_poll_next_eta(long prev, const struct snm_polling *p, int eta_known,
   return eta_ms > (double)p->initial_ms ? (long)eta_ms : p->initial_ms;
 }
 
+int snm_wf_eta_now(double *left_s, int eta_known, double eta_s, long long at_ms,
+                   long long now_ms)
+{
+  double left;
+
+  if (!eta_known || !(eta_s >= 0))
+    return 0;
+  left = eta_s - (double)(now_ms - at_ms) / 1000.0;
+  if (left < -(double)SNM_WF_ETA_OVERRUN_MS / 1000.0)
+    return 0;
+  *left_s = left > 0 ? left : 0.0;
+  return 1;
+}
+
 int snm_wf_snap_finalizing(const struct snm_es_snap_status *s)
 {
   return s->shards_total > 0 &&
@@ -134,8 +148,11 @@ int snm_wf_snap_near_end(const struct snm_es_snap_status *s, int eta_known,
 {
   if (s != NULL && snm_wf_snap_finalizing(s))
     return 1;
-  return eta_known && eta_s >= 0 &&
-         eta_s * 1000.0 <= 2.0 * (double)p->initial_ms;
+  double window = 2.0 * (double)p->initial_ms;
+
+  if (window < SNM_WF_NEAR_END_MS)
+    window = SNM_WF_NEAR_END_MS;
+  return eta_known && eta_s >= 0 && eta_s * 1000.0 <= window;
 }
 
 long snm_wf_poll_snapshot(long wait, int near_end)

@@ -113,7 +113,19 @@ static void test_poll_near_end(void **state)
   assert_int_equal(snm_wf_snap_near_end(NULL, 0, 0.0, &p), 0);
   assert_int_equal(snm_wf_snap_near_end(NULL, 1, 0.0, &p), 1);
   assert_int_equal(snm_wf_snap_near_end(NULL, 1, 0.4, &p), 1);
-  assert_int_equal(snm_wf_snap_near_end(NULL, 1, 0.41, &p), 0);
+  /* within SNM_WF_NEAR_END_MS (the estimate's own error on a small
+   * snapshot is about half a second) */
+  assert_int_equal(snm_wf_snap_near_end(NULL, 1, 0.41, &p), 1);
+  assert_int_equal(
+      snm_wf_snap_near_end(NULL, 1, SNM_WF_NEAR_END_MS / 1000.0, &p), 1);
+  assert_int_equal(
+      snm_wf_snap_near_end(NULL, 1, SNM_WF_NEAR_END_MS / 1000.0 + 0.01, &p), 0);
+  /* a larger initial_ms widens it to 2 * initial_ms */
+  {
+    struct snm_polling slow = {2000, 5000, 86400};
+    assert_int_equal(snm_wf_snap_near_end(NULL, 1, 3.9, &slow), 1);
+    assert_int_equal(snm_wf_snap_near_end(NULL, 1, 4.1, &slow), 0);
+  }
   assert_int_equal(snm_wf_snap_near_end(NULL, 1, -1.0, &p), 0);
   assert_int_equal(snm_wf_snap_near_end(&busy, 1, 60.0, &p), 0);
   assert_int_equal(snm_wf_snap_near_end(&done, 1, 60.0, &p), 1);
@@ -127,6 +139,41 @@ static void test_poll_near_end(void **state)
       snm_wf_poll_snapshot(snm_wf_poll_next_eta(4000, &p, 1, 1.2),
                            snm_wf_snap_near_end(&busy, 1, 1.2, &p)),
       600);
+}
+
+/* The estimate shrinks with the time since the progress that gave it:
+ * polls then close in on the end it predicts (at a 200 ms floor, half of
+ * a stale 1 s left was 500 ms, whatever time had passed); an end more
+ * than SNM_WF_ETA_OVERRUN_MS past is no estimate at all (the backoff
+ * takes over, not 20 looks a second for ever). */
+static void test_eta_now(void **state)
+{
+  struct snm_polling p = {200, 5000, 86400};
+  struct snm_es_snap_status busy = {.shards_done = 1, .shards_total = 2};
+  double left = -1;
+
+  (void)state;
+  assert_int_equal(snm_wf_eta_now(&left, 0, 1.0, 1000, 1000), 0);
+  assert_int_equal(snm_wf_eta_now(&left, 1, -1.0, 1000, 1000), 0);
+  assert_int_equal(snm_wf_eta_now(&left, 1, 1.0, 1000, 1000), 1);
+  assert_true(left > 0.999 && left < 1.001);
+  assert_int_equal(snm_wf_eta_now(&left, 1, 1.0, 1000, 1700), 1);
+  assert_true(left > 0.299 && left < 0.301);
+  /* 0.3 s left: near the end, a look every SNM_WF_FINAL_POLL_MS */
+  assert_int_equal(snm_wf_snap_near_end(&busy, 1, left, &p), 1);
+  assert_int_equal(
+      snm_wf_poll_snapshot(snm_wf_poll_next_eta(500, &p, 1, left),
+                           snm_wf_snap_near_end(&busy, 1, left, &p)),
+      SNM_WF_FINAL_POLL_MS);
+  /* past the predicted end, within the overrun: 0 left, still near */
+  assert_int_equal(
+      snm_wf_eta_now(&left, 1, 1.0, 1000, 2000 + SNM_WF_ETA_OVERRUN_MS), 1);
+  assert_true(left == 0.0);
+  assert_int_equal(snm_wf_snap_near_end(&busy, 1, left, &p), 1);
+  /* beyond it: unknown */
+  assert_int_equal(
+      snm_wf_eta_now(&left, 1, 1.0, 1000, 2001 + SNM_WF_ETA_OVERRUN_MS), 0);
+  assert_true(SNM_WF_ETA_OVERRUN_MS >= 500 && SNM_WF_ETA_OVERRUN_MS <= 2000);
 }
 
 static void mkstate(struct snm_state *st, enum snm_snapshot_state s)
@@ -323,6 +370,7 @@ int main(void)
       cmocka_unit_test(test_poll_interval_eta),
       cmocka_unit_test(test_poll_finalizing),
       cmocka_unit_test(test_poll_near_end),
+      cmocka_unit_test(test_eta_now),
       cmocka_unit_test(test_resume_snapshot),
       cmocka_unit_test(test_resume_index),
       cmocka_unit_test(test_count_ok),
