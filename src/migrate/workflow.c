@@ -136,7 +136,6 @@ int wf_enter(struct snm_workflow *wf, enum wf_state s)
 
   wf->state = s;
   wf->sent = 0;
-  wf->count_begun = 0;
   wf->r_failed = 0;
   wf->r_unknown = 0;
   wf->r_nonews = 0;
@@ -546,8 +545,8 @@ static int count_step(struct snm_workflow *wf, int after)
   struct snm_state_counts *c = after ? &wf_round(wf)->snapshot.docs_after
                                      : &wf_round(wf)->snapshot.docs_before;
 
-  if (!wf->count_begun) {
-    wf->count_begun = 1;
+  if (!wf->sent) {
+    wf->sent = 1;
     wf->refresh_next = 0;
     /* a cutover's "before" too: writes accepted before the block and not
      * searchable yet would otherwise show up only in the "after" count */
@@ -877,13 +876,7 @@ void wf_step_info(struct snm_workflow *wf)
         si->failures != NULL ? si->failures : "", wf->o->plan_path);
     return;
   }
-  /* a cutover round counts the source "after" before anything changes on
-   * a target (a count that moved under the block stops it there); other
-   * rounds take those counts beside the restores (WF_RESTORE) */
-  if (wf->o->cutover && wf_round(wf)->cutover.state != SNM_CUT_NONE)
-    wf_enter(wf, WF_COUNT_AFTER);
-  else
-    wf_next(wf); /* WF_METADATA */
+  wf_next(wf);
 }
 
 /* ---- restore and verify (targets) --------------------------------------- */
@@ -913,18 +906,10 @@ void wf_step_restore(struct snm_workflow *wf)
       wf_failf(wf, SNM_ENOMEM, "out of memory");
       return;
     }
-    /* a fresh round's "after" counts: only verify reads them, so they go
-     * out beside the targets' checks, POSTs and recoveries (a resumed
-     * run that stopped before them takes them first, WF_COUNT_AFTER) */
-    wf->counting_after = counts_after_missing(wf);
   }
-  /* the top-level requests in this state are the count's alone */
-  if (wf->counting_after && count_step(wf, 1) == 0)
-    wf->counting_after = 0;
   for (size_t i = 0; i < wf->n_targets && !wf->closing; i++)
     wf_target_run(&wf->targets[i], WF_RESTORE);
-  if (wf->closing || wf->counting_after ||
-      !all_targets_in(wf, WFT_RESTORED, WFT_RESTORED, &failed))
+  if (wf->closing || !all_targets_in(wf, WFT_RESTORED, WFT_RESTORED, &failed))
     return;
   if (failed > 0) {
     for (size_t i = 0; i < wf->n_targets; i++)

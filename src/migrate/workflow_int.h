@@ -346,10 +346,7 @@ struct snm_workflow {
   int info_final;        /* r_info: the poll's GET found the snapshot ended */
   long long *counts;     /* n_snap_indices counts (malloced) */
   struct wf_count count; /* the source's, into counts */
-  int count_begun;       /* count_step: set up (cleared by wf_enter) */
   int count_started;     /* count_step: wf_count_start was called */
-  int counting_after;    /* WF_RESTORE: the source's "after" counts are
-                            taken beside the targets' restores */
   int refreshing;        /* count_after: the source's refreshes go first */
   size_t refresh_next;   /* the next chunk of refresh_ends to refresh */
   size_t *refresh_ends;  /* the snapshot indices in URL-sized chunks */
