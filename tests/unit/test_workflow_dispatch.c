@@ -1292,6 +1292,20 @@ static int script_send(void *ctx, const struct snm_request *req,
       if (!s->probed)
         violate(s->w, "%s without a check of the target names first", p->what);
       s->probed = 0;
+      /* once a restore is out, a resumed run needs nothing more from the
+       * source: its "after" counts are on record */
+      {
+        struct snm_state st;
+        struct snm_err e;
+        int found = 0;
+
+        snm_state_init(&st);
+        if (snm_state_load(&st, &found, s->state_path, &e) != 0 || !found ||
+            snm_state_cur(&st)->snapshot.docs_after.len != N_IX)
+          violate(s->w, "%s before the source's \"after\" counts were saved",
+                  p->what);
+        snm_state_dispose(&st);
+      }
     }
     p->status = answer(s->w, d, req->method, req->path, req->body, &p->body);
   }
