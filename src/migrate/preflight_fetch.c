@@ -57,7 +57,13 @@ struct pf_req {
   char *index;            /* unused (NULL) */
   size_t first, n;        /* RQ_COUNT: pf->indices[first..first + n) */
   struct pf_batch *batch; /* NULL or shared, freed by the last one */
+  int tries;              /* RQ_CAT_INDICES: sent before (see cat_again) */
 };
+
+/* How often an index listing that came back unreadable is asked for:
+ * _cat/indices joins several reads on the server, and an index created or
+ * deleted between them leaves a row without some of its cells. */
+#define PF_CAT_TRIES 3
 
 static void finish(struct snm_preflight *pf);
 
@@ -337,6 +343,43 @@ static void batch_done(struct snm_preflight *pf, size_t di, enum rq_kind kind,
   send_counts(pf, di);
 }
 
+static int send_path(struct snm_preflight *pf, size_t di, enum rq_kind kind,
+                     const char *index, struct pf_batch *batch,
+                     struct snm_buf *path, int rc, int tries);
+
+/* An index listing answered 2xx with a table that cannot be read (a row
+ * short of cells: an index came or went while the server built it) is
+ * asked for again, up to PF_CAT_TRIES times in all; the last answer is
+ * recorded as it is (a blocker when unreadable).  Returns 1 when sent
+ * again (this reply is done with), 0 to record it. */
+static int cat_again(struct pf_req *rq, struct snm_pf_domain *d,
+                     const struct snm_es_reply *reply,
+                     const struct snm_err *err)
+{
+  struct snm_preflight *pf = rq->pf;
+  struct snm_buf path;
+  char why[200];
+
+  if (rq->kind != RQ_CAT_INDICES || err->code != SNM_OK ||
+      rq->tries + 1 >= PF_CAT_TRIES || reply->status < 200 ||
+      reply->status > 299 ||
+      snm__pf_cat_indices_readable(reply->body, reply->body_len,
+                                   (d->roles & SNM_PF_ROLE_SOURCE) != 0, why,
+                                   sizeof(why)))
+    return 0;
+  snm_log(SNM_LOG_INFO,
+          "%s: GET %s: %s; asking again (indices created or "
+          "deleted meanwhile leave such rows)",
+          d->dom->id, rq->path, why);
+  snm_buf_init(&path, 0);
+  if (rq->batch != NULL)
+    rq->batch->left++; /* the new request answers for this chunk */
+  (void)send_path(pf, rq->domain, rq->kind, rq->index, rq->batch, &path,
+                  snm_buf_puts(&path, rq->path), rq->tries + 1);
+  rq->batch = NULL; /* the new request's now (send_path frees it on failure) */
+  return 1;
+}
+
 static void on_reply(const struct snm_es_reply *reply,
                      const struct snm_err *err, void *data)
 {
@@ -357,6 +400,8 @@ static void on_reply(const struct snm_es_reply *reply,
   if (rq->kind == RQ_INFO) {
     on_info(d, reply, err);
     snm__pf_security_send(pf, rq->domain); /* preflight_security.c */
+  } else if (cat_again(rq, d, reply, err)) {
+    goto done; /* asked again: that one answers for this chunk */
   } else
     record(rq, d, reply, err);
   if (rq->batch != NULL && rq->batch->left == 0)
@@ -384,7 +429,7 @@ void snm__pf_request_done(struct snm_preflight *pf)
  * Returns 0 or the error. */
 static int send_path(struct snm_preflight *pf, size_t di, enum rq_kind kind,
                      const char *index, struct pf_batch *batch,
-                     struct snm_buf *path, int rc)
+                     struct snm_buf *path, int rc, int tries)
 {
   struct snm_pf_domain *d = &pf->domains[di];
   struct snm_err err;
@@ -405,6 +450,7 @@ static int send_path(struct snm_preflight *pf, size_t di, enum rq_kind kind,
   rq->domain = di;
   rq->kind = kind;
   rq->batch = batch;
+  rq->tries = tries;
   pf->pending++;
   /* the listings that grow with the cluster: never a yajl tree */
   rc = snm_transport_send(
@@ -536,7 +582,7 @@ static int send_get(struct snm_preflight *pf, size_t di, enum rq_kind kind,
     rc = snm_es_path(&path, fmt);
   }
   va_end(ap);
-  return send_path(pf, di, kind, index, NULL, &path, rc);
+  return send_path(pf, di, kind, index, NULL, &path, rc, 0);
 }
 
 /* How patterns resolve: over closed and hidden indices, missing names and
@@ -610,7 +656,7 @@ static void send_patterns(struct snm_preflight *pf, size_t di,
       rc = snm_es_path(&path,
                        "/_cat/indices/%l?" PF_CAT_SOURCE "&" PF_PATTERN_OPTIONS,
                        pats + start, ends[k] - start);
-    send_path(pf, di, kind, NULL, batch, &path, rc);
+    send_path(pf, di, kind, NULL, batch, &path, rc, 0);
   }
   if (ends != &one)
     free(ends);

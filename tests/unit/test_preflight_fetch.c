@@ -325,6 +325,68 @@ static void test_target_listing_unknown(void **state)
   }
 }
 
+/* How many requests `s` received whose target starts with `prefix`. */
+static size_t requests_to(struct snm_standin *s, const char *prefix)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < snm_standin_request_count(s); i++) {
+    struct snm_standin_request r;
+
+    assert_int_equal(snm_standin_request_get(s, i, &r), 0);
+    n += strncmp(r.target, prefix, strlen(prefix)) == 0;
+    snm_standin_request_dispose(&r);
+  }
+  return n;
+}
+
+/* The target's index listing answered 200 with a row short of a cell (an
+ * index created or deleted while the server joined its reads): asked for
+ * again, and the next answer counts; one that stays unreadable is a
+ * blocker after PF_CAT_TRIES (3) requests, never read short. */
+static void test_target_listing_again(void **state)
+{
+  static const char short_row[] = "status uuid pri index\n"
+                                  "close  u-old-1 1 old-1\n"
+                                  "open   1 new-1\n";
+  (void)state;
+
+  for (int persistent = 0; persistent < 2; persistent++) {
+    struct snm_standin_reply r = {.method = "GET",
+                                  .path = "/_cat/indices*",
+                                  .times = persistent ? 0 : 1,
+                                  .status = 200,
+                                  .headers = SNM_TEST_TEXT_CT,
+                                  .body = short_row};
+    const struct snm_pf_issue *is;
+    struct fx fx;
+
+    fx_init(&fx, NULL);
+    assert_int_equal(snm_standin_add(fx.dst, &r), 0);
+    snm_test_pf_cluster(fx.src, 1, "2.19.1", "opensearch", NULL);
+    snm_test_pf_cluster(fx.dst, 0, "2.19.1", "opensearch",
+                        "status uuid pri index\nclose  u-old-1 1 old-1\n");
+    check(&fx);
+    is = find_issue(&fx.pf, "indices-unreadable", "dst");
+    if (persistent) {
+      assert_non_null(is);
+      assert_int_equal(is->severity, SNM_PF_BLOCKER);
+      assert_non_null(strstr(is->message, "3 cells"));
+      assert_int_equal(fx.pf.domains[1].existing_known, 0);
+      assert_int_equal(requests_to(fx.dst, "/_cat/indices"), 3);
+    } else {
+      if (is != NULL)
+        print_issues(&fx.pf);
+      assert_null(is);
+      assert_int_equal(fx.pf.domains[1].existing_known, 1);
+      assert_int_equal(fx.pf.domains[1].n_existing, 1);
+      assert_int_equal(requests_to(fx.dst, "/_cat/indices"), 2);
+    }
+    snm_preflight_dispose(&fx.pf);
+    fx_done(&fx);
+  }
+}
+
 /* Every other request of the preflight, refused or answered with a body
  * of the wrong shape: a blocker when a verdict relies on the fact, a
  * warning when the fact is only reported. */
@@ -503,6 +565,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_healthy),
       cmocka_unit_test(test_target_listing_unknown),
+      cmocka_unit_test(test_target_listing_again),
       cmocka_unit_test(test_each_fact_unknown),
       cmocka_unit_test(test_source_narrowed),
       cmocka_unit_test(test_closed_index_count),
