@@ -44,7 +44,8 @@ SHARDS="$(jq -r --arg i "$IX" '.[$i].settings["index.number_of_shards"]' <<<"$se
 it_secure_json admin PUT "$SEC/m-$IX" "{\"settings\":{\"number_of_shards\":$SHARDS,\"number_of_replicas\":0}}" >/dev/null
 it_secure_json admin PUT "$SEC/m-$IX/_doc/mine?refresh=true" '{"by":"admin"}' >/dev/null
 
-# plan USER
+# plan USER (each user's run takes a snapshot name of its own: the two
+# runs are separate runs, and may start within the same second)
 plan() {
     jq -n --arg s "$SRC" --arg t "$SEC" --arg u "$1" --arg ca "$SNAPMIG_RIG_SECURE_CA" \
         --arg p "$P" --arg repo "$REPO" --arg loc "$LOCATION" '{
@@ -54,7 +55,8 @@ plan() {
         secure: {endpoint: $t, ca_file: $ca,
                  auth: {type: "basic", username: $u, password_env: "SNM_IT_SECURE_PW"}}},
       repository: {name: $repo, type: "fs", settings: {location: $loc}},
-      snapshot: {domain: "source", indices: [($p + "-*")]},
+      snapshot: {domain: "source", indices: [($p + "-*")],
+                 name: ("snapmig-{plan}-" + $u + "-{utc:%Y%m%d-%H%M%S}")},
       restores: [{domain: "secure", rename: {pattern: "^(.+)$", replacement: "m-$1"},
                   on_conflict: "replace", index_settings: {"index.number_of_replicas": 0}}]}'
 }
