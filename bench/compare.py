@@ -755,13 +755,19 @@ def snapmig_steps(events, wall_s):
     return out
 
 
+def case_keys(results):
+    """The (size, rtt_ms, tool) cases of `results`, in the order of SIZES,
+    round trip and TOOLS."""
+    order_t = {t: i for i, t in enumerate(TOOLS)}
+    order_s = {s: i for i, s in enumerate(SIZES)}
+    return sorted({(r["size"], r["rtt_ms"], r["tool"]) for r in results},
+                  key=lambda k: (order_s.get(k[0], 9), k[1], order_t.get(k[2], 9)))
+
+
 def phases_table(results):
     """Per case: each phase as the tool saw it, the server's phase, their
     ratio (min / median / max), the repository throttle of a PHASE_S size."""
-    order_t = {t: i for i, t in enumerate(TOOLS)}
-    order_s = {s: i for i, s in enumerate(SIZES)}
-    keys = sorted({(r["size"], r["rtt_ms"], r["tool"]) for r in results},
-                  key=lambda k: (order_s.get(k[0], 9), k[1], order_t.get(k[2], 9)))
+    keys = case_keys(results)
     out = ["| size | RTT | tool | ok | throttle kB/s | snapshot: server s | snapshot: tool s | snapshot: tool / server "
            "| restore: server s | restore: tool s | restore: tool / server | whole run: wall / server "
            "| serial round trips | (server + those x RTT) / server |",
@@ -923,10 +929,7 @@ def mmm(vals, fmt):
 
 
 def report(results, runs_wanted=None):
-    order_t = {t: i for i, t in enumerate(TOOLS)}
-    order_s = {s: i for i, s in enumerate(SIZES)}
-    keys = sorted({(r["size"], r["rtt_ms"], r["tool"]) for r in results},
-                  key=lambda k: (order_s.get(k[0], 9), k[1], order_t.get(k[2], 9)))
+    keys = case_keys(results)
     out = ["| size | RTT | tool | ok | wall s | server s (snapshot + restore) | wall / server "
            "| requests | snapshot end noticed, ms | ... observable, ms | ... noticed after observable, ms "
            "| restore end noticed, ms | peak RSS MiB |",

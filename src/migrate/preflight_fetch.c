@@ -57,7 +57,7 @@ struct pf_req {
   char *index;            /* unused (NULL) */
   size_t first, n;        /* RQ_COUNT: pf->indices[first..first + n) */
   struct pf_batch *batch; /* NULL or shared, freed by the last one */
-  int tries;              /* RQ_CAT_INDICES: sent before (see cat_again) */
+  int tries;              /* RQ_CAT_INDICES: asked before (cat_again) */
 };
 
 /* How often an index listing that came back unreadable is asked for:
@@ -281,6 +281,35 @@ static int parse_reply(struct pf_req *rq, struct snm_pf_domain *d,
 }
 
 /* Record one reply (GET / aside). */
+static int send_path(struct snm_preflight *pf, size_t di, enum rq_kind kind,
+                     const char *index, struct pf_batch *batch,
+                     struct snm_buf *path, int rc, int tries);
+
+/* An index listing answered 2xx with a table that cannot be read (`why`:
+ * a row short of cells, when an index came or went while the server
+ * joined its reads) is asked for again, up to PF_CAT_TRIES times in all;
+ * the last answer is recorded as it is (a blocker when unreadable).
+ * Returns 1 when sent again (the new request answers for this chunk). */
+static int cat_again(struct pf_req *rq, struct snm_pf_domain *d,
+                     const char *why)
+{
+  struct snm_buf path;
+
+  if (rq->kind != RQ_CAT_INDICES || rq->tries + 1 >= PF_CAT_TRIES)
+    return 0;
+  snm_log(SNM_LOG_INFO,
+          "%s: GET %s: %s; asking again (indices created or deleted "
+          "meanwhile leave such rows)",
+          d->dom->id, rq->path, why);
+  snm_buf_init(&path, 0);
+  if (rq->batch != NULL)
+    rq->batch->left++;
+  (void)send_path(rq->pf, rq->domain, rq->kind, rq->index, rq->batch, &path,
+                  snm_buf_puts(&path, rq->path), rq->tries + 1);
+  rq->batch = NULL; /* the new request's now (send_path frees it on failure) */
+  return 1;
+}
+
 static void record(struct pf_req *rq, struct snm_pf_domain *d,
                    const struct snm_es_reply *reply, const struct snm_err *err)
 {
@@ -294,6 +323,8 @@ static void record(struct pf_req *rq, struct snm_pf_domain *d,
     return;
   }
   if (err->code == SNM_OK && parse_reply(rq, d, reply, why, sizeof(why)) == 0)
+    return;
+  if (err->code == SNM_OK && cat_again(rq, d, why))
     return;
   if (rq->batch != NULL)
     rq->batch->failed++;
@@ -343,43 +374,6 @@ static void batch_done(struct snm_preflight *pf, size_t di, enum rq_kind kind,
   send_counts(pf, di);
 }
 
-static int send_path(struct snm_preflight *pf, size_t di, enum rq_kind kind,
-                     const char *index, struct pf_batch *batch,
-                     struct snm_buf *path, int rc, int tries);
-
-/* An index listing answered 2xx with a table that cannot be read (a row
- * short of cells: an index came or went while the server built it) is
- * asked for again, up to PF_CAT_TRIES times in all; the last answer is
- * recorded as it is (a blocker when unreadable).  Returns 1 when sent
- * again (this reply is done with), 0 to record it. */
-static int cat_again(struct pf_req *rq, struct snm_pf_domain *d,
-                     const struct snm_es_reply *reply,
-                     const struct snm_err *err)
-{
-  struct snm_preflight *pf = rq->pf;
-  struct snm_buf path;
-  char why[200];
-
-  if (rq->kind != RQ_CAT_INDICES || err->code != SNM_OK ||
-      rq->tries + 1 >= PF_CAT_TRIES || reply->status < 200 ||
-      reply->status > 299 ||
-      snm__pf_cat_indices_readable(reply->body, reply->body_len,
-                                   (d->roles & SNM_PF_ROLE_SOURCE) != 0, why,
-                                   sizeof(why)))
-    return 0;
-  snm_log(SNM_LOG_INFO,
-          "%s: GET %s: %s; asking again (indices created or "
-          "deleted meanwhile leave such rows)",
-          d->dom->id, rq->path, why);
-  snm_buf_init(&path, 0);
-  if (rq->batch != NULL)
-    rq->batch->left++; /* the new request answers for this chunk */
-  (void)send_path(pf, rq->domain, rq->kind, rq->index, rq->batch, &path,
-                  snm_buf_puts(&path, rq->path), rq->tries + 1);
-  rq->batch = NULL; /* the new request's now (send_path frees it on failure) */
-  return 1;
-}
-
 static void on_reply(const struct snm_es_reply *reply,
                      const struct snm_err *err, void *data)
 {
@@ -400,8 +394,6 @@ static void on_reply(const struct snm_es_reply *reply,
   if (rq->kind == RQ_INFO) {
     on_info(d, reply, err);
     snm__pf_security_send(pf, rq->domain); /* preflight_security.c */
-  } else if (cat_again(rq, d, reply, err)) {
-    goto done; /* asked again: that one answers for this chunk */
   } else
     record(rq, d, reply, err);
   if (rq->batch != NULL && rq->batch->left == 0)

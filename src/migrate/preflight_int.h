@@ -140,10 +140,6 @@ int snm__pf_parse_settings(struct snm_preflight *pf, yajl_val j, char *why,
 int snm__pf_parse_cat_indices(struct snm_preflight *pf, struct snm_pf_domain *d,
                               const char *body, size_t len, int source,
                               int resolved_only, char *why, size_t whysz);
-/* 1 when snm__pf_parse_cat_indices would read the table (nothing is
- * recorded), else 0 with `why`. */
-int snm__pf_cat_indices_readable(const char *body, size_t len, int source,
-                                 char *why, size_t whysz);
 /* GET _cat/aliases: appends to d->aliases, sets aliases_known;
  * `resolved_only`: only the aliases of pf->indices (sorted) are kept. */
 int snm__pf_parse_cat_aliases(struct snm_preflight *pf, struct snm_pf_domain *d,

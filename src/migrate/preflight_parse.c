@@ -391,17 +391,6 @@ int snm__pf_parse_cat_indices(struct snm_preflight *pf, struct snm_pf_domain *d,
   return 0;
 }
 
-int snm__pf_cat_indices_readable(const char *body, size_t len, int source,
-                                 char *why, size_t whysz)
-{
-  struct cat_ctx cx = {NULL, NULL, source, 0, 0};
-  size_t rows;
-
-  return cat_table(body, len,
-                   source ? SNM__PF_CAT_INDICES_SOURCE : SNM__PF_CAT_INDICES,
-                   cat_index_row, &cx, 0, &rows, why, whysz) == 0;
-}
-
 int snm__pf_resolved(const struct snm_preflight *pf, const char *p, size_t n)
 {
   size_t lo = 0, hi = pf->n_indices;
